@@ -1,0 +1,70 @@
+import nx from '@nx/eslint-plugin';
+
+/**
+ * The layering of the repository, enforced on every import (see README "Layering"):
+ * - layer:shared (context, auth): neutral, data in and decisions out; neither MCP nor OpenAI.
+ * - layer:mcp (mcp-core): speaks MCP; knows nothing of agents or OpenAI.
+ * - layer:agent (agent-core): talks to models; knows nothing of MCP.
+ * - layer:bridge (tools-*): MCP tools backed by agents; may use the three layers below, never each other.
+ * - layer:app (apps): composition roots; nothing imports them.
+ * - layer:tooling (tools/*): dev tooling (conformance fixture, benchmarks, example consumer).
+ * Only agent-core may import `openai`; only the MCP layer, apps and tooling may import `@modelcontextprotocol/*`.
+ */
+const MCP_SDK = ['@modelcontextprotocol/*'];
+const OPENAI = ['openai', 'openai/*'];
+
+export const depConstraints = [
+  { sourceTag: 'layer:shared', onlyDependOnLibsWithTags: ['layer:shared'], bannedExternalImports: [...MCP_SDK, ...OPENAI] },
+  { sourceTag: 'layer:mcp', onlyDependOnLibsWithTags: ['layer:shared'], bannedExternalImports: [...OPENAI] },
+  { sourceTag: 'layer:agent', onlyDependOnLibsWithTags: ['layer:shared'], bannedExternalImports: [...MCP_SDK] },
+  {
+    sourceTag: 'layer:bridge',
+    onlyDependOnLibsWithTags: ['layer:mcp', 'layer:agent', 'layer:shared'],
+    notDependOnLibsWithTags: ['layer:bridge', 'layer:app'],
+    bannedExternalImports: [...MCP_SDK, ...OPENAI],
+  },
+  {
+    sourceTag: 'layer:app',
+    onlyDependOnLibsWithTags: ['layer:bridge', 'layer:mcp', 'layer:agent', 'layer:shared'],
+    bannedExternalImports: [...OPENAI],
+  },
+  {
+    sourceTag: 'layer:tooling',
+    onlyDependOnLibsWithTags: ['layer:bridge', 'layer:mcp', 'layer:agent', 'layer:shared'],
+  },
+];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/coverage', '**/test-results', 'docs/api', '.nx'],
+  },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    // Build and test configuration reaches into the workspace's shared tooling by path, by design.
+    ignores: ['**/eslint.config.mjs', '**/jest.config.cjs', '**/tsup.config.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: [],
+          depConstraints,
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+];

@@ -1,0 +1,37 @@
+// Shared Jest setup for every project: tests run on the TypeScript sources (the `@agent-mcp/source` export
+// condition), transpiled by ts-jest without type checking (the `typecheck` target does that once, faster).
+const path = require('node:path');
+
+const workspaceRoot = __dirname;
+
+/** @param {string} projectDir absolute path of the project */
+function projectConfig(projectDir, overrides = {}) {
+  const name = path.relative(workspaceRoot, projectDir).replace(/[\\/]/g, '-');
+  return {
+    displayName: path.basename(projectDir),
+    rootDir: projectDir,
+    testEnvironment: 'node',
+    testEnvironmentOptions: {
+      customExportConditions: ['@agent-mcp/source', 'node', 'require', 'default'],
+    },
+    transform: {
+      '^.+\\.[cm]?ts$': [
+        'ts-jest',
+        {
+          tsconfig: path.join(projectDir, 'tsconfig.spec.json'),
+          diagnostics: false,
+        },
+      ],
+    },
+    moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+    testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+    testPathIgnorePatterns: ['/node_modules/', '/dist/', '/out-tsc/'],
+    reporters: [
+      'default',
+      [path.join(workspaceRoot, 'tools/jest/results-reporter.cjs'), { name }],
+    ],
+    ...overrides,
+  };
+}
+
+module.exports = { projectConfig, workspaceRoot };

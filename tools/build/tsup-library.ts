@@ -1,0 +1,45 @@
+import type { Options } from 'tsup';
+
+/**
+ * The one build recipe every published `@agent-mcp/*` library shares: ESM + CJS + declarations for both,
+ * dependencies left external (they are the consumer's to install), Node 22 as the floor.
+ */
+export function libraryBuild(overrides: Options = {}): Options {
+  return {
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: { compilerOptions: { composite: false, customConditions: [], ignoreDeprecations: '6.0' } },
+    outDir: 'dist',
+    clean: true,
+    sourcemap: true,
+    target: 'node22',
+    platform: 'node',
+    treeshake: true,
+    splitting: false,
+    tsconfig: 'tsconfig.lib.json',
+    ...overrides,
+  };
+}
+
+/**
+ * Apps ship as one ESM file with a shebang: started often by desktop clients, so module resolution is paid
+ * once at build time, not at every launch. Workspace libraries are bundled in; third-party packages stay
+ * external and load from node_modules.
+ */
+export function appBuild(overrides: Options = {}): Options {
+  return {
+    entry: { main: 'src/main.ts' },
+    format: ['esm'],
+    dts: false,
+    outDir: 'dist',
+    clean: true,
+    sourcemap: true,
+    target: 'node22',
+    platform: 'node',
+    splitting: false,
+    noExternal: [/^@agent-mcp\//],
+    banner: { js: '#!/usr/bin/env node' },
+    tsconfig: 'tsconfig.app.json',
+    ...overrides,
+  };
+}

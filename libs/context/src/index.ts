@@ -1,2 +1,40 @@
+/**
+ * `@agent-mcp/context`: what a request handler knows of the request it serves (the seed's `MCPContext`).
+ *
+ * Neutral by design: it knows neither MCP's wire format nor any model vendor, so both the MCP layer and the
+ * agent layer can depend on it.
+ *
+ * @packageDocumentation
+ */
+export { type Principal, ANONYMOUS_PRINCIPAL, principalKey } from './principal';
+export {
+  type Logger,
+  type LogFields,
+  type LogLevel,
+  type JsonLoggerOptions,
+  LOG_LEVELS,
+  isLevelEnabled,
+  createJsonLogger,
+  noopLogger,
+} from './logger';
+export {
+  type MemoryStore,
+  type MemorySetOptions,
+  type InMemoryMemoryStoreOptions,
+  InMemoryMemoryStore,
+  MemoryValueTooLargeError,
+} from './memory-store';
+export { type ConversationMessage, type ConversationOptions, Conversation } from './conversation';
+export { type AgentState, type ScopedMemory, scopeMemory } from './agent-state';
+export {
+  type RequestContext,
+  type RequestContextPorts,
+  type Root,
+  type ResourceContent,
+  type ProgressUpdate,
+  ProgressOrderError,
+  createRequestContext,
+} from './request-context';
+
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

@@ -1,0 +1,31 @@
+import { type MemoryStore, type MemorySetOptions } from './memory-store';
+import { type Principal, principalKey } from './principal';
+
+/** Memory of one principal: a {@link MemoryStore} already scoped, so a tool cannot name another's namespace. */
+export interface ScopedMemory {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, options?: MemorySetOptions): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  keys(): Promise<string[]>;
+}
+
+/** The seed's `AgentState`: what the server knows of the caller across requests. */
+export interface AgentState {
+  /** Caller preferences (for example from the session or a profile). Read-only to tools. */
+  readonly preferences: Readonly<Record<string, unknown>>;
+  /** Who is calling; the seed's `auth: AuthInfo`. */
+  readonly auth: Principal;
+  /** Long-lived memory of this principal (and tenant). */
+  readonly memory: ScopedMemory;
+}
+
+/** Binds a store to one principal. */
+export function scopeMemory(store: MemoryStore, principal: Principal): ScopedMemory {
+  const namespace = principalKey(principal);
+  return {
+    get: (key) => store.get(namespace, key),
+    set: (key, value, options) => store.set(namespace, key, value, options),
+    delete: (key) => store.delete(namespace, key),
+    keys: () => store.keys(namespace),
+  };
+}

@@ -1,0 +1,545 @@
+import { randomUUID } from 'node:crypto';
+import { type Agent, type AgentOutput, type AgentOutputType } from './agent';
+import {
+  type AgentError,
+  DeadlineExceededError,
+  GuardrailTripwireError,
+  MaxTokensExceededError,
+  MaxTurnsExceededError,
+  ModelBehaviorError,
+  RunCancelledError,
+  StreamInterruptedError,
+  SystemError,
+  UpstreamError,
+  UserError,
+  isAgentError,
+} from './errors';
+import { type RunResult, type RunStreamEvent } from './events';
+import { type GuardrailResult } from './guardrails';
+import { handoffToolName } from './handoff';
+import {
+  type AgentItem,
+  type FunctionCallItem,
+  type FunctionCallOutputItem,
+  type Model,
+  type ModelProvider,
+  type ModelRequest,
+  type ModelResponse,
+  type ToolDefinition,
+} from './model';
+import { type RunObserver, notify } from './observer';
+import { getDefaultModelProvider } from './openai/provider';
+import { type ResolvedRetry, type RetryOptions, resolveRetry, retryDelayMs } from './retry';
+import { StreamedRun } from './streamed-run';
+import { type FunctionTool, type ToolContext } from './tool';
+import { EMPTY_USAGE, type Usage, addUsage } from './usage';
+
+/** Per-run bounds. A run that reaches one ends with the matching {@link LimitExceededError}. */
+export interface RunLimits {
+  /** Model turns allowed (one model response each). Default 10. */
+  readonly maxTurns?: number;
+  /** Input + output tokens allowed over all turns, checked after each response. Default: unbounded. */
+  readonly maxTotalTokens?: number;
+  /** Wall-clock deadline for the whole run, retries and tools included. Default: none. */
+  readonly timeoutMs?: number;
+}
+
+/** Options of {@link run} and {@link runStreamed}. */
+export interface RunOptions {
+  /** Cancels the run: the in-flight model request and every running tool are aborted. */
+  readonly signal?: AbortSignal;
+  readonly limits?: RunLimits;
+  /** Resolves agents' model names. Default: the OpenAI provider configured from the environment. */
+  readonly modelProvider?: ModelProvider;
+  /** Retries of failed model requests. */
+  readonly retry?: RetryOptions;
+  /** Observability hooks. */
+  readonly observer?: RunObserver;
+}
+
+/** A run's input: a user message, or a conversation. */
+export type RunInput = string | readonly AgentItem[];
+
+const DEFAULT_MAX_TURNS = 10;
+
+/**
+ * Runs an agent until it produces a final output: model turn, then the tools it asked for (concurrently),
+ * then the next turn, following handoffs, within the run's limits.
+ *
+ * @returns the result; `finalOutput` is the text, or the parsed output of the agent's `outputType`.
+ * @throws AgentError subclasses only: {@link UpstreamError}, {@link ModelBehaviorError}, a
+ *   {@link LimitExceededError}, {@link RunCancelledError}, {@link GuardrailTripwireError}, {@link UserError}
+ *   (including {@link MissingConfigError}) or {@link SystemError}.
+ */
+export function run<TOutput extends AgentOutputType>(
+  agent: Agent<TOutput>,
+  input: RunInput,
+  options: RunOptions = {},
+): Promise<RunResult<AgentOutput<TOutput>>> {
+  return executeRun(agent, input, scopeOf(options, undefined), undefined);
+}
+
+/**
+ * Like {@link run}, streaming: returns at once a {@link StreamedRun} to iterate for events
+ * (`text_delta`, `tool_call_started`, ...), read as text with `toTextStream()`, or await with `finalResult`.
+ */
+export function runStreamed<TOutput extends AgentOutputType>(
+  agent: Agent<TOutput>,
+  input: RunInput,
+  options: RunOptions = {},
+): StreamedRun<AgentOutput<TOutput>> {
+  return new StreamedRun<AgentOutput<TOutput>>((emit) => executeRun(agent, input, scopeOf(options, undefined), emit));
+}
+
+/** What a run inherits from a run that called it as a tool. */
+interface Scope {
+  readonly signal: AbortSignal | undefined;
+  readonly provider: ModelProvider | undefined;
+  readonly retry: ResolvedRetry;
+  readonly observer: RunObserver | undefined;
+  readonly maxTurns: number;
+  readonly maxTotalTokens: number | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly deadlineAt: number | undefined;
+  readonly parentRunId: string | undefined;
+}
+
+function scopeOf(options: RunOptions, parent: Scope | undefined): Scope {
+  const limits = options.limits ?? {};
+  const timeoutMs = limits.timeoutMs;
+  if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new UserError('limits.timeoutMs must be positive.');
+  return {
+    signal: options.signal,
+    provider: options.modelProvider,
+    retry: resolveRetry(options.retry),
+    observer: options.observer,
+    maxTurns: limits.maxTurns ?? DEFAULT_MAX_TURNS,
+    maxTotalTokens: limits.maxTotalTokens,
+    timeoutMs,
+    deadlineAt: timeoutMs === undefined ? parent?.deadlineAt : Date.now() + timeoutMs,
+    parentRunId: parent?.parentRunId,
+  };
+}
+
+/** Links a tool call's context to its run, so that an agent used as a tool inherits the run's scope. */
+const toolScopes = new WeakMap<ToolContext, { scope: Scope; runId: string; addUsage: (u: Usage) => void }>();
+
+/** @internal Runs `agent` for {@link Agent.asTool}; its usage is added to the calling run's usage. */
+export async function runAsTool(agent: Agent<AgentOutputType>, input: string, context: ToolContext): Promise<unknown> {
+  const parent = toolScopes.get(context);
+  const scope: Scope = parent
+    ? { ...parent.scope, signal: context.signal, parentRunId: parent.runId }
+    : scopeOf({ signal: context.signal }, undefined);
+  const result = await executeRun(agent, input, scope, undefined);
+  parent?.addUsage(result.usage);
+  return result.finalOutput;
+}
+
+/** Tools, handoffs and definitions of an agent, computed once per agent. */
+interface AgentPlan {
+  readonly tools: ReadonlyMap<string, FunctionTool>;
+  readonly handoffs: ReadonlyMap<string, Agent<AgentOutputType>>;
+  readonly definitions: readonly ToolDefinition[];
+}
+
+const plans = new WeakMap<Agent<AgentOutputType>, AgentPlan>();
+
+const NO_PARAMETERS = Object.freeze({ type: 'object', properties: {}, required: [], additionalProperties: false });
+
+function planOf(agent: Agent<AgentOutputType>): AgentPlan {
+  let plan = plans.get(agent);
+  if (plan) return plan;
+  const tools = new Map<string, FunctionTool>();
+  const definitions: ToolDefinition[] = [];
+  for (const t of agent.tools) {
+    if (t.type === 'function') tools.set(t.name, t);
+    definitions.push(t.definition);
+  }
+  const handoffs = new Map<string, Agent<AgentOutputType>>();
+  for (const target of agent.handoffs) {
+    const name = handoffToolName(target.name);
+    if (tools.has(name) || handoffs.has(name)) {
+      throw new UserError(`Agent "${agent.name}": the handoff tool name "${name}" is used twice.`);
+    }
+    handoffs.set(name, target);
+    definitions.push({
+      type: 'function',
+      name,
+      description: target.handoffDescription ?? `Hand the conversation over to the agent "${target.name}".`,
+      parameters: NO_PARAMETERS,
+      strict: true,
+    });
+  }
+  plan = { tools, handoffs, definitions };
+  plans.set(agent, plan);
+  return plan;
+}
+
+type Emit = ((event: RunStreamEvent<never>) => void) | undefined;
+
+async function executeRun<TOutput extends AgentOutputType>(
+  startAgent: Agent<TOutput>,
+  input: RunInput,
+  scope: Scope,
+  emit: Emit,
+): Promise<RunResult<AgentOutput<TOutput>>> {
+  const runId = randomUUID();
+  const startedAt = performance.now();
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let agent: Agent<AgentOutputType> = startAgent;
+  let usage = EMPTY_USAGE;
+  let turns = 0;
+  let modelName: string | undefined;
+  let partialText = '';
+
+  // One controller per run, fed by the caller's signal and the deadline: everything below listens to it only.
+  const onCallerAbort = () => controller.abort(new RunCancelledError());
+  const timer =
+    scope.deadlineAt === undefined
+      ? undefined
+      : setTimeout(
+          () => controller.abort(new DeadlineExceededError(scope.timeoutMs ?? 0)),
+          Math.max(0, scope.deadlineAt - Date.now()),
+        );
+  if (scope.signal?.aborted) controller.abort(new RunCancelledError());
+  else scope.signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+  notify(scope.observer, 'onRunStarted', { runId, agent: agent.name, parentRunId: scope.parentRunId });
+  const addNestedUsage = (u: Usage) => (usage = addUsage(usage, u));
+
+  try {
+    const history: AgentItem[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : [...input];
+    const firstNew = history.length;
+    if (signal.aborted) throw signal.reason;
+    emit?.({ type: 'agent_updated', agent: agent.name });
+    if (agent.inputGuardrails.length > 0) {
+      await checkGuardrails(
+        'input',
+        agent.inputGuardrails.map((g) => ({ name: g.name, run: () => g.execute({ input: history, agentName: agent.name, signal }) })),
+        signal,
+      );
+    }
+
+    for (;;) {
+      if (turns >= scope.maxTurns) throw new MaxTurnsExceededError(scope.maxTurns);
+      turns += 1;
+      const plan = planOf(agent);
+      const model = await resolveModel(agent, scope.provider);
+      modelName = model.name;
+      const request: ModelRequest = {
+        instructions: agent.instructions,
+        input: history,
+        tools: plan.definitions,
+        outputSchema: agent.outputSchema,
+        settings: agent.modelSettings,
+        signal,
+        timeoutMs: scope.deadlineAt === undefined ? undefined : Math.max(0, scope.deadlineAt - Date.now()),
+      };
+      partialText = '';
+      const response = await callModel(model, request, {
+        scope,
+        runId,
+        agent: agent.name,
+        turn: turns,
+        emit,
+        onText: (t) => (partialText += t),
+      });
+      partialText = '';
+      usage = addUsage(usage, response.usage);
+      emit?.({ type: 'usage', agent: agent.name, turn: turns, usage: response.usage, total: usage });
+      if (scope.maxTotalTokens !== undefined && usage.totalTokens > scope.maxTotalTokens) {
+        throw new MaxTokensExceededError(scope.maxTotalTokens, usage.totalTokens);
+      }
+      history.push(...response.output);
+
+      const calls = response.output.filter((i): i is FunctionCallItem => i.type === 'function_call');
+      if (calls.length === 0) {
+        const text = response.output.map((i) => (i.type === 'message' ? i.content : '')).join('');
+        const finalOutput = parseFinalOutput(agent, text);
+        if (agent.outputGuardrails.length > 0) {
+          await checkGuardrails(
+            'output',
+            agent.outputGuardrails.map((g) => ({
+              name: g.name,
+              run: () => g.execute({ output: finalOutput as never, agentName: agent.name, signal }),
+            })),
+            signal,
+          );
+        }
+        notify(scope.observer, 'onRunFinished', {
+          runId,
+          agent: agent.name,
+          model: modelName,
+          turns,
+          usage,
+          durationMs: performance.now() - startedAt,
+          outcome: 'completed',
+          errorCode: undefined,
+        });
+        return {
+          runId,
+          finalOutput: finalOutput as AgentOutput<TOutput>,
+          text,
+          items: history.slice(firstNew),
+          usage,
+          turns,
+          lastAgent: agent.name,
+        };
+      }
+
+      // Tools run concurrently; the first handoff in the turn wins, later ones are refused.
+      let next: Agent<AgentOutputType> | undefined;
+      const outputs = await Promise.all(
+        calls.map((call): FunctionCallOutputItem | Promise<FunctionCallOutputItem> => {
+          const target = plan.handoffs.get(call.name);
+          if (!target) {
+            return runTool(call, plan, agent.name, signal, emit, { scope, runId, addUsage: addNestedUsage });
+          }
+          if (next) {
+            return { type: 'function_call_output', callId: call.callId, output: `Handoff refused: already transferred to "${next.name}".` };
+          }
+          next = target;
+          return { type: 'function_call_output', callId: call.callId, output: JSON.stringify({ assistant: target.name }) };
+        }),
+      );
+      history.push(...outputs);
+      if (next) {
+        emit?.({ type: 'handoff', from: agent.name, to: next.name });
+        agent = next;
+        emit?.({ type: 'agent_updated', agent: agent.name });
+      }
+    }
+  } catch (err) {
+    const error = toAgentError(err, signal);
+    if (error instanceof DeadlineExceededError && partialText && error.partialText === undefined) {
+      error.partialText = partialText;
+    }
+    notify(scope.observer, 'onRunFinished', {
+      runId,
+      agent: agent.name,
+      model: modelName,
+      turns,
+      usage,
+      durationMs: performance.now() - startedAt,
+      outcome: 'failed',
+      errorCode: error.code,
+    });
+    throw error;
+  } finally {
+    if (timer) clearTimeout(timer);
+    scope.signal?.removeEventListener('abort', onCallerAbort);
+    // Anything still running (a tool that ignored its signal, a stream) is released.
+    if (!signal.aborted) controller.abort(RUN_ENDED);
+  }
+}
+
+/** Abort reason for work still pending when a run has already ended. */
+const RUN_ENDED = new RunCancelledError('The run has ended.');
+
+async function resolveModel(agent: Agent<AgentOutputType>, provider: ModelProvider | undefined): Promise<Model> {
+  if (agent.model !== undefined && typeof agent.model !== 'string') return agent.model;
+  return (provider ?? getDefaultModelProvider()).getModel(agent.model);
+}
+
+/** Where a model turn happens, for retries and observer reports. */
+interface TurnContext {
+  readonly scope: Scope;
+  readonly runId: string;
+  readonly agent: string;
+  readonly turn: number;
+  readonly emit: Emit;
+  readonly onText: (delta: string) => void;
+}
+
+/**
+ * One model turn under the run's retry policy: retry what the server marks retryable, waiting what it asks
+ * (`retry-after`) or a jittered backoff, but never past the deadline, and never once streamed text reached the
+ * caller (a retry would repeat it).
+ */
+async function callModel(model: Model, request: ModelRequest, ctx: TurnContext): Promise<ModelResponse> {
+  const { retry, observer, deadlineAt } = ctx.scope;
+  const streamed = ctx.emit !== undefined;
+  for (let attempt = 1; ; attempt++) {
+    const started = performance.now();
+    let emittedText = false;
+    try {
+      let response: ModelResponse | undefined;
+      if (!streamed) {
+        response = await model.getResponse(request);
+      } else {
+        for await (const event of model.getStreamedResponse(request)) {
+          if (event.type === 'text_delta') {
+            emittedText = true;
+            ctx.onText(event.delta);
+            ctx.emit?.({ type: 'text_delta', agent: ctx.agent, delta: event.delta });
+          } else {
+            response = event.response;
+          }
+        }
+        if (!response) throw new StreamInterruptedError('The model stream ended before the response completed.', '');
+      }
+      if (request.signal.aborted) throw request.signal.reason;
+      notify(observer, 'onModelRequest', {
+        runId: ctx.runId,
+        agent: ctx.agent,
+        model: model.name,
+        turn: ctx.turn,
+        attempt,
+        streamed,
+        durationMs: performance.now() - started,
+        usage: response.usage,
+        error: undefined,
+      });
+      return response;
+    } catch (err) {
+      const error = toAgentError(err, request.signal);
+      notify(observer, 'onModelRequest', {
+        runId: ctx.runId,
+        agent: ctx.agent,
+        model: model.name,
+        turn: ctx.turn,
+        attempt,
+        streamed,
+        durationMs: performance.now() - started,
+        usage: undefined,
+        error: { code: error.code, status: error instanceof UpstreamError ? error.status : undefined },
+      });
+      if (!(error instanceof UpstreamError)) throw error;
+      if (!error.retryable || emittedText || attempt >= retry.maxAttempts) throw error.withAttempts(attempt);
+      const delay = retryDelayMs(retry, attempt, error.retryAfterMs);
+      if (deadlineAt !== undefined && Date.now() + delay >= deadlineAt) throw error.withAttempts(attempt);
+      await sleep(delay, request.signal);
+    }
+  }
+}
+
+function parseFinalOutput(agent: Agent<AgentOutputType>, text: string): unknown {
+  const type = agent.outputType;
+  if (!type) return text;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ModelBehaviorError(`Agent "${agent.name}": the final output is not valid JSON.`);
+  }
+  const parsed = type.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ModelBehaviorError(
+      `Agent "${agent.name}": the final output does not match the output type (${issue?.path.join('.') || '(root)'}: ${issue?.message}).`,
+    );
+  }
+  return parsed.data;
+}
+
+async function checkGuardrails(
+  kind: 'input' | 'output',
+  guardrails: readonly { name: string; run: () => GuardrailResult | Promise<GuardrailResult> }[],
+  signal: AbortSignal,
+): Promise<void> {
+  const results = await raceAbort(
+    Promise.all(
+      guardrails.map(async (g) => {
+        try {
+          return { name: g.name, result: await g.run() };
+        } catch (err) {
+          if (isAgentError(err)) throw err;
+          throw new SystemError(`The ${kind} guardrail "${g.name}" failed: ${messageOf(err)}`);
+        }
+      }),
+    ),
+    signal,
+  );
+  const tripped = results.find((r) => r.result.tripwireTriggered);
+  if (tripped) throw new GuardrailTripwireError(tripped.name, kind, tripped.result.info);
+}
+
+async function runTool(
+  call: FunctionCallItem,
+  plan: AgentPlan,
+  agentName: string,
+  signal: AbortSignal,
+  emit: Emit,
+  link: { scope: Scope; runId: string; addUsage: (u: Usage) => void },
+): Promise<FunctionCallOutputItem> {
+  emit?.({ type: 'tool_call_started', agent: agentName, callId: call.callId, name: call.name, arguments: call.arguments });
+  let output: string;
+  let isError = true;
+  const t = plan.tools.get(call.name);
+  if (!t) {
+    output = `Error: there is no tool named "${call.name}". Available tools: ${[...plan.tools.keys()].join(', ') || 'none'}.`;
+  } else {
+    let args: unknown;
+    let parsed: ReturnType<FunctionTool['parse']>;
+    try {
+      args = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
+      parsed = t.parse(args);
+    } catch {
+      parsed = { ok: false, message: `Invalid arguments for tool "${t.name}": not valid JSON.` };
+    }
+    if (!parsed.ok) {
+      output = `Error: ${parsed.message}`;
+    } else {
+      const context: ToolContext = { signal, callId: call.callId, agentName };
+      toolScopes.set(context, link);
+      try {
+        const result = await raceAbort(t.invoke(parsed.value, context), signal);
+        output = typeof result === 'string' ? result : (JSON.stringify(result) ?? '');
+        isError = false;
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        // The model can often recover (other arguments, another tool), so the failure becomes the tool's result.
+        output = `Error: the tool "${t.name}" failed: ${messageOf(err)}`;
+      }
+    }
+  }
+  emit?.({ type: 'tool_call_finished', agent: agentName, callId: call.callId, name: call.name, output, isError });
+  return { type: 'function_call_output', callId: call.callId, output };
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts (even if `promise` never settles). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err as Error);
+      },
+    );
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return raceAbort(
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      signal.addEventListener('abort', () => clearTimeout(t), { once: true });
+    }),
+    signal,
+  );
+}
+
+function toAgentError(err: unknown, signal: AbortSignal): AgentError {
+  // Whatever surfaced (an SDK abort error, a tool's rejection), an aborted run ends with the abort's own reason.
+  if (signal.aborted && isAgentError(signal.reason)) {
+    return signal.reason;
+  }
+  if (isAgentError(err)) return err;
+  return new SystemError(`Unexpected failure: ${messageOf(err)}`);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+

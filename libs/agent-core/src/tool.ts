@@ -1,0 +1,123 @@
+import { type z } from 'zod';
+import { toJsonSchema } from './json-schema';
+import { type FunctionToolDefinition, type HostedToolDefinition } from './model';
+import { UserError } from './errors';
+
+/** What a tool's `execute` receives besides its arguments. */
+export interface ToolContext {
+  /** Fires when the run is cancelled or hits its deadline. Long-running tools must stop when it does. */
+  readonly signal: AbortSignal;
+  /** The id the model gave this call. */
+  readonly callId: string;
+  /** Name of the agent whose model asked for the call. */
+  readonly agentName: string;
+}
+
+/** Options of {@link tool}. */
+export interface ToolOptions<TParams extends z.ZodType, TResult> {
+  /** Name the model calls the tool by: letters, digits, `_` and `-`, at most 64 characters. */
+  readonly name: string;
+  /** What the tool does and when to use it; the model reads this. */
+  readonly description: string;
+  /** Zod schema of the arguments; the model's arguments are validated against it before `execute` runs. */
+  readonly parameters: TParams;
+  /**
+   * Runs the tool. Return a string, or any JSON-serialisable value (sent to the model as JSON).
+   * Throwing sends the error's message back to the model as the tool's result instead of failing the run.
+   */
+  readonly execute: (args: z.output<TParams>, context: ToolContext) => TResult | Promise<TResult>;
+}
+
+/** A function tool, made by {@link tool} or {@link Agent.asTool}. */
+export interface FunctionTool {
+  readonly type: 'function';
+  readonly name: string;
+  readonly description: string;
+  /** The definition sent to the model. */
+  readonly definition: FunctionToolDefinition;
+  /** Validates raw arguments; returns the parsed value or a message for the model. */
+  readonly parse: (args: unknown) => { ok: true; value: unknown } | { ok: false; message: string };
+  readonly invoke: (args: unknown, context: ToolContext) => Promise<unknown>;
+}
+
+/** A tool the model server runs itself, e.g. {@link webSearchTool}. */
+export interface HostedTool {
+  readonly type: 'hosted';
+  readonly name: string;
+  readonly definition: HostedToolDefinition;
+}
+
+/** Any tool an agent can carry. */
+export type Tool = FunctionTool | HostedTool;
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * Defines a function tool.
+ *
+ * @example
+ * const weather = tool({
+ *   name: 'get_weather',
+ *   description: 'Current weather for a city',
+ *   parameters: z.object({ city: z.string() }),
+ *   execute: async ({ city }, { signal }) => fetchWeather(city, { signal }),
+ * });
+ */
+export function tool<TParams extends z.ZodType, TResult>(options: ToolOptions<TParams, TResult>): FunctionTool {
+  if (!TOOL_NAME.test(options.name)) {
+    throw new UserError(`Invalid tool name "${options.name}": use 1-64 letters, digits, "_" or "-".`);
+  }
+  const { schema, strict } = toJsonSchema(options.parameters);
+  const { parameters, execute } = options;
+  return Object.freeze({
+    type: 'function' as const,
+    name: options.name,
+    description: options.description,
+    definition: Object.freeze({
+      type: 'function' as const,
+      name: options.name,
+      description: options.description,
+      parameters: schema,
+      strict,
+    }),
+    parse(args: unknown) {
+      const result = parameters.safeParse(args);
+      if (result.success) return { ok: true as const, value: result.data };
+      const issues = result.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+        .join('; ');
+      return { ok: false as const, message: `Invalid arguments for tool "${options.name}": ${issues}` };
+    },
+    async invoke(args: unknown, context: ToolContext) {
+      return execute(args as z.output<TParams>, context);
+    },
+  });
+}
+
+/** Options of {@link webSearchTool}, passed to the Responses API as they are. */
+export interface WebSearchToolOptions {
+  readonly searchContextSize?: 'low' | 'medium' | 'high';
+  readonly userLocation?: {
+    readonly type: 'approximate';
+    readonly city?: string;
+    readonly country?: string;
+    readonly region?: string;
+    readonly timezone?: string;
+  };
+}
+
+/**
+ * OpenAI's hosted web search. Only available with the Responses API against OpenAI itself: a run on another
+ * server or on Chat Completions fails with a {@link UserError} rather than silently dropping the tool.
+ */
+export function webSearchTool(options: WebSearchToolOptions = {}): HostedTool {
+  const config: Record<string, unknown> = {};
+  if (options.searchContextSize) config['search_context_size'] = options.searchContextSize;
+  if (options.userLocation) config['user_location'] = options.userLocation;
+  return Object.freeze({
+    type: 'hosted' as const,
+    name: 'web_search',
+    definition: Object.freeze({ type: 'hosted' as const, name: 'web_search', config }),
+  });
+}

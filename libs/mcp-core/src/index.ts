@@ -1,2 +1,76 @@
+/**
+ * `@agent-mcp/mcp-core`: a fast Model Context Protocol server core.
+ *
+ * - {@link McpServer} serves every session of every transport: tools, resources, prompts, completions,
+ *   logging, progress and cancellation, behind a request pipeline.
+ * - {@link ToolRegistry} and {@link defineTool}: tools with zod input and output schemas.
+ * - Transports: {@link serveStdio} and {@link createStreamableHttpHandler} (Streamable HTTP on `node:http`).
+ * - One error model ({@link McpCoreError} and its subclasses), mapped to JSON-RPC errors or tool results.
+ *
+ * Speaks MCP through `@modelcontextprotocol/sdk` types; knows nothing of agents or model vendors.
+ *
+ * @packageDocumentation
+ */
+export { McpServer, type McpServerOptions } from './server';
+export { type Tool, type ToolReturn, type ToolResponse, type ToolInputSchema, type ToolOutputSchema, defineTool, toolResponse, isToolResponse } from './tool';
+export { ToolRegistry, ToolRegistrationError, type ToolRegistryOptions, type ToolFilter } from './tool-registry';
+export {
+  ResourceRegistry,
+  type StaticResource,
+  type ResourceTemplate,
+  type ResourceMetadata,
+  type ResourceFilter,
+} from './resource-registry';
+export { PromptRegistry, definePrompt, type Prompt, type PromptArgsSchema, type PromptFilter } from './prompt-registry';
+export { type Completer } from './completion';
+export { type HandlerContext, type ClientInteraction, type ClientRequestOptions } from './tool-context';
+export {
+  createPipeline,
+  composeStages,
+  authenticate,
+  rateLimit,
+  checkPermission,
+  toolAccess,
+  resourceAccess,
+  type Pipeline,
+  type PipelineOptions,
+  type PipelineRequest,
+  type Stage,
+  type Authenticator,
+  type AuthenticateOptions,
+  type RateDecision,
+  type RateLimitOptions,
+  type PermissionOptions,
+  type ToolAccessOptions,
+  type ResourceAccessOptions,
+  type RequestTarget,
+  type TransportInfo,
+  type Visibility,
+} from './pipeline';
+export {
+  McpCoreError,
+  ValidationError,
+  NotFoundError,
+  ToolError,
+  UpstreamModelError,
+  AuthenticationError,
+  RateLimitError,
+  PermissionError,
+  CancelledError,
+  UnavailableError,
+  ProtocolError,
+  SystemError,
+  JsonRpcErrorCode,
+  toJsonRpcError,
+  type ErrorKind,
+  type McpCoreErrorOptions,
+  type ValidationIssue,
+} from './errors';
+export { Session, ClientRequestError, ClientRequestTimeoutError, type MessageSink, type RequestChannel } from './session';
+export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './protocol/versions';
+export { serveStdio, type StdioOptions, type StdioConnection } from './transports/stdio';
+export { createStreamableHttpHandler, type StreamableHttpHandler, type StreamableHttpOptions } from './transports/http/streamable-http';
+export { LOOPBACK_HOSTS, type OriginPolicy } from './transports/http/request-guards';
+
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

@@ -1,0 +1,124 @@
+import type {
+  JSONRPCErrorResponse,
+  JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  JSONRPCResultResponse,
+  RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+import { JsonRpcErrorCode, ProtocolError } from '../errors';
+
+export type { JSONRPCMessage, JSONRPCRequest, JSONRPCNotification, JSONRPCResultResponse, JSONRPCErrorResponse, RequestId };
+
+/** A response to a request: a result or an error. */
+export type JSONRPCResponseMessage = JSONRPCResultResponse | JSONRPCErrorResponse;
+
+/** A message sorted by kind, after {@link classifyMessage}. */
+export type ClassifiedMessage =
+  | { readonly kind: 'request'; readonly message: JSONRPCRequest }
+  | { readonly kind: 'notification'; readonly message: JSONRPCNotification }
+  | { readonly kind: 'response'; readonly message: JSONRPCResponseMessage };
+
+/** Limits applied to every incoming message before it is dispatched. */
+export interface MessageLimits {
+  /** Deepest nesting of arrays and objects accepted. Default 64. */
+  readonly maxDepth: number;
+  /** Most values (objects, arrays, primitives) in one message. Default 100 000. */
+  readonly maxNodes: number;
+}
+
+export const DEFAULT_MESSAGE_LIMITS: MessageLimits = Object.freeze({ maxDepth: 64, maxNodes: 100_000 });
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes strict UTF-8 and parses JSON; raises a JSON-RPC parse error on either failure. */
+export function parseJsonMessage(bytes: Uint8Array | string): unknown {
+  let text: string;
+  try {
+    text = typeof bytes === 'string' ? bytes : decoder.decode(bytes);
+  } catch {
+    throw new ProtocolError('PARSE_ERROR', 'Parse error: message is not valid UTF-8', JsonRpcErrorCode.ParseError);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProtocolError('PARSE_ERROR', 'Parse error: message is not valid JSON', JsonRpcErrorCode.ParseError);
+  }
+}
+
+/**
+ * Checks the JSON-RPC 2.0 envelope and sorts the message. Hand-written rather than a schema parse: it runs
+ * on every message, and only the envelope is checked here (each method validates its own params).
+ */
+export function classifyMessage(value: unknown, limits: MessageLimits = DEFAULT_MESSAGE_LIMITS): ClassifiedMessage {
+  if (Array.isArray(value)) {
+    throw new ProtocolError('BATCH_NOT_SUPPORTED', 'Invalid Request: JSON-RPC batches are not supported', JsonRpcErrorCode.InvalidRequest);
+  }
+  if (value === null || typeof value !== 'object') {
+    throw invalid('a JSON-RPC message must be an object');
+  }
+  checkShape(value, limits);
+  const m = value as Record<string, unknown>;
+  if (m.jsonrpc !== '2.0') throw invalid('"jsonrpc" must be "2.0"');
+  const hasId = 'id' in m;
+  if (typeof m.method === 'string') {
+    if (m.params !== undefined && (m.params === null || typeof m.params !== 'object' || Array.isArray(m.params))) {
+      throw invalid('"params" must be an object');
+    }
+    if (!hasId) return { kind: 'notification', message: m as unknown as JSONRPCNotification };
+    if (!isRequestId(m.id)) throw invalid('"id" must be a string or an integer');
+    return { kind: 'request', message: m as unknown as JSONRPCRequest };
+  }
+  if (hasId && ('result' in m || 'error' in m)) {
+    if ('result' in m && (m.result === null || typeof m.result !== 'object')) throw invalid('"result" must be an object');
+    if ('error' in m) {
+      const e = m.error as Record<string, unknown> | null;
+      if (!e || typeof e !== 'object' || typeof e.code !== 'number' || typeof e.message !== 'string') {
+        throw invalid('"error" must have a numeric code and a message');
+      }
+    }
+    return { kind: 'response', message: m as unknown as JSONRPCResponseMessage };
+  }
+  throw invalid('a message must be a request, a notification or a response');
+}
+
+function isRequestId(id: unknown): id is RequestId {
+  return typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id));
+}
+
+/** Walks the value iteratively so that a hostile, deeply nested body cannot overflow the stack later on. */
+function checkShape(root: object, limits: MessageLimits): void {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (++nodes > limits.maxNodes) throw invalid(`message has more than ${limits.maxNodes} values`);
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > limits.maxDepth) throw invalid(`message is nested deeper than ${limits.maxDepth} levels`);
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push([item, depth + 1]);
+    } else {
+      for (const key in value) stack.push([(value as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
+}
+
+function invalid(reason: string): ProtocolError {
+  return new ProtocolError('INVALID_REQUEST', `Invalid Request: ${reason}`, JsonRpcErrorCode.InvalidRequest);
+}
+
+export function resultMessage(id: RequestId, result: Record<string, unknown>): JSONRPCResultResponse {
+  return { jsonrpc: '2.0', id, result } as JSONRPCResultResponse;
+}
+
+export function errorMessage(
+  id: RequestId | null,
+  error: { code: number; message: string; data?: unknown },
+): JSONRPCErrorResponse {
+  // JSON-RPC requires `id: null` when the request's id could not be read.
+  return { jsonrpc: '2.0', id, error } as unknown as JSONRPCErrorResponse;
+}
+
+export function notificationMessage(method: string, params?: Record<string, unknown>): JSONRPCNotification {
+  return params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+}

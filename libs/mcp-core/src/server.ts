@@ -1,0 +1,448 @@
+import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ANONYMOUS_PRINCIPAL,
+  createJsonLogger,
+  createRequestContext,
+  InMemoryMemoryStore,
+  isLevelEnabled,
+  type Logger,
+  type LogLevel,
+  type MemoryStore,
+  type ProgressUpdate,
+} from '@agent-mcp/context';
+import {
+  CancelledError,
+  isExposable,
+  JsonRpcErrorCode,
+  McpCoreError,
+  NotFoundError,
+  ProtocolError,
+  toJsonRpcError,
+  UnavailableError,
+} from './errors';
+import {
+  classifyMessage,
+  DEFAULT_MESSAGE_LIMITS,
+  errorMessage,
+  type JSONRPCNotification,
+  type JSONRPCRequest,
+  type MessageLimits,
+  notificationMessage,
+  resultMessage,
+} from './protocol/messages';
+import {
+  CallToolParams,
+  CancelledParams,
+  CompleteParams,
+  GetPromptParams,
+  InitializeParams,
+  ListRootsResult,
+  PaginatedParams,
+  parseParams,
+  ReadResourceParams,
+  SetLevelParams,
+  SubscribeParams,
+} from './protocol/params';
+import { negotiateProtocolVersion } from './protocol/versions';
+import { createPipeline, type Pipeline, type PipelineRequest, type RequestTarget, type TransportInfo } from './pipeline';
+import { PromptRegistry } from './prompt-registry';
+import { ResourceRegistry } from './resource-registry';
+import { type MessageSink, type RequestChannel, Session } from './session';
+import { type ClientInteraction, type HandlerContext } from './tool-context';
+import { errorRef, ToolRegistry } from './tool-registry';
+
+/** Options of {@link McpServer}. */
+export interface McpServerOptions {
+  /** Server name and version, as sent in `serverInfo`. */
+  readonly name: string;
+  readonly version: string;
+  readonly title?: string;
+  /** Guidance for the client's model on how to use this server. */
+  readonly instructions?: string;
+  readonly tools?: ToolRegistry;
+  readonly resources?: ResourceRegistry;
+  readonly prompts?: PromptRegistry;
+  /** The request pipeline. Default: {@link createPipeline} with allow-all stages (local use). */
+  readonly pipeline?: Pipeline;
+  /** Server-side log. Default: JSON lines on stderr at `info`. */
+  readonly logger?: Logger;
+  /** Per-principal memory. Default: a bounded in-process store. */
+  readonly memory?: MemoryStore;
+  /** How long a request to the client (roots, sampling, elicitation) may wait. Default 60 s. */
+  readonly clientRequestTimeoutMs?: number;
+  /** Limits on the shape of incoming messages. */
+  readonly messageLimits?: Partial<MessageLimits>;
+}
+
+/** A request being served, as method handlers see it. */
+interface Call {
+  /** Set when the handler sent a message on the channel before its response. */
+  sent: boolean;
+  readonly session: Session;
+  readonly request: JSONRPCRequest;
+  readonly params: Record<string, unknown> | undefined;
+  readonly channel: RequestChannel;
+  readonly signal: AbortSignal;
+  readonly pipeline: PipelineRequest;
+}
+
+type MethodHandler = (call: Call) => Promise<Record<string, unknown>> | Record<string, unknown>;
+
+const CAPABILITIES: ServerCapabilities = Object.freeze({
+  tools: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  prompts: { listChanged: true },
+  completions: {},
+  logging: {},
+}) as ServerCapabilities;
+
+/**
+ * The MCP server core: one instance serves every session of every transport. Per message it checks the
+ * envelope, runs the request pipeline, dispatches to a method handler and sends the response on the
+ * request's channel. Nothing is constructed per request beyond the request's own context, and nothing per
+ * session beyond a small {@link Session} record.
+ */
+export class McpServer {
+  readonly tools: ToolRegistry;
+  readonly resources: ResourceRegistry;
+  readonly prompts: PromptRegistry;
+  readonly logger: Logger;
+  private readonly memory: MemoryStore;
+  private readonly pipeline: Pipeline;
+  private readonly clientRequestTimeoutMs: number;
+  private readonly limits: MessageLimits;
+  private readonly info: { name: string; version: string; title?: string };
+  private readonly instructions: string | undefined;
+  private readonly handlers = new Map<string, MethodHandler>();
+  private readonly sessions = new Set<Session>();
+  private accepting = true;
+
+  constructor(options: McpServerOptions) {
+    this.logger = options.logger ?? createJsonLogger();
+    this.tools = options.tools ?? new ToolRegistry({ logger: this.logger });
+    this.resources = options.resources ?? new ResourceRegistry();
+    this.prompts = options.prompts ?? new PromptRegistry();
+    this.memory = options.memory ?? new InMemoryMemoryStore();
+    this.pipeline = options.pipeline ?? createPipeline();
+    this.clientRequestTimeoutMs = options.clientRequestTimeoutMs ?? 60_000;
+    this.limits = { ...DEFAULT_MESSAGE_LIMITS, ...options.messageLimits };
+    this.info = { name: options.name, version: options.version, ...(options.title ? { title: options.title } : {}) };
+    this.instructions = options.instructions;
+    this.registerHandlers();
+    this.tools.onChange(() => this.broadcast(notificationMessage('notifications/tools/list_changed')));
+  }
+
+  /** Opens a session for a new connection (stdio) or a new `initialize` (HTTP). */
+  openSession(id: string | undefined, transport: TransportInfo): Session {
+    if (!this.accepting) throw new UnavailableError('Server is shutting down');
+    const session = new Session(id, transport);
+    this.sessions.add(session);
+    return session;
+  }
+
+  /** Ends a session: its running requests are aborted. */
+  closeSession(session: Session, reason?: string): void {
+    session.close(reason);
+    this.sessions.delete(session);
+  }
+
+  /** Number of open sessions. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Stops taking new sessions and requests (graceful shutdown starts here). */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  get isAccepting(): boolean {
+    return this.accepting;
+  }
+
+  /** Requests in flight across all sessions. */
+  get activeRequests(): number {
+    let n = 0;
+    for (const s of this.sessions) n += s.activeRequests;
+    return n;
+  }
+
+  /** Tells subscribed clients that a resource changed. */
+  notifyResourceUpdated(uri: string): void {
+    const message = notificationMessage('notifications/resources/updated', { uri });
+    for (const session of this.sessions) if (session.isSubscribed(uri)) session.standalone?.send(message);
+  }
+
+  /** Tells clients that the list of resources or prompts changed. */
+  notifyListChanged(kind: 'resources' | 'prompts' | 'tools'): void {
+    this.broadcast(notificationMessage(`notifications/${kind}/list_changed`));
+  }
+
+  /**
+   * Handles one parsed message. Requests are answered on `channel`. Rejections of notifications and responses
+   * by the pipeline (for example failed authentication) are thrown, for the transport to report.
+   */
+  async handle(session: Session, value: unknown, channel: RequestChannel): Promise<void> {
+    session.touch();
+    let classified;
+    try {
+      classified = classifyMessage(value, this.limits);
+    } catch (error) {
+      channel.respond(errorMessage(readableId(value), toJsonRpcError(error)), error as McpCoreError);
+      return;
+    }
+    if (classified.kind === 'request') return this.onRequest(session, classified.message, channel);
+    const pipelineRequest = this.pipelineRequest(
+      session,
+      classified.kind === 'notification' ? classified.message.method : '(response)',
+      classified.kind === 'notification' ? (classified.message.params as Record<string, unknown> | undefined) : undefined,
+    );
+    await this.admit(session, pipelineRequest);
+    if (classified.kind === 'response') {
+      if (!session.resolveResponse(classified.message)) {
+        this.logger.debug('response to an unknown server request', { id: classified.message.id });
+      }
+      return;
+    }
+    this.onNotification(session, classified.message);
+  }
+
+  private async onRequest(session: Session, request: JSONRPCRequest, channel: RequestChannel): Promise<void> {
+    const { id, method } = request;
+    const params = request.params as Record<string, unknown> | undefined;
+    const controller = new AbortController();
+    if (!session.track(id, controller)) {
+      const error = new ProtocolError('DUPLICATE_REQUEST_ID', `Invalid Request: request id ${JSON.stringify(id)} is already in use`, JsonRpcErrorCode.InvalidRequest);
+      channel.respond(errorMessage(id, toJsonRpcError(error)), error);
+      return;
+    }
+    try {
+      if (!this.accepting) throw new UnavailableError('Server is shutting down');
+      const pipeline = this.pipelineRequest(session, method, params);
+      await this.admit(session, pipeline);
+      const handler = this.handlers.get(method);
+      if (!handler) {
+        throw new ProtocolError('METHOD_NOT_FOUND', `Method not found: ${method}`, JsonRpcErrorCode.MethodNotFound);
+      }
+      const call: Call = { sent: false, session, request, params, channel, signal: controller.signal, pipeline };
+      const result = await handler(call);
+      // The SDK's client handles notifications a microtask late but responses at once: a response read in
+      // the same chunk as the last progress would drop that progress. One macrotask keeps them apart.
+      if (call.sent) await new Promise((resolve) => setImmediate(resolve));
+      // MCP: no response is sent for a request the client cancelled.
+      if (controller.signal.aborted) return;
+      channel.respond(resultMessage(id, result));
+    } catch (error) {
+      if (controller.signal.aborted || error instanceof CancelledError) return;
+      let ref: string | undefined;
+      if (!isExposable(error)) {
+        ref = errorRef();
+        this.logger.error('request failed', { method, ref, err: error });
+      }
+      channel.respond(errorMessage(id, toJsonRpcError(error, ref)), error instanceof McpCoreError ? error : undefined);
+    } finally {
+      session.untrack(id, controller);
+    }
+  }
+
+  private onNotification(session: Session, notification: JSONRPCNotification): void {
+    switch (notification.method) {
+      case 'notifications/initialized':
+        session.initialized = true;
+        return;
+      case 'notifications/cancelled': {
+        const parsed = CancelledParams.safeParse(notification.params ?? {});
+        if (parsed.success && parsed.data.requestId !== undefined) session.cancel(parsed.data.requestId, parsed.data.reason);
+        return;
+      }
+      case 'notifications/roots/list_changed':
+        session.rootsChanged();
+        return;
+      default:
+        // Unknown notifications are ignored, as JSON-RPC and MCP ask.
+        return;
+    }
+  }
+
+  /** Runs the pipeline, then holds a session to the principal that opened it. */
+  private async admit(session: Session, request: PipelineRequest): Promise<void> {
+    await this.pipeline(request);
+    const principal = request.principal;
+    if (session.principal && principal && principal.id !== session.principal.id) {
+      // Another caller presenting this session id learns nothing: the session does not exist for them.
+      throw new NotFoundError('session', session.id ?? '(connection)');
+    }
+  }
+
+  private pipelineRequest(session: Session, method: string, params: Record<string, unknown> | undefined): PipelineRequest {
+    return {
+      method,
+      params,
+      sessionId: session.id,
+      transport: session.transport,
+      target: targetOf(method, params),
+      principal: undefined,
+      visibility: {},
+    };
+  }
+
+  private context(call: Call): HandlerContext {
+    const { session, signal, params, pipeline } = call;
+    const channel: RequestChannel = {
+      send: (message) => {
+        call.sent = true;
+        call.channel.send(message);
+      },
+      respond: (message, error) => call.channel.respond(message, error),
+    };
+    const progressToken = (params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
+    const timeoutMs = this.clientRequestTimeoutMs;
+    const client: ClientInteraction = {
+      protocolVersion: session.protocolVersion,
+      capabilities: session.clientCapabilities,
+      info: session.clientInfo,
+      request: (method, p, options) =>
+        session.request(channel, method, p, options?.timeoutMs ?? timeoutMs, signal) as Promise<never>,
+      notify: async (method, p) => channel.send(notificationMessage(method, p)),
+      elicit: (p, options) => {
+        requireCapability(session, 'elicitation');
+        return session.request(channel, 'elicitation/create', p as Record<string, unknown>, options?.timeoutMs ?? timeoutMs, signal) as Promise<never>;
+      },
+      createMessage: (p, options) => {
+        requireCapability(session, 'sampling');
+        return session.request(channel, 'sampling/createMessage', p as Record<string, unknown>, options?.timeoutMs ?? timeoutMs, signal) as Promise<never>;
+      },
+    };
+    const ctx = createRequestContext({
+      requestId: call.request.id,
+      sessionId: session.id,
+      principal: pipeline.principal ?? ANONYMOUS_PRINCIPAL,
+      signal,
+      logger: this.logger,
+      memory: this.memory,
+      conversation: () => session.conversation,
+      listRoots: () => session.roots(channel, timeoutMs, (r) => ListRootsResult.parse(r).roots),
+      sendProgress: async (update: ProgressUpdate) => {
+        if (progressToken === undefined || signal.aborted) return;
+        channel.send(notificationMessage('notifications/progress', { progressToken, ...update }));
+      },
+      readResource: async (uri) => (await this.resources.read(uri, handlerContext, pipeline.visibility.resource)).contents,
+      sendLog: async (level: LogLevel, data: unknown) => {
+        if (signal.aborted) return;
+        if (session.logLevel && !isLevelEnabled(level, session.logLevel)) return;
+        channel.send(notificationMessage('notifications/message', { level, data }));
+      },
+    });
+    const handlerContext = Object.assign(ctx, { client }) as HandlerContext;
+    return handlerContext;
+  }
+
+  private registerHandlers(): void {
+    const h = this.handlers;
+    h.set('ping', () => ({}));
+    h.set('initialize', ({ session, params, pipeline }) => {
+      const p = parseParams(InitializeParams, params, 'initialize');
+      session.protocolVersion = negotiateProtocolVersion(p.protocolVersion);
+      session.clientCapabilities = p.capabilities;
+      session.clientInfo = p.clientInfo as typeof session.clientInfo;
+      session.principal = pipeline.principal;
+      return {
+        protocolVersion: session.protocolVersion,
+        capabilities: CAPABILITIES,
+        serverInfo: this.info,
+        ...(this.instructions ? { instructions: this.instructions } : {}),
+      };
+    });
+    h.set('tools/list', ({ params, pipeline }) => {
+      parseParams(PaginatedParams, params, 'tools/list');
+      return { tools: this.tools.list(pipeline.visibility.tool) };
+    });
+    h.set('tools/call', (call) => {
+      const p = parseParams(CallToolParams, call.params, 'tools/call');
+      return this.tools.execute(p.name, p.arguments, this.context(call), call.pipeline.visibility.tool) as Promise<never>;
+    });
+    h.set('resources/list', async (call) => {
+      parseParams(PaginatedParams, call.params, 'resources/list');
+      return { resources: await this.resources.list(this.context(call), call.pipeline.visibility.resource) };
+    });
+    h.set('resources/templates/list', ({ params }) => {
+      parseParams(PaginatedParams, params, 'resources/templates/list');
+      return { resourceTemplates: this.resources.listTemplates() };
+    });
+    h.set('resources/read', (call) => {
+      const p = parseParams(ReadResourceParams, call.params, 'resources/read');
+      return this.resources.read(p.uri, this.context(call), call.pipeline.visibility.resource) as Promise<never>;
+    });
+    h.set('resources/subscribe', ({ session, params, pipeline }) => {
+      const p = parseParams(SubscribeParams, params, 'resources/subscribe');
+      if (pipeline.visibility.resource && !pipeline.visibility.resource(p.uri)) throw new NotFoundError('resource', p.uri);
+      session.subscribe(p.uri);
+      return {};
+    });
+    h.set('resources/unsubscribe', ({ session, params }) => {
+      session.unsubscribe(parseParams(SubscribeParams, params, 'resources/unsubscribe').uri);
+      return {};
+    });
+    h.set('prompts/list', ({ params, pipeline }) => {
+      parseParams(PaginatedParams, params, 'prompts/list');
+      return { prompts: this.prompts.list(pipeline.visibility.prompt) };
+    });
+    h.set('prompts/get', (call) => {
+      const p = parseParams(GetPromptParams, call.params, 'prompts/get');
+      return this.prompts.get(p.name, p.arguments, this.context(call), call.pipeline.visibility.prompt) as Promise<never>;
+    });
+    h.set('completion/complete', async ({ params }) => {
+      const p = parseParams(CompleteParams, params, 'completion/complete');
+      const args = p.context?.arguments ?? {};
+      return (p.ref.type === 'ref/prompt'
+        ? await this.prompts.complete(p.ref.name, p.argument.name, p.argument.value, args)
+        : await this.resources.complete(p.ref.uri, p.argument.name, p.argument.value, args)) as never;
+    });
+    h.set('logging/setLevel', ({ session, params }) => {
+      session.logLevel = parseParams(SetLevelParams, params, 'logging/setLevel').level;
+      return {};
+    });
+  }
+
+  private broadcast(message: ReturnType<typeof notificationMessage>): void {
+    for (const session of this.sessions) session.standalone?.send(message);
+  }
+}
+
+function requireCapability(session: { clientCapabilities?: Record<string, unknown> }, capability: 'elicitation' | 'sampling'): void {
+  if (!session.clientCapabilities?.[capability]) {
+    throw new McpCoreError(
+      'CAPABILITY_NOT_SUPPORTED',
+      'protocol',
+      `The client does not support ${capability}`,
+      JsonRpcErrorCode.InvalidRequest,
+      { data: { capability } },
+    );
+  }
+}
+
+function targetOf(method: string, params: Record<string, unknown> | undefined): RequestTarget | undefined {
+  if (!params) return undefined;
+  switch (method) {
+    case 'tools/call':
+      return typeof params.name === 'string' ? { kind: 'tool', name: params.name } : undefined;
+    case 'resources/read':
+    case 'resources/subscribe':
+    case 'resources/unsubscribe':
+      return typeof params.uri === 'string' ? { kind: 'resource', uri: params.uri } : undefined;
+    case 'prompts/get':
+      return typeof params.name === 'string' ? { kind: 'prompt', name: params.name } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function readableId(value: unknown): string | number | null {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const id = (value as { id?: unknown }).id;
+    if (typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id))) return id;
+  }
+  return null;
+}
+
+export type { MessageSink, RequestChannel };

@@ -1,0 +1,218 @@
+import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/sdk/types.js';
+import { Conversation, type LogLevel, type Principal, type Root } from '@agent-mcp/context';
+import { CancelledError, JsonRpcErrorCode, McpCoreError, ProtocolError } from './errors';
+import { type JSONRPCMessage, type JSONRPCResponseMessage, type RequestId } from './protocol/messages';
+import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION } from './protocol/versions';
+import { type TransportInfo } from './pipeline';
+
+/** Something that carries messages to the client. */
+export interface MessageSink {
+  send(message: JSONRPCMessage): void;
+}
+
+/**
+ * Where the messages that belong to one request go: notifications and server requests made while serving
+ * it, then its response. stdio writes both to stdout; Streamable HTTP writes them to that request's POST
+ * response, choosing JSON or an SSE stream as late as possible.
+ */
+export interface RequestChannel extends MessageSink {
+  /**
+   * Sends the final response. `error` is the typed error behind an error response, so that an HTTP
+   * transport can use its status (401, 403, 404, 429, 503) while the response is still unsent.
+   */
+  respond(message: JSONRPCResponseMessage, error?: McpCoreError): void;
+}
+
+/** The client answered a server request with an error. */
+export class ClientRequestError extends McpCoreError {
+  constructor(method: string, readonly clientCode: number, clientMessage: string) {
+    super('CLIENT_REQUEST_FAILED', 'protocol', `Client refused ${method}: ${clientMessage}`, JsonRpcErrorCode.InternalError, {
+      data: { method, clientCode },
+    });
+  }
+}
+
+/** A server request got no answer in time. */
+export class ClientRequestTimeoutError extends McpCoreError {
+  constructor(method: string, timeoutMs: number) {
+    super('CLIENT_REQUEST_TIMEOUT', 'protocol', `Client did not answer ${method} within ${timeoutMs} ms`, JsonRpcErrorCode.InternalError);
+  }
+}
+
+interface Pending {
+  readonly method: string;
+  readonly resolve: (result: Record<string, unknown>) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+  readonly onAbort?: () => void;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The state of one MCP session: what was negotiated, what is running, what the server is waiting for.
+ * Kept small on purpose (maps are created on first use): a server may hold thousands.
+ */
+export class Session {
+  principal: Principal | undefined;
+  protocolVersion = DEFAULT_NEGOTIATED_PROTOCOL_VERSION;
+  clientCapabilities: ClientCapabilities | undefined;
+  clientInfo: Implementation | undefined;
+  /** True once the client sent `notifications/initialized`. */
+  initialized = false;
+  /** Threshold of `notifications/message`; undefined until the client sets one (then everything is sent). */
+  logLevel: LogLevel | undefined;
+  /** The stream for messages unrelated to any request (the GET stream over HTTP, stdout on stdio). */
+  standalone: MessageSink | undefined;
+  lastActiveAt = Date.now();
+  closed = false;
+  private inFlight: Map<RequestId, AbortController> | undefined;
+  private pending: Map<RequestId, Pending> | undefined;
+  private subscriptions: Set<string> | undefined;
+  private conversationValue: Conversation | undefined;
+  private rootsValue: Promise<readonly Root[]> | undefined;
+  private nextRequestId = 0;
+
+  constructor(
+    /** The `Mcp-Session-Id`, or undefined where the transport has no session ids (stdio, stateless HTTP). */
+    readonly id: string | undefined,
+    readonly transport: TransportInfo,
+  ) {}
+
+  touch(): void {
+    this.lastActiveAt = Date.now();
+  }
+
+  /** Number of requests being served. */
+  get activeRequests(): number {
+    return this.inFlight?.size ?? 0;
+  }
+
+  /** Registers a running request; false if its id is already in use (forbidden by MCP). */
+  track(id: RequestId, controller: AbortController): boolean {
+    const map: Map<RequestId, AbortController> = (this.inFlight ??= new Map());
+    if (map.has(id)) return false;
+    map.set(id, controller);
+    return true;
+  }
+
+  untrack(id: RequestId, controller: AbortController): void {
+    if (this.inFlight?.get(id) === controller) this.inFlight.delete(id);
+  }
+
+  /** Aborts a running request (a client's `notifications/cancelled`); unknown ids are ignored. */
+  cancel(id: RequestId, reason?: string): boolean {
+    const controller = this.inFlight?.get(id);
+    if (!controller) return false;
+    controller.abort(new CancelledError(reason ?? 'Cancelled by the client'));
+    return true;
+  }
+
+  get conversation(): Conversation {
+    return (this.conversationValue ??= new Conversation());
+  }
+
+  subscribe(uri: string): void {
+    (this.subscriptions ??= new Set()).add(uri);
+  }
+
+  unsubscribe(uri: string): void {
+    this.subscriptions?.delete(uri);
+  }
+
+  isSubscribed(uri: string): boolean {
+    return this.subscriptions?.has(uri) ?? false;
+  }
+
+  /** The client's roots, asked once and cached until the client says they changed. */
+  roots(channel: MessageSink, timeoutMs: number, parse: (result: unknown) => readonly Root[]): Promise<readonly Root[]> {
+    if (!this.clientCapabilities?.roots) return Promise.resolve([]);
+    if (!this.rootsValue) {
+      const asked = this.request(channel, 'roots/list', undefined, timeoutMs).then(parse);
+      this.rootsValue = asked;
+      asked.catch(() => {
+        if (this.rootsValue === asked) this.rootsValue = undefined;
+      });
+    }
+    return this.rootsValue;
+  }
+
+  rootsChanged(): void {
+    this.rootsValue = undefined;
+  }
+
+  /**
+   * Sends a request to the client on `channel` and waits for the answer, which arrives through
+   * {@link resolveResponse}. Bounded by `timeoutMs`, and abandoned when `signal` aborts.
+   */
+  request(
+    channel: MessageSink,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    if (this.closed) return Promise.reject(new ProtocolError('SESSION_CLOSED', 'Session closed', JsonRpcErrorCode.SessionNotFound));
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new CancelledError());
+    const id = `srv-${++this.nextRequestId}`;
+    const pending: Map<RequestId, Pending> = (this.pending ??= new Map());
+    return new Promise((resolve, reject) => {
+      const finish = () => {
+        clearTimeout(timer);
+        pending.delete(id);
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+      };
+      const timer = setTimeout(() => {
+        finish();
+        this.notifyCancelled(channel, id, 'timeout');
+        reject(new ClientRequestTimeoutError(method, timeoutMs));
+      }, timeoutMs);
+      const onAbort = signal
+        ? () => {
+            finish();
+            this.notifyCancelled(channel, id, 'request cancelled');
+            reject(signal.reason ?? new CancelledError());
+          }
+        : undefined;
+      if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
+      pending.set(id, {
+        method,
+        resolve: (r) => (finish(), resolve(r)),
+        reject: (e) => (finish(), reject(e)),
+        timer,
+        onAbort,
+        signal,
+      });
+      channel.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
+    });
+  }
+
+  /** Routes a client's response to the server request waiting for it; false if nothing waits for that id. */
+  resolveResponse(message: JSONRPCResponseMessage): boolean {
+    if (message.id === undefined || message.id === null) return false;
+    const pending = this.pending?.get(message.id);
+    if (!pending) return false;
+    if ('error' in message) pending.reject(new ClientRequestError(pending.method, message.error.code, message.error.message));
+    else pending.resolve(message.result as Record<string, unknown>);
+    return true;
+  }
+
+  /** Ends the session: aborts what runs, fails what waits. */
+  close(reason = 'Session closed'): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const controller of this.inFlight?.values() ?? []) controller.abort(new CancelledError(reason));
+    for (const p of [...(this.pending?.values() ?? [])]) {
+      p.reject(new ProtocolError('SESSION_CLOSED', reason, JsonRpcErrorCode.SessionNotFound));
+    }
+    this.inFlight?.clear();
+    this.standalone = undefined;
+  }
+
+  private notifyCancelled(channel: MessageSink, id: RequestId, reason: string): void {
+    try {
+      channel.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } });
+    } catch {
+      // The channel may already be closed; the cancellation is best effort.
+    }
+  }
+}

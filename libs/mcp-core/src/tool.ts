@@ -1,0 +1,72 @@
+import type { ContentBlock, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { type z } from 'zod';
+import { type HandlerContext } from './tool-context';
+
+/** Input schemas are zod objects: MCP requires tool arguments to be a JSON object. */
+export type ToolInputSchema = z.ZodObject<z.ZodRawShape>;
+/** Output schemas are zod objects too: `structuredContent` is a JSON object. */
+export type ToolOutputSchema = z.ZodObject<z.ZodRawShape>;
+
+const TOOL_RESPONSE = Symbol.for('@agent-mcp/mcp-core/tool-response');
+
+/** A fully specified tool result, for tools that return rich content (images, audio, resources). */
+export interface ToolResponse<S = Record<string, unknown>> {
+  readonly [TOOL_RESPONSE]: true;
+  readonly content: readonly ContentBlock[];
+  readonly structuredContent?: S;
+  readonly isError?: boolean;
+  readonly _meta?: Record<string, unknown>;
+}
+
+/** Builds a {@link ToolResponse}. */
+export function toolResponse<S = Record<string, unknown>>(response: Omit<ToolResponse<S>, typeof TOOL_RESPONSE>): ToolResponse<S> {
+  return { ...response, [TOOL_RESPONSE]: true };
+}
+
+export function isToolResponse(value: unknown): value is ToolResponse<unknown> {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TOOL_RESPONSE] === true;
+}
+
+/**
+ * What `execute` may return:
+ * - with an output schema: the structured output itself (validated, sent as `structuredContent` plus a text
+ *   rendering), or a {@link ToolResponse};
+ * - without one: a string (sent as text content) or a {@link ToolResponse}.
+ */
+export type ToolReturn<O extends ToolOutputSchema | undefined> = O extends ToolOutputSchema
+  ? z.input<O> | ToolResponse<z.input<O>>
+  : string | ToolResponse;
+
+/**
+ * The tool contract: a name, a description for the model, zod schemas for input and output (advertised as
+ * JSON Schema), annotations, and `execute`.
+ */
+export interface Tool<I extends ToolInputSchema = ToolInputSchema, O extends ToolOutputSchema | undefined = ToolOutputSchema | undefined> {
+  /** Unique name, 1-128 characters of `A-Za-z0-9_-.` as MCP recommends. */
+  readonly name: string;
+  /** Human-readable name for UIs. */
+  readonly title?: string;
+  /** What the tool does and when to use it; models read this. */
+  readonly description: string;
+  /** Schema of the arguments. */
+  readonly inputSchema: I;
+  /** Schema of the structured result, if the tool has one. */
+  readonly outputSchema?: O;
+  /** Hints for clients: read-only, destructive, idempotent, open-world. */
+  readonly annotations?: ToolAnnotations;
+  /** Extra metadata advertised with the tool. */
+  readonly _meta?: Record<string, unknown>;
+  /** Text rendering of the structured output. Default: pretty-printed JSON. */
+  readonly render?: (output: O extends ToolOutputSchema ? z.output<O> : never) => string;
+  /**
+   * Runs the tool. Throw a `ToolError` (or any `McpCoreError`) to report a failure the caller should read;
+   * any other error is reported as an internal error with a reference, its details only in the server log.
+   * Honour `context.signal`: it aborts when the client cancels.
+   */
+  execute(params: z.output<I>, context: HandlerContext): Promise<ToolReturn<O>> | ToolReturn<O>;
+}
+
+/** Declares a tool with full type inference of its params and output. */
+export function defineTool<I extends ToolInputSchema, O extends ToolOutputSchema | undefined = undefined>(tool: Tool<I, O>): Tool<I, O> {
+  return tool;
+}

@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { JsonRpcErrorCode, McpCoreError, toJsonRpcError } from '../../errors';
+import { errorMessage, parseJsonMessage } from '../../protocol/messages';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '../../protocol/versions';
+import { type TransportInfo } from '../../pipeline';
+import { type McpServer } from '../../server';
+import { type Session } from '../../session';
+import { PostResponseChannel, SseWriter } from './response-channel';
+import {
+  acceptsJsonAndSse,
+  acceptsSse,
+  BodyTooLargeError,
+  isJsonContentType,
+  OriginGuard,
+  type OriginPolicy,
+  readBody,
+} from './request-guards';
+import { SessionTable } from './session-table';
+
+/** Options of {@link createStreamableHttpHandler}. */
+export interface StreamableHttpOptions extends OriginPolicy {
+  /** `stateful` (default) keeps sessions (`Mcp-Session-Id`); `stateless` serves every POST on its own. */
+  readonly mode?: 'stateful' | 'stateless';
+  /** Largest accepted request body. Default 4 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Most live sessions. Default 10 000. */
+  readonly maxSessions?: number;
+  /** Idle time after which a session ends. Default 10 minutes. */
+  readonly sessionIdleTimeoutMs?: number;
+  /** Interval of SSE keep-alive comments. Default 15 s; 0 turns them off. */
+  readonly keepAliveMs?: number;
+  /** Session id generator. Default: random UUIDs. */
+  readonly sessionIdGenerator?: () => string;
+}
+
+/** A Streamable HTTP endpoint, to mount at `/mcp` of a `node:http` server. */
+export interface StreamableHttpHandler {
+  /** Serves one HTTP request to the MCP endpoint. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Live sessions. */
+  readonly sessionCount: number;
+  /** Open standalone (GET) SSE streams. */
+  readonly streamCount: number;
+  /** Ends every session and stream. */
+  close(): void;
+}
+
+const SESSION_HEADER = 'mcp-session-id';
+const VERSION_HEADER = 'mcp-protocol-version';
+
+/**
+ * Streamable HTTP (MCP 2025-11-25) on plain `node:http`: no web Request/Response conversion, no server object
+ * per request. Stateful sessions are small records in a bounded table with idle expiry.
+ */
+export function createStreamableHttpHandler(server: McpServer, options: StreamableHttpOptions = {}): StreamableHttpHandler {
+  const stateless = options.mode === 'stateless';
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const newId = options.sessionIdGenerator ?? randomUUID;
+  const guard = new OriginGuard(options);
+  let streams = 0;
+  const table = new SessionTable({
+    maxSessions: options.maxSessions ?? 10_000,
+    idleTimeoutMs: options.sessionIdleTimeoutMs ?? 10 * 60_000,
+    onDrop: (session, reason) => server.closeSession(session, reason),
+  });
+
+  const transportInfo = (req: IncomingMessage): TransportInfo => ({
+    kind: 'http',
+    remoteAddress: req.socket.remoteAddress,
+    headers: req.headers,
+  });
+
+  const corsHeaders = (req: IncomingMessage): Record<string, string> => {
+    const origin = req.headers.origin;
+    if (!origin || !guard.allowsOrigin(origin)) return {};
+    return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'mcp-session-id, mcp-protocol-version', vary: 'origin' };
+  };
+
+  async function handlePost(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
+    if (!isJsonContentType(req.headers['content-type'])) {
+      return fail(res, 415, JsonRpcErrorCode.InvalidRequest, 'Unsupported Media Type: Content-Type must be application/json', cors);
+    }
+    if (!acceptsJsonAndSse(req.headers.accept)) {
+      return fail(res, 406, JsonRpcErrorCode.InvalidRequest, 'Not Acceptable: Accept must include application/json and text/event-stream', cors);
+    }
+    const version = header(req, VERSION_HEADER);
+    if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      return fail(res, 400, JsonRpcErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)}`, cors);
+    }
+    let value: unknown;
+    try {
+      value = parseJsonMessage(await readBody(req, maxBodyBytes));
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        res.setHeader('connection', 'close');
+        return fail(res, 413, JsonRpcErrorCode.InvalidRequest, `Payload Too Large: body exceeds ${maxBodyBytes} bytes`, cors);
+      }
+      if (error instanceof McpCoreError) return failWith(res, 400, null, error, cors);
+      throw error;
+    }
+    if (Array.isArray(value)) {
+      return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Invalid Request: JSON-RPC batches are not supported', cors);
+    }
+    const message = value as { method?: unknown; id?: unknown } | null;
+    const isRequest = !!message && typeof message === 'object' && typeof message.method === 'string' && 'id' in message;
+    const isInitialize = isRequest && message.method === 'initialize';
+
+    let session: Session;
+    let headers: Record<string, string> = cors;
+    if (stateless) {
+      session = server.openSession(undefined, transportInfo(req));
+      if (version) session.protocolVersion = version;
+    } else if (isInitialize) {
+      if (header(req, SESSION_HEADER) !== undefined) {
+        return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: initialize must not carry an Mcp-Session-Id', cors);
+      }
+      if (!table.makeRoom()) {
+        return fail(res, 503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many sessions', { ...cors, 'retry-after': '5' });
+      }
+      session = server.openSession(newId(), transportInfo(req));
+      headers = { ...cors, [SESSION_HEADER]: session.id as string };
+    } else {
+      const id = header(req, SESSION_HEADER);
+      if (id === undefined) {
+        return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', cors);
+      }
+      const found = table.get(id);
+      if (!found) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
+      session = found;
+    }
+
+    if (!isRequest) {
+      // Notifications and responses are acknowledged with 202 and no body.
+      try {
+        await server.handle(session, value, rejectingChannel);
+        res.writeHead(202, cors).end();
+      } catch (error) {
+        failWith(res, error instanceof McpCoreError ? (error.httpStatus ?? 400) : 400, null, error, cors);
+      } finally {
+        if (stateless) server.closeSession(session);
+      }
+      return;
+    }
+
+    const channel = new PostResponseChannel(res, headers, keepAliveMs, true);
+    const id = (message as { id: string | number }).id;
+    // A client that drops the connection before the answer has, in effect, cancelled the request.
+    const onClose = () => {
+      if (!channel.finished) session.cancel(id, 'client closed the connection');
+    };
+    res.once('close', onClose);
+    let counted = false;
+    try {
+      if (isInitialize && !stateless) {
+        table.add(session);
+        counted = true;
+        table.streamOpened(session);
+      }
+      await server.handle(session, value, channel);
+      // An initialize that failed (bad params, refused by the pipeline) leaves no session behind.
+      if (isInitialize && !stateless && !session.clientInfo) table.delete(session, 'initialize failed');
+    } finally {
+      res.off('close', onClose);
+      if (counted) table.streamClosed(session);
+      if (stateless) server.closeSession(session);
+    }
+  }
+
+  function handleGet(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): void {
+    if (stateless) return methodNotAllowed(res, 'POST', cors);
+    if (!acceptsSse(req.headers.accept)) {
+      return fail(res, 406, JsonRpcErrorCode.InvalidRequest, 'Not Acceptable: Accept must include text/event-stream', cors);
+    }
+    const id = header(req, SESSION_HEADER);
+    if (id === undefined) return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', cors);
+    const session = table.get(id);
+    if (!session) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
+    if (session.standalone) {
+      return fail(res, 409, JsonRpcErrorCode.InvalidRequest, 'Conflict: this session already has an open GET stream', cors);
+    }
+    const writer = new SseWriter(res, cors, keepAliveMs);
+    session.standalone = writer;
+    table.streamOpened(session);
+    streams++;
+    res.once('close', () => {
+      streams--;
+      table.streamClosed(session);
+      if (session.standalone === writer) session.standalone = undefined;
+    });
+  }
+
+  function handleDelete(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): void {
+    if (stateless) return methodNotAllowed(res, 'POST', cors);
+    const id = header(req, SESSION_HEADER);
+    if (id === undefined) return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', cors);
+    const session = table.get(id);
+    if (!session) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
+    table.delete(session, 'deleted by the client');
+    res.writeHead(200, cors).end();
+  }
+
+  return {
+    handle(req, res) {
+      const refused = guard.check(req);
+      if (refused) return fail(res, 403, JsonRpcErrorCode.InvalidRequest, `Forbidden: ${refused}`, {});
+      const cors = corsHeaders(req);
+      switch (req.method) {
+        case 'POST':
+          handlePost(req, res, cors).catch((error: unknown) => {
+            server.logger.error('http request failed', { err: error });
+            if (!res.headersSent) fail(res, 500, JsonRpcErrorCode.InternalError, 'Internal error', cors);
+            else res.destroy();
+          });
+          return;
+        case 'GET':
+          return handleGet(req, res, cors);
+        case 'DELETE':
+          return handleDelete(req, res, cors);
+        case 'OPTIONS':
+          res.writeHead(204, {
+            ...cors,
+            'access-control-allow-methods': stateless ? 'POST, OPTIONS' : 'GET, POST, DELETE, OPTIONS',
+            'access-control-allow-headers': 'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id',
+            'access-control-max-age': '600',
+          });
+          res.end();
+          return;
+        default:
+          return methodNotAllowed(res, stateless ? 'POST, OPTIONS' : 'GET, POST, DELETE, OPTIONS', cors);
+      }
+    },
+    get sessionCount() {
+      return table.size;
+    },
+    get streamCount() {
+      return streams;
+    },
+    close() {
+      table.clear('server closing');
+    },
+  };
+}
+
+/** A channel for messages that must not produce a response (notifications, responses). */
+const rejectingChannel = {
+  send: () => undefined,
+  respond: () => undefined,
+};
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function fail(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string>): void {
+  const body = JSON.stringify(errorMessage(null, { code, message }));
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function failWith(res: ServerResponse, status: number, id: null, error: unknown, headers: Record<string, string>): void {
+  const body = JSON.stringify(errorMessage(id, toJsonRpcError(error)));
+  const extra = error instanceof McpCoreError ? error.httpHeaders : undefined;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers, ...extra });
+  res.end(body);
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string, headers: Record<string, string>): void {
+  fail(res, 405, JsonRpcErrorCode.InvalidRequest, 'Method Not Allowed', { ...headers, allow });
+}

@@ -1,0 +1,152 @@
+import { type Readable, type Writable } from 'node:stream';
+import { JsonRpcErrorCode, ProtocolError, toJsonRpcError } from '../errors';
+import { errorMessage, type JSONRPCMessage, parseJsonMessage } from '../protocol/messages';
+import { type McpServer } from '../server';
+import { type RequestChannel, type Session } from '../session';
+
+/** Options of {@link serveStdio}. */
+export interface StdioOptions {
+  readonly stdin?: Readable;
+  readonly stdout?: Writable;
+  /** Longest accepted line (one message), in bytes. Default 4 MiB. */
+  readonly maxMessageBytes?: number;
+  /** After stdin closes, how long running requests may take to finish. Default 10 s. */
+  readonly drainTimeoutMs?: number;
+}
+
+/** A running stdio connection. */
+export interface StdioConnection {
+  readonly session: Session;
+  /** Resolves when stdin has closed and the running requests have finished (or the drain timed out). */
+  readonly closed: Promise<void>;
+  /** Closes the connection now: running requests are aborted. */
+  close(): void;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Serves one MCP client over stdin/stdout, newline-delimited JSON. stdout carries only MCP messages (logs go
+ * to stderr). Replies produced in the same tick leave in one write.
+ */
+export function serveStdio(server: McpServer, options: StdioOptions = {}): StdioConnection {
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  const maxBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+  const session = server.openSession(undefined, { kind: 'stdio' });
+
+  let corked = false;
+  let outputOpen = true;
+  const uncork = () => {
+    corked = false;
+    stdout.uncork();
+  };
+  const write = (message: JSONRPCMessage) => {
+    if (!outputOpen) return;
+    if (!corked) {
+      corked = true;
+      stdout.cork();
+      process.nextTick(uncork);
+    }
+    stdout.write(`${JSON.stringify(message)}\n`);
+  };
+  stdout.on('error', () => {
+    // The client went away; nothing more can be said to it.
+    outputOpen = false;
+  });
+  const channel: RequestChannel = { send: write, respond: write };
+  session.standalone = { send: write };
+
+  const handleLine = (line: Buffer) => {
+    let value: unknown;
+    try {
+      value = parseJsonMessage(line);
+    } catch (error) {
+      write(errorMessage(null, toJsonRpcError(error)));
+      return;
+    }
+    server.handle(session, value, channel).catch((error: unknown) => {
+      server.logger.warn('stdio message rejected', { err: error });
+    });
+  };
+
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let discarding = false;
+  const onData = (chunk: Buffer) => {
+    let start = 0;
+    let nl: number;
+    while ((nl = chunk.indexOf(NEWLINE, start)) !== -1) {
+      const piece = chunk.subarray(start, nl);
+      start = nl + 1;
+      if (discarding) {
+        discarding = false;
+        continue;
+      }
+      let line = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
+      pending = [];
+      pendingBytes = 0;
+      if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+      if (line.length === 0) continue;
+      if (line.length > maxBytes) {
+        write(errorMessage(null, toJsonRpcError(tooLarge(maxBytes))));
+        continue;
+      }
+      handleLine(line);
+    }
+    if (start < chunk.length && !discarding) {
+      const rest = chunk.subarray(start);
+      pendingBytes += rest.length;
+      if (pendingBytes > maxBytes) {
+        // Drop the rest of this oversized line instead of buffering it without bound.
+        pending = [];
+        pendingBytes = 0;
+        discarding = true;
+        write(errorMessage(null, toJsonRpcError(tooLarge(maxBytes))));
+      } else {
+        pending.push(Buffer.from(rest));
+      }
+    }
+  };
+  stdin.on('data', onData);
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    server.closeSession(session, 'stdin closed');
+    resolveClosed();
+  };
+  const drainThenFinish = () => {
+    stdin.off('data', onData);
+    const started = Date.now();
+    const check = () => {
+      if (session.activeRequests === 0 || Date.now() - started >= drainTimeoutMs) {
+        // Let the last replies reach stdout before the session goes.
+        process.nextTick(finish);
+        return;
+      }
+      setTimeout(check, 10).unref();
+    };
+    check();
+  };
+  stdin.once('end', drainThenFinish);
+  stdin.once('close', drainThenFinish);
+  stdin.once('error', drainThenFinish);
+
+  return {
+    session,
+    closed,
+    close: () => {
+      stdin.off('data', onData);
+      finish();
+    },
+  };
+}
+
+function tooLarge(maxBytes: number): ProtocolError {
+  return new ProtocolError('MESSAGE_TOO_LARGE', `Invalid Request: message larger than ${maxBytes} bytes`, JsonRpcErrorCode.InvalidRequest);
+}

@@ -1,0 +1,93 @@
+// Proves the layering is enforced by the real `nx lint`: a forbidden import planted in a real project's sources
+// fails lint with @nx/enforce-module-boundaries naming that file (issue 3, item 2). The clean tree linting green
+// is proven by `npm test` stage a, which lints every project before these checks run.
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runNx, workspaceRoot, type RunResult } from './support/workspace';
+
+interface Plant {
+  /** What the plant breaks, in words. */
+  readonly rule: string;
+  readonly project: string;
+  readonly file: string;
+  readonly source: string;
+  /** The part of ESLint's message that shows the right constraint fired. */
+  readonly message: RegExp;
+}
+
+function plant(rule: string, project: string, slug: string, importLine: string, message: RegExp): Plant {
+  const dir = project.endsWith('-server') ? 'apps' : 'libs';
+  return {
+    rule,
+    project,
+    file: join(workspaceRoot, dir, project, 'src', `__planted_boundary_check_${slug}__.ts`),
+    source: `// Planted by tools/workspace-checks; removed when the check ends.\n${importLine}\nexport const planted = imported;\n`,
+    message,
+  };
+}
+
+const bannedImport = (tag: string, pkg: string) =>
+  new RegExp(`project tagged with "${tag}" is not allowed to import "${pkg.replace(/[/.]/g, '\\$&')}"`);
+const onlyTags = (tag: string) => new RegExp(`project tagged with "${tag}" can only depend on libs tagged with`);
+
+// Two rounds: mcp-core -> agent-core and agent-core -> mcp-core planted together would form a cycle, and the rule
+// would report the cycle instead of the layer constraint each plant is meant to prove.
+const rounds: readonly (readonly Plant[])[] = [
+  [
+    plant('the MCP layer may not import openai', 'mcp-core', 'openai', `import imported from 'openai';`, bannedImport('layer:mcp', 'openai')),
+    plant('the MCP layer may not import the agent layer', 'mcp-core', 'agent_core', `import { VERSION as imported } from '@agent-mcp/agent-core';`, onlyTags('layer:mcp')),
+    plant('context may not import the MCP SDK', 'context', 'mcp_sdk', `import * as imported from '@modelcontextprotocol/sdk';`, bannedImport('layer:shared', '@modelcontextprotocol/sdk')),
+    plant('context may not import openai', 'context', 'openai', `import imported from 'openai';`, bannedImport('layer:shared', 'openai')),
+    plant('auth may not import the agent layer', 'auth', 'agent_core', `import { VERSION as imported } from '@agent-mcp/agent-core';`, onlyTags('layer:shared')),
+    plant('a tools lib may not import another tools lib', 'tools-research', 'tools_database', `import { VERSION as imported } from '@agent-mcp/tools-database';`, onlyTags('layer:bridge')),
+    plant('a tools lib reaches openai only through agent-core', 'tools-support', 'openai', `import imported from 'openai';`, bannedImport('layer:bridge', 'openai')),
+    // An app exports nothing, so the only way a lib can reach an app's code is by path, which the rule refuses.
+    plant('no lib may import an app', 'tools-database', 'app', `import * as imported from '../../../apps/http-server/src/main';`, /Projects cannot be imported by a relative or absolute path/),
+  ],
+  [
+    plant('the agent layer may not import the MCP SDK', 'agent-core', 'mcp_sdk', `import * as imported from '@modelcontextprotocol/sdk/types.js';`, bannedImport('layer:agent', '@modelcontextprotocol/sdk/types.js')),
+    plant('the agent layer may not import the MCP layer', 'agent-core', 'mcp_core', `import { VERSION as imported } from '@agent-mcp/mcp-core';`, onlyTags('layer:agent')),
+  ],
+];
+
+/** ESLint's stylish report for one file: the absolute path on its own line, then its indented problems. */
+function problemsFor(output: string, file: string): string[] {
+  const lines = output.split('\n');
+  const start = lines.findIndex((line) => line.trim() === file);
+  if (start < 0) return [];
+  const problems: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (!/^\s+\d+:\d+\s/.test(line)) break;
+    problems.push(line.trim());
+  }
+  return problems;
+}
+
+/** Plants every file of a round, lints the planted projects once, and always removes the plants. */
+async function lintWithPlants(plants: readonly Plant[]): Promise<RunResult> {
+  const projects = [...new Set(plants.map((p) => p.project))];
+  try {
+    for (const p of plants) writeFileSync(p.file, p.source);
+    return await runNx(['run-many', '-t', 'lint', '-p', projects.join(','), '--skip-nx-cache', '--output-style=static'], 180_000);
+  } finally {
+    for (const p of plants) rmSync(p.file, { force: true });
+  }
+}
+
+describe.each(rounds.map((plants, i) => [i + 1, plants] as const))('nx lint with forbidden imports planted (round %i)', (_round, plants) => {
+  let result: RunResult;
+
+  beforeAll(async () => {
+    result = await lintWithPlants(plants);
+  }, 200_000);
+
+  it('fails', () => {
+    expect(result.code).not.toBe(0);
+  });
+
+  it.each(plants.map((p) => [p.rule, p] as const))('%s', (_rule, p) => {
+    const problems = problemsFor(result.output, p.file);
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/@nx\/enforce-module-boundaries$/)]));
+    expect(problems.filter((line) => line.endsWith('@nx/enforce-module-boundaries')).join('\n')).toMatch(p.message);
+  });
+});

@@ -6,9 +6,12 @@ export interface JsonSchemaInfo {
   readonly strict: boolean;
 }
 
-/** Converts a zod schema once; callers cache the result (conversion is not free). */
+/**
+ * Converts a zod schema once; callers cache the result (conversion is not free). The `output` view is used
+ * because it closes objects (`additionalProperties: false`), which strict mode needs.
+ */
 export function toJsonSchema(schema: z.ZodType): JsonSchemaInfo {
-  const json = z.toJSONSchema(schema, { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<
+  const json = z.toJSONSchema(schema, { target: 'draft-7', io: 'output', unrepresentable: 'any' }) as Record<
     string,
     unknown
   >;

@@ -4,7 +4,10 @@ export interface RetryOptions {
   readonly maxAttempts?: number;
   /** Delay before the first retry, doubled for each further one, before jitter. Default 500 ms. */
   readonly baseDelayMs?: number;
-  /** Upper bound of a backoff delay and of a server-requested `retry-after`. Default 30 000 ms. */
+  /**
+   * Upper bound of a backoff delay. Default 30 000 ms. A server's `retry-after` is honoured as asked, up to
+   * 60 s and never past the run's deadline; a longer request ends the run with the upstream error instead.
+   */
   readonly maxDelayMs?: number;
 }
 
@@ -13,6 +16,9 @@ export interface ResolvedRetry {
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
 }
+
+/** The longest `retry-after` worth waiting for; beyond it the error is returned to the caller. */
+export const MAX_RETRY_AFTER_MS = 60_000;
 
 export function resolveRetry(options: RetryOptions | undefined): ResolvedRetry {
   return {
@@ -27,7 +33,7 @@ export function resolveRetry(options: RetryOptions | undefined): ResolvedRetry {
  * backoff with "equal jitter" (half fixed, half random) so that many clients rejected at once spread out.
  */
 export function retryDelayMs(policy: ResolvedRetry, attempt: number, retryAfterMs: number | undefined): number {
-  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, policy.maxDelayMs);
+  if (retryAfterMs !== undefined) return retryAfterMs;
   const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return exp / 2 + Math.random() * (exp / 2);
 }

@@ -29,7 +29,7 @@ import {
 } from './model';
 import { type RunObserver, notify } from './observer';
 import { getDefaultModelProvider } from './openai/provider';
-import { type ResolvedRetry, type RetryOptions, resolveRetry, retryDelayMs } from './retry';
+import { MAX_RETRY_AFTER_MS, type ResolvedRetry, type RetryOptions, resolveRetry, retryDelayMs } from './retry';
 import { StreamedRun } from './streamed-run';
 import { type FunctionTool, type ToolContext } from './tool';
 import { EMPTY_USAGE, type Usage, addUsage } from './usage';
@@ -229,7 +229,7 @@ async function executeRun<TOutput extends AgentOutputType>(
       modelName = model.name;
       const request: ModelRequest = {
         instructions: agent.instructions,
-        input: history,
+        input: history.slice(),
         tools: plan.definitions,
         outputSchema: agent.outputSchema,
         settings: agent.modelSettings,
@@ -408,7 +408,9 @@ async function callModel(model: Model, request: ModelRequest, ctx: TurnContext):
       if (!(error instanceof UpstreamError)) throw error;
       if (!error.retryable || emittedText || attempt >= retry.maxAttempts) throw error.withAttempts(attempt);
       const delay = retryDelayMs(retry, attempt, error.retryAfterMs);
-      if (deadlineAt !== undefined && Date.now() + delay >= deadlineAt) throw error.withAttempts(attempt);
+      if (delay > MAX_RETRY_AFTER_MS || (deadlineAt !== undefined && Date.now() + delay >= deadlineAt)) {
+        throw error.withAttempts(attempt);
+      }
       await sleep(delay, request.signal);
     }
   }

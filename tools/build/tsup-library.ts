@@ -36,8 +36,9 @@ export function appBuild(overrides: Options = {}): Options {
     sourcemap: true,
     target: 'node22',
     platform: 'node',
-    splitting: false,
     noExternal: [/^@agent-mcp\//],
+    // Chunks let an entry enable the compile cache before the bulk of the code loads.
+    splitting: true,
     banner: { js: '#!/usr/bin/env node' },
     tsconfig: 'tsconfig.app.json',
     ...overrides,

@@ -1,1 +1,100 @@
-console.error('starting');
+import { type AddressInfo } from 'node:net';
+import { ConfigError, createJsonLogger, formatSettings, parseConfig } from '@agent-mcp/context';
+import { createStreamableHttpHandler, echoTool, LOOPBACK_HOSTS, McpServer } from '@agent-mcp/mcp-core';
+import { HTTP_SERVER_SETTINGS, type HttpServerConfig, HttpServerConfigSchema, isLoopbackAddress } from './config';
+import { createHttpApp } from './http-app';
+
+const NAME = 'openai-agent-mcp';
+const VERSION = '0.1.0';
+
+function help(): string {
+  return [
+    `${NAME} ${VERSION}: OpenAI-powered agents behind the Model Context Protocol, over Streamable HTTP.`,
+    '',
+    'Usage: agent-mcp-http [--help]',
+    '',
+    'Serves MCP at http://HOST:PORT/mcp, liveness at /healthz and readiness at /readyz.',
+    'Configuration comes from environment variables:',
+    '',
+    formatSettings(HTTP_SERVER_SETTINGS),
+    '',
+  ].join('\n');
+}
+
+function loadConfig(): HttpServerConfig {
+  const config = parseConfig(HttpServerConfigSchema, process.env);
+  if (!isLoopbackAddress(config.HOST)) {
+    throw new ConfigError([
+      `HOST: refusing to listen on ${JSON.stringify(config.HOST)} without authentication; ` +
+        'use a loopback address (127.0.0.1, ::1, localhost) or put the server behind a proxy on loopback',
+    ]);
+  }
+  return config;
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(help());
+    return;
+  }
+  let config: HttpServerConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\nRun with --help to see every setting.\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const logger = createJsonLogger({ level: config.LOG_LEVEL, bindings: { service: NAME } });
+  const server = new McpServer({
+    name: NAME,
+    version: VERSION,
+    title: 'OpenAI Agent MCP',
+    instructions: 'Tools of this server are backed by AI agents; long calls report progress.',
+    logger,
+  });
+  if (config.DIAGNOSTIC_TOOLS) server.tools.register(echoTool);
+
+  const mcp = createStreamableHttpHandler(server, {
+    mode: config.MCP_HTTP_MODE,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    maxSessions: config.MAX_SESSIONS,
+    sessionIdleTimeoutMs: config.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
+    allowedHosts: config.ALLOWED_HOSTS?.includes('*') ? '*' : (config.ALLOWED_HOSTS ?? LOOPBACK_HOSTS),
+    allowedOrigins: config.ALLOWED_ORIGINS?.includes('*') ? '*' : config.ALLOWED_ORIGINS,
+  });
+  const app = createHttpApp(server, mcp);
+  app.on('error', (error) => {
+    logger.error('http server error', { err: error });
+    process.exitCode = 1;
+  });
+  app.listen(config.PORT, config.HOST, () => {
+    const { address, port } = app.address() as AddressInfo;
+    const shown = address.includes(':') ? `[${address}]` : address;
+    logger.info('listening', { url: `http://${shown}:${port}/mcp`, mode: config.MCP_HTTP_MODE, tools: server.tools.size });
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal, activeRequests: server.activeRequests });
+    server.stopAccepting();
+    app.close();
+    const deadline = Date.now() + config.SHUTDOWN_GRACE_SECONDS * 1000;
+    const wait = () => {
+      if (server.activeRequests === 0 || Date.now() >= deadline) {
+        mcp.close();
+        app.closeAllConnections();
+        logger.info('stopped', { abandoned: server.activeRequests });
+        process.exit(0);
+      }
+      setTimeout(wait, 50).unref();
+    };
+    wait();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();

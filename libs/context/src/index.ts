@@ -36,5 +36,7 @@ export {
   createRequestContext,
 } from './request-context';
 
+export { ConfigError, parseConfig, formatSettings, type SettingDoc } from './config';
+
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

@@ -72,5 +72,7 @@ export { serveStdio, type StdioOptions, type StdioConnection } from './transport
 export { createStreamableHttpHandler, type StreamableHttpHandler, type StreamableHttpOptions } from './transports/http/streamable-http';
 export { LOOPBACK_HOSTS, type OriginPolicy } from './transports/http/request-guards';
 
+export { echoTool } from './diagnostics';
+
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { type SettingDoc, LOG_LEVELS } from '@agent-mcp/context';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Environment of the stdio server; every key is the variable's name. */
+export const StdioServerConfigSchema = z.object({
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('warning'),
+  DIAGNOSTIC_TOOLS: bool.default(false),
+  MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+});
+
+export type StdioServerConfig = z.output<typeof StdioServerConfigSchema>;
+
+export const STDIO_SERVER_SETTINGS: readonly SettingDoc[] = [
+  { name: 'LOG_LEVEL', default: 'warning', description: 'Server log level (JSON lines on stderr; stdout carries only MCP)' },
+  { name: 'DIAGNOSTIC_TOOLS', default: 'false', description: 'Register the echo tool, for connection checks and benchmarks' },
+  { name: 'MAX_MESSAGE_BYTES', default: '4194304', description: 'Longest accepted message (one line)' },
+];

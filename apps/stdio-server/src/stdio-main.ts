@@ -1,0 +1,55 @@
+import { createJsonLogger, formatSettings, parseConfig } from '@agent-mcp/context';
+import { echoTool, McpServer, serveStdio } from '@agent-mcp/mcp-core';
+import { STDIO_SERVER_SETTINGS, type StdioServerConfig, StdioServerConfigSchema } from './config';
+
+const NAME = 'openai-agent-mcp';
+const VERSION = '0.1.0';
+
+function help(): string {
+  return [
+    `${NAME} ${VERSION}: OpenAI-powered agents behind the Model Context Protocol, over stdio.`,
+    '',
+    'Usage: agent-mcp-stdio [--help]',
+    '',
+    'Speaks MCP (newline-delimited JSON-RPC) on stdin/stdout; logs go to stderr. Exits when stdin closes.',
+    'Configuration comes from environment variables:',
+    '',
+    formatSettings(STDIO_SERVER_SETTINGS),
+    '',
+  ].join('\n');
+}
+
+function run(): void {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(help());
+    return;
+  }
+  let config: StdioServerConfig;
+  try {
+    config = parseConfig(StdioServerConfigSchema, process.env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\nRun with --help to see every setting.\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const logger = createJsonLogger({ level: config.LOG_LEVEL, bindings: { service: NAME } });
+  const server = new McpServer({
+    name: NAME,
+    version: VERSION,
+    title: 'OpenAI Agent MCP',
+    instructions: 'Tools of this server are backed by AI agents; long calls report progress.',
+    logger,
+  });
+  if (config.DIAGNOSTIC_TOOLS) server.tools.register(echoTool);
+
+  const connection = serveStdio(server, { maxMessageBytes: config.MAX_MESSAGE_BYTES });
+  void connection.closed.then(() => {
+    logger.info('stdin closed; exiting');
+    process.exit(0);
+  });
+  const stop = () => connection.close();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+run();

@@ -1,0 +1,35 @@
+// Checks configuration parsing: all problems reported at once, frozen result.
+import { z } from 'zod';
+import { ConfigError, formatSettings, parseConfig } from './config';
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  MODE: z.enum(['a', 'b']).default('a'),
+});
+
+describe('parseConfig', () => {
+  it('applies defaults and freezes the result', () => {
+    const config = parseConfig(schema, {});
+    expect(config).toEqual({ PORT: 3000, MODE: 'a' });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names every bad variable with its value', () => {
+    try {
+      parseConfig(schema, { PORT: '99999', MODE: 'c' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems;
+      expect(problems).toHaveLength(2);
+      expect(problems[0]).toMatch(/^PORT: .*\(got "99999"\)$/);
+      expect(problems[1]).toMatch(/^MODE: .*\(got "c"\)$/);
+    }
+  });
+});
+
+describe('formatSettings', () => {
+  it('aligns names and defaults', () => {
+    expect(formatSettings([{ name: 'A', default: '1', description: 'x' }, { name: 'LONG', default: '22', description: 'y' }])).toBe('  A     1   x\n  LONG  22  y');
+  });
+});

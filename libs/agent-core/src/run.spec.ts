@@ -267,6 +267,14 @@ describe('runStreamed', () => {
     expect(text).toBe('one two three');
   });
 
+  it('keeps the text streamed before the deadline on the DeadlineExceededError', async () => {
+    const model = createScriptedModel([textTurn('one two three four five six', { chunkDelayMs: 40 })]);
+    const stream = runStreamed(new Agent({ name: 'a', model }), 'x', { limits: { timeoutMs: 100 } });
+    const error = await stream.finalResult.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'deadline_exceeded', timeoutMs: 100 });
+    expect((error as { partialText?: string }).partialText).toMatch(/^one /);
+  });
+
   it('ends with an error event and rejects finalResult when the run fails', async () => {
     const model = createScriptedModel([hangTurn()]);
     const controller = new AbortController();

@@ -1,0 +1,77 @@
+// The HTTP app as a remote client sees it: a real process, the SDK client over Streamable HTTP, health,
+// readiness, refusal to listen publicly without auth, and graceful shutdown.
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+const MAIN = path.resolve(__dirname, '../dist/main.js');
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly base: string;
+  readonly exited: Promise<number | null>;
+  stderr(): string;
+}
+
+async function start(env: Record<string, string> = {}): Promise<Running> {
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 10_000);
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      const m = /"url":"(http:\/\/[^"]+)\/mcp"/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', () => reject(new Error(`server exited: ${stderr}`)));
+  });
+  return { child, base, exited, stderr: () => stderr };
+}
+
+describe('http-server', () => {
+  let server: Running;
+  beforeAll(async () => (server = await start({ DIAGNOSTIC_TOOLS: 'true' })));
+  afterAll(async () => {
+    server.child.kill('SIGKILL');
+    await server.exited;
+  });
+
+  it('answers liveness and readiness', async () => {
+    expect(await (await fetch(`${server.base}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${server.base}/readyz`)).json()).toMatchObject({ status: 'ready' });
+    expect((await fetch(`${server.base}/nope`)).status).toBe(404);
+  });
+
+  it('serves the SDK client over Streamable HTTP at /mcp', async () => {
+    const client = new Client({ name: 'remote', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`));
+    await client.connect(transport);
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('echo');
+    expect((await client.callTool({ name: 'echo', arguments: { message: 'remote' } })).structuredContent).toEqual({ message: 'remote' });
+    await transport.terminateSession();
+    await client.close();
+  });
+});
+
+describe('http-server lifecycle', () => {
+  it('refuses to listen on a public address without authentication', async () => {
+    const child = spawn(process.execPath, [MAIN], { env: { ...process.env, HOST: '0.0.0.0', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain('refusing to listen on "0.0.0.0" without authentication');
+  });
+
+  it('turns unready and exits 0 on SIGTERM', async () => {
+    const running = await start({ SHUTDOWN_GRACE_SECONDS: '5' });
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+    expect(running.stderr()).toContain('"msg":"stopped"');
+  });
+});

@@ -1,8 +1,9 @@
 import { type AddressInfo } from 'node:net';
 import { ConfigError, createJsonLogger, formatSettings, parseConfig } from '@agent-mcp/context';
-import { createStreamableHttpHandler, echoTool, LOOPBACK_HOSTS, McpServer } from '@agent-mcp/mcp-core';
+import { createStreamableHttpHandler, LOOPBACK_HOSTS, McpServer } from '@agent-mcp/mcp-core';
 import { HTTP_SERVER_SETTINGS, type HttpServerConfig, HttpServerConfigSchema, isLoopbackAddress } from './config';
 import { createHttpApp } from './http-app';
+import { registerTools } from './register-tools';
 
 const NAME = 'openai-agent-mcp';
 const VERSION = '0.1.0';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     instructions: 'Tools of this server are backed by AI agents; long calls report progress.',
     logger,
   });
-  if (config.DIAGNOSTIC_TOOLS) server.tools.register(echoTool);
+  const releaseTools = await registerTools(server, { env: process.env, logger, diagnosticTools: config.DIAGNOSTIC_TOOLS });
 
   const mcp = createStreamableHttpHandler(server, {
     mode: config.MCP_HTTP_MODE,
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
         mcp.close();
         app.closeAllConnections();
         logger.info('stopped', { abandoned: server.activeRequests });
-        process.exit(0);
+        void releaseTools().finally(() => process.exit(0));
       }
       setTimeout(wait, 50).unref();
     };

@@ -1,5 +1,6 @@
 import { createJsonLogger, formatSettings, parseConfig } from '@agent-mcp/context';
-import { echoTool, McpServer, serveStdio } from '@agent-mcp/mcp-core';
+import { McpServer, serveStdio } from '@agent-mcp/mcp-core';
+import { registerTools } from './register-tools';
 import { STDIO_SERVER_SETTINGS, type StdioServerConfig, StdioServerConfigSchema } from './config';
 
 const NAME = 'openai-agent-mcp';
@@ -19,7 +20,7 @@ function help(): string {
   ].join('\n');
 }
 
-function run(): void {
+async function run(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     process.stdout.write(help());
     return;
@@ -40,11 +41,12 @@ function run(): void {
     instructions: 'Tools of this server are backed by AI agents; long calls report progress.',
     logger,
   });
-  if (config.DIAGNOSTIC_TOOLS) server.tools.register(echoTool);
+  const releaseTools = await registerTools(server, { env: process.env, logger, diagnosticTools: config.DIAGNOSTIC_TOOLS });
 
   const connection = serveStdio(server, { maxMessageBytes: config.MAX_MESSAGE_BYTES });
-  void connection.closed.then(() => {
+  void connection.closed.then(async () => {
     logger.info('stdin closed; exiting');
+    await releaseTools();
     process.exit(0);
   });
   const stop = () => connection.close();
@@ -52,4 +54,4 @@ function run(): void {
   process.once('SIGINT', stop);
 }
 
-run();
+void run();

@@ -30,8 +30,9 @@ const bannedImport = (tag: string, pkg: string) =>
   new RegExp(`project tagged with "${tag}" is not allowed to import "${pkg.replace(/[/.]/g, '\\$&')}"`);
 const onlyTags = (tag: string) => new RegExp(`project tagged with "${tag}" can only depend on libs tagged with`);
 
-// Two rounds: mcp-core -> agent-core and agent-core -> mcp-core planted together would form a cycle, and the rule
-// would report the cycle instead of the layer constraint each plant is meant to prove.
+// Two rounds, because plants that close a cycle in the project graph are reported as the cycle instead of the
+// layer constraint each is meant to prove: mcp-core -> agent-core with agent-core -> mcp-core, and the
+// tools-database -> app plant (every app depends on every tools lib) with tools-research -> tools-database.
 const rounds: readonly (readonly Plant[])[] = [
   [
     plant('the MCP layer may not import openai', 'mcp-core', 'openai', `import imported from 'openai';`, bannedImport('layer:mcp', 'openai')),
@@ -41,12 +42,12 @@ const rounds: readonly (readonly Plant[])[] = [
     plant('auth may not import the agent layer', 'auth', 'agent_core', `import { VERSION as imported } from '@agent-mcp/agent-core';`, onlyTags('layer:shared')),
     plant('a tools lib may not import another tools lib', 'tools-research', 'tools_database', `import { VERSION as imported } from '@agent-mcp/tools-database';`, onlyTags('layer:bridge')),
     plant('a tools lib reaches openai only through agent-core', 'tools-support', 'openai', `import imported from 'openai';`, bannedImport('layer:bridge', 'openai')),
-    // An app exports nothing, so the only way a lib can reach an app's code is by path, which the rule refuses.
-    plant('no lib may import an app', 'tools-database', 'app', `import * as imported from '../../../apps/http-server/src/main';`, /Projects cannot be imported by a relative or absolute path/),
   ],
   [
     plant('the agent layer may not import the MCP SDK', 'agent-core', 'mcp_sdk', `import * as imported from '@modelcontextprotocol/sdk/types.js';`, bannedImport('layer:agent', '@modelcontextprotocol/sdk/types.js')),
     plant('the agent layer may not import the MCP layer', 'agent-core', 'mcp_core', `import { VERSION as imported } from '@agent-mcp/mcp-core';`, onlyTags('layer:agent')),
+    // An app exports nothing, so the only way a lib can reach an app's code is by path, which the rule refuses.
+    plant('no lib may import an app', 'tools-database', 'app', `import * as imported from '../../../apps/http-server/src/main';`, /Projects cannot be imported by a relative or absolute path/),
   ],
 ];
 

@@ -2,17 +2,12 @@
 // and both declaration files and no sources; installed from those tarballs in a project outside the repo, each
 // `exports` entry loads with require() and import() on Node 24 with the same named exports, and TypeScript resolves
 // and compiles its types both as ESM and as CommonJS.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import * as ts from 'typescript';
-import { childEnv, nodeBin, run, workspacePackages, workspaceRoot, type WorkspacePackage } from './support/workspace';
-
-interface PackResult {
-  readonly name: string;
-  readonly filename: string;
-  readonly files: readonly { readonly path: string }[];
-}
+import { installPacked, packLibs, writeManifest, type PackResult } from './support/packed-libs';
+import { nodeBin, run, workspacePackages, workspaceRoot, type WorkspacePackage } from './support/workspace';
 
 interface Probe {
   readonly resolved: string;
@@ -70,34 +65,10 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'agent-mcp-packaging-'));
   const packDir = join(workDir, 'packs');
   consumerDir = join(workDir, 'consumer');
-  mkdirSync(packDir);
-  mkdirSync(consumerDir);
 
-  const pack = await run('npm', ['pack', ...libs.flatMap((lib) => ['-w', lib.dir]), '--pack-destination', packDir, '--json'], {
-    timeoutMs: 90_000,
-  });
-  if (pack.code !== 0) throw new Error(`npm pack failed:\n${pack.output}`);
-  for (const result of JSON.parse(pack.stdout) as PackResult[]) packs.set(result.name, result);
-
-  // A fresh install resolves the newest third-party versions in range, whose metadata is not in the npm cache
-  // and the registry is not for tests; so the third-party dependencies are the repo's own installed copies,
-  // linked in before the install (npm keeps a link that satisfies a range). Our packages come from the tarballs.
-  writeFileSync(join(consumerDir, 'package.json'), JSON.stringify({ name: 'packaging-consumer', version: '1.0.0', private: true }));
-  const thirdParty = new Set(
-    libs.flatMap((lib) => Object.keys({ ...(lib.manifest as { dependencies?: object }).dependencies })).filter((d) => !d.startsWith('@agent-mcp/')),
-  );
-  for (const dep of thirdParty) {
-    const link = join(consumerDir, 'node_modules', ...dep.split('/'));
-    mkdirSync(dirname(link), { recursive: true });
-    symlinkSync(join(workspaceRoot, 'node_modules', ...dep.split('/')), link, 'dir');
-  }
-  const tarballs = [...packs.values()].map((p) => join(packDir, p.filename));
-  const install = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], {
-    cwd: consumerDir,
-    timeoutMs: 90_000,
-    env: { ...childEnv, npm_config_engine_strict: 'false' },
-  });
-  if (install.code !== 0) throw new Error(`npm install of the packed libs failed:\n${install.output}`);
+  for (const result of await packLibs(libs, packDir)) packs.set(result.name, result);
+  writeManifest(consumerDir, { name: 'packaging-consumer', version: '1.0.0', private: true });
+  await installPacked(consumerDir, packDir, [...packs.values()], libs);
 
   writeFileSync(join(consumerDir, 'probe.cjs'), CJS_PROBE);
   writeFileSync(join(consumerDir, 'probe.mjs'), ESM_PROBE);

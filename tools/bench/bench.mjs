@@ -1,0 +1,128 @@
+// `npm run bench`: our servers beside a raw JSON-RPC floor and the SDK's documented stateless pattern, in one run.
+// Usage: node tools/bench/bench.mjs [--quick] [--only=http,stdio,cold,sessions]
+// Prints Markdown tables and a PASS/FAIL line per target; writes results/latest.json and results/latest.md
+// (results/latest-partial.* for --quick or --only runs).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { BENCH_DIR, NODE, REPO_ROOT } from './src/processes.mjs';
+
+// The harness needs Node >= 22 (global WebSocket for the inspector); run it on the repository's Node if the
+// caller's is older (the system Node on the project's machines is 20).
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  const child = spawnSync(NODE, [new URL(import.meta.url).pathname, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
+
+const { HTTP_STACKS, measureHttpStack } = await import('./src/http-bench.mjs');
+const { STDIO_STACKS, measureColdStart, measureStdioStack } = await import('./src/stdio-bench.mjs');
+const { measureSessionsMemory } = await import('./src/sessions-bench.mjs');
+const { evaluateTargets, formatReport } = await import('./src/report.mjs');
+const { ensureWrk } = await import('./src/wrk.mjs');
+
+const argv = process.argv.slice(2);
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(
+    [
+      'Usage: npm run bench [-- --quick] [-- --only=http,stdio,cold,sessions]',
+      '',
+      '  --quick   short runs (1 run of 2 s per figure, 20k sessions): a smoke test of the harness, not figures',
+      '  --only    run only some parts',
+      '',
+      'Needs wrk (installed with apt-get when missing) and the built apps (nx builds them first).',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
+const quick = argv.includes('--quick');
+const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const wants = (part) => !only || only.includes(part);
+
+const plan = quick
+  ? { runs: 1, seconds: 2, warmupSeconds: 1, coldRuns: 5, sessionsSmall: 1000, sessionsLarge: 20_000, sessionsMaxSeconds: 30 }
+  : { runs: 3, seconds: 5, warmupSeconds: 2, coldRuns: 15, sessionsSmall: 1000, sessionsLarge: 100_000, sessionsMaxSeconds: 150 };
+
+const log = (line) => process.stderr.write(`${line}\n`);
+const rounded = (values) => values.map((v) => Math.round(v * 100) / 100);
+
+for (const app of ['apps/http-server/dist/main.js', 'apps/stdio-server/dist/main.js']) {
+  if (!existsSync(resolve(REPO_ROOT, app))) {
+    log(`${app} is missing: build first (npx nx run bench:bench builds it)`);
+    process.exit(1);
+  }
+}
+
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+
+const results = {
+  meta: {
+    date: new Date().toISOString(),
+    quick,
+    runs: plan.runs,
+    seconds: plan.seconds,
+    node: execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim(),
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    loadBefore: rounded(loadavg()),
+    commit,
+  },
+  labels: {
+    http: Object.fromEntries(HTTP_STACKS.map((s) => [s.key, s.label])),
+    stdio: Object.fromEntries(STDIO_STACKS.map((s) => [s.key, s.label])),
+  },
+};
+const started = Date.now();
+
+if (wants('http')) {
+  ensureWrk();
+  results.http = {};
+  for (const stack of HTTP_STACKS) {
+    log(`HTTP: ${stack.label}`);
+    results.http[stack.key] = await measureHttpStack(stack, { concurrencies: [1, 32], ...plan, log });
+  }
+}
+if (wants('stdio')) {
+  results.stdio = {};
+  for (const stack of STDIO_STACKS) {
+    log(`stdio: ${stack.label}`);
+    results.stdio[stack.key] = await measureStdioStack(stack, { inFlight: 16, ...plan, log });
+  }
+}
+if (wants('cold')) {
+  results.coldStart = {};
+  for (const stack of STDIO_STACKS) {
+    log(`cold start: ${stack.label}`);
+    results.coldStart[stack.key] = await measureColdStart(stack, { runs: plan.coldRuns, log });
+  }
+}
+if (wants('sessions')) {
+  log(`sessions: opening ${plan.sessionsSmall}, then up to ${plan.sessionsLarge} in total`);
+  results.sessions = await measureSessionsMemory({
+    small: plan.sessionsSmall,
+    large: plan.sessionsLarge,
+    maxSeconds: plan.sessionsMaxSeconds,
+    log,
+  });
+}
+
+results.meta.loadAfter = rounded(loadavg());
+results.meta.elapsedSeconds = Math.round((Date.now() - started) / 1000);
+results.targets = evaluateTargets(results);
+const report = formatReport(results, results.targets);
+process.stdout.write(`\n${report}\n`);
+
+const out = resolve(BENCH_DIR, 'results');
+mkdirSync(out, { recursive: true });
+// Smoke runs must not overwrite the figures of the last full run.
+const name = quick || only ? 'latest-partial' : 'latest';
+writeFileSync(resolve(out, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(resolve(out, `${name}.md`), `${report}\n`);
+log(`\nwrote ${resolve(out, `${name}.json`)} and .md (${results.meta.elapsedSeconds} s)`);

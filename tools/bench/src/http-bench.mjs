@@ -1,0 +1,140 @@
+// HTTP stacks: each in its own process, started, warmed up, measured with wrk (median of the runs), stopped.
+import { resolve } from 'node:path';
+import { BENCH_DIR, cpuMicros, freePort, median, REPO_ROOT, spawnNode, stop, waitForPort } from './processes.mjs';
+import { runWrk } from './wrk.mjs';
+
+export const PROTOCOL_VERSION = '2025-11-25';
+const ACCEPT = 'application/json, text/event-stream';
+
+/** The stacks compared, in the order they are run and printed. */
+export const HTTP_STACKS = [
+  {
+    key: 'raw',
+    label: 'raw node:http JSON-RPC echo (the floor)',
+    script: resolve(BENCH_DIR, 'servers/raw-http-echo.mjs'),
+    env: {},
+    session: false,
+  },
+  {
+    key: 'sdk_stateless',
+    label: 'SDK 1.32 stateless, JSON (new server+transport per request, node:http)',
+    script: resolve(BENCH_DIR, 'servers/sdk-stateless-http.mjs'),
+    env: {},
+    session: false,
+  },
+  {
+    key: 'ours',
+    label: 'ours: apps/http-server, stateful session, JSON',
+    script: resolve(REPO_ROOT, 'apps/http-server/dist/main.js'),
+    env: { HOST: '127.0.0.1', DIAGNOSTIC_TOOLS: 'true', LOG_LEVEL: 'warning' },
+    session: true,
+  },
+  {
+    key: 'ours_stateless',
+    label: 'ours: apps/http-server, MCP_HTTP_MODE=stateless, JSON',
+    script: resolve(REPO_ROOT, 'apps/http-server/dist/main.js'),
+    env: { HOST: '127.0.0.1', DIAGNOSTIC_TOOLS: 'true', LOG_LEVEL: 'warning', MCP_HTTP_MODE: 'stateless' },
+    session: false,
+  },
+];
+
+export const HTTP_METHODS = ['ping', 'tools/call'];
+
+async function post(url, body, headers = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** Opens one MCP session on a Streamable HTTP endpoint: initialize, then notifications/initialized. */
+export async function openSession(url) {
+  const init = await post(url, {
+    jsonrpc: '2.0',
+    id: 'bench-init',
+    method: 'initialize',
+    params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'agent-mcp-bench', version: '0.1.0' } },
+  });
+  const sessionId = init.headers.get('mcp-session-id');
+  if (init.status !== 200 || !sessionId) throw new Error(`initialize failed: ${init.status} ${init.text.slice(0, 300)}`);
+  const ack = await post(
+    url,
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION },
+  );
+  if (ack.status !== 202) throw new Error(`notifications/initialized failed: ${ack.status} ${ack.text.slice(0, 300)}`);
+  return sessionId;
+}
+
+/** Checks once, outside wrk, that the stack answers the method with a result (not an error). */
+async function probe(url, method, headers) {
+  const params = method === 'tools/call' ? { name: 'echo', arguments: { message: 'probe' } } : undefined;
+  const res = await post(url, { jsonrpc: '2.0', id: 'bench-probe', method, ...(params && { params }) }, headers);
+  if (res.status !== 200 || !res.text.includes('"result"')) {
+    throw new Error(`${method} probe failed: ${res.status} ${res.text.slice(0, 300)}`);
+  }
+}
+
+/**
+ * Measures one stack: every method at every concurrency, `runs` wrk runs of `seconds` each after a warm-up.
+ * Returns `{ [method]: { [c]: { rps, p50Ms, p99Ms, runs: [...] } } }`, figures of the median run by req/s.
+ */
+export async function measureHttpStack(stack, { concurrencies, runs, seconds, warmupSeconds, log }) {
+  const port = await freePort();
+  const child = spawnNode(stack.script, { env: { ...stack.env, PORT: String(port) } });
+  const url = `http://127.0.0.1:${port}/mcp`;
+  try {
+    await waitForPort(child, port);
+    let sessionId = '';
+    let headers = {};
+    if (stack.session) {
+      sessionId = await openSession(url);
+      headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION };
+    } else if (stack.key !== 'raw') {
+      headers = { 'mcp-protocol-version': PROTOCOL_VERSION };
+    }
+    const protocolVersion = headers['mcp-protocol-version'] ?? '';
+    const results = {};
+    for (const method of HTTP_METHODS) {
+      await probe(url, method, headers);
+      await runWrk({ url, method, connections: Math.max(...concurrencies), seconds: warmupSeconds, sessionId, protocolVersion });
+      results[method] = {};
+      for (const c of concurrencies) {
+        const samples = [];
+        for (let i = 0; i < runs; i++) {
+          const cpuBefore = cpuMicros(child.pid);
+          const r = await runWrk({ url, method, connections: c, seconds, sessionId, protocolVersion });
+          r.cpuUsPerReq = (cpuMicros(child.pid) - cpuBefore) / Math.max(1, r.requests);
+          samples.push(r);
+          log(`  ${stack.key} ${method} c=${c} run ${i + 1}/${runs}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, server CPU ${r.cpuUsPerReq.toFixed(0)} us/req${r.bad || r.socketErrors ? `, ${r.bad} bad, ${r.socketErrors} socket errors (${r.badSample})` : ''}`);
+        }
+        results[method][c] = summarize(samples);
+      }
+    }
+    return results;
+  } finally {
+    await stop(child);
+  }
+}
+
+/**
+ * The figures of the median run (by req/s), the median server CPU time per request (steadier than req/s on a
+ * busy machine), and the bad-response total over all runs.
+ */
+export function summarize(samples) {
+  const mid = median(samples.map((s) => s.rps));
+  const chosen = samples.reduce((best, s) => (Math.abs(s.rps - mid) < Math.abs(best.rps - mid) ? s : best));
+  return {
+    rps: Math.round(mid),
+    p50Ms: round(chosen.p50Ms),
+    p99Ms: round(chosen.p99Ms),
+    cpuUsPerReq: Math.round(median(samples.map((s) => s.cpuUsPerReq))),
+    bad: samples.reduce((n, s) => n + s.bad + s.socketErrors, 0),
+    runs: samples.map((s) => ({ rps: Math.round(s.rps), p50Ms: round(s.p50Ms), p99Ms: round(s.p99Ms), cpuUsPerReq: Math.round(s.cpuUsPerReq), bad: s.bad, socketErrors: s.socketErrors })),
+  };
+}
+
+const round = (x) => Math.round(x * 1000) / 1000;

@@ -1,0 +1,130 @@
+// Turning the measurements into the printed tables and the PASS/FAIL lines of the targets.
+
+const ratio = (a, b) => (a && b ? a / b : NaN);
+const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+const row = (cells) => `| ${cells.join(' | ')} |`;
+
+/**
+ * The targets of issue 3, item 7, evaluated on the results. A target whose measurement saw bad responses
+ * fails: a figure made of errors says nothing.
+ */
+export function evaluateTargets(results) {
+  const targets = [];
+  const { http, stdio, coldStart, sessions } = results;
+  if (http?.ours) {
+    for (const method of ['ping', 'tools/call']) {
+      const ours = http.ours[method]?.[32];
+      const raw = http.raw?.[method]?.[32];
+      const sdk = http.sdk_stateless?.[method]?.[32];
+      const clean = ours && !ours.bad;
+      if (raw) {
+        const r = ratio(ours?.rps, raw.rps);
+        targets.push({ name: `http ${method} c=32: ours >= 0.25x raw node:http`, value: r, display: `${fmt(r)}x`, pass: clean && !raw.bad && r >= 0.25 });
+      }
+      if (sdk) {
+        const r = ratio(ours?.rps, sdk.rps);
+        targets.push({ name: `http ${method} c=32: ours >= 3x SDK stateless`, value: r, display: `${fmt(r)}x`, pass: clean && !sdk.bad && r >= 3 });
+      }
+    }
+  }
+  if (stdio?.ours && stdio?.raw) {
+    const r = ratio(stdio.ours.concurrent.callsPerSecond, stdio.raw.concurrent.callsPerSecond);
+    targets.push({
+      name: `stdio ${stdio.ours.concurrent.inFlight} in flight: ours >= 0.5x raw stdio echo`,
+      value: r,
+      display: `${fmt(r)}x`,
+      pass: !stdio.ours.concurrent.errors && r >= 0.5,
+    });
+  }
+  if (coldStart?.ours) {
+    const ms = coldStart.ours.medianMs;
+    targets.push({ name: 'stdio cold start to tools/list < 150 ms', value: ms, display: `${fmt(ms, 1)} ms`, pass: ms < 150 });
+  }
+  if (sessions) {
+    const opened = sessions.large.sessionsOpened;
+    targets.push({
+      name: `RSS after ${opened} sessions <= 1.5x RSS after ${sessions.small.sessionsOpened}`,
+      value: sessions.ratio,
+      display: `${fmt(sessions.ratio)}x${sessions.reachedTarget ? '' : ` (only ${opened} opened in the time allowed)`}`,
+      pass: !sessions.failed && sessions.ratio <= 1.5,
+    });
+  }
+  return targets;
+}
+
+/** The report as Markdown tables, like /work/shared/reference/peer-baselines.md. */
+export function formatReport(results, targets) {
+  const lines = [];
+  const { meta, http, stdio, coldStart, sessions } = results;
+  lines.push(`# npm run bench${meta.quick ? ' -- --quick' : ''} (${meta.date})`);
+  lines.push(
+    `${meta.cpus} CPUs (${meta.cpuModel}), Node ${meta.node}, load average before ${meta.loadBefore.join(' ')}, after ${meta.loadAfter?.join(' ') ?? '?'}; ` +
+      `commit ${meta.commit}. wrk -t1, ${meta.seconds} s per run, median of ${meta.runs}; loopback; each stack its own process.`,
+  );
+  if (http) {
+    lines.push('');
+    lines.push('HTTP (Streamable HTTP, JSON responses; CPU = server CPU time per request at c=32)');
+    lines.push('');
+    lines.push(row(['stack', 'method', 'req/s c=1', 'p50/p99 ms c=1', 'req/s c=32', 'p50/p99 ms c=32', 'CPU us/req', 'x raw c=32', 'ours / this c=32']));
+    lines.push(row(Array(9).fill('---')));
+    for (const [key, byMethod] of Object.entries(http)) {
+      for (const [method, byC] of Object.entries(byMethod)) {
+        const one = byC[1];
+        const many = byC[32];
+        const raw = http.raw?.[method]?.[32];
+        const ours = http.ours?.[method]?.[32];
+        const flag = (r) => (r?.bad ? ` (${r.bad} bad)` : '');
+        lines.push(
+          row([
+            results.labels.http[key],
+            method,
+            one ? `${one.rps}${flag(one)}` : '',
+            one ? `${fmt(one.p50Ms)} / ${fmt(one.p99Ms)}` : '',
+            many ? `${many.rps}${flag(many)}` : '',
+            many ? `${fmt(many.p50Ms)} / ${fmt(many.p99Ms)}` : '',
+            many ? String(many.cpuUsPerReq) : '',
+            fmt(ratio(many?.rps, raw?.rps), 3),
+            key === 'ours' ? '1.00' : fmt(ratio(ours?.rps, many?.rps)),
+          ]),
+        );
+      }
+    }
+  }
+  if (stdio || coldStart) {
+    lines.push('');
+    lines.push('stdio (echo tools/call; CPU = server CPU time per call at 16 in flight)');
+    lines.push('');
+    lines.push(row(['stack', 'calls/s sequential', 'calls/s 16 in flight', 'CPU us/call', 'x raw 16 in flight', 'cold start median (min-max)']));
+    lines.push(row(Array(6).fill('---')));
+    for (const key of new Set([...Object.keys(stdio ?? {}), ...Object.keys(coldStart ?? {})])) {
+      const s = stdio?.[key];
+      const cold = coldStart?.[key];
+      lines.push(
+        row([
+          results.labels.stdio[key],
+          s ? String(s.sequential.callsPerSecond) : '',
+          s ? String(s.concurrent.callsPerSecond) : '',
+          s ? String(s.concurrent.cpuUsPerCall) : '',
+          s ? fmt(ratio(s.concurrent.callsPerSecond, stdio.raw?.concurrent.callsPerSecond)) : '',
+          cold ? `${fmt(cold.medianMs, 1)} ms (${fmt(cold.minMs, 0)}-${fmt(cold.maxMs, 0)})${key === 'raw' ? ' to initialize' : ' to tools/list'}` : '',
+        ]),
+      );
+    }
+  }
+  if (sessions) {
+    lines.push('');
+    lines.push('Sessions opened and abandoned on ours (initialize only, never DELETE; defaults: MAX_SESSIONS 10000, LRU eviction); after forced GC');
+    lines.push('');
+    lines.push(row(['sessions opened', 'live sessions', 'RSS MiB', 'heap used MiB']));
+    lines.push(row(Array(4).fill('---')));
+    lines.push(row(['0', '0', String(sessions.idle.rssMiB), String(sessions.idle.heapUsedMiB)]));
+    for (const s of [sessions.small, sessions.large]) {
+      lines.push(row([String(s.sessionsOpened), String(s.liveSessions), String(s.rssMiB), String(s.heapUsedMiB)]));
+    }
+    lines.push(`initialize rate while opening: ${sessions.initializePerSecond}/s (one client process, 32 connections)`);
+  }
+  lines.push('');
+  lines.push('Targets (issue 3, item 7):');
+  for (const t of targets) lines.push(`${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.display}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,189 @@
+// stdio stacks: a driver that keeps N echo tool calls in flight for a while and counts the answers.
+import { resolve } from 'node:path';
+import { BENCH_DIR, cpuMicros, median, REPO_ROOT, spawnNode, stop } from './processes.mjs';
+import { PROTOCOL_VERSION } from './http-bench.mjs';
+
+export const STDIO_STACKS = [
+  { key: 'raw', label: 'raw stdio JSON-RPC echo', script: resolve(BENCH_DIR, 'servers/raw-stdio-echo.mjs'), env: {} },
+  {
+    key: 'ours',
+    label: 'ours: apps/stdio-server',
+    script: resolve(REPO_ROOT, 'apps/stdio-server/dist/main.js'),
+    env: { DIAGNOSTIC_TOOLS: 'true', LOG_LEVEL: 'warning' },
+  },
+];
+
+const initializeLine = (id) =>
+  `${JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'agent-mcp-bench', version: '0.1.0' } },
+  })}\n`;
+const INITIALIZED_LINE = '{"jsonrpc":"2.0","method":"notifications/initialized"}\n';
+const callLine = (id) => `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"}}}\n`;
+
+/**
+ * A newline-delimited JSON-RPC client on a child's stdin/stdout. Lines are handed to `onLines` a chunk at a
+ * time, so the hot loop does no per-line work beyond finding newlines.
+ */
+class LineClient {
+  constructor(child) {
+    this.child = child;
+    this.pending = '';
+    this.onLines = () => undefined;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      const text = this.pending + chunk;
+      const last = text.lastIndexOf('\n');
+      if (last === -1) {
+        this.pending = text;
+        return;
+      }
+      this.pending = text.slice(last + 1);
+      this.onLines(text.slice(0, last + 1));
+    });
+  }
+
+  write(text) {
+    this.child.stdin.write(text);
+  }
+
+  /** Waits for the line answering `id` (a string id), bounded. */
+  waitFor(id, timeoutMs = 10_000) {
+    const needle = `"id":${JSON.stringify(id)}`;
+    return new Promise((resolveLine, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${id} within ${timeoutMs} ms:\n${this.child.stderrTail()}`)), timeoutMs);
+      this.onLines = (block) => {
+        for (const line of block.split('\n')) {
+          if (!line.includes(needle)) continue;
+          clearTimeout(timer);
+          this.onLines = () => undefined;
+          const message = JSON.parse(line);
+          if (message.error) reject(new Error(`${id} failed: ${line}`));
+          else resolveLine(message);
+          return;
+        }
+      };
+    });
+  }
+}
+
+/** Keeps `inFlight` calls outstanding for `seconds`; returns answers per second and the error count. */
+function drive(client, { inFlight, seconds, firstId }) {
+  return new Promise((resolveRun, reject) => {
+    let nextId = firstId;
+    let answered = 0;
+    let errors = 0;
+    let outstanding = 0;
+    let sending = true;
+    const send = (n) => {
+      let out = '';
+      for (let i = 0; i < n; i++) out += callLine(nextId++);
+      outstanding += n;
+      client.write(out);
+    };
+    const started = performance.now();
+    const endAt = started + seconds * 1000;
+    let elapsedMs = 0;
+    const timer = setTimeout(() => reject(new Error(`stdio drive stalled with ${outstanding} outstanding`)), seconds * 1000 + 15_000);
+    client.onLines = (block) => {
+      let n = 0;
+      for (let i = block.indexOf('\n'); i !== -1; i = block.indexOf('\n', i + 1)) n++;
+      if (block.includes('"error"')) errors += block.split('\n').filter((l) => l.includes('"error"')).length;
+      outstanding -= n;
+      if (sending) {
+        answered += n;
+        if (performance.now() >= endAt) {
+          sending = false;
+          elapsedMs = performance.now() - started;
+        } else {
+          send(n);
+        }
+      }
+      if (!sending && outstanding <= 0) {
+        clearTimeout(timer);
+        client.onLines = () => undefined;
+        resolveRun({ callsPerSecond: answered / (elapsedMs / 1000), answered, errors, lastId: nextId });
+      }
+    };
+    send(inFlight);
+  });
+}
+
+/**
+ * Measures one stdio stack: initialize, warm up, then sequential (1 in flight) and `inFlight` calls in flight,
+ * `runs` runs of `seconds` each. Returns `{ sequential, concurrent }` with the median calls/s.
+ */
+export async function measureStdioStack(stack, { inFlight, runs, seconds, warmupSeconds, log }) {
+  const child = spawnNode(stack.script, { env: stack.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const client = new LineClient(child);
+  try {
+    const answer = client.waitFor('bench-init');
+    client.write(initializeLine('bench-init'));
+    await answer;
+    client.write(INITIALIZED_LINE);
+    let id = 1;
+    const warm = await drive(client, { inFlight, seconds: warmupSeconds, firstId: id });
+    id = warm.lastId;
+    const result = {};
+    for (const [name, n] of [
+      ['sequential', 1],
+      ['concurrent', inFlight],
+    ]) {
+      const samples = [];
+      for (let i = 0; i < runs; i++) {
+        const cpuBefore = cpuMicros(child.pid);
+        const r = await drive(client, { inFlight: n, seconds, firstId: id });
+        r.cpuUsPerCall = (cpuMicros(child.pid) - cpuBefore) / Math.max(1, r.answered);
+        id = r.lastId;
+        samples.push(r);
+        log(`  ${stack.key} stdio ${n} in flight run ${i + 1}/${runs}: ${r.callsPerSecond.toFixed(0)} calls/s, server CPU ${r.cpuUsPerCall.toFixed(1)} us/call${r.errors ? `, ${r.errors} errors` : ''}`);
+      }
+      result[name] = {
+        inFlight: n,
+        callsPerSecond: Math.round(median(samples.map((s) => s.callsPerSecond))),
+        cpuUsPerCall: Math.round(median(samples.map((s) => s.cpuUsPerCall)) * 10) / 10,
+        errors: samples.reduce((e, s) => e + s.errors, 0),
+        runs: samples.map((s) => Math.round(s.callsPerSecond)),
+      };
+    }
+    return result;
+  } finally {
+    child.stdin.end();
+    await stop(child);
+  }
+}
+
+/**
+ * Cold start: spawn, write initialize + notifications/initialized + tools/list at once, and time spawn to
+ * the tools/list answer (for the raw echo, spawn to the initialize answer). One warm-up run first, since the
+ * server's compile cache is filled on its first launch.
+ */
+export async function measureColdStart(stack, { runs, log }) {
+  const times = [];
+  for (let i = 0; i <= runs; i++) {
+    const started = performance.now();
+    const child = spawnNode(stack.script, { env: stack.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const client = new LineClient(child);
+    try {
+      const target = stack.key === 'raw' ? 'cold-init' : 'cold-list';
+      const answer = client.waitFor(target);
+      client.write(initializeLine('cold-init') + INITIALIZED_LINE + '{"jsonrpc":"2.0","id":"cold-list","method":"tools/list"}\n');
+      const message = await answer;
+      const ms = performance.now() - started;
+      if (stack.key !== 'raw' && !message.result.tools?.some((t) => t.name === 'echo')) {
+        throw new Error(`tools/list did not list echo: ${JSON.stringify(message)}`);
+      }
+      if (i > 0) times.push(ms);
+    } finally {
+      child.stdin.end();
+      await stop(child);
+    }
+  }
+  const result = { medianMs: round(median(times)), minMs: round(Math.min(...times)), maxMs: round(Math.max(...times)), runs: times.map(round) };
+  log(`  ${stack.key} cold start: median ${result.medianMs} ms (min ${result.minMs}, max ${result.maxMs}) over ${runs} runs`);
+  return result;
+}
+
+const round = (x) => Math.round(x * 10) / 10;

@@ -26,6 +26,8 @@ function projectConfig(projectDir, overrides = {}) {
     moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
     testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
     testPathIgnorePatterns: ['/node_modules/', '/dist/', '/out-tsc/'],
+    // Tests bound their own waits; this only stops a hung test on a loaded 2-core CI machine.
+    testTimeout: 30_000,
     reporters: [
       'default',
       [path.join(workspaceRoot, 'tools/jest/results-reporter.cjs'), { name }],

@@ -1,3 +1,3 @@
 import baseConfig from '../../eslint.config.mjs';
 
-export default [...baseConfig];
+export default [...baseConfig, { ignores: ['.scratch/**', 'results/**'] }];

@@ -79,12 +79,12 @@ async function probe(url, method, headers) {
 }
 
 /**
- * Measures one stack: every method at every concurrency, `runs` wrk runs of `seconds` each after a warm-up.
+ * Measures one stack (optional `nodeArgs` and `stdio` for profiling runs): every method at every concurrency, `runs` wrk runs of `seconds` each after a warm-up.
  * Returns `{ [method]: { [c]: { rps, p50Ms, p99Ms, runs: [...] } } }`, figures of the median run by req/s.
  */
-export async function measureHttpStack(stack, { concurrencies, runs, seconds, warmupSeconds, log }) {
+export async function measureHttpStack(stack, { concurrencies, runs, seconds, warmupSeconds, methods = HTTP_METHODS, log }) {
   const port = await freePort();
-  const child = spawnNode(stack.script, { env: { ...stack.env, PORT: String(port) } });
+  const child = spawnNode(stack.script, { env: { ...stack.env, PORT: String(port) }, nodeArgs: stack.nodeArgs, stdio: stack.stdio });
   const url = `http://127.0.0.1:${port}/mcp`;
   try {
     await waitForPort(child, port);
@@ -98,7 +98,7 @@ export async function measureHttpStack(stack, { concurrencies, runs, seconds, wa
     }
     const protocolVersion = headers['mcp-protocol-version'] ?? '';
     const results = {};
-    for (const method of HTTP_METHODS) {
+    for (const method of methods) {
       await probe(url, method, headers);
       await runWrk({ url, method, connections: Math.max(...concurrencies), seconds: warmupSeconds, sessionId, protocolVersion });
       results[method] = {};

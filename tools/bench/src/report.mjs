@@ -106,7 +106,7 @@ export function formatReport(results, targets) {
           s ? String(s.concurrent.callsPerSecond) : '',
           s ? String(s.concurrent.cpuUsPerCall) : '',
           s ? fmt(ratio(s.concurrent.callsPerSecond, stdio.raw?.concurrent.callsPerSecond)) : '',
-          cold ? `${fmt(cold.medianMs, 1)} ms (${fmt(cold.minMs, 0)}-${fmt(cold.maxMs, 0)})${key === 'raw' ? ' to initialize' : ' to tools/list'}` : '',
+          cold ? `${fmt(cold.medianMs, 1)} ms (${fmt(cold.minMs, 0)}-${fmt(cold.maxMs, 0)}) to ${key === 'raw' ? 'initialize' : 'tools/list'}; CPU ${fmt(cold.cpuMedianMs, 0)} ms` : '',
         ]),
       );
     }

@@ -1,0 +1,112 @@
+/**
+ * The code of the embedded engine's worker thread, run with `new Worker(WORKER_SOURCE, { eval: true })` so it
+ * works the same from TypeScript sources (tests), the published CommonJS and ESM builds and the apps' bundles,
+ * none of which can locate a separate worker file the same way. It hosts one PGlite instance; the main thread
+ * ends the whole thread when a statement passes its deadline, because PGlite ignores `statement_timeout`.
+ *
+ * Messages in: `build` (create the sample database and answer its gzipped data directory), `start` (open an
+ * instance from a snapshot and/or a data directory) and `query` (one statement inside the read-only
+ * transaction, fetched in bounded batches, always rolled back and reset). Values stay PostgreSQL text.
+ */
+export const WORKER_SOURCE = String.raw`
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { pathToFileURL } = require('node:url');
+const fs = require('node:fs');
+const path = require('node:path');
+
+let db;
+let rawParsers;
+
+async function loadPGlite() {
+  const mod = await import(pathToFileURL(workerData.entry).href);
+  return mod.PGlite || (mod.default && mod.default.PGlite);
+}
+
+function raw() {
+  if (!rawParsers) {
+    rawParsers = {};
+    for (const oid of Object.keys(db.parsers)) rawParsers[oid] = (value) => value;
+  }
+  return rawParsers;
+}
+
+function rowBytes(row) {
+  let n = 0;
+  for (const v of row) n += v === null ? 1 : Buffer.byteLength(v, 'utf8');
+  return n;
+}
+
+async function build(msg) {
+  const PGlite = await loadPGlite();
+  const fresh = await PGlite.create();
+  await fresh.exec(msg.setupSql);
+  const dump = await fresh.dumpDataDir('gzip');
+  const bytes = new Uint8Array(await dump.arrayBuffer());
+  await fresh.close();
+  parentPort.postMessage({ type: 'built', bytes }, [bytes.buffer]);
+}
+
+async function start(msg) {
+  const PGlite = await loadPGlite();
+  const options = {};
+  if (msg.username) options.username = msg.username;
+  if (msg.dataDir) options.dataDir = msg.dataDir;
+  const initialised = msg.dataDir && fs.existsSync(path.join(msg.dataDir, 'PG_VERSION'));
+  if (msg.snapshot && !initialised) options.loadDataDir = new Blob([msg.snapshot]);
+  db = await PGlite.create(options);
+  await db.query('SELECT 1');
+  rawParsers = undefined;
+  parentPort.postMessage({ type: 'ready' });
+}
+
+async function query(msg) {
+  const opts = { rowMode: 'array', parsers: raw() };
+  const rows = [];
+  let bytes = 0;
+  let truncatedBy;
+  let fields = [];
+  const take = (batch) => {
+    for (const row of batch) {
+      if (rows.length >= msg.maxRows) { truncatedBy = 'rows'; return false; }
+      const size = rowBytes(row);
+      if (bytes + size > msg.maxBytes) { truncatedBy = 'bytes'; return false; }
+      bytes += size;
+      rows.push(row);
+    }
+    return true;
+  };
+  try {
+    await db.exec(msg.preamble);
+    if (msg.cursor) {
+      await db.query(msg.text, msg.params, opts);
+      const fetch = 'FETCH FORWARD ' + msg.batch + ' FROM ' + msg.cursorName;
+      let page = await db.query(fetch, [], opts);
+      fields = page.fields;
+      while (take(page.rows) && page.rows.length === msg.batch) page = await db.query(fetch, [], opts);
+    } else {
+      const result = await db.query(msg.text, msg.params, opts);
+      fields = result.fields;
+      take(result.rows);
+    }
+    return { type: 'result', id: msg.id, fields, rows, truncatedBy };
+  } finally {
+    try { await db.exec('ROLLBACK'); } catch (e) { /* reported by the reset below if the session is broken */ }
+    await db.exec(msg.reset);
+  }
+}
+
+parentPort.on('message', async (msg) => {
+  try {
+    if (msg.op === 'build') return await build(msg);
+    if (msg.op === 'start') return await start(msg);
+    if (msg.op === 'query') return parentPort.postMessage(await query(msg));
+  } catch (e) {
+    parentPort.postMessage({
+      type: 'error',
+      id: msg.id,
+      error: { message: String((e && e.message) || e), code: e && e.code, position: e && e.position },
+    });
+  }
+});
+`;

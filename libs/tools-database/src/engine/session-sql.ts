@@ -1,0 +1,70 @@
+/**
+ * The SQL our engines wrap around a caller's statement. Only our own text and validated numbers go in here;
+ * the caller's statement always travels alone in an extended-protocol message.
+ */
+
+/** Name of the transaction-local setting row-level security policies read the tenant from. */
+export const TENANT_SETTING = 'app.tenant_id';
+
+const TENANT_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
+
+/** Options of {@link transactionPreamble}. */
+export interface PreambleOptions {
+  readonly timeoutMs: number;
+  readonly tenantId?: string;
+  /** Role to switch to for the transaction (the embedded engine, whose session is its superuser). */
+  readonly role?: string;
+}
+
+/**
+ * Opens the read-only transaction: timeouts, UTC for stable timestamps, and the tenant. Every SET is
+ * LOCAL, so it ends with the transaction.
+ */
+export function transactionPreamble({ timeoutMs, tenantId, role }: PreambleOptions): string {
+  const ms = Math.max(1, Math.floor(timeoutMs));
+  const lockMs = Math.max(1, Math.min(ms, 1000));
+  const parts = [
+    'BEGIN TRANSACTION READ ONLY',
+    `SET LOCAL statement_timeout = ${ms}`,
+    `SET LOCAL lock_timeout = ${lockMs}`,
+    `SET LOCAL idle_in_transaction_session_timeout = ${ms + 5000}`,
+    "SET LOCAL TimeZone = 'UTC'",
+  ];
+  if (role) parts.push(`SET LOCAL ROLE ${quoteIdent(role)}`);
+  if (tenantId !== undefined) {
+    if (!TENANT_ID.test(tenantId)) throw new Error('tenant id must be 1-128 characters of A-Z a-z 0-9 _ . : @ -');
+    parts.push(`SET LOCAL ${TENANT_SETTING} = '${tenantId}'`);
+  }
+  return parts.join('; ');
+}
+
+/** Fetches the next batch from the statement's cursor. */
+export function fetchSql(cursor: string, count: number): string {
+  return `FETCH FORWARD ${Math.max(1, Math.floor(count))} FROM ${cursor}`;
+}
+
+/**
+ * Resets everything a session may carry besides its login identity (settings, cursors, prepared statements,
+ * listeners, advisory locks, temporary tables, cached plans and sequence state). `DISCARD ALL` does the same
+ * on a server; the embedded engine cannot use it because it would also reset the session to its superuser.
+ */
+export const SESSION_RESET_EMBEDDED = [
+  'CLOSE ALL',
+  'RESET ALL',
+  'DEALLOCATE ALL',
+  'UNLISTEN *',
+  'SELECT pg_advisory_unlock_all()',
+  'DISCARD TEMP',
+  'DISCARD SEQUENCES',
+  'DISCARD PLANS',
+].join('; ');
+
+/** Quotes an SQL identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Quotes an SQL string literal. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,126 @@
+// The PostgreSQL engine against the real server on 127.0.0.1:5432, in a database of its own: the read-only
+// transaction, the extended protocol, caps (including one value larger than the cap), session reset between
+// calls, the statement timeout, cancellation on the server within a second, and the role audit.
+import pg from 'pg';
+import { CancelledError } from '@agent-mcp/mcp-core';
+import { createStatementGuard, trustedStatement } from '../guard/statement-guard';
+import { createPostgresFixture, type PostgresFixture } from '../spec-helpers/fixtures';
+import { type QueryEngine } from '../engine/types';
+import { createPostgresEngine } from './postgres-engine';
+
+jest.setTimeout(60_000);
+
+const guard = createStatementGuard();
+const limits = { maxRows: 100, maxBytes: 1_000_000, timeoutMs: 5000, tenantId: 'acme' };
+let fixture: PostgresFixture;
+let engine: QueryEngine;
+
+beforeAll(async () => {
+  fixture = await createPostgresFixture();
+  engine = createPostgresEngine({ connectionString: fixture.readOnlyUrl, poolMax: 1 });
+});
+afterAll(async () => {
+  await engine?.close();
+  await fixture?.drop();
+});
+
+async function activeQueries(): Promise<string[]> {
+  return fixture.admin(async (c) => {
+    const r = await c.query<{ query: string }>(
+      "SELECT query FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()",
+    );
+    return r.rows.map((row) => row.query);
+  });
+}
+
+describe('postgres engine', () => {
+  it('answers a SELECT with JSON values, scoped to the tenant by row-level security', async () => {
+    const result = await engine.execute(await guard.check('SELECT count(*) AS n, min(ordered_at) AS first FROM orders'), limits);
+    expect(result.rows).toEqual([{ n: 600, first: expect.stringMatching(/^2025-01-0\d \d\d:\d\d:\d\d(\.\d+)?\+00$/) }]);
+    const globex = await engine.execute(await guard.check('SELECT count(*) AS n FROM customers WHERE id > $1'), { ...limits, tenantId: 'globex', params: [0] });
+    expect(globex.rows).toEqual([{ n: 80 }]);
+  });
+
+  it('sends the statement alone in an extended-protocol message, so a second statement is refused by the server', async () => {
+    await expect(engine.execute(trustedStatement('SELECT 1; DELETE FROM canary'), limits)).rejects.toMatchObject({ code: 'QUERY_FAILED', data: { sqlstate: '42601' } });
+  });
+
+  it('refuses writes inside its read-only transaction', async () => {
+    await expect(engine.execute(trustedStatement('UPDATE canary SET secret = 1'), limits)).rejects.toMatchObject({ code: 'QUERY_FAILED', data: { sqlstate: '25006' } });
+  });
+
+  it('caps rows and bytes, and cuts the connection when one value is far larger than the cap', async () => {
+    // A set-returning function in the select list streams; the server stops after the fetched batch.
+    expect(await engine.execute(await guard.check('SELECT generate_series(1, 100000000) AS g'), { ...limits, maxRows: 10 })).toMatchObject({
+      rowCount: 10,
+      truncated: true,
+      truncatedBy: 'rows',
+    });
+    expect(await engine.execute(await guard.check("SELECT repeat('x', 1000) AS x FROM generate_series(1, 50)"), { ...limits, maxBytes: 5000 })).toMatchObject({
+      rowCount: 5,
+      truncatedBy: 'bytes',
+    });
+    const huge = await engine.execute(await guard.check("SELECT repeat('x', 30000000) AS x"), { ...limits, maxBytes: 10_000 });
+    expect(huge).toMatchObject({ rowCount: 0, truncated: true, truncatedBy: 'bytes' });
+    expect((await engine.execute(await guard.check('SELECT 1 AS one'), limits)).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('resets the session after every call: no setting, cursor or advisory lock survives', async () => {
+    await engine.execute(trustedStatement("SELECT set_config('work_mem', '1234kB', false), pg_advisory_lock(42)"), limits);
+    const after = await engine.execute(
+      trustedStatement("SELECT current_setting('work_mem') AS work_mem, (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory') AS locks, (SELECT count(*) FROM pg_cursors WHERE name <> '') AS cursors"),
+      limits,
+    );
+    expect(after.rows[0]).toEqual({ work_mem: expect.not.stringMatching(/^1234kB$/), locks: 0, cursors: 0 });
+  });
+
+  it('stops a statement at its statement_timeout', async () => {
+    const started = Date.now();
+    await expect(engine.execute(trustedStatement('SELECT pg_sleep(10)'), { ...limits, timeoutMs: 300 })).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('cancels the running statement on the server within a second of an abort', async () => {
+    const controller = new AbortController();
+    const running = engine.execute(trustedStatement('SELECT pg_sleep(30)'), { ...limits, timeoutMs: 60_000, signal: controller.signal });
+    for (let i = 0; i < 50 && !(await activeQueries()).some((q) => q.includes('pg_sleep')); i++) await new Promise((r) => setTimeout(r, 50));
+    const abortedAt = Date.now();
+    controller.abort('user pressed stop');
+    await expect(running).rejects.toBeInstanceOf(CancelledError);
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
+    for (let i = 0; i < 20 && (await activeQueries()).some((q) => q.includes('pg_sleep')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
+    expect((await activeQueries()).filter((q) => q.includes('pg_sleep'))).toEqual([]);
+    expect((await engine.execute(await guard.check('SELECT 2 AS two'), limits)).rows).toEqual([{ two: 2 }]);
+  });
+
+  it('audits the role: the read-only role is clean, the superuser is flagged', async () => {
+    expect(await engine.auditRole()).toEqual({ role: fixture.role, problems: [] });
+    const admin = createPostgresEngine({ connectionString: fixture.adminUrl, poolMax: 1 });
+    try {
+      expect((await admin.auditRole()).problems).toEqual(expect.arrayContaining(['is a superuser', 'can create temporary tables', expect.stringMatching(/^can write to \d+ table/)]));
+    } finally {
+      await admin.close();
+    }
+  });
+});
+
+describe('read-only role on its own (no guard, no transaction of ours)', () => {
+  it.each([
+    ['INSERT INTO canary (id, secret) VALUES (1000, $$x$$)', '42501'],
+    ['CREATE TABLE t (x int)', '42501'],
+    ['CREATE TEMP TABLE t (x int)', '42501'],
+    ["SELECT pg_read_file('/etc/passwd')", '42501'],
+    ["COPY canary TO '/tmp/canary.csv'", '42501'],
+  ])('is refused %s', async (sql, sqlstate) => {
+    const client = new pg.Client({ connectionString: fixture.readOnlyUrl });
+    await client.connect();
+    try {
+      // default_transaction_read_only is on for the role; turn it off to see the privilege itself refuse.
+      await client.query('SET default_transaction_read_only = off');
+      await expect(client.query(sql)).rejects.toMatchObject({ code: sqlstate });
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -8,6 +8,8 @@ import {
   type Logger,
   type LogLevel,
   type MemoryStore,
+  type Principal,
+  principalKey,
   type ProgressUpdate,
 } from '@agent-mcp/context';
 import {
@@ -48,7 +50,8 @@ import { createPipeline, type Pipeline, type PipelineRequest, type RequestTarget
 import { PromptRegistry } from './prompt-registry';
 import { ResourceRegistry } from './resource-registry';
 import { type MessageSink, type RequestChannel, Session } from './session';
-import { type ClientInteraction, type HandlerContext } from './tool-context';
+import { type HandlerContext } from './tool-context';
+import { type Call, type CallEnvironment, CallContext } from './call-context';
 import { errorRef, ToolRegistry } from './tool-registry';
 
 /** Options of {@link McpServer}. */
@@ -74,17 +77,6 @@ export interface McpServerOptions {
   readonly messageLimits?: Partial<MessageLimits>;
 }
 
-/** A request being served, as method handlers see it. */
-interface Call {
-  /** Set when the handler sent a message on the channel before its response. */
-  sent: boolean;
-  readonly session: Session;
-  readonly request: JSONRPCRequest;
-  readonly params: Record<string, unknown> | undefined;
-  readonly channel: RequestChannel;
-  readonly signal: AbortSignal;
-  readonly pipeline: PipelineRequest;
-}
 
 type MethodHandler = (call: Call) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
@@ -115,6 +107,7 @@ export class McpServer {
   private readonly instructions: string | undefined;
   private readonly handlers = new Map<string, MethodHandler>();
   private readonly sessions = new Set<Session>();
+  private readonly environment: CallEnvironment;
   private accepting = true;
 
   constructor(options: McpServerOptions) {
@@ -128,6 +121,7 @@ export class McpServer {
     this.limits = { ...DEFAULT_MESSAGE_LIMITS, ...options.messageLimits };
     this.info = { name: options.name, version: options.version, ...(options.title ? { title: options.title } : {}) };
     this.instructions = options.instructions;
+    this.environment = { resources: this.resources, memory: this.memory, logger: this.logger, clientRequestTimeoutMs: this.clientRequestTimeoutMs };
     this.registerHandlers();
     this.tools.onChange(() => this.broadcast(notificationMessage('notifications/tools/list_changed')));
   }
@@ -181,8 +175,10 @@ export class McpServer {
   /**
    * Handles one parsed message. Requests are answered on `channel`. Rejections of notifications and responses
    * by the pipeline (for example failed authentication) are thrown, for the transport to report.
+   * `transport` describes the connection this message came on: over HTTP every request carries its own
+   * credentials, and it is those, never the ones that opened the session, that the pipeline checks.
    */
-  async handle(session: Session, value: unknown, channel: RequestChannel): Promise<void> {
+  async handle(session: Session, value: unknown, channel: RequestChannel, transport: TransportInfo = session.transport): Promise<void> {
     session.touch();
     let classified;
     try {
@@ -191,11 +187,12 @@ export class McpServer {
       channel.respond(errorMessage(readableId(value), toJsonRpcError(error)), error as McpCoreError);
       return;
     }
-    if (classified.kind === 'request') return this.onRequest(session, classified.message, channel);
+    if (classified.kind === 'request') return this.onRequest(session, classified.message, channel, transport);
     const pipelineRequest = this.pipelineRequest(
       session,
       classified.kind === 'notification' ? classified.message.method : '(response)',
       classified.kind === 'notification' ? (classified.message.params as Record<string, unknown> | undefined) : undefined,
+      transport,
     );
     await this.admit(session, pipelineRequest);
     if (classified.kind === 'response') {
@@ -207,7 +204,16 @@ export class McpServer {
     this.onNotification(session, classified.message);
   }
 
-  private async onRequest(session: Session, request: JSONRPCRequest, channel: RequestChannel): Promise<void> {
+  /**
+   * Admits a transport-level operation on a session that carries no JSON-RPC message (opening the HTTP GET
+   * stream, deleting the session): runs the pipeline as `method` and holds the session to its principal.
+   * Throws the pipeline's typed error, or `NotFoundError` when another principal presents the session.
+   */
+  async authorize(session: Session, method: string, transport: TransportInfo): Promise<void> {
+    await this.admit(session, this.pipelineRequest(session, method, undefined, transport));
+  }
+
+  private async onRequest(session: Session, request: JSONRPCRequest, channel: RequestChannel, transport: TransportInfo): Promise<void> {
     const { id, method } = request;
     const params = request.params as Record<string, unknown> | undefined;
     const controller = new AbortController();
@@ -218,7 +224,7 @@ export class McpServer {
     }
     try {
       if (!this.accepting) throw new UnavailableError('Server is shutting down');
-      const pipeline = this.pipelineRequest(session, method, params);
+      const pipeline = this.pipelineRequest(session, method, params, transport);
       await this.admit(session, pipeline);
       const handler = this.handlers.get(method);
       if (!handler) {
@@ -268,18 +274,23 @@ export class McpServer {
   private async admit(session: Session, request: PipelineRequest): Promise<void> {
     await this.pipeline(request);
     const principal = request.principal;
-    if (session.principal && principal && principal.id !== session.principal.id) {
+    if (session.principal && principal && !samePrincipal(principal, session.principal)) {
       // Another caller presenting this session id learns nothing: the session does not exist for them.
       throw new NotFoundError('session', session.id ?? '(connection)');
     }
   }
 
-  private pipelineRequest(session: Session, method: string, params: Record<string, unknown> | undefined): PipelineRequest {
+  private pipelineRequest(
+    session: Session,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    transport: TransportInfo,
+  ): PipelineRequest {
     return {
       method,
       params,
       sessionId: session.id,
-      transport: session.transport,
+      transport,
       target: targetOf(method, params),
       principal: undefined,
       visibility: {},
@@ -287,54 +298,7 @@ export class McpServer {
   }
 
   private context(call: Call): HandlerContext {
-    const { session, signal, params, pipeline } = call;
-    const channel: RequestChannel = {
-      send: (message) => {
-        call.sent = true;
-        call.channel.send(message);
-      },
-      respond: (message, error) => call.channel.respond(message, error),
-    };
-    const progressToken = (params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
-    const timeoutMs = this.clientRequestTimeoutMs;
-    const client: ClientInteraction = {
-      protocolVersion: session.protocolVersion,
-      capabilities: session.clientCapabilities,
-      info: session.clientInfo,
-      request: (method, p, options) =>
-        session.request(channel, method, p, options?.timeoutMs ?? timeoutMs, signal) as Promise<never>,
-      notify: async (method, p) => channel.send(notificationMessage(method, p)),
-      elicit: (p, options) => {
-        requireCapability(session, 'elicitation');
-        return session.request(channel, 'elicitation/create', p as Record<string, unknown>, options?.timeoutMs ?? timeoutMs, signal) as Promise<never>;
-      },
-      createMessage: (p, options) => {
-        requireCapability(session, 'sampling');
-        return session.request(channel, 'sampling/createMessage', p as Record<string, unknown>, options?.timeoutMs ?? timeoutMs, signal) as Promise<never>;
-      },
-    };
-    const ctx = createRequestContext({
-      requestId: call.request.id,
-      sessionId: session.id,
-      principal: pipeline.principal ?? ANONYMOUS_PRINCIPAL,
-      signal,
-      logger: this.logger,
-      memory: this.memory,
-      conversation: () => session.conversation,
-      listRoots: () => session.roots(channel, timeoutMs, (r) => ListRootsResult.parse(r).roots),
-      sendProgress: async (update: ProgressUpdate) => {
-        if (progressToken === undefined || signal.aborted) return;
-        channel.send(notificationMessage('notifications/progress', { progressToken, ...update }));
-      },
-      readResource: async (uri) => (await this.resources.read(uri, handlerContext, pipeline.visibility.resource)).contents,
-      sendLog: async (level: LogLevel, data: unknown) => {
-        if (signal.aborted) return;
-        if (session.logLevel && !isLevelEnabled(level, session.logLevel)) return;
-        channel.send(notificationMessage('notifications/message', { level, data }));
-      },
-    });
-    const handlerContext = Object.assign(ctx, { client }) as HandlerContext;
-    return handlerContext;
+    return new CallContext(this.environment, call);
   }
 
   private registerHandlers(): void {
@@ -409,17 +373,12 @@ export class McpServer {
   }
 }
 
-function requireCapability(session: { clientCapabilities?: Record<string, unknown> }, capability: 'elicitation' | 'sampling'): void {
-  if (!session.clientCapabilities?.[capability]) {
-    throw new McpCoreError(
-      'CAPABILITY_NOT_SUPPORTED',
-      'protocol',
-      `The client does not support ${capability}`,
-      JsonRpcErrorCode.InvalidRequest,
-      { data: { capability } },
-    );
-  }
+// The same caller: same id in the same tenant, authenticated the same way (an API key named like a token's
+// subject is someone else).
+function samePrincipal(a: Principal, b: Principal): boolean {
+  return principalKey(a) === principalKey(b) && a.via === b.via;
 }
+
 
 function targetOf(method: string, params: Record<string, unknown> | undefined): RequestTarget | undefined {
   if (!params) return undefined;

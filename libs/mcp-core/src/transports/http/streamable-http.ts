@@ -131,10 +131,12 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       session = found;
     }
 
+    // Each POST is authenticated on its own credentials, not on those of the request that opened the session.
+    const info = transportInfo(req);
     if (!isRequest) {
       // Notifications and responses are acknowledged with 202 and no body.
       try {
-        await server.handle(session, value, rejectingChannel);
+        await server.handle(session, value, rejectingChannel, info);
         res.writeHead(202, cors).end();
       } catch (error) {
         failWith(res, error instanceof McpCoreError ? (error.httpStatus ?? 400) : 400, null, error, cors);
@@ -158,7 +160,7 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
         counted = true;
         table.streamOpened(session);
       }
-      await server.handle(session, value, channel);
+      await server.handle(session, value, channel, info);
       // An initialize that failed (bad params, refused by the pipeline) leaves no session behind.
       if (isInitialize && !stateless && !session.clientInfo) table.delete(session, 'initialize failed');
     } finally {
@@ -168,7 +170,22 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     }
   }
 
-  function handleGet(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): void {
+  /**
+   * Runs the pipeline for a GET or DELETE on a session, which carries no JSON-RPC message: without it, a
+   * session id alone would open the session's stream or end it. False when refused (the answer is sent).
+   */
+  async function authorized(req: IncomingMessage, res: ServerResponse, session: Session, method: string, cors: Record<string, string>): Promise<boolean> {
+    try {
+      await server.authorize(session, method, transportInfo(req));
+      return true;
+    } catch (error) {
+      if (!(error instanceof McpCoreError)) throw error;
+      failWith(res, error.httpStatus ?? 403, null, error, cors);
+      return false;
+    }
+  }
+
+  async function handleGet(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
     if (stateless) return methodNotAllowed(res, 'POST', cors);
     if (!acceptsSse(req.headers.accept)) {
       return fail(res, 406, JsonRpcErrorCode.InvalidRequest, 'Not Acceptable: Accept must include text/event-stream', cors);
@@ -177,6 +194,8 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     if (id === undefined) return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', cors);
     const session = table.get(id);
     if (!session) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
+    if (!(await authorized(req, res, session, '(open_stream)', cors))) return;
+    if (session.closed) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
     if (session.standalone) {
       return fail(res, 409, JsonRpcErrorCode.InvalidRequest, 'Conflict: this session already has an open GET stream', cors);
     }
@@ -191,12 +210,13 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     });
   }
 
-  function handleDelete(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): void {
+  async function handleDelete(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
     if (stateless) return methodNotAllowed(res, 'POST', cors);
     const id = header(req, SESSION_HEADER);
     if (id === undefined) return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', cors);
     const session = table.get(id);
     if (!session) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
+    if (!(await authorized(req, res, session, '(end_session)', cors))) return;
     table.delete(session, 'deleted by the client');
     res.writeHead(200, cors).end();
   }
@@ -206,18 +226,21 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       const refused = guard.check(req);
       if (refused) return fail(res, 403, JsonRpcErrorCode.InvalidRequest, `Forbidden: ${refused}`, {});
       const cors = corsHeaders(req);
+      const failed = (error: unknown) => {
+        server.logger.error('http request failed', { err: error });
+        if (!res.headersSent) fail(res, 500, JsonRpcErrorCode.InternalError, 'Internal error', cors);
+        else res.destroy();
+      };
       switch (req.method) {
         case 'POST':
-          handlePost(req, res, cors).catch((error: unknown) => {
-            server.logger.error('http request failed', { err: error });
-            if (!res.headersSent) fail(res, 500, JsonRpcErrorCode.InternalError, 'Internal error', cors);
-            else res.destroy();
-          });
+          handlePost(req, res, cors).catch(failed);
           return;
         case 'GET':
-          return handleGet(req, res, cors);
+          handleGet(req, res, cors).catch(failed);
+          return;
         case 'DELETE':
-          return handleDelete(req, res, cors);
+          handleDelete(req, res, cors).catch(failed);
+          return;
         case 'OPTIONS':
           res.writeHead(204, {
             ...cors,

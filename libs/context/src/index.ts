@@ -34,6 +34,7 @@ export {
   type ProgressUpdate,
   ProgressOrderError,
   createRequestContext,
+  nextProgress,
 } from './request-context';
 
 export { ConfigError, parseConfig, formatSettings, type SettingDoc } from './config';

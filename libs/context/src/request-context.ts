@@ -81,40 +81,69 @@ export class ProgressOrderError extends Error {
 }
 
 /**
- * Builds the context of one request. Cheap by design: the conversation and state are materialised only when
- * a handler reads them, because most requests never do.
+ * The progress report that follows `previous`: a bare string counts up by one; a number must grow.
+ * Shared by every implementation of {@link RequestContext.reportProgress}.
  */
+export function nextProgress(previous: number, update: ProgressUpdate | string): ProgressUpdate {
+  const next: ProgressUpdate =
+    typeof update === 'string' ? { progress: previous === Number.NEGATIVE_INFINITY ? 1 : previous + 1, message: update } : update;
+  if (next.progress <= previous) throw new ProgressOrderError(previous, next.progress);
+  return next;
+}
+
+/**
+ * The context of one request, built from ports. A class, not an object literal with getters: it is built for
+ * every tool call, and V8 builds literal accessors far more slowly than it instantiates a class.
+ */
+class PortedRequestContext implements RequestContext {
+  private lastProgress = Number.NEGATIVE_INFINITY;
+  private conversationValue: Conversation | undefined;
+  private stateValue: AgentState | undefined;
+
+  constructor(private readonly ports: RequestContextPorts) {}
+
+  get requestId(): string | number {
+    return this.ports.requestId;
+  }
+  get sessionId(): string | undefined {
+    return this.ports.sessionId;
+  }
+  get principal(): Principal {
+    return this.ports.principal;
+  }
+  get signal(): AbortSignal {
+    return this.ports.signal;
+  }
+  get logger(): Logger {
+    return this.ports.logger;
+  }
+  get conversation(): Conversation {
+    return (this.conversationValue ??= this.ports.conversation());
+  }
+  get state(): AgentState {
+    return (this.stateValue ??= Object.freeze({
+      preferences: this.ports.preferences ?? {},
+      auth: this.ports.principal,
+      memory: scopeMemory(this.ports.memory, this.ports.principal),
+    }));
+  }
+  roots(): Promise<readonly Root[]> {
+    return this.ports.listRoots();
+  }
+  async reportProgress(update: ProgressUpdate | string): Promise<void> {
+    const next = nextProgress(this.lastProgress, update);
+    this.lastProgress = next.progress;
+    await this.ports.sendProgress(next);
+  }
+  readResource(uri: string): Promise<readonly ResourceContent[]> {
+    return this.ports.readResource(uri);
+  }
+  log(level: LogLevel, data: unknown): Promise<void> {
+    return this.ports.sendLog(level, data);
+  }
+}
+
+/** Builds the context of one request from the ports a transport or server supplies. */
 export function createRequestContext(ports: RequestContextPorts): RequestContext {
-  let lastProgress = Number.NEGATIVE_INFINITY;
-  let conversation: Conversation | undefined;
-  let state: AgentState | undefined;
-  return {
-    requestId: ports.requestId,
-    sessionId: ports.sessionId,
-    principal: ports.principal,
-    signal: ports.signal,
-    logger: ports.logger,
-    get conversation() {
-      return (conversation ??= ports.conversation());
-    },
-    get state() {
-      return (state ??= Object.freeze({
-        preferences: ports.preferences ?? {},
-        auth: ports.principal,
-        memory: scopeMemory(ports.memory, ports.principal),
-      }));
-    },
-    roots: () => ports.listRoots(),
-    reportProgress: async (update) => {
-      const next: ProgressUpdate =
-        typeof update === 'string'
-          ? { progress: lastProgress === Number.NEGATIVE_INFINITY ? 1 : lastProgress + 1, message: update }
-          : update;
-      if (next.progress <= lastProgress) throw new ProgressOrderError(lastProgress, next.progress);
-      lastProgress = next.progress;
-      await ports.sendProgress(next);
-    },
-    readResource: (uri) => ports.readResource(uri),
-    log: (level, data) => ports.sendLog(level, data),
-  };
+  return new PortedRequestContext(ports);
 }

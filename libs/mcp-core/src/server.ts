@@ -1,16 +1,11 @@
 import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import {
-  ANONYMOUS_PRINCIPAL,
   createJsonLogger,
-  createRequestContext,
   InMemoryMemoryStore,
-  isLevelEnabled,
   type Logger,
-  type LogLevel,
   type MemoryStore,
   type Principal,
   principalKey,
-  type ProgressUpdate,
 } from '@agent-mcp/context';
 import {
   CancelledError,
@@ -38,7 +33,6 @@ import {
   CompleteParams,
   GetPromptParams,
   InitializeParams,
-  ListRootsResult,
   PaginatedParams,
   parseParams,
   ReadResourceParams,

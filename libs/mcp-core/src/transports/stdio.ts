@@ -47,7 +47,7 @@ export function serveStdio(server: McpServer, options: StdioOptions = {}): Stdio
     if (!corked) {
       corked = true;
       stdout.cork();
-      process.nextTick(uncork);
+      setImmediate(uncork);
     }
     stdout.write(`${JSON.stringify(message)}\n`);
   };

@@ -1,0 +1,173 @@
+import type {
+  ClientCapabilities,
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestParams,
+  ElicitResult,
+  Implementation,
+} from '@modelcontextprotocol/sdk/types.js';
+import {
+  ANONYMOUS_PRINCIPAL,
+  type AgentState,
+  type Conversation,
+  isLevelEnabled,
+  type Logger,
+  type LogLevel,
+  type MemoryStore,
+  nextProgress,
+  type Principal,
+  type ProgressUpdate,
+  type ResourceContent,
+  type Root,
+  scopeMemory,
+} from '@agent-mcp/context';
+import { JsonRpcErrorCode, McpCoreError } from './errors';
+import { type JSONRPCMessage, type JSONRPCRequest, notificationMessage } from './protocol/messages';
+import { ListRootsResult } from './protocol/params';
+import { type PipelineRequest } from './pipeline';
+import { type ResourceRegistry } from './resource-registry';
+import { type RequestChannel, type Session } from './session';
+import { type ClientInteraction, type ClientRequestOptions, type HandlerContext } from './tool-context';
+
+/** What every call context shares: the server's parts, built once. */
+export interface CallEnvironment {
+  readonly resources: ResourceRegistry;
+  readonly memory: MemoryStore;
+  readonly logger: Logger;
+  readonly clientRequestTimeoutMs: number;
+}
+
+/** A request being served, as method handlers see it. */
+export interface Call {
+  /** Set when the handler sent a message on the channel before its response. */
+  sent: boolean;
+  readonly session: Session;
+  readonly request: JSONRPCRequest;
+  readonly params: Record<string, unknown> | undefined;
+  readonly channel: RequestChannel;
+  readonly signal: AbortSignal;
+  readonly pipeline: PipelineRequest;
+}
+
+/**
+ * The {@link HandlerContext} of one call. Classes rather than closures and literal getters: one is built for
+ * every tool call, and this keeps that to a single small allocation.
+ */
+export class CallContext implements HandlerContext {
+  private lastProgress = Number.NEGATIVE_INFINITY;
+  private stateValue: AgentState | undefined;
+  private clientValue: CallClient | undefined;
+
+  constructor(
+    private readonly env: CallEnvironment,
+    private readonly call: Call,
+  ) {}
+
+  get requestId(): string | number {
+    return this.call.request.id;
+  }
+  get sessionId(): string | undefined {
+    return this.call.session.id;
+  }
+  get principal(): Principal {
+    return this.call.pipeline.principal ?? ANONYMOUS_PRINCIPAL;
+  }
+  get signal(): AbortSignal {
+    return this.call.signal;
+  }
+  get logger(): Logger {
+    return this.env.logger;
+  }
+  get conversation(): Conversation {
+    return this.call.session.conversation;
+  }
+  get state(): AgentState {
+    return (this.stateValue ??= Object.freeze({
+      preferences: {},
+      auth: this.principal,
+      memory: scopeMemory(this.env.memory, this.principal),
+    }));
+  }
+  get client(): ClientInteraction {
+    return (this.clientValue ??= new CallClient(this, this.call.session, this.env.clientRequestTimeoutMs));
+  }
+
+  roots(): Promise<readonly Root[]> {
+    return this.call.session.roots(this.channel(), this.env.clientRequestTimeoutMs, (r) => ListRootsResult.parse(r).roots);
+  }
+
+  async reportProgress(update: ProgressUpdate | string): Promise<void> {
+    const next = nextProgress(this.lastProgress, update);
+    this.lastProgress = next.progress;
+    const token = (this.call.params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
+    if (token === undefined || this.call.signal.aborted) return;
+    this.send(notificationMessage('notifications/progress', { progressToken: token, ...next }));
+  }
+
+  async readResource(uri: string): Promise<readonly ResourceContent[]> {
+    return (await this.env.resources.read(uri, this, this.call.pipeline.visibility.resource)).contents;
+  }
+
+  async log(level: LogLevel, data: unknown): Promise<void> {
+    if (this.call.signal.aborted) return;
+    const threshold = this.call.session.logLevel;
+    if (threshold && !isLevelEnabled(level, threshold)) return;
+    this.send(notificationMessage('notifications/message', { level, data }));
+  }
+
+  /** Sends a message on the request's channel, remembering that the response must wait a tick (see server). */
+  send(message: JSONRPCMessage): void {
+    this.call.sent = true;
+    this.call.channel.send(message);
+  }
+
+  /** The request's channel, marking sends as above. */
+  channel(): RequestChannel {
+    return { send: (m) => this.send(m), respond: (m, e) => this.call.channel.respond(m, e) };
+  }
+}
+
+/** {@link ClientInteraction} for one call: requests go on the call's own stream. */
+class CallClient implements ClientInteraction {
+  constructor(
+    private readonly context: CallContext,
+    private readonly session: Session,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get protocolVersion(): string {
+    return this.session.protocolVersion;
+  }
+  get capabilities(): ClientCapabilities | undefined {
+    return this.session.clientCapabilities;
+  }
+  get info(): Implementation | undefined {
+    return this.session.clientInfo;
+  }
+
+  request<T = Record<string, unknown>>(method: string, params?: Record<string, unknown>, options?: ClientRequestOptions): Promise<T> {
+    return this.session.request(this.context.channel(), method, params, options?.timeoutMs ?? this.timeoutMs, this.context.signal) as Promise<T>;
+  }
+
+  async notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    this.context.send(notificationMessage(method, params));
+  }
+
+  elicit(params: ElicitRequestParams, options?: ClientRequestOptions): Promise<ElicitResult> {
+    this.require('elicitation');
+    return this.request<ElicitResult>('elicitation/create', params as Record<string, unknown>, options);
+  }
+
+  createMessage(params: CreateMessageRequestParams, options?: ClientRequestOptions): Promise<CreateMessageResult> {
+    this.require('sampling');
+    return this.request<CreateMessageResult>('sampling/createMessage', params as Record<string, unknown>, options);
+  }
+
+  private require(capability: 'elicitation' | 'sampling'): void {
+    if (!this.session.clientCapabilities?.[capability]) {
+      throw new McpCoreError('CAPABILITY_NOT_SUPPORTED', 'protocol', `The client does not support ${capability}`, JsonRpcErrorCode.InvalidRequest, {
+        data: { capability },
+      });
+    }
+  }
+}

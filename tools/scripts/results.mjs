@@ -64,9 +64,9 @@ export function summaryLine({ passed, failed, skipped }) {
 }
 
 /** The per-suite table, the failures and the ignored files, without the total line. */
-export function reportLines({ suites, ignored }) {
+export function reportLines({ suites, ignored }, dir = resultsDir) {
   const lines = [];
-  if (suites.length === 0) lines.push(`No result files found in ${resultsDir}.`);
+  if (suites.length === 0) lines.push(`No result files found in ${dir}.`);
   const width = Math.max(5, ...suites.map((s) => s.suite.length));
   for (const s of suites) {
     const mark = s.failed > 0 ? 'FAIL' : 'ok  ';

@@ -56,7 +56,10 @@ for (const app of ['apps/http-server/dist/main.js', 'apps/stdio-server/dist/main
 
 const commit = (() => {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    // The servers are built from the working tree: say when it differs from the commit.
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'apps', 'libs'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${head}-dirty` : head;
   } catch {
     return 'unknown';
   }

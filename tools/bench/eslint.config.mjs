@@ -1,3 +1,4 @@
 import baseConfig from '../../eslint.config.mjs';
 
-export default [...baseConfig, { ignores: ['.scratch/**', 'results/**'] }];
+// Dot-prefixed files and .scratch/ are local experiments; results/ is output.
+export default [...baseConfig, { ignores: ['.scratch/**', '.*', 'results/**'] }];

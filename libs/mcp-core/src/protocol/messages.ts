@@ -6,6 +6,7 @@ import type {
   JSONRPCResultResponse,
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import { isUtf8 } from 'node:buffer';
 import { JsonRpcErrorCode, ProtocolError } from '../errors';
 
 export type { JSONRPCMessage, JSONRPCRequest, JSONRPCNotification, JSONRPCResultResponse, JSONRPCErrorResponse, RequestId };
@@ -29,16 +30,13 @@ export interface MessageLimits {
 
 export const DEFAULT_MESSAGE_LIMITS: MessageLimits = Object.freeze({ maxDepth: 64, maxNodes: 100_000 });
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
 /** Decodes strict UTF-8 and parses JSON; raises a JSON-RPC parse error on either failure. */
-export function parseJsonMessage(bytes: Uint8Array | string): unknown {
-  let text: string;
-  try {
-    text = typeof bytes === 'string' ? bytes : decoder.decode(bytes);
-  } catch {
+export function parseJsonMessage(bytes: Buffer | string): unknown {
+  // isUtf8 is a native check, cheaper than a fatal TextDecoder on this hot path.
+  if (typeof bytes !== 'string' && !isUtf8(bytes)) {
     throw new ProtocolError('PARSE_ERROR', 'Parse error: message is not valid UTF-8', JsonRpcErrorCode.ParseError);
   }
+  const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
   try {
     return JSON.parse(text);
   } catch {

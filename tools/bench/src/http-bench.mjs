@@ -109,7 +109,7 @@ export async function measureHttpStack(stack, { concurrencies, runs, seconds, wa
           const r = await runWrk({ url, method, connections: c, seconds, sessionId, protocolVersion });
           r.cpuUsPerReq = (cpuMicros(child.pid) - cpuBefore) / Math.max(1, r.requests);
           samples.push(r);
-          log(`  ${stack.key} ${method} c=${c} run ${i + 1}/${runs}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, server CPU ${r.cpuUsPerReq.toFixed(0)} us/req${r.bad || r.socketErrors ? `, ${r.bad} bad, ${r.socketErrors} socket errors (${r.badSample})` : ''}`);
+          log(`  ${stack.key} ${method} c=${c} run ${i + 1}/${runs}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, server CPU ${r.cpuUsPerReq.toFixed(0)} us/req, wrk CPU ${(r.clientCpuShare * 100).toFixed(0)}%${r.bad || r.socketErrors ? `, ${r.bad} bad, ${r.socketErrors} socket errors (${r.badSample})` : ''}`);
         }
         results[method][c] = summarize(samples);
       }
@@ -132,8 +132,9 @@ export function summarize(samples) {
     p50Ms: round(chosen.p50Ms),
     p99Ms: round(chosen.p99Ms),
     cpuUsPerReq: Math.round(median(samples.map((s) => s.cpuUsPerReq))),
+    clientCpuShare: round(chosen.clientCpuShare),
     bad: samples.reduce((n, s) => n + s.bad + s.socketErrors, 0),
-    runs: samples.map((s) => ({ rps: Math.round(s.rps), p50Ms: round(s.p50Ms), p99Ms: round(s.p99Ms), cpuUsPerReq: Math.round(s.cpuUsPerReq), bad: s.bad, socketErrors: s.socketErrors })),
+    runs: samples.map((s) => ({ rps: Math.round(s.rps), p50Ms: round(s.p50Ms), p99Ms: round(s.p99Ms), cpuUsPerReq: Math.round(s.cpuUsPerReq), clientCpuShare: round(s.clientCpuShare), bad: s.bad, socketErrors: s.socketErrors })),
   };
 }
 

@@ -73,7 +73,8 @@ export function formatReport(results, targets) {
         const many = byC[32];
         const raw = http.raw?.[method]?.[32];
         const ours = http.ours?.[method]?.[32];
-        const flag = (r) => (r?.bad ? ` (${r.bad} bad)` : '');
+        // `*`: wrk used over 90% of a core, so the figure is at least partly the load generator's limit.
+        const flag = (r) => `${r?.clientCpuShare > 0.9 ? '*' : ''}${r?.bad ? ` (${r.bad} bad)` : ''}`;
         lines.push(
           row([
             results.labels.http[key],
@@ -89,6 +90,10 @@ export function formatReport(results, targets) {
         );
       }
     }
+  }
+  if (http && Object.values(http).some((m) => Object.values(m).some((c) => Object.values(c).some((r) => r.clientCpuShare > 0.9)))) {
+    lines.push('');
+    lines.push('* wrk used over 90% of a core in that run: the load generator, not the server, may have set the pace.');
   }
   if (stdio || coldStart) {
     lines.push('');

@@ -31,7 +31,8 @@ export function ensureWrk() {
 export function runWrk({ url, method, connections, seconds, sessionId = '', protocolVersion = '' }) {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', SCRIPT, url, '--', method, sessionId, protocolVersion];
   return new Promise((resolveRun, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Under /usr/bin/time, to learn whether wrk itself ran out of CPU (then the figure is the client's limit).
+    const child = spawn('/usr/bin/time', ['-f', 'WRKTIME %U %S', 'wrk', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (t) => (out += t));
@@ -46,6 +47,8 @@ export function runWrk({ url, method, connections, seconds, sessionId = '', prot
         return;
       }
       const r = JSON.parse(line.slice('WRKJSON '.length));
+      const times = /WRKTIME ([\d.]+) ([\d.]+)/.exec(err);
+      const clientCpuSeconds = times ? Number(times[1]) + Number(times[2]) : NaN;
       const socketErrors = r.connect_errors + r.read_errors + r.write_errors + r.timeouts;
       resolveRun({
         rps: r.requests / (r.duration_us / 1e6),
@@ -57,6 +60,8 @@ export function runWrk({ url, method, connections, seconds, sessionId = '', prot
         bad: r.bad,
         socketErrors,
         badSample: r.bad_sample,
+        // Share of one core wrk used: near 1 means the load generator, not the server, set the pace.
+        clientCpuShare: clientCpuSeconds / (r.duration_us / 1e6),
       });
     });
   });

@@ -42,12 +42,14 @@ const rounds: readonly (readonly Plant[])[] = [
     plant('auth may not import the agent layer', 'auth', 'agent_core', `import { VERSION as imported } from '@agent-mcp/agent-core';`, onlyTags('layer:shared')),
     plant('a tools lib may not import another tools lib', 'tools-research', 'tools_database', `import { VERSION as imported } from '@agent-mcp/tools-database';`, onlyTags('layer:bridge')),
     plant('a tools lib reaches openai only through agent-core', 'tools-support', 'openai', `import imported from 'openai';`, bannedImport('layer:bridge', 'openai')),
+    // Nothing of round 1 leads from stdio-server back to auth, so this plant closes no cycle and the app rule
+    // itself must fire (round 2 plants tools-database -> http-server, and http-server depends on auth).
+    plant('no lib may import an app by name', 'auth', 'app_by_name', `import * as imported from '@agent-mcp/stdio-server';`, /Imports of apps are forbidden/),
   ],
   [
     plant('the agent layer may not import the MCP SDK', 'agent-core', 'mcp_sdk', `import * as imported from '@modelcontextprotocol/sdk/types.js';`, bannedImport('layer:agent', '@modelcontextprotocol/sdk/types.js')),
     plant('the agent layer may not import the MCP layer', 'agent-core', 'mcp_core', `import { VERSION as imported } from '@agent-mcp/mcp-core';`, onlyTags('layer:agent')),
-    // An app exports nothing, so the only way a lib can reach an app's code is by path, which the rule refuses.
-    plant('no lib may import an app', 'tools-database', 'app', `import * as imported from '../../../apps/http-server/src/main';`, /Projects cannot be imported by a relative or absolute path/),
+    plant('no lib may import an app by path', 'tools-database', 'app', `import * as imported from '../../../apps/http-server/src/main';`, /Projects cannot be imported by a relative or absolute path/),
   ],
 ];
 
@@ -69,6 +71,8 @@ async function lintWithPlants(plants: readonly Plant[]): Promise<RunResult> {
   const projects = [...new Set(plants.map((p) => p.project))];
   try {
     for (const p of plants) writeFileSync(p.file, p.source);
+    // The lint rule reads Nx's cached project graph; drop it so no edge planted by an earlier round survives.
+    await runNx(['reset', '--onlyWorkspaceData'], 60_000);
     return await runNx(['run-many', '-t', 'lint', '-p', projects.join(','), '--skip-nx-cache', '--output-style=static'], 180_000);
   } finally {
     for (const p of plants) rmSync(p.file, { force: true });

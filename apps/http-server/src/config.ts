@@ -6,6 +6,17 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 
+const AUTH_KINDS = ['api-key', 'oauth'] as const;
+const authMode = z
+  .string()
+  .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))])
+  .refine((kinds) => (kinds.length === 1 && kinds[0] === 'none') || (kinds.length > 0 && kinds.every((k) => (AUTH_KINDS as readonly string[]).includes(k))), {
+    message: 'must be none, api-key, oauth or api-key,oauth',
+  })
+  .transform((kinds) => kinds.filter((k): k is (typeof AUTH_KINDS)[number] => k !== 'none'));
+const url = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ''));
+const count = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000_000).default(fallback);
+
 /** Environment of the HTTP server; every key is the variable's name. */
 export const HttpServerConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -19,6 +30,35 @@ export const HttpServerConfigSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DIAGNOSTIC_TOOLS: bool.default(false),
+  AUTH_MODE: authMode.prefault('none'),
+  PUBLIC_URL: url.optional(),
+  API_KEYS_FILE: z.string().min(1).optional(),
+  OAUTH_ISSUER: z.url().optional(),
+  OAUTH_JWKS_URI: z.url().optional(),
+  OAUTH_AUDIENCE: z.string().min(1).optional(),
+  OAUTH_ALGORITHMS: list.optional(),
+  OAUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  OAUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  OAUTH_TENANT_CLAIM: z.string().min(1).default('tenant_id'),
+  OAUTH_INTROSPECTION_URL: z.url().optional(),
+  OAUTH_CLIENT_ID: z.string().min(1).optional(),
+  OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
+  POLICY_FILE: z.string().min(1).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('agent-mcp:rl:'),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  RATE_LIMIT_IP: count(600),
+  RATE_LIMIT_AUTH_FAILURES: count(20),
+  RATE_LIMIT_PRINCIPAL: count(300),
+  RATE_LIMIT_TOOL: count(60),
+}).superRefine((c, ctx) => {
+  const need = (when: boolean, name: keyof typeof c, why: string) => {
+    if (when && c[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `is required ${why}` });
+  };
+  need(c.AUTH_MODE.includes('api-key'), 'API_KEYS_FILE', 'when AUTH_MODE includes api-key');
+  need(c.AUTH_MODE.includes('oauth'), 'OAUTH_ISSUER', 'when AUTH_MODE includes oauth');
+  need(c.OAUTH_INTROSPECTION_URL !== undefined, 'OAUTH_CLIENT_ID', 'with OAUTH_INTROSPECTION_URL');
+  need(c.OAUTH_INTROSPECTION_URL !== undefined, 'OAUTH_CLIENT_SECRET', 'with OAUTH_INTROSPECTION_URL');
 });
 
 export type HttpServerConfig = z.output<typeof HttpServerConfigSchema>;
@@ -36,6 +76,27 @@ export const HTTP_SERVER_SETTINGS: readonly SettingDoc[] = [
   { name: 'SHUTDOWN_GRACE_SECONDS', default: '25', description: 'On SIGTERM/SIGINT, how long running calls may take to finish' },
   { name: 'LOG_LEVEL', default: 'info', description: 'Server log level (JSON lines on stderr)' },
   { name: 'DIAGNOSTIC_TOOLS', default: 'false', description: 'Register the echo tool, for connection checks and benchmarks' },
+  { name: 'AUTH_MODE', default: 'none', description: 'none (loopback only), api-key, oauth, or api-key,oauth (both accepted)' },
+  { name: 'PUBLIC_URL', default: 'http://HOST:PORT', description: 'The server\'s canonical external URL (scheme and host, no path); the resource is PUBLIC_URL/mcp. Required with auth on a public address' },
+  { name: 'API_KEYS_FILE', default: '—', description: 'JSON file of API keys (hashes only, with principal, tenant and scopes); reloaded when it changes' },
+  { name: 'OAUTH_ISSUER', default: '—', description: 'Issuer of accepted access tokens (exact iss); its metadata gives the JWKS' },
+  { name: 'OAUTH_JWKS_URI', default: 'from metadata', description: 'JWKS of the issuer, skipping metadata discovery' },
+  { name: 'OAUTH_AUDIENCE', default: 'PUBLIC_URL/mcp', description: 'Required aud of access tokens' },
+  { name: 'OAUTH_ALGORITHMS', default: 'RS*, PS*, ES*, EdDSA', description: 'Comma-separated accepted JWS algorithms (asymmetric only; none and HS* are always refused)' },
+  { name: 'OAUTH_CLOCK_SKEW_SECONDS', default: '30', description: 'Tolerance for exp and nbf' },
+  { name: 'OAUTH_JWKS_COOLDOWN_SECONDS', default: '30', description: 'Least time between JWKS fetches caused by an unknown kid' },
+  { name: 'OAUTH_TENANT_CLAIM', default: 'tenant_id', description: 'Token claim (or introspection field) naming the caller\'s tenant' },
+  { name: 'OAUTH_INTROSPECTION_URL', default: '—', description: 'RFC 7662 endpoint for opaque (non-JWT) tokens; needs OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET' },
+  { name: 'OAUTH_CLIENT_ID', default: '—', description: 'This server\'s client id at the authorization server (introspection)' },
+  { name: 'OAUTH_CLIENT_SECRET', default: '—', description: 'Its client secret (introspection)' },
+  { name: 'POLICY_FILE', default: '—', description: 'JSON permissions: scopes per tool, resource and prompt, tools switched off, per-tool limits' },
+  { name: 'REDIS_URL', default: '—', description: 'Redis for rate limits shared across replicas (in-memory fallback while it is down)' },
+  { name: 'RATE_LIMIT_KEY_PREFIX', default: 'agent-mcp:rl:', description: 'Prefix of the rate-limit keys in Redis' },
+  { name: 'RATE_LIMIT_WINDOW_SECONDS', default: '60', description: 'Window of the RATE_LIMIT_* limits' },
+  { name: 'RATE_LIMIT_IP', default: '600', description: 'Requests per window from one address, before authentication (0: off)' },
+  { name: 'RATE_LIMIT_AUTH_FAILURES', default: '20', description: 'Refused credentials per window from one address before it gets 429 unchecked (0: off)' },
+  { name: 'RATE_LIMIT_PRINCIPAL', default: '300', description: 'Requests per window per principal (0: off)' },
+  { name: 'RATE_LIMIT_TOOL', default: '60', description: 'Calls per window per principal and tool, unless the policy sets the tool\'s own (0: off)' },
 ];
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);

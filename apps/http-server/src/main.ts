@@ -1,6 +1,8 @@
 import { type AddressInfo } from 'node:net';
 import { ConfigError, createJsonLogger, formatSettings, parseConfig } from '@agent-mcp/context';
-import { createStreamableHttpHandler, LOOPBACK_HOSTS, McpServer } from '@agent-mcp/mcp-core';
+import { AuthConfigError } from '@agent-mcp/auth';
+import { createStreamableHttpHandler, LOOPBACK_HOSTS, McpServer, type Pipeline } from '@agent-mcp/mcp-core';
+import { type AuthStack, createAuthStack } from './auth-stack';
 import { HTTP_SERVER_SETTINGS, type HttpServerConfig, HttpServerConfigSchema, isLoopbackAddress } from './config';
 import { createHttpApp } from './http-app';
 import { registerTools } from './register-tools';
@@ -25,10 +27,18 @@ function help(): string {
 function loadConfig(): HttpServerConfig {
   const config = parseConfig(HttpServerConfigSchema, process.env);
   if (!isLoopbackAddress(config.HOST)) {
-    throw new ConfigError([
-      `HOST: refusing to listen on ${JSON.stringify(config.HOST)} without authentication; ` +
-        'use a loopback address (127.0.0.1, ::1, localhost) or put the server behind a proxy on loopback',
-    ]);
+    if (config.AUTH_MODE.length === 0) {
+      throw new ConfigError([
+        `HOST: refusing to listen on ${JSON.stringify(config.HOST)} without authentication; ` +
+          'set AUTH_MODE (api-key, oauth) or use a loopback address (127.0.0.1, ::1, localhost) behind a proxy',
+      ]);
+    }
+    if (!config.PUBLIC_URL) {
+      throw new ConfigError([
+        `PUBLIC_URL: required when listening on ${JSON.stringify(config.HOST)} with authentication: ` +
+          'it is the URL clients reach, named in the resource metadata and, by default, the audience tokens must carry',
+      ]);
+    }
   }
   return config;
 }
@@ -47,24 +57,41 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createJsonLogger({ level: config.LOG_LEVEL, bindings: { service: NAME } });
+  // The pipeline needs the server (tool annotations drive permissions), the server needs the pipeline.
+  const chain: { pipeline?: Pipeline } = {};
   const server = new McpServer({
     name: NAME,
     version: VERSION,
     title: 'OpenAI Agent MCP',
     instructions: 'Tools of this server are backed by AI agents; long calls report progress.',
     logger,
+    pipeline: (request) => (chain.pipeline as Pipeline)(request),
   });
+  let listening: string | undefined;
+  let auth: AuthStack;
+  try {
+    auth = createAuthStack(config, server, { resource: () => `${config.PUBLIC_URL ?? listening}/mcp` }, logger);
+  } catch (error) {
+    if (!(error instanceof AuthConfigError)) throw error;
+    process.stderr.write(`Invalid configuration:\n  - ${error.message}\n\nRun with --help to see every setting.\n`);
+    process.exitCode = 2;
+    return;
+  }
+  chain.pipeline = auth.pipeline;
   const releaseTools = await registerTools(server, { env: process.env, logger, diagnosticTools: config.DIAGNOSTIC_TOOLS });
 
+  const publicHost = config.PUBLIC_URL ? new URL(config.PUBLIC_URL).host : undefined;
   const mcp = createStreamableHttpHandler(server, {
     mode: config.MCP_HTTP_MODE,
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxSessions: config.MAX_SESSIONS,
     sessionIdleTimeoutMs: config.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
-    allowedHosts: config.ALLOWED_HOSTS?.includes('*') ? '*' : (config.ALLOWED_HOSTS ?? LOOPBACK_HOSTS),
+    allowedHosts: config.ALLOWED_HOSTS?.includes('*')
+      ? '*'
+      : (config.ALLOWED_HOSTS ?? (publicHost ? [...LOOPBACK_HOSTS, publicHost] : LOOPBACK_HOSTS)),
     allowedOrigins: config.ALLOWED_ORIGINS?.includes('*') ? '*' : config.ALLOWED_ORIGINS,
   });
-  const app = createHttpApp(server, mcp);
+  const app = createHttpApp(server, mcp, { auth });
   app.on('error', (error) => {
     logger.error('http server error', { err: error });
     process.exitCode = 1;
@@ -72,7 +99,14 @@ async function main(): Promise<void> {
   app.listen(config.PORT, config.HOST, () => {
     const { address, port } = app.address() as AddressInfo;
     const shown = address.includes(':') ? `[${address}]` : address;
-    logger.info('listening', { url: `http://${shown}:${port}/mcp`, mode: config.MCP_HTTP_MODE, tools: server.tools.size });
+    listening = `http://${shown}:${port}`;
+    logger.info('listening', {
+      url: `http://${shown}:${port}/mcp`,
+      mode: config.MCP_HTTP_MODE,
+      tools: server.tools.size,
+      auth: config.AUTH_MODE.length > 0 ? config.AUTH_MODE.join(',') : 'none',
+      ...(auth.enabled ? { resource: `${config.PUBLIC_URL ?? listening}/mcp` } : {}),
+    });
   });
 
   let stopping = false;
@@ -88,7 +122,7 @@ async function main(): Promise<void> {
         mcp.close();
         app.closeAllConnections();
         logger.info('stopped', { abandoned: server.activeRequests });
-        void releaseTools().finally(() => process.exit(0));
+        void Promise.allSettled([releaseTools(), auth.close()]).finally(() => process.exit(0));
       }
       setTimeout(wait, 50).unref();
     };

@@ -1,0 +1,366 @@
+// MCP authorization (2025-11-25) end to end over real HTTP: the server process as a resource server, a local
+// authorization server on loopback (its own metadata and JWKS), API keys, scopes, session binding, rate
+// limits in memory and in the real Redis, and a Redis outage under load.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { type LocalIssuer, startLocalIssuer } from '@agent-mcp/auth/testing';
+
+const MAIN = path.resolve(__dirname, '../dist/main.js');
+const RUN = randomBytes(4).toString('hex');
+const dir = mkdtempSync(path.join(tmpdir(), 'http-auth-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly base: string;
+  readonly exited: Promise<number | null>;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+async function start(env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DIAGNOSTIC_TOOLS: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 10_000);
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      const m = /"url":"(http:\/\/[^"]+)\/mcp"/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', () => reject(new Error(`server exited: ${stderr}`)));
+  });
+  return {
+    child,
+    base,
+    exited,
+    stderr: () => stderr,
+    stop: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+const sha256 = (key: string) => `sha256:${createHash('sha256').update(key).digest('hex')}`;
+function file(name: string, content: unknown): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, JSON.stringify(content));
+  return p;
+}
+
+const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+function rpc(base: string, body: unknown, token?: string, session?: string, query = ''): Promise<Response> {
+  return fetch(`${base}/mcp${query}`, {
+    method: 'POST',
+    headers: { ...HEADERS, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(session ? { 'mcp-session-id': session } : {}) },
+    body: JSON.stringify(body),
+  });
+}
+
+async function open(base: string, token: string): Promise<string> {
+  const res = await rpc(base, INIT, token);
+  expect(res.status).toBe(200);
+  await res.json();
+  return res.headers.get('mcp-session-id') as string;
+}
+
+const call = (id: number, name = 'echo') => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: { message: 'hi' } } });
+const list = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/list' });
+
+describe('OAuth resource server and API keys', () => {
+  let issuer: LocalIssuer;
+  let server: Running;
+  let audience: string;
+  const API_KEY = `amk_${randomBytes(24).toString('hex')}`;
+  const used: string[] = [API_KEY];
+  const token = (claims: Record<string, unknown>, options?: Parameters<LocalIssuer['sign']>[1]) => {
+    const t = issuer.sign({ sub: 'alice', aud: audience, tenant_id: 'acme', ...claims }, options);
+    used.push(t);
+    return t;
+  };
+
+  beforeAll(async () => {
+    issuer = await startLocalIssuer();
+    server = await start({
+      AUTH_MODE: 'api-key,oauth',
+      OAUTH_ISSUER: issuer.issuer,
+      OAUTH_CLOCK_SKEW_SECONDS: '0',
+      API_KEYS_FILE: file('keys.json', { keys: [{ id: 'ci-bot', hash: sha256(API_KEY), tenant: 'acme', scopes: ['echo:use'] }] }),
+      POLICY_FILE: file('policy.json', { tools: { echo: { scopes: ['echo:use'], rateLimit: { points: 3, windowSeconds: 2 } } } }),
+      RATE_LIMIT_AUTH_FAILURES: '1000',
+      LOG_LEVEL: 'debug',
+    });
+    audience = `${server.base}/mcp`;
+  });
+  afterAll(async () => {
+    await server.stop();
+    await issuer.close();
+  });
+
+  it('serves Protected Resource Metadata at the path-suffixed and the bare well-known paths', async () => {
+    for (const p of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource']) {
+      const res = await fetch(`${server.base}${p}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        resource: audience,
+        authorization_servers: [issuer.issuer],
+        scopes_supported: ['echo:use', 'tools:write'],
+        bearer_methods_supported: ['header'],
+        resource_name: 'OpenAI Agent MCP',
+      });
+    }
+  });
+
+  it('answers a request without a token with 401 and the resource metadata URL', async () => {
+    const res = await rpc(server.base, INIT);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${server.base}/.well-known/oauth-protected-resource/mcp"`);
+  });
+
+  it.each([
+    ['another audience', () => token({ aud: 'https://other.example.com/mcp' })],
+    ['no audience', () => token({ aud: undefined })],
+    ['expired', () => token({ exp: Math.floor(Date.now() / 1000) - 5 })],
+    ['an unknown kid', () => token({}, { kid: issuer.addKey({ publish: false }) })],
+    ['alg none', () => issuer.signUnsecured({ sub: 'alice', aud: audience })],
+    ['HS256', () => issuer.signHmac({ sub: 'alice', aud: audience }, 'guessable')],
+    ['another issuer', () => token({ iss: 'https://evil.example.com' })],
+    ['a wrong API key', () => 'amk_not-a-key'],
+  ])('refuses a token with %s: 401 invalid_token', async (_name, make) => {
+    const res = await rpc(server.base, INIT, make());
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata="[^"]+", error="invalid_token"$/);
+  });
+
+  it('refuses a token in the query string even with a good header', async () => {
+    const good = token({ scope: 'echo:use' });
+    const res = await rpc(server.base, INIT, good, undefined, `?access_token=${good}`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_request"');
+  });
+
+  it('hides a tool from a token without its scope and answers 403 insufficient_scope when it is called', async () => {
+    const weak = token({ scope: 'other' });
+    const session = await open(server.base, weak);
+    const listed = await rpc(server.base, list(2), weak, session);
+    expect(((await listed.json()) as { result: { tools: unknown[] } }).result.tools).toEqual([]);
+    const res = await rpc(server.base, call(3), weak, session);
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="${server.base}/.well-known/oauth-protected-resource/mcp", error="insufficient_scope", scope="echo:use"`,
+    );
+  });
+
+  it('serves the SDK client whose token has the scope, listing and calling the tool', async () => {
+    const strong = token({ sub: 'dave', scope: 'echo:use' });
+    const client = new Client({ name: 'remote', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(audience), { requestInit: { headers: { authorization: `Bearer ${strong}` } } });
+    await client.connect(transport);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo']);
+    expect((await client.callTool({ name: 'echo', arguments: { message: 'ok' } })).structuredContent).toEqual({ message: 'ok' });
+    await transport.terminateSession();
+    await client.close();
+  });
+
+  it('accepts an API key beside OAuth', async () => {
+    const session = await open(server.base, API_KEY);
+    const res = await rpc(server.base, list(2), API_KEY, session);
+    expect(((await res.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name)).toEqual(['echo']);
+  });
+
+  it('refuses another principal\'s token on a session with 404', async () => {
+    const session = await open(server.base, token({ sub: 'alice', scope: 'echo:use' }));
+    expect((await rpc(server.base, list(2), token({ sub: 'mallory', scope: 'echo:use' }), session)).status).toBe(404);
+    expect((await rpc(server.base, list(2), API_KEY, session)).status).toBe(404);
+  });
+
+  it('fails a token on its first request after it expires', async () => {
+    const shortLived = token({ sub: 'erin', scope: 'echo:use', exp: Math.floor(Date.now() / 1000) + 2 });
+    const session = await open(server.base, shortLived);
+    await new Promise((r) => setTimeout(r, 2600));
+    const res = await rpc(server.base, list(2), shortLived, session);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  it('answers call N+1 in a window with 429 and an integer Retry-After, and the call after waiting succeeds', async () => {
+    const t = token({ sub: 'carol', scope: 'echo:use' });
+    const session = await open(server.base, t);
+    for (let i = 0; i < 3; i++) expect((await rpc(server.base, call(10 + i), t, session)).status).toBe(200);
+    const refused = await rpc(server.base, call(20), t, session);
+    expect(refused.status).toBe(429);
+    const retryAfter = refused.headers.get('retry-after') as string;
+    expect(retryAfter).toMatch(/^[1-9][0-9]*$/);
+    await new Promise((r) => setTimeout(r, Number(retryAfter) * 1000 + 100));
+    expect((await rpc(server.base, call(21), t, session)).status).toBe(200);
+  });
+
+  it('never writes a token or key to its log', () => {
+    const log = server.stderr();
+    expect(log).toContain('credential refused');
+    for (const secret of used) expect(log).not.toContain(secret);
+  });
+});
+
+describe('a flood of bad tokens from one address', () => {
+  it('gets 429 before authentication, after only a few JWKS fetches', async () => {
+    const issuer = await startLocalIssuer();
+    const server = await start({ AUTH_MODE: 'oauth', OAUTH_ISSUER: issuer.issuer, RATE_LIMIT_AUTH_FAILURES: '5' });
+    try {
+      const audience = `${server.base}/mcp`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const forged = issuer.sign({ sub: 'x', aud: audience }, { kid: issuer.addKey({ publish: false }) });
+        statuses.push((await rpc(server.base, INIT, forged)).status);
+      }
+      expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(new Set(statuses.slice(5))).toEqual(new Set([429]));
+      expect(issuer.fetches.jwks).toBeLessThanOrEqual(2);
+      // The address is refused before its credentials are looked at, good ones included.
+      const good = await rpc(server.base, INIT, issuer.sign({ sub: 'x', aud: audience }));
+      expect(good.status).toBe(429);
+      expect(good.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+    } finally {
+      await server.stop();
+      await issuer.close();
+    }
+  });
+});
+
+describe('rate limits across replicas', () => {
+  const KEY = `amk_${randomBytes(24).toString('hex')}`;
+  const keysFile = () => file(`keys-${randomBytes(3).toString('hex')}.json`, { keys: [{ id: 'shared-bot', hash: sha256(KEY), scopes: ['tools:write'] }] });
+
+  it('shares a principal\'s limit between two server processes on one Redis', async () => {
+    const env = {
+      AUTH_MODE: 'api-key',
+      API_KEYS_FILE: keysFile(),
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      RATE_LIMIT_KEY_PREFIX: `test:http-auth:${RUN}:`,
+      RATE_LIMIT_PRINCIPAL: '6',
+    };
+    const [a, b] = await Promise.all([start(env), start(env)]);
+    try {
+      const sa = await open(a.base, KEY);
+      const sb = await open(b.base, KEY);
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        statuses.push((await rpc(a.base, { jsonrpc: '2.0', id: 10 + i, method: 'ping' }, KEY, sa)).status);
+        statuses.push((await rpc(b.base, { jsonrpc: '2.0', id: 10 + i, method: 'ping' }, KEY, sb)).status);
+      }
+      // Two initializes and four pings use the six; alone, each process would have counted only three.
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('answers no 5xx when Redis is stopped under load', async () => {
+    const redis = await startRedis();
+    const server = await start({ AUTH_MODE: 'api-key', API_KEYS_FILE: keysFile(), REDIS_URL: redis.url, RATE_LIMIT_PRINCIPAL: '1000000', RATE_LIMIT_IP: '1000000' });
+    try {
+      const session = await open(server.base, KEY);
+      const statuses = new Set<number>();
+      let killed = false;
+      let stop = false;
+      let afterKill = 0;
+      let slowest = 0;
+      const worker = async (w: number) => {
+        for (let i = 0; !stop; i++) {
+          const started = Date.now();
+          const status = (await rpc(server.base, { jsonrpc: '2.0', id: `${w}-${i}`, method: 'ping' }, KEY, session)).status;
+          statuses.add(status);
+          if (killed) {
+            afterKill++;
+            slowest = Math.max(slowest, Date.now() - started);
+          }
+        }
+      };
+      const workers = Array.from({ length: 8 }, (_, w) => worker(w));
+      await new Promise((r) => setTimeout(r, 500));
+      redis.process.kill('SIGKILL');
+      await new Promise((r) => redis.process.once('exit', r));
+      killed = true;
+      await new Promise((r) => setTimeout(r, 1500));
+      stop = true;
+      await Promise.all(workers);
+      expect([...statuses]).toEqual([200]);
+      expect(afterKill).toBeGreaterThanOrEqual(8);
+      // No request waits on the dead Redis (commands fail fast; the in-memory limiter answers).
+      expect(slowest).toBeLessThan(1500);
+    } finally {
+      redis.process.kill('SIGKILL');
+      await server.stop();
+    }
+  });
+});
+
+describe('listening on a public address', () => {
+  it('starts with authentication and a public URL', async () => {
+    const server = await start({ HOST: '0.0.0.0', AUTH_MODE: 'api-key', API_KEYS_FILE: file('k0.json', { keys: [] }), PUBLIC_URL: 'https://mcp.example.com' });
+    try {
+      expect(server.stderr()).toContain('"resource":"https://mcp.example.com/mcp"');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses to start with authentication but without a public URL, and says why', async () => {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, HOST: '0.0.0.0', PORT: '0', AUTH_MODE: 'api-key', API_KEYS_FILE: file('k1.json', { keys: [] }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(2);
+    expect(stderr).toContain('PUBLIC_URL: required when listening on "0.0.0.0" with authentication');
+  });
+
+  it('refuses an unusable policy file at start', async () => {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, PORT: '0', POLICY_FILE: file('bad-policy.json', { tools: { echo: { scopes: 'echo:use' } } }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(2);
+    expect(stderr).toContain('POLICY_FILE:');
+    expect(stderr).toContain('tools.echo.scopes');
+  });
+});
+
+async function startRedis(): Promise<{ url: string; process: ChildProcess }> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address() as { port: number };
+  await new Promise((r) => probe.close(r));
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = createServer().listen(port, '127.0.0.1');
+      socket.once('listening', () => socket.close(() => resolve(false)));
+      socket.once('error', () => resolve(true));
+    });
+    if (up) break;
+    if (Date.now() > deadline) throw new Error('own redis-server did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url: `redis://127.0.0.1:${port}`, process: child };
+}

@@ -135,3 +135,9 @@ describe('statement guard: refusals name their rule', () => {
     await expect(g.check('DROP TABLE t')).rejects.toBeInstanceOf(SqlRefusedError);
   });
 });
+
+describe('statement guard: the cursor wrapper', () => {
+  it('accepts statements whose tree carries position fields besides location (IN lists)', async () => {
+    expect(await refusal("SELECT 1 WHERE 'a' NOT IN ('', 'b') AND 2 IN (1, 2)")).toBe('accepted');
+  });
+});

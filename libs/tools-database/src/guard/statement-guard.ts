@@ -231,6 +231,9 @@ async function verifyWrapped(text: string, original: Record<string, Json>): Prom
   }
 }
 
+// Byte offsets into the text (`location`, and in PostgreSQL 18 `rexpr_list_start`/`_end`) shift with the wrapper.
+const POSITION_KEY = /^location$|_(location|start|end)$/;
+
 function stripLocations(value: Json | undefined): string {
-  return JSON.stringify(value, (key, v: unknown) => (key === 'location' ? undefined : v));
+  return JSON.stringify(value, (key, v: unknown) => (typeof v === 'number' && POSITION_KEY.test(key) ? undefined : v));
 }

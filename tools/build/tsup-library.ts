@@ -36,7 +36,10 @@ export function appBuild(overrides: Options = {}): Options {
     sourcemap: true,
     target: 'node22',
     platform: 'node',
-    noExternal: [/^@agent-mcp\//],
+    // Workspace libraries and zod are bundled (zod's ~100 modules cost a launch more to resolve than to parse);
+    // every other package stays external: some load files beside their own modules (WASM, workers).
+    noExternal: [/^@agent-mcp\//, /^zod(\/|$)/],
+    external: [/^(?!@agent-mcp\/|zod(\/|$))[^./]/],
     // Chunks let an entry enable the compile cache before the bulk of the code loads.
     splitting: true,
     banner: { js: '#!/usr/bin/env node' },

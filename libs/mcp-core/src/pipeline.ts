@@ -61,6 +61,9 @@ export function composeStages(stages: readonly Stage[]): Pipeline {
   };
 }
 
+/** The stage a factory returns when it has nothing to check; {@link createPipeline} leaves it out. */
+const PASS: Stage = (_request, next) => next();
+
 /** Finds who is calling; returns undefined when the request carries no credentials. */
 export type Authenticator = (request: PipelineRequest) => Promise<Principal | undefined> | Principal | undefined;
 
@@ -97,7 +100,7 @@ export interface RateLimitOptions {
 /** Stage 2: rate limit. */
 export function rateLimit(options: RateLimitOptions = {}): Stage {
   const { limiter } = options;
-  if (!limiter) return (_request, next) => next();
+  if (!limiter) return PASS;
   return async (request, next) => {
     const decision = await limiter(request);
     if (!decision.allowed) throw new RateLimitError(decision.retryAfterSeconds);
@@ -113,7 +116,7 @@ export interface PermissionOptions {
 /** Stage 3: permission to make this kind of request. */
 export function checkPermission(options: PermissionOptions = {}): Stage {
   const { allow } = options;
-  if (!allow) return (_request, next) => next();
+  if (!allow) return PASS;
   return async (request, next) => {
     const verdict = await allow(request);
     if (verdict !== true) throw new PermissionError(typeof verdict === 'string' ? verdict : undefined);
@@ -132,7 +135,7 @@ export interface ToolAccessOptions {
  */
 export function toolAccess(options: ToolAccessOptions = {}): Stage {
   const { canUse } = options;
-  if (!canUse) return (_request, next) => next();
+  if (!canUse) return PASS;
   return (request, next) => {
     const principal = request.principal ?? ANONYMOUS_PRINCIPAL;
     request.visibility.tool = (name) => canUse(principal, name);
@@ -153,7 +156,7 @@ export interface ResourceAccessOptions {
 /** Stage 5: resource (and prompt) access, hiding what the caller may not read. */
 export function resourceAccess(options: ResourceAccessOptions = {}): Stage {
   const { canRead, canUsePrompt } = options;
-  if (!canRead && !canUsePrompt) return (_request, next) => next();
+  if (!canRead && !canUsePrompt) return PASS;
   return (request, next) => {
     const principal = request.principal ?? ANONYMOUS_PRINCIPAL;
     if (canRead) request.visibility.resource = (uri) => canRead(principal, uri);
@@ -178,13 +181,18 @@ export interface PipelineOptions {
   readonly resourceAccess?: ResourceAccessOptions;
 }
 
-/** The seed's chain, in its order: authenticate -> rate limit -> permission -> tool access -> resource access. */
+/**
+ * The seed's chain, in its order: authenticate -> rate limit -> permission -> tool access -> resource access.
+ * Stages configured with nothing to check are left out, so local use pays for none of them.
+ */
 export function createPipeline(options: PipelineOptions = {}): Pipeline {
-  return composeStages([
-    authenticate(options.authenticate),
-    rateLimit(options.rateLimit),
-    checkPermission(options.permission),
-    toolAccess(options.toolAccess),
-    resourceAccess(options.resourceAccess),
-  ]);
+  return composeStages(
+    [
+      authenticate(options.authenticate),
+      rateLimit(options.rateLimit),
+      checkPermission(options.permission),
+      toolAccess(options.toolAccess),
+      resourceAccess(options.resourceAccess),
+    ].filter((stage) => stage !== PASS),
+  );
 }

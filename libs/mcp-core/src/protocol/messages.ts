@@ -84,19 +84,30 @@ function isRequestId(id: unknown): id is RequestId {
   return typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id));
 }
 
-/** Walks the value iteratively so that a hostile, deeply nested body cannot overflow the stack later on. */
+/**
+ * Walks the value iteratively so that a hostile, deeply nested body cannot overflow the stack later on.
+ * Two parallel stacks rather than a pair per node: this runs on every message.
+ */
 function checkShape(root: object, limits: MessageLimits): void {
-  const stack: Array<[unknown, number]> = [[root, 1]];
+  const values: unknown[] = [root];
+  const depths: number[] = [1];
   let nodes = 0;
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop() as [unknown, number];
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop() as number;
     if (++nodes > limits.maxNodes) throw invalid(`message has more than ${limits.maxNodes} values`);
     if (value === null || typeof value !== 'object') continue;
     if (depth > limits.maxDepth) throw invalid(`message is nested deeper than ${limits.maxDepth} levels`);
     if (Array.isArray(value)) {
-      for (const item of value) stack.push([item, depth + 1]);
+      for (const item of value) {
+        values.push(item);
+        depths.push(depth + 1);
+      }
     } else {
-      for (const key in value) stack.push([(value as Record<string, unknown>)[key], depth + 1]);
+      for (const key in value) {
+        values.push((value as Record<string, unknown>)[key]);
+        depths.push(depth + 1);
+      }
     }
   }
 }

@@ -119,7 +119,8 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       if (!table.makeRoom()) {
         return fail(res, 503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many sessions', { ...cors, 'retry-after': '5' });
       }
-      session = server.openSession(newId(), transportInfo(req));
+      // The session keeps only where it came from; every request brings (and is checked with) its own headers.
+      session = server.openSession(newId(), { kind: 'http', remoteAddress: req.socket.remoteAddress });
       headers = { ...cors, [SESSION_HEADER]: session.id as string };
     } else {
       const id = header(req, SESSION_HEADER);

@@ -1,5 +1,6 @@
 import { type Logger } from '@agent-mcp/context';
 import { echoTool, type McpServer } from '@agent-mcp/mcp-core';
+import { createDatabaseTools, databaseToolsEnabled, parseDatabaseConfig } from '@agent-mcp/tools-database';
 
 /** What tool registration needs from the app: its environment (each tools lib parses its own settings) and log. */
 export interface ToolEnvironment {
@@ -12,7 +13,13 @@ export interface ToolEnvironment {
  * Registers every tool the tools libraries provide, so both apps offer the same set. Returns a function that
  * releases what the tools hold (pools, watchers) at shutdown.
  */
-export async function registerTools(server: McpServer, { diagnosticTools }: ToolEnvironment): Promise<() => Promise<void>> {
+export async function registerTools(server: McpServer, { env, logger, diagnosticTools }: ToolEnvironment): Promise<() => Promise<void>> {
   if (diagnosticTools) server.tools.register(echoTool);
-  return async () => undefined;
+  const databaseConfig = parseDatabaseConfig(env);
+  const database = databaseToolsEnabled(databaseConfig, env) ? createDatabaseTools({ config: databaseConfig, env, logger }) : undefined;
+  database?.register(server);
+  void database?.start();
+  return async () => {
+    await database?.close();
+  };
 }

@@ -1,12 +1,12 @@
 // Configuration of the database tools: defaults, parsing, and errors that name the variable.
 import { ConfigError } from '@agent-mcp/context';
-import { DATABASE_SETTINGS, DatabaseConfigSchema, parseDatabaseConfig } from './config';
+import { DATABASE_SETTINGS, DatabaseConfigSchema, databaseToolsEnabled, parseDatabaseConfig } from './config';
 
 describe('parseDatabaseConfig', () => {
   it('defaults to the embedded engine with bounded limits', () => {
     expect(parseDatabaseConfig({})).toEqual({
       DATABASE_URL: undefined,
-      DATABASE_TOOLS: true,
+      DATABASE_TOOLS: 'auto',
       DATABASE_POOL_MAX: 10,
       DATABASE_STATEMENT_TIMEOUT_MS: 10_000,
       DATABASE_MAX_ROWS: 500,
@@ -20,7 +20,7 @@ describe('parseDatabaseConfig', () => {
 
   it('parses values and ignores unrelated variables', () => {
     const config = parseDatabaseConfig({ DATABASE_URL: 'postgresql://ro@db:5432/shop', DATABASE_SCHEMAS: 'sales, public', DATABASE_TOOLS: 'no', PATH: '/bin' });
-    expect(config).toMatchObject({ DATABASE_URL: 'postgresql://ro@db:5432/shop', DATABASE_SCHEMAS: ['sales', 'public'], DATABASE_TOOLS: false });
+    expect(config).toMatchObject({ DATABASE_URL: 'postgresql://ro@db:5432/shop', DATABASE_SCHEMAS: ['sales', 'public'], DATABASE_TOOLS: 'no' });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -38,5 +38,16 @@ describe('parseDatabaseConfig', () => {
 
   it('documents exactly the settings it reads', () => {
     expect(DATABASE_SETTINGS.map((s) => s.name)).toEqual(Object.keys(DatabaseConfigSchema.shape));
+  });
+});
+
+describe('databaseToolsEnabled', () => {
+  it('registers the tools for local use and leaves them off behind authentication unless asked', () => {
+    const auto = parseDatabaseConfig({});
+    expect(databaseToolsEnabled(auto, {})).toBe(true);
+    expect(databaseToolsEnabled(auto, { AUTH_MODE: 'none' })).toBe(true);
+    expect(databaseToolsEnabled(auto, { AUTH_MODE: 'oauth' })).toBe(false);
+    expect(databaseToolsEnabled(parseDatabaseConfig({ DATABASE_TOOLS: 'true' }), { AUTH_MODE: 'api-key' })).toBe(true);
+    expect(databaseToolsEnabled(parseDatabaseConfig({ DATABASE_TOOLS: 'false' }), {})).toBe(false);
   });
 });

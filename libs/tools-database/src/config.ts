@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { parseConfig, type SettingDoc } from '@agent-mcp/context';
 
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
-const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** Environment of the database tools; every key is the variable's name. */
 export const DatabaseConfigSchema = z.object({
@@ -13,7 +12,7 @@ export const DatabaseConfigSchema = z.object({
       .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
       .optional(),
   ),
-  DATABASE_TOOLS: z.preprocess(emptyAsUnset, bool.default(true)),
+  DATABASE_TOOLS: z.preprocess(emptyAsUnset, z.enum(['auto', 'true', 'false', '1', '0', 'yes', 'no']).default('auto')),
   DATABASE_POOL_MAX: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(200).default(10)),
   DATABASE_STATEMENT_TIMEOUT_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(100).max(600_000).default(10_000)),
   DATABASE_MAX_ROWS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(10_000).default(500)),
@@ -33,6 +32,16 @@ export const DatabaseConfigSchema = z.object({
 /** Parsed, frozen database settings. */
 export type DatabaseConfig = z.output<typeof DatabaseConfigSchema>;
 
+/**
+ * Whether the apps register the database tools. `auto` (the default) registers them for local use (stdio, or
+ * HTTP with `AUTH_MODE` unset or `none`) and not on a server that authenticates remote callers, where exposing
+ * SQL to every principal must be a decision (`DATABASE_TOOLS=true`).
+ */
+export function databaseToolsEnabled(config: DatabaseConfig, env: Readonly<Record<string, string | undefined>>): boolean {
+  if (config.DATABASE_TOOLS === 'auto') return (env['AUTH_MODE'] ?? 'none').trim() === 'none' || env['AUTH_MODE'] === '';
+  return ['true', '1', 'yes'].includes(config.DATABASE_TOOLS);
+}
+
 /** Reads the database settings from `env` once. @throws ConfigError naming every bad variable. */
 export function parseDatabaseConfig(env: Readonly<Record<string, string | undefined>>): DatabaseConfig {
   const picked = Object.fromEntries(Object.keys(DatabaseConfigSchema.shape).map((k) => [k, env[k]]));
@@ -42,7 +51,7 @@ export function parseDatabaseConfig(env: Readonly<Record<string, string | undefi
 /** Documentation of every setting, for `--help` and the README. */
 export const DATABASE_SETTINGS: readonly SettingDoc[] = [
   { name: 'DATABASE_URL', default: 'unset', description: 'PostgreSQL to query (connect as the read-only role); unset: the embedded sample database' },
-  { name: 'DATABASE_TOOLS', default: 'true', description: 'Register sql_query, database_query and the schema resources' },
+  { name: 'DATABASE_TOOLS', default: 'auto', description: 'Register sql_query, database_query and db:// resources; auto: unless AUTH_MODE requires authentication' },
   { name: 'DATABASE_POOL_MAX', default: '10', description: 'Most connections to DATABASE_URL' },
   { name: 'DATABASE_STATEMENT_TIMEOUT_MS', default: '10000', description: 'Deadline of one statement; the embedded engine is restarted past it' },
   { name: 'DATABASE_MAX_ROWS', default: '500', description: 'Most rows one call returns (callers may ask for fewer)' },

@@ -41,8 +41,10 @@ export interface DatabaseTools {
   /** Registers the tools and the schema resources. */
   register(server: { readonly tools: ToolRegistry; readonly resources: ResourceRegistry }): void;
   /**
-   * Starts the engine and audits its role, logging a warning when the role can write, create or read server
-   * files. Safe to leave unawaited: failures are logged, and calls wait for the engine themselves.
+   * On PostgreSQL, audits the connected role and logs a warning when it can write, create, use temporary
+   * tables or read server files. The embedded engine runs as the role it created and starts on first use
+   * (PGlite takes seconds to start), so a server that never queries it never pays for it. Safe to leave
+   * unawaited: failures are logged, and calls wait for the engine themselves.
    */
   start(): Promise<RoleAudit | undefined>;
   /** Closes the pool or the embedded worker. */
@@ -112,6 +114,10 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
       registerSchemaResources(server.resources, { engine, schemas: config.DATABASE_SCHEMAS, timeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS });
     },
     async start() {
+      if (engine.kind === 'embedded' && !options.engine) {
+        logger.info('database: embedded sample database, started on first use', { dataDir: config.DATABASE_EMBEDDED_DIR ?? 'memory' });
+        return undefined;
+      }
       try {
         const audit = await engine.auditRole();
         if (audit.problems.length > 0) {

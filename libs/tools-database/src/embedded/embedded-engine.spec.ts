@@ -30,7 +30,7 @@ afterAll(async () => {
 describe('embedded default over MCP', () => {
   it('is the engine when DATABASE_URL is unset, and its role is least-privileged', async () => {
     expect(engine.kind).toBe('embedded');
-    expect(await tools.start()).toEqual({ role: 'mcp_readonly', problems: [] });
+    expect(await engine.auditRole()).toEqual({ role: 'mcp_readonly', problems: [] });
   });
 
   it('answers sql_query about the sample data and serves the schema', async () => {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -12,6 +11,7 @@ import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
 import { SESSION_RESET_EMBEDDED, transactionPreamble } from '../engine/session-sql';
 import { type ExecuteOptions, type QueryEngine, type QueryResult, type RawResult, type RoleAudit } from '../engine/types';
 import { paramText, toQueryResult } from '../engine/values';
+import { resolveDependency } from '../load-dependency';
 import { WORKER_SOURCE } from './worker-source';
 
 /** Options of {@link createEmbeddedEngine}. */
@@ -80,6 +80,8 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
   let starting: Promise<Worker> | undefined;
   let spare: Promise<Worker> | undefined;
   const exited = new WeakSet<Worker>();
+  // Every worker not yet exited (active, standby, starting, snapshot builder), so close() can end them all.
+  const live = new Set<Worker>();
   const standby = options.standby ?? true;
   let busy = false;
   let closed = false;
@@ -88,6 +90,7 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
   const queue: Pending[] = [];
 
   function spawn(): Worker {
+    if (closed) throw new DatabaseError('DATABASE_UNAVAILABLE', 'The database engine is closed.');
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { entry },
@@ -97,6 +100,8 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
       stderr: true,
     });
     w.stdout.resume();
+    live.add(w);
+    w.once('exit', () => live.delete(w));
     w.stderr.on('data', (chunk: Buffer) => logger.debug('embedded engine output', { text: chunk.toString('utf8').slice(0, 2000) }));
     return w;
   }
@@ -190,7 +195,7 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
         (s) => s.once('exit', () => spare === next && (spare = undefined)),
         (error: unknown) => {
           if (spare === next) spare = undefined;
-          logger.warn('embedded engine standby failed to start', { err: error });
+          if (!closed) logger.warn('embedded engine standby failed to start', { err: error });
         },
       );
     }
@@ -340,10 +345,9 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     async close() {
       closed = true;
       for (const pending of queue.splice(0)) pending.reject(new DatabaseError('DATABASE_UNAVAILABLE', 'The database engine is closed.'));
-      const current = [worker, await starting?.catch(() => undefined), await spare?.catch(() => undefined)];
       worker = undefined;
       spare = undefined;
-      await Promise.all(current.map((w) => w?.terminate()));
+      await Promise.all([...live].map((w) => w.terminate()));
     },
   };
 }
@@ -359,14 +363,9 @@ function mapWorkerError(error: { message: string; code?: string; position?: stri
   return new DatabaseError('QUERY_FAILED', `The embedded database failed: ${error.message}`);
 }
 
-/**
- * Absolute path of PGlite's entry point, for the worker to import. CommonJS (tests, the CJS build) resolves
- * from this package; ESM bundles, which have no `require`, resolve from the entry script (then the cwd).
- */
+/** Absolute path of PGlite's entry point, for the worker to import. */
 function resolvePglite(): string {
-  if (typeof require === 'function' && typeof require.resolve === 'function') return require.resolve('@electric-sql/pglite');
-  const base = process.argv[1] ? path.resolve(process.argv[1]) : path.join(process.cwd(), 'index.js');
-  return createRequire(base).resolve('@electric-sql/pglite');
+  return resolveDependency('@electric-sql/pglite');
 }
 
 async function snapshotPath(options: EmbeddedEngineOptions, entry: string): Promise<string | undefined> {

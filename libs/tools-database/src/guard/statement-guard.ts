@@ -1,4 +1,5 @@
-import { parse } from 'libpg-query';
+import type * as LibPgQuery from 'libpg-query';
+import { loadDependency } from '../load-dependency';
 import { DatabaseError, SqlRefusedError } from '../errors';
 import { ALLOWED_EXPLAIN_OPTIONS, ALLOWED_NODES } from './allowed-nodes';
 import { deniedFunction } from './denied-functions';
@@ -133,9 +134,12 @@ export function createStatementGuard(options: StatementGuardOptions = {}): State
   };
 }
 
+let parser: typeof LibPgQuery | undefined;
+
 async function parseStatements(sql: string): Promise<readonly ParsedStatement[]> {
+  parser ??= loadDependency<typeof LibPgQuery>('libpg-query');
   try {
-    const result = (await parse(sql)) as unknown as { stmts?: ParsedStatement[] };
+    const result = (await parser.parse(sql)) as unknown as { stmts?: ParsedStatement[] };
     return result.stmts ?? [];
   } catch (error) {
     const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadDependency } from '../load-dependency';
 
 /** What a CancelRequest needs from a connected client. */
 interface CancellableClient {
@@ -24,7 +25,8 @@ export function sendCancelRequest(client: pg.PoolClient, timeoutMs = 1000): Prom
   const { host, port } = c.connectionParameters;
   return new Promise<void>((resolve) => {
     // A CancelRequest is read before any TLS negotiation and is not subject to pg_hba, so plain TCP serves.
-    const con = new pg.Connection() as pg.Connection & RawConnection;
+    const { Connection } = loadDependency<typeof pg>('pg');
+    const con = new Connection() as pg.Connection & RawConnection;
     const done = () => {
       clearTimeout(timer);
       con.stream.destroy();

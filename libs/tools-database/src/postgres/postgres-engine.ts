@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { CancelledError } from '@agent-mcp/mcp-core';
 import { DatabaseError } from '../errors';
 import { type CheckedStatement, CURSOR_NAME, trustedStatement } from '../guard/statement-guard';
@@ -6,6 +6,7 @@ import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
 import { fetchSql, transactionPreamble } from '../engine/session-sql';
 import { type ExecuteOptions, type QueryEngine, type QueryResult, type RawResult, type RoleAudit } from '../engine/types';
 import { paramText, rowBytes, toQueryResult } from '../engine/values';
+import { loadDependency } from '../load-dependency';
 import { sendCancelRequest } from './cancel';
 
 /** Options of {@link createPostgresEngine}. */
@@ -41,7 +42,8 @@ const WIRE_SLACK = 1024 * 1024;
  */
 export function createPostgresEngine(options: PostgresEngineOptions): QueryEngine {
   const cancelGraceMs = options.cancelGraceMs ?? 1000;
-  const pool = new pg.Pool({
+  const { Pool } = loadDependency<typeof pg>('pg');
+  const pool = new Pool({
     connectionString: options.connectionString,
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,

@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { libraryBuild } from '../../tools/build/tsup-library';
 
-export default defineConfig(libraryBuild());
+// `cli` backs the root scripts `npm run db:load-sample` and `npm run db:setup-role`.
+export default defineConfig(libraryBuild({ entry: { index: 'src/index.ts', cli: 'src/cli.ts' } }));

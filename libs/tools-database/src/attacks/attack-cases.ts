@@ -15,6 +15,8 @@ export type AttackExpectation =
   /** Refused by the tool's input schema, before the guard. */
   | { readonly invalidArguments: true }
   | { readonly timeout: true }
+  /** Stopped by a bound: the deadline, or the role's temp_file_limit (SQLSTATE 53400) when spilling is faster. */
+  | { readonly cut: true }
   | { readonly truncated: 'rows' | 'bytes' }
   | { readonly rows: ReadonlyArray<Record<string, unknown>> }
   /** Either refused or failed, and nothing in the output may match. */
@@ -119,8 +121,8 @@ export function attackCases(pwned: string): readonly AttackCase[] {
     { name: 'hundred million rows', sql: 'SELECT generate_series(1, 100000000) AS g', expect: { truncated: 'rows' } },
     { name: 'one huge value', sql: "SELECT repeat('x', 1000000) AS x", expect: { truncated: 'bytes' } },
     { name: 'sleep', sql: 'SELECT pg_sleep(3600)', expect: { refused: 'denied_function' } },
-    { name: 'runaway count', sql: 'SELECT count(*) FROM generate_series(1, 100000000000)', expect: { timeout: true } },
-    { name: 'infinite recursive CTE', sql: 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r', expect: { timeout: true } },
+    { name: 'runaway count', sql: 'SELECT count(*) FROM generate_series(1, 100000000000)', expect: { cut: true } },
+    { name: 'infinite recursive CTE', sql: 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r', expect: { cut: true } },
     { name: 'statement longer than the limit', sql: `SELECT '${'x'.repeat(100_001)}'`, expect: { invalidArguments: true } },
     { name: 'parser stack bomb', sql: `SELECT ${'('.repeat(20_000)}1${')'.repeat(20_000)}`, expect: { invalid: true } },
     // Injection.

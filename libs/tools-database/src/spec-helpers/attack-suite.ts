@@ -64,6 +64,7 @@ export function defineAttackSuite(engineName: string, makeTarget: () => Promise<
       else if ('invalid' in e) expect(error).toMatchObject({ code: 'SQL_INVALID' });
       else if ('invalidArguments' in e) expect({ isError: result['isError'], text: textOf(result) }).toMatchObject({ isError: true, text: expect.stringMatching(/^Invalid arguments for tool sql_query: sql: /) });
       else if ('timeout' in e) expect(error).toMatchObject({ code: 'QUERY_TIMEOUT' });
+      else if ('cut' in e) expect([error?.['code'] === 'QUERY_TIMEOUT', error?.['sqlstate'] === '53400'].some(Boolean) ? 'cut' : error).toBe('cut');
       else if ('truncated' in e) expect(structured).toMatchObject({ truncated: true, truncatedBy: e.truncated });
       else if ('rows' in e) expect(structured?.rows).toEqual(e.rows);
       else expect(JSON.stringify(result)).not.toMatch(e.harmless);

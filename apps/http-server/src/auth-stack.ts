@@ -8,6 +8,7 @@ import {
   createPolicy,
   createRateLimits,
   createRedisClient,
+  redisReady,
   formatBearerChallenge,
   loadPolicyFile,
   type Policy,
@@ -44,6 +45,8 @@ export interface AuthStack {
   metadata(): Record<string, unknown>;
   /** `WWW-Authenticate` for a 401 (`invalid_request` when the credential was sent the wrong way). */
   challenge(error?: 'invalid_request' | 'invalid_token'): string;
+  /** Resolves once shared stores (Redis) are connected, or after a short bound; call before listening. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,6 +74,7 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
       metadataPaths: () => [],
       metadata: () => ({}),
       challenge: () => challenge(),
+      ready: async () => undefined,
       close: async () => undefined,
     };
   }
@@ -198,6 +202,9 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
         resourceName: 'OpenAI Agent MCP',
       }),
     challenge: (error) => challenge(error),
+    ready: async () => {
+      if (redis && !(await redisReady(redis))) logger.warn('redis not reachable at start; rate limits count in memory until it is');
+    },
     close: async () => {
       apiKeys?.close();
       redis?.disconnect();

@@ -78,6 +78,7 @@ async function main(): Promise<void> {
     return;
   }
   chain.pipeline = auth.pipeline;
+  await auth.ready();
   const releaseTools = await registerTools(server, { env: process.env, logger, diagnosticTools: config.DIAGNOSTIC_TOOLS });
 
   const publicHost = config.PUBLIC_URL ? new URL(config.PUBLIC_URL).host : undefined;

@@ -56,7 +56,7 @@ export {
   type ToolHints,
   type CallLimit,
 } from './policy';
-export { createRateLimits, createRedisClient, type RateLimits, type RateLimitsOptions, type RedisClientOptions } from './rate-limits';
+export { createRateLimits, createRedisClient, redisReady, type RateLimits, type RateLimitsOptions, type RedisClientOptions } from './rate-limits';
 export { protectedResourceMetadata, protectedResourceMetadataPaths, type ProtectedResourceMetadataOptions } from './resource-metadata';
 
 /** Package version, kept in step with package.json. */

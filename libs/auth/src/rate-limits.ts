@@ -166,3 +166,23 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
   });
   return client;
 }
+
+/**
+ * Resolves once the client is connected, or after `timeoutMs` at the latest: a server waits this long at start
+ * so that its first requests are counted in Redis with the other replicas, not in its local insurance limiter.
+ * Never rejects; a Redis that is down is the insurance limiter's business.
+ */
+export function redisReady(client: Redis, timeoutMs = 2000): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    client.once('ready', onReady);
+  });
+}

@@ -75,7 +75,7 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
           onIdleError: (error) => logger.warn('idle database connection failed', { err: error }),
         })
       : createEmbeddedEngine({
-          setupSql: embeddedSetupSql(),
+          setupSql: () => embeddedSetupSql(),
           role: DEFAULT_READONLY_ROLE,
           dataDir: config.DATABASE_EMBEDDED_DIR,
           logger,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { type QueryResult } from './engine/types';
 
 const MAX_CELL = 500;
@@ -25,7 +24,8 @@ export function renderTable(result: QueryResult): string {
  * boundary that the content cannot forge, and says what it is.
  */
 export function wrapUntrusted(source: string, body: string): string {
-  const boundary = randomBytes(8).toString('hex');
+  // The global Web Crypto, not node:crypto: importing that builtin costs a launch ~20 ms, and stdio clients launch often.
+  const boundary = Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(8))).toString('hex');
   const safe = body.split(boundary).join('');
   return [
     `<untrusted-data source="${source}" boundary="${boundary}">`,

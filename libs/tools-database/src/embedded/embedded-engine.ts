@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CancelledError } from '@agent-mcp/mcp-core';
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import { DatabaseError } from '../errors';
@@ -16,8 +15,11 @@ import { WORKER_SOURCE } from './worker-source';
 
 /** Options of {@link createEmbeddedEngine}. */
 export interface EmbeddedEngineOptions {
-  /** SQL that creates the database's schema, data and read-only role (the sample data set by default). */
-  readonly setupSql: string;
+  /**
+   * SQL that creates the database's schema, data and read-only role (the sample data set by default); a
+   * function is called only when the engine first starts, so building a large script costs nothing at launch.
+   */
+  readonly setupSql: string | (() => string);
   /** The read-only role statements run as; `setupSql` must create it. */
   readonly role: string;
   /** Keep the database in this directory (created from the snapshot on first start). Default: in memory. */
@@ -91,7 +93,9 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
 
   function spawn(): Worker {
     if (closed) throw new DatabaseError('DATABASE_UNAVAILABLE', 'The database engine is closed.');
-    const w = new Worker(WORKER_SOURCE, {
+    // Loaded on first use, not at import: builtins cost a launch time, and most launches never start the engine.
+    const { Worker: WorkerThread } = process.getBuiltinModule('node:worker_threads');
+    const w = new WorkerThread(WORKER_SOURCE, {
       eval: true,
       workerData: { entry },
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 512 },
@@ -148,7 +152,7 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     const started = Date.now();
     const builder = spawn();
     try {
-      const reply = await exchange(builder, { op: 'build', setupSql: options.setupSql }, startTimeoutMs);
+      const reply = await exchange(builder, { op: 'build', setupSql: setupSqlOf(options) }, startTimeoutMs);
       if (reply.type !== 'built' || !reply.bytes) throw new Error(reply.error?.message ?? 'snapshot build failed');
       logger.info('embedded database built', { ms: Date.now() - started, bytes: reply.bytes.byteLength });
       if (cacheFile) {
@@ -363,6 +367,19 @@ function mapWorkerError(error: { message: string; code?: string; position?: stri
   return new DatabaseError('QUERY_FAILED', `The embedded database failed: ${error.message}`);
 }
 
+const builtSetupSql = new WeakMap<EmbeddedEngineOptions, string>();
+
+/** The setup script of `options`, built once if it was given as a function. */
+function setupSqlOf(options: EmbeddedEngineOptions): string {
+  if (typeof options.setupSql === 'string') return options.setupSql;
+  let sql = builtSetupSql.get(options);
+  if (sql === undefined) {
+    sql = options.setupSql();
+    builtSetupSql.set(options, sql);
+  }
+  return sql;
+}
+
 /** Absolute path of PGlite's entry point, for the worker to import. */
 function resolvePglite(): string {
   return resolveDependency('@electric-sql/pglite');
@@ -373,6 +390,8 @@ async function snapshotPath(options: EmbeddedEngineOptions, entry: string): Prom
   const dir = options.snapshotCacheDir ?? path.join(tmpdir(), 'agent-mcp-tools-database');
   const pkg = await readFile(path.join(path.dirname(entry), '..', 'package.json'), 'utf8').catch(() => '');
   const version = (/"version"\s*:\s*"([^"]+)"/.exec(pkg) ?? [])[1] ?? 'unknown';
-  const key = createHash('sha256').update(version).update('\0').update(options.role).update('\0').update(options.setupSql).digest('hex').slice(0, 16);
+  // Loaded here, not at the top: node:crypto costs a launch ~20 ms and this runs only when the engine starts.
+  const { createHash } = await import('node:crypto');
+  const key = createHash('sha256').update(version).update('\0').update(options.role).update('\0').update(setupSqlOf(options)).digest('hex').slice(0, 16);
   return path.join(dir, `pglite-${version}-${key}.tar.gz`);
 }

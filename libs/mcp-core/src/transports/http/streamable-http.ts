@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { JsonRpcErrorCode, McpCoreError, toJsonRpcError } from '../../errors';
 import { errorMessage, parseJsonMessage } from '../../protocol/messages';
@@ -57,7 +56,7 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   const stateless = options.mode === 'stateless';
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
-  const newId = options.sessionIdGenerator ?? randomUUID;
+  const newId = options.sessionIdGenerator ?? (() => globalThis.crypto.randomUUID());
   const guard = new OriginGuard(options);
   let streams = 0;
   const table = new SessionTable({

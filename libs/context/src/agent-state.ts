@@ -19,6 +19,11 @@ export interface AgentState {
   readonly memory: ScopedMemory;
 }
 
+/** The state of one principal: frozen, with its memory already scoped to it. */
+export function createAgentState(store: MemoryStore, principal: Principal, preferences: Readonly<Record<string, unknown>> = {}): AgentState {
+  return Object.freeze({ preferences, auth: principal, memory: scopeMemory(store, principal) });
+}
+
 /** Binds a store to one principal. */
 export function scopeMemory(store: MemoryStore, principal: Principal): ScopedMemory {
   const namespace = principalKey(principal);

@@ -25,7 +25,7 @@ export {
   MemoryValueTooLargeError,
 } from './memory-store';
 export { type ConversationMessage, type ConversationOptions, Conversation } from './conversation';
-export { type AgentState, type ScopedMemory, scopeMemory } from './agent-state';
+export { type AgentState, type ScopedMemory, createAgentState, scopeMemory } from './agent-state';
 export {
   type RequestContext,
   type RequestContextPorts,

@@ -1,4 +1,4 @@
-import { type AgentState, scopeMemory } from './agent-state';
+import { type AgentState, createAgentState } from './agent-state';
 import { type Conversation } from './conversation';
 import { type Logger, type LogLevel } from './logger';
 import { type MemoryStore } from './memory-store';
@@ -121,11 +121,7 @@ class PortedRequestContext implements RequestContext {
     return (this.conversationValue ??= this.ports.conversation());
   }
   get state(): AgentState {
-    return (this.stateValue ??= Object.freeze({
-      preferences: this.ports.preferences ?? {},
-      auth: this.ports.principal,
-      memory: scopeMemory(this.ports.memory, this.ports.principal),
-    }));
+    return (this.stateValue ??= createAgentState(this.ports.memory, this.ports.principal, this.ports.preferences));
   }
   roots(): Promise<readonly Root[]> {
     return this.ports.listRoots();

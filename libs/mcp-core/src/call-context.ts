@@ -10,6 +10,7 @@ import {
   ANONYMOUS_PRINCIPAL,
   type AgentState,
   type Conversation,
+  createAgentState,
   isLevelEnabled,
   type Logger,
   type LogLevel,
@@ -19,7 +20,6 @@ import {
   type ProgressUpdate,
   type ResourceContent,
   type Root,
-  scopeMemory,
 } from '@agent-mcp/context';
 import { JsonRpcErrorCode, McpCoreError } from './errors';
 import { type JSONRPCMessage, type JSONRPCRequest, notificationMessage } from './protocol/messages';
@@ -82,11 +82,7 @@ export class CallContext implements HandlerContext {
     return this.call.session.conversation;
   }
   get state(): AgentState {
-    return (this.stateValue ??= Object.freeze({
-      preferences: {},
-      auth: this.principal,
-      memory: scopeMemory(this.env.memory, this.principal),
-    }));
+    return (this.stateValue ??= createAgentState(this.env.memory, this.principal));
   }
   get client(): ClientInteraction {
     return (this.clientValue ??= new CallClient(this, this.call.session, this.env.clientRequestTimeoutMs));

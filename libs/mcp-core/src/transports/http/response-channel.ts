@@ -64,7 +64,6 @@ export class PostResponseChannel implements RequestChannel {
     private readonly res: ServerResponse,
     private readonly headers: Readonly<Record<string, string>>,
     private readonly keepAliveMs: number,
-    private readonly sseAllowed: boolean,
   ) {}
 
   /** True once the response has been sent (or the client went away). */
@@ -74,10 +73,7 @@ export class PostResponseChannel implements RequestChannel {
 
   send(message: JSONRPCMessage): void {
     if (this.finished) return;
-    if (!this.sse) {
-      if (!this.sseAllowed) return;
-      this.sse = new SseWriter(this.res, this.headers, this.keepAliveMs);
-    }
+    this.sse ??= new SseWriter(this.res, this.headers, this.keepAliveMs);
     this.sse.send(message);
   }
 

@@ -146,7 +146,7 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       return;
     }
 
-    const channel = new PostResponseChannel(res, headers, keepAliveMs, true);
+    const channel = new PostResponseChannel(res, headers, keepAliveMs);
     const id = (message as { id: string | number }).id;
     // A client that drops the connection before the answer has, in effect, cancelled the request.
     const onClose = () => {

@@ -37,6 +37,8 @@ export {
   nextProgress,
 } from './request-context';
 
+export { type SqlClient, type SqlQueryable, type SqlQueryOptions, type SqlResult, type SqlRow } from './sql-client';
+
 export { ConfigError, parseConfig, formatSettings, type SettingDoc } from './config';
 
 /** Package version, kept in step with package.json. */

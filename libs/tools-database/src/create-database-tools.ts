@@ -72,6 +72,7 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
       ? createPostgresEngine({
           connectionString: config.DATABASE_URL,
           poolMax: config.DATABASE_POOL_MAX,
+          statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
           onIdleError: (error) => logger.warn('idle database connection failed', { err: error }),
         })
       : createEmbeddedEngine({

@@ -14,22 +14,43 @@ export interface PreambleOptions {
   readonly tenantId?: string;
   /** Role to switch to for the transaction (the embedded engine, whose session is its superuser). */
   readonly role?: string;
+  /**
+   * The statement timeout the session already has as its default ({@link sessionDefaults} at connection
+   * start): when the call's timeout equals it, the timeouts need no SET of their own.
+   */
+  readonly sessionTimeoutMs?: number;
+}
+
+/** The timeouts and time zone of a call with the given statement deadline, as setting name to value. */
+function callSettings(timeoutMs: number): Array<[string, string]> {
+  const ms = Math.max(1, Math.floor(timeoutMs));
+  return [
+    ['statement_timeout', String(ms)],
+    ['lock_timeout', String(Math.max(1, Math.min(ms, 1000)))],
+    ['idle_in_transaction_session_timeout', String(ms + 5000)],
+    ['TimeZone', 'UTC'],
+  ];
+}
+
+/**
+ * The same timeouts as session defaults, in the form of libpq's `options` startup parameter. A server
+ * connection started with them needs no SET per call, and `DISCARD ALL` (`RESET ALL`) returns to them.
+ */
+export function sessionDefaults(timeoutMs: number): string {
+  return callSettings(timeoutMs)
+    .map(([name, value]) => `-c ${name}=${value}`)
+    .join(' ');
 }
 
 /**
  * Opens the read-only transaction: timeouts, UTC for stable timestamps, and the tenant. Every SET is
  * LOCAL, so it ends with the transaction.
  */
-export function transactionPreamble({ timeoutMs, tenantId, role }: PreambleOptions): string {
-  const ms = Math.max(1, Math.floor(timeoutMs));
-  const lockMs = Math.max(1, Math.min(ms, 1000));
-  const parts = [
-    'BEGIN TRANSACTION READ ONLY',
-    `SET LOCAL statement_timeout = ${ms}`,
-    `SET LOCAL lock_timeout = ${lockMs}`,
-    `SET LOCAL idle_in_transaction_session_timeout = ${ms + 5000}`,
-    "SET LOCAL TimeZone = 'UTC'",
-  ];
+export function transactionPreamble({ timeoutMs, tenantId, role, sessionTimeoutMs }: PreambleOptions): string {
+  const parts = ['BEGIN TRANSACTION READ ONLY'];
+  if (sessionTimeoutMs === undefined || Math.floor(sessionTimeoutMs) !== Math.floor(timeoutMs)) {
+    for (const [name, value] of callSettings(timeoutMs)) parts.push(`SET LOCAL ${name} = ${quoteLiteral(value)}`);
+  }
   if (role) parts.push(`SET LOCAL ROLE ${quoteIdent(role)}`);
   if (tenantId !== undefined) {
     if (!TENANT_ID.test(tenantId)) throw new Error('tenant id must be 1-128 characters of A-Z a-z 0-9 _ . : @ -');

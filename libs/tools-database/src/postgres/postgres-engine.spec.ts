@@ -94,6 +94,41 @@ describe('postgres engine', () => {
     expect((await engine.execute(await guard.check('SELECT 2 AS two'), limits)).rows).toEqual([{ two: 2 }]);
   });
 
+  it('fetches page after page when the row cap exceeds one batch, then resets the session', async () => {
+    const result = await engine.execute(await guard.check('SELECT g FROM generate_series(1, 5000) AS g'), { ...limits, maxRows: 2500 });
+    expect(result).toMatchObject({ rowCount: 2500, truncated: true, truncatedBy: 'rows' });
+    expect(result.rows.at(-1)).toEqual({ g: 2500 });
+    const cursors = await engine.execute(trustedStatement("SELECT count(*) AS n FROM pg_cursors WHERE name <> ''"), limits);
+    expect(cursors.rows).toEqual([{ n: 0 }]);
+  });
+
+  it('gives calls with the usual deadline the session default, which still cuts them', async () => {
+    const usual = createPostgresEngine({ connectionString: fixture.readOnlyUrl, poolMax: 1, statementTimeoutMs: 300 });
+    try {
+      const show = await usual.execute(trustedStatement("SELECT current_setting('statement_timeout') AS t"), { ...limits, timeoutMs: 300 });
+      expect(show.rows).toEqual([{ t: '300ms' }]);
+      const other = await usual.execute(trustedStatement("SELECT current_setting('statement_timeout') AS t"), { ...limits, timeoutMs: 4000 });
+      expect(other.rows).toEqual([{ t: '4s' }]);
+      await expect(usual.execute(trustedStatement('SELECT pg_sleep(10)'), { ...limits, timeoutMs: 300 })).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
+    } finally {
+      await usual.close();
+    }
+  });
+
+  it('keeps the startup options of the connection string, also after the reset', async () => {
+    const url = new URL(fixture.readOnlyUrl);
+    url.searchParams.set('options', '-c work_mem=2345kB');
+    const tuned = createPostgresEngine({ connectionString: url.toString(), poolMax: 1 });
+    try {
+      for (let call = 0; call < 2; call++) {
+        const result = await tuned.execute(trustedStatement("SELECT current_setting('work_mem') AS w"), limits);
+        expect(result.rows).toEqual([{ w: '2345kB' }]);
+      }
+    } finally {
+      await tuned.close();
+    }
+  });
+
   it('audits the role: the read-only role is clean, the superuser is flagged', async () => {
     expect(await engine.auditRole()).toEqual({ role: fixture.role, problems: [] });
     const admin = createPostgresEngine({ connectionString: fixture.adminUrl, poolMax: 1 });

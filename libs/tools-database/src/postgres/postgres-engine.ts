@@ -1,9 +1,10 @@
+import type { Socket } from 'node:net';
 import type pg from 'pg';
 import { CancelledError } from '@agent-mcp/mcp-core';
 import { DatabaseError } from '../errors';
 import { type CheckedStatement, CURSOR_NAME, trustedStatement } from '../guard/statement-guard';
 import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
-import { fetchSql, transactionPreamble } from '../engine/session-sql';
+import { fetchSql, sessionDefaults, transactionPreamble } from '../engine/session-sql';
 import { type ExecuteOptions, type QueryEngine, type QueryResult, type RawResult, type RoleAudit } from '../engine/types';
 import { paramText, rowBytes, toQueryResult } from '../engine/values';
 import { loadDependency } from '../load-dependency';
@@ -13,6 +14,11 @@ import { sendCancelRequest } from './cancel';
 export interface PostgresEngineOptions {
   /** `postgres://user@host:port/db`; connect as the read-only role (`npm run db:setup-role`). */
   readonly connectionString: string;
+  /**
+   * The usual statement deadline, set as each connection's default at its start so calls with this deadline
+   * send no SET of their own (calls with another deadline still get theirs). Default 30 000 ms.
+   */
+  readonly statementTimeoutMs?: number;
   /** Most pooled connections. Default 10. */
   readonly poolMax?: number;
   /** How long to wait for a connection (new or from the pool). Default 5000 ms. */
@@ -37,14 +43,16 @@ const WIRE_SLACK = 1024 * 1024;
 
 /**
  * Real PostgreSQL through a `pg` pool in pipeline mode: per call the preamble (`BEGIN READ ONLY` and LOCAL
- * timeouts), the statement (extended protocol, cursor-wrapped for SELECT) and the first FETCH leave in one
- * write; `ROLLBACK` and `DISCARD ALL` follow before the connection returns to the pool.
+ * timeouts), the statement (extended protocol, cursor-wrapped for SELECT), the FETCH, `ROLLBACK` and
+ * `DISCARD ALL` leave in one write, and the connection returns to the pool once the reset has answered.
  */
 export function createPostgresEngine(options: PostgresEngineOptions): QueryEngine {
   const cancelGraceMs = options.cancelGraceMs ?? 1000;
+  const sessionTimeoutMs = options.statementTimeoutMs ?? 30_000;
   const { Pool } = loadDependency<typeof pg>('pg');
   const pool = new Pool({
     connectionString: options.connectionString,
+    options: withStartupOptions(options.connectionString, sessionDefaults(sessionTimeoutMs)),
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
@@ -69,7 +77,7 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
 
     let broken = false; // destroy instead of returning to the pool
     let stop: 'cancelled' | 'timeout' | 'bytes' | undefined;
-    const stream = (client as unknown as { connection: { stream: NodeJS.ReadableStream & { destroy(): void } } }).connection.stream;
+    const stream = socketOf(client);
     let wireBytes = 0;
     const wireLimit = opts.maxBytes * 4 + WIRE_SLACK;
     const onData = (chunk: Buffer) => {
@@ -117,33 +125,36 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
       return true;
     };
 
+    // One FETCH holds the whole answer (the row cap plus the one row that tells it was cut) unless the cap
+    // exceeds a batch; then the cursor must outlive the first round trip and the reset waits for the last.
+    const batch = Math.min(opts.maxRows + 1, BATCH);
+    const oneFetch = !cursor || opts.maxRows + 1 <= BATCH;
+    let reset: Promise<PromiseSettledResult<unknown>[]> | undefined;
     try {
-      const begin = send(transactionPreamble({ timeoutMs: opts.timeoutMs, tenantId: opts.tenantId }));
-      const batch = Math.min(opts.maxRows + 1, BATCH);
-      if (cursor) {
-        const declare = send({ text: statement.text, values, queryMode: 'extended', rowMode: 'array' } as pg.QueryConfig);
-        const first = send({ text: fetchSql(CURSOR_NAME, batch), rowMode: 'array' } as pg.QueryConfig);
-        await begin;
-        await declare;
-        let page = await first;
-        fields = page.fields;
-        while (take(page.rows) && page.rows.length === batch && !stop) {
-          page = await send({ text: fetchSql(CURSOR_NAME, batch), rowMode: 'array' } as pg.QueryConfig);
-        }
-      } else {
-        const direct = send({ text: statement.text, values, queryMode: 'extended', rowMode: 'array' } as pg.QueryConfig);
-        await begin;
-        const result = await direct;
-        fields = result.fields;
-        take(result.rows);
+      // Corked, everything the call needs leaves in one write (the preamble, the statement's five
+      // extended-protocol messages, the FETCH and, when one FETCH is enough, ROLLBACK and DISCARD ALL):
+      // uncorked, pg makes one system call per message, which costs more than the server's work.
+      stream.cork();
+      const begin = send(transactionPreamble({ timeoutMs: opts.timeoutMs, tenantId: opts.tenantId, sessionTimeoutMs }));
+      const main = send({ text: statement.text, values, queryMode: 'extended', rowMode: 'array' } as pg.QueryConfig);
+      const first = cursor ? send({ text: fetchSql(CURSOR_NAME, batch), rowMode: 'array' } as pg.QueryConfig) : main;
+      if (oneFetch) reset = resetSession(send);
+      stream.uncork();
+      await begin;
+      await main;
+      let page = await first;
+      fields = page.fields;
+      while (take(page.rows) && cursor && page.rows.length === batch && !stop) {
+        page = await send({ text: fetchSql(CURSOR_NAME, batch), rowMode: 'array' } as pg.QueryConfig);
       }
     } catch (error) {
       if (stop === 'bytes') return { fields, rows: collected, truncated: true, truncatedBy: 'bytes' };
       throw mapError(error, stop, signal, opts.timeoutMs);
     } finally {
+      while (stream.writableCorked > 0) stream.uncork();
       clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
-      finish(client, send, () => {
+      release(client, reset ?? resetSession(send), () => {
         clearTimeout(graceTimer);
         stream.removeListener('data', onData);
         return broken;
@@ -168,17 +179,36 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
   };
 }
 
+/** Ends the call's transaction and resets everything a session may carry (see `DISCARD ALL`). */
+function resetSession(send: (sql: string) => Promise<unknown>): Promise<PromiseSettledResult<unknown>[]> {
+  return Promise.allSettled([send('ROLLBACK'), send('DISCARD ALL')]);
+}
+
 /**
- * Rolls back and resets the session, then returns the connection to the pool, or destroys it when the call
- * was interrupted or the reset failed: a connection is never reused in an unknown state.
+ * Returns the connection to the pool once its reset has finished, or destroys it when the call was
+ * interrupted or the reset failed: a connection is never reused in an unknown state.
  */
-function finish(client: pg.PoolClient, send: (sql: string) => Promise<unknown>, settle: () => boolean): void {
-  const rollback = send('ROLLBACK');
-  const discard = send('DISCARD ALL');
-  void Promise.allSettled([rollback, discard]).then(([r, d]) => {
-    const broken = settle() || r.status === 'rejected' || d.status === 'rejected';
+function release(client: pg.PoolClient, reset: Promise<PromiseSettledResult<unknown>[]>, settle: () => boolean): void {
+  void reset.then((outcomes) => {
+    const broken = settle() || outcomes.some((outcome) => outcome.status === 'rejected');
     client.release(broken ? new Error('connection discarded after an interrupted or failed reset') : undefined);
   });
+}
+
+/** Our startup options after any the connection string carries (`?options=-c%20search_path%3Dapp`). */
+function withStartupOptions(connectionString: string, ours: string): string {
+  let theirs: string | null = null;
+  try {
+    theirs = new URL(connectionString).searchParams.get('options');
+  } catch {
+    // Not a URL (a libpq key/value string): pg reads it as it is, and our options go alone.
+  }
+  return theirs ? `${theirs} ${ours}` : ours;
+}
+
+/** The client's socket: `pg` keeps it on its connection, outside its typings. */
+function socketOf(client: pg.PoolClient): Socket {
+  return (client as unknown as { connection: { stream: Socket } }).connection.stream;
 }
 
 function mapError(error: unknown, stop: string | undefined, signal: AbortSignal | undefined, timeoutMs: number): Error {

@@ -1,5 +1,5 @@
 // `npm run bench`: our servers beside a raw JSON-RPC floor and the SDK's documented stateless pattern, in one run.
-// Usage: node tools/bench/bench.mjs [--quick] [--only=http,stdio,cold,sessions]
+// Usage: node tools/bench/bench.mjs [--quick] [--only=http,stdio,cold,sessions,sql]
 // Prints Markdown tables and a PASS/FAIL line per target; writes results/latest.json and results/latest.md
 // (results/latest-partial.* for --quick or --only runs).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,6 +18,7 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
 const { HTTP_STACKS, measureHttpStack } = await import('./src/http-bench.mjs');
 const { STDIO_STACKS, measureColdStart, measureStdioStack } = await import('./src/stdio-bench.mjs');
 const { measureSessionsMemory } = await import('./src/sessions-bench.mjs');
+const { measureSqlQuery, SQL_CASES } = await import('./src/sql-bench.mjs');
 const { evaluateTargets, formatReport } = await import('./src/report.mjs');
 const { ensureWrk } = await import('./src/wrk.mjs');
 
@@ -25,12 +26,13 @@ const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
   process.stdout.write(
     [
-      'Usage: npm run bench [-- --quick] [-- --only=http,stdio,cold,sessions]',
+      'Usage: npm run bench [-- --quick] [-- --only=http,stdio,cold,sessions,sql]',
       '',
       '  --quick   short runs (1 run of 2 s per figure, 20k sessions): a smoke test of the harness, not figures',
       '  --only    run only some parts',
       '',
-      'Needs wrk (installed with apt-get when missing) and the built apps (nx builds them first).',
+      'Needs wrk (installed with apt-get when missing), the built apps (nx builds them first) and, for `sql`,',
+      'PostgreSQL at BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres; a database is created and dropped).',
       '',
     ].join('\n'),
   );
@@ -80,6 +82,7 @@ const results = {
   labels: {
     http: Object.fromEntries(HTTP_STACKS.map((s) => [s.key, s.label])),
     stdio: Object.fromEntries(STDIO_STACKS.map((s) => [s.key, s.label])),
+    sql: Object.fromEntries(SQL_CASES.map((s) => [s.key, s.label])),
   },
 };
 const started = Date.now();
@@ -114,6 +117,11 @@ if (wants('sessions')) {
     maxSeconds: plan.sessionsMaxSeconds,
     log,
   });
+}
+
+if (wants('sql')) {
+  log('sql_query beside raw pg');
+  results.sql = await measureSqlQuery({ ...plan, log });
 }
 
 results.meta.loadAfter = rounded(loadavg());

@@ -10,7 +10,16 @@ const row = (cells) => `| ${cells.join(' | ')} |`;
  */
 export function evaluateTargets(results) {
   const targets = [];
-  const { http, stdio, coldStart, sessions } = results;
+  const { http, stdio, coldStart, sessions, sql } = results;
+  if (sql?.results.raw && sql.results.stdio) {
+    const raw = sql.results.raw;
+    const ours = sql.results.stdio;
+    const clean = !ours[1]?.errors && !ours[16]?.errors;
+    const latency = ratio(ours[1]?.p50Ms, raw[1]?.p50Ms);
+    targets.push({ name: 'sql_query c=1: p50 latency <= 1.3x raw pg', value: latency, display: `${fmt(latency)}x`, pass: clean && latency <= 1.3 });
+    const throughput = ratio(raw[16]?.callsPerSecond, ours[16]?.callsPerSecond);
+    targets.push({ name: 'sql_query c=16: raw pg calls/s <= 1.3x ours', value: throughput, display: `${fmt(throughput)}x`, pass: clean && throughput <= 1.3 });
+  }
   if (http?.ours) {
     for (const method of ['ping', 'tools/call']) {
       const ours = http.ours[method]?.[32];
@@ -55,7 +64,7 @@ export function evaluateTargets(results) {
 /** The report as Markdown tables, like /work/shared/reference/peer-baselines.md. */
 export function formatReport(results, targets) {
   const lines = [];
-  const { meta, http, stdio, coldStart, sessions } = results;
+  const { meta, http, stdio, coldStart, sessions, sql } = results;
   lines.push(`# npm run bench${meta.quick ? ' -- --quick' : ''} (${meta.date})`);
   lines.push(
     `${meta.cpus} CPUs (${meta.cpuModel}), Node ${meta.node}, load average before ${meta.loadBefore.join(' ')}, after ${meta.loadAfter?.join(' ') ?? '?'}; ` +
@@ -128,8 +137,31 @@ export function formatReport(results, targets) {
     }
     lines.push(`initialize rate while opening: ${sessions.initializePerSecond}/s (one client process, 32 connections)`);
   }
+  if (sql) {
+    lines.push('');
+    lines.push(`sql_query beside raw pg, same PostgreSQL, same query (\`${sql.query}\`); median of the runs by calls/s`);
+    lines.push('');
+    lines.push(row(['case', 'calls/s c=1', 'p50/p99 ms c=1', 'calls/s c=16', 'p50/p99 ms c=16', 'x raw p50 c=1', 'raw / this calls/s c=16']));
+    lines.push(row(Array(7).fill('---')));
+    for (const [key, byC] of Object.entries(sql.results)) {
+      const one = byC[1];
+      const many = byC[16];
+      const errors = (one?.errors ?? 0) + (many?.errors ?? 0);
+      lines.push(
+        row([
+          `${results.labels.sql?.[key] ?? key}${errors ? ` (${errors} errors)` : ''}`,
+          String(one?.callsPerSecond ?? ''),
+          one ? `${fmt(one.p50Ms, 3)} / ${fmt(one.p99Ms, 3)}` : '',
+          String(many?.callsPerSecond ?? ''),
+          many ? `${fmt(many.p50Ms, 3)} / ${fmt(many.p99Ms, 3)}` : '',
+          fmt(ratio(one?.p50Ms, sql.results.raw?.[1]?.p50Ms)),
+          fmt(ratio(sql.results.raw?.[16]?.callsPerSecond, many?.callsPerSecond)),
+        ]),
+      );
+    }
+  }
   lines.push('');
-  lines.push('Targets (issue 3, item 7):');
+  lines.push('Targets (issues 3 and 5):');
   for (const t of targets) lines.push(`${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.display}`);
   return lines.join('\n');
 }

@@ -1,0 +1,177 @@
+// `sql_query` beside raw `pg`, on the same PostgreSQL server and the same query, in one run (issue 5's speed
+// target): raw pg is a pool in this process; `sql_query` is a tools/call to the real stdio-server app over its
+// stdin/stdout (what a desktop client sees), and, to tell our code from the process hop, the same tool on an
+// McpServer in this process over in-memory pipes. Each case runs at 1 and 16 calls in flight.
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { noopLogger } from '@agent-mcp/context';
+import { McpServer, serveStdio } from '@agent-mcp/mcp-core';
+import { createDatabaseTools, parseDatabaseConfig, readOnlyRoleSql, sampleDataSql } from '@agent-mcp/tools-database';
+import { REPO_ROOT, spawnNode, stop } from './processes.mjs';
+
+const require = createRequire(import.meta.url);
+const pg = require('pg');
+
+export const SQL_CASES = [
+  { key: 'raw', label: 'raw pg pool (this process)' },
+  { key: 'stdio', label: 'sql_query: apps/stdio-server over stdio' },
+  { key: 'inprocess', label: 'sql_query: McpServer in this process' },
+];
+const QUERY = 'SELECT id, name, country, tier FROM customers WHERE id = $1';
+const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function withDatabase(url, database, user) {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  if (user) u.username = user;
+  return u.toString();
+}
+
+async function asAdmin(url, work) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A newline-delimited JSON-RPC client over a pair of streams; answers matched by id, each wait bounded. */
+function jsonRpcClient(input, output) {
+  const waiting = new Map();
+  let buffer = '';
+  output.setEncoding('utf8');
+  output.on('data', (chunk) => {
+    buffer += chunk;
+    let newline;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const message = JSON.parse(buffer.slice(0, newline));
+      buffer = buffer.slice(newline + 1);
+      const settle = waiting.get(message.id);
+      if (settle) {
+        waiting.delete(message.id);
+        settle(message);
+      }
+    }
+  });
+  let id = 0;
+  const request = (method, params) =>
+    new Promise((resolveAnswer, reject) => {
+      const n = ++id;
+      const timer = setTimeout(() => {
+        waiting.delete(n);
+        reject(new Error(`no answer to ${method} within 10 s`));
+      }, 10_000);
+      waiting.set(n, (message) => {
+        clearTimeout(timer);
+        resolveAnswer(message);
+      });
+      input.write(`${JSON.stringify({ jsonrpc: '2.0', id: n, method, params })}\n`);
+    });
+  return {
+    request,
+    async initialize() {
+      await request('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'agent-mcp-bench', version: '0.1.0' } });
+      input.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+    },
+    async sqlQuery(i) {
+      const answer = await request('tools/call', { name: 'sql_query', arguments: { sql: QUERY, params: [1 + (i % 120)] } });
+      if (answer.error || answer.result?.isError) throw new Error(`sql_query failed: ${JSON.stringify(answer).slice(0, 500)}`);
+    },
+  };
+}
+
+/** `concurrency` loops calling `once` for `seconds` after a warm-up; latency percentiles and calls/s. */
+async function measure(once, { concurrency, seconds, warmupSeconds }) {
+  const warmEnd = Date.now() + warmupSeconds * 1000;
+  while (Date.now() < warmEnd) await Promise.all(Array.from({ length: concurrency }, (_, i) => once(i)));
+  const latencies = [];
+  let errors = 0;
+  const end = Date.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let i = worker; Date.now() < end; i += concurrency) {
+        const t = performance.now();
+        try {
+          await once(i);
+          latencies.push(performance.now() - t);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { calls: latencies.length, errors, callsPerSecond: Math.round(latencies.length / elapsed), p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+const medianBy = (runs, key) => [...runs].sort((a, b) => a[key] - b[key])[Math.floor(runs.length / 2)];
+
+/**
+ * Creates a database with the sample data and the read-only role, measures every case at c=1 and c=16
+ * (median of `runs` by calls/s), and drops the database again.
+ */
+export async function measureSqlQuery({ runs, seconds, warmupSeconds, log }) {
+  const suffix = randomBytes(4).toString('hex');
+  const database = `bench_sql_${suffix}`;
+  const role = `bench_ro_${suffix}`;
+  await asAdmin(ADMIN_URL, (c) => c.query(`CREATE DATABASE ${database}`));
+  const closers = [];
+  try {
+    await asAdmin(withDatabase(ADMIN_URL, database), async (c) => {
+      await c.query(sampleDataSql());
+      await c.query(readOnlyRoleSql({ role }));
+    });
+    const url = withDatabase(ADMIN_URL, database, role);
+
+    // Raw pg sees the same tenant's rows as the tools' local, anonymous caller.
+    const raw = new pg.Pool({ connectionString: url, max: 16, options: '-c app.tenant_id=acme' });
+    closers.push(() => raw.end());
+
+    const env = { DATABASE_URL: url, DATABASE_POOL_MAX: '16', LOG_LEVEL: 'warning', DATABASE_TOOLS: 'auto' };
+    const child = spawnNode(resolve(REPO_ROOT, 'apps/stdio-server/dist/main.js'), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    closers.push(() => stop(child));
+    const app = jsonRpcClient(child.stdin, child.stdout);
+    await app.initialize();
+
+    const tools = createDatabaseTools({ config: parseDatabaseConfig({ DATABASE_URL: url, DATABASE_POOL_MAX: '16' }), env: {} });
+    closers.push(() => tools.close());
+    const server = new McpServer({ name: 'bench', version: '0.1.0', logger: noopLogger });
+    tools.register(server);
+    const toServer = new PassThrough();
+    const fromServer = new PassThrough();
+    const connection = serveStdio(server, { stdin: toServer, stdout: fromServer });
+    closers.push(() => connection.close());
+    const inProcess = jsonRpcClient(toServer, fromServer);
+    await inProcess.initialize();
+
+    const onceFor = {
+      raw: (i) => raw.query(QUERY, [1 + (i % 120)]),
+      stdio: (i) => app.sqlQuery(i),
+      inprocess: (i) => inProcess.sqlQuery(i),
+    };
+    const results = {};
+    for (const concurrency of [1, 16]) {
+      for (const { key, label } of SQL_CASES) {
+        const measured = [];
+        for (let run = 0; run < runs; run++) measured.push(await measure(onceFor[key], { concurrency, seconds, warmupSeconds }));
+        const chosen = medianBy(measured, 'callsPerSecond');
+        log(`  ${label} c=${concurrency}: ${chosen.callsPerSecond} calls/s, p50 ${chosen.p50Ms.toFixed(3)} ms`);
+        (results[key] ??= {})[concurrency] = { ...chosen, errors: measured.reduce((n, r) => n + r.errors, 0) };
+      }
+    }
+    return { query: QUERY, results };
+  } finally {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+    await asAdmin(ADMIN_URL, async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await c.query(`DROP ROLE IF EXISTS ${role}`);
+    });
+  }
+}

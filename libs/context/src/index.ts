@@ -37,7 +37,16 @@ export {
   nextProgress,
 } from './request-context';
 
-export { type SqlClient, type SqlQueryable, type SqlQueryOptions, type SqlResult, type SqlRow } from './sql-client';
+export {
+  type SqlClient,
+  type SqlQueryable,
+  type SqlQueryOptions,
+  type SqlResult,
+  type SqlRow,
+  type SqlErrorCode,
+  SqlError,
+} from './sql-client';
+export { type PgSqlClientOptions, createPgSqlClient, sendPgCancelRequest } from './pg-sql-client';
 
 export { ConfigError, parseConfig, formatSettings, type SettingDoc } from './config';
 

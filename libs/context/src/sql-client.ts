@@ -44,3 +44,30 @@ export interface SqlClient extends SqlQueryable {
   /** Releases connections; later calls fail. */
   close(): Promise<void>;
 }
+
+/** Why a {@link SqlClient} call failed. */
+export type SqlErrorCode =
+  /** The statement ran past its deadline and was cancelled on the server. */
+  | 'SQL_TIMEOUT'
+  /** The caller's signal aborted the statement; it was cancelled on the server. */
+  | 'SQL_CANCELLED'
+  /** No connection could be made, or the connection broke. */
+  | 'SQL_UNAVAILABLE'
+  /** PostgreSQL refused the statement; `sqlstate` says why (`23505` unique violation...). */
+  | 'SQL_FAILED'
+  /** The client was closed, or the transaction the statement belongs to has ended. */
+  | 'SQL_CLOSED';
+
+/** The one error type both {@link SqlClient} implementations throw. */
+export class SqlError extends Error {
+  override readonly name = 'SqlError';
+  constructor(
+    readonly code: SqlErrorCode,
+    message: string,
+    /** The server's SQLSTATE for `SQL_FAILED`. */
+    readonly sqlstate?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -8,7 +8,7 @@ import { fetchSql, sessionDefaults, transactionPreamble } from '../engine/sessio
 import { type ExecuteOptions, type QueryEngine, type QueryResult, type RawResult, type RoleAudit } from '../engine/types';
 import { paramText, rowBytes, toQueryResult } from '../engine/values';
 import { loadDependency } from '../load-dependency';
-import { sendCancelRequest } from './cancel';
+import { sendPgCancelRequest as sendCancelRequest } from '@agent-mcp/context';
 
 /** Options of {@link createPostgresEngine}. */
 export interface PostgresEngineOptions {

@@ -9,6 +9,7 @@
  *   budget, in memory or in Redis with an in-memory insurance limiter: a {@link RateLimitDecision}.
  * - {@link loadPolicyFile} / {@link createPolicy}: scopes per tool, resource and prompt, tools switched off,
  *   per-tool limits, defaults from tool annotations: an {@link AccessDecision}.
+ * - {@link createClientAddressResolver}: the client's address behind trusted proxies (`X-Forwarded-For`).
  * - {@link formatBearerChallenge} and {@link protectedResourceMetadata} for the HTTP side (RFC 6750, RFC 9728).
  *
  * @packageDocumentation
@@ -57,6 +58,7 @@ export {
   type CallLimit,
 } from './policy';
 export { createRateLimits, createRedisClient, redisReady, type RateLimits, type RateLimitsOptions, type RedisClientOptions } from './rate-limits';
+export { createClientAddressResolver, parseTrustProxy, type ClientAddressResolver, type TrustProxy } from './client-address';
 export { protectedResourceMetadata, protectedResourceMetadataPaths, type ProtectedResourceMetadataOptions } from './resource-metadata';
 
 /** Package version, kept in step with package.json. */

@@ -71,6 +71,12 @@ export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './protocol
 export { serveStdio, type StdioOptions, type StdioConnection } from './transports/stdio';
 export { createStreamableHttpHandler, type StreamableHttpHandler, type StreamableHttpOptions } from './transports/http/streamable-http';
 export { LOOPBACK_HOSTS, type OriginPolicy } from './transports/http/request-guards';
+export {
+  createLimitedHttpServer,
+  DEFAULT_HTTP_SERVER_LIMITS,
+  HttpServerLimitsError,
+  type HttpServerLimits,
+} from './transports/http/server-limits';
 
 export { echoTool } from './diagnostics';
 

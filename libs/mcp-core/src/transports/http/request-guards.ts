@@ -100,13 +100,31 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Reads a request body, refusing it as soon as it passes `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Raised when a request body does not arrive in full within the allowed time (a slow or stalled client). */
+export class BodyTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`Request body not received within ${timeoutMs} ms`);
+    this.name = 'BodyTimeoutError';
+  }
+}
+
+/**
+ * Reads a request body, refusing it as soon as it passes `limit` bytes or, with `timeoutMs`, when it has not
+ * arrived in full by then: a deadline for the whole body, not an idle timer, so dribbling bytes does not help.
+ */
+export function readBody(req: IncomingMessage, limit: number, timeoutMs = 0): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return Promise.reject(new BodyTooLargeError(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            cleanup();
+            reject(new BodyTimeoutError(timeoutMs));
+          }, timeoutMs)
+        : undefined;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
@@ -126,6 +144,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       reject(error);
     };
     const cleanup = () => {
+      if (timer) clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);

@@ -1,4 +1,5 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { ANONYMOUS_PRINCIPAL, principalKey } from '@agent-mcp/context';
 import { JsonRpcErrorCode, McpCoreError, toJsonRpcError } from '../../errors';
 import { errorMessage, parseJsonMessage } from '../../protocol/messages';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../../protocol/versions';
@@ -9,6 +10,7 @@ import { PostResponseChannel, SseWriter } from './response-channel';
 import {
   acceptsJsonAndSse,
   acceptsSse,
+  BodyTimeoutError,
   BodyTooLargeError,
   isJsonContentType,
   OriginGuard,
@@ -27,6 +29,18 @@ export interface StreamableHttpOptions extends OriginPolicy {
   readonly maxSessions?: number;
   /** Idle time after which a session ends. Default 10 minutes. */
   readonly sessionIdleTimeoutMs?: number;
+  /** Time a POST body may take to arrive in full; past it the answer is 408 and the connection closes. Default 30 s; 0: no limit. */
+  readonly bodyTimeoutMs?: number;
+  /**
+   * Most open standalone (GET) SSE streams in all; one more gets 503 with `Retry-After`. Default 1000; 0: no limit.
+   * Streams of POST responses are not counted: they end with their request and the rate limits bound those.
+   */
+  readonly maxStreams?: number;
+  /**
+   * Most open standalone SSE streams of one principal (by `principalKey`; without authentication every caller is
+   * the one anonymous principal); one more gets 429 with `Retry-After`. Default 10; 0: no limit.
+   */
+  readonly maxStreamsPerPrincipal?: number;
   /** Interval of SSE keep-alive comments. Default 15 s; 0 turns them off. */
   readonly keepAliveMs?: number;
   /** Session id generator. Default: random UUIDs. */
@@ -46,6 +60,8 @@ export interface StreamableHttpHandler {
 }
 
 const SESSION_HEADER = 'mcp-session-id';
+/** Streams free up only when clients close them: a fixed, modest hint. */
+const STREAM_RETRY_AFTER_SECONDS = 10;
 const VERSION_HEADER = 'mcp-protocol-version';
 
 /**
@@ -56,6 +72,10 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   const stateless = options.mode === 'stateless';
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
+  const maxStreams = options.maxStreams ?? 1000;
+  const maxStreamsPerPrincipal = options.maxStreamsPerPrincipal ?? 10;
+  const streamsOf = new Map<string, number>();
   const newId = options.sessionIdGenerator ?? (() => globalThis.crypto.randomUUID());
   const guard = new OriginGuard(options);
   let streams = 0;
@@ -90,8 +110,12 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     }
     let value: unknown;
     try {
-      value = parseJsonMessage(await readBody(req, maxBodyBytes));
+      value = parseJsonMessage(await readBody(req, maxBodyBytes, bodyTimeoutMs));
     } catch (error) {
+      if (error instanceof BodyTimeoutError) {
+        res.setHeader('connection', 'close');
+        return fail(res, 408, JsonRpcErrorCode.InvalidRequest, `Request Timeout: body not received within ${bodyTimeoutMs} ms`, cors);
+      }
       if (error instanceof BodyTooLargeError) {
         res.setHeader('connection', 'close');
         return fail(res, 413, JsonRpcErrorCode.InvalidRequest, `Payload Too Large: body exceeds ${maxBodyBytes} bytes`, cors);
@@ -199,12 +223,31 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     if (session.standalone) {
       return fail(res, 409, JsonRpcErrorCode.InvalidRequest, 'Conflict: this session already has an open GET stream', cors);
     }
+    // Counted after authorization, so the principal is the one the session is bound to.
+    const owner = principalKey(session.principal ?? ANONYMOUS_PRINCIPAL);
+    const mine = streamsOf.get(owner) ?? 0;
+    if (maxStreamsPerPrincipal > 0 && mine >= maxStreamsPerPrincipal) {
+      return fail(res, 429, JsonRpcErrorCode.Unavailable, `Too Many Requests: at most ${maxStreamsPerPrincipal} open streams per principal; close one first`, {
+        ...cors,
+        'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
+      });
+    }
+    if (maxStreams > 0 && streams >= maxStreams) {
+      return fail(res, 503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many open streams', {
+        ...cors,
+        'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
+      });
+    }
     const writer = new SseWriter(res, cors, keepAliveMs);
     session.standalone = writer;
     table.streamOpened(session);
     streams++;
+    streamsOf.set(owner, mine + 1);
     res.once('close', () => {
       streams--;
+      const left = (streamsOf.get(owner) ?? 1) - 1;
+      if (left > 0) streamsOf.set(owner, left);
+      else streamsOf.delete(owner);
       table.streamClosed(session);
       if (session.standalone === writer) session.standalone = undefined;
     });

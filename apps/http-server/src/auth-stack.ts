@@ -3,6 +3,7 @@ import {
   type ApiKeyStore,
   createApiKeyStore,
   createAuthenticator,
+  createClientAddressResolver,
   createIntrospector,
   createJwtVerifier,
   createPolicy,
@@ -137,6 +138,7 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
     toolLimit: (tool) => policy.toolLimit(tool),
     onStoreError: (error) => logger.warn('rate limiter store failed; request let through', { err: (error as Error).message }),
   });
+  const clientAddress = createClientAddressResolver(config.TRUST_PROXY);
   const limited = (decision: RateLimitDecision) => {
     if (!decision.allowed) throw new RateLimitError(decision.retryAfterSeconds, { data: { limit: decision.limit } });
   };
@@ -145,7 +147,8 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
     ...access,
     authenticate: {
       authenticator: async (request) => {
-        const address = request.transport.remoteAddress ?? 'unknown';
+        // Behind trusted proxies the client is named in X-Forwarded-For; otherwise only the socket counts.
+        const address = clientAddress(request.transport.remoteAddress, request.transport.headers?.['x-forwarded-for']);
         limited(await limits.checkIp(address));
         limited(await limits.checkAuthFailures(address));
         const decision = await authenticate().authenticate(request.transport.headers);

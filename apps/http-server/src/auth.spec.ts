@@ -364,3 +364,134 @@ async function startRedis(): Promise<{ url: string; process: ChildProcess }> {
   }
   return { url: `redis://127.0.0.1:${port}`, process: child };
 }
+
+describe('behind a reverse proxy', () => {
+  const keys = () => file('proxy-keys.json', { keys: [{ id: 'proxy-bot', hash: sha256(`amk_${RUN}`), tenant: 'acme', scopes: [] }] });
+  const noToken = (base: string, forwardedFor: string, host?: string) =>
+    fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: { ...HEADERS, 'x-forwarded-for': forwardedFor, ...(host ? { host } : {}) },
+      body: JSON.stringify(INIT),
+    });
+
+  it('counts the per-address limit by X-Forwarded-For only from a trusted proxy, and names PUBLIC_URL as the resource', async () => {
+    const server = await start({
+      AUTH_MODE: 'api-key',
+      API_KEYS_FILE: keys(),
+      TRUST_PROXY: 'loopback',
+      PUBLIC_URL: 'https://mcp.example.com',
+      RATE_LIMIT_IP: '2',
+    });
+    try {
+      // The proxy keeps the client's Host: the public name is accepted and the challenge points at PUBLIC_URL.
+      const first = await noToken(server.base, '198.51.100.1', 'mcp.example.com');
+      expect(first.status).toBe(401);
+      expect(first.headers.get('www-authenticate')).toContain('resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"');
+      expect((await noToken(server.base, '198.51.100.1')).status).toBe(401);
+      expect((await noToken(server.base, '198.51.100.1')).status).toBe(429);
+      // Another client behind the same proxy has its own budget.
+      expect((await noToken(server.base, '198.51.100.2')).status).toBe(401);
+      const metadata = (await (await fetch(`${server.base}/.well-known/oauth-protected-resource/mcp`, { headers: { host: 'mcp.example.com' } })).json()) as { resource: string };
+      expect(metadata.resource).toBe('https://mcp.example.com/mcp');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('ignores X-Forwarded-For without TRUST_PROXY, so a client cannot pick its own limit key', async () => {
+    const server = await start({ AUTH_MODE: 'api-key', API_KEYS_FILE: keys(), RATE_LIMIT_IP: '2' });
+    try {
+      expect((await noToken(server.base, '198.51.100.1')).status).toBe(401);
+      expect((await noToken(server.base, '198.51.100.2')).status).toBe(401);
+      expect((await noToken(server.base, '198.51.100.3')).status).toBe(429);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses TRUST_PROXY with authentication but no PUBLIC_URL at start, and says why', async () => {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, PORT: '0', AUTH_MODE: 'api-key', API_KEYS_FILE: keys(), TRUST_PROXY: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain('PUBLIC_URL');
+    expect(stderr).toContain('TRUST_PROXY');
+  });
+});
+
+describe('transport hardening', () => {
+  const ALICE = `amk_alice_${RUN}`;
+  const BOB = `amk_bob_${RUN}`;
+  let server: Running;
+  beforeAll(async () => {
+    server = await start({
+      AUTH_MODE: 'api-key',
+      API_KEYS_FILE: file('stream-keys.json', {
+        keys: [
+          { id: 'alice', hash: sha256(ALICE), tenant: 'acme', scopes: [] },
+          { id: 'bob', hash: sha256(BOB), tenant: 'acme', scopes: [] },
+        ],
+      }),
+      MAX_SSE_STREAMS_PER_PRINCIPAL: '2',
+      HEADERS_TIMEOUT_SECONDS: '1',
+      MAX_URL_BYTES: '1024',
+    });
+  });
+  afterAll(() => server.stop());
+
+  it('refuses the third GET stream of one principal with 429 and Retry-After while another principal connects', async () => {
+    const aborts: AbortController[] = [];
+    const stream = async (key: string) => {
+      const session = await open(server.base, key);
+      const controller = new AbortController();
+      aborts.push(controller);
+      return fetch(`${server.base}/mcp`, {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${key}`, 'mcp-session-id': session },
+        signal: controller.signal,
+      });
+    };
+    try {
+      expect((await stream(ALICE)).status).toBe(200);
+      expect((await stream(ALICE)).status).toBe(200);
+      const refused = await stream(ALICE);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect((await stream(BOB)).status).toBe(200);
+    } finally {
+      for (const c of aborts) c.abort();
+    }
+  });
+
+  it('disconnects a client that dribbles its headers, with 408, and keeps serving', async () => {
+    const { connect } = await import('node:net');
+    const { port } = new URL(server.base);
+    const result = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let text = '';
+      const drip = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 200);
+      const guard = setTimeout(() => {
+        socket.destroy();
+        reject(new Error('not disconnected'));
+      }, 8000);
+      socket.on('connect', () => socket.write('POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+      socket.on('data', (c) => (text += c.toString()));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(drip);
+        clearTimeout(guard);
+        resolve(text);
+      });
+    });
+    expect(result).toMatch(/^HTTP\/1\.1 408 /);
+    expect((await rpc(server.base, INIT)).status).toBe(401);
+  });
+
+  it('answers 414 to a URL longer than MAX_URL_BYTES', async () => {
+    const res = await fetch(`${server.base}/mcp?x=${'a'.repeat(1100)}`);
+    expect(res.status).toBe(414);
+  });
+});

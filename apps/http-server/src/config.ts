@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { type SettingDoc, LOG_LEVELS } from '@agent-mcp/context';
+import { parseTrustProxy } from '@agent-mcp/auth';
+import { type HttpServerLimits } from '@agent-mcp/mcp-core';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -16,6 +18,15 @@ const authMode = z
   .transform((kinds) => kinds.filter((k): k is (typeof AUTH_KINDS)[number] => k !== 'none'));
 const url = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ''));
 const count = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000_000).default(fallback);
+const seconds = (fallback: number, max = 3600) => z.coerce.number().int().min(1).max(max).default(fallback);
+const trustProxy = z.string().transform((v, ctx) => {
+  try {
+    return parseTrustProxy(v);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^TRUST_PROXY: /, '') });
+    return z.NEVER;
+  }
+});
 
 /** Environment of the HTTP server; every key is the variable's name. */
 export const HttpServerConfigSchema = z.object({
@@ -27,6 +38,15 @@ export const HttpServerConfigSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
   MAX_SESSIONS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   SESSION_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  HEADERS_TIMEOUT_SECONDS: seconds(10, 300),
+  REQUEST_TIMEOUT_SECONDS: seconds(60),
+  BODY_TIMEOUT_SECONDS: seconds(30),
+  KEEP_ALIVE_TIMEOUT_SECONDS: seconds(65),
+  MAX_HEADER_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+  MAX_URL_BYTES: z.coerce.number().int().min(256).max(1024 * 1024).default(4 * 1024),
+  MAX_SSE_STREAMS: count(1000),
+  MAX_SSE_STREAMS_PER_PRINCIPAL: count(10),
+  TRUST_PROXY: trustProxy.prefault('false'),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DIAGNOSTIC_TOOLS: bool.default(false),
@@ -59,6 +79,14 @@ export const HttpServerConfigSchema = z.object({
   need(c.AUTH_MODE.includes('oauth'), 'OAUTH_ISSUER', 'when AUTH_MODE includes oauth');
   need(c.OAUTH_INTROSPECTION_URL !== undefined, 'OAUTH_CLIENT_ID', 'with OAUTH_INTROSPECTION_URL');
   need(c.OAUTH_INTROSPECTION_URL !== undefined, 'OAUTH_CLIENT_SECRET', 'with OAUTH_INTROSPECTION_URL');
+  // Behind a proxy the listening address is not what clients reach: the resource URL must be given.
+  need(c.TRUST_PROXY !== false && c.AUTH_MODE.length > 0, 'PUBLIC_URL', 'with TRUST_PROXY and AUTH_MODE (clients reach the proxy, not this address)');
+  const order = (ok: boolean, path: keyof typeof c, message: string) => {
+    if (!ok) ctx.addIssue({ code: 'custom', path: [path], message });
+  };
+  order(c.HEADERS_TIMEOUT_SECONDS <= c.REQUEST_TIMEOUT_SECONDS, 'HEADERS_TIMEOUT_SECONDS', 'must not exceed REQUEST_TIMEOUT_SECONDS');
+  order(c.BODY_TIMEOUT_SECONDS <= c.REQUEST_TIMEOUT_SECONDS, 'BODY_TIMEOUT_SECONDS', 'must not exceed REQUEST_TIMEOUT_SECONDS');
+  order(c.MAX_URL_BYTES < c.MAX_HEADER_BYTES, 'MAX_URL_BYTES', 'must be below MAX_HEADER_BYTES (the request line counts into the header block)');
 });
 
 export type HttpServerConfig = z.output<typeof HttpServerConfigSchema>;
@@ -73,6 +101,15 @@ export const HTTP_SERVER_SETTINGS: readonly SettingDoc[] = [
   { name: 'MAX_BODY_BYTES', default: '4194304', description: 'Largest request body accepted (413 above)' },
   { name: 'MAX_SESSIONS', default: '10000', description: 'Most live sessions; the least recently used idle one is evicted first' },
   { name: 'SESSION_IDLE_TIMEOUT_SECONDS', default: '600', description: 'A session unused this long is ended' },
+  { name: 'HEADERS_TIMEOUT_SECONDS', default: '10', description: 'Time a client has to send its request headers; slower ones get 408 and are disconnected (slowloris)' },
+  { name: 'REQUEST_TIMEOUT_SECONDS', default: '60', description: 'Time a client has to send its whole request (headers and body); not a limit on responses or SSE streams' },
+  { name: 'BODY_TIMEOUT_SECONDS', default: '30', description: 'Time a POST body has to arrive in full once its headers did; slower bodies get 408 and the connection closes' },
+  { name: 'KEEP_ALIVE_TIMEOUT_SECONDS', default: '65', description: 'Idle time of a keep-alive connection between requests (keep it above your load balancer\'s idle timeout)' },
+  { name: 'MAX_HEADER_BYTES', default: '16384', description: 'Largest request header block, request line included (431 above)' },
+  { name: 'MAX_URL_BYTES', default: '4096', description: 'Longest request target, path and query (414 above); must be below MAX_HEADER_BYTES' },
+  { name: 'MAX_SSE_STREAMS', default: '1000', description: 'Most open GET (standalone SSE) streams in all; one more gets 503 with Retry-After (0: no limit)' },
+  { name: 'MAX_SSE_STREAMS_PER_PRINCIPAL', default: '10', description: 'Most open GET streams of one principal; one more gets 429 with Retry-After (0: no limit)' },
+  { name: 'TRUST_PROXY', default: 'false', description: 'Proxies trusted to name the client in X-Forwarded-For: false, a hop count, or addresses/CIDRs (loopback for 127.0.0.0/8 and ::1). Needs PUBLIC_URL with auth' },
   { name: 'SHUTDOWN_GRACE_SECONDS', default: '25', description: 'On SIGTERM/SIGINT, how long running calls may take to finish' },
   { name: 'LOG_LEVEL', default: 'info', description: 'Server log level (JSON lines on stderr)' },
   { name: 'DIAGNOSTIC_TOOLS', default: 'false', description: 'Register the echo tool, for connection checks and benchmarks' },
@@ -103,4 +140,15 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
 
 export function isLoopbackAddress(host: string): boolean {
   return LOOPBACK.has(host.toLowerCase()) || host.startsWith('127.');
+}
+
+/** The slow-client and size limits of the HTTP server, from configuration. */
+export function httpLimits(config: HttpServerConfig): HttpServerLimits {
+  return {
+    headersTimeoutMs: config.HEADERS_TIMEOUT_SECONDS * 1000,
+    requestTimeoutMs: config.REQUEST_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeoutMs: config.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+    maxHeaderBytes: config.MAX_HEADER_BYTES,
+    maxUrlBytes: config.MAX_URL_BYTES,
+  };
 }

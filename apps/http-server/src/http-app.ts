@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hasTokenInQuery } from '@agent-mcp/auth';
-import { type McpServer, type StreamableHttpHandler } from '@agent-mcp/mcp-core';
+import { createLimitedHttpServer, type HttpServerLimits, type McpServer, type StreamableHttpHandler } from '@agent-mcp/mcp-core';
 import { type AuthStack } from './auth-stack';
 
 /** Options of {@link createHttpApp}. */
@@ -9,6 +9,8 @@ export interface HttpAppOptions {
   readonly mcpPath?: string;
   /** Authentication: serves the Protected Resource Metadata and refuses tokens in the query string. */
   readonly auth?: AuthStack;
+  /** Slow-client timeouts and header and URL size limits; defaults from mcp-core. */
+  readonly limits?: Partial<HttpServerLimits>;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -21,7 +23,7 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 export function createHttpApp(server: McpServer, mcp: StreamableHttpHandler, options: HttpAppOptions = {}): Server {
   const mcpPath = options.mcpPath ?? '/mcp';
   const auth = options.auth?.enabled ? options.auth : undefined;
-  const app = createServer({ keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 0 }, (req: IncomingMessage, res: ServerResponse) => {
+  const app = createLimitedHttpServer(options.limits ?? {}, (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);

@@ -3,7 +3,7 @@ import { ConfigError, createJsonLogger, formatSettings, parseConfig } from '@age
 import { AuthConfigError } from '@agent-mcp/auth';
 import { createStreamableHttpHandler, LOOPBACK_HOSTS, McpServer, type Pipeline } from '@agent-mcp/mcp-core';
 import { type AuthStack, createAuthStack } from './auth-stack';
-import { HTTP_SERVER_SETTINGS, type HttpServerConfig, HttpServerConfigSchema, isLoopbackAddress } from './config';
+import { HTTP_SERVER_SETTINGS, type HttpServerConfig, HttpServerConfigSchema, httpLimits, isLoopbackAddress } from './config';
 import { createHttpApp } from './http-app';
 import { registerTools } from './register-tools';
 
@@ -87,12 +87,15 @@ async function main(): Promise<void> {
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxSessions: config.MAX_SESSIONS,
     sessionIdleTimeoutMs: config.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
+    bodyTimeoutMs: config.BODY_TIMEOUT_SECONDS * 1000,
+    maxStreams: config.MAX_SSE_STREAMS,
+    maxStreamsPerPrincipal: config.MAX_SSE_STREAMS_PER_PRINCIPAL,
     allowedHosts: config.ALLOWED_HOSTS?.includes('*')
       ? '*'
       : (config.ALLOWED_HOSTS ?? (publicHost ? [...LOOPBACK_HOSTS, publicHost] : LOOPBACK_HOSTS)),
     allowedOrigins: config.ALLOWED_ORIGINS?.includes('*') ? '*' : config.ALLOWED_ORIGINS,
   });
-  const app = createHttpApp(server, mcp, { auth });
+  const app = createHttpApp(server, mcp, { auth, limits: httpLimits(config) });
   app.on('error', (error) => {
     logger.error('http server error', { err: error });
     process.exitCode = 1;

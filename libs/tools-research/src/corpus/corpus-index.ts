@@ -1,0 +1,337 @@
+import { type FSWatcher } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { type Logger, noopLogger, type Root, type SqlClient } from '@agent-mcp/context';
+import { type CorpusFileLimits, listCorpusFiles } from './corpus-files';
+import { createCorpusStore, type CorpusStore } from './corpus-store';
+import { documentText } from './document-text';
+
+/** A folder of documents the index keeps. */
+export interface Collection {
+  /** Row key in the database: unique per folder (and per caller, for roots). */
+  readonly key: string;
+  /** Name in resource URIs: `corpus` for the configured folder, `root-<hash>` for a client's root. */
+  readonly slug: string;
+  readonly dir: string;
+  readonly label: string;
+}
+
+/** A search hit with the URI that reads the document. */
+export interface DocumentHit {
+  readonly uri: string;
+  readonly title: string;
+  readonly path: string;
+  readonly snippet: string;
+  readonly rank: number;
+}
+
+/** A document as served. */
+export interface CorpusDocument {
+  readonly uri: string;
+  readonly title: string;
+  readonly path: string;
+  readonly text: string;
+  readonly mimeType: string;
+}
+
+/** The listing entry of a document. */
+export interface DocumentSummary {
+  readonly uri: string;
+  readonly title: string;
+  readonly path: string;
+  readonly mimeType: string;
+  readonly size: number;
+}
+
+/** What one re-index did. */
+export interface SyncReport {
+  readonly indexed: number;
+  readonly unchanged: number;
+  readonly removed: number;
+  readonly tooLarge: number;
+  readonly incomplete: boolean;
+}
+
+/** Who asks: the caller's key (for roots) and how to reach their roots. */
+export interface CorpusCaller {
+  readonly owner: string;
+  roots(): Promise<readonly Root[]>;
+}
+
+/** Options of {@link createCorpusIndex}. */
+export interface CorpusIndexOptions {
+  readonly sql: SqlClient;
+  /** The configured folder; none: only client roots. */
+  readonly dir?: string;
+  readonly limits: CorpusFileLimits;
+  /** A search re-checks a folder whose last check is older than this. */
+  readonly rescanMs: number;
+  /** Watch the configured folder and re-index soon after a change. */
+  readonly watch: boolean;
+  /** Index the client's file:// roots. */
+  readonly clientRoots: boolean;
+  readonly logger?: Logger;
+  /** Wait after the last change event before re-indexing. Default 300 ms. */
+  readonly debounceMs?: number;
+}
+
+/** The document corpus: folders indexed in PostgreSQL full-text search, kept fresh. */
+export interface CorpusIndex {
+  /** The configured folder's collection, if any. */
+  readonly corpus: Collection | undefined;
+  /**
+   * The collections `caller` may search: the configured folder and, when enabled, the caller's roots
+   * (asked of the client, bounded in time). Roots seen before are remembered for resource reads.
+   */
+  collectionsFor(caller: CorpusCaller, options?: { readonly askRoots?: boolean }): Promise<Collection[]>;
+  /** Ranked hits with snippets; re-indexes first what is stale. */
+  search(query: string, collections: readonly Collection[], options?: { readonly limit?: number; readonly signal?: AbortSignal }): Promise<DocumentHit[]>;
+  /** A document by its URI, if it is in one of `collections`. */
+  read(uri: string, collections: readonly Collection[], signal?: AbortSignal): Promise<CorpusDocument | undefined>;
+  list(collections: readonly Collection[], signal?: AbortSignal): Promise<DocumentSummary[]>;
+  /** Re-indexes one collection now (serialised with other runs on it). */
+  sync(collection: Collection): Promise<SyncReport>;
+  /** Stops watching. */
+  close(): Promise<void>;
+}
+
+/** Prefix of document URIs. */
+export const DOCUMENT_URI_PREFIX = 'research://documents/';
+
+const ROOTS_TIMEOUT_MS = 5_000;
+const MAX_TRACKED = 1_000;
+
+async function sha256(data: string | Uint8Array): Promise<string> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Buffer.from(digest).toString('hex');
+}
+
+/** The URI of a document: its folder's slug and its relative path, each segment percent-encoded. */
+export function documentUri(slug: string, relPath: string): string {
+  return `${DOCUMENT_URI_PREFIX}${slug}/${relPath.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** Splits a document URI; undefined when it is not one. */
+export function parseDocumentUri(uri: string): { slug: string; relPath: string } | undefined {
+  if (!uri.startsWith(DOCUMENT_URI_PREFIX)) return undefined;
+  const rest = uri.slice(DOCUMENT_URI_PREFIX.length);
+  const slash = rest.indexOf('/');
+  if (slash <= 0) return undefined;
+  try {
+    const relPath = rest
+      .slice(slash + 1)
+      .split('/')
+      .map(decodeURIComponent)
+      .join('/');
+    if (!relPath || relPath.split('/').some((s) => s === '' || s === '.' || s === '..')) return undefined;
+    return { slug: rest.slice(0, slash), relPath };
+  } catch {
+    return undefined;
+  }
+}
+
+interface CollectionState {
+  lastSyncAt: number;
+  dirty: boolean;
+  running: Promise<SyncReport> | undefined;
+}
+
+/**
+ * Creates the corpus index. The tables are created on first use; the configured folder is indexed on the
+ * first search (or at once by {@link CorpusIndex.sync}), watched when enabled, and re-checked (mtime and size,
+ * then a content hash) when its last check is older than `rescanMs`.
+ */
+export async function createCorpusIndex(options: CorpusIndexOptions): Promise<CorpusIndex> {
+  const store: CorpusStore = createCorpusStore(options.sql);
+  const logger = options.logger ?? noopLogger;
+  const states = new Map<string, CollectionState>();
+  const rootsByOwner = new Map<string, Collection[]>();
+  let schema: Promise<void> | undefined;
+  let watcher: FSWatcher | undefined;
+  let debounce: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const corpus: Collection | undefined = options.dir
+    ? { key: `corpus:${(await sha256(options.dir)).slice(0, 16)}`, slug: 'corpus', dir: options.dir, label: 'corpus' }
+    : undefined;
+
+  const ensureSchema = () => {
+    schema ??= store.ensureSchema().catch((error: unknown) => {
+      schema = undefined;
+      throw error;
+    });
+    return schema;
+  };
+
+  const stateOf = (key: string): CollectionState => {
+    let state = states.get(key);
+    if (!state) {
+      if (states.size >= MAX_TRACKED) states.delete(states.keys().next().value!);
+      state = { lastSyncAt: 0, dirty: true, running: undefined };
+      states.set(key, state);
+    }
+    return state;
+  };
+
+  async function runSync(collection: Collection): Promise<SyncReport> {
+    await ensureSchema();
+    const listing = await listCorpusFiles(collection.dir, options.limits);
+    const stored = await store.files(collection.key);
+    let indexed = 0;
+    let unchanged = 0;
+    for (const file of listing.files) {
+      const before = stored.get(file.relPath);
+      if (before && before.mtimeMs === file.mtimeMs && before.size === file.size) {
+        unchanged++;
+        continue;
+      }
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(file.path);
+      } catch {
+        continue;
+      }
+      if (bytes.length > options.limits.maxFileBytes) continue;
+      const contentHash = await sha256(bytes);
+      const current = { relPath: file.relPath, mtimeMs: file.mtimeMs, size: bytes.length, contentHash };
+      if (before && before.contentHash === contentHash) {
+        await store.touch(collection.key, current);
+        unchanged++;
+        continue;
+      }
+      const doc = documentText(file.relPath, bytes.toString('utf8'));
+      await store.upsert(collection.key, { ...current, title: doc.title, body: doc.text, mimeType: doc.mimeType });
+      indexed++;
+    }
+    const removed = await store.removeOthers(
+      collection.key,
+      listing.files.map((f) => f.relPath),
+    );
+    const report = { indexed, unchanged, removed, tooLarge: listing.tooLarge, incomplete: listing.incomplete };
+    if (indexed || removed || listing.incomplete || listing.tooLarge) logger.info('research corpus indexed', { collection: collection.label, ...report });
+    return report;
+  }
+
+  function sync(collection: Collection): Promise<SyncReport> {
+    const state = stateOf(collection.key);
+    // One run at a time per folder; a change during a run marks it dirty again for the next search.
+    const previous = state.running ?? Promise.resolve(undefined);
+    const next = previous
+      .catch(() => undefined)
+      .then(() => {
+        state.dirty = false;
+        return runSync(collection);
+      })
+      .then(
+        (report) => {
+          state.lastSyncAt = Date.now();
+          return report;
+        },
+        (error: unknown) => {
+          state.dirty = true;
+          throw error;
+        },
+      )
+      .finally(() => {
+        if (state.running === next) state.running = undefined;
+      });
+    state.running = next;
+    return next;
+  }
+
+  async function fresh(collection: Collection): Promise<void> {
+    const state = stateOf(collection.key);
+    if (state.running) await state.running.catch(() => undefined);
+    if (state.dirty || Date.now() - state.lastSyncAt >= options.rescanMs) await sync(collection);
+  }
+
+  if (corpus && options.watch) {
+    try {
+      const { watch } = await import('node:fs');
+      watcher = watch(corpus.dir, { recursive: true, persistent: false }, () => {
+        stateOf(corpus.key).dirty = true;
+        clearTimeout(debounce);
+        debounce = setTimeout(() => {
+          if (!closed) sync(corpus).catch((error: unknown) => logger.warn('research corpus re-index failed', { err: error }));
+        }, options.debounceMs ?? 300);
+        debounce.unref();
+      });
+      watcher.on('error', (error) => logger.warn('research corpus watcher failed; relying on rescans', { err: error }));
+    } catch (error) {
+      logger.warn('research corpus cannot be watched; relying on rescans', { dir: corpus.dir, err: error });
+    }
+  }
+
+  async function rootCollections(owner: string, roots: readonly Root[]): Promise<Collection[]> {
+    const out: Collection[] = [];
+    for (const root of roots.slice(0, 20)) {
+      if (!root.uri.startsWith('file://')) continue;
+      let dir: string;
+      try {
+        dir = fileURLToPath(root.uri);
+        if (!(await stat(dir)).isDirectory()) continue;
+      } catch {
+        continue;
+      }
+      const hash = (await sha256(`${owner}\u0000${dir}`)).slice(0, 16);
+      out.push({ key: `root:${hash}`, slug: `root-${hash.slice(0, 12)}`, dir, label: root.name ?? dir });
+    }
+    return out;
+  }
+
+  const bySlug = (collections: readonly Collection[], slug: string) => collections.find((c) => c.slug === slug);
+  const pathOf = (c: Collection, relPath: string) => (c.slug === 'corpus' ? relPath : `${c.label}/${relPath}`);
+
+  return {
+    corpus,
+    async collectionsFor(caller, { askRoots = true } = {}) {
+      const out: Collection[] = corpus ? [corpus] : [];
+      if (!options.clientRoots) return out;
+      if (askRoots) {
+        let timer: NodeJS.Timeout | undefined;
+        const roots = await Promise.race([
+          caller.roots().catch(() => [] as readonly Root[]),
+          new Promise<readonly Root[]>((resolve) => (timer = setTimeout(() => resolve([]), ROOTS_TIMEOUT_MS))),
+        ]).finally(() => clearTimeout(timer));
+        const collections = await rootCollections(caller.owner, roots);
+        if (rootsByOwner.size >= MAX_TRACKED && !rootsByOwner.has(caller.owner)) rootsByOwner.delete(rootsByOwner.keys().next().value!);
+        rootsByOwner.set(caller.owner, collections);
+      }
+      return [...out, ...(rootsByOwner.get(caller.owner) ?? [])];
+    },
+    async search(query, collections, { limit = 8, signal } = {}) {
+      if (collections.length === 0) return [];
+      for (const c of collections) await fresh(c);
+      const hits = await store.search(query, collections.map((c) => c.key), limit, signal);
+      return hits.flatMap((hit) => {
+        const c = collections.find((x) => x.key === hit.collection);
+        return c ? [{ uri: documentUri(c.slug, hit.relPath), title: hit.title, path: pathOf(c, hit.relPath), snippet: hit.snippet, rank: hit.rank }] : [];
+      });
+    },
+    async read(uri, collections, signal) {
+      const parsed = parseDocumentUri(uri);
+      const c = parsed && bySlug(collections, parsed.slug);
+      if (!parsed || !c) return undefined;
+      await ensureSchema();
+      const doc = await store.get(c.key, parsed.relPath, signal);
+      return doc ? { uri: documentUri(c.slug, doc.relPath), title: doc.title, path: pathOf(c, doc.relPath), text: doc.body, mimeType: doc.mimeType } : undefined;
+    },
+    async list(collections, signal) {
+      if (collections.length === 0) return [];
+      for (const c of collections) await fresh(c);
+      const rows = await store.list(collections.map((c) => c.key), options.limits.maxFiles, signal);
+      return rows.flatMap((r) => {
+        const c = collections.find((x) => x.key === r.collection);
+        return c ? [{ uri: documentUri(c.slug, r.relPath), title: r.title, path: pathOf(c, r.relPath), mimeType: r.mimeType, size: r.size }] : [];
+      });
+    },
+    sync,
+    async close() {
+      closed = true;
+      clearTimeout(debounce);
+      watcher?.close();
+      await Promise.all([...states.values()].map((s) => s.running?.catch(() => undefined)));
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { noopLogger } from '@agent-mcp/context';
+import { createStreamableHttpHandler, McpServer } from '@agent-mcp/mcp-core';
+
+/** An MCP server behind Streamable HTTP on loopback, and the SDK's real client connected to it. */
+export interface McpFixture {
+  readonly server: McpServer;
+  readonly client: Client;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `server` at http://127.0.0.1:<random>/mcp and connects the SDK `Client` over Streamable HTTP.
+ * With `roots`, the client declares the roots capability and answers `roots/list` with them.
+ */
+export async function serveOverHttp(setup: (server: McpServer) => void, roots?: ReadonlyArray<{ uri: string; name?: string }>): Promise<McpFixture> {
+  const server = new McpServer({ name: 'tools-research-spec', version: '1.0.0', logger: noopLogger });
+  setup(server);
+  const handler = createStreamableHttpHandler(server);
+  const http: Server = createServer((req, res) => {
+    if (req.url?.split('?')[0] === '/mcp') handler.handle(req, res);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  const client = new Client({ name: 'spec-client', version: '1.0.0' }, { capabilities: roots ? { roots: {} } : {} });
+  if (roots) client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [...roots] }));
+  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+  return {
+    server,
+    client,
+    close: async () => {
+      await client.close().catch(() => undefined);
+      handler.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}

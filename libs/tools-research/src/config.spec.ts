@@ -1,6 +1,6 @@
 // Research settings: parsed once, bad values named, and the web search and roots switches decided from them.
 import { ConfigError } from '@agent-mcp/context';
-import { clientRootsEnabled, parseResearchConfig, RESEARCH_SETTINGS, ResearchConfigSchema, webSearchEnabled } from './config';
+import { clientRootsEnabled, parseResearchConfig, researchToolsEnabled, RESEARCH_SETTINGS, ResearchConfigSchema, webSearchEnabled } from './config';
 
 describe('research config', () => {
   it('has defaults for every setting', () => {
@@ -34,6 +34,13 @@ describe('research config', () => {
   it('web search on and off override the server check', () => {
     expect(webSearchEnabled(parseResearchConfig({ RESEARCH_WEB_SEARCH: 'on' }), { OPENAI_API: 'chat' })).toBe(true);
     expect(webSearchEnabled(parseResearchConfig({ RESEARCH_WEB_SEARCH: 'off' }), {})).toBe(false);
+  });
+
+  it('registers the tool by default only for local callers', () => {
+    expect(researchToolsEnabled(parseResearchConfig({}), {})).toBe(true);
+    expect(researchToolsEnabled(parseResearchConfig({}), { AUTH_MODE: 'oauth' })).toBe(false);
+    expect(researchToolsEnabled(parseResearchConfig({ RESEARCH_TOOLS: 'true' }), { AUTH_MODE: 'oauth' })).toBe(true);
+    expect(researchToolsEnabled(parseResearchConfig({ RESEARCH_TOOLS: 'false' }), {})).toBe(false);
   });
 
   it('indexes client roots by default only for local callers', () => {

@@ -15,7 +15,7 @@ const flag = (fallback: (typeof FLAGS)[number]) => z.preprocess(emptyAsUnset, z.
 
 /** Environment of the research tools; every key is the variable's name. */
 export const ResearchConfigSchema = z.object({
-  RESEARCH_TOOLS: flag('true'),
+  RESEARCH_TOOLS: flag('auto'),
   RESEARCH_CORPUS_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
   RESEARCH_CORPUS_INDEX: flag('true'),
   RESEARCH_CORPUS_MAX_FILES: int(1, 100_000, 2000),
@@ -69,9 +69,19 @@ export function parseResearchConfig(env: Readonly<Record<string, string | undefi
   return config;
 }
 
-/** Whether the apps register the research tool (`RESEARCH_TOOLS`). */
-export function researchToolsEnabled(config: ResearchConfig): boolean {
-  return yes(config.RESEARCH_TOOLS) || config.RESEARCH_TOOLS === 'auto';
+const localCallers = (env: Readonly<Record<string, string | undefined>>) => {
+  const mode = (env['AUTH_MODE'] ?? '').trim();
+  return mode === '' || mode === 'none';
+};
+
+/**
+ * Whether the apps register the research tool. `auto` (the default) registers it for local use (stdio, or
+ * HTTP with `AUTH_MODE` unset or `none`); on a server that authenticates remote callers, letting every
+ * principal spend model tokens and make the server fetch pages must be a decision (`RESEARCH_TOOLS=true`).
+ */
+export function researchToolsEnabled(config: ResearchConfig, env: Readonly<Record<string, string | undefined>>): boolean {
+  if (config.RESEARCH_TOOLS === 'auto') return localCallers(env);
+  return yes(config.RESEARCH_TOOLS);
 }
 
 /**
@@ -80,7 +90,7 @@ export function researchToolsEnabled(config: ResearchConfig): boolean {
  * not make the server read its own disk for it.
  */
 export function clientRootsEnabled(config: ResearchConfig, env: Readonly<Record<string, string | undefined>>): boolean {
-  if (config.RESEARCH_CLIENT_ROOTS === 'auto') return (env['AUTH_MODE'] ?? '').trim() === '' || env['AUTH_MODE']?.trim() === 'none';
+  if (config.RESEARCH_CLIENT_ROOTS === 'auto') return localCallers(env);
   return yes(config.RESEARCH_CLIENT_ROOTS);
 }
 
@@ -100,7 +110,7 @@ export function webSearchEnabled(config: ResearchConfig, env: Readonly<Record<st
 
 /** Documentation of every setting, for `--help` and the README. */
 export const RESEARCH_SETTINGS: readonly SettingDoc[] = [
-  { name: 'RESEARCH_TOOLS', default: 'true', description: 'Register the research tool and the research:// document resources' },
+  { name: 'RESEARCH_TOOLS', default: 'auto', description: 'Register research and the research:// document resources; auto: unless AUTH_MODE requires authentication' },
   { name: 'RESEARCH_CORPUS_DIR', default: 'the sample corpus', description: 'Folder of .md, .txt and .html documents the research tool searches and cites' },
   { name: 'RESEARCH_CORPUS_INDEX', default: 'true', description: 'Index documents with PostgreSQL full-text search (needs the database); false: no document search' },
   { name: 'RESEARCH_CORPUS_MAX_FILES', default: '2000', description: 'Most documents indexed per folder' },

@@ -1,4 +1,6 @@
 // Research settings: parsed once, bad values named, and the web search and roots switches decided from them.
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '@agent-mcp/context';
 import { clientRootsEnabled, parseResearchConfig, researchToolsEnabled, RESEARCH_SETTINGS, ResearchConfigSchema, webSearchEnabled } from './config';
 
@@ -8,8 +10,10 @@ describe('research config', () => {
     expect(config).toEqual(expect.objectContaining({ RESEARCH_WEB_SEARCH: 'auto', RESEARCH_FETCH_ALLOW_NETWORKS: [], RESEARCH_FETCH_MAX_REDIRECTS: 5 }));
   });
 
-  it('documents every setting', () => {
+  it('documents every setting, in --help, the package README and the repository README', () => {
     expect(RESEARCH_SETTINGS.map((s) => s.name).sort()).toEqual(Object.keys(ResearchConfigSchema.shape).sort());
+    const readmes = ['../README.md', '../../../README.md'].map((p) => fs.readFileSync(path.resolve(__dirname, p), 'utf8'));
+    for (const readme of readmes) for (const s of RESEARCH_SETTINGS) expect(readme).toContain(`| \`${s.name}\` |`);
   });
 
   it('parses the allowed networks and refuses a malformed one, naming the variable', () => {

@@ -79,6 +79,21 @@ export {
 } from './transports/http/server-limits';
 
 export { echoTool } from './diagnostics';
+export {
+  type TaskStore,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskOutcome,
+  type TaskPage,
+  type NewTask,
+  type InMemoryTaskStoreOptions,
+  InMemoryTaskStore,
+  InvalidCursorError,
+  isTerminalStatus,
+  ABANDONED_MESSAGE,
+} from './tasks/task-store';
+export { SqlTaskStore, type SqlTaskStoreOptions } from './tasks/sql-task-store';
+export { TaskManager, RELATED_TASK_META_KEY, type TaskOptions, type TaskWire } from './tasks/task-manager';
 
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

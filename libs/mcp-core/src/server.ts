@@ -1,5 +1,7 @@
 import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import {
+  ANONYMOUS_PRINCIPAL,
   createJsonLogger,
   InMemoryMemoryStore,
   type Logger,
@@ -47,6 +49,8 @@ import { type MessageSink, type RequestChannel, Session } from './session';
 import { type HandlerContext } from './tool-context';
 import { type Call, type CallEnvironment, CallContext } from './call-context';
 import { errorRef, ToolRegistry } from './tool-registry';
+import { TaskChannel } from './tasks/task-channel';
+import { TaskManager, type TaskOptions } from './tasks/task-manager';
 
 /** Options of {@link McpServer}. */
 export interface McpServerOptions {
@@ -69,7 +73,16 @@ export interface McpServerOptions {
   readonly clientRequestTimeoutMs?: number;
   /** Limits on the shape of incoming messages. */
   readonly messageLimits?: Partial<MessageLimits>;
+  /**
+   * MCP tasks (2025-11-25): tools that allow it can be called as tasks, run in the background and polled.
+   * Default: on, with tasks kept in memory; give a `SqlTaskStore` to keep them across restarts and replicas.
+   * `false` turns tasks off (task-augmented calls then run as ordinary calls).
+   */
+  readonly tasks?: TaskOptions | false;
 }
+
+const TaskParam = z.looseObject({ ttl: z.number().int().positive().optional() }).optional();
+const TaskIdParams = z.looseObject({ taskId: z.string().min(1).max(256) });
 
 
 type MethodHandler = (call: Call) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -80,6 +93,11 @@ const CAPABILITIES: ServerCapabilities = Object.freeze({
   prompts: { listChanged: true },
   completions: {},
   logging: {},
+}) as ServerCapabilities;
+
+const CAPABILITIES_WITH_TASKS: ServerCapabilities = Object.freeze({
+  ...CAPABILITIES,
+  tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
 }) as ServerCapabilities;
 
 /**
@@ -93,6 +111,8 @@ export class McpServer {
   readonly resources: ResourceRegistry;
   readonly prompts: PromptRegistry;
   readonly logger: Logger;
+  /** The MCP tasks of this server; undefined when tasks are off. */
+  readonly tasks: TaskManager | undefined;
   private readonly memory: MemoryStore;
   private readonly pipeline: Pipeline;
   private readonly clientRequestTimeoutMs: number;
@@ -116,6 +136,7 @@ export class McpServer {
     this.info = { name: options.name, version: options.version, ...(options.title ? { title: options.title } : {}) };
     this.instructions = options.instructions;
     this.environment = { resources: this.resources, memory: this.memory, logger: this.logger, clientRequestTimeoutMs: this.clientRequestTimeoutMs };
+    this.tasks = options.tasks === false ? undefined : new TaskManager(options.tasks ?? {}, this.logger);
     this.registerHandlers();
     this.tools.onChange(() => this.broadcast(notificationMessage('notifications/tools/list_changed')));
   }
@@ -306,7 +327,7 @@ export class McpServer {
       session.principal = pipeline.principal;
       return {
         protocolVersion: session.protocolVersion,
-        capabilities: CAPABILITIES,
+        capabilities: this.tasks ? CAPABILITIES_WITH_TASKS : CAPABILITIES,
         serverInfo: this.info,
         ...(this.instructions ? { instructions: this.instructions } : {}),
       };
@@ -317,7 +338,21 @@ export class McpServer {
     });
     h.set('tools/call', (call) => {
       const p = parseParams(CallToolParams, call.params, 'tools/call');
-      return this.tools.execute(p.name, p.arguments, this.context(call), call.pipeline.visibility.tool) as Promise<never>;
+      const filter = call.pipeline.visibility.tool;
+      if (this.tasks) {
+        const task = parseParams(TaskParam, call.params?.task, 'tools/call task');
+        const support = this.tools.get(p.name)?.execution?.taskSupport ?? 'forbidden';
+        if (task && this.tools.isCallable(p.name, filter)) {
+          if (support === 'forbidden') {
+            throw new ProtocolError('TASK_NOT_SUPPORTED', `Tool ${p.name} cannot be called as a task`, JsonRpcErrorCode.MethodNotFound);
+          }
+          return this.startToolTask(call, p.name, p.arguments, task.ttl);
+        }
+        if (!task && support === 'required' && this.tools.isCallable(p.name, filter)) {
+          throw new ProtocolError('TASK_REQUIRED', `Tool ${p.name} must be called as a task (params.task)`, JsonRpcErrorCode.MethodNotFound);
+        }
+      }
+      return this.tools.execute(p.name, p.arguments, this.context(call), filter) as Promise<never>;
     });
     h.set('resources/list', async (call) => {
       parseParams(PaginatedParams, call.params, 'resources/list');
@@ -360,11 +395,40 @@ export class McpServer {
       session.logLevel = parseParams(SetLevelParams, params, 'logging/setLevel').level;
       return {};
     });
+    const tasks = this.tasks;
+    if (!tasks) return;
+    h.set('tasks/get', async ({ params, pipeline }) => tasks.get(parseParams(TaskIdParams, params, 'tasks/get').taskId, ownerOf(pipeline)));
+    h.set('tasks/list', async ({ params, pipeline }) => tasks.list(ownerOf(pipeline), parseParams(PaginatedParams, params, 'tasks/list')?.cursor));
+    h.set('tasks/cancel', async ({ params, pipeline }) => tasks.cancel(parseParams(TaskIdParams, params, 'tasks/cancel').taskId, ownerOf(pipeline)));
+    h.set('tasks/result', async ({ params, pipeline, signal }) => {
+      const outcome = await tasks.result(parseParams(TaskIdParams, params, 'tasks/result').taskId, ownerOf(pipeline), signal);
+      if ('error' in outcome) throw new ProtocolError('TASK_FAILED', outcome.error.message, outcome.error.code, { data: outcome.error.data as Record<string, unknown> | undefined });
+      return outcome.result;
+    });
+  }
+
+  /** Starts a task-augmented `tools/call` in the background and answers with the task. */
+  private async startToolTask(call: Call, name: string, args: Record<string, unknown> | undefined, ttlMs: number | undefined): Promise<Record<string, unknown>> {
+    const tasks = this.tasks as TaskManager;
+    const task = await tasks.start(ownerOf(call.pipeline), 'tools/call', ttlMs, async (signal, taskId) => {
+      const channel = new TaskChannel(call.session, taskId, (message) => {
+        void tasks.setStatusMessage(taskId, message).catch((error: unknown) => this.logger.warn('task status update failed', { taskId, err: error }));
+      });
+      const run: Call = { ...call, sent: false, channel, signal };
+      const result = await this.tools.execute(name, args, new CallContext(this.environment, run), call.pipeline.visibility.tool);
+      return { result: result as Record<string, unknown> };
+    });
+    return { task };
   }
 
   private broadcast(message: ReturnType<typeof notificationMessage>): void {
     for (const session of this.sessions) session.standalone?.send(message);
   }
+}
+
+/** Whose tasks a request may see: the caller's principal (tasks of the local anonymous user are shared by its sessions). */
+function ownerOf(pipeline: PipelineRequest): string {
+  return principalKey(pipeline.principal ?? ANONYMOUS_PRINCIPAL);
 }
 
 // The same caller: same id in the same tenant, authenticated the same way (an API key named like a token's

@@ -64,6 +64,7 @@ export class ToolRegistry {
         ...(t.outputSchema ? { outputSchema: toJsonSchema(t.outputSchema, 'output') } : {}),
         ...(t.annotations ? { annotations: t.annotations } : {}),
         ...(t._meta ? { _meta: t._meta } : {}),
+        ...(t.execution?.taskSupport ? { execution: { taskSupport: t.execution.taskSupport } } : {}),
       } as ToolDefinition;
     } catch (error) {
       throw new ToolRegistrationError(`Tool "${t.name}": ${(error as Error).message}`);
@@ -97,6 +98,11 @@ export class ToolRegistry {
   /** The registered tool, for policy decisions (annotations) and tests. */
   get(name: string): Tool | undefined {
     return this.tools.get(name)?.tool;
+  }
+
+  /** Whether `name` is registered and, given a filter, visible to the caller. */
+  isCallable(name: string, filter?: ToolFilter): boolean {
+    return this.tools.has(name) && (!filter || filter(name));
   }
 
   /** Called when the set of tools changes (for `notifications/tools/list_changed`). Returns an unsubscribe. */

@@ -56,6 +56,12 @@ export interface Tool<I extends ToolInputSchema = ToolInputSchema, O extends Too
   readonly annotations?: ToolAnnotations;
   /** Extra metadata advertised with the tool. */
   readonly _meta?: Record<string, unknown>;
+  /**
+   * Whether clients may (`optional`) or must (`required`) call the tool as an MCP task, which runs in the
+   * background and is polled with `tasks/get` and `tasks/result`. Default `forbidden`: long-running tools
+   * (agents) should say `optional`.
+   */
+  readonly execution?: { readonly taskSupport?: 'forbidden' | 'optional' | 'required' };
   /** Text rendering of the structured output. Default: pretty-printed JSON. */
   readonly render?: (output: O extends ToolOutputSchema ? z.output<O> : never) => string;
   /**

@@ -1,0 +1,215 @@
+import { type SqlClient, type SqlRow } from '@agent-mcp/context';
+import {
+  ABANDONED_MESSAGE,
+  decodeCursor,
+  encodeCursor,
+  type NewTask,
+  type TaskOutcome,
+  type TaskPage,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskStore,
+} from './task-store';
+
+/** Options of {@link SqlTaskStore}. */
+export interface SqlTaskStoreOptions {
+  readonly sql: SqlClient;
+  /**
+   * Schema of the task table, created if missing. Keep it out of reach of the role that runs callers' SQL:
+   * task results belong to their owners. Default `agent_mcp_state`.
+   */
+  readonly schema?: string;
+  /** Largest outcome stored, in bytes of JSON; a larger result fails the task with a clear message. Default 4 MiB. */
+  readonly maxOutcomeBytes?: number;
+}
+
+const LIVE = "('working', 'input_required')";
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+
+interface TaskRow extends SqlRow {
+  task_id: string;
+  owner: string;
+  status: TaskStatus;
+  status_message: string | null;
+  ttl_ms: string | number | null;
+  poll_interval_ms: number;
+  created_at: Date | string;
+  last_updated_at: Date | string;
+}
+
+/**
+ * Tasks in PostgreSQL (a server or the embedded engine), through the {@link SqlClient} seam: they survive a
+ * restart and every replica on the same database sees them. A running task holds a lease its process renews;
+ * a task whose lease ran out is reported failed (its process died), never left working for ever.
+ */
+export class SqlTaskStore implements TaskStore {
+  private readonly sql: SqlClient;
+  private readonly table: string;
+  private readonly schema: string;
+  private readonly maxOutcomeBytes: number;
+  private ready: Promise<void> | undefined;
+
+  constructor(options: SqlTaskStoreOptions) {
+    this.sql = options.sql;
+    this.schema = options.schema ?? 'agent_mcp_state';
+    if (!IDENT.test(this.schema)) throw new Error(`Invalid schema name "${this.schema}": use lower-case letters, digits and _`);
+    this.table = `${this.schema}.tasks`;
+    this.maxOutcomeBytes = options.maxOutcomeBytes ?? 4 * 1024 * 1024;
+  }
+
+  /** Creates the schema and table if missing; safe to call from several processes at once. */
+  ensureSchema(): Promise<void> {
+    this.ready ??= this.sql
+      .transaction(async (tx) => {
+        // Two replicas starting together would race on CREATE ... IF NOT EXISTS; the lock serialises them.
+        await tx.query("SELECT pg_advisory_xact_lock(hashtext('agent-mcp task store schema'))");
+        await tx.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+        await tx.query(`REVOKE ALL ON SCHEMA ${this.schema} FROM PUBLIC`);
+        await tx.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
+          task_id text PRIMARY KEY,
+          owner text NOT NULL,
+          method text NOT NULL,
+          status text NOT NULL CHECK (status IN ('working', 'input_required', 'completed', 'failed', 'cancelled')),
+          status_message text,
+          ttl_ms bigint,
+          poll_interval_ms integer NOT NULL,
+          -- Milliseconds, like the JavaScript dates of list cursors, so a page boundary is exact.
+          created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', clock_timestamp()),
+          last_updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+          expires_at timestamptz,
+          runner text NOT NULL,
+          lease_until timestamptz NOT NULL,
+          outcome jsonb
+        )`);
+        await tx.query(`CREATE INDEX IF NOT EXISTS tasks_owner_created ON ${this.table} (owner, created_at DESC, task_id)`);
+        await tx.query(`CREATE INDEX IF NOT EXISTS tasks_runner_live ON ${this.table} (runner) WHERE status IN ${LIVE}`);
+        await tx.query(`CREATE INDEX IF NOT EXISTS tasks_expires ON ${this.table} (expires_at) WHERE expires_at IS NOT NULL`);
+      })
+      .catch((error: unknown) => {
+        this.ready = undefined;
+        throw error;
+      });
+    return this.ready;
+  }
+
+  async create(task: NewTask): Promise<TaskRecord> {
+    await this.ensureSchema();
+    const { rows } = await this.sql.query<TaskRow>(
+      `INSERT INTO ${this.table} (task_id, owner, method, status, ttl_ms, poll_interval_ms, expires_at, runner, lease_until)
+       VALUES ($1, $2, $3, 'working', $4, $5,
+               CASE WHEN $4::bigint IS NULL THEN NULL ELSE clock_timestamp() + $4::bigint * interval '1 millisecond' END,
+               $6, clock_timestamp() + $7::bigint * interval '1 millisecond')
+       RETURNING *`,
+      [globalThis.crypto.randomUUID(), task.owner, task.method, task.ttlMs, task.pollIntervalMs, task.runner, task.leaseMs],
+    );
+    return toRecord(rows[0] as TaskRow);
+  }
+
+  async get(taskId: string, owner: string): Promise<TaskRecord | undefined> {
+    await this.ensureSchema();
+    await this.failAbandoned('task_id = $1 AND owner = $2', [taskId, owner]);
+    const { rows } = await this.sql.query<TaskRow>(
+      `SELECT * FROM ${this.table} WHERE task_id = $1 AND owner = $2 AND (expires_at IS NULL OR expires_at > clock_timestamp())`,
+      [taskId, owner],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async list(owner: string, { cursor, limit }: { cursor?: string; limit: number }): Promise<TaskPage> {
+    await this.ensureSchema();
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    await this.failAbandoned('owner = $1', [owner]);
+    const { rows } = await this.sql.query<TaskRow>(
+      `SELECT * FROM ${this.table}
+        WHERE owner = $1 AND (expires_at IS NULL OR expires_at > clock_timestamp())
+          AND ($2::timestamptz IS NULL OR (created_at, task_id) < ($2::timestamptz, $3::text))
+        ORDER BY created_at DESC, task_id DESC
+        LIMIT $4`,
+      [owner, after?.createdAt.toISOString() ?? null, after?.taskId ?? '', limit + 1],
+    );
+    const page = rows.slice(0, limit).map(toRecord);
+    const last = page.at(-1);
+    return rows.length > limit && last ? { tasks: page, nextCursor: encodeCursor(last.createdAt, last.taskId) } : { tasks: page };
+  }
+
+  async setStatus(taskId: string, owner: string | undefined, status: 'working' | 'input_required' | 'cancelled', statusMessage?: string): Promise<TaskRecord | undefined> {
+    await this.ensureSchema();
+    const { rows } = await this.sql.query<TaskRow>(
+      `UPDATE ${this.table} SET status = $3, status_message = $4, last_updated_at = clock_timestamp()
+        WHERE task_id = $1 AND ($2::text IS NULL OR owner = $2) AND status IN ${LIVE}
+          AND (expires_at IS NULL OR expires_at > clock_timestamp())
+        RETURNING *`,
+      [taskId, owner ?? null, status, statusMessage ?? null],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async finish(taskId: string, status: 'completed' | 'failed', outcome: TaskOutcome, statusMessage?: string): Promise<boolean> {
+    await this.ensureSchema();
+    let json = JSON.stringify(outcome);
+    let finalStatus = status;
+    let message = statusMessage ?? null;
+    if (Buffer.byteLength(json) > this.maxOutcomeBytes) {
+      // The run finished, but its result cannot be kept: say so instead of storing a partial one.
+      finalStatus = 'failed';
+      message = `The result was larger than ${this.maxOutcomeBytes} bytes and was not kept.`;
+      json = JSON.stringify({ result: { content: [{ type: 'text', text: message }], isError: true } });
+    }
+    const { rowCount } = await this.sql.query(
+      `UPDATE ${this.table} SET status = $2, outcome = $3::jsonb, status_message = $4, last_updated_at = clock_timestamp()
+        WHERE task_id = $1 AND status IN ${LIVE}`,
+      [taskId, finalStatus, json, message],
+    );
+    return rowCount > 0;
+  }
+
+  async outcome(taskId: string, owner: string): Promise<TaskOutcome | undefined> {
+    await this.ensureSchema();
+    const { rows } = await this.sql.query<{ outcome: TaskOutcome | string | null }>(
+      `SELECT outcome FROM ${this.table} WHERE task_id = $1 AND owner = $2 AND (expires_at IS NULL OR expires_at > clock_timestamp())`,
+      [taskId, owner],
+    );
+    const value = rows[0]?.outcome;
+    if (value === null || value === undefined) return undefined;
+    return typeof value === 'string' ? (JSON.parse(value) as TaskOutcome) : value;
+  }
+
+  async renew(runner: string, taskIds: readonly string[], leaseMs: number): Promise<Set<string>> {
+    if (taskIds.length === 0) return new Set();
+    await this.ensureSchema();
+    const { rows } = await this.sql.query<{ task_id: string }>(
+      `UPDATE ${this.table} SET lease_until = clock_timestamp() + $3::bigint * interval '1 millisecond'
+        WHERE runner = $1 AND task_id = ANY($2::text[]) AND status IN ${LIVE}
+        RETURNING task_id`,
+      [runner, [...taskIds], leaseMs],
+    );
+    return new Set(rows.map((r) => r.task_id));
+  }
+
+  async deleteExpired(): Promise<number> {
+    await this.ensureSchema();
+    const { rowCount } = await this.sql.query(`DELETE FROM ${this.table} WHERE expires_at IS NOT NULL AND expires_at <= clock_timestamp()`);
+    return rowCount;
+  }
+
+  private async failAbandoned(where: string, params: unknown[]): Promise<void> {
+    await this.sql.query(
+      `UPDATE ${this.table} SET status = 'failed', status_message = $${params.length + 1}, last_updated_at = clock_timestamp()
+        WHERE ${where} AND status IN ${LIVE} AND lease_until < clock_timestamp()`,
+      [...params, ABANDONED_MESSAGE],
+    );
+  }
+}
+
+function toRecord(row: TaskRow): TaskRecord {
+  return {
+    taskId: row.task_id,
+    owner: row.owner,
+    status: row.status,
+    ...(row.status_message !== null ? { statusMessage: row.status_message } : {}),
+    ttlMs: row.ttl_ms === null ? null : Number(row.ttl_ms),
+    pollIntervalMs: Number(row.poll_interval_ms),
+    createdAt: new Date(row.created_at),
+    lastUpdatedAt: new Date(row.last_updated_at),
+  };
+}

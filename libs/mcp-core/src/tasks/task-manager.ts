@@ -1,0 +1,295 @@
+import { type Logger, noopLogger } from '@agent-mcp/context';
+import { CancelledError, JsonRpcErrorCode, ProtocolError } from '../errors';
+import {
+  InMemoryTaskStore,
+  InvalidCursorError,
+  isTerminalStatus,
+  type TaskOutcome,
+  type TaskRecord,
+  type TaskStore,
+} from './task-store';
+
+/** The `_meta` key that ties a message or result to its task. */
+export const RELATED_TASK_META_KEY = 'io.modelcontextprotocol/related-task';
+
+/** Task settings of an {@link McpServer}. */
+export interface TaskOptions {
+  /** Where tasks live. Default: an {@link InMemoryTaskStore} (survives reconnects, not restarts). */
+  readonly store?: TaskStore;
+  /** TTL of a task whose client asked for none, in ms. Default 1 hour. */
+  readonly defaultTtlMs?: number;
+  /** Longest TTL a client may ask for, in ms. Default 24 hours. */
+  readonly maxTtlMs?: number;
+  /** Poll interval suggested to clients, in ms. Default 1000. */
+  readonly pollIntervalMs?: number;
+  /**
+   * How often this process renews the leases of its running tasks and learns of cancellations made through
+   * other replicas, in ms. Default 1000.
+   */
+  readonly watchIntervalMs?: number;
+  /** A running task whose process stops renewing is failed after this long, in ms. Default 30 000. */
+  readonly leaseMs?: number;
+  /** Most tasks this process runs at once; more are refused. Default 64. */
+  readonly maxRunning?: number;
+  /** Tasks per `tasks/list` page. Default 50. */
+  readonly pageSize?: number;
+  /** Identifies this process in the store. Default: a random id. */
+  readonly runnerId?: string;
+}
+
+/** The wire form of a task (`Task` in the 2025-11-25 schema). */
+export interface TaskWire {
+  readonly taskId: string;
+  readonly status: TaskRecord['status'];
+  readonly ttl: number | null;
+  readonly createdAt: string;
+  readonly lastUpdatedAt: string;
+  readonly pollInterval: number;
+  readonly statusMessage?: string;
+  readonly [key: string]: unknown;
+}
+
+/** Converts a stored task to its wire form. */
+export function taskToWire(task: TaskRecord): TaskWire {
+  return {
+    taskId: task.taskId,
+    status: task.status,
+    ttl: task.ttlMs,
+    createdAt: task.createdAt.toISOString(),
+    lastUpdatedAt: task.lastUpdatedAt.toISOString(),
+    pollInterval: task.pollIntervalMs,
+    ...(task.statusMessage !== undefined ? { statusMessage: task.statusMessage } : {}),
+  };
+}
+
+/** The work of one task: runs until it returns the outcome, honouring `signal`; reports status messages. */
+export type TaskWork = (signal: AbortSignal, taskId: string) => Promise<TaskOutcome>;
+
+interface Running {
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+/**
+ * Runs task-augmented requests in the background and answers the `tasks/*` methods. One per server. The
+ * store holds the truth; this process keeps only the abort handles of the tasks it runs, renews their leases
+ * and aborts a run whose task was cancelled, here or through another replica.
+ */
+export class TaskManager {
+  readonly store: TaskStore;
+  private readonly defaultTtlMs: number;
+  private readonly maxTtlMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly watchIntervalMs: number;
+  private readonly leaseMs: number;
+  private readonly maxRunning: number;
+  private readonly pageSize: number;
+  private readonly runnerId: string;
+  private readonly running = new Map<string, Running>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private watchTimer: ReturnType<typeof setInterval> | undefined;
+  private lastExpiry = 0;
+
+  constructor(
+    options: TaskOptions = {},
+    private readonly logger: Logger = noopLogger,
+  ) {
+    this.store = options.store ?? new InMemoryTaskStore();
+    this.defaultTtlMs = options.defaultTtlMs ?? 3_600_000;
+    this.maxTtlMs = options.maxTtlMs ?? 86_400_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.watchIntervalMs = options.watchIntervalMs ?? 1000;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.maxRunning = options.maxRunning ?? 64;
+    this.pageSize = options.pageSize ?? 50;
+    this.runnerId = options.runnerId ?? globalThis.crypto.randomUUID();
+  }
+
+  /** Number of tasks this process is running. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Creates a task for `owner` and starts `work` in the background; resolves with the task as soon as it is
+   * stored. The outcome is stored when the work ends, unless the task was cancelled first.
+   */
+  async start(owner: string, method: string, requestedTtlMs: number | undefined, work: TaskWork): Promise<TaskWire> {
+    if (this.running.size >= this.maxRunning) {
+      throw new ProtocolError('TOO_MANY_TASKS', `This server is already running ${this.maxRunning} tasks; try again later.`, JsonRpcErrorCode.Unavailable);
+    }
+    this.expireNow();
+    const ttlMs = Math.min(Math.max(1, Math.floor(requestedTtlMs ?? this.defaultTtlMs)), this.maxTtlMs);
+    const task = await this.store.create({ owner, method, ttlMs, pollIntervalMs: this.pollIntervalMs, runner: this.runnerId, leaseMs: this.leaseMs });
+    const controller = new AbortController();
+    const done = this.run(task.taskId, controller.signal, work).finally(() => {
+      this.running.delete(task.taskId);
+      this.wake(task.taskId);
+      if (this.running.size === 0) this.stopWatching();
+    });
+    this.running.set(task.taskId, { controller, done });
+    this.startWatching();
+    return taskToWire(task);
+  }
+
+  /** `tasks/get`. */
+  async get(taskId: string, owner: string): Promise<TaskWire> {
+    return taskToWire(await this.require(taskId, owner));
+  }
+
+  /** `tasks/list`. */
+  async list(owner: string, cursor: string | undefined): Promise<{ tasks: TaskWire[]; nextCursor?: string }> {
+    try {
+      const page = await this.store.list(owner, { cursor, limit: this.pageSize });
+      return { tasks: page.tasks.map(taskToWire), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new ProtocolError('INVALID_CURSOR', 'Invalid params: unknown cursor', JsonRpcErrorCode.InvalidParams);
+      throw error;
+    }
+  }
+
+  /** `tasks/cancel`: marks the task cancelled and aborts its run if it runs here (other replicas notice on their next watch). */
+  async cancel(taskId: string, owner: string): Promise<TaskWire> {
+    const current = await this.require(taskId, owner);
+    if (isTerminalStatus(current.status)) {
+      throw new ProtocolError('TASK_TERMINAL', `Invalid params: task ${taskId} is already ${current.status}`, JsonRpcErrorCode.InvalidParams);
+    }
+    const cancelled = await this.store.setStatus(taskId, owner, 'cancelled', 'Cancelled by the client.');
+    this.running.get(taskId)?.controller.abort(new CancelledError('Task cancelled by the client'));
+    this.wake(taskId);
+    // It may have ended between the read and the update: report what it is now.
+    return taskToWire(cancelled ?? (await this.require(taskId, owner)));
+  }
+
+  /**
+   * `tasks/result`: waits until the task is terminal (bounded by `signal`, the request's own), then returns
+   * the outcome with the related-task `_meta`. Cancelled and abandoned tasks answer with an error result.
+   */
+  async result(taskId: string, owner: string, signal: AbortSignal): Promise<TaskOutcome> {
+    for (;;) {
+      const task = await this.require(taskId, owner);
+      if (isTerminalStatus(task.status)) {
+        const outcome = await this.store.outcome(taskId, owner);
+        if (outcome && 'error' in outcome) return outcome;
+        const result = outcome?.result ?? {
+          content: [{ type: 'text', text: task.status === 'cancelled' ? 'The task was cancelled.' : (task.statusMessage ?? 'The task failed.') }],
+          isError: true,
+        };
+        const meta = (result._meta as Record<string, unknown> | undefined) ?? {};
+        return { result: { ...result, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId } } } };
+      }
+      await this.waitForChange(taskId, signal);
+    }
+  }
+
+  /** Updates the status message of a running task (progress made visible through `tasks/get`). */
+  async setStatusMessage(taskId: string, message: string): Promise<void> {
+    await this.store.setStatus(taskId, undefined, 'working', message);
+  }
+
+  /**
+   * Stops: waits up to `graceMs` for running tasks, then aborts the rest and fails them with `reason`, so
+   * none is left working.
+   */
+  async close(graceMs = 0, reason = 'The server shut down before the task finished; run the request again.'): Promise<void> {
+    const all = [...this.running.values()];
+    if (graceMs > 0 && all.length > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.allSettled(all.map((r) => r.done)), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    const left = [...this.running.entries()];
+    for (const [taskId, run] of left) {
+      run.controller.abort(new CancelledError(reason));
+      await this.store
+        .finish(taskId, 'failed', { result: { content: [{ type: 'text', text: reason }], isError: true } }, reason)
+        .catch((error: unknown) => this.logger.error('task store: could not fail a task at shutdown', { taskId, err: error }));
+    }
+    await Promise.allSettled(left.map(([, r]) => r.done));
+    this.stopWatching();
+  }
+
+  private async run(taskId: string, signal: AbortSignal, work: TaskWork): Promise<void> {
+    let outcome: TaskOutcome;
+    try {
+      outcome = await work(signal, taskId);
+    } catch (error) {
+      if (signal.aborted || error instanceof CancelledError) return; // cancelled: the store already says so
+      this.logger.error('task failed', { taskId, err: error });
+      outcome = { error: { code: JsonRpcErrorCode.InternalError, message: 'Internal error' } };
+    }
+    if (signal.aborted) return;
+    const failed = 'error' in outcome || (outcome.result as { isError?: boolean }).isError === true;
+    try {
+      await this.store.finish(taskId, failed ? 'failed' : 'completed', outcome);
+    } catch (error) {
+      this.logger.error('task store: could not store a task outcome', { taskId, err: error });
+    }
+  }
+
+  private async require(taskId: string, owner: string): Promise<TaskRecord> {
+    const task = await this.store.get(taskId, owner);
+    if (!task) throw new ProtocolError('TASK_NOT_FOUND', `Invalid params: task ${taskId} not found`, JsonRpcErrorCode.InvalidParams);
+    return task;
+  }
+
+  /** Resolves at the next local change of the task or after a poll interval; rejects when `signal` aborts. */
+  private waitForChange(taskId: string, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason ?? new CancelledError());
+      const set = this.waiters.get(taskId) ?? new Set<() => void>();
+      this.waiters.set(taskId, set);
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        set.delete(done);
+        if (set.size === 0 && this.waiters.get(taskId) === set) this.waiters.delete(taskId);
+        resolve();
+      };
+      const onAbort = () => {
+        done();
+        reject(signal.reason ?? new CancelledError());
+      };
+      const timer = setTimeout(done, this.pollIntervalMs);
+      set.add(done);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private wake(taskId: string): void {
+    for (const waiter of [...(this.waiters.get(taskId) ?? [])]) waiter();
+  }
+
+  private startWatching(): void {
+    if (this.watchTimer) return;
+    this.watchTimer = setInterval(() => void this.watch(), this.watchIntervalMs);
+    this.watchTimer.unref?.();
+  }
+
+  private stopWatching(): void {
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.watchTimer = undefined;
+  }
+
+  /** Renews the leases of the tasks running here and aborts those cancelled elsewhere. */
+  private async watch(): Promise<void> {
+    const ids = [...this.running.keys()];
+    if (ids.length === 0) return;
+    try {
+      const alive = await this.store.renew(this.runnerId, ids, this.leaseMs);
+      for (const id of ids) {
+        if (!alive.has(id)) this.running.get(id)?.controller.abort(new CancelledError('Task cancelled'));
+      }
+    } catch (error) {
+      this.logger.warn('task store: lease renewal failed', { err: error });
+    }
+  }
+
+  /** Deletes expired tasks, at most once a minute, off the request's path. */
+  private expireNow(): void {
+    const now = Date.now();
+    if (now - this.lastExpiry < 60_000) return;
+    this.lastExpiry = now;
+    void this.store.deleteExpired().catch((error: unknown) => this.logger.warn('task store: expiry failed', { err: error }));
+  }
+}

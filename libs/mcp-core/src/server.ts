@@ -49,7 +49,7 @@ import { type MessageSink, type RequestChannel, Session } from './session';
 import { type HandlerContext } from './tool-context';
 import { type Call, type CallEnvironment, CallContext } from './call-context';
 import { errorRef, ToolRegistry } from './tool-registry';
-import { TaskChannel } from './tasks/task-channel';
+import { TaskCallContext, TaskChannel } from './tasks/task-run';
 import { TaskManager, type TaskOptions } from './tasks/task-manager';
 
 /** Options of {@link McpServer}. */
@@ -411,11 +411,11 @@ export class McpServer {
   private async startToolTask(call: Call, name: string, args: Record<string, unknown> | undefined, ttlMs: number | undefined): Promise<Record<string, unknown>> {
     const tasks = this.tasks as TaskManager;
     const task = await tasks.start(ownerOf(call.pipeline), 'tools/call', ttlMs, async (signal, taskId) => {
-      const channel = new TaskChannel(call.session, taskId, (message) => {
+      const run: Call = { ...call, sent: false, channel: new TaskChannel(call.session, taskId), signal };
+      const context = new TaskCallContext(this.environment, run, (message) => {
         void tasks.setStatusMessage(taskId, message).catch((error: unknown) => this.logger.warn('task status update failed', { taskId, err: error }));
       });
-      const run: Call = { ...call, sent: false, channel, signal };
-      const result = await this.tools.execute(name, args, new CallContext(this.environment, run), call.pipeline.visibility.tool);
+      const result = await this.tools.execute(name, args, context, call.pipeline.visibility.tool);
       return { result: result as Record<string, unknown> };
     });
     return { task };

@@ -28,6 +28,7 @@ const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 interface TaskRow extends SqlRow {
   task_id: string;
+  seq: string | number;
   owner: string;
   status: TaskStatus;
   status_message: string | null;
@@ -67,21 +68,22 @@ export class SqlTaskStore implements TaskStore {
         await tx.query(`REVOKE ALL ON SCHEMA ${this.schema} FROM PUBLIC`);
         await tx.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
           task_id text PRIMARY KEY,
+          -- Creation order, for stable newest-first pages (creation times tie).
+          seq bigint GENERATED ALWAYS AS IDENTITY,
           owner text NOT NULL,
           method text NOT NULL,
           status text NOT NULL CHECK (status IN ('working', 'input_required', 'completed', 'failed', 'cancelled')),
           status_message text,
           ttl_ms bigint,
           poll_interval_ms integer NOT NULL,
-          -- Milliseconds, like the JavaScript dates of list cursors, so a page boundary is exact.
-          created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', clock_timestamp()),
+          created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
           last_updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
           expires_at timestamptz,
           runner text NOT NULL,
           lease_until timestamptz NOT NULL,
           outcome jsonb
         )`);
-        await tx.query(`CREATE INDEX IF NOT EXISTS tasks_owner_created ON ${this.table} (owner, created_at DESC, task_id)`);
+        await tx.query(`CREATE INDEX IF NOT EXISTS tasks_owner_seq ON ${this.table} (owner, seq DESC)`);
         await tx.query(`CREATE INDEX IF NOT EXISTS tasks_runner_live ON ${this.table} (runner) WHERE status IN ${LIVE}`);
         await tx.query(`CREATE INDEX IF NOT EXISTS tasks_expires ON ${this.table} (expires_at) WHERE expires_at IS NOT NULL`);
       })
@@ -117,19 +119,18 @@ export class SqlTaskStore implements TaskStore {
 
   async list(owner: string, { cursor, limit }: { cursor?: string; limit: number }): Promise<TaskPage> {
     await this.ensureSchema();
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const before = cursor === undefined ? null : decodeCursor(cursor);
     await this.failAbandoned('owner = $1', [owner]);
     const { rows } = await this.sql.query<TaskRow>(
       `SELECT * FROM ${this.table}
-        WHERE owner = $1 AND (expires_at IS NULL OR expires_at > clock_timestamp())
-          AND ($2::timestamptz IS NULL OR (created_at, task_id) < ($2::timestamptz, $3::text))
-        ORDER BY created_at DESC, task_id DESC
-        LIMIT $4`,
-      [owner, after?.createdAt.toISOString() ?? null, after?.taskId ?? '', limit + 1],
+        WHERE owner = $1 AND (expires_at IS NULL OR expires_at > clock_timestamp()) AND ($2::bigint IS NULL OR seq < $2::bigint)
+        ORDER BY seq DESC
+        LIMIT $3`,
+      [owner, before, limit + 1],
     );
-    const page = rows.slice(0, limit).map(toRecord);
+    const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return rows.length > limit && last ? { tasks: page, nextCursor: encodeCursor(last.createdAt, last.taskId) } : { tasks: page };
+    return { tasks: page.map(toRecord), ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.seq) } : {}) };
   }
 
   async setStatus(taskId: string, owner: string | undefined, status: 'working' | 'input_required' | 'cancelled', statusMessage?: string): Promise<TaskRecord | undefined> {

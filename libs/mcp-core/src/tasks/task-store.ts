@@ -94,25 +94,22 @@ export class InvalidCursorError extends Error {
   }
 }
 
-/** Encodes a keyset position (creation time, id) as an opaque cursor. */
-export function encodeCursor(createdAt: Date, taskId: string): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), taskId])).toString('base64url');
+/** Encodes a keyset position (a task's creation sequence number) as an opaque cursor. */
+export function encodeCursor(seq: number | bigint | string): string {
+  return Buffer.from(`task:${String(seq)}`).toString('base64url');
 }
 
 /** Decodes {@link encodeCursor}'s output; throws {@link InvalidCursorError} for anything else. */
-export function decodeCursor(cursor: string): { createdAt: Date; taskId: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    const createdAt = new Date(String(at));
-    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor');
-    return { createdAt, taskId: id };
-  } catch {
-    throw new InvalidCursorError();
-  }
+export function decodeCursor(cursor: string): string {
+  const match = /^task:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new InvalidCursorError();
+  return match[1] as string;
 }
 
 interface MemoryTask {
   record: TaskRecord;
+  /** Creation order: ties of creation time are common, and lists must be stable. */
+  readonly seq: number;
   runner: string;
   leaseUntil: number;
   expiresAt: number;
@@ -134,6 +131,7 @@ export interface InMemoryTaskStoreOptions {
 export class InMemoryTaskStore implements TaskStore {
   private readonly tasks = new Map<string, MemoryTask>();
   private readonly maxTasks: number;
+  private nextSeq = 1;
   private readonly now: () => number;
 
   constructor(options: InMemoryTaskStoreOptions = {}) {
@@ -157,6 +155,7 @@ export class InMemoryTaskStore implements TaskStore {
     };
     this.tasks.set(record.taskId, {
       record,
+      seq: this.nextSeq++,
       runner: task.runner,
       leaseUntil: now + task.leaseMs,
       expiresAt: task.ttlMs === null ? Number.POSITIVE_INFINITY : now + task.ttlMs,
@@ -170,15 +169,14 @@ export class InMemoryTaskStore implements TaskStore {
   }
 
   async list(owner: string, { cursor, limit }: { cursor?: string; limit: number }): Promise<TaskPage> {
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const before = cursor === undefined ? Number.POSITIVE_INFINITY : Number(decodeCursor(cursor));
     const mine = [...this.tasks.keys()]
-      .map((id) => this.live(id)?.record)
-      .filter((r): r is TaskRecord => r !== undefined && r.owner === owner)
-      .sort(newestFirst)
-      .filter((r) => !after || newestFirst(r, { createdAt: after.createdAt, taskId: after.taskId } as TaskRecord) > 0);
+      .map((id) => this.live(id))
+      .filter((t): t is MemoryTask => t !== undefined && t.record.owner === owner && t.seq < before)
+      .sort((a, b) => b.seq - a.seq);
     const page = mine.slice(0, limit);
     const last = page.at(-1);
-    return mine.length > limit && last ? { tasks: page, nextCursor: encodeCursor(last.createdAt, last.taskId) } : { tasks: page };
+    return { tasks: page.map((t) => t.record), ...(mine.length > limit && last ? { nextCursor: encodeCursor(last.seq) } : {}) };
   }
 
   async setStatus(taskId: string, owner: string | undefined, status: 'working' | 'input_required' | 'cancelled', statusMessage?: string): Promise<TaskRecord | undefined> {
@@ -242,7 +240,7 @@ export class InMemoryTaskStore implements TaskStore {
   }
 
   private evictTerminal(): void {
-    const terminal = [...this.tasks.values()].filter((t) => isTerminalStatus(t.record.status)).sort((a, b) => newestFirst(b.record, a.record));
+    const terminal = [...this.tasks.values()].filter((t) => isTerminalStatus(t.record.status)).sort((a, b) => a.seq - b.seq);
     for (const task of terminal.slice(0, Math.max(1, Math.ceil(this.maxTasks / 10)))) this.tasks.delete(task.record.taskId);
   }
 }
@@ -250,9 +248,4 @@ export class InMemoryTaskStore implements TaskStore {
 function withStatus(record: TaskRecord, status: TaskStatus, statusMessage: string | undefined, now: number): TaskRecord {
   const { statusMessage: _previous, ...rest } = record;
   return { ...rest, status, ...(statusMessage !== undefined ? { statusMessage } : {}), lastUpdatedAt: new Date(now) };
-}
-
-function newestFirst(a: TaskRecord, b: TaskRecord): number {
-  const byTime = b.createdAt.getTime() - a.createdAt.getTime();
-  return byTime !== 0 ? byTime : a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0;
 }

@@ -1,3 +1,5 @@
+import { type ProgressUpdate } from '@agent-mcp/context';
+import { type Call, type CallEnvironment, CallContext } from '../call-context';
 import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../protocol/messages';
 import { type RequestChannel, type Session } from '../session';
 import { RELATED_TASK_META_KEY } from './task-manager';
@@ -8,22 +10,16 @@ const STATUS_WRITE_INTERVAL_MS = 1000;
 /**
  * Where the messages of a task's run go. Its request was answered with the task at once, so notifications
  * and requests to the client travel on the session's standalone stream (stdout, or the HTTP GET stream when
- * the client opened one), tagged with the task; a client that has none polls `tasks/get`, whose status
- * message follows the run's progress messages.
+ * the client opened one), tagged with the task.
  */
 export class TaskChannel implements RequestChannel {
-  private lastStatusWrite = 0;
-
   constructor(
     private readonly session: Session,
     private readonly taskId: string,
-    private readonly onStatusMessage: (message: string) => void,
   ) {}
 
   send(message: JSONRPCMessage): void {
     if ('method' in message) {
-      const progressMessage = message.method === 'notifications/progress' ? (message.params as { message?: unknown } | undefined)?.message : undefined;
-      if (typeof progressMessage === 'string') this.statusMessage(progressMessage);
       const params = (message.params ?? {}) as Record<string, unknown>;
       const meta = (params._meta as Record<string, unknown> | undefined) ?? {};
       message = { ...message, params: { ...params, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId: this.taskId } } } } as JSONRPCMessage;
@@ -39,11 +35,30 @@ export class TaskChannel implements RequestChannel {
   respond(_message: JSONRPCResponseMessage): void {
     // A task's outcome goes to the task store, never on a stream: the request was answered with the task.
   }
+}
 
-  private statusMessage(message: string): void {
+/**
+ * The handler context of a task's run: as a call's, and its progress messages also become the task's status
+ * message, so a client without a stream (or without a progress token) follows the run with `tasks/get`.
+ */
+export class TaskCallContext extends CallContext {
+  private lastStatusWrite = 0;
+
+  constructor(
+    env: CallEnvironment,
+    call: Call,
+    private readonly onStatusMessage: (message: string) => void,
+  ) {
+    super(env, call);
+  }
+
+  override async reportProgress(update: ProgressUpdate | string): Promise<void> {
+    const message = typeof update === 'string' ? update : update.message;
     const now = Date.now();
-    if (now - this.lastStatusWrite < STATUS_WRITE_INTERVAL_MS) return;
-    this.lastStatusWrite = now;
-    this.onStatusMessage(message);
+    if (message !== undefined && now - this.lastStatusWrite >= STATUS_WRITE_INTERVAL_MS) {
+      this.lastStatusWrite = now;
+      this.onStatusMessage(message);
+    }
+    return super.reportProgress(update);
   }
 }

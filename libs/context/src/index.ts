@@ -48,6 +48,20 @@ export {
 } from './sql-client';
 export { type PgSqlClientOptions, createPgSqlClient, sendPgCancelRequest } from './pg-sql-client';
 
+export {
+  type ThreadStore,
+  type Thread,
+  type ThreadSummary,
+  type ThreadMessage,
+  type ThreadPage,
+  type ThreadLimits,
+  type InMemoryThreadStoreOptions,
+  DEFAULT_THREAD_LIMITS,
+  InMemoryThreadStore,
+  InvalidThreadCursorError,
+} from './threads/thread-store';
+export { SqlThreadStore, type SqlThreadStoreOptions } from './threads/sql-thread-store';
+
 export { ConfigError, parseConfig, formatSettings, type SettingDoc } from './config';
 
 /** Package version, kept in step with package.json. */

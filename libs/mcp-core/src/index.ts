@@ -72,6 +72,15 @@ export { serveStdio, type StdioOptions, type StdioConnection } from './transport
 export { createStreamableHttpHandler, type StreamableHttpHandler, type StreamableHttpOptions } from './transports/http/streamable-http';
 export { LOOPBACK_HOSTS, type OriginPolicy } from './transports/http/request-guards';
 export {
+  type EventStore,
+  type InMemoryEventStoreOptions,
+  type RedisEventStoreOptions,
+  type RedisListClient,
+  type RedisListPipeline,
+  InMemoryEventStore,
+  RedisEventStore,
+} from './transports/http/event-store';
+export {
   createLimitedHttpServer,
   DEFAULT_HTTP_SERVER_LIMITS,
   HttpServerLimitsError,

@@ -5,7 +5,8 @@ import { errorMessage, parseJsonMessage } from '../../protocol/messages';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../../protocol/versions';
 import { type TransportInfo } from '../../pipeline';
 import { type McpServer } from '../../server';
-import { type Session } from '../../session';
+import { type MessageSink, type Session } from '../../session';
+import { type EventId, type EventStore, formatEventId, parseEventId } from './event-store';
 import { PostResponseChannel, SseWriter } from './response-channel';
 import {
   acceptsJsonAndSse,
@@ -45,6 +46,19 @@ export interface StreamableHttpOptions extends OriginPolicy {
   readonly keepAliveMs?: number;
   /** Session id generator. Default: random UUIDs. */
   readonly sessionIdGenerator?: () => string;
+  /**
+   * Resumable streams: SSE events carry ids and are kept here, so a client that lost its connection resumes
+   * with `GET` + `Last-Event-ID` and receives what it missed; a request whose stream drops keeps running.
+   * `InMemoryEventStore` for one replica, `RedisEventStore` for several. Default: none (not resumable).
+   */
+  readonly eventStore?: EventStore;
+  /**
+   * With an event store, how long a request may run before its answer switches from JSON to a primed,
+   * resumable SSE stream (quick answers stay plain JSON). Default 1000 ms.
+   */
+  readonly resumeAfterMs?: number;
+  /** The reconnection delay suggested to clients of resumable streams (SSE `retry`). Default 1000 ms. */
+  readonly retryMs?: number;
 }
 
 /** A Streamable HTTP endpoint, to mount at `/mcp` of a `node:http` server. */
@@ -78,6 +92,16 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   const streamsOf = new Map<string, number>();
   const newId = options.sessionIdGenerator ?? (() => globalThis.crypto.randomUUID());
   const guard = new OriginGuard(options);
+  const eventStore = options.eventStore;
+  const resumeAfterMs = options.resumeAfterMs ?? 1000;
+  const retryMs = options.retryMs ?? 1000;
+  // Requests whose streams can be resumed while they run, by stream id; finished ones replay from the store.
+  const liveStreams = new Map<string, PostResponseChannel>();
+  // The standalone stream of a session keeps counting its events across reconnects.
+  const standaloneSeq = new WeakMap<Session, number>();
+  const streamNonce = globalThis.crypto.randomUUID().slice(0, 8);
+  let streamCounter = 0;
+  const onStoreError = (error: unknown) => server.logger.warn('event store: could not keep an SSE event', { err: error });
   let streams = 0;
   const table = new SessionTable({
     maxSessions: options.maxSessions ?? 10_000,
@@ -170,11 +194,21 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       return;
     }
 
-    const channel = new PostResponseChannel(res, headers, keepAliveMs);
+    const streamId = eventStore && session.id !== undefined ? `${session.id}~${streamNonce}.${++streamCounter}` : undefined;
+    const channel = new PostResponseChannel(
+      res,
+      headers,
+      keepAliveMs,
+      eventStore && streamId ? { store: eventStore, streamId, primeAfterMs: resumeAfterMs, retryMs, onStoreError } : undefined,
+    );
+    if (streamId) liveStreams.set(streamId, channel);
     const id = (message as { id: string | number }).id;
-    // A client that drops the connection before the answer has, in effect, cancelled the request.
+    // A client that drops the connection before the answer has, in effect, cancelled the request, unless it
+    // holds an event id of the stream: then it will resume, and the request goes on.
     const onClose = () => {
-      if (!channel.finished) session.cancel(id, 'client closed the connection');
+      if (channel.finished) return;
+      if (channel.resumable) channel.detach();
+      else session.cancel(id, 'client closed the connection');
     };
     res.once('close', onClose);
     let counted = false;
@@ -189,9 +223,49 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       if (isInitialize && !stateless && !session.clientInfo) table.delete(session, 'initialize failed');
     } finally {
       res.off('close', onClose);
+      if (streamId) liveStreams.delete(streamId);
       if (counted) table.streamClosed(session);
       if (stateless) server.closeSession(session);
     }
+  }
+
+  /**
+   * `GET` with the `Last-Event-ID` of a request's stream: replays the events after it and, while the request
+   * still runs here, continues with its live events up to the response.
+   */
+  async function resumeRequestStream(res: ServerResponse, at: EventId, cors: Record<string, string>): Promise<void> {
+    const writer = new SseWriter(res, cors, keepAliveMs);
+    const live = liveStreams.get(at.streamId);
+    if (live) return live.attach(writer, at.seq);
+    for (const event of await (eventStore as EventStore).after(at.streamId, at.seq)) writer.send(event.message, formatEventId(at.streamId, event.seq));
+    writer.end();
+  }
+
+  function standaloneStreamId(session: Session): string {
+    return `${session.id}~standalone`;
+  }
+
+  /** Makes `writer` the session's standalone stream; with an event store its events get ids and are kept. */
+  function openStandalone(res: ServerResponse, session: Session, writer: SseWriter): void {
+    let sink: MessageSink = writer;
+    if (eventStore) {
+      const streamId = standaloneStreamId(session);
+      writer.prime(formatEventId(streamId, standaloneSeq.get(session) ?? 0), retryMs);
+      sink = {
+        send(message) {
+          const seq = (standaloneSeq.get(session) ?? 0) + 1;
+          standaloneSeq.set(session, seq);
+          eventStore.append(streamId, seq, message).catch(onStoreError);
+          writer.send(message, formatEventId(streamId, seq));
+        },
+      };
+    }
+    session.standalone = sink;
+    table.streamOpened(session);
+    res.once('close', () => {
+      table.streamClosed(session);
+      if (session.standalone === sink) session.standalone = undefined;
+    });
   }
 
   /**
@@ -220,6 +294,16 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     if (!session) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
     if (!(await authorized(req, res, session, '(open_stream)', cors))) return;
     if (session.closed) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
+    const lastEventId = header(req, 'last-event-id');
+    let replayAfter: EventId | undefined;
+    if (lastEventId !== undefined) {
+      const at = parseEventId(lastEventId);
+      if (!eventStore || !at || !at.streamId.startsWith(`${session.id}~`)) {
+        return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Last-Event-ID does not name a stream of this session', cors);
+      }
+      if (at.streamId !== standaloneStreamId(session)) return resumeRequestStream(res, at, cors);
+      replayAfter = at;
+    }
     if (session.standalone) {
       return fail(res, 409, JsonRpcErrorCode.InvalidRequest, 'Conflict: this session already has an open GET stream', cors);
     }
@@ -238,9 +322,6 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
         'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
       });
     }
-    const writer = new SseWriter(res, cors, keepAliveMs);
-    session.standalone = writer;
-    table.streamOpened(session);
     streams++;
     streamsOf.set(owner, mine + 1);
     res.once('close', () => {
@@ -248,9 +329,15 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       const left = (streamsOf.get(owner) ?? 1) - 1;
       if (left > 0) streamsOf.set(owner, left);
       else streamsOf.delete(owner);
-      table.streamClosed(session);
-      if (session.standalone === writer) session.standalone = undefined;
     });
+    const writer = new SseWriter(res, cors, keepAliveMs);
+    if (replayAfter && eventStore) {
+      // What the client missed when its previous stream dropped, before the new stream goes live.
+      const missed = await eventStore.after(replayAfter.streamId, replayAfter.seq);
+      for (const event of missed) writer.send(event.message, formatEventId(replayAfter.streamId, event.seq));
+      standaloneSeq.set(session, Math.max(standaloneSeq.get(session) ?? 0, replayAfter.seq, missed.at(-1)?.seq ?? 0));
+    }
+    openStandalone(res, session, writer);
   }
 
   async function handleDelete(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {

@@ -217,7 +217,7 @@ describe('RedisEventStore (real Redis)', () => {
     const store: EventStore = new RedisEventStore({ redis, prefix, maxEventsPerStream: 3, ttlMs: 300 });
     for (let seq = 1; seq <= 5; seq++) await store.append('s~1', seq, { jsonrpc: '2.0', method: 'notifications/message', params: { seq } });
     expect((await store.after('s~1', 0)).map((e) => e.seq)).toEqual([3, 4, 5]);
-    expect((await store.after('s~1', 4)).map((e) => (e.message as { params: { seq: number } }).params.seq)).toEqual([5]);
+    expect((await store.after('s~1', 4)).map((e) => (e.message as unknown as { params: { seq: number } }).params.seq)).toEqual([5]);
     expect(await store.after('unknown', 0)).toEqual([]);
     await sleep(400);
     expect(await store.after('s~1', 0)).toEqual([]);

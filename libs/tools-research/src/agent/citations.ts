@@ -67,5 +67,5 @@ export function checkCitations(answer: string, proposed: readonly ProposedCitati
     .replace(/ +([.,;:])/g, '$1')
     .replace(/ {2,}/g, ' ')
     .trim();
-  return { answer: rewritten, citations: order.map((n) => verified.get(n)!), notes };
+  return { answer: rewritten, citations: order.flatMap((n) => verified.get(n) ?? []), notes };
 }

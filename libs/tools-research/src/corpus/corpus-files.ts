@@ -46,8 +46,7 @@ export async function listCorpusFiles(dir: string, limits: CorpusFileLimits): Pr
   let entries = 0;
   let incomplete = false;
   const queue: Array<{ dir: string; depth: number }> = [{ dir, depth: 0 }];
-  while (queue.length > 0) {
-    const next = queue.shift()!;
+  for (let next = queue.shift(); next; next = queue.shift()) {
     let children: Dirent[];
     try {
       children = await readdir(next.dir, { withFileTypes: true });

@@ -167,7 +167,8 @@ export async function createCorpusIndex(options: CorpusIndexOptions): Promise<Co
   const stateOf = (key: string): CollectionState => {
     let state = states.get(key);
     if (!state) {
-      if (states.size >= MAX_TRACKED) states.delete(states.keys().next().value!);
+      const oldest = states.keys().next();
+      if (states.size >= MAX_TRACKED && !oldest.done) states.delete(oldest.value);
       state = { lastSyncAt: 0, dirty: true, running: undefined };
       states.set(key, state);
     }
@@ -295,7 +296,8 @@ export async function createCorpusIndex(options: CorpusIndexOptions): Promise<Co
           new Promise<readonly Root[]>((resolve) => (timer = setTimeout(() => resolve([]), ROOTS_TIMEOUT_MS))),
         ]).finally(() => clearTimeout(timer));
         const collections = await rootCollections(caller.owner, roots);
-        if (rootsByOwner.size >= MAX_TRACKED && !rootsByOwner.has(caller.owner)) rootsByOwner.delete(rootsByOwner.keys().next().value!);
+        const oldest = rootsByOwner.keys().next();
+        if (rootsByOwner.size >= MAX_TRACKED && !rootsByOwner.has(caller.owner) && !oldest.done) rootsByOwner.delete(oldest.value);
         rootsByOwner.set(caller.owner, collections);
       }
       return [...out, ...(rootsByOwner.get(caller.owner) ?? [])];

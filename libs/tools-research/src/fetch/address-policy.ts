@@ -64,10 +64,10 @@ function inNetworks(address: IPv4 | IPv6, networks: readonly Cidr[]): boolean {
 /** The IPv4 address an IPv6 address carries, for the forms that route to it (mapped, translated, NAT64, 6to4). */
 function embeddedIPv4(address: IPv6): IPv4 | undefined {
   const range = address.range();
-  const p = address.parts;
+  const [, p1 = 0, p2 = 0, , , , p6 = 0, p7 = 0] = address.parts;
   const fromParts = (hi: number, lo: number) => new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
-  if (range === 'ipv4Mapped' || range === 'rfc6145' || address.match(WELL_KNOWN_NAT64)) return fromParts(p[6]!, p[7]!);
-  if (range === '6to4') return fromParts(p[1]!, p[2]!);
+  if (range === 'ipv4Mapped' || range === 'rfc6145' || address.match(WELL_KNOWN_NAT64)) return fromParts(p6, p7);
+  if (range === '6to4') return fromParts(p1, p2);
   return undefined;
 }
 

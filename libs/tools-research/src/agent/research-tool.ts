@@ -96,14 +96,17 @@ export function createResearchTool(options: ResearchToolOptions) {
         answer,
         ...(citations.length ? ['', 'Sources:'] : []),
         ...citations.map((c, i) => `[${i + 1}] ${c.title} — ${c.url_or_uri}\n    "${c.quote}"`),
-        ...(notes.length ? ['', 'Notes:', ...notes.map((n) => `- ${n}`)] : []),
+        ...(notes.some((n) => !answer.includes(n)) ? ['', 'Notes:', ...notes.filter((n) => !answer.includes(n)).map((n) => `- ${n}`)] : []),
       ].join('\n'),
     async execute({ question, sources, urls, depth }, ctx: HandlerContext): Promise<ResearchOutput> {
       const budget = DEPTHS[depth ?? 'standard'];
       const wanted = new Set(sources ?? ['documents', 'web', 'urls']);
       const ledger = new SourceLedger();
       const notes: string[] = [];
-      const progress = (message: string) => void ctx.reportProgress(message).catch(() => undefined);
+      // Reports are not awaited where they happen (a slow client must not slow the agent), but all are before the
+      // result, so none arrives after it.
+      const reports: Promise<void>[] = [];
+      const progress = (message: string) => void reports.push(ctx.reportProgress(message).catch(() => undefined));
       const fetchBudget = () => ledger.size >= budget.maxSources;
 
       let collections: Collection[] = [];
@@ -225,6 +228,7 @@ export function createResearchTool(options: ResearchToolOptions) {
           }
         }
         const result = await stream.finalResult;
+        await Promise.all(reports);
         const checked = checkCitations(result.finalOutput.answer, result.finalOutput.citations, ledger);
         const allNotes = [...notes, ...checked.notes];
         const answer = [checked.answer, ...(webSearch || !wanted.has('web') ? [] : [`Note: ${WEB_SEARCH_NOTE}`])].join('\n\n');

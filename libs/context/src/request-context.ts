@@ -3,6 +3,7 @@ import { type Conversation } from './conversation';
 import { type Logger, type LogLevel } from './logger';
 import { type MemoryStore } from './memory-store';
 import { type Principal } from './principal';
+import { type ThreadStore } from './threads/thread-store';
 
 /** A root the client shares with the server (a folder or other URI the server may work in). */
 export interface Root {
@@ -41,6 +42,11 @@ export interface RequestContext {
   readonly conversation: Conversation;
   /** Preferences, auth and memory of the caller. */
   readonly state: AgentState;
+  /**
+   * Conversation threads that outlive the session (agent tools continue them by `threadId`), keyed by
+   * `principalKey(principal)`; undefined when the server keeps none.
+   */
+  readonly threads?: ThreadStore;
   /** The client's roots, asked of the client when it supports them; empty otherwise. */
   roots(): Promise<readonly Root[]>;
   /**
@@ -63,6 +69,7 @@ export interface RequestContextPorts {
   readonly logger: Logger;
   readonly memory: MemoryStore;
   readonly preferences?: Readonly<Record<string, unknown>>;
+  readonly threads?: ThreadStore;
   /** Returns the session's conversation; called only when a handler touches it. */
   readonly conversation: () => Conversation;
   readonly listRoots: () => Promise<readonly Root[]>;
@@ -116,6 +123,9 @@ class PortedRequestContext implements RequestContext {
   }
   get logger(): Logger {
     return this.ports.logger;
+  }
+  get threads(): ThreadStore | undefined {
+    return this.ports.threads;
   }
   get conversation(): Conversation {
     return (this.conversationValue ??= this.ports.conversation());

@@ -20,6 +20,7 @@ import {
   type ProgressUpdate,
   type ResourceContent,
   type Root,
+  type ThreadStore,
 } from '@agent-mcp/context';
 import { JsonRpcErrorCode, McpCoreError } from './errors';
 import { type JSONRPCMessage, type JSONRPCRequest, notificationMessage } from './protocol/messages';
@@ -35,6 +36,7 @@ export interface CallEnvironment {
   readonly memory: MemoryStore;
   readonly logger: Logger;
   readonly clientRequestTimeoutMs: number;
+  readonly threads?: ThreadStore;
 }
 
 /** A request being served, as method handlers see it. */
@@ -77,6 +79,9 @@ export class CallContext implements HandlerContext {
   }
   get logger(): Logger {
     return this.env.logger;
+  }
+  get threads(): ThreadStore | undefined {
+    return this.env.threads;
   }
   get conversation(): Conversation {
     return this.call.session.conversation;

@@ -8,6 +8,7 @@ import {
   type MemoryStore,
   type Principal,
   principalKey,
+  type ThreadStore,
 } from '@agent-mcp/context';
 import {
   CancelledError,
@@ -79,6 +80,12 @@ export interface McpServerOptions {
    * `false` turns tasks off (task-augmented calls then run as ordinary calls).
    */
   readonly tasks?: TaskOptions | false;
+  /**
+   * Where conversation threads live, offered to handlers as `context.threads` (agent tools continue them by
+   * `threadId`). Register `createThreadTools(store)` to let clients list, read, fork and delete them.
+   * Default: none.
+   */
+  readonly threads?: ThreadStore;
 }
 
 const TaskParam = z.looseObject({ ttl: z.number().int().positive().optional() }).optional();
@@ -135,7 +142,13 @@ export class McpServer {
     this.limits = { ...DEFAULT_MESSAGE_LIMITS, ...options.messageLimits };
     this.info = { name: options.name, version: options.version, ...(options.title ? { title: options.title } : {}) };
     this.instructions = options.instructions;
-    this.environment = { resources: this.resources, memory: this.memory, logger: this.logger, clientRequestTimeoutMs: this.clientRequestTimeoutMs };
+    this.environment = {
+      resources: this.resources,
+      memory: this.memory,
+      logger: this.logger,
+      clientRequestTimeoutMs: this.clientRequestTimeoutMs,
+      ...(options.threads ? { threads: options.threads } : {}),
+    };
     this.tasks = options.tasks === false ? undefined : new TaskManager(options.tasks ?? {}, this.logger);
     this.registerHandlers();
     this.tools.onChange(() => this.broadcast(notificationMessage('notifications/tools/list_changed')));

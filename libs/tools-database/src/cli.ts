@@ -7,14 +7,15 @@ import type pg from 'pg';
 import { loadDependency } from './load-dependency';
 import { auditProblems, ROLE_AUDIT_SQL } from './engine/role-audit';
 import { DEFAULT_READONLY_ROLE, readOnlyRoleSql } from './sample/role-sql';
-import { sampleDataSql } from './sample/sample-data';
+import { SAMPLE_TABLES, sampleDataSql } from './sample/sample-data';
 
 const USAGE = `Usage: agent-mcp-db <load-sample|setup-role>
 
-  load-sample   Creates the sample tables (customers, products, orders, order_items, support_tickets) with
-                their data and tenant row-level security in the database. Refuses if they already exist.
+  load-sample   Creates the sample tables (customers, products, orders, order_items, support_tickets,
+                ticket_messages, kb_articles) with their data and tenant row-level security in the
+                database. Refuses if they already exist.
   setup-role    Creates or tightens the read-only role (SELECT on the schema's tables, nothing else) and
-                prints the DATABASE_URL to give the server.
+                prints the DATABASE_QUERY_URL to give the server.
 
 Environment:
   DATABASE_ADMIN_URL          Administrative connection (owner or superuser); falls back to DATABASE_URL
@@ -43,7 +44,7 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 
 async function loadSample(): Promise<void> {
   await withAdmin(async (client) => {
-    const existing = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('customers', 'products', 'orders', 'order_items', 'support_tickets')");
+    const existing = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY($1)", [[...SAMPLE_TABLES]]);
     if (Number(existing.rows[0]?.n) > 0) throw new Error('The sample tables already exist in this database; drop them first or use another database.');
     await client.query('BEGIN');
     try {
@@ -53,7 +54,7 @@ async function loadSample(): Promise<void> {
       await client.query('ROLLBACK');
       throw error;
     }
-    const counts = await client.query('SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM support_tickets) AS tickets');
+    const counts = await client.query('SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM support_tickets) AS tickets, (SELECT count(*) FROM kb_articles) AS articles');
     process.stdout.write(`Sample data loaded: ${JSON.stringify(counts.rows[0])}\nNext: npm run db:setup-role\n`);
   });
 }
@@ -73,7 +74,7 @@ async function setupRole(): Promise<void> {
     url.password = password ? '****' : '';
     process.stdout.write(
       `Role ${role} is ready${audit.problems.length ? ` but ${audit.problems.join('; ')}` : ': read-only, no CREATE, no TEMP, no server files'}.\n` +
-        `Give the server: DATABASE_URL=${url.toString()}\n`,
+        `Give the server: DATABASE_QUERY_URL=${url.toString()} (and DATABASE_URL: the owner connection)\n`,
     );
     if (audit.problems.length) process.exitCode = 1;
   });

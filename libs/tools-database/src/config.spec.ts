@@ -1,11 +1,12 @@
 // Configuration of the database tools: defaults, parsing, and errors that name the variable.
 import { ConfigError } from '@agent-mcp/context';
-import { DATABASE_SETTINGS, DatabaseConfigSchema, databaseToolsEnabled, parseDatabaseConfig } from './config';
+import { DATABASE_SETTINGS, DatabaseConfigSchema, databaseToolsEnabled, embeddedDataDir, parseDatabaseConfig } from './config';
 
 describe('parseDatabaseConfig', () => {
   it('defaults to the embedded engine with bounded limits', () => {
     expect(parseDatabaseConfig({})).toEqual({
       DATABASE_URL: undefined,
+      DATABASE_QUERY_URL: undefined,
       DATABASE_TOOLS: 'auto',
       DATABASE_POOL_MAX: 10,
       DATABASE_STATEMENT_TIMEOUT_MS: 10_000,
@@ -38,6 +39,23 @@ describe('parseDatabaseConfig', () => {
 
   it('documents exactly the settings it reads', () => {
     expect(DATABASE_SETTINGS.map((s) => s.name)).toEqual(Object.keys(DatabaseConfigSchema.shape));
+  });
+});
+
+describe('embeddedDataDir', () => {
+  it('persists under XDG_DATA_HOME, else ~/.local/share, and keeps memory when asked or with no home', () => {
+    expect(embeddedDataDir(parseDatabaseConfig({}), { XDG_DATA_HOME: '/data', HOME: '/home/u' })).toBe('/data/agent-mcp/embedded-db');
+    expect(embeddedDataDir(parseDatabaseConfig({}), { HOME: '/home/u' })).toBe('/home/u/.local/share/agent-mcp/embedded-db');
+    expect(embeddedDataDir(parseDatabaseConfig({ DATABASE_EMBEDDED_DIR: '/srv/db' }), { HOME: '/home/u' })).toBe('/srv/db');
+    expect(embeddedDataDir(parseDatabaseConfig({ DATABASE_EMBEDDED_DIR: 'memory' }), { HOME: '/home/u' })).toBeUndefined();
+    expect(embeddedDataDir(parseDatabaseConfig({}), {})).toBeUndefined();
+  });
+});
+
+describe('DATABASE_QUERY_URL', () => {
+  it('needs DATABASE_URL beside it', () => {
+    expect(() => parseDatabaseConfig({ DATABASE_QUERY_URL: 'postgres://ro@db/shop' })).toThrow(/DATABASE_QUERY_URL: needs DATABASE_URL/);
+    expect(parseDatabaseConfig({ DATABASE_URL: 'postgres://app@db/shop', DATABASE_QUERY_URL: 'postgres://ro@db/shop' }).DATABASE_QUERY_URL).toBe('postgres://ro@db/shop');
   });
 });
 

@@ -1,8 +1,8 @@
 import { type ModelProvider } from '@agent-mcp/agent-core';
-import { type Logger, noopLogger } from '@agent-mcp/context';
+import { createPgSqlClient, type Logger, noopLogger, type SqlClient, SqlError } from '@agent-mcp/context';
 import { type ResourceRegistry, type ToolRegistry } from '@agent-mcp/mcp-core';
-import { type DatabaseConfig, parseDatabaseConfig } from './config';
-import { createEmbeddedEngine, type EmbeddedEngineOptions } from './embedded/embedded-engine';
+import { type DatabaseConfig, embeddedDataDir, parseDatabaseConfig } from './config';
+import { createEmbeddedEngine, type EmbeddedEngine, type EmbeddedEngineOptions } from './embedded/embedded-engine';
 import { type QueryEngine, type RoleAudit } from './engine/types';
 import { createStatementGuard } from './guard/statement-guard';
 import { createPostgresEngine } from './postgres/postgres-engine';
@@ -19,8 +19,16 @@ export interface DatabaseToolsOptions {
   readonly config?: DatabaseConfig;
   /** Environment for the settings and the model provider. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Where to run statements; default: PostgreSQL when `DATABASE_URL` is set, else the embedded sample database. */
+  /**
+   * Where caller- and model-written statements run; default: PostgreSQL at `DATABASE_QUERY_URL` (else
+   * `DATABASE_URL`) when `DATABASE_URL` is set, else the embedded database.
+   */
   readonly engine?: QueryEngine;
+  /**
+   * The application's own connection; default: the embedded engine's trusted client, else a pool on
+   * `DATABASE_URL`. Calls fail with `SQL_UNAVAILABLE` when neither exists (a custom server engine and no URL).
+   */
+  readonly sql?: SqlClient;
   /** Options for the embedded engine when it is the default (for example `snapshotCacheDir`). */
   readonly embedded?: Partial<EmbeddedEngineOptions>;
   /** Model provider of `database_query`; default: OpenAI configured from `env`. */
@@ -36,6 +44,13 @@ export interface DatabaseTools {
   readonly engine: QueryEngine;
   /** The safe path both tools use; for other tools that need read-only SQL. */
   readonly runner: QueryRunner;
+  /**
+   * The application's own state (support tickets, task and thread stores) on the same database as the
+   * data the tools query: trusted, parameterised statements written by libraries, never caller or model SQL.
+   * On a server it is `DATABASE_URL`'s role, which owns its tables; embedded, the owner role in the same
+   * worker, serialised with caller statements.
+   */
+  readonly sql: SqlClient;
   /** `sql_query` and `database_query`. */
   readonly tools: readonly [ReturnType<typeof createSqlQueryTool>, ReturnType<typeof createDatabaseQueryTool>];
   /** Registers the tools and the schema resources. */
@@ -47,7 +62,7 @@ export interface DatabaseTools {
    * unawaited: failures are logged, and calls wait for the engine themselves.
    */
   start(): Promise<RoleAudit | undefined>;
-  /** Closes the pool or the embedded worker. */
+  /** Closes the pools or the embedded worker. */
   close(): Promise<void>;
 }
 
@@ -70,7 +85,7 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
     options.engine ??
     (config.DATABASE_URL
       ? createPostgresEngine({
-          connectionString: config.DATABASE_URL,
+          connectionString: config.DATABASE_QUERY_URL ?? config.DATABASE_URL,
           poolMax: config.DATABASE_POOL_MAX,
           statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
           onIdleError: (error) => logger.warn('idle database connection failed', { err: error }),
@@ -78,10 +93,24 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
       : createEmbeddedEngine({
           setupSql: () => embeddedSetupSql(),
           role: DEFAULT_READONLY_ROLE,
-          dataDir: config.DATABASE_EMBEDDED_DIR,
+          dataDir: embeddedDataDir(config, env),
           logger,
           ...options.embedded,
         }));
+  const ownSql = !options.sql && !isEmbedded(engine) && config.DATABASE_URL !== undefined;
+  const sql =
+    options.sql ??
+    (isEmbedded(engine)
+      ? engine.sql
+      : config.DATABASE_URL
+        ? createPgSqlClient({
+            connectionString: config.DATABASE_URL,
+            poolMax: config.DATABASE_POOL_MAX,
+            defaultTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+            applicationName: 'agent-mcp',
+            onIdleError: (error) => logger.warn('idle application database connection failed', { err: error }),
+          })
+        : unavailableSql());
   const guard = createStatementGuard();
   const runner = createQueryRunner({
     engine,
@@ -108,6 +137,7 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
     config,
     engine,
     runner,
+    sql,
     tools: [sqlQuery, databaseQuery],
     register(server) {
       server.tools.register(sqlQuery);
@@ -116,13 +146,16 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
     },
     async start() {
       if (engine.kind === 'embedded' && !options.engine) {
-        logger.info('database: embedded sample database, started on first use', { dataDir: config.DATABASE_EMBEDDED_DIR ?? 'memory' });
+        logger.info('database: embedded sample database, started on first use', { dataDir: embeddedDataDir(config, env) ?? 'memory' });
         return undefined;
       }
       try {
         const audit = await engine.auditRole();
         if (audit.problems.length > 0) {
-          logger.warn('database role is not read-only: connect as the role `npm run db:setup-role` creates', { role: audit.role, problems: audit.problems });
+          logger.warn('database role of caller SQL is not read-only: set DATABASE_QUERY_URL to the role `npm run db:setup-role` creates', {
+            role: audit.role,
+            problems: audit.problems,
+          });
         } else {
           logger.info('database ready', { engine: engine.kind, role: audit.role });
         }
@@ -132,6 +165,18 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
         return undefined;
       }
     },
-    close: () => engine.close(),
+    async close() {
+      await Promise.all([engine.close(), ownSql ? sql.close() : undefined]);
+    },
   };
+}
+
+function isEmbedded(engine: QueryEngine): engine is EmbeddedEngine {
+  return engine.kind === 'embedded' && 'sql' in engine;
+}
+
+/** The application connection of a setup that has none: every call says what is missing. */
+function unavailableSql(): SqlClient {
+  const fail = () => Promise.reject(new SqlError('SQL_UNAVAILABLE', 'No application database: set DATABASE_URL or pass `sql`.'));
+  return { kind: 'postgres', query: fail, transaction: fail, close: async () => undefined };
 }

@@ -12,7 +12,7 @@
  * @packageDocumentation
  */
 export { createDatabaseTools, type DatabaseTools, type DatabaseToolsOptions } from './create-database-tools';
-export { parseDatabaseConfig, databaseToolsEnabled, DatabaseConfigSchema, DATABASE_SETTINGS, type DatabaseConfig } from './config';
+export { parseDatabaseConfig, databaseToolsEnabled, embeddedDataDir, DatabaseConfigSchema, DATABASE_SETTINGS, type DatabaseConfig } from './config';
 export {
   createStatementGuard,
   trustedStatement,

@@ -43,7 +43,7 @@ describe('embedded default over MCP', () => {
     expect(result['structuredContent']).toMatchObject({ rowCount: 3, truncated: false, rows: [{ country: expect.any(String), customers: expect.any(Number), revenue: expect.any(Number) }, {}, {}] });
     expect(textOf(result)).toContain('| country | customers | revenue |');
     const tables = (await client.request('resources/read', { uri: 'db://tables' })).result as { contents: Array<{ text: string }> };
-    expect(JSON.parse(tables.contents[0].text).tables.map((t: { name: string }) => t.name)).toEqual(['customers', 'order_items', 'orders', 'products', 'support_tickets']);
+    expect(JSON.parse(tables.contents[0].text).tables.map((t: { name: string }) => t.name)).toEqual(['customers', 'kb_articles', 'order_items', 'orders', 'products', 'support_tickets', 'ticket_messages']);
   });
 });
 

@@ -5,8 +5,10 @@
  * ends the whole thread when a statement passes its deadline, because PGlite ignores `statement_timeout`.
  *
  * Messages in: `build` (create the sample database and answer its gzipped data directory), `start` (open an
- * instance from a snapshot and/or a data directory) and `query` (one statement inside the read-only
- * transaction, fetched in bounded batches, always rolled back and reset). Values stay PostgreSQL text.
+ * instance from a snapshot and/or a data directory), `query` (one caller statement inside the read-only
+ * transaction, fetched in bounded batches, always rolled back and reset; values stay PostgreSQL text) and
+ * `trusted` (one of the application's own statements, as the session's owner role, committed as the
+ * application's transaction says; values parsed as PGlite parses them).
  */
 export const WORKER_SOURCE = String.raw`
 'use strict';
@@ -17,6 +19,7 @@ const path = require('node:path');
 
 let db;
 let rawParsers;
+let role;
 
 async function loadPGlite() {
   const mod = await import(pathToFileURL(workerData.entry).href);
@@ -51,6 +54,7 @@ async function start(msg) {
   const PGlite = await loadPGlite();
   const options = {};
   if (msg.username) options.username = msg.username;
+  role = msg.username;
   if (msg.dataDir) options.dataDir = msg.dataDir;
   const initialised = msg.dataDir && fs.existsSync(path.join(msg.dataDir, 'PG_VERSION'));
   if (msg.snapshot && !initialised) options.loadDataDir = new Blob([msg.snapshot]);
@@ -96,11 +100,31 @@ async function query(msg) {
   }
 }
 
+function quoteIdent(name) {
+  return '"' + String(name).replace(/"/g, '""') + '"';
+}
+
+// PGlite's username is a SET ROLE over its superuser session: SET ROLE NONE returns to the owner for the
+// application's statement, and the read-only role is restored after it. Inside a transaction an aborted
+// statement makes both SETs fail; the ROLLBACK that follows restores the role they would have set.
+async function trusted(msg) {
+  try { await db.exec('SET ROLE NONE'); } catch (e) { /* aborted transaction: the statement fails as the read-only role */ }
+  try {
+    const result = await db.query(msg.text, msg.params || []);
+    return { type: 'result', id: msg.id, rows: result.rows, affectedRows: result.affectedRows };
+  } finally {
+    if (role) {
+      try { await db.exec('SET ROLE ' + quoteIdent(role)); } catch (e) { /* aborted transaction, see above */ }
+    }
+  }
+}
+
 parentPort.on('message', async (msg) => {
   try {
     if (msg.op === 'build') return await build(msg);
     if (msg.op === 'start') return await start(msg);
     if (msg.op === 'query') return parentPort.postMessage(await query(msg));
+    if (msg.op === 'trusted') return parentPort.postMessage(await trusted(msg));
   } catch (e) {
     parentPort.postMessage({
       type: 'error',

@@ -4,6 +4,7 @@ import {
   createApiKeyStore,
   createAuthenticator,
   createClientAddressResolver,
+  createModelUsageMeter,
   createIntrospector,
   createJwtVerifier,
   createPolicy,
@@ -17,7 +18,7 @@ import {
   protectedResourceMetadataPaths,
   type RateLimitDecision,
 } from '@agent-mcp/auth';
-import { type Logger, principalKey } from '@agent-mcp/context';
+import { type Logger, type ModelUsageMeter, principalKey } from '@agent-mcp/context';
 import {
   AuthenticationError,
   type McpServer,
@@ -46,6 +47,8 @@ export interface AuthStack {
   metadata(): Record<string, unknown>;
   /** `WWW-Authenticate` for a 401 (`invalid_request` when the credential was sent the wrong way). */
   challenge(error?: 'invalid_request' | 'invalid_token'): string;
+  /** The per-principal model-token budget (`TOKEN_BUDGET_PER_WINDOW`), for the server's tools; undefined when off. */
+  readonly modelUsageMeter: ModelUsageMeter | undefined;
   /** Resolves once shared stores (Redis) are connected, or after a short bound; call before listening. */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -68,10 +71,16 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
   const challenge = (error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope', scope?: readonly string[]) =>
     formatBearerChallenge({ resourceMetadata: metadataUrl(), error, scope });
 
+  const modelTokens = config.TOKEN_BUDGET_PER_WINDOW > 0 ? { budget: config.TOKEN_BUDGET_PER_WINDOW, windowSeconds: config.TOKEN_BUDGET_WINDOW_SECONDS } : undefined;
   if (modes.length === 0) {
+    // Without authentication the one anonymous principal still has a budget, counted in this process.
+    const local = modelTokens
+      ? createModelUsageMeter(createRateLimits({ windowSeconds: 1, ipPoints: 0, authFailurePoints: 0, principalPoints: 0, toolPoints: 0, modelTokens }))
+      : undefined;
     return {
       enabled: false,
       pipeline: createPipeline(access),
+      modelUsageMeter: local,
       metadataPaths: () => [],
       metadata: () => ({}),
       challenge: () => challenge(),
@@ -136,6 +145,7 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
     principalPoints: config.RATE_LIMIT_PRINCIPAL,
     toolPoints: config.RATE_LIMIT_TOOL,
     toolLimit: (tool) => policy.toolLimit(tool),
+    modelTokens,
     onStoreError: (error) => logger.warn('rate limiter store failed; request let through', { err: (error as Error).message }),
   });
   const clientAddress = createClientAddressResolver(config.TRUST_PROXY);
@@ -196,6 +206,7 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
   return {
     enabled: true,
     pipeline: createPipeline(options),
+    modelUsageMeter: modelTokens ? createModelUsageMeter(limits) : undefined,
     metadataPaths: () => protectedResourceMetadataPaths(location.resource()),
     metadata: () =>
       protectedResourceMetadata({

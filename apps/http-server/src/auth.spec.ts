@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type LocalIssuer, startLocalIssuer } from '@agent-mcp/auth/testing';
+import { createScriptedServer, textTurn } from '@agent-mcp/agent-core/testing';
 
 const MAIN = path.resolve(__dirname, '../dist/main.js');
 const RUN = randomBytes(4).toString('hex');
@@ -493,5 +494,50 @@ describe('transport hardening', () => {
   it('answers 414 to a URL longer than MAX_URL_BYTES', async () => {
     const res = await fetch(`${server.base}/mcp?x=${'a'.repeat(1100)}`);
     expect(res.status).toBe(414);
+  });
+});
+
+describe('model-token budget per principal', () => {
+  it('lets an agent tool run while the caller has tokens, then answers 429 with Retry-After; other principals go on', async () => {
+    const scripted = await createScriptedServer({ apiKey: 'test-key' });
+    const ALICE = `amk_budget_alice_${RUN}`;
+    const BOB = `amk_budget_bob_${RUN}`;
+    const server = await start({
+      AUTH_MODE: 'api-key',
+      API_KEYS_FILE: file('budget-keys.json', {
+        keys: [
+          { id: 'alice', hash: sha256(ALICE), tenant: 'acme', scopes: [] },
+          { id: 'bob', hash: sha256(BOB), tenant: 'acme', scopes: [] },
+        ],
+      }),
+      DATABASE_TOOLS: 'true',
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_BASE_URL: scripted.url,
+      OPENAI_MODEL: 'scripted',
+      TOKEN_BUDGET_PER_WINDOW: '100',
+      TOKEN_BUDGET_WINDOW_SECONDS: '600',
+    });
+    const ask = async (key: string) => {
+      const session = await open(server.base, key);
+      return rpc(server.base, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'database_query', arguments: { question: 'Anything?' } } }, key, session);
+    };
+    try {
+      scripted.enqueue(textTurn('Nothing to report.', { usage: { inputTokens: 120, outputTokens: 10 } }));
+      const first = await ask(ALICE);
+      expect(first.status).toBe(200);
+      expect(((await first.json()) as { result: { structuredContent: { answer: string } } }).result.structuredContent.answer).toBe('Nothing to report.');
+
+      const refused = await ask(ALICE);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(500);
+      expect(await refused.json()).toMatchObject({ error: { data: { limit: 'model_tokens' } } });
+      expect(scripted.requests).toHaveLength(1);
+
+      scripted.enqueue(textTurn('Still nothing.', { usage: { inputTokens: 5, outputTokens: 1 } }));
+      expect((await ask(BOB)).status).toBe(200);
+    } finally {
+      await server.stop();
+      await scripted.close();
+    }
   });
 });

@@ -71,6 +71,8 @@ export const HttpServerConfigSchema = z.object({
   RATE_LIMIT_AUTH_FAILURES: count(20),
   RATE_LIMIT_PRINCIPAL: count(300),
   RATE_LIMIT_TOOL: count(60),
+  TOKEN_BUDGET_PER_WINDOW: count(0),
+  TOKEN_BUDGET_WINDOW_SECONDS: z.coerce.number().int().min(1).max(31 * 86_400).default(3600),
 }).superRefine((c, ctx) => {
   const need = (when: boolean, name: keyof typeof c, why: string) => {
     if (when && c[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `is required ${why}` });
@@ -134,6 +136,8 @@ export const HTTP_SERVER_SETTINGS: readonly SettingDoc[] = [
   { name: 'RATE_LIMIT_AUTH_FAILURES', default: '20', description: 'Refused credentials per window from one address before it gets 429 unchecked (0: off)' },
   { name: 'RATE_LIMIT_PRINCIPAL', default: '300', description: 'Requests per window per principal (0: off)' },
   { name: 'RATE_LIMIT_TOOL', default: '60', description: 'Calls per window per principal and tool, unless the policy sets the tool\'s own (0: off)' },
+  { name: 'TOKEN_BUDGET_PER_WINDOW', default: '0', description: 'Model tokens (input + output) a principal\'s agent tools may use per window; past it they get 429 with Retry-After (0: off)' },
+  { name: 'TOKEN_BUDGET_WINDOW_SECONDS', default: '3600', description: 'Window of TOKEN_BUDGET_PER_WINDOW' },
 ];
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);

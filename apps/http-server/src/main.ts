@@ -1,5 +1,5 @@
 import { type AddressInfo } from 'node:net';
-import { ConfigError, createJsonLogger, formatSettings, parseConfig } from '@agent-mcp/context';
+import { ConfigError, createJsonLogger, formatSettings, type ModelUsageMeter, parseConfig } from '@agent-mcp/context';
 import { AuthConfigError } from '@agent-mcp/auth';
 import { createStreamableHttpHandler, LOOPBACK_HOSTS, McpServer, type Pipeline } from '@agent-mcp/mcp-core';
 import { type AuthStack, createAuthStack } from './auth-stack';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   }
   const logger = createJsonLogger({ level: config.LOG_LEVEL, bindings: { service: NAME } });
   // The pipeline needs the server (tool annotations drive permissions), the server needs the pipeline.
-  const chain: { pipeline?: Pipeline } = {};
+  const chain: { pipeline?: Pipeline; usage?: ModelUsageMeter } = {};
   const server = new McpServer({
     name: NAME,
     version: VERSION,
@@ -66,6 +66,10 @@ async function main(): Promise<void> {
     instructions: 'Tools of this server are backed by AI agents; long calls report progress.',
     logger,
     pipeline: (request) => (chain.pipeline as Pipeline)(request),
+    modelUsageMeter: {
+      check: async (principal) => (chain.usage ? chain.usage.check(principal) : { allowed: true }),
+      charge: async (principal, tokens) => chain.usage?.charge(principal, tokens),
+    },
   });
   let listening: string | undefined;
   let auth: AuthStack;
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
     return;
   }
   chain.pipeline = auth.pipeline;
+  chain.usage = auth.modelUsageMeter;
   await auth.ready();
   const releaseTools = await registerTools(server, { env: process.env, logger, diagnosticTools: config.DIAGNOSTIC_TOOLS });
 

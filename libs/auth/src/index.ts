@@ -6,7 +6,8 @@
  *   {@link createJwtVerifier} (OAuth 2.1 JWT access tokens against the issuer's JWKS) and
  *   {@link createIntrospector} (RFC 7662, for opaque tokens): an {@link AuthDecision} per request.
  * - {@link createRateLimits}: per address (before authentication), per principal, per tool and per model-token
- *   budget, in memory or in Redis with an in-memory insurance limiter: a {@link RateLimitDecision}.
+ *   budget, in memory or in Redis with an in-memory insurance limiter: a {@link RateLimitDecision};
+ *   {@link createModelUsageMeter} offers the token budget to tools through the request context.
  * - {@link loadPolicyFile} / {@link createPolicy}: scopes per tool, resource and prompt, tools switched off,
  *   per-tool limits, defaults from tool annotations: an {@link AccessDecision}.
  * - {@link createClientAddressResolver}: the client's address behind trusted proxies (`X-Forwarded-For`).
@@ -58,6 +59,7 @@ export {
   type CallLimit,
 } from './policy';
 export { createRateLimits, createRedisClient, redisReady, type RateLimits, type RateLimitsOptions, type RedisClientOptions } from './rate-limits';
+export { createModelUsageMeter } from './model-usage-meter';
 export { createClientAddressResolver, parseTrustProxy, type ClientAddressResolver, type TrustProxy } from './client-address';
 export { protectedResourceMetadata, protectedResourceMetadataPaths, type ProtectedResourceMetadataOptions } from './resource-metadata';
 

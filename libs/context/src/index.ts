@@ -61,6 +61,16 @@ export {
   InvalidThreadCursorError,
 } from './threads/thread-store';
 export { SqlThreadStore, type SqlThreadStoreOptions } from './threads/sql-thread-store';
+export {
+  type ModelBudget,
+  type ModelBudgetDecision,
+  type ModelTokenUsage,
+  type ModelUsageMeter,
+  type ModelUsageObserver,
+  ModelBudgetExceededError,
+  bindModelBudget,
+  withModelBudget,
+} from './model-budget';
 
 export { ConfigError, parseConfig, formatSettings, type SettingDoc } from './config';
 

@@ -2,6 +2,7 @@ import { type AgentState, createAgentState } from './agent-state';
 import { type Conversation } from './conversation';
 import { type Logger, type LogLevel } from './logger';
 import { type MemoryStore } from './memory-store';
+import { bindModelBudget, type ModelBudget, type ModelUsageMeter } from './model-budget';
 import { type Principal } from './principal';
 import { type ThreadStore } from './threads/thread-store';
 
@@ -58,6 +59,11 @@ export interface RequestContext {
   readResource(uri: string): Promise<readonly ResourceContent[]>;
   /** Sends a log message to the client, if the client's log level lets it through. */
   log(level: LogLevel, data: unknown): Promise<void>;
+  /**
+   * The caller's budget of model tokens, when the server has one: agent tools check it before a model run and
+   * charge what the run used, most simply through {@link withModelBudget}.
+   */
+  readonly modelBudget?: ModelBudget;
 }
 
 /** What the server supplies to build a {@link RequestContext}; each transport fills these in. */
@@ -76,6 +82,8 @@ export interface RequestContextPorts {
   readonly sendProgress: (update: ProgressUpdate) => Promise<void>;
   readonly readResource: (uri: string) => Promise<readonly ResourceContent[]>;
   readonly sendLog: (level: LogLevel, data: unknown) => Promise<void>;
+  /** Per-principal model-token budgets; bound to `principal` as {@link RequestContext.modelBudget}. */
+  readonly modelUsage?: ModelUsageMeter;
 }
 
 /** Raised when progress does not grow, which MCP forbids. */
@@ -146,6 +154,9 @@ class PortedRequestContext implements RequestContext {
   }
   log(level: LogLevel, data: unknown): Promise<void> {
     return this.ports.sendLog(level, data);
+  }
+  get modelBudget(): ModelBudget | undefined {
+    return this.ports.modelUsage ? bindModelBudget(this.ports.modelUsage, this.ports.principal) : undefined;
   }
 }
 

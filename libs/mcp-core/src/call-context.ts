@@ -9,12 +9,15 @@ import type {
 import {
   ANONYMOUS_PRINCIPAL,
   type AgentState,
+  bindModelBudget,
   type Conversation,
   createAgentState,
   isLevelEnabled,
   type Logger,
   type LogLevel,
   type MemoryStore,
+  type ModelBudget,
+  type ModelUsageMeter,
   nextProgress,
   type Principal,
   type ProgressUpdate,
@@ -37,6 +40,8 @@ export interface CallEnvironment {
   readonly logger: Logger;
   readonly clientRequestTimeoutMs: number;
   readonly threads?: ThreadStore;
+  /** Per-principal model-token budgets, when the server has them. */
+  readonly modelUsage?: ModelUsageMeter;
 }
 
 /** A request being served, as method handlers see it. */
@@ -88,6 +93,9 @@ export class CallContext implements HandlerContext {
   }
   get state(): AgentState {
     return (this.stateValue ??= createAgentState(this.env.memory, this.principal));
+  }
+  get modelBudget(): ModelBudget | undefined {
+    return this.env.modelUsage ? bindModelBudget(this.env.modelUsage, this.principal) : undefined;
   }
   get client(): ClientInteraction {
     return (this.clientValue ??= new CallClient(this, this.call.session, this.env.clientRequestTimeoutMs));

@@ -6,6 +6,7 @@ import {
   InMemoryMemoryStore,
   type Logger,
   type MemoryStore,
+  type ModelUsageMeter,
   type Principal,
   principalKey,
   type ThreadStore,
@@ -86,6 +87,11 @@ export interface McpServerOptions {
    * Default: none.
    */
   readonly threads?: ThreadStore;
+  /**
+   * Per-principal model-token budgets, offered to tools as `ctx.modelBudget`. A tool that finds the caller's
+   * budget used up fails the call with a rate-limit error (429, `Retry-After`). Default: no budget.
+   */
+  readonly modelUsageMeter?: ModelUsageMeter;
 }
 
 const TaskParam = z.looseObject({ ttl: z.number().int().positive().optional() }).optional();
@@ -148,6 +154,7 @@ export class McpServer {
       logger: this.logger,
       clientRequestTimeoutMs: this.clientRequestTimeoutMs,
       ...(options.threads ? { threads: options.threads } : {}),
+      modelUsage: options.modelUsageMeter,
     };
     this.tasks = options.tasks === false ? undefined : new TaskManager(options.tasks ?? {}, this.logger);
     this.registerHandlers();

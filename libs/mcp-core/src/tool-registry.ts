@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool as ToolDefinition } from '@modelcontextprotocol/sdk/types.js';
-import { type Logger, noopLogger } from '@agent-mcp/context';
-import { CancelledError, isExposable, NotFoundError } from './errors';
+import { type Logger, ModelBudgetExceededError, noopLogger } from '@agent-mcp/context';
+import { CancelledError, isExposable, NotFoundError, RateLimitError } from './errors';
 import { toJsonSchema } from './json-schema';
 import { summarise } from './protocol/params';
 import { type Tool, isToolResponse } from './tool';
@@ -132,6 +132,9 @@ export class ToolRegistry {
       output = await tool.execute(parsed.data, context);
     } catch (error) {
       if (context.signal.aborted) throw new CancelledError(String(context.signal.reason ?? 'Request cancelled'));
+      // A used-up model budget is a rate limit like the pipeline's: a protocol error (HTTP 429), not a tool result.
+      const budget = budgetExceeded(error);
+      if (budget) throw new RateLimitError(budget.retryAfterSeconds, { data: { limit: 'model_tokens' } });
       if (isExposable(error)) return errorResult(error.message, { code: error.code, ...error.data });
       const ref = errorRef();
       this.logger.error('tool failed', { tool: name, ref, err: error });
@@ -181,6 +184,14 @@ export class ToolRegistry {
     this.cachedList = undefined;
     for (const listener of this.listeners) listener();
   }
+}
+
+/** The {@link ModelBudgetExceededError} behind `error`, also when a tool or runner wrapped it as a cause. */
+function budgetExceeded(error: unknown): ModelBudgetExceededError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof ModelBudgetExceededError) return e;
+  }
+  return undefined;
 }
 
 function errorResult(text: string, meta?: Record<string, unknown>): CallToolResult {

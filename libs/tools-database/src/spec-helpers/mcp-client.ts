@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { noopLogger } from '@agent-mcp/context';
-import { McpServer, serveStdio, type StdioConnection } from '@agent-mcp/mcp-core';
+import { McpServer, type McpServerOptions, serveStdio, type StdioConnection } from '@agent-mcp/mcp-core';
 
 /** A JSON-RPC response as it came over the wire. */
 export interface RpcResponse {
@@ -24,8 +24,8 @@ export interface PipeClient {
   close(): Promise<void>;
 }
 
-export function testServer(): McpServer {
-  return new McpServer({ name: 'tools-database-spec', version: '1.0.0', logger: noopLogger });
+export function testServer(options: Partial<McpServerOptions> = {}): McpServer {
+  return new McpServer({ name: 'tools-database-spec', version: '1.0.0', logger: noopLogger, ...options });
 }
 
 export async function connectPipeClient(server: McpServer): Promise<PipeClient> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Agent, createOpenAIProvider, isAgentError, type ModelProvider, run, tool } from '@agent-mcp/agent-core';
+import { withModelBudget } from '@agent-mcp/context';
 import { CancelledError, defineTool, ToolError, UpstreamModelError } from '@agent-mcp/mcp-core';
 import { type QueryEngine } from '../engine/types';
 import { type QueryRunner } from '../query-runner';
@@ -112,11 +113,16 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
       const agent = new Agent({ name: 'database_agent', instructions: INSTRUCTIONS, tools, ...(options.model ? { model: options.model } : {}) });
       try {
         provider ??= createOpenAIProvider({ env: options.env });
-        const result = await run(agent, question, {
-          signal: ctx.signal,
-          modelProvider: provider,
-          limits: { maxTurns: options.maxTurns ?? 8, timeoutMs: options.agentTimeoutMs },
-        });
+        const modelProvider = provider;
+        // The caller's model-token budget: refused before the run when used up, charged with what it used.
+        const result = await withModelBudget(ctx, (observer) =>
+          run(agent, question, {
+            signal: ctx.signal,
+            modelProvider,
+            observer,
+            limits: { maxTurns: options.maxTurns ?? 8, timeoutMs: options.agentTimeoutMs },
+          }),
+        );
         return { answer: result.text, queries };
       } catch (error) {
         throw mapAgentError(error);

@@ -2,6 +2,7 @@
 // cancellation by notifications/cancelled), the schema resources, and database_query through the scripted
 // OpenAI-compatible server on both wire APIs, with model-written SQL on the same guarded path.
 import { createOpenAIProvider } from '@agent-mcp/agent-core';
+import { type ModelUsageMeter } from '@agent-mcp/context';
 import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { createDatabaseTools, type DatabaseTools } from '../create-database-tools';
 import { parseDatabaseConfig } from '../config';
@@ -24,11 +25,11 @@ afterAll(async () => {
   await fixture?.drop();
 });
 
-async function setup(api: 'responses' | 'chat' = 'responses'): Promise<{ tools: DatabaseTools; client: PipeClient; close(): Promise<void> }> {
+async function setup(api: 'responses' | 'chat' = 'responses', modelUsageMeter?: ModelUsageMeter): Promise<{ tools: DatabaseTools; client: PipeClient; close(): Promise<void> }> {
   const config = parseDatabaseConfig({ DATABASE_URL: fixture.readOnlyUrl, DATABASE_MAX_ROWS: '50', DATABASE_STATEMENT_TIMEOUT_MS: '5000' });
   const modelProvider = createOpenAIProvider({ apiKey: 'test-key', baseURL: scripted.url, api, model: 'scripted', env: {} });
   const tools = createDatabaseTools({ config, modelProvider });
-  const server = testServer();
+  const server = testServer({ modelUsageMeter });
   tools.register(server);
   const client = await connectPipeClient(server);
   return {
@@ -155,6 +156,32 @@ describe.each(['responses', 'chat'] as const)('database_query through the script
     expect(lastBody).toMatch(/<untrusted-data source=\\"run_sql\\" boundary=\\"[0-9a-f]{16}\\">/);
     expect(scripted.requests.every((r) => r.api === api)).toBe(true);
     expect(await fixture.admin(async (c) => (await c.query(CANARY_CHECK_SQL)).rows[0])).toEqual(canaryBefore);
+    await close();
+  });
+});
+
+describe('database_query under a model-token budget', () => {
+  it('charges the tokens of its run to the caller, then refuses the next call with a rate-limit error and no model request', async () => {
+    const used = new Map<string, number>();
+    const meter: ModelUsageMeter = {
+      check: async (p) => ((used.get(p.id) ?? 0) >= 100 ? { allowed: false, retryAfterSeconds: 30 } : { allowed: true }),
+      charge: async (p, tokens) => {
+        used.set(p.id, (used.get(p.id) ?? 0) + tokens);
+      },
+    };
+    scripted.reset();
+    scripted.enqueue(
+      toolCallTurn({ name: 'list_tables', arguments: {} }, { usage: { inputTokens: 60, outputTokens: 5 } }),
+      textTurn('There are customers.', { usage: { inputTokens: 70, outputTokens: 3 } }),
+    );
+    const { client, close } = await setup('responses', meter);
+    const first = await client.callTool('database_query', { question: 'Which tables are there?' });
+    expect(first['isError']).toBeUndefined();
+    expect(used.get('anonymous')).toBe(138);
+
+    const second = await client.request('tools/call', { name: 'database_query', arguments: { question: 'And now?' } });
+    expect(second.error).toMatchObject({ code: -32003, data: { retryAfterSeconds: 30, limit: 'model_tokens' } });
+    expect(scripted.requests).toHaveLength(2);
     await close();
   });
 });

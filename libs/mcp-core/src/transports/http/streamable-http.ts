@@ -33,12 +33,13 @@ export interface StreamableHttpOptions extends OriginPolicy {
   /** Time a POST body may take to arrive in full; past it the answer is 408 and the connection closes. Default 30 s; 0: no limit. */
   readonly bodyTimeoutMs?: number;
   /**
-   * Most open standalone (GET) SSE streams in all; one more gets 503 with `Retry-After`. Default 1000; 0: no limit.
-   * Streams of POST responses are not counted: they end with their request and the rate limits bound those.
+   * Most open GET SSE streams (standalone, or resuming a request's stream) in all; one more gets 503 with
+   * `Retry-After`. Default 1000; 0: no limit. Streams of POST responses are not counted: they end with their
+   * request, and the rate limits bound those.
    */
   readonly maxStreams?: number;
   /**
-   * Most open standalone SSE streams of one principal (by `principalKey`; without authentication every caller is
+   * Most open GET SSE streams of one principal (by `principalKey`; without authentication every caller is
    * the one anonymous principal); one more gets 429 with `Retry-After`. Default 10; 0: no limit.
    */
   readonly maxStreamsPerPrincipal?: number;
@@ -283,6 +284,36 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     }
   }
 
+  /**
+   * Counts a GET stream against the limits of its principal and of the server, until `res` closes; false when
+   * refused (429 for the principal's own limit, 503 when the server is full; the answer is sent). Called after
+   * authorization, so the principal is the one the session is bound to.
+   */
+  function admitStream(res: ServerResponse, session: Session, cors: Record<string, string>): boolean {
+    const owner = principalKey(session.principal ?? ANONYMOUS_PRINCIPAL);
+    const mine = streamsOf.get(owner) ?? 0;
+    if (maxStreamsPerPrincipal > 0 && mine >= maxStreamsPerPrincipal) {
+      fail(res, 429, JsonRpcErrorCode.Unavailable, `Too Many Requests: at most ${maxStreamsPerPrincipal} open streams per principal; close one first`, {
+        ...cors,
+        'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
+      });
+      return false;
+    }
+    if (maxStreams > 0 && streams >= maxStreams) {
+      fail(res, 503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many open streams', { ...cors, 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) });
+      return false;
+    }
+    streams++;
+    streamsOf.set(owner, mine + 1);
+    res.once('close', () => {
+      streams--;
+      const left = (streamsOf.get(owner) ?? 1) - 1;
+      if (left > 0) streamsOf.set(owner, left);
+      else streamsOf.delete(owner);
+    });
+    return true;
+  }
+
   async function handleGet(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
     if (stateless) return methodNotAllowed(res, 'POST', cors);
     if (!acceptsSse(req.headers.accept)) {
@@ -301,35 +332,17 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       if (!eventStore || !at || !at.streamId.startsWith(`${session.id}~`)) {
         return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Last-Event-ID does not name a stream of this session', cors);
       }
-      if (at.streamId !== standaloneStreamId(session)) return resumeRequestStream(res, at, cors);
+      if (at.streamId !== standaloneStreamId(session)) {
+        // A resumed request stream is held like any GET stream: it counts against the same limits.
+        if (!admitStream(res, session, cors)) return;
+        return resumeRequestStream(res, at, cors);
+      }
       replayAfter = at;
     }
     if (session.standalone) {
       return fail(res, 409, JsonRpcErrorCode.InvalidRequest, 'Conflict: this session already has an open GET stream', cors);
     }
-    // Counted after authorization, so the principal is the one the session is bound to.
-    const owner = principalKey(session.principal ?? ANONYMOUS_PRINCIPAL);
-    const mine = streamsOf.get(owner) ?? 0;
-    if (maxStreamsPerPrincipal > 0 && mine >= maxStreamsPerPrincipal) {
-      return fail(res, 429, JsonRpcErrorCode.Unavailable, `Too Many Requests: at most ${maxStreamsPerPrincipal} open streams per principal; close one first`, {
-        ...cors,
-        'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
-      });
-    }
-    if (maxStreams > 0 && streams >= maxStreams) {
-      return fail(res, 503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many open streams', {
-        ...cors,
-        'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
-      });
-    }
-    streams++;
-    streamsOf.set(owner, mine + 1);
-    res.once('close', () => {
-      streams--;
-      const left = (streamsOf.get(owner) ?? 1) - 1;
-      if (left > 0) streamsOf.set(owner, left);
-      else streamsOf.delete(owner);
-    });
+    if (!admitStream(res, session, cors)) return;
     const writer = new SseWriter(res, cors, keepAliveMs);
     if (replayAfter && eventStore) {
       // What the client missed when its previous stream dropped, before the new stream goes live.

@@ -65,7 +65,7 @@ describe('research tool over MCP', () => {
       ...(progress ? { onprogress: (p: { message?: string }) => void progress.push(p.message ?? '') } : {}),
       timeout: 20_000,
     });
-    expect(result.isError).toBeFalsy();
+    if (result.isError) throw new Error(JSON.stringify(result.content));
     return result.structuredContent as unknown as ResearchResult;
   }
 
@@ -189,6 +189,41 @@ describe('research tool over MCP', () => {
     const searchOutput = model.requests[1]?.rawBody ?? '';
     expect(searchOutput).toContain('research://documents/root-');
     expect(searchOutput).toContain('minutes.md');
+  });
+
+  it('reads no more sources than the depth allows', async () => {
+    model.enqueue(
+      toolCallTurn([
+        { name: 'read_document', arguments: { uri: 'research://documents/corpus/glossary.txt' } },
+        { name: 'read_document', arguments: { uri: 'research://documents/corpus/research-tool.md' } },
+        { name: 'read_document', arguments: { uri: 'research://documents/corpus/url-fetch-safety.md' } },
+      ]),
+      toolCallTurn({ name: 'read_document', arguments: { uri: 'research://documents/corpus/model-context-protocol.md' } }),
+      jsonTurn({ answer: 'Done.', citations: [{ source: 4, quote: 'The Model Context Protocol (MCP) is an open protocol' }] }),
+    );
+    const client = await connect('responses');
+    const out = await call(client, { question: 'Summarise everything.', depth: 'quick' });
+    expect(model.requests[2]?.rawBody).toContain('You have read 3 sources, the most for this depth');
+    expect(out.citations).toEqual([]);
+  });
+
+  it('works without a database, on pages only, and says document search is not configured', async () => {
+    model.enqueue(jsonTurn({ answer: 'It opened in 1887 [1].', citations: [{ source: 1, quote: 'The harbour opened in 1887' }] }));
+    // The settings describe OpenAI (web search on), the provider is not: the run goes on without web search.
+    const research = await createResearchTools({
+      env: { RESEARCH_FETCH_ALLOW_NETWORKS: '127.0.0.1/32' },
+      modelProvider: createOpenAIProvider({ apiKey: 'test-key', baseURL: model.url, api: 'chat', env: {} }),
+    });
+    closers.push(() => research.close());
+    const fixture = await serveOverHttp((server) => research.register(server));
+    open.push(fixture);
+    expect((await fixture.client.listResources()).resources).toEqual([]);
+    const out = await call(fixture.client, { question: 'When did the harbour open?', urls: [`${site.origin}/article`] });
+    expect(out.citations.map((c) => c.url_or_uri)).toEqual([`${site.origin}/article`]);
+    expect(out.notes[0]).toMatch(/Document search is not configured/);
+    expect(out.notes[1]).toMatch(/Web search was unavailable/);
+    expect((model.requests[0]?.body as { tools: Array<{ function: { name: string } }> }).tools.map((t) => t.function.name)).toEqual(['fetch_url']);
+    expect(model.requests[0]?.rawBody).not.toContain('search_documents');
   });
 
   it('stops the run when the client cancels', async () => {

@@ -1,4 +1,4 @@
-import { createPgSqlClient, type Logger } from '@agent-mcp/context';
+import { type Logger } from '@agent-mcp/context';
 import { echoTool, type McpServer } from '@agent-mcp/mcp-core';
 import { createDatabaseTools, databaseToolsEnabled, parseDatabaseConfig } from '@agent-mcp/tools-database';
 import { createResearchTools, parseResearchConfig, researchToolsEnabled } from '@agent-mcp/tools-research';
@@ -20,15 +20,12 @@ export async function registerTools(server: McpServer, { env, logger, diagnostic
   const database = databaseToolsEnabled(databaseConfig, env) ? createDatabaseTools({ config: databaseConfig, env, logger }) : undefined;
   database?.register(server);
   void database?.start();
-  // research: its document index needs a database it may write to; until the apps share one SqlClient, only DATABASE_URL.
+  // research keeps its document index on the database tools' application connection (embedded by default).
   const researchConfig = parseResearchConfig(env);
-  const researchOn = researchToolsEnabled(researchConfig, env);
-  const researchSql = researchOn && env['DATABASE_URL'] ? createPgSqlClient({ connectionString: env['DATABASE_URL'], poolMax: 2 }) : undefined;
-  const research = researchOn ? await createResearchTools({ config: researchConfig, sql: researchSql, env, logger }) : undefined;
+  const research = researchToolsEnabled(researchConfig, env) ? await createResearchTools({ config: researchConfig, sql: database?.sql, env, logger }) : undefined;
   research?.register(server);
   return async () => {
     await research?.close();
-    await researchSql?.close();
     await database?.close();
   };
 }

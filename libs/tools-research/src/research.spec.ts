@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type OpenAIApi, createOpenAIProvider } from '@agent-mcp/agent-core';
+import { type ModelUsageMeter } from '@agent-mcp/context';
 import { createScriptedServer, hangTurn, jsonTurn, type ScriptedServer, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { createResearchTools } from './create-research-tools';
 import { SAMPLE_CORPUS_DIR } from './spec-helpers/corpus';
@@ -224,6 +225,30 @@ describe('research tool over MCP', () => {
     expect(out.notes[1]).toMatch(/Web search was unavailable/);
     expect((model.requests[0]?.body as { tools: Array<{ function: { name: string } }> }).tools.map((t) => t.function.name)).toEqual(['fetch_url']);
     expect(model.requests[0]?.rawBody).not.toContain('search_documents');
+  });
+
+  it("charges its run to the caller's model-token budget, then refuses with a rate-limit error and no model request", async () => {
+    const used = new Map<string, number>();
+    const meter: ModelUsageMeter = {
+      check: async (p) => ((used.get(p.id) ?? 0) >= 100 ? { allowed: false, retryAfterSeconds: 30 } : { allowed: true }),
+      charge: async (p, tokens) => void used.set(p.id, (used.get(p.id) ?? 0) + tokens),
+    };
+    model.enqueue(
+      toolCallTurn({ name: 'search_documents', arguments: { query: 'roots' } }, { usage: { inputTokens: 60, outputTokens: 5 } }),
+      jsonTurn({ answer: 'Roots are shared folders.', citations: [] }, { usage: { inputTokens: 70, outputTokens: 3 } }),
+    );
+    const research = await createResearchTools({
+      sql: db.sql,
+      env: { RESEARCH_CORPUS_DIR: SAMPLE_CORPUS_DIR, RESEARCH_CORPUS_WATCH: 'false', RESEARCH_WEB_SEARCH: 'off' },
+      modelProvider: createOpenAIProvider({ apiKey: 'test-key', baseURL: model.url, api: 'responses', env: {} }),
+    });
+    closers.push(() => research.close());
+    const fixture = await serveOverHttp((server) => research.register(server), undefined, meter);
+    open.push(fixture);
+    await call(fixture.client, { question: 'What are roots?' });
+    expect(used.get('anonymous')).toBe(138);
+    await expect(fixture.client.callTool({ name: 'research', arguments: { question: 'And now?' } })).rejects.toMatchObject({ code: 429 }); // over HTTP a used-up budget is a 429
+    expect(model.requests).toHaveLength(2);
   });
 
   it('stops the run when the client cancels', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Agent, createOpenAIProvider, isAgentError, type ModelProvider, runStreamed, type Tool, tool, webSearchTool } from '@agent-mcp/agent-core';
-import { principalKey } from '@agent-mcp/context';
+import { type ModelUsageObserver, principalKey, withModelBudget } from '@agent-mcp/context';
 import { CancelledError, defineTool, type HandlerContext, ToolError, UpstreamModelError } from '@agent-mcp/mcp-core';
 import { type Collection, type CorpusIndex } from '../corpus/corpus-index';
 import { FetchFailedError, FetchRefusedError, safeUrl } from '../errors';
@@ -203,7 +203,7 @@ export function createResearchTool(options: ResearchToolOptions) {
           }),
         );
       }
-      const runAgent = async (withWebSearch: boolean) => {
+      const runAgent = async (withWebSearch: boolean, observer: ModelUsageObserver) => {
         const agentTools = withWebSearch ? [...tools, webSearchTool({ searchContextSize: 'medium' })] : tools;
         const available = [
           collections.length ? 'local documents (search_documents, read_document)' : undefined,
@@ -226,6 +226,7 @@ export function createResearchTool(options: ResearchToolOptions) {
         const stream = runStreamed(agent, input, {
           signal: ctx.signal,
           modelProvider: provider,
+          observer,
           limits: { maxTurns: budget.maxTurns, timeoutMs: options.agentTimeoutMs },
         });
         let writing = false;
@@ -242,17 +243,19 @@ export function createResearchTool(options: ResearchToolOptions) {
       progress('searching');
       let searched = webSearch;
       try {
-        let result;
-        try {
-          result = await runAgent(searched);
-        } catch (error) {
-          // A provider that is not the one the settings describe (a gateway, a provider passed in) refuses the
-          // hosted tool before sending anything: answer without it rather than fail.
-          if (!searched || !isAgentError(error) || error.code !== 'user_error' || !/hosted tool/i.test(error.message)) throw error;
-          searched = false;
-          notes.push(WEB_SEARCH_NOTE);
-          result = await runAgent(false);
-        }
+        // The caller's model-token budget: refused before the run when used up, charged with what it used.
+        const result = await withModelBudget(ctx, async (observer) => {
+          try {
+            return await runAgent(searched, observer);
+          } catch (error) {
+            // A provider that is not the one the settings describe (a gateway, a provider passed in) refuses the
+            // hosted tool before sending anything: answer without it rather than fail.
+            if (!searched || !isAgentError(error) || error.code !== 'user_error' || !/hosted tool/i.test(error.message)) throw error;
+            searched = false;
+            notes.push(WEB_SEARCH_NOTE);
+            return runAgent(false, observer);
+          }
+        });
         await Promise.all(reports);
         const checked = checkCitations(result.finalOutput.answer, result.finalOutput.citations, ledger);
         const allNotes = [...notes, ...checked.notes];

@@ -3,7 +3,7 @@ import { type AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { noopLogger } from '@agent-mcp/context';
+import { type ModelUsageMeter, noopLogger } from '@agent-mcp/context';
 import { createStreamableHttpHandler, McpServer } from '@agent-mcp/mcp-core';
 
 /** An MCP server behind Streamable HTTP on loopback, and the SDK's real client connected to it. */
@@ -17,8 +17,12 @@ export interface McpFixture {
  * Serves `server` at http://127.0.0.1:<random>/mcp and connects the SDK `Client` over Streamable HTTP.
  * With `roots`, the client declares the roots capability and answers `roots/list` with them.
  */
-export async function serveOverHttp(setup: (server: McpServer) => void, roots?: ReadonlyArray<{ uri: string; name?: string }>): Promise<McpFixture> {
-  const server = new McpServer({ name: 'tools-research-spec', version: '1.0.0', logger: noopLogger });
+export async function serveOverHttp(
+  setup: (server: McpServer) => void,
+  roots?: ReadonlyArray<{ uri: string; name?: string }>,
+  modelUsageMeter?: ModelUsageMeter,
+): Promise<McpFixture> {
+  const server = new McpServer({ name: 'tools-research-spec', version: '1.0.0', logger: noopLogger, ...(modelUsageMeter ? { modelUsageMeter } : {}) });
   setup(server);
   const handler = createStreamableHttpHandler(server);
   const http: Server = createServer((req, res) => {

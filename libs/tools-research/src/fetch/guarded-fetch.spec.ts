@@ -50,6 +50,7 @@ describe('guarded fetcher', () => {
       '/missing-type': (_req, res) => void res.writeHead(200).end('?'),
       '/error': (_req, res) => void res.writeHead(500, { 'content-type': 'text/html' }).end('boom'),
       '/hang': () => undefined,
+      '/drip': (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).write('first words, then nothing'),
     });
   });
   afterAll(async () => {
@@ -208,6 +209,17 @@ describe('guarded fetcher', () => {
 
   it('gives up on a server that never answers at the deadline', async () => {
     expect((await failure(allowSite({ timeoutMs: 300 }).fetch(`${site.origin}/hang`))).reason).toBe('timeout');
+  });
+
+  it('gives up on a body that never ends at the same deadline', async () => {
+    expect((await failure(allowSite({ timeoutMs: 300 }).fetch(`${site.origin}/drip`))).reason).toBe('timeout');
+  });
+
+  it('refuses the unspecified address in its short spellings', async () => {
+    const fetcher = createGuardedFetcher();
+    expect((await refusal(fetcher.fetch(`http://0:${site.port}/article`))).rule).toBe('address_blocked');
+    expect((await refusal(fetcher.fetch(`http://[::]:${site.port}/article`))).rule).toBe('address_blocked');
+    expect(site.total()).toBe(0);
   });
 
   it('stops when the caller cancels', async () => {

@@ -4,7 +4,7 @@ import { type ModelUsageObserver, principalKey, withModelBudget } from '@agent-m
 import { CancelledError, defineTool, type HandlerContext, ToolError, UpstreamModelError } from '@agent-mcp/mcp-core';
 import { type Collection, type CorpusIndex } from '../corpus/corpus-index';
 import { FetchFailedError, FetchRefusedError, safeUrl } from '../errors';
-import { type FetchedPage, type GuardedFetcher } from '../fetch/guarded-fetch';
+import { type GuardedFetcher } from '../fetch/guarded-fetch';
 import { checkCitations } from './citations';
 import { SourceLedger } from './source-ledger';
 import { wrapUntrusted } from './untrusted';
@@ -76,11 +76,9 @@ const instructions = (tools: ReadonlySet<string>) =>
 
 const WEB_SEARCH_NOTE = 'Web search was unavailable (the configured model server does not offer hosted web search), so this answer draws only on local documents and named pages.';
 
-function describeFetch(page: FetchedPage, number: number, shown: string): string {
-  return [
-    `Source [${number}]: ${page.title || safeUrl(page.finalUrl)} (${page.finalUrl})${page.truncated || shown.length < page.text.length ? ' [truncated]' : ''}`,
-    wrapUntrusted(page.finalUrl, shown),
-  ].join('\n');
+// Only the number stands outside the fence: titles and URLs come from the page too, and could carry instructions.
+function describeSource(number: number, title: string, location: string, shown: string, truncated: boolean): string {
+  return [`Source [${number}]${truncated ? ' (truncated)' : ''}:`, wrapUntrusted(location, `Title: ${title}\nLocation: ${location}\n\n${shown}`)].join('\n');
 }
 
 /** `research`: an agent that searches documents, reads pages and answers with checked, numbered citations. */
@@ -128,7 +126,7 @@ export function createResearchTool(options: ResearchToolOptions) {
         const shown = page.text.slice(0, SOURCE_CHARS);
         const source = ledger.add(page.title || safeUrl(page.finalUrl), page.finalUrl, shown);
         progress(`reading ${ledger.size} source${ledger.size === 1 ? '' : 's'}`);
-        return describeFetch(page, source.number, shown);
+        return describeSource(source.number, source.title, page.finalUrl, shown, page.truncated || shown.length < page.text.length);
       };
 
       // Pages the caller named are read first, through the same guard as the model's picks.
@@ -180,7 +178,7 @@ export function createResearchTool(options: ResearchToolOptions) {
               const shown = doc.text.slice(0, SOURCE_CHARS);
               const source = ledger.add(doc.title, doc.uri, shown);
               progress(`reading ${ledger.size} source${ledger.size === 1 ? '' : 's'}`);
-              return [`Source [${source.number}]: ${doc.title} (${doc.uri})${shown.length < doc.text.length ? ' [truncated]' : ''}`, wrapUntrusted(doc.uri, shown)].join('\n');
+              return describeSource(source.number, doc.title, doc.uri, shown, shown.length < doc.text.length);
             },
           }),
         );

@@ -1,11 +1,12 @@
 import { type AddressInfo } from 'node:net';
-import { ConfigError, createJsonLogger, formatSettings, type ModelUsageMeter, parseConfig } from '@agent-mcp/context';
+import { ConfigError, formatSettings, isLevelEnabled, type ModelUsageMeter, parseConfig } from '@agent-mcp/context';
 import { AuthConfigError } from '@agent-mcp/auth';
-import { createStreamableHttpHandler, LOOPBACK_HOSTS, McpServer, type Pipeline } from '@agent-mcp/mcp-core';
+import { createRequestLogObserver, createStreamableHttpHandler, LOOPBACK_HOSTS, McpServer, type Pipeline } from '@agent-mcp/mcp-core';
 import { type AuthStack, createAuthStack } from './auth-stack';
 import { HTTP_SERVER_SETTINGS, type HttpServerConfig, HttpServerConfigSchema, httpLimits, isLoopbackAddress } from './config';
 import { createHttpApp } from './http-app';
 import { registerTools } from './register-tools';
+import { createPinoLogger } from './observability/pino-logger';
 
 const NAME = 'openai-agent-mcp';
 const VERSION = '0.1.0';
@@ -56,7 +57,8 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const logger = createJsonLogger({ level: config.LOG_LEVEL, bindings: { service: NAME } });
+  const log = createPinoLogger({ level: config.LOG_LEVEL, bindings: { service: NAME }, redact: { paths: config.LOG_REDACT } });
+  const logger = log.logger;
   // The pipeline needs the server (tool annotations drive permissions), the server needs the pipeline.
   const chain: { pipeline?: Pipeline; usage?: ModelUsageMeter } = {};
   const server = new McpServer({
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
     title: 'OpenAI Agent MCP',
     instructions: 'Tools of this server are backed by AI agents; long calls report progress.',
     logger,
+    observer: isLevelEnabled('info', config.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined,
     pipeline: (request) => (chain.pipeline as Pipeline)(request),
     modelUsageMeter: {
       check: async (principal) => (chain.usage ? chain.usage.check(principal) : { allowed: true }),
@@ -131,7 +134,10 @@ async function main(): Promise<void> {
         mcp.close();
         app.closeAllConnections();
         logger.info('stopped', { abandoned: server.activeRequests });
-        void Promise.allSettled([releaseTools(), auth.close()]).finally(() => process.exit(0));
+        void Promise.allSettled([releaseTools(), auth.close()]).finally(() => {
+          log.flush();
+          process.exit(0);
+        });
       }
       setTimeout(wait, 50).unref();
     };

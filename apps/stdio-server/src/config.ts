@@ -8,6 +8,7 @@ const bool = z
 /** Environment of the stdio server; every key is the variable's name. */
 export const StdioServerConfigSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('warning'),
+  LOG_REDACT: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).optional(),
   DIAGNOSTIC_TOOLS: bool.default(false),
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
 });
@@ -15,7 +16,8 @@ export const StdioServerConfigSchema = z.object({
 export type StdioServerConfig = z.output<typeof StdioServerConfigSchema>;
 
 export const STDIO_SERVER_SETTINGS: readonly SettingDoc[] = [
-  { name: 'LOG_LEVEL', default: 'warning', description: 'Server log level (JSON lines on stderr; stdout carries only MCP)' },
+  { name: 'LOG_LEVEL', default: 'warning', description: 'Server log level (JSON lines on stderr; stdout carries only MCP; one line per request at info)' },
+  { name: 'LOG_REDACT', default: '—', description: 'Comma-separated extra field paths to redact, on top of the defaults (as for the HTTP server)' },
   { name: 'DIAGNOSTIC_TOOLS', default: 'false', description: 'Register the echo tool, for connection checks and benchmarks' },
   { name: 'MAX_MESSAGE_BYTES', default: '4194304', description: 'Longest accepted message (one line)' },
 ];

@@ -1,5 +1,5 @@
-import { createJsonLogger, formatSettings, parseConfig } from '@agent-mcp/context';
-import { McpServer, serveStdio } from '@agent-mcp/mcp-core';
+import { createJsonLogger, formatSettings, isLevelEnabled, parseConfig } from '@agent-mcp/context';
+import { createRequestLogObserver, McpServer, serveStdio } from '@agent-mcp/mcp-core';
 import { registerTools } from './register-tools';
 import { STDIO_SERVER_SETTINGS, type StdioServerConfig, StdioServerConfigSchema } from './config';
 
@@ -33,13 +33,16 @@ async function run(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const logger = createJsonLogger({ level: config.LOG_LEVEL, bindings: { service: NAME } });
+  // The dependency-free JSON logger, not pino: desktop clients launch this process often and pino would add
+  // tens of milliseconds to every launch. Same line shape and the same redaction as the HTTP server's pino log.
+  const logger = createJsonLogger({ level: config.LOG_LEVEL, bindings: { service: NAME }, redact: { paths: config.LOG_REDACT } });
   const server = new McpServer({
     name: NAME,
     version: VERSION,
     title: 'OpenAI Agent MCP',
     instructions: 'Tools of this server are backed by AI agents; long calls report progress.',
     logger,
+    observer: isLevelEnabled('info', config.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined,
   });
   const releaseTools = await registerTools(server, { env: process.env, logger, diagnosticTools: config.DIAGNOSTIC_TOOLS });
 

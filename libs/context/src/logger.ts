@@ -1,3 +1,5 @@
+import { createRedactor, type RedactOptions } from './logger-redact';
+
 /** Severity levels, in the order of RFC 5424 as MCP's `logging/setLevel` uses them. */
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -35,6 +37,8 @@ export interface JsonLoggerOptions {
   readonly write?: (line: string) => void;
   /** Fields on every line. */
   readonly bindings?: LogFields;
+  /** Secrets to redact on top of the defaults (see `createRedactor`). Redaction is always on. */
+  readonly redact?: RedactOptions;
 }
 
 const SERVER_LEVEL: Readonly<Record<'debug' | 'info' | 'warn' | 'error', LogLevel>> = {
@@ -46,20 +50,26 @@ const SERVER_LEVEL: Readonly<Record<'debug' | 'info' | 'warn' | 'error', LogLeve
 
 /** A dependency-free JSON-lines logger writing to standard error. */
 export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
-  const threshold = options.level ?? 'info';
-  const write = options.write ?? ((line: string) => process.stderr.write(line));
-  const bindings = options.bindings ?? {};
+  return jsonLogger(
+    options.level ?? 'info',
+    options.write ?? ((line: string) => process.stderr.write(line)),
+    createRedactor(options.redact),
+    options.bindings ?? {},
+  );
+}
+
+function jsonLogger(threshold: LogLevel, write: (line: string) => void, redact: ReturnType<typeof createRedactor>, bindings: LogFields): Logger {
   const emit = (method: keyof typeof SERVER_LEVEL) => (message: string, fields?: LogFields) => {
     const level = SERVER_LEVEL[method];
     if (!isLevelEnabled(level, threshold)) return;
-    write(`${safeStringify({ time: new Date().toISOString(), level, msg: message, ...bindings, ...fields })}\n`);
+    write(`${safeStringify({ time: new Date().toISOString(), level, msg: redact({ msg: message }).msg, ...redact({ ...bindings, ...fields }) })}\n`);
   };
   return {
     debug: emit('debug'),
     info: emit('info'),
     warn: emit('warn'),
     error: emit('error'),
-    child: (more) => createJsonLogger({ level: threshold, write, bindings: { ...bindings, ...more } }),
+    child: (more) => jsonLogger(threshold, write, redact, { ...bindings, ...more }),
   };
 }
 

@@ -12,6 +12,7 @@
  * @packageDocumentation
  */
 export { McpServer, type McpServerOptions } from './server';
+export { type McpObserver, type RequestFinishedInfo, type RequestOutcome, combineObservers, createRequestLogObserver } from './observer';
 export { type Tool, type ToolReturn, type ToolResponse, type ToolInputSchema, type ToolOutputSchema, defineTool, toolResponse, isToolResponse } from './tool';
 export { ToolRegistry, ToolRegistrationError, type ToolRegistryOptions, type ToolFilter } from './tool-registry';
 export {

@@ -53,6 +53,7 @@ import { type Call, type CallEnvironment, CallContext } from './call-context';
 import { errorRef, ToolRegistry } from './tool-registry';
 import { TaskCallContext, TaskChannel } from './tasks/task-run';
 import { TaskManager, type TaskOptions } from './tasks/task-manager';
+import { type McpObserver, outcomeOf, reportRequest, type RequestOutcome } from './observer';
 
 /** Options of {@link McpServer}. */
 export interface McpServerOptions {
@@ -92,6 +93,8 @@ export interface McpServerOptions {
    * budget used up fails the call with a rate-limit error (429, `Retry-After`). Default: no budget.
    */
   readonly modelUsageMeter?: ModelUsageMeter;
+  /** Told of every finished request (logs, metrics). Default: none. */
+  readonly observer?: McpObserver;
 }
 
 const TaskParam = z.looseObject({ ttl: z.number().int().positive().optional() }).optional();
@@ -135,6 +138,7 @@ export class McpServer {
   private readonly handlers = new Map<string, MethodHandler>();
   private readonly sessions = new Set<Session>();
   private readonly environment: CallEnvironment;
+  private readonly observer: McpObserver | undefined;
   private accepting = true;
 
   constructor(options: McpServerOptions) {
@@ -148,6 +152,7 @@ export class McpServer {
     this.limits = { ...DEFAULT_MESSAGE_LIMITS, ...options.messageLimits };
     this.info = { name: options.name, version: options.version, ...(options.title ? { title: options.title } : {}) };
     this.instructions = options.instructions;
+    this.observer = options.observer;
     this.environment = {
       resources: this.resources,
       memory: this.memory,
@@ -257,9 +262,13 @@ export class McpServer {
       channel.respond(errorMessage(id, toJsonRpcError(error)), error);
       return;
     }
+    const started = this.observer ? performance.now() : 0;
+    let pipeline: PipelineRequest | undefined;
+    let outcome: RequestOutcome = 'ok';
+    let errorCode: string | undefined;
     try {
       if (!this.accepting) throw new UnavailableError('Server is shutting down');
-      const pipeline = this.pipelineRequest(session, method, params, transport);
+      pipeline = this.pipelineRequest(session, method, params, transport);
       await this.admit(session, pipeline);
       const handler = this.handlers.get(method);
       if (!handler) {
@@ -267,14 +276,22 @@ export class McpServer {
       }
       const call: Call = { sent: false, session, request, params, channel, signal: controller.signal, pipeline };
       const result = await handler(call);
+      if (result.isError === true) outcome = 'tool_error';
       // The SDK's client handles notifications a microtask late but responses at once: a response read in
       // the same chunk as the last progress would drop that progress. One macrotask keeps them apart.
       if (call.sent) await new Promise((resolve) => setImmediate(resolve));
       // MCP: no response is sent for a request the client cancelled.
-      if (controller.signal.aborted) return;
+      if (controller.signal.aborted) {
+        outcome = 'cancelled';
+        return;
+      }
       channel.respond(resultMessage(id, result));
     } catch (error) {
-      if (controller.signal.aborted || error instanceof CancelledError) return;
+      if (controller.signal.aborted || error instanceof CancelledError) {
+        outcome = 'cancelled';
+        return;
+      }
+      ({ outcome, errorCode } = outcomeOf(error));
       let ref: string | undefined;
       if (!isExposable(error)) {
         ref = errorRef();
@@ -283,6 +300,20 @@ export class McpServer {
       channel.respond(errorMessage(id, toJsonRpcError(error, ref)), error instanceof McpCoreError ? error : undefined);
     } finally {
       session.untrack(id, controller);
+      if (this.observer) {
+        const target = pipeline?.target ?? targetOf(method, params);
+        reportRequest(this.observer, {
+          method,
+          requestId: id,
+          sessionId: session.id,
+          transport: transport.kind,
+          principal: pipeline?.principal,
+          tool: target?.kind === 'tool' ? (this.tools.has(target.name) ? target.name : '(unknown)') : undefined,
+          outcome,
+          errorCode,
+          durationMs: performance.now() - started,
+        });
+      }
     }
   }
 

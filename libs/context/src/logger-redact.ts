@@ -1,0 +1,66 @@
+import { type LogFields } from './logger';
+
+/** What replaces a redacted value. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Field names whose values are secrets wherever they appear, at any depth: `*password*`, `*secret*`, `*token*`,
+ * API keys, credentials, private keys, and the `Authorization`, `Cookie` and `Set-Cookie` headers.
+ */
+export const DEFAULT_REDACT_KEY_PATTERN = /pass(word|wd|phrase)|secret|token|authorization|cookie|api[-_]?key|credential|private[-_]?key|signature/i;
+
+// Secrets that travel inside strings (an error message quoting a header): bearer credentials and vendor keys.
+const SECRET_IN_TEXT = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}|\bsk-[A-Za-z0-9_-]{16,}/g;
+
+/** Options of {@link createRedactor}. */
+export interface RedactOptions {
+  /**
+   * More fields to redact, as dot paths from the top of a line (`params.arguments.ssn`, `headers.x-internal-auth`);
+   * a `*` segment matches any one key. Added to the defaults, never replacing them.
+   */
+  readonly paths?: readonly string[];
+  /** Field names redacted at any depth. Default {@link DEFAULT_REDACT_KEY_PATTERN}. */
+  readonly keyPattern?: RegExp;
+}
+
+/** A function that returns a copy of log fields with every secret replaced by {@link REDACTED}. */
+export type Redactor = (fields: LogFields) => Record<string, unknown>;
+
+const MAX_DEPTH = 8;
+
+/**
+ * Builds the redactor both server loggers run on every line, so that a secret never reaches a log whatever the
+ * caller passed: values under secret-looking names, configured paths, and bearer credentials inside strings.
+ * Leaves its input untouched.
+ */
+export function createRedactor(options: RedactOptions = {}): Redactor {
+  const keyPattern = options.keyPattern ?? DEFAULT_REDACT_KEY_PATTERN;
+  const paths = (options.paths ?? []).map((p) => p.split('.').filter(Boolean)).filter((p) => p.length > 0);
+
+  const walk = (value: unknown, depth: number, open: readonly (readonly string[])[]): unknown => {
+    if (typeof value === 'string') return value.replace(SECRET_IN_TEXT, (_match, scheme?: string) => (scheme ? `${scheme} ${REDACTED}` : REDACTED));
+    if (value === null || typeof value !== 'object') return value;
+    if (depth >= MAX_DEPTH) return '[too deep]';
+    if (value instanceof Error) {
+      return walk({ name: value.name, message: value.message, ...(value.stack ? { stack: value.stack } : {}), ...errorCode(value) }, depth, open);
+    }
+    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1, open.filter((p) => p[0] === '*').map((p) => p.slice(1))));
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      const here = open.filter((p) => p[0] === '*' || p[0] === key);
+      // Counts named like secrets (`inputTokens`) are not secrets; strings and objects under such names are.
+      if ((keyPattern.test(key) && typeof v !== 'number' && typeof v !== 'boolean') || here.some((p) => p.length === 1)) {
+        out[key] = v === undefined ? v : REDACTED;
+        continue;
+      }
+      out[key] = walk(v, depth + 1, here.map((p) => p.slice(1)));
+    }
+    return out;
+  };
+  return (fields) => walk(fields, 0, paths) as Record<string, unknown>;
+}
+
+function errorCode(error: Error): Record<string, unknown> {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' || typeof code === 'number' ? { code } : {};
+}

@@ -11,6 +11,8 @@ export interface HttpAppOptions {
   readonly auth?: AuthStack;
   /** Slow-client timeouts and header and URL size limits; defaults from mcp-core. */
   readonly limits?: Partial<HttpServerLimits>;
+  /** Prometheus metrics on this listener, at `path`. */
+  readonly metrics?: { readonly path: string; readonly handle: (req: IncomingMessage, res: ServerResponse) => void };
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -27,7 +29,15 @@ export function createHttpApp(server: McpServer, mcp: StreamableHttpHandler, opt
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    // Draining: no connection is kept alive for more work, so clients and the load balancer move elsewhere.
+    if (!server.isAccepting) res.setHeader('connection', 'close');
     if (path === mcpPath) {
+      // New work is refused in a way every client and balancer understands; running calls finish on their own.
+      if (!server.isAccepting) {
+        return reply(res, 503, { jsonrpc: '2.0', id: null, error: { code: -32004, message: 'Server is shutting down; retry on another replica' } }, {
+          'retry-after': '1',
+        });
+      }
       // RFC 6750 §2.3 and MCP: tokens travel only in the Authorization header; one in the URL ends up in logs.
       if (auth && hasTokenInQuery(url)) {
         return reply(res, 401, { error: 'invalid_request', message: 'Send the token in the Authorization header, not the query string' }, {
@@ -37,6 +47,7 @@ export function createHttpApp(server: McpServer, mcp: StreamableHttpHandler, opt
       return mcp.handle(req, res);
     }
     if (path === '/healthz') return reply(res, 200, { status: 'ok' });
+    if (options.metrics && path === options.metrics.path) return options.metrics.handle(req, res);
     if (path === '/readyz') {
       return server.isAccepting
         ? reply(res, 200, { status: 'ready', sessions: mcp.sessionCount })

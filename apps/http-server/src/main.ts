@@ -1,12 +1,15 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { ConfigError, formatSettings, isLevelEnabled, type ModelUsageMeter, parseConfig } from '@agent-mcp/context';
 import { AuthConfigError } from '@agent-mcp/auth';
-import { createRequestLogObserver, createStreamableHttpHandler, LOOPBACK_HOSTS, McpServer, type Pipeline } from '@agent-mcp/mcp-core';
+import { combineObservers, createRequestLogObserver, createStreamableHttpHandler, LOOPBACK_HOSTS, McpServer, type Pipeline } from '@agent-mcp/mcp-core';
 import { type AuthStack, createAuthStack } from './auth-stack';
 import { HTTP_SERVER_SETTINGS, type HttpServerConfig, HttpServerConfigSchema, httpLimits, isLoopbackAddress } from './config';
 import { createHttpApp } from './http-app';
+import { shutdownGracefully } from './graceful-shutdown';
 import { registerTools } from './register-tools';
 import { createPinoLogger } from './observability/pino-logger';
+import { createMetricsEndpoint, createServerMetrics } from './observability/metrics';
 
 const NAME = 'openai-agent-mcp';
 const VERSION = '0.1.0';
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
   }
   const log = createPinoLogger({ level: config.LOG_LEVEL, bindings: { service: NAME }, redact: { paths: config.LOG_REDACT } });
   const logger = log.logger;
+  const metrics = createServerMetrics();
   // The pipeline needs the server (tool annotations drive permissions), the server needs the pipeline.
   const chain: { pipeline?: Pipeline; usage?: ModelUsageMeter } = {};
   const server = new McpServer({
@@ -67,7 +71,7 @@ async function main(): Promise<void> {
     title: 'OpenAI Agent MCP',
     instructions: 'Tools of this server are backed by AI agents; long calls report progress.',
     logger,
-    observer: isLevelEnabled('info', config.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined,
+    observer: combineObservers(metrics.observer, isLevelEnabled('info', config.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined),
     pipeline: (request) => (chain.pipeline as Pipeline)(request),
     modelUsageMeter: {
       check: async (principal) => (chain.usage ? chain.usage.check(principal) : { allowed: true }),
@@ -87,7 +91,13 @@ async function main(): Promise<void> {
   chain.pipeline = auth.pipeline;
   chain.usage = auth.modelUsageMeter;
   await auth.ready();
-  const releaseTools = await registerTools(server, { env: process.env, logger, diagnosticTools: config.DIAGNOSTIC_TOOLS });
+  const releaseTools = await registerTools(server, {
+    env: process.env,
+    logger,
+    diagnosticTools: config.DIAGNOSTIC_TOOLS,
+    runObserver: metrics.runObserver,
+    trackPool: (name, stats) => metrics.trackPool(name, stats),
+  });
 
   const publicHost = config.PUBLIC_URL ? new URL(config.PUBLIC_URL).host : undefined;
   const mcp = createStreamableHttpHandler(server, {
@@ -103,7 +113,15 @@ async function main(): Promise<void> {
       : (config.ALLOWED_HOSTS ?? (publicHost ? [...LOOPBACK_HOSTS, publicHost] : LOOPBACK_HOSTS)),
     allowedOrigins: config.ALLOWED_ORIGINS?.includes('*') ? '*' : config.ALLOWED_ORIGINS,
   });
-  const app = createHttpApp(server, mcp, { auth, limits: httpLimits(config) });
+  metrics.setSources({ sessions: () => mcp.sessionCount, streams: () => mcp.streamCount, inFlight: () => server.activeRequests });
+  const serveMetrics = createMetricsEndpoint(metrics, { token: config.METRICS_TOKEN });
+  const metricsOnMain = config.METRICS_PORT === undefined && config.METRICS_PATH !== '';
+  const app = createHttpApp(server, mcp, { auth, limits: httpLimits(config), ...(metricsOnMain ? { metrics: { path: config.METRICS_PATH, handle: serveMetrics } } : {}) });
+  const metricsApp = config.METRICS_PORT === undefined ? undefined : createMetricsListener(config.METRICS_PATH || '/metrics', serveMetrics);
+  metricsApp?.listen(config.METRICS_PORT, config.HOST, () => {
+    const { port } = metricsApp.address() as AddressInfo;
+    logger.info('metrics listening', { port, path: config.METRICS_PATH || '/metrics' });
+  });
   app.on('error', (error) => {
     logger.error('http server error', { err: error });
     process.exitCode = 1;
@@ -125,26 +143,34 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info('shutting down', { signal, activeRequests: server.activeRequests });
-    server.stopAccepting();
-    app.close();
-    const deadline = Date.now() + config.SHUTDOWN_GRACE_SECONDS * 1000;
-    const wait = () => {
-      if (server.activeRequests === 0 || Date.now() >= deadline) {
-        mcp.close();
-        app.closeAllConnections();
-        logger.info('stopped', { abandoned: server.activeRequests });
-        void Promise.allSettled([releaseTools(), auth.close()]).finally(() => {
-          log.flush();
-          process.exit(0);
-        });
-      }
-      setTimeout(wait, 50).unref();
-    };
-    wait();
+    void shutdownGracefully(
+      {
+        server,
+        mcp,
+        app,
+        others: metricsApp ? [metricsApp] : [],
+        graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
+        release: () => Promise.allSettled([releaseTools(), auth.close()]),
+        logger,
+      },
+      signal,
+    ).finally(() => {
+      log.flush();
+      process.exit(0);
+    });
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** A listener of its own for the metrics (METRICS_PORT), so they can stay off the public port. */
+function createMetricsListener(path: string, handle: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  return createServer((req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if ((q === -1 ? url : url.slice(0, q)) === path) return handle(req, res);
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+  });
 }
 
 void main();

@@ -1,4 +1,4 @@
-import { type ModelProvider } from '@agent-mcp/agent-core';
+import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
 import { createPgSqlClient, type Logger, noopLogger, type SqlClient, SqlError } from '@agent-mcp/context';
 import { type ResourceRegistry, type ToolRegistry } from '@agent-mcp/mcp-core';
 import { type DatabaseConfig, embeddedDataDir, parseDatabaseConfig } from './config';
@@ -36,6 +36,8 @@ export interface DatabaseToolsOptions {
   /** Model name of `database_query`. */
   readonly model?: string;
   readonly logger?: Logger;
+  /** Told of every run and model request of `database_query` (metrics, traces). */
+  readonly runObserver?: RunObserver;
 }
 
 /** The database tools, ready to register on an MCP server. */
@@ -131,6 +133,7 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
     modelProvider: options.modelProvider,
     model: options.model,
     env,
+    ...(options.runObserver ? { runObserver: options.runObserver } : {}),
   });
 
   return {

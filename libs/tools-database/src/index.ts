@@ -26,6 +26,7 @@ export { createPostgresEngine, type PostgresEngineOptions } from './postgres/pos
 export { createEmbeddedEngine, type EmbeddedEngine, type EmbeddedEngineOptions } from './embedded/embedded-engine';
 export {
   type QueryEngine,
+  type PoolStats,
   type QueryResult,
   type ExecuteOptions,
   type ColumnInfo,

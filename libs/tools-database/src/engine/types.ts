@@ -58,6 +58,19 @@ export interface QueryEngine {
   auditRole(): Promise<RoleAudit>;
   /** Releases connections and workers. */
   close(): Promise<void>;
+  /** Use of the connection pool, for metrics; engines without a pool leave it out. */
+  poolStats?(): PoolStats;
+}
+
+/** How a connection pool is used right now. */
+export interface PoolStats {
+  /** Open connections, idle or lent. */
+  readonly total: number;
+  readonly idle: number;
+  /** Calls waiting for a connection. */
+  readonly waiting: number;
+  /** Most connections the pool opens. */
+  readonly max: number;
 }
 
 /** Raw rows as engines deliver them: PostgreSQL text format, one array per row. */

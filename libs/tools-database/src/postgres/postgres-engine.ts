@@ -176,6 +176,9 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
     async close() {
       await pool.end();
     },
+    poolStats() {
+      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolMax ?? 10 };
+    },
   };
 }
 

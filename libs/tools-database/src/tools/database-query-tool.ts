@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Agent, createOpenAIProvider, isAgentError, type ModelProvider, run, tool } from '@agent-mcp/agent-core';
+import { Agent, createOpenAIProvider, isAgentError, type ModelProvider, run, type RunObserver, tool } from '@agent-mcp/agent-core';
 import { withModelBudget } from '@agent-mcp/context';
 import { CancelledError, defineTool, ToolError, UpstreamModelError } from '@agent-mcp/mcp-core';
 import { type QueryEngine } from '../engine/types';
@@ -26,6 +26,8 @@ export interface DatabaseQueryToolOptions {
   readonly agentMaxRows?: number;
   /** Most model turns. Default 8. */
   readonly maxTurns?: number;
+  /** Told of every run, model request and its usage (metrics, traces). */
+  readonly runObserver?: RunObserver;
 }
 
 const Param = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -119,7 +121,7 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
           run(agent, question, {
             signal: ctx.signal,
             modelProvider,
-            observer,
+            observer: options.runObserver ? alsoTell(observer, options.runObserver) : observer,
             limits: { maxTurns: options.maxTurns ?? 8, timeoutMs: options.agentTimeoutMs },
           }),
         );
@@ -129,6 +131,24 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
       }
     },
   });
+}
+
+/** One observer telling two: the caller's budget and the app's metrics both see every run and model request. */
+function alsoTell(first: RunObserver, second: RunObserver): RunObserver {
+  return {
+    onRunStarted: (info) => {
+      first.onRunStarted?.(info);
+      second.onRunStarted?.(info);
+    },
+    onModelRequest: (info) => {
+      first.onModelRequest?.(info);
+      second.onModelRequest?.(info);
+    },
+    onRunFinished: (info) => {
+      first.onRunFinished?.(info);
+      second.onRunFinished?.(info);
+    },
+  };
 }
 
 function mapAgentError(error: unknown): Error {

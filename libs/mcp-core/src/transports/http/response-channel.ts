@@ -55,6 +55,15 @@ export class SseWriter implements MessageSink {
     this.stop();
   }
 
+  /**
+   * Ends the stream with a final event carrying only SSE's `retry` field, as MCP asks of a server that closes a
+   * stream early: the client reconnects after `retryMs` (through a load balancer, to a replica that is up).
+   */
+  endWithRetry(retryMs: number): void {
+    if (this.isOpen) this.res.write(`: server shutting down\nretry: ${Math.max(0, Math.round(retryMs))}\n\n`);
+    this.end();
+  }
+
   private stop(): void {
     this.open = false;
     if (this.keepAlive) clearInterval(this.keepAlive);

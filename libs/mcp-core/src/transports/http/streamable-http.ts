@@ -70,6 +70,11 @@ export interface StreamableHttpHandler {
   readonly sessionCount: number;
   /** Open standalone (GET) SSE streams. */
   readonly streamCount: number;
+  /**
+   * Ends every standalone SSE stream with a final event telling the client to reconnect after `retryMs`
+   * (graceful shutdown: sessions and running calls stay until {@link close}).
+   */
+  endStreams(retryMs: number): void;
   /** Ends every session and stream. */
   close(): void;
 }
@@ -104,6 +109,7 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   let streamCounter = 0;
   const onStoreError = (error: unknown) => server.logger.warn('event store: could not keep an SSE event', { err: error });
   let streams = 0;
+  const writers = new Set<SseWriter>();
   const table = new SessionTable({
     maxSessions: options.maxSessions ?? 10_000,
     idleTimeoutMs: options.sessionIdleTimeoutMs ?? 10 * 60_000,
@@ -344,6 +350,8 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     }
     if (!admitStream(res, session, cors)) return;
     const writer = new SseWriter(res, cors, keepAliveMs);
+    writers.add(writer);
+    res.once('close', () => writers.delete(writer));
     if (replayAfter && eventStore) {
       // What the client missed when its previous stream dropped, before the new stream goes live.
       const missed = await eventStore.after(replayAfter.streamId, replayAfter.seq);
@@ -402,6 +410,9 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     },
     get streamCount() {
       return streams;
+    },
+    endStreams(retryMs) {
+      for (const writer of [...writers]) writer.endWithRetry(retryMs);
     },
     close() {
       table.clear('server closing');

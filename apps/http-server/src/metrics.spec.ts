@@ -1,0 +1,133 @@
+// Prometheus metrics of a real server process after real calls: tool-call counters and duration histograms by
+// tool, request counters by method, model requests and tokens from an agent call on the scripted model server,
+// database pool use, sessions and Node's process metrics; and who may read them.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createScriptedServer, errorTurn, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
+import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
+import { type ServerProcess, startServerProcess } from './spec-helpers/server-process';
+
+/** The value of one sample of the exposition text, or undefined when absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const open = line.indexOf('{');
+    const body = open === -1 || open > name.length ? '' : line.slice(open + 1, line.lastIndexOf('}'));
+    const have = Object.fromEntries([...body.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
+
+describe('metrics after real calls', () => {
+  let scripted: ScriptedServer;
+  let database: SampleDatabase;
+  let server: ServerProcess;
+  beforeAll(async () => {
+    scripted = await createScriptedServer({ apiKey: 'test-key' });
+    database = await createSampleDatabase();
+    server = await startServerProcess({
+      DIAGNOSTIC_TOOLS: 'true',
+      DATABASE_URL: database.url,
+      OPENAI_BASE_URL: scripted.url,
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_MODEL: 'scripted-model',
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.kill();
+    await scripted?.close();
+    await database?.drop();
+  });
+
+  it('counts tool calls by tool and outcome, times them in histograms, and reports model use and the pool', async () => {
+    scripted.enqueue(
+      toolCallTurn({ name: 'run_sql', arguments: { sql: 'SELECT count(*) AS n FROM customers' } }, { usage: { inputTokens: 120, outputTokens: 30 } }),
+      textTurn('There are some customers.', { usage: { inputTokens: 200, outputTokens: 12 } }),
+    );
+    const client = new Client({ name: 'metrics', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`)));
+    await client.listTools();
+    await client.callTool({ name: 'echo', arguments: { message: 'a' } });
+    await client.callTool({ name: 'echo', arguments: { message: 'b' } });
+    const sql = await client.callTool({ name: 'sql_query', arguments: { sql: 'SELECT 1 AS one' } });
+    expect(sql.isError).toBeFalsy();
+    const refused = await client.callTool({ name: 'sql_query', arguments: { sql: 'DROP TABLE customers' } });
+    expect(refused.isError).toBe(true);
+    const agent = await client.callTool({ name: 'database_query', arguments: { question: 'How many customers?' } });
+    expect(agent.isError).toBeFalsy();
+
+    const res = await fetch(`${server.base}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(sample(text, 'mcp_tool_calls_total', { tool: 'echo', outcome: 'ok' })).toBe(2);
+    expect(sample(text, 'mcp_tool_calls_total', { tool: 'sql_query', outcome: 'ok' })).toBe(1);
+    expect(sample(text, 'mcp_tool_calls_total', { tool: 'sql_query', outcome: 'tool_error' })).toBe(1);
+    expect(sample(text, 'mcp_tool_calls_total', { tool: 'database_query', outcome: 'ok' })).toBe(1);
+    expect(sample(text, 'mcp_tool_call_duration_seconds_count', { tool: 'echo', outcome: 'ok' })).toBe(2);
+    expect(sample(text, 'mcp_tool_call_duration_seconds_bucket', { tool: 'echo', outcome: 'ok', le: '+Inf' })).toBe(2);
+    expect(sample(text, 'mcp_tool_call_duration_seconds_sum', { tool: 'database_query', outcome: 'ok' })).toBeGreaterThan(0);
+    expect(sample(text, 'mcp_requests_total', { method: 'tools/list', outcome: 'ok' })).toBe(1);
+    expect(sample(text, 'mcp_requests_total', { method: 'initialize', outcome: 'ok' })).toBe(1);
+    expect(sample(text, 'mcp_request_duration_seconds_count', { method: 'tools/call', outcome: 'ok' })).toBe(4);
+    expect(sample(text, 'agent_model_requests_total', { model: 'scripted-model', status: 'ok' })).toBe(2);
+    expect(sample(text, 'agent_model_tokens_total', { model: 'scripted-model', kind: 'input' })).toBe(320);
+    expect(sample(text, 'agent_model_tokens_total', { model: 'scripted-model', kind: 'output' })).toBe(42);
+    expect(sample(text, 'agent_runs_total', { agent: 'database_agent', outcome: 'completed' })).toBe(1);
+    expect(sample(text, 'db_pool_connections', { pool: 'database', state: 'max' })).toBe(10);
+    expect(sample(text, 'db_pool_connections', { pool: 'database', state: 'total' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'mcp_sessions')).toBe(1);
+    expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeDefined();
+    await client.close();
+  });
+
+  it('counts upstream model failures by model and status', async () => {
+    scripted.enqueue(errorTurn(400));
+    const client = new Client({ name: 'metrics', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`)));
+    const agent = await client.callTool({ name: 'database_query', arguments: { question: 'How many?' } });
+    expect(agent.isError).toBe(true);
+    await client.close();
+    const text = await (await fetch(`${server.base}/metrics`)).text();
+    expect(sample(text, 'agent_model_upstream_errors_total', { model: 'scripted-model', status: '400' })).toBe(1);
+    expect(sample(text, 'agent_model_requests_total', { model: 'scripted-model', status: '400' })).toBe(1);
+  });
+});
+
+describe('metrics access', () => {
+  it('requires the bearer token when METRICS_TOKEN is set', async () => {
+    const server = await startServerProcess({ METRICS_TOKEN: 'scrape-token-0123456789', DATABASE_TOOLS: 'false' });
+    try {
+      expect((await fetch(`${server.base}/metrics`)).status).toBe(401);
+      expect((await fetch(`${server.base}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+      const ok = await fetch(`${server.base}/metrics`, { headers: { authorization: 'Bearer scrape-token-0123456789' } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('# TYPE mcp_requests_total counter');
+    } finally {
+      await server.kill();
+    }
+  });
+
+  it('serves them on their own port with METRICS_PORT, and not on the main one', async () => {
+    const server = await startServerProcess({ METRICS_PORT: '0', DATABASE_TOOLS: 'false' });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        const check = () => {
+          const line = server.logLines().find((l) => l.msg === 'metrics listening');
+          if (line) resolve(line.port as number);
+          else if (server.child.exitCode !== null) reject(new Error(server.stderr()));
+          else setTimeout(check, 20);
+        };
+        check();
+      });
+      expect((await fetch(`${server.base}/metrics`)).status).toBe(404);
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('mcp_sessions');
+    } finally {
+      await server.kill();
+    }
+  });
+});

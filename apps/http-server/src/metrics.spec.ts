@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createScriptedServer, errorTurn, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
-import { type ServerProcess, startServerProcess } from './spec-helpers/server-process';
+import { type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
 
 /** The value of one sample of the exposition text, or undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -113,15 +113,8 @@ describe('metrics access', () => {
   it('serves them on their own port with METRICS_PORT, and not on the main one', async () => {
     const server = await startServerProcess({ METRICS_PORT: '0', DATABASE_TOOLS: 'false' });
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        const check = () => {
-          const line = server.logLines().find((l) => l.msg === 'metrics listening');
-          if (line) resolve(line.port as number);
-          else if (server.child.exitCode !== null) reject(new Error(server.stderr()));
-          else setTimeout(check, 20);
-        };
-        check();
-      });
+      await until(() => server.logLines().some((l) => l.msg === 'metrics listening'), 10_000, 'the metrics listener');
+      const port = server.logLines().find((l) => l.msg === 'metrics listening')?.port as number;
       expect((await fetch(`${server.base}/metrics`)).status).toBe(404);
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(res.status).toBe(200);

@@ -2,7 +2,9 @@
 // `npm run conformance`: the official MCP conformance suite (@modelcontextprotocol/conformance) against
 //   1. the fixture server of this project (built on @agent-mcp/mcp-core), every scenario, `--suite all`;
 //   2. the real apps/http-server, the generic scenarios only (those that need no fixture tool, resource or
-//      prompt), one `--scenario` run each.
+//      prompt), one `--scenario` run each;
+//   3. a census of the suite's authorization scenarios: all are client scenarios in 0.1.16, and a server-side one
+//      appearing in a later suite fails the run until it is wired to the http-server with auth on.
 // Results are read from the suite's output directory, not scraped from its console. The unit counted is the
 // scenario: one passes when at least one of its checks succeeded and none failed or warned (the per-check
 // totals are printed too). Scenarios the suite itself marks pending are reported as skipped, not counted.
@@ -55,12 +57,32 @@ function suite(args, timeoutMs, logName) {
   });
 }
 
-/** Server scenarios as the suite's CLI lists them (`conformance list --server`). */
-async function listServerScenarios() {
-  const run = await suite(['list', '--server'], TIMEOUTS.list, 'list');
+/** Scenarios of one side as the suite's CLI lists them (`conformance list --server` or `--client`). */
+async function listScenarios(side) {
+  const run = await suite(['list', `--${side}`], TIMEOUTS.list, `list-${side}`);
   const names = [...run.stdout.matchAll(/^\s+-\s+(\S+)/gm)].map((m) => m[1]);
-  if (run.code !== 0 || names.length === 0) throw new Error(`conformance list --server failed:\n${run.stdout}${run.stderr}`);
+  if (run.code !== 0 || names.length === 0) throw new Error(`conformance list --${side} failed:\n${run.stdout}${run.stderr}`);
   return names;
+}
+
+const isAuthorizationScenario = (name) => /(^|[/-])(auth|oauth|authorization)([/-]|$)/i.test(name);
+
+/**
+ * The suite's authorization scenarios, by side. In 0.1.16 every one of them (`auth/*`) is a client scenario: it
+ * runs an MCP client against the suite's own mock authorization server and mock resource server, so none can be
+ * pointed at our server (the resource-server behaviour they expect, 401 with `resource_metadata`, RFC 9728
+ * metadata, 403 `insufficient_scope` with the scope, is tested over real HTTP in apps/http-server's auth.spec.ts).
+ * A server-side authorization scenario in a later suite fails this run until it is run against the http-server
+ * with authentication on, rather than being left out without anyone noticing.
+ */
+async function authorizationScenarios(serverListed) {
+  const client = (await listScenarios('client')).filter(isAuthorizationScenario);
+  const server = serverListed.filter(isAuthorizationScenario);
+  return {
+    client,
+    server,
+    failures: server.map((name) => `authorization/${name}: a server-side authorization scenario this runner does not run yet (run it against apps/http-server with AUTH_MODE on)`),
+  };
 }
 
 /** Names of the scenarios a suite run ran, checked against the count it announced. */
@@ -174,18 +196,24 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
 
   const version = JSON.parse(readFileSync(join(suiteRoot, 'package.json'), 'utf8')).version;
-  const listed = await listServerScenarios();
+  const listed = await listScenarios('server');
+  const authorization = await authorizationScenarios(listed);
   const unknown = GENERIC_SCENARIOS.filter((name) => !listed.includes(name));
   if (unknown.length > 0) throw new Error(`the suite no longer offers these generic scenarios: ${unknown.join(', ')}`);
 
   console.log(`MCP conformance suite ${version}, ${listed.length} server scenarios.`);
   console.log('Unit: the scenario. One passes when at least one of its checks succeeded and none failed or warned.');
 
+  console.log(
+    `Authorization scenarios: ${authorization.server.length} for servers${authorization.server.length ? ` (${authorization.server.join(', ')})` : ''}, ` +
+      `${authorization.client.length} for clients (they test an MCP client against the suite's own mock authorization and resource servers; not applicable to a server).`,
+  );
+
   const runs = [await runFixture(listed), await runHttpServer()];
   let passed = 0;
   let failed = 0;
   let skipped = 0;
-  const failures = [];
+  const failures = [...authorization.failures];
   const checkTotals = { SUCCESS: 0, FAILURE: 0, WARNING: 0, INFO: 0, SKIPPED: 0 };
   const targets = {};
   for (const run of runs) {
@@ -215,7 +243,9 @@ async function main() {
   }
   console.log(`Checks of counted scenarios: ${checkTotals.SUCCESS} succeeded, ${checkTotals.FAILURE} failed, ${checkTotals.WARNING} warnings, ${checkTotals.INFO} info`);
   console.log(`Raw results and suite logs: ${relative(workspaceRoot, outDir)}/ (${seconds} s)`);
-  writeResultFile({ unit: 'scenario', passed, failed, skipped, failures, checks: checkTotals, targets });
+  failed += authorization.failures.length;
+  const authorizationResult = { serverScenarios: authorization.server, clientScenarios: authorization.client.length };
+  writeResultFile({ unit: 'scenario', passed, failed, skipped, failures, checks: checkTotals, targets, authorization: authorizationResult });
   console.log(`Total: ${passed} passed, ${failed} failed`);
   process.exitCode = failed > 0 ? 1 : 0;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { type LocalIssuer, startLocalIssuer } from '@agent-mcp/auth/testing';
 import { createScriptedServer, textTurn } from '@agent-mcp/agent-core/testing';
 
@@ -538,6 +539,34 @@ describe('model-token budget per principal', () => {
     } finally {
       await server.stop();
       await scripted.close();
+    }
+  });
+});
+
+describe('a conformant MCP client authorizing on its own (the SDK client, the conformance suite\'s reference)', () => {
+  it('finds the authorization server from the 401, gets a token for this resource (RFC 8707) and calls a scoped tool', async () => {
+    const issuer = await startLocalIssuer({ clients: [{ id: 'agent-ci', secret: `s3cret-${RUN}`, scopes: ['echo:use'], tenant: 'acme' }] });
+    const server = await start({
+      AUTH_MODE: 'oauth',
+      OAUTH_ISSUER: issuer.issuer,
+      POLICY_FILE: file('sdk-policy.json', { tools: { echo: { scopes: ['echo:use'] } } }),
+    });
+    const client = new Client({ name: 'sdk-oauth', version: '1.0.0' });
+    try {
+      const authProvider = new ClientCredentialsProvider({
+        clientId: 'agent-ci',
+        clientSecret: `s3cret-${RUN}`,
+        scope: 'echo:use',
+        expectedIssuer: issuer.issuer,
+      });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`), { authProvider }));
+      expect((await client.callTool({ name: 'echo', arguments: { message: 'hi' } })).structuredContent).toEqual({ message: 'hi' });
+      // One token, asked for this server's canonical resource: the audience our verifier requires.
+      expect(issuer.grants).toEqual([{ clientId: 'agent-ci', resource: `${server.base}/mcp`, scope: 'echo:use' }]);
+    } finally {
+      await client.close();
+      await server.stop();
+      await issuer.close();
     }
   });
 });

@@ -9,6 +9,24 @@ export interface LocalIssuerOptions {
   /** Client credentials the introspection endpoint accepts. Default `rs` / `rs-secret`. */
   readonly clientId?: string;
   readonly clientSecret?: string;
+  /** Clients the token endpoint serves with the `client_credentials` grant (a token's `sub` is the client id). */
+  readonly clients?: readonly LocalClient[];
+}
+
+/** A client of the issuer's token endpoint: its secret, the scopes it may get, and its tenant claim. */
+export interface LocalClient {
+  readonly id: string;
+  readonly secret: string;
+  readonly scopes: readonly string[];
+  readonly tenant?: string;
+}
+
+/** One token the issuer handed out at its token endpoint. */
+export interface TokenGrant {
+  readonly clientId: string;
+  /** The RFC 8707 `resource` the client asked for; it becomes the token's `aud`. */
+  readonly resource: string | undefined;
+  readonly scope: string;
 }
 
 /** Options of {@link LocalIssuer.sign}. */
@@ -31,7 +49,9 @@ export interface LocalIssuer {
   readonly clientId: string;
   readonly clientSecret: string;
   /** How many times each endpoint was fetched. */
-  readonly fetches: { readonly metadata: number; readonly jwks: number; readonly introspection: number };
+  readonly fetches: { readonly metadata: number; readonly jwks: number; readonly introspection: number; readonly token: number };
+  /** Tokens granted at the token endpoint, in order. */
+  readonly grants: readonly TokenGrant[];
   /** Signs a JWT (ES256) with `iss` and a five-minute `exp` filled in unless `claims` sets them (`undefined` removes). */
   sign(claims: Readonly<Record<string, unknown>>, options?: SignOptions): string;
   /** A token with `alg: none` and no signature. */
@@ -62,7 +82,9 @@ const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url'
 export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promise<LocalIssuer> {
   const keys = new Map<string, Key>();
   const opaque = new Map<string, Record<string, unknown>>();
-  const fetches = { metadata: 0, jwks: 0, introspection: 0 };
+  const fetches = { metadata: 0, jwks: 0, introspection: 0, token: 0 };
+  const grants: TokenGrant[] = [];
+  const clients = new Map((options.clients ?? []).map((c) => [c.id, c]));
   const clientId = options.clientId ?? 'rs';
   const clientSecret = options.clientSecret ?? 'rs-secret';
   const suffix = options.path ? `/${options.path.replace(/^\/+|\/+$/g, '')}` : '';
@@ -83,7 +105,8 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
         jwks_uri: `${origin}${suffix}/jwks`,
         introspection_endpoint: `${origin}${suffix}/introspect`,
         response_types_supported: ['code'],
-        grant_types_supported: ['authorization_code', 'refresh_token'],
+        grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
         code_challenge_methods_supported: ['S256'],
       });
     }
@@ -100,7 +123,36 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
       const token = new URLSearchParams(Buffer.concat(chunks).toString()).get('token') ?? '';
       return send(res, 200, opaque.get(token) ?? { active: false });
     }
+    if (req.method === 'POST' && path === `${suffix}/token`) {
+      fetches.token++;
+      return token(req, res);
+    }
     send(res, 404, { error: 'not_found' });
+  };
+
+  // RFC 6749 §4.4 client credentials, with RFC 8707 resource indicators: the resource asked for is the audience.
+  const token = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const form = new URLSearchParams(Buffer.concat(chunks).toString());
+    let id = form.get('client_id') ?? '';
+    let secret = form.get('client_secret') ?? '';
+    const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
+    if (basic) {
+      const [user, pass] = Buffer.from(basic[1], 'base64').toString().split(':');
+      id = decodeURIComponent(user ?? '');
+      secret = decodeURIComponent(pass ?? '');
+    }
+    const client = clients.get(id);
+    if (!client || client.secret !== secret) return send(res, 401, { error: 'invalid_client' });
+    if (form.get('grant_type') !== 'client_credentials') return send(res, 400, { error: 'unsupported_grant_type' });
+    const asked = (form.get('scope') ?? '').split(' ').filter(Boolean);
+    if (asked.some((s) => !client.scopes.includes(s))) return send(res, 400, { error: 'invalid_scope' });
+    const scope = (asked.length > 0 ? asked : client.scopes).join(' ');
+    const resource = form.get('resource') ?? undefined;
+    grants.push({ clientId: id, resource, scope });
+    const accessToken = signJwt({ sub: id, aud: resource, scope, client_id: id, ...(client.tenant ? { tenant_id: client.tenant } : {}) });
+    send(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: 300, scope });
   };
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -123,6 +175,15 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
     return b64url(JSON.stringify(payload));
   };
 
+  function signJwt(claims: Readonly<Record<string, unknown>>, signOptions: SignOptions = {}): string {
+    const key = keys.get(signOptions.kid ?? firstKid);
+    if (!key) throw new Error(`no key ${signOptions.kid}`);
+    const header = b64url(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: key.kid, ...signOptions.header }));
+    const input = `${header}.${payloadOf(claims)}`;
+    const signature = cryptoSign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${b64url(signature)}`;
+  }
+
   return {
     issuer,
     jwksUri: `${issuer}/jwks`,
@@ -130,14 +191,8 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
     clientId,
     clientSecret,
     fetches,
-    sign(claims, signOptions = {}) {
-      const key = keys.get(signOptions.kid ?? firstKid);
-      if (!key) throw new Error(`no key ${signOptions.kid}`);
-      const header = b64url(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: key.kid, ...signOptions.header }));
-      const input = `${header}.${payloadOf(claims)}`;
-      const signature = cryptoSign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
-      return `${input}.${b64url(signature)}`;
-    },
+    grants,
+    sign: signJwt,
     signUnsecured(claims) {
       return `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT', kid: firstKid }))}.${payloadOf(claims)}.`;
     },

@@ -63,6 +63,14 @@ describe('per-request authentication over Streamable HTTP', () => {
     expect(res.headers.get('www-authenticate')).toBe(CHALLENGE);
   });
 
+  it('names no session in the 401 to an initialize without a token, so the client retries initialize clean', async () => {
+    const before = f.handler.sessionCount;
+    const res = await post(INIT, undefined);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('mcp-session-id')).toBeNull();
+    expect(f.handler.sessionCount).toBe(before);
+  });
+
   it('answers 404 when another principal presents the session id', async () => {
     const session = await open('token-alice');
     const res = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, 'token-bob', session);

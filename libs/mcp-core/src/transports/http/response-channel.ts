@@ -151,10 +151,13 @@ export class PostResponseChannel implements RequestChannel {
     if (this.res.destroyed) return;
     const body = JSON.stringify(message);
     const status = error?.httpStatus ?? 200;
+    // An initialize that failed (refused by authentication, bad params) leaves no session behind: naming one
+    // would make the client send it with its retried initialize, which must not carry a session id.
+    const { 'mcp-session-id': _failedSession, ...withoutSession } = this.headers;
     this.res.writeHead(status, {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(body),
-      ...this.headers,
+      ...('error' in message ? withoutSession : this.headers),
       ...error?.httpHeaders,
     });
     this.res.end(body);

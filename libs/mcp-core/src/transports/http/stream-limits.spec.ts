@@ -1,9 +1,12 @@
 // Standalone SSE streams (GET) are bounded per principal (429 + Retry-After) and in total (503 + Retry-After);
 // refused clients do not disturb others, and a closed stream frees its slot.
+import { z } from 'zod';
 import { type Principal } from '@agent-mcp/context';
 import { AuthenticationError } from '../../errors';
 import { createPipeline } from '../../pipeline';
 import { type HttpFixture, sleep, startHttp, testServer } from '../../spec-helpers/clients';
+import { defineTool } from '../../tool';
+import { InMemoryEventStore } from './event-store';
 
 const INIT = {
   jsonrpc: '2.0',
@@ -13,7 +16,7 @@ const INIT = {
 };
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
-async function fixture(limits: { maxStreams: number; maxStreamsPerPrincipal: number }): Promise<HttpFixture> {
+async function fixture(limits: { maxStreams: number; maxStreamsPerPrincipal: number; eventStore?: InMemoryEventStore }): Promise<HttpFixture> {
   const server = testServer({
     pipeline: createPipeline({
       authenticate: {
@@ -25,7 +28,19 @@ async function fixture(limits: { maxStreams: number; maxStreamsPerPrincipal: num
       },
     }),
   });
-  return startHttp(server, limits);
+  // Runs until the client cancels or 5 s pass: long enough for its stream to be resumed while it runs.
+  server.tools.register(
+    defineTool({
+      name: 'wait',
+      description: 'waits',
+      inputSchema: z.object({}),
+      execute: async (_args, ctx) => {
+        for (let i = 0; i < 100 && !ctx.signal.aborted; i++) await sleep(50);
+        return 'waited';
+      },
+    }),
+  );
+  return startHttp(server, { ...limits, resumeAfterMs: 20, retryMs: 10 });
 }
 
 describe('SSE stream limits', () => {
@@ -77,5 +92,44 @@ describe('SSE stream limits', () => {
     first.close();
     for (let i = 0; i < 50 && f.handler.streamCount > 1; i++) await sleep(20);
     expect((await stream('alice')).res.status).toBe(200);
+  });
+});
+
+describe('SSE stream limits on resumed request streams', () => {
+  it('counts a GET that resumes a running request\'s stream against the principal\'s limit', async () => {
+    const f = await fixture({ maxStreams: 10, maxStreamsPerPrincipal: 1, eventStore: new InMemoryEventStore() });
+    const aborts: AbortController[] = [];
+    try {
+      const auth = { authorization: 'Bearer alice' };
+      const init = await fetch(f.url, { method: 'POST', headers: { ...HEADERS, ...auth }, body: JSON.stringify(INIT) });
+      await init.json();
+      const session = init.headers.get('mcp-session-id') as string;
+      const post = new AbortController();
+      aborts.push(post);
+      const running = await fetch(f.url, {
+        method: 'POST',
+        signal: post.signal,
+        headers: { ...HEADERS, ...auth, 'mcp-session-id': session },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'wait', arguments: {} } }),
+      });
+      expect(running.headers.get('content-type')).toBe('text/event-stream');
+      const reader = (running.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while (!/^id: (.+)$/m.test(text)) text += (await reader.read()).value ?? '';
+      const lastEventId = (/^id: (.+)$/m.exec(text) as RegExpExecArray)[1];
+
+      const resume = () => {
+        const controller = new AbortController();
+        aborts.push(controller);
+        return fetch(f.url, { headers: { accept: 'text/event-stream', ...auth, 'mcp-session-id': session, 'last-event-id': lastEventId }, signal: controller.signal });
+      };
+      expect((await resume()).status).toBe(200);
+      const refused = await resume();
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('10');
+    } finally {
+      for (const c of aborts) c.abort();
+      await f.close();
+    }
   });
 });

@@ -56,6 +56,35 @@ describe('http-server', () => {
     await transport.terminateSession();
     await client.close();
   });
+
+  it('offers MCP tasks, the thread tools and resumable streams', async () => {
+    const client = new Client({ name: 'remote', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`));
+    await client.connect(transport);
+    try {
+      expect(client.getServerCapabilities()?.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(expect.arrayContaining(['thread_list', 'thread_get', 'thread_fork', 'thread_delete']));
+      expect((await client.callTool({ name: 'thread_list', arguments: {} })).structuredContent).toEqual({ threads: [] });
+    } finally {
+      await transport.terminateSession();
+      await client.close();
+    }
+    // A raw session: its standalone stream starts with a priming event, an id to resume from and no data.
+    const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const init = await fetch(`${server.base}/mcp`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    });
+    const sessionId = init.headers.get('mcp-session-id') as string;
+    await init.text();
+    const stream = new AbortController();
+    const get = await fetch(`${server.base}/mcp`, { signal: stream.signal, headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId } });
+    const reader = (get.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+    const first = await reader.read();
+    stream.abort();
+    expect(first.value).toMatch(new RegExp(`^id: ${sessionId}~standalone:0\\nretry: \\d+\\ndata: \\n\\n`));
+  });
 });
 
 describe('http-server lifecycle', () => {

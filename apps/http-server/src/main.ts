@@ -7,7 +7,8 @@ import { type AuthStack, createAuthStack } from './auth-stack';
 import { HTTP_SERVER_SETTINGS, type HttpServerConfig, HttpServerConfigSchema, httpLimits, isLoopbackAddress } from './config';
 import { createHttpApp } from './http-app';
 import { shutdownGracefully } from './graceful-shutdown';
-import { registerTools } from './register-tools';
+import { createToolSet } from './register-tools';
+import { createServerState } from './server-state';
 import { createPinoLogger } from './observability/pino-logger';
 import { createMetricsEndpoint, createServerMetrics } from './observability/metrics';
 
@@ -63,6 +64,14 @@ async function main(): Promise<void> {
   const log = createPinoLogger({ level: config.LOG_LEVEL, bindings: { service: NAME }, redact: { paths: config.LOG_REDACT } });
   const logger = log.logger;
   const metrics = createServerMetrics();
+  const tools = await createToolSet({
+    env: process.env,
+    logger,
+    diagnosticTools: config.DIAGNOSTIC_TOOLS,
+    runObserver: metrics.runObserver,
+    trackPool: (name, stats) => metrics.trackPool(name, stats),
+  });
+  const state = createServerState(config, logger, tools.sql);
   // The pipeline needs the server (tool annotations drive permissions), the server needs the pipeline.
   const chain: { pipeline?: Pipeline; usage?: ModelUsageMeter } = {};
   const server = new McpServer({
@@ -73,6 +82,8 @@ async function main(): Promise<void> {
     logger,
     observer: combineObservers(metrics.observer, isLevelEnabled('info', config.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined),
     pipeline: (request) => (chain.pipeline as Pipeline)(request),
+    tasks: state.tasks,
+    threads: state.threads,
     modelUsageMeter: {
       check: async (principal) => (chain.usage ? chain.usage.check(principal) : { allowed: true }),
       charge: async (principal, tokens) => chain.usage?.charge(principal, tokens),
@@ -91,13 +102,7 @@ async function main(): Promise<void> {
   chain.pipeline = auth.pipeline;
   chain.usage = auth.modelUsageMeter;
   await auth.ready();
-  const releaseTools = await registerTools(server, {
-    env: process.env,
-    logger,
-    diagnosticTools: config.DIAGNOSTIC_TOOLS,
-    runObserver: metrics.runObserver,
-    trackPool: (name, stats) => metrics.trackPool(name, stats),
-  });
+  tools.register(server);
 
   const publicHost = config.PUBLIC_URL ? new URL(config.PUBLIC_URL).host : undefined;
   const mcp = createStreamableHttpHandler(server, {
@@ -112,6 +117,7 @@ async function main(): Promise<void> {
       ? '*'
       : (config.ALLOWED_HOSTS ?? (publicHost ? [...LOOPBACK_HOSTS, publicHost] : LOOPBACK_HOSTS)),
     allowedOrigins: config.ALLOWED_ORIGINS?.includes('*') ? '*' : config.ALLOWED_ORIGINS,
+    ...(state.eventStore ? { eventStore: state.eventStore } : {}),
   });
   metrics.setSources({ sessions: () => mcp.sessionCount, streams: () => mcp.streamCount, inFlight: () => server.activeRequests });
   const serveMetrics = createMetricsEndpoint(metrics, { token: config.METRICS_TOKEN });
@@ -150,7 +156,7 @@ async function main(): Promise<void> {
         app,
         others: metricsApp ? [metricsApp] : [],
         graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
-        release: () => Promise.allSettled([releaseTools(), auth.close()]),
+        release: () => Promise.allSettled([server.tasks?.close(0), tools.close(), auth.close(), state.close()]),
         logger,
       },
       signal,

@@ -1,10 +1,10 @@
 import { type RunObserver } from '@agent-mcp/agent-core';
-import { type Logger } from '@agent-mcp/context';
-import { echoTool, type McpServer } from '@agent-mcp/mcp-core';
+import { InMemoryThreadStore, type Logger, type SqlClient, SqlThreadStore, type ThreadStore } from '@agent-mcp/context';
+import { createThreadTools, echoTool, type McpServer, SqlTaskStore, type TaskStore } from '@agent-mcp/mcp-core';
 import { createDatabaseTools, databaseToolsEnabled, parseDatabaseConfig, type PoolStats } from '@agent-mcp/tools-database';
 import { createResearchTools, parseResearchConfig, researchToolsEnabled } from '@agent-mcp/tools-research';
 
-/** What tool registration needs from the app: its environment (each tools lib parses its own settings) and log. */
+/** What the tools need from the app: its environment (each tools lib parses its own settings) and log. */
 export interface ToolEnvironment {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
@@ -16,22 +16,43 @@ export interface ToolEnvironment {
 }
 
 /**
- * Registers every tool the tools libraries provide, so both apps offer the same set. Returns a function that
- * releases what the tools hold (pools, watchers) at shutdown.
+ * Every tool the tools libraries provide, so both apps offer the same set. Created before the server: their
+ * application database (embedded PGlite by default, `DATABASE_URL` on a server) also keeps the server's
+ * tasks and threads.
  */
-export async function registerTools(server: McpServer, { env, logger, diagnosticTools, runObserver, trackPool }: ToolEnvironment): Promise<() => Promise<void>> {
-  if (diagnosticTools) server.tools.register(echoTool);
+export interface ToolSet {
+  /** The application database, when the database tools are on. */
+  readonly sql: SqlClient | undefined;
+  /** Registers the tools (and the thread tools, when the server keeps threads). */
+  register(server: McpServer): void;
+  /** Releases what the tools hold (pools, workers, watchers). */
+  close(): Promise<void>;
+}
+
+export async function createToolSet({ env, logger, diagnosticTools, runObserver, trackPool }: ToolEnvironment): Promise<ToolSet> {
   const databaseConfig = parseDatabaseConfig(env);
   const database = databaseToolsEnabled(databaseConfig, env) ? createDatabaseTools({ config: databaseConfig, env, logger, runObserver }) : undefined;
-  database?.register(server);
   if (database?.engine.poolStats) trackPool?.('database', () => database.engine.poolStats?.());
-  void database?.start();
   // research keeps its document index on the database tools' application connection (embedded by default).
   const researchConfig = parseResearchConfig(env);
   const research = researchToolsEnabled(researchConfig, env) ? await createResearchTools({ config: researchConfig, sql: database?.sql, env, logger }) : undefined;
-  research?.register(server);
-  return async () => {
-    await research?.close();
-    await database?.close();
+  return {
+    sql: database?.sql,
+    register(server) {
+      if (diagnosticTools) server.tools.register(echoTool);
+      if (server.threads) for (const tool of createThreadTools(server.threads)) server.tools.register(tool);
+      database?.register(server);
+      void database?.start();
+      research?.register(server);
+    },
+    async close() {
+      await research?.close();
+      await database?.close();
+    },
   };
+}
+
+/** Tasks and threads in the application database when there is one (they outlive restarts), else in memory. */
+export function stateStores(sql: SqlClient | undefined): { readonly taskStore?: TaskStore; readonly threads: ThreadStore } {
+  return sql ? { taskStore: new SqlTaskStore({ sql }), threads: new SqlThreadStore({ sql }) } : { threads: new InMemoryThreadStore() };
 }

@@ -1,6 +1,6 @@
 import { createJsonLogger, formatSettings, isLevelEnabled, parseConfig } from '@agent-mcp/context';
 import { createRequestLogObserver, McpServer, serveStdio } from '@agent-mcp/mcp-core';
-import { registerTools } from './register-tools';
+import { createToolSet, stateStores } from './register-tools';
 import { STDIO_SERVER_SETTINGS, type StdioServerConfig, StdioServerConfigSchema } from './config';
 
 const NAME = 'openai-agent-mcp';
@@ -36,6 +36,9 @@ async function run(): Promise<void> {
   // The dependency-free JSON logger, not pino: desktop clients launch this process often and pino would add
   // tens of milliseconds to every launch. Same line shape and the same redaction as the HTTP server's pino log.
   const logger = createJsonLogger({ level: config.LOG_LEVEL, bindings: { service: NAME }, redact: { paths: config.LOG_REDACT } });
+  const tools = await createToolSet({ env: process.env, logger, diagnosticTools: config.DIAGNOSTIC_TOOLS });
+  // Tasks and threads in the application database (embedded by default), so they outlive the process.
+  const { taskStore, threads } = stateStores(tools.sql);
   const server = new McpServer({
     name: NAME,
     version: VERSION,
@@ -43,13 +46,16 @@ async function run(): Promise<void> {
     instructions: 'Tools of this server are backed by AI agents; long calls report progress.',
     logger,
     observer: isLevelEnabled('info', config.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined,
+    tasks: taskStore ? { store: taskStore } : {},
+    threads,
   });
-  const releaseTools = await registerTools(server, { env: process.env, logger, diagnosticTools: config.DIAGNOSTIC_TOOLS });
+  tools.register(server);
 
   const connection = serveStdio(server, { maxMessageBytes: config.MAX_MESSAGE_BYTES });
   void connection.closed.then(async () => {
     logger.info('stdin closed; exiting');
-    await releaseTools();
+    await server.tasks?.close(0);
+    await tools.close();
     process.exit(0);
   });
   const stop = () => connection.close();

@@ -129,6 +129,8 @@ export class McpServer {
   readonly logger: Logger;
   /** The MCP tasks of this server; undefined when tasks are off. */
   readonly tasks: TaskManager | undefined;
+  /** The conversation threads handlers see as `context.threads`; undefined when the server keeps none. */
+  readonly threads: ThreadStore | undefined;
   private readonly memory: MemoryStore;
   private readonly pipeline: Pipeline;
   private readonly clientRequestTimeoutMs: number;
@@ -162,6 +164,7 @@ export class McpServer {
       modelUsage: options.modelUsageMeter,
     };
     this.tasks = options.tasks === false ? undefined : new TaskManager(options.tasks ?? {}, this.logger);
+    this.threads = options.threads;
     this.registerHandlers();
     this.tools.onChange(() => this.broadcast(notificationMessage('notifications/tools/list_changed')));
   }

@@ -45,6 +45,7 @@ export {
   type OutputSchema,
 } from './model';
 export { type Usage } from './usage';
+export { wrapUntrusted } from './untrusted';
 export { type RetryOptions } from './retry';
 export { type RunObserver, type RunStartedInfo, type ModelRequestInfo, type RunFinishedInfo } from './observer';
 export { loadOpenAIConfig, DEFAULT_MODEL, type OpenAIConfig, type OpenAIApi } from './config';

@@ -39,7 +39,7 @@ export { listTables, describeTable, type TableSummary, type TableDescription, ty
 export { registerSchemaResources, TABLES_URI, TABLE_URI_TEMPLATE, type SchemaResourcesOptions } from './resources';
 export { SqlQueryOutputSchema } from './tools/sql-query-tool';
 export { DatabaseQueryOutputSchema } from './tools/database-query-tool';
-export { wrapUntrusted, renderTable } from './render';
+export { renderTable } from './render';
 export { readOnlyRoleSql, DEFAULT_READONLY_ROLE, type ReadOnlyRoleOptions } from './sample/role-sql';
 export { sampleDataSql, SAMPLE_TABLES, SAMPLE_TENANTS } from './sample/sample-data';
 export { embeddedSetupSql } from './sample';

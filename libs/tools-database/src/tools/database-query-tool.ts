@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { Agent, createOpenAIProvider, isAgentError, type ModelProvider, run, type RunObserver, tool } from '@agent-mcp/agent-core';
+import { Agent, createOpenAIProvider, isAgentError, type ModelProvider, run, type RunObserver, tool, wrapUntrusted } from '@agent-mcp/agent-core';
 import { withModelBudget } from '@agent-mcp/context';
 import { CancelledError, defineTool, ToolError, UpstreamModelError } from '@agent-mcp/mcp-core';
 import { type QueryEngine } from '../engine/types';
 import { type QueryRunner } from '../query-runner';
-import { renderTable, wrapUntrusted } from '../render';
+import { renderTable } from '../render';
 import { describeTable, listTables } from '../schema';
 
 /** Options of {@link createDatabaseQueryTool}. */
@@ -84,7 +84,7 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
           name: 'list_tables',
           description: 'Lists the tables you can query, with estimated row counts and descriptions.',
           parameters: z.object({}),
-          execute: async (_args, { signal }) => wrapUntrusted('list_tables', JSON.stringify(await listTables(options.engine, { ...schemaOptions, signal }))),
+          execute: async (_args, { signal }) => wrapUntrusted('list_tables', JSON.stringify(await listTables(options.engine, { ...schemaOptions, signal })), 'data from the database'),
         }),
         tool({
           name: 'describe_table',
@@ -92,7 +92,7 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
           parameters: z.object({ table: z.string().min(1).max(128).describe('Table name as list_tables shows it') }),
           execute: async ({ table }, { signal }) => {
             const described = await describeTable(options.engine, table, { ...schemaOptions, signal });
-            return described ? wrapUntrusted('describe_table', JSON.stringify(described)) : `No readable table named ${JSON.stringify(table)}; call list_tables.`;
+            return described ? wrapUntrusted('describe_table', JSON.stringify(described), 'data from the database') : `No readable table named ${JSON.stringify(table)}; call list_tables.`;
           },
         }),
         tool({
@@ -104,7 +104,7 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
             try {
               const result = await options.runner.run(sql, { params, maxRows: agentMaxRows, signal, tenantId });
               queries.push({ sql, columns: result.columns.map((c) => c.name), rows: [...result.rows], rowCount: result.rowCount, truncated: result.truncated });
-              return wrapUntrusted('run_sql', renderTable(result));
+              return wrapUntrusted('run_sql', renderTable(result), 'data from the database');
             } catch (error) {
               if (!signal.aborted) queries.push({ sql, columns: [], rows: [], rowCount: 0, truncated: false, error: (error as Error).message });
               throw error;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { wrapUntrusted } from '@agent-mcp/agent-core';
 import { defineTool, toolResponse } from '@agent-mcp/mcp-core';
 import { type QueryRunner } from '../query-runner';
-import { renderTable, wrapUntrusted } from '../render';
+import { renderTable } from '../render';
 
 /** Shape of `sql_query`'s `structuredContent`. */
 export const SqlQueryOutputSchema = z.object({
@@ -34,7 +35,7 @@ export function createSqlQueryTool(runner: QueryRunner, maxRows: number) {
     async execute({ sql, params, maxRows: requested }, ctx) {
       const result = await runner.run(sql, { params, maxRows: requested, signal: ctx.signal, tenantId: ctx.principal.tenantId });
       return toolResponse({
-        content: [{ type: 'text', text: wrapUntrusted('sql_query', renderTable(result)) }],
+        content: [{ type: 'text', text: wrapUntrusted('sql_query', renderTable(result), 'data from the database') }],
         structuredContent: {
           columns: [...result.columns],
           rows: [...result.rows],

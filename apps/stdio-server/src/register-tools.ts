@@ -3,6 +3,7 @@ import { InMemoryThreadStore, type Logger, type SqlClient, SqlThreadStore, type 
 import { createThreadTools, echoTool, type McpServer, SqlTaskStore, type TaskStore } from '@agent-mcp/mcp-core';
 import { createDatabaseTools, databaseToolsEnabled, parseDatabaseConfig, type PoolStats } from '@agent-mcp/tools-database';
 import { createResearchTools, parseResearchConfig, researchToolsEnabled } from '@agent-mcp/tools-research';
+import { createSupportTools, parseSupportConfig, supportToolsEnabled } from '@agent-mcp/tools-support';
 
 /** What the tools need from the app: its environment (each tools lib parses its own settings) and log. */
 export interface ToolEnvironment {
@@ -31,23 +32,32 @@ export interface ToolSet {
 
 export async function createToolSet({ env, logger, diagnosticTools, runObserver, trackPool }: ToolEnvironment): Promise<ToolSet> {
   const databaseConfig = parseDatabaseConfig(env);
-  const database = databaseToolsEnabled(databaseConfig, env) ? createDatabaseTools({ config: databaseConfig, env, logger, runObserver }) : undefined;
-  if (database?.engine.poolStats) trackPool?.('database', () => database.engine.poolStats?.());
+  const databaseOn = databaseToolsEnabled(databaseConfig, env);
+  // Always created (it connects on first use): its `sql` is the application's own connection the support tools
+  // keep tickets with, even where the SQL tools themselves are not offered.
+  const database = createDatabaseTools({ config: databaseConfig, env, logger, runObserver });
+  const sql = databaseOn ? database.sql : undefined;
+  if (databaseOn && database.engine.poolStats) trackPool?.('database', () => database.engine.poolStats?.());
+  const supportConfig = parseSupportConfig(env);
+  const support = supportToolsEnabled(supportConfig, env) ? createSupportTools({ sql: database.sql, config: supportConfig, env, logger }) : undefined;
   // research keeps its document index on the database tools' application connection (embedded by default).
   const researchConfig = parseResearchConfig(env);
-  const research = researchToolsEnabled(researchConfig, env) ? await createResearchTools({ config: researchConfig, sql: database?.sql, env, logger }) : undefined;
+  const research = researchToolsEnabled(researchConfig, env) ? await createResearchTools({ config: researchConfig, sql, env, logger }) : undefined;
   return {
-    sql: database?.sql,
+    sql,
     register(server) {
       if (diagnosticTools) server.tools.register(echoTool);
       if (server.threads) for (const tool of createThreadTools(server.threads)) server.tools.register(tool);
-      database?.register(server);
-      void database?.start();
+      if (databaseOn) {
+        database.register(server);
+        void database.start();
+      }
+      support?.register(server);
       research?.register(server);
     },
     async close() {
       await research?.close();
-      await database?.close();
+      await database.close();
     },
   };
 }

@@ -1,2 +1,34 @@
+/**
+ * `@agent-mcp/tools-support`: customer-support MCP tools over the application's database.
+ *
+ * - {@link createSupportTools}: `kb_search` (ranked full-text over help-centre articles, with passages),
+ *   `customer_lookup`, `ticket_get`, `ticket_create` (exactly once per idempotency key, also under concurrent
+ *   retries and across restarts), `ticket_reply`, and `support`, an agent that answers from the help centre and
+ *   opens or updates a ticket, reporting what it did.
+ * - Tenancy from the caller's principal only; another tenant's row reads exactly like a missing one. Text from
+ *   tickets and articles reaches models fenced as untrusted data.
+ *
+ * @packageDocumentation
+ */
+export { createSupportTools, type SupportTools, type SupportToolsOptions } from './create-support-tools';
+export { parseSupportConfig, supportToolsEnabled, SupportConfigSchema, SUPPORT_SETTINGS, type SupportConfig } from './config';
+export {
+  createSupportStore,
+  type SupportStore,
+  type ArticleHit,
+  type Customer,
+  type Ticket,
+  type TicketMessage,
+  type NewTicket,
+} from './support-store';
+export {
+  KbSearchOutputSchema,
+  CustomerLookupOutputSchema,
+  TicketGetOutputSchema,
+  TicketCreateOutputSchema,
+  TicketReplyOutputSchema,
+} from './support-tools';
+export { SupportOutputSchema } from './support-agent-tool';
+
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { parseConfig, type SettingDoc } from '@agent-mcp/context';
+
+const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
+
+/** Environment of the support tools; every key is the variable's name. */
+export const SupportConfigSchema = z.object({
+  SUPPORT_TOOLS: z.preprocess(emptyAsUnset, z.enum(['true', 'false', '1', '0', 'yes', 'no']).default('true')),
+  SUPPORT_DEFAULT_TENANT: z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/).default('acme')),
+  SUPPORT_AGENT_TIMEOUT_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1000).max(600_000).default(120_000)),
+});
+
+/** Parsed, frozen support settings. */
+export type SupportConfig = z.output<typeof SupportConfigSchema>;
+
+/** Reads the support settings from `env` once. @throws ConfigError naming every bad variable. */
+export function parseSupportConfig(env: Readonly<Record<string, string | undefined>>): SupportConfig {
+  const picked = Object.fromEntries(Object.keys(SupportConfigSchema.shape).map((k) => [k, env[k]]));
+  return parseConfig(SupportConfigSchema, picked);
+}
+
+/** Whether the apps register the support tools. */
+export function supportToolsEnabled(config: SupportConfig): boolean {
+  return ['true', '1', 'yes'].includes(config.SUPPORT_TOOLS);
+}
+
+/** Documentation of every setting, for `--help` and the README. */
+export const SUPPORT_SETTINGS: readonly SettingDoc[] = [
+  { name: 'SUPPORT_TOOLS', default: 'true', description: 'Register kb_search, customer_lookup, ticket_get, ticket_create, ticket_reply and support' },
+  { name: 'SUPPORT_DEFAULT_TENANT', default: 'acme', description: 'Tenant of callers whose credentials carry none (local use)' },
+  { name: 'SUPPORT_AGENT_TIMEOUT_MS', default: '120000', description: 'Deadline of one support agent run' },
+];

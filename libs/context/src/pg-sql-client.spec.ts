@@ -53,6 +53,11 @@ it('runs parameterised statements and reports rows and affected counts', async (
   expect(selected.rowCount).toBe(1);
 });
 
+it('runs a script of several statements and answers the last one\'s outcome', async () => {
+  const result = await sql.query("INSERT INTO notes VALUES (5, 'a'); INSERT INTO notes VALUES (6, 'b'); SELECT count(*)::int AS n FROM notes");
+  expect(result).toEqual({ rows: [{ n: 2 }], rowCount: 1 });
+});
+
 it('reports a refused statement with its SQLSTATE', async () => {
   await sql.query('INSERT INTO notes VALUES (1, $1)', ['x']);
   const error = await rejection(sql.query('INSERT INTO notes VALUES (1, $1)', ['y']));

@@ -157,8 +157,11 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
     signal?.addEventListener('abort', onAbort, { once: true });
     const deadline = setTimeout(() => interrupt('timeout'), timeoutMs);
     try {
-      const result = await client.query<R>({ text, values: params as unknown[] | undefined });
+      const answered = (await client.query<R>({ text, values: params as unknown[] | undefined })) as pg.QueryResult<R> | Array<pg.QueryResult<R>>;
       if (stop === 'cancelled') throw cancelled(signal);
+      // A script of several statements (no parameters) answers one result each; the last one is the outcome.
+      const result = Array.isArray(answered) ? answered[answered.length - 1] : answered;
+      if (!result) return { rows: [], rowCount: 0 };
       return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
     } catch (error) {
       if (error instanceof SqlError) throw error;

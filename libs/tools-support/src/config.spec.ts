@@ -4,11 +4,14 @@ import path from 'node:path';
 import { ConfigError } from '@agent-mcp/context';
 import { parseSupportConfig, SUPPORT_SETTINGS, SupportConfigSchema, supportToolsEnabled } from './config';
 
-it('defaults to registering the tools for the default tenant', () => {
+it('registers the tools for local use by default, for the default tenant', () => {
   const config = parseSupportConfig({});
-  expect(config).toEqual({ SUPPORT_TOOLS: 'true', SUPPORT_DEFAULT_TENANT: 'acme', SUPPORT_AGENT_TIMEOUT_MS: 120_000 });
-  expect(supportToolsEnabled(config)).toBe(true);
-  expect(supportToolsEnabled(parseSupportConfig({ SUPPORT_TOOLS: 'false' }))).toBe(false);
+  expect(config).toEqual({ SUPPORT_TOOLS: 'auto', SUPPORT_DEFAULT_TENANT: 'acme', SUPPORT_AGENT_TIMEOUT_MS: 120_000 });
+  expect(supportToolsEnabled(config, {})).toBe(true);
+  expect(supportToolsEnabled(config, { AUTH_MODE: 'none' })).toBe(true);
+  expect(supportToolsEnabled(config, { AUTH_MODE: 'oauth' })).toBe(false);
+  expect(supportToolsEnabled(parseSupportConfig({ SUPPORT_TOOLS: 'true' }), { AUTH_MODE: 'api-key' })).toBe(true);
+  expect(supportToolsEnabled(parseSupportConfig({ SUPPORT_TOOLS: 'false' }), {})).toBe(false);
 });
 
 it('refuses a bad value, naming the variable', () => {

@@ -39,7 +39,7 @@ export async function createToolSet({ env, logger, diagnosticTools, runObserver,
   const sql = databaseOn ? database.sql : undefined;
   if (databaseOn && database.engine.poolStats) trackPool?.('database', () => database.engine.poolStats?.());
   const supportConfig = parseSupportConfig(env);
-  const support = supportToolsEnabled(supportConfig, env) ? createSupportTools({ sql: database.sql, config: supportConfig, env, logger }) : undefined;
+  const support = supportToolsEnabled(supportConfig, env) ? createSupportTools({ sql: database.sql, config: supportConfig, env, logger, runObserver }) : undefined;
   // research keeps its document index on the database tools' application connection (embedded by default).
   const researchConfig = parseResearchConfig(env);
   const research = researchToolsEnabled(researchConfig, env) ? await createResearchTools({ config: researchConfig, sql, env, logger }) : undefined;

@@ -1,4 +1,4 @@
-import { type ModelProvider } from '@agent-mcp/agent-core';
+import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger, type SqlClient } from '@agent-mcp/context';
 import { type ToolRegistry } from '@agent-mcp/mcp-core';
 import { parseSupportConfig, type SupportConfig } from './config';
@@ -21,6 +21,8 @@ export interface SupportToolsOptions {
   readonly modelProvider?: ModelProvider;
   /** Model name of `support`. */
   readonly model?: string;
+  /** Told of every `support` run and model request (the app's metrics). */
+  readonly runObserver?: RunObserver;
   readonly logger?: Logger;
 }
 
@@ -57,6 +59,7 @@ export function createSupportTools(options: SupportToolsOptions): SupportTools {
       timeoutMs: config.SUPPORT_AGENT_TIMEOUT_MS,
       ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
       ...(options.model ? { model: options.model } : {}),
+      ...(options.runObserver ? { runObserver: options.runObserver } : {}),
     }),
   ] as const;
   return {

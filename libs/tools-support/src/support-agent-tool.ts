@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Agent, createOpenAIProvider, isAgentError, type ModelProvider, run, tool, wrapUntrusted } from '@agent-mcp/agent-core';
+import { Agent, createOpenAIProvider, isAgentError, type ModelProvider, run, type RunObserver, tool, wrapUntrusted } from '@agent-mcp/agent-core';
+import { withModelBudget } from '@agent-mcp/context';
 import { CancelledError, defineTool, ToolError, UpstreamModelError } from '@agent-mcp/mcp-core';
 import { type SupportStore } from './support-store';
 import { Priority, renderTicket, storeError, tenantOf } from './support-tools';
@@ -17,6 +18,8 @@ export interface SupportAgentToolOptions {
   readonly timeoutMs: number;
   /** Most model turns. Default 8. */
   readonly maxTurns?: number;
+  /** Told of every run and model request (the app's metrics), beside the caller's model-token budget. */
+  readonly runObserver?: RunObserver;
 }
 
 /** Shape of `support`'s `structuredContent`: the answer and what the agent did. */
@@ -178,11 +181,16 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
       const agent = new Agent({ name: 'support_agent', instructions: INSTRUCTIONS, tools, ...(options.model ? { model: options.model } : {}) });
       try {
         provider ??= createOpenAIProvider({ env: options.env });
-        const result = await run(agent, context, {
-          signal: ctx.signal,
-          modelProvider: provider,
-          limits: { maxTurns: options.maxTurns ?? 8, timeoutMs: options.timeoutMs },
-        });
+        const modelProvider = provider;
+        // The caller's model-token budget: refused before the run when used up, charged with what it used.
+        const result = await withModelBudget(ctx, (observer) =>
+          run(agent, context, {
+            signal: ctx.signal,
+            modelProvider,
+            observer: options.runObserver ? both(observer, options.runObserver) : observer,
+            limits: { maxTurns: options.maxTurns ?? 8, timeoutMs: options.timeoutMs },
+          }),
+        );
         out.answer = result.text;
       } catch (error) {
         throw mapAgentError(error);
@@ -192,6 +200,24 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
       return out;
     },
   });
+}
+
+/** One observer telling two: the caller's budget and the app's metrics both see every run and model request. */
+function both(first: RunObserver, second: RunObserver): RunObserver {
+  return {
+    onRunStarted: (info) => {
+      first.onRunStarted?.(info);
+      second.onRunStarted?.(info);
+    },
+    onModelRequest: (info) => {
+      first.onModelRequest?.(info);
+      second.onModelRequest?.(info);
+    },
+    onRunFinished: (info) => {
+      first.onRunFinished?.(info);
+      second.onRunFinished?.(info);
+    },
+  };
 }
 
 async function sha256(text: string): Promise<string> {

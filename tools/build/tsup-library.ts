@@ -39,8 +39,10 @@ export function appBuild(overrides: Options = {}): Options {
     // Workspace libraries, zod and the SDK's URI templates are bundled (zod's ~100 modules cost a launch more to
     // resolve than to parse);
     // every other package stays external: some load files beside their own modules (WASM, workers).
-    noExternal: [/^@agent-mcp\//, /^zod(\/|$)/, /^@modelcontextprotocol\/sdk\/shared\/uriTemplate/],
-    external: [/^(?!@agent-mcp\/|zod(\/|$)|@modelcontextprotocol\/sdk\/shared\/uriTemplate)[^./]/],
+    // The OpenTelemetry API too: the libraries' no-op spans would otherwise cost every launch a module graph of
+    // their own (the SDK, loaded only when tracing is configured, shares the API's globals with the bundled copy).
+    noExternal: [/^@agent-mcp\//, /^zod(\/|$)/, /^@modelcontextprotocol\/sdk\/shared\/uriTemplate/, /^@opentelemetry\/api$/],
+    external: [/^(?!@agent-mcp\/|zod(\/|$)|@modelcontextprotocol\/sdk\/shared\/uriTemplate|@opentelemetry\/api$)[^./]/],
     // Chunks let an entry enable the compile cache before the bulk of the code loads.
     splitting: true,
     // Smaller source is faster to read and decode at every launch; names are kept for readable stack traces.

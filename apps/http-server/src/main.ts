@@ -11,6 +11,7 @@ import { createToolSet } from './register-tools';
 import { createServerState } from './server-state';
 import { createPinoLogger } from './observability/pino-logger';
 import { createMetricsEndpoint, createServerMetrics } from './observability/metrics';
+import { startTracing } from './observability/tracing';
 
 const NAME = 'openai-agent-mcp';
 const VERSION = '0.1.0';
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   }
   const log = createPinoLogger({ level: config.LOG_LEVEL, bindings: { service: NAME }, redact: { paths: config.LOG_REDACT } });
   const logger = log.logger;
+  const tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME, serviceVersion: VERSION, scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY });
   const metrics = createServerMetrics();
   const tools = await createToolSet({
     env: process.env,
@@ -156,7 +158,7 @@ async function main(): Promise<void> {
         app,
         others: metricsApp ? [metricsApp] : [],
         graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
-        release: () => Promise.allSettled([server.tasks?.close(0), tools.close(), auth.close(), state.close()]),
+        release: () => Promise.allSettled([server.tasks?.close(0), tools.close(), auth.close(), state.close(), tracing?.shutdown()]),
         logger,
       },
       signal,

@@ -27,6 +27,7 @@ import {
   type ToolDefinition,
 } from './model';
 import { type RunObserver, notify } from './observer';
+import { endSpan, RunTrace, startChildSpan, withSpan } from './tracing';
 import { getDefaultModelProvider } from './openai/provider';
 import { MAX_RETRY_AFTER_MS, type ResolvedRetry, type RetryOptions, resolveRetry, retryDelayMs } from './retry';
 import { StreamedRun } from './streamed-run';
@@ -206,6 +207,7 @@ async function executeRun<TOutput extends AgentOutputType>(
   else scope.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
   notify(scope.observer, 'onRunStarted', { runId, agent: agent.name, parentRunId: scope.parentRunId });
+  const spans = new RunTrace(agent.name, runId);
   const addNestedUsage = (u: Usage) => (usage = addUsage(usage, u));
 
   try {
@@ -224,6 +226,7 @@ async function executeRun<TOutput extends AgentOutputType>(
     for (;;) {
       if (turns >= scope.maxTurns) throw new MaxTurnsExceededError(scope.maxTurns);
       turns += 1;
+      spans.startTurn(turns, agent.name);
       const plan = planOf(agent);
       const model = await resolveModel(agent, scope.provider);
       modelName = model.name;
@@ -237,14 +240,16 @@ async function executeRun<TOutput extends AgentOutputType>(
         timeoutMs: scope.deadlineAt === undefined ? undefined : Math.max(0, scope.deadlineAt - Date.now()),
       };
       partialText = '';
-      const response = await callModel(model, request, {
-        scope,
-        runId,
-        agent: agent.name,
-        turn: turns,
-        emit,
-        onText: (t) => (partialText += t),
-      });
+      const response = await spans.inTurn(() =>
+        callModel(model, request, {
+          scope,
+          runId,
+          agent: agent.name,
+          turn: turns,
+          emit,
+          onText: (t) => (partialText += t),
+        }),
+      );
       partialText = '';
       usage = addUsage(usage, response.usage);
       emit?.({ type: 'usage', agent: agent.name, turn: turns, usage: response.usage, total: usage });
@@ -277,6 +282,7 @@ async function executeRun<TOutput extends AgentOutputType>(
           outcome: 'completed',
           errorCode: undefined,
         });
+        spans.end();
         return {
           runId,
           finalOutput: finalOutput as AgentOutput<TOutput>,
@@ -290,7 +296,7 @@ async function executeRun<TOutput extends AgentOutputType>(
 
       // Tools run concurrently; the first handoff in the turn wins, later ones are refused.
       let next: Agent<AgentOutputType> | undefined;
-      const outputs = await Promise.all(
+      const outputs = await spans.inTurn(() => Promise.all(
         calls.map((call): FunctionCallOutputItem | Promise<FunctionCallOutputItem> => {
           const target = plan.handoffs.get(call.name);
           if (!target) {
@@ -302,7 +308,7 @@ async function executeRun<TOutput extends AgentOutputType>(
           next = target;
           return { type: 'function_call_output', callId: call.callId, output: JSON.stringify({ assistant: target.name }) };
         }),
-      );
+      ));
       history.push(...outputs);
       if (next) {
         emit?.({ type: 'handoff', from: agent.name, to: next.name });
@@ -325,6 +331,7 @@ async function executeRun<TOutput extends AgentOutputType>(
       outcome: 'failed',
       errorCode: error.code,
     });
+    spans.end(error);
     throw error;
   } finally {
     if (timer) clearTimeout(timer);
@@ -363,6 +370,7 @@ async function callModel(model: Model, request: ModelRequest, ctx: TurnContext):
   for (let attempt = 1; ; attempt++) {
     const started = performance.now();
     let emittedText = false;
+    const span = startChildSpan(`chat ${model.name}`, { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model.name, 'agent.attempt': attempt }, 'client');
     try {
       let response: ModelResponse | undefined;
       if (!streamed) {
@@ -380,6 +388,11 @@ async function callModel(model: Model, request: ModelRequest, ctx: TurnContext):
         if (!response) throw new StreamInterruptedError('The model stream ended before the response completed.', '');
       }
       if (request.signal.aborted) throw request.signal.reason;
+      if (span) {
+        span.setAttribute('gen_ai.usage.input_tokens', response.usage.inputTokens);
+        span.setAttribute('gen_ai.usage.output_tokens', response.usage.outputTokens);
+      }
+      endSpan(span);
       notify(observer, 'onModelRequest', {
         runId: ctx.runId,
         agent: ctx.agent,
@@ -394,6 +407,7 @@ async function callModel(model: Model, request: ModelRequest, ctx: TurnContext):
       return response;
     } catch (err) {
       const error = toAgentError(err, request.signal);
+      endSpan(span, error instanceof UpstreamError && error.status !== undefined ? String(error.status) : error.code);
       notify(observer, 'onModelRequest', {
         runId: ctx.runId,
         agent: ctx.agent,
@@ -486,8 +500,15 @@ async function runTool(
       const context: ToolContext = { signal, callId: call.callId, agentName };
       toolScopes.set(context, link);
       try {
-        const result = await raceAbort(t.invoke(parsed.value, context), signal);
-        output = typeof result === 'string' ? result : (JSON.stringify(result) ?? '');
+        const span = startChildSpan(`execute_tool ${t.name}`, { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': t.name, 'gen_ai.tool.call.id': call.callId });
+        try {
+          const result = await withSpan(span, () => raceAbort(t.invoke(parsed.value, context), signal));
+          endSpan(span);
+          output = typeof result === 'string' ? result : (JSON.stringify(result) ?? '');
+        } catch (err) {
+          endSpan(span, err instanceof Error ? err.name : 'error');
+          throw err;
+        }
         isError = false;
       } catch (err) {
         if (signal.aborted) throw signal.reason;

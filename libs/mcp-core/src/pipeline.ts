@@ -1,5 +1,6 @@
 import { ANONYMOUS_PRINCIPAL, type Principal } from '@agent-mcp/context';
 import { AuthenticationError, NotFoundError, PermissionError, RateLimitError } from './errors';
+import { recordFailure, startStageSpan } from './tracing';
 
 /** Where a request came from. */
 export interface TransportInfo {
@@ -55,7 +56,27 @@ export function composeStages(stages: readonly Stage[]): Pipeline {
       if (i <= index) return Promise.reject(new Error('next() called more than once in a pipeline stage'));
       index = i;
       const stage = list[i];
-      return stage ? stage(request, () => dispatch(i + 1)) : Promise.resolve();
+      if (!stage) return Promise.resolve();
+      // Traced, each stage's span covers its own work: it ends when the stage hands on or settles.
+      const span = startStageSpan(stage.name || `stage_${i}`);
+      if (!span) return stage(request, () => dispatch(i + 1));
+      let open = true;
+      const end = (error?: unknown) => {
+        if (!open) return;
+        open = false;
+        if (error !== undefined) recordFailure(span, error);
+        span.end();
+      };
+      return stage(request, () => {
+        end();
+        return dispatch(i + 1);
+      }).then(
+        () => end(),
+        (error: unknown) => {
+          end(error);
+          throw error;
+        },
+      );
     };
     return dispatch(0);
   };
@@ -188,11 +209,17 @@ export interface PipelineOptions {
 export function createPipeline(options: PipelineOptions = {}): Pipeline {
   return composeStages(
     [
-      authenticate(options.authenticate),
-      rateLimit(options.rateLimit),
-      checkPermission(options.permission),
-      toolAccess(options.toolAccess),
-      resourceAccess(options.resourceAccess),
+      named('authenticate', authenticate(options.authenticate)),
+      named('rate_limit', rateLimit(options.rateLimit)),
+      named('permission', checkPermission(options.permission)),
+      named('tool_access', toolAccess(options.toolAccess)),
+      named('resource_access', resourceAccess(options.resourceAccess)),
     ].filter((stage) => stage !== PASS),
   );
+}
+
+/** Names a stage for its trace span; PASS stays shared (and unnamed) so it can be left out. */
+function named(name: string, stage: Stage): Stage {
+  if (stage !== PASS && !stage.name) Object.defineProperty(stage, 'name', { value: name });
+  return stage;
 }

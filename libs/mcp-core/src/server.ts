@@ -54,6 +54,7 @@ import { errorRef, ToolRegistry } from './tool-registry';
 import { TaskCallContext, TaskChannel } from './tasks/task-run';
 import { TaskManager, type TaskOptions } from './tasks/task-manager';
 import { type McpObserver, outcomeOf, reportRequest, type RequestOutcome } from './observer';
+import { context, inChildSpan, incomingContext, recordFailure, startRequestSpan, trace } from './tracing';
 
 /** Options of {@link McpServer}. */
 export interface McpServerOptions {
@@ -256,7 +257,31 @@ export class McpServer {
     await this.admit(session, this.pipelineRequest(session, method, undefined, transport));
   }
 
-  private async onRequest(session: Session, request: JSONRPCRequest, channel: RequestChannel, transport: TransportInfo): Promise<void> {
+  /**
+   * One server span per request (OpenTelemetry's MCP conventions), continuing the client's trace from `_meta` or
+   * the HTTP headers. Without a registered SDK the span does not record and the request runs as it is.
+   */
+  private onRequest(session: Session, request: JSONRPCRequest, channel: RequestChannel, transport: TransportInfo): Promise<void> {
+    const params = request.params as Record<string, unknown> | undefined;
+    const parent = incomingContext(params, transport);
+    const target = targetOf(request.method, params);
+    const span = startRequestSpan(parent, request.method, target ? (target.kind === 'resource' ? target.uri : target.name) : undefined, {
+      'jsonrpc.request.id': String(request.id),
+      'network.transport': transport.kind === 'http' ? 'tcp' : 'pipe',
+      ...(session.id ? { 'mcp.session.id': session.id } : {}),
+      ...(target?.kind === 'tool' ? { 'gen_ai.tool.name': target.name } : {}),
+    });
+    if (!span.isRecording()) return this.serve(session, request, channel, transport, undefined);
+    return context.with(trace.setSpan(parent, span), () => this.serve(session, request, channel, transport, span)).finally(() => span.end());
+  }
+
+  private async serve(
+    session: Session,
+    request: JSONRPCRequest,
+    channel: RequestChannel,
+    transport: TransportInfo,
+    span: ReturnType<typeof trace.getActiveSpan>,
+  ): Promise<void> {
     const { id, method } = request;
     const params = request.params as Record<string, unknown> | undefined;
     const controller = new AbortController();
@@ -303,6 +328,11 @@ export class McpServer {
       channel.respond(errorMessage(id, toJsonRpcError(error, ref)), error instanceof McpCoreError ? error : undefined);
     } finally {
       session.untrack(id, controller);
+      if (span) {
+        span.setAttribute('mcp.outcome', outcome);
+        if (errorCode) recordFailure(span, { code: errorCode });
+        else if (outcome === 'system') recordFailure(span, new Error('internal'));
+      }
       if (this.observer) {
         const target = pipeline?.target ?? targetOf(method, params);
         reportRequest(this.observer, {
@@ -406,7 +436,10 @@ export class McpServer {
           throw new ProtocolError('TASK_REQUIRED', `Tool ${p.name} must be called as a task (params.task)`, JsonRpcErrorCode.MethodNotFound);
         }
       }
-      return this.tools.execute(p.name, p.arguments, this.context(call), filter) as Promise<never>;
+      const name = this.tools.has(p.name) ? p.name : '(unknown)';
+      return inChildSpan(`execute_tool ${name}`, { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name }, () =>
+        this.tools.execute(p.name, p.arguments, this.context(call), filter),
+      ) as Promise<never>;
     });
     h.set('resources/list', async (call) => {
       parseParams(PaginatedParams, call.params, 'resources/list');

@@ -1,5 +1,6 @@
 import { type StatementGuard } from './guard/statement-guard';
 import { type QueryEngine, type QueryResult } from './engine/types';
+import { traceStatement } from './tracing';
 
 /** Options of {@link createQueryRunner}. */
 export interface QueryRunnerOptions {
@@ -31,14 +32,16 @@ export function createQueryRunner(options: QueryRunnerOptions): QueryRunner {
   return {
     async run(sql, call = {}) {
       const statement = await options.guard.check(sql);
-      return options.engine.execute(statement, {
-        params: call.params,
-        maxRows: Math.min(call.maxRows ?? options.maxRows, options.maxRows),
-        maxBytes: options.maxBytes,
-        timeoutMs: options.timeoutMs,
-        signal: call.signal,
-        tenantId: call.tenantId ?? options.defaultTenant,
-      });
+      return traceStatement(options.engine.kind === 'postgres' ? 'postgresql' : 'pglite', statement.kind.toUpperCase(), statement.sql, () =>
+        options.engine.execute(statement, {
+          params: call.params,
+          maxRows: Math.min(call.maxRows ?? options.maxRows, options.maxRows),
+          maxBytes: options.maxBytes,
+          timeoutMs: options.timeoutMs,
+          signal: call.signal,
+          tenantId: call.tenantId ?? options.defaultTenant,
+        }),
+      );
     },
   };
 }

@@ -42,7 +42,7 @@ export async function createToolSet({ env, logger, diagnosticTools, runObserver,
   const support = supportToolsEnabled(supportConfig, env) ? createSupportTools({ sql: database.sql, config: supportConfig, env, logger, runObserver }) : undefined;
   // research keeps its document index on the database tools' application connection (embedded by default).
   const researchConfig = parseResearchConfig(env);
-  const research = researchToolsEnabled(researchConfig, env) ? await createResearchTools({ config: researchConfig, sql, env, logger }) : undefined;
+  const research = researchToolsEnabled(researchConfig, env) ? await createResearchTools({ config: researchConfig, sql, env, logger, runObserver }) : undefined;
   return {
     sql,
     register(server) {

@@ -1,4 +1,4 @@
-import { type ModelProvider } from '@agent-mcp/agent-core';
+import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger, type SqlClient } from '@agent-mcp/context';
 import { type ResourceRegistry, type ToolRegistry } from '@agent-mcp/mcp-core';
 import { createResearchTool } from './agent/research-tool';
@@ -21,6 +21,8 @@ export interface ResearchToolsOptions {
   /** Model provider of the agent; default: OpenAI configured from `env`. */
   readonly modelProvider?: ModelProvider;
   readonly model?: string;
+  /** Told of every agent run and model request (metrics). */
+  readonly runObserver?: RunObserver;
   /** Overrides of the fetcher beyond the settings (tests script DNS with `resolve`). */
   readonly fetcher?: Partial<GuardedFetcherOptions>;
 }
@@ -91,6 +93,7 @@ export async function createResearchTools(options: ResearchToolsOptions = {}): P
     agentTimeoutMs: config.RESEARCH_AGENT_TIMEOUT_MS,
     modelProvider: options.modelProvider,
     model: options.model,
+    runObserver: options.runObserver,
     env,
   });
   return {

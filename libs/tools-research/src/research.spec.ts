@@ -237,16 +237,20 @@ describe('research tool over MCP', () => {
       toolCallTurn({ name: 'search_documents', arguments: { query: 'roots' } }, { usage: { inputTokens: 60, outputTokens: 5 } }),
       jsonTurn({ answer: 'Roots are shared folders.', citations: [] }, { usage: { inputTokens: 70, outputTokens: 3 } }),
     );
+    const finished: number[] = [];
     const research = await createResearchTools({
       sql: db.sql,
       env: { RESEARCH_CORPUS_DIR: SAMPLE_CORPUS_DIR, RESEARCH_CORPUS_WATCH: 'false', RESEARCH_WEB_SEARCH: 'off' },
       modelProvider: createOpenAIProvider({ apiKey: 'test-key', baseURL: model.url, api: 'responses', env: {} }),
+      runObserver: { onRunFinished: (info) => void finished.push(info.usage.totalTokens) },
     });
     closers.push(() => research.close());
     const fixture = await serveOverHttp((server) => research.register(server), undefined, meter);
     open.push(fixture);
     await call(fixture.client, { question: 'What are roots?' });
     expect(used.get('anonymous')).toBe(138);
+    // The app's observer (metrics) sees the same run.
+    expect(finished).toEqual([138]);
     await expect(fixture.client.callTool({ name: 'research', arguments: { question: 'And now?' } })).rejects.toMatchObject({ code: 429 }); // over HTTP a used-up budget is a 429
     expect(model.requests).toHaveLength(2);
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Agent, createOpenAIProvider, isAgentError, type ModelProvider, runStreamed, type Tool, tool, webSearchTool } from '@agent-mcp/agent-core';
+import { Agent, createOpenAIProvider, isAgentError, type ModelProvider, type RunObserver, runStreamed, type Tool, tool, webSearchTool } from '@agent-mcp/agent-core';
 import { type ModelUsageObserver, principalKey, withModelBudget } from '@agent-mcp/context';
 import { CancelledError, defineTool, type HandlerContext, ToolError, UpstreamModelError } from '@agent-mcp/mcp-core';
 import { type Collection, type CorpusIndex } from '../corpus/corpus-index';
@@ -58,6 +58,8 @@ export interface ResearchToolOptions {
   readonly modelProvider?: ModelProvider;
   readonly model?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Told of every run, model request and its usage (metrics, traces). */
+  readonly runObserver?: RunObserver;
 }
 
 const instructions = (tools: ReadonlySet<string>) =>
@@ -224,7 +226,7 @@ export function createResearchTool(options: ResearchToolOptions) {
         const stream = runStreamed(agent, input, {
           signal: ctx.signal,
           modelProvider: provider,
-          observer,
+          observer: options.runObserver ? alsoTell(observer, options.runObserver) : observer,
           limits: { maxTurns: budget.maxTurns, timeoutMs: options.agentTimeoutMs },
         });
         let writing = false;
@@ -264,6 +266,21 @@ export function createResearchTool(options: ResearchToolOptions) {
       }
     },
   });
+}
+
+/** One observer telling two: the caller's budget and the app's metrics both see every run and model request. */
+function alsoTell(first: ModelUsageObserver, second: RunObserver): RunObserver {
+  return {
+    onRunStarted: (info) => {
+      first.onRunStarted(info);
+      second.onRunStarted?.(info);
+    },
+    onModelRequest: (info) => second.onModelRequest?.(info),
+    onRunFinished: (info) => {
+      first.onRunFinished(info);
+      second.onRunFinished?.(info);
+    },
+  };
 }
 
 function mapAgentError(error: unknown): Error {

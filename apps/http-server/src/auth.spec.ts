@@ -71,6 +71,17 @@ function file(name: string, content: unknown): string {
 const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
+/**
+ * The JSON-RPC answer to a POST, whether the server chose plain JSON or an SSE stream: both are valid, and a
+ * call running over a second (a loaded machine) answers on a resumable stream.
+ */
+async function answerOf(res: Response): Promise<unknown> {
+  const text = await res.text();
+  if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) return JSON.parse(text);
+  const messages = [...text.matchAll(/^data: (.+)$/gm)].map((m) => JSON.parse(m[1] as string) as Record<string, unknown>);
+  return messages.findLast((m) => 'id' in m && ('result' in m || 'error' in m));
+}
+
 function rpc(base: string, body: unknown, token?: string, session?: string, query = ''): Promise<Response> {
   return fetch(`${base}/mcp${query}`, {
     method: 'POST',
@@ -530,7 +541,7 @@ describe('model-token budget per principal', () => {
       scripted.enqueue(textTurn('Nothing to report.', { usage: { inputTokens: 120, outputTokens: 10 } }));
       const first = await ask(ALICE);
       expect(first.status).toBe(200);
-      expect(((await first.json()) as { result: { structuredContent: { answer: string } } }).result.structuredContent.answer).toBe('Nothing to report.');
+      expect(((await answerOf(first)) as { result: { structuredContent: { answer: string } } }).result.structuredContent.answer).toBe('Nothing to report.');
 
       const refused = await ask(ALICE);
       expect(refused.status).toBe(429);

@@ -48,6 +48,32 @@ export { type Usage } from './usage';
 export { wrapUntrusted } from './untrusted';
 export { type RetryOptions } from './retry';
 export { type RunObserver, type RunStartedInfo, type ModelRequestInfo, type RunFinishedInfo } from './observer';
+export {
+  runAgentTool,
+  agentRunMeta,
+  type AgentToolContext,
+  type AgentToolOptions,
+  type AgentToolOutcome,
+  type AgentToolUsage,
+  type AgentToolStep,
+  type AgentStop,
+  type AgentModelSource,
+} from './agent-tool/run-agent-tool';
+export {
+  loadAgentRunPolicy,
+  resolveBudget,
+  agentBudgetShape,
+  AGENT_RUN_SETTINGS,
+  type AgentRunPolicy,
+  type AgentBudget,
+  type AgentBudgetRequest,
+} from './agent-tool/budgets';
+export {
+  createSamplingModel,
+  createSamplingModelProvider,
+  SAMPLING_MODEL_NAME,
+  type SamplingModelOptions,
+} from './agent-tool/sampling-model';
 export { loadOpenAIConfig, DEFAULT_MODEL, type OpenAIConfig, type OpenAIApi } from './config';
 export { createOpenAIProvider, type OpenAIProviderOptions } from './openai/provider';
 export {

@@ -39,6 +39,15 @@ export {
 } from './request-context';
 
 export {
+  type SamplingPort,
+  type SampleRequest,
+  type SampleResult,
+  type SampledMessage,
+  type SampledContent,
+  type SamplingTool,
+} from './sampling';
+
+export {
   type SqlClient,
   type SqlQueryable,
   type SqlQueryOptions,

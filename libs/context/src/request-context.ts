@@ -5,6 +5,7 @@ import { type MemoryStore } from './memory-store';
 import { bindModelBudget, type ModelBudget, type ModelUsageMeter } from './model-budget';
 import { type Principal } from './principal';
 import { type ThreadStore } from './threads/thread-store';
+import { type SamplingPort } from './sampling';
 
 /** A root the client shares with the server (a folder or other URI the server may work in). */
 export interface Root {
@@ -64,6 +65,11 @@ export interface RequestContext {
    * charge what the run used, most simply through {@link withModelBudget}.
    */
   readonly modelBudget?: ModelBudget;
+  /**
+   * The client's own model (MCP sampling), when the client offers one; `undefined` otherwise. Optional so that
+   * existing implementations of this interface stay valid.
+   */
+  readonly sampling?: SamplingPort | undefined;
 }
 
 /** What the server supplies to build a {@link RequestContext}; each transport fills these in. */
@@ -84,6 +90,8 @@ export interface RequestContextPorts {
   readonly sendLog: (level: LogLevel, data: unknown) => Promise<void>;
   /** Per-principal model-token budgets; bound to `principal` as {@link RequestContext.modelBudget}. */
   readonly modelUsage?: ModelUsageMeter;
+  /** The client's model, when the client can sample. */
+  readonly sampling?: SamplingPort;
 }
 
 /** Raised when progress does not grow, which MCP forbids. */
@@ -157,6 +165,9 @@ class PortedRequestContext implements RequestContext {
   }
   get modelBudget(): ModelBudget | undefined {
     return this.ports.modelUsage ? bindModelBudget(this.ports.modelUsage, this.ports.principal) : undefined;
+  }
+  get sampling(): SamplingPort | undefined {
+    return this.ports.sampling;
   }
 }
 

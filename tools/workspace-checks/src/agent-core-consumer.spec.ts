@@ -9,7 +9,10 @@ import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } fro
 import { installPacked, packLibs, writeManifest } from './support/packed-libs';
 import { childEnv, nodeBin, run, workspacePackages } from './support/workspace';
 
-const agentCore = workspacePackages('libs').filter((lib) => lib.manifest.name === '@agent-mcp/agent-core');
+// agent-core and the workspace libs it depends on (the neutral context), packed and installed together as npm would.
+const libs = workspacePackages('libs');
+const coreManifest = libs.find((lib) => lib.manifest.name === '@agent-mcp/agent-core')?.manifest as { dependencies?: Record<string, string> } | undefined;
+const agentCore = libs.filter((lib) => lib.manifest.name === '@agent-mcp/agent-core' || lib.manifest.name in (coreManifest?.dependencies ?? {}));
 
 // The same program in both module systems: a tool, an agent, a plain or a streamed run.
 const program = (load: string) => `${load}

@@ -1,0 +1,215 @@
+// Checks runAgentTool over the neutral request context, with the real openai client against the scripted
+// OpenAI-compatible server: progress and log streaming, the heartbeat, budgets capped by policy and ending in a
+// readable outcome, cancellation reaching the model request and running tools, and usage for `_meta`.
+import { z } from 'zod';
+import {
+  Conversation,
+  InMemoryMemoryStore,
+  type LogLevel,
+  type ProgressUpdate,
+  type RequestContext,
+  type SamplingPort,
+  createRequestContext,
+  noopLogger,
+} from '@agent-mcp/context';
+import { Agent } from '../agent';
+import { MissingConfigError, RunCancelledError } from '../errors';
+import { createOpenAIProvider } from '../openai/provider';
+import { createScriptedServer, type ScriptedServer } from '../testing/scripted-server';
+import { hangTurn, textTurn, toolCallTurn } from '../testing/script';
+import { tool } from '../tool';
+import { agentBudgetShape, type AgentRunPolicy, loadAgentRunPolicy, resolveBudget } from './budgets';
+import { agentRunMeta, runAgentTool } from './run-agent-tool';
+
+jest.setTimeout(15_000);
+
+let server: ScriptedServer;
+beforeAll(async () => (server = await createScriptedServer({ apiKey: 'test-key' })));
+afterAll(() => server.close());
+beforeEach(() => server.reset());
+
+const policy: AgentRunPolicy = { maxTurns: 10, maxTokens: 100_000, deadlineSeconds: 30, heartbeatSeconds: 10, logLevel: 'info' };
+const provider = () => createOpenAIProvider({ apiKey: 'test-key', baseURL: server.url, model: 'scripted', env: {} });
+
+interface Recorded {
+  readonly context: RequestContext;
+  readonly progress: ProgressUpdate[];
+  readonly logs: { level: LogLevel; data: Record<string, unknown> }[];
+  readonly controller: AbortController;
+}
+
+function requestContext(sampling?: SamplingPort): Recorded {
+  const progress: ProgressUpdate[] = [];
+  const logs: Recorded['logs'] = [];
+  const controller = new AbortController();
+  const context = createRequestContext({
+    requestId: 1,
+    principal: { id: 'alice', tenantId: 't1', scopes: [], via: 'api_key' },
+    signal: controller.signal,
+    logger: noopLogger,
+    memory: new InMemoryMemoryStore(),
+    conversation: () => new Conversation(),
+    listRoots: async () => [],
+    sendProgress: async (u) => void progress.push(u),
+    readResource: async () => [],
+    sendLog: async (level, data) => void logs.push({ level, data: data as Record<string, unknown> }),
+    ...(sampling ? { sampling } : {}),
+  });
+  return { context, progress, logs, controller };
+}
+
+const lookup = tool({
+  name: 'lookup',
+  description: 'Looks a word up',
+  parameters: z.object({ word: z.string() }),
+  execute: ({ word }) => `${word}: a greeting`,
+});
+
+describe('runAgentTool', () => {
+  it('streams progress per step and the text and tool steps as log messages, and reports usage', async () => {
+    server.enqueue(
+      toolCallTurn({ name: 'lookup', arguments: { word: 'hello' } }, { text: 'Let me look. ', usage: { inputTokens: 20, outputTokens: 5 } }),
+      textTurn('It is a greeting.', { usage: { inputTokens: 30, outputTokens: 4 } }),
+    );
+    const { context, progress, logs } = requestContext();
+    const outcome = await runAgentTool(new Agent({ name: 'dictionary', tools: [lookup] }), 'What is hello?', {
+      context,
+      policy,
+      modelProvider: provider(),
+      source: 'dictionary_tool',
+    });
+    expect(outcome).toMatchObject({ status: 'completed', output: 'It is a greeting.', text: 'It is a greeting.' });
+    expect(progress.map((p) => p.message)).toEqual(['turn 1: asking the model', 'turn 1: calling lookup', 'turn 2: asking the model']);
+    expect(progress.map((p) => p.progress)).toEqual([1, 2, 3]);
+    expect(logs.every((l) => l.level === 'info' && l.data['source'] === 'dictionary_tool')).toBe(true);
+    expect(logs.map((l) => l.data)).toEqual([
+      expect.objectContaining({ type: 'text', turn: 1, text: 'Let me look. ' }),
+      expect.objectContaining({ type: 'tool_call', turn: 1, tool: 'lookup', arguments: '{"word":"hello"}' }),
+      expect.objectContaining({ type: 'tool_result', turn: 1, tool: 'lookup', isError: false, output: 'hello: a greeting' }),
+      expect.objectContaining({ type: 'text', turn: 2, text: 'It is a greeting.' }),
+    ]);
+    expect(outcome.usage).toMatchObject({ model: 'scripted', modelSource: 'server', turns: 2, requests: 2, inputTokens: 50, outputTokens: 9, totalTokens: 59, tokensEstimated: false });
+    expect(agentRunMeta(outcome).agentRun).toMatchObject({
+      status: 'completed',
+      model: 'scripted',
+      modelSource: 'server',
+      turns: 2,
+      usage: { inputTokens: 50, outputTokens: 9, totalTokens: 59, requests: 2 },
+      toolCalls: 1,
+      budget: { maxTurns: 10, maxTokens: 100_000, deadlineSeconds: 30 },
+    });
+  });
+
+  it('sends heartbeat progress, always increasing, while the model is slow', async () => {
+    server.enqueue(textTurn('Done.', { delayMs: 700 }));
+    const { context, progress } = requestContext();
+    const outcome = await runAgentTool(new Agent({ name: 'slow' }), 'Take your time.', {
+      context,
+      policy: { ...policy, heartbeatSeconds: 0.1 },
+      modelProvider: provider(),
+    });
+    expect(outcome.status).toBe('completed');
+    const beats = progress.filter((p) => p.message?.startsWith('turn 1: still asking the model'));
+    expect(beats.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < progress.length; i++) expect(progress[i].progress).toBeGreaterThan(progress[i - 1].progress);
+    // The heartbeat stops with the run.
+    const sent = progress.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(progress).toHaveLength(sent);
+  });
+
+  it('stops a looping model at the turn budget with a readable account, not an error', async () => {
+    for (let i = 0; i < 10; i++) server.enqueue(toolCallTurn({ name: 'lookup', arguments: { word: `w${i}` } }));
+    const { context } = requestContext();
+    const outcome = await runAgentTool(new Agent({ name: 'looper', tools: [lookup] }), 'Loop.', {
+      context,
+      policy: { ...policy, maxTurns: 3 },
+      budget: { maxTurns: 50 },
+      modelProvider: provider(),
+    });
+    expect(outcome.status).toBe('stopped');
+    if (outcome.status !== 'stopped') return;
+    expect(outcome.stop).toEqual({ reason: 'max_turns', message: 'The turn budget (3 turns) ran out before the agent had an answer.' });
+    expect(outcome.steps).toEqual([1, 2, 3].map((turn) => ({ turn, tool: 'lookup', isError: false })));
+    expect(outcome.summary).toMatch(/^Stopped without an answer\. The turn budget \(3 turns\) ran out/);
+    expect(outcome.summary).toContain('Done so far: 3 model turns');
+    expect(outcome.summary).toContain('It made 3 tool calls: lookup ×3.');
+    expect(outcome.budget).toMatchObject({ maxTurns: 3, capped: ['maxTurns'] });
+    expect(agentRunMeta(outcome).agentRun).toMatchObject({ status: 'stopped', stopReason: 'max_turns', turns: 3, budget: { capped: ['maxTurns'] } });
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('stops at the token budget the caller asked for', async () => {
+    for (let i = 0; i < 5; i++) server.enqueue(toolCallTurn({ name: 'lookup', arguments: { word: 'x' } }, { usage: { inputTokens: 400, outputTokens: 10 } }));
+    const { context } = requestContext();
+    const outcome = await runAgentTool(new Agent({ name: 'spender', tools: [lookup] }), 'Spend.', { context, policy, budget: { maxTokens: 1000 }, modelProvider: provider() });
+    expect(outcome).toMatchObject({ status: 'stopped', stop: { reason: 'max_tokens' }, usage: { turns: 3, totalTokens: 1230 } });
+  });
+
+  it('stops at the deadline, aborting the model request', async () => {
+    server.enqueue(hangTurn());
+    const { context } = requestContext();
+    const outcome = await runAgentTool(new Agent({ name: 'waiter' }), 'Wait.', { context, policy, budget: { deadlineSeconds: 1 }, modelProvider: provider() });
+    expect(outcome).toMatchObject({ status: 'stopped', stop: { reason: 'deadline', message: expect.stringContaining('(1 s)') } });
+    await server.waitForClientClose(0);
+  });
+
+  it('aborts the model request when the request is cancelled, and throws RunCancelledError', async () => {
+    server.enqueue(hangTurn());
+    const { context, controller, progress } = requestContext();
+    const running = runAgentTool(new Agent({ name: 'waiter' }), 'Wait.', { context, policy: { ...policy, heartbeatSeconds: 0.05 }, modelProvider: provider() });
+    await server.waitForRequest(0);
+    controller.abort(new Error('client cancelled'));
+    await expect(running).rejects.toBeInstanceOf(RunCancelledError);
+    await server.waitForClientClose(0, 1000);
+    const sent = progress.length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(progress).toHaveLength(sent);
+  });
+
+  it('aborts a running tool when the request is cancelled', async () => {
+    let toolSignal: AbortSignal | undefined;
+    const blocking = tool({
+      name: 'block',
+      description: 'Waits until aborted',
+      parameters: z.object({}),
+      execute: (_args, { signal }) =>
+        new Promise((_, reject) => {
+          toolSignal = signal;
+          signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+        }),
+    });
+    server.enqueue(toolCallTurn({ name: 'block', arguments: {} }));
+    const { context, controller, progress } = requestContext();
+    const running = runAgentTool(new Agent({ name: 'blocker', tools: [blocking] }), 'Block.', { context, policy, modelProvider: provider() });
+    while (!progress.some((p) => p.message === 'turn 1: calling block')) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    await expect(running).rejects.toBeInstanceOf(RunCancelledError);
+    expect(toolSignal?.aborted).toBe(true);
+  });
+
+  it('without a key or a sampling client, fails naming OPENAI_API_KEY', async () => {
+    const { context } = requestContext();
+    await expect(runAgentTool(new Agent({ name: 'nokey' }), 'Hi', { context, policy, modelProvider: createOpenAIProvider({ env: {} }) })).rejects.toBeInstanceOf(MissingConfigError);
+  });
+});
+
+describe('budgets', () => {
+  it('caps what the caller asks by the policy and defaults to it', () => {
+    expect(resolveBudget({}, policy)).toEqual({ maxTurns: 10, maxTokens: 100_000, deadlineSeconds: 30, capped: [] });
+    expect(resolveBudget({ maxTurns: 2, deadlineSeconds: 60 }, policy)).toEqual({ maxTurns: 2, maxTokens: 100_000, deadlineSeconds: 30, capped: ['deadlineSeconds'] });
+  });
+
+  it('reads the policy from the environment and names a bad variable', () => {
+    expect(loadAgentRunPolicy({})).toEqual({ maxTurns: 10, maxTokens: 200_000, deadlineSeconds: 300, heartbeatSeconds: 10, logLevel: 'info' });
+    expect(loadAgentRunPolicy({ AGENT_MAX_TURNS: '4', AGENT_HEARTBEAT_SECONDS: '0.5', AGENT_LOG_LEVEL: 'off' })).toMatchObject({ maxTurns: 4, heartbeatSeconds: 0.5, logLevel: 'off' });
+    expect(() => loadAgentRunPolicy({ AGENT_HEARTBEAT_SECONDS: '60' })).toThrow(/AGENT_HEARTBEAT_SECONDS/);
+  });
+
+  it('gives tools a schema fragment that validates the budget arguments', () => {
+    const input = z.object({ question: z.string(), ...agentBudgetShape });
+    expect(input.parse({ question: 'q', maxTurns: 3, deadlineSeconds: 2.5 })).toEqual({ question: 'q', maxTurns: 3, deadlineSeconds: 2.5 });
+    expect(input.safeParse({ question: 'q', maxTurns: 0 }).success).toBe(false);
+    expect(input.safeParse({ question: 'q', maxTokens: 1.5 }).success).toBe(false);
+  });
+});

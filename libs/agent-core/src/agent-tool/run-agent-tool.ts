@@ -1,0 +1,275 @@
+import { type RequestContext } from '@agent-mcp/context';
+import { type Agent, type AgentOutput, type AgentOutputType } from '../agent';
+import { LimitExceededError, MissingConfigError } from '../errors';
+import { type RunResult } from '../events';
+import { type Model, type ModelProvider } from '../model';
+import { type RunObserver } from '../observer';
+import { getDefaultModelProvider } from '../openai/provider';
+import { type RetryOptions } from '../retry';
+import { type RunInput, runStreamed } from '../run';
+import { EMPTY_USAGE, type Usage } from '../usage';
+import { type AgentBudget, type AgentBudgetRequest, type AgentRunPolicy, resolveBudget } from './budgets';
+import { RunReporter } from './run-reporter';
+import { createSamplingModel } from './sampling-model';
+
+/**
+ * What {@link runAgentTool} needs of the request it serves: the neutral request context of
+ * `@agent-mcp/context` (an MCP tool passes its handler context as it is).
+ */
+export type AgentToolContext = Pick<RequestContext, 'signal' | 'reportProgress' | 'log'> & {
+  /** The client's own model; used when the server has no model configured (see {@link AgentToolOptions.sampling}). */
+  readonly sampling?: RequestContext['sampling'];
+};
+
+/** Options of {@link runAgentTool}. */
+export interface AgentToolOptions {
+  /** The request being served: cancellation, progress, client log, the client's model. */
+  readonly context: AgentToolContext;
+  /** The server's caps (and defaults); see {@link loadAgentRunPolicy}. */
+  readonly policy: AgentRunPolicy;
+  /** What the caller asked for (the {@link agentBudgetShape} arguments); capped by `policy`. */
+  readonly budget?: AgentBudgetRequest;
+  /** The server's model provider. Default: OpenAI configured from the environment. */
+  readonly modelProvider?: ModelProvider;
+  /**
+   * `fallback` (default): when the provider has no API key (it raises {@link MissingConfigError}) and the client can
+   * sample, the run uses the client's model. `off`: never.
+   */
+  readonly sampling?: 'fallback' | 'off';
+  /** Names the tool in log messages sent to the client. Default: the agent's name. */
+  readonly source?: string;
+  readonly retry?: RetryOptions;
+  readonly observer?: RunObserver;
+}
+
+/** Where the model of a run came from. */
+export type AgentModelSource = 'server' | 'client-sampling';
+
+/** Usage of one agent tool call, for the result's `_meta`. */
+export interface AgentToolUsage {
+  /** The last model that answered (for sampling: the name the client gave). */
+  readonly model: string | undefined;
+  /** `server`: the server's model provider; `client-sampling`: the caller's own model over MCP sampling. */
+  readonly modelSource: AgentModelSource;
+  readonly turns: number;
+  readonly requests: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly totalTokens: number;
+  /** Token counts are estimates (sampling reports none). */
+  readonly tokensEstimated: boolean;
+  readonly durationMs: number;
+}
+
+/** One tool call the agent made. */
+export interface AgentToolStep {
+  readonly turn: number;
+  readonly tool: string;
+  readonly isError: boolean;
+}
+
+/** Why a run stopped before its answer. */
+export interface AgentStop {
+  /** Which budget ran out. */
+  readonly reason: 'max_turns' | 'max_tokens' | 'deadline';
+  /** A sentence for the caller, e.g. "The turn budget (3 turns) ran out." */
+  readonly message: string;
+}
+
+/** How an agent tool call ended: with its answer, or stopped by a budget with what it had done. */
+export type AgentToolOutcome<T> =
+  | {
+      readonly status: 'completed';
+      readonly output: T;
+      /** The answer's text (the JSON text for structured output). */
+      readonly text: string;
+      readonly result: RunResult<T>;
+      readonly steps: readonly AgentToolStep[];
+      readonly usage: AgentToolUsage;
+      readonly budget: AgentBudget;
+    }
+  | {
+      readonly status: 'stopped';
+      readonly stop: AgentStop;
+      /** Text the model wrote before it stopped; never a complete answer. */
+      readonly partialText: string;
+      /** A readable account for the caller: what was done and why it stopped. */
+      readonly summary: string;
+      readonly steps: readonly AgentToolStep[];
+      readonly usage: AgentToolUsage;
+      readonly budget: AgentBudget;
+    };
+
+/**
+ * Runs an agent for a tool call, the way every agent-backed tool should: the run streams progress (a running
+ * message per step and a heartbeat at least every `policy.heartbeatSeconds`) and log messages (text and tool
+ * steps) through the request context; `context.signal` aborts it whole (model request and running tools); the
+ * caller's budget, capped by the policy, bounds turns, tokens and time; with no server model configured, the
+ * client's own model (sampling) can stand in.
+ *
+ * A budget that runs out is an outcome, not an error: the result says what was done and why it stopped.
+ *
+ * @throws the run's other {@link AgentError}s as they are: {@link RunCancelledError} when the request was
+ *   cancelled, {@link UpstreamError}, {@link MissingConfigError} (no model and no sampling), and so on.
+ *
+ * @example
+ * const outcome = await runAgentTool(agent, question, { context: ctx, policy, budget: { maxTurns }, modelProvider });
+ * if (outcome.status === 'stopped') return toolResponse({ content: [{ type: 'text', text: outcome.summary }], _meta: agentRunMeta(outcome) });
+ */
+export async function runAgentTool<TOutput extends AgentOutputType>(
+  agent: Agent<TOutput>,
+  input: RunInput,
+  options: AgentToolOptions,
+): Promise<AgentToolOutcome<AgentOutput<TOutput>>> {
+  const { context, policy } = options;
+  const budget = resolveBudget(options.budget ?? {}, policy);
+  const startedAt = performance.now();
+  const chooser = new ModelChooser(options.modelProvider ?? getDefaultModelProvider(), options.sampling === 'off' ? undefined : context.sampling);
+  const reporter = new RunReporter(context, {
+    heartbeatMs: policy.heartbeatSeconds * 1000,
+    logLevel: policy.logLevel,
+    source: options.source ?? agent.name,
+  });
+  const steps: AgentToolStep[] = [];
+  let total: Usage = EMPTY_USAGE;
+  let turns = 0;
+  let partialText = '';
+  let model: string | undefined;
+  const observer: RunObserver = {
+    onRunStarted: (info) => options.observer?.onRunStarted?.(info),
+    onModelRequest: (info) => {
+      if (!info.error) model = info.model;
+      options.observer?.onModelRequest?.(info);
+    },
+    onRunFinished: (info) => options.observer?.onRunFinished?.(info),
+  };
+  const usage = (): AgentToolUsage => ({
+    model,
+    modelSource: chooser.source,
+    turns,
+    requests: total.requests,
+    inputTokens: total.inputTokens,
+    outputTokens: total.outputTokens,
+    totalTokens: total.totalTokens,
+    tokensEstimated: chooser.source === 'client-sampling',
+    durationMs: Math.round(performance.now() - startedAt),
+  });
+
+  reporter.start();
+  const stream = runStreamed(agent, input, {
+    signal: context.signal,
+    modelProvider: chooser,
+    limits: { maxTurns: budget.maxTurns, maxTotalTokens: budget.maxTokens, timeoutMs: budget.deadlineSeconds * 1000 },
+    ...(options.retry ? { retry: options.retry } : {}),
+    observer,
+  });
+  try {
+    for await (const event of stream) {
+      if (event.type === 'usage') {
+        total = event.total;
+        turns = event.turn;
+      } else if (event.type === 'text_delta') {
+        partialText += event.delta;
+      } else if (event.type === 'tool_call_started') {
+        partialText = ''; // Text before a tool call was that turn's preamble; keep only the latest turn's.
+      } else if (event.type === 'tool_call_finished') {
+        steps.push({ turn: reporter.currentTurn, tool: event.name, isError: event.isError });
+      }
+      reporter.onEvent(event);
+    }
+    const result = await stream.finalResult;
+    return { status: 'completed', output: result.finalOutput, text: result.text, result, steps, usage: usage(), budget };
+  } catch (error) {
+    if (!(error instanceof LimitExceededError) || context.signal.aborted) throw error;
+    const stop = stopOf(error, budget);
+    const done = usage();
+    return { status: 'stopped', stop, partialText, summary: summarise(stop, steps, done, partialText), steps, usage: done, budget };
+  } finally {
+    reporter.stop();
+  }
+}
+
+/**
+ * The agent tool result's `_meta` entry: `{ agentRun: { status, model, modelSource, turns, usage, durationMs, ... } }`.
+ * Spread it into the tool response's `_meta`.
+ */
+export function agentRunMeta(outcome: AgentToolOutcome<unknown>): { agentRun: Record<string, unknown> } {
+  const { usage, budget } = outcome;
+  return {
+    agentRun: {
+      status: outcome.status,
+      ...(outcome.status === 'stopped' ? { stopReason: outcome.stop.reason } : {}),
+      model: usage.model ?? null,
+      modelSource: usage.modelSource,
+      turns: usage.turns,
+      usage: {
+        requests: usage.requests,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        totalTokens: usage.totalTokens,
+        ...(usage.tokensEstimated ? { estimated: true } : {}),
+      },
+      durationMs: usage.durationMs,
+      toolCalls: outcome.steps.length,
+      budget: { maxTurns: budget.maxTurns, maxTokens: budget.maxTokens, deadlineSeconds: budget.deadlineSeconds, ...(budget.capped.length ? { capped: budget.capped } : {}) },
+    },
+  };
+}
+
+/**
+ * The server's provider, or the client's model when the server has no key: decided on the first model request,
+ * since that is when a provider without a key says so.
+ */
+class ModelChooser implements ModelProvider {
+  source: AgentModelSource = 'server';
+
+  constructor(
+    private readonly provider: ModelProvider,
+    private readonly sampling: AgentToolContext['sampling'],
+  ) {}
+
+  async getModel(name: string | undefined): Promise<Model> {
+    if (this.source === 'client-sampling' && this.sampling) return createSamplingModel(this.sampling);
+    try {
+      return await this.provider.getModel(name);
+    } catch (error) {
+      if (!(error instanceof MissingConfigError) || !this.sampling) throw error;
+      this.source = 'client-sampling';
+      return createSamplingModel(this.sampling);
+    }
+  }
+}
+
+function stopOf(error: LimitExceededError, budget: AgentBudget): AgentStop {
+  switch (error.limit) {
+    case 'turns':
+      return { reason: 'max_turns', message: `The turn budget (${budget.maxTurns} turns) ran out before the agent had an answer.` };
+    case 'tokens':
+      return { reason: 'max_tokens', message: `The token budget (${budget.maxTokens} tokens) ran out before the agent had an answer.` };
+    case 'deadline':
+      return { reason: 'deadline', message: `The time budget (${budget.deadlineSeconds} s) ran out before the agent had an answer.` };
+  }
+}
+
+function summarise(stop: AgentStop, steps: readonly AgentToolStep[], usage: AgentToolUsage, partialText: string): string {
+  const counts = new Map<string, { calls: number; failed: number }>();
+  for (const s of steps) {
+    const c = counts.get(s.tool) ?? { calls: 0, failed: 0 };
+    c.calls += 1;
+    if (s.isError) c.failed += 1;
+    counts.set(s.tool, c);
+  }
+  const done =
+    counts.size === 0
+      ? 'It made no tool calls.'
+      : `It made ${steps.length} tool call${steps.length === 1 ? '' : 's'}: ${[...counts]
+          .map(([tool, c]) => `${tool} ×${c.calls}${c.failed ? ` (${c.failed} failed)` : ''}`)
+          .join(', ')}.`;
+  const lines = [
+    `Stopped without an answer. ${stop.message}`,
+    `Done so far: ${usage.turns} model turn${usage.turns === 1 ? '' : 's'}, ${usage.totalTokens} tokens${usage.tokensEstimated ? ' (estimated)' : ''}, ${(usage.durationMs / 1000).toFixed(1)} s. ${done}`,
+  ];
+  if (partialText.trim()) lines.push(`Last text before the stop (incomplete): ${partialText.trim().slice(0, 500)}`);
+  lines.push('Ask again with a larger budget (maxTurns, maxTokens, deadlineSeconds) or a narrower question.');
+  return lines.join('\n');
+}

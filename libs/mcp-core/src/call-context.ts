@@ -24,7 +24,9 @@ import {
   type ResourceContent,
   type Root,
   type ThreadStore,
+  type SamplingPort,
 } from '@agent-mcp/context';
+import { CallSampling } from './call-sampling';
 import { JsonRpcErrorCode, McpCoreError } from './errors';
 import { type JSONRPCMessage, type JSONRPCRequest, notificationMessage } from './protocol/messages';
 import { ListRootsResult } from './protocol/params';
@@ -64,6 +66,7 @@ export class CallContext implements HandlerContext {
   private lastProgress = Number.NEGATIVE_INFINITY;
   private stateValue: AgentState | undefined;
   private clientValue: CallClient | undefined;
+  private samplingValue: CallSampling | undefined;
 
   constructor(
     private readonly env: CallEnvironment,
@@ -99,6 +102,13 @@ export class CallContext implements HandlerContext {
   }
   get client(): ClientInteraction {
     return (this.clientValue ??= new CallClient(this, this.call.session, this.env.clientRequestTimeoutMs));
+  }
+
+  /** The client's model over `sampling/createMessage`, when the client declared the sampling capability. */
+  get sampling(): SamplingPort | undefined {
+    const capability = this.call.session.clientCapabilities?.sampling;
+    if (!capability) return undefined;
+    return (this.samplingValue ??= new CallSampling(this.client, capability.tools !== undefined));
   }
 
   roots(): Promise<readonly Root[]> {
@@ -155,7 +165,8 @@ class CallClient implements ClientInteraction {
   }
 
   request<T = Record<string, unknown>>(method: string, params?: Record<string, unknown>, options?: ClientRequestOptions): Promise<T> {
-    return this.session.request(this.context.channel(), method, params, options?.timeoutMs ?? this.timeoutMs, this.context.signal) as Promise<T>;
+    const signal = options?.signal ? AbortSignal.any([this.context.signal, options.signal]) : this.context.signal;
+    return this.session.request(this.context.channel(), method, params, options?.timeoutMs ?? this.timeoutMs, signal) as Promise<T>;
   }
 
   async notify(method: string, params?: Record<string, unknown>): Promise<void> {

@@ -12,6 +12,8 @@ import { type RequestContext } from '@agent-mcp/context';
 export interface ClientRequestOptions {
   /** Give up after this long. Default: the server's `clientRequestTimeoutMs` (60 s). */
   readonly timeoutMs?: number;
+  /** Abandons the request (and tells the client so) when it aborts; the call's own cancellation always does. */
+  readonly signal?: AbortSignal;
 }
 
 /**

@@ -1,7 +1,19 @@
 import { z } from 'zod';
-import { Agent, createOpenAIProvider, isAgentError, type ModelProvider, run, type RunObserver, tool, wrapUntrusted } from '@agent-mcp/agent-core';
-import { withModelBudget } from '@agent-mcp/context';
-import { CancelledError, defineTool, ToolError, UpstreamModelError } from '@agent-mcp/mcp-core';
+import {
+  Agent,
+  agentBudgetShape,
+  type AgentRunPolicy,
+  agentRunMeta,
+  createOpenAIProvider,
+  isAgentError,
+  loadAgentRunPolicy,
+  type ModelProvider,
+  runAgentTool,
+  type RunObserver,
+  tool,
+  wrapUntrusted,
+} from '@agent-mcp/agent-core';
+import { CancelledError, defineTool, ToolError, toolResponse, UpstreamModelError } from '@agent-mcp/mcp-core';
 import { type QueryEngine } from '../engine/types';
 import { type QueryRunner } from '../query-runner';
 import { renderTable } from '../render';
@@ -24,17 +36,26 @@ export interface DatabaseQueryToolOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Most rows the agent sees per query. Default 50. */
   readonly agentMaxRows?: number;
-  /** Most model turns. Default 8. */
+  /** Most model turns; lowers the policy's cap. Default 8. */
   readonly maxTurns?: number;
   /** Told of every run, model request and its usage (metrics, traces). */
   readonly runObserver?: RunObserver;
+  /**
+   * Caps and defaults of one call (turns, tokens, seconds), the heartbeat and the client log level. Default: read
+   * from `env` ({@link loadAgentRunPolicy}); the deadline is at most `agentTimeoutMs` and the turns `maxTurns`.
+   */
+  readonly policy?: AgentRunPolicy;
 }
 
 const Param = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 /** Shape of `database_query`'s `structuredContent`. */
 export const DatabaseQueryOutputSchema = z.object({
+  /** `answered`, or `stopped` when a budget ran out first (then `answer` says what was done and why). */
+  status: z.enum(['answered', 'stopped']),
   answer: z.string(),
+  /** Which budget stopped the run. */
+  stopReason: z.enum(['max_turns', 'max_tokens', 'deadline']).optional(),
   queries: z.array(
     z.object({
       sql: z.string(),
@@ -60,6 +81,12 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
   let provider = options.modelProvider;
   const agentMaxRows = options.agentMaxRows ?? 50;
   const schemaOptions = { schemas: options.schemas, timeoutMs: options.timeoutMs };
+  const base = options.policy ?? loadAgentRunPolicy(options.env);
+  const policy: AgentRunPolicy = {
+    ...base,
+    maxTurns: Math.min(base.maxTurns, options.maxTurns ?? 8),
+    deadlineSeconds: Math.min(base.deadlineSeconds, options.agentTimeoutMs / 1000),
+  };
 
   return defineTool({
     name: 'database_query',
@@ -67,16 +94,14 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
     description:
       'Answers a question about the data in the database in plain language. An AI agent reads the schema, writes read-only ' +
       'SQL, runs it through the same guard as sql_query (nothing can be written), and answers with the SQL it ran and the rows it used.',
-    inputSchema: z.object({ question: z.string().min(1).max(4000).describe('A question about the data, e.g. "Which 5 customers spent the most in March?"') }),
+    inputSchema: z.object({
+      question: z.string().min(1).max(4000).describe('A question about the data, e.g. "Which 5 customers spent the most in March?"'),
+      ...agentBudgetShape,
+    }),
     outputSchema: DatabaseQueryOutputSchema,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-    render: ({ answer, queries }) =>
-      [
-        answer,
-        ...(queries.length ? ['', 'SQL run:'] : []),
-        ...queries.map((q) => `- ${q.sql.replace(/\s+/g, ' ').trim()} -> ${q.error ? `refused/failed: ${q.error}` : `${q.rowCount} row(s)${q.truncated ? ', truncated' : ''}`}`),
-      ].join('\n'),
-    async execute({ question }, ctx) {
+    render: renderAnswer,
+    async execute({ question, maxTurns, maxTokens, deadlineSeconds }, ctx) {
       const tenantId = ctx.principal.tenantId ?? options.defaultTenant;
       const queries: QueryRecord[] = [];
       const tools = [
@@ -100,7 +125,6 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
           description: `Runs one read-only SELECT and returns at most ${agentMaxRows} rows as a table inside an <untrusted-data> block.`,
           parameters: z.object({ sql: z.string().min(1).max(20_000), params: z.array(Param).max(50).optional() }),
           execute: async ({ sql, params }, { signal }) => {
-            void ctx.reportProgress('running SQL');
             try {
               const result = await options.runner.run(sql, { params, maxRows: agentMaxRows, signal, tenantId });
               queries.push({ sql, columns: result.columns.map((c) => c.name), rows: [...result.rows], rowCount: result.rowCount, truncated: result.truncated });
@@ -115,17 +139,20 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
       const agent = new Agent({ name: 'database_agent', instructions: INSTRUCTIONS, tools, ...(options.model ? { model: options.model } : {}) });
       try {
         provider ??= createOpenAIProvider({ env: options.env });
-        const modelProvider = provider;
-        // The caller's model-token budget: refused before the run when used up, charged with what it used.
-        const result = await withModelBudget(ctx, (observer) =>
-          run(agent, question, {
-            signal: ctx.signal,
-            modelProvider,
-            observer: options.runObserver ? alsoTell(observer, options.runObserver) : observer,
-            limits: { maxTurns: options.maxTurns ?? 8, timeoutMs: options.agentTimeoutMs },
-          }),
-        );
-        return { answer: result.text, queries };
+        // Progress, heartbeat, client logs, cancellation, budgets and the sampling fallback all live in the runner.
+        const outcome = await runAgentTool(agent, question, {
+          context: ctx,
+          policy,
+          budget: { maxTurns, maxTokens, deadlineSeconds },
+          modelProvider: provider,
+          source: 'database_query',
+          ...(options.runObserver ? { observer: options.runObserver } : {}),
+        });
+        const output: DatabaseQueryOutput =
+          outcome.status === 'completed'
+            ? { status: 'answered', answer: outcome.text, queries }
+            : { status: 'stopped', answer: outcome.summary, stopReason: outcome.stop.reason, queries };
+        return toolResponse({ content: [{ type: 'text', text: renderAnswer(output) }], structuredContent: output, _meta: agentRunMeta(outcome) });
       } catch (error) {
         throw mapAgentError(error);
       }
@@ -133,22 +160,14 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
   });
 }
 
-/** One observer telling two: the caller's budget and the app's metrics both see every run and model request. */
-function alsoTell(first: RunObserver, second: RunObserver): RunObserver {
-  return {
-    onRunStarted: (info) => {
-      first.onRunStarted?.(info);
-      second.onRunStarted?.(info);
-    },
-    onModelRequest: (info) => {
-      first.onModelRequest?.(info);
-      second.onModelRequest?.(info);
-    },
-    onRunFinished: (info) => {
-      first.onRunFinished?.(info);
-      second.onRunFinished?.(info);
-    },
-  };
+type DatabaseQueryOutput = z.output<typeof DatabaseQueryOutputSchema>;
+
+function renderAnswer({ answer, queries }: DatabaseQueryOutput): string {
+  return [
+    answer,
+    ...(queries.length ? ['', 'SQL run:'] : []),
+    ...queries.map((q) => `- ${q.sql.replace(/\s+/g, ' ').trim()} -> ${q.error ? `refused/failed: ${q.error}` : `${q.rowCount} row(s)${q.truncated ? ', truncated' : ''}`}`),
+  ].join('\n');
 }
 
 function mapAgentError(error: unknown): Error {
@@ -161,12 +180,10 @@ function mapAgentError(error: unknown): Error {
       return new UpstreamModelError('The model server failed to answer; try again later.', { status: (error as { status?: number }).status, cause: error });
     case 'missing_config':
     case 'invalid_config':
-      return new ToolError(`database_query needs a model: ${error.message}`, { code: 'MODEL_NOT_CONFIGURED', cause: error });
-    case 'deadline_exceeded':
-      return new ToolError('The database agent ran out of time before answering.', { code: 'AGENT_TIMEOUT', cause: error });
-    case 'max_turns_exceeded':
-    case 'max_tokens_exceeded':
-      return new ToolError('The database agent could not answer within its limits.', { code: 'AGENT_LIMIT', cause: error });
+      return new ToolError(`database_query needs a model: ${error.message} Or call it from a client that supports MCP sampling.`, {
+        code: 'MODEL_NOT_CONFIGURED',
+        cause: error,
+      });
     default:
       return new ToolError(`The database agent failed: ${error.message}`, { code: 'AGENT_FAILED', cause: error });
   }

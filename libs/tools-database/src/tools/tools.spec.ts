@@ -25,11 +25,14 @@ afterAll(async () => {
   await fixture?.drop();
 });
 
-async function setup(api: 'responses' | 'chat' = 'responses', modelUsageMeter?: ModelUsageMeter): Promise<{ tools: DatabaseTools; client: PipeClient; close(): Promise<void> }> {
+async function setup(
+  api: 'responses' | 'chat' = 'responses',
+  options: { env?: Record<string, string>; modelUsageMeter?: ModelUsageMeter } = {},
+): Promise<{ tools: DatabaseTools; client: PipeClient; close(): Promise<void> }> {
   const config = parseDatabaseConfig({ DATABASE_URL: fixture.readOnlyUrl, DATABASE_MAX_ROWS: '50', DATABASE_STATEMENT_TIMEOUT_MS: '5000' });
   const modelProvider = createOpenAIProvider({ apiKey: 'test-key', baseURL: scripted.url, api, model: 'scripted', env: {} });
-  const tools = createDatabaseTools({ config, modelProvider });
-  const server = testServer({ modelUsageMeter });
+  const tools = createDatabaseTools({ config, modelProvider, env: options.env ?? {} });
+  const server = testServer({ modelUsageMeter: options.modelUsageMeter });
   tools.register(server);
   const client = await connectPipeClient(server);
   return {
@@ -143,8 +146,12 @@ describe.each(['responses', 'chat'] as const)('database_query through the script
     const { client, close } = await setup(api);
     const result = await client.callTool('database_query', { question: 'How are customers spread across tiers?' });
     expect(result['isError']).toBeUndefined();
-    const structured = result['structuredContent'] as { answer: string; queries: Array<Record<string, unknown>> };
+    const structured = result['structuredContent'] as { status: string; answer: string; queries: Array<Record<string, unknown>> };
+    expect(structured.status).toBe('answered');
     expect(structured.answer).toBe('Most acme customers are on the free tier.');
+    expect(result['_meta']).toEqual({
+      agentRun: expect.objectContaining({ status: 'completed', model: 'scripted', modelSource: 'server', turns: 4, toolCalls: 3, usage: expect.objectContaining({ requests: 4 }) }),
+    });
     expect(structured.queries).toEqual([
       expect.objectContaining({ sql: 'DROP TABLE customers', error: expect.stringMatching(/Refused by rule statement_type/) }),
       expect.objectContaining({ sql: expect.stringMatching(/^SELECT tier/), columns: ['tier', 'n'], rowCount: 3, truncated: false }),
@@ -174,7 +181,7 @@ describe('database_query under a model-token budget', () => {
       toolCallTurn({ name: 'list_tables', arguments: {} }, { usage: { inputTokens: 60, outputTokens: 5 } }),
       textTurn('There are customers.', { usage: { inputTokens: 70, outputTokens: 3 } }),
     );
-    const { client, close } = await setup('responses', meter);
+    const { client, close } = await setup('responses', { modelUsageMeter: meter });
     const first = await client.callTool('database_query', { question: 'Which tables are there?' });
     expect(first['isError']).toBeUndefined();
     expect(used.get('anonymous')).toBe(138);
@@ -182,6 +189,44 @@ describe('database_query under a model-token budget', () => {
     const second = await client.request('tools/call', { name: 'database_query', arguments: { question: 'And now?' } });
     expect(second.error).toMatchObject({ code: -32003, data: { retryAfterSeconds: 30, limit: 'model_tokens' } });
     expect(scripted.requests).toHaveLength(2);
+    await close();
+  });
+});
+
+describe('database_query as a long call', () => {
+  it('reports progress per step and a heartbeat while the model is slow, always increasing', async () => {
+    scripted.reset();
+    scripted.enqueue(toolCallTurn({ name: 'list_tables', arguments: {} }), textTurn('There are several tables.', { delayMs: 600 }));
+    const { client, close } = await setup('responses', { env: { AGENT_HEARTBEAT_SECONDS: '0.1' } });
+    const call = client.send('tools/call', { name: 'database_query', arguments: { question: 'Which tables are there?' }, _meta: { progressToken: 'p-1' } });
+    expect((await call.response).result).toMatchObject({ structuredContent: { status: 'answered' } });
+    const progress = client.lines.map((l) => JSON.parse(l)).filter((m) => m.method === 'notifications/progress').map((m) => m.params);
+    expect(progress.every((p) => p.progressToken === 'p-1')).toBe(true);
+    expect(progress.slice(0, 3).map((p) => p.message)).toEqual(['turn 1: asking the model', 'turn 1: calling list_tables', 'turn 2: asking the model']);
+    expect(progress.filter((p) => p.message.startsWith('turn 2: still asking the model')).length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < progress.length; i++) expect(progress[i].progress).toBeGreaterThan(progress[i - 1].progress);
+    await close();
+  });
+
+  it('stops a looping model at the budget the caller asked for, with a readable result', async () => {
+    scripted.reset();
+    for (let i = 0; i < 6; i++) scripted.enqueue(toolCallTurn({ name: 'run_sql', arguments: { sql: `SELECT ${i} AS n` } }));
+    const { client, close } = await setup();
+    const result = await client.callTool('database_query', { question: 'Loop for ever', maxTurns: 2 });
+    expect(result['isError']).toBeUndefined();
+    expect(result['structuredContent']).toMatchObject({ status: 'stopped', stopReason: 'max_turns', queries: [{ sql: 'SELECT 0 AS n', rowCount: 1 }, { sql: 'SELECT 1 AS n', rowCount: 1 }] });
+    expect(textOf(result)).toMatch(/^Stopped without an answer\. The turn budget \(2 turns\) ran out before the agent had an answer\.\nDone so far: 2 model turns, .*It made 2 tool calls: run_sql ×2\./);
+    expect(textOf(result)).toContain('SQL run:\n- SELECT 0 AS n -> 1 row(s)');
+    expect(result['_meta']).toMatchObject({ agentRun: { status: 'stopped', stopReason: 'max_turns', turns: 2, budget: { maxTurns: 2 } } });
+    expect(scripted.requests).toHaveLength(2);
+    await close();
+  });
+
+  it('advertises the budget arguments in its input schema', async () => {
+    const { client, close } = await setup();
+    const listed = (await client.request('tools/list')).result as { tools: Array<{ name: string; inputSchema: { properties: Record<string, unknown> } }> };
+    const schema = listed.tools.find((t) => t.name === 'database_query')?.inputSchema;
+    expect(Object.keys(schema?.properties ?? {})).toEqual(['question', 'maxTurns', 'maxTokens', 'deadlineSeconds']);
     await close();
   });
 });

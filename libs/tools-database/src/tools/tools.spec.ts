@@ -202,7 +202,8 @@ describe('database_query as a long call', () => {
     expect((await call.response).result).toMatchObject({ structuredContent: { status: 'answered' } });
     const progress = client.lines.map((l) => JSON.parse(l)).filter((m) => m.method === 'notifications/progress').map((m) => m.params);
     expect(progress.every((p) => p.progressToken === 'p-1')).toBe(true);
-    expect(progress.slice(0, 3).map((p) => p.message)).toEqual(['turn 1: asking the model', 'turn 1: calling list_tables', 'turn 2: asking the model']);
+    const steps = progress.filter((p) => !p.message.includes(': still '));
+    expect(steps.map((p) => p.message)).toEqual(['turn 1: asking the model', 'turn 1: calling list_tables', 'turn 2: asking the model']);
     expect(progress.filter((p) => p.message.startsWith('turn 2: still asking the model')).length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < progress.length; i++) expect(progress[i].progress).toBeGreaterThan(progress[i - 1].progress);
     await close();

@@ -6,6 +6,8 @@ import {
   Conversation,
   InMemoryMemoryStore,
   type LogLevel,
+  ModelBudgetExceededError,
+  type ModelUsageMeter,
   type ProgressUpdate,
   type RequestContext,
   type SamplingPort,
@@ -38,7 +40,7 @@ interface Recorded {
   readonly controller: AbortController;
 }
 
-function requestContext(sampling?: SamplingPort): Recorded {
+function requestContext(sampling?: SamplingPort, modelUsage?: ModelUsageMeter): Recorded {
   const progress: ProgressUpdate[] = [];
   const logs: Recorded['logs'] = [];
   const controller = new AbortController();
@@ -54,6 +56,7 @@ function requestContext(sampling?: SamplingPort): Recorded {
     readResource: async () => [],
     sendLog: async (level, data) => void logs.push({ level, data: data as Record<string, unknown> }),
     ...(sampling ? { sampling } : {}),
+    ...(modelUsage ? { modelUsage } : {}),
   });
   return { context, progress, logs, controller };
 }
@@ -191,6 +194,40 @@ describe('runAgentTool', () => {
   it('without a key or a sampling client, fails naming OPENAI_API_KEY', async () => {
     const { context } = requestContext();
     await expect(runAgentTool(new Agent({ name: 'nokey' }), 'Hi', { context, policy, modelProvider: createOpenAIProvider({ env: {} }) })).rejects.toBeInstanceOf(MissingConfigError);
+  });
+});
+
+describe('runAgentTool under the caller’s model-token budget', () => {
+  function meter(limit: number): ModelUsageMeter & { used: number } {
+    return {
+      used: 0,
+      async check() {
+        return this.used >= limit ? { allowed: false, retryAfterSeconds: 42 } : { allowed: true };
+      },
+      async charge(_principal, tokens) {
+        this.used += tokens;
+      },
+    };
+  }
+
+  it('charges what the server’s model used, then refuses the next run before any model request', async () => {
+    server.enqueue(textTurn('One.', { usage: { inputTokens: 90, outputTokens: 20 } }));
+    const usage = meter(100);
+    await runAgentTool(new Agent({ name: 'a' }), 'Hi', { context: requestContext(undefined, usage).context, policy, modelProvider: provider() });
+    expect(usage.used).toBe(110);
+    await expect(runAgentTool(new Agent({ name: 'a' }), 'Again', { context: requestContext(undefined, usage).context, policy, modelProvider: provider() })).rejects.toMatchObject({
+      constructor: ModelBudgetExceededError,
+      retryAfterSeconds: 42,
+    });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('does not charge runs on the client’s own model', async () => {
+    const usage = meter(1000);
+    const sampling: SamplingPort = { supportsTools: true, sample: async () => ({ model: 'client', stopReason: 'endTurn', content: [{ type: 'text', text: 'Mine.' }] }) };
+    const outcome = await runAgentTool(new Agent({ name: 'a' }), 'Hi', { context: requestContext(sampling, usage).context, policy, modelProvider: createOpenAIProvider({ env: {} }) });
+    expect(outcome.usage.modelSource).toBe('client-sampling');
+    expect(usage.used).toBe(0);
   });
 });
 

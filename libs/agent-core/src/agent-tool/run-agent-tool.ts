@@ -1,4 +1,4 @@
-import { type RequestContext } from '@agent-mcp/context';
+import { type ModelUsageObserver, type RequestContext, withModelBudget } from '@agent-mcp/context';
 import { type Agent, type AgentOutput, type AgentOutputType } from '../agent';
 import { LimitExceededError, MissingConfigError } from '../errors';
 import { type RunResult } from '../events';
@@ -19,6 +19,8 @@ import { createSamplingModel } from './sampling-model';
 export type AgentToolContext = Pick<RequestContext, 'signal' | 'reportProgress' | 'log'> & {
   /** The client's own model; used when the server has no model configured (see {@link AgentToolOptions.sampling}). */
   readonly sampling?: RequestContext['sampling'];
+  /** The caller's model-token budget: checked before the run, charged with what the server's model used. */
+  readonly modelBudget?: RequestContext['modelBudget'];
 };
 
 /** Options of {@link runAgentTool}. */
@@ -107,19 +109,31 @@ export type AgentToolOutcome<T> =
  * caller's budget, capped by the policy, bounds turns, tokens and time; with no server model configured, the
  * client's own model (sampling) can stand in.
  *
- * A budget that runs out is an outcome, not an error: the result says what was done and why it stopped.
+ * A budget that runs out is an outcome, not an error: the result says what was done and why it stopped. The
+ * caller's model-token budget (`context.modelBudget`), when the server keeps one, is checked before the run and
+ * charged with the tokens of the server's model (not with the client's own, under sampling).
  *
  * @throws the run's other {@link AgentError}s as they are: {@link RunCancelledError} when the request was
- *   cancelled, {@link UpstreamError}, {@link MissingConfigError} (no model and no sampling), and so on.
+ *   cancelled, {@link UpstreamError}, {@link MissingConfigError} (no model and no sampling), and so on; and
+ *   `ModelBudgetExceededError` from `@agent-mcp/context` when the caller's token budget is used up.
  *
  * @example
  * const outcome = await runAgentTool(agent, question, { context: ctx, policy, budget: { maxTurns }, modelProvider });
  * if (outcome.status === 'stopped') return toolResponse({ content: [{ type: 'text', text: outcome.summary }], _meta: agentRunMeta(outcome) });
  */
-export async function runAgentTool<TOutput extends AgentOutputType>(
+export function runAgentTool<TOutput extends AgentOutputType>(
   agent: Agent<TOutput>,
   input: RunInput,
   options: AgentToolOptions,
+): Promise<AgentToolOutcome<AgentOutput<TOutput>>> {
+  return withModelBudget(options.context, (charging) => runMetered(agent, input, options, charging));
+}
+
+async function runMetered<TOutput extends AgentOutputType>(
+  agent: Agent<TOutput>,
+  input: RunInput,
+  options: AgentToolOptions,
+  charging: ModelUsageObserver,
 ): Promise<AgentToolOutcome<AgentOutput<TOutput>>> {
   const { context, policy } = options;
   const budget = resolveBudget(options.budget ?? {}, policy);
@@ -136,12 +150,19 @@ export async function runAgentTool<TOutput extends AgentOutputType>(
   let partialText = '';
   let model: string | undefined;
   const observer: RunObserver = {
-    onRunStarted: (info) => options.observer?.onRunStarted?.(info),
+    onRunStarted: (info) => {
+      charging.onRunStarted(info);
+      options.observer?.onRunStarted?.(info);
+    },
     onModelRequest: (info) => {
       if (!info.error) model = info.model;
       options.observer?.onModelRequest?.(info);
     },
-    onRunFinished: (info) => options.observer?.onRunFinished?.(info),
+    onRunFinished: (info) => {
+      // The client pays for its own model: only the server's model is charged to the caller's budget.
+      if (chooser.source === 'server') charging.onRunFinished(info);
+      options.observer?.onRunFinished?.(info);
+    },
   };
   const usage = (): AgentToolUsage => ({
     model,

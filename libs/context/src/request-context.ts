@@ -61,6 +61,11 @@ export interface RequestContext {
   /** Sends a log message to the client, if the client's log level lets it through. */
   log(level: LogLevel, data: unknown): Promise<void>;
   /**
+   * The least level the client asked to receive (MCP `logging/setLevel`); `undefined` when it never asked. Chatty
+   * logs (an agent's streamed text) go only to clients that asked.
+   */
+  readonly clientLogLevel?: LogLevel | undefined;
+  /**
    * The caller's budget of model tokens, when the server has one: agent tools check it before a model run and
    * charge what the run used, most simply through {@link withModelBudget}.
    */
@@ -92,6 +97,8 @@ export interface RequestContextPorts {
   readonly modelUsage?: ModelUsageMeter;
   /** The client's model, when the client can sample. */
   readonly sampling?: SamplingPort;
+  /** The level the client set with `logging/setLevel`, if it did. */
+  readonly clientLogLevel?: () => LogLevel | undefined;
 }
 
 /** Raised when progress does not grow, which MCP forbids. */
@@ -168,6 +175,9 @@ class PortedRequestContext implements RequestContext {
   }
   get sampling(): SamplingPort | undefined {
     return this.ports.sampling;
+  }
+  get clientLogLevel(): LogLevel | undefined {
+    return this.ports.clientLogLevel?.();
   }
 }
 

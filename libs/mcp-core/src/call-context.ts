@@ -104,6 +104,10 @@ export class CallContext implements HandlerContext {
     return (this.clientValue ??= new CallClient(this, this.call.session, this.env.clientRequestTimeoutMs));
   }
 
+  get clientLogLevel(): LogLevel | undefined {
+    return this.call.session.logLevel;
+  }
+
   /** The client's model over `sampling/createMessage`, when the client declared the sampling capability. */
   get sampling(): SamplingPort | undefined {
     const capability = this.call.session.clientCapabilities?.sampling;

@@ -40,7 +40,7 @@ interface Recorded {
   readonly controller: AbortController;
 }
 
-function requestContext(sampling?: SamplingPort, modelUsage?: ModelUsageMeter): Recorded {
+function requestContext(sampling?: SamplingPort, modelUsage?: ModelUsageMeter, clientLogLevel: LogLevel | null = 'debug'): Recorded {
   const progress: ProgressUpdate[] = [];
   const logs: Recorded['logs'] = [];
   const controller = new AbortController();
@@ -57,6 +57,7 @@ function requestContext(sampling?: SamplingPort, modelUsage?: ModelUsageMeter): 
     sendLog: async (level, data) => void logs.push({ level, data: data as Record<string, unknown> }),
     ...(sampling ? { sampling } : {}),
     ...(modelUsage ? { modelUsage } : {}),
+    clientLogLevel: () => clientLogLevel ?? undefined,
   });
   return { context, progress, logs, controller };
 }
@@ -101,6 +102,16 @@ describe('runAgentTool', () => {
       toolCalls: 1,
       budget: { maxTurns: 10, maxTokens: 100_000, deadlineSeconds: 30 },
     });
+  });
+
+  it('logs nothing to a client that set no log level, or one above the policy’s', async () => {
+    for (const level of [null, 'warning'] as const) {
+      server.enqueue(toolCallTurn({ name: 'lookup', arguments: { word: 'hi' } }, { text: 'Looking. ' }), textTurn('Done.'));
+      const { context, logs, progress } = requestContext(undefined, undefined, level);
+      await runAgentTool(new Agent({ name: 'quiet', tools: [lookup] }), 'Hi', { context, policy, modelProvider: provider() });
+      expect(logs).toEqual([]);
+      expect(progress.length).toBeGreaterThan(0);
+    }
   });
 
   it('sends heartbeat progress, always increasing, while the model is slow', async () => {

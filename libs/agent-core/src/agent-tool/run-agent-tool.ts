@@ -17,6 +17,8 @@ import { createSamplingModel } from './sampling-model';
  * `@agent-mcp/context` (an MCP tool passes its handler context as it is).
  */
 export type AgentToolContext = Pick<RequestContext, 'signal' | 'reportProgress' | 'log'> & {
+  /** Text and tool steps are logged only to a client that set a log level, and only at or above it. */
+  readonly clientLogLevel?: RequestContext['clientLogLevel'];
   /** The client's own model; used when the server has no model configured (see {@link AgentToolOptions.sampling}). */
   readonly sampling?: RequestContext['sampling'];
   /** The caller's model-token budget: checked before the run, charged with what the server's model used. */

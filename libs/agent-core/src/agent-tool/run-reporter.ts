@@ -1,4 +1,4 @@
-import { type LogLevel } from '@agent-mcp/context';
+import { isLevelEnabled, type LogLevel } from '@agent-mcp/context';
 import { type RunStreamEvent } from '../events';
 import { type AgentToolContext } from './run-agent-tool';
 
@@ -18,7 +18,7 @@ const TEXT_FLUSH_MS = 250;
 /**
  * Turns a run's events into what the client sees while it waits: progress notifications with a running message
  * ("turn 2: calling run_sql"), a heartbeat when nothing else moved for `heartbeatMs`, and log messages carrying
- * the model's text and the tool steps. Everything it sends is fire-and-forget: a client that cannot take a
+ * the model's text and the tool steps (to a client that set a log level: streamed text is too chatty to impose). Everything it sends is fire-and-forget: a client that cannot take a
  * notification must never fail the run. Timers are unref'd and stopped by {@link RunReporter.stop}.
  */
 export class RunReporter {
@@ -119,8 +119,14 @@ export class RunReporter {
     this.heartbeat.unref?.();
   }
 
+  /** Whether the client asked for log messages at the level the run's steps are logged at. */
+  private get logging(): boolean {
+    const wanted = this.context.clientLogLevel;
+    return this.options.logLevel !== 'off' && wanted !== undefined && isLevelEnabled(this.options.logLevel, wanted);
+  }
+
   private bufferText(agent: string, delta: string): void {
-    if (this.options.logLevel === 'off') return;
+    if (!this.logging) return;
     if (this.textAgent && this.textAgent !== agent) this.flushText();
     this.textAgent = agent;
     this.text += delta;
@@ -141,8 +147,8 @@ export class RunReporter {
   }
 
   private log(data: Record<string, unknown>): void {
-    if (this.stopped || this.options.logLevel === 'off') return;
-    this.context.log(this.options.logLevel, { source: this.options.source, ...data }).catch(() => undefined);
+    if (this.stopped || !this.logging) return;
+    this.context.log(this.options.logLevel as LogLevel, { source: this.options.source, ...data }).catch(() => undefined);
   }
 }
 

@@ -90,9 +90,9 @@ async function connect(env: Record<string, string>, capabilities: ClientCapabili
     onmessage?.(message);
   };
   const send = transport.send.bind(transport);
-  transport.send = (message, options) => {
+  transport.send = (message) => {
     if ('method' in message && message.method === 'tools/call' && 'id' in message) callIds.push(message.id);
-    return send(message, options);
+    return send(message);
   };
   return { client, received, callIds, close: () => client.close() };
 }

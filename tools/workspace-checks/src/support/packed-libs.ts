@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { childEnv, run, workspaceRoot, type WorkspacePackage } from './workspace';
 
@@ -30,13 +30,19 @@ function dependenciesOf(dir: string): string[] {
  * repo's installed copy first (npm keeps a link that satisfies the range). Our packages come from the tarballs.
  */
 export async function installPacked(projectDir: string, packDir: string, packs: readonly PackResult[], libs: readonly WorkspacePackage[]): Promise<void> {
-  const thirdParty = new Set(
-    [projectDir, ...libs.map((lib) => join(workspaceRoot, lib.dir))].flatMap(dependenciesOf).filter((d) => !d.startsWith('@agent-mcp/')),
-  );
-  for (const dep of thirdParty) {
+  // Each dependency links to the copy its package resolves: the package's own node_modules when npm nested a
+  // version there (another package needs an older one at the root), else the root's.
+  const installed = new Map<string, string>();
+  for (const dir of [projectDir, ...libs.map((lib) => join(workspaceRoot, lib.dir))]) {
+    for (const dep of dependenciesOf(dir).filter((d) => !d.startsWith('@agent-mcp/'))) {
+      const nested = join(dir, 'node_modules', ...dep.split('/'));
+      if (!installed.has(dep) || existsSync(nested)) installed.set(dep, existsSync(nested) ? nested : join(workspaceRoot, 'node_modules', ...dep.split('/')));
+    }
+  }
+  for (const [dep, target] of installed) {
     const link = join(projectDir, 'node_modules', ...dep.split('/'));
     mkdirSync(dirname(link), { recursive: true });
-    symlinkSync(join(workspaceRoot, 'node_modules', ...dep.split('/')), link, 'dir');
+    symlinkSync(target, link, 'dir');
   }
   const tarballs = packs.map((p) => join(packDir, p.filename));
   const install = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], {

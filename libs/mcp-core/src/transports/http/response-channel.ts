@@ -163,10 +163,19 @@ export class PostResponseChannel implements RequestChannel {
     this.res.end(body);
   }
 
-  /** The POST connection closed before the response; the request goes on, its events kept for a resume. */
-  detach(): void {
+  /**
+   * The stream carrying this request closed before the response; the request goes on, its events kept for a
+   * resume. With `writer`, only if that writer is still the one attached (a newer resume may have replaced it).
+   */
+  detach(writer?: SseWriter): void {
+    if (writer && this.sse !== writer) return;
     this.detached = true;
     this.sse = undefined;
+  }
+
+  /** True while some stream (the POST's, or a resumed GET's) carries this request's events to the client. */
+  get listening(): boolean {
+    return this.sse !== undefined || this.held !== undefined;
   }
 
   /**

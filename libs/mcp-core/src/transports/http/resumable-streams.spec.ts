@@ -201,6 +201,33 @@ describe('resumable streams (in-memory event store)', () => {
   });
 });
 
+describe('a dropped stream nobody resumes', () => {
+  it('cancels its request after the grace', async () => {
+    const server = testServer();
+    const slow = steppingTool(40, 50);
+    server.tools.register(slow.tool);
+    const http = await startHttp(server, { eventStore: new InMemoryEventStore(), resumeAfterMs: 20, retryMs: 10, resumeGraceMs: 200 });
+    try {
+      const sessionId = await initialize(http.url);
+      const post = new AbortController();
+      const res = await fetch(http.url, {
+        method: 'POST',
+        signal: post.signal,
+        headers: { 'content-type': 'application/json', accept: ACCEPT, 'mcp-session-id': sessionId },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'steps', arguments: {}, _meta: { progressToken: 'p' } } }),
+      });
+      await readEvents(res.body as ReadableStream<Uint8Array>, (events) => messages(events).length >= 1);
+      post.abort();
+      await sleep(100);
+      expect(slow.seen.aborted).toBe(false); // within the grace it goes on, for a resume
+      await sleep(500);
+      expect(slow.seen).toEqual({ aborted: true, finished: false });
+    } finally {
+      await http.close();
+    }
+  });
+});
+
 describe('RedisEventStore (real Redis)', () => {
   let redis: Redis;
   const prefix = `test:events:${globalThis.crypto.randomUUID()}:`;

@@ -60,6 +60,11 @@ export interface StreamableHttpOptions extends OriginPolicy {
   readonly resumeAfterMs?: number;
   /** The reconnection delay suggested to clients of resumable streams (SSE `retry`). Default 1000 ms. */
   readonly retryMs?: number;
+  /**
+   * How long a request whose stream dropped keeps running with nobody resuming it; then it is cancelled, as
+   * a client that went away for good would want. Default 30 s.
+   */
+  readonly resumeGraceMs?: number;
 }
 
 /** A Streamable HTTP endpoint, to mount at `/mcp` of a `node:http` server. */
@@ -101,8 +106,9 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   const eventStore = options.eventStore;
   const resumeAfterMs = options.resumeAfterMs ?? 1000;
   const retryMs = options.retryMs ?? 1000;
+  const resumeGraceMs = options.resumeGraceMs ?? 30_000;
   // Requests whose streams can be resumed while they run, by stream id; finished ones replay from the store.
-  const liveStreams = new Map<string, PostResponseChannel>();
+  const liveStreams = new Map<string, { readonly channel: PostResponseChannel; readonly cancel: () => void }>();
   // The standalone stream of a session keeps counting its events across reconnects.
   const standaloneSeq = new WeakMap<Session, number>();
   const streamNonce = globalThis.crypto.randomUUID().slice(0, 8);
@@ -208,13 +214,13 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       keepAliveMs,
       eventStore && streamId ? { store: eventStore, streamId, primeAfterMs: resumeAfterMs, retryMs, onStoreError } : undefined,
     );
-    if (streamId) liveStreams.set(streamId, channel);
     const id = (message as { id: string | number }).id;
+    if (streamId) liveStreams.set(streamId, { channel, cancel: () => session.cancel(id, 'the client closed its stream and did not resume it') });
     // A client that drops the connection before the answer has, in effect, cancelled the request, unless it
     // holds an event id of the stream: then it will resume, and the request goes on.
     const onClose = () => {
       if (channel.finished) return;
-      if (channel.resumable) channel.detach();
+      if (channel.resumable) abandoned(channel, () => session.cancel(id, 'the client closed its stream and did not resume it'));
       else session.cancel(id, 'client closed the connection');
     };
     res.once('close', onClose);
@@ -243,9 +249,27 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   async function resumeRequestStream(res: ServerResponse, at: EventId, cors: Record<string, string>): Promise<void> {
     const writer = new SseWriter(res, cors, keepAliveMs);
     const live = liveStreams.get(at.streamId);
-    if (live) return live.attach(writer, at.seq);
+    if (live) {
+      const { cancel } = live;
+      res.once('close', () => {
+        if (!live.channel.finished) abandoned(live.channel, cancel, writer);
+      });
+      return live.channel.attach(writer, at.seq);
+    }
     for (const event of await (eventStore as EventStore).after(at.streamId, at.seq)) writer.send(event.message, formatEventId(at.streamId, event.seq));
     writer.end();
+  }
+
+  /**
+   * A request's stream dropped: it goes on for a resume, and is cancelled if nobody resumes it within the
+   * grace (a client that went away for good would not want it to run on).
+   */
+  function abandoned(channel: PostResponseChannel, cancel: () => void, writer?: SseWriter): void {
+    channel.detach(writer);
+    const timer = setTimeout(() => {
+      if (!channel.finished && !channel.listening) cancel();
+    }, resumeGraceMs);
+    timer.unref();
   }
 
   function standaloneStreamId(session: Session): string {

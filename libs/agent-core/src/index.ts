@@ -68,6 +68,7 @@ export {
   type AgentBudget,
   type AgentBudgetRequest,
 } from './agent-tool/budgets';
+export { agentThreadShape, ThreadNotFoundError, type ThreadContext } from './agent-tool/thread-turns';
 export {
   createSamplingModel,
   createSamplingModelProvider,

@@ -12,7 +12,9 @@ import {
   type RequestContext,
   type SamplingPort,
   createRequestContext,
+  InMemoryThreadStore,
   noopLogger,
+  type Principal,
 } from '@agent-mcp/context';
 import { Agent } from '../agent';
 import { MissingConfigError, RunCancelledError } from '../errors';
@@ -22,6 +24,7 @@ import { hangTurn, textTurn, toolCallTurn } from '../testing/script';
 import { tool } from '../tool';
 import { agentBudgetShape, type AgentRunPolicy, loadAgentRunPolicy, resolveBudget } from './budgets';
 import { agentRunMeta, runAgentTool } from './run-agent-tool';
+import { ThreadNotFoundError } from './thread-turns';
 
 jest.setTimeout(15_000);
 
@@ -259,5 +262,49 @@ describe('budgets', () => {
     expect(input.parse({ question: 'q', maxTurns: 3, deadlineSeconds: 2.5 })).toEqual({ question: 'q', maxTurns: 3, deadlineSeconds: 2.5 });
     expect(input.safeParse({ question: 'q', maxTurns: 0 }).success).toBe(false);
     expect(input.safeParse({ question: 'q', maxTokens: 1.5 }).success).toBe(false);
+  });
+});
+
+describe('runAgentTool with threads', () => {
+  it('starts a thread, and a run given its id sees the earlier turns; another principal cannot continue it', async () => {
+    const threads = new InMemoryThreadStore();
+    const withThreads = (principal: Principal): RequestContext =>
+      createRequestContext({
+        requestId: 1,
+        principal,
+        signal: new AbortController().signal,
+        logger: noopLogger,
+        memory: new InMemoryMemoryStore(),
+        conversation: () => new Conversation(),
+        listRoots: async () => [],
+        sendProgress: async () => undefined,
+        readResource: async () => [],
+        sendLog: async () => undefined,
+        threads,
+      });
+    const alice: Principal = { id: 'alice', tenantId: 't1', scopes: [], via: 'api_key' };
+    const agent = new Agent({ name: 'analyst' });
+    server.enqueue(textTurn('42 orders.'), textTurn('17 orders.'));
+    const first = await runAgentTool(agent, 'How many orders in March?', { context: withThreads(alice), policy, modelProvider: provider() });
+    expect(first.threadId).toEqual(expect.any(String));
+    expect(agentRunMeta(first).agentRun).toMatchObject({ threadId: first.threadId });
+
+    const second = await runAgentTool(agent, 'And in April?', { context: withThreads(alice), policy, modelProvider: provider(), threadId: first.threadId });
+    expect(second.threadId).toBe(first.threadId);
+    const sent = JSON.stringify(server.requests.at(-1)?.body);
+    expect(sent).toContain('How many orders in March?');
+    expect(sent).toContain('42 orders.');
+    expect((await threads.get(first.threadId as string, 't1:alice'))?.messages.map((m) => m.text)).toEqual([
+      'How many orders in March?',
+      '42 orders.',
+      'And in April?',
+      '17 orders.',
+    ]);
+
+    const mallory: Principal = { id: 'mallory', tenantId: 't1', scopes: [], via: 'api_key' };
+    await expect(runAgentTool(agent, 'Show me', { context: withThreads(mallory), policy, modelProvider: provider(), threadId: first.threadId })).rejects.toBeInstanceOf(
+      ThreadNotFoundError,
+    );
+    expect(server.requests).toHaveLength(2);
   });
 });

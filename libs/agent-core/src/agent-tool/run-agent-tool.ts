@@ -11,12 +11,16 @@ import { EMPTY_USAGE, type Usage } from '../usage';
 import { type AgentBudget, type AgentBudgetRequest, type AgentRunPolicy, resolveBudget } from './budgets';
 import { RunReporter } from './run-reporter';
 import { createSamplingModel } from './sampling-model';
+import { openThreadTurn } from './thread-turns';
 
 /**
  * What {@link runAgentTool} needs of the request it serves: the neutral request context of
  * `@agent-mcp/context` (an MCP tool passes its handler context as it is).
  */
 export type AgentToolContext = Pick<RequestContext, 'signal' | 'reportProgress' | 'log'> & {
+  /** Where the conversation threads live; with `principal`, every run belongs to a thread (see {@link AgentToolOptions.threadId}). */
+  readonly threads?: RequestContext['threads'];
+  readonly principal?: RequestContext['principal'];
   /** Text and tool steps are logged only to a client that set a log level, and only at or above it. */
   readonly clientLogLevel?: RequestContext['clientLogLevel'];
   /** The client's own model; used when the server has no model configured (see {@link AgentToolOptions.sampling}). */
@@ -40,8 +44,13 @@ export interface AgentToolOptions {
    * sample, the run uses the client's model. `off`: never.
    */
   readonly sampling?: 'fallback' | 'off';
-  /** Names the tool in log messages sent to the client. Default: the agent's name. */
+  /** Names the tool in log messages sent to the client (and in thread messages). Default: the agent's name. */
   readonly source?: string;
+  /**
+   * Continue this conversation thread: its earlier messages come before `input`, and the run's question and
+   * answer are added to it. Omitted: a new thread. Needs `context.threads` (the server keeps threads).
+   */
+  readonly threadId?: string;
   readonly retry?: RetryOptions;
   readonly observer?: RunObserver;
 }
@@ -81,7 +90,12 @@ export interface AgentStop {
 }
 
 /** How an agent tool call ended: with its answer, or stopped by a budget with what it had done. */
-export type AgentToolOutcome<T> =
+export type AgentToolOutcome<T> = AgentToolResultOf<T> & {
+  /** The conversation thread of the call, when the server keeps threads: pass it back to continue. */
+  readonly threadId?: string;
+};
+
+type AgentToolResultOf<T> =
   | {
       readonly status: 'completed';
       readonly output: T;
@@ -128,7 +142,13 @@ export function runAgentTool<TOutput extends AgentOutputType>(
   input: RunInput,
   options: AgentToolOptions,
 ): Promise<AgentToolOutcome<AgentOutput<TOutput>>> {
-  return withModelBudget(options.context, (charging) => runMetered(agent, input, options, charging));
+  return withModelBudget(options.context, async (charging) => {
+    const thread = await openThreadTurn(options.context, options.threadId, input, options.source ?? agent.name);
+    const outcome = await runMetered(agent, thread ? thread.input : input, options, charging);
+    if (!thread) return outcome;
+    await thread.record(outcome.status === 'completed' ? outcome.text : outcome.summary);
+    return { ...outcome, threadId: thread.threadId };
+  });
 }
 
 async function runMetered<TOutput extends AgentOutputType>(
@@ -136,7 +156,7 @@ async function runMetered<TOutput extends AgentOutputType>(
   input: RunInput,
   options: AgentToolOptions,
   charging: ModelUsageObserver,
-): Promise<AgentToolOutcome<AgentOutput<TOutput>>> {
+): Promise<AgentToolResultOf<AgentOutput<TOutput>>> {
   const { context, policy } = options;
   const budget = resolveBudget(options.budget ?? {}, policy);
   const startedAt = performance.now();
@@ -222,6 +242,7 @@ export function agentRunMeta(outcome: AgentToolOutcome<unknown>): { agentRun: Re
     agentRun: {
       status: outcome.status,
       ...(outcome.status === 'stopped' ? { stopReason: outcome.stop.reason } : {}),
+      ...(outcome.threadId ? { threadId: outcome.threadId } : {}),
       model: usage.model ?? null,
       modelSource: usage.modelSource,
       turns: usage.turns,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   Agent,
   agentBudgetShape,
+  agentThreadShape,
   type AgentRunPolicy,
   agentRunMeta,
   createOpenAIProvider,
@@ -97,11 +98,14 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
     inputSchema: z.object({
       question: z.string().min(1).max(4000).describe('A question about the data, e.g. "Which 5 customers spent the most in March?"'),
       ...agentBudgetShape,
+      ...agentThreadShape,
     }),
     outputSchema: DatabaseQueryOutputSchema,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    // A long agent run: clients may call it as a task, poll it and fetch the answer later.
+    execution: { taskSupport: 'optional' },
     render: renderAnswer,
-    async execute({ question, maxTurns, maxTokens, deadlineSeconds }, ctx) {
+    async execute({ question, maxTurns, maxTokens, deadlineSeconds, threadId }, ctx) {
       const tenantId = ctx.principal.tenantId ?? options.defaultTenant;
       const queries: QueryRecord[] = [];
       const tools = [
@@ -144,6 +148,7 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
           context: ctx,
           policy,
           budget: { maxTurns, maxTokens, deadlineSeconds },
+          ...(threadId ? { threadId } : {}),
           modelProvider: provider,
           source: 'database_query',
           ...(options.runObserver ? { observer: options.runObserver } : {}),

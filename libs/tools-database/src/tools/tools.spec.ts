@@ -223,11 +223,12 @@ describe('database_query as a long call', () => {
     await close();
   });
 
-  it('advertises the budget arguments in its input schema', async () => {
+  it('advertises the budget and thread arguments in its input schema, and that it may run as a task', async () => {
     const { client, close } = await setup();
     const listed = (await client.request('tools/list')).result as { tools: Array<{ name: string; inputSchema: { properties: Record<string, unknown> } }> };
     const schema = listed.tools.find((t) => t.name === 'database_query')?.inputSchema;
-    expect(Object.keys(schema?.properties ?? {})).toEqual(['question', 'maxTurns', 'maxTokens', 'deadlineSeconds']);
+    expect(Object.keys(schema?.properties ?? {})).toEqual(['question', 'maxTurns', 'maxTokens', 'deadlineSeconds', 'threadId']);
+    expect(listed.tools.find((t) => t.name === 'database_query')).toMatchObject({ execution: { taskSupport: 'optional' } });
     await close();
   });
 });

@@ -97,6 +97,8 @@ export function createResearchTool(options: ResearchToolOptions) {
     inputSchema: ResearchInputSchema,
     outputSchema: ResearchOutputSchema,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    // A long agent run: clients may call it as a task, poll it and fetch the answer later.
+    execution: { taskSupport: 'optional' },
     render: ({ answer, citations, notes }) =>
       [
         answer,

@@ -1,0 +1,34 @@
+import { InMemoryThreadStore, type Principal } from '@agent-mcp/context';
+import { openThreadTurn, ThreadNotFoundError } from './thread-turns';
+
+const alice: Principal = { id: 'alice', tenantId: 't1', scopes: [], via: 'api_key' };
+const bob: Principal = { id: 'bob', tenantId: 't1', scopes: [], via: 'api_key' };
+
+describe('openThreadTurn', () => {
+  it('starts a thread, then continues it with the earlier turns before the new message', async () => {
+    const threads = new InMemoryThreadStore();
+    const first = await openThreadTurn({ threads, principal: alice }, undefined, 'How many orders in March?', 'database_query');
+    expect(first?.input).toBe('How many orders in March?');
+    await first?.record('42 orders.');
+
+    const second = await openThreadTurn({ threads, principal: alice }, first?.threadId, 'And in April?', 'database_query');
+    expect(second?.threadId).toBe(first?.threadId);
+    expect(second?.input).toEqual([
+      { type: 'message', role: 'user', content: 'How many orders in March?' },
+      { type: 'message', role: 'assistant', content: '42 orders.' },
+      { type: 'message', role: 'user', content: 'And in April?' },
+    ]);
+  });
+
+  it('refuses another principal’s thread exactly like a missing one', async () => {
+    const threads = new InMemoryThreadStore();
+    const mine = await openThreadTurn({ threads, principal: alice }, undefined, 'secret', 'research');
+    await mine?.record('noted');
+    await expect(openThreadTurn({ threads, principal: bob }, mine?.threadId, 'show me', 'research')).rejects.toEqual(new ThreadNotFoundError(mine?.threadId as string));
+    await expect(openThreadTurn({ threads, principal: bob }, 'no-such-thread', 'show me', 'research')).rejects.toBeInstanceOf(ThreadNotFoundError);
+  });
+
+  it('keeps no thread where the server has no store', async () => {
+    expect(await openThreadTurn({ principal: alice }, undefined, 'hello', 'research')).toBeUndefined();
+  });
+});

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { type Principal, principalKey, type ThreadStore } from '@agent-mcp/context';
+import { UserError } from '../errors';
+import { type AgentItem, type MessageItem } from '../model';
+import { type RunInput } from '../run';
+
+/**
+ * The `threadId` argument every agent tool takes: spread into the tool's input schema beside the budgets.
+ *
+ * @example
+ * inputSchema: z.object({ question: z.string(), ...agentBudgetShape, ...agentThreadShape })
+ */
+export const agentThreadShape = {
+  threadId: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Continue this conversation thread (the threadId of an earlier answer); omit to start a new one'),
+};
+
+/** A thread named by the caller does not exist for them (unknown, deleted, or someone else's). */
+export class ThreadNotFoundError extends UserError {
+  constructor(readonly threadId: string) {
+    super(`Thread not found: ${threadId}. Call without threadId to start a new conversation, or list yours with thread_list.`);
+  }
+}
+
+/** What a run needs of the request to keep its conversation. */
+export interface ThreadContext {
+  readonly threads?: ThreadStore;
+  readonly principal?: Principal;
+}
+
+/** The thread a run continues: its id, and the input with the earlier turns before the new one. */
+export interface ThreadTurn {
+  readonly threadId: string;
+  readonly input: RunInput;
+  /** Records the new message and the answer (or the account of a stopped run) at the end of the thread. */
+  record(answer: string): Promise<void>;
+}
+
+/** The text of what the user said in `input`: the string, or the last user message of the items. */
+function messageOf(input: RunInput): string {
+  if (typeof input === 'string') return input;
+  const last = [...input].reverse().find((item): item is MessageItem => item.type === 'message' && item.role === 'user');
+  return last?.content ?? '';
+}
+
+/**
+ * Opens the thread of a run: continues `threadId` (its earlier messages become the run's first items) or
+ * starts a new one. Undefined when the server keeps no threads or the request has no principal.
+ * @throws {@link ThreadNotFoundError} when `threadId` does not name one of the caller's threads.
+ */
+export async function openThreadTurn(context: ThreadContext, threadId: string | undefined, input: RunInput, tool: string): Promise<ThreadTurn | undefined> {
+  const store = context.threads;
+  if (!store || !context.principal) return undefined;
+  const owner = principalKey(context.principal);
+  let id: string;
+  let history: MessageItem[] = [];
+  if (threadId !== undefined) {
+    const thread = await store.get(threadId, owner);
+    if (!thread) throw new ThreadNotFoundError(threadId);
+    id = thread.threadId;
+    history = thread.messages.map((m) => ({ type: 'message', role: m.role, content: m.text }));
+  } else {
+    id = (await store.create(owner)).threadId;
+  }
+  const message = messageOf(input);
+  const current: readonly AgentItem[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input;
+  return {
+    threadId: id,
+    input: history.length > 0 ? [...history, ...current] : input,
+    async record(answer) {
+      await store.append(id, owner, [
+        { role: 'user', text: message, tool },
+        { role: 'assistant', text: answer, tool },
+      ]);
+    },
+  };
+}

@@ -26,6 +26,7 @@ function projectConfig(projectDir, overrides = {}) {
     moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
     testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
     testPathIgnorePatterns: ['/node_modules/', '/dist/', '/out-tsc/'],
+    setupFiles: [path.join(workspaceRoot, 'tools/jest/isolated-data-home.cjs')],
     // Tests bound their own waits; this only stops a hung test on a loaded 2-core CI machine.
     testTimeout: 30_000,
     reporters: [

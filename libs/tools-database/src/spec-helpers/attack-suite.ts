@@ -16,9 +16,12 @@ export interface AttackTarget {
   close(): Promise<void>;
 }
 
+// Advisory locks of this database only: tests of other projects run beside this one on the same server, each in
+// a database of its own, and take their own (schema creation takes a transaction-scoped one).
 const POST_CHECK_SQL = `SELECT current_user AS who, current_setting('statement_timeout') AS statement_timeout,
   current_setting('transaction_read_only') AS read_only,
-  (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory') AS advisory_locks,
+  (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS advisory_locks,
   (SELECT count(*) FROM pg_cursors WHERE name NOT IN ('', 'agent_mcp_cursor')) AS cursors,
   (SELECT count(*) FROM pg_prepared_statements) AS prepared`;
 

@@ -7,7 +7,7 @@ import { type AuthStack, createAuthStack } from './auth-stack';
 import { HTTP_SERVER_SETTINGS, type HttpServerConfig, HttpServerConfigSchema, httpLimits, isLoopbackAddress } from './config';
 import { createHttpApp } from './http-app';
 import { shutdownGracefully } from './graceful-shutdown';
-import { createToolSet } from './register-tools';
+import { createToolSet, toolSettingsHelp } from './register-tools';
 import { createServerState } from './server-state';
 import { createPinoLogger } from './observability/pino-logger';
 import { createMetricsEndpoint, createServerMetrics } from './observability/metrics';
@@ -26,6 +26,7 @@ function help(): string {
     'Configuration comes from environment variables:',
     '',
     formatSettings(HTTP_SERVER_SETTINGS),
+    ...toolSettingsHelp(),
     '',
   ].join('\n');
 }

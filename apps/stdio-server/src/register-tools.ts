@@ -1,9 +1,9 @@
-import { type RunObserver } from '@agent-mcp/agent-core';
-import { InMemoryThreadStore, type Logger, type SqlClient, SqlThreadStore, type ThreadStore } from '@agent-mcp/context';
+import { AGENT_RUN_SETTINGS, OPENAI_SETTINGS, type RunObserver } from '@agent-mcp/agent-core';
+import { formatSettings, InMemoryThreadStore, type Logger, type SqlClient, SqlThreadStore, type ThreadStore } from '@agent-mcp/context';
 import { createThreadTools, echoTool, type McpServer, SqlTaskStore, type TaskStore } from '@agent-mcp/mcp-core';
-import { createDatabaseTools, databaseToolsEnabled, parseDatabaseConfig, type PoolStats } from '@agent-mcp/tools-database';
-import { createResearchTools, parseResearchConfig, researchToolsEnabled } from '@agent-mcp/tools-research';
-import { createSupportTools, parseSupportConfig, supportToolsEnabled } from '@agent-mcp/tools-support';
+import { createDatabaseTools, DATABASE_SETTINGS, databaseToolsEnabled, parseDatabaseConfig, type PoolStats } from '@agent-mcp/tools-database';
+import { createResearchTools, parseResearchConfig, RESEARCH_SETTINGS, researchToolsEnabled } from '@agent-mcp/tools-research';
+import { SUPPORT_SETTINGS, createSupportTools, parseSupportConfig, supportToolsEnabled } from '@agent-mcp/tools-support';
 
 /** What the tools need from the app: its environment (each tools lib parses its own settings) and log. */
 export interface ToolEnvironment {
@@ -65,4 +65,16 @@ export async function createToolSet({ env, logger, diagnosticTools, runObserver,
 /** Tasks and threads in the application database when there is one (they outlive restarts), else in memory. */
 export function stateStores(sql: SqlClient | undefined): { readonly taskStore?: TaskStore; readonly threads: ThreadStore } {
   return sql ? { taskStore: new SqlTaskStore({ sql }), threads: new SqlThreadStore({ sql }) } : { threads: new InMemoryThreadStore() };
+}
+
+/** The settings of the libraries behind the tools, by section, for `--help` (the README has the same tables). */
+export function toolSettingsHelp(): string[] {
+  const sections: Array<[string, Parameters<typeof formatSettings>[0]]> = [
+    ['Model (agent tools)', OPENAI_SETTINGS],
+    ['Agent runs', AGENT_RUN_SETTINGS],
+    ['Database tools', DATABASE_SETTINGS],
+    ['Research tool', RESEARCH_SETTINGS],
+    ['Support tools', SUPPORT_SETTINGS],
+  ];
+  return sections.flatMap(([title, settings]) => ['', `${title}:`, '', formatSettings(settings)]);
 }

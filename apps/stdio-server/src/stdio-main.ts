@@ -1,6 +1,6 @@
 import { createJsonLogger, formatSettings, isLevelEnabled, parseConfig } from '@agent-mcp/context';
 import { createRequestLogObserver, McpServer, serveStdio } from '@agent-mcp/mcp-core';
-import { createToolSet, stateStores } from './register-tools';
+import { createToolSet, stateStores, toolSettingsHelp } from './register-tools';
 import { STDIO_SERVER_SETTINGS, type StdioServerConfig, StdioServerConfigSchema } from './config';
 
 const NAME = 'openai-agent-mcp';
@@ -16,6 +16,7 @@ function help(): string {
     'Configuration comes from environment variables:',
     '',
     formatSettings(STDIO_SERVER_SETTINGS),
+    ...toolSettingsHelp(),
     '',
   ].join('\n');
 }

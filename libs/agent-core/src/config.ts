@@ -1,3 +1,4 @@
+import { type SettingDoc } from '@agent-mcp/context';
 import { z } from 'zod';
 import { InvalidConfigError } from './errors';
 
@@ -6,6 +7,18 @@ export type OpenAIApi = 'responses' | 'chat';
 
 /** The default model when neither `OPENAI_MODEL` nor an agent's `model` says otherwise. */
 export const DEFAULT_MODEL = 'gpt-5-mini';
+
+/** The settings {@link loadOpenAIConfig} reads, for `--help` and the README. */
+export const OPENAI_SETTINGS: readonly SettingDoc[] = [
+  {
+    name: 'OPENAI_API_KEY',
+    default: '—',
+    description: 'API key; without it the agent tools run on the client\'s own model when the client supports MCP sampling, and fail with a clear error naming this variable otherwise',
+  },
+  { name: 'OPENAI_BASE_URL', default: 'OpenAI', description: 'Any OpenAI-compatible server: vLLM, Ollama (`http://localhost:11434/v1`), llama.cpp, a gateway' },
+  { name: 'OPENAI_MODEL', default: DEFAULT_MODEL, description: 'Model name' },
+  { name: 'OPENAI_API', default: 'responses', description: '`responses` (Responses API) or `chat` (Chat Completions)' },
+];
 
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 

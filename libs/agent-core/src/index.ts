@@ -75,7 +75,7 @@ export {
   SAMPLING_MODEL_NAME,
   type SamplingModelOptions,
 } from './agent-tool/sampling-model';
-export { loadOpenAIConfig, DEFAULT_MODEL, type OpenAIConfig, type OpenAIApi } from './config';
+export { loadOpenAIConfig, DEFAULT_MODEL, OPENAI_SETTINGS, type OpenAIConfig, type OpenAIApi } from './config';
 export { createOpenAIProvider, type OpenAIProviderOptions } from './openai/provider';
 export {
   AgentError,

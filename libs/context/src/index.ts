@@ -71,6 +71,7 @@ export {
   InvalidThreadCursorError,
 } from './threads/thread-store';
 export { SqlThreadStore, type SqlThreadStoreOptions } from './threads/sql-thread-store';
+export { checkSchemaName, privateSchemaCreator } from './private-schema';
 export {
   type ModelBudget,
   type ModelBudgetDecision,

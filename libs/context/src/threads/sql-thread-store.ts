@@ -1,3 +1,4 @@
+import { checkSchemaName, privateSchemaCreator } from '../private-schema';
 import { type SqlClient, type SqlQueryable, type SqlRow } from '../sql-client';
 import {
   clampMessage,
@@ -24,8 +25,6 @@ export interface SqlThreadStoreOptions {
   readonly schema?: string;
   readonly limits?: Partial<ThreadLimits>;
 }
-
-const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 interface ThreadRow extends SqlRow {
   thread_id: string;
@@ -55,24 +54,16 @@ export class SqlThreadStore implements ThreadStore {
   private readonly sql: SqlClient;
   private readonly schema: string;
   private readonly limits: ThreadLimits;
-  private ready: Promise<void> | undefined;
+  /** Creates the schema and tables if missing; safe to call from several processes at once. */
+  readonly ensureSchema: () => Promise<void>;
 
   constructor(options: SqlThreadStoreOptions) {
     this.sql = options.sql;
-    this.schema = options.schema ?? 'agent_mcp_state';
-    if (!IDENT.test(this.schema)) throw new Error(`Invalid schema name "${this.schema}": use lower-case letters, digits and _`);
+    this.schema = checkSchemaName(options.schema ?? 'agent_mcp_state');
     this.limits = { ...DEFAULT_THREAD_LIMITS, ...options.limits };
-  }
-
-  /** Creates the schema and tables if missing; safe to call from several processes at once. */
-  ensureSchema(): Promise<void> {
     const s = this.schema;
-    this.ready ??= this.sql
-      .transaction(async (tx) => {
-        await tx.query("SELECT pg_advisory_xact_lock(hashtext('agent-mcp thread store schema'))");
-        await tx.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-        await tx.query(`REVOKE ALL ON SCHEMA ${s} FROM PUBLIC`);
-        await tx.query(`CREATE TABLE IF NOT EXISTS ${s}.threads (
+    this.ensureSchema = privateSchemaCreator(this.sql, s, 'agent-mcp thread store schema', async (tx) => {
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${s}.threads (
           thread_id text PRIMARY KEY,
           owner text NOT NULL,
           title text NOT NULL DEFAULT '',
@@ -95,12 +86,7 @@ export class SqlThreadStore implements ThreadStore {
           at timestamptz NOT NULL DEFAULT clock_timestamp(),
           PRIMARY KEY (thread_id, position)
         )`);
-      })
-      .catch((error: unknown) => {
-        this.ready = undefined;
-        throw error;
-      });
-    return this.ready;
+    });
   }
 
   async create(owner: string): Promise<ThreadSummary> {

@@ -1,4 +1,4 @@
-import { type SqlClient, type SqlRow } from '@agent-mcp/context';
+import { checkSchemaName, privateSchemaCreator, type SqlClient, type SqlRow } from '@agent-mcp/context';
 import {
   ABANDONED_MESSAGE,
   decodeCursor,
@@ -24,7 +24,6 @@ export interface SqlTaskStoreOptions {
 }
 
 const LIVE = "('working', 'input_required')";
-const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 interface TaskRow extends SqlRow {
   task_id: string;
@@ -48,24 +47,15 @@ export class SqlTaskStore implements TaskStore {
   private readonly table: string;
   private readonly schema: string;
   private readonly maxOutcomeBytes: number;
-  private ready: Promise<void> | undefined;
+  /** Creates the schema and table if missing; safe to call from several processes at once. */
+  readonly ensureSchema: () => Promise<void>;
 
   constructor(options: SqlTaskStoreOptions) {
     this.sql = options.sql;
-    this.schema = options.schema ?? 'agent_mcp_state';
-    if (!IDENT.test(this.schema)) throw new Error(`Invalid schema name "${this.schema}": use lower-case letters, digits and _`);
+    this.schema = checkSchemaName(options.schema ?? 'agent_mcp_state');
     this.table = `${this.schema}.tasks`;
     this.maxOutcomeBytes = options.maxOutcomeBytes ?? 4 * 1024 * 1024;
-  }
-
-  /** Creates the schema and table if missing; safe to call from several processes at once. */
-  ensureSchema(): Promise<void> {
-    this.ready ??= this.sql
-      .transaction(async (tx) => {
-        // Two replicas starting together would race on CREATE ... IF NOT EXISTS; the lock serialises them.
-        await tx.query("SELECT pg_advisory_xact_lock(hashtext('agent-mcp task store schema'))");
-        await tx.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-        await tx.query(`REVOKE ALL ON SCHEMA ${this.schema} FROM PUBLIC`);
+    this.ensureSchema = privateSchemaCreator(this.sql, this.schema, 'agent-mcp task store schema', async (tx) => {
         await tx.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
           task_id text PRIMARY KEY,
           -- Creation order, for stable newest-first pages (creation times tie).
@@ -86,12 +76,7 @@ export class SqlTaskStore implements TaskStore {
         await tx.query(`CREATE INDEX IF NOT EXISTS tasks_owner_seq ON ${this.table} (owner, seq DESC)`);
         await tx.query(`CREATE INDEX IF NOT EXISTS tasks_runner_live ON ${this.table} (runner) WHERE status IN ${LIVE}`);
         await tx.query(`CREATE INDEX IF NOT EXISTS tasks_expires ON ${this.table} (expires_at) WHERE expires_at IS NOT NULL`);
-      })
-      .catch((error: unknown) => {
-        this.ready = undefined;
-        throw error;
-      });
-    return this.ready;
+    });
   }
 
   async create(task: NewTask): Promise<TaskRecord> {

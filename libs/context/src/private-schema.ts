@@ -1,0 +1,31 @@
+import { type SqlClient, type SqlQueryable } from './sql-client';
+
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Checks a schema name the stores put into their SQL text; throws on anything but a plain identifier. */
+export function checkSchemaName(schema: string): string {
+  if (!IDENT.test(schema)) throw new Error(`Invalid schema name "${schema}": use lower-case letters, digits and _`);
+  return schema;
+}
+
+/**
+ * A once-only creator of a store's tables in a schema of the application's own, out of reach of the role that
+ * runs callers' SQL (`REVOKE ALL ... FROM PUBLIC`). The first call runs `create` in a transaction that holds an
+ * advisory lock named `lockName` (two replicas starting together would race on `CREATE ... IF NOT EXISTS`);
+ * later calls share its promise, and a failure lets the next call try again.
+ */
+export function privateSchemaCreator(sql: SqlClient, schema: string, lockName: string, create: (tx: SqlQueryable) => Promise<void>): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () =>
+    (ready ??= sql
+      .transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockName]);
+        await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await tx.query(`REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC`);
+        await create(tx);
+      })
+      .catch((error: unknown) => {
+        ready = undefined;
+        throw error;
+      }));
+}

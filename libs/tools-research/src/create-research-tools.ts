@@ -1,4 +1,4 @@
-import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
+import { type AgentRunPolicy, type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger, type SqlClient } from '@agent-mcp/context';
 import { type ResourceRegistry, type ToolRegistry } from '@agent-mcp/mcp-core';
 import { createResearchTool } from './agent/research-tool';
@@ -23,6 +23,11 @@ export interface ResearchToolsOptions {
   readonly model?: string;
   /** Told of every agent run and model request (metrics). */
   readonly runObserver?: RunObserver;
+  /**
+   * Caps and defaults of one research call (turns, tokens, seconds), the heartbeat and the client log level.
+   * Default: read from `env` (`AGENT_*`); the deadline is at most `RESEARCH_AGENT_TIMEOUT_MS`.
+   */
+  readonly policy?: AgentRunPolicy;
   /** Overrides of the fetcher beyond the settings (tests script DNS with `resolve`). */
   readonly fetcher?: Partial<GuardedFetcherOptions>;
 }
@@ -94,6 +99,7 @@ export async function createResearchTools(options: ResearchToolsOptions = {}): P
     modelProvider: options.modelProvider,
     model: options.model,
     runObserver: options.runObserver,
+    ...(options.policy ? { policy: options.policy } : {}),
     env,
   });
   return {

@@ -23,7 +23,6 @@ export {
 export { createResearchTool, ResearchInputSchema, ResearchOutputSchema, DEPTHS, type ResearchOutput, type ResearchToolOptions } from './agent/research-tool';
 export { checkCitations, type Citation, type ProposedCitation, type CheckedAnswer } from './agent/citations';
 export { SourceLedger, type ReadSource } from './agent/source-ledger';
-export { wrapUntrusted } from './agent/untrusted';
 export {
   createGuardedFetcher,
   DEFAULT_CONTENT_TYPES,

@@ -1,9 +1,12 @@
 // The research tool over real MCP (the SDK's Client over Streamable HTTP), a real OpenAI-compatible scripted
 // model server on both wire APIs, real PostgreSQL for the corpus and real loopback page servers that count hits.
+// As an agent tool (issue 8): progress with a heartbeat, steps as client logs, budgets ending in a readable
+// result, threads continued by id, and the client's own model through sampling when the server has no key.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type OpenAIApi, createOpenAIProvider } from '@agent-mcp/agent-core';
-import { type ModelUsageMeter } from '@agent-mcp/context';
+import { type CreateMessageRequest, LoggingMessageNotificationSchema, type LoggingMessageNotification, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { InMemoryThreadStore, type ModelUsageMeter } from '@agent-mcp/context';
 import { createScriptedServer, hangTurn, jsonTurn, type ScriptedServer, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { createResearchTools } from './create-research-tools';
 import { SAMPLE_CORPUS_DIR } from './spec-helpers/corpus';
@@ -12,6 +15,7 @@ import { type McpFixture, serveOverHttp } from './spec-helpers/mcp';
 import { page, type PageServer, redirect, startPageServer } from './spec-helpers/page-server';
 
 interface ResearchResult {
+  status: 'answered' | 'stopped';
   answer: string;
   citations: Array<{ title: string; url_or_uri: string; quote: string }>;
   notes: string[];
@@ -56,7 +60,7 @@ describe('research tool over MCP', () => {
       modelProvider: createOpenAIProvider({ apiKey: 'test-key', baseURL: model.url, api, env: {} }),
     });
     closers.push(() => research.close());
-    const fixture = await serveOverHttp((server) => research.register(server), roots);
+    const fixture = await serveOverHttp((server) => research.register(server), roots ? { roots } : {});
     open.push(fixture);
     return fixture.client;
   }
@@ -94,7 +98,9 @@ describe('research tool over MCP', () => {
     expect(JSON.stringify(model.requests[0]?.body)).not.toContain('web_search');
     // What the model read arrived fenced.
     expect(model.requests[2]?.rawBody).toContain('untrusted-data');
-    expect(progress).toEqual(expect.arrayContaining(['searching', 'searching documents', 'reading 1 source', 'writing the answer']));
+    expect(progress).toEqual(
+      expect.arrayContaining(['turn 1: asking the model', 'turn 1: calling search_documents', 'turn 2: calling read_document', 'sources read: 1 of at most 6', 'turn 3: asking the model']),
+    );
   });
 
   it('never fetches a model-chosen URL on loopback, in a private range or behind a redirect to one', async () => {
@@ -149,7 +155,7 @@ describe('research tool over MCP', () => {
     open.push(fixture);
     const out = await call(fixture.client, { question: 'Anything new?' });
     expect((model.requests[0]?.body as { tools: Array<{ type: string }> }).tools.map((t) => t.type)).toContain('web_search');
-    expect(out).toEqual({ answer: 'No sources needed.', citations: [], notes: [] });
+    expect(out).toEqual({ status: 'answered', answer: 'No sources needed.', citations: [], notes: [] });
   });
 
   it('drops a citation whose quote is not in the source it names', async () => {
@@ -245,7 +251,7 @@ describe('research tool over MCP', () => {
       runObserver: { onRunFinished: (info) => void finished.push(info.usage.totalTokens) },
     });
     closers.push(() => research.close());
-    const fixture = await serveOverHttp((server) => research.register(server), undefined, meter);
+    const fixture = await serveOverHttp((server) => research.register(server), { modelUsageMeter: meter });
     open.push(fixture);
     await call(fixture.client, { question: 'What are roots?' });
     expect(used.get('anonymous')).toBe(138);
@@ -266,5 +272,143 @@ describe('research tool over MCP', () => {
     // The model request in flight is abandoned: the server sees its client go away.
     await model.waitForClientClose(0);
     expect(model.requests).toHaveLength(1);
+  });
+
+  it('keeps progress moving with a heartbeat while the model is slow, and reports usage in _meta.agentRun', async () => {
+    model.enqueue(
+      toolCallTurn({ name: 'search_documents', arguments: { query: 'progress token' } }),
+      jsonTurn({ answer: 'Slow but sure.', citations: [] }, { delayMs: 1500 }),
+    );
+    const client = await connect('responses', { AGENT_HEARTBEAT_SECONDS: '0.2', RESEARCH_WEB_SEARCH: 'off' });
+    const progress: Progress[] = [];
+    const result = await client.callTool({ name: 'research', arguments: { question: 'How does a client ask for progress?', sources: ['documents'] } }, undefined, {
+      onprogress: (p) => void progress.push(p),
+      resetTimeoutOnProgress: true,
+      timeout: 20_000,
+    });
+    const messages = progress.map((p) => p.message ?? '');
+    expect(messages).toEqual(expect.arrayContaining(['turn 1: asking the model', 'turn 1: calling search_documents', 'turn 2: asking the model']));
+    // The model took 1.5 s on turn 2; a heartbeat every 0.2 s said so (a loaded machine may slip a few).
+    expect(messages.filter((m) => m.startsWith('turn 2: still asking the model')).length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]?.progress).toBeGreaterThan(progress[i - 1]?.progress ?? Infinity);
+    expect(result.structuredContent).toMatchObject({ status: 'answered', answer: 'Slow but sure.' });
+    expect(result._meta).toMatchObject({
+      agentRun: { status: 'completed', modelSource: 'server', turns: 2, toolCalls: 1, usage: { requests: 2 }, budget: { maxTurns: 10 } },
+    });
+  });
+
+  it('sends the tool steps and the text as log messages to a client that set a log level', async () => {
+    model.enqueue(
+      toolCallTurn({ name: 'search_documents', arguments: { query: 'rebinding' } }),
+      jsonTurn({ answer: 'Pinned addresses.', citations: [] }),
+    );
+    const client = await connect('chat', { RESEARCH_WEB_SEARCH: 'off' });
+    const logs: LoggingMessageNotification['params'][] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params));
+    await client.setLoggingLevel('info');
+    await call(client, { question: 'How is DNS rebinding stopped?' });
+    const data = logs.map((l) => l.data as { source: string; type: string; tool?: string; text?: string });
+    expect(data.every((d) => d.source === 'research')).toBe(true);
+    expect(data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'tool_call', tool: 'search_documents' }),
+        expect.objectContaining({ type: 'tool_result', tool: 'search_documents' }),
+        expect.objectContaining({ type: 'text', text: expect.stringContaining('Pinned addresses.') }),
+      ]),
+    );
+  });
+
+  it('stops a looping model at its turn budget, capped by AGENT_MAX_TURNS, with a readable result and the sources it read', async () => {
+    for (let i = 0; i < 4; i++) model.enqueue(toolCallTurn({ name: 'read_document', arguments: { uri: 'research://documents/corpus/glossary.txt' } }));
+    const client = await connect('responses', { AGENT_MAX_TURNS: '2', RESEARCH_WEB_SEARCH: 'off' });
+    const result = await client.callTool({ name: 'research', arguments: { question: 'Loop for ever', sources: ['documents'], maxTurns: 5 } }, undefined, { timeout: 20_000 });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({
+      status: 'stopped',
+      stopReason: 'max_turns',
+      citations: [],
+      notes: ['Sources read before the stop: [1] Glossary of OpenAI Agent MCP — research://documents/corpus/glossary.txt'],
+    });
+    expect((result.content as Array<{ text: string }>)[0]?.text).toMatch(/^Stopped without an answer\. The turn budget \(2 turns\) ran out[^]*read_document ×2/);
+    expect(result._meta).toMatchObject({ agentRun: { status: 'stopped', stopReason: 'max_turns', turns: 2, budget: { maxTurns: 2, capped: ['maxTurns'] } } });
+    expect(model.requests).toHaveLength(2);
+  });
+
+  describe('threads', () => {
+    const threads = new InMemoryThreadStore();
+    async function connectWithThreads() {
+      const research = await createResearchTools({
+        sql: db.sql,
+        env: { RESEARCH_CORPUS_DIR: SAMPLE_CORPUS_DIR, RESEARCH_CORPUS_WATCH: 'false', RESEARCH_WEB_SEARCH: 'off' },
+        modelProvider: createOpenAIProvider({ apiKey: 'test-key', baseURL: model.url, api: 'chat', env: {} }),
+      });
+      closers.push(() => research.close());
+      const fixture = await serveOverHttp((server) => research.register(server), { threads });
+      open.push(fixture);
+      return fixture.client;
+    }
+
+    it('continues a thread by id: the follow-up sees the earlier question and answer', async () => {
+      model.enqueue(jsonTurn({ answer: 'The harbour opened in 1887.', citations: [] }), jsonTurn({ answer: 'Forty ships a day.', citations: [] }));
+      const client = await connectWithThreads();
+      const first = await client.callTool({ name: 'research', arguments: { question: 'When did the harbour open?', sources: ['documents'] } });
+      const threadId = (first._meta?.['agentRun'] as { threadId?: string }).threadId;
+      expect(threadId).toEqual(expect.any(String));
+      const second = await client.callTool({ name: 'research', arguments: { question: 'And how busy is it now?', sources: ['documents'], threadId } });
+      expect(second.structuredContent).toMatchObject({ status: 'answered', answer: 'Forty ships a day.' });
+      expect(second._meta).toMatchObject({ agentRun: { threadId } });
+      const messages = (model.requests[1]?.body as { messages: Array<{ role: string; content: string }> }).messages;
+      const said = messages.filter((m) => m.role !== 'system').map((m) => `${m.role}: ${m.content}`);
+      // Earlier turn first (the question as asked, the answer as given), then this call's sources and question.
+      expect(said[0]).toBe('user: When did the harbour open?');
+      expect(said[1]).toMatch(/^assistant: .*The harbour opened in 1887\./);
+      expect(said.at(-1)).toBe('user: And how busy is it now?');
+      expect(model.requests[0]?.rawBody).not.toContain('Forty ships');
+    });
+
+    it('refuses an unknown thread id with a readable error, before asking the model', async () => {
+      const client = await connectWithThreads();
+      const result = await client.callTool({ name: 'research', arguments: { question: 'Go on', threadId: 'thr_nobody' } });
+      expect(result.isError).toBe(true);
+      expect((result.content as Array<{ text: string }>)[0]?.text).toMatch(/Thread not found: thr_nobody/);
+      expect(model.requests).toHaveLength(0);
+    });
+  });
+
+  it("with no key, answers on the client's own model through sampling (tools described in the prompt) and cites the corpus", async () => {
+    const uri = 'research://documents/corpus/url-fetch-safety.md';
+    const quote = 'The connection is made to the address that was checked';
+    const asked: CreateMessageRequest['params'][] = [];
+    const answers = [
+      { tool_calls: [{ name: 'search_documents', arguments: { query: 'DNS rebinding' } }] },
+      { tool_calls: [{ name: 'read_document', arguments: { uri } }] },
+      { answer: 'It connects only to the address it checked [1].', citations: [{ source: 1, quote }] },
+    ];
+    // No modelProvider and no OPENAI_API_KEY: the server has no model of its own.
+    const research = await createResearchTools({ sql: db.sql, env: { RESEARCH_CORPUS_DIR: SAMPLE_CORPUS_DIR, RESEARCH_CORPUS_WATCH: 'false' } });
+    closers.push(() => research.close());
+    const fixture = await serveOverHttp((server) => research.register(server), {
+      sampling: {
+        withTools: false,
+        answer: (request) => {
+          asked.push(request);
+          const next = answers[asked.length - 1] ?? { answer: 'out of script', citations: [] };
+          return { model: 'desktop-model', role: 'assistant', content: { type: 'text', text: JSON.stringify(next) } };
+        },
+      },
+    });
+    open.push(fixture);
+    const result = await fixture.client.callTool({ name: 'research', arguments: { question: 'How does the research tool resist DNS rebinding?' } }, undefined, { timeout: 20_000 });
+    const out = result.structuredContent as unknown as ResearchResult;
+    expect(out.citations).toEqual([{ title: 'URL fetch safety', url_or_uri: uri, quote }]);
+    expect(out.answer).toMatch(/^It connects only to the address it checked \[1\]\.\n\nNote: Web search was unavailable \(the answer comes from the client's own model/);
+    expect(result._meta).toMatchObject({ agentRun: { status: 'completed', modelSource: 'client-sampling', model: 'desktop-model', turns: 3, usage: { estimated: true } } });
+    expect(asked).toHaveLength(3);
+    // Tools went out described in the system prompt (the client did not declare sampling.tools); no hosted search.
+    expect(asked[0]?.tools).toBeUndefined();
+    expect(asked[0]?.systemPrompt).toContain('- search_documents:');
+    expect(asked[0]?.systemPrompt).not.toContain('web_search');
+    expect(JSON.stringify(asked[2]?.messages)).toMatch(/Source \[1\]:[^]*untrusted-data/);
+    expect(model.requests).toHaveLength(0);
   });
 });

@@ -18,7 +18,8 @@ export type AgentErrorCode =
   | 'max_tokens_exceeded'
   | 'deadline_exceeded'
   | 'run_cancelled'
-  | 'guardrail_tripwire';
+  | 'guardrail_tripwire'
+  | 'approval_interrupted';
 
 /** Base class of every error thrown by agent-core. */
 export abstract class AgentError extends Error {

@@ -45,6 +45,7 @@ export {
   type OutputSchema,
 } from './model';
 export { type Usage } from './usage';
+export { ApprovalInterruptedError, type ApprovalPort, type ApprovalRequest, type ApprovalDecision } from './approval';
 export { wrapUntrusted } from './untrusted';
 export { type RetryOptions } from './retry';
 export { type RunObserver, type RunStartedInfo, type ModelRequestInfo, type RunFinishedInfo } from './observer';
@@ -54,6 +55,7 @@ export {
   type AgentToolContext,
   type AgentToolOptions,
   type AgentToolOutcome,
+  type AgentToolInterruption,
   type AgentToolUsage,
   type AgentToolStep,
   type AgentStop,

@@ -38,7 +38,8 @@ export interface RunFinishedInfo {
   readonly turns: number;
   readonly usage: Usage;
   readonly durationMs: number;
-  readonly outcome: 'completed' | 'failed';
+  /** `interrupted`: a tool call needing approval was declined or left pending (see `ApprovalInterruptedError`). */
+  readonly outcome: 'completed' | 'failed' | 'interrupted';
   readonly errorCode: AgentErrorCode | undefined;
 }
 

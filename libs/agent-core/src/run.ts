@@ -1,4 +1,5 @@
 import { type Agent, type AgentOutput, type AgentOutputType } from './agent';
+import { ApprovalGate, ApprovalInterruptedError, type ApprovalPort } from './approval';
 import {
   type AgentError,
   DeadlineExceededError,
@@ -55,6 +56,11 @@ export interface RunOptions {
   readonly retry?: RetryOptions;
   /** Observability hooks. */
   readonly observer?: RunObserver;
+  /**
+   * Asks a person before each call of a tool marked `needsApproval` (agents called as tools inherit it). Without
+   * it such calls never run. A `declined` or `pending` answer ends the run with {@link ApprovalInterruptedError}.
+   */
+  readonly approve?: ApprovalPort;
 }
 
 /** A run's input: a user message, or a conversation. */
@@ -69,7 +75,8 @@ const DEFAULT_MAX_TURNS = 10;
  * @returns the result; `finalOutput` is the text, or the parsed output of the agent's `outputType`.
  * @throws AgentError subclasses only: {@link UpstreamError}, {@link ModelBehaviorError}, a
  *   {@link LimitExceededError}, {@link RunCancelledError}, {@link GuardrailTripwireError}, {@link UserError}
- *   (including {@link MissingConfigError}) or {@link SystemError}.
+ *   (including {@link MissingConfigError}), {@link ApprovalInterruptedError} (with `options.approve`) or
+ *   {@link SystemError}.
  */
 export function run<TOutput extends AgentOutputType>(
   agent: Agent<TOutput>,
@@ -102,6 +109,8 @@ interface Scope {
   readonly timeoutMs: number | undefined;
   readonly deadlineAt: number | undefined;
   readonly parentRunId: string | undefined;
+  /** Shared with nested runs, so one run's approvals are asked one at a time. */
+  readonly approvals: ApprovalGate | undefined;
 }
 
 function scopeOf(options: RunOptions, parent: Scope | undefined): Scope {
@@ -118,6 +127,7 @@ function scopeOf(options: RunOptions, parent: Scope | undefined): Scope {
     timeoutMs,
     deadlineAt: timeoutMs === undefined ? parent?.deadlineAt : Date.now() + timeoutMs,
     parentRunId: parent?.parentRunId,
+    approvals: options.approve ? new ApprovalGate(options.approve) : parent?.approvals,
   };
 }
 
@@ -328,7 +338,7 @@ async function executeRun<TOutput extends AgentOutputType>(
       turns,
       usage,
       durationMs: performance.now() - startedAt,
-      outcome: 'failed',
+      outcome: error instanceof ApprovalInterruptedError ? 'interrupted' : 'failed',
       errorCode: error.code,
     });
     spans.end(error);
@@ -500,6 +510,12 @@ async function runTool(
       const context: ToolContext = { signal, callId: call.callId, agentName };
       toolScopes.set(context, link);
       try {
+        if (t.needsApproval && (await raceAbort(t.needsApproval(parsed.value, context), signal))) {
+          const gate = link.scope.approvals;
+          // Fail closed: a call that needs a yes never runs where nobody can be asked.
+          if (!gate) throw new UserError(`it needs a person's approval and this run cannot ask for it, so it was not run`);
+          await raceAbort(gate.ask({ tool: t.name, arguments: parsed.value, callId: call.callId, agentName, signal }), signal);
+        }
         const span = startChildSpan(`execute_tool ${t.name}`, { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': t.name, 'gen_ai.tool.call.id': call.callId });
         try {
           const result = await withSpan(span, () => raceAbort(t.invoke(parsed.value, context), signal));
@@ -512,6 +528,8 @@ async function runTool(
         isError = false;
       } catch (err) {
         if (signal.aborted) throw signal.reason;
+        // A declined or pending approval ends the run; it is not a tool failure the model could work around.
+        if (err instanceof ApprovalInterruptedError) throw err;
         // The model can often recover (other arguments, another tool), so the failure becomes the tool's result.
         output = `Error: the tool "${t.name}" failed: ${messageOf(err)}`;
       }

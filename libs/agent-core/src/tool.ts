@@ -26,6 +26,13 @@ export interface ToolOptions<TParams extends z.ZodType, TResult> {
    * Throwing sends the error's message back to the model as the tool's result instead of failing the run.
    */
   readonly execute: (args: z.output<TParams>, context: ToolContext) => TResult | Promise<TResult>;
+  /**
+   * Whether a call must be approved by a person before `execute` runs (a write, a payment, a message sent):
+   * `true`, or a function of the arguments (`false` for a call that changes nothing). The run asks its
+   * approver (`RunOptions.approve`) and runs `execute` only on `approved`; `declined` or `pending` ends the run.
+   * A run without an approver never runs such a call: the model is told it could not be approved.
+   */
+  readonly needsApproval?: boolean | ((args: z.output<TParams>, context: ToolContext) => boolean | Promise<boolean>);
 }
 
 /** A function tool, made by {@link tool} or {@link Agent.asTool}. */
@@ -38,6 +45,8 @@ export interface FunctionTool {
   /** Validates raw arguments; returns the parsed value or a message for the model. */
   readonly parse: (args: unknown) => { ok: true; value: unknown } | { ok: false; message: string };
   readonly invoke: (args: unknown, context: ToolContext) => Promise<unknown>;
+  /** Whether this call (of parsed arguments) must be approved before {@link FunctionTool.invoke}; absent: never. */
+  readonly needsApproval?: (args: unknown, context: ToolContext) => Promise<boolean>;
 }
 
 /** A tool the model server runs itself, e.g. {@link webSearchTool}. */
@@ -68,7 +77,7 @@ export function tool<TParams extends z.ZodType, TResult>(options: ToolOptions<TP
     throw new UserError(`Invalid tool name "${options.name}": use 1-64 letters, digits, "_" or "-".`);
   }
   const { schema, strict } = toJsonSchema(options.parameters);
-  const { parameters, execute } = options;
+  const { parameters, execute, needsApproval } = options;
   return Object.freeze({
     type: 'function' as const,
     name: options.name,
@@ -92,6 +101,13 @@ export function tool<TParams extends z.ZodType, TResult>(options: ToolOptions<TP
     async invoke(args: unknown, context: ToolContext) {
       return execute(args as z.output<TParams>, context);
     },
+    ...(needsApproval === undefined || needsApproval === false
+      ? {}
+      : {
+          needsApproval: async (args: unknown, context: ToolContext) =>
+            // Fail closed: only an explicit false lets a call of an approval tool run unasked.
+            needsApproval === true ? true : (await needsApproval(args as z.output<TParams>, context)) !== false,
+        }),
   });
 }
 

@@ -1,5 +1,6 @@
 import { type ModelUsageObserver, type RequestContext, withModelBudget } from '@agent-mcp/context';
 import { type Agent, type AgentOutput, type AgentOutputType } from '../agent';
+import { ApprovalInterruptedError, type ApprovalPort } from '../approval';
 import { LimitExceededError, MissingConfigError } from '../errors';
 import { type RunResult } from '../events';
 import { type Model, type ModelProvider } from '../model';
@@ -53,6 +54,12 @@ export interface AgentToolOptions {
   readonly threadId?: string;
   readonly retry?: RetryOptions;
   readonly observer?: RunObserver;
+  /**
+   * Asks a person before each call of a tool marked `needsApproval` (see {@link ApprovalPort}). With it, a
+   * declined or pending call ends the run with an `interrupted` outcome ({@link AgentToolInterruption});
+   * without it, such calls never run.
+   */
+  readonly approve?: ApprovalPort;
 }
 
 /** Where the model of a run came from. */
@@ -119,6 +126,31 @@ type AgentToolResultOf<T> =
     };
 
 /**
+ * How an agent tool call ended when a tool call needing approval was declined or left pending (only with
+ * {@link AgentToolOptions.approve}): the run stopped there and that call did not run.
+ */
+export interface AgentToolInterruption {
+  readonly status: 'interrupted';
+  readonly interruption: {
+    /** `declined`: the person said no; `pending`: nobody could answer now (the approver kept the action). */
+    readonly decision: 'declined' | 'pending';
+    readonly tool: string;
+    /** The call's validated arguments. */
+    readonly arguments: unknown;
+    readonly callId: string;
+    /** The approver's own sentence, when it gave one. */
+    readonly message?: string;
+  };
+  /** A readable account for the caller: what was done and why the run stopped. */
+  readonly summary: string;
+  readonly steps: readonly AgentToolStep[];
+  readonly usage: AgentToolUsage;
+  readonly budget: AgentBudget;
+  /** The conversation thread of the call, when the server keeps threads. */
+  readonly threadId?: string;
+}
+
+/**
  * Runs an agent for a tool call, the way every agent-backed tool should: the run streams progress (a running
  * message per step and a heartbeat at least every `policy.heartbeatSeconds`) and log messages (text and tool
  * steps) through the request context; `context.signal` aborts it whole (model request and running tools); the
@@ -136,12 +168,29 @@ type AgentToolResultOf<T> =
  * @example
  * const outcome = await runAgentTool(agent, question, { context: ctx, policy, budget: { maxTurns }, modelProvider });
  * if (outcome.status === 'stopped') return toolResponse({ content: [{ type: 'text', text: outcome.summary }], _meta: agentRunMeta(outcome) });
+ *
+ * With `options.approve`, the outcome may also be {@link AgentToolInterruption} (`status: 'interrupted'`).
  */
 export function runAgentTool<TOutput extends AgentOutputType>(
   agent: Agent<TOutput>,
   input: RunInput,
+  options: AgentToolOptions & { readonly approve: ApprovalPort },
+): Promise<AgentToolOutcome<AgentOutput<TOutput>> | AgentToolInterruption>;
+export function runAgentTool<TOutput extends AgentOutputType>(
+  agent: Agent<TOutput>,
+  input: RunInput,
+  options: AgentToolOptions & { readonly approve?: undefined },
+): Promise<AgentToolOutcome<AgentOutput<TOutput>>>;
+export function runAgentTool<TOutput extends AgentOutputType>(
+  agent: Agent<TOutput>,
+  input: RunInput,
   options: AgentToolOptions,
-): Promise<AgentToolOutcome<AgentOutput<TOutput>>> {
+): Promise<AgentToolOutcome<AgentOutput<TOutput>> | AgentToolInterruption>;
+export function runAgentTool<TOutput extends AgentOutputType>(
+  agent: Agent<TOutput>,
+  input: RunInput,
+  options: AgentToolOptions,
+): Promise<AgentToolOutcome<AgentOutput<TOutput>> | AgentToolInterruption> {
   return withModelBudget(options.context, async (charging) => {
     const thread = await openThreadTurn(options.context, options.threadId, input, options.source ?? agent.name);
     const outcome = await runMetered(agent, thread ? thread.input : input, options, charging);
@@ -156,7 +205,7 @@ async function runMetered<TOutput extends AgentOutputType>(
   input: RunInput,
   options: AgentToolOptions,
   charging: ModelUsageObserver,
-): Promise<AgentToolResultOf<AgentOutput<TOutput>>> {
+): Promise<AgentToolResultOf<AgentOutput<TOutput>> | AgentToolInterruption> {
   const { context, policy } = options;
   const budget = resolveBudget(options.budget ?? {}, policy);
   const startedAt = performance.now();
@@ -204,6 +253,7 @@ async function runMetered<TOutput extends AgentOutputType>(
     modelProvider: chooser,
     limits: { maxTurns: budget.maxTurns, maxTotalTokens: budget.maxTokens, timeoutMs: budget.deadlineSeconds * 1000 },
     ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.approve ? { approve: options.approve } : {}),
     observer,
   });
   try {
@@ -223,6 +273,11 @@ async function runMetered<TOutput extends AgentOutputType>(
     const result = await stream.finalResult;
     return { status: 'completed', output: result.finalOutput, text: result.text, result, steps, usage: usage(), budget };
   } catch (error) {
+    if (error instanceof ApprovalInterruptedError && !context.signal.aborted) {
+      const done = usage();
+      const interruption = { decision: error.decision, tool: error.tool, arguments: error.arguments, callId: error.callId, ...(error.reason ? { message: error.reason } : {}) };
+      return { status: 'interrupted', interruption, summary: summariseInterruption(interruption, steps, done), steps, usage: done, budget };
+    }
     if (!(error instanceof LimitExceededError) || context.signal.aborted) throw error;
     const stop = stopOf(error, budget);
     const done = usage();
@@ -236,12 +291,13 @@ async function runMetered<TOutput extends AgentOutputType>(
  * The agent tool result's `_meta` entry: `{ agentRun: { status, model, modelSource, turns, usage, durationMs, ... } }`.
  * Spread it into the tool response's `_meta`.
  */
-export function agentRunMeta(outcome: AgentToolOutcome<unknown>): { agentRun: Record<string, unknown> } {
+export function agentRunMeta(outcome: AgentToolOutcome<unknown> | AgentToolInterruption): { agentRun: Record<string, unknown> } {
   const { usage, budget } = outcome;
   return {
     agentRun: {
       status: outcome.status,
       ...(outcome.status === 'stopped' ? { stopReason: outcome.stop.reason } : {}),
+      ...(outcome.status === 'interrupted' ? { interruption: { decision: outcome.interruption.decision, tool: outcome.interruption.tool } } : {}),
       ...(outcome.threadId ? { threadId: outcome.threadId } : {}),
       model: usage.model ?? null,
       modelSource: usage.modelSource,
@@ -295,7 +351,18 @@ function stopOf(error: LimitExceededError, budget: AgentBudget): AgentStop {
   }
 }
 
-function summarise(stop: AgentStop, steps: readonly AgentToolStep[], usage: AgentToolUsage, partialText: string): string {
+function summariseInterruption(interruption: AgentToolInterruption['interruption'], steps: readonly AgentToolStep[], usage: AgentToolUsage): string {
+  const head =
+    interruption.decision === 'declined'
+      ? `Stopped: the call of ${interruption.tool} was declined, so it did not run.`
+      : `Paused: the call of ${interruption.tool} waits for approval and has not run.`;
+  const lines = [head];
+  if (interruption.message) lines.push(interruption.message);
+  lines.push(`Done so far: ${doneSoFar(steps, usage)}`);
+  return lines.join('\n');
+}
+
+function doneSoFar(steps: readonly AgentToolStep[], usage: AgentToolUsage): string {
   const counts = new Map<string, { calls: number; failed: number }>();
   for (const s of steps) {
     const c = counts.get(s.tool) ?? { calls: 0, failed: 0 };
@@ -309,10 +376,11 @@ function summarise(stop: AgentStop, steps: readonly AgentToolStep[], usage: Agen
       : `It made ${steps.length} tool call${steps.length === 1 ? '' : 's'}: ${[...counts]
           .map(([tool, c]) => `${tool} ×${c.calls}${c.failed ? ` (${c.failed} failed)` : ''}`)
           .join(', ')}.`;
-  const lines = [
-    `Stopped without an answer. ${stop.message}`,
-    `Done so far: ${usage.turns} model turn${usage.turns === 1 ? '' : 's'}, ${usage.totalTokens} tokens${usage.tokensEstimated ? ' (estimated)' : ''}, ${(usage.durationMs / 1000).toFixed(1)} s. ${done}`,
-  ];
+  return `${usage.turns} model turn${usage.turns === 1 ? '' : 's'}, ${usage.totalTokens} tokens${usage.tokensEstimated ? ' (estimated)' : ''}, ${(usage.durationMs / 1000).toFixed(1)} s. ${done}`;
+}
+
+function summarise(stop: AgentStop, steps: readonly AgentToolStep[], usage: AgentToolUsage, partialText: string): string {
+  const lines = [`Stopped without an answer. ${stop.message}`, `Done so far: ${doneSoFar(steps, usage)}`];
   if (partialText.trim()) lines.push(`Last text before the stop (incomplete): ${partialText.trim().slice(0, 500)}`);
   lines.push('Ask again with a larger budget (maxTurns, maxTokens, deadlineSeconds) or a narrower question.');
   return lines.join('\n');

@@ -73,6 +73,29 @@ export { serveStdio, type StdioOptions, type StdioConnection } from './transport
 export { createStreamableHttpHandler, type StreamableHttpHandler, type StreamableHttpOptions } from './transports/http/streamable-http';
 export { LOOPBACK_HOSTS, type OriginPolicy } from './transports/http/request-guards';
 export {
+  type SessionStore,
+  type SessionRecord,
+  type InMemorySessionStoreOptions,
+  type RedisSessionStoreOptions,
+  type RedisSessionClient,
+  SessionRecordSchema,
+  SessionRecordTooLargeError,
+  MAX_SESSION_RECORD_BYTES,
+  InMemorySessionStore,
+  RedisSessionStore,
+} from './session-store';
+export {
+  type SessionBus,
+  type SessionBusMessage,
+  type RedisSessionBusOptions,
+  type RedisBusClient,
+  type RedisSubscriberClient,
+  EVERY_REPLICA,
+  InMemorySessionHub,
+  RedisSessionBus,
+  newReplicaId,
+} from './session-bus';
+export {
   type EventStore,
   type InMemoryEventStoreOptions,
   type RedisEventStoreOptions,

@@ -39,6 +39,9 @@ export class ClientRequestTimeoutError extends McpCoreError {
   }
 }
 
+/** Most resource subscriptions of one session. */
+export const MAX_SUBSCRIPTIONS = 1000;
+
 interface Pending {
   readonly method: string;
   readonly resolve: (result: Record<string, unknown>) => void;
@@ -61,8 +64,16 @@ export class Session {
   initialized = false;
   /** Threshold of `notifications/message`; undefined until the client sets one (then everything is sent). */
   logLevel: LogLevel | undefined;
-  /** The stream for messages unrelated to any request (the GET stream over HTTP, stdout on stdio). */
-  standalone: MessageSink | undefined;
+  /**
+   * Where a server request's id starts (`srv-`); a transport serving one session from several replicas makes
+   * it name this replica, so that the client's answer, arriving at any replica, finds its way back.
+   */
+  serverRequestPrefix = 'srv-';
+  /**
+   * Carries messages unrelated to any request to a standalone stream open on another replica (set by a
+   * transport that shares sessions); used only while this replica holds no stream of its own.
+   */
+  relay: MessageSink | undefined;
   lastActiveAt = Date.now();
   closed = false;
   private inFlight: Map<RequestId, AbortController> | undefined;
@@ -71,6 +82,7 @@ export class Session {
   private conversationValue: Conversation | undefined;
   private rootsValue: Promise<readonly Root[]> | undefined;
   private nextRequestId = 0;
+  private localStream: MessageSink | undefined;
 
   constructor(
     /** The `Mcp-Session-Id`, or undefined where the transport has no session ids (stdio, stateless HTTP). */
@@ -78,8 +90,35 @@ export class Session {
     readonly transport: TransportInfo,
   ) {}
 
+  /**
+   * The stream for messages unrelated to any request (the GET stream over HTTP, stdout on stdio): the one
+   * open here, else the {@link relay} to a replica that holds one.
+   */
+  get standalone(): MessageSink | undefined {
+    return this.localStream ?? this.relay;
+  }
+
+  set standalone(sink: MessageSink | undefined) {
+    this.localStream = sink;
+  }
+
+  /** The standalone stream open on this replica, if any (never the relay). */
+  get localStandalone(): MessageSink | undefined {
+    return this.localStream;
+  }
+
   touch(): void {
     this.lastActiveAt = Date.now();
+  }
+
+  /** Whether request `id` is running here. */
+  isRunning(id: RequestId): boolean {
+    return this.inFlight?.has(id) ?? false;
+  }
+
+  /** Whether a server request with this id waits here for the client's answer. */
+  isWaitingFor(id: RequestId): boolean {
+    return this.pending?.has(id) ?? false;
   }
 
   /** Number of requests being served. */
@@ -112,7 +151,22 @@ export class Session {
   }
 
   subscribe(uri: string): void {
-    (this.subscriptions ??= new Set()).add(uri);
+    const subscriptions = (this.subscriptions ??= new Set());
+    // Bounded like everything a client can grow: the set is kept (and shared between replicas) per session.
+    if (!subscriptions.has(uri) && subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      throw new ProtocolError('TOO_MANY_SUBSCRIPTIONS', `A session may hold at most ${MAX_SUBSCRIPTIONS} resource subscriptions`, JsonRpcErrorCode.InvalidParams);
+    }
+    subscriptions.add(uri);
+  }
+
+  /** The resources this session is subscribed to. */
+  subscribedUris(): string[] {
+    return [...(this.subscriptions ?? [])];
+  }
+
+  /** Replaces the subscriptions (a session's record read back from a shared store). */
+  setSubscriptions(uris: readonly string[]): void {
+    this.subscriptions = uris.length ? new Set(uris.slice(0, MAX_SUBSCRIPTIONS)) : undefined;
   }
 
   unsubscribe(uri: string): void {
@@ -153,7 +207,7 @@ export class Session {
   ): Promise<Record<string, unknown>> {
     if (this.closed) return Promise.reject(new ProtocolError('SESSION_CLOSED', 'Session closed', JsonRpcErrorCode.SessionNotFound));
     if (signal?.aborted) return Promise.reject(signal.reason ?? new CancelledError());
-    const id = `srv-${++this.nextRequestId}`;
+    const id = `${this.serverRequestPrefix}${++this.nextRequestId}`;
     const pending: Map<RequestId, Pending> = (this.pending ??= new Map());
     return new Promise((resolve, reject) => {
       const finish = () => {
@@ -205,7 +259,8 @@ export class Session {
       p.reject(new ProtocolError('SESSION_CLOSED', reason, JsonRpcErrorCode.SessionNotFound));
     }
     this.inFlight?.clear();
-    this.standalone = undefined;
+    this.localStream = undefined;
+    this.relay = undefined;
   }
 
   private notifyCancelled(channel: MessageSink, id: RequestId, reason: string): void {

@@ -43,6 +43,16 @@ export class SessionTable {
     return session;
   }
 
+  /** Looks a session up without marking it used (messages from other replicas are not the client's activity). */
+  peek(id: string): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** Sessions with something running or an open stream. */
+  *busy(): Iterable<Session> {
+    for (const session of this.sessions.values()) if (this.isBusy(session)) yield session;
+  }
+
   /** Whether there is room for one more session, evicting the least recently used idle one if needed. */
   makeRoom(): boolean {
     if (this.sessions.size < this.options.maxSessions) return true;

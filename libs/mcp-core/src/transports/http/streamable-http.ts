@@ -5,7 +5,10 @@ import { errorMessage, parseJsonMessage } from '../../protocol/messages';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../../protocol/versions';
 import { type TransportInfo } from '../../pipeline';
 import { type McpServer } from '../../server';
-import { type MessageSink, type Session } from '../../session';
+import { type JSONRPCResponseMessage } from '../../protocol/messages';
+import { type MessageSink, type RequestChannel, type Session } from '../../session';
+import { EVERY_REPLICA, type SessionBus, type SessionBusMessage } from '../../session-bus';
+import { applySessionRecord, sessionRecordOf, type SessionStore } from '../../session-store';
 import { type EventId, type EventStore, formatEventId, parseEventId } from './event-store';
 import { PostResponseChannel, SseWriter } from './response-channel';
 import {
@@ -65,6 +68,22 @@ export interface StreamableHttpOptions extends OriginPolicy {
    * a client that went away for good would want. Default 30 s.
    */
   readonly resumeGraceMs?: number;
+  /**
+   * Shared session records (stateful mode): a request naming a session this replica does not hold is served
+   * from the record (`RedisSessionStore` behind a load balancer without sticky sessions); every request reads
+   * the record, so what the client changed through another replica (log level, subscriptions) holds here too.
+   * Default: none (sessions live in this process only).
+   */
+  readonly sessionStore?: SessionStore;
+  /**
+   * Routing between replicas that share sessions (with {@link sessionStore}): a cancellation, or the answer to
+   * a server request, that reaches a replica other than the one running the request is passed on to it, and
+   * messages unrelated to any request reach the session's standalone stream on whichever replica holds it.
+   * Default: none.
+   */
+  readonly sessionBus?: SessionBus;
+  /** Longest wait for the session store or bus; past it the replica serves what it holds itself. Default 2000 ms. */
+  readonly sharedStateTimeoutMs?: number;
 }
 
 /** A Streamable HTTP endpoint, to mount at `/mcp` of a `node:http` server. */
@@ -88,6 +107,36 @@ const SESSION_HEADER = 'mcp-session-id';
 /** Streams free up only when clients close them: a fixed, modest hint. */
 const STREAM_RETRY_AFTER_SECONDS = 10;
 const VERSION_HEADER = 'mcp-protocol-version';
+/** Server requests made by a replica that shares sessions: `srv-<replicaId>-<n>`. */
+const SERVER_REQUEST_ID = /^srv-([a-z0-9]{1,32})-\d+$/;
+/** A failure of the shared store or bus is logged at most this often (an outage would flood the log). */
+const SHARED_WARN_INTERVAL_MS = 10_000;
+
+/** A request refused before it reaches the server, with its HTTP status. */
+class Refusal {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    readonly message: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+/** Holds a request's response back until the session's record is shared (see `persist`). */
+class HeldResponseChannel implements RequestChannel {
+  private held: [JSONRPCResponseMessage, McpCoreError | undefined] | undefined;
+  constructor(private readonly inner: RequestChannel) {}
+  send(message: Parameters<RequestChannel['send']>[0]): void {
+    this.inner.send(message);
+  }
+  respond(message: JSONRPCResponseMessage, error?: McpCoreError): void {
+    this.held = [message, error];
+  }
+  release(): void {
+    if (this.held) this.inner.respond(...this.held);
+    this.held = undefined;
+  }
+}
 
 /**
  * Streamable HTTP (MCP 2025-11-25) on plain `node:http`: no web Request/Response conversion, no server object
@@ -116,11 +165,162 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   const onStoreError = (error: unknown) => server.logger.warn('event store: could not keep an SSE event', { err: error });
   let streams = 0;
   const writers = new Set<SseWriter>();
+  const idleTimeoutMs = options.sessionIdleTimeoutMs ?? 10 * 60_000;
   const table = new SessionTable({
     maxSessions: options.maxSessions ?? 10_000,
-    idleTimeoutMs: options.sessionIdleTimeoutMs ?? 10 * 60_000,
+    idleTimeoutMs,
+    // Local only: a shared session dropped here (idle here, evicted, shutdown) lives on in the store.
     onDrop: (session, reason) => server.closeSession(session, reason),
   });
+  const store = stateless ? undefined : options.sessionStore;
+  const bus = stateless ? undefined : options.sessionBus;
+  const sharedTimeoutMs = options.sharedStateTimeoutMs ?? 2000;
+  // The record as last read from or written to the store, per session: only changes are written.
+  const sharedAs = new WeakMap<Session, string>();
+  let lastSharedWarning = 0;
+  const sharedFailed = (what: string, error: unknown) => {
+    const now = Date.now();
+    if (now - lastSharedWarning < SHARED_WARN_INTERVAL_MS) return;
+    lastSharedWarning = now;
+    server.logger.warn(what, { err: error });
+  };
+  const bounded = <T>(promise: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`shared session state did not answer within ${sharedTimeoutMs} ms`)), sharedTimeoutMs);
+      promise.then(
+        (value) => (clearTimeout(timer), resolve(value)),
+        (error: unknown) => (clearTimeout(timer), reject(error)),
+      );
+    });
+
+  /** Makes a session reachable from other replicas: its server requests name this one, its stream may be elsewhere. */
+  const share = (session: Session): void => {
+    if (!bus) return;
+    const sessionId = session.id as string;
+    session.serverRequestPrefix = `srv-${bus.replicaId}-`;
+    session.relay = {
+      send(message) {
+        void (async () => {
+          const holder = await bounded(bus.streamHolder(sessionId));
+          if (holder && holder !== bus.replicaId) await bounded(bus.publish(holder, { type: 'stream', sessionId, message }));
+        })().catch((error: unknown) => sharedFailed('session bus: could not pass a message on to the stream on another replica', error));
+      },
+    };
+  };
+
+  /**
+   * The session `id` names, brought up to date from the store: held here, or opened here from its record
+   * (another replica opened it). Undefined when no replica knows it. Without a store, only the table counts.
+   */
+  async function findSession(id: string, req: IncomingMessage): Promise<Session | undefined> {
+    const local = table.get(id);
+    if (!store) return local;
+    let record;
+    try {
+      record = await bounded(store.get(id));
+    } catch (error) {
+      sharedFailed('session store unreachable: serving the sessions this replica holds only', error);
+      if (local) return local;
+      throw new Refusal(503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: session store unreachable', { 'retry-after': '1' });
+    }
+    if (!record) {
+      // Never shared (the store was down when it opened, or its record is too large): it lives here only.
+      if (local && !sharedAs.has(local)) return local;
+      // Ended through another replica, or expired everywhere.
+      if (local) table.delete(local, 'ended or expired');
+      return undefined;
+    }
+    let session = local;
+    if (!session) {
+      if (!table.makeRoom()) throw new Refusal(503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many sessions', { 'retry-after': '5' });
+      session = server.openSession(id, { kind: 'http', remoteAddress: req.socket.remoteAddress });
+      share(session);
+      table.add(session);
+    }
+    applySessionRecord(session, record);
+    sharedAs.set(session, JSON.stringify(sessionRecordOf(session)));
+    return session;
+  }
+
+  /** Writes what the request changed in the session (initialized, log level, subscriptions) to the store. */
+  async function persist(session: Session): Promise<void> {
+    if (!store || session.closed || !session.clientInfo) return;
+    const record = sessionRecordOf(session);
+    const text = JSON.stringify(record);
+    if (sharedAs.get(session) === text) return;
+    try {
+      await bounded(store.save(session.id as string, record));
+      sharedAs.set(session, text);
+    } catch (error) {
+      sharedFailed('session store: could not share a session; it is served by this replica only', error);
+    }
+  }
+
+  /** Sends `message` on the bus; a failure is logged (the replica goes on with what it holds). */
+  async function tell(to: string, message: SessionBusMessage): Promise<void> {
+    if (!bus) return;
+    try {
+      await bounded(bus.publish(to, message));
+    } catch (error) {
+      sharedFailed('session bus unreachable: a message for another replica was not sent', error);
+    }
+  }
+
+  /** A cancellation or answer that belongs to a request running on another replica: where it goes. */
+  function elsewhere(session: Session, value: unknown): { to: string; message: SessionBusMessage } | undefined {
+    if (!bus || !value || typeof value !== 'object') return undefined;
+    const sessionId = session.id as string;
+    const m = value as { method?: unknown; id?: unknown; params?: { requestId?: unknown; reason?: unknown }; result?: unknown; error?: unknown };
+    if (m.method === 'notifications/cancelled') {
+      const requestId = m.params?.requestId;
+      if ((typeof requestId !== 'string' && typeof requestId !== 'number') || session.isRunning(requestId)) return undefined;
+      const reason = typeof m.params?.reason === 'string' ? m.params.reason.slice(0, 1024) : undefined;
+      return { to: EVERY_REPLICA, message: { type: 'cancel', sessionId, requestId, ...(reason !== undefined ? { reason } : {}) } };
+    }
+    if (m.method === undefined && typeof m.id === 'string' && ('result' in m || 'error' in m) && !session.isWaitingFor(m.id)) {
+      const replica = SERVER_REQUEST_ID.exec(m.id)?.[1];
+      if (replica && replica !== bus.replicaId) return { to: replica, message: { type: 'response', sessionId, message: value as JSONRPCResponseMessage } };
+    }
+    return undefined;
+  }
+
+  bus?.listen((message) => {
+    const session = table.peek(message.sessionId);
+    if (!session) return;
+    switch (message.type) {
+      case 'cancel':
+        session.cancel(message.requestId, message.reason);
+        return;
+      case 'response':
+        session.resolveResponse(message.message as JSONRPCResponseMessage);
+        return;
+      case 'stream':
+        try {
+          session.localStandalone?.send(message.message);
+        } catch {
+          // The stream closed meanwhile; the message is lost as it would be on one replica.
+        }
+        return;
+      case 'ended':
+        table.delete(session, 'ended by the client');
+        return;
+    }
+  });
+
+  // A session kept busy here (an open stream, a long call) with no requests must not expire in the store.
+  const refresher = store
+    ? setInterval(
+        () => {
+          for (const session of table.busy()) {
+            const id = session.id as string;
+            store.touch(id).catch((error: unknown) => sharedFailed('session store: could not extend a busy session', error));
+            if (bus && session.localStandalone) bus.claimStream(id, idleTimeoutMs).catch((error: unknown) => sharedFailed('session bus: could not extend a stream claim', error));
+          }
+        },
+        Math.max(1000, Math.floor(idleTimeoutMs / 3)),
+      )
+    : undefined;
+  refresher?.unref();
 
   const transportInfo = (req: IncomingMessage): TransportInfo => ({
     kind: 'http',
@@ -181,13 +381,14 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       }
       // The session keeps only where it came from; every request brings (and is checked with) its own headers.
       session = server.openSession(newId(), { kind: 'http', remoteAddress: req.socket.remoteAddress });
+      share(session);
       headers = { ...cors, [SESSION_HEADER]: session.id as string };
     } else {
       const id = header(req, SESSION_HEADER);
       if (id === undefined) {
         return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', cors);
       }
-      const found = table.get(id);
+      const found = await findSession(id, req);
       if (!found) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
       session = found;
     }
@@ -197,7 +398,10 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     if (!isRequest) {
       // Notifications and responses are acknowledged with 202 and no body.
       try {
+        const forward = elsewhere(session, value);
         await server.handle(session, value, rejectingChannel, info);
+        await persist(session);
+        if (forward) await tell(forward.to, forward.message);
         res.writeHead(202, cors).end();
       } catch (error) {
         failWith(res, error instanceof McpCoreError ? (error.httpStatus ?? 400) : 400, null, error, cors);
@@ -231,7 +435,15 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
         counted = true;
         table.streamOpened(session);
       }
-      await server.handle(session, value, channel, info);
+      if (store && !stateless) {
+        // The answer waits until the record is shared: the client's next request may reach another replica.
+        const held = new HeldResponseChannel(channel);
+        await server.handle(session, value, held, info);
+        await persist(session);
+        held.release();
+      } else {
+        await server.handle(session, value, channel, info);
+      }
       // An initialize that failed (bad params, refused by the pipeline) leaves no session behind.
       if (isInitialize && !stateless && !session.clientInfo) table.delete(session, 'initialize failed');
     } finally {
@@ -293,9 +505,15 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     }
     session.standalone = sink;
     table.streamOpened(session);
+    const sessionId = session.id as string;
+    // Other replicas pass this session's messages here while the stream is open.
+    bus?.claimStream(sessionId, idleTimeoutMs).catch((error: unknown) => sharedFailed('session bus: could not claim a stream', error));
     res.once('close', () => {
       table.streamClosed(session);
-      if (session.standalone === sink) session.standalone = undefined;
+      if (session.localStandalone === sink) {
+        session.standalone = undefined;
+        bus?.releaseStream(sessionId).catch((error: unknown) => sharedFailed('session bus: could not release a stream', error));
+      }
     });
   }
 
@@ -351,7 +569,7 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     }
     const id = header(req, SESSION_HEADER);
     if (id === undefined) return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', cors);
-    const session = table.get(id);
+    const session = await findSession(id, req);
     if (!session) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
     if (!(await authorized(req, res, session, '(open_stream)', cors))) return;
     if (session.closed) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
@@ -369,7 +587,7 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       }
       replayAfter = at;
     }
-    if (session.standalone) {
+    if (session.localStandalone) {
       return fail(res, 409, JsonRpcErrorCode.InvalidRequest, 'Conflict: this session already has an open GET stream', cors);
     }
     if (!admitStream(res, session, cors)) return;
@@ -389,10 +607,15 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     if (stateless) return methodNotAllowed(res, 'POST', cors);
     const id = header(req, SESSION_HEADER);
     if (id === undefined) return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', cors);
-    const session = table.get(id);
+    const session = await findSession(id, req);
     if (!session) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
     if (!(await authorized(req, res, session, '(end_session)', cors))) return;
     table.delete(session, 'deleted by the client');
+    if (store) {
+      // Ended everywhere: the record goes, and replicas holding the session end it (and what runs in it).
+      await bounded(store.delete(id)).catch((error: unknown) => sharedFailed('session store: could not delete a session', error));
+      await tell(EVERY_REPLICA, { type: 'ended', sessionId: id });
+    }
     res.writeHead(200, cors).end();
   }
 
@@ -402,6 +625,11 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       if (refused) return fail(res, 403, JsonRpcErrorCode.InvalidRequest, `Forbidden: ${refused}`, {});
       const cors = corsHeaders(req);
       const failed = (error: unknown) => {
+        if (error instanceof Refusal) {
+          if (!res.headersSent) fail(res, error.status, error.code, error.message, { ...cors, ...error.headers });
+          return;
+        }
+        if (error instanceof McpCoreError && error.httpStatus && !res.headersSent) return failWith(res, error.httpStatus, null, error, cors);
         server.logger.error('http request failed', { err: error });
         if (!res.headersSent) fail(res, 500, JsonRpcErrorCode.InternalError, 'Internal error', cors);
         else res.destroy();
@@ -439,6 +667,7 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       for (const writer of [...writers]) writer.endWithRetry(retryMs);
     },
     close() {
+      if (refresher) clearInterval(refresher);
       table.clear('server closing');
     },
   };

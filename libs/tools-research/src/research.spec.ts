@@ -37,7 +37,11 @@ describe('research tool over MCP', () => {
     db = await createTestDatabase();
     model = await createScriptedServer({ apiKey: 'test-key' });
     inner = await startPageServer({ '/admin': page('internal admin console') }, '127.0.0.2');
-    site = await startPageServer({ '/article': page(ARTICLE), '/to-inner': redirect(`${inner.origin}/admin`) });
+    site = await startPageServer({
+      '/article': page(ARTICLE),
+      '/to-inner': redirect(`${inner.origin}/admin`),
+      '/slow-article': (req, res) => void setTimeout(() => page(ARTICLE)(req, res), 1200),
+    });
   });
   afterEach(async () => {
     for (const f of open.splice(0)) await f.close();
@@ -295,6 +299,17 @@ describe('research tool over MCP', () => {
     expect(result._meta).toMatchObject({
       agentRun: { status: 'completed', modelSource: 'server', turns: 2, toolCalls: 1, usage: { requests: 2 }, budget: { maxTurns: 10 } },
     });
+  });
+
+  it('keeps progress moving before the first turn too, while a named page is slow to come', async () => {
+    model.enqueue(jsonTurn({ answer: 'It opened in 1887 [1].', citations: [{ source: 1, quote: 'The harbour opened in 1887' }] }));
+    const client = await connect('chat', { AGENT_HEARTBEAT_SECONDS: '0.2', RESEARCH_FETCH_ALLOW_NETWORKS: '127.0.0.1/32' });
+    const progress: string[] = [];
+    const out = await call(client, { question: 'When did the harbour open?', sources: ['urls'], urls: [`${site.origin}/slow-article`] }, progress);
+    expect(out.citations.map((c) => c.url_or_uri)).toEqual([`${site.origin}/slow-article`]);
+    const before = progress.slice(0, progress.indexOf('turn 1: asking the model'));
+    expect(before[0]).toBe('reading 1 named page');
+    expect(before.filter((m) => m.startsWith('still reading 1 named page')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('sends the tool steps and the text as log messages to a client that set a log level', async () => {

@@ -6,6 +6,7 @@ import {
   type AgentRunPolicy,
   agentRunMeta,
   agentThreadShape,
+  type AgentToolContext,
   createOpenAIProvider,
   isAgentError,
   loadAgentRunPolicy,
@@ -182,8 +183,25 @@ export function createResearchTool(options: ResearchToolOptions) {
       const webSearch = webWanted && options.webSearch && !onClientModel;
       if (webWanted && !webSearch) notes.push(onClientModel ? CLIENT_MODEL_NOTE : WEB_SEARCH_NOTE);
 
-      // Indexing and named pages come before the run and its heartbeat: keep progress moving through them too.
+      // Indexing, named pages and opening the thread come before the runner's first progress and its heartbeat:
+      // keep progress moving through them too, until the runner speaks.
       const preparing = keepAlive(progress, policy.heartbeatSeconds * 1000);
+      const runContext: AgentToolContext = {
+        signal: ctx.signal,
+        reportProgress: (update) => {
+          preparing.stop();
+          return ctx.reportProgress(update);
+        },
+        log: (logLevel, data) => ctx.log(logLevel, data),
+        // Read when a step is logged: the client may set its log level while the run goes on.
+        get clientLogLevel() {
+          return ctx.clientLogLevel;
+        },
+        principal: ctx.principal,
+        ...(ctx.threads ? { threads: ctx.threads } : {}),
+        ...(ctx.sampling ? { sampling: ctx.sampling } : {}),
+        ...(ctx.modelBudget ? { modelBudget: ctx.modelBudget } : {}),
+      };
       let collections: Collection[] = [];
       const preface: string[] = [];
       const fetchPage = async (url: string, signal: AbortSignal): Promise<string> => {
@@ -221,118 +239,119 @@ export function createResearchTool(options: ResearchToolOptions) {
             }
           }
         }
+        preparing.state('starting the agent');
+
+        const tools: Tool[] = [];
+        if (collections.length > 0 && options.corpus) {
+          const corpus = options.corpus;
+          tools.push(
+            tool({
+              name: 'search_documents',
+              description: 'Full-text search over the local documents. Returns titles, URIs and snippets (matches in «»). Use a few keywords.',
+              parameters: z.object({ query: z.string().min(1).max(500) }),
+              execute: async ({ query }, { signal }) => {
+                const hits = await corpus.search(query, collections, { limit: 8, signal });
+                if (hits.length === 0) return 'No document matches; try other keywords.';
+                return wrapUntrusted('search_documents', hits.map((h) => `- ${h.title} — ${h.uri}\n  ${h.snippet.replace(/\s+/g, ' ')}`).join('\n'), 'content from documents');
+              },
+            }),
+            tool({
+              name: 'read_document',
+              description: 'Reads a local document by the URI search_documents gave. Its text becomes a numbered source you can cite.',
+              parameters: z.object({ uri: z.string().min(1).max(2048) }),
+              execute: async ({ uri }, { signal }) => {
+                const doc = await corpus.read(uri, collections, signal);
+                if (!doc) return `No readable document has the URI ${JSON.stringify(uri)}; use a URI from search_documents.`;
+                if (sourcesFull() && !ledger.all().some((s) => s.uri === doc.uri)) return `You have read ${level.maxSources} sources, the most for this depth: write the answer now.`;
+                const shown = doc.text.slice(0, SOURCE_CHARS);
+                const source = ledger.add(doc.title, doc.uri, shown);
+                progress(`sources read: ${ledger.size} of at most ${level.maxSources}`);
+                return describeSource(source.number, doc.title, doc.uri, shown, shown.length < doc.text.length);
+              },
+            }),
+          );
+        }
+        if (wanted.has('urls') || webWanted) {
+          tools.push(
+            tool({
+              name: 'fetch_url',
+              description: 'Reads a public web page (http or https) as text. Its text becomes a numbered source you can cite.',
+              parameters: z.object({ url: z.string().min(1).max(2048) }),
+              execute: async ({ url }, { signal }) => {
+                if (sourcesFull()) return `You have read ${level.maxSources} sources, the most for this depth: write the answer now.`;
+                try {
+                  return await fetchPage(url, signal);
+                } catch (error) {
+                  if (error instanceof FetchRefusedError) notes.push(error.message);
+                  throw error;
+                }
+              },
+            }),
+          );
+        }
+        if (webSearch) tools.push(webSearchTool({ searchContextSize: 'medium' }));
+
+        const available = [
+          collections.length ? 'local documents (search_documents, read_document)' : undefined,
+          tools.some((t) => t.name === 'fetch_url') ? 'web pages by URL (fetch_url)' : undefined,
+          webSearch ? 'web search (web_search)' : undefined,
+        ].filter(Boolean);
+        // The question is the last message on its own, so the thread keeps it and not the pages read for it.
+        const input: AgentItem[] = [
+          {
+            type: 'message',
+            role: 'user',
+            content: [
+              `Sources you can use: ${available.length ? available.join('; ') : 'none beyond the pages below'}. Read at most ${level.maxSources} sources.`,
+              ...(preface.length ? ['', 'Pages the user named, already read:', ...preface] : []),
+            ].join('\n'),
+          },
+          { type: 'message', role: 'user', content: question },
+        ];
+        const agent = new Agent({
+          name: 'research_agent',
+          instructions: instructions(new Set(tools.map((t) => t.name))),
+          tools,
+          outputType: FinalAnswerSchema,
+          ...(options.model ? { model: options.model } : {}),
+        });
+        const fallback = withHostedToolFallback(provider);
+        try {
+          // Progress, heartbeat, client logs, cancellation, budgets, the caller's token budget, threads and the
+          // sampling fallback all live in the runner.
+          const outcome = await runAgentTool(agent, input, {
+            context: runContext,
+            policy,
+            budget: { maxTurns: maxTurns ?? Math.min(level.maxTurns, policy.maxTurns), maxTokens, deadlineSeconds },
+            ...(threadId ? { threadId } : {}),
+            modelProvider: fallback.provider,
+            source: 'research',
+            ...(options.runObserver ? { observer: options.runObserver } : {}),
+          });
+          await Promise.all(reports);
+          if (fallback.refusals.refused) notes.push(WEB_SEARCH_NOTE);
+          let output: ResearchOutput;
+          if (outcome.status === 'completed') {
+            const checked = checkCitations(outcome.output.answer, outcome.output.citations, ledger);
+            const missedSearch = webWanted && (!webSearch || fallback.refusals.refused);
+            const answer = [checked.answer, ...(missedSearch ? [`Note: ${onClientModel ? CLIENT_MODEL_NOTE : WEB_SEARCH_NOTE}`] : [])].join('\n\n');
+            output = { status: 'answered', answer, citations: checked.citations, notes: [...new Set([...notes, ...checked.notes])] };
+          } else {
+            const read = ledger.all().map((s) => `[${s.number}] ${s.title} — ${s.uri}`);
+            output = {
+              status: 'stopped',
+              answer: outcome.summary,
+              stopReason: outcome.stop.reason,
+              citations: [],
+              notes: [...new Set(notes)].concat(read.length ? [`Sources read before the stop: ${read.join('; ')}`] : []),
+            };
+          }
+          return toolResponse({ content: [{ type: 'text', text: renderResearch(output) }], structuredContent: output, _meta: agentRunMeta(outcome) });
+        } catch (error) {
+          throw mapAgentError(error);
+        }
       } finally {
         preparing.stop();
-      }
-
-      const tools: Tool[] = [];
-      if (collections.length > 0 && options.corpus) {
-        const corpus = options.corpus;
-        tools.push(
-          tool({
-            name: 'search_documents',
-            description: 'Full-text search over the local documents. Returns titles, URIs and snippets (matches in «»). Use a few keywords.',
-            parameters: z.object({ query: z.string().min(1).max(500) }),
-            execute: async ({ query }, { signal }) => {
-              const hits = await corpus.search(query, collections, { limit: 8, signal });
-              if (hits.length === 0) return 'No document matches; try other keywords.';
-              return wrapUntrusted('search_documents', hits.map((h) => `- ${h.title} — ${h.uri}\n  ${h.snippet.replace(/\s+/g, ' ')}`).join('\n'), 'content from documents');
-            },
-          }),
-          tool({
-            name: 'read_document',
-            description: 'Reads a local document by the URI search_documents gave. Its text becomes a numbered source you can cite.',
-            parameters: z.object({ uri: z.string().min(1).max(2048) }),
-            execute: async ({ uri }, { signal }) => {
-              const doc = await corpus.read(uri, collections, signal);
-              if (!doc) return `No readable document has the URI ${JSON.stringify(uri)}; use a URI from search_documents.`;
-              if (sourcesFull() && !ledger.all().some((s) => s.uri === doc.uri)) return `You have read ${level.maxSources} sources, the most for this depth: write the answer now.`;
-              const shown = doc.text.slice(0, SOURCE_CHARS);
-              const source = ledger.add(doc.title, doc.uri, shown);
-              progress(`sources read: ${ledger.size} of at most ${level.maxSources}`);
-              return describeSource(source.number, doc.title, doc.uri, shown, shown.length < doc.text.length);
-            },
-          }),
-        );
-      }
-      if (wanted.has('urls') || webWanted) {
-        tools.push(
-          tool({
-            name: 'fetch_url',
-            description: 'Reads a public web page (http or https) as text. Its text becomes a numbered source you can cite.',
-            parameters: z.object({ url: z.string().min(1).max(2048) }),
-            execute: async ({ url }, { signal }) => {
-              if (sourcesFull()) return `You have read ${level.maxSources} sources, the most for this depth: write the answer now.`;
-              try {
-                return await fetchPage(url, signal);
-              } catch (error) {
-                if (error instanceof FetchRefusedError) notes.push(error.message);
-                throw error;
-              }
-            },
-          }),
-        );
-      }
-      if (webSearch) tools.push(webSearchTool({ searchContextSize: 'medium' }));
-
-      const available = [
-        collections.length ? 'local documents (search_documents, read_document)' : undefined,
-        tools.some((t) => t.name === 'fetch_url') ? 'web pages by URL (fetch_url)' : undefined,
-        webSearch ? 'web search (web_search)' : undefined,
-      ].filter(Boolean);
-      // The question is the last message on its own, so the thread keeps it and not the pages read for it.
-      const input: AgentItem[] = [
-        {
-          type: 'message',
-          role: 'user',
-          content: [
-            `Sources you can use: ${available.length ? available.join('; ') : 'none beyond the pages below'}. Read at most ${level.maxSources} sources.`,
-            ...(preface.length ? ['', 'Pages the user named, already read:', ...preface] : []),
-          ].join('\n'),
-        },
-        { type: 'message', role: 'user', content: question },
-      ];
-      const agent = new Agent({
-        name: 'research_agent',
-        instructions: instructions(new Set(tools.map((t) => t.name))),
-        tools,
-        outputType: FinalAnswerSchema,
-        ...(options.model ? { model: options.model } : {}),
-      });
-      const fallback = withHostedToolFallback(provider);
-      try {
-        // Progress, heartbeat, client logs, cancellation, budgets, the caller's token budget, threads and the
-        // sampling fallback all live in the runner.
-        const outcome = await runAgentTool(agent, input, {
-          context: ctx,
-          policy,
-          budget: { maxTurns: maxTurns ?? Math.min(level.maxTurns, policy.maxTurns), maxTokens, deadlineSeconds },
-          ...(threadId ? { threadId } : {}),
-          modelProvider: fallback.provider,
-          source: 'research',
-          ...(options.runObserver ? { observer: options.runObserver } : {}),
-        });
-        await Promise.all(reports);
-        if (fallback.refusals.refused) notes.push(WEB_SEARCH_NOTE);
-        let output: ResearchOutput;
-        if (outcome.status === 'completed') {
-          const checked = checkCitations(outcome.output.answer, outcome.output.citations, ledger);
-          const missedSearch = webWanted && (!webSearch || fallback.refusals.refused);
-          const answer = [checked.answer, ...(missedSearch ? [`Note: ${onClientModel ? CLIENT_MODEL_NOTE : WEB_SEARCH_NOTE}`] : [])].join('\n\n');
-          output = { status: 'answered', answer, citations: checked.citations, notes: [...new Set([...notes, ...checked.notes])] };
-        } else {
-          const read = ledger.all().map((s) => `[${s.number}] ${s.title} — ${s.uri}`);
-          output = {
-            status: 'stopped',
-            answer: outcome.summary,
-            stopReason: outcome.stop.reason,
-            citations: [],
-            notes: [...new Set(notes)].concat(read.length ? [`Sources read before the stop: ${read.join('; ')}`] : []),
-          };
-        }
-        return toolResponse({ content: [{ type: 'text', text: renderResearch(output) }], structuredContent: output, _meta: agentRunMeta(outcome) });
-      } catch (error) {
-        throw mapAgentError(error);
       }
     },
   });

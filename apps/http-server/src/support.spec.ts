@@ -1,7 +1,10 @@
 // The support tools as the apps compose them (DatabaseTools.sql under createSupportTools), over real Streamable
 // HTTP with the SDK client, on the embedded database and on a real PostgreSQL: ranked help-centre search,
 // exactly-once ticket_create under concurrent retries and across restarts, tenants from the caller's principal
-// only, an injected ticket that changes nothing, and the support agent on both wire APIs.
+// only, an injected ticket that changes nothing, and the support agent on both wire APIs. Approvals (issue 8,
+// item 5): the agent's writes wait for the user's yes: an elicitation decline writes nothing and an accept writes
+// exactly one ticket; a client without elicitation gets a pending confirmation that support_confirm writes once
+// (a second confirm, an expired id or another tenant's id writes nothing). A budget stops a looping support model.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -10,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { type ElicitRequest, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { createOpenAIProvider } from '@agent-mcp/agent-core';
 import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { createPgSqlClient, noopLogger, type Principal, type SqlClient } from '@agent-mcp/context';
@@ -93,13 +97,16 @@ async function serve(database: DatabaseTools, scripted: ScriptedServer, api: Api
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const url = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
   const clients: Client[] = [];
-  const connect = async (tenant: string) => {
-    const client = new Client({ name: 'support-spec-client', version: '1.0.0' });
+  /** A client of `tenant`; with `elicit`, one that declared elicitation and answers it so. */
+  const connect = async (tenant: string, elicit?: (request: ElicitRequest) => ElicitResult) => {
+    const client = new Client({ name: 'support-spec-client', version: '1.0.0' }, elicit ? { capabilities: { elicitation: { form: {} } } } : {});
+    if (elicit) client.setRequestHandler(ElicitRequestSchema, async (request) => elicit(request));
     await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { [TENANT_HEADER]: tenant } } }));
     clients.push(client);
     return (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args }) as Promise<CallResult>;
   };
   return {
+    connect,
     acme: await connect('acme'),
     globex: await connect('globex'),
     close: async () => {
@@ -252,9 +259,14 @@ describe.each([
   });
 
   describe.each(['responses', 'chat'] as const)('the support agent (%s API)', (api) => {
-    it('answers from the help centre, cites the article and opens one ticket however often the call is retried', async () => {
+    it('answers from the help centre, cites the article, asks before it writes, and opens one ticket however often the call is retried', async () => {
       const server = await serve(database, scripted, api);
       servers.push(server);
+      const asked: ElicitRequest['params'][] = [];
+      const accepting = await server.connect('acme', (request) => {
+        asked.push(request.params);
+        return { action: 'accept', content: { confirm: true } };
+      });
       const [policy] = await createSupportTools({ sql: database.sql, env: {} }).store.searchArticles('acme', 'refund policy money back', 1);
       const message = `My keyboard stopped working after two days, I want a refund (${api} ${randomUUID()}).`;
       const script = () =>
@@ -265,23 +277,138 @@ describe.each([
         );
       scripted.reset();
       script();
-      const first = await server.acme('support', { message, customerId: 7 });
+      const first = await accepting('support', { message, customerId: 7 });
       expect(first.isError).toBeFalsy();
       expect(first.structuredContent).toMatchObject({
+        status: 'answered',
         answer: expect.stringContaining('refund within 30 days'),
         articlesCited: [{ id: policy?.id, slug: 'refund-policy', title: expect.any(String) }],
         ticketCreated: { id: expect.any(Number), created: true },
       });
+      // The user saw exactly what was written before it was.
+      expect(asked).toHaveLength(1);
+      expect(asked[0]?.message).toContain('Open a ticket for customer 7\nSubject: Refund for a faulty keyboard\nPriority: normal\nFirst message:\nKeyboard failed after two days');
+      expect(asked[0]).toMatchObject({ requestedSchema: { properties: { confirm: { type: 'boolean' } }, required: ['confirm'] } });
       expect(scripted.requests.every((r) => r.api === api)).toBe(true);
       expect(scripted.requests[1]?.rawBody).toMatch(/untrusted-data source=\\"kb_search\\"/);
+      expect(first._meta?.['agentRun']).toMatchObject({ status: 'completed', model: 'scripted', modelSource: 'server', turns: 3, toolCalls: 2 });
       const ticket = (first.structuredContent?.['ticketCreated'] as { id: number }).id;
       expect(await count(backend.check, 'SELECT count(*)::int AS n FROM support_tickets WHERE id = $1 AND customer_id = 7 AND tenant_id = $2', [ticket, 'acme'])).toBe(1);
 
+      // A retry writes nothing, so nothing needs asking.
       const writes = await count(backend.check, WRITES_SQL);
       script();
-      const retried = await server.acme('support', { message, customerId: 7 });
-      expect(retried.structuredContent).toMatchObject({ ticketCreated: { id: ticket, created: false } });
+      const retried = await accepting('support', { message, customerId: 7 });
+      expect(retried.structuredContent).toMatchObject({ status: 'answered', ticketCreated: { id: ticket, created: false } });
+      expect(asked).toHaveLength(1);
       expect(await count(backend.check, WRITES_SQL)).toBe(writes);
+    });
+  });
+
+  describe('approvals', () => {
+    const createTurn = (subject: string) =>
+      toolCallTurn({ name: 'ticket_create', arguments: { subject, body: `${subject}: the customer asks for a person.`, priority: 'high' } });
+
+    it('an elicitation decline writes nothing and ends the run cleanly, saying so', async () => {
+      const declining = await mcp.connect('acme', () => ({ action: 'decline' }));
+      scripted.reset();
+      scripted.enqueue(createTurn('Declined request'), textTurn('never reached'));
+      const before = await count(backend.check, WRITES_SQL);
+      const result = await declining('support', { message: `Please call me back (${randomUUID()}).`, customerId: 8 });
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent).toMatchObject({
+        status: 'declined',
+        answer: expect.stringContaining('You declined: nothing was written (open a ticket for customer 8)'),
+        proposedAction: { tool: 'ticket_create', arguments: { customerId: 8, subject: 'Declined request', priority: 'high' } },
+        actions: [{ tool: 'ticket_create', ok: false, detail: 'declined by the user' }],
+      });
+      expect(result.structuredContent?.['ticketCreated']).toBeUndefined();
+      expect(result._meta?.['agentRun']).toMatchObject({ status: 'interrupted', interruption: { decision: 'declined', tool: 'ticket_create' } });
+      expect(await count(backend.check, WRITES_SQL)).toBe(before);
+      // The run ended at the decline: the model was not asked again.
+      expect(scripted.requests).toHaveLength(1);
+    });
+
+    it('an accept writes exactly one ticket, with the arguments shown', async () => {
+      const accepting = await mcp.connect('acme', () => ({ action: 'accept', content: { confirm: true } }));
+      scripted.reset();
+      scripted.enqueue(createTurn('Accepted request'), textTurn('A colleague will call you.'));
+      const before = await count(backend.check, 'SELECT count(*)::int AS n FROM support_tickets');
+      const result = await accepting('support', { message: `Please call me (${randomUUID()}).`, customerId: 9 });
+      expect(result.structuredContent).toMatchObject({ status: 'answered', ticketCreated: { created: true } });
+      expect(await count(backend.check, 'SELECT count(*)::int AS n FROM support_tickets')).toBe(before + 1);
+      const id = (result.structuredContent?.['ticketCreated'] as { id: number }).id;
+      const row = (await backend.check.query('SELECT customer_id, subject, priority, tenant_id FROM support_tickets WHERE id = $1', [id])).rows[0];
+      expect(row).toEqual({ customer_id: 9, subject: 'Accepted request', priority: 'high', tenant_id: 'acme' });
+    });
+
+    it('a client without elicitation gets a pending confirmation that support_confirm writes once', async () => {
+      scripted.reset();
+      scripted.enqueue(createTurn('Pending request'), textTurn('never reached'));
+      const before = await count(backend.check, WRITES_SQL);
+      const pending = await mcp.acme('support', { message: `I want to speak to someone (${randomUUID()}).`, customerId: 10 });
+      expect(pending.isError).toBeFalsy();
+      const out = pending.structuredContent as { confirmationId: string; expiresAt: string; proposedAction: { arguments: Record<string, unknown> } };
+      expect(out).toMatchObject({
+        status: 'pending_confirmation',
+        proposedAction: {
+          tool: 'ticket_create',
+          arguments: { customerId: 10, subject: 'Pending request', body: 'Pending request: the customer asks for a person.', priority: 'high', idempotencyKey: expect.stringMatching(/^support:/) },
+        },
+        confirmationId: expect.stringMatching(/^cf_[0-9a-f]{32}$/),
+      });
+      expect(Date.parse(out.expiresAt)).toBeGreaterThan(Date.now());
+      expect(pending.content?.[0]?.text).toContain(`call support_confirm with confirmationId "${out.confirmationId}" and approve: true`);
+      expect(pending._meta?.['agentRun']).toMatchObject({ status: 'interrupted', interruption: { decision: 'pending', tool: 'ticket_create' } });
+      expect(scripted.requests).toHaveLength(1);
+      expect(await count(backend.check, WRITES_SQL)).toBe(before);
+
+      // Another tenant's caller holding the id writes nothing, and does not spend it.
+      const foreign = await mcp.globex('support_confirm', { confirmationId: out.confirmationId, approve: true });
+      expect(foreign).toMatchObject({ isError: true, _meta: { error: { code: 'CONFIRMATION_NOT_FOUND' } } });
+      expect(await count(backend.check, WRITES_SQL)).toBe(before);
+
+      const confirmed = await mcp.acme('support_confirm', { confirmationId: out.confirmationId, approve: true });
+      expect(confirmed.isError).toBeFalsy();
+      expect(confirmed.structuredContent).toMatchObject({ status: 'written', action: out.proposedAction, ticketCreated: { id: expect.any(Number), created: true } });
+      const id = (confirmed.structuredContent?.['ticketCreated'] as { id: number }).id;
+      const row = (await backend.check.query('SELECT customer_id, subject, body, priority, idempotency_key FROM support_tickets WHERE id = $1 AND tenant_id = $2', [id, 'acme'])).rows[0];
+      expect(row).toEqual({ customer_id: 10, subject: 'Pending request', body: 'Pending request: the customer asks for a person.', priority: 'high', idempotency_key: out.proposedAction.arguments['idempotencyKey'] });
+      // One ticket and its first message: nothing else was written, and no model was asked.
+      expect(await count(backend.check, WRITES_SQL)).toBe(before + 2);
+      expect(scripted.requests).toHaveLength(1);
+
+      const again = await mcp.acme('support_confirm', { confirmationId: out.confirmationId, approve: true });
+      expect(again).toMatchObject({ isError: true, _meta: { error: { code: 'CONFIRMATION_USED' } } });
+      expect(await count(backend.check, WRITES_SQL)).toBe(before + 2);
+    });
+
+    it('an expired or discarded confirmation writes nothing', async () => {
+      const propose = async (subject: string) => {
+        scripted.reset();
+        scripted.enqueue(createTurn(subject));
+        const result = await mcp.acme('support', { message: `${subject} (${randomUUID()})`, customerId: 11 });
+        return (result.structuredContent as { confirmationId: string }).confirmationId;
+      };
+      const before = await count(backend.check, WRITES_SQL);
+      const discarded = await propose('Discarded request');
+      expect((await mcp.acme('support_confirm', { confirmationId: discarded, approve: false })).structuredContent).toMatchObject({ status: 'discarded' });
+      expect(await mcp.acme('support_confirm', { confirmationId: discarded, approve: true })).toMatchObject({ isError: true, _meta: { error: { code: 'CONFIRMATION_USED' } } });
+      const expired = await propose('Expired request');
+      await backend.check.query(`UPDATE agent_mcp_state.support_confirmations SET expires_at = now() - interval '1 second' WHERE confirmation_id = $1`, [expired]);
+      expect(await mcp.acme('support_confirm', { confirmationId: expired, approve: true })).toMatchObject({ isError: true, _meta: { error: { code: 'CONFIRMATION_EXPIRED' } } });
+      expect(await count(backend.check, WRITES_SQL)).toBe(before);
+    });
+
+    it('a budget stops a looping support model with a readable result', async () => {
+      scripted.reset();
+      for (let i = 0; i < 6; i++) scripted.enqueue(toolCallTurn({ name: 'kb_search', arguments: { query: `refund ${i}` } }));
+      const result = await mcp.acme('support', { message: 'Tell me everything about refunds.', customerId: 7, maxTurns: 2 });
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent).toMatchObject({ status: 'stopped', stopReason: 'max_turns', answer: expect.stringMatching(/^Stopped without an answer\. The turn budget \(2 turns\) ran out/) });
+      expect(result.structuredContent?.['answer']).toContain('It made 2 tool calls: kb_search ×2.');
+      expect(result._meta?.['agentRun']).toMatchObject({ status: 'stopped', stopReason: 'max_turns', turns: 2, budget: { maxTurns: 2 } });
+      expect(scripted.requests).toHaveLength(2);
     });
   });
 });

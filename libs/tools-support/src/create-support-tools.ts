@@ -1,8 +1,10 @@
-import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
+import { type AgentRunPolicy, type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger, type SqlClient } from '@agent-mcp/context';
 import { type ToolRegistry } from '@agent-mcp/mcp-core';
 import { parseSupportConfig, type SupportConfig } from './config';
+import { SqlConfirmationStore } from './confirmation-store';
 import { createSupportAgentTool } from './support-agent-tool';
+import { createSupportConfirmTool } from './support-confirm-tool';
 import { createSupportStore, type SupportStore } from './support-store';
 import { createSupportMcpTools } from './support-tools';
 
@@ -23,6 +25,13 @@ export interface SupportToolsOptions {
   readonly model?: string;
   /** Told of every `support` run and model request (the app's metrics). */
   readonly runObserver?: RunObserver;
+  /** Caps of one `support` call, heartbeat and client log level. Default: read from `env` (`AGENT_*`). */
+  readonly policy?: AgentRunPolicy;
+  /**
+   * How long a pending confirmation (a write the client could not ask the user about) can be confirmed with
+   * `support_confirm`, in seconds. Default 900 (15 minutes).
+   */
+  readonly confirmationTtlSeconds?: number;
   readonly logger?: Logger;
 }
 
@@ -30,8 +39,8 @@ export interface SupportToolsOptions {
 export interface SupportTools {
   readonly config: SupportConfig;
   readonly store: SupportStore;
-  /** `kb_search`, `customer_lookup`, `ticket_get`, `ticket_create`, `ticket_reply` and `support`. */
-  readonly tools: readonly [...ReturnType<typeof createSupportMcpTools>, ReturnType<typeof createSupportAgentTool>];
+  /** `kb_search`, `customer_lookup`, `ticket_get`, `ticket_create`, `ticket_reply`, `support` and `support_confirm`. */
+  readonly tools: readonly [...ReturnType<typeof createSupportMcpTools>, ReturnType<typeof createSupportAgentTool>, ReturnType<typeof createSupportConfirmTool>];
   register(server: { readonly tools: ToolRegistry }): void;
 }
 
@@ -49,18 +58,27 @@ export function createSupportTools(options: SupportToolsOptions): SupportTools {
   const config = options.config ?? parseSupportConfig(env);
   const logger = options.logger ?? noopLogger;
   const store = createSupportStore(options.sql);
+  // Pending confirmations live beside the tickets, in the application database (embedded by default).
+  const confirmations = new SqlConfirmationStore({ sql: options.sql });
+  const ttl = options.confirmationTtlSeconds ?? 900;
+  if (!Number.isInteger(ttl) || ttl < 10 || ttl > 7 * 86_400) throw new RangeError('confirmationTtlSeconds must be a whole number of seconds from 10 to 604800');
   const defaultTenant = config.SUPPORT_DEFAULT_TENANT;
   const tools = [
     ...createSupportMcpTools({ store, defaultTenant }),
     createSupportAgentTool({
       store,
+      confirmations,
+      confirmationTtlSeconds: ttl,
       defaultTenant,
       env,
+      logger,
       timeoutMs: config.SUPPORT_AGENT_TIMEOUT_MS,
       ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
       ...(options.model ? { model: options.model } : {}),
       ...(options.runObserver ? { runObserver: options.runObserver } : {}),
+      ...(options.policy ? { policy: options.policy } : {}),
     }),
+    createSupportConfirmTool({ sql: options.sql, confirmations, defaultTenant }),
   ] as const;
   return {
     config,

@@ -5,6 +5,9 @@
  *   `customer_lookup`, `ticket_get`, `ticket_create` (exactly once per idempotency key, also under concurrent
  *   retries and across restarts), `ticket_reply`, and `support`, an agent that answers from the help centre and
  *   opens or updates a ticket, reporting what it did.
+ * - Approvals: every write of the `support` agent is approved by the user first, through MCP elicitation when
+ *   the client supports it, else as a pending confirmation (stored in PostgreSQL, one-time, expiring) that
+ *   `support_confirm` writes exactly once.
  * - Tenancy from the caller's principal only; another tenant's row reads exactly like a missing one. Text from
  *   tickets and articles reaches models fenced as untrusted data.
  *
@@ -29,6 +32,8 @@ export {
   TicketReplyOutputSchema,
 } from './support-tools';
 export { SupportOutputSchema } from './support-agent-tool';
+export { SupportConfirmOutputSchema } from './support-confirm-tool';
+export { SupportActionSchema, type SupportAction } from './support-actions';
 
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

@@ -1,4 +1,4 @@
-import { type SqlClient, SqlError } from '@agent-mcp/context';
+import { SqlError, type SqlQueryable } from '@agent-mcp/context';
 
 /** One article found by {@link SupportStore.searchArticles}. */
 export interface ArticleHit {
@@ -50,7 +50,7 @@ export interface NewTicket {
 
 /**
  * The support tables (sample data set of tools-database: `kb_articles`, `customers`, `orders`,
- * `support_tickets`, `ticket_messages`) through the application's trusted {@link SqlClient}. That connection
+ * `support_tickets`, `ticket_messages`) through the application's trusted `SqlClient`. That connection
  * is the tables' owner, not subject to row-level security, so every statement names the tenant itself, and a
  * row of another tenant is indistinguishable from a missing one (`undefined`).
  */
@@ -64,6 +64,8 @@ export interface SupportStore {
    * customer does not exist in the tenant.
    */
   createTicket(tenantId: string, ticket: NewTicket, signal?: AbortSignal): Promise<{ ticket: Ticket; created: boolean } | undefined>;
+  /** The ticket an earlier `createTicket` with this key opened in the tenant, if any (a read: writes nothing). */
+  ticketByIdempotencyKey(tenantId: string, idempotencyKey: string, signal?: AbortSignal): Promise<Ticket | undefined>;
   /** Adds a message to a ticket of the tenant; `undefined` when there is no such ticket. */
   reply(tenantId: string, ticketId: number, author: 'customer' | 'agent', body: string, signal?: AbortSignal): Promise<TicketMessage | undefined>;
 }
@@ -125,8 +127,11 @@ RETURNING id, author, body, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const opts = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
 
-/** The {@link SupportStore} over `sql`. */
-export function createSupportStore(sql: SqlClient): SupportStore {
+/**
+ * The {@link SupportStore} over `sql`: the application's client, or a transaction it opened (so a write can
+ * commit or roll back together with other statements, as `support_confirm` does with its confirmation).
+ */
+export function createSupportStore(sql: SqlQueryable): SupportStore {
   async function getTicket(tenantId: string, ticketId: number, signal?: AbortSignal): Promise<Ticket | undefined> {
     const found = await sql.query(TICKET_SQL, [tenantId, ticketId], opts(signal));
     const t = found.rows[0];
@@ -184,6 +189,12 @@ export function createSupportStore(sql: SqlClient): SupportStore {
       if (existingId === undefined) return undefined;
       const ticket = await getTicket(tenantId, num(existingId), signal);
       return ticket ? { ticket, created: false } : undefined;
+    },
+
+    async ticketByIdempotencyKey(tenantId, idempotencyKey, signal) {
+      const existing = await sql.query(EXISTING_TICKET_SQL, [tenantId, idempotencyKey], opts(signal));
+      const id = existing.rows[0]?.['id'];
+      return id === undefined ? undefined : getTicket(tenantId, num(id), signal);
     },
 
     async reply(tenantId, ticketId, author, body, signal) {

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { principalKey, type SqlClient } from '@agent-mcp/context';
+import { defineTool, ToolError } from '@agent-mcp/mcp-core';
+import { type SqlConfirmationStore } from './confirmation-store';
+import { actionHeadline, performSupportAction, type SupportAction, SupportActionSchema, type SupportActionResult } from './support-actions';
+import { createSupportStore } from './support-store';
+import { storeError, tenantOf } from './support-tools';
+
+/** Options of {@link createSupportConfirmTool}. */
+export interface SupportConfirmToolOptions {
+  /** The application database: the confirmation and the write commit together on it. */
+  readonly sql: SqlClient;
+  readonly confirmations: SqlConfirmationStore;
+  readonly defaultTenant: string;
+}
+
+/** Shape of `support_confirm`'s `structuredContent`. */
+export const SupportConfirmOutputSchema = z.object({
+  /** `written`: the stored action was written; `discarded`: `approve: false`, nothing was written. */
+  status: z.enum(['written', 'discarded']),
+  /** The action as it was proposed and stored, with its exact arguments. */
+  action: SupportActionSchema,
+  /** The ticket opened; `created: false` when the same request had opened it already (nothing written). */
+  ticketCreated: z.object({ id: z.number().int(), created: z.boolean() }).optional(),
+  /** The reply posted. */
+  replied: z.object({ ticketId: z.number().int(), messageId: z.number().int() }).optional(),
+});
+type SupportConfirmOutput = z.output<typeof SupportConfirmOutputSchema>;
+
+const CLAIM_ERRORS = {
+  not_found: ['CONFIRMATION_NOT_FOUND', 'No pending confirmation has this id for you. Nothing was written.'],
+  used: ['CONFIRMATION_USED', 'This confirmation was already used (confirmed or discarded). Nothing was written.'],
+  expired: ['CONFIRMATION_EXPIRED', 'This confirmation has expired. Nothing was written; ask the support assistant again.'],
+} as const;
+
+/**
+ * `support_confirm`: writes (or discards) the action a `support` call left pending because the client could not
+ * ask the user. Exactly the stored action, at most once: the confirmation is consumed in the transaction that
+ * writes, so a second confirm, an expired id, or another principal's or tenant's id writes nothing.
+ */
+export function createSupportConfirmTool(options: SupportConfirmToolOptions) {
+  const { confirmations } = options;
+  return defineTool({
+    name: 'support_confirm',
+    title: 'Confirm a support write',
+    description:
+      'Confirms (approve: true) or discards (approve: false) a ticket or reply the support assistant proposed when it could ' +
+      'not ask you directly (a support result with status "pending_confirmation"). Writes exactly the proposed action, once; ' +
+      'the id is yours alone and expires.',
+    inputSchema: z.object({
+      confirmationId: z.string().regex(/^cf_[0-9a-f]{32}$/, 'a confirmationId from a support result').describe('The confirmationId of the pending support result'),
+      approve: z.boolean().describe('true writes the proposed action; false discards it'),
+    }),
+    outputSchema: SupportConfirmOutputSchema,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    render: (out) =>
+      out.status === 'discarded'
+        ? `Discarded: nothing was written (${actionHeadline(out.action)}).`
+        : out.ticketCreated
+          ? `Ticket ${out.ticketCreated.id} ${out.ticketCreated.created ? 'opened' : 'was already open for this request'}.`
+          : `Replied on ticket ${out.replied?.ticketId} (message ${out.replied?.messageId}).`,
+    async execute({ confirmationId, approve }, ctx): Promise<SupportConfirmOutput> {
+      const tenant = tenantOf(ctx.principal, options.defaultTenant);
+      const owner = principalKey(ctx.principal);
+      const signal = ctx.signal;
+      type Outcome = { readonly refused: keyof typeof CLAIM_ERRORS } | { readonly action: SupportAction; readonly written: SupportActionResult | undefined };
+      const outcome = await (async (): Promise<Outcome> => {
+        await confirmations.ensureSchema();
+        // One transaction: the confirmation is spent if and only if its write commits.
+        return options.sql.transaction(async (tx) => {
+          const claim = await confirmations.consume(tx, confirmationId, owner, tenant, approve ? 'approved' : 'declined', signal);
+          if (claim.status !== 'claimed') return { refused: claim.status };
+          const written = approve ? await performSupportAction(createSupportStore(tx), tenant, claim.action, signal) : undefined;
+          return { action: claim.action, written };
+        }, { signal });
+      })().catch((e: unknown) => {
+        throw storeError(e);
+      });
+      if ('refused' in outcome) {
+        const [code, message] = CLAIM_ERRORS[outcome.refused];
+        throw new ToolError(message, { code });
+      }
+      const { action, written } = outcome;
+      if (!approve) return { status: 'discarded', action };
+      if (!written) {
+        // The customer or ticket is no longer the tenant's: the confirmation is spent, nothing was written.
+        throw action.tool === 'ticket_create'
+          ? new ToolError(`No customer ${action.arguments.customerId} was found. Nothing was written.`, { code: 'CUSTOMER_NOT_FOUND' })
+          : new ToolError(`No ticket ${action.arguments.ticketId} was found. Nothing was written.`, { code: 'TICKET_NOT_FOUND' });
+      }
+      return { status: 'written', action, ...resultFields(written) };
+    },
+  });
+}
+
+function resultFields(result: SupportActionResult): Pick<SupportConfirmOutput, 'ticketCreated' | 'replied'> {
+  return result.tool === 'ticket_create'
+    ? { ticketCreated: { id: result.ticket.id, created: result.created } }
+    : { replied: { ticketId: result.ticketId, messageId: result.message.id } };
+}

@@ -1,9 +1,4 @@
-import {
-  type CreateMessageRequestParams,
-  CreateMessageResultSchema,
-  CreateMessageResultWithToolsSchema,
-  type SamplingMessage,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { CreateMessageRequestParams, SamplingMessage } from '@modelcontextprotocol/sdk/types.js';
 import { type SampledContent, type SampleRequest, type SampleResult, type SamplingPort } from '@agent-mcp/context';
 import { summarise } from './protocol/params';
 import { ProtocolError, JsonRpcErrorCode } from './errors';
@@ -46,6 +41,9 @@ export class CallSampling implements SamplingPort {
       ...(request.timeoutMs !== undefined ? { timeoutMs: Math.max(1, request.timeoutMs) } : {}),
       ...(request.signal ? { signal: request.signal } : {}),
     });
+    // The SDK's schemas are loaded on the first sampling result rather than at import: its types module builds
+    // hundreds of zod schemas (and loads a second zod), ~30 ms of every stdio launch for a rarely used feature.
+    const { CreateMessageResultSchema, CreateMessageResultWithToolsSchema } = await import('@modelcontextprotocol/sdk/types.js');
     const parsed = (withTools ? CreateMessageResultWithToolsSchema : CreateMessageResultSchema).safeParse(raw);
     if (!parsed.success) {
       throw new ProtocolError('INVALID_SAMPLING_RESULT', `The client's sampling result is invalid: ${summarise(parsed.error.issues)}`, JsonRpcErrorCode.InvalidParams);

@@ -1,4 +1,17 @@
+import { builtinModules, isBuiltin } from 'node:module';
 import type { Options } from 'tsup';
+
+/**
+ * Node's built-in modules marked free of side effects, so an import whose bindings the bundle never uses is
+ * dropped instead of kept for its effects. It matters at launch: the ESM facade of `node:http` reads every export,
+ * `WebSocket` included, which loads undici (~20 ms here) even when nothing of `http` is ever called.
+ */
+const builtinsWithoutSideEffects = {
+  name: 'builtins-without-side-effects',
+  setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { path: string }) => { path: string; external: boolean; sideEffects: boolean } | undefined): void }) {
+    build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => (isBuiltin(args.path) ? { path: args.path, external: true, sideEffects: false } : undefined));
+  },
+};
 
 /**
  * The one build recipe every published `@agent-mcp/*` library shares: ESM + CJS + declarations for both,
@@ -42,13 +55,17 @@ export function appBuild(overrides: Options = {}): Options {
     // The OpenTelemetry API too: the libraries' no-op spans would otherwise cost every launch a module graph of
     // their own (the SDK, loaded only when tracing is configured, shares the API's globals with the bundled copy).
     noExternal: [/^@agent-mcp\//, /^zod(\/|$)/, /^@modelcontextprotocol\/sdk\/shared\/uriTemplate/, /^@opentelemetry\/api$/],
-    external: [/^(?!@agent-mcp\/|zod(\/|$)|@modelcontextprotocol\/sdk\/shared\/uriTemplate|@opentelemetry\/api$)[^./]/],
+    // Node's built-ins are left to the plugin below (tsup would otherwise mark them external itself, with side
+    // effects), and keep the `node:` prefix they are written with.
+    external: [new RegExp(`^(?!@agent-mcp/|zod(/|$)|@modelcontextprotocol/sdk/shared/uriTemplate|@opentelemetry/api$|node:|(${builtinModules.join('|')})(/|$))[^./]`)],
+    removeNodeProtocol: false,
     // Chunks let an entry enable the compile cache before the bulk of the code loads.
     splitting: true,
     // Smaller source is faster to read and decode at every launch; names are kept for readable stack traces.
     minifyWhitespace: true,
     minifySyntax: true,
     banner: { js: '#!/usr/bin/env node' },
+    esbuildPlugins: [builtinsWithoutSideEffects],
     tsconfig: 'tsconfig.app.json',
     ...overrides,
   };

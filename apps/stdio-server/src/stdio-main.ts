@@ -37,6 +37,13 @@ async function run(): Promise<void> {
   // The dependency-free JSON logger, not pino: desktop clients launch this process often and pino would add
   // tens of milliseconds to every launch. Same line shape and the same redaction as the HTTP server's pino log.
   const logger = createJsonLogger({ level: config.LOG_LEVEL, bindings: { service: NAME }, redact: { paths: config.LOG_REDACT } });
+  // The tracing module (and through it the OpenTelemetry SDK) is imported only when an endpoint is set: a launch
+  // without tracing loads none of it.
+  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? await (
+        await import('./observability/tracing')
+      ).startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME, serviceVersion: VERSION, scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY })
+    : undefined;
   const tools = await createToolSet({ env: process.env, logger, diagnosticTools: config.DIAGNOSTIC_TOOLS });
   // Tasks and threads in the application database (embedded by default), so they outlive the process.
   const { taskStore, threads } = stateStores(tools.sql);
@@ -57,6 +64,8 @@ async function run(): Promise<void> {
     logger.info('stdin closed; exiting');
     await server.tasks?.close(0);
     await tools.close();
+    // The last spans leave before the process does.
+    await tracing?.shutdown().catch((error: unknown) => logger.warn('trace export failed at exit', { err: error }));
     process.exit(0);
   });
   const stop = () => connection.close();

@@ -1,0 +1,44 @@
+/** What {@link startTracing} started: flush and stop it at shutdown. */
+export interface Tracing {
+  shutdown(): Promise<void>;
+}
+
+/** Options of {@link startTracing}. */
+export interface TracingOptions {
+  /** OTLP/HTTP base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`); spans go to `<endpoint>/v1/traces`. */
+  readonly endpoint: string;
+  readonly serviceName: string;
+  readonly serviceVersion: string;
+  /** Longest wait before a batch of spans is sent (`OTEL_BSP_SCHEDULE_DELAY`). */
+  readonly scheduleDelayMs: number;
+}
+
+/**
+ * Registers the OpenTelemetry SDK (W3C trace context, AsyncLocalStorage context, batched OTLP/HTTP export), as the
+ * HTTP server does. This module is imported only when an endpoint is configured, and it imports the SDK only then:
+ * a desktop client's launch without tracing loads none of it, and the libraries' spans stay the API's no-ops.
+ */
+export async function startTracing(options: TracingOptions): Promise<Tracing> {
+  const [api, { TracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { AsyncLocalStorageContextManager }, core, { resourceFromAttributes }] =
+    await Promise.all([
+      import('@opentelemetry/api'),
+      import('@opentelemetry/sdk-trace'),
+      import('@opentelemetry/exporter-trace-otlp-http'),
+      import('@opentelemetry/context-async-hooks'),
+      import('@opentelemetry/core'),
+      import('@opentelemetry/resources'),
+    ]);
+  const exporter = new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` });
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': options.serviceName, 'service.version': options.serviceVersion }),
+    spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: options.scheduleDelayMs })],
+  });
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  api.propagation.setGlobalPropagator(
+    new core.CompositePropagator({ propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()] }),
+  );
+  api.trace.setGlobalTracerProvider(provider);
+  return {
+    shutdown: () => provider.shutdown(),
+  };
+}

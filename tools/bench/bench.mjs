@@ -16,7 +16,7 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
 }
 
 const { HTTP_STACKS, measureHttpStack } = await import('./src/http-bench.mjs');
-const { STDIO_STACKS, measureColdStart, measureStdioStack } = await import('./src/stdio-bench.mjs');
+const { NODE_FLOOR, STDIO_STACKS, measureColdStarts, measureStdioStack } = await import('./src/stdio-bench.mjs');
 const { measureSessionsMemory } = await import('./src/sessions-bench.mjs');
 const { measureSqlQuery, SQL_CASES } = await import('./src/sql-bench.mjs');
 const { evaluateTargets, formatReport } = await import('./src/report.mjs');
@@ -81,7 +81,7 @@ const results = {
   },
   labels: {
     http: Object.fromEntries(HTTP_STACKS.map((s) => [s.key, s.label])),
-    stdio: Object.fromEntries(STDIO_STACKS.map((s) => [s.key, s.label])),
+    stdio: Object.fromEntries([NODE_FLOOR, ...STDIO_STACKS].map((s) => [s.key, s.label])),
     sql: Object.fromEntries(SQL_CASES.map((s) => [s.key, s.label])),
   },
 };
@@ -103,11 +103,8 @@ if (wants('stdio')) {
   }
 }
 if (wants('cold')) {
-  results.coldStart = {};
-  for (const stack of STDIO_STACKS) {
-    log(`cold start: ${stack.label}`);
-    results.coldStart[stack.key] = await measureColdStart(stack, { runs: plan.coldRuns, log });
-  }
+  log(`cold start: ${[NODE_FLOOR, ...STDIO_STACKS].map((s) => s.label).join(', ')} (launched in turn)`);
+  results.coldStart = await measureColdStarts([NODE_FLOOR, ...STDIO_STACKS], { runs: plan.coldRuns, log });
 }
 if (wants('sessions')) {
   log(`sessions: opening ${plan.sessionsSmall}, then up to ${plan.sessionsLarge} in total`);

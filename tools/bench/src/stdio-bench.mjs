@@ -155,47 +155,69 @@ export async function measureStdioStack(stack, { inFlight, runs, seconds, warmup
   }
 }
 
+/** Node's own start and exit (`node -e 0`): the floor under any cold start on this machine. */
+export const NODE_FLOOR = { key: 'node', label: 'node -e 0 (Node starts and exits; no server)' };
+
+/** One launch: spawn to the awaited answer (to the exit for the Node floor), and the process's CPU time by then. */
+async function coldLaunch(stack) {
+  if (stack.key === NODE_FLOOR.key) {
+    const started = performance.now();
+    const child = spawnNode('0', { nodeArgs: ['-e'], stdio: ['ignore', 'ignore', 'pipe'] });
+    const { code } = await child.exited;
+    if (code !== 0) throw new Error(`node -e 0 exited ${code}: ${child.stderrTail()}`);
+    return { ms: performance.now() - started, cpuMs: undefined };
+  }
+  const started = performance.now();
+  const child = spawnNode(stack.script, { env: stack.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const client = new LineClient(child);
+  try {
+    const target = stack.key === 'raw' ? 'cold-init' : 'cold-list';
+    const answer = client.waitFor(target);
+    client.write(initializeLine('cold-init') + INITIALIZED_LINE + '{"jsonrpc":"2.0","id":"cold-list","method":"tools/list"}\n');
+    const message = await answer;
+    const ms = performance.now() - started;
+    // CPU the process spent to get there: steadier than wall time when other work shares the machine.
+    const cpuMs = cpuMicros(child.pid) / 1000;
+    if (stack.key !== 'raw' && !message.result.tools?.some((t) => t.name === 'echo')) {
+      throw new Error(`tools/list did not list echo: ${JSON.stringify(message)}`);
+    }
+    return { ms, cpuMs };
+  } finally {
+    child.stdin.end();
+    await stop(child);
+  }
+}
+
 /**
  * Cold start: spawn, write initialize + notifications/initialized + tools/list at once, and time spawn to
- * the tools/list answer (for the raw echo, spawn to the initialize answer). One warm-up run first, since the
- * server's compile cache is filled on its first launch.
+ * the tools/list answer (for the raw echo, spawn to the initialize answer; for the Node floor, spawn to exit).
+ * One warm-up launch of each stack first, since the server's compile cache is filled on its first launch; then
+ * `runs` rounds that launch each stack once in turn, so that a burst of load elsewhere hits every stack alike.
  */
-export async function measureColdStart(stack, { runs, log }) {
-  const times = [];
-  const cpu = [];
-  for (let i = 0; i <= runs; i++) {
-    const started = performance.now();
-    const child = spawnNode(stack.script, { env: stack.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const client = new LineClient(child);
-    try {
-      const target = stack.key === 'raw' ? 'cold-init' : 'cold-list';
-      const answer = client.waitFor(target);
-      client.write(initializeLine('cold-init') + INITIALIZED_LINE + '{"jsonrpc":"2.0","id":"cold-list","method":"tools/list"}\n');
-      const message = await answer;
-      const ms = performance.now() - started;
-      // CPU the process spent to get there: steadier than wall time when other work shares the machine.
-      const cpuMs = cpuMicros(child.pid) / 1000;
-      if (stack.key !== 'raw' && !message.result.tools?.some((t) => t.name === 'echo')) {
-        throw new Error(`tools/list did not list echo: ${JSON.stringify(message)}`);
-      }
-      if (i > 0) {
-        times.push(ms);
-        cpu.push(cpuMs);
-      }
-    } finally {
-      child.stdin.end();
-      await stop(child);
+export async function measureColdStarts(stacks, { runs, log }) {
+  const samples = new Map(stacks.map((s) => [s.key, { times: [], cpu: [] }]));
+  for (const stack of stacks) await coldLaunch(stack);
+  for (let i = 0; i < runs; i++) {
+    for (const stack of stacks) {
+      const { ms, cpuMs } = await coldLaunch(stack);
+      samples.get(stack.key).times.push(ms);
+      if (cpuMs !== undefined) samples.get(stack.key).cpu.push(cpuMs);
     }
   }
-  const result = {
-    medianMs: round(median(times)),
-    minMs: round(Math.min(...times)),
-    maxMs: round(Math.max(...times)),
-    cpuMedianMs: round(median(cpu)),
-    runs: times.map(round),
-  };
-  log(`  ${stack.key} cold start: median ${result.medianMs} ms (min ${result.minMs}, max ${result.maxMs}; CPU ${result.cpuMedianMs} ms) over ${runs} runs`);
-  return result;
+  const results = {};
+  for (const stack of stacks) {
+    const { times, cpu } = samples.get(stack.key);
+    const result = {
+      medianMs: round(median(times)),
+      minMs: round(Math.min(...times)),
+      maxMs: round(Math.max(...times)),
+      cpuMedianMs: cpu.length > 0 ? round(median(cpu)) : undefined,
+      runs: times.map(round),
+    };
+    log(`  ${stack.key} cold start: median ${result.medianMs} ms (min ${result.minMs}, max ${result.maxMs}${result.cpuMedianMs === undefined ? '' : `; CPU ${result.cpuMedianMs} ms`}) over ${runs} runs`);
+    results[stack.key] = result;
+  }
+  return results;
 }
 
 const round = (x) => Math.round(x * 10) / 10;

@@ -346,9 +346,10 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
         op: 'query',
         id,
         preamble: transactionPreamble({ timeoutMs: opts.timeoutMs, tenantId: opts.tenantId, role: options.role }),
-        text: statement.text,
+        // PGlite has no protocol row limit: a SELECT runs as a cursor fetched in bounded batches.
+        text: statement.cursorText ?? statement.text,
         params: paramText(opts.params),
-        cursor: statement.kind === 'select',
+        cursor: statement.cursorText !== undefined,
         cursorName: CURSOR_NAME,
         batch: Math.min(opts.maxRows + 1, 1000),
         maxRows: opts.maxRows,

@@ -44,9 +44,17 @@ export function sessionDefaults(timeoutMs: number): string {
 
 /**
  * Opens the read-only transaction: timeouts, UTC for stable timestamps, and the tenant. Every SET is
- * LOCAL, so it ends with the transaction.
+ * LOCAL, so it ends with the transaction. One string for a simple-protocol message (the embedded engine).
  */
-export function transactionPreamble({ timeoutMs, tenantId, role, sessionTimeoutMs }: PreambleOptions): string {
+export function transactionPreamble(options: PreambleOptions): string {
+  return preambleStatements(options).join('; ');
+}
+
+/**
+ * The statements of {@link transactionPreamble} one by one, for engines that send each in its own
+ * extended-protocol message (a Parse carries exactly one statement).
+ */
+export function preambleStatements({ timeoutMs, tenantId, role, sessionTimeoutMs }: PreambleOptions): string[] {
   const parts = ['BEGIN TRANSACTION READ ONLY'];
   if (sessionTimeoutMs === undefined || Math.floor(sessionTimeoutMs) !== Math.floor(timeoutMs)) {
     for (const [name, value] of callSettings(timeoutMs)) parts.push(`SET LOCAL ${name} = ${quoteLiteral(value)}`);
@@ -56,13 +64,34 @@ export function transactionPreamble({ timeoutMs, tenantId, role, sessionTimeoutM
     if (!TENANT_ID.test(tenantId)) throw new Error('tenant id must be 1-128 characters of A-Z a-z 0-9 _ . : @ -');
     parts.push(`SET LOCAL ${TENANT_SETTING} = '${tenantId}'`);
   }
-  return parts.join('; ');
+  return parts;
 }
 
-/** Fetches the next batch from the statement's cursor. */
-export function fetchSql(cursor: string, count: number): string {
-  return `FETCH FORWARD ${Math.max(1, Math.floor(count))} FROM ${cursor}`;
-}
+/**
+ * What a server session still needs after the call's read-only transaction was rolled back, sent in the
+ * same pipeline right after the ROLLBACK, instead of `DISCARD ALL` (which refuses to run inside a pipeline
+ * from PostgreSQL 17 on and costs a round trip of its own before that).
+ *
+ * Why these two are enough, taking `DISCARD ALL`'s parts one by one for a transaction that was READ ONLY,
+ * ran one statement the guard admitted, and was rolled back:
+ * - settings (`RESET ALL`, `SET SESSION AUTHORIZATION DEFAULT`): every SET, LOCAL or not, and every
+ *   `set_config` made inside a transaction is undone when it rolls back;
+ * - cursors (`CLOSE ALL`): portals of the transaction, WITH HOLD ones included, are dropped by its abort (a
+ *   held cursor outlives only a transaction that commits, and ours never does);
+ * - `UNLISTEN *`: LISTEN takes effect at commit;
+ * - temporary tables (`DISCARD TEMP`): CREATE is refused in a read-only transaction (and the role has no
+ *   TEMP), and the creation would be rolled back anyway;
+ * - sequence state (`DISCARD SEQUENCES`): `nextval` and `setval` are refused in a read-only transaction, so
+ *   `currval`/`lastval` cannot change;
+ * - cached plans (`DISCARD PLANS`): invisible to the next caller, they only save planning time;
+ * - session advisory locks and prepared statements are NOT transactional: a lock taken with
+ *   `pg_advisory_lock` and a statement made with PREPARE survive a rollback. The guard refuses both by name,
+ *   but a function that already exists in the database (a plpgsql body running `EXECUTE 'PREPARE ...'`
+ *   or `PERFORM pg_advisory_lock(...)`) could still make them. These two statements release them.
+ * A call whose statement failed skips this pipeline's tail, so its connection gets ROLLBACK and the full
+ * `DISCARD ALL` instead (see the engine).
+ */
+export const RESET_AFTER_ROLLBACK: readonly string[] = ['SELECT pg_advisory_unlock_all()', 'DEALLOCATE ALL'];
 
 /**
  * Resets everything a session may carry besides its login identity (settings, cursors, prepared statements,

@@ -32,10 +32,11 @@ describe('statement guard: accepted statements', () => {
     expect(await refusal(sql)).toBe('accepted');
   });
 
-  it('wraps a SELECT in a cursor declaration and keeps EXPLAIN and SHOW as they are', async () => {
+  it('sends a SELECT alone (a cursor declaration only for engines that page with one) and keeps EXPLAIN and SHOW as they are', async () => {
     const select = await guard.check('SELECT 1 AS x; -- trailing comment');
     expect(select.kind).toBe('select');
-    expect(select.text).toBe(`DECLARE ${CURSOR_NAME} NO SCROLL CURSOR FOR\nSELECT 1 AS x\n`);
+    expect(select.text).toBe('SELECT 1 AS x');
+    expect(select.cursorText).toBe(`DECLARE ${CURSOR_NAME} NO SCROLL CURSOR FOR\nSELECT 1 AS x\n`);
     expect((await guard.check('SHOW work_mem')).kind).toBe('show');
     expect((await guard.check('EXPLAIN SELECT 1')).text).toBe('EXPLAIN SELECT 1');
   });
@@ -46,7 +47,8 @@ describe('statement guard: accepted statements', () => {
 
   it('slices by byte offsets, so text after multi-byte characters is kept whole', async () => {
     const checked = await guard.check("SELECT 'héllo ✓' AS greeting;");
-    expect(checked.text).toContain("SELECT 'héllo ✓' AS greeting\n");
+    expect(checked.text).toBe("SELECT 'héllo ✓' AS greeting");
+    expect(checked.cursorText).toContain("SELECT 'héllo ✓' AS greeting\n");
   });
 });
 
@@ -133,6 +135,24 @@ describe('statement guard: refusals name their rule', () => {
     expect(g.check('SELECT 1')).toBe(first);
     await expect(g.check('DROP TABLE t')).rejects.toBeInstanceOf(SqlRefusedError);
     await expect(g.check('DROP TABLE t')).rejects.toBeInstanceOf(SqlRefusedError);
+  });
+
+  it('keys verdicts by the exact text, so an accepted statement changed by one character is checked again', async () => {
+    const g = createStatementGuard({ cacheSize: 10 });
+    await expect(g.check('SELECT id FROM customers')).resolves.toMatchObject({ kind: 'select' });
+    await expect(g.check('SELECT id FROM customers;DROP TABLE customers')).rejects.toMatchObject({ rule: 'single_statement' });
+    await expect(g.check('SELECT id FROM customers FOR UPDATE')).rejects.toMatchObject({ rule: 'locking_clause' });
+    await expect(g.check('SELECT id FROM customerS')).resolves.toMatchObject({ text: 'SELECT id FROM customerS' });
+  });
+
+  it('keeps at most cacheSize verdicts, evicting the least recently used', async () => {
+    const g = createStatementGuard({ cacheSize: 2 });
+    const one = g.check('SELECT 1');
+    const two = g.check('SELECT 2');
+    expect(g.check('SELECT 1')).toBe(one); // now the most recently used
+    g.check('SELECT 3'); // evicts SELECT 2
+    expect(g.check('SELECT 1')).toBe(one);
+    expect(g.check('SELECT 2')).not.toBe(two);
   });
 });
 

@@ -16,11 +16,17 @@ export interface CheckedStatement {
   readonly sql: string;
   readonly kind: StatementKind;
   /**
-   * The text an engine sends: for `select`, the statement wrapped in `DECLARE ... CURSOR FOR` so rows are
-   * fetched in bounded batches; for `explain` and `show`, the statement itself. Re-parsed and checked to be
-   * exactly one statement whose body is the caller's statement.
+   * The text an engine sends: the caller's one statement alone (without a trailing semicolon or comments
+   * around it), re-parsed and checked to be exactly the statement the guard accepted. Sent in one
+   * extended-protocol message, with the protocol's row limit bounding what comes back.
    */
   readonly text: string;
+  /**
+   * For `select`, the statement wrapped in `DECLARE ... NO SCROLL CURSOR FOR`, for engines whose driver has
+   * no protocol row limit and fetch rows in bounded batches instead (the embedded engine). Re-parsed and
+   * checked to be one DECLARE whose query is the caller's statement.
+   */
+  readonly cursorText?: string;
   /** Highest `$n` the statement uses. */
   readonly parameterCount: number;
 }
@@ -109,11 +115,12 @@ export function createStatementGuard(options: StatementGuardOptions = {}): State
     const kind = topLevelKind(type, body);
     const params = { max: 0 };
     walk(only.stmt, params);
-    const statementText = sliceStatement(sql, only);
-    if (kind !== 'select') return Object.freeze({ sql, kind, text: statementText, parameterCount: params.max });
-    const text = `DECLARE ${CURSOR_NAME} NO SCROLL CURSOR FOR\n${statementText}\n`;
-    await verifyWrapped(text, only.stmt);
-    return Object.freeze({ sql, kind, text, parameterCount: params.max });
+    const text = sliceStatement(sql, only);
+    await verifyIsolated(text, only.stmt);
+    if (kind !== 'select') return Object.freeze({ sql, kind, text, parameterCount: params.max });
+    const cursorText = `DECLARE ${CURSOR_NAME} NO SCROLL CURSOR FOR\n${text}\n`;
+    await verifyWrapped(cursorText, only.stmt);
+    return Object.freeze({ sql, kind, text, cursorText, parameterCount: params.max });
   }
 
   return {
@@ -224,6 +231,14 @@ function sliceStatement(sql: string, stmt: ParsedStatement): string {
   const start = stmt.stmt_location ?? 0;
   const end = stmt.stmt_len ? start + stmt.stmt_len : bytes.length;
   return bytes.subarray(start, end).toString('utf8');
+}
+
+/** Defence in depth: the statement's own text must parse as exactly the statement that was checked. */
+async function verifyIsolated(text: string, original: Record<string, Json>): Promise<void> {
+  const stmts = await parseStatements(text);
+  if (stmts.length !== 1 || stripLocations(stmts[0].stmt) !== stripLocations(original)) {
+    throw new SqlRefusedError('single_statement', 'the statement could not be isolated for execution');
+  }
 }
 
 /** Defence in depth: the wrapped text must parse as one DECLARE whose query is the caller's statement. */

@@ -74,6 +74,41 @@ describe('postgres engine', () => {
     expect(after.rows[0]).toEqual({ work_mem: expect.not.stringMatching(/^1234kB$/), locks: 0, cursors: 0 });
   });
 
+  it('leaves nothing behind that a rollback keeps: a function\'s PREPARE and session advisory lock, after success and after failure', async () => {
+    // A function that already exists in the database can do what the guard refuses by name; it is trusted
+    // SQL here only to skip the guard, the engine treats it like any statement.
+    await fixture.admin((c) =>
+      c.query(`CREATE OR REPLACE FUNCTION poison(fail boolean) RETURNS int LANGUAGE plpgsql AS $$
+        BEGIN
+          EXECUTE 'PREPARE poisoned AS SELECT 42';
+          PERFORM pg_advisory_lock(4243);
+          IF fail THEN RAISE EXCEPTION 'failing after the lock'; END IF;
+          RETURN 1;
+        END $$`),
+    );
+    const state = trustedStatement(
+      "SELECT (SELECT count(*) FROM pg_prepared_statements) AS prepared, (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks, current_setting('transaction_read_only') AS ro",
+    );
+    expect((await engine.execute(trustedStatement('SELECT poison(false) AS p'), limits)).rows).toEqual([{ p: 1 }]);
+    expect((await engine.execute(state, limits)).rows).toEqual([{ prepared: 0, locks: 0, ro: 'on' }]);
+    await expect(engine.execute(trustedStatement('SELECT poison(true) AS p'), limits)).rejects.toMatchObject({ code: 'QUERY_FAILED', data: { sqlstate: 'P0001' } });
+    expect((await engine.execute(state, limits)).rows).toEqual([{ prepared: 0, locks: 0, ro: 'on' }]);
+    expect(await fixture.admin(async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 4243")).rows[0])).toEqual({ n: 0 });
+  });
+
+  it('stops the server at the protocol row limit, one row past the cap', async () => {
+    // Each row sleeps 200 ms: run to its end the statement would take 200 s, cut at 3 rows it takes 0.6 s.
+    const started = Date.now();
+    const result = await engine.execute(trustedStatement('SELECT g, pg_sleep(0.2) FROM generate_series(1, 1000) AS g'), { ...limits, maxRows: 2, timeoutMs: 60_000 });
+    expect(result).toMatchObject({ rowCount: 2, truncated: true, truncatedBy: 'rows' });
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('returns exactly the rows of a statement that ends below the cap, untruncated', async () => {
+    const result = await engine.execute(await guard.check('SELECT g FROM generate_series(1, 3) AS g'), { ...limits, maxRows: 3 });
+    expect(result).toEqual({ columns: [{ name: 'g', type: 'int4' }], rows: [{ g: 1 }, { g: 2 }, { g: 3 }], rowCount: 3, truncated: false });
+  });
+
   it('stops a statement at its statement_timeout', async () => {
     const started = Date.now();
     await expect(engine.execute(trustedStatement('SELECT pg_sleep(10)'), { ...limits, timeoutMs: 300 })).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
@@ -94,7 +129,7 @@ describe('postgres engine', () => {
     expect((await engine.execute(await guard.check('SELECT 2 AS two'), limits)).rows).toEqual([{ two: 2 }]);
   });
 
-  it('fetches page after page when the row cap exceeds one batch, then resets the session', async () => {
+  it('returns a row cap of thousands in one round trip, then leaves no cursor or portal open', async () => {
     const result = await engine.execute(await guard.check('SELECT g FROM generate_series(1, 5000) AS g'), { ...limits, maxRows: 2500 });
     expect(result).toMatchObject({ rowCount: 2500, truncated: true, truncatedBy: 'rows' });
     expect(result.rows.at(-1)).toEqual({ g: 2500 });

@@ -2,13 +2,14 @@ import type { Socket } from 'node:net';
 import type pg from 'pg';
 import { CancelledError } from '@agent-mcp/mcp-core';
 import { DatabaseError } from '../errors';
-import { type CheckedStatement, CURSOR_NAME, trustedStatement } from '../guard/statement-guard';
+import { type CheckedStatement, trustedStatement } from '../guard/statement-guard';
 import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
-import { fetchSql, sessionDefaults, transactionPreamble } from '../engine/session-sql';
+import { preambleStatements, RESET_AFTER_ROLLBACK, sessionDefaults } from '../engine/session-sql';
 import { type ExecuteOptions, type QueryEngine, type QueryResult, type RawResult, type RoleAudit } from '../engine/types';
 import { paramText, rowBytes, toQueryResult } from '../engine/values';
 import { loadDependency } from '../load-dependency';
 import { sendPgCancelRequest as sendCancelRequest } from '@agent-mcp/context';
+import { ReadOnlyCall, type ReadOnlyCallOutcome } from './read-only-call';
 
 /** Options of {@link createPostgresEngine}. */
 export interface PostgresEngineOptions {
@@ -30,21 +31,19 @@ export interface PostgresEngineOptions {
 }
 
 type Row = Array<string | null>;
-interface PgResult {
-  readonly fields: Array<{ name: string; dataTypeID: number }>;
-  readonly rows: Row[];
-}
 
 // Every value stays PostgreSQL text; values.ts decides what becomes a JSON number, boolean or object.
 const RAW_TYPES = { getTypeParser: () => (value: string) => value };
-const BATCH = 1000;
 // The socket may carry this much more than the byte cap before the connection is cut (one huge value).
 const WIRE_SLACK = 1024 * 1024;
+// After the statement, in the same pipeline: end the transaction, then release what a rollback does not.
+const EPILOGUE: readonly string[] = ['ROLLBACK', ...RESET_AFTER_ROLLBACK];
 
 /**
- * Real PostgreSQL through a `pg` pool in pipeline mode: per call the preamble (`BEGIN READ ONLY` and LOCAL
- * timeouts), the statement (extended protocol, cursor-wrapped for SELECT), the FETCH, `ROLLBACK` and
- * `DISCARD ALL` leave in one write, and the connection returns to the pool once the reset has answered.
+ * Real PostgreSQL through a `pg` pool. Per call, one write carries the whole pipeline (`BEGIN READ ONLY`
+ * and LOCAL settings, the statement in extended-protocol messages with the protocol's row limit,
+ * `ROLLBACK` and the session reset) closed by one Sync, and the server answers it in one flush: one round
+ * trip, with the connection back in the pool as soon as the answer is read.
  */
 export function createPostgresEngine(options: PostgresEngineOptions): QueryEngine {
   const cancelGraceMs = options.cancelGraceMs ?? 1000;
@@ -58,7 +57,6 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
     idleTimeoutMillis: 30_000,
     application_name: 'agent-mcp-tools-database',
     types: RAW_TYPES,
-    pipeline: true,
   } as pg.PoolConfig);
   pool.on('error', (error) => options.onIdleError?.(error));
   // A connection we cut on purpose (byte cap, cancellation) reports its end as an error event; without a
@@ -75,7 +73,6 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
       throw new DatabaseError('DATABASE_UNAVAILABLE', `Could not connect to PostgreSQL: ${(error as Error).message}`, undefined, error);
     }
 
-    let broken = false; // destroy instead of returning to the pool
     let stop: 'cancelled' | 'timeout' | 'bytes' | undefined;
     const stream = socketOf(client);
     let wireBytes = 0;
@@ -84,7 +81,6 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
       wireBytes += chunk.length;
       if (wireBytes > wireLimit && !stop) {
         stop = 'bytes';
-        broken = true;
         stream.destroy();
       }
     };
@@ -94,7 +90,6 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
     const interrupt = (why: 'cancelled' | 'timeout') => {
       if (stop) return;
       stop = why;
-      broken = true;
       void sendCancelRequest(client, cancelGraceMs);
       graceTimer = setTimeout(() => stream.destroy(), cancelGraceMs);
     };
@@ -103,65 +98,48 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
     // The server's statement_timeout normally fires first; this covers a server or network that hangs.
     const deadline = setTimeout(() => interrupt('timeout'), opts.timeoutMs + 1000);
 
-    const send = (config: string | pg.QueryConfig): Promise<PgResult> => {
-      const p = client.query(config as pg.QueryConfig) as unknown as Promise<PgResult>;
-      p.catch(() => undefined);
-      return p;
-    };
-    const values = paramText(opts.params);
-    const cursor = statement.kind === 'select';
+    // Rows are kept as they arrive, up to the caps: memory is bounded by the caps, not by the result.
     const collected: Row[] = [];
     let bytes = 0;
     let truncatedBy: 'rows' | 'bytes' | undefined;
-    let fields: PgResult['fields'] = [];
-    const take = (rows: Row[]): boolean => {
-      for (const row of rows) {
-        if (collected.length >= opts.maxRows) return (truncatedBy = 'rows'), false;
-        const size = rowBytes(row);
-        if (bytes + size > opts.maxBytes) return (truncatedBy = 'bytes'), false;
-        bytes += size;
-        collected.push(row);
-      }
-      return true;
+    const onRow = (row: Row) => {
+      if (truncatedBy) return;
+      if (collected.length >= opts.maxRows) return void (truncatedBy = 'rows');
+      const size = rowBytes(row);
+      if (bytes + size > opts.maxBytes) return void (truncatedBy = 'bytes');
+      bytes += size;
+      collected.push(row);
     };
+    const call = new ReadOnlyCall(
+      {
+        preamble: preambleStatements({ timeoutMs: opts.timeoutMs, tenantId: opts.tenantId, sessionTimeoutMs }),
+        text: statement.text,
+        values: paramText(opts.params),
+        // One row past the cap tells that the result was cut.
+        rowLimit: opts.maxRows + 1,
+        epilogue: EPILOGUE,
+      },
+      onRow,
+      () => client.getTransactionStatus() === 'I',
+    );
 
-    // One FETCH holds the whole answer (the row cap plus the one row that tells it was cut) unless the cap
-    // exceeds a batch; then the cursor must outlive the first round trip and the reset waits for the last.
-    const batch = Math.min(opts.maxRows + 1, BATCH);
-    const oneFetch = !cursor || opts.maxRows + 1 <= BATCH;
-    let reset: Promise<PromiseSettledResult<unknown>[]> | undefined;
+    let outcome: ReadOnlyCallOutcome | undefined;
     try {
-      // Corked, everything the call needs leaves in one write (the preamble, the statement's five
-      // extended-protocol messages, the FETCH and, when one FETCH is enough, ROLLBACK and DISCARD ALL):
-      // uncorked, pg makes one system call per message, which costs more than the server's work.
-      stream.cork();
-      const begin = send(transactionPreamble({ timeoutMs: opts.timeoutMs, tenantId: opts.tenantId, sessionTimeoutMs }));
-      const main = send({ text: statement.text, values, queryMode: 'extended', rowMode: 'array' } as pg.QueryConfig);
-      const first = cursor ? send({ text: fetchSql(CURSOR_NAME, batch), rowMode: 'array' } as pg.QueryConfig) : main;
-      if (oneFetch) reset = resetSession(send);
-      stream.uncork();
-      await begin;
-      await main;
-      let page = await first;
-      fields = page.fields;
-      while (take(page.rows) && cursor && page.rows.length === batch && !stop) {
-        page = await send({ text: fetchSql(CURSOR_NAME, batch), rowMode: 'array' } as pg.QueryConfig);
-      }
+      client.query(call);
+      outcome = await call.done;
     } catch (error) {
-      if (stop === 'bytes') return { fields, rows: collected, truncated: true, truncatedBy: 'bytes' };
+      if (stop === 'bytes') return { fields: call.fields, rows: collected, truncated: true, truncatedBy: 'bytes' };
       throw mapError(error, stop, signal, opts.timeoutMs);
     } finally {
-      while (stream.writableCorked > 0) stream.uncork();
       clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
-      release(client, reset ?? resetSession(send), () => {
+      release(client, stop === undefined && outcome?.clean === true, stop !== undefined, () => {
         clearTimeout(graceTimer);
         stream.removeListener('data', onData);
-        return broken;
       });
     }
     if (stop === 'cancelled') throw new CancelledError(String(signal?.reason ?? 'Request cancelled'));
-    return { fields, rows: collected, truncated: truncatedBy !== undefined, ...(truncatedBy ? { truncatedBy } : {}) };
+    return { fields: outcome.fields, rows: collected, truncated: truncatedBy !== undefined, ...(truncatedBy ? { truncatedBy } : {}) };
   }
 
   return {
@@ -182,20 +160,30 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
   };
 }
 
-/** Ends the call's transaction and resets everything a session may carry (see `DISCARD ALL`). */
-function resetSession(send: (sql: string) => Promise<unknown>): Promise<PromiseSettledResult<unknown>[]> {
-  return Promise.allSettled([send('ROLLBACK'), send('DISCARD ALL')]);
-}
-
 /**
- * Returns the connection to the pool once its reset has finished, or destroys it when the call was
- * interrupted or the reset failed: a connection is never reused in an unknown state.
+ * Returns the connection to the pool: at once when its pipeline ended clean (rolled back and reset in the
+ * same round trip); after ROLLBACK and `DISCARD ALL` when the statement failed and the server skipped the
+ * rest of the pipeline; destroyed when the call was interrupted (a cancel request may still be in flight)
+ * or the reset failed. A connection is never reused in an unknown state.
  */
-function release(client: pg.PoolClient, reset: Promise<PromiseSettledResult<unknown>[]>, settle: () => boolean): void {
-  void reset.then((outcomes) => {
-    const broken = settle() || outcomes.some((outcome) => outcome.status === 'rejected');
-    client.release(broken ? new Error('connection discarded after an interrupted or failed reset') : undefined);
-  });
+function release(client: pg.PoolClient, clean: boolean, interrupted: boolean, cleanup: () => void): void {
+  if (clean || interrupted) {
+    cleanup();
+    client.release(interrupted ? new Error('connection discarded after an interrupted call') : undefined);
+    return;
+  }
+  // One after the other: pg queues a query behind the failed pipeline's ReadyForQuery, but not two.
+  void client
+    .query('ROLLBACK')
+    .then(() => client.query('DISCARD ALL'))
+    .then(
+      () => undefined,
+      () => new Error('connection discarded after a failed reset'),
+    )
+    .then((failed) => {
+      cleanup();
+      client.release(failed);
+    });
 }
 
 /** Our startup options after any the connection string carries (`?options=-c%20search_path%3Dapp`). */

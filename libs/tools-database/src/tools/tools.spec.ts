@@ -97,8 +97,8 @@ describe('sql_query over MCP', () => {
     const { client, close } = await setup();
     const call = client.send('tools/call', { name: 'sql_query', arguments: { sql: 'SELECT count(*) FROM generate_series(1, 10000000000)' } });
     const running = () =>
-      // The running statement is the FETCH from the cursor that wraps the caller's SELECT.
-      fixture.admin(async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query LIKE 'FETCH%'", [fixture.role])).rows[0].n as number);
+      // The caller's statement runs as it was sent, in its own extended-protocol message.
+      fixture.admin(async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query LIKE 'SELECT count(*) FROM generate_series%'", [fixture.role])).rows[0].n as number);
     for (let i = 0; i < 40 && (await running()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await running()).toBe(1);
     const at = Date.now();

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type ElicitRequest, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { type RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { createOpenAIProvider } from '@agent-mcp/agent-core';
 import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { createPgSqlClient, noopLogger, type Principal, type SqlClient } from '@agent-mcp/context';
@@ -98,12 +99,12 @@ async function serve(database: DatabaseTools, scripted: ScriptedServer, api: Api
   const url = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
   const clients: Client[] = [];
   /** A client of `tenant`; with `elicit`, one that declared elicitation and answers it so. */
-  const connect = async (tenant: string, elicit?: (request: ElicitRequest) => ElicitResult) => {
+  const connect = async (tenant: string, elicit?: (request: ElicitRequest, signal: AbortSignal) => ElicitResult | Promise<ElicitResult>) => {
     const client = new Client({ name: 'support-spec-client', version: '1.0.0' }, elicit ? { capabilities: { elicitation: { form: {} } } } : {});
-    if (elicit) client.setRequestHandler(ElicitRequestSchema, async (request) => elicit(request));
+    if (elicit) client.setRequestHandler(ElicitRequestSchema, async (request, extra) => elicit(request, extra.signal));
     await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { [TENANT_HEADER]: tenant } } }));
     clients.push(client);
-    return (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args }) as Promise<CallResult>;
+    return (name: string, args: Record<string, unknown>, options?: RequestOptions) => client.callTool({ name, arguments: args }, undefined, options) as Promise<CallResult>;
   };
   return {
     connect,
@@ -329,13 +330,17 @@ describe.each([
       expect(scripted.requests).toHaveLength(1);
     });
 
-    it('an accept writes exactly one ticket, with the arguments shown', async () => {
+    it('an accept writes exactly one ticket, with the arguments shown, progress telling what it waits for', async () => {
       const accepting = await mcp.connect('acme', () => ({ action: 'accept', content: { confirm: true } }));
       scripted.reset();
       scripted.enqueue(createTurn('Accepted request'), textTurn('A colleague will call you.'));
       const before = await count(backend.check, 'SELECT count(*)::int AS n FROM support_tickets');
-      const result = await accepting('support', { message: `Please call me (${randomUUID()}).`, customerId: 9 });
+      const progress: string[] = [];
+      const result = await accepting('support', { message: `Please call me (${randomUUID()}).`, customerId: 9 }, { onprogress: (p) => void progress.push(p.message ?? '') });
       expect(result.structuredContent).toMatchObject({ status: 'answered', ticketCreated: { created: true } });
+      expect(progress).toEqual(
+        expect.arrayContaining(['turn 1: asking the model', 'turn 1: calling ticket_create', 'waiting for your approval to open a ticket for customer 9', 'turn 2: asking the model']),
+      );
       expect(await count(backend.check, 'SELECT count(*)::int AS n FROM support_tickets')).toBe(before + 1);
       const id = (result.structuredContent?.['ticketCreated'] as { id: number }).id;
       const row = (await backend.check.query('SELECT customer_id, subject, priority, tenant_id FROM support_tickets WHERE id = $1', [id])).rows[0];
@@ -381,6 +386,30 @@ describe.each([
       const again = await mcp.acme('support_confirm', { confirmationId: out.confirmationId, approve: true });
       expect(again).toMatchObject({ isError: true, _meta: { error: { code: 'CONFIRMATION_USED' } } });
       expect(await count(backend.check, WRITES_SQL)).toBe(before + 2);
+    });
+
+    it('a call cancelled while the user is being asked writes nothing and leaves no confirmation', async () => {
+      let opened!: () => void;
+      const asking = new Promise<void>((resolve) => (opened = resolve));
+      // The user never answers; the question ends when the call is cancelled.
+      const waiting = await mcp.connect('acme', (_request, signal) => {
+        opened();
+        return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ action: 'accept', content: { confirm: true } }), { once: true }));
+      });
+      scripted.reset();
+      scripted.enqueue(createTurn('Cancelled request'), textTurn('never reached'));
+      const writes = await count(backend.check, WRITES_SQL);
+      const confirmations = await count(backend.check, 'SELECT count(*)::int AS n FROM agent_mcp_state.support_confirmations');
+      const controller = new AbortController();
+      const call = waiting('support', { message: `Cancel me (${randomUUID()}).`, customerId: 12 }, { signal: controller.signal });
+      await asking;
+      controller.abort('the user closed the dialog');
+      await expect(call).rejects.toThrow();
+      // Give a late answer or a fallback every chance to write: neither may.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await count(backend.check, WRITES_SQL)).toBe(writes);
+      expect(await count(backend.check, 'SELECT count(*)::int AS n FROM agent_mcp_state.support_confirmations')).toBe(confirmations);
+      expect(scripted.requests).toHaveLength(1);
     });
 
     it('an expired or discarded confirmation writes nothing', async () => {

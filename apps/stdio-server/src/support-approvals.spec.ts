@@ -68,7 +68,8 @@ it('with elicitation, shows the exact ticket and its accept writes one, on the c
   const result = await call(client, 'support', { message: 'Please have someone call me.', customerId: 12 });
   expect(result.isError).toBeFalsy();
   expect(result.structuredContent).toMatchObject({ status: 'answered', answer: 'A colleague will call you back.', ticketCreated: { created: true } });
-  expect(result._meta).toMatchObject({ agentRun: { status: 'completed', modelSource: 'client-sampling', model: 'desktop-model' } });
+  // The call belongs to a thread the app keeps in its embedded database.
+  expect(result._meta).toMatchObject({ agentRun: { status: 'completed', modelSource: 'client-sampling', model: 'desktop-model', threadId: expect.any(String) } });
   expect(elicited).toHaveLength(1);
   expect(elicited[0]?.message).toContain('Open a ticket for customer 12\nSubject: Call me back\nPriority: normal\nFirst message:\nCall me back: please call the customer back.');
   expect(await openTickets(client, 12)).toBe(before + 1);

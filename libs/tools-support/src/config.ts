@@ -30,7 +30,7 @@ export function supportToolsEnabled(config: SupportConfig, env: Readonly<Record<
 
 /** Documentation of every setting, for `--help` and the README. */
 export const SUPPORT_SETTINGS: readonly SettingDoc[] = [
-  { name: 'SUPPORT_TOOLS', default: 'auto', description: 'Register kb_search, customer_lookup, ticket_get, ticket_create, ticket_reply and support; auto: unless AUTH_MODE requires authentication' },
+  { name: 'SUPPORT_TOOLS', default: 'auto', description: 'Register kb_search, customer_lookup, ticket_get, ticket_create, ticket_reply, support and support_confirm; auto: unless AUTH_MODE requires authentication' },
   { name: 'SUPPORT_DEFAULT_TENANT', default: 'acme', description: 'Tenant of callers whose credentials carry none (local use)' },
   { name: 'SUPPORT_AGENT_TIMEOUT_MS', default: '120000', description: 'Deadline of one support agent run' },
 ];

@@ -8,6 +8,7 @@ export const SupportConfigSchema = z.object({
   SUPPORT_TOOLS: z.preprocess(emptyAsUnset, z.enum(['auto', 'true', 'false', '1', '0', 'yes', 'no']).default('auto')),
   SUPPORT_DEFAULT_TENANT: z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/).default('acme')),
   SUPPORT_AGENT_TIMEOUT_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1000).max(600_000).default(120_000)),
+  SUPPORT_CONFIRMATION_TTL_SECONDS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(10).max(7 * 86_400).default(900)),
 });
 
 /** Parsed, frozen support settings. */
@@ -33,4 +34,5 @@ export const SUPPORT_SETTINGS: readonly SettingDoc[] = [
   { name: 'SUPPORT_TOOLS', default: 'auto', description: 'Register kb_search, customer_lookup, ticket_get, ticket_create, ticket_reply, support and support_confirm; auto: unless AUTH_MODE requires authentication' },
   { name: 'SUPPORT_DEFAULT_TENANT', default: 'acme', description: 'Tenant of callers whose credentials carry none (local use)' },
   { name: 'SUPPORT_AGENT_TIMEOUT_MS', default: '120000', description: 'Deadline of one support agent run' },
+  { name: 'SUPPORT_CONFIRMATION_TTL_SECONDS', default: '900', description: 'How long a pending confirmation (a write the client could not ask its user about) can be accepted with support_confirm' },
 ];

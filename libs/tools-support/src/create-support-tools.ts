@@ -29,7 +29,7 @@ export interface SupportToolsOptions {
   readonly policy?: AgentRunPolicy;
   /**
    * How long a pending confirmation (a write the client could not ask the user about) can be confirmed with
-   * `support_confirm`, in seconds. Default 900 (15 minutes).
+   * `support_confirm`, in seconds. Default: `SUPPORT_CONFIRMATION_TTL_SECONDS` (900, 15 minutes).
    */
   readonly confirmationTtlSeconds?: number;
   readonly logger?: Logger;
@@ -60,7 +60,7 @@ export function createSupportTools(options: SupportToolsOptions): SupportTools {
   const store = createSupportStore(options.sql);
   // Pending confirmations live beside the tickets, in the application database (embedded by default).
   const confirmations = new SqlConfirmationStore({ sql: options.sql });
-  const ttl = options.confirmationTtlSeconds ?? 900;
+  const ttl = options.confirmationTtlSeconds ?? config.SUPPORT_CONFIRMATION_TTL_SECONDS;
   if (!Number.isInteger(ttl) || ttl < 10 || ttl > 7 * 86_400) throw new RangeError('confirmationTtlSeconds must be a whole number of seconds from 10 to 604800');
   const defaultTenant = config.SUPPORT_DEFAULT_TENANT;
   const tools = [

@@ -33,6 +33,7 @@ if (argv.includes('--help') || argv.includes('-h')) {
       '',
       'Needs wrk (installed with apt-get when missing), the built apps (nx builds them first) and, for `sql`,',
       'PostgreSQL at BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres; a database is created and dropped).',
+      'BENCH_COLD_BASELINE=path/to/main.js adds another stdio build to the cold start, launched in turn with ours.',
       '',
     ].join('\n'),
   );
@@ -103,8 +104,15 @@ if (wants('stdio')) {
   }
 }
 if (wants('cold')) {
-  log(`cold start: ${[NODE_FLOOR, ...STDIO_STACKS].map((s) => s.label).join(', ')} (launched in turn)`);
-  results.coldStart = await measureColdStarts([NODE_FLOOR, ...STDIO_STACKS], { runs: plan.coldRuns, log });
+  // BENCH_COLD_BASELINE: another build's stdio main.js (say, main's, copied beside node_modules), launched in turn
+  // with ours, so a change to the cold start is measured under the same load as the build it is compared with.
+  const baseline = process.env.BENCH_COLD_BASELINE
+    ? [{ ...STDIO_STACKS.find((s) => s.key === 'ours'), key: 'baseline', label: `baseline: ${process.env.BENCH_COLD_BASELINE}`, script: resolve(process.env.BENCH_COLD_BASELINE) }]
+    : [];
+  const stacks = [NODE_FLOOR, ...STDIO_STACKS, ...baseline];
+  for (const s of baseline) results.labels.stdio[s.key] = s.label;
+  log(`cold start: ${stacks.map((s) => s.label).join(', ')} (launched in turn)`);
+  results.coldStart = await measureColdStarts(stacks, { runs: plan.coldRuns, log });
 }
 if (wants('sessions')) {
   log(`sessions: opening ${plan.sessionsSmall}, then up to ${plan.sessionsLarge} in total`);

@@ -15,7 +15,9 @@ export class ConfigError extends Error {
  * a user fixes them in one go.
  */
 export function parseConfig<S extends z.ZodType>(schema: S, source: Readonly<Record<string, string | undefined>>): Readonly<z.output<S>> {
-  const parsed = schema.safeParse(source);
+  // Without zod's JIT: configuration is parsed once, and generating and compiling an object's fast path costs
+  // more than that one parse (a few milliseconds of every stdio launch, which parses five settings schemas).
+  const parsed = schema.safeParse(source, { jitless: true });
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {

@@ -138,7 +138,7 @@ async function connect(url: URL, capabilities: ClientCapabilities = {}): Promise
 }
 
 const runningStatements = async (): Promise<number> =>
-  (await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query LIKE 'FETCH%'", [role])).rows[0]?.n ?? 0;
+  (await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query = $2", [role, SLOW_SQL])).rows[0]?.n ?? 0;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const responded = (c: Connected, id: string | number) => c.received.some((m) => 'id' in m && m.id === id && !('method' in m));

@@ -124,6 +124,7 @@ export function attackCases(pwned: string): readonly AttackCase[] {
     { name: 'runaway count', sql: 'SELECT count(*) FROM generate_series(1, 100000000000)', expect: { cut: true } },
     { name: 'infinite recursive CTE', sql: 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r', expect: { cut: true } },
     { name: 'statement longer than the limit', sql: `SELECT '${'x'.repeat(100_001)}'`, expect: { invalidArguments: true } },
+    { name: 'NUL character hides a second statement from the parser', sql: 'SELECT 1\u0000; DROP TABLE canary', expect: { invalid: true } },
     { name: 'parser stack bomb', sql: `SELECT ${'('.repeat(20_000)}1${')'.repeat(20_000)}`, expect: { invalid: true } },
     // Injection.
     { name: 'SQL injection through a parameter stays a value', sql: 'SELECT count(*) AS n FROM customers WHERE name = $1', params: ["x' OR '1'='1"], expect: { rows: [{ n: 0 }] } },

@@ -124,6 +124,10 @@ describe('statement guard: refusals name their rule', () => {
     await expect(guard.check('SELEC 1')).rejects.toMatchObject({ code: 'SQL_INVALID', data: { position: 1 } });
   });
 
+  it('refuses a NUL character, behind which the parser would see nothing', async () => {
+    await expect(guard.check('SELECT 1\u0000; DROP TABLE customers')).rejects.toMatchObject({ code: 'SQL_INVALID', data: { position: 9 } });
+  });
+
   it('refuses statements over the length limit before parsing them', async () => {
     const small = createStatementGuard({ maxLength: 20 });
     await expect(small.check(`SELECT '${'x'.repeat(50)}'`)).rejects.toMatchObject({ rule: 'too_long' });

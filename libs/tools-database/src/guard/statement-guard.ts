@@ -105,6 +105,14 @@ export function createStatementGuard(options: StatementGuardOptions = {}): State
 
   async function evaluate(sql: string): Promise<CheckedStatement> {
     if (sql.length > maxLength) throw new SqlRefusedError('too_long', `the statement is longer than ${maxLength} characters`);
+    // The parser reads a C string and stops at a NUL, so it would check only the text before one while the
+    // rest still travelled to the server: refuse it (PostgreSQL accepts no NUL in a statement either).
+    const nul = sql.indexOf('\0');
+    if (nul >= 0) {
+      throw new DatabaseError('SQL_INVALID', `The SQL holds a NUL character (at character ${nul + 1}), which no statement may hold. Nothing was executed.`, {
+        position: nul + 1,
+      });
+    }
     const stmts = sql.trim() === '' ? [] : await parseStatements(sql);
     if (stmts.length === 0) throw new SqlRefusedError('empty_statement', 'there is no statement to run');
     if (stmts.length > 1) {

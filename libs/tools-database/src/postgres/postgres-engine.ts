@@ -10,6 +10,7 @@ import { paramText, rowBytes, toQueryResult } from '../engine/values';
 import { loadDependency } from '../load-dependency';
 import { sendPgCancelRequest as sendCancelRequest } from '@agent-mcp/context';
 import { ReadOnlyCall, type ReadOnlyCallOutcome } from './read-only-call';
+import { type FramedStatements, frameStatement, frameStatements } from './wire';
 
 /** Options of {@link createPostgresEngine}. */
 export interface PostgresEngineOptions {
@@ -37,7 +38,9 @@ const RAW_TYPES = { getTypeParser: () => (value: string) => value };
 // The socket may carry this much more than the byte cap before the connection is cut (one huge value).
 const WIRE_SLACK = 1024 * 1024;
 // After the statement, in the same pipeline: end the transaction, then release what a rollback does not.
-const EPILOGUE: readonly string[] = ['ROLLBACK', ...RESET_AFTER_ROLLBACK];
+const EPILOGUE = frameStatements(['ROLLBACK', ...RESET_AFTER_ROLLBACK]);
+// Framed preambles by deadline and tenant: a server sees few of each. Bounded all the same.
+const PREAMBLE_CACHE_SIZE = 256;
 
 /**
  * Real PostgreSQL through a `pg` pool. Per call, one write carries the whole pipeline (`BEGIN READ ONLY`
@@ -62,6 +65,18 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
   // A connection we cut on purpose (byte cap, cancellation) reports its end as an error event; without a
   // listener that would be an uncaught exception. Calls learn of failures from their queries.
   pool.on('connect', (client) => client.on('error', () => undefined));
+
+  const preambles = new Map<string, FramedStatements>();
+  const preambleFor = (timeoutMs: number, tenantId: string | undefined): FramedStatements => {
+    const key = `${timeoutMs}\n${tenantId ?? ''}`;
+    let framed = preambles.get(key);
+    if (!framed) {
+      framed = frameStatements(preambleStatements({ timeoutMs, tenantId, sessionTimeoutMs }));
+      if (preambles.size >= PREAMBLE_CACHE_SIZE) preambles.clear();
+      preambles.set(key, framed);
+    }
+    return framed;
+  };
 
   async function run(statement: CheckedStatement, opts: ExecuteOptions): Promise<RawResult> {
     const { signal } = opts;
@@ -110,25 +125,23 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
       bytes += size;
       collected.push(row);
     };
-    const call = new ReadOnlyCall(
-      {
-        preamble: preambleStatements({ timeoutMs: opts.timeoutMs, tenantId: opts.tenantId, sessionTimeoutMs }),
-        text: statement.text,
-        values: paramText(opts.params),
-        // One row past the cap tells that the result was cut.
-        rowLimit: opts.maxRows + 1,
-        epilogue: EPILOGUE,
-      },
-      onRow,
-      () => client.getTransactionStatus() === 'I',
-    );
-
     let outcome: ReadOnlyCallOutcome | undefined;
+    let call: ReadOnlyCall | undefined;
     try {
+      call = new ReadOnlyCall(
+        {
+          preamble: preambleFor(opts.timeoutMs, opts.tenantId),
+          // One row past the cap tells that the result was cut.
+          statement: frameStatement(statement.text, paramText(opts.params), opts.maxRows + 1),
+          epilogue: EPILOGUE,
+        },
+        onRow,
+        () => client.getTransactionStatus() === 'I',
+      );
       client.query(call);
       outcome = await call.done;
     } catch (error) {
-      if (stop === 'bytes') return { fields: call.fields, rows: collected, truncated: true, truncatedBy: 'bytes' };
+      if (stop === 'bytes') return { fields: call?.fields ?? [], rows: collected, truncated: true, truncatedBy: 'bytes' };
       throw mapError(error, stop, signal, opts.timeoutMs);
     } finally {
       clearTimeout(deadline);

@@ -1,16 +1,14 @@
 import type pg from 'pg';
+import { type FramedStatements, SYNC } from './wire';
 
 /** What one call sends, in order, in one pipeline closed by a single Sync. */
 export interface ReadOnlyCallPlan {
   /** `BEGIN TRANSACTION READ ONLY` and the LOCAL settings, one statement each. */
-  readonly preamble: readonly string[];
-  /** The statement the guard accepted, alone. */
-  readonly text: string;
-  readonly values: ReadonlyArray<string | null>;
-  /** The protocol row limit of the statement's Execute (0: none). */
-  readonly rowLimit: number;
+  readonly preamble: FramedStatements;
+  /** The statement the guard accepted, framed with its parameters and row limit (see `frameStatement`). */
+  readonly statement: Buffer;
   /** Statements after the statement: `ROLLBACK` and what the session needs after it. */
-  readonly epilogue: readonly string[];
+  readonly epilogue: FramedStatements;
 }
 
 type Row = Array<string | null>;
@@ -23,20 +21,16 @@ export interface ReadOnlyCallOutcome {
   readonly clean: boolean;
 }
 
-/** The part of pg's connection a submittable writes to (pg's own `Query` uses the same methods). */
+/** The part of pg's connection a submittable writes to. */
 interface Connection {
-  readonly stream: { cork(): void; uncork(): void };
-  parse(msg: { text: string; name?: string }): void;
-  bind(msg: { portal?: string; statement?: string; values?: ReadonlyArray<string | null> }): void;
-  describe(msg: { type: 'P' | 'S'; name?: string }): void;
-  execute(msg: { portal?: string; rows?: number }): void;
-  sync(): void;
+  readonly stream: { readonly writable: boolean; write(chunk: Buffer): boolean };
 }
 
 /**
  * One `sql_query` call as a single `pg` submittable: the preamble, the statement (Parse, Bind, Describe and
  * an Execute with the row limit) and the epilogue go out in one write as extended-protocol messages closed
- * by ONE Sync, so the server answers everything in one flush and one round trip, and `pg` sees one query.
+ * by ONE Sync, so the server answers everything in one flush and one round trip, and `pg` sees one query
+ * (a Sync each would give `pg` several ReadyForQuery messages for one query, which it cannot follow).
  *
  * Inside one Sync an error makes the server skip every message up to the Sync: a failed statement leaves
  * its transaction open and aborted, with the epilogue unsent. {@link ReadOnlyCallOutcome.clean} tells the
@@ -48,7 +42,7 @@ export class ReadOnlyCall implements pg.Submittable {
   private settle!: (outcome: ReadOnlyCallOutcome) => void;
   private fail!: (error: Error) => void;
   private columns: readonly Field[] = [];
-  // Completions (CommandComplete or PortalSuspended) seen so far: the statement's is number preamble.length.
+  // Completions (CommandComplete or PortalSuspended) seen so far: the statement's is number preamble.count.
   private completions = 0;
   private readonly statementIndex: number;
   private readonly total: number;
@@ -64,8 +58,8 @@ export class ReadOnlyCall implements pg.Submittable {
     private readonly onRow: (row: Row) => void,
     private readonly idle: () => boolean,
   ) {
-    this.statementIndex = plan.preamble.length;
-    this.total = plan.preamble.length + 1 + plan.epilogue.length;
+    this.statementIndex = plan.preamble.count;
+    this.total = plan.preamble.count + 1 + plan.epilogue.count;
     this.done = new Promise<ReadOnlyCallOutcome>((resolve, reject) => {
       this.settle = resolve;
       this.fail = reject;
@@ -80,20 +74,11 @@ export class ReadOnlyCall implements pg.Submittable {
   }
 
   submit(connection: pg.Connection): void {
-    const c = connection as unknown as Connection;
-    // Corked, the messages leave in one write; uncorked, each would be a system call of its own.
-    c.stream.cork();
-    try {
-      for (const text of this.plan.preamble) sendStatement(c, text);
-      c.parse({ text: this.plan.text });
-      c.bind({ values: this.plan.values });
-      c.describe({ type: 'P' });
-      c.execute({ rows: this.plan.rowLimit });
-      for (const text of this.plan.epilogue) sendStatement(c, text);
-      c.sync();
-    } finally {
-      c.stream.uncork();
-    }
+    const { stream } = connection as unknown as Connection;
+    if (!stream.writable) return this.fail(new Error('the connection is closed'));
+    // One write for the whole pipeline: written message by message, each would be a stream write of its own.
+    const { preamble, statement, epilogue } = this.plan;
+    stream.write(Buffer.concat([preamble.bytes, statement, epilogue.bytes, SYNC]));
   }
 
   handleRowDescription(msg: { fields: Field[] }): void {
@@ -135,9 +120,3 @@ export class ReadOnlyCall implements pg.Submittable {
   }
 }
 
-/** One statement of ours without parameters: Parse, Bind and Execute of the unnamed statement and portal. */
-function sendStatement(c: Connection, text: string): void {
-  c.parse({ text });
-  c.bind({});
-  c.execute({});
-}

@@ -1,7 +1,9 @@
 // `sql_query` beside raw `pg`, on the same PostgreSQL server and the same query, in one run (issue 5's speed
 // target): raw pg is a pool in this process; `sql_query` is a tools/call to the real stdio-server app over its
 // stdin/stdout (what a desktop client sees), and, to tell our code from the process hop, the same tool on an
-// McpServer in this process over in-memory pipes. Each case runs at 1 and 16 calls in flight.
+// McpServer in this process over in-memory pipes. The same app's `echo` tool (no database) measures the MCP
+// hop alone: raw pg's latency plus echo's is the floor under any stdio `sql_query`. Each case runs at 1 and 16
+// calls in flight; the cases take turns run by run, so a burst of load elsewhere hits them all alike.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -18,6 +20,7 @@ export const SQL_CASES = [
   { key: 'raw', label: 'raw pg pool (this process)' },
   { key: 'stdio', label: 'sql_query: apps/stdio-server over stdio' },
   { key: 'inprocess', label: 'sql_query: McpServer in this process' },
+  { key: 'echo', label: 'echo tools/call on the same stdio app (no database: the MCP hop alone)' },
 ];
 const QUERY = 'SELECT id, name, country, tier FROM customers WHERE id = $1';
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -81,6 +84,10 @@ function jsonRpcClient(input, output) {
       const answer = await request('tools/call', { name: 'sql_query', arguments: { sql: QUERY, params: [1 + (i % 120)] } });
       if (answer.error || answer.result?.isError) throw new Error(`sql_query failed: ${JSON.stringify(answer).slice(0, 500)}`);
     },
+    async echo() {
+      const answer = await request('tools/call', { name: 'echo', arguments: { message: 'hello' } });
+      if (answer.error || answer.result?.isError) throw new Error(`echo failed: ${JSON.stringify(answer).slice(0, 500)}`);
+    },
   };
 }
 
@@ -134,7 +141,7 @@ export async function measureSqlQuery({ runs, seconds, warmupSeconds, log }) {
     const raw = new pg.Pool({ connectionString: url, max: 16, options: '-c app.tenant_id=acme' });
     closers.push(() => raw.end());
 
-    const env = { DATABASE_URL: url, DATABASE_POOL_MAX: '16', LOG_LEVEL: 'warning', DATABASE_TOOLS: 'auto' };
+    const env = { DATABASE_URL: url, DATABASE_POOL_MAX: '16', LOG_LEVEL: 'warning', DATABASE_TOOLS: 'auto', DIAGNOSTIC_TOOLS: 'true' };
     const child = spawnNode(resolve(REPO_ROOT, 'apps/stdio-server/dist/main.js'), { env, stdio: ['pipe', 'pipe', 'pipe'] });
     closers.push(() => stop(child));
     const app = jsonRpcClient(child.stdin, child.stdout);
@@ -155,15 +162,18 @@ export async function measureSqlQuery({ runs, seconds, warmupSeconds, log }) {
       raw: (i) => raw.query(QUERY, [1 + (i % 120)]),
       stdio: (i) => app.sqlQuery(i),
       inprocess: (i) => inProcess.sqlQuery(i),
+      echo: () => app.echo(),
     };
     const results = {};
     for (const concurrency of [1, 16]) {
+      const measured = Object.fromEntries(SQL_CASES.map(({ key }) => [key, []]));
+      for (let run = 0; run < runs; run++) {
+        for (const { key } of SQL_CASES) measured[key].push(await measure(onceFor[key], { concurrency, seconds, warmupSeconds }));
+      }
       for (const { key, label } of SQL_CASES) {
-        const measured = [];
-        for (let run = 0; run < runs; run++) measured.push(await measure(onceFor[key], { concurrency, seconds, warmupSeconds }));
-        const chosen = medianBy(measured, 'callsPerSecond');
+        const chosen = medianBy(measured[key], 'callsPerSecond');
         log(`  ${label} c=${concurrency}: ${chosen.callsPerSecond} calls/s, p50 ${chosen.p50Ms.toFixed(3)} ms`);
-        (results[key] ??= {})[concurrency] = { ...chosen, errors: measured.reduce((n, r) => n + r.errors, 0) };
+        (results[key] ??= {})[concurrency] = { ...chosen, errors: measured[key].reduce((n, r) => n + r.errors, 0) };
       }
     }
     return { query: QUERY, results };

@@ -135,6 +135,16 @@ describe('runAgentTool', () => {
     expect(progress).toHaveLength(sent);
   });
 
+  it('counts a heartbeat’s seconds from the start of the stage, not from the previous beat', async () => {
+    server.enqueue(textTurn('Done.', { delayMs: 3400 }));
+    const { context, progress } = requestContext();
+    await runAgentTool(new Agent({ name: 'slow' }), 'Take your time.', { context, policy: { ...policy, heartbeatSeconds: 1 }, modelProvider: provider() });
+    const seconds = progress.flatMap((p) => /^turn 1: still asking the model \((\d+) s\)$/.exec(p.message ?? '')?.[1] ?? []).map(Number);
+    expect(seconds.length).toBeGreaterThanOrEqual(2);
+    // Timers drift on a busy machine, so the figures need not be exactly 1, 2, 3; they must grow with the wait.
+    for (let i = 1; i < seconds.length; i++) expect(seconds[i]).toBeGreaterThan(seconds[i - 1] as number);
+  });
+
   it('stops a looping model at the turn budget with a readable account, not an error', async () => {
     for (let i = 0; i < 10; i++) server.enqueue(toolCallTurn({ name: 'lookup', arguments: { word: `w${i}` } }));
     const { context } = requestContext();
@@ -266,6 +276,37 @@ describe('budgets', () => {
 });
 
 describe('runAgentTool with threads', () => {
+  it('reports progress while the thread opens, before the first model request', async () => {
+    // A store as slow as a cold embedded database: the client must see the call moving meanwhile.
+    class SlowThreadStore extends InMemoryThreadStore {
+      override async create(owner: string, forkedFrom?: string) {
+        await new Promise((r) => setTimeout(r, 500));
+        return super.create(owner, forkedFrom);
+      }
+    }
+    const progress: ProgressUpdate[] = [];
+    const context = createRequestContext({
+      requestId: 1,
+      principal: { id: 'alice', tenantId: 't1', scopes: [], via: 'api_key' },
+      signal: new AbortController().signal,
+      logger: noopLogger,
+      memory: new InMemoryMemoryStore(),
+      conversation: () => new Conversation(),
+      listRoots: async () => [],
+      sendProgress: async (u) => void progress.push(u),
+      readResource: async () => [],
+      sendLog: async () => undefined,
+      threads: new SlowThreadStore(),
+    });
+    server.enqueue(textTurn('Ready.'));
+    const outcome = await runAgentTool(new Agent({ name: 'analyst' }), 'Hello', { context, policy: { ...policy, heartbeatSeconds: 0.1 }, modelProvider: provider() });
+    expect(outcome.status).toBe('completed');
+    const messages = progress.map((p) => p.message);
+    expect(messages[0]).toBe('turn 1: opening the conversation');
+    const asking = messages.indexOf('turn 1: asking the model');
+    expect(messages.slice(1, asking).filter((m) => m?.startsWith('turn 1: still opening the conversation')).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('starts a thread, and a run given its id sees the earlier turns; another principal cannot continue it', async () => {
     const threads = new InMemoryThreadStore();
     const withThreads = (principal: Principal): RequestContext =>

@@ -192,11 +192,23 @@ export function runAgentTool<TOutput extends AgentOutputType>(
   options: AgentToolOptions,
 ): Promise<AgentToolOutcome<AgentOutput<TOutput>> | AgentToolInterruption> {
   return withModelBudget(options.context, async (charging) => {
-    const thread = await openThreadTurn(options.context, options.threadId, input, options.source ?? agent.name);
-    const outcome = await runMetered(agent, thread ? thread.input : input, options, charging);
-    if (!thread) return outcome;
-    await thread.record(outcome.status === 'completed' ? outcome.text : outcome.summary);
-    return { ...outcome, threadId: thread.threadId };
+    const { context, policy } = options;
+    const reporter = new RunReporter(context, {
+      heartbeatMs: policy.heartbeatSeconds * 1000,
+      logLevel: policy.logLevel,
+      source: options.source ?? agent.name,
+    });
+    try {
+      // Opening a thread reads the database (seconds on a cold embedded engine): progress moves from here on.
+      if (context.threads && context.principal) reporter.enter('opening the conversation');
+      const thread = await openThreadTurn(context, options.threadId, input, options.source ?? agent.name);
+      const outcome = await runMetered(agent, thread ? thread.input : input, options, charging, reporter);
+      if (!thread) return outcome;
+      await thread.record(outcome.status === 'completed' ? outcome.text : outcome.summary);
+      return { ...outcome, threadId: thread.threadId };
+    } finally {
+      reporter.stop();
+    }
   });
 }
 
@@ -205,16 +217,12 @@ async function runMetered<TOutput extends AgentOutputType>(
   input: RunInput,
   options: AgentToolOptions,
   charging: ModelUsageObserver,
+  reporter: RunReporter,
 ): Promise<AgentToolResultOf<AgentOutput<TOutput>> | AgentToolInterruption> {
   const { context, policy } = options;
   const budget = resolveBudget(options.budget ?? {}, policy);
   const startedAt = performance.now();
   const chooser = new ModelChooser(options.modelProvider ?? getDefaultModelProvider(), options.sampling === 'off' ? undefined : context.sampling);
-  const reporter = new RunReporter(context, {
-    heartbeatMs: policy.heartbeatSeconds * 1000,
-    logLevel: policy.logLevel,
-    source: options.source ?? agent.name,
-  });
   const steps: AgentToolStep[] = [];
   let total: Usage = EMPTY_USAGE;
   let turns = 0;
@@ -247,7 +255,7 @@ async function runMetered<TOutput extends AgentOutputType>(
     durationMs: Math.round(performance.now() - startedAt),
   });
 
-  reporter.start();
+  reporter.enter('asking the model');
   const stream = runStreamed(agent, input, {
     signal: context.signal,
     modelProvider: chooser,
@@ -282,8 +290,6 @@ async function runMetered<TOutput extends AgentOutputType>(
     const stop = stopOf(error, budget);
     const done = usage();
     return { status: 'stopped', stop, partialText, summary: summarise(stop, steps, done, partialText), steps, usage: done, budget };
-  } finally {
-    reporter.stop();
   }
 }
 

@@ -25,7 +25,8 @@ export class RunReporter {
   private turn = 1;
   private readonly running = new Map<string, string>();
   private state = 'asking the model';
-  private lastActivityAt = Date.now();
+  /** When the run entered its current state: a heartbeat counts from here (10 s, 20 s, 30 s), not from the last beat. */
+  private stateSince = Date.now();
   private heartbeat: ReturnType<typeof setTimeout> | undefined;
   private textTimer: ReturnType<typeof setTimeout> | undefined;
   private text = '';
@@ -39,8 +40,13 @@ export class RunReporter {
     private readonly options: RunReporterOptions,
   ) {}
 
-  start(): void {
-    this.progress(`turn 1: ${this.state}`);
+  /**
+   * Reports the stage the run is in (`turn 1: asking the model`, or before the run, e.g. `turn 1: opening the
+   * conversation`) and keeps the heartbeat going from then on.
+   */
+  enter(state = 'asking the model'): void {
+    this.moveTo(state);
+    this.progress(`turn ${this.turn}: ${state}`);
   }
 
   /** The run's current turn (1-based). */
@@ -57,7 +63,7 @@ export class RunReporter {
       case 'tool_call_started':
         this.flushText();
         this.running.set(event.callId, event.name);
-        this.state = `calling ${event.name}`;
+        this.moveTo(`calling ${event.name}`);
         this.progress(`turn ${this.turn}: ${this.state}`);
         this.log({ type: 'tool_call', turn: this.turn, agent: event.agent, tool: event.name, arguments: clip(event.arguments) });
         return;
@@ -65,12 +71,12 @@ export class RunReporter {
         this.running.delete(event.callId);
         this.log({ type: 'tool_result', turn: this.turn, agent: event.agent, tool: event.name, isError: event.isError, output: clip(event.output) });
         if (this.running.size > 0) {
-          this.state = `calling ${[...new Set(this.running.values())].join(', ')}`;
+          this.moveTo(`calling ${[...new Set(this.running.values())].join(', ')}`);
           this.progress(`turn ${this.turn}: ${event.name} ${event.isError ? 'failed' : 'done'}`);
         } else {
           // Every call of the turn is back: the next model request is under way.
           this.turn += 1;
-          this.state = 'asking the model';
+          this.moveTo('asking the model');
           this.progress(`turn ${this.turn}: ${this.state}`);
         }
         return;
@@ -81,7 +87,7 @@ export class RunReporter {
         return;
       case 'usage':
         this.flushText();
-        this.state = 'reading the answer';
+        this.moveTo('reading the answer');
         return;
       case 'agent_updated':
       case 'run_completed':
@@ -100,9 +106,14 @@ export class RunReporter {
     this.heartbeat = this.textTimer = undefined;
   }
 
+  private moveTo(state: string): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.stateSince = Date.now();
+  }
+
   private progress(message: string): void {
     if (this.stopped) return;
-    this.lastActivityAt = Date.now();
     this.sent += 1;
     // A bare string counts up by one in the context, so progress grows even if the tool reports some of its own.
     this.context.reportProgress(message).catch(() => undefined);
@@ -113,7 +124,7 @@ export class RunReporter {
     if (this.heartbeat) clearTimeout(this.heartbeat);
     this.heartbeat = setTimeout(() => {
       this.heartbeat = undefined;
-      const seconds = Math.round((Date.now() - this.lastActivityAt) / 1000);
+      const seconds = Math.round((Date.now() - this.stateSince) / 1000);
       this.progress(`turn ${this.turn}: still ${this.state}${seconds > 0 ? ` (${seconds} s)` : ''}`);
     }, this.options.heartbeatMs);
     this.heartbeat.unref?.();

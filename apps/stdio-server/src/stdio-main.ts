@@ -2,6 +2,7 @@ import { createJsonLogger, formatSettings, isLevelEnabled, parseConfig } from '@
 import { createRequestLogObserver, McpServer, serveStdio } from '@agent-mcp/mcp-core';
 import { createToolSet, stateStores, toolSettingsHelp } from './register-tools';
 import { STDIO_SERVER_SETTINGS, type StdioServerConfig, StdioServerConfigSchema } from './config';
+import type { Tracing } from './observability/tracing';
 
 const NAME = 'openai-agent-mcp';
 const VERSION = '0.1.0';
@@ -38,12 +39,16 @@ async function run(): Promise<void> {
   // tens of milliseconds to every launch. Same line shape and the same redaction as the HTTP server's pino log.
   const logger = createJsonLogger({ level: config.LOG_LEVEL, bindings: { service: NAME }, redact: { paths: config.LOG_REDACT } });
   // The tracing module (and through it the OpenTelemetry SDK) is imported only when an endpoint is set: a launch
-  // without tracing loads none of it.
-  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT
-    ? await (
-        await import('./observability/tracing')
-      ).startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME, serviceVersion: VERSION, scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY })
-    : undefined;
+  // without tracing loads none of it. Should the SDK fail to load, the client keeps its tools, without traces.
+  let tracing: Tracing | undefined;
+  if (config.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    try {
+      const { startTracing } = await import('./observability/tracing');
+      tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME, serviceVersion: VERSION, scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY });
+    } catch (error) {
+      logger.error('tracing could not start (OpenTelemetry SDK not loadable); serving without traces', { err: error });
+    }
+  }
   const tools = await createToolSet({ env: process.env, logger, diagnosticTools: config.DIAGNOSTIC_TOOLS });
   // Tasks and threads in the application database (embedded by default), so they outlive the process.
   const { taskStore, threads } = stateStores(tools.sql);

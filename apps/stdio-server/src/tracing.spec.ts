@@ -57,6 +57,14 @@ const out = process.env.LOADED_MODULES_FILE;
 registerHooks({ load(url, context, next) { appendFileSync(out, url + '\\n'); return next(url, context); } });
 `;
 
+// The same, with the OTLP exporter package missing, as in an install that left it out.
+const MISSING_EXPORTER_HOOK = `${LOAD_HOOK}
+registerHooks({ resolve(specifier, context, next) {
+  if (specifier === '@opentelemetry/exporter-trace-otlp-http') throw new Error('Cannot find package ' + specifier);
+  return next(specifier, context);
+} });
+`;
+
 const OTEL_SDK = /@opentelemetry\/(sdk-trace|exporter-trace-otlp-http|context-async-hooks|core|resources)\//;
 const TRACING_CHUNK = /\/dist\/tracing-[^/]*\.js$/;
 
@@ -64,11 +72,14 @@ describe('stdio-server traces', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let dir: string;
   let hook: string;
+  let missingExporterHook: string;
   beforeAll(async () => {
     receiver = await startReceiver();
     dir = await mkdtemp(path.join(tmpdir(), 'stdio-tracing-'));
     hook = path.join(dir, 'load-hook.mjs');
     await writeFile(hook, LOAD_HOOK);
+    missingExporterHook = path.join(dir, 'missing-exporter-hook.mjs');
+    await writeFile(missingExporterHook, MISSING_EXPORTER_HOOK);
   });
   afterAll(async () => {
     receiver?.server.close();
@@ -76,17 +87,18 @@ describe('stdio-server traces', () => {
   });
 
   /** Runs one session (tools/list under the client's trace, one echo call), closes stdin; returns the loaded modules. */
-  async function session(env: Record<string, string>, traceId: string, name: string): Promise<string[]> {
+  async function session(env: Record<string, string>, traceId: string, name: string, withHook = hook, stderr?: string[]): Promise<string[]> {
     const loaded = path.join(dir, `${name}.loaded`);
     await writeFile(loaded, '');
     const base = { ...process.env } as Record<string, string>;
     delete base['OTEL_EXPORTER_OTLP_ENDPOINT'];
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ['--import', pathToFileURL(hook).href, MAIN],
+      args: ['--import', pathToFileURL(withHook).href, MAIN],
       env: { ...base, DIAGNOSTIC_TOOLS: 'true', LOADED_MODULES_FILE: loaded, ...env },
       stderr: 'pipe',
     });
+    transport.stderr?.on('data', (c: Buffer) => stderr?.push(c.toString()));
     const client = new Client({ name: 'traced-desktop', version: '1.0.0' });
     await client.connect(transport);
     const listed = await client.request({ method: 'tools/list', params: { _meta: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } } }, ListToolsResultSchema);
@@ -117,6 +129,14 @@ describe('stdio-server traces', () => {
     const loaded = await session({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces` }, 'c3ce929d0e0e47364bf92f3577b34da6', 'off');
     expect(loaded.some((url) => url.endsWith('/dist/main.js'))).toBe(true);
     expect(loaded.filter((url) => OTEL_SDK.test(url) || TRACING_CHUNK.test(url))).toEqual([]);
+    expect(receiver.requests.length).toBe(before);
+  }, 30_000);
+
+  it('serves its tools without traces, and says why, when the SDK cannot be loaded', async () => {
+    const before = receiver.requests.length;
+    const stderr: string[] = [];
+    await session({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' }, 'd3ce929d0e0e47364bf92f3577b34da6', 'missing', missingExporterHook, stderr);
+    expect(stderr.join('')).toContain('tracing could not start');
     expect(receiver.requests.length).toBe(before);
   }, 30_000);
 });

@@ -49,15 +49,15 @@ export function appBuild(overrides: Options = {}): Options {
     sourcemap: true,
     target: 'node22',
     platform: 'node',
-    // Workspace libraries, zod and the SDK's URI templates are bundled (zod's ~100 modules cost a launch more to
-    // resolve than to parse);
+    // Workspace libraries, zod, ipaddr.js and the SDK's URI templates are bundled (zod's ~100 modules cost a launch
+    // more to resolve than to parse; ipaddr.js, CommonJS, costs the ESM loader more than its code);
     // every other package stays external: some load files beside their own modules (WASM, workers).
     // The OpenTelemetry API too: the libraries' no-op spans would otherwise cost every launch a module graph of
     // their own (the SDK, loaded only when tracing is configured, shares the API's globals with the bundled copy).
-    noExternal: [/^@agent-mcp\//, /^zod(\/|$)/, /^@modelcontextprotocol\/sdk\/shared\/uriTemplate/, /^@opentelemetry\/api$/],
+    noExternal: [/^@agent-mcp\//, /^zod(\/|$)/, /^ipaddr\.js$/, /^@modelcontextprotocol\/sdk\/shared\/uriTemplate/, /^@opentelemetry\/api$/],
     // Node's built-ins are left to the plugin below (tsup would otherwise mark them external itself, with side
     // effects), and keep the `node:` prefix they are written with.
-    external: [new RegExp(`^(?!@agent-mcp/|zod(/|$)|@modelcontextprotocol/sdk/shared/uriTemplate|@opentelemetry/api$|node:|(${builtinModules.join('|')})(/|$))[^./]`)],
+    external: [new RegExp(`^(?!@agent-mcp/|zod(/|$)|ipaddr\\.js$|@modelcontextprotocol/sdk/shared/uriTemplate|@opentelemetry/api$|node:|(${builtinModules.join('|')})(/|$))[^./]`)],
     removeNodeProtocol: false,
     // Chunks let an entry enable the compile cache before the bulk of the code loads.
     splitting: true,

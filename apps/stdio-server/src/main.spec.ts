@@ -1,5 +1,7 @@
 // The stdio app as a desktop client runs it: a real child process, the SDK's StdioClientTransport, pure stdout.
 import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -64,5 +66,30 @@ describe('stdio-server', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('LOG_LEVEL');
+  });
+
+  const listTools = [
+    '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}',
+    '{"jsonrpc":"2.0","id":2,"method":"tools/list"}',
+    '',
+  ].join('\n');
+
+  it("keeps its compile cache in the user's cache directory (XDG_CACHE_HOME)", async () => {
+    const cacheHome = await mkdtemp(path.join(tmpdir(), 'stdio-cache-'));
+    try {
+      const env = { XDG_CACHE_HOME: cacheHome, NODE_COMPILE_CACHE: '' };
+      const { code } = await run([], env, listTools);
+      expect(code).toBe(0);
+      expect((await readdir(path.join(cacheHome, 'agent-mcp', 'node-compile-cache'))).length).toBeGreaterThan(0);
+    } finally {
+      await rm(cacheHome, { recursive: true, force: true });
+    }
+  });
+
+  it('serves without a compile cache where no cache directory can be made', async () => {
+    // Under /proc, a recursive mkdir (what Node's own cache set-up does) never returns.
+    const { code, stdout } = await run([], { XDG_CACHE_HOME: '/proc/agent-mcp-no-such-dir', NODE_COMPILE_CACHE: '' }, listTools);
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([1, 2]);
   });
 });

@@ -5,6 +5,7 @@
 // hop alone: raw pg's latency plus echo's is the floor under any stdio `sql_query`. Each case runs at 1 and 16
 // calls in flight; the cases take turns run by run, so a burst of load elsewhere hits them all alike.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -91,10 +92,51 @@ function jsonRpcClient(input, output) {
   };
 }
 
-/** `concurrency` loops calling `once` for `seconds` after a warm-up; latency percentiles and calls/s. */
-async function measure(once, { concurrency, seconds, warmupSeconds }) {
+/** CPU time (user + system) of a process in ms, from /proc; undefined where there is none (not Linux, not local). */
+function processCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+// USER_HZ: 100 on every Linux the bench runs on (`getconf CLK_TCK`).
+const CLOCK_TICKS = 100;
+
+/**
+ * Where the CPU of a case goes: the bench process itself (raw pg's client, the JSON-RPC driver, and the
+ * in-process server), the stdio app, and every PostgreSQL backend of the bench's database (the other cases'
+ * connections sit idle meanwhile). Sampled before and after the timed part of a measurement.
+ */
+function cpuSampler(admin, database, appPid) {
+  const sample = async () => {
+    const { rows } = await admin.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+    const backends = rows.map((r) => [r.pid, processCpuMs(r.pid)]);
+    const usage = process.cpuUsage();
+    return { bench: (usage.user + usage.system) / 1000, app: processCpuMs(appPid), backends: new Map(backends) };
+  };
+  return {
+    sample,
+    /** CPU microseconds per call between two samples, by process kind; null where it could not be read. */
+    perCall(before, after, calls) {
+      const us = (ms) => (ms === undefined || !Number.isFinite(ms) || !calls ? null : Math.round((ms * 1000 * 10) / calls) / 10);
+      let postgres = 0;
+      let known = after.backends.size > 0;
+      for (const [pid, ms] of after.backends) {
+        if (ms === undefined) known = false;
+        else postgres += ms - (before.backends.get(pid) ?? 0);
+      }
+      return { bench: us(after.bench - before.bench), app: us(after.app - before.app), postgres: known ? us(postgres) : null };
+    },
+  };
+}
+
+/** `concurrency` loops calling `once` for `seconds` after a warm-up; latency percentiles, calls/s and CPU per call. */
+async function measure(once, { concurrency, seconds, warmupSeconds, cpu }) {
   const warmEnd = Date.now() + warmupSeconds * 1000;
   while (Date.now() < warmEnd) await Promise.all(Array.from({ length: concurrency }, (_, i) => once(i)));
+  const cpuBefore = await cpu.sample();
   const latencies = [];
   let errors = 0;
   const end = Date.now() + seconds * 1000;
@@ -113,9 +155,10 @@ async function measure(once, { concurrency, seconds, warmupSeconds }) {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpuUsPerCall = cpu.perCall(cpuBefore, await cpu.sample(), latencies.length);
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { calls: latencies.length, errors, callsPerSecond: Math.round(latencies.length / elapsed), p50Ms: at(0.5), p99Ms: at(0.99) };
+  return { calls: latencies.length, errors, callsPerSecond: Math.round(latencies.length / elapsed), p50Ms: at(0.5), p99Ms: at(0.99), cpuUsPerCall };
 }
 
 const medianBy = (runs, key) => [...runs].sort((a, b) => a[key] - b[key])[Math.floor(runs.length / 2)];
@@ -158,6 +201,11 @@ export async function measureSqlQuery({ runs, seconds, warmupSeconds, log }) {
     const inProcess = jsonRpcClient(toServer, fromServer);
     await inProcess.initialize();
 
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    closers.push(() => admin.end());
+    const cpu = cpuSampler(admin, database, child.pid);
+
     const onceFor = {
       raw: (i) => raw.query(QUERY, [1 + (i % 120)]),
       stdio: (i) => app.sqlQuery(i),
@@ -168,11 +216,12 @@ export async function measureSqlQuery({ runs, seconds, warmupSeconds, log }) {
     for (const concurrency of [1, 16]) {
       const measured = Object.fromEntries(SQL_CASES.map(({ key }) => [key, []]));
       for (let run = 0; run < runs; run++) {
-        for (const { key } of SQL_CASES) measured[key].push(await measure(onceFor[key], { concurrency, seconds, warmupSeconds }));
+        for (const { key } of SQL_CASES) measured[key].push(await measure(onceFor[key], { concurrency, seconds, warmupSeconds, cpu }));
       }
       for (const { key, label } of SQL_CASES) {
         const chosen = medianBy(measured[key], 'callsPerSecond');
-        log(`  ${label} c=${concurrency}: ${chosen.callsPerSecond} calls/s, p50 ${chosen.p50Ms.toFixed(3)} ms`);
+        const c = chosen.cpuUsPerCall;
+        log(`  ${label} c=${concurrency}: ${chosen.callsPerSecond} calls/s, p50 ${chosen.p50Ms.toFixed(3)} ms; CPU us/call: PostgreSQL ${c.postgres}, stdio app ${key === 'stdio' || key === 'echo' ? c.app : '-'}, bench process ${c.bench}`);
         (results[key] ??= {})[concurrency] = { ...chosen, errors: measured[key].reduce((n, r) => n + r.errors, 0) };
       }
     }

@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     trackPool: (name, stats) => metrics.trackPool(name, stats),
   });
   const state = createServerState(config, logger, tools.sql);
+  await state.ready();
   // The pipeline needs the server (tool annotations drive permissions), the server needs the pipeline.
   const chain: { pipeline?: Pipeline; usage?: ModelUsageMeter } = {};
   const server = new McpServer({
@@ -121,6 +122,8 @@ async function main(): Promise<void> {
       : (config.ALLOWED_HOSTS ?? (publicHost ? [...LOOPBACK_HOSTS, publicHost] : LOOPBACK_HOSTS)),
     allowedOrigins: config.ALLOWED_ORIGINS?.includes('*') ? '*' : config.ALLOWED_ORIGINS,
     ...(state.eventStore ? { eventStore: state.eventStore } : {}),
+    ...(state.sessionStore ? { sessionStore: state.sessionStore } : {}),
+    ...(state.sessionBus ? { sessionBus: state.sessionBus } : {}),
   });
   metrics.setSources({ sessions: () => mcp.sessionCount, streams: () => mcp.streamCount, inFlight: () => server.activeRequests });
   const serveMetrics = createMetricsEndpoint(metrics, { token: config.METRICS_TOKEN });
@@ -142,6 +145,7 @@ async function main(): Promise<void> {
     logger.info('listening', {
       url: `http://${shown}:${port}/mcp`,
       mode: config.MCP_HTTP_MODE,
+      ...(state.sessionBus ? { replica: state.sessionBus.replicaId, sharedSessions: 'redis' } : {}),
       tools: server.tools.size,
       auth: config.AUTH_MODE.length > 0 ? config.AUTH_MODE.join(',') : 'none',
       ...(auth.enabled ? { resource: `${config.PUBLIC_URL ?? listening}/mcp` } : {}),

@@ -1,42 +1,89 @@
 import { Redis } from 'ioredis';
 import { type Logger, type SqlClient, type ThreadStore } from '@agent-mcp/context';
-import { type EventStore, InMemoryEventStore, RedisEventStore, type TaskOptions } from '@agent-mcp/mcp-core';
+import {
+  type EventStore,
+  InMemoryEventStore,
+  RedisEventStore,
+  RedisSessionBus,
+  RedisSessionStore,
+  type SessionBus,
+  type SessionStore,
+  type TaskOptions,
+} from '@agent-mcp/mcp-core';
 import { type HttpServerConfig } from './config';
 import { stateStores } from './register-tools';
 
-/** Where the server keeps what outlives one request: tasks, conversation threads, SSE events for resumption. */
+/** How long start-up waits for Redis before serving without it (it keeps reconnecting). */
+const REDIS_CONNECT_WAIT_MS = 3_000;
+
+/**
+ * Where the server keeps what outlives one request: tasks, conversation threads, SSE events for resumption,
+ * and, with several replicas, session records and the routing between replicas.
+ */
 export interface ServerState {
   readonly tasks: TaskOptions;
   readonly threads: ThreadStore;
   /** Undefined when `RESUMABLE_STREAMS=false`. */
   readonly eventStore: EventStore | undefined;
+  /** Shared session records: with `REDIS_URL` in stateful mode, else undefined (sessions live in this process). */
+  readonly sessionStore: SessionStore | undefined;
+  /** Routing between replicas: with `REDIS_URL` in stateful mode, else undefined. */
+  readonly sessionBus: SessionBus | undefined;
+  /** Resolves once Redis is connected, or after a bounded wait (the replica then starts without it). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
+/** The Redis key prefix of one kind of shared state, beside the rate limits' (`agent-mcp:rl:` -> `agent-mcp:sessions:`). */
+export function redisPrefix(config: HttpServerConfig, kind: 'events' | 'sessions' | 'bus'): string {
+  return `${config.RATE_LIMIT_KEY_PREFIX.replace(/rl:$/, '')}${kind}:`;
+}
+
 /**
- * SSE events go to Redis when `REDIS_URL` is set (any replica can replay them), else to memory. Tasks and
- * threads go to the application database `sql` when there is one, else to memory.
+ * With `REDIS_URL`: SSE events, session records and the session bus go to Redis (any replica serves any
+ * request). Without it: events in memory, sessions in this process. Tasks and threads go to the application
+ * database `sql` when there is one, else to memory.
  */
 export function createServerState(config: HttpServerConfig, logger: Logger, sql: SqlClient | undefined): ServerState {
   let redis: Redis | undefined;
+  let subscriber: Redis | undefined;
   let eventStore: EventStore | undefined;
-  if (config.RESUMABLE_STREAMS) {
-    if (config.REDIS_URL) {
-      // Commands fail fast while Redis is down: an event that cannot be kept is still sent live.
-      redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-      redis.on('error', (error: Error) => logger.debug('event store redis', { err: error.message }));
-      void redis.connect().catch((error: unknown) => logger.warn('event store: Redis unreachable; SSE events are sent but not kept', { err: error }));
-      eventStore = new RedisEventStore({ redis, prefix: `${config.RATE_LIMIT_KEY_PREFIX.replace(/rl:$/, '')}events:` });
-    } else {
-      eventStore = new InMemoryEventStore();
+  let sessionStore: SessionStore | undefined;
+  let sessionBus: SessionBus | undefined;
+  let connected: Promise<void> = Promise.resolve();
+  if (config.REDIS_URL) {
+    // Commands fail fast while Redis is down: an event that cannot be kept is still sent live, a session is
+    // served by the replica that holds it.
+    redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    redis.on('error', (error: Error) => logger.debug('redis', { err: error.message }));
+    connected = redis.connect().catch((error: unknown) => logger.warn('Redis unreachable: SSE events are sent but not kept, sessions are served by the replica that opened them', { err: error }));
+    if (config.RESUMABLE_STREAMS) eventStore = new RedisEventStore({ redis, prefix: redisPrefix(config, 'events') });
+    if (config.MCP_HTTP_MODE === 'stateful') {
+      sessionStore = new RedisSessionStore({ redis, prefix: redisPrefix(config, 'sessions'), ttlMs: config.SESSION_IDLE_TIMEOUT_SECONDS * 1000 });
+      // A connection in subscriber mode does nothing else; it reconnects and subscribes again by itself.
+      subscriber = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null });
+      subscriber.on('error', (error: Error) => logger.debug('redis subscriber', { err: error.message }));
+      sessionBus = new RedisSessionBus({
+        redis,
+        subscriber,
+        prefix: redisPrefix(config, 'bus'),
+        onError: (error) => logger.warn('session bus: could not subscribe', { err: error }),
+      });
     }
+  } else if (config.RESUMABLE_STREAMS) {
+    eventStore = new InMemoryEventStore();
   }
   const { taskStore, threads } = stateStores(sql);
   return {
     tasks: { defaultTtlMs: config.TASK_TTL_SECONDS * 1000, maxTtlMs: config.TASK_MAX_TTL_SECONDS * 1000, ...(taskStore ? { store: taskStore } : {}) },
     threads,
     eventStore,
+    sessionStore,
+    sessionBus,
+    ready: () => Promise.race([connected, new Promise<void>((resolve) => setTimeout(resolve, REDIS_CONNECT_WAIT_MS).unref())]),
     async close() {
+      await sessionBus?.close();
+      subscriber?.disconnect();
       redis?.disconnect();
     },
   };

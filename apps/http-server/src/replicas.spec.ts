@@ -1,0 +1,264 @@
+// Issue 9, several replicas: two http-server processes (the built main.js) on loopback share Redis (a key
+// prefix of their own) and PostgreSQL (a database of its own), behind nginx (round-robin, no sticky sessions,
+// deploy/nginx.conf with loopback upstreams). With the SDK's real Client: a session opened through one replica
+// is used through the other; a cancel sent to one stops the SQL statement of a call running on the other; a
+// rate limit holds across both; a rolling restart under a steady load of ticket_create calls fails no call and
+// writes no ticket twice. Skipped, with the reason, only when nginx is not installed.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
+import { type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
+
+jest.setTimeout(180_000);
+
+const NGINX = ['nginx', '/usr/sbin/nginx'].find((bin) => {
+  try {
+    execFileSync(bin, ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
+const DEPLOY = path.resolve(__dirname, '../../../deploy');
+const RUN = randomBytes(4).toString('hex');
+const KEY = `amk_${randomBytes(24).toString('hex')}`;
+const SLOW_SQL = 'SELECT count(*) FROM generate_series(1, 10000000000)';
+/** Calls of `echo` one principal may make per minute (POLICY_FILE), counted in Redis by both replicas. */
+const ECHO_LIMIT = 6;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+type Text = { content?: Array<{ type: string; text?: string }>; structuredContent?: Record<string, unknown>; isError?: boolean };
+
+(NGINX ? describe : describe.skip)(`two replicas behind nginx${NGINX ? '' : ' (skipped: nginx is not installed; apt-get install nginx-light)'}`, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'agent-mcp-replicas-'));
+  const prefix = `test:replicas:${RUN}:`;
+  let database: SampleDatabase;
+  let check: pg.Pool;
+  let env: Record<string, string>;
+  const ports: number[] = [];
+  const replicas: Array<ServerProcess | undefined> = [undefined, undefined];
+  let nginx: ChildProcess | undefined;
+  let lb = '';
+  const clients: Client[] = [];
+
+  const startReplica = async (i: number): Promise<ServerProcess> => {
+    const replica = await startServerProcess({ ...env, PORT: String(ports[i]) });
+    replicas[i] = replica;
+    return replica;
+  };
+
+  beforeAll(async () => {
+    database = await createSampleDatabase();
+    check = new pg.Pool({ connectionString: database.url, max: 2 });
+    const keys = path.join(dir, 'keys.json');
+    writeFileSync(keys, JSON.stringify({ keys: [{ id: 'ops-bot', hash: `sha256:${createHash('sha256').update(KEY).digest('hex')}`, tenant: 'acme', scopes: ['tools:write'] }] }));
+    const policy = path.join(dir, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ tools: { echo: { rateLimit: { points: ECHO_LIMIT, windowSeconds: 60 } } } }));
+    ports.push(await freePort(), await freePort(), await freePort());
+    env = {
+      AUTH_MODE: 'api-key',
+      // Clients reach nginx; the replicas listen on loopback behind it.
+      PUBLIC_URL: `http://127.0.0.1:${ports[2]}`,
+      API_KEYS_FILE: keys,
+      POLICY_FILE: policy,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      RATE_LIMIT_KEY_PREFIX: `${prefix}rl:`,
+      // The steady load below must not meet the per-principal limits; echo has its own (the policy's).
+      RATE_LIMIT_PRINCIPAL: '1000000',
+      RATE_LIMIT_TOOL: '1000000',
+      RATE_LIMIT_IP: '1000000',
+      TRUST_PROXY: 'loopback',
+      DATABASE_URL: database.url,
+      DATABASE_TOOLS: 'true',
+      SUPPORT_TOOLS: 'true',
+      RESEARCH_TOOLS: 'false',
+      DIAGNOSTIC_TOOLS: 'true',
+      SHUTDOWN_GRACE_SECONDS: '10',
+      LOG_LEVEL: 'info',
+    };
+    await Promise.all([startReplica(0), startReplica(1)]);
+
+    // deploy/nginx.conf as shipped, with the replicas on loopback and every path in the temporary directory.
+    let conf = readFileSync(path.join(DEPLOY, 'nginx.conf'), 'utf8')
+      .replace(/ +server server-\d:3000[^\n]*\n/g, '')
+      .replace('upstream agent_mcp {', `upstream agent_mcp {\n    server 127.0.0.1:${ports[0]} max_fails=1 fail_timeout=5s;\n    server 127.0.0.1:${ports[1]} max_fails=1 fail_timeout=5s;`)
+      .replace('listen 8080;', `listen 127.0.0.1:${ports[2]};`)
+      .replace('access_log /dev/stdout;', 'access_log off;')
+      .replace('worker_processes auto;', 'worker_processes 1;')
+      .replace('/tmp/nginx.pid', path.join(dir, 'nginx.pid'));
+    for (const t of ['client-body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) conf = conf.replace(`/tmp/nginx-${t}`, path.join(dir, t));
+    expect(conf).not.toMatch(/^\s*(ip_hash|sticky|hash)\b/m); // round-robin: no affinity of any kind
+    writeFileSync(path.join(dir, 'nginx.conf'), conf);
+    nginx = spawn(NGINX as string, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    lb = `http://127.0.0.1:${ports[2]}`;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const up = await fetch(`${lb}/healthz`).then((r) => r.ok, () => false);
+      if (up) break;
+      if (Date.now() > deadline) throw new Error('nginx did not start');
+      await sleep(50);
+    }
+  });
+
+  afterAll(async () => {
+    for (const client of clients) await client.close().catch(() => undefined);
+    nginx?.kill('SIGKILL');
+    await Promise.all(replicas.map((r) => r?.kill()));
+    await check?.end();
+    await database?.drop();
+    const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The SDK's Client; `targets` are the bases its HTTP requests go to, in turn. */
+  async function connect(targets: readonly string[]): Promise<{ client: Client; sessionId: string; sent: string[] }> {
+    let next = 0;
+    const sent: string[] = [];
+    const transport = new StreamableHTTPClientTransport(new URL(`${targets[0]}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${KEY}` } },
+      fetch: (_input, init) => {
+        const base = targets[next++ % targets.length] as string;
+        sent.push(`${init?.method ?? 'GET'} ${base}`);
+        return fetch(`${base}/mcp`, init);
+      },
+      reconnectionOptions: { initialReconnectionDelay: 100, maxReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1.5, maxRetries: 20 },
+    });
+    const client = new Client({ name: 'replicas-spec', version: '1.0.0' });
+    await client.connect(transport);
+    clients.push(client);
+    return { client, sessionId: transport.sessionId as string, sent };
+  }
+
+  const requestLines = (replica: ServerProcess | undefined, sessionId: string) =>
+    (replica?.logLines() ?? []).filter((l) => l['msg'] === 'request' && l['sessionId'] === sessionId);
+
+  it('serves a session opened through one replica from the other, directly and through nginx', async () => {
+    const [a, b] = replicas as ServerProcess[];
+    const { client, sessionId } = await connect([a.base, b.base, lb]);
+    for (let i = 0; i < 6; i++) {
+      const result = (await client.callTool({ name: 'sql_query', arguments: { sql: `SELECT ${i} AS n` } })) as Text;
+      expect(result.isError).toBeFalsy();
+    }
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(expect.arrayContaining(['sql_query', 'ticket_create', 'echo']));
+    // Opened on A (initialize), then served by both processes.
+    expect(requestLines(a, sessionId).some((l) => l['method'] === 'initialize')).toBe(true);
+    expect(requestLines(b, sessionId).some((l) => l['method'] === 'tools/call')).toBe(true);
+    expect(requestLines(a, sessionId).some((l) => l['method'] === 'tools/call')).toBe(true);
+    // A session nobody opened is 404 on each.
+    for (const base of [a.base, b.base, lb]) {
+      const res = await fetch(`${base}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${KEY}`, 'mcp-session-id': randomUUID() },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+      expect(res.status).toBe(404);
+    }
+  });
+
+  it('stops the statement of a call running on one replica when the cancel is sent to the other', async () => {
+    const [a, b] = replicas as ServerProcess[];
+    const running = async () =>
+      (await check.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() AND (query LIKE 'FETCH%' OR query LIKE '%generate_series%')")).rows[0]?.n ?? 0;
+    // The call goes to A, its notifications/cancelled (the next request) to B.
+    const { client, sent } = await connect([a.base, b.base]);
+    await client.ping(); // initialize went to A, initialized to B; the ping goes to A, the call to B, the cancel to A
+    const controller = new AbortController();
+    const call = client.callTool({ name: 'sql_query', arguments: { sql: SLOW_SQL } }, undefined, { signal: controller.signal });
+    call.catch(() => undefined);
+    await until(() => sent.length >= 4, 5_000, 'the call to be sent');
+    const ranOn = sent[3] as string;
+    for (let i = 0; i < 200 && (await running()) === 0; i++) await sleep(25);
+    expect(await running()).toBe(1);
+    const at = Date.now();
+    controller.abort('user pressed stop');
+    while ((await running()) > 0 && Date.now() - at < 5000) await sleep(20);
+    const took = Date.now() - at;
+    await expect(call).rejects.toThrow();
+    expect(sent[4]).toBe(`POST ${ranOn.endsWith(a.base) ? b.base : a.base}`);
+    expect(took).toBeLessThan(1000);
+  });
+
+  it('holds a rate limit across both replicas', async () => {
+    const [a, b] = replicas as ServerProcess[];
+    const { client } = await connect([a.base, b.base]);
+    const outcomes: string[] = [];
+    for (let i = 0; i < ECHO_LIMIT + 4; i++) {
+      outcomes.push(
+        await client.callTool({ name: 'echo', arguments: { message: 'count me' } }).then(
+          (r) => ((r as Text).isError ? 'tool error' : 'ok'),
+          (error: Error) => (/429|rate|limit/i.test(error.message) ? 'limited' : error.message),
+        ),
+      );
+    }
+    // Each replica alone would have allowed ECHO_LIMIT calls, all ten of them between the two.
+    expect(outcomes).toEqual([...Array<string>(ECHO_LIMIT).fill('ok'), ...Array<string>(4).fill('limited')]);
+  });
+
+  it('restarts both replicas one after the other under a steady load, failing no call and writing no ticket twice', async () => {
+    const workers = await Promise.all(Array.from({ length: 4 }, () => connect([lb])));
+    const written: string[] = [];
+    const failures: string[] = [];
+    let stop = false;
+    const work = async ({ client }: { client: Client }, w: number) => {
+      for (let i = 0; !stop; i++) {
+        const idempotencyKey = `${RUN}-${w}-${i}`;
+        try {
+          const result = (await client.callTool({ name: 'ticket_create', arguments: { customerId: 3, subject: 'Rolling restart', body: `worker ${w}, call ${i}`, idempotencyKey } })) as Text;
+          if (result.isError) failures.push(`${idempotencyKey}: ${result.content?.[0]?.text}`);
+          else written.push(idempotencyKey);
+        } catch (error) {
+          failures.push(`${idempotencyKey}: ${(error as Error).message}`);
+        }
+      }
+    };
+    const load = workers.map(work);
+    await sleep(1000);
+    const timeline: string[] = [];
+    for (const i of [0, 1]) {
+      const old = replicas[i] as ServerProcess;
+      const before = written.length;
+      old.child.kill('SIGTERM');
+      const code = await Promise.race([old.exited, sleep(30_000).then(() => 'still running')]);
+      expect(code).toBe(0);
+      const fresh = await startReplica(i);
+      // nginx skips a replica that refused a connection for fail_timeout (5 s): wait until it sends it work again.
+      await until(() => fresh.logLines().some((l) => l['msg'] === 'request'), 30_000, `replica ${i + 1} to serve again`);
+      timeline.push(`replica ${i + 1} restarted: ${written.length - before} calls meanwhile`);
+    }
+    await sleep(1000);
+    stop = true;
+    await Promise.all(load);
+    expect(failures).toEqual([]);
+    expect(written.length).toBeGreaterThan(20);
+    const rows = await check.query<{ key: string; n: number }>(
+      'SELECT idempotency_key AS key, count(*)::int AS n FROM support_tickets WHERE idempotency_key LIKE $1 GROUP BY idempotency_key',
+      [`${RUN}-%`],
+    );
+    expect(rows.rows.filter((r) => r.n > 1)).toEqual([]);
+    expect(rows.rows.map((r) => r.key).sort()).toEqual([...written].sort());
+    process.stderr.write(`rolling restart: ${written.length} calls, 0 failed; ${timeline.join('; ')}\n`);
+  });
+});

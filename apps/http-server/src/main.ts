@@ -125,7 +125,14 @@ async function main(): Promise<void> {
     ...(state.sessionStore ? { sessionStore: state.sessionStore } : {}),
     ...(state.sessionBus ? { sessionBus: state.sessionBus } : {}),
   });
-  metrics.setSources({ sessions: () => mcp.sessionCount, streams: () => mcp.streamCount, inFlight: () => server.activeRequests });
+  const taskStore = server.tasks?.store;
+  metrics.setSources({
+    sessions: () => mcp.sessionCount,
+    streams: () => mcp.streamCount,
+    inFlight: () => server.activeRequests,
+    ...(taskStore?.countByStatus ? { tasks: () => (taskStore.countByStatus as NonNullable<typeof taskStore.countByStatus>).call(taskStore) } : {}),
+    tasksRunning: () => server.tasks?.runningCount ?? 0,
+  });
   const serveMetrics = createMetricsEndpoint(metrics, { token: config.METRICS_TOKEN });
   const metricsOnMain = config.METRICS_PORT === undefined && config.METRICS_PATH !== '';
   const app = createHttpApp(server, mcp, { auth, limits: httpLimits(config), ...(metricsOnMain ? { metrics: { path: config.METRICS_PATH, handle: serveMetrics } } : {}) });

@@ -3,6 +3,7 @@
 // database pool use, sessions and Node's process metrics; and who may read them.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateTaskResultSchema, GetTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createScriptedServer, errorTurn, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
 import { type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
@@ -80,6 +81,26 @@ describe('metrics after real calls', () => {
     expect(sample(text, 'mcp_sessions')).toBe(1);
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeDefined();
+    await client.close();
+  });
+
+  it('counts tasks by status', async () => {
+    scripted.enqueue(textTurn('Counted in the background.'));
+    const client = new Client({ name: 'metrics-tasks', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`)));
+    const created = await client.request({ method: 'tools/call', params: { name: 'database_query', arguments: { question: 'How many?' }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const taskId = created.task.taskId;
+    const deadline = Date.now() + 15_000;
+    let status = created.task.status;
+    while (status === 'working' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).status;
+    }
+    expect(status).toBe('completed');
+    const text = await (await fetch(`${server.base}/metrics`)).text();
+    expect(sample(text, 'mcp_tasks', { status: 'completed' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'mcp_tasks', { status: 'working' })).toBe(0);
+    expect(sample(text, 'mcp_tasks_running')).toBe(0);
     await client.close();
   });
 

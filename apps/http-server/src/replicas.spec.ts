@@ -58,6 +58,7 @@ type Text = { content?: Array<{ type: string; text?: string }>; structuredConten
   const ports: number[] = [];
   const replicas: Array<ServerProcess | undefined> = [undefined, undefined];
   let nginx: ChildProcess | undefined;
+  let nginxExited: Promise<void> | undefined;
   let lb = '';
   const clients: Client[] = [];
 
@@ -105,11 +106,14 @@ type Text = { content?: Array<{ type: string; text?: string }>; structuredConten
       .replace('listen 8080;', `listen 127.0.0.1:${ports[2]};`)
       .replace('access_log /dev/stdout;', 'access_log off;')
       .replace('worker_processes auto;', 'worker_processes 1;')
+      .replace('error_log stderr warn;', `error_log ${path.join(dir, 'error.log')} warn;`)
       .replace('/tmp/nginx.pid', path.join(dir, 'nginx.pid'));
     for (const t of ['client-body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) conf = conf.replace(`/tmp/nginx-${t}`, path.join(dir, t));
     expect(conf).not.toMatch(/^\s*(ip_hash|sticky|hash)\b/m); // round-robin: no affinity of any kind
     writeFileSync(path.join(dir, 'nginx.conf'), conf);
-    nginx = spawn(NGINX as string, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // No pipes: a worker outliving its master would hold them open, and jest with them.
+    nginx = spawn(NGINX as string, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+    nginxExited = new Promise((resolve) => (nginx as ChildProcess).once('exit', () => resolve()));
     lb = `http://127.0.0.1:${ports[2]}`;
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -122,7 +126,9 @@ type Text = { content?: Array<{ type: string; text?: string }>; structuredConten
 
   afterAll(async () => {
     for (const client of clients) await client.close().catch(() => undefined);
-    nginx?.kill('SIGKILL');
+    // SIGTERM: the master stops its workers before it exits (SIGKILL would leave them running).
+    nginx?.kill('SIGTERM');
+    if (nginxExited && (await Promise.race([nginxExited.then(() => true), sleep(5_000).then(() => false)])) === false) nginx?.kill('SIGKILL');
     await Promise.all(replicas.map((r) => r?.kill()));
     await check?.end();
     await database?.drop();
@@ -133,14 +139,17 @@ type Text = { content?: Array<{ type: string; text?: string }>; structuredConten
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The SDK's Client; `targets` are the bases its HTTP requests go to, in turn. */
-  async function connect(targets: readonly string[]): Promise<{ client: Client; sessionId: string; sent: string[] }> {
+  /**
+   * The SDK's Client; `targets` are the bases its HTTP requests go to, in turn, except those `route` sends
+   * somewhere on purpose (by the JSON-RPC message they carry).
+   */
+  async function connect(targets: readonly string[], route: (body: string) => string | undefined = () => undefined): Promise<{ client: Client; sessionId: string; sent: string[] }> {
     let next = 0;
     const sent: string[] = [];
     const transport = new StreamableHTTPClientTransport(new URL(`${targets[0]}/mcp`), {
       requestInit: { headers: { authorization: `Bearer ${KEY}` } },
       fetch: (_input, init) => {
-        const base = targets[next++ % targets.length] as string;
+        const base = route(typeof init?.body === 'string' ? init.body : '') ?? (targets[next++ % targets.length] as string);
         sent.push(`${init?.method ?? 'GET'} ${base}`);
         return fetch(`${base}/mcp`, init);
       },
@@ -182,14 +191,11 @@ type Text = { content?: Array<{ type: string; text?: string }>; structuredConten
     const [a, b] = replicas as ServerProcess[];
     const running = async () =>
       (await check.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() AND (query LIKE 'FETCH%' OR query LIKE '%generate_series%')")).rows[0]?.n ?? 0;
-    // The call goes to A, its notifications/cancelled (the next request) to B.
-    const { client, sent } = await connect([a.base, b.base]);
-    await client.ping(); // initialize went to A, initialized to B; the ping goes to A, the call to B, the cancel to A
+    // Opened on B; the call goes to A, its notifications/cancelled to B; the rest in turn.
+    const { client, sessionId, sent } = await connect([b.base, a.base], (body) => (body.includes('"tools/call"') ? a.base : body.includes('notifications/cancelled') ? b.base : undefined));
     const controller = new AbortController();
     const call = client.callTool({ name: 'sql_query', arguments: { sql: SLOW_SQL } }, undefined, { signal: controller.signal });
     call.catch(() => undefined);
-    await until(() => sent.length >= 4, 5_000, 'the call to be sent');
-    const ranOn = sent[3] as string;
     for (let i = 0; i < 200 && (await running()) === 0; i++) await sleep(25);
     expect(await running()).toBe(1);
     const at = Date.now();
@@ -197,8 +203,12 @@ type Text = { content?: Array<{ type: string; text?: string }>; structuredConten
     while ((await running()) > 0 && Date.now() - at < 5000) await sleep(20);
     const took = Date.now() - at;
     await expect(call).rejects.toThrow();
-    expect(sent[4]).toBe(`POST ${ranOn.endsWith(a.base) ? b.base : a.base}`);
     expect(took).toBeLessThan(1000);
+    expect(sent).toContain(`POST ${b.base}`);
+    // A ran the call and ended it as cancelled, with no answer; B only passed the cancellation on.
+    await until(() => requestLines(a, sessionId).some((l) => l['method'] === 'tools/call'), 5_000, 'the call to be logged');
+    expect(requestLines(a, sessionId).find((l) => l['method'] === 'tools/call')?.['outcome']).toBe('cancelled');
+    expect(requestLines(b, sessionId).some((l) => l['method'] === 'tools/call')).toBe(false);
   });
 
   it('holds a rate limit across both replicas', async () => {

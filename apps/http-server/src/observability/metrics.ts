@@ -17,7 +17,16 @@ export interface MetricsSources {
   streams(): number;
   /** Requests being handled. */
   inFlight(): number;
+  /** Tasks in the task store by status (every replica on one database reads the same counts). */
+  tasks?(): Promise<Partial<Record<string, number>>>;
+  /** Tasks this process is running. */
+  tasksRunning?(): number;
 }
+
+/** MCP task statuses: the fixed label set of `mcp_tasks`. */
+const TASK_STATUSES = ['working', 'input_required', 'completed', 'failed', 'cancelled'] as const;
+/** A scrape does not wait longer than this for the task counts; it reports the last ones it had. */
+const TASK_COUNT_WAIT_MS = 2_000;
 
 /** The server's Prometheus metrics and the observers that feed them. */
 export interface ServerMetrics {
@@ -65,6 +74,22 @@ export function createServerMetrics(): ServerMetrics {
   new Gauge({ name: 'mcp_sessions', help: 'Live MCP sessions', registers, collect() { this.set(sources?.sessions() ?? 0); } });
   new Gauge({ name: 'mcp_sse_streams', help: 'Open standalone SSE streams', registers, collect() { this.set(sources?.streams() ?? 0); } });
   new Gauge({ name: 'mcp_requests_in_flight', help: 'MCP requests being handled', registers, collect() { this.set(sources?.inFlight() ?? 0); } });
+  let lastTaskCounts: Partial<Record<string, number>> = {};
+  new Gauge({
+    name: 'mcp_tasks',
+    help: 'MCP tasks kept in the task store, by status (the same on every replica sharing the database)',
+    labelNames: ['status'],
+    registers,
+    async collect() {
+      const read = sources?.tasks?.();
+      if (read) {
+        const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), TASK_COUNT_WAIT_MS).unref());
+        lastTaskCounts = (await Promise.race([read.catch(() => undefined), timeout])) ?? lastTaskCounts;
+      }
+      for (const status of TASK_STATUSES) this.set({ status }, lastTaskCounts[status] ?? 0);
+    },
+  });
+  new Gauge({ name: 'mcp_tasks_running', help: 'MCP tasks this process is running', registers, collect() { this.set(sources?.tasksRunning?.() ?? 0); } });
 
   const runs = new Counter({ name: 'agent_runs_total', help: 'Agent runs by agent and outcome', labelNames: ['agent', 'outcome'], registers });
   const runSeconds = new Histogram({ name: 'agent_run_duration_seconds', help: 'Duration of agent runs', labelNames: ['agent', 'outcome'], buckets: MODEL_BUCKETS, registers });

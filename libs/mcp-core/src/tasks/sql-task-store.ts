@@ -172,6 +172,14 @@ export class SqlTaskStore implements TaskStore {
     return new Set(rows.map((r) => r.task_id));
   }
 
+  async countByStatus(): Promise<Partial<Record<TaskStatus, number>>> {
+    await this.ensureSchema();
+    const { rows } = await this.sql.query<{ status: TaskStatus; n: number }>(
+      `SELECT status, count(*)::int AS n FROM ${this.table} WHERE expires_at IS NULL OR expires_at > clock_timestamp() GROUP BY status`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   async deleteExpired(): Promise<number> {
     await this.ensureSchema();
     const { rowCount } = await this.sql.query(`DELETE FROM ${this.table} WHERE expires_at IS NOT NULL AND expires_at <= clock_timestamp()`);

@@ -83,6 +83,8 @@ export interface TaskStore {
   renew(runner: string, taskIds: readonly string[], leaseMs: number): Promise<Set<string>>;
   /** Deletes tasks past their TTL; returns how many. */
   deleteExpired(): Promise<number>;
+  /** How many tasks the store holds in each status (metrics); statuses with none may be left out. */
+  countByStatus?(): Promise<Partial<Record<TaskStatus, number>>>;
   close?(): Promise<void>;
 }
 
@@ -210,6 +212,13 @@ export class InMemoryTaskStore implements TaskStore {
       }
     }
     return alive;
+  }
+
+  async countByStatus(): Promise<Partial<Record<TaskStatus, number>>> {
+    const counts: Partial<Record<TaskStatus, number>> = {};
+    const now = this.now();
+    for (const task of this.tasks.values()) if (task.expiresAt > now) counts[task.record.status] = (counts[task.record.status] ?? 0) + 1;
+    return counts;
   }
 
   async deleteExpired(): Promise<number> {

@@ -78,15 +78,20 @@ async function startReplica(name: string, store: SessionStore, hub: InMemorySess
   return { name, server, http, seen };
 }
 
-/** The SDK's Client whose HTTP requests go to each replica in turn (what a round-robin balancer does). */
-async function roundRobinClient(replicas: readonly Replica[], user = 'alice', sessionId?: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport; sent: string[] }> {
+/**
+ * The SDK's Client whose HTTP requests go to each replica in turn (what a round-robin balancer does), except
+ * those `route` sends somewhere on purpose (by the JSON-RPC message they carry).
+ */
+async function roundRobinClient(
+  replicas: readonly Replica[],
+  route: (body: string) => Replica | undefined = () => undefined,
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport; sent: string[] }> {
   let next = 0;
   const sent: string[] = [];
   const transport = new StreamableHTTPClientTransport(replicas[0].http.url, {
-    sessionId,
-    requestInit: { headers: { authorization: `Bearer ${user}` } },
+    requestInit: { headers: { authorization: 'Bearer alice' } },
     fetch: (_input, init) => {
-      const replica = replicas[next++ % replicas.length];
+      const replica = route(typeof init?.body === 'string' ? init.body : '') ?? replicas[next++ % replicas.length];
       sent.push(`${init?.method ?? 'GET'} ${replica.name}`);
       return fetch(replica.http.url, init);
     },
@@ -100,10 +105,10 @@ describe('sessions shared by two replicas (in-memory store and bus)', () => {
   let a: Replica;
   let b: Replica;
   const clients: Client[] = [];
+  const store = new InMemorySessionStore();
+  const hub = new InMemorySessionHub();
 
   beforeAll(async () => {
-    const store = new InMemorySessionStore();
-    const hub = new InMemorySessionHub();
     a = await startReplica('a', store, hub);
     b = await startReplica('b', store, hub);
   });
@@ -159,34 +164,58 @@ describe('sessions shared by two replicas (in-memory store and bus)', () => {
   it('stops a call running on one replica when the cancellation reaches the other', async () => {
     a.seen.cancelledAfterMs = undefined;
     b.seen.cancelledAfterMs = undefined;
-    const { client, sent } = await roundRobinClient([a, b]);
+    // Opened on B; the call goes to A (which has not seen the session yet), the cancellation to B.
+    const { client, sent } = await roundRobinClient([b, a], (body) => (body.includes('"tools/call"') ? a : body.includes('notifications/cancelled') ? b : undefined));
     clients.push(client);
     const controller = new AbortController();
     const call = client.callTool({ name: 'wait', arguments: {} }, undefined, { signal: controller.signal });
     await sleep(300);
-    const ranOn = sent.at(-1) === 'POST a' ? a : b;
     const started = Date.now();
     controller.abort('user gave up');
     await expect(call).rejects.toThrow();
-    // The cancellation went to the other replica (the next request in turn) and came back through the bus.
-    await sleep(50);
-    expect(sent.at(-1)).toBe(`POST ${ranOn === a ? 'b' : 'a'}`);
     const deadline = started + 1000;
-    while (ranOn.seen.cancelledAfterMs === undefined && Date.now() < deadline) await sleep(10);
-    expect(ranOn.seen.cancelledAfterMs).toBeDefined();
+    while (a.seen.cancelledAfterMs === undefined && Date.now() < deadline) await sleep(10);
+    expect(a.seen.cancelledAfterMs).toBeDefined();
+    expect(sent).toContain('POST b');
+  });
+
+  it('opens a session once on a replica that several requests reach at the same time', async () => {
+    const { transport } = await roundRobinClient([a]);
+    const sessionId = transport.sessionId as string;
+    // A store with a network's latency, so that the four requests all wait for the record at once.
+    const distant: SessionStore = {
+      get: async (id) => (await sleep(50), store.get(id)),
+      save: (id, record) => store.save(id, record),
+      touch: (id) => store.touch(id),
+      delete: (id) => store.delete(id),
+    };
+    const fresh = await startReplica('c', distant, hub);
+    try {
+      const post = (id: number) =>
+        fetch(fresh.http.url, {
+          method: 'POST',
+          headers: { ...HEADERS, authorization: 'Bearer alice', 'mcp-session-id': sessionId },
+          body: JSON.stringify({ jsonrpc: '2.0', id, method: 'ping' }),
+        });
+      const answers = await Promise.all([post(1), post(2), post(3), post(4)]);
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(fresh.http.handler.sessionCount).toBe(1);
+      expect(fresh.server.sessionCount).toBe(1);
+    } finally {
+      await fresh.http.close();
+    }
   });
 
   it('delivers the client’s answer to a server request to the replica that asked', async () => {
-    const { client, sent } = await roundRobinClient([a, b]);
+    // The call goes to A, the client's answer (a JSON-RPC response: no method) to B.
+    const isAnswer = (body: string) => body.includes('"result"') && !body.includes('"method"');
+    const { client, sent } = await roundRobinClient([a, b], (body) => (body.includes('"tools/call"') ? a : isAnswer(body) ? b : undefined));
     clients.push(client);
     client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Ada' } }));
+    const before = sent.length;
     const result = await client.callTool({ name: 'ask', arguments: {} });
-    const text = (result.content as Array<{ text: string }>)[0].text;
-    const askedBy = text.split(' ')[0];
-    expect(text).toBe(`${askedBy} heard {"name":"Ada"}`);
-    // The answer was posted to the replica that did not ask.
-    const answerPost = sent.at(-1);
-    expect(answerPost).toBe(`POST ${askedBy === 'a' ? 'b' : 'a'}`);
+    expect((result.content as Array<{ text: string }>)[0].text).toBe('a heard {"name":"Ada"}');
+    expect(sent.slice(before)).toEqual(['POST a', 'POST b']);
   });
 
   it('passes list_changed to the GET stream on the other replica', async () => {

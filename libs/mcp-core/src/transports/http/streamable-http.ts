@@ -220,17 +220,21 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       record = await bounded(store.get(id));
     } catch (error) {
       sharedFailed('session store unreachable: serving the sessions this replica holds only', error);
-      if (local) return local;
+      const held = table.peek(id);
+      if (held) return held;
       throw new Refusal(503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: session store unreachable', { 'retry-after': '1' });
     }
+    // Looked up again: a request that arrived meanwhile (the client's GET beside its next POST) may have opened
+    // it here from the record already, and a session must be one object, or a cancel would miss its requests.
+    const held = table.peek(id);
     if (!record) {
       // Never shared (the store was down when it opened, or its record is too large): it lives here only.
-      if (local && !sharedAs.has(local)) return local;
+      if (held && !sharedAs.has(held)) return held;
       // Ended through another replica, or expired everywhere.
-      if (local) table.delete(local, 'ended or expired');
+      if (held) table.delete(held, 'ended or expired');
       return undefined;
     }
-    let session = local;
+    let session = held;
     if (!session) {
       if (!table.makeRoom()) throw new Refusal(503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many sessions', { 'retry-after': '5' });
       session = server.openSession(id, { kind: 'http', remoteAddress: req.socket.remoteAddress });

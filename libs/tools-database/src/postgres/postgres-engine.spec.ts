@@ -129,6 +129,29 @@ describe('postgres engine', () => {
     expect((await engine.execute(await guard.check('SELECT 2 AS two'), limits)).rows).toEqual([{ two: 2 }]);
   });
 
+  it('cancels a statement aborted the moment it shows as running, every time', async () => {
+    // A cancel request that lands while the server still reads the pipeline is dropped by the server: the
+    // engine must ask again until the call ends. Aborting as soon as the statement appears hits that window.
+    const slow = 'SELECT count(*) FROM generate_series(1, 10000000000)';
+    const admin = new pg.Client({ connectionString: fixture.adminUrl });
+    await admin.connect();
+    const running = async () => (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query = $1", [slow])).rows[0].n as number;
+    try {
+      for (let round = 0; round < 8; round++) {
+        const controller = new AbortController();
+        const call = engine.execute(trustedStatement(slow), { ...limits, timeoutMs: 30_000, signal: controller.signal });
+        for (let i = 0; i < 400 && (await running()) === 0; i++) await new Promise((r) => setTimeout(r, 5));
+        const abortedAt = Date.now();
+        controller.abort('user pressed stop');
+        await expect(call).rejects.toBeInstanceOf(CancelledError);
+        while ((await running()) > 0 && Date.now() - abortedAt < 5000) await new Promise((r) => setTimeout(r, 10));
+        expect(Date.now() - abortedAt).toBeLessThan(1000);
+      }
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('returns a row cap of thousands in one round trip, then leaves no cursor or portal open', async () => {
     const result = await engine.execute(await guard.check('SELECT g FROM generate_series(1, 5000) AS g'), { ...limits, maxRows: 2500 });
     expect(result).toMatchObject({ rowCount: 2500, truncated: true, truncatedBy: 'rows' });

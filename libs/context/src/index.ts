@@ -56,7 +56,7 @@ export {
   type SqlErrorCode,
   SqlError,
 } from './sql-client';
-export { type PgSqlClientOptions, createPgSqlClient, sendPgCancelRequest } from './pg-sql-client';
+export { type PgSqlClientOptions, cancelPgStatement, createPgSqlClient, sendPgCancelRequest } from './pg-sql-client';
 
 export {
   type ThreadStore,

@@ -169,3 +169,26 @@ async function waitForActive(fragment: string): Promise<void> {
   }
   throw new Error(`no active statement like ${fragment}`);
 }
+
+it('cancels statements aborted the moment they show as running, every time', async () => {
+  // The server drops a cancel request that lands while it reads a message: the client must ask again.
+  const monitor = new pg.Client({ connectionString: url });
+  await monitor.connect();
+  const running = async (tag: string) =>
+    (await monitor.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1", [`%${tag}%`])).rows[0]?.n ?? 0;
+  try {
+    for (let round = 0; round < 6; round++) {
+      const tag = `cancel_round_${round}`;
+      const controller = new AbortController();
+      const call = sql.query(`SELECT pg_sleep(20) AS ${tag}`, [], { signal: controller.signal, timeoutMs: 30_000 });
+      for (let i = 0; i < 400 && (await running(tag)) === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      controller.abort('stop at once');
+      const abortedAt = Date.now();
+      expect((await rejection(call)).code).toBe('SQL_CANCELLED');
+      while ((await running(tag)) > 0 && Date.now() - abortedAt < 5000) await new Promise((r) => setTimeout(r, 10));
+      expect(Date.now() - abortedAt).toBeLessThan(1500);
+    }
+  } finally {
+    await monitor.end();
+  }
+});

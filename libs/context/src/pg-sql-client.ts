@@ -91,6 +91,32 @@ export function sendPgCancelRequest(client: object, timeoutMs = 1000): Promise<v
   });
 }
 
+/** How often {@link cancelPgStatement} asks again while the statement has not ended. */
+const CANCEL_REPEAT_MS = 100;
+
+/**
+ * Cancels the statement a connected `pg` client is running, and keeps at it: a CancelRequest now and another
+ * every 100 ms until `stop()` (call it when the statement has ended), then, if it still has not ended after
+ * `graceMs`, `onGrace` (cut the connection). A cancel request is best effort: the server drops one that lands
+ * while it reads the client's next message, and a statement whose cancel was lost runs on to its timeout.
+ * Discard the connection afterwards: a late request may cancel whatever the connection runs next.
+ *
+ * @returns stops the requests and the grace timer. Idempotent.
+ */
+export function cancelPgStatement(client: object, graceMs: number, onGrace: () => void): () => void {
+  const ask = () => void sendPgCancelRequest(client, graceMs);
+  ask();
+  const again = setInterval(ask, CANCEL_REPEAT_MS);
+  const grace = setTimeout(() => {
+    clearInterval(again);
+    onGrace();
+  }, graceMs);
+  return () => {
+    clearInterval(again);
+    clearTimeout(grace);
+  };
+}
+
 interface Deadline {
   readonly signal?: AbortSignal;
   /** Epoch ms after which the transaction's statements time out. */
@@ -143,15 +169,14 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
     if (signal?.aborted) throw cancelled(signal);
     if (timeoutMs <= 0) throw timedOut(timeoutMs);
     let stop: 'cancelled' | 'timeout' | undefined;
-    let graceTimer: NodeJS.Timeout | undefined;
+    let stopCancelling: (() => void) | undefined;
     const interrupt = (why: 'cancelled' | 'timeout') => {
       if (stop) return;
       stop = why;
       onInterrupt();
-      void sendPgCancelRequest(client, cancelGraceMs);
-      // A server or network that ignores the cancel request must not hold the caller: cut the socket.
+      // A server or network that ignores the cancel requests must not hold the caller: cut the socket.
       const stream = (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream;
-      graceTimer = setTimeout(() => stream.destroy(), cancelGraceMs);
+      stopCancelling = cancelPgStatement(client, cancelGraceMs, () => stream.destroy());
     };
     const onAbort = () => interrupt('cancelled');
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -170,7 +195,7 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
       throw mapError(error);
     } finally {
       clearTimeout(deadline);
-      clearTimeout(graceTimer);
+      stopCancelling?.();
       signal?.removeEventListener('abort', onAbort);
     }
   }

@@ -8,7 +8,7 @@ import { preambleStatements, RESET_AFTER_ROLLBACK, sessionDefaults } from '../en
 import { type ExecuteOptions, type QueryEngine, type QueryResult, type RawResult, type RoleAudit } from '../engine/types';
 import { paramText, rowBytes, toQueryResult } from '../engine/values';
 import { loadDependency } from '../load-dependency';
-import { sendPgCancelRequest as sendCancelRequest } from '@agent-mcp/context';
+import { cancelPgStatement } from '@agent-mcp/context';
 import { ReadOnlyCall, type ReadOnlyCallOutcome } from './read-only-call';
 import { type FramedStatements, frameStatement, frameStatements } from './wire';
 
@@ -37,8 +37,6 @@ type Row = Array<string | null>;
 const RAW_TYPES = { getTypeParser: () => (value: string) => value };
 // The socket may carry this much more than the byte cap before the connection is cut (one huge value).
 const WIRE_SLACK = 1024 * 1024;
-/** How often an interrupted call asks the server again to cancel its statement, until the call ends. */
-const CANCEL_REPEAT_MS = 100;
 // After the statement, in the same pipeline: end the transaction, then release what a rollback does not.
 const EPILOGUE = frameStatements(['ROLLBACK', ...RESET_AFTER_ROLLBACK]);
 // Framed preambles by deadline and tenant: a server sees few of each. Bounded all the same.
@@ -103,22 +101,14 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
     };
     stream.on('data', onData);
 
-    let graceTimer: NodeJS.Timeout | undefined;
-    let cancelAgain: NodeJS.Timeout | undefined;
+    let stopCancelling: (() => void) | undefined;
     const interrupt = (why: 'cancelled' | 'timeout') => {
       if (stop) return;
       stop = why;
-      // A CancelRequest is best effort: the server drops one that lands while it reads the pipeline's next
-      // message (measured here: a cancel sent as the statement starts is lost now and then, and the statement
-      // runs on to its timeout). So ask again until the call ends; the connection is discarded after an
-      // interrupted call, so a late request can only cancel what remains of this pipeline.
-      const ask = () => void sendCancelRequest(client, cancelGraceMs);
-      ask();
-      cancelAgain = setInterval(ask, CANCEL_REPEAT_MS);
-      graceTimer = setTimeout(() => {
-        clearInterval(cancelAgain);
-        stream.destroy();
-      }, cancelGraceMs);
+      // Asked again until the call ends: a cancel landing while the server reads the pipeline's next message is
+      // dropped (a cancel sent as the statement starts was lost now and then, and the statement ran on to its
+      // timeout). The connection is discarded after an interrupted call, so a late request harms nothing.
+      stopCancelling = cancelPgStatement(client, cancelGraceMs, () => stream.destroy());
     };
     const onAbort = () => interrupt('cancelled');
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -159,8 +149,7 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
       clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
       release(client, stop === undefined && outcome?.clean === true, stop !== undefined, () => {
-        clearTimeout(graceTimer);
-        clearInterval(cancelAgain);
+        stopCancelling?.();
         stream.removeListener('data', onData);
       });
     }

@@ -8,6 +8,7 @@ import {
   type ApprovalPort,
   createOpenAIProvider,
   isAgentError,
+  ThreadNotFoundError,
   loadAgentRunPolicy,
   type ModelProvider,
   runAgentTool,
@@ -355,6 +356,8 @@ async function sha256(text: string): Promise<string> {
 }
 
 function mapAgentError(error: unknown): Error {
+  // The same code as research's: a client tells a thread it may not continue from a failed run.
+  if (error instanceof ThreadNotFoundError) return new ToolError(error.message, { code: 'THREAD_NOT_FOUND', cause: error });
   if (!isAgentError(error)) return error as Error;
   switch (error.code) {
     case 'run_cancelled':

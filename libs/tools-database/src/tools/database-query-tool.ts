@@ -7,6 +7,7 @@ import {
   agentRunMeta,
   createOpenAIProvider,
   isAgentError,
+  ThreadNotFoundError,
   loadAgentRunPolicy,
   type ModelProvider,
   runAgentTool,
@@ -176,6 +177,8 @@ function renderAnswer({ answer, queries }: DatabaseQueryOutput): string {
 }
 
 function mapAgentError(error: unknown): Error {
+  // The same code as research's: a client tells a thread it may not continue from a failed run.
+  if (error instanceof ThreadNotFoundError) return new ToolError(error.message, { code: 'THREAD_NOT_FOUND', cause: error });
   if (!isAgentError(error)) return error as Error;
   switch (error.code) {
     case 'run_cancelled':

@@ -2,7 +2,7 @@
 // cancellation by notifications/cancelled), the schema resources, and database_query through the scripted
 // OpenAI-compatible server on both wire APIs, with model-written SQL on the same guarded path.
 import { createOpenAIProvider } from '@agent-mcp/agent-core';
-import { type ModelUsageMeter } from '@agent-mcp/context';
+import { InMemoryThreadStore, type ModelUsageMeter, type ThreadStore } from '@agent-mcp/context';
 import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { createDatabaseTools, type DatabaseTools } from '../create-database-tools';
 import { parseDatabaseConfig } from '../config';
@@ -27,12 +27,12 @@ afterAll(async () => {
 
 async function setup(
   api: 'responses' | 'chat' = 'responses',
-  options: { env?: Record<string, string>; modelUsageMeter?: ModelUsageMeter } = {},
+  options: { env?: Record<string, string>; modelUsageMeter?: ModelUsageMeter; threads?: ThreadStore } = {},
 ): Promise<{ tools: DatabaseTools; client: PipeClient; close(): Promise<void> }> {
   const config = parseDatabaseConfig({ DATABASE_URL: fixture.readOnlyUrl, DATABASE_MAX_ROWS: '50', DATABASE_STATEMENT_TIMEOUT_MS: '5000' });
   const modelProvider = createOpenAIProvider({ apiKey: 'test-key', baseURL: scripted.url, api, model: 'scripted', env: {} });
   const tools = createDatabaseTools({ config, modelProvider, env: options.env ?? {} });
-  const server = testServer({ modelUsageMeter: options.modelUsageMeter });
+  const server = testServer({ modelUsageMeter: options.modelUsageMeter, ...(options.threads ? { threads: options.threads } : {}) });
   tools.register(server);
   const client = await connectPipeClient(server);
   return {
@@ -233,6 +233,23 @@ describe('database_query as a long call', () => {
     const schema = listed.tools.find((t) => t.name === 'database_query')?.inputSchema;
     expect(Object.keys(schema?.properties ?? {})).toEqual(['question', 'maxTurns', 'maxTokens', 'deadlineSeconds', 'threadId']);
     expect(listed.tools.find((t) => t.name === 'database_query')).toMatchObject({ execution: { taskSupport: 'optional' } });
+    await close();
+  });
+});
+
+describe('database_query in a thread', () => {
+  it('refuses a thread the caller does not have with THREAD_NOT_FOUND, before asking the model', async () => {
+    scripted.reset();
+    const { client, close } = await setup('responses', { threads: new InMemoryThreadStore() });
+    const result = (await client.callTool('database_query', { question: 'And in April?', threadId: 'thr_nobody' })) as {
+      isError?: boolean;
+      content: Array<{ text: string }>;
+      _meta?: { error?: { code?: string } };
+    };
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/Thread not found: thr_nobody/);
+    expect(result._meta?.error?.code).toBe('THREAD_NOT_FOUND');
+    expect(scripted.requests).toHaveLength(0);
     await close();
   });
 });

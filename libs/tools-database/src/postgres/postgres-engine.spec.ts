@@ -152,6 +152,17 @@ describe('postgres engine', () => {
     }
   });
 
+  it('runs nothing for a call cancelled while it waited for a connection', async () => {
+    // poolMax is 1: the second call waits for the first one's connection.
+    const first = engine.execute(trustedStatement('SELECT pg_sleep(0.3)'), limits);
+    const controller = new AbortController();
+    const second = engine.execute(trustedStatement("SELECT 'ran' AS r"), { ...limits, signal: controller.signal });
+    controller.abort('user pressed stop');
+    await expect(second).rejects.toBeInstanceOf(CancelledError);
+    await first;
+    expect((await engine.execute(await guard.check('SELECT 3 AS three'), limits)).rows).toEqual([{ three: 3 }]);
+  });
+
   it('returns a row cap of thousands in one round trip, then leaves no cursor or portal open', async () => {
     const result = await engine.execute(await guard.check('SELECT g FROM generate_series(1, 5000) AS g'), { ...limits, maxRows: 2500 });
     expect(result).toMatchObject({ rowCount: 2500, truncated: true, truncatedBy: 'rows' });

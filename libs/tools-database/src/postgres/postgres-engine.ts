@@ -87,6 +87,11 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
     } catch (error) {
       throw new DatabaseError('DATABASE_UNAVAILABLE', `Could not connect to PostgreSQL: ${(error as Error).message}`, undefined, error);
     }
+    // Cancelled while it waited for a connection (a busy pool): nothing was sent, the connection goes back as it is.
+    if (signal?.aborted) {
+      client.release();
+      throw new CancelledError(String(signal.reason ?? 'Request cancelled'));
+    }
 
     let stop: 'cancelled' | 'timeout' | 'bytes' | undefined;
     const stream = socketOf(client);

@@ -1,9 +1,10 @@
 // Issue 9, several replicas: two http-server processes (the built main.js) on loopback share Redis (a key
 // prefix of their own) and PostgreSQL (a database of its own), behind nginx (round-robin, no sticky sessions,
 // deploy/nginx.conf with loopback upstreams). With the SDK's real Client: a session opened through one replica
-// is used through the other; a cancel sent to one stops the model request of an agent call running on the other; a
-// rate limit holds across both; a rolling restart under a steady load of ticket_create calls fails no call and
-// writes no ticket twice. Skipped, with the reason, only when nginx is not installed.
+// is used through the other; a cancel sent to one stops the model request of an agent call, and the SQL statement
+// of a sql_query, running on the other; a rate limit holds across both; a rolling restart under a steady load of
+// ticket_create calls fails no call and writes no ticket twice. Skipped, with the reason, only when nginx is not
+// installed.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -214,6 +215,23 @@ type Text = { content?: Array<{ type: string; text?: string }>; structuredConten
     await until(() => requestLines(a, sessionId).some((l) => l['method'] === 'tools/call'), 5_000, 'the call to be logged');
     expect(requestLines(a, sessionId).find((l) => l['method'] === 'tools/call')?.['outcome']).toBe('cancelled');
     expect(requestLines(b, sessionId).some((l) => l['method'] === 'tools/call')).toBe(false);
+  });
+
+  it('stops the SQL statement of a call running on one replica when the cancel is sent to the other', async () => {
+    const [a, b] = replicas as ServerProcess[];
+    const running = async () =>
+      (await check.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() AND query LIKE '%generate_series%'")).rows[0]?.n ?? 0;
+    const { client } = await connect([b.base, a.base], (body) => (body.includes('"tools/call"') ? a.base : body.includes('notifications/cancelled') ? b.base : undefined));
+    const controller = new AbortController();
+    const call = client.callTool({ name: 'sql_query', arguments: { sql: 'SELECT count(*) FROM generate_series(1, 10000000000)' } }, undefined, { signal: controller.signal });
+    call.catch(() => undefined);
+    for (let i = 0; i < 400 && (await running()) === 0; i++) await sleep(25);
+    expect(await running()).toBe(1);
+    const at = Date.now();
+    controller.abort('user pressed stop');
+    while ((await running()) > 0 && Date.now() - at < 5000) await sleep(20);
+    expect(Date.now() - at).toBeLessThan(1000);
+    await expect(call).rejects.toThrow();
   });
 
   it('holds a rate limit across both replicas', async () => {

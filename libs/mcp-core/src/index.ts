@@ -67,7 +67,7 @@ export {
   type McpCoreErrorOptions,
   type ValidationIssue,
 } from './errors';
-export { Session, ClientRequestError, ClientRequestTimeoutError, type MessageSink, type RequestChannel } from './session';
+export { Session, ClientRequestError, ClientRequestTimeoutError, ClientUnreachableError, type MessageSink, type RequestChannel } from './session';
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './protocol/versions';
 export { serveStdio, type StdioOptions, type StdioConnection } from './transports/stdio';
 export { createStreamableHttpHandler, type StreamableHttpHandler, type StreamableHttpOptions } from './transports/http/streamable-http';

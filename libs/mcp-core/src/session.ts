@@ -32,6 +32,22 @@ export class ClientRequestError extends McpCoreError {
   }
 }
 
+/**
+ * A server request that no stream can carry to the client: a task's run asked something after its request was
+ * answered, and the client has no standalone stream open (over HTTP, the GET stream).
+ */
+export class ClientUnreachableError extends McpCoreError {
+  constructor(method: string) {
+    super(
+      'CLIENT_UNREACHABLE',
+      'protocol',
+      `Cannot send ${method} to the client: no stream is open to carry it (a task's run reaches the client on the standalone stream, over HTTP the GET stream)`,
+      JsonRpcErrorCode.InternalError,
+      { data: { method } },
+    );
+  }
+}
+
 /** A server request got no answer in time. */
 export class ClientRequestTimeoutError extends McpCoreError {
   constructor(method: string, timeoutMs: number) {
@@ -236,7 +252,13 @@ export class Session {
         onAbort,
         signal,
       });
-      channel.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
+      try {
+        channel.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
+      } catch (error) {
+        // Nothing can carry the request (see ClientUnreachableError): say so now rather than at the timeout.
+        finish();
+        reject(error);
+      }
     });
   }
 

@@ -1,7 +1,7 @@
 import { type ProgressUpdate } from '@agent-mcp/context';
 import { type Call, type CallEnvironment, CallContext } from '../call-context';
 import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../protocol/messages';
-import { type RequestChannel, type Session } from '../session';
+import { ClientUnreachableError, type RequestChannel, type Session } from '../session';
 import { RELATED_TASK_META_KEY } from './task-manager';
 
 /** How often a task's progress message is written to the store, at most. */
@@ -24,11 +24,17 @@ export class TaskChannel implements RequestChannel {
       const meta = (params._meta as Record<string, unknown> | undefined) ?? {};
       message = { ...message, params: { ...params, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId: this.taskId } } } } as JSONRPCMessage;
     }
-    if (this.session.closed || !this.session.standalone) return;
+    // A request nobody can receive would wait for its timeout (a minute) for nothing: its caller learns at once.
+    const isRequest = 'method' in message && 'id' in message;
+    if (this.session.closed || !this.session.standalone) {
+      if (isRequest) throw new ClientUnreachableError((message as { method: string }).method);
+      return;
+    }
     try {
       this.session.standalone.send(message);
     } catch {
       // The stream may have just closed: the task goes on, and its state stays readable with tasks/get.
+      if (isRequest) throw new ClientUnreachableError((message as { method: string }).method);
     }
   }
 

@@ -11,7 +11,7 @@ import { createToolSet, toolSettingsHelp } from './register-tools';
 import { createServerState } from './server-state';
 import { createPinoLogger } from './observability/pino-logger';
 import { createMetricsEndpoint, createServerMetrics } from './observability/metrics';
-import { startTracing } from './observability/tracing';
+import { startTracing, type Tracing } from './observability/tracing';
 
 const NAME = 'openai-agent-mcp';
 const VERSION = '0.1.0';
@@ -65,7 +65,14 @@ async function main(): Promise<void> {
   }
   const log = createPinoLogger({ level: config.LOG_LEVEL, bindings: { service: NAME }, redact: { paths: config.LOG_REDACT } });
   const logger = log.logger;
-  const tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME, serviceVersion: VERSION, scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY });
+  // Traces are for seeing the server, never a reason to stop it: an SDK that cannot load is logged, and the
+  // server serves without traces (as the stdio app does).
+  let tracing: Tracing | undefined;
+  try {
+    tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME, serviceVersion: VERSION, scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY });
+  } catch (error) {
+    logger.error('tracing could not start (OpenTelemetry SDK not loadable); serving without traces', { err: error });
+  }
   const metrics = createServerMetrics();
   const tools = await createToolSet({
     env: process.env,

@@ -1,13 +1,17 @@
 // Traces of a real server process exported over OTLP/HTTP to a receiver on loopback: one agent call continues
 // the client's W3C trace (from the traceparent header or from _meta) and holds every span from the MCP request
 // down to the SQL statement: pipeline stages, the tool, the agent run, each turn, each model request.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
-import { type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
+import { MAIN, type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
 
 interface ExportedSpan {
   readonly traceId: string;
@@ -113,4 +117,43 @@ describe('traces over OTLP', () => {
     await until(() => receiver.spans.some((s) => s.traceId === traceId && s.name === 'tools/list'), 10_000, 'the tools/list span');
     expect(receiver.spans.find((s) => s.traceId === traceId && s.name === 'tools/list')?.parentSpanId).toBe('b7ad6b7169203331');
   });
+});
+
+describe('traces when the OpenTelemetry SDK cannot be loaded', () => {
+  // An install that left the exporter out: the server says why and serves without traces.
+  const MISSING_EXPORTER_HOOK = `
+import { registerHooks } from 'node:module';
+registerHooks({ resolve(specifier, context, next) {
+  if (specifier === '@opentelemetry/exporter-trace-otlp-http') throw new Error('Cannot find package ' + specifier);
+  return next(specifier, context);
+} });
+`;
+  let dir: string;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let server: ServerProcess | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'http-tracing-'));
+    await writeFile(path.join(dir, 'missing-exporter.mjs'), MISSING_EXPORTER_HOOK);
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await server?.kill();
+    receiver?.server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves its tools without traces, and logs why', async () => {
+    server = await startServerProcess(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', DIAGNOSTIC_TOOLS: 'true' },
+      ['--import', pathToFileURL(path.join(dir, 'missing-exporter.mjs')).href, MAIN],
+    );
+    const client = new Client({ name: 'untraced', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`)));
+    const echoed = await client.callTool({ name: 'echo', arguments: { message: 'still here' } });
+    await client.close();
+    expect(echoed.structuredContent).toEqual({ message: 'still here' });
+    expect(server.logLines().some((l) => String(l['msg']).includes('tracing could not start'))).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(receiver.spans).toEqual([]);
+  }, 60_000);
 });

@@ -185,7 +185,10 @@ export async function measureSqlQuery({ runs, seconds, warmupSeconds, log }) {
     closers.push(() => raw.end());
 
     const env = { DATABASE_URL: url, DATABASE_POOL_MAX: '16', LOG_LEVEL: 'warning', DATABASE_TOOLS: 'auto', DIAGNOSTIC_TOOLS: 'true' };
-    const child = spawnNode(resolve(REPO_ROOT, 'apps/stdio-server/dist/main.js'), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // BENCH_SQL_APP_NODE_ARGS (space-separated) reaches the app's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+    // to profile it under exactly this load.
+    const nodeArgs = (process.env.BENCH_SQL_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawnNode(resolve(REPO_ROOT, 'apps/stdio-server/dist/main.js'), { env, nodeArgs, stdio: ['pipe', 'pipe', 'pipe'] });
     closers.push(() => stop(child));
     const app = jsonRpcClient(child.stdin, child.stdout);
     await app.initialize();

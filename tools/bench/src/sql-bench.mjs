@@ -182,6 +182,9 @@ export async function measureSqlQuery({ runs, seconds, warmupSeconds, log }) {
 
     // Raw pg sees the same tenant's rows as the tools' local, anonymous caller.
     const raw = new pg.Pool({ connectionString: url, max: 16, options: '-c app.tenant_id=acme' });
+    // pg-pool's end() resolves once its clients are told to end, not once they have: the DROP ... WITH (FORCE)
+    // below can still terminate one, whose error the pool re-emits, and with no listener that ended the bench.
+    raw.on('error', () => undefined);
     closers.push(() => raw.end());
 
     const env = { DATABASE_URL: url, DATABASE_POOL_MAX: '16', LOG_LEVEL: 'warning', DATABASE_TOOLS: 'auto', DIAGNOSTIC_TOOLS: 'true' };

@@ -6,7 +6,6 @@ import {
   type AgentRunPolicy,
   agentRunMeta,
   agentThreadShape,
-  type AgentToolContext,
   createOpenAIProvider,
   isAgentError,
   loadAgentRunPolicy,
@@ -183,25 +182,9 @@ export function createResearchTool(options: ResearchToolOptions) {
       const webSearch = webWanted && options.webSearch && !onClientModel;
       if (webWanted && !webSearch) notes.push(onClientModel ? CLIENT_MODEL_NOTE : WEB_SEARCH_NOTE);
 
-      // Indexing, named pages and opening the thread come before the runner's first progress and its heartbeat:
-      // keep progress moving through them too, until the runner speaks.
+      // Indexing and named pages come before the run, whose progress and heartbeat start with it: keep progress
+      // moving through them too.
       const preparing = keepAlive(progress, policy.heartbeatSeconds * 1000);
-      const runContext: AgentToolContext = {
-        signal: ctx.signal,
-        reportProgress: (update) => {
-          preparing.stop();
-          return ctx.reportProgress(update);
-        },
-        log: (logLevel, data) => ctx.log(logLevel, data),
-        // Read when a step is logged: the client may set its log level while the run goes on.
-        get clientLogLevel() {
-          return ctx.clientLogLevel;
-        },
-        principal: ctx.principal,
-        ...(ctx.threads ? { threads: ctx.threads } : {}),
-        ...(ctx.sampling ? { sampling: ctx.sampling } : {}),
-        ...(ctx.modelBudget ? { modelBudget: ctx.modelBudget } : {}),
-      };
       let collections: Collection[] = [];
       const preface: string[] = [];
       const fetchPage = async (url: string, signal: AbortSignal): Promise<string> => {
@@ -239,7 +222,7 @@ export function createResearchTool(options: ResearchToolOptions) {
             }
           }
         }
-        preparing.state('starting the agent');
+        preparing.stop();
 
         const tools: Tool[] = [];
         if (collections.length > 0 && options.corpus) {
@@ -320,7 +303,7 @@ export function createResearchTool(options: ResearchToolOptions) {
           // Progress, heartbeat, client logs, cancellation, budgets, the caller's token budget, threads and the
           // sampling fallback all live in the runner.
           const outcome = await runAgentTool(agent, input, {
-            context: runContext,
+            context: ctx,
             policy,
             budget: { maxTurns: maxTurns ?? Math.min(level.maxTurns, policy.maxTurns), maxTokens, deadlineSeconds },
             ...(threadId ? { threadId } : {}),

@@ -67,8 +67,9 @@ describe('postgres engine', () => {
 
   it('resets the session after every call: no setting, cursor or advisory lock survives', async () => {
     await engine.execute(trustedStatement("SELECT set_config('work_mem', '1234kB', false), pg_advisory_lock(42)"), limits);
+    // Locks of this database only: other projects' tests take advisory locks in databases of their own meanwhile.
     const after = await engine.execute(
-      trustedStatement("SELECT current_setting('work_mem') AS work_mem, (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory') AS locks, (SELECT count(*) FROM pg_cursors WHERE name <> '') AS cursors"),
+      trustedStatement("SELECT current_setting('work_mem') AS work_mem, (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locks, (SELECT count(*) FROM pg_cursors WHERE name <> '') AS cursors"),
       limits,
     );
     expect(after.rows[0]).toEqual({ work_mem: expect.not.stringMatching(/^1234kB$/), locks: 0, cursors: 0 });

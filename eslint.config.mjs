@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import prettierRecommended from 'eslint-plugin-prettier/recommended';
 
 /**
  * The layering of the repository, enforced on every import (see README "Layering"):
@@ -14,7 +15,11 @@ const MCP_SDK = ['@modelcontextprotocol/*'];
 const OPENAI = ['openai', 'openai/*'];
 
 export const depConstraints = [
-  { sourceTag: 'layer:shared', onlyDependOnLibsWithTags: ['layer:shared'], bannedExternalImports: [...MCP_SDK, ...OPENAI] },
+  {
+    sourceTag: 'layer:shared',
+    onlyDependOnLibsWithTags: ['layer:shared'],
+    bannedExternalImports: [...MCP_SDK, ...OPENAI],
+  },
   { sourceTag: 'layer:mcp', onlyDependOnLibsWithTags: ['layer:shared'], bannedExternalImports: [...OPENAI] },
   { sourceTag: 'layer:agent', onlyDependOnLibsWithTags: ['layer:shared'], bannedExternalImports: [...MCP_SDK] },
   {
@@ -67,4 +72,7 @@ export default [
     files: ['**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  // Layout is the formatter's (.prettierrc.json, 120 columns): lint fails on any file Prettier would change.
+  // `npx prettier --write .` fixes it.
+  prettierRecommended,
 ];

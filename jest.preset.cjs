@@ -29,10 +29,7 @@ function projectConfig(projectDir, overrides = {}) {
     setupFiles: [path.join(workspaceRoot, 'tools/jest/isolated-data-home.cjs')],
     // Tests bound their own waits; this only stops a hung test on a loaded 2-core CI machine.
     testTimeout: 30_000,
-    reporters: [
-      'default',
-      [path.join(workspaceRoot, 'tools/jest/results-reporter.cjs'), { name }],
-    ],
+    reporters: ['default', [path.join(workspaceRoot, 'tools/jest/results-reporter.cjs'), { name }]],
     ...overrides,
   };
 }

@@ -5,7 +5,10 @@ const { projectConfig } = require('../../jest.preset.cjs');
 module.exports = projectConfig(__dirname, {
   transform: {
     '^.+\\.[cm]?ts$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.spec.json'), diagnostics: false }],
-    '^.+/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.spec.json'), diagnostics: false }],
+    '^.+/node_modules/jose/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: path.join(__dirname, 'tsconfig.spec.json'), diagnostics: false },
+    ],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
 });

@@ -13,7 +13,12 @@ export default [
           enforceBuildableLibDependency: true,
           allow: [],
           depConstraints: depConstraints.map((c) =>
-            c.sourceTag === 'layer:bridge' ? { ...c, bannedExternalImports: c.bannedExternalImports.filter((p) => !p.startsWith('@modelcontextprotocol')) } : c,
+            c.sourceTag === 'layer:bridge'
+              ? {
+                  ...c,
+                  bannedExternalImports: c.bannedExternalImports.filter((p) => !p.startsWith('@modelcontextprotocol')),
+                }
+              : c,
           ),
         },
       ],

@@ -40,12 +40,31 @@ if (argv.includes('--help') || argv.includes('-h')) {
   process.exit(0);
 }
 const quick = argv.includes('--quick');
-const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const wants = (part) => !only || only.includes(part);
 
 const plan = quick
-  ? { runs: 1, seconds: 2, warmupSeconds: 1, coldRuns: 5, sessionsSmall: 1000, sessionsLarge: 20_000, sessionsMaxSeconds: 30 }
-  : { runs: 3, seconds: 5, warmupSeconds: 2, coldRuns: 15, sessionsSmall: 1000, sessionsLarge: 100_000, sessionsMaxSeconds: 150 };
+  ? {
+      runs: 1,
+      seconds: 2,
+      warmupSeconds: 1,
+      coldRuns: 5,
+      sessionsSmall: 1000,
+      sessionsLarge: 20_000,
+      sessionsMaxSeconds: 30,
+    }
+  : {
+      runs: 3,
+      seconds: 5,
+      warmupSeconds: 2,
+      coldRuns: 15,
+      sessionsSmall: 1000,
+      sessionsLarge: 100_000,
+      sessionsMaxSeconds: 150,
+    };
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const rounded = (values) => values.map((v) => Math.round(v * 100) / 100);
@@ -61,7 +80,10 @@ const commit = (() => {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
     // The servers are built from the working tree: say when it differs from the commit.
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'apps', 'libs'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'apps', 'libs'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${head}-dirty` : head;
   } catch {
     return 'unknown';
@@ -107,7 +129,14 @@ if (wants('cold')) {
   // BENCH_COLD_BASELINE: another build's stdio main.js (say, main's, copied beside node_modules), launched in turn
   // with ours, so a change to the cold start is measured under the same load as the build it is compared with.
   const baseline = process.env.BENCH_COLD_BASELINE
-    ? [{ ...STDIO_STACKS.find((s) => s.key === 'ours'), key: 'baseline', label: `baseline: ${process.env.BENCH_COLD_BASELINE}`, script: resolve(process.env.BENCH_COLD_BASELINE) }]
+    ? [
+        {
+          ...STDIO_STACKS.find((s) => s.key === 'ours'),
+          key: 'baseline',
+          label: `baseline: ${process.env.BENCH_COLD_BASELINE}`,
+          script: resolve(process.env.BENCH_COLD_BASELINE),
+        },
+      ]
     : [];
   const stacks = [NODE_FLOOR, ...STDIO_STACKS, ...baseline];
   for (const s of baseline) results.labels.stdio[s.key] = s.label;

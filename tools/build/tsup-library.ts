@@ -8,8 +8,15 @@ import type { Options } from 'tsup';
  */
 const builtinsWithoutSideEffects = {
   name: 'builtins-without-side-effects',
-  setup(build: { onResolve(options: { filter: RegExp }, callback: (args: { path: string }) => { path: string; external: boolean; sideEffects: boolean } | undefined): void }) {
-    build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => (isBuiltin(args.path) ? { path: args.path, external: true, sideEffects: false } : undefined));
+  setup(build: {
+    onResolve(
+      options: { filter: RegExp },
+      callback: (args: { path: string }) => { path: string; external: boolean; sideEffects: boolean } | undefined,
+    ): void;
+  }) {
+    build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+      isBuiltin(args.path) ? { path: args.path, external: true, sideEffects: false } : undefined,
+    );
   },
 };
 
@@ -54,10 +61,20 @@ export function appBuild(overrides: Options = {}): Options {
     // every other package stays external: some load files beside their own modules (WASM, workers).
     // The OpenTelemetry API too: the libraries' no-op spans would otherwise cost every launch a module graph of
     // their own (the SDK, loaded only when tracing is configured, shares the API's globals with the bundled copy).
-    noExternal: [/^@agent-mcp\//, /^zod(\/|$)/, /^ipaddr\.js$/, /^@modelcontextprotocol\/sdk\/shared\/uriTemplate/, /^@opentelemetry\/api$/],
+    noExternal: [
+      /^@agent-mcp\//,
+      /^zod(\/|$)/,
+      /^ipaddr\.js$/,
+      /^@modelcontextprotocol\/sdk\/shared\/uriTemplate/,
+      /^@opentelemetry\/api$/,
+    ],
     // Node's built-ins are left to the plugin below (tsup would otherwise mark them external itself, with side
     // effects), and keep the `node:` prefix they are written with.
-    external: [new RegExp(`^(?!@agent-mcp/|zod(/|$)|ipaddr\\.js$|@modelcontextprotocol/sdk/shared/uriTemplate|@opentelemetry/api$|node:|(${builtinModules.join('|')})(/|$))[^./]`)],
+    external: [
+      new RegExp(
+        `^(?!@agent-mcp/|zod(/|$)|ipaddr\\.js$|@modelcontextprotocol/sdk/shared/uriTemplate|@opentelemetry/api$|node:|(${builtinModules.join('|')})(/|$))[^./]`,
+      ),
+    ],
     removeNodeProtocol: false,
     // Chunks let an entry enable the compile cache before the bulk of the code loads.
     splitting: true,

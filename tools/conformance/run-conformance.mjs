@@ -50,18 +50,21 @@ const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 const childEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
 
 function suite(args, timeoutMs, logName) {
-  return runBounded(process.execPath, [suiteCli, ...args], { cwd: workspaceRoot, env: childEnv, timeoutMs }).then((run) => {
-    writeFileSync(join(outDir, `${logName}.log`), `$ conformance ${args.join(' ')}\n${run.stdout}${run.stderr}`);
-    if (run.timedOut) throw new Error(`conformance ${args.join(' ')} did not finish within ${timeoutMs} ms`);
-    return { ...run, stdout: run.stdout.replace(ANSI, '') };
-  });
+  return runBounded(process.execPath, [suiteCli, ...args], { cwd: workspaceRoot, env: childEnv, timeoutMs }).then(
+    (run) => {
+      writeFileSync(join(outDir, `${logName}.log`), `$ conformance ${args.join(' ')}\n${run.stdout}${run.stderr}`);
+      if (run.timedOut) throw new Error(`conformance ${args.join(' ')} did not finish within ${timeoutMs} ms`);
+      return { ...run, stdout: run.stdout.replace(ANSI, '') };
+    },
+  );
 }
 
 /** Scenarios of one side as the suite's CLI lists them (`conformance list --server` or `--client`). */
 async function listScenarios(side) {
   const run = await suite(['list', `--${side}`], TIMEOUTS.list, `list-${side}`);
   const names = [...run.stdout.matchAll(/^\s+-\s+(\S+)/gm)].map((m) => m[1]);
-  if (run.code !== 0 || names.length === 0) throw new Error(`conformance list --${side} failed:\n${run.stdout}${run.stderr}`);
+  if (run.code !== 0 || names.length === 0)
+    throw new Error(`conformance list --${side} failed:\n${run.stdout}${run.stderr}`);
   return names;
 }
 
@@ -81,7 +84,10 @@ async function authorizationScenarios(serverListed) {
   return {
     client,
     server,
-    failures: server.map((name) => `authorization/${name}: a server-side authorization scenario this runner does not run yet (run it against apps/http-server with AUTH_MODE on)`),
+    failures: server.map(
+      (name) =>
+        `authorization/${name}: a server-side authorization scenario this runner does not run yet (run it against apps/http-server with AUTH_MODE on)`,
+    ),
   };
 }
 
@@ -107,12 +113,27 @@ async function runFixture(listed) {
   });
   try {
     const dir = join(outDir, 'fixture');
-    const all = await suite(['server', '--url', url, '--suite', 'all', '-o', dir], TIMEOUTS.suiteAll, 'fixture-suite-all');
+    const all = await suite(
+      ['server', '--url', url, '--suite', 'all', '-o', dir],
+      TIMEOUTS.suiteAll,
+      'fixture-suite-all',
+    );
     const ranAll = scenariosRun(all.stdout, 'all');
-    const pendingRun = await suite(['server', '--url', url, '--suite', 'pending'], TIMEOUTS.suitePending, 'fixture-suite-pending');
+    const pendingRun = await suite(
+      ['server', '--url', url, '--suite', 'pending'],
+      TIMEOUTS.suitePending,
+      'fixture-suite-pending',
+    );
     const pending = scenariosRun(pendingRun.stdout, 'pending');
     const expected = [...new Set([...listed, ...ranAll])];
-    return { target: 'fixture', url, command: `conformance server --url ${url} --suite all -o ${relative(workspaceRoot, dir)}`, expected, pending, checks: readScenarioChecks(dir) };
+    return {
+      target: 'fixture',
+      url,
+      command: `conformance server --url ${url} --suite all -o ${relative(workspaceRoot, dir)}`,
+      expected,
+      pending,
+      checks: readScenarioChecks(dir),
+    };
   } finally {
     await server.stop();
   }
@@ -123,9 +144,19 @@ async function runHttpServer() {
   const dir = join(outDir, 'http-server');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/mcp`;
-  const base = { target: 'http-server', url, command: `conformance server --url ${url} --scenario <name> -o ${relative(workspaceRoot, dir)}`, expected: GENERIC_SCENARIOS, pending: [] };
+  const base = {
+    target: 'http-server',
+    url,
+    command: `conformance server --url ${url} --scenario <name> -o ${relative(workspaceRoot, dir)}`,
+    expected: GENERIC_SCENARIOS,
+    pending: [],
+  };
   if (!existsSync(httpServerMain)) {
-    return { ...base, checks: new Map(), error: `${relative(workspaceRoot, httpServerMain)} is missing: build it with nx build http-server` };
+    return {
+      ...base,
+      checks: new Map(),
+      error: `${relative(workspaceRoot, httpServerMain)} is missing: build it with nx build http-server`,
+    };
   }
   let server;
   try {
@@ -174,24 +205,35 @@ function printRun(run, rows) {
     const c = countStatuses(row.checks);
     const tally = `${c.SUCCESS}/${c.SUCCESS + c.FAILURE + c.WARNING} checks`;
     if (row.pending) {
-      console.log(`  skip ${row.scenario.padEnd(width)}  pending in the suite, not counted (observed: ${row.passed ? 'pass' : clip(row.reason)})`);
+      console.log(
+        `  skip ${row.scenario.padEnd(width)}  pending in the suite, not counted (observed: ${row.passed ? 'pass' : clip(row.reason)})`,
+      );
     } else {
-      console.log(`  ${row.passed ? 'ok  ' : 'FAIL'} ${row.scenario.padEnd(width)}  ${tally}${row.passed ? '' : `  ${clip(row.reason)}`}`);
+      console.log(
+        `  ${row.passed ? 'ok  ' : 'FAIL'} ${row.scenario.padEnd(width)}  ${tally}${row.passed ? '' : `  ${clip(row.reason)}`}`,
+      );
     }
   }
 }
 
 function writeResultFile(result) {
   mkdirSync(dirname(resultFile), { recursive: true });
-  writeFileSync(resultFile, `${JSON.stringify({ suite: 'conformance', ...result, finishedAt: new Date().toISOString() }, null, 2)}\n`);
+  writeFileSync(
+    resultFile,
+    `${JSON.stringify({ suite: 'conformance', ...result, finishedAt: new Date().toISOString() }, null, 2)}\n`,
+  );
 }
 
 async function main() {
   const started = Date.now();
   const major = Number(process.versions.node.split('.')[0]);
-  if (major < 22) throw new Error(`the conformance suite needs Node 22 or later; this is ${process.version} (use node_modules/.bin/node)`);
+  if (major < 22)
+    throw new Error(
+      `the conformance suite needs Node 22 or later; this is ${process.version} (use node_modules/.bin/node)`,
+    );
   if (!existsSync(suiteCli)) throw new Error(`${relative(workspaceRoot, suiteCli)} is missing: run npm ci`);
-  if (!existsSync(fixtureMain)) throw new Error(`${relative(workspaceRoot, fixtureMain)} is missing: build it with nx build conformance`);
+  if (!existsSync(fixtureMain))
+    throw new Error(`${relative(workspaceRoot, fixtureMain)} is missing: build it with nx build conformance`);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
 
@@ -239,20 +281,39 @@ async function main() {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log('');
   for (const [target, t] of Object.entries(targets)) {
-    console.log(`${target}: ${t.passed} of ${t.passed + t.failed} scenarios passed${t.skipped ? `, ${t.skipped} pending skipped (${t.pending.join(', ')})` : ''}`);
+    console.log(
+      `${target}: ${t.passed} of ${t.passed + t.failed} scenarios passed${t.skipped ? `, ${t.skipped} pending skipped (${t.pending.join(', ')})` : ''}`,
+    );
   }
-  console.log(`Checks of counted scenarios: ${checkTotals.SUCCESS} succeeded, ${checkTotals.FAILURE} failed, ${checkTotals.WARNING} warnings, ${checkTotals.INFO} info`);
+  console.log(
+    `Checks of counted scenarios: ${checkTotals.SUCCESS} succeeded, ${checkTotals.FAILURE} failed, ${checkTotals.WARNING} warnings, ${checkTotals.INFO} info`,
+  );
   console.log(`Raw results and suite logs: ${relative(workspaceRoot, outDir)}/ (${seconds} s)`);
   failed += authorization.failures.length;
   const authorizationResult = { serverScenarios: authorization.server, clientScenarios: authorization.client.length };
-  writeResultFile({ unit: 'scenario', passed, failed, skipped, failures, checks: checkTotals, targets, authorization: authorizationResult });
+  writeResultFile({
+    unit: 'scenario',
+    passed,
+    failed,
+    skipped,
+    failures,
+    checks: checkTotals,
+    targets,
+    authorization: authorizationResult,
+  });
   console.log(`Total: ${passed} passed, ${failed} failed`);
   process.exitCode = failed > 0 ? 1 : 0;
 }
 
 main().catch((error) => {
   console.error(`conformance run failed: ${error.message}`);
-  writeResultFile({ unit: 'scenario', passed: 0, failed: 1, skipped: 0, failures: [`conformance run failed: ${error.message.split('\n')[0]}`] });
+  writeResultFile({
+    unit: 'scenario',
+    passed: 0,
+    failed: 1,
+    skipped: 0,
+    failures: [`conformance run failed: ${error.message.split('\n')[0]}`],
+  });
   console.log('Total: 0 passed, 1 failed');
   process.exitCode = 1;
 });

@@ -38,7 +38,8 @@ class ResultsReporter {
       for (const t of testFile.testResults) {
         if (t.status === 'failed') failures.push(`${path.basename(testFile.testFilePath)} > ${t.fullName}`);
       }
-      if (testFile.testExecError) failures.push(`${path.basename(testFile.testFilePath)}: ${testFile.testExecError.message}`);
+      if (testFile.testExecError)
+        failures.push(`${path.basename(testFile.testFilePath)}: ${testFile.testExecError.message}`);
     }
     const summary = {
       suite: `jest:${this.name}`,

@@ -58,7 +58,10 @@ function freePort() {
 }
 
 function startReplica(env) {
-  const child = spawn(process.execPath, [APP], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [APP], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`replica did not start: ${stderr}`)), 20_000);
@@ -89,14 +92,20 @@ async function startNginx(upstreams) {
   // deploy/nginx.conf as shipped, with the replicas and the listener on loopback and no access log (it would cost).
   let conf = readFileSync(path.join(ROOT, 'deploy/nginx.conf'), 'utf8')
     .replace(/ +server server-\d:3000[^\n]*\n/g, '')
-    .replace('upstream agent_mcp {', `upstream agent_mcp {\n${upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=5s;`).join('\n')}`)
+    .replace(
+      'upstream agent_mcp {',
+      `upstream agent_mcp {\n${upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=5s;`).join('\n')}`,
+    )
     .replace('listen 8080;', `listen 127.0.0.1:${port};`)
     .replace('access_log /dev/stdout;', 'access_log off;')
     .replace('worker_processes auto;', 'worker_processes 1;')
     .replace('/tmp/nginx.pid', path.join(dir, 'nginx.pid'));
-  for (const t of ['client-body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) conf = conf.replace(`/tmp/nginx-${t}`, path.join(dir, t));
+  for (const t of ['client-body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
+    conf = conf.replace(`/tmp/nginx-${t}`, path.join(dir, t));
   writeFileSync(path.join(dir, 'nginx.conf'), conf);
-  const child = spawn(nginx, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(nginx, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -110,15 +119,32 @@ async function startNginx(upstreams) {
   throw new Error('nginx did not start');
 }
 
-const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
+const HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25',
+};
 let nextId = 1;
 function body(op) {
   const id = nextId++;
   if (op === 'tools/list') return { jsonrpc: '2.0', id, method: 'tools/list' };
   if (op === 'sql_query') {
-    return { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'sql_query', arguments: { sql: 'SELECT tier, count(*) AS n FROM customers GROUP BY tier ORDER BY tier' } } };
+    return {
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: {
+        name: 'sql_query',
+        arguments: { sql: 'SELECT tier, count(*) AS n FROM customers GROUP BY tier ORDER BY tier' },
+      },
+    };
   }
-  return { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'database_query', arguments: { question: 'How are customers spread across tiers?' } } };
+  return {
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name: 'database_query', arguments: { question: 'How are customers spread across tiers?' } },
+  };
 }
 
 function pick() {
@@ -142,7 +168,9 @@ async function drive(base, durationS = DURATION_S) {
       try {
         const res = await fetch(`${base}/mcp`, { method: 'POST', headers: HEADERS, body: JSON.stringify(body(op)) });
         const text = await res.text();
-        const json = res.headers.get('content-type')?.includes('event-stream') ? JSON.parse(/data: (.*)/.exec(text)[1]) : JSON.parse(text);
+        const json = res.headers.get('content-type')?.includes('event-stream')
+          ? JSON.parse(/data: (.*)/.exec(text)[1])
+          : JSON.parse(text);
         if (res.status !== 200 || json.error || json.result?.isError) {
           errors++;
           if (errorSamples.size < 3) errorSamples.add(`${op}: ${res.status} ${text.slice(0, 160)}`);
@@ -172,21 +200,34 @@ const pct = (values, p) => {
 
 function report(label, r) {
   const rows = [['all', r.latencies.all], ...MIX.map((m) => [m.name, r.latencies[m.name]])];
-  const lines = [`\n${label}: ${(r.latencies.all.length / r.seconds).toFixed(0)} req/s over ${r.seconds.toFixed(1)} s, ${r.errors} errors`];
+  const lines = [
+    `\n${label}: ${(r.latencies.all.length / r.seconds).toFixed(0)} req/s over ${r.seconds.toFixed(1)} s, ${r.errors} errors`,
+  ];
   lines.push('| operation | requests | req/s | p50 ms | p99 ms |', '|---|---:|---:|---:|---:|');
-  for (const [name, v] of rows) lines.push(`| ${name} | ${v.length} | ${(v.length / r.seconds).toFixed(0)} | ${pct(v, 50).toFixed(1)} | ${pct(v, 99).toFixed(1)} |`);
+  for (const [name, v] of rows)
+    lines.push(
+      `| ${name} | ${v.length} | ${(v.length / r.seconds).toFixed(0)} | ${pct(v, 50).toFixed(1)} | ${pct(v, 99).toFixed(1)} |`,
+    );
   for (const e of r.errorSamples) lines.push(`  error sample: ${e}`);
   console.log(lines.join('\n'));
 }
 
 async function main() {
-  console.log(`loadtest: ${CONCURRENCY} concurrent clients, ${DURATION_S} s per target, mix ${MIX.map((m) => `${m.name} ${m.weight * 100}%`).join(', ')}`);
+  console.log(
+    `loadtest: ${CONCURRENCY} concurrent clients, ${DURATION_S} s per target, mix ${MIX.map((m) => `${m.name} ${m.weight * 100}%`).join(', ')}`,
+  );
   const scripted = await createScriptedServer({ apiKey: 'load-key' });
   cleanups.push(() => scripted.close());
   // Every agent call: one model turn asking for SQL, one answering; topped up as the run consumes them.
   const topUp = () => {
     while (scripted.pending < 2000) {
-      scripted.enqueue(toolCallTurn({ name: 'run_sql', arguments: { sql: 'SELECT tier, count(*) AS n FROM customers GROUP BY tier' } }), textTurn('Mostly free tier.'));
+      scripted.enqueue(
+        toolCallTurn({
+          name: 'run_sql',
+          arguments: { sql: 'SELECT tier, count(*) AS n FROM customers GROUP BY tier' },
+        }),
+        textTurn('Mostly free tier.'),
+      );
     }
   };
   topUp();
@@ -204,7 +245,12 @@ async function main() {
   const dbUrl = new URL(ADMIN_URL);
   dbUrl.pathname = `/${db}`;
   await new Promise((resolve, reject) =>
-    execFile(process.execPath, [DB_CLI, 'load-sample'], { env: { ...process.env, DATABASE_ADMIN_URL: dbUrl.toString() } }, (e, _o, se) => (e ? reject(new Error(se)) : resolve())),
+    execFile(
+      process.execPath,
+      [DB_CLI, 'load-sample'],
+      { env: { ...process.env, DATABASE_ADMIN_URL: dbUrl.toString() } },
+      (e, _o, se) => (e ? reject(new Error(se)) : resolve()),
+    ),
   );
 
   const env = {
@@ -242,7 +288,12 @@ async function main() {
     });
     report('two replicas behind nginx', await drive(lb.base));
   }
-  console.log(`\nmachine: ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `\nmachine: ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os'))
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
 }
 
 main()

@@ -35,7 +35,14 @@ export function collectResults(dir = resultsDir) {
     try {
       data = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      suites.push({ file: name, suite: name, passed: 0, failed: 1, skipped: 0, failures: [`unreadable result file: ${error.message}`] });
+      suites.push({
+        file: name,
+        suite: name,
+        passed: 0,
+        failed: 1,
+        skipped: 0,
+        failures: [`unreadable result file: ${error.message}`],
+      });
       continue;
     }
     if (!data || typeof data !== 'object' || !isCount(data.passed) || !isCount(data.failed)) {
@@ -70,7 +77,9 @@ export function reportLines({ suites, ignored }, dir = resultsDir) {
   const width = Math.max(5, ...suites.map((s) => s.suite.length));
   for (const s of suites) {
     const mark = s.failed > 0 ? 'FAIL' : 'ok  ';
-    lines.push(`${mark} ${s.suite.padEnd(width)} ${String(s.passed).padStart(5)} passed ${String(s.failed).padStart(4)} failed ${String(s.skipped).padStart(4)} skipped`);
+    lines.push(
+      `${mark} ${s.suite.padEnd(width)} ${String(s.passed).padStart(5)} passed ${String(s.failed).padStart(4)} failed ${String(s.skipped).padStart(4)} skipped`,
+    );
   }
   for (const s of suites.filter((x) => x.failures.length > 0)) {
     lines.push('', `Failures in ${s.suite}:`, ...s.failures.map((f) => `  - ${f}`));

@@ -8,7 +8,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { collectResults, readResult, reportLines, resultsDir, summaryLine, workspaceRoot, writeResult } from './results.mjs';
+import {
+  collectResults,
+  readResult,
+  reportLines,
+  resultsDir,
+  summaryLine,
+  workspaceRoot,
+  writeResult,
+} from './results.mjs';
 
 const SEPARATE_PROJECTS = ['workspace-checks', 'conformance', 'bench'];
 
@@ -144,11 +152,26 @@ async function stageProjects(projects) {
 async function stageWorkspaceChecks(projects) {
   banner('b) workspace checks (module boundaries, nx affected, packaging, API docs)');
   if (!projects.includes('workspace-checks')) {
-    writeResult('missing/workspace-checks.json', { suite: 'jest:workspace-checks', passed: 0, failed: 1, failures: ['project workspace-checks not found'] });
+    writeResult('missing/workspace-checks.json', {
+      suite: 'jest:workspace-checks',
+      passed: 0,
+      failed: 1,
+      failures: ['project workspace-checks not found'],
+    });
     failedStages.push('b) workspace checks');
     return;
   }
-  const { code, output } = await nx(['run-many', '-t', 'lint', 'typecheck', 'test', '-p', 'workspace-checks', '--skip-sync', '--output-style=static']);
+  const { code, output } = await nx([
+    'run-many',
+    '-t',
+    'lint',
+    'typecheck',
+    'test',
+    '-p',
+    'workspace-checks',
+    '--skip-sync',
+    '--output-style=static',
+  ]);
   const failed = tasksUnder(output, 'Failed tasks:');
   requireResult({
     suite: 'jest:workspace-checks',
@@ -178,9 +201,10 @@ async function stageConformance(projects) {
   banner('c) MCP conformance suite (npm run conformance)');
   // npm_execpath is the npm that started `npm test`; run it on this Node rather than trusting PATH.
   const npmCli = process.env.npm_execpath;
-  const { code } = npmCli && existsSync(npmCli)
-    ? await run(process.execPath, [npmCli, 'run', 'conformance'])
-    : await run('npm', ['run', 'conformance']);
+  const { code } =
+    npmCli && existsSync(npmCli)
+      ? await run(process.execPath, [npmCli, 'run', 'conformance'])
+      : await run('npm', ['run', 'conformance']);
   requireResult({
     suite: 'conformance',
     resultFile: 'conformance.json',
@@ -202,7 +226,9 @@ async function main() {
   banner('d) summary');
   const collected = collectResults(resultsDir);
   for (const line of reportLines(collected)) console.log(line);
-  console.log(`\nStages failed: ${failedStages.length ? failedStages.join('; ') : 'none'} (${Math.round((Date.now() - started) / 1000)} s)`);
+  console.log(
+    `\nStages failed: ${failedStages.length ? failedStages.join('; ') : 'none'} (${Math.round((Date.now() - started) / 1000)} s)`,
+  );
   console.log(summaryLine(collected.totals));
   const totals = collected.totals;
   process.exitCode = failedStages.length > 0 || totals.failed > 0 ? 1 : 0;
@@ -211,7 +237,12 @@ async function main() {
 main().catch((error) => {
   console.error(`test-all: ${error.stack ?? error}`);
   try {
-    writeResult('missing/test-all.json', { suite: 'test-all', passed: 0, failed: 1, failures: [String(error.message ?? error)] });
+    writeResult('missing/test-all.json', {
+      suite: 'test-all',
+      passed: 0,
+      failed: 1,
+      failures: [String(error.message ?? error)],
+    });
     console.log(summaryLine(collectResults(resultsDir).totals));
   } catch {
     console.log('0 passed, 1 failed');

@@ -60,7 +60,12 @@ export interface AuthStack {
  * permission (403 `insufficient_scope` naming the scopes) -> tool and resource access (hides what the caller
  * may not use). With `AUTH_MODE=none` only the policy applies, to the anonymous local principal.
  */
-export function createAuthStack(config: HttpServerConfig, server: McpServer, location: PublicLocation, logger: Logger): AuthStack {
+export function createAuthStack(
+  config: HttpServerConfig,
+  server: McpServer,
+  location: PublicLocation,
+  logger: Logger,
+): AuthStack {
   const policy: Policy = config.POLICY_FILE ? loadPolicyFile(config.POLICY_FILE) : createPolicy();
   const access = accessStages(policy, server);
   const modes = config.AUTH_MODE;
@@ -71,11 +76,23 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
   const challenge = (error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope', scope?: readonly string[]) =>
     formatBearerChallenge({ resourceMetadata: metadataUrl(), error, scope });
 
-  const modelTokens = config.TOKEN_BUDGET_PER_WINDOW > 0 ? { budget: config.TOKEN_BUDGET_PER_WINDOW, windowSeconds: config.TOKEN_BUDGET_WINDOW_SECONDS } : undefined;
+  const modelTokens =
+    config.TOKEN_BUDGET_PER_WINDOW > 0
+      ? { budget: config.TOKEN_BUDGET_PER_WINDOW, windowSeconds: config.TOKEN_BUDGET_WINDOW_SECONDS }
+      : undefined;
   if (modes.length === 0) {
     // Without authentication the one anonymous principal still has a budget, counted in this process.
     const local = modelTokens
-      ? createModelUsageMeter(createRateLimits({ windowSeconds: 1, ipPoints: 0, authFailurePoints: 0, principalPoints: 0, toolPoints: 0, modelTokens }))
+      ? createModelUsageMeter(
+          createRateLimits({
+            windowSeconds: 1,
+            ipPoints: 0,
+            authFailurePoints: 0,
+            principalPoints: 0,
+            toolPoints: 0,
+            modelTokens,
+          }),
+        )
       : undefined;
     return {
       enabled: false,
@@ -134,7 +151,9 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
   const authenticate = () => (authenticator ??= createAuthenticator({ apiKeys, ...oauthVerifiers() }));
 
   const redis = config.REDIS_URL
-    ? createRedisClient(config.REDIS_URL, { onError: (error) => logger.warn('redis unavailable; rate limits count in memory', { err: error.message }) })
+    ? createRedisClient(config.REDIS_URL, {
+        onError: (error) => logger.warn('redis unavailable; rate limits count in memory', { err: error.message }),
+      })
     : undefined;
   const limits = createRateLimits({
     redis,
@@ -146,7 +165,8 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
     toolPoints: config.RATE_LIMIT_TOOL,
     toolLimit: (tool) => policy.toolLimit(tool),
     modelTokens,
-    onStoreError: (error) => logger.warn('rate limiter store failed; request let through', { err: (error as Error).message }),
+    onStoreError: (error) =>
+      logger.warn('rate limiter store failed; request let through', { err: (error as Error).message }),
   });
   const clientAddress = createClientAddressResolver(config.TRUST_PROXY);
   const limited = (decision: RateLimitDecision) => {
@@ -166,17 +186,23 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
           case 'authenticated':
             return decision.principal;
           case 'missing':
-            throw new AuthenticationError('Authentication required', { httpHeaders: { 'www-authenticate': challenge() } });
+            throw new AuthenticationError('Authentication required', {
+              httpHeaders: { 'www-authenticate': challenge() },
+            });
           case 'invalid':
             await limits.recordAuthFailure(address);
             // The reason goes to our log only: telling a prober which check failed helps it.
             logger.info('credential refused', { reason: decision.reason, address });
             throw new AuthenticationError('Invalid or expired credentials', {
-              httpHeaders: { 'www-authenticate': challenge(decision.reason === 'malformed' ? 'invalid_request' : 'invalid_token') },
+              httpHeaders: {
+                'www-authenticate': challenge(decision.reason === 'malformed' ? 'invalid_request' : 'invalid_token'),
+              },
             });
           case 'unavailable':
             logger.warn('credential could not be checked', { detail: decision.detail });
-            throw new UnavailableError('The authorization server cannot be reached; try again shortly', { httpHeaders: { 'retry-after': '5' } });
+            throw new UnavailableError('The authorization server cannot be reached; try again shortly', {
+              httpHeaders: { 'retry-after': '5' },
+            });
         }
       },
     },
@@ -185,7 +211,8 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
         const key = principalKey(principalOf(request));
         const mine = await limits.checkPrincipal(key);
         if (!mine.allowed) return mine;
-        if (request.target?.kind === 'tool' && request.method === 'tools/call') return limits.checkTool(key, request.target.name);
+        if (request.target?.kind === 'tool' && request.method === 'tools/call')
+          return limits.checkTool(key, request.target.name);
         return mine;
       },
     },
@@ -217,7 +244,8 @@ export function createAuthStack(config: HttpServerConfig, server: McpServer, loc
       }),
     challenge: (error) => challenge(error),
     ready: async () => {
-      if (redis && !(await redisReady(redis))) logger.warn('redis not reachable at start; rate limits count in memory until it is');
+      if (redis && !(await redisReady(redis)))
+        logger.warn('redis not reachable at start; rate limits count in memory until it is');
     },
     close: async () => {
       apiKeys?.close();
@@ -244,7 +272,8 @@ function accessStages(policy: Policy, server: McpServer) {
       const { target } = request;
       const principal = principalOf(request);
       if (!target) return undefined;
-      if (target.kind === 'tool') return server.tools.get(target.name) ? policy.tool(principal, target.name, hints(target.name)) : undefined;
+      if (target.kind === 'tool')
+        return server.tools.get(target.name) ? policy.tool(principal, target.name, hints(target.name)) : undefined;
       if (target.kind === 'resource') return policy.resource(principal, target.uri);
       return policy.prompt(principal, target.name);
     },

@@ -68,7 +68,12 @@ function file(name: string, content: unknown): string {
   return p;
 }
 
-const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const INIT = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 /**
@@ -78,14 +83,20 @@ const HEADERS = { 'content-type': 'application/json', accept: 'application/json,
 async function answerOf(res: Response): Promise<unknown> {
   const text = await res.text();
   if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) return JSON.parse(text);
-  const messages = [...text.matchAll(/^data: (.+)$/gm)].map((m) => JSON.parse(m[1] as string) as Record<string, unknown>);
+  const messages = [...text.matchAll(/^data: (.+)$/gm)].map(
+    (m) => JSON.parse(m[1] as string) as Record<string, unknown>,
+  );
   return messages.findLast((m) => 'id' in m && ('result' in m || 'error' in m));
 }
 
 function rpc(base: string, body: unknown, token?: string, session?: string, query = ''): Promise<Response> {
   return fetch(`${base}/mcp${query}`, {
     method: 'POST',
-    headers: { ...HEADERS, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(session ? { 'mcp-session-id': session } : {}) },
+    headers: {
+      ...HEADERS,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(session ? { 'mcp-session-id': session } : {}),
+    },
     body: JSON.stringify(body),
   });
 }
@@ -97,7 +108,12 @@ async function open(base: string, token: string): Promise<string> {
   return res.headers.get('mcp-session-id') as string;
 }
 
-const call = (id: number, name = 'echo') => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: { message: 'hi' } } });
+const call = (id: number, name = 'echo') => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: { message: 'hi' } },
+});
 const list = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/list' });
 
 describe('OAuth resource server and API keys', () => {
@@ -118,8 +134,12 @@ describe('OAuth resource server and API keys', () => {
       AUTH_MODE: 'api-key,oauth',
       OAUTH_ISSUER: issuer.issuer,
       OAUTH_CLOCK_SKEW_SECONDS: '0',
-      API_KEYS_FILE: file('keys.json', { keys: [{ id: 'ci-bot', hash: sha256(API_KEY), tenant: 'acme', scopes: ['echo:use'] }] }),
-      POLICY_FILE: file('policy.json', { tools: { echo: { scopes: ['echo:use'], rateLimit: { points: 3, windowSeconds: 2 } } } }),
+      API_KEYS_FILE: file('keys.json', {
+        keys: [{ id: 'ci-bot', hash: sha256(API_KEY), tenant: 'acme', scopes: ['echo:use'] }],
+      }),
+      POLICY_FILE: file('policy.json', {
+        tools: { echo: { scopes: ['echo:use'], rateLimit: { points: 3, windowSeconds: 2 } } },
+      }),
       RATE_LIMIT_AUTH_FAILURES: '1000',
       LOG_LEVEL: 'debug',
     });
@@ -147,7 +167,9 @@ describe('OAuth resource server and API keys', () => {
   it('answers a request without a token with 401 and the resource metadata URL', async () => {
     const res = await rpc(server.base, INIT);
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${server.base}/.well-known/oauth-protected-resource/mcp"`);
+    expect(res.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="${server.base}/.well-known/oauth-protected-resource/mcp"`,
+    );
   });
 
   it.each([
@@ -176,7 +198,9 @@ describe('OAuth resource server and API keys', () => {
     const weak = token({ scope: 'other' });
     const session = await open(server.base, weak);
     const listed = await rpc(server.base, list(2), weak, session);
-    expect(scoped(((await listed.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name))).toEqual([]);
+    expect(
+      scoped(((await listed.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name)),
+    ).toEqual([]);
     const res = await rpc(server.base, call(3), weak, session);
     expect(res.status).toBe(403);
     expect(res.headers.get('www-authenticate')).toBe(
@@ -187,10 +211,14 @@ describe('OAuth resource server and API keys', () => {
   it('serves the SDK client whose token has the scope, listing and calling the tool', async () => {
     const strong = token({ sub: 'dave', scope: 'echo:use' });
     const client = new Client({ name: 'remote', version: '1.0.0' });
-    const transport = new StreamableHTTPClientTransport(new URL(audience), { requestInit: { headers: { authorization: `Bearer ${strong}` } } });
+    const transport = new StreamableHTTPClientTransport(new URL(audience), {
+      requestInit: { headers: { authorization: `Bearer ${strong}` } },
+    });
     await client.connect(transport);
     expect(scoped((await client.listTools()).tools.map((t) => t.name))).toEqual(['echo']);
-    expect((await client.callTool({ name: 'echo', arguments: { message: 'ok' } })).structuredContent).toEqual({ message: 'ok' });
+    expect((await client.callTool({ name: 'echo', arguments: { message: 'ok' } })).structuredContent).toEqual({
+      message: 'ok',
+    });
     await transport.terminateSession();
     await client.close();
   });
@@ -198,10 +226,12 @@ describe('OAuth resource server and API keys', () => {
   it('accepts an API key beside OAuth', async () => {
     const session = await open(server.base, API_KEY);
     const res = await rpc(server.base, list(2), API_KEY, session);
-    expect(scoped(((await res.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name))).toEqual(['echo']);
+    expect(
+      scoped(((await res.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name)),
+    ).toEqual(['echo']);
   });
 
-  it('refuses another principal\'s token on a session with 404', async () => {
+  it("refuses another principal's token on a session with 404", async () => {
     const session = await open(server.base, token({ sub: 'alice', scope: 'echo:use' }));
     expect((await rpc(server.base, list(2), token({ sub: 'mallory', scope: 'echo:use' }), session)).status).toBe(404);
     expect((await rpc(server.base, list(2), API_KEY, session)).status).toBe(404);
@@ -262,9 +292,12 @@ describe('a flood of bad tokens from one address', () => {
 
 describe('rate limits across replicas', () => {
   const KEY = `amk_${randomBytes(24).toString('hex')}`;
-  const keysFile = () => file(`keys-${randomBytes(3).toString('hex')}.json`, { keys: [{ id: 'shared-bot', hash: sha256(KEY), scopes: ['tools:write'] }] });
+  const keysFile = () =>
+    file(`keys-${randomBytes(3).toString('hex')}.json`, {
+      keys: [{ id: 'shared-bot', hash: sha256(KEY), scopes: ['tools:write'] }],
+    });
 
-  it('shares a principal\'s limit between two server processes on one Redis', async () => {
+  it("shares a principal's limit between two server processes on one Redis", async () => {
     const env = {
       AUTH_MODE: 'api-key',
       API_KEYS_FILE: keysFile(),
@@ -290,7 +323,13 @@ describe('rate limits across replicas', () => {
 
   it('answers no 5xx when Redis is stopped under load', async () => {
     const redis = await startRedis();
-    const server = await start({ AUTH_MODE: 'api-key', API_KEYS_FILE: keysFile(), REDIS_URL: redis.url, RATE_LIMIT_PRINCIPAL: '1000000', RATE_LIMIT_IP: '1000000' });
+    const server = await start({
+      AUTH_MODE: 'api-key',
+      API_KEYS_FILE: keysFile(),
+      REDIS_URL: redis.url,
+      RATE_LIMIT_PRINCIPAL: '1000000',
+      RATE_LIMIT_IP: '1000000',
+    });
     try {
       const session = await open(server.base, KEY);
       const statuses = new Set<number>();
@@ -301,7 +340,8 @@ describe('rate limits across replicas', () => {
       const worker = async (w: number) => {
         for (let i = 0; !stop; i++) {
           const started = Date.now();
-          const status = (await rpc(server.base, { jsonrpc: '2.0', id: `${w}-${i}`, method: 'ping' }, KEY, session)).status;
+          const status = (await rpc(server.base, { jsonrpc: '2.0', id: `${w}-${i}`, method: 'ping' }, KEY, session))
+            .status;
           statuses.add(status);
           if (killed) {
             afterKill++;
@@ -330,7 +370,12 @@ describe('rate limits across replicas', () => {
 
 describe('listening on a public address', () => {
   it('starts with authentication and a public URL', async () => {
-    const server = await start({ HOST: '0.0.0.0', AUTH_MODE: 'api-key', API_KEYS_FILE: file('k0.json', { keys: [] }), PUBLIC_URL: 'https://mcp.example.com' });
+    const server = await start({
+      HOST: '0.0.0.0',
+      AUTH_MODE: 'api-key',
+      API_KEYS_FILE: file('k0.json', { keys: [] }),
+      PUBLIC_URL: 'https://mcp.example.com',
+    });
     try {
       expect(server.stderr()).toContain('"resource":"https://mcp.example.com/mcp"');
     } finally {
@@ -340,7 +385,13 @@ describe('listening on a public address', () => {
 
   it('refuses to start with authentication but without a public URL, and says why', async () => {
     const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, HOST: '0.0.0.0', PORT: '0', AUTH_MODE: 'api-key', API_KEYS_FILE: file('k1.json', { keys: [] }) },
+      env: {
+        ...process.env,
+        HOST: '0.0.0.0',
+        PORT: '0',
+        AUTH_MODE: 'api-key',
+        API_KEYS_FILE: file('k1.json', { keys: [] }),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -351,7 +402,11 @@ describe('listening on a public address', () => {
 
   it('refuses an unusable policy file at start', async () => {
     const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, PORT: '0', POLICY_FILE: file('bad-policy.json', { tools: { echo: { scopes: 'echo:use' } } }) },
+      env: {
+        ...process.env,
+        PORT: '0',
+        POLICY_FILE: file('bad-policy.json', { tools: { echo: { scopes: 'echo:use' } } }),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -367,7 +422,11 @@ async function startRedis(): Promise<{ url: string; process: ChildProcess }> {
   await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
   const { port } = probe.address() as { port: number };
   await new Promise((r) => probe.close(r));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const deadline = Date.now() + 5000;
   for (;;) {
     const up = await new Promise<boolean>((resolve) => {
@@ -383,7 +442,8 @@ async function startRedis(): Promise<{ url: string; process: ChildProcess }> {
 }
 
 describe('behind a reverse proxy', () => {
-  const keys = () => file('proxy-keys.json', { keys: [{ id: 'proxy-bot', hash: sha256(`amk_${RUN}`), tenant: 'acme', scopes: [] }] });
+  const keys = () =>
+    file('proxy-keys.json', { keys: [{ id: 'proxy-bot', hash: sha256(`amk_${RUN}`), tenant: 'acme', scopes: [] }] });
   const noToken = (base: string, forwardedFor: string, host?: string) =>
     fetch(`${base}/mcp`, {
       method: 'POST',
@@ -403,12 +463,16 @@ describe('behind a reverse proxy', () => {
       // The proxy keeps the client's Host: the public name is accepted and the challenge points at PUBLIC_URL.
       const first = await noToken(server.base, '198.51.100.1', 'mcp.example.com');
       expect(first.status).toBe(401);
-      expect(first.headers.get('www-authenticate')).toContain('resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"');
+      expect(first.headers.get('www-authenticate')).toContain(
+        'resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"',
+      );
       expect((await noToken(server.base, '198.51.100.1')).status).toBe(401);
       expect((await noToken(server.base, '198.51.100.1')).status).toBe(429);
       // Another client behind the same proxy has its own budget.
       expect((await noToken(server.base, '198.51.100.2')).status).toBe(401);
-      const metadata = (await (await fetch(`${server.base}/.well-known/oauth-protected-resource/mcp`, { headers: { host: 'mcp.example.com' } })).json()) as { resource: string };
+      const metadata = (await (
+        await fetch(`${server.base}/.well-known/oauth-protected-resource/mcp`, { headers: { host: 'mcp.example.com' } })
+      ).json()) as { resource: string };
       expect(metadata.resource).toBe('https://mcp.example.com/mcp');
     } finally {
       await server.stop();
@@ -535,13 +599,26 @@ describe('model-token budget per principal', () => {
     });
     const ask = async (key: string) => {
       const session = await open(server.base, key);
-      return rpc(server.base, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'database_query', arguments: { question: 'Anything?' } } }, key, session);
+      return rpc(
+        server.base,
+        {
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: { name: 'database_query', arguments: { question: 'Anything?' } },
+        },
+        key,
+        session,
+      );
     };
     try {
       scripted.enqueue(textTurn('Nothing to report.', { usage: { inputTokens: 120, outputTokens: 10 } }));
       const first = await ask(ALICE);
       expect(first.status).toBe(200);
-      expect(((await answerOf(first)) as { result: { structuredContent: { answer: string } } }).result.structuredContent.answer).toBe('Nothing to report.');
+      expect(
+        ((await answerOf(first)) as { result: { structuredContent: { answer: string } } }).result.structuredContent
+          .answer,
+      ).toBe('Nothing to report.');
 
       const refused = await ask(ALICE);
       expect(refused.status).toBe(429);
@@ -558,9 +635,11 @@ describe('model-token budget per principal', () => {
   });
 });
 
-describe('a conformant MCP client authorizing on its own (the SDK client, the conformance suite\'s reference)', () => {
+describe("a conformant MCP client authorizing on its own (the SDK client, the conformance suite's reference)", () => {
   it('finds the authorization server from the 401, gets a token for this resource (RFC 8707) and calls a scoped tool', async () => {
-    const issuer = await startLocalIssuer({ clients: [{ id: 'agent-ci', secret: `s3cret-${RUN}`, scopes: ['echo:use'], tenant: 'acme' }] });
+    const issuer = await startLocalIssuer({
+      clients: [{ id: 'agent-ci', secret: `s3cret-${RUN}`, scopes: ['echo:use'], tenant: 'acme' }],
+    });
     const server = await start({
       AUTH_MODE: 'oauth',
       OAUTH_ISSUER: issuer.issuer,
@@ -575,7 +654,9 @@ describe('a conformant MCP client authorizing on its own (the SDK client, the co
         expectedIssuer: issuer.issuer,
       });
       await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`), { authProvider }));
-      expect((await client.callTool({ name: 'echo', arguments: { message: 'hi' } })).structuredContent).toEqual({ message: 'hi' });
+      expect((await client.callTool({ name: 'echo', arguments: { message: 'hi' } })).structuredContent).toEqual({
+        message: 'hi',
+      });
       // One token, asked for this server's canonical resource: the audience our verifier requires.
       expect(issuer.grants).toEqual([{ clientId: 'agent-ci', resource: `${server.base}/mcp`, scope: 'echo:use' }]);
     } finally {

@@ -18,7 +18,10 @@ describe('http-server configuration', () => {
   });
 
   it('parses lists and booleans', () => {
-    const config = parseConfig(HttpServerConfigSchema, { ALLOWED_HOSTS: 'a.example, b.example', DIAGNOSTIC_TOOLS: 'yes' });
+    const config = parseConfig(HttpServerConfigSchema, {
+      ALLOWED_HOSTS: 'a.example, b.example',
+      DIAGNOSTIC_TOOLS: 'yes',
+    });
     expect(config.ALLOWED_HOSTS).toEqual(['a.example', 'b.example']);
     expect(config.DIAGNOSTIC_TOOLS).toBe(true);
   });
@@ -31,12 +34,21 @@ describe('http-server configuration', () => {
   it('parses TRUST_PROXY as off, a hop count or a list of ranges, and refuses anything else by name', () => {
     expect(parseConfig(HttpServerConfigSchema, {}).TRUST_PROXY).toBe(false);
     expect(parseConfig(HttpServerConfigSchema, { TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
-    expect(parseConfig(HttpServerConfigSchema, { TRUST_PROXY: '10.0.0.0/8,loopback' }).TRUST_PROXY).toEqual(['10.0.0.0/8', 'loopback']);
-    expect(() => parseConfig(HttpServerConfigSchema, { TRUST_PROXY: 'proxy.internal' })).toThrow(/TRUST_PROXY.*"proxy.internal" is not an address/);
+    expect(parseConfig(HttpServerConfigSchema, { TRUST_PROXY: '10.0.0.0/8,loopback' }).TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      'loopback',
+    ]);
+    expect(() => parseConfig(HttpServerConfigSchema, { TRUST_PROXY: 'proxy.internal' })).toThrow(
+      /TRUST_PROXY.*"proxy.internal" is not an address/,
+    );
   });
 
   it('refuses slow-client limits that contradict each other', () => {
-    expect(() => parseConfig(HttpServerConfigSchema, { HEADERS_TIMEOUT_SECONDS: '90' })).toThrow(/HEADERS_TIMEOUT_SECONDS: must not exceed REQUEST_TIMEOUT_SECONDS/);
-    expect(() => parseConfig(HttpServerConfigSchema, { MAX_URL_BYTES: '16384' })).toThrow(/MAX_URL_BYTES: must be below MAX_HEADER_BYTES/);
+    expect(() => parseConfig(HttpServerConfigSchema, { HEADERS_TIMEOUT_SECONDS: '90' })).toThrow(
+      /HEADERS_TIMEOUT_SECONDS: must not exceed REQUEST_TIMEOUT_SECONDS/,
+    );
+    expect(() => parseConfig(HttpServerConfigSchema, { MAX_URL_BYTES: '16384' })).toThrow(
+      /MAX_URL_BYTES: must be below MAX_HEADER_BYTES/,
+    );
   });
 });

@@ -50,7 +50,10 @@ export async function shutdownGracefully(parts: ShutdownParts, signal: string): 
   mcp.close();
   app.closeAllConnections();
   for (const other of parts.others ?? []) other.closeAllConnections();
-  await Promise.race([parts.release().catch((error: unknown) => logger.warn('release failed at shutdown', { err: error })), sleep(RELEASE_MS)]);
+  await Promise.race([
+    parts.release().catch((error: unknown) => logger.warn('release failed at shutdown', { err: error })),
+    sleep(RELEASE_MS),
+  ]);
   logger.info('stopped', { signal, abandoned, durationMs: Date.now() - started });
   return { abandoned };
 }

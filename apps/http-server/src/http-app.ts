@@ -1,6 +1,11 @@
 import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hasTokenInQuery } from '@agent-mcp/auth';
-import { createLimitedHttpServer, type HttpServerLimits, type McpServer, type StreamableHttpHandler } from '@agent-mcp/mcp-core';
+import {
+  createLimitedHttpServer,
+  type HttpServerLimits,
+  type McpServer,
+  type StreamableHttpHandler,
+} from '@agent-mcp/mcp-core';
 import { type AuthStack } from './auth-stack';
 
 /** Options of {@link createHttpApp}. */
@@ -34,15 +39,29 @@ export function createHttpApp(server: McpServer, mcp: StreamableHttpHandler, opt
     if (path === mcpPath) {
       // New work is refused in a way every client and balancer understands; running calls finish on their own.
       if (!server.isAccepting) {
-        return reply(res, 503, { jsonrpc: '2.0', id: null, error: { code: -32004, message: 'Server is shutting down; retry on another replica' } }, {
-          'retry-after': '1',
-        });
+        return reply(
+          res,
+          503,
+          {
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: -32004, message: 'Server is shutting down; retry on another replica' },
+          },
+          {
+            'retry-after': '1',
+          },
+        );
       }
       // RFC 6750 §2.3 and MCP: tokens travel only in the Authorization header; one in the URL ends up in logs.
       if (auth && hasTokenInQuery(url)) {
-        return reply(res, 401, { error: 'invalid_request', message: 'Send the token in the Authorization header, not the query string' }, {
-          'www-authenticate': auth.challenge('invalid_request'),
-        });
+        return reply(
+          res,
+          401,
+          { error: 'invalid_request', message: 'Send the token in the Authorization header, not the query string' },
+          {
+            'www-authenticate': auth.challenge('invalid_request'),
+          },
+        );
       }
       return mcp.handle(req, res);
     }

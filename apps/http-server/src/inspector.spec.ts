@@ -4,7 +4,10 @@ import path from 'node:path';
 
 const MAIN = path.resolve(__dirname, '../dist/main.js');
 const INSPECTOR_ROOT = path.dirname(require.resolve('@modelcontextprotocol/inspector/package.json'));
-const INSPECTOR = path.join(INSPECTOR_ROOT, (require(`${INSPECTOR_ROOT}/package.json`) as { bin: Record<string, string> }).bin['mcp-inspector']);
+const INSPECTOR = path.join(
+  INSPECTOR_ROOT,
+  (require(`${INSPECTOR_ROOT}/package.json`) as { bin: Record<string, string> }).bin['mcp-inspector'],
+);
 
 function inspector(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -16,7 +19,10 @@ function inspector(args: string[]): Promise<string> {
 
 describe('MCP Inspector CLI', () => {
   it('lists the tools of http-server over Streamable HTTP', async () => {
-    const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DIAGNOSTIC_TOOLS: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DIAGNOSTIC_TOOLS: 'true' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let stderr = '';
@@ -30,9 +36,23 @@ describe('MCP Inspector CLI', () => {
           }
         });
       });
-      const listed = JSON.parse(await inspector([url, '--transport', 'http', '--method', 'tools/list'])) as { tools: Array<{ name: string }> };
+      const listed = JSON.parse(await inspector([url, '--transport', 'http', '--method', 'tools/list'])) as {
+        tools: Array<{ name: string }>;
+      };
       expect(listed.tools.map((t) => t.name)).toContain('echo');
-      const called = JSON.parse(await inspector([url, '--transport', 'http', '--method', 'tools/call', '--tool-name', 'echo', '--tool-arg', 'message=inspected']));
+      const called = JSON.parse(
+        await inspector([
+          url,
+          '--transport',
+          'http',
+          '--method',
+          'tools/call',
+          '--tool-name',
+          'echo',
+          '--tool-arg',
+          'message=inspected',
+        ]),
+      );
       expect(called.structuredContent).toEqual({ message: 'inspected' });
     } finally {
       child.kill('SIGKILL');

@@ -15,7 +15,10 @@ interface Running {
 }
 
 async function start(env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const base = await new Promise<string>((resolve, reject) => {
@@ -52,7 +55,9 @@ describe('http-server', () => {
     const transport = new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`));
     await client.connect(transport);
     expect((await client.listTools()).tools.map((t) => t.name)).toContain('echo');
-    expect((await client.callTool({ name: 'echo', arguments: { message: 'remote' } })).structuredContent).toEqual({ message: 'remote' });
+    expect((await client.callTool({ name: 'echo', arguments: { message: 'remote' } })).structuredContent).toEqual({
+      message: 'remote',
+    });
     await transport.terminateSession();
     await client.close();
   });
@@ -62,9 +67,17 @@ describe('http-server', () => {
     const transport = new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`));
     await client.connect(transport);
     try {
-      expect(client.getServerCapabilities()?.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
-      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(expect.arrayContaining(['thread_list', 'thread_get', 'thread_fork', 'thread_delete']));
-      expect((await client.callTool({ name: 'thread_list', arguments: {} })).structuredContent).toEqual({ threads: [] });
+      expect(client.getServerCapabilities()?.tasks).toEqual({
+        list: {},
+        cancel: {},
+        requests: { tools: { call: {} } },
+      });
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(
+        expect.arrayContaining(['thread_list', 'thread_get', 'thread_fork', 'thread_delete']),
+      );
+      expect((await client.callTool({ name: 'thread_list', arguments: {} })).structuredContent).toEqual({
+        threads: [],
+      });
     } finally {
       await transport.terminateSession();
       await client.close();
@@ -74,12 +87,20 @@ describe('http-server', () => {
     const init = await fetch(`${server.base}/mcp`, {
       method: 'POST',
       headers: json,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
     });
     const sessionId = init.headers.get('mcp-session-id') as string;
     await init.text();
     const stream = new AbortController();
-    const get = await fetch(`${server.base}/mcp`, { signal: stream.signal, headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId } });
+    const get = await fetch(`${server.base}/mcp`, {
+      signal: stream.signal,
+      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId },
+    });
     const reader = (get.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
     const first = await reader.read();
     stream.abort();
@@ -89,7 +110,10 @@ describe('http-server', () => {
 
 describe('http-server lifecycle', () => {
   it('refuses to listen on a public address without authentication', async () => {
-    const child = spawn(process.execPath, [MAIN], { env: { ...process.env, HOST: '0.0.0.0', PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, HOST: '0.0.0.0', PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -2,9 +2,22 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo } from 'node:net';
 import { ConfigError, formatSettings, isLevelEnabled, type ModelUsageMeter, parseConfig } from '@agent-mcp/context';
 import { AuthConfigError } from '@agent-mcp/auth';
-import { combineObservers, createRequestLogObserver, createStreamableHttpHandler, LOOPBACK_HOSTS, McpServer, type Pipeline } from '@agent-mcp/mcp-core';
+import {
+  combineObservers,
+  createRequestLogObserver,
+  createStreamableHttpHandler,
+  LOOPBACK_HOSTS,
+  McpServer,
+  type Pipeline,
+} from '@agent-mcp/mcp-core';
 import { type AuthStack, createAuthStack } from './auth-stack';
-import { HTTP_SERVER_SETTINGS, type HttpServerConfig, HttpServerConfigSchema, httpLimits, isLoopbackAddress } from './config';
+import {
+  HTTP_SERVER_SETTINGS,
+  type HttpServerConfig,
+  HttpServerConfigSchema,
+  httpLimits,
+  isLoopbackAddress,
+} from './config';
 import { createHttpApp } from './http-app';
 import { shutdownGracefully } from './graceful-shutdown';
 import { createToolSet, toolSettingsHelp } from './register-tools';
@@ -63,13 +76,22 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const log = createPinoLogger({ level: config.LOG_LEVEL, bindings: { service: NAME }, redact: { paths: config.LOG_REDACT } });
+  const log = createPinoLogger({
+    level: config.LOG_LEVEL,
+    bindings: { service: NAME },
+    redact: { paths: config.LOG_REDACT },
+  });
   const logger = log.logger;
   // Traces are for seeing the server, never a reason to stop it: an SDK that cannot load is logged, and the
   // server serves without traces (as the stdio app does).
   let tracing: Tracing | undefined;
   try {
-    tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME, serviceVersion: VERSION, scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY });
+    tracing = await startTracing({
+      endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: config.OTEL_SERVICE_NAME,
+      serviceVersion: VERSION,
+      scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
+    });
   } catch (error) {
     logger.error('tracing could not start (OpenTelemetry SDK not loadable); serving without traces', { err: error });
   }
@@ -91,7 +113,10 @@ async function main(): Promise<void> {
     title: 'OpenAI Agent MCP',
     instructions: 'Tools of this server are backed by AI agents; long calls report progress.',
     logger,
-    observer: combineObservers(metrics.observer, isLevelEnabled('info', config.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined),
+    observer: combineObservers(
+      metrics.observer,
+      isLevelEnabled('info', config.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined,
+    ),
     pipeline: (request) => (chain.pipeline as Pipeline)(request),
     tasks: state.tasks,
     threads: state.threads,
@@ -137,13 +162,22 @@ async function main(): Promise<void> {
     sessions: () => mcp.sessionCount,
     streams: () => mcp.streamCount,
     inFlight: () => server.activeRequests,
-    ...(taskStore?.countByStatus ? { tasks: () => (taskStore.countByStatus as NonNullable<typeof taskStore.countByStatus>).call(taskStore) } : {}),
+    ...(taskStore?.countByStatus
+      ? { tasks: () => (taskStore.countByStatus as NonNullable<typeof taskStore.countByStatus>).call(taskStore) }
+      : {}),
     tasksRunning: () => server.tasks?.runningCount ?? 0,
   });
   const serveMetrics = createMetricsEndpoint(metrics, { token: config.METRICS_TOKEN });
   const metricsOnMain = config.METRICS_PORT === undefined && config.METRICS_PATH !== '';
-  const app = createHttpApp(server, mcp, { auth, limits: httpLimits(config), ...(metricsOnMain ? { metrics: { path: config.METRICS_PATH, handle: serveMetrics } } : {}) });
-  const metricsApp = config.METRICS_PORT === undefined ? undefined : createMetricsListener(config.METRICS_PATH || '/metrics', serveMetrics);
+  const app = createHttpApp(server, mcp, {
+    auth,
+    limits: httpLimits(config),
+    ...(metricsOnMain ? { metrics: { path: config.METRICS_PATH, handle: serveMetrics } } : {}),
+  });
+  const metricsApp =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : createMetricsListener(config.METRICS_PATH || '/metrics', serveMetrics);
   metricsApp?.listen(config.METRICS_PORT, config.HOST, () => {
     const { port } = metricsApp.address() as AddressInfo;
     logger.info('metrics listening', { port, path: config.METRICS_PATH || '/metrics' });
@@ -177,7 +211,8 @@ async function main(): Promise<void> {
         app,
         others: metricsApp ? [metricsApp] : [],
         graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
-        release: () => Promise.allSettled([server.tasks?.close(0), tools.close(), auth.close(), state.close(), tracing?.shutdown()]),
+        release: () =>
+          Promise.allSettled([server.tasks?.close(0), tools.close(), auth.close(), state.close(), tracing?.shutdown()]),
         logger,
       },
       signal,

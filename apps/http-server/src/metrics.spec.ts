@@ -4,7 +4,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateTaskResultSchema, GetTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { createScriptedServer, errorTurn, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
+import {
+  createScriptedServer,
+  errorTurn,
+  type ScriptedServer,
+  textTurn,
+  toolCallTurn,
+} from '@agent-mcp/agent-core/testing';
 import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
 import { type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
 
@@ -43,7 +49,10 @@ describe('metrics after real calls', () => {
 
   it('counts tool calls by tool and outcome, times them in histograms, and reports model use and the pool', async () => {
     scripted.enqueue(
-      toolCallTurn({ name: 'run_sql', arguments: { sql: 'SELECT count(*) AS n FROM customers' } }, { usage: { inputTokens: 120, outputTokens: 30 } }),
+      toolCallTurn(
+        { name: 'run_sql', arguments: { sql: 'SELECT count(*) AS n FROM customers' } },
+        { usage: { inputTokens: 120, outputTokens: 30 } },
+      ),
       textTurn('There are some customers.', { usage: { inputTokens: 200, outputTokens: 12 } }),
     );
     const client = new Client({ name: 'metrics', version: '1.0.0' });
@@ -68,7 +77,9 @@ describe('metrics after real calls', () => {
     expect(sample(text, 'mcp_tool_calls_total', { tool: 'database_query', outcome: 'ok' })).toBe(1);
     expect(sample(text, 'mcp_tool_call_duration_seconds_count', { tool: 'echo', outcome: 'ok' })).toBe(2);
     expect(sample(text, 'mcp_tool_call_duration_seconds_bucket', { tool: 'echo', outcome: 'ok', le: '+Inf' })).toBe(2);
-    expect(sample(text, 'mcp_tool_call_duration_seconds_sum', { tool: 'database_query', outcome: 'ok' })).toBeGreaterThan(0);
+    expect(
+      sample(text, 'mcp_tool_call_duration_seconds_sum', { tool: 'database_query', outcome: 'ok' }),
+    ).toBeGreaterThan(0);
     expect(sample(text, 'mcp_requests_total', { method: 'tools/list', outcome: 'ok' })).toBe(1);
     expect(sample(text, 'mcp_requests_total', { method: 'initialize', outcome: 'ok' })).toBe(1);
     expect(sample(text, 'mcp_request_duration_seconds_count', { method: 'tools/call', outcome: 'ok' })).toBe(4);
@@ -88,7 +99,13 @@ describe('metrics after real calls', () => {
     scripted.enqueue(textTurn('Counted in the background.'));
     const client = new Client({ name: 'metrics-tasks', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`)));
-    const created = await client.request({ method: 'tools/call', params: { name: 'database_query', arguments: { question: 'How many?' }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const created = await client.request(
+      {
+        method: 'tools/call',
+        params: { name: 'database_query', arguments: { question: 'How many?' }, task: { ttl: 60_000 } },
+      },
+      CreateTaskResultSchema,
+    );
     const taskId = created.task.taskId;
     const deadline = Date.now() + 15_000;
     let status = created.task.status;
@@ -122,8 +139,12 @@ describe('metrics access', () => {
     const server = await startServerProcess({ METRICS_TOKEN: 'scrape-token-0123456789', DATABASE_TOOLS: 'false' });
     try {
       expect((await fetch(`${server.base}/metrics`)).status).toBe(401);
-      expect((await fetch(`${server.base}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
-      const ok = await fetch(`${server.base}/metrics`, { headers: { authorization: 'Bearer scrape-token-0123456789' } });
+      expect(
+        (await fetch(`${server.base}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status,
+      ).toBe(401);
+      const ok = await fetch(`${server.base}/metrics`, {
+        headers: { authorization: 'Bearer scrape-token-0123456789' },
+      });
       expect(ok.status).toBe(200);
       expect(await ok.text()).toContain('# TYPE mcp_requests_total counter');
     } finally {

@@ -56,10 +56,21 @@ export function createServerState(config: HttpServerConfig, logger: Logger, sql:
     // served by the replica that holds it.
     redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     redis.on('error', (error: Error) => logger.debug('redis', { err: error.message }));
-    connected = redis.connect().catch((error: unknown) => logger.warn('Redis unreachable: SSE events are sent but not kept, sessions are served by the replica that opened them', { err: error }));
+    connected = redis
+      .connect()
+      .catch((error: unknown) =>
+        logger.warn(
+          'Redis unreachable: SSE events are sent but not kept, sessions are served by the replica that opened them',
+          { err: error },
+        ),
+      );
     if (config.RESUMABLE_STREAMS) eventStore = new RedisEventStore({ redis, prefix: redisPrefix(config, 'events') });
     if (config.MCP_HTTP_MODE === 'stateful') {
-      sessionStore = new RedisSessionStore({ redis, prefix: redisPrefix(config, 'sessions'), ttlMs: config.SESSION_IDLE_TIMEOUT_SECONDS * 1000 });
+      sessionStore = new RedisSessionStore({
+        redis,
+        prefix: redisPrefix(config, 'sessions'),
+        ttlMs: config.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
+      });
       // A connection in subscriber mode does nothing else; it reconnects and subscribes again by itself.
       subscriber = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null });
       subscriber.on('error', (error: Error) => logger.debug('redis subscriber', { err: error.message }));
@@ -75,12 +86,17 @@ export function createServerState(config: HttpServerConfig, logger: Logger, sql:
   }
   const { taskStore, threads } = stateStores(sql);
   return {
-    tasks: { defaultTtlMs: config.TASK_TTL_SECONDS * 1000, maxTtlMs: config.TASK_MAX_TTL_SECONDS * 1000, ...(taskStore ? { store: taskStore } : {}) },
+    tasks: {
+      defaultTtlMs: config.TASK_TTL_SECONDS * 1000,
+      maxTtlMs: config.TASK_MAX_TTL_SECONDS * 1000,
+      ...(taskStore ? { store: taskStore } : {}),
+    },
     threads,
     eventStore,
     sessionStore,
     sessionBus,
-    ready: () => Promise.race([connected, new Promise<void>((resolve) => setTimeout(resolve, REDIS_CONNECT_WAIT_MS).unref())]),
+    ready: () =>
+      Promise.race([connected, new Promise<void>((resolve) => setTimeout(resolve, REDIS_CONNECT_WAIT_MS).unref())]),
     async close() {
       await sessionBus?.close();
       subscriber?.disconnect();

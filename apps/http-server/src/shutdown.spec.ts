@@ -7,7 +7,12 @@ import { createScriptedServer, type ScriptedServer, textTurn } from '@agent-mcp/
 import { startServerProcess, until } from './spec-helpers/server-process';
 
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const INIT = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 
 describe('graceful shutdown', () => {
   let scripted: ScriptedServer;
@@ -28,8 +33,14 @@ describe('graceful shutdown', () => {
       const session = init.headers.get('mcp-session-id') as string;
       await init.text();
       const sessionHeaders = { ...HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
-      await fetch(`${server.base}/mcp`, { method: 'POST', headers: sessionHeaders, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
-      const stream = await fetch(`${server.base}/mcp`, { headers: { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } });
+      await fetch(`${server.base}/mcp`, {
+        method: 'POST',
+        headers: sessionHeaders,
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      });
+      const stream = await fetch(`${server.base}/mcp`, {
+        headers: { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' },
+      });
       expect(stream.status).toBe(200);
       const streamText = stream.text();
 
@@ -46,7 +57,11 @@ describe('graceful shutdown', () => {
       const ready = await fetch(`${server.base}/readyz`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toEqual({ status: 'shutting_down' });
-      const refused = await fetch(`${server.base}/mcp`, { method: 'POST', headers: HEADERS, body: JSON.stringify(INIT) });
+      const refused = await fetch(`${server.base}/mcp`, {
+        method: 'POST',
+        headers: HEADERS,
+        body: JSON.stringify(INIT),
+      });
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('1');
       expect(refused.headers.get('connection')).toBe('close');

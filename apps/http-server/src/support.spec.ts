@@ -28,7 +28,12 @@ jest.setTimeout(240_000);
 const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TENANT_HEADER = 'x-test-tenant';
 type Api = 'responses' | 'chat';
-type CallResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content?: Array<{ type: string; text?: string }>; _meta?: Record<string, unknown> };
+type CallResult = {
+  isError?: boolean;
+  structuredContent?: Record<string, unknown>;
+  content?: Array<{ type: string; text?: string }>;
+  _meta?: Record<string, unknown>;
+};
 
 /** One engine's database, opened again on demand (a restart). */
 interface Backend {
@@ -74,7 +79,12 @@ async function postgresBackend(): Promise<Backend> {
 
 /** The support tools behind Streamable HTTP; the tenant of each caller comes from a test header. */
 async function serve(database: DatabaseTools, scripted: ScriptedServer, api: Api) {
-  const principal = (tenant: string): Principal => ({ id: `agent@${tenant}`, tenantId: tenant, scopes: ['*'], via: 'api_key' });
+  const principal = (tenant: string): Principal => ({
+    id: `agent@${tenant}`,
+    tenantId: tenant,
+    scopes: ['*'],
+    via: 'api_key',
+  });
   const server = new McpServer({
     name: 'support-spec',
     version: '1.0.0',
@@ -88,7 +98,13 @@ async function serve(database: DatabaseTools, scripted: ScriptedServer, api: Api
       },
     }),
   });
-  const modelProvider = createOpenAIProvider({ apiKey: 'test-key', baseURL: scripted.url, api, model: 'scripted', env: {} });
+  const modelProvider = createOpenAIProvider({
+    apiKey: 'test-key',
+    baseURL: scripted.url,
+    api,
+    model: 'scripted',
+    env: {},
+  });
   createSupportTools({ sql: database.sql, env: {}, modelProvider }).register(server);
   const handler = createStreamableHttpHandler(server);
   const http: Server = createServer((req, res) => {
@@ -99,12 +115,21 @@ async function serve(database: DatabaseTools, scripted: ScriptedServer, api: Api
   const url = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
   const clients: Client[] = [];
   /** A client of `tenant`; with `elicit`, one that declared elicitation and answers it so. */
-  const connect = async (tenant: string, elicit?: (request: ElicitRequest, signal: AbortSignal) => ElicitResult | Promise<ElicitResult>) => {
-    const client = new Client({ name: 'support-spec-client', version: '1.0.0' }, elicit ? { capabilities: { elicitation: { form: {} } } } : {});
+  const connect = async (
+    tenant: string,
+    elicit?: (request: ElicitRequest, signal: AbortSignal) => ElicitResult | Promise<ElicitResult>,
+  ) => {
+    const client = new Client(
+      { name: 'support-spec-client', version: '1.0.0' },
+      elicit ? { capabilities: { elicitation: { form: {} } } } : {},
+    );
     if (elicit) client.setRequestHandler(ElicitRequestSchema, async (request, extra) => elicit(request, extra.signal));
-    await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { [TENANT_HEADER]: tenant } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(url, { requestInit: { headers: { [TENANT_HEADER]: tenant } } }),
+    );
     clients.push(client);
-    return (name: string, args: Record<string, unknown>, options?: RequestOptions) => client.callTool({ name, arguments: args }, undefined, options) as Promise<CallResult>;
+    return (name: string, args: Record<string, unknown>, options?: RequestOptions) =>
+      client.callTool({ name, arguments: args }, undefined, options) as Promise<CallResult>;
   };
   return {
     connect,
@@ -119,16 +144,31 @@ async function serve(database: DatabaseTools, scripted: ScriptedServer, api: Api
   };
 }
 
-const count = async (sql: SqlClient, text: string, params: unknown[] = []) => Number((await sql.query<{ n: number }>(text, params)).rows[0]?.n);
+const count = async (sql: SqlClient, text: string, params: unknown[] = []) =>
+  Number((await sql.query<{ n: number }>(text, params)).rows[0]?.n);
 const WRITES_SQL = 'SELECT (SELECT count(*) FROM support_tickets) + (SELECT count(*) FROM ticket_messages) AS n';
 
 describe('the apps register the support tools', () => {
   it('beside the database tools, over the embedded default', async () => {
     const server = new McpServer({ name: 'apps-spec', version: '1.0.0', logger: noopLogger });
-    const toolSet = await createToolSet({ env: { DATABASE_EMBEDDED_DIR: 'memory' }, logger: noopLogger, diagnosticTools: false });
+    const toolSet = await createToolSet({
+      env: { DATABASE_EMBEDDED_DIR: 'memory' },
+      logger: noopLogger,
+      diagnosticTools: false,
+    });
     toolSet.register(server);
     const names = server.tools.list().map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['sql_query', 'kb_search', 'customer_lookup', 'ticket_get', 'ticket_create', 'ticket_reply', 'support']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'sql_query',
+        'kb_search',
+        'customer_lookup',
+        'ticket_get',
+        'ticket_create',
+        'ticket_reply',
+        'support',
+      ]),
+    );
     await toolSet.close();
   });
 });
@@ -157,7 +197,7 @@ describe.each([
     await backend?.close();
   });
 
-  it('kb_search finds the refund articles, ranked, with highlighted passages, in the caller\'s tenant only', async () => {
+  it("kb_search finds the refund articles, ranked, with highlighted passages, in the caller's tenant only", async () => {
     const acme = await mcp.acme('kb_search', { query: 'how do I get a refund' });
     expect(acme.isError).toBeFalsy();
     const articles = acme.structuredContent?.['articles'] as Array<{ slug: string; rank: number; snippet: string }>;
@@ -167,20 +207,31 @@ describe.each([
     expect(articles.map((a) => a.slug)).not.toContain('store-credit');
     expect(acme.content?.[0]?.text).toMatch(/^<untrusted-data source="kb_search"/);
     const globex = await mcp.globex('kb_search', { query: 'refund' });
-    expect((globex.structuredContent?.['articles'] as Array<{ slug: string }>).map((a) => a.slug)).toContain('store-credit');
+    expect((globex.structuredContent?.['articles'] as Array<{ slug: string }>).map((a) => a.slug)).toContain(
+      'store-credit',
+    );
   });
 
   it('ticket_create retried 8 times at once with one key writes exactly one ticket and returns it to every call', async () => {
     const key = randomUUID();
-    const args = { customerId: 3, subject: 'Parcel lost', body: 'My parcel has not arrived after two weeks.', idempotencyKey: key };
+    const args = {
+      customerId: 3,
+      subject: 'Parcel lost',
+      body: 'My parcel has not arrived after two weeks.',
+      idempotencyKey: key,
+    };
     const results = await Promise.all(Array.from({ length: 8 }, () => mcp.acme('ticket_create', args)));
     expect(results.every((r) => !r.isError)).toBe(true);
     const ids = new Set(results.map((r) => (r.structuredContent?.['ticket'] as { id: number }).id));
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r.structuredContent?.['created'] === true)).toHaveLength(1);
     const [id] = [...ids];
-    expect(await count(backend.check, 'SELECT count(*)::int AS n FROM support_tickets WHERE idempotency_key = $1', [key])).toBe(1);
-    expect(await count(backend.check, 'SELECT count(*)::int AS n FROM ticket_messages WHERE ticket_id = $1', [id])).toBe(1);
+    expect(
+      await count(backend.check, 'SELECT count(*)::int AS n FROM support_tickets WHERE idempotency_key = $1', [key]),
+    ).toBe(1);
+    expect(
+      await count(backend.check, 'SELECT count(*)::int AS n FROM ticket_messages WHERE ticket_id = $1', [id]),
+    ).toBe(1);
   });
 
   it('ticket_create with a used key writes nothing after a restart either', async () => {
@@ -197,27 +248,41 @@ describe.each([
     servers.push(mcp);
     const writes = await count(backend.check, WRITES_SQL);
     const again = await mcp.acme('ticket_create', args);
-    expect(again.structuredContent).toMatchObject({ created: false, ticket: { id: (first.structuredContent?.['ticket'] as { id: number }).id } });
+    expect(again.structuredContent).toMatchObject({
+      created: false,
+      ticket: { id: (first.structuredContent?.['ticket'] as { id: number }).id },
+    });
     expect(await count(backend.check, WRITES_SQL)).toBe(writes);
   });
 
-  it('reports another tenant\'s customer and ticket exactly like missing ones, and writes nothing to them', async () => {
+  it("reports another tenant's customer and ticket exactly like missing ones, and writes nothing to them", async () => {
     // Customers 121-200 and tickets 91-150 are globex's in the sample data.
     const foreignCustomer = await mcp.acme('customer_lookup', { customerId: 150 });
     const missingCustomer = await mcp.acme('customer_lookup', { customerId: 99_999 });
     expect(foreignCustomer.isError).toBe(true);
-    expect(foreignCustomer.content?.[0]?.text?.replace('150', 'N')).toBe(missingCustomer.content?.[0]?.text?.replace('99999', 'N'));
+    expect(foreignCustomer.content?.[0]?.text?.replace('150', 'N')).toBe(
+      missingCustomer.content?.[0]?.text?.replace('99999', 'N'),
+    );
     expect(foreignCustomer._meta).toEqual(missingCustomer._meta);
     const foreignTicket = await mcp.acme('ticket_get', { ticketId: 100 });
     const missingTicket = await mcp.acme('ticket_get', { ticketId: 99_999 });
-    expect(foreignTicket.content?.[0]?.text?.replace('100', 'N')).toBe(missingTicket.content?.[0]?.text?.replace('99999', 'N'));
+    expect(foreignTicket.content?.[0]?.text?.replace('100', 'N')).toBe(
+      missingTicket.content?.[0]?.text?.replace('99999', 'N'),
+    );
     const before = await count(backend.check, WRITES_SQL);
     const reply = await mcp.acme('ticket_reply', { ticketId: 100, body: 'hello from acme' });
-    const create = await mcp.acme('ticket_create', { customerId: 150, subject: 'x', body: 'y', idempotencyKey: randomUUID() });
+    const create = await mcp.acme('ticket_create', {
+      customerId: 150,
+      subject: 'x',
+      body: 'y',
+      idempotencyKey: randomUUID(),
+    });
     expect(reply).toMatchObject({ isError: true, _meta: { error: { code: 'TICKET_NOT_FOUND' } } });
     expect(create).toMatchObject({ isError: true, _meta: { error: { code: 'CUSTOMER_NOT_FOUND' } } });
     expect(await count(backend.check, WRITES_SQL)).toBe(before);
-    expect((await mcp.globex('customer_lookup', { customerId: 150 })).structuredContent?.['customer']).toMatchObject({ id: 150 });
+    expect((await mcp.globex('customer_lookup', { customerId: 150 })).structuredContent?.['customer']).toMatchObject({
+      id: 150,
+    });
   });
 
   it('a ticket whose text tells the agent to read another tenant and call other tools changes nothing', async () => {
@@ -230,7 +295,9 @@ describe.each([
       idempotencyKey: randomUUID(),
     });
     const ticketId = (injected.structuredContent?.['ticket'] as { id: number }).id;
-    const globexEmail = String((await backend.check.query('SELECT email FROM customers WHERE id = 150')).rows[0]?.['email']);
+    const globexEmail = String(
+      (await backend.check.query('SELECT email FROM customers WHERE id = 150')).rows[0]?.['email'],
+    );
     const before = await count(backend.check, WRITES_SQL);
     scripted.reset();
     // The scripted model obeys the ticket.
@@ -243,7 +310,11 @@ describe.each([
     );
     const result = await mcp.acme('support', { message: 'Please look at my ticket.', customerId: 5, ticketId });
     expect(result.isError).toBeFalsy();
-    const out = result.structuredContent as { actions: Array<{ tool: string; ok: boolean; detail: string }>; ticketCreated?: unknown; replied?: unknown };
+    const out = result.structuredContent as {
+      actions: Array<{ tool: string; ok: boolean; detail: string }>;
+      ticketCreated?: unknown;
+      replied?: unknown;
+    };
     expect(out.actions).toEqual([
       { tool: 'ticket_get', ok: true, detail: `ticket ${ticketId}` },
       { tool: 'customer_lookup', ok: false, detail: 'customer 150: not found' },
@@ -268,13 +339,25 @@ describe.each([
         asked.push(request.params);
         return { action: 'accept', content: { confirm: true } };
       });
-      const [policy] = await createSupportTools({ sql: database.sql, env: {} }).store.searchArticles('acme', 'refund policy money back', 1);
+      const [policy] = await createSupportTools({ sql: database.sql, env: {} }).store.searchArticles(
+        'acme',
+        'refund policy money back',
+        1,
+      );
       const message = `My keyboard stopped working after two days, I want a refund (${api} ${randomUUID()}).`;
       const script = () =>
         scripted.enqueue(
           toolCallTurn({ name: 'kb_search', arguments: { query: 'refund faulty product' } }),
-          toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Refund for a faulty keyboard', body: 'Keyboard failed after two days; customer asks for a refund.' } }),
-          textTurn(`You can get a refund within 30 days of delivery [kb:${policy?.id}]. I opened a ticket for our team.`),
+          toolCallTurn({
+            name: 'ticket_create',
+            arguments: {
+              subject: 'Refund for a faulty keyboard',
+              body: 'Keyboard failed after two days; customer asks for a refund.',
+            },
+          }),
+          textTurn(
+            `You can get a refund within 30 days of delivery [kb:${policy?.id}]. I opened a ticket for our team.`,
+          ),
         );
       scripted.reset();
       script();
@@ -288,19 +371,38 @@ describe.each([
       });
       // The user saw exactly what was written before it was.
       expect(asked).toHaveLength(1);
-      expect(asked[0]?.message).toContain('Open a ticket for customer 7\nSubject: Refund for a faulty keyboard\nPriority: normal\nFirst message:\nKeyboard failed after two days');
-      expect(asked[0]).toMatchObject({ requestedSchema: { properties: { confirm: { type: 'boolean' } }, required: ['confirm'] } });
+      expect(asked[0]?.message).toContain(
+        'Open a ticket for customer 7\nSubject: Refund for a faulty keyboard\nPriority: normal\nFirst message:\nKeyboard failed after two days',
+      );
+      expect(asked[0]).toMatchObject({
+        requestedSchema: { properties: { confirm: { type: 'boolean' } }, required: ['confirm'] },
+      });
       expect(scripted.requests.every((r) => r.api === api)).toBe(true);
       expect(scripted.requests[1]?.rawBody).toMatch(/untrusted-data source=\\"kb_search\\"/);
-      expect(first._meta?.['agentRun']).toMatchObject({ status: 'completed', model: 'scripted', modelSource: 'server', turns: 3, toolCalls: 2 });
+      expect(first._meta?.['agentRun']).toMatchObject({
+        status: 'completed',
+        model: 'scripted',
+        modelSource: 'server',
+        turns: 3,
+        toolCalls: 2,
+      });
       const ticket = (first.structuredContent?.['ticketCreated'] as { id: number }).id;
-      expect(await count(backend.check, 'SELECT count(*)::int AS n FROM support_tickets WHERE id = $1 AND customer_id = 7 AND tenant_id = $2', [ticket, 'acme'])).toBe(1);
+      expect(
+        await count(
+          backend.check,
+          'SELECT count(*)::int AS n FROM support_tickets WHERE id = $1 AND customer_id = 7 AND tenant_id = $2',
+          [ticket, 'acme'],
+        ),
+      ).toBe(1);
 
       // A retry writes nothing, so nothing needs asking.
       const writes = await count(backend.check, WRITES_SQL);
       script();
       const retried = await accepting('support', { message, customerId: 7 });
-      expect(retried.structuredContent).toMatchObject({ status: 'answered', ticketCreated: { id: ticket, created: false } });
+      expect(retried.structuredContent).toMatchObject({
+        status: 'answered',
+        ticketCreated: { id: ticket, created: false },
+      });
       expect(asked).toHaveLength(1);
       expect(await count(backend.check, WRITES_SQL)).toBe(writes);
     });
@@ -308,7 +410,10 @@ describe.each([
 
   describe('approvals', () => {
     const createTurn = (subject: string) =>
-      toolCallTurn({ name: 'ticket_create', arguments: { subject, body: `${subject}: the customer asks for a person.`, priority: 'high' } });
+      toolCallTurn({
+        name: 'ticket_create',
+        arguments: { subject, body: `${subject}: the customer asks for a person.`, priority: 'high' },
+      });
 
     it('an elicitation decline writes nothing and ends the run cleanly, saying so', async () => {
       const declining = await mcp.connect('acme', () => ({ action: 'decline' }));
@@ -320,11 +425,17 @@ describe.each([
       expect(result.structuredContent).toMatchObject({
         status: 'declined',
         answer: expect.stringContaining('You declined: nothing was written (open a ticket for customer 8)'),
-        proposedAction: { tool: 'ticket_create', arguments: { customerId: 8, subject: 'Declined request', priority: 'high' } },
+        proposedAction: {
+          tool: 'ticket_create',
+          arguments: { customerId: 8, subject: 'Declined request', priority: 'high' },
+        },
         actions: [{ tool: 'ticket_create', ok: false, detail: 'declined by the user' }],
       });
       expect(result.structuredContent?.['ticketCreated']).toBeUndefined();
-      expect(result._meta?.['agentRun']).toMatchObject({ status: 'interrupted', interruption: { decision: 'declined', tool: 'ticket_create' } });
+      expect(result._meta?.['agentRun']).toMatchObject({
+        status: 'interrupted',
+        interruption: { decision: 'declined', tool: 'ticket_create' },
+      });
       expect(await count(backend.check, WRITES_SQL)).toBe(before);
       // The run ended at the decline: the model was not asked again.
       expect(scripted.requests).toHaveLength(1);
@@ -336,14 +447,28 @@ describe.each([
       scripted.enqueue(createTurn('Accepted request'), textTurn('A colleague will call you.'));
       const before = await count(backend.check, 'SELECT count(*)::int AS n FROM support_tickets');
       const progress: string[] = [];
-      const result = await accepting('support', { message: `Please call me (${randomUUID()}).`, customerId: 9 }, { onprogress: (p) => void progress.push(p.message ?? '') });
+      const result = await accepting(
+        'support',
+        { message: `Please call me (${randomUUID()}).`, customerId: 9 },
+        { onprogress: (p) => void progress.push(p.message ?? '') },
+      );
       expect(result.structuredContent).toMatchObject({ status: 'answered', ticketCreated: { created: true } });
       expect(progress).toEqual(
-        expect.arrayContaining(['turn 1: asking the model', 'turn 1: calling ticket_create', 'waiting for your approval to open a ticket for customer 9', 'turn 2: asking the model']),
+        expect.arrayContaining([
+          'turn 1: asking the model',
+          'turn 1: calling ticket_create',
+          'waiting for your approval to open a ticket for customer 9',
+          'turn 2: asking the model',
+        ]),
       );
       expect(await count(backend.check, 'SELECT count(*)::int AS n FROM support_tickets')).toBe(before + 1);
       const id = (result.structuredContent?.['ticketCreated'] as { id: number }).id;
-      const row = (await backend.check.query('SELECT customer_id, subject, priority, tenant_id FROM support_tickets WHERE id = $1', [id])).rows[0];
+      const row = (
+        await backend.check.query(
+          'SELECT customer_id, subject, priority, tenant_id FROM support_tickets WHERE id = $1',
+          [id],
+        )
+      ).rows[0];
       expect(row).toEqual({ customer_id: 9, subject: 'Accepted request', priority: 'high', tenant_id: 'acme' });
     });
 
@@ -351,20 +476,38 @@ describe.each([
       scripted.reset();
       scripted.enqueue(createTurn('Pending request'), textTurn('never reached'));
       const before = await count(backend.check, WRITES_SQL);
-      const pending = await mcp.acme('support', { message: `I want to speak to someone (${randomUUID()}).`, customerId: 10 });
+      const pending = await mcp.acme('support', {
+        message: `I want to speak to someone (${randomUUID()}).`,
+        customerId: 10,
+      });
       expect(pending.isError).toBeFalsy();
-      const out = pending.structuredContent as { confirmationId: string; expiresAt: string; proposedAction: { arguments: Record<string, unknown> } };
+      const out = pending.structuredContent as {
+        confirmationId: string;
+        expiresAt: string;
+        proposedAction: { arguments: Record<string, unknown> };
+      };
       expect(out).toMatchObject({
         status: 'pending_confirmation',
         proposedAction: {
           tool: 'ticket_create',
-          arguments: { customerId: 10, subject: 'Pending request', body: 'Pending request: the customer asks for a person.', priority: 'high', idempotencyKey: expect.stringMatching(/^support:/) },
+          arguments: {
+            customerId: 10,
+            subject: 'Pending request',
+            body: 'Pending request: the customer asks for a person.',
+            priority: 'high',
+            idempotencyKey: expect.stringMatching(/^support:/),
+          },
         },
         confirmationId: expect.stringMatching(/^cf_[0-9a-f]{32}$/),
       });
       expect(Date.parse(out.expiresAt)).toBeGreaterThan(Date.now());
-      expect(pending.content?.[0]?.text).toContain(`call support_confirm with confirmationId "${out.confirmationId}" and approve: true`);
-      expect(pending._meta?.['agentRun']).toMatchObject({ status: 'interrupted', interruption: { decision: 'pending', tool: 'ticket_create' } });
+      expect(pending.content?.[0]?.text).toContain(
+        `call support_confirm with confirmationId "${out.confirmationId}" and approve: true`,
+      );
+      expect(pending._meta?.['agentRun']).toMatchObject({
+        status: 'interrupted',
+        interruption: { decision: 'pending', tool: 'ticket_create' },
+      });
       expect(scripted.requests).toHaveLength(1);
       expect(await count(backend.check, WRITES_SQL)).toBe(before);
 
@@ -375,10 +518,25 @@ describe.each([
 
       const confirmed = await mcp.acme('support_confirm', { confirmationId: out.confirmationId, approve: true });
       expect(confirmed.isError).toBeFalsy();
-      expect(confirmed.structuredContent).toMatchObject({ status: 'written', action: out.proposedAction, ticketCreated: { id: expect.any(Number), created: true } });
+      expect(confirmed.structuredContent).toMatchObject({
+        status: 'written',
+        action: out.proposedAction,
+        ticketCreated: { id: expect.any(Number), created: true },
+      });
       const id = (confirmed.structuredContent?.['ticketCreated'] as { id: number }).id;
-      const row = (await backend.check.query('SELECT customer_id, subject, body, priority, idempotency_key FROM support_tickets WHERE id = $1 AND tenant_id = $2', [id, 'acme'])).rows[0];
-      expect(row).toEqual({ customer_id: 10, subject: 'Pending request', body: 'Pending request: the customer asks for a person.', priority: 'high', idempotency_key: out.proposedAction.arguments['idempotencyKey'] });
+      const row = (
+        await backend.check.query(
+          'SELECT customer_id, subject, body, priority, idempotency_key FROM support_tickets WHERE id = $1 AND tenant_id = $2',
+          [id, 'acme'],
+        )
+      ).rows[0];
+      expect(row).toEqual({
+        customer_id: 10,
+        subject: 'Pending request',
+        body: 'Pending request: the customer asks for a person.',
+        priority: 'high',
+        idempotency_key: out.proposedAction.arguments['idempotencyKey'],
+      });
       // One ticket and its first message: nothing else was written, and no model was asked.
       expect(await count(backend.check, WRITES_SQL)).toBe(before + 2);
       expect(scripted.requests).toHaveLength(1);
@@ -394,21 +552,34 @@ describe.each([
       // The user never answers; the question ends when the call is cancelled.
       const waiting = await mcp.connect('acme', (_request, signal) => {
         opened();
-        return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ action: 'accept', content: { confirm: true } }), { once: true }));
+        return new Promise((resolve) =>
+          signal.addEventListener('abort', () => resolve({ action: 'accept', content: { confirm: true } }), {
+            once: true,
+          }),
+        );
       });
       scripted.reset();
       scripted.enqueue(createTurn('Cancelled request'), textTurn('never reached'));
       const writes = await count(backend.check, WRITES_SQL);
-      const confirmations = await count(backend.check, 'SELECT count(*)::int AS n FROM agent_mcp_state.support_confirmations');
+      const confirmations = await count(
+        backend.check,
+        'SELECT count(*)::int AS n FROM agent_mcp_state.support_confirmations',
+      );
       const controller = new AbortController();
-      const call = waiting('support', { message: `Cancel me (${randomUUID()}).`, customerId: 12 }, { signal: controller.signal });
+      const call = waiting(
+        'support',
+        { message: `Cancel me (${randomUUID()}).`, customerId: 12 },
+        { signal: controller.signal },
+      );
       await asking;
       controller.abort('the user closed the dialog');
       await expect(call).rejects.toThrow();
       // Give a late answer or a fallback every chance to write: neither may.
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(await count(backend.check, WRITES_SQL)).toBe(writes);
-      expect(await count(backend.check, 'SELECT count(*)::int AS n FROM agent_mcp_state.support_confirmations')).toBe(confirmations);
+      expect(await count(backend.check, 'SELECT count(*)::int AS n FROM agent_mcp_state.support_confirmations')).toBe(
+        confirmations,
+      );
       expect(scripted.requests).toHaveLength(1);
     });
 
@@ -421,22 +592,47 @@ describe.each([
       };
       const before = await count(backend.check, WRITES_SQL);
       const discarded = await propose('Discarded request');
-      expect((await mcp.acme('support_confirm', { confirmationId: discarded, approve: false })).structuredContent).toMatchObject({ status: 'discarded' });
-      expect(await mcp.acme('support_confirm', { confirmationId: discarded, approve: true })).toMatchObject({ isError: true, _meta: { error: { code: 'CONFIRMATION_USED' } } });
+      expect(
+        (await mcp.acme('support_confirm', { confirmationId: discarded, approve: false })).structuredContent,
+      ).toMatchObject({ status: 'discarded' });
+      expect(await mcp.acme('support_confirm', { confirmationId: discarded, approve: true })).toMatchObject({
+        isError: true,
+        _meta: { error: { code: 'CONFIRMATION_USED' } },
+      });
       const expired = await propose('Expired request');
-      await backend.check.query(`UPDATE agent_mcp_state.support_confirmations SET expires_at = now() - interval '1 second' WHERE confirmation_id = $1`, [expired]);
-      expect(await mcp.acme('support_confirm', { confirmationId: expired, approve: true })).toMatchObject({ isError: true, _meta: { error: { code: 'CONFIRMATION_EXPIRED' } } });
+      await backend.check.query(
+        `UPDATE agent_mcp_state.support_confirmations SET expires_at = now() - interval '1 second' WHERE confirmation_id = $1`,
+        [expired],
+      );
+      expect(await mcp.acme('support_confirm', { confirmationId: expired, approve: true })).toMatchObject({
+        isError: true,
+        _meta: { error: { code: 'CONFIRMATION_EXPIRED' } },
+      });
       expect(await count(backend.check, WRITES_SQL)).toBe(before);
     });
 
     it('a budget stops a looping support model with a readable result', async () => {
       scripted.reset();
-      for (let i = 0; i < 6; i++) scripted.enqueue(toolCallTurn({ name: 'kb_search', arguments: { query: `refund ${i}` } }));
-      const result = await mcp.acme('support', { message: 'Tell me everything about refunds.', customerId: 7, maxTurns: 2 });
+      for (let i = 0; i < 6; i++)
+        scripted.enqueue(toolCallTurn({ name: 'kb_search', arguments: { query: `refund ${i}` } }));
+      const result = await mcp.acme('support', {
+        message: 'Tell me everything about refunds.',
+        customerId: 7,
+        maxTurns: 2,
+      });
       expect(result.isError).toBeFalsy();
-      expect(result.structuredContent).toMatchObject({ status: 'stopped', stopReason: 'max_turns', answer: expect.stringMatching(/^Stopped without an answer\. The turn budget \(2 turns\) ran out/) });
+      expect(result.structuredContent).toMatchObject({
+        status: 'stopped',
+        stopReason: 'max_turns',
+        answer: expect.stringMatching(/^Stopped without an answer\. The turn budget \(2 turns\) ran out/),
+      });
       expect(result.structuredContent?.['answer']).toContain('It made 2 tool calls: kb_search ×2.');
-      expect(result._meta?.['agentRun']).toMatchObject({ status: 'stopped', stopReason: 'max_turns', turns: 2, budget: { maxTurns: 2 } });
+      expect(result._meta?.['agentRun']).toMatchObject({
+        status: 'stopped',
+        stopReason: 'max_turns',
+        turns: 2,
+        budget: { maxTurns: 2 },
+      });
       expect(scripted.requests).toHaveLength(2);
     });
   });

@@ -36,7 +36,11 @@ function startReceiver(): Promise<{ server: Server; url: string; spans: Exported
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans }),
+    ),
+  );
 }
 
 const attr = (span: ExportedSpan, key: string) => {
@@ -77,13 +81,21 @@ describe('traces over OTLP', () => {
       textTurn('There are customers.'),
     );
     const client = new Client({ name: 'traced', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`), { requestInit: { headers: { traceparent: `00-${traceId}-${clientSpan}-01` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`), {
+        requestInit: { headers: { traceparent: `00-${traceId}-${clientSpan}-01` } },
+      }),
+    );
     const result = await client.callTool({ name: 'database_query', arguments: { question: 'How many customers?' } });
     expect(result.isError).toBeFalsy();
     await client.close();
 
     await until(() => receiver.spans.some((s) => s.traceId === traceId && s.name === 'SELECT'), 10_000, 'the SQL span');
-    await until(() => receiver.spans.some((s) => s.traceId === traceId && s.name === 'tools/call database_query'), 10_000, 'the request span');
+    await until(
+      () => receiver.spans.some((s) => s.traceId === traceId && s.name === 'tools/call database_query'),
+      10_000,
+      'the request span',
+    );
     const trace = receiver.spans.filter((s) => s.traceId === traceId);
     const byId = new Map(trace.map((s) => [s.spanId, s]));
     const request = trace.find((s) => s.name === 'tools/call database_query') as ExportedSpan;
@@ -92,7 +104,15 @@ describe('traces over OTLP', () => {
     expect(attr(request, 'mcp.method.name')).toBe('tools/call');
 
     const names = trace.map((s) => s.name);
-    for (const name of ['mcp.pipeline authenticate', 'execute_tool database_query', 'invoke_agent database_agent', 'agent.turn', 'chat scripted-model', 'execute_tool run_sql', 'SELECT']) {
+    for (const name of [
+      'mcp.pipeline authenticate',
+      'execute_tool database_query',
+      'invoke_agent database_agent',
+      'agent.turn',
+      'chat scripted-model',
+      'execute_tool run_sql',
+      'SELECT',
+    ]) {
       expect(names).toContain(name);
     }
     expect(names.filter((n) => n === 'agent.turn')).toHaveLength(2);
@@ -102,8 +122,16 @@ describe('traces over OTLP', () => {
     const sql = trace.find((s) => s.name === 'SELECT') as ExportedSpan;
     expect(attr(sql, 'db.query.text')).toMatch(/SELECT count\(\*\) AS n FROM customers/);
     const chain: string[] = [];
-    for (let s: ExportedSpan | undefined = sql; s; s = s.parentSpanId ? byId.get(s.parentSpanId) : undefined) chain.push(s.name);
-    expect(chain).toEqual(['SELECT', 'execute_tool run_sql', 'agent.turn', 'invoke_agent database_agent', 'execute_tool database_query', 'tools/call database_query']);
+    for (let s: ExportedSpan | undefined = sql; s; s = s.parentSpanId ? byId.get(s.parentSpanId) : undefined)
+      chain.push(s.name);
+    expect(chain).toEqual([
+      'SELECT',
+      'execute_tool run_sql',
+      'agent.turn',
+      'invoke_agent database_agent',
+      'execute_tool database_query',
+      'tools/call database_query',
+    ]);
     const chat = trace.find((s) => s.name === 'chat scripted-model') as ExportedSpan;
     expect(byId.get(chat.parentSpanId as string)?.name).toBe('agent.turn');
   });
@@ -112,10 +140,19 @@ describe('traces over OTLP', () => {
     const traceId = 'a3ce929d0e0e47364bf92f3577b34da6';
     const client = new Client({ name: 'traced-meta', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`)));
-    await client.request({ method: 'tools/list', params: { _meta: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } } } as never, (await import('@modelcontextprotocol/sdk/types.js')).ListToolsResultSchema);
+    await client.request(
+      { method: 'tools/list', params: { _meta: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } } } as never,
+      (await import('@modelcontextprotocol/sdk/types.js')).ListToolsResultSchema,
+    );
     await client.close();
-    await until(() => receiver.spans.some((s) => s.traceId === traceId && s.name === 'tools/list'), 10_000, 'the tools/list span');
-    expect(receiver.spans.find((s) => s.traceId === traceId && s.name === 'tools/list')?.parentSpanId).toBe('b7ad6b7169203331');
+    await until(
+      () => receiver.spans.some((s) => s.traceId === traceId && s.name === 'tools/list'),
+      10_000,
+      'the tools/list span',
+    );
+    expect(receiver.spans.find((s) => s.traceId === traceId && s.name === 'tools/list')?.parentSpanId).toBe(
+      'b7ad6b7169203331',
+    );
   });
 });
 

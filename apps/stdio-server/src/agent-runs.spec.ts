@@ -7,9 +7,21 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { type ClientCapabilities, type CreateMessageRequest, CreateMessageRequestSchema, type JSONRPCMessage, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type ClientCapabilities,
+  type CreateMessageRequest,
+  CreateMessageRequestSchema,
+  type JSONRPCMessage,
+  type Progress,
+} from '@modelcontextprotocol/sdk/types.js';
 import { createPgSqlClient, type SqlClient } from '@agent-mcp/context';
-import { createScriptedServer, hangTurn, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
+import {
+  createScriptedServer,
+  hangTurn,
+  type ScriptedServer,
+  textTurn,
+  toolCallTurn,
+} from '@agent-mcp/agent-core/testing';
 
 jest.setTimeout(60_000);
 
@@ -39,7 +51,8 @@ beforeAll(async () => {
   await server.query(`CREATE DATABASE ${database}`);
   await server.close();
   const env = { ...process.env, DATABASE_ADMIN_URL: withDatabase(ADMIN_URL, database), DATABASE_READONLY_ROLE: role };
-  for (const command of ['load-sample', 'setup-role']) execFileSync(process.execPath, [DB_CLI, command], { env, stdio: 'pipe', timeout: 30_000 });
+  for (const command of ['load-sample', 'setup-role'])
+    execFileSync(process.execPath, [DB_CLI, command], { env, stdio: 'pipe', timeout: 30_000 });
   admin = createPgSqlClient({ connectionString: withDatabase(ADMIN_URL, database), poolMax: 2 });
   scripted = await createScriptedServer({ apiKey: 'test-key' });
 });
@@ -98,10 +111,16 @@ async function connect(env: Record<string, string>, capabilities: ClientCapabili
 }
 
 const runningStatements = async (): Promise<number> =>
-  (await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query = $2", [role, SLOW_SQL])).rows[0]?.n ?? 0;
+  (
+    await admin.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query = $2",
+      [role, SLOW_SQL],
+    )
+  ).rows[0]?.n ?? 0;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const responded = (c: Connected, id: string | number) => c.received.some((m) => 'id' in m && m.id === id && !('method' in m));
+const responded = (c: Connected, id: string | number) =>
+  c.received.some((m) => 'id' in m && m.id === id && !('method' in m));
 
 describe('database_query over real stdio, on the scripted model server', () => {
   let c: Connected;
@@ -112,7 +131,11 @@ describe('database_query over real stdio, on the scripted model server', () => {
   it('cancelled while its SQL runs: the statement leaves the server within a second and no response comes', async () => {
     scripted.enqueue(toolCallTurn({ name: 'run_sql', arguments: { sql: SLOW_SQL } }), textTurn('never asked'));
     const controller = new AbortController();
-    const call = c.client.callTool({ name: 'database_query', arguments: { question: 'Count to ten billion' } }, undefined, { signal: controller.signal });
+    const call = c.client.callTool(
+      { name: 'database_query', arguments: { question: 'Count to ten billion' } },
+      undefined,
+      { signal: controller.signal },
+    );
     call.catch(() => undefined);
     for (let i = 0; i < 200 && (await runningStatements()) === 0; i++) await sleep(25);
     expect(await runningStatements()).toBe(1);
@@ -129,7 +152,9 @@ describe('database_query over real stdio, on the scripted model server', () => {
   it('cancelled while the model thinks: the model request is closed within a second and no response comes', async () => {
     scripted.enqueue(hangTurn());
     const controller = new AbortController();
-    const call = c.client.callTool({ name: 'database_query', arguments: { question: 'Think hard' } }, undefined, { signal: controller.signal });
+    const call = c.client.callTool({ name: 'database_query', arguments: { question: 'Think hard' } }, undefined, {
+      signal: controller.signal,
+    });
     call.catch(() => undefined);
     await scripted.waitForRequest(0, 5000);
     const at = performance.now();
@@ -144,7 +169,10 @@ describe('database_query over real stdio, on the scripted model server', () => {
     scripted.enqueue(textTurn('Still here.', { delayMs: 300 }));
     const call = c.client.callTool({ name: 'database_query', arguments: { question: 'Are you there?' } });
     await scripted.waitForRequest(0, 5000);
-    await c.client.notification({ method: 'notifications/cancelled', params: { requestId: 987_654, reason: 'not a request of ours' } });
+    await c.client.notification({
+      method: 'notifications/cancelled',
+      params: { requestId: 987_654, reason: 'not a request of ours' },
+    });
     const result = await call;
     expect(result.structuredContent).toMatchObject({ status: 'answered', answer: 'Still here.' });
   });
@@ -152,24 +180,38 @@ describe('database_query over real stdio, on the scripted model server', () => {
   it('sends progress with increasing values while a slow run goes on', async () => {
     scripted.enqueue(textTurn('Slow but sure.', { delayMs: 1200 }));
     const progress: Progress[] = [];
-    const result = await c.client.callTool({ name: 'database_query', arguments: { question: 'Take your time' } }, undefined, {
-      onprogress: (p) => progress.push(p),
-      resetTimeoutOnProgress: true,
-    });
+    const result = await c.client.callTool(
+      { name: 'database_query', arguments: { question: 'Take your time' } },
+      undefined,
+      {
+        onprogress: (p) => progress.push(p),
+        resetTimeoutOnProgress: true,
+      },
+    );
     expect(result.structuredContent).toMatchObject({ status: 'answered' });
     // The app keeps threads (embedded database): the call moves while its thread opens, then asks the model.
-    expect(progress.slice(0, 2).map((p) => p.message)).toEqual(['turn 1: opening the conversation', 'turn 1: asking the model']);
-    expect(progress.filter((p) => p.message?.startsWith('turn 1: still asking the model')).length).toBeGreaterThanOrEqual(3);
+    expect(progress.slice(0, 2).map((p) => p.message)).toEqual([
+      'turn 1: opening the conversation',
+      'turn 1: asking the model',
+    ]);
+    expect(
+      progress.filter((p) => p.message?.startsWith('turn 1: still asking the model')).length,
+    ).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < progress.length; i++) expect(progress[i].progress).toBeGreaterThan(progress[i - 1].progress);
-    expect(result._meta).toMatchObject({ agentRun: { status: 'completed', model: 'scripted', modelSource: 'server', turns: 1 } });
+    expect(result._meta).toMatchObject({
+      agentRun: { status: 'completed', model: 'scripted', modelSource: 'server', turns: 1 },
+    });
   });
 
   it('stops a looping model at the caller’s turn budget with a readable result', async () => {
-    for (let i = 0; i < 5; i++) scripted.enqueue(toolCallTurn({ name: 'run_sql', arguments: { sql: 'SELECT 1 AS one' } }));
+    for (let i = 0; i < 5; i++)
+      scripted.enqueue(toolCallTurn({ name: 'run_sql', arguments: { sql: 'SELECT 1 AS one' } }));
     const result = await c.client.callTool({ name: 'database_query', arguments: { question: 'Loop', maxTurns: 2 } });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ status: 'stopped', stopReason: 'max_turns' });
-    expect((result.content as { text: string }[])[0].text).toMatch(/^Stopped without an answer\. The turn budget \(2 turns\) ran out/);
+    expect((result.content as { text: string }[])[0].text).toMatch(
+      /^Stopped without an answer\. The turn budget \(2 turns\) ran out/,
+    );
     expect(result._meta).toMatchObject({ agentRun: { status: 'stopped', stopReason: 'max_turns', turns: 2 } });
     expect(scripted.requests).toHaveLength(2);
   });
@@ -183,15 +225,38 @@ describe('database_query over real stdio with no key, on the client’s model', 
     c.client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
       asked.push(request.params);
       if (asked.length === 1) {
-        return { model: 'desktop-model', role: 'assistant', stopReason: 'toolUse', content: [{ type: 'tool_use', id: 'tu_1', name: 'run_sql', input: { sql: 'SELECT count(*) AS n FROM customers' } }] };
+        return {
+          model: 'desktop-model',
+          role: 'assistant',
+          stopReason: 'toolUse',
+          content: [
+            { type: 'tool_use', id: 'tu_1', name: 'run_sql', input: { sql: 'SELECT count(*) AS n FROM customers' } },
+          ],
+        };
       }
-      return { model: 'desktop-model', role: 'assistant', stopReason: 'endTurn', content: [{ type: 'text', text: 'I counted the customers.' }] };
+      return {
+        model: 'desktop-model',
+        role: 'assistant',
+        stopReason: 'endTurn',
+        content: [{ type: 'text', text: 'I counted the customers.' }],
+      };
     });
-    const result = await c.client.callTool({ name: 'database_query', arguments: { question: 'How many customers are there?' } });
-    expect(result.structuredContent).toMatchObject({ status: 'answered', answer: 'I counted the customers.', queries: [{ sql: 'SELECT count(*) AS n FROM customers', rowCount: 1 }] });
-    expect(result._meta).toMatchObject({ agentRun: { modelSource: 'client-sampling', model: 'desktop-model', turns: 2, usage: { estimated: true } } });
+    const result = await c.client.callTool({
+      name: 'database_query',
+      arguments: { question: 'How many customers are there?' },
+    });
+    expect(result.structuredContent).toMatchObject({
+      status: 'answered',
+      answer: 'I counted the customers.',
+      queries: [{ sql: 'SELECT count(*) AS n FROM customers', rowCount: 1 }],
+    });
+    expect(result._meta).toMatchObject({
+      agentRun: { modelSource: 'client-sampling', model: 'desktop-model', turns: 2, usage: { estimated: true } },
+    });
     expect(asked[0]?.tools?.map((t) => t.name)).toEqual(['list_tables', 'describe_table', 'run_sql']);
-    const toolResult = (asked[1]?.messages.at(-1)?.content as { type: string; toolUseId: string; content: { text: string }[] }).content[0].text;
+    const toolResult = (
+      asked[1]?.messages.at(-1)?.content as { type: string; toolUseId: string; content: { text: string }[] }
+    ).content[0].text;
     expect(toolResult).toMatch(/<untrusted-data source="run_sql"/);
     expect(scripted.requests).toHaveLength(0);
     await c.close();

@@ -28,7 +28,10 @@ const INITIALIZE = JSON.stringify({
 });
 
 /** Launches the app, asks for tools/list at once, ends stdin once it is answered; returns what was loaded. */
-async function launch(dir: string, env: Record<string, string>): Promise<{ tools: string[]; modules: string[]; builtins: string[] }> {
+async function launch(
+  dir: string,
+  env: Record<string, string>,
+): Promise<{ tools: string[]; modules: string[]; builtins: string[] }> {
   const hook = path.join(dir, 'load-hook.mjs');
   const loaded = path.join(dir, 'loaded.txt');
   await writeFile(hook, LOAD_HOOK);
@@ -49,7 +52,9 @@ async function launch(dir: string, env: Record<string, string>): Promise<{ tools
         resolve((JSON.parse(line) as { result: { tools: Array<{ name: string }> } }).result.tools.map((t) => t.name));
       }
     });
-    child.stdin.write(`${INITIALIZE}\n{"jsonrpc":"2.0","method":"notifications/initialized"}\n{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n`);
+    child.stdin.write(
+      `${INITIALIZE}\n{"jsonrpc":"2.0","method":"notifications/initialized"}\n{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n`,
+    );
   });
   child.stdin.end();
   expect(await exited).toBe(0);
@@ -67,11 +72,15 @@ describe('stdio-server cold start', () => {
     const env = { DIAGNOSTIC_TOOLS: 'true', XDG_DATA_HOME: dir } as Record<string, string>;
     const { tools, modules, builtins } = await launch(dir, env);
     // Every library's tools are listed: the database, support and thread tools at least (research too when on).
-    for (const name of ['echo', 'sql_query', 'database_query', 'kb_search', 'thread_list']) expect(tools).toContain(name);
-    const heavy = /node_modules\/(openai|pg|pg-[a-z-]+|@electric-sql\/pglite|libpg-query|@modelcontextprotocol\/sdk|@opentelemetry\/(sdk-trace|exporter-[a-z-]+|core|resources|context-async-hooks)|zod|pino|ioredis)\//;
+    for (const name of ['echo', 'sql_query', 'database_query', 'kb_search', 'thread_list'])
+      expect(tools).toContain(name);
+    const heavy =
+      /node_modules\/(openai|pg|pg-[a-z-]+|@electric-sql\/pglite|libpg-query|@modelcontextprotocol\/sdk|@opentelemetry\/(sdk-trace|exporter-[a-z-]+|core|resources|context-async-hooks)|zod|pino|ioredis)\//;
     expect(modules.filter((url) => heavy.test(url))).toEqual([]);
     // The app itself was loaded through the hook, so an empty list above means something.
     expect(modules.some((url) => url.endsWith('/dist/main.js'))).toBe(true);
-    expect(builtins.filter((m) => /^NativeModule (http|https|worker_threads|internal\/deps\/undici\/undici)$/.test(m))).toEqual([]);
+    expect(
+      builtins.filter((m) => /^NativeModule (http|https|worker_threads|internal\/deps\/undici\/undici)$/.test(m)),
+    ).toEqual([]);
   }, 30_000);
 });

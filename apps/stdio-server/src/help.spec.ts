@@ -6,7 +6,13 @@ import { toolSettingsHelp } from './register-tools';
 
 it('lists every setting of the libraries behind the tools in --help', () => {
   const help = toolSettingsHelp().join('\n');
-  for (const setting of [...OPENAI_SETTINGS, ...AGENT_RUN_SETTINGS, ...DATABASE_SETTINGS, ...RESEARCH_SETTINGS, ...SUPPORT_SETTINGS]) {
+  for (const setting of [
+    ...OPENAI_SETTINGS,
+    ...AGENT_RUN_SETTINGS,
+    ...DATABASE_SETTINGS,
+    ...RESEARCH_SETTINGS,
+    ...SUPPORT_SETTINGS,
+  ]) {
     expect(help).toContain(`  ${setting.name} `);
   }
   expect(help).toContain('Research tool:');

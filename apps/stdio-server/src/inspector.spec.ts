@@ -4,7 +4,10 @@ import path from 'node:path';
 
 const MAIN = path.resolve(__dirname, '../dist/main.js');
 const INSPECTOR_ROOT = path.dirname(require.resolve('@modelcontextprotocol/inspector/package.json'));
-const INSPECTOR = path.join(INSPECTOR_ROOT, (require(`${INSPECTOR_ROOT}/package.json`) as { bin: Record<string, string> }).bin['mcp-inspector']);
+const INSPECTOR = path.join(
+  INSPECTOR_ROOT,
+  (require(`${INSPECTOR_ROOT}/package.json`) as { bin: Record<string, string> }).bin['mcp-inspector'],
+);
 
 describe('MCP Inspector CLI', () => {
   it('lists the tools of stdio-server', async () => {

@@ -8,7 +8,11 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 
 const MAIN = path.resolve(__dirname, '../dist/main.js');
 
-function run(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
     let stdout = '';
@@ -27,12 +31,19 @@ function run(args: string[], env: Record<string, string>, input?: string): Promi
 
 describe('stdio-server', () => {
   it('serves an SDK client over real stdio', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [MAIN], env: { ...process.env, DIAGNOSTIC_TOOLS: 'true' } as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [MAIN],
+      env: { ...process.env, DIAGNOSTIC_TOOLS: 'true' } as Record<string, string>,
+      stderr: 'pipe',
+    });
     const client = new Client({ name: 'desktop', version: '1.0.0' });
     await client.connect(transport);
     expect(client.getServerVersion()?.name).toBe('openai-agent-mcp');
     expect((await client.listTools()).tools.map((t) => t.name)).toContain('echo');
-    expect((await client.callTool({ name: 'echo', arguments: { message: 'over stdio' } })).content).toEqual([{ type: 'text', text: 'over stdio' }]);
+    expect((await client.callTool({ name: 'echo', arguments: { message: 'over stdio' } })).content).toEqual([
+      { type: 'text', text: 'over stdio' },
+    ]);
     await client.close();
   });
 
@@ -46,7 +57,10 @@ describe('stdio-server', () => {
     const { code, stdout } = await run([], { LOG_LEVEL: 'debug' }, `${lines.join('\n')}\n`);
     expect(code).toBe(0);
     // Every stdout line is a JSON-RPC message; replies may come in any order, as JSON-RPC allows.
-    const messages = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const messages = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(messages).toHaveLength(4);
     const byId = new Map(messages.map((m) => [m.id, m]));
     expect(byId.get(1).result.serverInfo.name).toBe('openai-agent-mcp');
@@ -88,8 +102,17 @@ describe('stdio-server', () => {
 
   it('serves without a compile cache where no cache directory can be made', async () => {
     // Under /proc, a recursive mkdir (what Node's own cache set-up does) never returns.
-    const { code, stdout } = await run([], { XDG_CACHE_HOME: '/proc/agent-mcp-no-such-dir', NODE_COMPILE_CACHE: '' }, listTools);
+    const { code, stdout } = await run(
+      [],
+      { XDG_CACHE_HOME: '/proc/agent-mcp-no-such-dir', NODE_COMPILE_CACHE: '' },
+      listTools,
+    );
     expect(code).toBe(0);
-    expect(stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([1, 2]);
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id),
+    ).toEqual([1, 2]);
   });
 });

@@ -1,9 +1,32 @@
 import { AGENT_RUN_SETTINGS, OPENAI_SETTINGS, type RunObserver } from '@agent-mcp/agent-core';
-import { formatSettings, InMemoryThreadStore, type Logger, type SqlClient, SqlThreadStore, type ThreadStore } from '@agent-mcp/context';
+import {
+  formatSettings,
+  InMemoryThreadStore,
+  type Logger,
+  type SqlClient,
+  SqlThreadStore,
+  type ThreadStore,
+} from '@agent-mcp/context';
 import { createThreadTools, echoTool, type McpServer, SqlTaskStore, type TaskStore } from '@agent-mcp/mcp-core';
-import { createDatabaseTools, DATABASE_SETTINGS, databaseToolsEnabled, parseDatabaseConfig, type PoolStats } from '@agent-mcp/tools-database';
-import { createResearchTools, parseResearchConfig, RESEARCH_SETTINGS, researchToolsEnabled } from '@agent-mcp/tools-research';
-import { SUPPORT_SETTINGS, createSupportTools, parseSupportConfig, supportToolsEnabled } from '@agent-mcp/tools-support';
+import {
+  createDatabaseTools,
+  DATABASE_SETTINGS,
+  databaseToolsEnabled,
+  parseDatabaseConfig,
+  type PoolStats,
+} from '@agent-mcp/tools-database';
+import {
+  createResearchTools,
+  parseResearchConfig,
+  RESEARCH_SETTINGS,
+  researchToolsEnabled,
+} from '@agent-mcp/tools-research';
+import {
+  SUPPORT_SETTINGS,
+  createSupportTools,
+  parseSupportConfig,
+  supportToolsEnabled,
+} from '@agent-mcp/tools-support';
 
 /** What the tools need from the app: its environment (each tools lib parses its own settings) and log. */
 export interface ToolEnvironment {
@@ -30,7 +53,13 @@ export interface ToolSet {
   close(): Promise<void>;
 }
 
-export async function createToolSet({ env, logger, diagnosticTools, runObserver, trackPool }: ToolEnvironment): Promise<ToolSet> {
+export async function createToolSet({
+  env,
+  logger,
+  diagnosticTools,
+  runObserver,
+  trackPool,
+}: ToolEnvironment): Promise<ToolSet> {
   const databaseConfig = parseDatabaseConfig(env);
   const databaseOn = databaseToolsEnabled(databaseConfig, env);
   // Always created (it connects on first use): its `sql` is the application's own connection the support tools
@@ -39,10 +68,14 @@ export async function createToolSet({ env, logger, diagnosticTools, runObserver,
   const sql = databaseOn ? database.sql : undefined;
   if (databaseOn && database.engine.poolStats) trackPool?.('database', () => database.engine.poolStats?.());
   const supportConfig = parseSupportConfig(env);
-  const support = supportToolsEnabled(supportConfig, env) ? createSupportTools({ sql: database.sql, config: supportConfig, env, logger, runObserver }) : undefined;
+  const support = supportToolsEnabled(supportConfig, env)
+    ? createSupportTools({ sql: database.sql, config: supportConfig, env, logger, runObserver })
+    : undefined;
   // research keeps its document index on the database tools' application connection (embedded by default).
   const researchConfig = parseResearchConfig(env);
-  const research = researchToolsEnabled(researchConfig, env) ? await createResearchTools({ config: researchConfig, sql, env, logger, runObserver }) : undefined;
+  const research = researchToolsEnabled(researchConfig, env)
+    ? await createResearchTools({ config: researchConfig, sql, env, logger, runObserver })
+    : undefined;
   return {
     sql,
     register(server) {
@@ -63,8 +96,13 @@ export async function createToolSet({ env, logger, diagnosticTools, runObserver,
 }
 
 /** Tasks and threads in the application database when there is one (they outlive restarts), else in memory. */
-export function stateStores(sql: SqlClient | undefined): { readonly taskStore?: TaskStore; readonly threads: ThreadStore } {
-  return sql ? { taskStore: new SqlTaskStore({ sql }), threads: new SqlThreadStore({ sql }) } : { threads: new InMemoryThreadStore() };
+export function stateStores(sql: SqlClient | undefined): {
+  readonly taskStore?: TaskStore;
+  readonly threads: ThreadStore;
+} {
+  return sql
+    ? { taskStore: new SqlTaskStore({ sql }), threads: new SqlThreadStore({ sql }) }
+    : { threads: new InMemoryThreadStore() };
 }
 
 /** The settings of the libraries behind the tools, by section, for `--help` (the README has the same tables). */

@@ -37,14 +37,23 @@ async function run(): Promise<void> {
   }
   // The dependency-free JSON logger, not pino: desktop clients launch this process often and pino would add
   // tens of milliseconds to every launch. Same line shape and the same redaction as the HTTP server's pino log.
-  const logger = createJsonLogger({ level: config.LOG_LEVEL, bindings: { service: NAME }, redact: { paths: config.LOG_REDACT } });
+  const logger = createJsonLogger({
+    level: config.LOG_LEVEL,
+    bindings: { service: NAME },
+    redact: { paths: config.LOG_REDACT },
+  });
   // The tracing module (and through it the OpenTelemetry SDK) is imported only when an endpoint is set: a launch
   // without tracing loads none of it. Should the SDK fail to load, the client keeps its tools, without traces.
   let tracing: Tracing | undefined;
   if (config.OTEL_EXPORTER_OTLP_ENDPOINT) {
     try {
       const { startTracing } = await import('./observability/tracing');
-      tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME, serviceVersion: VERSION, scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY });
+      tracing = await startTracing({
+        endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+        serviceName: config.OTEL_SERVICE_NAME,
+        serviceVersion: VERSION,
+        scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
+      });
     } catch (error) {
       logger.error('tracing could not start (OpenTelemetry SDK not loadable); serving without traces', { err: error });
     }

@@ -19,7 +19,12 @@ jest.setTimeout(120_000);
 
 const MAIN = path.resolve(__dirname, '../dist/main.js');
 
-type CallResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content?: Array<{ type: string; text?: string }>; _meta?: Record<string, unknown> };
+type CallResult = {
+  isError?: boolean;
+  structuredContent?: Record<string, unknown>;
+  content?: Array<{ type: string; text?: string }>;
+  _meta?: Record<string, unknown>;
+};
 
 let dataHome: string;
 let client: Client;
@@ -32,16 +37,34 @@ const ticketTurn = (subject: string): CreateMessageResultWithTools => ({
   model: 'desktop-model',
   role: 'assistant',
   stopReason: 'toolUse',
-  content: [{ type: 'tool_use', id: `tu_${subject.length}`, name: 'ticket_create', input: { subject, body: `${subject}: please call the customer back.` } }],
+  content: [
+    {
+      type: 'tool_use',
+      id: `tu_${subject.length}`,
+      name: 'ticket_create',
+      input: { subject, body: `${subject}: please call the customer back.` },
+    },
+  ],
 });
-const closing: CreateMessageResultWithTools = { model: 'desktop-model', role: 'assistant', stopReason: 'endTurn', content: [{ type: 'text', text: 'A colleague will call you back.' }] };
+const closing: CreateMessageResultWithTools = {
+  model: 'desktop-model',
+  role: 'assistant',
+  stopReason: 'endTurn',
+  content: [{ type: 'text', text: 'A colleague will call you back.' }],
+};
 
 beforeAll(async () => {
   dataHome = await mkdtemp(path.join(tmpdir(), 'stdio-approvals-'));
-  const env = { ...process.env, XDG_DATA_HOME: dataHome, OPENAI_API_KEY: '', LOG_LEVEL: 'error' } as Record<string, string>;
+  const env = { ...process.env, XDG_DATA_HOME: dataHome, OPENAI_API_KEY: '', LOG_LEVEL: 'error' } as Record<
+    string,
+    string
+  >;
   delete env['DATABASE_URL'];
   // A desktop client that answers both kinds of question: its model (sampling) and its user (elicitation).
-  client = new Client({ name: 'desktop', version: '1.0.0' }, { capabilities: { sampling: { tools: {} }, elicitation: { form: {} } } });
+  client = new Client(
+    { name: 'desktop', version: '1.0.0' },
+    { capabilities: { sampling: { tools: {} }, elicitation: { form: {} } } },
+  );
   client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
     sampled.push(request.params);
     return script.shift() ?? closing;
@@ -57,26 +80,44 @@ afterAll(async () => {
   await rm(dataHome, { recursive: true, force: true });
 });
 
-const call = (c: Client, name: string, args: Record<string, unknown>) => c.callTool({ name, arguments: args }, undefined, { timeout: 90_000 }) as Promise<CallResult>;
+const call = (c: Client, name: string, args: Record<string, unknown>) =>
+  c.callTool({ name, arguments: args }, undefined, { timeout: 90_000 }) as Promise<CallResult>;
 /** The customer's open tickets, as the app reports them (the app holds the embedded database). */
 const openTickets = async (c: Client, customerId: number) =>
-  ((await call(c, 'customer_lookup', { customerId })).structuredContent as { customer: { openTickets: number } }).customer.openTickets;
+  ((await call(c, 'customer_lookup', { customerId })).structuredContent as { customer: { openTickets: number } })
+    .customer.openTickets;
 
 it('with elicitation, shows the exact ticket and its accept writes one, on the client’s own model', async () => {
   script = [ticketTurn('Call me back'), closing];
   const before = await openTickets(client, 12);
   const result = await call(client, 'support', { message: 'Please have someone call me.', customerId: 12 });
   expect(result.isError).toBeFalsy();
-  expect(result.structuredContent).toMatchObject({ status: 'answered', answer: 'A colleague will call you back.', ticketCreated: { created: true } });
+  expect(result.structuredContent).toMatchObject({
+    status: 'answered',
+    answer: 'A colleague will call you back.',
+    ticketCreated: { created: true },
+  });
   // The call belongs to a thread the app keeps in its embedded database.
-  expect(result._meta).toMatchObject({ agentRun: { status: 'completed', modelSource: 'client-sampling', model: 'desktop-model', threadId: expect.any(String) } });
+  expect(result._meta).toMatchObject({
+    agentRun: {
+      status: 'completed',
+      modelSource: 'client-sampling',
+      model: 'desktop-model',
+      threadId: expect.any(String),
+    },
+  });
   expect(elicited).toHaveLength(1);
-  expect(elicited[0]?.message).toContain('Open a ticket for customer 12\nSubject: Call me back\nPriority: normal\nFirst message:\nCall me back: please call the customer back.');
+  expect(elicited[0]?.message).toContain(
+    'Open a ticket for customer 12\nSubject: Call me back\nPriority: normal\nFirst message:\nCall me back: please call the customer back.',
+  );
   expect(await openTickets(client, 12)).toBe(before + 1);
 });
 
 it('without elicitation, leaves a pending confirmation that support_confirm writes once', async () => {
-  const env = { ...process.env, XDG_DATA_HOME: dataHome, OPENAI_API_KEY: '', LOG_LEVEL: 'error' } as Record<string, string>;
+  const env = { ...process.env, XDG_DATA_HOME: dataHome, OPENAI_API_KEY: '', LOG_LEVEL: 'error' } as Record<
+    string,
+    string
+  >;
   delete env['DATABASE_URL'];
   // A second desktop client that cannot be asked. The first app holds the embedded database, so close it first.
   await client.close();
@@ -94,7 +135,10 @@ it('without elicitation, leaves a pending confirmation that support_confirm writ
     const out = pending.structuredContent as { status: string; confirmationId: string; proposedAction: unknown };
     expect(out).toMatchObject({
       status: 'pending_confirmation',
-      proposedAction: { tool: 'ticket_create', arguments: { customerId: 13, subject: 'Refund by phone', priority: 'normal' } },
+      proposedAction: {
+        tool: 'ticket_create',
+        arguments: { customerId: 13, subject: 'Refund by phone', priority: 'normal' },
+      },
       confirmationId: expect.stringMatching(/^cf_/),
     });
     expect(pending._meta).toMatchObject({ agentRun: { status: 'interrupted', modelSource: 'client-sampling' } });
@@ -102,7 +146,11 @@ it('without elicitation, leaves a pending confirmation that support_confirm writ
 
     const sampledBefore = sampled.length;
     const confirmed = await call(plain, 'support_confirm', { confirmationId: out.confirmationId, approve: true });
-    expect(confirmed.structuredContent).toMatchObject({ status: 'written', action: out.proposedAction, ticketCreated: { created: true } });
+    expect(confirmed.structuredContent).toMatchObject({
+      status: 'written',
+      action: out.proposedAction,
+      ticketCreated: { created: true },
+    });
     expect(await openTickets(plain, 13)).toBe(before + 1);
     const again = await call(plain, 'support_confirm', { confirmationId: out.confirmationId, approve: true });
     expect(again).toMatchObject({ isError: true, _meta: { error: { code: 'CONFIRMATION_USED' } } });

@@ -20,7 +20,13 @@ it('lists the same tools with the same schemas as the libraries register eagerly
   let eager: unknown[];
   try {
     const { taskStore, threads } = stateStores(tools.sql);
-    const server = new McpServer({ name: 'eager', version: '0', logger: noopLogger, tasks: taskStore ? { store: taskStore } : {}, threads });
+    const server = new McpServer({
+      name: 'eager',
+      version: '0',
+      logger: noopLogger,
+      tasks: taskStore ? { store: taskStore } : {},
+      threads,
+    });
     tools.register(server);
     eager = server.tools.list();
   } finally {

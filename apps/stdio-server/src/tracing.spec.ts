@@ -37,7 +37,9 @@ function startReceiver(): Promise<{ server: Server; url: string; spans: Exported
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, requests })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, requests }),
+    ),
   );
 }
 
@@ -87,7 +89,13 @@ describe('stdio-server traces', () => {
   });
 
   /** Runs one session (tools/list under the client's trace, one echo call), closes stdin; returns the loaded modules. */
-  async function session(env: Record<string, string>, traceId: string, name: string, withHook = hook, stderr?: string[]): Promise<string[]> {
+  async function session(
+    env: Record<string, string>,
+    traceId: string,
+    name: string,
+    withHook = hook,
+    stderr?: string[],
+  ): Promise<string[]> {
     const loaded = path.join(dir, `${name}.loaded`);
     await writeFile(loaded, '');
     const base = { ...process.env } as Record<string, string>;
@@ -101,9 +109,14 @@ describe('stdio-server traces', () => {
     transport.stderr?.on('data', (c: Buffer) => stderr?.push(c.toString()));
     const client = new Client({ name: 'traced-desktop', version: '1.0.0' });
     await client.connect(transport);
-    const listed = await client.request({ method: 'tools/list', params: { _meta: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } } }, ListToolsResultSchema);
+    const listed = await client.request(
+      { method: 'tools/list', params: { _meta: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } } },
+      ListToolsResultSchema,
+    );
     expect(listed.tools.map((t) => t.name)).toContain('echo');
-    expect((await client.callTool({ name: 'echo', arguments: { message: 'traced' } })).content).toEqual([{ type: 'text', text: 'traced' }]);
+    expect((await client.callTool({ name: 'echo', arguments: { message: 'traced' } })).content).toEqual([
+      { type: 'text', text: 'traced' },
+    ]);
     // Closing stdin ends the process, which flushes its spans first.
     await client.close();
     return (await readFile(loaded, 'utf8')).split('\n').filter(Boolean);
@@ -111,9 +124,19 @@ describe('stdio-server traces', () => {
 
   it('sends each request as a trace to the OTLP endpoint, continuing the client trace from _meta', async () => {
     const traceId = '5bf92f3577b34da6a3ce929d0e0e4736';
-    const loaded = await session({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' }, traceId, 'on');
-    await until(() => receiver.spans.some((s) => s.traceId === traceId && s.name === 'tools/list'), 10_000, 'the tools/list span');
-    expect(receiver.spans.find((s) => s.traceId === traceId && s.name === 'tools/list')?.parentSpanId).toBe('b7ad6b7169203331');
+    const loaded = await session(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' },
+      traceId,
+      'on',
+    );
+    await until(
+      () => receiver.spans.some((s) => s.traceId === traceId && s.name === 'tools/list'),
+      10_000,
+      'the tools/list span',
+    );
+    expect(receiver.spans.find((s) => s.traceId === traceId && s.name === 'tools/list')?.parentSpanId).toBe(
+      'b7ad6b7169203331',
+    );
     await until(() => receiver.spans.some((s) => s.name === 'tools/call echo'), 10_000, 'the tools/call span');
     const call = receiver.spans.find((s) => s.name === 'tools/call echo') as ExportedSpan;
     const tool = receiver.spans.find((s) => s.name === 'execute_tool echo');
@@ -126,7 +149,11 @@ describe('stdio-server traces', () => {
   it('loads no part of the SDK and sends nothing when no endpoint is set', async () => {
     const before = receiver.requests.length;
     // The SDK's own variable points at the receiver: were the SDK loaded with its defaults, spans would arrive.
-    const loaded = await session({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces` }, 'c3ce929d0e0e47364bf92f3577b34da6', 'off');
+    const loaded = await session(
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces` },
+      'c3ce929d0e0e47364bf92f3577b34da6',
+      'off',
+    );
     expect(loaded.some((url) => url.endsWith('/dist/main.js'))).toBe(true);
     expect(loaded.filter((url) => OTEL_SDK.test(url) || TRACING_CHUNK.test(url))).toEqual([]);
     expect(receiver.requests.length).toBe(before);
@@ -135,7 +162,13 @@ describe('stdio-server traces', () => {
   it('serves its tools without traces, and says why, when the SDK cannot be loaded', async () => {
     const before = receiver.requests.length;
     const stderr: string[] = [];
-    await session({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' }, 'd3ce929d0e0e47364bf92f3577b34da6', 'missing', missingExporterHook, stderr);
+    await session(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' },
+      'd3ce929d0e0e47364bf92f3577b34da6',
+      'missing',
+      missingExporterHook,
+      stderr,
+    );
     expect(stderr.join('')).toContain('tracing could not start');
     expect(receiver.requests.length).toBe(before);
   }, 30_000);

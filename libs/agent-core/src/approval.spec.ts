@@ -22,7 +22,13 @@ afterAll(() => server.close());
 beforeEach(() => server.reset());
 
 const provider = () => createOpenAIProvider({ apiKey: 'test-key', baseURL: server.url, model: 'scripted', env: {} });
-const policy: AgentRunPolicy = { maxTurns: 10, maxTokens: 100_000, deadlineSeconds: 30, heartbeatSeconds: 10, logLevel: 'info' };
+const policy: AgentRunPolicy = {
+  maxTurns: 10,
+  maxTokens: 100_000,
+  deadlineSeconds: 30,
+  heartbeatSeconds: 10,
+  logLevel: 'info',
+};
 
 /** A tool that records each write it makes; `needsApproval` as given. */
 function writer(needsApproval: boolean | ((args: { text: string }) => boolean) = true) {
@@ -70,34 +76,71 @@ describe('tools that need approval', () => {
     server.enqueue(toolCallTurn({ name: 'save_note', arguments: { text: 'hello' } }), textTurn('Saved.'));
     const { save, written } = writer();
     const { approve, asked } = approver({ decision: 'approved' });
-    const result = await run(new Agent({ name: 'notes', tools: [save] }), 'Save hello', { modelProvider: provider(), approve });
+    const result = await run(new Agent({ name: 'notes', tools: [save] }), 'Save hello', {
+      modelProvider: provider(),
+      approve,
+    });
     expect(result.text).toBe('Saved.');
     expect(written).toEqual(['hello']);
-    expect(asked).toEqual([{ tool: 'save_note', arguments: { text: 'hello' }, callId: expect.any(String), agentName: 'notes' }]);
+    expect(asked).toEqual([
+      { tool: 'save_note', arguments: { text: 'hello' }, callId: expect.any(String), agentName: 'notes' },
+    ]);
   });
 
   it('do not run when declined, and the run ends there: run() throws, no further model request', async () => {
     server.enqueue(toolCallTurn({ name: 'save_note', arguments: { text: 'secret' } }), textTurn('never reached'));
     const { save, written } = writer();
     const { approve } = approver({ decision: 'declined', message: 'The user said no.' });
-    const error = await run(new Agent({ name: 'notes', tools: [save] }), 'Save it', { modelProvider: provider(), approve }).catch((e: unknown) => e);
+    const error = await run(new Agent({ name: 'notes', tools: [save] }), 'Save it', {
+      modelProvider: provider(),
+      approve,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApprovalInterruptedError);
-    expect(error).toMatchObject({ code: 'approval_interrupted', decision: 'declined', tool: 'save_note', arguments: { text: 'secret' }, reason: 'The user said no.' });
+    expect(error).toMatchObject({
+      code: 'approval_interrupted',
+      decision: 'declined',
+      tool: 'save_note',
+      arguments: { text: 'secret' },
+      reason: 'The user said no.',
+    });
     expect(written).toEqual([]);
     expect(server.requests).toHaveLength(1);
   });
 
   it('end runAgentTool with a readable interrupted outcome when left pending, with usage in _meta', async () => {
-    server.enqueue(toolCallTurn({ name: 'save_note', arguments: { text: 'later' } }, { usage: { inputTokens: 10, outputTokens: 5 } }));
+    server.enqueue(
+      toolCallTurn(
+        { name: 'save_note', arguments: { text: 'later' } },
+        { usage: { inputTokens: 10, outputTokens: 5 } },
+      ),
+    );
     const { save, written } = writer();
     const { approve } = approver({ decision: 'pending', message: 'Confirm with id c1.' });
-    const outcome = await runAgentTool(new Agent({ name: 'notes', tools: [save] }), 'Save later', { context: context(), policy, modelProvider: provider(), approve });
+    const outcome = await runAgentTool(new Agent({ name: 'notes', tools: [save] }), 'Save later', {
+      context: context(),
+      policy,
+      modelProvider: provider(),
+      approve,
+    });
     expect(written).toEqual([]);
     expect(outcome.status).toBe('interrupted');
     if (outcome.status !== 'interrupted') return;
-    expect(outcome.interruption).toEqual({ decision: 'pending', tool: 'save_note', arguments: { text: 'later' }, callId: expect.any(String), message: 'Confirm with id c1.' });
-    expect(outcome.summary).toMatch(/^Paused: the call of save_note waits for approval and has not run\.\nConfirm with id c1\.\nDone so far: 1 model turn, 15 tokens/);
-    expect(agentRunMeta(outcome).agentRun).toMatchObject({ status: 'interrupted', interruption: { decision: 'pending', tool: 'save_note' }, turns: 1, usage: { totalTokens: 15 } });
+    expect(outcome.interruption).toEqual({
+      decision: 'pending',
+      tool: 'save_note',
+      arguments: { text: 'later' },
+      callId: expect.any(String),
+      message: 'Confirm with id c1.',
+    });
+    expect(outcome.summary).toMatch(
+      /^Paused: the call of save_note waits for approval and has not run\.\nConfirm with id c1\.\nDone so far: 1 model turn, 15 tokens/,
+    );
+    expect(agentRunMeta(outcome).agentRun).toMatchObject({
+      status: 'interrupted',
+      interruption: { decision: 'pending', tool: 'save_note' },
+      turns: 1,
+      usage: { totalTokens: 15 },
+    });
   });
 
   it('never run in a run without an approver: the model is told, and the run goes on', async () => {
@@ -137,8 +180,16 @@ describe('tools that need approval', () => {
       open -= 1;
       return { decision: 'declined' };
     };
-    const outcome = await runAgentTool(new Agent({ name: 'notes', tools: [save] }), 'Save both', { context: context(), policy, modelProvider: provider(), approve });
-    expect(outcome).toMatchObject({ status: 'interrupted', interruption: { decision: 'declined', arguments: { text: 'one' } } });
+    const outcome = await runAgentTool(new Agent({ name: 'notes', tools: [save] }), 'Save both', {
+      context: context(),
+      policy,
+      modelProvider: provider(),
+      approve,
+    });
+    expect(outcome).toMatchObject({
+      status: 'interrupted',
+      interruption: { decision: 'declined', arguments: { text: 'one' } },
+    });
     expect(asked).toEqual(['one']);
     expect(most).toBe(1);
     expect(written).toEqual([]);

@@ -84,7 +84,11 @@ export class ApprovalGate {
       const answer = await this.port(request);
       if (answer.decision === 'approved') return;
       const { signal: _signal, ...call } = request;
-      this.interrupted = new ApprovalInterruptedError(call, answer.decision === 'pending' ? 'pending' : 'declined', answer.message);
+      this.interrupted = new ApprovalInterruptedError(
+        call,
+        answer.decision === 'pending' ? 'pending' : 'declined',
+        answer.message,
+      );
       throw this.interrupted;
     });
     this.chain = asked.catch(() => undefined);

@@ -13,9 +13,14 @@ export const OPENAI_SETTINGS: readonly SettingDoc[] = [
   {
     name: 'OPENAI_API_KEY',
     default: '—',
-    description: 'API key; without it the agent tools run on the client\'s own model when the client supports MCP sampling, and fail with a clear error naming this variable otherwise',
+    description:
+      "API key; without it the agent tools run on the client's own model when the client supports MCP sampling, and fail with a clear error naming this variable otherwise",
   },
-  { name: 'OPENAI_BASE_URL', default: 'OpenAI', description: 'Any OpenAI-compatible server: vLLM, Ollama (`http://localhost:11434/v1`), llama.cpp, a gateway' },
+  {
+    name: 'OPENAI_BASE_URL',
+    default: 'OpenAI',
+    description: 'Any OpenAI-compatible server: vLLM, Ollama (`http://localhost:11434/v1`), llama.cpp, a gateway',
+  },
   { name: 'OPENAI_MODEL', default: DEFAULT_MODEL, description: 'Model name' },
   { name: 'OPENAI_API', default: 'responses', description: '`responses` (Responses API) or `chat` (Chat Completions)' },
 ];

@@ -24,13 +24,19 @@ const add = tool({
 });
 
 function outputsOf(request: { input: readonly { type: string }[] } | undefined) {
-  return (request?.input ?? []).filter((i) => i.type === 'function_call_output') as unknown as { callId: string; output: string }[];
+  return (request?.input ?? []).filter((i) => i.type === 'function_call_output') as unknown as {
+    callId: string;
+    output: string;
+  }[];
 }
 
 describe('run', () => {
   it('calls a tool and returns the final answer with usage and turns', async () => {
     const model = createScriptedModel([
-      toolCallTurn({ name: 'add', arguments: { a: 2, b: 3 }, callId: 'c1' }, { usage: { inputTokens: 10, outputTokens: 2 } }),
+      toolCallTurn(
+        { name: 'add', arguments: { a: 2, b: 3 }, callId: 'c1' },
+        { usage: { inputTokens: 10, outputTokens: 2 } },
+      ),
       textTurn('5', { usage: { inputTokens: 12, outputTokens: 1 } }),
     ]);
     const result = await run(new Agent({ name: 'calc', model, tools: [add] }), 'What is 2+3?');
@@ -112,7 +118,12 @@ describe('run', () => {
 
   it('hands off to another agent, which produces the final output', async () => {
     const billingModel = createScriptedModel([textTurn('Your invoice is paid.')]);
-    const billing = new Agent({ name: 'billing', model: billingModel, instructions: 'Billing expert.', handoffDescription: 'Invoices' });
+    const billing = new Agent({
+      name: 'billing',
+      model: billingModel,
+      instructions: 'Billing expert.',
+      handoffDescription: 'Invoices',
+    });
     const triageModel = createScriptedModel([toolCallTurn({ name: 'transfer_to_billing', arguments: {} })]);
     const triage = new Agent({ name: 'triage', model: triageModel, handoffs: [billing] });
     const result = await run(triage, 'Is my invoice paid?');
@@ -126,7 +137,10 @@ describe('run', () => {
     const innerModel = createScriptedModel([textTurn('Bonjour', { usage: { inputTokens: 5, outputTokens: 5 } })]);
     const translator = new Agent({ name: 'translator', model: innerModel });
     const outerModel = createScriptedModel([
-      toolCallTurn({ name: 'translate', arguments: { input: 'Hello' } }, { usage: { inputTokens: 1, outputTokens: 1 } }),
+      toolCallTurn(
+        { name: 'translate', arguments: { input: 'Hello' } },
+        { usage: { inputTokens: 1, outputTokens: 1 } },
+      ),
       textTurn('It is "Bonjour".', { usage: { inputTokens: 1, outputTokens: 1 } }),
     ]);
     const agent = new Agent({
@@ -146,7 +160,10 @@ describe('run', () => {
       name: 'a',
       model,
       inputGuardrails: [
-        { name: 'no-secrets', execute: ({ input }) => ({ tripwireTriggered: JSON.stringify(input).includes('password'), info: 'password' }) },
+        {
+          name: 'no-secrets',
+          execute: ({ input }) => ({ tripwireTriggered: JSON.stringify(input).includes('password'), info: 'password' }),
+        },
       ],
     });
     const error = await run(agent, 'my password is hunter2').catch((e: unknown) => e);
@@ -160,7 +177,9 @@ describe('run', () => {
     const agent = new Agent({
       name: 'a',
       model,
-      outputGuardrails: [{ name: 'no-certainty', execute: ({ output }) => ({ tripwireTriggered: output.includes('100%') }) }],
+      outputGuardrails: [
+        { name: 'no-certainty', execute: ({ output }) => ({ tripwireTriggered: output.includes('100%') }) },
+      ],
     });
     await expect(run(agent, 'x')).rejects.toMatchObject({ kind: 'output', guardrail: 'no-certainty' });
   });
@@ -171,7 +190,9 @@ describe('run', () => {
       toolCallTurn({ name: 'add', arguments: { a: 1, b: 1 } }),
       textTurn('late'),
     ]);
-    const error = await run(new Agent({ name: 'a', model, tools: [add] }), 'x', { limits: { maxTurns: 2 } }).catch((e: unknown) => e);
+    const error = await run(new Agent({ name: 'a', model, tools: [add] }), 'x', { limits: { maxTurns: 2 } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(MaxTurnsExceededError);
     expect(model.requests).toHaveLength(2);
   });
@@ -181,9 +202,9 @@ describe('run', () => {
       toolCallTurn({ name: 'add', arguments: { a: 1, b: 1 } }, { usage: { inputTokens: 60, outputTokens: 10 } }),
       textTurn('x', { usage: { inputTokens: 60, outputTokens: 10 } }),
     ]);
-    const error = await run(new Agent({ name: 'a', model, tools: [add] }), 'x', { limits: { maxTotalTokens: 100 } }).catch(
-      (e: unknown) => e,
-    );
+    const error = await run(new Agent({ name: 'a', model, tools: [add] }), 'x', {
+      limits: { maxTotalTokens: 100 },
+    }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'max_tokens_exceeded', usedTokens: 140, maxTotalTokens: 100 });
     expect(error).toBeInstanceOf(MaxTokensExceededError);
   });
@@ -213,7 +234,9 @@ describe('run', () => {
   it('reports model requests and the run to the observer', async () => {
     const requests: ModelRequestInfo[] = [];
     const finished: RunFinishedInfo[] = [];
-    const model = createScriptedModel([toolCallTurn({ name: 'add', arguments: { a: 1, b: 2 } }), textTurn('3')], { name: 'm-test' });
+    const model = createScriptedModel([toolCallTurn({ name: 'add', arguments: { a: 1, b: 2 } }), textTurn('3')], {
+      name: 'm-test',
+    });
     await run(new Agent({ name: 'calc', model, tools: [add] }), 'x', {
       observer: { onModelRequest: (i) => requests.push(i), onRunFinished: (i) => finished.push(i) },
     });
@@ -233,13 +256,18 @@ describe('run', () => {
         throw new Error('telemetry down');
       },
     };
-    await expect(run(new Agent({ name: 'a', model }), 'x', { observer })).resolves.toMatchObject({ finalOutput: 'fine' });
+    await expect(run(new Agent({ name: 'a', model }), 'x', { observer })).resolves.toMatchObject({
+      finalOutput: 'fine',
+    });
   });
 });
 
 describe('runStreamed', () => {
   it('emits a discriminated union of events ending with run_completed', async () => {
-    const model = createScriptedModel([toolCallTurn({ name: 'add', arguments: { a: 2, b: 2 }, callId: 'c9' }), textTurn('It is 4.')]);
+    const model = createScriptedModel([
+      toolCallTurn({ name: 'add', arguments: { a: 2, b: 2 }, callId: 'c9' }),
+      textTurn('It is 4.'),
+    ]);
     const stream = runStreamed(new Agent({ name: 'calc', model, tools: [add] }), 'x');
     const events: RunStreamEvent[] = [];
     for await (const event of stream) events.push(event);

@@ -221,14 +221,18 @@ async function executeRun<TOutput extends AgentOutputType>(
   const addNestedUsage = (u: Usage) => (usage = addUsage(usage, u));
 
   try {
-    const history: AgentItem[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : [...input];
+    const history: AgentItem[] =
+      typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : [...input];
     const firstNew = history.length;
     if (signal.aborted) throw signal.reason;
     emit?.({ type: 'agent_updated', agent: agent.name });
     if (agent.inputGuardrails.length > 0) {
       await checkGuardrails(
         'input',
-        agent.inputGuardrails.map((g) => ({ name: g.name, run: () => g.execute({ input: history, agentName: agent.name, signal }) })),
+        agent.inputGuardrails.map((g) => ({
+          name: g.name,
+          run: () => g.execute({ input: history, agentName: agent.name, signal }),
+        })),
         signal,
       );
     }
@@ -306,19 +310,29 @@ async function executeRun<TOutput extends AgentOutputType>(
 
       // Tools run concurrently; the first handoff in the turn wins, later ones are refused.
       let next: Agent<AgentOutputType> | undefined;
-      const outputs = await spans.inTurn(() => Promise.all(
-        calls.map((call): FunctionCallOutputItem | Promise<FunctionCallOutputItem> => {
-          const target = plan.handoffs.get(call.name);
-          if (!target) {
-            return runTool(call, plan, agent.name, signal, emit, { scope, runId, addUsage: addNestedUsage });
-          }
-          if (next) {
-            return { type: 'function_call_output', callId: call.callId, output: `Handoff refused: already transferred to "${next.name}".` };
-          }
-          next = target;
-          return { type: 'function_call_output', callId: call.callId, output: JSON.stringify({ assistant: target.name }) };
-        }),
-      ));
+      const outputs = await spans.inTurn(() =>
+        Promise.all(
+          calls.map((call): FunctionCallOutputItem | Promise<FunctionCallOutputItem> => {
+            const target = plan.handoffs.get(call.name);
+            if (!target) {
+              return runTool(call, plan, agent.name, signal, emit, { scope, runId, addUsage: addNestedUsage });
+            }
+            if (next) {
+              return {
+                type: 'function_call_output',
+                callId: call.callId,
+                output: `Handoff refused: already transferred to "${next.name}".`,
+              };
+            }
+            next = target;
+            return {
+              type: 'function_call_output',
+              callId: call.callId,
+              output: JSON.stringify({ assistant: target.name }),
+            };
+          }),
+        ),
+      );
       history.push(...outputs);
       if (next) {
         emit?.({ type: 'handoff', from: agent.name, to: next.name });
@@ -380,7 +394,11 @@ async function callModel(model: Model, request: ModelRequest, ctx: TurnContext):
   for (let attempt = 1; ; attempt++) {
     const started = performance.now();
     let emittedText = false;
-    const span = startChildSpan(`chat ${model.name}`, { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model.name, 'agent.attempt': attempt }, 'client');
+    const span = startChildSpan(
+      `chat ${model.name}`,
+      { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model.name, 'agent.attempt': attempt },
+      'client',
+    );
     try {
       let response: ModelResponse | undefined;
       if (!streamed) {
@@ -489,7 +507,13 @@ async function runTool(
   emit: Emit,
   link: { scope: Scope; runId: string; addUsage: (u: Usage) => void },
 ): Promise<FunctionCallOutputItem> {
-  emit?.({ type: 'tool_call_started', agent: agentName, callId: call.callId, name: call.name, arguments: call.arguments });
+  emit?.({
+    type: 'tool_call_started',
+    agent: agentName,
+    callId: call.callId,
+    name: call.name,
+    arguments: call.arguments,
+  });
   let output: string;
   let isError = true;
   const t = plan.tools.get(call.name);
@@ -513,10 +537,18 @@ async function runTool(
         if (t.needsApproval && (await raceAbort(t.needsApproval(parsed.value, context), signal))) {
           const gate = link.scope.approvals;
           // Fail closed: a call that needs a yes never runs where nobody can be asked.
-          if (!gate) throw new UserError(`it needs a person's approval and this run cannot ask for it, so it was not run`);
-          await raceAbort(gate.ask({ tool: t.name, arguments: parsed.value, callId: call.callId, agentName, signal }), signal);
+          if (!gate)
+            throw new UserError(`it needs a person's approval and this run cannot ask for it, so it was not run`);
+          await raceAbort(
+            gate.ask({ tool: t.name, arguments: parsed.value, callId: call.callId, agentName, signal }),
+            signal,
+          );
         }
-        const span = startChildSpan(`execute_tool ${t.name}`, { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': t.name, 'gen_ai.tool.call.id': call.callId });
+        const span = startChildSpan(`execute_tool ${t.name}`, {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': t.name,
+          'gen_ai.tool.call.id': call.callId,
+        });
         try {
           const result = await withSpan(span, () => raceAbort(t.invoke(parsed.value, context), signal));
           endSpan(span);
@@ -583,4 +615,3 @@ function toAgentError(err: unknown, signal: AbortSignal): AgentError {
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-

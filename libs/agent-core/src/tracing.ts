@@ -17,7 +17,18 @@ export class RunTrace {
   constructor(agent: string, runId: string) {
     const parent = context.active();
     this.run = trace.getSpan(parent)?.isRecording()
-      ? tracer.startSpan(`invoke_agent ${agent}`, { kind: SpanKind.INTERNAL, attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': agent, 'gen_ai.conversation.id': runId } }, parent)
+      ? tracer.startSpan(
+          `invoke_agent ${agent}`,
+          {
+            kind: SpanKind.INTERNAL,
+            attributes: {
+              'gen_ai.operation.name': 'invoke_agent',
+              'gen_ai.agent.name': agent,
+              'gen_ai.conversation.id': runId,
+            },
+          },
+          parent,
+        )
       : undefined;
     this.runContext = this.run ? trace.setSpan(parent, this.run) : parent;
     this.turnContext = this.runContext;
@@ -27,7 +38,11 @@ export class RunTrace {
   startTurn(turn: number, agent: string): void {
     this.turn?.end();
     if (!this.run) return;
-    this.turn = tracer.startSpan('agent.turn', { attributes: { 'gen_ai.agent.name': agent, 'agent.turn': turn } }, this.runContext);
+    this.turn = tracer.startSpan(
+      'agent.turn',
+      { attributes: { 'gen_ai.agent.name': agent, 'agent.turn': turn } },
+      this.runContext,
+    );
     this.turnContext = trace.setSpan(this.runContext, this.turn);
   }
 
@@ -51,7 +66,11 @@ export class RunTrace {
 }
 
 /** A child span of the active span (a model request, a tool), or undefined when tracing is off. */
-export function startChildSpan(name: string, attributes: Attributes, kind: 'client' | 'internal' = 'internal'): Span | undefined {
+export function startChildSpan(
+  name: string,
+  attributes: Attributes,
+  kind: 'client' | 'internal' = 'internal',
+): Span | undefined {
   if (!trace.getSpan(context.active())?.isRecording()) return undefined;
   return tracer.startSpan(name, { kind: kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes });
 }

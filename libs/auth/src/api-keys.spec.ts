@@ -28,14 +28,20 @@ describe('API key store', () => {
   afterEach(() => store?.close());
 
   it('maps a key to its principal, tenant and scopes', () => {
-    store = createApiKeyStore({ file: keysFile([{ id: 'ci-bot', hash: hashApiKey('k-1'), tenant: 'acme', scopes: ['tools:write'] }]), watch: false });
+    store = createApiKeyStore({
+      file: keysFile([{ id: 'ci-bot', hash: hashApiKey('k-1'), tenant: 'acme', scopes: ['tools:write'] }]),
+      watch: false,
+    });
     expect(store.lookup('k-1')).toEqual({ id: 'ci-bot', tenantId: 'acme', scopes: ['tools:write'], via: 'api_key' });
     expect(store.lookup('k-2')).toBeUndefined();
     expect(store.lookup('')).toBeUndefined();
   });
 
   it('refuses a disabled key', () => {
-    store = createApiKeyStore({ file: keysFile([{ id: 'old', hash: hashApiKey('k-old'), disabled: true }]), watch: false });
+    store = createApiKeyStore({
+      file: keysFile([{ id: 'old', hash: hashApiKey('k-old'), disabled: true }]),
+      watch: false,
+    });
     expect(store.lookup('k-old')).toBeUndefined();
   });
 
@@ -71,7 +77,10 @@ describe('loadApiKeysFile', () => {
 
   it('refuses a missing file and duplicate hashes', () => {
     expect(() => loadApiKeysFile(path.join(dir, 'none.json'))).toThrow(/cannot read .*ENOENT/);
-    const dup = keysFile([{ id: 'a', hash: hashApiKey('same') }, { id: 'b', hash: hashApiKey('same') }]);
+    const dup = keysFile([
+      { id: 'a', hash: hashApiKey('same') },
+      { id: 'b', hash: hashApiKey('same') },
+    ]);
     expect(() => loadApiKeysFile(dup)).toThrow(/appears twice/);
   });
 

@@ -38,7 +38,10 @@ export function loadApiKeysFile(file: string): ApiKeyEntry[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new AuthConfigError(`API_KEYS_FILE: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
+    throw new AuthConfigError(
+      `API_KEYS_FILE: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      { cause: error },
+    );
   }
   let json: unknown;
   try {
@@ -53,7 +56,8 @@ export function loadApiKeysFile(file: string): ApiKeyEntry[] {
   }
   const seen = new Set<string>();
   for (const entry of parsed.data.keys) {
-    if (seen.has(entry.hash)) throw new AuthConfigError(`API_KEYS_FILE: ${file}: the same key hash appears twice (id ${entry.id})`);
+    if (seen.has(entry.hash))
+      throw new AuthConfigError(`API_KEYS_FILE: ${file}: the same key hash appears twice (id ${entry.id})`);
     seen.add(entry.hash);
   }
   return parsed.data.keys;

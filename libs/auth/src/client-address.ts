@@ -10,7 +10,10 @@ import { AuthConfigError } from './decisions';
 export type TrustProxy = false | number | readonly string[];
 
 /** Answers who the client of a request is, given the socket's peer and the request's `X-Forwarded-For`. */
-export type ClientAddressResolver = (socketAddress: string | undefined, forwardedFor: string | readonly string[] | undefined) => string;
+export type ClientAddressResolver = (
+  socketAddress: string | undefined,
+  forwardedFor: string | readonly string[] | undefined,
+) => string;
 
 const LOOPBACK_RANGES = ['127.0.0.0/8', '::1/128'];
 
@@ -26,7 +29,10 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
     if (hops > 32) throw new AuthConfigError(`TRUST_PROXY: ${hops} hops is not a plausible proxy chain (at most 32)`);
     return hops;
   }
-  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const entry of entries) compileEntry(new BlockList(), entry);
   return entries;
 }
@@ -51,7 +57,9 @@ export function createClientAddressResolver(trust: TrustProxy): ClientAddressRes
   return (socket, forwardedFor) => {
     const first = normalize(socket ?? '');
     if (!first) return unknown;
-    const forwarded = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : ((forwardedFor as string | undefined) ?? ''))
+    const forwarded = (
+      Array.isArray(forwardedFor) ? forwardedFor.join(',') : ((forwardedFor as string | undefined) ?? '')
+    )
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean)
@@ -83,7 +91,14 @@ function compileEntry(list: BlockList, entry: string): void {
   const [address, prefix, extra] = entry.split('/');
   const family = isIP(address);
   const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
-  if (!family || extra !== undefined || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32) || (prefix !== undefined && !/^\d+$/.test(prefix))) {
+  if (
+    !family ||
+    extra !== undefined ||
+    !Number.isInteger(bits) ||
+    bits < 0 ||
+    bits > (family === 6 ? 128 : 32) ||
+    (prefix !== undefined && !/^\d+$/.test(prefix))
+  ) {
     throw new AuthConfigError(`TRUST_PROXY: ${JSON.stringify(entry)} is not an address, a CIDR range or "loopback"`);
   }
   list.addSubnet(address, bits, family === 6 ? 'ipv6' : 'ipv4');

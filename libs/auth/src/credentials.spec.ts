@@ -16,7 +16,14 @@ describe('readBearerToken', () => {
   });
 
   it('calls other schemes, empty tokens, bad characters and oversized tokens malformed', () => {
-    for (const authorization of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer ', 'Bearer a b', 'Bearer a"b', `Bearer ${'a'.repeat(20_000)}`]) {
+    for (const authorization of [
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+      'Bearer ',
+      'Bearer a b',
+      'Bearer a"b',
+      `Bearer ${'a'.repeat(20_000)}`,
+    ]) {
       expect(readBearerToken({ authorization })).toEqual({ kind: 'malformed' });
     }
     expect(readBearerToken({ authorization: ['Bearer a', 'Bearer b'] })).toEqual({ kind: 'malformed' });
@@ -48,7 +55,9 @@ describe('formatBearerChallenge', () => {
         error: 'insufficient_scope',
         scope: ['tools:write', 'db:read'],
       }),
-    ).toBe('Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", error="insufficient_scope", scope="tools:write db:read"');
+    ).toBe(
+      'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", error="insufficient_scope", scope="tools:write db:read"',
+    );
   });
 
   it('cannot be broken out of by quotes in a description', () => {
@@ -61,7 +70,11 @@ describe('formatBearerChallenge', () => {
 describe('protected resource metadata (RFC 9728)', () => {
   it('describes the resource and its authorization servers, header tokens only', () => {
     expect(
-      protectedResourceMetadata({ resource: 'https://mcp.example.com/mcp', authorizationServers: ['https://as.example.com'], scopesSupported: ['tools:write'] }),
+      protectedResourceMetadata({
+        resource: 'https://mcp.example.com/mcp',
+        authorizationServers: ['https://as.example.com'],
+        scopesSupported: ['tools:write'],
+      }),
     ).toEqual({
       resource: 'https://mcp.example.com/mcp',
       authorization_servers: ['https://as.example.com'],

@@ -23,7 +23,13 @@ export {
   type AccessDecision,
   AuthConfigError,
 } from './decisions';
-export { readBearerToken, hasTokenInQuery, looksLikeJwt, type HeaderMap, type PresentedCredential } from './credentials';
+export {
+  readBearerToken,
+  hasTokenInQuery,
+  looksLikeJwt,
+  type HeaderMap,
+  type PresentedCredential,
+} from './credentials';
 export { hasScopes, missingScopes, scopesFromClaims, ALL_SCOPES } from './scopes';
 export { formatBearerChallenge, type BearerChallenge } from './challenge';
 export {
@@ -58,10 +64,26 @@ export {
   type ToolHints,
   type CallLimit,
 } from './policy';
-export { createRateLimits, createRedisClient, redisReady, type RateLimits, type RateLimitsOptions, type RedisClientOptions } from './rate-limits';
+export {
+  createRateLimits,
+  createRedisClient,
+  redisReady,
+  type RateLimits,
+  type RateLimitsOptions,
+  type RedisClientOptions,
+} from './rate-limits';
 export { createModelUsageMeter } from './model-usage-meter';
-export { createClientAddressResolver, parseTrustProxy, type ClientAddressResolver, type TrustProxy } from './client-address';
-export { protectedResourceMetadata, protectedResourceMetadataPaths, type ProtectedResourceMetadataOptions } from './resource-metadata';
+export {
+  createClientAddressResolver,
+  parseTrustProxy,
+  type ClientAddressResolver,
+  type TrustProxy,
+} from './client-address';
+export {
+  protectedResourceMetadata,
+  protectedResourceMetadataPaths,
+  type ProtectedResourceMetadataOptions,
+} from './resource-metadata';
 
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

@@ -10,12 +10,23 @@ describe('introspection', () => {
   let introspector: Introspector;
   beforeAll(async () => {
     issuer = await startLocalIssuer();
-    introspector = createIntrospector({ endpoint: issuer.introspectionEndpoint, clientId: issuer.clientId, clientSecret: issuer.clientSecret, audience: AUDIENCE });
+    introspector = createIntrospector({
+      endpoint: issuer.introspectionEndpoint,
+      clientId: issuer.clientId,
+      clientSecret: issuer.clientSecret,
+      audience: AUDIENCE,
+    });
   });
   afterAll(() => issuer.close());
 
   it('accepts an active token for this audience', async () => {
-    const token = issuer.issueOpaque({ sub: 'bob', aud: AUDIENCE, scope: 'tools:write', tenant_id: 'globex', exp: Date.now() / 1000 + 60 });
+    const token = issuer.issueOpaque({
+      sub: 'bob',
+      aud: AUDIENCE,
+      scope: 'tools:write',
+      tenant_id: 'globex',
+      exp: Date.now() / 1000 + 60,
+    });
     expect(await introspector.introspect(token)).toMatchObject({
       outcome: 'authenticated',
       principal: { id: 'bob', tenantId: 'globex', scopes: ['tools:write'], via: 'oauth' },
@@ -30,12 +41,23 @@ describe('introspection', () => {
   });
 
   it('refuses an active token for another audience or none', async () => {
-    expect(await introspector.introspect(issuer.issueOpaque({ sub: 'bob', aud: 'https://other/mcp' }))).toEqual({ outcome: 'invalid', reason: 'wrong_audience' });
-    expect(await introspector.introspect(issuer.issueOpaque({ sub: 'bob' }))).toEqual({ outcome: 'invalid', reason: 'wrong_audience' });
+    expect(await introspector.introspect(issuer.issueOpaque({ sub: 'bob', aud: 'https://other/mcp' }))).toEqual({
+      outcome: 'invalid',
+      reason: 'wrong_audience',
+    });
+    expect(await introspector.introspect(issuer.issueOpaque({ sub: 'bob' }))).toEqual({
+      outcome: 'invalid',
+      reason: 'wrong_audience',
+    });
   });
 
   it('is unavailable, not invalid, when its own credentials are refused', async () => {
-    const wrong = createIntrospector({ endpoint: issuer.introspectionEndpoint, clientId: 'rs', clientSecret: 'nope', audience: AUDIENCE });
+    const wrong = createIntrospector({
+      endpoint: issuer.introspectionEndpoint,
+      clientId: 'rs',
+      clientSecret: 'nope',
+      audience: AUDIENCE,
+    });
     expect((await wrong.introspect('whatever')).outcome).toBe('unavailable');
   });
 });

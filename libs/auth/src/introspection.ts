@@ -49,7 +49,9 @@ export function createIntrospector(options: IntrospectorOptions): Introspector {
   const timeoutMs = options.timeoutMs ?? 5000;
   const tenantClaim = options.tenantClaim ?? 'tenant_id';
   // RFC 6749 §2.3.1: form-encode the credentials before Basic-encoding them.
-  const basic = Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64');
+  const basic = Buffer.from(
+    `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`,
+  ).toString('base64');
 
   return {
     async introspect(token) {
@@ -57,7 +59,11 @@ export function createIntrospector(options: IntrospectorOptions): Introspector {
       try {
         response = await doFetch(endpoint, {
           method: 'POST',
-          headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          headers: {
+            authorization: `Basic ${basic}`,
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+          },
           body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
           signal: AbortSignal.timeout(timeoutMs),
           redirect: 'error',
@@ -76,7 +82,8 @@ export function createIntrospector(options: IntrospectorOptions): Introspector {
       const now = Date.now() / 1000;
       if (info.exp !== undefined && info.exp <= now) return { outcome: 'invalid', reason: 'expired' };
       if (info.nbf !== undefined && info.nbf > now + 30) return { outcome: 'invalid', reason: 'not_yet_valid' };
-      if (options.issuer && info.iss !== undefined && info.iss !== options.issuer) return { outcome: 'invalid', reason: 'wrong_issuer' };
+      if (options.issuer && info.iss !== undefined && info.iss !== options.issuer)
+        return { outcome: 'invalid', reason: 'wrong_issuer' };
       // Audience binding is what stops a token minted for another service from being replayed here.
       const aud = info.aud === undefined ? [] : Array.isArray(info.aud) ? info.aud : [info.aud];
       if (!aud.includes(options.audience)) return { outcome: 'invalid', reason: 'wrong_audience' };
@@ -88,7 +95,12 @@ export function createIntrospector(options: IntrospectorOptions): Introspector {
         ...(typeof tenant === 'string' && tenant ? { tenantId: tenant } : {}),
         scopes: Object.freeze(scopesFromClaims(info)),
         via: 'oauth' as const,
-        claims: Object.freeze({ ...(info.iss ? { iss: info.iss } : {}), sub: id, ...(info.client_id ? { client_id: info.client_id } : {}), ...(info.exp ? { exp: info.exp } : {}) }),
+        claims: Object.freeze({
+          ...(info.iss ? { iss: info.iss } : {}),
+          sub: id,
+          ...(info.client_id ? { client_id: info.client_id } : {}),
+          ...(info.exp ? { exp: info.exp } : {}),
+        }),
       });
       return { outcome: 'authenticated', principal };
     },

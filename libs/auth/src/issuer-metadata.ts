@@ -26,7 +26,9 @@ export function assertSecureUrl(name: string, value: string): URL {
   }
   const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.');
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new AuthConfigError(`${name}: ${JSON.stringify(value)} must use https (plain http is accepted only on loopback)`);
+    throw new AuthConfigError(
+      `${name}: ${JSON.stringify(value)} must use https (plain http is accepted only on loopback)`,
+    );
   }
   return url;
 }
@@ -75,7 +77,11 @@ export async function discoverIssuer(issuer: string, options: DiscoverIssuerOpti
   for (const url of metadataUrls(issuer)) {
     let response: Response;
     try {
-      response = await doFetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+      response = await doFetch(url, {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'error',
+      });
     } catch (error) {
       problems.push(`${url}: ${(error as Error).message}`);
       continue;
@@ -91,7 +97,9 @@ export async function discoverIssuer(issuer: string, options: DiscoverIssuerOpti
       continue;
     }
     if (parsed.data.issuer !== issuer) {
-      throw new IssuerDiscoveryError(`metadata at ${url} names issuer ${JSON.stringify(parsed.data.issuer)}, not ${JSON.stringify(issuer)}`);
+      throw new IssuerDiscoveryError(
+        `metadata at ${url} names issuer ${JSON.stringify(parsed.data.issuer)}, not ${JSON.stringify(issuer)}`,
+      );
     }
     return parsed.data;
   }

@@ -14,10 +14,13 @@ describe('JWT verifier', () => {
   beforeEach(async () => (issuer = await startLocalIssuer()));
   afterEach(() => issuer.close());
 
-  const verifier = (options: Partial<JwtVerifierOptions> = {}) => createJwtVerifier({ issuer: issuer.issuer, audience: AUDIENCE, ...options });
+  const verifier = (options: Partial<JwtVerifierOptions> = {}) =>
+    createJwtVerifier({ issuer: issuer.issuer, audience: AUDIENCE, ...options });
 
   it('accepts a good token found through issuer metadata, with scopes and tenant', async () => {
-    const decision = await verifier().verify(issuer.sign({ sub: 'alice', aud: AUDIENCE, scope: 'tools:write db:read', tenant_id: 'acme' }));
+    const decision = await verifier().verify(
+      issuer.sign({ sub: 'alice', aud: AUDIENCE, scope: 'tools:write db:read', tenant_id: 'acme' }),
+    );
     expect(decision).toMatchObject({
       outcome: 'authenticated',
       principal: { id: 'alice', tenantId: 'acme', scopes: ['tools:write', 'db:read'], via: 'oauth' },
@@ -26,23 +29,37 @@ describe('JWT verifier', () => {
   });
 
   it('uses an explicit JWKS URI without discovery', async () => {
-    const decision = await verifier({ jwksUri: issuer.jwksUri }).verify(issuer.sign({ sub: 'a', aud: [AUDIENCE, 'other'] }));
+    const decision = await verifier({ jwksUri: issuer.jwksUri }).verify(
+      issuer.sign({ sub: 'a', aud: [AUDIENCE, 'other'] }),
+    );
     expect(decision.outcome).toBe('authenticated');
     expect(issuer.fetches.metadata).toBe(0);
   });
 
   it('refuses a token for another audience, or with none', async () => {
     const v = verifier();
-    expect(await v.verify(issuer.sign({ sub: 'a', aud: 'https://other.example.com/mcp' }))).toEqual({ outcome: 'invalid', reason: 'wrong_audience' });
+    expect(await v.verify(issuer.sign({ sub: 'a', aud: 'https://other.example.com/mcp' }))).toEqual({
+      outcome: 'invalid',
+      reason: 'wrong_audience',
+    });
     expect(await v.verify(issuer.sign({ sub: 'a' }))).toEqual({ outcome: 'invalid', reason: 'wrong_audience' });
   });
 
   it('refuses another issuer, an expired token and a token without exp', async () => {
     const v = verifier();
-    expect(await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE, iss: 'https://evil.example.com' }))).toEqual({ outcome: 'invalid', reason: 'wrong_issuer' });
+    expect(await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE, iss: 'https://evil.example.com' }))).toEqual({
+      outcome: 'invalid',
+      reason: 'wrong_issuer',
+    });
     const past = Math.floor(Date.now() / 1000) - 120;
-    expect(await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE, exp: past }))).toEqual({ outcome: 'invalid', reason: 'expired' });
-    expect(await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE, exp: undefined }))).toEqual({ outcome: 'invalid', reason: 'missing_claim' });
+    expect(await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE, exp: past }))).toEqual({
+      outcome: 'invalid',
+      reason: 'expired',
+    });
+    expect(await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE, exp: undefined }))).toEqual({
+      outcome: 'invalid',
+      reason: 'missing_claim',
+    });
   });
 
   it('allows small clock skew on nbf and exp, but no more', async () => {
@@ -50,13 +67,22 @@ describe('JWT verifier', () => {
     const now = Math.floor(Date.now() / 1000);
     expect((await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE, nbf: now + 10 }))).outcome).toBe('authenticated');
     expect((await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE, exp: now - 10 }))).outcome).toBe('authenticated');
-    expect(await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE, nbf: now + 120 }))).toEqual({ outcome: 'invalid', reason: 'not_yet_valid' });
+    expect(await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE, nbf: now + 120 }))).toEqual({
+      outcome: 'invalid',
+      reason: 'not_yet_valid',
+    });
   });
 
   it('refuses alg none and HMAC tokens before fetching anything', async () => {
     const v = verifier();
-    expect(await v.verify(issuer.signUnsecured({ sub: 'a', aud: AUDIENCE }))).toEqual({ outcome: 'invalid', reason: 'algorithm_refused' });
-    expect(await v.verify(issuer.signHmac({ sub: 'a', aud: AUDIENCE }, 'secret'))).toEqual({ outcome: 'invalid', reason: 'algorithm_refused' });
+    expect(await v.verify(issuer.signUnsecured({ sub: 'a', aud: AUDIENCE }))).toEqual({
+      outcome: 'invalid',
+      reason: 'algorithm_refused',
+    });
+    expect(await v.verify(issuer.signHmac({ sub: 'a', aud: AUDIENCE }, 'secret'))).toEqual({
+      outcome: 'invalid',
+      reason: 'algorithm_refused',
+    });
     expect(issuer.fetches).toMatchObject({ metadata: 0, jwks: 0 });
   });
 
@@ -64,7 +90,10 @@ describe('JWT verifier', () => {
     const v = verifier();
     const good = issuer.sign({ sub: 'a', aud: AUDIENCE });
     const forged = issuer.sign({ sub: 'admin', aud: AUDIENCE }).split('.');
-    expect(await v.verify(`${forged[0]}.${forged[1]}.${good.split('.')[2]}`)).toEqual({ outcome: 'invalid', reason: 'bad_signature' });
+    expect(await v.verify(`${forged[0]}.${forged[1]}.${good.split('.')[2]}`)).toEqual({
+      outcome: 'invalid',
+      reason: 'bad_signature',
+    });
     expect(await v.verify('not-a-jwt')).toEqual({ outcome: 'invalid', reason: 'malformed' });
   });
 
@@ -73,7 +102,10 @@ describe('JWT verifier', () => {
     expect((await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE }))).outcome).toBe('authenticated');
     const hidden = issuer.addKey({ publish: false });
     for (let i = 0; i < 20; i++) {
-      expect(await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE }, { kid: hidden }))).toEqual({ outcome: 'invalid', reason: 'unknown_key' });
+      expect(await v.verify(issuer.sign({ sub: 'a', aud: AUDIENCE }, { kid: hidden }))).toEqual({
+        outcome: 'invalid',
+        reason: 'unknown_key',
+      });
     }
     expect(issuer.fetches.jwks).toBeLessThanOrEqual(2);
   });
@@ -112,7 +144,9 @@ describe('issuer metadata discovery', () => {
 
   it('refuses metadata that names another issuer', async () => {
     const server = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: 'https://evil.example.com', jwks_uri: 'https://evil.example.com/jwks' }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ issuer: 'https://evil.example.com', jwks_uri: 'https://evil.example.com/jwks' }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {

@@ -6,7 +6,17 @@ import { scopesFromClaims } from './scopes';
 
 /** Asymmetric JWS algorithms accepted by default. `none` and the HMAC family are never accepted. */
 export const DEFAULT_JWT_ALGORITHMS: readonly string[] = Object.freeze([
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
 ]);
 
 /** Options of {@link createJwtVerifier}. */
@@ -52,7 +62,9 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const algorithms = [...(options.algorithms ?? DEFAULT_JWT_ALGORITHMS)];
   for (const alg of algorithms) {
     if (!DEFAULT_JWT_ALGORITHMS.includes(alg)) {
-      throw new AuthConfigError(`OAUTH_ALGORITHMS: ${alg} is not accepted; only asymmetric algorithms (${DEFAULT_JWT_ALGORITHMS.join(', ')})`);
+      throw new AuthConfigError(
+        `OAUTH_ALGORITHMS: ${alg} is not accepted; only asymmetric algorithms (${DEFAULT_JWT_ALGORITHMS.join(', ')})`,
+      );
     }
   }
   assertSecureUrl('OAUTH_ISSUER', options.issuer);
@@ -100,7 +112,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       } catch {
         return { outcome: 'invalid', reason: 'malformed' };
       }
-      if (typeof alg !== 'string' || !algorithms.includes(alg)) return { outcome: 'invalid', reason: 'algorithm_refused' };
+      if (typeof alg !== 'string' || !algorithms.includes(alg))
+        return { outcome: 'invalid', reason: 'algorithm_refused' };
       const set = await keys();
       if (typeof set === 'string') return { outcome: 'unavailable', detail: set };
       let payload: JWTPayload;

@@ -6,13 +6,21 @@ import { createModelUsageMeter } from './model-usage-meter';
 import { createRateLimits, createRedisClient, type RateLimitsOptions } from './rate-limits';
 
 const PREFIX = `test:auth:tokens:${randomBytes(4).toString('hex')}:`;
-const base: RateLimitsOptions = { windowSeconds: 60, ipPoints: 0, authFailurePoints: 0, principalPoints: 0, toolPoints: 0 };
+const base: RateLimitsOptions = {
+  windowSeconds: 60,
+  ipPoints: 0,
+  authFailurePoints: 0,
+  principalPoints: 0,
+  toolPoints: 0,
+};
 const alice: Principal = { id: 'alice', tenantId: 'acme', scopes: [], via: 'oauth' };
 const aliceElsewhere: Principal = { id: 'alice', tenantId: 'globex', scopes: [], via: 'oauth' };
 
 describe('createModelUsageMeter', () => {
   it('refuses a principal past its budget with the seconds until the window frees, and no one else', async () => {
-    const meter = createModelUsageMeter(createRateLimits({ ...base, modelTokens: { budget: 500, windowSeconds: 120 } }));
+    const meter = createModelUsageMeter(
+      createRateLimits({ ...base, modelTokens: { budget: 500, windowSeconds: 120 } }),
+    );
     await meter.charge(alice, 499);
     expect(await meter.check(alice)).toEqual({ allowed: true });
     await meter.charge(alice, 2);
@@ -28,7 +36,9 @@ describe('createModelUsageMeter', () => {
     try {
       await Promise.all(clients.map((c) => new Promise((resolve) => c.once('ready', resolve))));
       const [a, b] = clients.map((redis) =>
-        createModelUsageMeter(createRateLimits({ ...base, redis, keyPrefix: PREFIX, modelTokens: { budget: 300, windowSeconds: 60 } })),
+        createModelUsageMeter(
+          createRateLimits({ ...base, redis, keyPrefix: PREFIX, modelTokens: { budget: 300, windowSeconds: 60 } }),
+        ),
       );
       await a.charge(alice, 200);
       expect(await b.check(alice)).toEqual({ allowed: true });

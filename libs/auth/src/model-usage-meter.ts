@@ -6,7 +6,9 @@ import { type RateLimits } from './rate-limits';
  * {@link ModelUsageMeter} servers hand to tools: same store (memory, or Redis with its insurance limiter),
  * principals keyed like every other limit.
  */
-export function createModelUsageMeter(limits: Pick<RateLimits, 'checkModelTokens' | 'chargeModelTokens'>): ModelUsageMeter {
+export function createModelUsageMeter(
+  limits: Pick<RateLimits, 'checkModelTokens' | 'chargeModelTokens'>,
+): ModelUsageMeter {
   return {
     check: async (principal) => {
       const decision = await limits.checkModelTokens(principalKey(principal));

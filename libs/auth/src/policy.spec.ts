@@ -23,12 +23,21 @@ describe('policy', () => {
 
   it('lets read-only tools need the read scopes', () => {
     expect(policy.tool(who('tools:read'), 'search', { readOnlyHint: true })).toEqual({ allowed: true });
-    expect(policy.tool(who(), 'search', { readOnlyHint: true })).toEqual({ allowed: false, reason: 'insufficient_scope', requiredScopes: ['tools:read'] });
+    expect(policy.tool(who(), 'search', { readOnlyHint: true })).toEqual({
+      allowed: false,
+      reason: 'insufficient_scope',
+      requiredScopes: ['tools:read'],
+    });
   });
 
   it('treats a tool without annotations as a destructive write, as MCP defaults say', () => {
-    expect(policy.tool(who('tools:write'), 'anything', undefined)).toMatchObject({ allowed: false, requiredScopes: ['tools:admin'] });
-    expect(policy.tool(who('tools:write'), 'append', { readOnlyHint: false, destructiveHint: false })).toEqual({ allowed: true });
+    expect(policy.tool(who('tools:write'), 'anything', undefined)).toMatchObject({
+      allowed: false,
+      requiredScopes: ['tools:admin'],
+    });
+    expect(policy.tool(who('tools:write'), 'append', { readOnlyHint: false, destructiveHint: false })).toEqual({
+      allowed: true,
+    });
     expect(policy.tool(who('tools:admin'), 'anything', undefined)).toEqual({ allowed: true });
   });
 
@@ -41,7 +50,10 @@ describe('policy', () => {
 
   it('matches resources by the longest rule', () => {
     expect(policy.resource(who('db:read'), 'db://tables/users')).toEqual({ allowed: true });
-    expect(policy.resource(who('db:read'), 'db://tables/secrets')).toMatchObject({ allowed: false, requiredScopes: ['db:admin'] });
+    expect(policy.resource(who('db:read'), 'db://tables/secrets')).toMatchObject({
+      allowed: false,
+      requiredScopes: ['db:admin'],
+    });
     expect(policy.resource(who('*'), 'db://internal/x')).toEqual({ allowed: false, reason: 'disabled' });
     expect(policy.resource(who(), 'file:///readme')).toEqual({ allowed: true });
   });
@@ -52,7 +64,15 @@ describe('policy', () => {
   });
 
   it('lists every scope it mentions', () => {
-    expect(policy.scopes).toEqual(['db:admin', 'db:read', 'research', 'support', 'tools:admin', 'tools:read', 'tools:write']);
+    expect(policy.scopes).toEqual([
+      'db:admin',
+      'db:read',
+      'research',
+      'support',
+      'tools:admin',
+      'tools:read',
+      'tools:write',
+    ]);
   });
 
   it('has a default: reads open to any authenticated caller, writes need tools:write', () => {
@@ -62,8 +82,12 @@ describe('policy', () => {
   });
 
   it('refuses an invalid policy with the path of the problem', () => {
-    expect(() => parsePolicy({ tools: { x: { scopes: ['has space'] } } })).toThrow(/POLICY_FILE: policy: tools\.x\.scopes\.0:/);
+    expect(() => parsePolicy({ tools: { x: { scopes: ['has space'] } } })).toThrow(
+      /POLICY_FILE: policy: tools\.x\.scopes\.0:/,
+    );
     expect(() => parsePolicy({ tools: { x: { enabld: false } } })).toThrow(/tools\.x/);
-    expect(() => parsePolicy({ tools: { x: { rateLimit: { points: 0, windowSeconds: 1 } } } })).toThrow(/rateLimit\.points/);
+    expect(() => parsePolicy({ tools: { x: { rateLimit: { points: 0, windowSeconds: 1 } } } })).toThrow(
+      /rateLimit\.points/,
+    );
   });
 });

@@ -5,7 +5,9 @@ import { type AccessDecision, AuthConfigError } from './decisions';
 import { missingScopes } from './scopes';
 
 // RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and `\`.
-const Scope = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is printable ASCII without spaces, quotes or backslashes');
+const Scope = z
+  .string()
+  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope is printable ASCII without spaces, quotes or backslashes');
 const Scopes = z.array(Scope);
 
 const LimitSchema = z.strictObject({
@@ -101,7 +103,9 @@ export function loadPolicyFile(file: string): Policy {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new AuthConfigError(`POLICY_FILE: ${code ? `cannot read ${file}: ${code}` : `${file} is not valid JSON`}`, { cause: error });
+    throw new AuthConfigError(`POLICY_FILE: ${code ? `cannot read ${file}: ${code}` : `${file} is not valid JSON`}`, {
+      cause: error,
+    });
   }
   return createPolicy(parsePolicy(json, file));
 }
@@ -130,7 +134,9 @@ export function createPolicy(data: PolicyData = parsePolicy({})): Policy {
   };
 
   const resourceScopes = (uri: string): readonly string[] | undefined => {
-    const rule = resourceRules.find((r) => (r.match.endsWith('*') ? uri.startsWith(r.match.slice(0, -1)) : uri === r.match));
+    const rule = resourceRules.find((r) =>
+      r.match.endsWith('*') ? uri.startsWith(r.match.slice(0, -1)) : uri === r.match,
+    );
     if (!rule) return defaults.resourceScopes;
     return rule.enabled ? rule.scopes : undefined;
   };

@@ -7,7 +7,13 @@ import { type Redis } from 'ioredis';
 import { createRateLimits, createRedisClient, type RateLimitsOptions } from './rate-limits';
 
 const PREFIX = `test:auth:rl:${randomBytes(4).toString('hex')}:`;
-const base: RateLimitsOptions = { windowSeconds: 60, ipPoints: 0, authFailurePoints: 0, principalPoints: 0, toolPoints: 0 };
+const base: RateLimitsOptions = {
+  windowSeconds: 60,
+  ipPoints: 0,
+  authFailurePoints: 0,
+  principalPoints: 0,
+  toolPoints: 0,
+};
 
 describe('rate limits in memory', () => {
   it('refuses call N+1 in a window with a whole-second Retry-After, and allows again after it', async () => {
@@ -20,10 +26,18 @@ describe('rate limits in memory', () => {
     expect(await limits.checkPrincipal('t:alice')).toEqual({ allowed: true });
   });
 
-  it('limits each tool per principal, with a tool\'s own limit from the policy', async () => {
-    const limits = createRateLimits({ ...base, toolPoints: 2, toolLimit: (tool) => (tool === 'research' ? { points: 1, windowSeconds: 30 } : undefined) });
+  it("limits each tool per principal, with a tool's own limit from the policy", async () => {
+    const limits = createRateLimits({
+      ...base,
+      toolPoints: 2,
+      toolLimit: (tool) => (tool === 'research' ? { points: 1, windowSeconds: 30 } : undefined),
+    });
     expect((await limits.checkTool('a', 'research')).allowed).toBe(true);
-    expect(await limits.checkTool('a', 'research')).toMatchObject({ allowed: false, limit: 'tool', retryAfterSeconds: 30 });
+    expect(await limits.checkTool('a', 'research')).toMatchObject({
+      allowed: false,
+      limit: 'tool',
+      retryAfterSeconds: 30,
+    });
     expect((await limits.checkTool('a', 'echo')).allowed).toBe(true);
     expect((await limits.checkTool('a', 'echo')).allowed).toBe(true);
     expect((await limits.checkTool('a', 'echo')).allowed).toBe(false);
@@ -72,10 +86,21 @@ describe('rate limits in Redis', () => {
 
   it('shares counts between two replicas', async () => {
     const prefix = `${PREFIX}shared:`;
-    const a = createRateLimits({ ...base, principalPoints: 4, redis: await client('redis://127.0.0.1:6379'), keyPrefix: prefix });
-    const b = createRateLimits({ ...base, principalPoints: 4, redis: await client('redis://127.0.0.1:6379'), keyPrefix: prefix });
+    const a = createRateLimits({
+      ...base,
+      principalPoints: 4,
+      redis: await client('redis://127.0.0.1:6379'),
+      keyPrefix: prefix,
+    });
+    const b = createRateLimits({
+      ...base,
+      principalPoints: 4,
+      redis: await client('redis://127.0.0.1:6379'),
+      keyPrefix: prefix,
+    });
     const answers = [];
-    for (let i = 0; i < 3; i++) answers.push((await a.checkPrincipal('x')).allowed, (await b.checkPrincipal('x')).allowed);
+    for (let i = 0; i < 3; i++)
+      answers.push((await a.checkPrincipal('x')).allowed, (await b.checkPrincipal('x')).allowed);
     expect(answers).toEqual([true, true, true, true, false, false]);
   });
 
@@ -83,7 +108,13 @@ describe('rate limits in Redis', () => {
     const redis = await startRedis();
     try {
       const errors: unknown[] = [];
-      const limits = createRateLimits({ ...base, principalPoints: 5, redis: await client(redis.url), keyPrefix: `${PREFIX}down:`, onStoreError: (e) => errors.push(e) });
+      const limits = createRateLimits({
+        ...base,
+        principalPoints: 5,
+        redis: await client(redis.url),
+        keyPrefix: `${PREFIX}down:`,
+        onStoreError: (e) => errors.push(e),
+      });
       for (let i = 0; i < 3; i++) expect((await limits.checkPrincipal('y')).allowed).toBe(true);
       redis.process.kill('SIGKILL');
       await new Promise((r) => redis.process.once('exit', r));
@@ -111,7 +142,11 @@ async function freePort(): Promise<number> {
 /** A throw-away redis-server of our own, so that stopping it disturbs nobody else's tests. */
 async function startRedis(): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const url = `redis://127.0.0.1:${port}`;
   const probe = createRedisClient(url);
   try {

@@ -77,7 +77,12 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
     return found;
   };
 
-  const consume = async (name: RateLimitName, rl: RateLimiterAbstract, key: string, points = 1): Promise<RateLimitDecision> => {
+  const consume = async (
+    name: RateLimitName,
+    rl: RateLimiterAbstract,
+    key: string,
+    points = 1,
+  ): Promise<RateLimitDecision> => {
     try {
       await rl.consume(key, points);
       return ALLOW;
@@ -89,7 +94,12 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
     }
   };
 
-  const exhausted = async (name: RateLimitName, rl: RateLimiterAbstract, key: string, budget: number): Promise<RateLimitDecision> => {
+  const exhausted = async (
+    name: RateLimitName,
+    rl: RateLimiterAbstract,
+    key: string,
+    budget: number,
+  ): Promise<RateLimitDecision> => {
     try {
       const res = await rl.get(key);
       return res && res.consumedPoints >= budget ? refuse(name, res.msBeforeNext) : ALLOW;
@@ -101,15 +111,19 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
 
   const { windowSeconds } = options;
   const ip = options.ipPoints > 0 ? limiter('ip', options.ipPoints, windowSeconds) : undefined;
-  const failures = options.authFailurePoints > 0 ? limiter('authfail', options.authFailurePoints, windowSeconds) : undefined;
-  const principals = options.principalPoints > 0 ? limiter('principal', options.principalPoints, windowSeconds) : undefined;
-  const tokens = options.modelTokens && options.modelTokens.budget > 0
-    ? limiter('tokens', options.modelTokens.budget, options.modelTokens.windowSeconds)
-    : undefined;
+  const failures =
+    options.authFailurePoints > 0 ? limiter('authfail', options.authFailurePoints, windowSeconds) : undefined;
+  const principals =
+    options.principalPoints > 0 ? limiter('principal', options.principalPoints, windowSeconds) : undefined;
+  const tokens =
+    options.modelTokens && options.modelTokens.budget > 0
+      ? limiter('tokens', options.modelTokens.budget, options.modelTokens.windowSeconds)
+      : undefined;
 
   return {
     checkIp: async (address) => (ip ? consume('ip', ip, address) : ALLOW),
-    checkAuthFailures: async (address) => (failures ? exhausted('auth_failures', failures, address, options.authFailurePoints) : ALLOW),
+    checkAuthFailures: async (address) =>
+      failures ? exhausted('auth_failures', failures, address, options.authFailurePoints) : ALLOW,
     recordAuthFailure: async (address) => {
       if (failures) await consume('auth_failures', failures, address);
     },

@@ -16,8 +16,12 @@ export interface ProtectedResourceMetadataOptions {
 export function protectedResourceMetadata(options: ProtectedResourceMetadataOptions): Record<string, unknown> {
   return {
     resource: options.resource,
-    ...(options.authorizationServers && options.authorizationServers.length > 0 ? { authorization_servers: [...options.authorizationServers] } : {}),
-    ...(options.scopesSupported && options.scopesSupported.length > 0 ? { scopes_supported: [...options.scopesSupported] } : {}),
+    ...(options.authorizationServers && options.authorizationServers.length > 0
+      ? { authorization_servers: [...options.authorizationServers] }
+      : {}),
+    ...(options.scopesSupported && options.scopesSupported.length > 0
+      ? { scopes_supported: [...options.scopesSupported] }
+      : {}),
     bearer_methods_supported: ['header'],
     ...(options.resourceName ? { resource_name: options.resourceName } : {}),
     ...(options.documentation ? { resource_documentation: options.documentation } : {}),

@@ -20,7 +20,11 @@ export interface AgentState {
 }
 
 /** The state of one principal: frozen, with its memory already scoped to it. */
-export function createAgentState(store: MemoryStore, principal: Principal, preferences: Readonly<Record<string, unknown>> = {}): AgentState {
+export function createAgentState(
+  store: MemoryStore,
+  principal: Principal,
+  preferences: Readonly<Record<string, unknown>> = {},
+): AgentState {
   return Object.freeze({ preferences, auth: principal, memory: scopeMemory(store, principal) });
 }
 

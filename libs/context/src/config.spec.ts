@@ -30,6 +30,11 @@ describe('parseConfig', () => {
 
 describe('formatSettings', () => {
   it('aligns names and defaults', () => {
-    expect(formatSettings([{ name: 'A', default: '1', description: 'x' }, { name: 'LONG', default: '22', description: 'y' }])).toBe('  A     1   x\n  LONG  22  y');
+    expect(
+      formatSettings([
+        { name: 'A', default: '1', description: 'x' },
+        { name: 'LONG', default: '22', description: 'y' },
+      ]),
+    ).toBe('  A     1   x\n  LONG  22  y');
   });
 });

@@ -14,7 +14,10 @@ export class ConfigError extends Error {
  * variable names. Returns a frozen value; throws {@link ConfigError} listing every problem at once, so that
  * a user fixes them in one go.
  */
-export function parseConfig<S extends z.ZodType>(schema: S, source: Readonly<Record<string, string | undefined>>): Readonly<z.output<S>> {
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  source: Readonly<Record<string, string | undefined>>,
+): Readonly<z.output<S>> {
   // Without zod's JIT: configuration is parsed once, and generating and compiling an object's fast path costs
   // more than that one parse (a few milliseconds of every stdio launch, which parses five settings schemas).
   const parsed = schema.safeParse(source, { jitless: true });

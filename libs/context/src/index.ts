@@ -17,7 +17,13 @@ export {
   createJsonLogger,
   noopLogger,
 } from './logger';
-export { type RedactOptions, type Redactor, createRedactor, DEFAULT_REDACT_KEY_PATTERN, REDACTED } from './logger-redact';
+export {
+  type RedactOptions,
+  type Redactor,
+  createRedactor,
+  DEFAULT_REDACT_KEY_PATTERN,
+  REDACTED,
+} from './logger-redact';
 export {
   type MemoryStore,
   type MemorySetOptions,

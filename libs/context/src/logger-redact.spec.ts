@@ -8,7 +8,12 @@ describe('createRedactor', () => {
     const redact = createRedactor();
     const out = redact({
       method: 'tools/call',
-      headers: { authorization: 'Bearer abc.def.ghi', cookie: 'sid=1', 'x-api-key': 'k-123', accept: 'application/json' },
+      headers: {
+        authorization: 'Bearer abc.def.ghi',
+        cookie: 'sid=1',
+        'x-api-key': 'k-123',
+        accept: 'application/json',
+      },
       user: { password: 'hunter2', dbPassword: 'p', clientSecret: 's', refresh_token: 't', name: 'ann' },
       usage: { inputTokens: 12 },
     });
@@ -22,25 +27,45 @@ describe('createRedactor', () => {
 
   it('redacts configured paths, with * for any key, on top of the defaults', () => {
     const redact = createRedactor({ paths: ['params.arguments.ssn', 'rows.*.email'] });
-    const out = redact({ params: { arguments: { ssn: '123-45-6789', q: 'x' } }, rows: [{ email: 'a@b.c', id: 1 }], token: 't' });
-    expect(out).toEqual({ params: { arguments: { ssn: REDACTED, q: 'x' } }, rows: [{ email: REDACTED, id: 1 }], token: REDACTED });
+    const out = redact({
+      params: { arguments: { ssn: '123-45-6789', q: 'x' } },
+      rows: [{ email: 'a@b.c', id: 1 }],
+      token: 't',
+    });
+    expect(out).toEqual({
+      params: { arguments: { ssn: REDACTED, q: 'x' } },
+      rows: [{ email: REDACTED, id: 1 }],
+      token: REDACTED,
+    });
   });
 
   it('removes bearer credentials and vendor keys quoted in text, and keeps errors readable', () => {
     const redact = createRedactor();
-    const error = new Error('upstream said: invalid header Authorization: Bearer eyJhbGciOi.payload.sig with key sk-proj-abcdefghijklmnop1234');
+    const error = new Error(
+      'upstream said: invalid header Authorization: Bearer eyJhbGciOi.payload.sig with key sk-proj-abcdefghijklmnop1234',
+    );
     const out = redact({ err: error }) as { err: { name: string; message: string } };
     expect(out.err.name).toBe('Error');
-    expect(out.err.message).toBe(`upstream said: invalid header Authorization: Bearer ${REDACTED} with key ${REDACTED}`);
+    expect(out.err.message).toBe(
+      `upstream said: invalid header Authorization: Bearer ${REDACTED} with key ${REDACTED}`,
+    );
     expect(JSON.stringify(out)).not.toContain('eyJhbGciOi');
   });
 
   it('is applied by the JSON logger to fields, bindings and the message', () => {
     const lines: string[] = [];
-    const log = createJsonLogger({ write: (l) => lines.push(l), redact: { paths: ['card'] } }).child({ apiKey: 'amk_live_1' });
+    const log = createJsonLogger({ write: (l) => lines.push(l), redact: { paths: ['card'] } }).child({
+      apiKey: 'amk_live_1',
+    });
     log.info('got Bearer abcdefghijklmnop', { card: '4111', password: 'p', ok: true });
     const line = lines.join('');
-    expect(JSON.parse(line)).toMatchObject({ msg: `got Bearer ${REDACTED}`, apiKey: REDACTED, card: REDACTED, password: REDACTED, ok: true });
+    expect(JSON.parse(line)).toMatchObject({
+      msg: `got Bearer ${REDACTED}`,
+      apiKey: REDACTED,
+      card: REDACTED,
+      password: REDACTED,
+      ok: true,
+    });
     expect(line).not.toMatch(/amk_live_1|4111|abcdefghijklmnop/);
   });
 });

@@ -7,7 +7,8 @@ export const REDACTED = '[redacted]';
  * Field names whose values are secrets wherever they appear, at any depth: `*password*`, `*secret*`, `*token*`,
  * API keys, credentials, private keys, and the `Authorization`, `Cookie` and `Set-Cookie` headers.
  */
-export const DEFAULT_REDACT_KEY_PATTERN = /pass(word|wd|phrase)|secret|token|authorization|cookie|api[-_]?key|credential|private[-_]?key|signature/i;
+export const DEFAULT_REDACT_KEY_PATTERN =
+  /pass(word|wd|phrase)|secret|token|authorization|cookie|api[-_]?key|credential|private[-_]?key|signature/i;
 
 // Secrets that travel inside strings (an error message quoting a header): bearer credentials and vendor keys.
 const SECRET_IN_TEXT = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}|\bsk-[A-Za-z0-9_-]{16,}/g;
@@ -38,22 +39,46 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   const paths = (options.paths ?? []).map((p) => p.split('.').filter(Boolean)).filter((p) => p.length > 0);
 
   const walk = (value: unknown, depth: number, open: readonly (readonly string[])[]): unknown => {
-    if (typeof value === 'string') return value.replace(SECRET_IN_TEXT, (_match, scheme?: string) => (scheme ? `${scheme} ${REDACTED}` : REDACTED));
+    if (typeof value === 'string')
+      return value.replace(SECRET_IN_TEXT, (_match, scheme?: string) => (scheme ? `${scheme} ${REDACTED}` : REDACTED));
     if (value === null || typeof value !== 'object') return value;
     if (depth >= MAX_DEPTH) return '[too deep]';
     if (value instanceof Error) {
-      return walk({ name: value.name, message: value.message, ...(value.stack ? { stack: value.stack } : {}), ...errorCode(value) }, depth, open);
+      return walk(
+        {
+          name: value.name,
+          message: value.message,
+          ...(value.stack ? { stack: value.stack } : {}),
+          ...errorCode(value),
+        },
+        depth,
+        open,
+      );
     }
-    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1, open.filter((p) => p[0] === '*').map((p) => p.slice(1))));
+    if (Array.isArray(value))
+      return value.map((v) =>
+        walk(
+          v,
+          depth + 1,
+          open.filter((p) => p[0] === '*').map((p) => p.slice(1)),
+        ),
+      );
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       const here = open.filter((p) => p[0] === '*' || p[0] === key);
       // Counts named like secrets (`inputTokens`) are not secrets; strings and objects under such names are.
-      if ((keyPattern.test(key) && typeof v !== 'number' && typeof v !== 'boolean') || here.some((p) => p.length === 1)) {
+      if (
+        (keyPattern.test(key) && typeof v !== 'number' && typeof v !== 'boolean') ||
+        here.some((p) => p.length === 1)
+      ) {
         out[key] = v === undefined ? v : REDACTED;
         continue;
       }
-      out[key] = walk(v, depth + 1, here.map((p) => p.slice(1)));
+      out[key] = walk(
+        v,
+        depth + 1,
+        here.map((p) => p.slice(1)),
+      );
     }
     return out;
   };

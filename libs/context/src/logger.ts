@@ -58,11 +58,18 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   );
 }
 
-function jsonLogger(threshold: LogLevel, write: (line: string) => void, redact: ReturnType<typeof createRedactor>, bindings: LogFields): Logger {
+function jsonLogger(
+  threshold: LogLevel,
+  write: (line: string) => void,
+  redact: ReturnType<typeof createRedactor>,
+  bindings: LogFields,
+): Logger {
   const emit = (method: keyof typeof SERVER_LEVEL) => (message: string, fields?: LogFields) => {
     const level = SERVER_LEVEL[method];
     if (!isLevelEnabled(level, threshold)) return;
-    write(`${safeStringify({ time: new Date().toISOString(), level, msg: redact({ msg: message }).msg, ...redact({ ...bindings, ...fields }) })}\n`);
+    write(
+      `${safeStringify({ time: new Date().toISOString(), level, msg: redact({ msg: message }).msg, ...redact({ ...bindings, ...fields }) })}\n`,
+    );
   };
   return {
     debug: emit('debug'),

@@ -28,7 +28,10 @@ export interface InMemoryMemoryStoreOptions {
 /** Raised when a value is larger than the store accepts. */
 export class MemoryValueTooLargeError extends Error {
   readonly code = 'MEMORY_VALUE_TOO_LARGE';
-  constructor(readonly bytes: number, readonly limit: number) {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
     super(`Memory value of ${bytes} bytes exceeds the limit of ${limit} bytes`);
     this.name = 'MemoryValueTooLargeError';
   }

@@ -10,7 +10,8 @@ function meter(budget: number): ModelUsageMeter & { used: Map<string, number> } 
   const used = new Map<string, number>();
   return {
     used,
-    check: async (p) => ((used.get(p.id) ?? 0) >= budget ? { allowed: false, retryAfterSeconds: 42 } : { allowed: true }),
+    check: async (p) =>
+      (used.get(p.id) ?? 0) >= budget ? { allowed: false, retryAfterSeconds: 42 } : { allowed: true },
     charge: async (p, tokens) => {
       used.set(p.id, (used.get(p.id) ?? 0) + tokens);
     },

@@ -8,7 +8,8 @@ export interface ModelTokenUsage {
 }
 
 /** Whether a principal has model tokens left in the current window. */
-export type ModelBudgetDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
+export type ModelBudgetDecision =
+  { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
 /**
  * The server's per-principal budget of model tokens per window, in memory or shared across replicas. The server
@@ -74,7 +75,10 @@ export interface ModelUsageObserver {
  *
  * Without a budget on the context (none configured, or a context that has none) it only runs `work`.
  */
-export async function withModelBudget<T>(ctx: { readonly modelBudget?: ModelBudget }, work: (observer: ModelUsageObserver) => Promise<T>): Promise<T> {
+export async function withModelBudget<T>(
+  ctx: { readonly modelBudget?: ModelBudget },
+  work: (observer: ModelUsageObserver) => Promise<T>,
+): Promise<T> {
   const budget = ctx.modelBudget;
   const roots = new Set<string>();
   const charges: Promise<void>[] = [];

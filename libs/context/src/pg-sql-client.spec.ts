@@ -53,8 +53,10 @@ it('runs parameterised statements and reports rows and affected counts', async (
   expect(selected.rowCount).toBe(1);
 });
 
-it('runs a script of several statements and answers the last one\'s outcome', async () => {
-  const result = await sql.query("INSERT INTO notes VALUES (5, 'a'); INSERT INTO notes VALUES (6, 'b'); SELECT count(*)::int AS n FROM notes");
+it("runs a script of several statements and answers the last one's outcome", async () => {
+  const result = await sql.query(
+    "INSERT INTO notes VALUES (5, 'a'); INSERT INTO notes VALUES (6, 'b'); SELECT count(*)::int AS n FROM notes",
+  );
   expect(result).toEqual({ rows: [{ n: 2 }], rowCount: 1 });
 });
 
@@ -175,7 +177,12 @@ it('cancels statements aborted the moment they show as running, every time', asy
   const monitor = new pg.Client({ connectionString: url });
   await monitor.connect();
   const running = async (tag: string) =>
-    (await monitor.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1", [`%${tag}%`])).rows[0]?.n ?? 0;
+    (
+      await monitor.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1",
+        [`%${tag}%`],
+      )
+    ).rows[0]?.n ?? 0;
   try {
     for (let round = 0; round < 6; round++) {
       const tag = `cancel_round_${round}`;

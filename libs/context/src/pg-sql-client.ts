@@ -1,5 +1,12 @@
 import type pg from 'pg';
-import { type SqlClient, SqlError, type SqlQueryable, type SqlQueryOptions, type SqlResult, type SqlRow } from './sql-client';
+import {
+  type SqlClient,
+  SqlError,
+  type SqlQueryable,
+  type SqlQueryOptions,
+  type SqlResult,
+  type SqlRow,
+} from './sql-client';
 
 /** Options of {@link createPgSqlClient}. */
 export interface PgSqlClientOptions {
@@ -153,7 +160,9 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
     try {
       return await pool.connect();
     } catch (error) {
-      throw new SqlError('SQL_UNAVAILABLE', `Could not connect to PostgreSQL: ${(error as Error).message}`, undefined, { cause: error });
+      throw new SqlError('SQL_UNAVAILABLE', `Could not connect to PostgreSQL: ${(error as Error).message}`, undefined, {
+        cause: error,
+      });
     }
   }
 
@@ -182,7 +191,8 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
     signal?.addEventListener('abort', onAbort, { once: true });
     const deadline = setTimeout(() => interrupt('timeout'), timeoutMs);
     try {
-      const answered = (await client.query<R>({ text, values: params as unknown[] | undefined })) as pg.QueryResult<R> | Array<pg.QueryResult<R>>;
+      const answered = (await client.query<R>({ text, values: params as unknown[] | undefined })) as
+        pg.QueryResult<R> | Array<pg.QueryResult<R>>;
       if (stop === 'cancelled') throw cancelled(signal);
       // A script of several statements (no parameters) answers one result each; the last one is the outcome.
       const result = Array.isArray(answered) ? answered[answered.length - 1] : answered;
@@ -206,11 +216,22 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
   return {
     kind: 'postgres',
 
-    async query<R extends SqlRow = SqlRow>(text: string, params?: readonly unknown[], opts: SqlQueryOptions = {}): Promise<SqlResult<R>> {
+    async query<R extends SqlRow = SqlRow>(
+      text: string,
+      params?: readonly unknown[],
+      opts: SqlQueryOptions = {},
+    ): Promise<SqlResult<R>> {
       const client = await connect(opts.signal);
       let broken = false;
       try {
-        return await run<R>(client, text, params, opts.timeoutMs ?? defaultTimeoutMs, opts.signal, () => (broken = true));
+        return await run<R>(
+          client,
+          text,
+          params,
+          opts.timeoutMs ?? defaultTimeoutMs,
+          opts.signal,
+          () => (broken = true),
+        );
       } finally {
         release(client, broken);
       }
@@ -228,12 +249,18 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
       const step = <R extends SqlRow>(text: string, params?: readonly unknown[], o: SqlQueryOptions = {}) => {
         if (ended) return Promise.reject(new SqlError('SQL_CLOSED', 'The transaction has already ended.'));
         if (broken) return Promise.reject(new SqlError('SQL_UNAVAILABLE', 'The transaction was interrupted.'));
-        const signal = o.signal && limits.signal ? AbortSignal.any([o.signal, limits.signal]) : (o.signal ?? limits.signal);
+        const signal =
+          o.signal && limits.signal ? AbortSignal.any([o.signal, limits.signal]) : (o.signal ?? limits.signal);
         const own = o.timeoutMs ?? defaultTimeoutMs;
         // The transaction's deadline bounds all its statements together.
         const timeoutMs = limits.at === undefined ? own : Math.min(own, limits.at - Date.now());
         return run<R>(client, text, params, timeoutMs, signal, onInterrupt).catch((error: unknown) => {
-          if (error instanceof SqlError && error.code === 'SQL_TIMEOUT' && limits.at !== undefined && Date.now() >= limits.at) {
+          if (
+            error instanceof SqlError &&
+            error.code === 'SQL_TIMEOUT' &&
+            limits.at !== undefined &&
+            Date.now() >= limits.at
+          ) {
             throw timedOut(limits.timeoutMs as number, error);
           }
           throw error;
@@ -247,7 +274,10 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
         return value;
       } catch (error) {
         // Without the caller's signal or deadline: an aborted caller still wants the rollback.
-        if (!broken && !ended) await run(client, 'ROLLBACK', undefined, defaultTimeoutMs, undefined, onInterrupt).catch(() => (broken = true));
+        if (!broken && !ended)
+          await run(client, 'ROLLBACK', undefined, defaultTimeoutMs, undefined, onInterrupt).catch(
+            () => (broken = true),
+          );
         throw error;
       } finally {
         ended = true;
@@ -264,17 +294,28 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
 }
 
 function cancelled(signal: AbortSignal | undefined, cause?: unknown): SqlError {
-  return new SqlError('SQL_CANCELLED', `The statement was cancelled: ${String(signal?.reason ?? 'request cancelled')}`, undefined, { cause });
+  return new SqlError(
+    'SQL_CANCELLED',
+    `The statement was cancelled: ${String(signal?.reason ?? 'request cancelled')}`,
+    undefined,
+    { cause },
+  );
 }
 
 function timedOut(timeoutMs: number, cause?: unknown): SqlError {
-  return new SqlError('SQL_TIMEOUT', `The statement ran longer than ${timeoutMs} ms and was cancelled.`, undefined, { cause });
+  return new SqlError('SQL_TIMEOUT', `The statement ran longer than ${timeoutMs} ms and was cancelled.`, undefined, {
+    cause,
+  });
 }
 
 function mapError(error: unknown): SqlError {
   const e = error as { code?: string; message?: string };
   if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) {
-    return new SqlError('SQL_FAILED', `PostgreSQL refused the statement: ${e.message} (SQLSTATE ${e.code})`, e.code, { cause: error });
+    return new SqlError('SQL_FAILED', `PostgreSQL refused the statement: ${e.message} (SQLSTATE ${e.code})`, e.code, {
+      cause: error,
+    });
   }
-  return new SqlError('SQL_UNAVAILABLE', `The database connection failed: ${e.message ?? String(error)}`, undefined, { cause: error });
+  return new SqlError('SQL_UNAVAILABLE', `The database connection failed: ${e.message ?? String(error)}`, undefined, {
+    cause: error,
+  });
 }

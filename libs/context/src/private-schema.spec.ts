@@ -75,14 +75,18 @@ it('tries again after a failure instead of keeping it', async () => {
   });
   await expect(ensure()).rejects.toThrow('first attempt fails');
   await expect(ensure()).resolves.toBeUndefined();
-  const found = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'retried'");
+  const found = await sql.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'retried'",
+  );
   expect(found.rows[0]?.n).toBe(1);
 });
 
 it('keeps the schema out of reach of other roles', async () => {
   const sql = replica();
   await privateSchemaCreator(sql, 'guarded', 'spec guarded', async () => undefined)();
-  const acl = await sql.query<{ public_usage: boolean }>("SELECT has_schema_privilege('public', 'guarded', 'USAGE') AS public_usage");
+  const acl = await sql.query<{ public_usage: boolean }>(
+    "SELECT has_schema_privilege('public', 'guarded', 'USAGE') AS public_usage",
+  );
   expect(acl.rows[0]?.public_usage).toBe(false);
 });
 

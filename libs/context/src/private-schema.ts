@@ -16,7 +16,12 @@ export function checkSchemaName(schema: string): string {
  * creating one schema at once, and taking it first keeps the order the same everywhere); later calls share its
  * promise, and a failure lets the next call try again.
  */
-export function privateSchemaCreator(sql: SqlClient, schema: string, lockName: string, create: (tx: SqlQueryable) => Promise<void>): () => Promise<void> {
+export function privateSchemaCreator(
+  sql: SqlClient,
+  schema: string,
+  lockName: string,
+  create: (tx: SqlQueryable) => Promise<void>,
+): () => Promise<void> {
   let ready: Promise<void> | undefined;
   return () =>
     (ready ??= sql

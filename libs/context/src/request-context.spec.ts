@@ -3,7 +3,12 @@ import { Conversation } from './conversation';
 import { noopLogger } from './logger';
 import { InMemoryMemoryStore } from './memory-store';
 import { type Principal } from './principal';
-import { type ProgressUpdate, ProgressOrderError, createRequestContext, type RequestContextPorts } from './request-context';
+import {
+  type ProgressUpdate,
+  ProgressOrderError,
+  createRequestContext,
+  type RequestContextPorts,
+} from './request-context';
 
 function ports(overrides: Partial<RequestContextPorts> = {}): RequestContextPorts & { progress: ProgressUpdate[] } {
   const progress: ProgressUpdate[] = [];
@@ -54,7 +59,9 @@ describe('createRequestContext', () => {
   it('scopes memory to tenant and principal', async () => {
     const memory = new InMemoryMemoryStore();
     const alice = createRequestContext(ports({ memory }));
-    const bob = createRequestContext(ports({ memory, principal: { id: 'alice', tenantId: 't2', scopes: [], via: 'api_key' } }));
+    const bob = createRequestContext(
+      ports({ memory, principal: { id: 'alice', tenantId: 't2', scopes: [], via: 'api_key' } }),
+    );
     await alice.state.memory.set('note', 'secret');
     expect(await bob.state.memory.get('note')).toBeUndefined();
     expect(await alice.state.memory.get('note')).toBe('secret');

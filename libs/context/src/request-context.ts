@@ -116,7 +116,9 @@ export class ProgressOrderError extends Error {
  */
 export function nextProgress(previous: number, update: ProgressUpdate | string): ProgressUpdate {
   const next: ProgressUpdate =
-    typeof update === 'string' ? { progress: previous === Number.NEGATIVE_INFINITY ? 1 : previous + 1, message: update } : update;
+    typeof update === 'string'
+      ? { progress: previous === Number.NEGATIVE_INFINITY ? 1 : previous + 1, message: update }
+      : update;
   if (next.progress <= previous) throw new ProgressOrderError(previous, next.progress);
   return next;
 }

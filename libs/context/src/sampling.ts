@@ -7,7 +7,12 @@
 export type SampledContent =
   | { readonly type: 'text'; readonly text: string }
   /** The model asks for a tool call; `id` correlates it with its result. */
-  | { readonly type: 'tool_use'; readonly id: string; readonly name: string; readonly input: Readonly<Record<string, unknown>> }
+  | {
+      readonly type: 'tool_use';
+      readonly id: string;
+      readonly name: string;
+      readonly input: Readonly<Record<string, unknown>>;
+    }
   /** The result of a tool call, sent back to the model. */
   | { readonly type: 'tool_result'; readonly toolUseId: string; readonly text: string; readonly isError?: boolean };
 

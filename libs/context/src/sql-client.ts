@@ -29,7 +29,11 @@ export interface SqlQueryOptions {
 /** Something statements can run on: the client itself, or a transaction it opened. */
 export interface SqlQueryable {
   /** Runs one statement with `$1`, `$2`... parameters (never string-built SQL). */
-  query<R extends SqlRow = SqlRow>(text: string, params?: readonly unknown[], options?: SqlQueryOptions): Promise<SqlResult<R>>;
+  query<R extends SqlRow = SqlRow>(
+    text: string,
+    params?: readonly unknown[],
+    options?: SqlQueryOptions,
+  ): Promise<SqlResult<R>>;
 }
 
 /** A PostgreSQL database for the application's own statements. */

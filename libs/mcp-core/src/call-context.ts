@@ -116,7 +116,11 @@ export class CallContext implements HandlerContext {
   }
 
   roots(): Promise<readonly Root[]> {
-    return this.call.session.roots(this.channel(), this.env.clientRequestTimeoutMs, (r) => ListRootsResult.parse(r).roots);
+    return this.call.session.roots(
+      this.channel(),
+      this.env.clientRequestTimeoutMs,
+      (r) => ListRootsResult.parse(r).roots,
+    );
   }
 
   async reportProgress(update: ProgressUpdate | string): Promise<void> {
@@ -168,9 +172,19 @@ class CallClient implements ClientInteraction {
     return this.session.clientInfo;
   }
 
-  request<T = Record<string, unknown>>(method: string, params?: Record<string, unknown>, options?: ClientRequestOptions): Promise<T> {
+  request<T = Record<string, unknown>>(
+    method: string,
+    params?: Record<string, unknown>,
+    options?: ClientRequestOptions,
+  ): Promise<T> {
     const signal = options?.signal ? AbortSignal.any([this.context.signal, options.signal]) : this.context.signal;
-    return this.session.request(this.context.channel(), method, params, options?.timeoutMs ?? this.timeoutMs, signal) as Promise<T>;
+    return this.session.request(
+      this.context.channel(),
+      method,
+      params,
+      options?.timeoutMs ?? this.timeoutMs,
+      signal,
+    ) as Promise<T>;
   }
 
   async notify(method: string, params?: Record<string, unknown>): Promise<void> {
@@ -189,9 +203,15 @@ class CallClient implements ClientInteraction {
 
   private require(capability: 'elicitation' | 'sampling'): void {
     if (!this.session.clientCapabilities?.[capability]) {
-      throw new McpCoreError('CAPABILITY_NOT_SUPPORTED', 'protocol', `The client does not support ${capability}`, JsonRpcErrorCode.InvalidRequest, {
-        data: { capability },
-      });
+      throw new McpCoreError(
+        'CAPABILITY_NOT_SUPPORTED',
+        'protocol',
+        `The client does not support ${capability}`,
+        JsonRpcErrorCode.InvalidRequest,
+        {
+          data: { capability },
+        },
+      );
     }
   }
 }

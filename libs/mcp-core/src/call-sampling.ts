@@ -32,7 +32,11 @@ export class CallSampling implements SamplingPort {
       ...(request.modelHint ? { modelPreferences: { hints: [{ name: request.modelHint }] } } : {}),
       ...(withTools
         ? {
-            tools: request.tools?.map((t) => ({ name: t.name, description: t.description, inputSchema: { ...t.inputSchema, type: 'object' as const } })),
+            tools: request.tools?.map((t) => ({
+              name: t.name,
+              description: t.description,
+              inputSchema: { ...t.inputSchema, type: 'object' as const },
+            })),
             toolChoice: { mode: request.toolChoice ?? 'auto' },
           }
         : {}),
@@ -43,10 +47,15 @@ export class CallSampling implements SamplingPort {
     });
     // The SDK's schemas are loaded on the first sampling result rather than at import: its types module builds
     // hundreds of zod schemas (and loads a second zod), ~30 ms of every stdio launch for a rarely used feature.
-    const { CreateMessageResultSchema, CreateMessageResultWithToolsSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    const { CreateMessageResultSchema, CreateMessageResultWithToolsSchema } =
+      await import('@modelcontextprotocol/sdk/types.js');
     const parsed = (withTools ? CreateMessageResultWithToolsSchema : CreateMessageResultSchema).safeParse(raw);
     if (!parsed.success) {
-      throw new ProtocolError('INVALID_SAMPLING_RESULT', `The client's sampling result is invalid: ${summarise(parsed.error.issues)}`, JsonRpcErrorCode.InvalidParams);
+      throw new ProtocolError(
+        'INVALID_SAMPLING_RESULT',
+        `The client's sampling result is invalid: ${summarise(parsed.error.issues)}`,
+        JsonRpcErrorCode.InvalidParams,
+      );
     }
     const content = Array.isArray(parsed.data.content) ? parsed.data.content : [parsed.data.content];
     return {
@@ -54,9 +63,11 @@ export class CallSampling implements SamplingPort {
       stopReason: parsed.data.stopReason,
       content: content.flatMap((block): SampledContent[] => {
         if (block.type === 'text') return [{ type: 'text', text: block.text }];
-        if (block.type === 'tool_use') return [{ type: 'tool_use', id: block.id, name: block.name, input: block.input }];
+        if (block.type === 'tool_use')
+          return [{ type: 'tool_use', id: block.id, name: block.name, input: block.input }];
         // Images and audio have no place in an agent's text conversation; say that something was left out.
-        if (block.type === 'image' || block.type === 'audio') return [{ type: 'text', text: `[${block.type} omitted]` }];
+        if (block.type === 'image' || block.type === 'audio')
+          return [{ type: 'text', text: `[${block.type} omitted]` }];
         return [];
       }),
     };
@@ -70,6 +81,11 @@ function toWire(block: SampledContent): WireBlock {
     case 'tool_use':
       return { type: 'tool_use', id: block.id, name: block.name, input: { ...block.input } };
     case 'tool_result':
-      return { type: 'tool_result', toolUseId: block.toolUseId, content: [{ type: 'text', text: block.text }], ...(block.isError ? { isError: true } : {}) };
+      return {
+        type: 'tool_result',
+        toolUseId: block.toolUseId,
+        content: [{ type: 'text', text: block.text }],
+        ...(block.isError ? { isError: true } : {}),
+      };
   }
 }

@@ -97,7 +97,11 @@ export class ValidationError extends McpCoreError {
 
 /** A tool, resource or prompt that does not exist (or that the caller may not see). */
 export class NotFoundError extends McpCoreError {
-  constructor(readonly what: 'tool' | 'resource' | 'prompt' | 'session', name: string, options: McpCoreErrorOptions = {}) {
+  constructor(
+    readonly what: 'tool' | 'resource' | 'prompt' | 'session',
+    name: string,
+    options: McpCoreErrorOptions = {},
+  ) {
     super(
       `${what.toUpperCase()}_NOT_FOUND`,
       'not_found',
@@ -107,7 +111,11 @@ export class NotFoundError extends McpCoreError {
         : what === 'session'
           ? JsonRpcErrorCode.SessionNotFound
           : JsonRpcErrorCode.InvalidParams,
-      { httpStatus: what === 'session' ? 404 : undefined, ...options, data: { ...options.data, [what === 'resource' ? 'uri' : 'name']: name } },
+      {
+        httpStatus: what === 'session' ? 404 : undefined,
+        ...options,
+        data: { ...options.data, [what === 'resource' ? 'uri' : 'name']: name },
+      },
     );
   }
 }
@@ -135,20 +143,32 @@ export class UpstreamModelError extends McpCoreError {
 /** The caller could not be authenticated. */
 export class AuthenticationError extends McpCoreError {
   constructor(message = 'Authentication required', options: McpCoreErrorOptions = {}) {
-    super('AUTHENTICATION_REQUIRED', 'authentication', message, JsonRpcErrorCode.AccessDenied, { httpStatus: 401, ...options });
+    super('AUTHENTICATION_REQUIRED', 'authentication', message, JsonRpcErrorCode.AccessDenied, {
+      httpStatus: 401,
+      ...options,
+    });
   }
 }
 
 /** The caller sent too many requests. */
 export class RateLimitError extends McpCoreError {
-  constructor(readonly retryAfterSeconds: number, options: McpCoreErrorOptions = {}) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    options: McpCoreErrorOptions = {},
+  ) {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
-    super('RATE_LIMITED', 'rate_limit', `Rate limit exceeded; retry after ${seconds} s`, JsonRpcErrorCode.AccessDenied, {
-      httpStatus: 429,
-      httpHeaders: { 'retry-after': String(seconds) },
-      ...options,
-      data: { ...options.data, retryAfterSeconds: seconds },
-    });
+    super(
+      'RATE_LIMITED',
+      'rate_limit',
+      `Rate limit exceeded; retry after ${seconds} s`,
+      JsonRpcErrorCode.AccessDenied,
+      {
+        httpStatus: 429,
+        httpHeaders: { 'retry-after': String(seconds) },
+        ...options,
+        data: { ...options.data, retryAfterSeconds: seconds },
+      },
+    );
   }
 }
 
@@ -188,7 +208,10 @@ export class SystemError extends McpCoreError {
 }
 
 /** The JSON-RPC `error` member for an error: typed errors keep their message, anything else is hidden. */
-export function toJsonRpcError(error: unknown, ref?: string): { code: number; message: string; data?: Record<string, unknown> } {
+export function toJsonRpcError(
+  error: unknown,
+  ref?: string,
+): { code: number; message: string; data?: Record<string, unknown> } {
   if (error instanceof McpCoreError && error.kind !== 'system') {
     return { code: error.rpcCode, message: error.message, data: { code: error.code, ...error.data } };
   }

@@ -12,8 +12,23 @@
  * @packageDocumentation
  */
 export { McpServer, type McpServerOptions } from './server';
-export { type McpObserver, type RequestFinishedInfo, type RequestOutcome, combineObservers, createRequestLogObserver } from './observer';
-export { type Tool, type ToolReturn, type ToolResponse, type ToolInputSchema, type ToolOutputSchema, defineTool, toolResponse, isToolResponse } from './tool';
+export {
+  type McpObserver,
+  type RequestFinishedInfo,
+  type RequestOutcome,
+  combineObservers,
+  createRequestLogObserver,
+} from './observer';
+export {
+  type Tool,
+  type ToolReturn,
+  type ToolResponse,
+  type ToolInputSchema,
+  type ToolOutputSchema,
+  defineTool,
+  toolResponse,
+  isToolResponse,
+} from './tool';
 export { ToolRegistry, ToolRegistrationError, type ToolRegistryOptions, type ToolFilter } from './tool-registry';
 export {
   ResourceRegistry,
@@ -67,10 +82,21 @@ export {
   type McpCoreErrorOptions,
   type ValidationIssue,
 } from './errors';
-export { Session, ClientRequestError, ClientRequestTimeoutError, ClientUnreachableError, type MessageSink, type RequestChannel } from './session';
+export {
+  Session,
+  ClientRequestError,
+  ClientRequestTimeoutError,
+  ClientUnreachableError,
+  type MessageSink,
+  type RequestChannel,
+} from './session';
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './protocol/versions';
 export { serveStdio, type StdioOptions, type StdioConnection } from './transports/stdio';
-export { createStreamableHttpHandler, type StreamableHttpHandler, type StreamableHttpOptions } from './transports/http/streamable-http';
+export {
+  createStreamableHttpHandler,
+  type StreamableHttpHandler,
+  type StreamableHttpOptions,
+} from './transports/http/streamable-http';
 export { LOOPBACK_HOSTS, type OriginPolicy } from './transports/http/request-guards';
 export {
   type SessionStore,

@@ -7,7 +7,12 @@ import { defineTool } from './tool';
 import { AuthenticationError } from './errors';
 import { startHttp, testServer, type HttpFixture } from './spec-helpers/clients';
 
-const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const INIT = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 describe('model-token budget', () => {
@@ -15,7 +20,8 @@ describe('model-token budget', () => {
   const used = new Map<string, number>();
   beforeAll(async () => {
     const meter: ModelUsageMeter = {
-      check: async (p) => ((used.get(p.id) ?? 0) >= 100 ? { allowed: false, retryAfterSeconds: 17 } : { allowed: true }),
+      check: async (p) =>
+        (used.get(p.id) ?? 0) >= 100 ? { allowed: false, retryAfterSeconds: 17 } : { allowed: true },
       charge: async (p, tokens) => {
         used.set(p.id, (used.get(p.id) ?? 0) + tokens);
       },
@@ -40,7 +46,10 @@ describe('model-token budget', () => {
         execute: async ({ tokens }, ctx) =>
           withModelBudget(ctx, async (observer) => {
             observer.onRunStarted({ runId: 'r', parentRunId: undefined });
-            observer.onRunFinished({ runId: 'r', usage: { inputTokens: tokens, outputTokens: 0, totalTokens: tokens } });
+            observer.onRunFinished({
+              runId: 'r',
+              usage: { inputTokens: tokens, outputTokens: 0, totalTokens: tokens },
+            });
             return `spent ${tokens}`;
           }),
       }),
@@ -50,13 +59,22 @@ describe('model-token budget', () => {
   afterAll(() => f.close());
 
   const call = async (who: string, tokens: number) => {
-    const init = await fetch(f.url, { method: 'POST', headers: { ...HEADERS, authorization: who }, body: JSON.stringify(INIT) });
+    const init = await fetch(f.url, {
+      method: 'POST',
+      headers: { ...HEADERS, authorization: who },
+      body: JSON.stringify(INIT),
+    });
     await init.json();
     const session = init.headers.get('mcp-session-id') as string;
     return fetch(f.url, {
       method: 'POST',
       headers: { ...HEADERS, authorization: who, 'mcp-session-id': session },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'spend', arguments: { tokens } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'spend', arguments: { tokens } },
+      }),
     });
   };
 
@@ -66,7 +84,9 @@ describe('model-token budget', () => {
     const refused = await call('alice', 1);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('17');
-    expect(await refused.json()).toMatchObject({ error: { code: -32003, data: { retryAfterSeconds: 17, limit: 'model_tokens' } } });
+    expect(await refused.json()).toMatchObject({
+      error: { code: -32003, data: { retryAfterSeconds: 17, limit: 'model_tokens' } },
+    });
     expect(used.get('alice')).toBe(120);
     // Another principal's budget is untouched.
     expect((await call('bob', 1)).status).toBe(200);

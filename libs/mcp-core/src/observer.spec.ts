@@ -8,8 +8,20 @@ import { createPipeline } from './pipeline';
 import { type RequestFinishedInfo, createRequestLogObserver, combineObservers } from './observer';
 import { connectPipeClient, testServer } from './spec-helpers/clients';
 
-const ok = defineTool({ name: 'ok_tool', description: 'succeeds', inputSchema: z.object({ n: z.number() }), execute: ({ n }) => `n=${n}` });
-const failing = defineTool({ name: 'failing_tool', description: 'fails', inputSchema: z.object({}), execute: () => { throw new ToolError('broken'); } });
+const ok = defineTool({
+  name: 'ok_tool',
+  description: 'succeeds',
+  inputSchema: z.object({ n: z.number() }),
+  execute: ({ n }) => `n=${n}`,
+});
+const failing = defineTool({
+  name: 'failing_tool',
+  description: 'fails',
+  inputSchema: z.object({}),
+  execute: () => {
+    throw new ToolError('broken');
+  },
+});
 
 describe('McpServer observer', () => {
   it('reports each request once with its method, tool, principal and outcome', async () => {
@@ -17,7 +29,12 @@ describe('McpServer observer', () => {
     const server = testServer({
       observer: { onRequestFinished: (info) => seen.push(info) },
       pipeline: createPipeline({
-        rateLimit: { limiter: (r) => (r.target?.kind === 'tool' && r.target.name === 'limited' ? { allowed: false, retryAfterSeconds: 3 } : { allowed: true }) },
+        rateLimit: {
+          limiter: (r) =>
+            r.target?.kind === 'tool' && r.target.name === 'limited'
+              ? { allowed: false, retryAfterSeconds: 3 }
+              : { allowed: true },
+        },
       }),
     });
     server.tools.register(ok);
@@ -30,9 +47,21 @@ describe('McpServer observer', () => {
     await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow();
     await close();
 
-    const byTool = (tool: string | undefined, method = 'tools/call') => seen.find((s) => s.method === method && s.tool === tool);
-    expect(seen.map((s) => s.method)).toEqual(['initialize', 'tools/list', 'tools/call', 'tools/call', 'tools/call', 'tools/call']);
-    expect(byTool(undefined, 'tools/list')).toMatchObject({ outcome: 'ok', transport: 'stdio', principal: { id: 'anonymous' } });
+    const byTool = (tool: string | undefined, method = 'tools/call') =>
+      seen.find((s) => s.method === method && s.tool === tool);
+    expect(seen.map((s) => s.method)).toEqual([
+      'initialize',
+      'tools/list',
+      'tools/call',
+      'tools/call',
+      'tools/call',
+      'tools/call',
+    ]);
+    expect(byTool(undefined, 'tools/list')).toMatchObject({
+      outcome: 'ok',
+      transport: 'stdio',
+      principal: { id: 'anonymous' },
+    });
     expect(byTool('ok_tool')).toMatchObject({ outcome: 'ok', errorCode: undefined });
     expect(byTool('failing_tool')).toMatchObject({ outcome: 'tool_error' });
     expect(seen[4]).toMatchObject({ tool: '(unknown)', outcome: 'rate_limit', errorCode: new RateLimitError(3).code });
@@ -41,22 +70,39 @@ describe('McpServer observer', () => {
   });
 
   it('never lets a throwing observer change an answer', async () => {
-    const server = testServer({ observer: combineObservers({ onRequestFinished: () => { throw new Error('boom'); } }) });
+    const server = testServer({
+      observer: combineObservers({
+        onRequestFinished: () => {
+          throw new Error('boom');
+        },
+      }),
+    });
     server.tools.register(ok);
     const { client, close } = await connectPipeClient(server);
-    expect((await client.callTool({ name: 'ok_tool', arguments: { n: 2 } })).content).toEqual([{ type: 'text', text: 'n=2' }]);
+    expect((await client.callTool({ name: 'ok_tool', arguments: { n: 2 } })).content).toEqual([
+      { type: 'text', text: 'n=2' },
+    ]);
     await close();
   });
 
   it('writes one log line per request with id, principal, method, tool, outcome and duration', async () => {
     const lines: string[] = [];
-    const server = testServer({ observer: createRequestLogObserver(createJsonLogger({ write: (l) => lines.push(l) })) });
+    const server = testServer({
+      observer: createRequestLogObserver(createJsonLogger({ write: (l) => lines.push(l) })),
+    });
     server.tools.register(ok);
     const { client, close } = await connectPipeClient(server);
     await client.callTool({ name: 'ok_tool', arguments: { n: 3 } });
     await close();
     const call = lines.map((l) => JSON.parse(l)).find((l) => l.method === 'tools/call');
-    expect(call).toMatchObject({ level: 'info', msg: 'request', principal: 'anonymous', tool: 'ok_tool', outcome: 'ok', transport: 'stdio' });
+    expect(call).toMatchObject({
+      level: 'info',
+      msg: 'request',
+      principal: 'anonymous',
+      tool: 'ok_tool',
+      outcome: 'ok',
+      transport: 'stdio',
+    });
     expect(typeof call.requestId).toBe('number');
     expect(typeof call.durationMs).toBe('number');
   });

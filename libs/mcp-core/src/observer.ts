@@ -75,7 +75,9 @@ export function createRequestLogObserver(logger: Logger): McpObserver {
         requestId: info.requestId,
         ...(info.sessionId ? { sessionId: info.sessionId } : {}),
         transport: info.transport,
-        ...(info.principal ? { principal: info.principal.id, ...(info.principal.tenantId ? { tenant: info.principal.tenantId } : {}) } : {}),
+        ...(info.principal
+          ? { principal: info.principal.id, ...(info.principal.tenantId ? { tenant: info.principal.tenantId } : {}) }
+          : {}),
         method: info.method,
         ...(info.tool ? { tool: info.tool } : {}),
         outcome: info.outcome,

@@ -60,13 +60,21 @@ export class PromptRegistry {
     return out;
   }
 
-  async get(name: string, args: Record<string, string> | undefined, context: HandlerContext, filter?: PromptFilter): Promise<GetPromptResult> {
+  async get(
+    name: string,
+    args: Record<string, string> | undefined,
+    context: HandlerContext,
+    filter?: PromptFilter,
+  ): Promise<GetPromptResult> {
     const entry = this.prompts.get(name);
     if (!entry || (filter && !filter(name))) throw new NotFoundError('prompt', name);
     const schema = entry.prompt.arguments ?? z.object({});
     const parsed = schema.safeParse(args ?? {});
     if (!parsed.success) {
-      throw new ValidationError(`Invalid arguments for prompt ${name}: ${summarise(parsed.error.issues)}`, issuesOf(parsed.error.issues));
+      throw new ValidationError(
+        `Invalid arguments for prompt ${name}: ${summarise(parsed.error.issues)}`,
+        issuesOf(parsed.error.issues),
+      );
     }
     return entry.prompt.get(parsed.data, context);
   }

@@ -46,7 +46,8 @@ export class ResourceRegistry {
   private readonly templates: Array<{ template: ResourceTemplate; matcher: UriTemplate }> = [];
 
   register(resource: StaticResource): this {
-    if (this.resources.has(resource.uri)) throw new Error(`A resource with URI "${resource.uri}" is already registered`);
+    if (this.resources.has(resource.uri))
+      throw new Error(`A resource with URI "${resource.uri}" is already registered`);
     this.resources.set(resource.uri, resource);
     return this;
   }
@@ -76,7 +77,11 @@ export class ResourceRegistry {
   }
 
   listTemplates(): ResourceTemplateDefinition[] {
-    return this.templates.map(({ template }) => ({ uriTemplate: template.uriTemplate, name: template.name, ...template.metadata }));
+    return this.templates.map(({ template }) => ({
+      uriTemplate: template.uriTemplate,
+      name: template.name,
+      ...template.metadata,
+    }));
   }
 
   /** Reads a resource by URI: an exact resource first, then the first template that matches. */
@@ -87,7 +92,9 @@ export class ResourceRegistry {
     for (const { template, matcher } of this.templates) {
       const variables = matcher.match(uri);
       if (!variables) continue;
-      const flat = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+      const flat = Object.fromEntries(
+        Object.entries(variables).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
+      );
       return { contents: normalise(uri, template.metadata?.mimeType, await template.read(uri, flat, context)) };
     }
     throw new NotFoundError('resource', uri);
@@ -102,7 +109,11 @@ export class ResourceRegistry {
   }
 }
 
-function normalise(uri: string, mimeType: string | undefined, contents: readonly ResourceContent[] | string): ResourceContent[] {
+function normalise(
+  uri: string,
+  mimeType: string | undefined,
+  contents: readonly ResourceContent[] | string,
+): ResourceContent[] {
   if (typeof contents === 'string') return [{ uri, ...(mimeType ? { mimeType } : {}), text: contents }];
   return [...contents];
 }

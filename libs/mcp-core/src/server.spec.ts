@@ -1,7 +1,11 @@
 // MCP server behaviour over a real SDK Client (in-memory stdio pipes): lifecycle, tools, errors, progress,
 // cancellation, logging, elicitation, roots, resources, prompts and completion.
 import { z } from 'zod';
-import { ElicitRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { defineTool, toolResponse } from './tool';
 import { definePrompt } from './prompt-registry';
 import { ToolError } from './errors';
@@ -20,7 +24,13 @@ describe('McpServer lifecycle', () => {
   it('negotiates the latest protocol version and advertises its capabilities', async () => {
     const { client, close } = await connectPipeClient(testServer());
     expect(client.getServerVersion()).toEqual({ name: 'test-server', version: '1.0.0' });
-    expect(client.getServerCapabilities()).toMatchObject({ tools: {}, resources: { subscribe: true }, prompts: {}, logging: {}, completions: {} });
+    expect(client.getServerCapabilities()).toMatchObject({
+      tools: {},
+      resources: { subscribe: true },
+      prompts: {},
+      logging: {},
+      completions: {},
+    });
     await close();
   });
 
@@ -41,7 +51,11 @@ describe('tools', () => {
     expect(tools[0]).toMatchObject({
       name: 'echo',
       description: 'Echoes a message back.',
-      inputSchema: { type: 'object', properties: { message: { type: 'string', description: 'What to echo' } }, required: ['message'] },
+      inputSchema: {
+        type: 'object',
+        properties: { message: { type: 'string', description: 'What to echo' } },
+        required: ['message'],
+      },
       outputSchema: { type: 'object', properties: { echoed: { type: 'string' } } },
       annotations: { readOnlyHint: true },
     });
@@ -65,21 +79,42 @@ describe('tools', () => {
     const { client, close } = await connectPipeClient(server);
     const result = await client.callTool({ name: 'echo', arguments: { message: 42 } });
     expect(result.isError).toBe(true);
-    expect((result.content as Array<{ text: string }>)[0].text).toMatch(/Invalid arguments for tool echo: message: .*string/);
+    expect((result.content as Array<{ text: string }>)[0].text).toMatch(
+      /Invalid arguments for tool echo: message: .*string/,
+    );
     await close();
   });
 
   it('answers an unknown tool with a -32602 protocol error', async () => {
     const { client, close } = await connectPipeClient(testServer());
-    await expect(client.callTool({ name: 'nope', arguments: {} })).rejects.toMatchObject({ code: -32602, message: expect.stringContaining('Tool not found: nope') });
+    await expect(client.callTool({ name: 'nope', arguments: {} })).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringContaining('Tool not found: nope'),
+    });
     await close();
   });
 
   it('shows a ToolError message but hides an unexpected error behind a reference', async () => {
     const server = testServer();
-    server.tools.register(defineTool({ name: 'typed', description: 'd', inputSchema: z.object({}), execute: () => { throw new ToolError('The ticket is closed'); } }));
     server.tools.register(
-      defineTool({ name: 'crashes', description: 'd', inputSchema: z.object({}), execute: () => { throw new Error('ECONNREFUSED /var/secret/path password=hunter2'); } }),
+      defineTool({
+        name: 'typed',
+        description: 'd',
+        inputSchema: z.object({}),
+        execute: () => {
+          throw new ToolError('The ticket is closed');
+        },
+      }),
+    );
+    server.tools.register(
+      defineTool({
+        name: 'crashes',
+        description: 'd',
+        inputSchema: z.object({}),
+        execute: () => {
+          throw new Error('ECONNREFUSED /var/secret/path password=hunter2');
+        },
+      }),
     );
     const { client, close } = await connectPipeClient(server);
     const typed = await client.callTool({ name: 'typed', arguments: {} });
@@ -95,7 +130,13 @@ describe('tools', () => {
   it('refuses a result that does not match the output schema', async () => {
     const server = testServer();
     server.tools.register(
-      defineTool({ name: 'liar', description: 'd', inputSchema: z.object({}), outputSchema: z.object({ n: z.number() }), execute: () => ({ n: 'x' }) as never }),
+      defineTool({
+        name: 'liar',
+        description: 'd',
+        inputSchema: z.object({}),
+        outputSchema: z.object({ n: z.number() }),
+        execute: () => ({ n: 'x' }) as never,
+      }),
     );
     const { client, close } = await connectPipeClient(server);
     const result = await client.callTool({ name: 'liar', arguments: {} });
@@ -115,7 +156,9 @@ describe('tools', () => {
       }),
     );
     const { client, close } = await connectPipeClient(server);
-    expect((await client.callTool({ name: 'image', arguments: {} })).content).toEqual([{ type: 'image', data: 'aGk=', mimeType: 'image/png' }]);
+    expect((await client.callTool({ name: 'image', arguments: {} })).content).toEqual([
+      { type: 'image', data: 'aGk=', mimeType: 'image/png' },
+    ]);
     await close();
   });
 });
@@ -210,21 +253,32 @@ describe('requests to the client', () => {
         description: 'd',
         inputSchema: z.object({}),
         execute: async (_p, ctx) => {
-          const answer = await ctx.client.elicit({ message: 'Name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } });
+          const answer = await ctx.client.elicit({
+            message: 'Name?',
+            requestedSchema: { type: 'object', properties: { name: { type: 'string' } } },
+          });
           return `${answer.action}:${(answer.content as { name?: string } | undefined)?.name}`;
         },
       }),
     );
     const { client, close } = await connectPipeClient(server, { elicitation: {} });
     client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Ada' } }));
-    expect((await client.callTool({ name: 'ask', arguments: {} })).content).toEqual([{ type: 'text', text: 'accept:Ada' }]);
+    expect((await client.callTool({ name: 'ask', arguments: {} })).content).toEqual([
+      { type: 'text', text: 'accept:Ada' },
+    ]);
     await close();
   });
 
   it('fails elicitation clearly when the client does not support it', async () => {
     const server = testServer();
     server.tools.register(
-      defineTool({ name: 'ask', description: 'd', inputSchema: z.object({}), execute: async (_p, ctx) => (await ctx.client.elicit({ message: 'x', requestedSchema: { type: 'object', properties: {} } })).action }),
+      defineTool({
+        name: 'ask',
+        description: 'd',
+        inputSchema: z.object({}),
+        execute: async (_p, ctx) =>
+          (await ctx.client.elicit({ message: 'x', requestedSchema: { type: 'object', properties: {} } })).action,
+      }),
     );
     const { client, close } = await connectPipeClient(server);
     const result = await client.callTool({ name: 'ask', arguments: {} });
@@ -235,12 +289,22 @@ describe('requests to the client', () => {
   it('asks the client for its roots once and caches them', async () => {
     const server = testServer();
     server.tools.register(
-      defineTool({ name: 'roots', description: 'd', inputSchema: z.object({}), execute: async (_p, ctx) => (await ctx.roots()).map((r) => r.uri).join(',') }),
+      defineTool({
+        name: 'roots',
+        description: 'd',
+        inputSchema: z.object({}),
+        execute: async (_p, ctx) => (await ctx.roots()).map((r) => r.uri).join(','),
+      }),
     );
     const { client, close } = await connectPipeClient(server, { roots: { listChanged: true } });
     let asked = 0;
-    client.setRequestHandler(ListRootsRequestSchema, async () => (asked++, { roots: [{ uri: 'file:///work', name: 'work' }] }));
-    expect((await client.callTool({ name: 'roots', arguments: {} })).content).toEqual([{ type: 'text', text: 'file:///work' }]);
+    client.setRequestHandler(
+      ListRootsRequestSchema,
+      async () => (asked++, { roots: [{ uri: 'file:///work', name: 'work' }] }),
+    );
+    expect((await client.callTool({ name: 'roots', arguments: {} })).content).toEqual([
+      { type: 'text', text: 'file:///work' },
+    ]);
     await client.callTool({ name: 'roots', arguments: {} });
     expect(asked).toBe(1);
     await client.sendRootsListChanged();
@@ -254,7 +318,12 @@ describe('requests to the client', () => {
 describe('resources, prompts and completion', () => {
   function richServer() {
     const server = testServer();
-    server.resources.register({ uri: 'test://static', name: 'static', metadata: { mimeType: 'text/plain' }, read: () => 'hello' });
+    server.resources.register({
+      uri: 'test://static',
+      name: 'static',
+      metadata: { mimeType: 'text/plain' },
+      read: () => 'hello',
+    });
     server.resources.registerTemplate({
       uriTemplate: 'test://items/{id}',
       name: 'item',
@@ -276,9 +345,15 @@ describe('resources, prompts and completion', () => {
 
   it('lists and reads static and templated resources', async () => {
     const { client, close } = await connectPipeClient(richServer());
-    expect((await client.listResources()).resources).toEqual([{ uri: 'test://static', name: 'static', mimeType: 'text/plain' }]);
-    expect((await client.listResourceTemplates()).resourceTemplates).toEqual([{ uriTemplate: 'test://items/{id}', name: 'item', mimeType: 'application/json' }]);
-    expect((await client.readResource({ uri: 'test://static' })).contents).toEqual([{ uri: 'test://static', mimeType: 'text/plain', text: 'hello' }]);
+    expect((await client.listResources()).resources).toEqual([
+      { uri: 'test://static', name: 'static', mimeType: 'text/plain' },
+    ]);
+    expect((await client.listResourceTemplates()).resourceTemplates).toEqual([
+      { uriTemplate: 'test://items/{id}', name: 'item', mimeType: 'application/json' },
+    ]);
+    expect((await client.readResource({ uri: 'test://static' })).contents).toEqual([
+      { uri: 'test://static', mimeType: 'text/plain', text: 'hello' },
+    ]);
     expect((await client.readResource({ uri: 'test://items/42' })).contents[0]).toMatchObject({ text: '{"id":"42"}' });
     await expect(client.readResource({ uri: 'test://missing' })).rejects.toMatchObject({ code: -32002 });
     await close();
@@ -287,18 +362,34 @@ describe('resources, prompts and completion', () => {
   it('gets prompts with validated arguments', async () => {
     const { client, close } = await connectPipeClient(richServer());
     expect((await client.listPrompts()).prompts).toEqual([
-      { name: 'greet', description: 'Greets someone', arguments: [{ name: 'name', description: 'Who', required: true }, { name: 'mood', required: false }] },
+      {
+        name: 'greet',
+        description: 'Greets someone',
+        arguments: [
+          { name: 'name', description: 'Who', required: true },
+          { name: 'mood', required: false },
+        ],
+      },
     ]);
-    expect((await client.getPrompt({ name: 'greet', arguments: { name: 'Ada' } })).messages[0].content).toEqual({ type: 'text', text: 'Hello Ada' });
+    expect((await client.getPrompt({ name: 'greet', arguments: { name: 'Ada' } })).messages[0].content).toEqual({
+      type: 'text',
+      text: 'Hello Ada',
+    });
     await expect(client.getPrompt({ name: 'greet', arguments: {} })).rejects.toMatchObject({ code: -32602 });
     await close();
   });
 
   it('completes prompt arguments and template variables', async () => {
     const { client, close } = await connectPipeClient(richServer());
-    const prompt = await client.complete({ ref: { type: 'ref/prompt', name: 'greet' }, argument: { name: 'name', value: 'A' } });
+    const prompt = await client.complete({
+      ref: { type: 'ref/prompt', name: 'greet' },
+      argument: { name: 'name', value: 'A' },
+    });
     expect(prompt.completion).toEqual({ values: ['Ada', 'Alan'], total: 2, hasMore: false });
-    const template = await client.complete({ ref: { type: 'ref/resource', uri: 'test://items/{id}' }, argument: { name: 'id', value: 'al' } });
+    const template = await client.complete({
+      ref: { type: 'ref/resource', uri: 'test://items/{id}' },
+      argument: { name: 'id', value: 'al' },
+    });
     expect(template.completion.values).toEqual(['alpha', 'alpine']);
     await close();
   });

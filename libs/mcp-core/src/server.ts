@@ -44,7 +44,13 @@ import {
   SubscribeParams,
 } from './protocol/params';
 import { negotiateProtocolVersion } from './protocol/versions';
-import { createPipeline, type Pipeline, type PipelineRequest, type RequestTarget, type TransportInfo } from './pipeline';
+import {
+  createPipeline,
+  type Pipeline,
+  type PipelineRequest,
+  type RequestTarget,
+  type TransportInfo,
+} from './pipeline';
 import { PromptRegistry } from './prompt-registry';
 import { ResourceRegistry } from './resource-registry';
 import { type MessageSink, type RequestChannel, Session } from './session';
@@ -100,7 +106,6 @@ export interface McpServerOptions {
 
 const TaskParam = z.looseObject({ ttl: z.number().int().positive().optional() }).optional();
 const TaskIdParams = z.looseObject({ taskId: z.string().min(1).max(256) });
-
 
 type MethodHandler = (call: Call) => Promise<Record<string, unknown>> | Record<string, unknown>;
 
@@ -222,7 +227,12 @@ export class McpServer {
    * `transport` describes the connection this message came on: over HTTP every request carries its own
    * credentials, and it is those, never the ones that opened the session, that the pipeline checks.
    */
-  async handle(session: Session, value: unknown, channel: RequestChannel, transport: TransportInfo = session.transport): Promise<void> {
+  async handle(
+    session: Session,
+    value: unknown,
+    channel: RequestChannel,
+    transport: TransportInfo = session.transport,
+  ): Promise<void> {
     session.touch();
     let classified;
     try {
@@ -235,7 +245,9 @@ export class McpServer {
     const pipelineRequest = this.pipelineRequest(
       session,
       classified.kind === 'notification' ? classified.message.method : '(response)',
-      classified.kind === 'notification' ? (classified.message.params as Record<string, unknown> | undefined) : undefined,
+      classified.kind === 'notification'
+        ? (classified.message.params as Record<string, unknown> | undefined)
+        : undefined,
       transport,
     );
     await this.admit(session, pipelineRequest);
@@ -261,18 +273,30 @@ export class McpServer {
    * One server span per request (OpenTelemetry's MCP conventions), continuing the client's trace from `_meta` or
    * the HTTP headers. Without a registered SDK the span does not record and the request runs as it is.
    */
-  private onRequest(session: Session, request: JSONRPCRequest, channel: RequestChannel, transport: TransportInfo): Promise<void> {
+  private onRequest(
+    session: Session,
+    request: JSONRPCRequest,
+    channel: RequestChannel,
+    transport: TransportInfo,
+  ): Promise<void> {
     const params = request.params as Record<string, unknown> | undefined;
     const parent = incomingContext(params, transport);
     const target = targetOf(request.method, params);
-    const span = startRequestSpan(parent, request.method, target ? (target.kind === 'resource' ? target.uri : target.name) : undefined, {
-      'jsonrpc.request.id': String(request.id),
-      'network.transport': transport.kind === 'http' ? 'tcp' : 'pipe',
-      ...(session.id ? { 'mcp.session.id': session.id } : {}),
-      ...(target?.kind === 'tool' ? { 'gen_ai.tool.name': target.name } : {}),
-    });
+    const span = startRequestSpan(
+      parent,
+      request.method,
+      target ? (target.kind === 'resource' ? target.uri : target.name) : undefined,
+      {
+        'jsonrpc.request.id': String(request.id),
+        'network.transport': transport.kind === 'http' ? 'tcp' : 'pipe',
+        ...(session.id ? { 'mcp.session.id': session.id } : {}),
+        ...(target?.kind === 'tool' ? { 'gen_ai.tool.name': target.name } : {}),
+      },
+    );
     if (!span.isRecording()) return this.serve(session, request, channel, transport, undefined);
-    return context.with(trace.setSpan(parent, span), () => this.serve(session, request, channel, transport, span)).finally(() => span.end());
+    return context
+      .with(trace.setSpan(parent, span), () => this.serve(session, request, channel, transport, span))
+      .finally(() => span.end());
   }
 
   private async serve(
@@ -286,7 +310,11 @@ export class McpServer {
     const params = request.params as Record<string, unknown> | undefined;
     const controller = new AbortController();
     if (!session.track(id, controller)) {
-      const error = new ProtocolError('DUPLICATE_REQUEST_ID', `Invalid Request: request id ${JSON.stringify(id)} is already in use`, JsonRpcErrorCode.InvalidRequest);
+      const error = new ProtocolError(
+        'DUPLICATE_REQUEST_ID',
+        `Invalid Request: request id ${JSON.stringify(id)} is already in use`,
+        JsonRpcErrorCode.InvalidRequest,
+      );
       channel.respond(errorMessage(id, toJsonRpcError(error)), error);
       return;
     }
@@ -357,7 +385,8 @@ export class McpServer {
         return;
       case 'notifications/cancelled': {
         const parsed = CancelledParams.safeParse(notification.params ?? {});
-        if (parsed.success && parsed.data.requestId !== undefined) session.cancel(parsed.data.requestId, parsed.data.reason);
+        if (parsed.success && parsed.data.requestId !== undefined)
+          session.cancel(parsed.data.requestId, parsed.data.reason);
         return;
       }
       case 'notifications/roots/list_changed':
@@ -428,17 +457,27 @@ export class McpServer {
         const support = this.tools.get(p.name)?.execution?.taskSupport ?? 'forbidden';
         if (task && this.tools.isCallable(p.name, filter)) {
           if (support === 'forbidden') {
-            throw new ProtocolError('TASK_NOT_SUPPORTED', `Tool ${p.name} cannot be called as a task`, JsonRpcErrorCode.MethodNotFound);
+            throw new ProtocolError(
+              'TASK_NOT_SUPPORTED',
+              `Tool ${p.name} cannot be called as a task`,
+              JsonRpcErrorCode.MethodNotFound,
+            );
           }
           return this.startToolTask(call, p.name, p.arguments, task.ttl);
         }
         if (!task && support === 'required' && this.tools.isCallable(p.name, filter)) {
-          throw new ProtocolError('TASK_REQUIRED', `Tool ${p.name} must be called as a task (params.task)`, JsonRpcErrorCode.MethodNotFound);
+          throw new ProtocolError(
+            'TASK_REQUIRED',
+            `Tool ${p.name} must be called as a task (params.task)`,
+            JsonRpcErrorCode.MethodNotFound,
+          );
         }
       }
       const name = this.tools.has(p.name) ? p.name : '(unknown)';
-      return inChildSpan(`execute_tool ${name}`, { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name }, () =>
-        this.tools.execute(p.name, p.arguments, this.context(call), filter),
+      return inChildSpan(
+        `execute_tool ${name}`,
+        { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name },
+        () => this.tools.execute(p.name, p.arguments, this.context(call), filter),
       ) as Promise<never>;
     });
     h.set('resources/list', async (call) => {
@@ -455,7 +494,8 @@ export class McpServer {
     });
     h.set('resources/subscribe', ({ session, params, pipeline }) => {
       const p = parseParams(SubscribeParams, params, 'resources/subscribe');
-      if (pipeline.visibility.resource && !pipeline.visibility.resource(p.uri)) throw new NotFoundError('resource', p.uri);
+      if (pipeline.visibility.resource && !pipeline.visibility.resource(p.uri))
+        throw new NotFoundError('resource', p.uri);
       session.subscribe(p.uri);
       return {};
     });
@@ -469,14 +509,21 @@ export class McpServer {
     });
     h.set('prompts/get', (call) => {
       const p = parseParams(GetPromptParams, call.params, 'prompts/get');
-      return this.prompts.get(p.name, p.arguments, this.context(call), call.pipeline.visibility.prompt) as Promise<never>;
+      return this.prompts.get(
+        p.name,
+        p.arguments,
+        this.context(call),
+        call.pipeline.visibility.prompt,
+      ) as Promise<never>;
     });
     h.set('completion/complete', async ({ params }) => {
       const p = parseParams(CompleteParams, params, 'completion/complete');
       const args = p.context?.arguments ?? {};
-      return (p.ref.type === 'ref/prompt'
-        ? await this.prompts.complete(p.ref.name, p.argument.name, p.argument.value, args)
-        : await this.resources.complete(p.ref.uri, p.argument.name, p.argument.value, args)) as never;
+      return (
+        p.ref.type === 'ref/prompt'
+          ? await this.prompts.complete(p.ref.name, p.argument.name, p.argument.value, args)
+          : await this.resources.complete(p.ref.uri, p.argument.name, p.argument.value, args)
+      ) as never;
     });
     h.set('logging/setLevel', ({ session, params }) => {
       session.logLevel = parseParams(SetLevelParams, params, 'logging/setLevel').level;
@@ -484,23 +531,43 @@ export class McpServer {
     });
     const tasks = this.tasks;
     if (!tasks) return;
-    h.set('tasks/get', async ({ params, pipeline }) => tasks.get(parseParams(TaskIdParams, params, 'tasks/get').taskId, ownerOf(pipeline)));
-    h.set('tasks/list', async ({ params, pipeline }) => tasks.list(ownerOf(pipeline), parseParams(PaginatedParams, params, 'tasks/list')?.cursor));
-    h.set('tasks/cancel', async ({ params, pipeline }) => tasks.cancel(parseParams(TaskIdParams, params, 'tasks/cancel').taskId, ownerOf(pipeline)));
+    h.set('tasks/get', async ({ params, pipeline }) =>
+      tasks.get(parseParams(TaskIdParams, params, 'tasks/get').taskId, ownerOf(pipeline)),
+    );
+    h.set('tasks/list', async ({ params, pipeline }) =>
+      tasks.list(ownerOf(pipeline), parseParams(PaginatedParams, params, 'tasks/list')?.cursor),
+    );
+    h.set('tasks/cancel', async ({ params, pipeline }) =>
+      tasks.cancel(parseParams(TaskIdParams, params, 'tasks/cancel').taskId, ownerOf(pipeline)),
+    );
     h.set('tasks/result', async ({ params, pipeline, signal }) => {
-      const outcome = await tasks.result(parseParams(TaskIdParams, params, 'tasks/result').taskId, ownerOf(pipeline), signal);
-      if ('error' in outcome) throw new ProtocolError('TASK_FAILED', outcome.error.message, outcome.error.code, { data: outcome.error.data as Record<string, unknown> | undefined });
+      const outcome = await tasks.result(
+        parseParams(TaskIdParams, params, 'tasks/result').taskId,
+        ownerOf(pipeline),
+        signal,
+      );
+      if ('error' in outcome)
+        throw new ProtocolError('TASK_FAILED', outcome.error.message, outcome.error.code, {
+          data: outcome.error.data as Record<string, unknown> | undefined,
+        });
       return outcome.result;
     });
   }
 
   /** Starts a task-augmented `tools/call` in the background and answers with the task. */
-  private async startToolTask(call: Call, name: string, args: Record<string, unknown> | undefined, ttlMs: number | undefined): Promise<Record<string, unknown>> {
+  private async startToolTask(
+    call: Call,
+    name: string,
+    args: Record<string, unknown> | undefined,
+    ttlMs: number | undefined,
+  ): Promise<Record<string, unknown>> {
     const tasks = this.tasks as TaskManager;
     const task = await tasks.start(ownerOf(call.pipeline), 'tools/call', ttlMs, async (signal, taskId) => {
       const run: Call = { ...call, sent: false, channel: new TaskChannel(call.session, taskId), signal };
       const context = new TaskCallContext(this.environment, run, (message) => {
-        void tasks.setStatusMessage(taskId, message).catch((error: unknown) => this.logger.warn('task status update failed', { taskId, err: error }));
+        void tasks
+          .setStatusMessage(taskId, message)
+          .catch((error: unknown) => this.logger.warn('task status update failed', { taskId, err: error }));
       });
       const result = await this.tools.execute(name, args, context, call.pipeline.visibility.tool);
       return { result: result as Record<string, unknown> };
@@ -523,7 +590,6 @@ function ownerOf(pipeline: PipelineRequest): string {
 function samePrincipal(a: Principal, b: Principal): boolean {
   return principalKey(a) === principalKey(b) && a.via === b.via;
 }
-
 
 function targetOf(method: string, params: Record<string, unknown> | undefined): RequestTarget | undefined {
   if (!params) return undefined;

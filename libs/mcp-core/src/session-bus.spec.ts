@@ -34,7 +34,11 @@ describe('RedisSessionBus (real Redis)', () => {
     const b = replica('bbb');
     const c = replica('ccc');
     await sleep(200); // subscriptions are set up
-    await a.bus.publish('bbb', { type: 'response', sessionId: 's1', message: { jsonrpc: '2.0', id: 'srv-bbb-1', result: {} } });
+    await a.bus.publish('bbb', {
+      type: 'response',
+      sessionId: 's1',
+      message: { jsonrpc: '2.0', id: 'srv-bbb-1', result: {} },
+    });
     await a.bus.publish(EVERY_REPLICA, { type: 'cancel', sessionId: 's1', requestId: 7, reason: 'gave up' });
     await connections[0].publish(`${prefix}r:ccc`, JSON.stringify({ type: 'cancel', sessionId: 's1' }));
     await connections[0].publish(`${prefix}r:ccc`, 'not json');

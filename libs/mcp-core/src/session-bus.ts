@@ -12,7 +12,12 @@ const MessageSchema = z.looseObject({ jsonrpc: z.literal('2.0') });
  * - `ended`: the client ended the session (sent to every replica).
  */
 export const SessionBusMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('cancel'), sessionId: z.string().max(256), requestId: RequestIdSchema, reason: z.string().max(1024).optional() }),
+  z.object({
+    type: z.literal('cancel'),
+    sessionId: z.string().max(256),
+    requestId: RequestIdSchema,
+    reason: z.string().max(1024).optional(),
+  }),
   z.object({ type: z.literal('response'), sessionId: z.string().max(256), message: MessageSchema }),
   z.object({ type: z.literal('stream'), sessionId: z.string().max(256), message: MessageSchema }),
   z.object({ type: z.literal('ended'), sessionId: z.string().max(256) }),
@@ -20,7 +25,12 @@ export const SessionBusMessageSchema = z.discriminatedUnion('type', [
 
 /** One message between replicas; see {@link SessionBusMessageSchema}. */
 export type SessionBusMessage =
-  | { readonly type: 'cancel'; readonly sessionId: string; readonly requestId: string | number; readonly reason?: string }
+  | {
+      readonly type: 'cancel';
+      readonly sessionId: string;
+      readonly requestId: string | number;
+      readonly reason?: string;
+    }
   | { readonly type: 'response'; readonly sessionId: string; readonly message: JSONRPCMessage }
   | { readonly type: 'stream'; readonly sessionId: string; readonly message: JSONRPCMessage }
   | { readonly type: 'ended'; readonly sessionId: string };
@@ -158,7 +168,8 @@ export interface RedisSessionBusOptions {
 }
 
 // Deletes the holder key only while it still names this replica: a client that reconnected elsewhere keeps its claim.
-const RELEASE_IF_MINE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const RELEASE_IF_MINE =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /**
  * Redis pub/sub: two channels per replica set in all, whatever the number of sessions: `<prefix>all`, which

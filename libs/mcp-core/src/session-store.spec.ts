@@ -38,7 +38,12 @@ describe('session records', () => {
 });
 
 const prefix = `spec:sessions:${process.pid}:`;
-const stores: Array<[string, () => { store: SessionStore; raw?: (id: string, text: string) => Promise<unknown>; done: () => Promise<void> }]> = [
+const stores: Array<
+  [
+    string,
+    () => { store: SessionStore; raw?: (id: string, text: string) => Promise<unknown>; done: () => Promise<void> },
+  ]
+> = [
   ['in memory', () => ({ store: new InMemorySessionStore({ ttlMs: 300 }), done: async () => undefined })],
   [
     'Redis',
@@ -98,7 +103,14 @@ describe.each(stores)('%s session store', (_name, make) => {
 describe('a transport whose Redis is unreachable', () => {
   it('serves the sessions it holds, answers 503 for others, and never crashes', async () => {
     // Nothing listens on port 1; commands fail at once instead of queueing.
-    const redis = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const redis = new Redis({
+      host: '127.0.0.1',
+      port: 1,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     redis.on('error', () => undefined);
     const http = await startHttp(testServer(), { sessionStore: new RedisSessionStore({ redis }) });
     try {
@@ -106,14 +118,27 @@ describe('a transport whose Redis is unreachable', () => {
       const init = await fetch(http.url, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+        }),
       });
       expect(init.status).toBe(200);
       const sessionId = init.headers.get('mcp-session-id') as string;
       await init.text();
-      const ping = await fetch(http.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': sessionId }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }) });
+      const ping = await fetch(http.url, {
+        method: 'POST',
+        headers: { ...headers, 'mcp-session-id': sessionId },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
+      });
       expect(ping.status).toBe(200);
-      const other = await fetch(http.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': 'elsewhere' }, body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }) });
+      const other = await fetch(http.url, {
+        method: 'POST',
+        headers: { ...headers, 'mcp-session-id': 'elsewhere' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' }),
+      });
       expect(other.status).toBe(503);
       expect(other.headers.get('retry-after')).toBe('1');
     } finally {

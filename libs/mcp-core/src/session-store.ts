@@ -64,10 +64,20 @@ export function sessionRecordOf(session: Session): SessionRecord {
   return {
     v: 1,
     ...(p
-      ? { principal: { id: p.id, scopes: [...p.scopes], via: p.via, ...(p.tenantId !== undefined ? { tenantId: p.tenantId } : {}), ...(p.claims ? { claims: { ...p.claims } } : {}) } }
+      ? {
+          principal: {
+            id: p.id,
+            scopes: [...p.scopes],
+            via: p.via,
+            ...(p.tenantId !== undefined ? { tenantId: p.tenantId } : {}),
+            ...(p.claims ? { claims: { ...p.claims } } : {}),
+          },
+        }
       : {}),
     protocolVersion: session.protocolVersion,
-    ...(session.clientCapabilities ? { clientCapabilities: session.clientCapabilities as Record<string, unknown> } : {}),
+    ...(session.clientCapabilities
+      ? { clientCapabilities: session.clientCapabilities as Record<string, unknown> }
+      : {}),
     ...(session.clientInfo ? { clientInfo: session.clientInfo } : {}),
     initialized: session.initialized,
     ...(session.logLevel ? { logLevel: session.logLevel } : {}),

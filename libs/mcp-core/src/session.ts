@@ -25,10 +25,20 @@ export interface RequestChannel extends MessageSink {
 
 /** The client answered a server request with an error. */
 export class ClientRequestError extends McpCoreError {
-  constructor(method: string, readonly clientCode: number, clientMessage: string) {
-    super('CLIENT_REQUEST_FAILED', 'protocol', `Client refused ${method}: ${clientMessage}`, JsonRpcErrorCode.InternalError, {
-      data: { method, clientCode },
-    });
+  constructor(
+    method: string,
+    readonly clientCode: number,
+    clientMessage: string,
+  ) {
+    super(
+      'CLIENT_REQUEST_FAILED',
+      'protocol',
+      `Client refused ${method}: ${clientMessage}`,
+      JsonRpcErrorCode.InternalError,
+      {
+        data: { method, clientCode },
+      },
+    );
   }
 }
 
@@ -51,7 +61,12 @@ export class ClientUnreachableError extends McpCoreError {
 /** A server request got no answer in time. */
 export class ClientRequestTimeoutError extends McpCoreError {
   constructor(method: string, timeoutMs: number) {
-    super('CLIENT_REQUEST_TIMEOUT', 'protocol', `Client did not answer ${method} within ${timeoutMs} ms`, JsonRpcErrorCode.InternalError);
+    super(
+      'CLIENT_REQUEST_TIMEOUT',
+      'protocol',
+      `Client did not answer ${method} within ${timeoutMs} ms`,
+      JsonRpcErrorCode.InternalError,
+    );
   }
 }
 
@@ -170,7 +185,11 @@ export class Session {
     const subscriptions = (this.subscriptions ??= new Set());
     // Bounded like everything a client can grow: the set is kept (and shared between replicas) per session.
     if (!subscriptions.has(uri) && subscriptions.size >= MAX_SUBSCRIPTIONS) {
-      throw new ProtocolError('TOO_MANY_SUBSCRIPTIONS', `A session may hold at most ${MAX_SUBSCRIPTIONS} resource subscriptions`, JsonRpcErrorCode.InvalidParams);
+      throw new ProtocolError(
+        'TOO_MANY_SUBSCRIPTIONS',
+        `A session may hold at most ${MAX_SUBSCRIPTIONS} resource subscriptions`,
+        JsonRpcErrorCode.InvalidParams,
+      );
     }
     subscriptions.add(uri);
   }
@@ -194,7 +213,11 @@ export class Session {
   }
 
   /** The client's roots, asked once and cached until the client says they changed. */
-  roots(channel: MessageSink, timeoutMs: number, parse: (result: unknown) => readonly Root[]): Promise<readonly Root[]> {
+  roots(
+    channel: MessageSink,
+    timeoutMs: number,
+    parse: (result: unknown) => readonly Root[],
+  ): Promise<readonly Root[]> {
     if (!this.clientCapabilities?.roots) return Promise.resolve([]);
     if (!this.rootsValue) {
       const asked = this.request(channel, 'roots/list', undefined, timeoutMs).then(parse);
@@ -221,7 +244,8 @@ export class Session {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<Record<string, unknown>> {
-    if (this.closed) return Promise.reject(new ProtocolError('SESSION_CLOSED', 'Session closed', JsonRpcErrorCode.SessionNotFound));
+    if (this.closed)
+      return Promise.reject(new ProtocolError('SESSION_CLOSED', 'Session closed', JsonRpcErrorCode.SessionNotFound));
     if (signal?.aborted) return Promise.reject(signal.reason ?? new CancelledError());
     const id = `${this.serverRequestPrefix}${++this.nextRequestId}`;
     const pending: Map<RequestId, Pending> = (this.pending ??= new Map());
@@ -267,7 +291,8 @@ export class Session {
     if (message.id === undefined || message.id === null) return false;
     const pending = this.pending?.get(message.id);
     if (!pending) return false;
-    if ('error' in message) pending.reject(new ClientRequestError(pending.method, message.error.code, message.error.message));
+    if ('error' in message)
+      pending.reject(new ClientRequestError(pending.method, message.error.code, message.error.message));
     else pending.resolve(message.result as Record<string, unknown>);
     return true;
   }

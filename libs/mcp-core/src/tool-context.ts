@@ -28,7 +28,11 @@ export interface ClientInteraction {
   /** The client's name and version. */
   readonly info: Implementation | undefined;
   /** Sends any request to the client and waits for its result. */
-  request<T = Record<string, unknown>>(method: string, params?: Record<string, unknown>, options?: ClientRequestOptions): Promise<T>;
+  request<T = Record<string, unknown>>(
+    method: string,
+    params?: Record<string, unknown>,
+    options?: ClientRequestOptions,
+  ): Promise<T>;
   /** Sends a notification to the client, tied to the current request. */
   notify(method: string, params?: Record<string, unknown>): Promise<void>;
   /** Asks the user for input through the client (MCP elicitation). Fails when the client does not support it. */

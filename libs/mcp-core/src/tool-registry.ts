@@ -116,7 +116,12 @@ export class ToolRegistry {
    * everything that goes wrong inside the tool comes back as an `isError` result. A call whose signal was
    * aborted raises {@link CancelledError}, so that no result is sent for it.
    */
-  async execute(name: string, args: Record<string, unknown> | undefined, context: HandlerContext, filter?: ToolFilter): Promise<CallToolResult> {
+  async execute(
+    name: string,
+    args: Record<string, unknown> | undefined,
+    context: HandlerContext,
+    filter?: ToolFilter,
+  ): Promise<CallToolResult> {
     const registered = this.tools.get(name);
     if (!registered || (filter && !filter(name))) throw new NotFoundError('tool', name);
     const { tool } = registered;
@@ -155,12 +160,18 @@ export class ToolRegistry {
         if (checked instanceof Error) return this.invalidOutput(tool, checked);
         result.structuredContent = checked as Record<string, unknown>;
       } else if (tool.outputSchema && !output.isError) {
-        return this.invalidOutput(tool, new Error('structuredContent missing although the tool declares an output schema'));
+        return this.invalidOutput(
+          tool,
+          new Error('structuredContent missing although the tool declares an output schema'),
+        );
       }
       return result;
     }
     if (!tool.outputSchema) {
-      return this.invalidOutput(tool, new Error(`tool without output schema returned ${typeof output}, expected a string`));
+      return this.invalidOutput(
+        tool,
+        new Error(`tool without output schema returned ${typeof output}, expected a string`),
+      );
     }
     const checked = this.checkOutput(tool, output);
     if (checked instanceof Error) return this.invalidOutput(tool, checked);
@@ -177,7 +188,10 @@ export class ToolRegistry {
   private invalidOutput(tool: Tool, error: Error): CallToolResult {
     const ref = errorRef();
     this.logger.error('tool returned invalid output', { tool: tool.name, ref, reason: error.message });
-    return errorResult(`Tool ${tool.name} produced an invalid result (ref ${ref})`, { code: 'INVALID_TOOL_OUTPUT', ref });
+    return errorResult(`Tool ${tool.name} produced an invalid result (ref ${ref})`, {
+      code: 'INVALID_TOOL_OUTPUT',
+      ref,
+    });
   }
 
   private changed(): void {

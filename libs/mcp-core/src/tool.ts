@@ -19,7 +19,9 @@ export interface ToolResponse<S = Record<string, unknown>> {
 }
 
 /** Builds a {@link ToolResponse}. */
-export function toolResponse<S = Record<string, unknown>>(response: Omit<ToolResponse<S>, typeof TOOL_RESPONSE>): ToolResponse<S> {
+export function toolResponse<S = Record<string, unknown>>(
+  response: Omit<ToolResponse<S>, typeof TOOL_RESPONSE>,
+): ToolResponse<S> {
   return { ...response, [TOOL_RESPONSE]: true };
 }
 
@@ -41,7 +43,10 @@ export type ToolReturn<O extends ToolOutputSchema | undefined> = O extends ToolO
  * The tool contract: a name, a description for the model, zod schemas for input and output (advertised as
  * JSON Schema), annotations, and `execute`.
  */
-export interface Tool<I extends ToolInputSchema = ToolInputSchema, O extends ToolOutputSchema | undefined = ToolOutputSchema | undefined> {
+export interface Tool<
+  I extends ToolInputSchema = ToolInputSchema,
+  O extends ToolOutputSchema | undefined = ToolOutputSchema | undefined,
+> {
   /** Unique name, 1-128 characters of `A-Za-z0-9_-.` as MCP recommends. */
   readonly name: string;
   /** Human-readable name for UIs. */
@@ -73,6 +78,8 @@ export interface Tool<I extends ToolInputSchema = ToolInputSchema, O extends Too
 }
 
 /** Declares a tool with full type inference of its params and output. */
-export function defineTool<I extends ToolInputSchema, O extends ToolOutputSchema | undefined = undefined>(tool: Tool<I, O>): Tool<I, O> {
+export function defineTool<I extends ToolInputSchema, O extends ToolOutputSchema | undefined = undefined>(
+  tool: Tool<I, O>,
+): Tool<I, O> {
   return tool;
 }

@@ -1,4 +1,14 @@
-import { type Attributes, context, type Context, propagation, type Span, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
+import {
+  type Attributes,
+  context,
+  type Context,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type TextMapGetter,
+} from '@opentelemetry/api';
 import { McpCoreError } from './errors';
 import { type TransportInfo } from './pipeline';
 
@@ -20,24 +30,42 @@ const getter: TextMapGetter<Carrier> = {
  * The trace context a request continues: W3C `traceparent`/`tracestate` from the request's `_meta` (what MCP
  * clients on any transport send), else from the HTTP headers.
  */
-export function incomingContext(params: Readonly<Record<string, unknown>> | undefined, transport: TransportInfo): Context {
+export function incomingContext(
+  params: Readonly<Record<string, unknown>> | undefined,
+  transport: TransportInfo,
+): Context {
   const meta = params?._meta;
   if (meta && typeof meta === 'object' && typeof (meta as Carrier).traceparent === 'string') {
     return propagation.extract(context.active(), meta as Carrier, getter);
   }
-  if (transport.headers?.traceparent !== undefined) return propagation.extract(context.active(), transport.headers, getter);
+  if (transport.headers?.traceparent !== undefined)
+    return propagation.extract(context.active(), transport.headers, getter);
   return context.active();
 }
 
 /** Starts the server span of one MCP request, named as OpenTelemetry's MCP conventions ask (`tools/call sql_query`). */
-export function startRequestSpan(parent: Context, method: string, target: string | undefined, attributes: Attributes): Span {
-  return tracer.startSpan(target ? `${method} ${target}` : method, { kind: SpanKind.SERVER, attributes: { 'mcp.method.name': method, ...attributes } }, parent);
+export function startRequestSpan(
+  parent: Context,
+  method: string,
+  target: string | undefined,
+  attributes: Attributes,
+): Span {
+  return tracer.startSpan(
+    target ? `${method} ${target}` : method,
+    { kind: SpanKind.SERVER, attributes: { 'mcp.method.name': method, ...attributes } },
+    parent,
+  );
 }
 
 /** Marks a span failed with the error's kind and code, without its message (it may quote the caller's input). */
 export function recordFailure(span: Span, error: unknown): void {
   const code = (error as { code?: unknown } | undefined)?.code;
-  const type = error instanceof McpCoreError || typeof code === 'string' ? String(code) : error instanceof Error ? error.name : 'error';
+  const type =
+    error instanceof McpCoreError || typeof code === 'string'
+      ? String(code)
+      : error instanceof Error
+        ? error.name
+        : 'error';
   span.setAttribute('error.type', type);
   span.setStatus({ code: SpanStatusCode.ERROR, message: type });
 }

@@ -44,8 +44,12 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 
 async function loadSample(): Promise<void> {
   await withAdmin(async (client) => {
-    const existing = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY($1)", [[...SAMPLE_TABLES]]);
-    if (Number(existing.rows[0]?.n) > 0) throw new Error('The sample tables already exist in this database; drop them first or use another database.');
+    const existing = await client.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY($1)",
+      [[...SAMPLE_TABLES]],
+    );
+    if (Number(existing.rows[0]?.n) > 0)
+      throw new Error('The sample tables already exist in this database; drop them first or use another database.');
     await client.query('BEGIN');
     try {
       await client.query(sampleDataSql());
@@ -54,7 +58,9 @@ async function loadSample(): Promise<void> {
       await client.query('ROLLBACK');
       throw error;
     }
-    const counts = await client.query('SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM support_tickets) AS tickets, (SELECT count(*) FROM kb_articles) AS articles');
+    const counts = await client.query(
+      'SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM support_tickets) AS tickets, (SELECT count(*) FROM kb_articles) AS articles',
+    );
     process.stdout.write(`Sample data loaded: ${JSON.stringify(counts.rows[0])}\nNext: npm run db:setup-role\n`);
   });
 }

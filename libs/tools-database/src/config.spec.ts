@@ -1,6 +1,12 @@
 // Configuration of the database tools: defaults, parsing, and errors that name the variable.
 import { ConfigError } from '@agent-mcp/context';
-import { DATABASE_SETTINGS, DatabaseConfigSchema, databaseToolsEnabled, embeddedDataDir, parseDatabaseConfig } from './config';
+import {
+  DATABASE_SETTINGS,
+  DatabaseConfigSchema,
+  databaseToolsEnabled,
+  embeddedDataDir,
+  parseDatabaseConfig,
+} from './config';
 
 describe('parseDatabaseConfig', () => {
   it('defaults to the embedded engine with bounded limits', () => {
@@ -20,13 +26,24 @@ describe('parseDatabaseConfig', () => {
   });
 
   it('parses values and ignores unrelated variables', () => {
-    const config = parseDatabaseConfig({ DATABASE_URL: 'postgresql://ro@db:5432/shop', DATABASE_SCHEMAS: 'sales, public', DATABASE_TOOLS: 'no', PATH: '/bin' });
-    expect(config).toMatchObject({ DATABASE_URL: 'postgresql://ro@db:5432/shop', DATABASE_SCHEMAS: ['sales', 'public'], DATABASE_TOOLS: 'no' });
+    const config = parseDatabaseConfig({
+      DATABASE_URL: 'postgresql://ro@db:5432/shop',
+      DATABASE_SCHEMAS: 'sales, public',
+      DATABASE_TOOLS: 'no',
+      PATH: '/bin',
+    });
+    expect(config).toMatchObject({
+      DATABASE_URL: 'postgresql://ro@db:5432/shop',
+      DATABASE_SCHEMAS: ['sales', 'public'],
+      DATABASE_TOOLS: 'no',
+    });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('names every bad variable at once', () => {
-    expect(() => parseDatabaseConfig({ DATABASE_URL: 'mysql://x', DATABASE_MAX_ROWS: '0', DATABASE_DEFAULT_TENANT: "a'b" })).toThrow(ConfigError);
+    expect(() =>
+      parseDatabaseConfig({ DATABASE_URL: 'mysql://x', DATABASE_MAX_ROWS: '0', DATABASE_DEFAULT_TENANT: "a'b" }),
+    ).toThrow(ConfigError);
     try {
       parseDatabaseConfig({ DATABASE_URL: 'mysql://x', DATABASE_MAX_ROWS: '0' });
     } catch (error) {
@@ -44,18 +61,31 @@ describe('parseDatabaseConfig', () => {
 
 describe('embeddedDataDir', () => {
   it('persists under XDG_DATA_HOME, else ~/.local/share, and keeps memory when asked or with no home', () => {
-    expect(embeddedDataDir(parseDatabaseConfig({}), { XDG_DATA_HOME: '/data', HOME: '/home/u' })).toBe('/data/agent-mcp/embedded-db');
-    expect(embeddedDataDir(parseDatabaseConfig({}), { HOME: '/home/u' })).toBe('/home/u/.local/share/agent-mcp/embedded-db');
-    expect(embeddedDataDir(parseDatabaseConfig({ DATABASE_EMBEDDED_DIR: '/srv/db' }), { HOME: '/home/u' })).toBe('/srv/db');
-    expect(embeddedDataDir(parseDatabaseConfig({ DATABASE_EMBEDDED_DIR: 'memory' }), { HOME: '/home/u' })).toBeUndefined();
+    expect(embeddedDataDir(parseDatabaseConfig({}), { XDG_DATA_HOME: '/data', HOME: '/home/u' })).toBe(
+      '/data/agent-mcp/embedded-db',
+    );
+    expect(embeddedDataDir(parseDatabaseConfig({}), { HOME: '/home/u' })).toBe(
+      '/home/u/.local/share/agent-mcp/embedded-db',
+    );
+    expect(embeddedDataDir(parseDatabaseConfig({ DATABASE_EMBEDDED_DIR: '/srv/db' }), { HOME: '/home/u' })).toBe(
+      '/srv/db',
+    );
+    expect(
+      embeddedDataDir(parseDatabaseConfig({ DATABASE_EMBEDDED_DIR: 'memory' }), { HOME: '/home/u' }),
+    ).toBeUndefined();
     expect(embeddedDataDir(parseDatabaseConfig({}), {})).toBeUndefined();
   });
 });
 
 describe('DATABASE_QUERY_URL', () => {
   it('needs DATABASE_URL beside it', () => {
-    expect(() => parseDatabaseConfig({ DATABASE_QUERY_URL: 'postgres://ro@db/shop' })).toThrow(/DATABASE_QUERY_URL: needs DATABASE_URL/);
-    expect(parseDatabaseConfig({ DATABASE_URL: 'postgres://app@db/shop', DATABASE_QUERY_URL: 'postgres://ro@db/shop' }).DATABASE_QUERY_URL).toBe('postgres://ro@db/shop');
+    expect(() => parseDatabaseConfig({ DATABASE_QUERY_URL: 'postgres://ro@db/shop' })).toThrow(
+      /DATABASE_QUERY_URL: needs DATABASE_URL/,
+    );
+    expect(
+      parseDatabaseConfig({ DATABASE_URL: 'postgres://app@db/shop', DATABASE_QUERY_URL: 'postgres://ro@db/shop' })
+        .DATABASE_QUERY_URL,
+    ).toBe('postgres://ro@db/shop');
   });
 });
 

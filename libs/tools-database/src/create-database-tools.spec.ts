@@ -21,7 +21,9 @@ it('writes the application state on DATABASE_URL and runs caller SQL as the DATA
     expect(await tools.engine.auditRole()).toEqual({ role: fixture.role, problems: [] });
     const read = await tools.runner.run('SELECT body FROM app_notes', { tenantId: 'acme' });
     expect(read.rows).toEqual([{ body: 'from the application' }]);
-    await expect(tools.runner.run('SELECT count(*) FROM pg_sleep(0)', { tenantId: 'acme' })).rejects.toMatchObject({ code: 'SQL_REFUSED' });
+    await expect(tools.runner.run('SELECT count(*) FROM pg_sleep(0)', { tenantId: 'acme' })).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+    });
   } finally {
     await tools.close();
   }
@@ -32,13 +34,16 @@ it('uses DATABASE_URL for both when DATABASE_QUERY_URL is unset', async () => {
   const tools = createDatabaseTools({ config: parseDatabaseConfig({ DATABASE_URL: fixture.readOnlyUrl }), env: {} });
   try {
     expect((await tools.engine.auditRole()).role).toBe(fixture.role);
-    await expect(tools.sql.query('INSERT INTO app_notes (id, body) VALUES (2, $1)', ['x'])).rejects.toMatchObject({ code: 'SQL_FAILED', sqlstate: '25006' });
+    await expect(tools.sql.query('INSERT INTO app_notes (id, body) VALUES (2, $1)', ['x'])).rejects.toMatchObject({
+      code: 'SQL_FAILED',
+      sqlstate: '25006',
+    });
   } finally {
     await tools.close();
   }
 });
 
-it('hands out the embedded engine\'s trusted client when DATABASE_URL is unset', async () => {
+it("hands out the embedded engine's trusted client when DATABASE_URL is unset", async () => {
   const tools = createDatabaseTools({ env: {} });
   expect(tools.engine.kind).toBe('embedded');
   expect(tools.sql.kind).toBe('embedded');

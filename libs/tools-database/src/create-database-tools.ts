@@ -145,20 +145,29 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
     register(server) {
       server.tools.register(sqlQuery);
       server.tools.register(databaseQuery);
-      registerSchemaResources(server.resources, { engine, schemas: config.DATABASE_SCHEMAS, timeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS });
+      registerSchemaResources(server.resources, {
+        engine,
+        schemas: config.DATABASE_SCHEMAS,
+        timeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      });
     },
     async start() {
       if (engine.kind === 'embedded' && !options.engine) {
-        logger.info('database: embedded sample database, started on first use', { dataDir: embeddedDataDir(config, env) ?? 'memory' });
+        logger.info('database: embedded sample database, started on first use', {
+          dataDir: embeddedDataDir(config, env) ?? 'memory',
+        });
         return undefined;
       }
       try {
         const audit = await engine.auditRole();
         if (audit.problems.length > 0) {
-          logger.warn('database role of caller SQL is not read-only: set DATABASE_QUERY_URL to the role `npm run db:setup-role` creates', {
-            role: audit.role,
-            problems: audit.problems,
-          });
+          logger.warn(
+            'database role of caller SQL is not read-only: set DATABASE_QUERY_URL to the role `npm run db:setup-role` creates',
+            {
+              role: audit.role,
+              problems: audit.problems,
+            },
+          );
         } else {
           logger.info('database ready', { engine: engine.kind, role: audit.role });
         }
@@ -180,6 +189,7 @@ function isEmbedded(engine: QueryEngine): engine is EmbeddedEngine {
 
 /** The application connection of a setup that has none: every call says what is missing. */
 function unavailableSql(): SqlClient {
-  const fail = () => Promise.reject(new SqlError('SQL_UNAVAILABLE', 'No application database: set DATABASE_URL or pass `sql`.'));
+  const fail = () =>
+    Promise.reject(new SqlError('SQL_UNAVAILABLE', 'No application database: set DATABASE_URL or pass `sql`.'));
   return { kind: 'postgres', query: fail, transaction: fail, close: async () => undefined };
 }

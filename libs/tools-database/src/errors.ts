@@ -9,7 +9,8 @@ import { ToolError } from '@agent-mcp/mcp-core';
  * - `QUERY_FAILED`: the database rejected the statement (permission, missing column, read-only violation...).
  * - `DATABASE_UNAVAILABLE`: the engine could not be reached or is restarting and the call could not wait.
  */
-export type DatabaseErrorCode = 'SQL_REFUSED' | 'SQL_INVALID' | 'QUERY_TIMEOUT' | 'QUERY_FAILED' | 'DATABASE_UNAVAILABLE';
+export type DatabaseErrorCode =
+  'SQL_REFUSED' | 'SQL_INVALID' | 'QUERY_TIMEOUT' | 'QUERY_FAILED' | 'DATABASE_UNAVAILABLE';
 
 /** Base class of the database tools' errors. */
 export class DatabaseError extends ToolError {

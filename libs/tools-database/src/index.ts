@@ -12,7 +12,14 @@
  * @packageDocumentation
  */
 export { createDatabaseTools, type DatabaseTools, type DatabaseToolsOptions } from './create-database-tools';
-export { parseDatabaseConfig, databaseToolsEnabled, embeddedDataDir, DatabaseConfigSchema, DATABASE_SETTINGS, type DatabaseConfig } from './config';
+export {
+  parseDatabaseConfig,
+  databaseToolsEnabled,
+  embeddedDataDir,
+  DatabaseConfigSchema,
+  DATABASE_SETTINGS,
+  type DatabaseConfig,
+} from './config';
 export {
   createStatementGuard,
   trustedStatement,

@@ -32,15 +32,19 @@ export function createQueryRunner(options: QueryRunnerOptions): QueryRunner {
   return {
     async run(sql, call = {}) {
       const statement = await options.guard.check(sql);
-      return traceStatement(options.engine.kind === 'postgres' ? 'postgresql' : 'pglite', statement.kind.toUpperCase(), statement.sql, () =>
-        options.engine.execute(statement, {
-          params: call.params,
-          maxRows: Math.min(call.maxRows ?? options.maxRows, options.maxRows),
-          maxBytes: options.maxBytes,
-          timeoutMs: options.timeoutMs,
-          signal: call.signal,
-          tenantId: call.tenantId ?? options.defaultTenant,
-        }),
+      return traceStatement(
+        options.engine.kind === 'postgres' ? 'postgresql' : 'pglite',
+        statement.kind.toUpperCase(),
+        statement.sql,
+        () =>
+          options.engine.execute(statement, {
+            params: call.params,
+            maxRows: Math.min(call.maxRows ?? options.maxRows, options.maxRows),
+            maxBytes: options.maxBytes,
+            timeoutMs: options.timeoutMs,
+            signal: call.signal,
+            tenantId: call.tenantId ?? options.defaultTenant,
+          }),
       );
     },
   };

@@ -7,7 +7,9 @@ const NEEDS_ESCAPE = /[\\\n|]/;
 
 function cell(value: unknown): string {
   const text = value === null ? 'NULL' : typeof value === 'string' ? value : JSON.stringify(value);
-  const flat = NEEDS_ESCAPE.test(text) ? text.replace(/\\/g, '\\\\').replace(/\r?\n/g, '\\n').replace(/\|/g, '\\|') : text;
+  const flat = NEEDS_ESCAPE.test(text)
+    ? text.replace(/\\/g, '\\\\').replace(/\r?\n/g, '\\n').replace(/\|/g, '\\|')
+    : text;
   return flat.length > MAX_CELL ? `${flat.slice(0, MAX_CELL)}…` : flat;
 }
 

@@ -23,7 +23,8 @@ function tableUri(t: TableSummary): string {
  * `db://tables/{name}` (columns, types, keys, indexes, row estimate), listed and completable.
  */
 export function registerSchemaResources(resources: ResourceRegistry, options: SchemaResourcesOptions): void {
-  const read = (signal: AbortSignal) => listTables(options.engine, { schemas: options.schemas, timeoutMs: options.timeoutMs, signal });
+  const read = (signal: AbortSignal) =>
+    listTables(options.engine, { schemas: options.schemas, timeoutMs: options.timeoutMs, signal });
   resources.register({
     uri: TABLES_URI,
     name: 'tables',
@@ -32,7 +33,8 @@ export function registerSchemaResources(resources: ResourceRegistry, options: Sc
       description: 'Tables and views the server can read, with estimated row counts; each links to its description.',
       mimeType: 'application/json',
     },
-    read: async (ctx) => JSON.stringify({ tables: (await read(ctx.signal)).map((t) => ({ ...t, uri: tableUri(t) })) }, null, 2),
+    read: async (ctx) =>
+      JSON.stringify({ tables: (await read(ctx.signal)).map((t) => ({ ...t, uri: tableUri(t) })) }, null, 2),
   });
   resources.registerTemplate({
     uriTemplate: TABLE_URI_TEMPLATE,
@@ -57,7 +59,11 @@ export function registerSchemaResources(resources: ResourceRegistry, options: Sc
       },
     },
     read: async (uri, { name }, ctx) => {
-      const described = await describeTable(options.engine, decodeURIComponent(name), { schemas: options.schemas, timeoutMs: options.timeoutMs, signal: ctx.signal });
+      const described = await describeTable(options.engine, decodeURIComponent(name), {
+        schemas: options.schemas,
+        timeoutMs: options.timeoutMs,
+        signal: ctx.signal,
+      });
       if (!described) throw new NotFoundError('resource', uri);
       return JSON.stringify(described, null, 2);
     },

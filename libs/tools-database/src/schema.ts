@@ -29,7 +29,13 @@ export interface TableDescription extends TableSummary {
   readonly indexes: readonly string[];
 }
 
-const KINDS: Readonly<Record<string, TableSummary['kind']>> = { r: 'table', v: 'view', m: 'materialized view', f: 'foreign table', p: 'partitioned table' };
+const KINDS: Readonly<Record<string, TableSummary['kind']>> = {
+  r: 'table',
+  v: 'view',
+  m: 'materialized view',
+  f: 'foreign table',
+  p: 'partitioned table',
+};
 
 const LIST_SQL = `
 SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
@@ -94,7 +100,11 @@ export async function listTables(engine: QueryEngine, options: SchemaReadOptions
 }
 
 /** Columns, keys, indexes and row estimate of one table; undefined when no readable table has that name. */
-export async function describeTable(engine: QueryEngine, name: string, options: SchemaReadOptions): Promise<TableDescription | undefined> {
+export async function describeTable(
+  engine: QueryEngine,
+  name: string,
+  options: SchemaReadOptions,
+): Promise<TableDescription | undefined> {
   const result = await engine.execute(trustedStatement(DESCRIBE_SQL), {
     params: [name, arrayLiteral(options.schemas)],
     maxRows: 1,

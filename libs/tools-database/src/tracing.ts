@@ -17,7 +17,11 @@ export async function traceStatement<T extends { readonly rowCount: number }>(
   if (!trace.getSpan(context.active())?.isRecording()) return run();
   const span = tracer.startSpan(operation, {
     kind: SpanKind.CLIENT,
-    attributes: { 'db.system.name': system === 'postgresql' ? 'postgresql' : 'other_sql', 'db.operation.name': operation, 'db.query.text': sql },
+    attributes: {
+      'db.system.name': system === 'postgresql' ? 'postgresql' : 'other_sql',
+      'db.operation.name': operation,
+      'db.query.text': sql,
+    },
   });
   try {
     const result = await context.with(trace.setSpan(context.active(), span), run);

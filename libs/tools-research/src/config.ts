@@ -9,7 +9,8 @@ const list = (value: string) =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-const int = (min: number, max: number, fallback: number) => z.preprocess(emptyAsUnset, z.coerce.number().int().min(min).max(max).default(fallback));
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(emptyAsUnset, z.coerce.number().int().min(min).max(max).default(fallback));
 const FLAGS = ['auto', 'true', 'false', '1', '0', 'yes', 'no'] as const;
 const flag = (fallback: (typeof FLAGS)[number]) => z.preprocess(emptyAsUnset, z.enum(FLAGS).default(fallback));
 
@@ -79,7 +80,10 @@ const localCallers = (env: Readonly<Record<string, string | undefined>>) => {
  * HTTP with `AUTH_MODE` unset or `none`); on a server that authenticates remote callers, letting every
  * principal spend model tokens and make the server fetch pages must be a decision (`RESEARCH_TOOLS=true`).
  */
-export function researchToolsEnabled(config: ResearchConfig, env: Readonly<Record<string, string | undefined>>): boolean {
+export function researchToolsEnabled(
+  config: ResearchConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
   if (config.RESEARCH_TOOLS === 'auto') return localCallers(env);
   return yes(config.RESEARCH_TOOLS);
 }
@@ -110,20 +114,74 @@ export function webSearchEnabled(config: ResearchConfig, env: Readonly<Record<st
 
 /** Documentation of every setting, for `--help` and the README. */
 export const RESEARCH_SETTINGS: readonly SettingDoc[] = [
-  { name: 'RESEARCH_TOOLS', default: 'auto', description: 'Register research and the research:// document resources; auto: unless AUTH_MODE requires authentication' },
-  { name: 'RESEARCH_CORPUS_DIR', default: 'the sample corpus', description: 'Folder of .md, .txt and .html documents the research tool searches and cites' },
-  { name: 'RESEARCH_CORPUS_INDEX', default: 'true', description: 'Index documents with PostgreSQL full-text search (needs the database); false: no document search' },
+  {
+    name: 'RESEARCH_TOOLS',
+    default: 'auto',
+    description:
+      'Register research and the research:// document resources; auto: unless AUTH_MODE requires authentication',
+  },
+  {
+    name: 'RESEARCH_CORPUS_DIR',
+    default: 'the sample corpus',
+    description: 'Folder of .md, .txt and .html documents the research tool searches and cites',
+  },
+  {
+    name: 'RESEARCH_CORPUS_INDEX',
+    default: 'true',
+    description: 'Index documents with PostgreSQL full-text search (needs the database); false: no document search',
+  },
   { name: 'RESEARCH_CORPUS_MAX_FILES', default: '2000', description: 'Most documents indexed per folder' },
   { name: 'RESEARCH_CORPUS_MAX_FILE_BYTES', default: '1048576', description: 'Larger documents are skipped' },
-  { name: 'RESEARCH_CORPUS_RESCAN_MS', default: '30000', description: 'A search re-checks files (mtime and hash) when the last check is older than this; 0: every search' },
-  { name: 'RESEARCH_CORPUS_WATCH', default: 'true', description: 'Watch the folder and re-index changed files soon after they change' },
-  { name: 'RESEARCH_CLIENT_ROOTS', default: 'auto', description: "Also index documents under the client's file:// roots; auto: unless AUTH_MODE requires authentication" },
-  { name: 'RESEARCH_WEB_SEARCH', default: 'auto', description: 'Hosted web search (on, off); auto: on only with the Responses API on api.openai.com' },
-  { name: 'RESEARCH_FETCH_ALLOW_NETWORKS', default: 'none', description: 'CIDR networks fetchable although not public, e.g. 127.0.0.1/32 or 10.20.0.0/16 (tests, intranets)' },
-  { name: 'RESEARCH_FETCH_ALLOW_HOSTS', default: 'any public host', description: 'Comma-separated hosts (example.com, *.example.com); when set, only these are fetched' },
-  { name: 'RESEARCH_FETCH_DENY_HOSTS', default: 'none', description: 'Comma-separated hosts never fetched (wins over the allow list)' },
-  { name: 'RESEARCH_FETCH_MAX_BYTES', default: '2097152', description: 'Most bytes of one page read (after decompression)' },
-  { name: 'RESEARCH_FETCH_TIMEOUT_MS', default: '15000', description: 'Deadline of one page fetch, redirects included' },
-  { name: 'RESEARCH_FETCH_MAX_REDIRECTS', default: '5', description: 'Most redirects followed; each hop is checked again' },
+  {
+    name: 'RESEARCH_CORPUS_RESCAN_MS',
+    default: '30000',
+    description: 'A search re-checks files (mtime and hash) when the last check is older than this; 0: every search',
+  },
+  {
+    name: 'RESEARCH_CORPUS_WATCH',
+    default: 'true',
+    description: 'Watch the folder and re-index changed files soon after they change',
+  },
+  {
+    name: 'RESEARCH_CLIENT_ROOTS',
+    default: 'auto',
+    description:
+      "Also index documents under the client's file:// roots; auto: unless AUTH_MODE requires authentication",
+  },
+  {
+    name: 'RESEARCH_WEB_SEARCH',
+    default: 'auto',
+    description: 'Hosted web search (on, off); auto: on only with the Responses API on api.openai.com',
+  },
+  {
+    name: 'RESEARCH_FETCH_ALLOW_NETWORKS',
+    default: 'none',
+    description: 'CIDR networks fetchable although not public, e.g. 127.0.0.1/32 or 10.20.0.0/16 (tests, intranets)',
+  },
+  {
+    name: 'RESEARCH_FETCH_ALLOW_HOSTS',
+    default: 'any public host',
+    description: 'Comma-separated hosts (example.com, *.example.com); when set, only these are fetched',
+  },
+  {
+    name: 'RESEARCH_FETCH_DENY_HOSTS',
+    default: 'none',
+    description: 'Comma-separated hosts never fetched (wins over the allow list)',
+  },
+  {
+    name: 'RESEARCH_FETCH_MAX_BYTES',
+    default: '2097152',
+    description: 'Most bytes of one page read (after decompression)',
+  },
+  {
+    name: 'RESEARCH_FETCH_TIMEOUT_MS',
+    default: '15000',
+    description: 'Deadline of one page fetch, redirects included',
+  },
+  {
+    name: 'RESEARCH_FETCH_MAX_REDIRECTS',
+    default: '5',
+    description: 'Most redirects followed; each hop is checked again',
+  },
   { name: 'RESEARCH_AGENT_TIMEOUT_MS', default: '180000', description: 'Deadline of one research run' },
 ];

@@ -50,7 +50,8 @@ export class FetchRefusedError extends ResearchError {
 }
 
 /** Why a permitted fetch failed. */
-export type FetchFailure = 'timeout' | 'connection' | 'http_status' | 'too_large' | 'content_type' | 'bad_redirect' | 'cancelled';
+export type FetchFailure =
+  'timeout' | 'connection' | 'http_status' | 'too_large' | 'content_type' | 'bad_redirect' | 'cancelled';
 
 /** A fetch the guard allowed did not produce a usable page. */
 export class FetchFailedError extends ResearchError {

@@ -12,12 +12,31 @@ type Converter = (html: string) => string;
 let converters: { body: Converter; title: Converter; heading: Converter } | undefined;
 
 // Elements whose content is never prose a reader sees.
-const SKIPPED = ['script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'embed', 'canvas', 'head', 'nav', 'form', 'button', 'select'];
+const SKIPPED = [
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'math',
+  'iframe',
+  'object',
+  'embed',
+  'canvas',
+  'head',
+  'nav',
+  'form',
+  'button',
+  'select',
+];
 
 function load() {
   if (converters) return converters;
   const { compile } = loadDependency<{ compile: typeof Compile }>('html-to-text');
-  const headings = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } }));
+  const headings = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({
+    selector,
+    options: { uppercase: false },
+  }));
   converters = {
     body: compile({
       wordwrap: false,
@@ -30,7 +49,12 @@ function load() {
       ],
     }),
     title: compile({ wordwrap: false, baseElements: { selectors: ['title'] }, returnDomByDefault: false }),
-    heading: compile({ wordwrap: false, baseElements: { selectors: ['h1'] }, returnDomByDefault: false, selectors: [{ selector: 'h1', options: { uppercase: false } }] }),
+    heading: compile({
+      wordwrap: false,
+      baseElements: { selectors: ['h1'] },
+      returnDomByDefault: false,
+      selectors: [{ selector: 'h1', options: { uppercase: false } }],
+    }),
   };
   return converters;
 }

@@ -10,7 +10,12 @@
  *
  * @packageDocumentation
  */
-export { createResearchTools, sampleCorpusDir, type ResearchTools, type ResearchToolsOptions } from './create-research-tools';
+export {
+  createResearchTools,
+  sampleCorpusDir,
+  type ResearchTools,
+  type ResearchToolsOptions,
+} from './create-research-tools';
 export {
   parseResearchConfig,
   researchToolsEnabled,
@@ -20,7 +25,14 @@ export {
   RESEARCH_SETTINGS,
   type ResearchConfig,
 } from './config';
-export { createResearchTool, ResearchInputSchema, ResearchOutputSchema, DEPTHS, type ResearchOutput, type ResearchToolOptions } from './agent/research-tool';
+export {
+  createResearchTool,
+  ResearchInputSchema,
+  ResearchOutputSchema,
+  DEPTHS,
+  type ResearchOutput,
+  type ResearchToolOptions,
+} from './agent/research-tool';
 export { checkCitations, type Citation, type ProposedCitation, type CheckedAnswer } from './agent/citations';
 export { SourceLedger, type ReadSource } from './agent/source-ledger';
 export {
@@ -32,7 +44,13 @@ export {
   type Resolver,
   type ResolvedAddress,
 } from './fetch/guarded-fetch';
-export { createAddressPolicy, parseNetworks, type AddressPolicy, type AddressPolicyOptions, type AddressVerdict } from './fetch/address-policy';
+export {
+  createAddressPolicy,
+  parseNetworks,
+  type AddressPolicy,
+  type AddressPolicyOptions,
+  type AddressVerdict,
+} from './fetch/address-policy';
 export { createHostPolicy, type HostPolicy, type HostPolicyOptions, type HostVerdict } from './fetch/host-policy';
 export { htmlToText, type HtmlText } from './html-text';
 export {
@@ -51,7 +69,14 @@ export {
 } from './corpus/corpus-index';
 export { DOCUMENT_EXTENSIONS } from './corpus/corpus-files';
 export { registerDocumentResources, DOCUMENTS_URI, DOCUMENT_URI_TEMPLATE } from './resources';
-export { ResearchError, FetchRefusedError, FetchFailedError, type ResearchErrorCode, type FetchRule, type FetchFailure } from './errors';
+export {
+  ResearchError,
+  FetchRefusedError,
+  FetchFailedError,
+  type ResearchErrorCode,
+  type FetchRule,
+  type FetchFailure,
+} from './errors';
 
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

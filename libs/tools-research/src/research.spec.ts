@@ -5,9 +5,20 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type OpenAIApi, createOpenAIProvider } from '@agent-mcp/agent-core';
-import { type CreateMessageRequest, LoggingMessageNotificationSchema, type LoggingMessageNotification, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CreateMessageRequest,
+  LoggingMessageNotificationSchema,
+  type LoggingMessageNotification,
+  type Progress,
+} from '@modelcontextprotocol/sdk/types.js';
 import { InMemoryThreadStore, type ModelUsageMeter } from '@agent-mcp/context';
-import { createScriptedServer, hangTurn, jsonTurn, type ScriptedServer, toolCallTurn } from '@agent-mcp/agent-core/testing';
+import {
+  createScriptedServer,
+  hangTurn,
+  jsonTurn,
+  type ScriptedServer,
+  toolCallTurn,
+} from '@agent-mcp/agent-core/testing';
 import { createResearchTools } from './create-research-tools';
 import { SAMPLE_CORPUS_DIR } from './spec-helpers/corpus';
 import { createTestDatabase, type TestDatabase } from './spec-helpers/database';
@@ -57,10 +68,20 @@ describe('research tool over MCP', () => {
     await inner.close();
   });
 
-  async function connect(api: OpenAIApi, env: Record<string, string> = {}, roots?: Array<{ uri: string; name?: string }>) {
+  async function connect(
+    api: OpenAIApi,
+    env: Record<string, string> = {},
+    roots?: Array<{ uri: string; name?: string }>,
+  ) {
     const research = await createResearchTools({
       sql: db.sql,
-      env: { RESEARCH_CORPUS_DIR: SAMPLE_CORPUS_DIR, RESEARCH_CORPUS_WATCH: 'false', OPENAI_BASE_URL: model.url, OPENAI_API: api, ...env },
+      env: {
+        RESEARCH_CORPUS_DIR: SAMPLE_CORPUS_DIR,
+        RESEARCH_CORPUS_WATCH: 'false',
+        OPENAI_BASE_URL: model.url,
+        OPENAI_API: api,
+        ...env,
+      },
       modelProvider: createOpenAIProvider({ apiKey: 'test-key', baseURL: model.url, api, env: {} }),
     });
     closers.push(() => research.close());
@@ -84,7 +105,10 @@ describe('research tool over MCP', () => {
     model.enqueue(
       toolCallTurn({ name: 'search_documents', arguments: { query: 'DNS rebinding' } }),
       toolCallTurn({ name: 'read_document', arguments: { uri } }),
-      jsonTurn({ answer: 'The fetcher connects only to the address it checked, which defeats DNS rebinding [1].', citations: [{ source: 1, quote }] }),
+      jsonTurn({
+        answer: 'The fetcher connects only to the address it checked, which defeats DNS rebinding [1].',
+        citations: [{ source: 1, quote }],
+      }),
     );
     const client = await connect(api);
     const progress: string[] = [];
@@ -103,7 +127,13 @@ describe('research tool over MCP', () => {
     // What the model read arrived fenced.
     expect(model.requests[2]?.rawBody).toContain('untrusted-data');
     expect(progress).toEqual(
-      expect.arrayContaining(['turn 1: asking the model', 'turn 1: calling search_documents', 'turn 2: calling read_document', 'sources read: 1 of at most 6', 'turn 3: asking the model']),
+      expect.arrayContaining([
+        'turn 1: asking the model',
+        'turn 1: calling search_documents',
+        'turn 2: calling read_document',
+        'sources read: 1 of at most 6',
+        'turn 3: asking the model',
+      ]),
     );
   });
 
@@ -114,7 +144,10 @@ describe('research tool over MCP', () => {
         { name: 'fetch_url', arguments: { url: `http://[::ffff:127.0.0.2]:${inner.port}/admin` } },
         { name: 'fetch_url', arguments: { url: `http://localhost:${inner.port}/admin` } },
       ]),
-      jsonTurn({ answer: 'The harbour opened in 1887 [1].', citations: [{ source: 1, quote: 'The harbour opened in 1887' }] }),
+      jsonTurn({
+        answer: 'The harbour opened in 1887 [1].',
+        citations: [{ source: 1, quote: 'The harbour opened in 1887' }],
+      }),
     );
     const client = await connect('responses');
     const out = await call(client, { question: 'When did the harbour open?', sources: ['urls'] });
@@ -131,14 +164,19 @@ describe('research tool over MCP', () => {
   it('with the allowed network, reads a named loopback page and cites it, but not a redirect out of that network', async () => {
     model.enqueue(
       toolCallTurn({ name: 'fetch_url', arguments: { url: `${site.origin}/to-inner` } }),
-      jsonTurn({ answer: 'It opened in 1887 [1] and handles forty ships a day [1].', citations: [{ source: 1, quote: 'handles forty ships a day' }] }),
+      jsonTurn({
+        answer: 'It opened in 1887 [1] and handles forty ships a day [1].',
+        citations: [{ source: 1, quote: 'handles forty ships a day' }],
+      }),
     );
     const client = await connect('chat', { RESEARCH_FETCH_ALLOW_NETWORKS: '127.0.0.1/32' });
     const out = await call(client, { question: 'Tell me about the harbour.', urls: [`${site.origin}/article`] });
     expect(site.hits.get('/article')).toBe(1);
     expect(site.hits.get('/to-inner')).toBe(1);
     expect(inner.total()).toBe(0);
-    expect(out.citations).toEqual([{ title: 'Harbour report', url_or_uri: `${site.origin}/article`, quote: 'handles forty ships a day' }]);
+    expect(out.citations).toEqual([
+      { title: 'Harbour report', url_or_uri: `${site.origin}/article`, quote: 'handles forty ships a day' },
+    ]);
     expect(out.answer).toBe(
       'It opened in 1887 [1] and handles forty ships a day [1].\n\nNote: Web search was unavailable (the configured model server does not offer hosted web search), so this answer draws only on local documents and named pages.',
     );
@@ -152,13 +190,21 @@ describe('research tool over MCP', () => {
     const research = await createResearchTools({
       sql: db.sql,
       env: { RESEARCH_CORPUS_DIR: SAMPLE_CORPUS_DIR, RESEARCH_CORPUS_WATCH: 'false', RESEARCH_WEB_SEARCH: 'on' },
-      modelProvider: createOpenAIProvider({ apiKey: 'test-key', baseURL: model.url, api: 'responses', hostedTools: true, env: {} }),
+      modelProvider: createOpenAIProvider({
+        apiKey: 'test-key',
+        baseURL: model.url,
+        api: 'responses',
+        hostedTools: true,
+        env: {},
+      }),
     });
     closers.push(() => research.close());
     const fixture = await serveOverHttp((server) => research.register(server));
     open.push(fixture);
     const out = await call(fixture.client, { question: 'Anything new?' });
-    expect((model.requests[0]?.body as { tools: Array<{ type: string }> }).tools.map((t) => t.type)).toContain('web_search');
+    expect((model.requests[0]?.body as { tools: Array<{ type: string }> }).tools.map((t) => t.type)).toContain(
+      'web_search',
+    );
     expect(out).toEqual({ status: 'answered', answer: 'No sources needed.', citations: [], notes: [] });
   });
 
@@ -176,7 +222,13 @@ describe('research tool over MCP', () => {
     );
     const client = await connect('responses', { RESEARCH_WEB_SEARCH: 'off' });
     const out = await call(client, { question: 'What is SSRF?', sources: ['documents'] });
-    expect(out.citations).toEqual([{ title: 'Glossary of OpenAI Agent MCP', url_or_uri: 'research://documents/corpus/glossary.txt', quote: 'making a server send requests to places only it can reach' }]);
+    expect(out.citations).toEqual([
+      {
+        title: 'Glossary of OpenAI Agent MCP',
+        url_or_uri: 'research://documents/corpus/glossary.txt',
+        quote: 'making a server send requests to places only it can reach',
+      },
+    ]);
     expect(out.answer).toBe('SSRF makes a server send requests [1]; it was invented in 1999.');
     expect(out.notes).toEqual([
       'Citation [1] (Glossary of OpenAI Agent MCP) was dropped: its quote does not appear in the source.',
@@ -190,12 +242,17 @@ describe('research tool over MCP', () => {
     closers.push(tmp.remove);
     const { writeFile } = await import('node:fs/promises');
     const { pathToFileURL } = await import('node:url');
-    await writeFile(path.join(tmp.dir, 'minutes.md'), '# Board minutes\n\nThe board approved the lighthouse budget on 3 May.');
+    await writeFile(
+      path.join(tmp.dir, 'minutes.md'),
+      '# Board minutes\n\nThe board approved the lighthouse budget on 3 May.',
+    );
     model.enqueue(
       toolCallTurn({ name: 'search_documents', arguments: { query: 'lighthouse budget' } }),
       jsonTurn({ answer: 'It was approved on 3 May.', citations: [] }),
     );
-    const client = await connect('responses', { RESEARCH_CLIENT_ROOTS: 'true' }, [{ uri: pathToFileURL(tmp.dir).toString(), name: 'board' }]);
+    const client = await connect('responses', { RESEARCH_CLIENT_ROOTS: 'true' }, [
+      { uri: pathToFileURL(tmp.dir).toString(), name: 'board' },
+    ]);
     await call(client, { question: 'When was the lighthouse budget approved?' });
     const searchOutput = model.requests[1]?.rawBody ?? '';
     expect(searchOutput).toContain('research://documents/root-');
@@ -209,8 +266,14 @@ describe('research tool over MCP', () => {
         { name: 'read_document', arguments: { uri: 'research://documents/corpus/research-tool.md' } },
         { name: 'read_document', arguments: { uri: 'research://documents/corpus/url-fetch-safety.md' } },
       ]),
-      toolCallTurn({ name: 'read_document', arguments: { uri: 'research://documents/corpus/model-context-protocol.md' } }),
-      jsonTurn({ answer: 'Done.', citations: [{ source: 4, quote: 'The Model Context Protocol (MCP) is an open protocol' }] }),
+      toolCallTurn({
+        name: 'read_document',
+        arguments: { uri: 'research://documents/corpus/model-context-protocol.md' },
+      }),
+      jsonTurn({
+        answer: 'Done.',
+        citations: [{ source: 4, quote: 'The Model Context Protocol (MCP) is an open protocol' }],
+      }),
     );
     const client = await connect('responses');
     const out = await call(client, { question: 'Summarise everything.', depth: 'quick' });
@@ -219,7 +282,9 @@ describe('research tool over MCP', () => {
   });
 
   it('works without a database, on pages only, and says document search is not configured', async () => {
-    model.enqueue(jsonTurn({ answer: 'It opened in 1887 [1].', citations: [{ source: 1, quote: 'The harbour opened in 1887' }] }));
+    model.enqueue(
+      jsonTurn({ answer: 'It opened in 1887 [1].', citations: [{ source: 1, quote: 'The harbour opened in 1887' }] }),
+    );
     // The settings describe OpenAI (web search on), the provider is not: the run goes on without web search.
     const research = await createResearchTools({
       env: { RESEARCH_FETCH_ALLOW_NETWORKS: '127.0.0.1/32' },
@@ -229,22 +294,31 @@ describe('research tool over MCP', () => {
     const fixture = await serveOverHttp((server) => research.register(server));
     open.push(fixture);
     expect((await fixture.client.listResources()).resources).toEqual([]);
-    const out = await call(fixture.client, { question: 'When did the harbour open?', urls: [`${site.origin}/article`] });
+    const out = await call(fixture.client, {
+      question: 'When did the harbour open?',
+      urls: [`${site.origin}/article`],
+    });
     expect(out.citations.map((c) => c.url_or_uri)).toEqual([`${site.origin}/article`]);
     expect(out.notes[0]).toMatch(/Document search is not configured/);
     expect(out.notes[1]).toMatch(/Web search was unavailable/);
-    expect((model.requests[0]?.body as { tools: Array<{ function: { name: string } }> }).tools.map((t) => t.function.name)).toEqual(['fetch_url']);
+    expect(
+      (model.requests[0]?.body as { tools: Array<{ function: { name: string } }> }).tools.map((t) => t.function.name),
+    ).toEqual(['fetch_url']);
     expect(model.requests[0]?.rawBody).not.toContain('search_documents');
   });
 
   it("charges its run to the caller's model-token budget, then refuses with a rate-limit error and no model request", async () => {
     const used = new Map<string, number>();
     const meter: ModelUsageMeter = {
-      check: async (p) => ((used.get(p.id) ?? 0) >= 100 ? { allowed: false, retryAfterSeconds: 30 } : { allowed: true }),
+      check: async (p) =>
+        (used.get(p.id) ?? 0) >= 100 ? { allowed: false, retryAfterSeconds: 30 } : { allowed: true },
       charge: async (p, tokens) => void used.set(p.id, (used.get(p.id) ?? 0) + tokens),
     };
     model.enqueue(
-      toolCallTurn({ name: 'search_documents', arguments: { query: 'roots' } }, { usage: { inputTokens: 60, outputTokens: 5 } }),
+      toolCallTurn(
+        { name: 'search_documents', arguments: { query: 'roots' } },
+        { usage: { inputTokens: 60, outputTokens: 5 } },
+      ),
       jsonTurn({ answer: 'Roots are shared folders.', citations: [] }, { usage: { inputTokens: 70, outputTokens: 3 } }),
     );
     const finished: number[] = [];
@@ -261,7 +335,9 @@ describe('research tool over MCP', () => {
     expect(used.get('anonymous')).toBe(138);
     // The app's observer (metrics) sees the same run.
     expect(finished).toEqual([138]);
-    await expect(fixture.client.callTool({ name: 'research', arguments: { question: 'And now?' } })).rejects.toMatchObject({ code: 429 }); // over HTTP a used-up budget is a 429
+    await expect(
+      fixture.client.callTool({ name: 'research', arguments: { question: 'And now?' } }),
+    ).rejects.toMatchObject({ code: 429 }); // over HTTP a used-up budget is a 429
     expect(model.requests).toHaveLength(2);
   });
 
@@ -269,7 +345,10 @@ describe('research tool over MCP', () => {
     model.enqueue(hangTurn());
     const client = await connect('responses');
     const controller = new AbortController();
-    const pending = client.callTool({ name: 'research', arguments: { question: 'Anything?' } }, undefined, { signal: controller.signal, timeout: 20_000 });
+    const pending = client.callTool({ name: 'research', arguments: { question: 'Anything?' } }, undefined, {
+      signal: controller.signal,
+      timeout: 20_000,
+    });
     await model.waitForRequest(0);
     controller.abort();
     await expect(pending).rejects.toThrow();
@@ -285,27 +364,54 @@ describe('research tool over MCP', () => {
     );
     const client = await connect('responses', { AGENT_HEARTBEAT_SECONDS: '0.2', RESEARCH_WEB_SEARCH: 'off' });
     const progress: Progress[] = [];
-    const result = await client.callTool({ name: 'research', arguments: { question: 'How does a client ask for progress?', sources: ['documents'] } }, undefined, {
-      onprogress: (p) => void progress.push(p),
-      resetTimeoutOnProgress: true,
-      timeout: 20_000,
-    });
+    const result = await client.callTool(
+      { name: 'research', arguments: { question: 'How does a client ask for progress?', sources: ['documents'] } },
+      undefined,
+      {
+        onprogress: (p) => void progress.push(p),
+        resetTimeoutOnProgress: true,
+        timeout: 20_000,
+      },
+    );
     const messages = progress.map((p) => p.message ?? '');
-    expect(messages).toEqual(expect.arrayContaining(['turn 1: asking the model', 'turn 1: calling search_documents', 'turn 2: asking the model']));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'turn 1: asking the model',
+        'turn 1: calling search_documents',
+        'turn 2: asking the model',
+      ]),
+    );
     // The model took 1.5 s on turn 2; a heartbeat every 0.2 s said so (a loaded machine may slip a few).
     expect(messages.filter((m) => m.startsWith('turn 2: still asking the model')).length).toBeGreaterThanOrEqual(2);
-    for (let i = 1; i < progress.length; i++) expect(progress[i]?.progress).toBeGreaterThan(progress[i - 1]?.progress ?? Infinity);
+    for (let i = 1; i < progress.length; i++)
+      expect(progress[i]?.progress).toBeGreaterThan(progress[i - 1]?.progress ?? Infinity);
     expect(result.structuredContent).toMatchObject({ status: 'answered', answer: 'Slow but sure.' });
     expect(result._meta).toMatchObject({
-      agentRun: { status: 'completed', modelSource: 'server', turns: 2, toolCalls: 1, usage: { requests: 2 }, budget: { maxTurns: 10 } },
+      agentRun: {
+        status: 'completed',
+        modelSource: 'server',
+        turns: 2,
+        toolCalls: 1,
+        usage: { requests: 2 },
+        budget: { maxTurns: 10 },
+      },
     });
   });
 
   it('keeps progress moving before the first turn too, while a named page is slow to come', async () => {
-    model.enqueue(jsonTurn({ answer: 'It opened in 1887 [1].', citations: [{ source: 1, quote: 'The harbour opened in 1887' }] }));
-    const client = await connect('chat', { AGENT_HEARTBEAT_SECONDS: '0.2', RESEARCH_FETCH_ALLOW_NETWORKS: '127.0.0.1/32' });
+    model.enqueue(
+      jsonTurn({ answer: 'It opened in 1887 [1].', citations: [{ source: 1, quote: 'The harbour opened in 1887' }] }),
+    );
+    const client = await connect('chat', {
+      AGENT_HEARTBEAT_SECONDS: '0.2',
+      RESEARCH_FETCH_ALLOW_NETWORKS: '127.0.0.1/32',
+    });
     const progress: string[] = [];
-    const out = await call(client, { question: 'When did the harbour open?', sources: ['urls'], urls: [`${site.origin}/slow-article`] }, progress);
+    const out = await call(
+      client,
+      { question: 'When did the harbour open?', sources: ['urls'], urls: [`${site.origin}/slow-article`] },
+      progress,
+    );
     expect(out.citations.map((c) => c.url_or_uri)).toEqual([`${site.origin}/slow-article`]);
     const before = progress.slice(0, progress.indexOf('turn 1: asking the model'));
     expect(before[0]).toBe('reading 1 named page');
@@ -334,18 +440,31 @@ describe('research tool over MCP', () => {
   });
 
   it('stops a looping model at its turn budget, capped by AGENT_MAX_TURNS, with a readable result and the sources it read', async () => {
-    for (let i = 0; i < 4; i++) model.enqueue(toolCallTurn({ name: 'read_document', arguments: { uri: 'research://documents/corpus/glossary.txt' } }));
+    for (let i = 0; i < 4; i++)
+      model.enqueue(
+        toolCallTurn({ name: 'read_document', arguments: { uri: 'research://documents/corpus/glossary.txt' } }),
+      );
     const client = await connect('responses', { AGENT_MAX_TURNS: '2', RESEARCH_WEB_SEARCH: 'off' });
-    const result = await client.callTool({ name: 'research', arguments: { question: 'Loop for ever', sources: ['documents'], maxTurns: 5 } }, undefined, { timeout: 20_000 });
+    const result = await client.callTool(
+      { name: 'research', arguments: { question: 'Loop for ever', sources: ['documents'], maxTurns: 5 } },
+      undefined,
+      { timeout: 20_000 },
+    );
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({
       status: 'stopped',
       stopReason: 'max_turns',
       citations: [],
-      notes: ['Sources read before the stop: [1] Glossary of OpenAI Agent MCP — research://documents/corpus/glossary.txt'],
+      notes: [
+        'Sources read before the stop: [1] Glossary of OpenAI Agent MCP — research://documents/corpus/glossary.txt',
+      ],
     });
-    expect((result.content as Array<{ text: string }>)[0]?.text).toMatch(/^Stopped without an answer\. The turn budget \(2 turns\) ran out[^]*read_document ×2/);
-    expect(result._meta).toMatchObject({ agentRun: { status: 'stopped', stopReason: 'max_turns', turns: 2, budget: { maxTurns: 2, capped: ['maxTurns'] } } });
+    expect((result.content as Array<{ text: string }>)[0]?.text).toMatch(
+      /^Stopped without an answer\. The turn budget \(2 turns\) ran out[^]*read_document ×2/,
+    );
+    expect(result._meta).toMatchObject({
+      agentRun: { status: 'stopped', stopReason: 'max_turns', turns: 2, budget: { maxTurns: 2, capped: ['maxTurns'] } },
+    });
     expect(model.requests).toHaveLength(2);
   });
 
@@ -364,12 +483,21 @@ describe('research tool over MCP', () => {
     }
 
     it('continues a thread by id: the follow-up sees the earlier question and answer', async () => {
-      model.enqueue(jsonTurn({ answer: 'The harbour opened in 1887.', citations: [] }), jsonTurn({ answer: 'Forty ships a day.', citations: [] }));
+      model.enqueue(
+        jsonTurn({ answer: 'The harbour opened in 1887.', citations: [] }),
+        jsonTurn({ answer: 'Forty ships a day.', citations: [] }),
+      );
       const client = await connectWithThreads();
-      const first = await client.callTool({ name: 'research', arguments: { question: 'When did the harbour open?', sources: ['documents'] } });
+      const first = await client.callTool({
+        name: 'research',
+        arguments: { question: 'When did the harbour open?', sources: ['documents'] },
+      });
       const threadId = (first._meta?.['agentRun'] as { threadId?: string }).threadId;
       expect(threadId).toEqual(expect.any(String));
-      const second = await client.callTool({ name: 'research', arguments: { question: 'And how busy is it now?', sources: ['documents'], threadId } });
+      const second = await client.callTool({
+        name: 'research',
+        arguments: { question: 'And how busy is it now?', sources: ['documents'], threadId },
+      });
       expect(second.structuredContent).toMatchObject({ status: 'answered', answer: 'Forty ships a day.' });
       expect(second._meta).toMatchObject({ agentRun: { threadId } });
       const messages = (model.requests[1]?.body as { messages: Array<{ role: string; content: string }> }).messages;
@@ -383,7 +511,10 @@ describe('research tool over MCP', () => {
 
     it('refuses an unknown thread id with a readable error, before asking the model', async () => {
       const client = await connectWithThreads();
-      const result = await client.callTool({ name: 'research', arguments: { question: 'Go on', threadId: 'thr_nobody' } });
+      const result = await client.callTool({
+        name: 'research',
+        arguments: { question: 'Go on', threadId: 'thr_nobody' },
+      });
       expect(result.isError).toBe(true);
       expect((result.content as Array<{ text: string }>)[0]?.text).toMatch(/Thread not found: thr_nobody/);
       expect(model.requests).toHaveLength(0);
@@ -400,7 +531,10 @@ describe('research tool over MCP', () => {
       { answer: 'It connects only to the address it checked [1].', citations: [{ source: 1, quote }] },
     ];
     // No modelProvider and no OPENAI_API_KEY: the server has no model of its own.
-    const research = await createResearchTools({ sql: db.sql, env: { RESEARCH_CORPUS_DIR: SAMPLE_CORPUS_DIR, RESEARCH_CORPUS_WATCH: 'false' } });
+    const research = await createResearchTools({
+      sql: db.sql,
+      env: { RESEARCH_CORPUS_DIR: SAMPLE_CORPUS_DIR, RESEARCH_CORPUS_WATCH: 'false' },
+    });
     closers.push(() => research.close());
     const fixture = await serveOverHttp((server) => research.register(server), {
       sampling: {
@@ -413,11 +547,25 @@ describe('research tool over MCP', () => {
       },
     });
     open.push(fixture);
-    const result = await fixture.client.callTool({ name: 'research', arguments: { question: 'How does the research tool resist DNS rebinding?' } }, undefined, { timeout: 20_000 });
+    const result = await fixture.client.callTool(
+      { name: 'research', arguments: { question: 'How does the research tool resist DNS rebinding?' } },
+      undefined,
+      { timeout: 20_000 },
+    );
     const out = result.structuredContent as unknown as ResearchResult;
     expect(out.citations).toEqual([{ title: 'URL fetch safety', url_or_uri: uri, quote }]);
-    expect(out.answer).toMatch(/^It connects only to the address it checked \[1\]\.\n\nNote: Web search was unavailable \(the answer comes from the client's own model/);
-    expect(result._meta).toMatchObject({ agentRun: { status: 'completed', modelSource: 'client-sampling', model: 'desktop-model', turns: 3, usage: { estimated: true } } });
+    expect(out.answer).toMatch(
+      /^It connects only to the address it checked \[1\]\.\n\nNote: Web search was unavailable \(the answer comes from the client's own model/,
+    );
+    expect(result._meta).toMatchObject({
+      agentRun: {
+        status: 'completed',
+        modelSource: 'client-sampling',
+        model: 'desktop-model',
+        turns: 3,
+        usage: { estimated: true },
+      },
+    });
     expect(asked).toHaveLength(3);
     // Tools went out described in the system prompt (the client did not declare sampling.tools); no hosted search.
     expect(asked[0]?.tools).toBeUndefined();

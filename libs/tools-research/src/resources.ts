@@ -9,7 +9,8 @@ export const DOCUMENT_URI_TEMPLATE = 'research://documents/{collection}/{+path}'
 
 // Resource calls do not ask the client for its roots (a list must stay cheap): they see the roots that the
 // caller's last research call saw.
-const collectionsOf = (corpus: CorpusIndex, ctx: HandlerContext) => corpus.collectionsFor({ owner: principalKey(ctx.principal), roots: () => ctx.roots() }, { askRoots: false });
+const collectionsOf = (corpus: CorpusIndex, ctx: HandlerContext) =>
+  corpus.collectionsFor({ owner: principalKey(ctx.principal), roots: () => ctx.roots() }, { askRoots: false });
 
 /**
  * The corpus as MCP resources, so a client can open a cited document: `research://documents` (every document
@@ -25,7 +26,8 @@ export function registerDocumentResources(resources: ResourceRegistry, corpus: C
       description: 'The documents the research tool searches and cites, each with the URI that reads it.',
       mimeType: 'application/json',
     },
-    read: async (ctx) => JSON.stringify({ documents: await corpus.list(await collectionsOf(corpus, ctx), ctx.signal) }, null, 2),
+    read: async (ctx) =>
+      JSON.stringify({ documents: await corpus.list(await collectionsOf(corpus, ctx), ctx.signal) }, null, 2),
   });
   resources.registerTemplate({
     uriTemplate: DOCUMENT_URI_TEMPLATE,

@@ -36,7 +36,11 @@ const ElicitAnswer = z.object({
  *
  * @throws the signal's reason when the call is cancelled while waiting.
  */
-export async function askSupportApproval(action: SupportAction, signal: AbortSignal, options: SupportApprovalOptions): Promise<SupportApproval> {
+export async function askSupportApproval(
+  action: SupportAction,
+  signal: AbortSignal,
+  options: SupportApprovalOptions,
+): Promise<SupportApproval> {
   const { context } = options;
   if (canElicitForm(context)) {
     void context.reportProgress(`waiting for your approval to ${actionHeadline(action)}`);
@@ -62,9 +66,18 @@ export async function askSupportApproval(action: SupportAction, signal: AbortSig
           { signal },
         ),
       );
-      if (!answer.success) return { decision: 'declined', message: 'The answer to the approval request could not be read, so nothing was written.' };
+      if (!answer.success)
+        return {
+          decision: 'declined',
+          message: 'The answer to the approval request could not be read, so nothing was written.',
+        };
       if (answer.data.action === 'accept' && answer.data.content?.['confirm'] === true) return { decision: 'approved' };
-      const how = answer.data.action === 'accept' ? 'did not tick confirm' : answer.data.action === 'decline' ? 'declined' : 'dismissed the request';
+      const how =
+        answer.data.action === 'accept'
+          ? 'did not tick confirm'
+          : answer.data.action === 'decline'
+            ? 'declined'
+            : 'dismissed the request';
       return { decision: 'declined', message: `You ${how}: nothing was written (${actionHeadline(action)}).` };
     } catch (error) {
       if (signal.aborted) throw signal.reason;
@@ -72,7 +85,13 @@ export async function askSupportApproval(action: SupportAction, signal: AbortSig
       options.logger.warn('support approval: elicitation failed, falling back to a pending confirmation', { error });
     }
   }
-  const confirmation = await options.confirmations.create(principalKey(context.principal), options.tenant, action, options.ttlSeconds, signal);
+  const confirmation = await options.confirmations.create(
+    principalKey(context.principal),
+    options.tenant,
+    action,
+    options.ttlSeconds,
+    signal,
+  );
   return {
     decision: 'pending',
     message:

@@ -31,7 +31,13 @@ afterAll(async () => {
 
 const action: SupportAction = {
   tool: 'ticket_create',
-  arguments: { customerId: 7, subject: 'Refund', body: 'The keyboard broke.', priority: 'normal', idempotencyKey: 'support:abcdef0123' },
+  arguments: {
+    customerId: 7,
+    subject: 'Refund',
+    body: 'The keyboard broke.',
+    priority: 'normal',
+    idempotencyKey: 'support:abcdef0123',
+  },
 };
 const consume = (id: string, owner = 'acme:alice', tenant = 'acme', decision: 'approved' | 'declined' = 'approved') =>
   sql.transaction((tx) => store.consume(tx, id, owner, tenant, decision));
@@ -62,7 +68,10 @@ it('reads as unknown to another principal or tenant, and stays usable by its own
 
 it('refuses an expired confirmation', async () => {
   const { confirmationId } = await store.create('acme:alice', 'acme', action, 900);
-  await sql.query(`UPDATE agent_mcp_state.support_confirmations SET expires_at = now() - interval '1 second' WHERE confirmation_id = $1`, [confirmationId]);
+  await sql.query(
+    `UPDATE agent_mcp_state.support_confirmations SET expires_at = now() - interval '1 second' WHERE confirmation_id = $1`,
+    [confirmationId],
+  );
   expect(await consume(confirmationId)).toEqual({ status: 'expired' });
 });
 
@@ -79,5 +88,7 @@ it('stays usable when the transaction that claimed it rolls back', async () => {
 it('bounds how many confirmations one principal may have waiting', async () => {
   for (let i = 0; i < 3; i++) await store.create('acme:carol', 'acme', action, 900);
   await expect(store.create('acme:carol', 'acme', action, 900)).rejects.toBeInstanceOf(TooManyPendingError);
-  await expect(store.create('acme:dave', 'acme', action, 900)).resolves.toMatchObject({ confirmationId: expect.any(String) });
+  await expect(store.create('acme:dave', 'acme', action, 900)).resolves.toMatchObject({
+    confirmationId: expect.any(String),
+  });
 });

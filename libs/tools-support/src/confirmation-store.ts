@@ -77,17 +77,29 @@ export class SqlConfirmationStore {
    * Stores `action` for `owner` (a principal key) in `tenant`, usable for `ttlSeconds`.
    * @throws {@link TooManyPendingError} when the owner already has `maxPendingPerOwner` waiting.
    */
-  async create(owner: string, tenant: string, action: SupportAction, ttlSeconds: number, signal?: AbortSignal): Promise<PendingConfirmation> {
+  async create(
+    owner: string,
+    tenant: string,
+    action: SupportAction,
+    ttlSeconds: number,
+    signal?: AbortSignal,
+  ): Promise<PendingConfirmation> {
     await this.ensureSchema();
     const options = signal ? { signal } : {};
-    await this.sql.query(`DELETE FROM ${this.table} WHERE expires_at < clock_timestamp() - interval '${KEEP_AFTER_EXPIRY}'`, [], options);
+    await this.sql.query(
+      `DELETE FROM ${this.table} WHERE expires_at < clock_timestamp() - interval '${KEEP_AFTER_EXPIRY}'`,
+      [],
+      options,
+    );
     const waiting = await this.sql.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ${this.table} WHERE owner = $1 AND consumed_at IS NULL AND expires_at > clock_timestamp()`,
       [owner],
       options,
     );
     if (Number(waiting.rows[0]?.n ?? 0) >= this.maxPending) {
-      throw new TooManyPendingError(`There are already ${this.maxPending} confirmations waiting; confirm or discard some first.`);
+      throw new TooManyPendingError(
+        `There are already ${this.maxPending} confirmations waiting; confirm or discard some first.`,
+      );
     }
     // 122 random bits: the id is a capability of its owner, unguessable by anyone else.
     const confirmationId = `cf_${globalThis.crypto.randomUUID().replace(/-/g, '')}`;
@@ -107,7 +119,14 @@ export class SqlConfirmationStore {
    * writes the action, so the confirmation is spent if and only if the write commits. Call
    * {@link SqlConfirmationStore.ensureSchema} before opening `tx` (it runs a transaction of its own).
    */
-  async consume(tx: SqlQueryable, confirmationId: string, owner: string, tenant: string, decision: 'approved' | 'declined', signal?: AbortSignal): Promise<ConfirmationClaim> {
+  async consume(
+    tx: SqlQueryable,
+    confirmationId: string,
+    owner: string,
+    tenant: string,
+    decision: 'approved' | 'declined',
+    signal?: AbortSignal,
+  ): Promise<ConfirmationClaim> {
     const options = signal ? { signal } : {};
     const claimed = await tx.query<{ action: unknown }>(
       `UPDATE ${this.table} SET consumed_at = clock_timestamp(), decision = $4
@@ -121,11 +140,11 @@ export class SqlConfirmationStore {
       const raw = typeof row.action === 'string' ? (JSON.parse(row.action) as unknown) : row.action;
       return { status: 'claimed', action: SupportActionSchema.parse(raw) };
     }
-    const seen = await tx.query<{ used: boolean }>(`SELECT consumed_at IS NOT NULL AS used FROM ${this.table} WHERE confirmation_id = $1 AND owner = $2 AND tenant_id = $3`, [
-      confirmationId,
-      owner,
-      tenant,
-    ], options);
+    const seen = await tx.query<{ used: boolean }>(
+      `SELECT consumed_at IS NOT NULL AS used FROM ${this.table} WHERE confirmation_id = $1 AND owner = $2 AND tenant_id = $3`,
+      [confirmationId, owner, tenant],
+      options,
+    );
     const found = seen.rows[0];
     if (!found) return { status: 'not_found' };
     return found.used ? { status: 'used' } : { status: 'expired' };

@@ -40,7 +40,11 @@ export interface SupportTools {
   readonly config: SupportConfig;
   readonly store: SupportStore;
   /** `kb_search`, `customer_lookup`, `ticket_get`, `ticket_create`, `ticket_reply`, `support` and `support_confirm`. */
-  readonly tools: readonly [...ReturnType<typeof createSupportMcpTools>, ReturnType<typeof createSupportAgentTool>, ReturnType<typeof createSupportConfirmTool>];
+  readonly tools: readonly [
+    ...ReturnType<typeof createSupportMcpTools>,
+    ReturnType<typeof createSupportAgentTool>,
+    ReturnType<typeof createSupportConfirmTool>,
+  ];
   register(server: { readonly tools: ToolRegistry }): void;
 }
 
@@ -61,7 +65,8 @@ export function createSupportTools(options: SupportToolsOptions): SupportTools {
   // Pending confirmations live beside the tickets, in the application database (embedded by default).
   const confirmations = new SqlConfirmationStore({ sql: options.sql });
   const ttl = options.confirmationTtlSeconds ?? config.SUPPORT_CONFIRMATION_TTL_SECONDS;
-  if (!Number.isInteger(ttl) || ttl < 10 || ttl > 7 * 86_400) throw new RangeError('confirmationTtlSeconds must be a whole number of seconds from 10 to 604800');
+  if (!Number.isInteger(ttl) || ttl < 10 || ttl > 7 * 86_400)
+    throw new RangeError('confirmationTtlSeconds must be a whole number of seconds from 10 to 604800');
   const defaultTenant = config.SUPPORT_DEFAULT_TENANT;
   const tools = [
     ...createSupportMcpTools({ store, defaultTenant }),

@@ -14,7 +14,13 @@
  * @packageDocumentation
  */
 export { createSupportTools, type SupportTools, type SupportToolsOptions } from './create-support-tools';
-export { parseSupportConfig, supportToolsEnabled, SupportConfigSchema, SUPPORT_SETTINGS, type SupportConfig } from './config';
+export {
+  parseSupportConfig,
+  supportToolsEnabled,
+  SupportConfigSchema,
+  SUPPORT_SETTINGS,
+  type SupportConfig,
+} from './config';
 export {
   createSupportStore,
   type SupportStore,

@@ -35,7 +35,12 @@ export type SupportActionResult =
   | { readonly tool: 'ticket_reply'; readonly ticketId: number; readonly message: TicketMessage };
 
 /** Writes `action` for `tenant`: the one place the agent's approved writes and `support_confirm` go through. */
-export async function performSupportAction(store: SupportStore, tenant: string, action: SupportAction, signal?: AbortSignal): Promise<SupportActionResult | undefined> {
+export async function performSupportAction(
+  store: SupportStore,
+  tenant: string,
+  action: SupportAction,
+  signal?: AbortSignal,
+): Promise<SupportActionResult | undefined> {
   try {
     if (action.tool === 'ticket_create') {
       const outcome = await store.createTicket(tenant, action.arguments, signal);
@@ -50,14 +55,26 @@ export async function performSupportAction(store: SupportStore, tenant: string, 
 
 /** One line naming the write, e.g. `open a ticket for customer 7`. */
 export function actionHeadline(action: SupportAction): string {
-  return action.tool === 'ticket_create' ? `open a ticket for customer ${action.arguments.customerId}` : `reply on ticket ${action.arguments.ticketId}`;
+  return action.tool === 'ticket_create'
+    ? `open a ticket for customer ${action.arguments.customerId}`
+    : `reply on ticket ${action.arguments.ticketId}`;
 }
 
 /** Exactly what will be written, for the person who approves it. */
 export function describeAction(action: SupportAction): string {
   if (action.tool === 'ticket_create') {
     const a = action.arguments;
-    return [`Open a ticket for customer ${a.customerId}`, `Subject: ${a.subject}`, `Priority: ${a.priority}`, 'First message:', a.body].join('\n');
+    return [
+      `Open a ticket for customer ${a.customerId}`,
+      `Subject: ${a.subject}`,
+      `Priority: ${a.priority}`,
+      'First message:',
+      a.body,
+    ].join('\n');
   }
-  return [`Reply on ticket ${action.arguments.ticketId} (the customer will see it)`, 'Reply:', action.arguments.body].join('\n');
+  return [
+    `Reply on ticket ${action.arguments.ticketId} (the customer will see it)`,
+    'Reply:',
+    action.arguments.body,
+  ].join('\n');
 }

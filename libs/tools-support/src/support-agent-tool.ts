@@ -20,7 +20,13 @@ import { type Logger, noopLogger } from '@agent-mcp/context';
 import { CancelledError, defineTool, ToolError, toolResponse, UpstreamModelError } from '@agent-mcp/mcp-core';
 import { askSupportApproval, type SupportApproval } from './approvals';
 import { type SqlConfirmationStore, TooManyPendingError } from './confirmation-store';
-import { actionHeadline, describeAction, performSupportAction, type SupportAction, SupportActionSchema } from './support-actions';
+import {
+  actionHeadline,
+  describeAction,
+  performSupportAction,
+  type SupportAction,
+  SupportActionSchema,
+} from './support-actions';
 import { type SupportStore, type Ticket } from './support-store';
 import { Priority, renderTicket, storeError, tenantOf } from './support-tools';
 
@@ -116,14 +122,20 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
     name: 'support',
     title: 'Customer support assistant',
     description:
-      'Answers a customer\'s question from the help centre, and opens a ticket (or replies on the given one) when the ' +
+      "Answers a customer's question from the help centre, and opens a ticket (or replies on the given one) when the " +
       'question needs a person. Every ticket or reply is shown to you for approval before it is written; a client that ' +
       'cannot ask gets status "pending_confirmation" and a confirmationId for support_confirm. Returns the answer, the ' +
       'articles it cites, and any ticket it opened or reply it posted. Retrying the same request does not open a second ticket.',
     inputSchema: z.object({
       message: z.string().trim().min(1).max(8000).describe('What the customer wrote'),
       customerId: z.number().int().min(1).max(2_147_483_647).optional().describe('The customer, if known'),
-      ticketId: z.number().int().min(1).max(2_147_483_647).optional().describe('The ticket this message belongs to, if any'),
+      ticketId: z
+        .number()
+        .int()
+        .min(1)
+        .max(2_147_483_647)
+        .optional()
+        .describe('The ticket this message belongs to, if any'),
       ...agentBudgetShape,
       ...agentThreadShape,
     }),
@@ -154,22 +166,48 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
 
       const plan = async (name: string, args: unknown, signal: AbortSignal): Promise<WritePlan> => {
         if (name === 'ticket_create') {
-          const { subject, body, priority } = args as { subject: string; body: string; priority?: z.output<typeof Priority> };
+          const { subject, body, priority } = args as {
+            subject: string;
+            body: string;
+            priority?: z.output<typeof Priority>;
+          };
           const customer = await ownerOf(signal);
           if (customer === undefined) {
-            return { kind: 'refused', detail: 'no customer given', reason: 'No customer is known for this conversation, so no ticket can be opened; ask the customer to sign in.' };
+            return {
+              kind: 'refused',
+              detail: 'no customer given',
+              reason:
+                'No customer is known for this conversation, so no ticket can be opened; ask the customer to sign in.',
+            };
           }
-          if (!(await store.findCustomer(tenant, { id: customer }, signal))) return { kind: 'refused', detail: `customer ${customer}: not found`, reason: `No customer ${customer} was found.` };
+          if (!(await store.findCustomer(tenant, { id: customer }, signal)))
+            return {
+              kind: 'refused',
+              detail: `customer ${customer}: not found`,
+              reason: `No customer ${customer} was found.`,
+            };
           // The same request retried (same tenant, customer and message) opens no second ticket.
           const idempotencyKey = `support:${await sha256(`${tenant}\n${customer}\n${given.ticketId ?? ''}\n${message}`)}`;
           const existing = await store.ticketByIdempotencyKey(tenant, idempotencyKey, signal);
           if (existing) return { kind: 'existing', ticket: existing };
-          return { kind: 'write', action: { tool: 'ticket_create', arguments: { customerId: customer, subject, body, priority: priority ?? 'normal', idempotencyKey } } };
+          return {
+            kind: 'write',
+            action: {
+              tool: 'ticket_create',
+              arguments: { customerId: customer, subject, body, priority: priority ?? 'normal', idempotencyKey },
+            },
+          };
         }
         const { body } = args as { body: string };
         const target = given.ticketId ?? out.ticketCreated?.id;
-        if (target === undefined) return { kind: 'refused', detail: 'no ticket in this conversation', reason: 'There is no ticket in this conversation to reply on.' };
-        if (!(await store.getTicket(tenant, target, signal))) return { kind: 'refused', detail: `ticket ${target}: not found`, reason: `No ticket ${target} was found.` };
+        if (target === undefined)
+          return {
+            kind: 'refused',
+            detail: 'no ticket in this conversation',
+            reason: 'There is no ticket in this conversation to reply on.',
+          };
+        if (!(await store.getTicket(tenant, target, signal)))
+          return { kind: 'refused', detail: `ticket ${target}: not found`, reason: `No ticket ${target} was found.` };
         return { kind: 'write', action: { tool: 'ticket_reply', arguments: { ticketId: target, body } } };
       };
       const planned = (name: string, args: unknown, signal: AbortSignal) =>
@@ -185,7 +223,11 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
             return `No customer ${action.arguments.customerId} was found.`;
           }
           out.ticketCreated = { id: result.ticket.id, created: result.created };
-          record('ticket_create', true, `ticket ${result.ticket.id}${result.created ? '' : ' (already opened by this request)'}`);
+          record(
+            'ticket_create',
+            true,
+            `ticket ${result.ticket.id}${result.created ? '' : ' (already opened by this request)'}`,
+          );
           return `Ticket ${result.ticket.id} is open for customer ${action.arguments.customerId}.`;
         }
         if (result?.tool !== 'ticket_reply') {
@@ -198,7 +240,12 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
       };
 
       // A write tool runs only after the run's approver said yes to its exact action (see `approve`).
-      const write = async (name: 'ticket_create' | 'ticket_reply', args: unknown, signal: AbortSignal, callId: string): Promise<string> => {
+      const write = async (
+        name: 'ticket_create' | 'ticket_reply',
+        args: unknown,
+        signal: AbortSignal,
+        callId: string,
+      ): Promise<string> => {
         const action = approved.get(callId);
         approved.delete(callId);
         if (action) return perform(action, signal);
@@ -216,7 +263,10 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
         record(name, false, 'not approved');
         throw new ToolError('This write was not approved, so it was not made.', { code: 'NOT_APPROVED' });
       };
-      const needsApproval = (name: string) => async (args: unknown, { signal }: { signal: AbortSignal }) => (await planned(name, args, signal)).kind === 'write';
+      const needsApproval =
+        (name: string) =>
+        async (args: unknown, { signal }: { signal: AbortSignal }) =>
+          (await planned(name, args, signal)).kind === 'write';
 
       const approve: ApprovalPort = async (request) => {
         const p = await planned(request.tool, request.arguments, request.signal);
@@ -224,7 +274,13 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
         if (p.kind !== 'write') return { decision: 'approved' };
         let answer: SupportApproval;
         try {
-          answer = await askSupportApproval(p.action, request.signal, { context: ctx, confirmations: options.confirmations, tenant, ttlSeconds: options.confirmationTtlSeconds, logger });
+          answer = await askSupportApproval(p.action, request.signal, {
+            context: ctx,
+            confirmations: options.confirmations,
+            tenant,
+            ttlSeconds: options.confirmationTtlSeconds,
+            logger,
+          });
         } catch (error) {
           if (request.signal.aborted || error instanceof TooManyPendingError) throw error;
           throw storeError(error);
@@ -234,7 +290,13 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
           return answer;
         }
         proposal = { action: p.action, answer };
-        record(request.tool, false, answer.decision === 'pending' ? `waiting for confirmation ${answer.confirmation.confirmationId}` : 'declined by the user');
+        record(
+          request.tool,
+          false,
+          answer.decision === 'pending'
+            ? `waiting for confirmation ${answer.confirmation.confirmationId}`
+            : 'declined by the user',
+        );
         return { decision: answer.decision, message: answer.message };
       };
 
@@ -250,7 +312,11 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
             for (const h of hits) found.set(h.id, { id: h.id, slug: h.slug, title: h.title });
             record('kb_search', true, `${JSON.stringify(query)}: ${hits.length} article(s)`);
             if (!hits.length) return 'No article matches; try other words.';
-            return wrapUntrusted('kb_search', hits.map((h) => `[kb:${h.id}] ${h.title}\n${h.snippet}`).join('\n\n'), 'help-centre content');
+            return wrapUntrusted(
+              'kb_search',
+              hits.map((h) => `[kb:${h.id}] ${h.title}\n${h.snippet}`).join('\n\n'),
+              'help-centre content',
+            );
           },
         }),
         tool({
@@ -262,7 +328,9 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
               throw storeError(e);
             });
             record('customer_lookup', customer !== undefined, `customer ${id}${customer ? '' : ': not found'}`);
-            return customer ? wrapUntrusted('customer_lookup', JSON.stringify(customer), 'customer data') : `No customer ${id} was found.`;
+            return customer
+              ? wrapUntrusted('customer_lookup', JSON.stringify(customer), 'customer data')
+              : `No customer ${id} was found.`;
           },
         }),
         tool({
@@ -279,14 +347,20 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
         }),
         tool({
           name: 'ticket_create',
-          description: 'Opens a ticket for the customer of this conversation with a subject and a first message summarising the request.',
-          parameters: z.object({ subject: z.string().min(1).max(200), body: z.string().min(1).max(4000), priority: Priority.optional() }),
+          description:
+            'Opens a ticket for the customer of this conversation with a subject and a first message summarising the request.',
+          parameters: z.object({
+            subject: z.string().min(1).max(200),
+            body: z.string().min(1).max(4000),
+            priority: Priority.optional(),
+          }),
           needsApproval: needsApproval('ticket_create'),
           execute: (args, { signal, callId }) => write('ticket_create', args, signal, callId),
         }),
         tool({
           name: 'ticket_reply',
-          description: 'Posts a reply to the customer on the ticket of this conversation (the given one, or the one you opened).',
+          description:
+            'Posts a reply to the customer on the ticket of this conversation (the given one, or the one you opened).',
           parameters: z.object({ body: z.string().min(1).max(4000) }),
           needsApproval: needsApproval('ticket_reply'),
           execute: (args, { signal, callId }) => write('ticket_reply', args, signal, callId),
@@ -300,7 +374,12 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
         'Customer message:',
         message,
       ].join('\n');
-      const agent = new Agent({ name: 'support_agent', instructions: INSTRUCTIONS, tools, ...(options.model ? { model: options.model } : {}) });
+      const agent = new Agent({
+        name: 'support_agent',
+        instructions: INSTRUCTIONS,
+        tools,
+        ...(options.model ? { model: options.model } : {}),
+      });
       try {
         provider ??= createOpenAIProvider({ env: options.env });
         // Progress, heartbeat, client logs, cancellation, budgets, threads, token metering and the sampling
@@ -329,11 +408,19 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
             expiresAt: answer.confirmation.expiresAt,
           });
         } else {
-          Object.assign(out, { status: 'declined', answer: proposal?.answer.message ?? outcome.summary, ...(proposal ? { proposedAction: proposal.action } : {}) });
+          Object.assign(out, {
+            status: 'declined',
+            answer: proposal?.answer.message ?? outcome.summary,
+            ...(proposal ? { proposedAction: proposal.action } : {}),
+          });
         }
         const cited = new Set([...out.answer.matchAll(ARTICLE_REF)].map((m) => Number(m[1])));
         out.articlesCited = [...found.values()].filter((a) => cited.has(a.id));
-        return toolResponse({ content: [{ type: 'text', text: render(out) }], structuredContent: out, _meta: agentRunMeta(outcome) });
+        return toolResponse({
+          content: [{ type: 'text', text: render(out) }],
+          structuredContent: out,
+          _meta: agentRunMeta(outcome),
+        });
       } catch (error) {
         throw mapAgentError(error);
       }
@@ -344,8 +431,14 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
 function render(out: SupportOutput): string {
   return [
     out.answer,
-    ...(out.articlesCited.length ? ['', `Articles cited: ${out.articlesCited.map((a) => `[kb:${a.id}] ${a.title}`).join('; ')}`] : []),
-    ...(out.ticketCreated ? [`Ticket ${out.ticketCreated.id} ${out.ticketCreated.created ? 'opened' : 'was already open for this request'}.`] : []),
+    ...(out.articlesCited.length
+      ? ['', `Articles cited: ${out.articlesCited.map((a) => `[kb:${a.id}] ${a.title}`).join('; ')}`]
+      : []),
+    ...(out.ticketCreated
+      ? [
+          `Ticket ${out.ticketCreated.id} ${out.ticketCreated.created ? 'opened' : 'was already open for this request'}.`,
+        ]
+      : []),
     ...(out.replied ? [`Replied on ticket ${out.replied.ticketId}.`] : []),
   ].join('\n');
 }
@@ -357,17 +450,24 @@ async function sha256(text: string): Promise<string> {
 
 function mapAgentError(error: unknown): Error {
   // The same code as research's: a client tells a thread it may not continue from a failed run.
-  if (error instanceof ThreadNotFoundError) return new ToolError(error.message, { code: 'THREAD_NOT_FOUND', cause: error });
+  if (error instanceof ThreadNotFoundError)
+    return new ToolError(error.message, { code: 'THREAD_NOT_FOUND', cause: error });
   if (!isAgentError(error)) return error as Error;
   switch (error.code) {
     case 'run_cancelled':
       return new CancelledError(error.message);
     case 'upstream_error':
     case 'stream_interrupted':
-      return new UpstreamModelError('The model server failed to answer; try again later.', { status: (error as { status?: number }).status, cause: error });
+      return new UpstreamModelError('The model server failed to answer; try again later.', {
+        status: (error as { status?: number }).status,
+        cause: error,
+      });
     case 'missing_config':
     case 'invalid_config':
-      return new ToolError(`support needs a model: ${error.message} Or call it from a client that supports MCP sampling.`, { code: 'MODEL_NOT_CONFIGURED', cause: error });
+      return new ToolError(
+        `support needs a model: ${error.message} Or call it from a client that supports MCP sampling.`,
+        { code: 'MODEL_NOT_CONFIGURED', cause: error },
+      );
     case 'user_error':
       // A thread the caller named that is not theirs (or a misuse) reads as the caller's mistake.
       return new ToolError(error.message, { code: 'INVALID_REQUEST', cause: error });

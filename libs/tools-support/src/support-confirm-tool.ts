@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { principalKey, type SqlClient } from '@agent-mcp/context';
 import { defineTool, ToolError } from '@agent-mcp/mcp-core';
 import { type SqlConfirmationStore } from './confirmation-store';
-import { actionHeadline, performSupportAction, type SupportAction, SupportActionSchema, type SupportActionResult } from './support-actions';
+import {
+  actionHeadline,
+  performSupportAction,
+  type SupportAction,
+  SupportActionSchema,
+  type SupportActionResult,
+} from './support-actions';
 import { createSupportStore } from './support-store';
 import { storeError, tenantOf } from './support-tools';
 
@@ -30,7 +36,10 @@ type SupportConfirmOutput = z.output<typeof SupportConfirmOutputSchema>;
 const CLAIM_ERRORS = {
   not_found: ['CONFIRMATION_NOT_FOUND', 'No pending confirmation has this id for you. Nothing was written.'],
   used: ['CONFIRMATION_USED', 'This confirmation was already used (confirmed or discarded). Nothing was written.'],
-  expired: ['CONFIRMATION_EXPIRED', 'This confirmation has expired. Nothing was written; ask the support assistant again.'],
+  expired: [
+    'CONFIRMATION_EXPIRED',
+    'This confirmation has expired. Nothing was written; ask the support assistant again.',
+  ],
 } as const;
 
 /**
@@ -48,7 +57,10 @@ export function createSupportConfirmTool(options: SupportConfirmToolOptions) {
       'not ask you directly (a support result with status "pending_confirmation"). Writes exactly the proposed action, once; ' +
       'the id is yours alone and expires.',
     inputSchema: z.object({
-      confirmationId: z.string().regex(/^cf_[0-9a-f]{32}$/, 'a confirmationId from a support result').describe('The confirmationId of the pending support result'),
+      confirmationId: z
+        .string()
+        .regex(/^cf_[0-9a-f]{32}$/, 'a confirmationId from a support result')
+        .describe('The confirmationId of the pending support result'),
       approve: z.boolean().describe('true writes the proposed action; false discards it'),
     }),
     outputSchema: SupportConfirmOutputSchema,
@@ -63,16 +75,30 @@ export function createSupportConfirmTool(options: SupportConfirmToolOptions) {
       const tenant = tenantOf(ctx.principal, options.defaultTenant);
       const owner = principalKey(ctx.principal);
       const signal = ctx.signal;
-      type Outcome = { readonly refused: keyof typeof CLAIM_ERRORS } | { readonly action: SupportAction; readonly written: SupportActionResult | undefined };
+      type Outcome =
+        | { readonly refused: keyof typeof CLAIM_ERRORS }
+        | { readonly action: SupportAction; readonly written: SupportActionResult | undefined };
       const outcome = await (async (): Promise<Outcome> => {
         await confirmations.ensureSchema();
         // One transaction: the confirmation is spent if and only if its write commits.
-        return options.sql.transaction(async (tx) => {
-          const claim = await confirmations.consume(tx, confirmationId, owner, tenant, approve ? 'approved' : 'declined', signal);
-          if (claim.status !== 'claimed') return { refused: claim.status };
-          const written = approve ? await performSupportAction(createSupportStore(tx), tenant, claim.action, signal) : undefined;
-          return { action: claim.action, written };
-        }, { signal });
+        return options.sql.transaction(
+          async (tx) => {
+            const claim = await confirmations.consume(
+              tx,
+              confirmationId,
+              owner,
+              tenant,
+              approve ? 'approved' : 'declined',
+              signal,
+            );
+            if (claim.status !== 'claimed') return { refused: claim.status };
+            const written = approve
+              ? await performSupportAction(createSupportStore(tx), tenant, claim.action, signal)
+              : undefined;
+            return { action: claim.action, written };
+          },
+          { signal },
+        );
       })().catch((e: unknown) => {
         throw storeError(e);
       });
@@ -85,8 +111,12 @@ export function createSupportConfirmTool(options: SupportConfirmToolOptions) {
       if (!written) {
         // The customer or ticket is no longer the tenant's: the confirmation is spent, nothing was written.
         throw action.tool === 'ticket_create'
-          ? new ToolError(`No customer ${action.arguments.customerId} was found. Nothing was written.`, { code: 'CUSTOMER_NOT_FOUND' })
-          : new ToolError(`No ticket ${action.arguments.ticketId} was found. Nothing was written.`, { code: 'TICKET_NOT_FOUND' });
+          ? new ToolError(`No customer ${action.arguments.customerId} was found. Nothing was written.`, {
+              code: 'CUSTOMER_NOT_FOUND',
+            })
+          : new ToolError(`No ticket ${action.arguments.ticketId} was found. Nothing was written.`, {
+              code: 'TICKET_NOT_FOUND',
+            });
       }
       return { status: 'written', action, ...resultFields(written) };
     },

@@ -56,18 +56,32 @@ export interface NewTicket {
  */
 export interface SupportStore {
   searchArticles(tenantId: string, query: string, limit: number, signal?: AbortSignal): Promise<ArticleHit[]>;
-  findCustomer(tenantId: string, by: { id?: number; email?: string }, signal?: AbortSignal): Promise<Customer | undefined>;
+  findCustomer(
+    tenantId: string,
+    by: { id?: number; email?: string },
+    signal?: AbortSignal,
+  ): Promise<Customer | undefined>;
   getTicket(tenantId: string, ticketId: number, signal?: AbortSignal): Promise<Ticket | undefined>;
   /**
    * Creates a ticket with its first message, exactly once per `(tenant, idempotencyKey)`: a retry, concurrent
    * or after a restart, returns the ticket the first call created and writes nothing. `undefined` when the
    * customer does not exist in the tenant.
    */
-  createTicket(tenantId: string, ticket: NewTicket, signal?: AbortSignal): Promise<{ ticket: Ticket; created: boolean } | undefined>;
+  createTicket(
+    tenantId: string,
+    ticket: NewTicket,
+    signal?: AbortSignal,
+  ): Promise<{ ticket: Ticket; created: boolean } | undefined>;
   /** The ticket an earlier `createTicket` with this key opened in the tenant, if any (a read: writes nothing). */
   ticketByIdempotencyKey(tenantId: string, idempotencyKey: string, signal?: AbortSignal): Promise<Ticket | undefined>;
   /** Adds a message to a ticket of the tenant; `undefined` when there is no such ticket. */
-  reply(tenantId: string, ticketId: number, author: 'customer' | 'agent', body: string, signal?: AbortSignal): Promise<TicketMessage | undefined>;
+  reply(
+    tenantId: string,
+    ticketId: number,
+    author: 'customer' | 'agent',
+    body: string,
+    signal?: AbortSignal,
+  ): Promise<TicketMessage | undefined>;
 }
 
 // Natural-language questions: any term may match (OR), ranked by how many and where (title weighs more).
@@ -180,9 +194,14 @@ export function createSupportStore(sql: SqlQueryable): SupportStore {
     getTicket,
 
     async createTicket(tenantId, t, signal) {
-      const inserted = await sql.query(CREATE_TICKET_SQL, [tenantId, t.customerId, t.subject, t.body, t.priority, t.idempotencyKey], opts(signal));
+      const inserted = await sql.query(
+        CREATE_TICKET_SQL,
+        [tenantId, t.customerId, t.subject, t.body, t.priority, t.idempotencyKey],
+        opts(signal),
+      );
       const newId = inserted.rows[0]?.['id'];
-      if (newId !== undefined) return { ticket: (await getTicket(tenantId, num(newId), signal)) as Ticket, created: true };
+      if (newId !== undefined)
+        return { ticket: (await getTicket(tenantId, num(newId), signal)) as Ticket, created: true };
       // Read committed: this new statement sees the twin that won the key, even if it committed meanwhile.
       const existing = await sql.query(EXISTING_TICKET_SQL, [tenantId, t.idempotencyKey], opts(signal));
       const existingId = existing.rows[0]?.['id'];
@@ -206,7 +225,12 @@ export function createSupportStore(sql: SqlQueryable): SupportStore {
 }
 
 function toMessage(r: Record<string, unknown>): TicketMessage {
-  return { id: num(r['id']), author: r['author'] === 'agent' ? 'agent' : 'customer', body: String(r['body']), createdAt: String(r['created_at']) };
+  return {
+    id: num(r['id']),
+    author: r['author'] === 'agent' ? 'agent' : 'customer',
+    body: String(r['body']),
+    createdAt: String(r['created_at']),
+  };
 }
 
 // pg parses text[] into an array; PGlite too, but a driver without the parser answers the literal `{a,b}`.

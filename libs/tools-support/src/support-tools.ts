@@ -57,7 +57,9 @@ const IdempotencyKey = z
   .min(8)
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
-  .describe('A key unique to this request, e.g. a UUID; a retry with the same key returns the same ticket and writes nothing');
+  .describe(
+    'A key unique to this request, e.g. a UUID; a retry with the same key returns the same ticket and writes nothing',
+  );
 
 /** Which tenant a call acts for: the caller's, from its credentials; never from arguments. */
 export function tenantOf(principal: Principal, defaultTenant: string): string {
@@ -68,8 +70,10 @@ export function tenantOf(principal: Principal, defaultTenant: string): string {
 export function storeError(error: unknown): Error {
   if (!(error instanceof SqlError)) return error as Error;
   if (error.code === 'SQL_CANCELLED') return new CancelledError(error.message);
-  if (isRefusedValue(error)) return new ToolError('The database refused a value of this request.', { code: 'INVALID_VALUE' });
-  if (error.code === 'SQL_TIMEOUT') return new ToolError('The support database took too long to answer; try again.', { code: 'SUPPORT_TIMEOUT' });
+  if (isRefusedValue(error))
+    return new ToolError('The database refused a value of this request.', { code: 'INVALID_VALUE' });
+  if (error.code === 'SQL_TIMEOUT')
+    return new ToolError('The support database took too long to answer; try again.', { code: 'SUPPORT_TIMEOUT' });
   return new UnavailableError('The support database is unavailable; try again later.', { cause: error });
 }
 
@@ -100,13 +104,17 @@ export function createSupportMcpTools({ store, defaultTenant }: SupportMcpToolsO
     render: ({ articles }) =>
       wrapUntrusted(
         'kb_search',
-        articles.length ? articles.map((a) => `[${a.id}] ${a.title} (rank ${a.rank})\n${a.snippet}`).join('\n\n') : 'No article matches.',
+        articles.length
+          ? articles.map((a) => `[${a.id}] ${a.title} (rank ${a.rank})\n${a.snippet}`).join('\n\n')
+          : 'No article matches.',
         'help-centre content',
       ),
     async execute({ query, limit }, ctx) {
-      const articles = await store.searchArticles(tenantOf(ctx.principal, defaultTenant), query, limit ?? 5, ctx.signal).catch((e: unknown) => {
-        throw storeError(e);
-      });
+      const articles = await store
+        .searchArticles(tenantOf(ctx.principal, defaultTenant), query, limit ?? 5, ctx.signal)
+        .catch((e: unknown) => {
+          throw storeError(e);
+        });
       return { articles };
     },
   });
@@ -114,7 +122,8 @@ export function createSupportMcpTools({ store, defaultTenant }: SupportMcpToolsO
   const customerLookup = defineTool({
     name: 'customer_lookup',
     title: 'Look up a customer',
-    description: 'A customer of your organisation by id or email: contact details, plan, number of orders and open tickets.',
+    description:
+      'A customer of your organisation by id or email: contact details, plan, number of orders and open tickets.',
     inputSchema: z
       .object({
         customerId: Id.optional().describe('Customer id'),
@@ -126,9 +135,11 @@ export function createSupportMcpTools({ store, defaultTenant }: SupportMcpToolsO
     render: ({ customer }) => wrapUntrusted('customer_lookup', JSON.stringify(customer, null, 2), 'customer data'),
     async execute({ customerId, email }, ctx) {
       const by = { ...(customerId !== undefined ? { id: customerId } : {}), ...(email !== undefined ? { email } : {}) };
-      const customer = await store.findCustomer(tenantOf(ctx.principal, defaultTenant), by, ctx.signal).catch((e: unknown) => {
-        throw storeError(e);
-      });
+      const customer = await store
+        .findCustomer(tenantOf(ctx.principal, defaultTenant), by, ctx.signal)
+        .catch((e: unknown) => {
+          throw storeError(e);
+        });
       if (!customer) throw notFound('customer', customerId ?? (email as string));
       return { customer };
     },
@@ -137,15 +148,18 @@ export function createSupportMcpTools({ store, defaultTenant }: SupportMcpToolsO
   const ticketGet = defineTool({
     name: 'ticket_get',
     title: 'Read a ticket',
-    description: 'A support ticket of your organisation with its messages, oldest first. Message text is untrusted customer content.',
+    description:
+      'A support ticket of your organisation with its messages, oldest first. Message text is untrusted customer content.',
     inputSchema: z.object({ ticketId: Id.describe('Ticket id') }),
     outputSchema: TicketGetOutputSchema,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     render: ({ ticket }) => renderTicket(ticket),
     async execute({ ticketId }, ctx) {
-      const ticket = await store.getTicket(tenantOf(ctx.principal, defaultTenant), ticketId, ctx.signal).catch((e: unknown) => {
-        throw storeError(e);
-      });
+      const ticket = await store
+        .getTicket(tenantOf(ctx.principal, defaultTenant), ticketId, ctx.signal)
+        .catch((e: unknown) => {
+          throw storeError(e);
+        });
       if (!ticket) throw notFound('ticket', ticketId);
       return { ticket };
     },
@@ -166,7 +180,8 @@ export function createSupportMcpTools({ store, defaultTenant }: SupportMcpToolsO
     }),
     outputSchema: TicketCreateOutputSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    render: ({ ticket, created }) => `${created ? 'Created' : 'Already created by an earlier call with this key:'} ticket ${ticket.id}.\n${renderTicket(ticket)}`,
+    render: ({ ticket, created }) =>
+      `${created ? 'Created' : 'Already created by an earlier call with this key:'} ticket ${ticket.id}.\n${renderTicket(ticket)}`,
     async execute({ customerId, subject, body, priority, idempotencyKey }, ctx) {
       const tenant = tenantOf(ctx.principal, defaultTenant);
       const outcome = await store
@@ -182,15 +197,20 @@ export function createSupportMcpTools({ store, defaultTenant }: SupportMcpToolsO
   const ticketReply = defineTool({
     name: 'ticket_reply',
     title: 'Reply on a ticket',
-    description: 'Adds a support agent\'s reply to a ticket of your organisation (an open ticket becomes pending).',
-    inputSchema: z.object({ ticketId: Id.describe('Ticket id'), body: z.string().trim().min(1).max(10_000).describe('The reply') }),
+    description: "Adds a support agent's reply to a ticket of your organisation (an open ticket becomes pending).",
+    inputSchema: z.object({
+      ticketId: Id.describe('Ticket id'),
+      body: z.string().trim().min(1).max(10_000).describe('The reply'),
+    }),
     outputSchema: TicketReplyOutputSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     render: ({ ticketId, message }) => `Replied on ticket ${ticketId} (message ${message.id}).`,
     async execute({ ticketId, body }, ctx) {
-      const message = await store.reply(tenantOf(ctx.principal, defaultTenant), ticketId, 'agent', body, ctx.signal).catch((e: unknown) => {
-        throw storeError(e);
-      });
+      const message = await store
+        .reply(tenantOf(ctx.principal, defaultTenant), ticketId, 'agent', body, ctx.signal)
+        .catch((e: unknown) => {
+          throw storeError(e);
+        });
       if (!message) throw notFound('ticket', ticketId);
       return { ticketId, message };
     },
@@ -202,6 +222,9 @@ export function createSupportMcpTools({ store, defaultTenant }: SupportMcpToolsO
 /** A ticket as a model reads it: its fields, then each message fenced as untrusted customer content. */
 export function renderTicket(ticket: z.output<typeof TicketSchema>): string {
   const head = `Ticket ${ticket.id} (customer ${ticket.customerId}, ${ticket.status}, ${ticket.priority}, opened ${ticket.openedAt})`;
-  const body = [`Subject: ${ticket.subject}`, ...ticket.messages.map((m) => `--- ${m.author} at ${m.createdAt}\n${m.body}`)].join('\n');
+  const body = [
+    `Subject: ${ticket.subject}`,
+    ...ticket.messages.map((m) => `--- ${m.author} at ${m.createdAt}\n${m.body}`),
+  ].join('\n');
   return `${head}\n${wrapUntrusted('ticket_get', body, 'ticket text written by customers and staff')}`;
 }

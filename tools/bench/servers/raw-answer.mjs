@@ -8,20 +8,33 @@ export function answer(message) {
   switch (method) {
     case 'tools/call': {
       const text = String(params?.arguments?.message ?? '');
-      return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], structuredContent: { message: text } } };
+      return {
+        jsonrpc: '2.0',
+        id,
+        result: { content: [{ type: 'text', text }], structuredContent: { message: text } },
+      };
     }
     case 'initialize':
       return {
         jsonrpc: '2.0',
         id,
-        result: { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'raw-echo', version: '0.0.0' } },
+        result: {
+          protocolVersion: '2025-11-25',
+          capabilities: { tools: {} },
+          serverInfo: { name: 'raw-echo', version: '0.0.0' },
+        },
       };
     case 'tools/list':
       return {
         jsonrpc: '2.0',
         id,
         result: {
-          tools: [{ name: 'echo', inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] } }],
+          tools: [
+            {
+              name: 'echo',
+              inputSchema: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
+            },
+          ],
         },
       };
     default:

@@ -56,10 +56,15 @@ export async function openSession(url) {
     jsonrpc: '2.0',
     id: 'bench-init',
     method: 'initialize',
-    params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'agent-mcp-bench', version: '0.1.0' } },
+    params: {
+      protocolVersion: PROTOCOL_VERSION,
+      capabilities: {},
+      clientInfo: { name: 'agent-mcp-bench', version: '0.1.0' },
+    },
   });
   const sessionId = init.headers.get('mcp-session-id');
-  if (init.status !== 200 || !sessionId) throw new Error(`initialize failed: ${init.status} ${init.text.slice(0, 300)}`);
+  if (init.status !== 200 || !sessionId)
+    throw new Error(`initialize failed: ${init.status} ${init.text.slice(0, 300)}`);
   const ack = await post(
     url,
     { jsonrpc: '2.0', method: 'notifications/initialized' },
@@ -82,9 +87,16 @@ async function probe(url, method, headers) {
  * Measures one stack (optional `nodeArgs` and `stdio` for profiling runs): every method at every concurrency, `runs` wrk runs of `seconds` each after a warm-up.
  * Returns `{ [method]: { [c]: { rps, p50Ms, p99Ms, runs: [...] } } }`, figures of the median run by req/s.
  */
-export async function measureHttpStack(stack, { concurrencies, runs, seconds, warmupSeconds, methods = HTTP_METHODS, log }) {
+export async function measureHttpStack(
+  stack,
+  { concurrencies, runs, seconds, warmupSeconds, methods = HTTP_METHODS, log },
+) {
   const port = await freePort();
-  const child = spawnNode(stack.script, { env: { ...stack.env, PORT: String(port) }, nodeArgs: stack.nodeArgs, stdio: stack.stdio });
+  const child = spawnNode(stack.script, {
+    env: { ...stack.env, PORT: String(port) },
+    nodeArgs: stack.nodeArgs,
+    stdio: stack.stdio,
+  });
   const url = `http://127.0.0.1:${port}/mcp`;
   try {
     await waitForPort(child, port);
@@ -100,7 +112,14 @@ export async function measureHttpStack(stack, { concurrencies, runs, seconds, wa
     const results = {};
     for (const method of methods) {
       await probe(url, method, headers);
-      await runWrk({ url, method, connections: Math.max(...concurrencies), seconds: warmupSeconds, sessionId, protocolVersion });
+      await runWrk({
+        url,
+        method,
+        connections: Math.max(...concurrencies),
+        seconds: warmupSeconds,
+        sessionId,
+        protocolVersion,
+      });
       results[method] = {};
       for (const c of concurrencies) {
         const samples = [];
@@ -109,7 +128,9 @@ export async function measureHttpStack(stack, { concurrencies, runs, seconds, wa
           const r = await runWrk({ url, method, connections: c, seconds, sessionId, protocolVersion });
           r.cpuUsPerReq = (cpuMicros(child.pid) - cpuBefore) / Math.max(1, r.requests);
           samples.push(r);
-          log(`  ${stack.key} ${method} c=${c} run ${i + 1}/${runs}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, server CPU ${r.cpuUsPerReq.toFixed(0)} us/req, wrk CPU ${(r.clientCpuShare * 100).toFixed(0)}%${r.bad || r.socketErrors ? `, ${r.bad} bad, ${r.socketErrors} socket errors (${r.badSample})` : ''}`);
+          log(
+            `  ${stack.key} ${method} c=${c} run ${i + 1}/${runs}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, server CPU ${r.cpuUsPerReq.toFixed(0)} us/req, wrk CPU ${(r.clientCpuShare * 100).toFixed(0)}%${r.bad || r.socketErrors ? `, ${r.bad} bad, ${r.socketErrors} socket errors (${r.badSample})` : ''}`,
+          );
         }
         results[method][c] = summarize(samples);
       }
@@ -134,7 +155,15 @@ export function summarize(samples) {
     cpuUsPerReq: Math.round(median(samples.map((s) => s.cpuUsPerReq))),
     clientCpuShare: round(chosen.clientCpuShare),
     bad: samples.reduce((n, s) => n + s.bad + s.socketErrors, 0),
-    runs: samples.map((s) => ({ rps: Math.round(s.rps), p50Ms: round(s.p50Ms), p99Ms: round(s.p99Ms), cpuUsPerReq: Math.round(s.cpuUsPerReq), clientCpuShare: round(s.clientCpuShare), bad: s.bad, socketErrors: s.socketErrors })),
+    runs: samples.map((s) => ({
+      rps: Math.round(s.rps),
+      p50Ms: round(s.p50Ms),
+      p99Ms: round(s.p99Ms),
+      cpuUsPerReq: Math.round(s.cpuUsPerReq),
+      clientCpuShare: round(s.clientCpuShare),
+      bad: s.bad,
+      socketErrors: s.socketErrors,
+    })),
   };
 }
 

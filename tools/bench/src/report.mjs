@@ -16,9 +16,19 @@ export function evaluateTargets(results) {
     const ours = sql.results.stdio;
     const clean = !ours[1]?.errors && !ours[16]?.errors;
     const latency = ratio(ours[1]?.p50Ms, raw[1]?.p50Ms);
-    targets.push({ name: 'sql_query c=1: p50 latency <= 1.3x raw pg', value: latency, display: `${fmt(latency)}x`, pass: clean && latency <= 1.3 });
+    targets.push({
+      name: 'sql_query c=1: p50 latency <= 1.3x raw pg',
+      value: latency,
+      display: `${fmt(latency)}x`,
+      pass: clean && latency <= 1.3,
+    });
     const throughput = ratio(raw[16]?.callsPerSecond, ours[16]?.callsPerSecond);
-    targets.push({ name: 'sql_query c=16: raw pg calls/s <= 1.3x ours', value: throughput, display: `${fmt(throughput)}x`, pass: clean && throughput <= 1.3 });
+    targets.push({
+      name: 'sql_query c=16: raw pg calls/s <= 1.3x ours',
+      value: throughput,
+      display: `${fmt(throughput)}x`,
+      pass: clean && throughput <= 1.3,
+    });
   }
   if (http?.ours) {
     for (const method of ['ping', 'tools/call']) {
@@ -28,11 +38,21 @@ export function evaluateTargets(results) {
       const clean = ours && !ours.bad;
       if (raw) {
         const r = ratio(ours?.rps, raw.rps);
-        targets.push({ name: `http ${method} c=32: ours >= 0.25x raw node:http`, value: r, display: `${fmt(r)}x`, pass: clean && !raw.bad && r >= 0.25 });
+        targets.push({
+          name: `http ${method} c=32: ours >= 0.25x raw node:http`,
+          value: r,
+          display: `${fmt(r)}x`,
+          pass: clean && !raw.bad && r >= 0.25,
+        });
       }
       if (sdk) {
         const r = ratio(ours?.rps, sdk.rps);
-        targets.push({ name: `http ${method} c=32: ours >= 3x SDK stateless`, value: r, display: `${fmt(r)}x`, pass: clean && !sdk.bad && r >= 3 });
+        targets.push({
+          name: `http ${method} c=32: ours >= 3x SDK stateless`,
+          value: r,
+          display: `${fmt(r)}x`,
+          pass: clean && !sdk.bad && r >= 3,
+        });
       }
     }
   }
@@ -48,7 +68,12 @@ export function evaluateTargets(results) {
   if (coldStart?.ours) {
     const ms = coldStart.ours.medianMs;
     const floor = coldStart.node ? ` (node -e 0 on the same machine: ${fmt(coldStart.node.medianMs, 1)} ms)` : '';
-    targets.push({ name: 'stdio cold start to tools/list < 150 ms', value: ms, display: `${fmt(ms, 1)} ms${floor}`, pass: ms < 150 });
+    targets.push({
+      name: 'stdio cold start to tools/list < 150 ms',
+      value: ms,
+      display: `${fmt(ms, 1)} ms${floor}`,
+      pass: ms < 150,
+    });
   }
   if (sessions) {
     const opened = sessions.large.sessionsOpened;
@@ -75,7 +100,19 @@ export function formatReport(results, targets) {
     lines.push('');
     lines.push('HTTP (Streamable HTTP, JSON responses; CPU = server CPU time per request at c=32)');
     lines.push('');
-    lines.push(row(['stack', 'method', 'req/s c=1', 'p50/p99 ms c=1', 'req/s c=32', 'p50/p99 ms c=32', 'CPU us/req', 'x raw c=32', 'ours / this c=32']));
+    lines.push(
+      row([
+        'stack',
+        'method',
+        'req/s c=1',
+        'p50/p99 ms c=1',
+        'req/s c=32',
+        'p50/p99 ms c=32',
+        'CPU us/req',
+        'x raw c=32',
+        'ours / this c=32',
+      ]),
+    );
     lines.push(row(Array(9).fill('---')));
     for (const [key, byMethod] of Object.entries(http)) {
       for (const [method, byC] of Object.entries(byMethod)) {
@@ -101,7 +138,10 @@ export function formatReport(results, targets) {
       }
     }
   }
-  if (http && Object.values(http).some((m) => Object.values(m).some((c) => Object.values(c).some((r) => r.clientCpuShare > 0.9)))) {
+  if (
+    http &&
+    Object.values(http).some((m) => Object.values(m).some((c) => Object.values(c).some((r) => r.clientCpuShare > 0.9)))
+  ) {
     lines.push('');
     lines.push('* wrk used over 90% of a core in that run: the load generator, not the server, may have set the pace.');
   }
@@ -109,7 +149,16 @@ export function formatReport(results, targets) {
     lines.push('');
     lines.push('stdio (echo tools/call; CPU = server CPU time per call at 16 in flight)');
     lines.push('');
-    lines.push(row(['stack', 'calls/s sequential', 'calls/s 16 in flight', 'CPU us/call', 'x raw 16 in flight', 'cold start median (min-max)']));
+    lines.push(
+      row([
+        'stack',
+        'calls/s sequential',
+        'calls/s 16 in flight',
+        'CPU us/call',
+        'x raw 16 in flight',
+        'cold start median (min-max)',
+      ]),
+    );
     lines.push(row(Array(6).fill('---')));
     for (const key of new Set([...Object.keys(stdio ?? {}), ...Object.keys(coldStart ?? {})])) {
       const s = stdio?.[key];
@@ -130,7 +179,9 @@ export function formatReport(results, targets) {
   }
   if (sessions) {
     lines.push('');
-    lines.push('Sessions opened and abandoned on ours (initialize only, never DELETE; defaults: MAX_SESSIONS 10000, LRU eviction); after forced GC');
+    lines.push(
+      'Sessions opened and abandoned on ours (initialize only, never DELETE; defaults: MAX_SESSIONS 10000, LRU eviction); after forced GC',
+    );
     lines.push('');
     lines.push(row(['sessions opened', 'live sessions', 'RSS MiB', 'heap used MiB']));
     lines.push(row(Array(4).fill('---')));
@@ -142,9 +193,21 @@ export function formatReport(results, targets) {
   }
   if (sql) {
     lines.push('');
-    lines.push(`sql_query beside raw pg, same PostgreSQL, same query (\`${sql.query}\`); median of the runs by calls/s`);
+    lines.push(
+      `sql_query beside raw pg, same PostgreSQL, same query (\`${sql.query}\`); median of the runs by calls/s`,
+    );
     lines.push('');
-    lines.push(row(['case', 'calls/s c=1', 'p50/p99 ms c=1', 'calls/s c=16', 'p50/p99 ms c=16', 'x raw p50 c=1', 'raw / this calls/s c=16']));
+    lines.push(
+      row([
+        'case',
+        'calls/s c=1',
+        'p50/p99 ms c=1',
+        'calls/s c=16',
+        'p50/p99 ms c=16',
+        'x raw p50 c=1',
+        'raw / this calls/s c=16',
+      ]),
+    );
     lines.push(row(Array(7).fill('---')));
     for (const [key, byC] of Object.entries(sql.results)) {
       const one = byC[1];

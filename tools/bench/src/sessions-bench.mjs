@@ -11,7 +11,11 @@ const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
   method: 'initialize',
-  params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'agent-mcp-bench', version: '0.1.0' } },
+  params: {
+    protocolVersion: PROTOCOL_VERSION,
+    capabilities: {},
+    clientInfo: { name: 'agent-mcp-bench', version: '0.1.0' },
+  },
 });
 
 /** A Chrome DevTools Protocol session on the server's inspector. */
@@ -35,7 +39,10 @@ async function inspect(wsUrl) {
     new Promise((r, reject) => {
       const id = ++nextId;
       const timer = setTimeout(() => reject(new Error(`inspector ${method} timed out`)), 60_000);
-      waiting.set(id, (m) => (clearTimeout(timer), m.error ? reject(new Error(`${method}: ${m.error.message}`)) : r(m.result)));
+      waiting.set(
+        id,
+        (m) => (clearTimeout(timer), m.error ? reject(new Error(`${method}: ${m.error.message}`)) : r(m.result)),
+      );
       ws.send(JSON.stringify({ id, method, params }));
     });
   return { call, close: () => ws.close() };
@@ -46,9 +53,16 @@ async function sample(child, cdp) {
   await cdp.call('HeapProfiler.collectGarbage');
   await cdp.call('HeapProfiler.collectGarbage');
   await sleep(200);
-  const usage = await cdp.call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+  const usage = await cdp.call('Runtime.evaluate', {
+    expression: 'JSON.stringify(process.memoryUsage())',
+    returnByValue: true,
+  });
   const memory = JSON.parse(usage.result.value);
-  return { rssMiB: mib(rssKiB(child.pid) * 1024), heapUsedMiB: mib(memory.heapUsed), externalMiB: mib(memory.external) };
+  return {
+    rssMiB: mib(rssKiB(child.pid) * 1024),
+    heapUsedMiB: mib(memory.heapUsed),
+    externalMiB: mib(memory.external),
+  };
 }
 
 const mib = (bytes) => Math.round((bytes / 1024 / 1024) * 10) / 10;
@@ -69,7 +83,11 @@ async function openSessions(port, count, { concurrency, deadline }) {
           path: '/mcp',
           method: 'POST',
           agent,
-          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': Buffer.byteLength(INITIALIZE) },
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'content-length': Buffer.byteLength(INITIALIZE),
+          },
           timeout: 10_000,
         },
         (res) => {
@@ -121,16 +139,28 @@ export async function measureSessionsMemory({ small, large, maxSeconds, concurre
     try {
       const idle = await sample(child, cdp);
       const first = await openSessions(port, small, { concurrency, deadline: Date.now() + maxSeconds * 1000 });
-      const atSmall = { ...(await sample(child, cdp)), sessionsOpened: first.opened, liveSessions: await liveSessions(port) };
-      log(`  sessions: idle RSS ${idle.rssMiB} MiB; after ${first.opened}: RSS ${atSmall.rssMiB} MiB, heap ${atSmall.heapUsedMiB} MiB, ${atSmall.liveSessions} live`);
+      const atSmall = {
+        ...(await sample(child, cdp)),
+        sessionsOpened: first.opened,
+        liveSessions: await liveSessions(port),
+      };
+      log(
+        `  sessions: idle RSS ${idle.rssMiB} MiB; after ${first.opened}: RSS ${atSmall.rssMiB} MiB, heap ${atSmall.heapUsedMiB} MiB, ${atSmall.liveSessions} live`,
+      );
       const started = Date.now();
-      const second = await openSessions(port, large - first.opened, { concurrency, deadline: started + maxSeconds * 1000 });
+      const second = await openSessions(port, large - first.opened, {
+        concurrency,
+        deadline: started + maxSeconds * 1000,
+      });
       const seconds = (Date.now() - started) / 1000;
       const total = first.opened + second.opened;
       const atLarge = { ...(await sample(child, cdp)), sessionsOpened: total, liveSessions: await liveSessions(port) };
-      log(`  sessions: after ${total} (${Math.round(second.opened / seconds)} initialize/s): RSS ${atLarge.rssMiB} MiB, heap ${atLarge.heapUsedMiB} MiB, ${atLarge.liveSessions} live`);
+      log(
+        `  sessions: after ${total} (${Math.round(second.opened / seconds)} initialize/s): RSS ${atLarge.rssMiB} MiB, heap ${atLarge.heapUsedMiB} MiB, ${atLarge.liveSessions} live`,
+      );
       const failed = first.failed + second.failed;
-      if (failed) log(`  sessions: ${failed} initialize requests failed (first: ${first.firstFailure || second.firstFailure})`);
+      if (failed)
+        log(`  sessions: ${failed} initialize requests failed (first: ${first.firstFailure || second.firstFailure})`);
       return {
         idle,
         small: atSmall,

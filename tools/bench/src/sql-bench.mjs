@@ -78,16 +78,25 @@ function jsonRpcClient(input, output) {
   return {
     request,
     async initialize() {
-      await request('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'agent-mcp-bench', version: '0.1.0' } });
+      await request('initialize', {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'agent-mcp-bench', version: '0.1.0' },
+      });
       input.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
     },
     async sqlQuery(i) {
-      const answer = await request('tools/call', { name: 'sql_query', arguments: { sql: QUERY, params: [1 + (i % 120)] } });
-      if (answer.error || answer.result?.isError) throw new Error(`sql_query failed: ${JSON.stringify(answer).slice(0, 500)}`);
+      const answer = await request('tools/call', {
+        name: 'sql_query',
+        arguments: { sql: QUERY, params: [1 + (i % 120)] },
+      });
+      if (answer.error || answer.result?.isError)
+        throw new Error(`sql_query failed: ${JSON.stringify(answer).slice(0, 500)}`);
     },
     async echo() {
       const answer = await request('tools/call', { name: 'echo', arguments: { message: 'hello' } });
-      if (answer.error || answer.result?.isError) throw new Error(`echo failed: ${JSON.stringify(answer).slice(0, 500)}`);
+      if (answer.error || answer.result?.isError)
+        throw new Error(`echo failed: ${JSON.stringify(answer).slice(0, 500)}`);
     },
   };
 }
@@ -120,14 +129,19 @@ function cpuSampler(admin, database, appPid) {
     sample,
     /** CPU microseconds per call between two samples, by process kind; null where it could not be read. */
     perCall(before, after, calls) {
-      const us = (ms) => (ms === undefined || !Number.isFinite(ms) || !calls ? null : Math.round((ms * 1000 * 10) / calls) / 10);
+      const us = (ms) =>
+        ms === undefined || !Number.isFinite(ms) || !calls ? null : Math.round((ms * 1000 * 10) / calls) / 10;
       let postgres = 0;
       let known = after.backends.size > 0;
       for (const [pid, ms] of after.backends) {
         if (ms === undefined) known = false;
         else postgres += ms - (before.backends.get(pid) ?? 0);
       }
-      return { bench: us(after.bench - before.bench), app: us(after.app - before.app), postgres: known ? us(postgres) : null };
+      return {
+        bench: us(after.bench - before.bench),
+        app: us(after.app - before.app),
+        postgres: known ? us(postgres) : null,
+      };
     },
   };
 }
@@ -158,7 +172,14 @@ async function measure(once, { concurrency, seconds, warmupSeconds, cpu }) {
   const cpuUsPerCall = cpu.perCall(cpuBefore, await cpu.sample(), latencies.length);
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { calls: latencies.length, errors, callsPerSecond: Math.round(latencies.length / elapsed), p50Ms: at(0.5), p99Ms: at(0.99), cpuUsPerCall };
+  return {
+    calls: latencies.length,
+    errors,
+    callsPerSecond: Math.round(latencies.length / elapsed),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    cpuUsPerCall,
+  };
 }
 
 const medianBy = (runs, key) => [...runs].sort((a, b) => a[key] - b[key])[Math.floor(runs.length / 2)];
@@ -187,16 +208,29 @@ export async function measureSqlQuery({ runs, seconds, warmupSeconds, log }) {
     raw.on('error', () => undefined);
     closers.push(() => raw.end());
 
-    const env = { DATABASE_URL: url, DATABASE_POOL_MAX: '16', LOG_LEVEL: 'warning', DATABASE_TOOLS: 'auto', DIAGNOSTIC_TOOLS: 'true' };
+    const env = {
+      DATABASE_URL: url,
+      DATABASE_POOL_MAX: '16',
+      LOG_LEVEL: 'warning',
+      DATABASE_TOOLS: 'auto',
+      DIAGNOSTIC_TOOLS: 'true',
+    };
     // BENCH_SQL_APP_NODE_ARGS (space-separated) reaches the app's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
     // to profile it under exactly this load.
     const nodeArgs = (process.env.BENCH_SQL_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawnNode(resolve(REPO_ROOT, 'apps/stdio-server/dist/main.js'), { env, nodeArgs, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnNode(resolve(REPO_ROOT, 'apps/stdio-server/dist/main.js'), {
+      env,
+      nodeArgs,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     closers.push(() => stop(child));
     const app = jsonRpcClient(child.stdin, child.stdout);
     await app.initialize();
 
-    const tools = createDatabaseTools({ config: parseDatabaseConfig({ DATABASE_URL: url, DATABASE_POOL_MAX: '16' }), env: {} });
+    const tools = createDatabaseTools({
+      config: parseDatabaseConfig({ DATABASE_URL: url, DATABASE_POOL_MAX: '16' }),
+      env: {},
+    });
     closers.push(() => tools.close());
     const server = new McpServer({ name: 'bench', version: '0.1.0', logger: noopLogger });
     tools.register(server);
@@ -222,12 +256,15 @@ export async function measureSqlQuery({ runs, seconds, warmupSeconds, log }) {
     for (const concurrency of [1, 16]) {
       const measured = Object.fromEntries(SQL_CASES.map(({ key }) => [key, []]));
       for (let run = 0; run < runs; run++) {
-        for (const { key } of SQL_CASES) measured[key].push(await measure(onceFor[key], { concurrency, seconds, warmupSeconds, cpu }));
+        for (const { key } of SQL_CASES)
+          measured[key].push(await measure(onceFor[key], { concurrency, seconds, warmupSeconds, cpu }));
       }
       for (const { key, label } of SQL_CASES) {
         const chosen = medianBy(measured[key], 'callsPerSecond');
         const c = chosen.cpuUsPerCall;
-        log(`  ${label} c=${concurrency}: ${chosen.callsPerSecond} calls/s, p50 ${chosen.p50Ms.toFixed(3)} ms; CPU us/call: PostgreSQL ${c.postgres}, stdio app ${key === 'stdio' || key === 'echo' ? c.app : '-'}, bench process ${c.bench}`);
+        log(
+          `  ${label} c=${concurrency}: ${chosen.callsPerSecond} calls/s, p50 ${chosen.p50Ms.toFixed(3)} ms; CPU us/call: PostgreSQL ${c.postgres}, stdio app ${key === 'stdio' || key === 'echo' ? c.app : '-'}, bench process ${c.bench}`,
+        );
         (results[key] ??= {})[concurrency] = { ...chosen, errors: measured[key].reduce((n, r) => n + r.errors, 0) };
       }
     }

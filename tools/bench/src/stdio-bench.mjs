@@ -18,10 +18,15 @@ const initializeLine = (id) =>
     jsonrpc: '2.0',
     id,
     method: 'initialize',
-    params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'agent-mcp-bench', version: '0.1.0' } },
+    params: {
+      protocolVersion: PROTOCOL_VERSION,
+      capabilities: {},
+      clientInfo: { name: 'agent-mcp-bench', version: '0.1.0' },
+    },
   })}\n`;
 const INITIALIZED_LINE = '{"jsonrpc":"2.0","method":"notifications/initialized"}\n';
-const callLine = (id) => `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"}}}\n`;
+const callLine = (id) =>
+  `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"}}}\n`;
 
 /**
  * A newline-delimited JSON-RPC client on a child's stdin/stdout. Lines are handed to `onLines` a chunk at a
@@ -53,7 +58,10 @@ class LineClient {
   waitFor(id, timeoutMs = 10_000) {
     const needle = `"id":${JSON.stringify(id)}`;
     return new Promise((resolveLine, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer to ${id} within ${timeoutMs} ms:\n${this.child.stderrTail()}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no answer to ${id} within ${timeoutMs} ms:\n${this.child.stderrTail()}`)),
+        timeoutMs,
+      );
       this.onLines = (block) => {
         for (const line of block.split('\n')) {
           if (!line.includes(needle)) continue;
@@ -86,7 +94,10 @@ function drive(client, { inFlight, seconds, firstId }) {
     const started = performance.now();
     const endAt = started + seconds * 1000;
     let elapsedMs = 0;
-    const timer = setTimeout(() => reject(new Error(`stdio drive stalled with ${outstanding} outstanding`)), seconds * 1000 + 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`stdio drive stalled with ${outstanding} outstanding`)),
+      seconds * 1000 + 15_000,
+    );
     client.onLines = (block) => {
       let n = 0;
       for (let i = block.indexOf('\n'); i !== -1; i = block.indexOf('\n', i + 1)) n++;
@@ -138,7 +149,9 @@ export async function measureStdioStack(stack, { inFlight, runs, seconds, warmup
         r.cpuUsPerCall = (cpuMicros(child.pid) - cpuBefore) / Math.max(1, r.answered);
         id = r.lastId;
         samples.push(r);
-        log(`  ${stack.key} stdio ${n} in flight run ${i + 1}/${runs}: ${r.callsPerSecond.toFixed(0)} calls/s, server CPU ${r.cpuUsPerCall.toFixed(1)} us/call${r.errors ? `, ${r.errors} errors` : ''}`);
+        log(
+          `  ${stack.key} stdio ${n} in flight run ${i + 1}/${runs}: ${r.callsPerSecond.toFixed(0)} calls/s, server CPU ${r.cpuUsPerCall.toFixed(1)} us/call${r.errors ? `, ${r.errors} errors` : ''}`,
+        );
       }
       result[name] = {
         inFlight: n,
@@ -173,7 +186,9 @@ async function coldLaunch(stack) {
   try {
     const target = stack.key === 'raw' ? 'cold-init' : 'cold-list';
     const answer = client.waitFor(target);
-    client.write(initializeLine('cold-init') + INITIALIZED_LINE + '{"jsonrpc":"2.0","id":"cold-list","method":"tools/list"}\n');
+    client.write(
+      initializeLine('cold-init') + INITIALIZED_LINE + '{"jsonrpc":"2.0","id":"cold-list","method":"tools/list"}\n',
+    );
     const message = await answer;
     const ms = performance.now() - started;
     // CPU the process spent to get there: steadier than wall time when other work shares the machine.
@@ -214,7 +229,9 @@ export async function measureColdStarts(stacks, { runs, log }) {
       cpuMedianMs: cpu.length > 0 ? round(median(cpu)) : undefined,
       runs: times.map(round),
     };
-    log(`  ${stack.key} cold start: median ${result.medianMs} ms (min ${result.minMs}, max ${result.maxMs}${result.cpuMedianMs === undefined ? '' : `; CPU ${result.cpuMedianMs} ms`}) over ${runs} runs`);
+    log(
+      `  ${stack.key} cold start: median ${result.medianMs} ms (min ${result.minMs}, max ${result.maxMs}${result.cpuMedianMs === undefined ? '' : `; CPU ${result.cpuMedianMs} ms`}) over ${runs} runs`,
+    );
     results[stack.key] = result;
   }
   return results;

@@ -29,10 +29,25 @@ export function ensureWrk() {
  * Returns throughput, latency percentiles (ms) and the count of responses that were not a JSON-RPC result.
  */
 export function runWrk({ url, method, connections, seconds, sessionId = '', protocolVersion = '' }) {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', SCRIPT, url, '--', method, sessionId, protocolVersion];
+  const args = [
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--timeout',
+    '5s',
+    '-s',
+    SCRIPT,
+    url,
+    '--',
+    method,
+    sessionId,
+    protocolVersion,
+  ];
   return new Promise((resolveRun, reject) => {
     // Under /usr/bin/time, to learn whether wrk itself ran out of CPU (then the figure is the client's limit).
-    const child = spawn('/usr/bin/time', ['-f', 'WRKTIME %U %S', 'wrk', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', 'WRKTIME %U %S', 'wrk', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (t) => (out += t));

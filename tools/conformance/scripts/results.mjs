@@ -17,7 +17,9 @@ export function readScenarioChecks(dir) {
     try {
       checks = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      checks = [{ id: match[1], status: 'FAILURE', description: 'unreadable checks.json', errorMessage: error.message }];
+      checks = [
+        { id: match[1], status: 'FAILURE', description: 'unreadable checks.json', errorMessage: error.message },
+      ];
     }
     byScenario.set(match[1], Array.isArray(checks) ? checks : []);
   }

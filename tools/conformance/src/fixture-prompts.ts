@@ -14,7 +14,9 @@ export function registerFixturePrompts(server: McpServer): void {
       name: 'test_simple_prompt',
       title: 'Simple Test Prompt',
       description: 'A simple prompt without arguments',
-      get: () => ({ messages: [{ role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } }] }),
+      get: () => ({
+        messages: [{ role: 'user', content: { type: 'text', text: 'This is a simple prompt for testing.' } }],
+      }),
     }),
   );
 
@@ -29,7 +31,9 @@ export function registerFixturePrompts(server: McpServer): void {
       }),
       complete: { arg1: (value) => ARG1_VALUES.filter((v) => v.startsWith(value)) },
       get: ({ arg1, arg2 }) => ({
-        messages: [{ role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }],
+        messages: [
+          { role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } },
+        ],
       }),
     }),
   );
@@ -44,7 +48,10 @@ export function registerFixturePrompts(server: McpServer): void {
         messages: [
           {
             role: 'user',
-            content: { type: 'resource', resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } },
+            content: {
+              type: 'resource',
+              resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' },
+            },
           },
           { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
         ],

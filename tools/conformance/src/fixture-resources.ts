@@ -11,14 +11,22 @@ export function registerFixtureResources(server: McpServer): void {
   resources.register({
     uri: 'test://static-text',
     name: 'static-text',
-    metadata: { title: 'Static Text Resource', description: 'A static text resource for testing', mimeType: 'text/plain' },
+    metadata: {
+      title: 'Static Text Resource',
+      description: 'A static text resource for testing',
+      mimeType: 'text/plain',
+    },
     read: () => 'This is the content of the static text resource.',
   });
 
   resources.register({
     uri: 'test://static-binary',
     name: 'static-binary',
-    metadata: { title: 'Static Binary Resource', description: 'A static binary resource (image) for testing', mimeType: 'image/png' },
+    metadata: {
+      title: 'Static Binary Resource',
+      description: 'A static binary resource (image) for testing',
+      mimeType: 'image/png',
+    },
     read: () => [{ uri: 'test://static-binary', mimeType: 'image/png', blob: TEST_IMAGE_BASE64 }],
   });
 
@@ -32,9 +40,17 @@ export function registerFixtureResources(server: McpServer): void {
   resources.registerTemplate({
     uriTemplate: 'test://template/{id}/data',
     name: 'template',
-    metadata: { title: 'Resource Template', description: 'A resource template with parameter substitution', mimeType: 'application/json' },
+    metadata: {
+      title: 'Resource Template',
+      description: 'A resource template with parameter substitution',
+      mimeType: 'application/json',
+    },
     read: (uri, { id }) => [
-      { uri, mimeType: 'application/json', text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${id}` }) },
+      {
+        uri,
+        mimeType: 'application/json',
+        text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${id}` }),
+      },
     ],
   });
 }

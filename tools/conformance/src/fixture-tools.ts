@@ -3,16 +3,23 @@ import { z } from 'zod';
 import { TEST_AUDIO_BASE64, TEST_IMAGE_BASE64 } from './fixture-media';
 
 /** The form schema an elicitation asks the client to fill in. */
-type RequestedSchema = Extract<Parameters<ClientInteraction['elicit']>[0], { requestedSchema: unknown }>['requestedSchema'];
+type RequestedSchema = Extract<
+  Parameters<ClientInteraction['elicit']>[0],
+  { requestedSchema: unknown }
+>['requestedSchema'];
 
 const NO_ARGS = z.object({});
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 
 /**
@@ -116,7 +123,11 @@ export function registerFixtureTools(server: McpServer): void {
           content: [
             {
               type: 'resource',
-              resource: { uri: 'test://embedded-resource', mimeType: 'text/plain', text: 'This is an embedded resource content.' },
+              resource: {
+                uri: 'test://embedded-resource',
+                mimeType: 'text/plain',
+                text: 'This is an embedded resource content.',
+              },
             },
           ],
         }),

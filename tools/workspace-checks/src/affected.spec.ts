@@ -44,7 +44,11 @@ beforeAll(async () => {
         dependencies: Record<string, { source: string; target: string }[]>;
       };
     };
-    tooling = new Set(Object.entries(graph.graph.nodes).filter(([, n]) => n.data.tags?.includes('layer:tooling')).map(([name]) => name));
+    tooling = new Set(
+      Object.entries(graph.graph.nodes)
+        .filter(([, n]) => n.data.tags?.includes('layer:tooling'))
+        .map(([name]) => name),
+    );
     dependents = new Map();
     for (const edges of Object.values(graph.graph.dependencies)) {
       for (const { source, target } of edges) {

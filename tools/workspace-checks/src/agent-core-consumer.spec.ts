@@ -11,8 +11,11 @@ import { childEnv, nodeBin, run, workspacePackages } from './support/workspace';
 
 // agent-core and the workspace libs it depends on (the neutral context), packed and installed together as npm would.
 const libs = workspacePackages('libs');
-const coreManifest = libs.find((lib) => lib.manifest.name === '@agent-mcp/agent-core')?.manifest as { dependencies?: Record<string, string> } | undefined;
-const agentCore = libs.filter((lib) => lib.manifest.name === '@agent-mcp/agent-core' || lib.manifest.name in (coreManifest?.dependencies ?? {}));
+const coreManifest = libs.find((lib) => lib.manifest.name === '@agent-mcp/agent-core')?.manifest as
+  { dependencies?: Record<string, string> } | undefined;
+const agentCore = libs.filter(
+  (lib) => lib.manifest.name === '@agent-mcp/agent-core' || lib.manifest.name in (coreManifest?.dependencies ?? {}),
+);
 
 // The same program in both module systems: a tool, an agent, a plain or a streamed run.
 const program = (load: string) => `${load}
@@ -44,11 +47,23 @@ let server: ScriptedServer;
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'agent-mcp-agent-consumer-'));
   projectDir = join(workDir, 'consumer');
-  writeManifest(projectDir, { name: 'agent-consumer', private: true, dependencies: { '@agent-mcp/agent-core': '*', zod: '^4.0.0' } });
+  writeManifest(projectDir, {
+    name: 'agent-consumer',
+    private: true,
+    dependencies: { '@agent-mcp/agent-core': '*', zod: '^4.0.0' },
+  });
   const packs = await packLibs(agentCore, join(workDir, 'packs'));
   await installPacked(projectDir, join(workDir, 'packs'), packs, agentCore);
-  writeFileSync(join(projectDir, 'consumer.mjs'), program(`import { z } from 'zod';\nimport { Agent, run, runStreamed, tool } from '@agent-mcp/agent-core';`));
-  writeFileSync(join(projectDir, 'consumer.cjs'), program(`const { z } = require('zod');\nconst { Agent, run, runStreamed, tool } = require('@agent-mcp/agent-core');`));
+  writeFileSync(
+    join(projectDir, 'consumer.mjs'),
+    program(`import { z } from 'zod';\nimport { Agent, run, runStreamed, tool } from '@agent-mcp/agent-core';`),
+  );
+  writeFileSync(
+    join(projectDir, 'consumer.cjs'),
+    program(
+      `const { z } = require('zod');\nconst { Agent, run, runStreamed, tool } = require('@agent-mcp/agent-core');`,
+    ),
+  );
   server = await createScriptedServer({ apiKey: 'sk-consumer-test' });
 }, 200_000);
 
@@ -58,7 +73,9 @@ afterAll(async () => {
 });
 
 const cases = (['responses', 'chat'] as const).flatMap((api) =>
-  (['plain', 'streamed'] as const).flatMap((mode) => (['consumer.mjs', 'consumer.cjs'] as const).map((file) => [api, mode, file] as const)),
+  (['plain', 'streamed'] as const).flatMap((mode) =>
+    (['consumer.mjs', 'consumer.cjs'] as const).map((file) => [api, mode, file] as const),
+  ),
 );
 
 it.each(cases)('%s API, %s run, %s: a tool call, then the final answer', async (api, mode, file) => {
@@ -67,16 +84,29 @@ it.each(cases)('%s API, %s run, %s: a tool call, then the final answer', async (
   const result = await run(nodeBin, [file, mode], {
     cwd: projectDir,
     timeoutMs: 60_000,
-    env: { ...childEnv, OPENAI_API_KEY: 'sk-consumer-test', OPENAI_BASE_URL: server.url, OPENAI_MODEL: 'scripted-model', OPENAI_API: api },
+    env: {
+      ...childEnv,
+      OPENAI_API_KEY: 'sk-consumer-test',
+      OPENAI_BASE_URL: server.url,
+      OPENAI_MODEL: 'scripted-model',
+      OPENAI_API: api,
+    },
   });
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
-  const out = JSON.parse(result.stdout.trim()) as { finalOutput: string; turns: number; text?: string; types?: string[] };
+  const out = JSON.parse(result.stdout.trim()) as {
+    finalOutput: string;
+    turns: number;
+    text?: string;
+    types?: string[];
+  };
   expect(out.finalOutput).toBe('2 + 3 = 5');
   expect(out.turns).toBe(2);
   if (mode === 'streamed') {
     expect(out.text).toBe('2 + 3 = 5');
-    expect(out.types).toEqual(expect.arrayContaining(['tool_call_started', 'tool_call_finished', 'text_delta', 'run_completed']));
+    expect(out.types).toEqual(
+      expect.arrayContaining(['tool_call_started', 'tool_call_finished', 'text_delta', 'run_completed']),
+    );
   }
   const sent = server.requests.slice(before);
   expect(sent).toHaveLength(2);

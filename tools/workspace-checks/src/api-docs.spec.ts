@@ -20,7 +20,13 @@ beforeAll(async () => {
   // Rendered into a temporary directory so the check never touches docs/api.
   result = await run(
     nodeBin,
-    [join(workspaceRoot, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--out', join(outDir, 'html'), '--json', join(outDir, 'api.json')],
+    [
+      join(workspaceRoot, 'node_modules', 'typedoc', 'bin', 'typedoc'),
+      '--out',
+      join(outDir, 'html'),
+      '--json',
+      join(outDir, 'api.json'),
+    ],
     { timeoutMs: 120_000 },
   );
   try {

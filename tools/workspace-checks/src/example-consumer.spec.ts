@@ -18,7 +18,9 @@ function libsNeeded(): WorkspacePackage[] {
   const byName = new Map(libs.map((lib) => [lib.manifest.name, lib]));
   const needed = new Map<string, WorkspacePackage>();
   const visit = (dir: string) => {
-    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
     for (const dep of Object.keys(manifest.dependencies ?? {})) {
       const lib = byName.get(dep);
       if (lib && !needed.has(dep)) {
@@ -51,7 +53,9 @@ afterAll(async () => {
 });
 
 it('uses only the packed libraries, not the workspace', () => {
-  const installed = JSON.parse(readFileSync(join(projectDir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const installed = JSON.parse(readFileSync(join(projectDir, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
   expect(installed.dependencies['@agent-mcp/mcp-core']).toMatch(/^file:.*\.tgz$/);
 });
 
@@ -69,14 +73,18 @@ it('type-checks against the installed declarations', () => {
     types: ['node'],
     typeRoots: [join(workspaceRoot, 'node_modules', '@types')],
   });
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const diagnostics = ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
   expect(diagnostics).toEqual([]);
 });
 
 describe('driven by the MCP SDK Client over stdio', () => {
   beforeAll(async () => {
     client = new Client({ name: 'workspace-checks', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: nodeBin, args: ['src/server.ts'], cwd: projectDir, stderr: 'pipe' }));
+    await client.connect(
+      new StdioClientTransport({ command: nodeBin, args: ['src/server.ts'], cwd: projectDir, stderr: 'pipe' }),
+    );
   }, 30_000);
 
   it('reports the server it is talking to', () => {
@@ -86,13 +94,19 @@ describe('driven by the MCP SDK Client over stdio', () => {
   it('lists the tool with its JSON Schemas', async () => {
     const { tools } = await client.listTools(undefined, { timeout: 10_000 });
     expect(tools.map((t) => t.name)).toEqual(['word_count']);
-    expect(tools[0]?.inputSchema).toMatchObject({ type: 'object', properties: { text: { type: 'string' } }, required: ['text'] });
+    expect(tools[0]?.inputSchema).toMatchObject({
+      type: 'object',
+      properties: { text: { type: 'string' } },
+      required: ['text'],
+    });
     expect(tools[0]?.outputSchema).toMatchObject({ type: 'object', properties: { words: { type: 'integer' } } });
     expect(tools[0]?.annotations).toMatchObject({ readOnlyHint: true });
   });
 
   it('calls the tool and gets structured content with a text rendering', async () => {
-    const result = await client.callTool({ name: 'word_count', arguments: { text: 'hello MCP  world' } }, undefined, { timeout: 10_000 });
+    const result = await client.callTool({ name: 'word_count', arguments: { text: 'hello MCP  world' } }, undefined, {
+      timeout: 10_000,
+    });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toEqual({ words: 3, characters: 16 });
     const text = (result.content as { type: string; text?: string }[]).find((c) => c.type === 'text')?.text ?? '';

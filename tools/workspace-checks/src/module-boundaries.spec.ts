@@ -35,21 +35,87 @@ const onlyTags = (tag: string) => new RegExp(`project tagged with "${tag}" can o
 // tools-database -> app plant (every app depends on every tools lib) with tools-research -> tools-database.
 const rounds: readonly (readonly Plant[])[] = [
   [
-    plant('the MCP layer may not import openai', 'mcp-core', 'openai', `import imported from 'openai';`, bannedImport('layer:mcp', 'openai')),
-    plant('the MCP layer may not import the agent layer', 'mcp-core', 'agent_core', `import { VERSION as imported } from '@agent-mcp/agent-core';`, onlyTags('layer:mcp')),
-    plant('context may not import the MCP SDK', 'context', 'mcp_sdk', `import * as imported from '@modelcontextprotocol/sdk';`, bannedImport('layer:shared', '@modelcontextprotocol/sdk')),
-    plant('context may not import openai', 'context', 'openai', `import imported from 'openai';`, bannedImport('layer:shared', 'openai')),
-    plant('auth may not import the agent layer', 'auth', 'agent_core', `import { VERSION as imported } from '@agent-mcp/agent-core';`, onlyTags('layer:shared')),
-    plant('a tools lib may not import another tools lib', 'tools-research', 'tools_database', `import { VERSION as imported } from '@agent-mcp/tools-database';`, onlyTags('layer:bridge')),
-    plant('a tools lib reaches openai only through agent-core', 'tools-support', 'openai', `import imported from 'openai';`, bannedImport('layer:bridge', 'openai')),
+    plant(
+      'the MCP layer may not import openai',
+      'mcp-core',
+      'openai',
+      `import imported from 'openai';`,
+      bannedImport('layer:mcp', 'openai'),
+    ),
+    plant(
+      'the MCP layer may not import the agent layer',
+      'mcp-core',
+      'agent_core',
+      `import { VERSION as imported } from '@agent-mcp/agent-core';`,
+      onlyTags('layer:mcp'),
+    ),
+    plant(
+      'context may not import the MCP SDK',
+      'context',
+      'mcp_sdk',
+      `import * as imported from '@modelcontextprotocol/sdk';`,
+      bannedImport('layer:shared', '@modelcontextprotocol/sdk'),
+    ),
+    plant(
+      'context may not import openai',
+      'context',
+      'openai',
+      `import imported from 'openai';`,
+      bannedImport('layer:shared', 'openai'),
+    ),
+    plant(
+      'auth may not import the agent layer',
+      'auth',
+      'agent_core',
+      `import { VERSION as imported } from '@agent-mcp/agent-core';`,
+      onlyTags('layer:shared'),
+    ),
+    plant(
+      'a tools lib may not import another tools lib',
+      'tools-research',
+      'tools_database',
+      `import { VERSION as imported } from '@agent-mcp/tools-database';`,
+      onlyTags('layer:bridge'),
+    ),
+    plant(
+      'a tools lib reaches openai only through agent-core',
+      'tools-support',
+      'openai',
+      `import imported from 'openai';`,
+      bannedImport('layer:bridge', 'openai'),
+    ),
     // Nothing of round 1 leads from stdio-server back to auth, so this plant closes no cycle and the app rule
     // itself must fire (round 2 plants tools-database -> http-server, and http-server depends on auth).
-    plant('no lib may import an app by name', 'auth', 'app_by_name', `import * as imported from '@agent-mcp/stdio-server';`, /Imports of apps are forbidden/),
+    plant(
+      'no lib may import an app by name',
+      'auth',
+      'app_by_name',
+      `import * as imported from '@agent-mcp/stdio-server';`,
+      /Imports of apps are forbidden/,
+    ),
   ],
   [
-    plant('the agent layer may not import the MCP SDK', 'agent-core', 'mcp_sdk', `import * as imported from '@modelcontextprotocol/sdk/types.js';`, bannedImport('layer:agent', '@modelcontextprotocol/sdk/types.js')),
-    plant('the agent layer may not import the MCP layer', 'agent-core', 'mcp_core', `import { VERSION as imported } from '@agent-mcp/mcp-core';`, onlyTags('layer:agent')),
-    plant('no lib may import an app by path', 'tools-database', 'app', `import * as imported from '../../../apps/http-server/src/main';`, /Projects cannot be imported by a relative or absolute path/),
+    plant(
+      'the agent layer may not import the MCP SDK',
+      'agent-core',
+      'mcp_sdk',
+      `import * as imported from '@modelcontextprotocol/sdk/types.js';`,
+      bannedImport('layer:agent', '@modelcontextprotocol/sdk/types.js'),
+    ),
+    plant(
+      'the agent layer may not import the MCP layer',
+      'agent-core',
+      'mcp_core',
+      `import { VERSION as imported } from '@agent-mcp/mcp-core';`,
+      onlyTags('layer:agent'),
+    ),
+    plant(
+      'no lib may import an app by path',
+      'tools-database',
+      'app',
+      `import * as imported from '../../../apps/http-server/src/main';`,
+      /Projects cannot be imported by a relative or absolute path/,
+    ),
   ],
 ];
 
@@ -73,26 +139,32 @@ async function lintWithPlants(plants: readonly Plant[]): Promise<RunResult> {
     for (const p of plants) writeFileSync(p.file, p.source);
     // The lint rule reads Nx's cached project graph; drop it so no edge planted by an earlier round survives.
     await runNx(['reset', '--onlyWorkspaceData'], 60_000);
-    return await runNx(['run-many', '-t', 'lint', '-p', projects.join(','), '--skip-nx-cache', '--output-style=static'], 180_000);
+    return await runNx(
+      ['run-many', '-t', 'lint', '-p', projects.join(','), '--skip-nx-cache', '--output-style=static'],
+      180_000,
+    );
   } finally {
     for (const p of plants) rmSync(p.file, { force: true });
   }
 }
 
-describe.each(rounds.map((plants, i) => [i + 1, plants] as const))('nx lint with forbidden imports planted (round %i)', (_round, plants) => {
-  let result: RunResult;
+describe.each(rounds.map((plants, i) => [i + 1, plants] as const))(
+  'nx lint with forbidden imports planted (round %i)',
+  (_round, plants) => {
+    let result: RunResult;
 
-  beforeAll(async () => {
-    result = await lintWithPlants(plants);
-  }, 200_000);
+    beforeAll(async () => {
+      result = await lintWithPlants(plants);
+    }, 200_000);
 
-  it('fails', () => {
-    expect(result.code).not.toBe(0);
-  });
+    it('fails', () => {
+      expect(result.code).not.toBe(0);
+    });
 
-  it.each(plants.map((p) => [p.rule, p] as const))('%s', (_rule, p) => {
-    const problems = problemsFor(result.output, p.file);
-    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/@nx\/enforce-module-boundaries$/)]));
-    expect(problems.filter((line) => line.endsWith('@nx/enforce-module-boundaries')).join('\n')).toMatch(p.message);
-  });
-});
+    it.each(plants.map((p) => [p.rule, p] as const))('%s', (_rule, p) => {
+      const problems = problemsFor(result.output, p.file);
+      expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/@nx\/enforce-module-boundaries$/)]));
+      expect(problems.filter((line) => line.endsWith('@nx/enforce-module-boundaries')).join('\n')).toMatch(p.message);
+    });
+  },
+);

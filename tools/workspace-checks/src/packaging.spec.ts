@@ -51,7 +51,10 @@ process.stdout.write(JSON.stringify(out));
 `;
 
 async function probe(script: string): Promise<Record<string, Probe>> {
-  const result = await run(nodeBin, [script, ...entries.map(([specifier]) => specifier)], { cwd: consumerDir, timeoutMs: 30_000 });
+  const result = await run(nodeBin, [script, ...entries.map(([specifier]) => specifier)], {
+    cwd: consumerDir,
+    timeoutMs: 30_000,
+  });
   if (result.code !== 0) throw new Error(`${script} failed in a fresh Node process:\n${result.output}`);
   return JSON.parse(result.stdout) as Record<string, Probe>;
 }
@@ -84,13 +87,27 @@ it('packs every lib', () => {
   expect([...packs.keys()].sort()).toEqual(libs.map((lib) => lib.manifest.name).sort());
 });
 
-it.each(libs.map((lib) => [lib.manifest.name, lib] as const))('%s packs ESM, CJS, both declarations and no sources', (name) => {
-  const files = (packs.get(name)?.files ?? []).map((f) => f.path);
-  expect(files).toEqual(
-    expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'package.json', 'README.md']),
-  );
-  expect(files.filter((f) => f.startsWith('src/') || /\.(spec|test)\.[cm]?[jt]s$/.test(f) || /(^|\/)tsconfig[^/]*\.json$/.test(f))).toEqual([]);
-});
+it.each(libs.map((lib) => [lib.manifest.name, lib] as const))(
+  '%s packs ESM, CJS, both declarations and no sources',
+  (name) => {
+    const files = (packs.get(name)?.files ?? []).map((f) => f.path);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/index.js',
+        'dist/index.cjs',
+        'dist/index.d.ts',
+        'dist/index.d.cts',
+        'package.json',
+        'README.md',
+      ]),
+    );
+    expect(
+      files.filter(
+        (f) => f.startsWith('src/') || /\.(spec|test)\.[cm]?[jt]s$/.test(f) || /(^|\/)tsconfig[^/]*\.json$/.test(f),
+      ),
+    ).toEqual([]);
+  },
+);
 
 it.each(entries)('%s gives the same named exports to require() and import()', (specifier, lib) => {
   const installed = join(consumerDir, 'node_modules', ...lib.manifest.name.split('/')) + sep;
@@ -105,9 +122,28 @@ it.each(entries)('%s gives the same named exports to require() and import()', (s
 
 it.each(entries)('%s resolves its types through `exports` for import and for require', (specifier, lib) => {
   const installed = join(consumerDir, 'node_modules', ...lib.manifest.name.split('/')) + sep;
-  const options: ts.CompilerOptions = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext };
-  const asImport = ts.resolveModuleName(specifier, join(consumerDir, 'consumer.mts'), options, ts.sys, undefined, undefined, ts.ModuleKind.ESNext);
-  const asRequire = ts.resolveModuleName(specifier, join(consumerDir, 'consumer.cts'), options, ts.sys, undefined, undefined, ts.ModuleKind.CommonJS);
+  const options: ts.CompilerOptions = {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  };
+  const asImport = ts.resolveModuleName(
+    specifier,
+    join(consumerDir, 'consumer.mts'),
+    options,
+    ts.sys,
+    undefined,
+    undefined,
+    ts.ModuleKind.ESNext,
+  );
+  const asRequire = ts.resolveModuleName(
+    specifier,
+    join(consumerDir, 'consumer.cts'),
+    options,
+    ts.sys,
+    undefined,
+    undefined,
+    ts.ModuleKind.CommonJS,
+  );
   expect(asImport.resolvedModule?.resolvedFileName).toMatch(/\.d\.ts$/);
   expect(asRequire.resolvedModule?.resolvedFileName).toMatch(/\.d\.cts$/);
   expect(asImport.resolvedModule?.resolvedFileName.startsWith(installed)).toBe(true);
@@ -118,8 +154,14 @@ it('a TypeScript consumer type-checks against every entry, as ESM and as CommonJ
   const names = entries.map((_, i) => `m${i}`);
   const esmFile = join(consumerDir, 'consumer.mts');
   const cjsFile = join(consumerDir, 'consumer.cts');
-  writeFileSync(esmFile, `${entries.map(([s], i) => `import * as m${i} from '${s}';`).join('\n')}\nexport const all: object[] = [${names.join(', ')}];\n`);
-  writeFileSync(cjsFile, `${entries.map(([s], i) => `import m${i} = require('${s}');`).join('\n')}\nexport const all: object[] = [${names.join(', ')}];\n`);
+  writeFileSync(
+    esmFile,
+    `${entries.map(([s], i) => `import * as m${i} from '${s}';`).join('\n')}\nexport const all: object[] = [${names.join(', ')}];\n`,
+  );
+  writeFileSync(
+    cjsFile,
+    `${entries.map(([s], i) => `import m${i} = require('${s}');`).join('\n')}\nexport const all: object[] = [${names.join(', ')}];\n`,
+  );
   const program = ts.createProgram([esmFile, cjsFile], {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
@@ -130,6 +172,8 @@ it('a TypeScript consumer type-checks against every entry, as ESM and as CommonJ
     types: ['node'],
     typeRoots: [join(workspaceRoot, 'node_modules', '@types')],
   });
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const diagnostics = ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
   expect(diagnostics).toEqual([]);
 });

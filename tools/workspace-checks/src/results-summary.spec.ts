@@ -29,7 +29,13 @@ afterEach(() => {
 });
 
 it('sums every result file, nested ones included, and ends with the total', async () => {
-  write('jest/mcp-core.json', { suite: 'jest:mcp-core', passed: 40, failed: 1, skipped: 2, failures: ['a.spec.ts > breaks'] });
+  write('jest/mcp-core.json', {
+    suite: 'jest:mcp-core',
+    passed: 40,
+    failed: 1,
+    skipped: 2,
+    failures: ['a.spec.ts > breaks'],
+  });
   write('jest/@agent-mcp/scoped.json', { suite: 'jest:scoped', passed: 3, failed: 0 });
   write('conformance.json', { suite: 'conformance', passed: 30, failed: 0, skipped: 2, failures: [] });
   write('missing/auth-test.json', { suite: 'jest:auth', passed: 0, failed: 1, failures: ['no results'] });

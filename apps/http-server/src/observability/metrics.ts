@@ -52,7 +52,12 @@ export function createServerMetrics(): ServerMetrics {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const requests = new Counter({ name: 'mcp_requests_total', help: 'MCP requests by method and outcome', labelNames: ['method', 'outcome'], registers });
+  const requests = new Counter({
+    name: 'mcp_requests_total',
+    help: 'MCP requests by method and outcome',
+    labelNames: ['method', 'outcome'],
+    registers,
+  });
   const requestSeconds = new Histogram({
     name: 'mcp_request_duration_seconds',
     help: 'Time from receipt to response of MCP requests',
@@ -60,7 +65,12 @@ export function createServerMetrics(): ServerMetrics {
     buckets: REQUEST_BUCKETS,
     registers,
   });
-  const toolCalls = new Counter({ name: 'mcp_tool_calls_total', help: 'Tool calls by tool and outcome', labelNames: ['tool', 'outcome'], registers });
+  const toolCalls = new Counter({
+    name: 'mcp_tool_calls_total',
+    help: 'Tool calls by tool and outcome',
+    labelNames: ['tool', 'outcome'],
+    registers,
+  });
   const toolSeconds = new Histogram({
     name: 'mcp_tool_call_duration_seconds',
     help: 'Duration of tool calls',
@@ -68,12 +78,38 @@ export function createServerMetrics(): ServerMetrics {
     buckets: REQUEST_BUCKETS,
     registers,
   });
-  const rateLimited = new Counter({ name: 'mcp_rate_limit_rejections_total', help: 'Requests refused by a rate limit, by method', labelNames: ['method'], registers });
+  const rateLimited = new Counter({
+    name: 'mcp_rate_limit_rejections_total',
+    help: 'Requests refused by a rate limit, by method',
+    labelNames: ['method'],
+    registers,
+  });
 
   let sources: MetricsSources | undefined;
-  new Gauge({ name: 'mcp_sessions', help: 'Live MCP sessions', registers, collect() { this.set(sources?.sessions() ?? 0); } });
-  new Gauge({ name: 'mcp_sse_streams', help: 'Open standalone SSE streams', registers, collect() { this.set(sources?.streams() ?? 0); } });
-  new Gauge({ name: 'mcp_requests_in_flight', help: 'MCP requests being handled', registers, collect() { this.set(sources?.inFlight() ?? 0); } });
+  new Gauge({
+    name: 'mcp_sessions',
+    help: 'Live MCP sessions',
+    registers,
+    collect() {
+      this.set(sources?.sessions() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'mcp_sse_streams',
+    help: 'Open standalone SSE streams',
+    registers,
+    collect() {
+      this.set(sources?.streams() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'mcp_requests_in_flight',
+    help: 'MCP requests being handled',
+    registers,
+    collect() {
+      this.set(sources?.inFlight() ?? 0);
+    },
+  });
   let lastTaskCounts: Partial<Record<string, number>> = {};
   new Gauge({
     name: 'mcp_tasks',
@@ -83,17 +119,42 @@ export function createServerMetrics(): ServerMetrics {
     async collect() {
       const read = sources?.tasks?.();
       if (read) {
-        const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), TASK_COUNT_WAIT_MS).unref());
+        const timeout = new Promise<undefined>((resolve) =>
+          setTimeout(() => resolve(undefined), TASK_COUNT_WAIT_MS).unref(),
+        );
         lastTaskCounts = (await Promise.race([read.catch(() => undefined), timeout])) ?? lastTaskCounts;
       }
       for (const status of TASK_STATUSES) this.set({ status }, lastTaskCounts[status] ?? 0);
     },
   });
-  new Gauge({ name: 'mcp_tasks_running', help: 'MCP tasks this process is running', registers, collect() { this.set(sources?.tasksRunning?.() ?? 0); } });
+  new Gauge({
+    name: 'mcp_tasks_running',
+    help: 'MCP tasks this process is running',
+    registers,
+    collect() {
+      this.set(sources?.tasksRunning?.() ?? 0);
+    },
+  });
 
-  const runs = new Counter({ name: 'agent_runs_total', help: 'Agent runs by agent and outcome', labelNames: ['agent', 'outcome'], registers });
-  const runSeconds = new Histogram({ name: 'agent_run_duration_seconds', help: 'Duration of agent runs', labelNames: ['agent', 'outcome'], buckets: MODEL_BUCKETS, registers });
-  const modelRequests = new Counter({ name: 'agent_model_requests_total', help: 'Model request attempts by model and status', labelNames: ['model', 'status'], registers });
+  const runs = new Counter({
+    name: 'agent_runs_total',
+    help: 'Agent runs by agent and outcome',
+    labelNames: ['agent', 'outcome'],
+    registers,
+  });
+  const runSeconds = new Histogram({
+    name: 'agent_run_duration_seconds',
+    help: 'Duration of agent runs',
+    labelNames: ['agent', 'outcome'],
+    buckets: MODEL_BUCKETS,
+    registers,
+  });
+  const modelRequests = new Counter({
+    name: 'agent_model_requests_total',
+    help: 'Model request attempts by model and status',
+    labelNames: ['model', 'status'],
+    registers,
+  });
   const modelSeconds = new Histogram({
     name: 'agent_model_request_duration_seconds',
     help: 'Duration of model request attempts',
@@ -101,7 +162,12 @@ export function createServerMetrics(): ServerMetrics {
     buckets: MODEL_BUCKETS,
     registers,
   });
-  const tokens = new Counter({ name: 'agent_model_tokens_total', help: 'Tokens used by model and kind (input, output)', labelNames: ['model', 'kind'], registers });
+  const tokens = new Counter({
+    name: 'agent_model_tokens_total',
+    help: 'Tokens used by model and kind (input, output)',
+    labelNames: ['model', 'kind'],
+    registers,
+  });
   const upstreamErrors = new Counter({
     name: 'agent_model_upstream_errors_total',
     help: 'Failed model request attempts by model, HTTP status (or none) and error code',
@@ -174,7 +240,10 @@ export interface MetricsEndpointOptions {
  * Serves the exposition format. Metrics tell an outsider a lot (tool names, load, error rates), so they are either
  * behind a bearer token or answered to loopback peers only.
  */
-export function createMetricsEndpoint(metrics: ServerMetrics, options: MetricsEndpointOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
+export function createMetricsEndpoint(
+  metrics: ServerMetrics,
+  options: MetricsEndpointOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
   const expected = options.token ? digest(options.token) : undefined;
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -185,11 +254,15 @@ export function createMetricsEndpoint(metrics: ServerMetrics, options: MetricsEn
       const header = req.headers.authorization ?? '';
       const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
       if (!timingSafeEqual(digest(presented), expected)) {
-        res.writeHead(401, { 'www-authenticate': 'Bearer realm="metrics"', 'content-type': 'text/plain' }).end('Unauthorized\n');
+        res
+          .writeHead(401, { 'www-authenticate': 'Bearer realm="metrics"', 'content-type': 'text/plain' })
+          .end('Unauthorized\n');
         return;
       }
     } else if (!isLoopbackPeer(req.socket.remoteAddress)) {
-      res.writeHead(403, { 'content-type': 'text/plain' }).end('Metrics are served to loopback peers only; set METRICS_TOKEN to scrape from elsewhere\n');
+      res
+        .writeHead(403, { 'content-type': 'text/plain' })
+        .end('Metrics are served to loopback peers only; set METRICS_TOKEN to scrape from elsewhere\n');
       return;
     }
     metrics.registry.metrics().then(

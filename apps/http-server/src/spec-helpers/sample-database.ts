@@ -30,8 +30,11 @@ export async function createSampleDatabase(): Promise<SampleDatabase> {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, [DB_CLI, 'load-sample'], { env: { ...process.env, DATABASE_ADMIN_URL: url.toString() }, timeout: 30_000 }, (error, _out, stderr) =>
-      error ? reject(new Error(`load-sample failed: ${stderr}`)) : resolve(),
+    execFile(
+      process.execPath,
+      [DB_CLI, 'load-sample'],
+      { env: { ...process.env, DATABASE_ADMIN_URL: url.toString() }, timeout: 30_000 },
+      (error, _out, stderr) => (error ? reject(new Error(`load-sample failed: ${stderr}`)) : resolve()),
     );
   });
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };

@@ -19,8 +19,16 @@ export interface ServerProcess {
 }
 
 /** Starts `dist/main.js` with `env` on a free loopback port and waits for its `listening` line. */
-export async function startServerProcess(env: Record<string, string> = {}, args: readonly string[] = [MAIN], cwd?: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...args], { cwd, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  args: readonly string[] = [MAIN],
+  cwd?: string,
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...args], {
+    cwd,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const base = await new Promise<string>((resolve, reject) => {

@@ -32,11 +32,31 @@ const PolicySchema = z.object({
 
 /** Documentation of every agent-run setting, for `--help` and the README. */
 export const AGENT_RUN_SETTINGS: readonly SettingDoc[] = [
-  { name: 'AGENT_MAX_TURNS', default: '10', description: 'Most model turns of one agent tool call; a call may ask for fewer (maxTurns)' },
-  { name: 'AGENT_MAX_TOKENS', default: '200000', description: 'Most tokens (input + output) of one agent tool call; a call may ask for fewer (maxTokens)' },
-  { name: 'AGENT_MAX_DEADLINE_SECONDS', default: '300', description: 'Most seconds one agent tool call may run; a call may ask for less (deadlineSeconds)' },
-  { name: 'AGENT_HEARTBEAT_SECONDS', default: '10', description: 'Longest gap between progress notifications of a running agent call (at most 15)' },
-  { name: 'AGENT_LOG_LEVEL', default: 'info', description: 'MCP log level of the text and tool steps an agent call streams to the client; off: none' },
+  {
+    name: 'AGENT_MAX_TURNS',
+    default: '10',
+    description: 'Most model turns of one agent tool call; a call may ask for fewer (maxTurns)',
+  },
+  {
+    name: 'AGENT_MAX_TOKENS',
+    default: '200000',
+    description: 'Most tokens (input + output) of one agent tool call; a call may ask for fewer (maxTokens)',
+  },
+  {
+    name: 'AGENT_MAX_DEADLINE_SECONDS',
+    default: '300',
+    description: 'Most seconds one agent tool call may run; a call may ask for less (deadlineSeconds)',
+  },
+  {
+    name: 'AGENT_HEARTBEAT_SECONDS',
+    default: '10',
+    description: 'Longest gap between progress notifications of a running agent call (at most 15)',
+  },
+  {
+    name: 'AGENT_LOG_LEVEL',
+    default: 'info',
+    description: 'MCP log level of the text and tool steps an agent call streams to the client; off: none',
+  },
 ];
 
 /**
@@ -62,7 +82,13 @@ export function loadAgentRunPolicy(env: Readonly<Record<string, string | undefin
  * `z.object({ question: z.string(), ...agentBudgetShape })`. All optional; the server's policy caps each.
  */
 export const agentBudgetShape = {
-  maxTurns: z.number().int().min(1).max(100).optional().describe('Most model turns for this call (the server may allow fewer).'),
+  maxTurns: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Most model turns for this call (the server may allow fewer).'),
   maxTokens: z
     .number()
     .int()
@@ -70,7 +96,12 @@ export const agentBudgetShape = {
     .max(10_000_000)
     .optional()
     .describe('Most tokens (input + output, all turns) for this call (the server may allow fewer).'),
-  deadlineSeconds: z.number().min(1).max(3600).optional().describe('Most seconds this call may run (the server may allow fewer).'),
+  deadlineSeconds: z
+    .number()
+    .min(1)
+    .max(3600)
+    .optional()
+    .describe('Most seconds this call may run (the server may allow fewer).'),
 } as const;
 
 /** The budget a caller asked for (the parsed {@link agentBudgetShape} fields). */

@@ -33,7 +33,13 @@ beforeAll(async () => (server = await createScriptedServer({ apiKey: 'test-key' 
 afterAll(() => server.close());
 beforeEach(() => server.reset());
 
-const policy: AgentRunPolicy = { maxTurns: 10, maxTokens: 100_000, deadlineSeconds: 30, heartbeatSeconds: 10, logLevel: 'info' };
+const policy: AgentRunPolicy = {
+  maxTurns: 10,
+  maxTokens: 100_000,
+  deadlineSeconds: 30,
+  heartbeatSeconds: 10,
+  logLevel: 'info',
+};
 const provider = () => createOpenAIProvider({ apiKey: 'test-key', baseURL: server.url, model: 'scripted', env: {} });
 
 interface Recorded {
@@ -43,7 +49,11 @@ interface Recorded {
   readonly controller: AbortController;
 }
 
-function requestContext(sampling?: SamplingPort, modelUsage?: ModelUsageMeter, clientLogLevel: LogLevel | null = 'debug'): Recorded {
+function requestContext(
+  sampling?: SamplingPort,
+  modelUsage?: ModelUsageMeter,
+  clientLogLevel: LogLevel | null = 'debug',
+): Recorded {
   const progress: ProgressUpdate[] = [];
   const logs: Recorded['logs'] = [];
   const controller = new AbortController();
@@ -75,7 +85,10 @@ const lookup = tool({
 describe('runAgentTool', () => {
   it('streams progress per step and the text and tool steps as log messages, and reports usage', async () => {
     server.enqueue(
-      toolCallTurn({ name: 'lookup', arguments: { word: 'hello' } }, { text: 'Let me look. ', usage: { inputTokens: 20, outputTokens: 5 } }),
+      toolCallTurn(
+        { name: 'lookup', arguments: { word: 'hello' } },
+        { text: 'Let me look. ', usage: { inputTokens: 20, outputTokens: 5 } },
+      ),
       textTurn('It is a greeting.', { usage: { inputTokens: 30, outputTokens: 4 } }),
     );
     const { context, progress, logs } = requestContext();
@@ -86,16 +99,35 @@ describe('runAgentTool', () => {
       source: 'dictionary_tool',
     });
     expect(outcome).toMatchObject({ status: 'completed', output: 'It is a greeting.', text: 'It is a greeting.' });
-    expect(progress.map((p) => p.message)).toEqual(['turn 1: asking the model', 'turn 1: calling lookup', 'turn 2: asking the model']);
+    expect(progress.map((p) => p.message)).toEqual([
+      'turn 1: asking the model',
+      'turn 1: calling lookup',
+      'turn 2: asking the model',
+    ]);
     expect(progress.map((p) => p.progress)).toEqual([1, 2, 3]);
     expect(logs.every((l) => l.level === 'info' && l.data['source'] === 'dictionary_tool')).toBe(true);
     expect(logs.map((l) => l.data)).toEqual([
       expect.objectContaining({ type: 'text', turn: 1, text: 'Let me look. ' }),
       expect.objectContaining({ type: 'tool_call', turn: 1, tool: 'lookup', arguments: '{"word":"hello"}' }),
-      expect.objectContaining({ type: 'tool_result', turn: 1, tool: 'lookup', isError: false, output: 'hello: a greeting' }),
+      expect.objectContaining({
+        type: 'tool_result',
+        turn: 1,
+        tool: 'lookup',
+        isError: false,
+        output: 'hello: a greeting',
+      }),
       expect.objectContaining({ type: 'text', turn: 2, text: 'It is a greeting.' }),
     ]);
-    expect(outcome.usage).toMatchObject({ model: 'scripted', modelSource: 'server', turns: 2, requests: 2, inputTokens: 50, outputTokens: 9, totalTokens: 59, tokensEstimated: false });
+    expect(outcome.usage).toMatchObject({
+      model: 'scripted',
+      modelSource: 'server',
+      turns: 2,
+      requests: 2,
+      inputTokens: 50,
+      outputTokens: 9,
+      totalTokens: 59,
+      tokensEstimated: false,
+    });
     expect(agentRunMeta(outcome).agentRun).toMatchObject({
       status: 'completed',
       model: 'scripted',
@@ -109,9 +141,16 @@ describe('runAgentTool', () => {
 
   it('logs nothing to a client that set no log level, or one above the policy’s', async () => {
     for (const level of [null, 'warning'] as const) {
-      server.enqueue(toolCallTurn({ name: 'lookup', arguments: { word: 'hi' } }, { text: 'Looking. ' }), textTurn('Done.'));
+      server.enqueue(
+        toolCallTurn({ name: 'lookup', arguments: { word: 'hi' } }, { text: 'Looking. ' }),
+        textTurn('Done.'),
+      );
       const { context, logs, progress } = requestContext(undefined, undefined, level);
-      await runAgentTool(new Agent({ name: 'quiet', tools: [lookup] }), 'Hi', { context, policy, modelProvider: provider() });
+      await runAgentTool(new Agent({ name: 'quiet', tools: [lookup] }), 'Hi', {
+        context,
+        policy,
+        modelProvider: provider(),
+      });
       expect(logs).toEqual([]);
       expect(progress.length).toBeGreaterThan(0);
     }
@@ -138,8 +177,14 @@ describe('runAgentTool', () => {
   it('counts a heartbeat’s seconds from the start of the stage, not from the previous beat', async () => {
     server.enqueue(textTurn('Done.', { delayMs: 3400 }));
     const { context, progress } = requestContext();
-    await runAgentTool(new Agent({ name: 'slow' }), 'Take your time.', { context, policy: { ...policy, heartbeatSeconds: 1 }, modelProvider: provider() });
-    const seconds = progress.flatMap((p) => /^turn 1: still asking the model \((\d+) s\)$/.exec(p.message ?? '')?.[1] ?? []).map(Number);
+    await runAgentTool(new Agent({ name: 'slow' }), 'Take your time.', {
+      context,
+      policy: { ...policy, heartbeatSeconds: 1 },
+      modelProvider: provider(),
+    });
+    const seconds = progress
+      .flatMap((p) => /^turn 1: still asking the model \((\d+) s\)$/.exec(p.message ?? '')?.[1] ?? [])
+      .map(Number);
     expect(seconds.length).toBeGreaterThanOrEqual(2);
     // Timers drift on a busy machine, so the figures need not be exactly 1, 2, 3; they must grow with the wait.
     for (let i = 1; i < seconds.length; i++) expect(seconds[i]).toBeGreaterThan(seconds[i - 1] as number);
@@ -156,35 +201,67 @@ describe('runAgentTool', () => {
     });
     expect(outcome.status).toBe('stopped');
     if (outcome.status !== 'stopped') return;
-    expect(outcome.stop).toEqual({ reason: 'max_turns', message: 'The turn budget (3 turns) ran out before the agent had an answer.' });
+    expect(outcome.stop).toEqual({
+      reason: 'max_turns',
+      message: 'The turn budget (3 turns) ran out before the agent had an answer.',
+    });
     expect(outcome.steps).toEqual([1, 2, 3].map((turn) => ({ turn, tool: 'lookup', isError: false })));
     expect(outcome.summary).toMatch(/^Stopped without an answer\. The turn budget \(3 turns\) ran out/);
     expect(outcome.summary).toContain('Done so far: 3 model turns');
     expect(outcome.summary).toContain('It made 3 tool calls: lookup ×3.');
     expect(outcome.budget).toMatchObject({ maxTurns: 3, capped: ['maxTurns'] });
-    expect(agentRunMeta(outcome).agentRun).toMatchObject({ status: 'stopped', stopReason: 'max_turns', turns: 3, budget: { capped: ['maxTurns'] } });
+    expect(agentRunMeta(outcome).agentRun).toMatchObject({
+      status: 'stopped',
+      stopReason: 'max_turns',
+      turns: 3,
+      budget: { capped: ['maxTurns'] },
+    });
     expect(server.requests).toHaveLength(3);
   });
 
   it('stops at the token budget the caller asked for', async () => {
-    for (let i = 0; i < 5; i++) server.enqueue(toolCallTurn({ name: 'lookup', arguments: { word: 'x' } }, { usage: { inputTokens: 400, outputTokens: 10 } }));
+    for (let i = 0; i < 5; i++)
+      server.enqueue(
+        toolCallTurn({ name: 'lookup', arguments: { word: 'x' } }, { usage: { inputTokens: 400, outputTokens: 10 } }),
+      );
     const { context } = requestContext();
-    const outcome = await runAgentTool(new Agent({ name: 'spender', tools: [lookup] }), 'Spend.', { context, policy, budget: { maxTokens: 1000 }, modelProvider: provider() });
-    expect(outcome).toMatchObject({ status: 'stopped', stop: { reason: 'max_tokens' }, usage: { turns: 3, totalTokens: 1230 } });
+    const outcome = await runAgentTool(new Agent({ name: 'spender', tools: [lookup] }), 'Spend.', {
+      context,
+      policy,
+      budget: { maxTokens: 1000 },
+      modelProvider: provider(),
+    });
+    expect(outcome).toMatchObject({
+      status: 'stopped',
+      stop: { reason: 'max_tokens' },
+      usage: { turns: 3, totalTokens: 1230 },
+    });
   });
 
   it('stops at the deadline, aborting the model request', async () => {
     server.enqueue(hangTurn());
     const { context } = requestContext();
-    const outcome = await runAgentTool(new Agent({ name: 'waiter' }), 'Wait.', { context, policy, budget: { deadlineSeconds: 1 }, modelProvider: provider() });
-    expect(outcome).toMatchObject({ status: 'stopped', stop: { reason: 'deadline', message: expect.stringContaining('(1 s)') } });
+    const outcome = await runAgentTool(new Agent({ name: 'waiter' }), 'Wait.', {
+      context,
+      policy,
+      budget: { deadlineSeconds: 1 },
+      modelProvider: provider(),
+    });
+    expect(outcome).toMatchObject({
+      status: 'stopped',
+      stop: { reason: 'deadline', message: expect.stringContaining('(1 s)') },
+    });
     await server.waitForClientClose(0);
   });
 
   it('aborts the model request when the request is cancelled, and throws RunCancelledError', async () => {
     server.enqueue(hangTurn());
     const { context, controller, progress } = requestContext();
-    const running = runAgentTool(new Agent({ name: 'waiter' }), 'Wait.', { context, policy: { ...policy, heartbeatSeconds: 0.05 }, modelProvider: provider() });
+    const running = runAgentTool(new Agent({ name: 'waiter' }), 'Wait.', {
+      context,
+      policy: { ...policy, heartbeatSeconds: 0.05 },
+      modelProvider: provider(),
+    });
     await server.waitForRequest(0);
     controller.abort(new Error('client cancelled'));
     await expect(running).rejects.toBeInstanceOf(RunCancelledError);
@@ -208,7 +285,11 @@ describe('runAgentTool', () => {
     });
     server.enqueue(toolCallTurn({ name: 'block', arguments: {} }));
     const { context, controller, progress } = requestContext();
-    const running = runAgentTool(new Agent({ name: 'blocker', tools: [blocking] }), 'Block.', { context, policy, modelProvider: provider() });
+    const running = runAgentTool(new Agent({ name: 'blocker', tools: [blocking] }), 'Block.', {
+      context,
+      policy,
+      modelProvider: provider(),
+    });
     while (!progress.some((p) => p.message === 'turn 1: calling block')) await new Promise((r) => setTimeout(r, 10));
     controller.abort();
     await expect(running).rejects.toBeInstanceOf(RunCancelledError);
@@ -217,7 +298,13 @@ describe('runAgentTool', () => {
 
   it('without a key or a sampling client, fails naming OPENAI_API_KEY', async () => {
     const { context } = requestContext();
-    await expect(runAgentTool(new Agent({ name: 'nokey' }), 'Hi', { context, policy, modelProvider: createOpenAIProvider({ env: {} }) })).rejects.toBeInstanceOf(MissingConfigError);
+    await expect(
+      runAgentTool(new Agent({ name: 'nokey' }), 'Hi', {
+        context,
+        policy,
+        modelProvider: createOpenAIProvider({ env: {} }),
+      }),
+    ).rejects.toBeInstanceOf(MissingConfigError);
   });
 });
 
@@ -237,9 +324,19 @@ describe('runAgentTool under the caller’s model-token budget', () => {
   it('charges what the server’s model used, then refuses the next run before any model request', async () => {
     server.enqueue(textTurn('One.', { usage: { inputTokens: 90, outputTokens: 20 } }));
     const usage = meter(100);
-    await runAgentTool(new Agent({ name: 'a' }), 'Hi', { context: requestContext(undefined, usage).context, policy, modelProvider: provider() });
+    await runAgentTool(new Agent({ name: 'a' }), 'Hi', {
+      context: requestContext(undefined, usage).context,
+      policy,
+      modelProvider: provider(),
+    });
     expect(usage.used).toBe(110);
-    await expect(runAgentTool(new Agent({ name: 'a' }), 'Again', { context: requestContext(undefined, usage).context, policy, modelProvider: provider() })).rejects.toMatchObject({
+    await expect(
+      runAgentTool(new Agent({ name: 'a' }), 'Again', {
+        context: requestContext(undefined, usage).context,
+        policy,
+        modelProvider: provider(),
+      }),
+    ).rejects.toMatchObject({
       constructor: ModelBudgetExceededError,
       retryAfterSeconds: 42,
     });
@@ -248,8 +345,15 @@ describe('runAgentTool under the caller’s model-token budget', () => {
 
   it('does not charge runs on the client’s own model', async () => {
     const usage = meter(1000);
-    const sampling: SamplingPort = { supportsTools: true, sample: async () => ({ model: 'client', stopReason: 'endTurn', content: [{ type: 'text', text: 'Mine.' }] }) };
-    const outcome = await runAgentTool(new Agent({ name: 'a' }), 'Hi', { context: requestContext(sampling, usage).context, policy, modelProvider: createOpenAIProvider({ env: {} }) });
+    const sampling: SamplingPort = {
+      supportsTools: true,
+      sample: async () => ({ model: 'client', stopReason: 'endTurn', content: [{ type: 'text', text: 'Mine.' }] }),
+    };
+    const outcome = await runAgentTool(new Agent({ name: 'a' }), 'Hi', {
+      context: requestContext(sampling, usage).context,
+      policy,
+      modelProvider: createOpenAIProvider({ env: {} }),
+    });
     expect(outcome.usage.modelSource).toBe('client-sampling');
     expect(usage.used).toBe(0);
   });
@@ -258,18 +362,35 @@ describe('runAgentTool under the caller’s model-token budget', () => {
 describe('budgets', () => {
   it('caps what the caller asks by the policy and defaults to it', () => {
     expect(resolveBudget({}, policy)).toEqual({ maxTurns: 10, maxTokens: 100_000, deadlineSeconds: 30, capped: [] });
-    expect(resolveBudget({ maxTurns: 2, deadlineSeconds: 60 }, policy)).toEqual({ maxTurns: 2, maxTokens: 100_000, deadlineSeconds: 30, capped: ['deadlineSeconds'] });
+    expect(resolveBudget({ maxTurns: 2, deadlineSeconds: 60 }, policy)).toEqual({
+      maxTurns: 2,
+      maxTokens: 100_000,
+      deadlineSeconds: 30,
+      capped: ['deadlineSeconds'],
+    });
   });
 
   it('reads the policy from the environment and names a bad variable', () => {
-    expect(loadAgentRunPolicy({})).toEqual({ maxTurns: 10, maxTokens: 200_000, deadlineSeconds: 300, heartbeatSeconds: 10, logLevel: 'info' });
-    expect(loadAgentRunPolicy({ AGENT_MAX_TURNS: '4', AGENT_HEARTBEAT_SECONDS: '0.5', AGENT_LOG_LEVEL: 'off' })).toMatchObject({ maxTurns: 4, heartbeatSeconds: 0.5, logLevel: 'off' });
+    expect(loadAgentRunPolicy({})).toEqual({
+      maxTurns: 10,
+      maxTokens: 200_000,
+      deadlineSeconds: 300,
+      heartbeatSeconds: 10,
+      logLevel: 'info',
+    });
+    expect(
+      loadAgentRunPolicy({ AGENT_MAX_TURNS: '4', AGENT_HEARTBEAT_SECONDS: '0.5', AGENT_LOG_LEVEL: 'off' }),
+    ).toMatchObject({ maxTurns: 4, heartbeatSeconds: 0.5, logLevel: 'off' });
     expect(() => loadAgentRunPolicy({ AGENT_HEARTBEAT_SECONDS: '60' })).toThrow(/AGENT_HEARTBEAT_SECONDS/);
   });
 
   it('gives tools a schema fragment that validates the budget arguments', () => {
     const input = z.object({ question: z.string(), ...agentBudgetShape });
-    expect(input.parse({ question: 'q', maxTurns: 3, deadlineSeconds: 2.5 })).toEqual({ question: 'q', maxTurns: 3, deadlineSeconds: 2.5 });
+    expect(input.parse({ question: 'q', maxTurns: 3, deadlineSeconds: 2.5 })).toEqual({
+      question: 'q',
+      maxTurns: 3,
+      deadlineSeconds: 2.5,
+    });
     expect(input.safeParse({ question: 'q', maxTurns: 0 }).success).toBe(false);
     expect(input.safeParse({ question: 'q', maxTokens: 1.5 }).success).toBe(false);
   });
@@ -299,12 +420,18 @@ describe('runAgentTool with threads', () => {
       threads: new SlowThreadStore(),
     });
     server.enqueue(textTurn('Ready.'));
-    const outcome = await runAgentTool(new Agent({ name: 'analyst' }), 'Hello', { context, policy: { ...policy, heartbeatSeconds: 0.1 }, modelProvider: provider() });
+    const outcome = await runAgentTool(new Agent({ name: 'analyst' }), 'Hello', {
+      context,
+      policy: { ...policy, heartbeatSeconds: 0.1 },
+      modelProvider: provider(),
+    });
     expect(outcome.status).toBe('completed');
     const messages = progress.map((p) => p.message);
     expect(messages[0]).toBe('turn 1: opening the conversation');
     const asking = messages.indexOf('turn 1: asking the model');
-    expect(messages.slice(1, asking).filter((m) => m?.startsWith('turn 1: still opening the conversation')).length).toBeGreaterThanOrEqual(2);
+    expect(
+      messages.slice(1, asking).filter((m) => m?.startsWith('turn 1: still opening the conversation')).length,
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('starts a thread, and a run given its id sees the earlier turns; another principal cannot continue it', async () => {
@@ -326,11 +453,20 @@ describe('runAgentTool with threads', () => {
     const alice: Principal = { id: 'alice', tenantId: 't1', scopes: [], via: 'api_key' };
     const agent = new Agent({ name: 'analyst' });
     server.enqueue(textTurn('42 orders.'), textTurn('17 orders.'));
-    const first = await runAgentTool(agent, 'How many orders in March?', { context: withThreads(alice), policy, modelProvider: provider() });
+    const first = await runAgentTool(agent, 'How many orders in March?', {
+      context: withThreads(alice),
+      policy,
+      modelProvider: provider(),
+    });
     expect(first.threadId).toEqual(expect.any(String));
     expect(agentRunMeta(first).agentRun).toMatchObject({ threadId: first.threadId });
 
-    const second = await runAgentTool(agent, 'And in April?', { context: withThreads(alice), policy, modelProvider: provider(), threadId: first.threadId });
+    const second = await runAgentTool(agent, 'And in April?', {
+      context: withThreads(alice),
+      policy,
+      modelProvider: provider(),
+      threadId: first.threadId,
+    });
     expect(second.threadId).toBe(first.threadId);
     const sent = JSON.stringify(server.requests.at(-1)?.body);
     expect(sent).toContain('How many orders in March?');
@@ -343,9 +479,14 @@ describe('runAgentTool with threads', () => {
     ]);
 
     const mallory: Principal = { id: 'mallory', tenantId: 't1', scopes: [], via: 'api_key' };
-    await expect(runAgentTool(agent, 'Show me', { context: withThreads(mallory), policy, modelProvider: provider(), threadId: first.threadId })).rejects.toBeInstanceOf(
-      ThreadNotFoundError,
-    );
+    await expect(
+      runAgentTool(agent, 'Show me', {
+        context: withThreads(mallory),
+        policy,
+        modelProvider: provider(),
+        threadId: first.threadId,
+      }),
+    ).rejects.toBeInstanceOf(ThreadNotFoundError);
     expect(server.requests).toHaveLength(2);
   });
 });

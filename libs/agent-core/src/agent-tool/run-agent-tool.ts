@@ -222,7 +222,10 @@ async function runMetered<TOutput extends AgentOutputType>(
   const { context, policy } = options;
   const budget = resolveBudget(options.budget ?? {}, policy);
   const startedAt = performance.now();
-  const chooser = new ModelChooser(options.modelProvider ?? getDefaultModelProvider(), options.sampling === 'off' ? undefined : context.sampling);
+  const chooser = new ModelChooser(
+    options.modelProvider ?? getDefaultModelProvider(),
+    options.sampling === 'off' ? undefined : context.sampling,
+  );
   const steps: AgentToolStep[] = [];
   let total: Usage = EMPTY_USAGE;
   let turns = 0;
@@ -279,17 +282,46 @@ async function runMetered<TOutput extends AgentOutputType>(
       reporter.onEvent(event);
     }
     const result = await stream.finalResult;
-    return { status: 'completed', output: result.finalOutput, text: result.text, result, steps, usage: usage(), budget };
+    return {
+      status: 'completed',
+      output: result.finalOutput,
+      text: result.text,
+      result,
+      steps,
+      usage: usage(),
+      budget,
+    };
   } catch (error) {
     if (error instanceof ApprovalInterruptedError && !context.signal.aborted) {
       const done = usage();
-      const interruption = { decision: error.decision, tool: error.tool, arguments: error.arguments, callId: error.callId, ...(error.reason ? { message: error.reason } : {}) };
-      return { status: 'interrupted', interruption, summary: summariseInterruption(interruption, steps, done), steps, usage: done, budget };
+      const interruption = {
+        decision: error.decision,
+        tool: error.tool,
+        arguments: error.arguments,
+        callId: error.callId,
+        ...(error.reason ? { message: error.reason } : {}),
+      };
+      return {
+        status: 'interrupted',
+        interruption,
+        summary: summariseInterruption(interruption, steps, done),
+        steps,
+        usage: done,
+        budget,
+      };
     }
     if (!(error instanceof LimitExceededError) || context.signal.aborted) throw error;
     const stop = stopOf(error, budget);
     const done = usage();
-    return { status: 'stopped', stop, partialText, summary: summarise(stop, steps, done, partialText), steps, usage: done, budget };
+    return {
+      status: 'stopped',
+      stop,
+      partialText,
+      summary: summarise(stop, steps, done, partialText),
+      steps,
+      usage: done,
+      budget,
+    };
   }
 }
 
@@ -297,13 +329,17 @@ async function runMetered<TOutput extends AgentOutputType>(
  * The agent tool result's `_meta` entry: `{ agentRun: { status, model, modelSource, turns, usage, durationMs, ... } }`.
  * Spread it into the tool response's `_meta`.
  */
-export function agentRunMeta(outcome: AgentToolOutcome<unknown> | AgentToolInterruption): { agentRun: Record<string, unknown> } {
+export function agentRunMeta(outcome: AgentToolOutcome<unknown> | AgentToolInterruption): {
+  agentRun: Record<string, unknown>;
+} {
   const { usage, budget } = outcome;
   return {
     agentRun: {
       status: outcome.status,
       ...(outcome.status === 'stopped' ? { stopReason: outcome.stop.reason } : {}),
-      ...(outcome.status === 'interrupted' ? { interruption: { decision: outcome.interruption.decision, tool: outcome.interruption.tool } } : {}),
+      ...(outcome.status === 'interrupted'
+        ? { interruption: { decision: outcome.interruption.decision, tool: outcome.interruption.tool } }
+        : {}),
       ...(outcome.threadId ? { threadId: outcome.threadId } : {}),
       model: usage.model ?? null,
       modelSource: usage.modelSource,
@@ -317,7 +353,12 @@ export function agentRunMeta(outcome: AgentToolOutcome<unknown> | AgentToolInter
       },
       durationMs: usage.durationMs,
       toolCalls: outcome.steps.length,
-      budget: { maxTurns: budget.maxTurns, maxTokens: budget.maxTokens, deadlineSeconds: budget.deadlineSeconds, ...(budget.capped.length ? { capped: budget.capped } : {}) },
+      budget: {
+        maxTurns: budget.maxTurns,
+        maxTokens: budget.maxTokens,
+        deadlineSeconds: budget.deadlineSeconds,
+        ...(budget.capped.length ? { capped: budget.capped } : {}),
+      },
     },
   };
 }
@@ -349,15 +390,28 @@ class ModelChooser implements ModelProvider {
 function stopOf(error: LimitExceededError, budget: AgentBudget): AgentStop {
   switch (error.limit) {
     case 'turns':
-      return { reason: 'max_turns', message: `The turn budget (${budget.maxTurns} turns) ran out before the agent had an answer.` };
+      return {
+        reason: 'max_turns',
+        message: `The turn budget (${budget.maxTurns} turns) ran out before the agent had an answer.`,
+      };
     case 'tokens':
-      return { reason: 'max_tokens', message: `The token budget (${budget.maxTokens} tokens) ran out before the agent had an answer.` };
+      return {
+        reason: 'max_tokens',
+        message: `The token budget (${budget.maxTokens} tokens) ran out before the agent had an answer.`,
+      };
     case 'deadline':
-      return { reason: 'deadline', message: `The time budget (${budget.deadlineSeconds} s) ran out before the agent had an answer.` };
+      return {
+        reason: 'deadline',
+        message: `The time budget (${budget.deadlineSeconds} s) ran out before the agent had an answer.`,
+      };
   }
 }
 
-function summariseInterruption(interruption: AgentToolInterruption['interruption'], steps: readonly AgentToolStep[], usage: AgentToolUsage): string {
+function summariseInterruption(
+  interruption: AgentToolInterruption['interruption'],
+  steps: readonly AgentToolStep[],
+  usage: AgentToolUsage,
+): string {
   const head =
     interruption.decision === 'declined'
       ? `Stopped: the call of ${interruption.tool} was declined, so it did not run.`
@@ -385,7 +439,12 @@ function doneSoFar(steps: readonly AgentToolStep[], usage: AgentToolUsage): stri
   return `${usage.turns} model turn${usage.turns === 1 ? '' : 's'}, ${usage.totalTokens} tokens${usage.tokensEstimated ? ' (estimated)' : ''}, ${(usage.durationMs / 1000).toFixed(1)} s. ${done}`;
 }
 
-function summarise(stop: AgentStop, steps: readonly AgentToolStep[], usage: AgentToolUsage, partialText: string): string {
+function summarise(
+  stop: AgentStop,
+  steps: readonly AgentToolStep[],
+  usage: AgentToolUsage,
+  partialText: string,
+): string {
   const lines = [`Stopped without an answer. ${stop.message}`, `Done so far: ${doneSoFar(steps, usage)}`];
   if (partialText.trim()) lines.push(`Last text before the stop (incomplete): ${partialText.trim().slice(0, 500)}`);
   lines.push('Ask again with a larger budget (maxTurns, maxTokens, deadlineSeconds) or a narrower question.');

@@ -65,11 +65,24 @@ export class RunReporter {
         this.running.set(event.callId, event.name);
         this.moveTo(`calling ${event.name}`);
         this.progress(`turn ${this.turn}: ${this.state}`);
-        this.log({ type: 'tool_call', turn: this.turn, agent: event.agent, tool: event.name, arguments: clip(event.arguments) });
+        this.log({
+          type: 'tool_call',
+          turn: this.turn,
+          agent: event.agent,
+          tool: event.name,
+          arguments: clip(event.arguments),
+        });
         return;
       case 'tool_call_finished':
         this.running.delete(event.callId);
-        this.log({ type: 'tool_result', turn: this.turn, agent: event.agent, tool: event.name, isError: event.isError, output: clip(event.output) });
+        this.log({
+          type: 'tool_result',
+          turn: this.turn,
+          agent: event.agent,
+          tool: event.name,
+          isError: event.isError,
+          output: clip(event.output),
+        });
         if (this.running.size > 0) {
           this.moveTo(`calling ${[...new Set(this.running.values())].join(', ')}`);
           this.progress(`turn ${this.turn}: ${event.name} ${event.isError ? 'failed' : 'done'}`);
@@ -159,10 +172,14 @@ export class RunReporter {
 
   private log(data: Record<string, unknown>): void {
     if (this.stopped || !this.logging) return;
-    this.context.log(this.options.logLevel as LogLevel, { source: this.options.source, ...data }).catch(() => undefined);
+    this.context
+      .log(this.options.logLevel as LogLevel, { source: this.options.source, ...data })
+      .catch(() => undefined);
   }
 }
 
 function clip(text: string): string {
-  return text.length <= MAX_LOG_TEXT ? text : `${text.slice(0, MAX_LOG_TEXT)}… (${text.length - MAX_LOG_TEXT} more characters)`;
+  return text.length <= MAX_LOG_TEXT
+    ? text
+    : `${text.slice(0, MAX_LOG_TEXT)}… (${text.length - MAX_LOG_TEXT} more characters)`;
 }

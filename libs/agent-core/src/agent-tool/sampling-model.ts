@@ -1,4 +1,10 @@
-import { type SampledContent, type SampledMessage, type SampleRequest, type SamplingPort, type SamplingTool } from '@agent-mcp/context';
+import {
+  type SampledContent,
+  type SampledMessage,
+  type SampleRequest,
+  type SamplingPort,
+  type SamplingTool,
+} from '@agent-mcp/context';
 import { ModelBehaviorError, UpstreamError, UserError, isAgentError } from '../errors';
 import {
   type AgentItem,
@@ -54,7 +60,8 @@ class SamplingModel implements Model {
   async getResponse(request: ModelRequest): Promise<ModelResponse> {
     if (request.signal.aborted) throw request.signal.reason;
     const functions = request.tools.map((t) => {
-      if (t.type !== 'function') throw new UserError(`The hosted tool "${t.name}" cannot run on the client's model (MCP sampling).`);
+      if (t.type !== 'function')
+        throw new UserError(`The hosted tool "${t.name}" cannot run on the client's model (MCP sampling).`);
       return { name: t.name, description: t.description, inputSchema: t.parameters } satisfies SamplingTool;
     });
     const native = this.port.supportsTools;
@@ -62,7 +69,9 @@ class SamplingModel implements Model {
     const sample: SampleRequest = {
       systemPrompt: systemPrompt(request, emulated ? functions : []),
       messages: toMessages(request.input, emulated),
-      ...(native && functions.length > 0 ? { tools: functions, toolChoice: toolChoice(request.settings.toolChoice) } : {}),
+      ...(native && functions.length > 0
+        ? { tools: functions, toolChoice: toolChoice(request.settings.toolChoice) }
+        : {}),
       maxTokens: request.settings.maxOutputTokens ?? this.options.maxTokens ?? 4096,
       ...(request.settings.temperature !== undefined ? { temperature: request.settings.temperature } : {}),
       ...(this.options.modelHint ? { modelHint: this.options.modelHint } : {}),
@@ -88,7 +97,8 @@ class SamplingModel implements Model {
 
   async *getStreamedResponse(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
     const response = await this.getResponse(request);
-    for (const item of response.output) if (item.type === 'message' && item.content) yield { type: 'text_delta', delta: item.content };
+    for (const item of response.output)
+      if (item.type === 'message' && item.content) yield { type: 'text_delta', delta: item.content };
     yield { type: 'response_completed', response };
   }
 }
@@ -108,10 +118,14 @@ function systemPrompt(request: ModelRequest, emulatedTools: readonly SamplingToo
   if (request.instructions) parts.push(request.instructions);
   for (const item of request.input) if (item.type === 'message' && item.role === 'system') parts.push(item.content);
   if (emulatedTools.length > 0) {
-    parts.push(`${EMULATION_NOTE}\n${emulatedTools.map((t) => `- ${t.name}: ${t.description}\n  arguments (JSON Schema): ${JSON.stringify(t.inputSchema)}`).join('\n')}`);
+    parts.push(
+      `${EMULATION_NOTE}\n${emulatedTools.map((t) => `- ${t.name}: ${t.description}\n  arguments (JSON Schema): ${JSON.stringify(t.inputSchema)}`).join('\n')}`,
+    );
   }
   if (request.outputSchema) {
-    parts.push(`Give the final answer as ONLY a JSON value following this JSON Schema:\n${JSON.stringify(request.outputSchema.schema)}`);
+    parts.push(
+      `Give the final answer as ONLY a JSON value following this JSON Schema:\n${JSON.stringify(request.outputSchema.schema)}`,
+    );
   }
   return parts.length ? parts.join('\n\n') : undefined;
 }
@@ -132,12 +146,28 @@ function toMessages(items: readonly AgentItem[], emulated: boolean): SampledMess
         if (item.role !== 'system') push(item.role, { type: 'text', text: item.content });
         break;
       case 'function_call':
-        if (emulated) push('assistant', { type: 'text', text: JSON.stringify({ tool_calls: [{ name: item.name, arguments: parseArguments(item.arguments) }] }) });
-        else push('assistant', { type: 'tool_use', id: item.callId, name: item.name, input: parseArguments(item.arguments) });
+        if (emulated)
+          push('assistant', {
+            type: 'text',
+            text: JSON.stringify({ tool_calls: [{ name: item.name, arguments: parseArguments(item.arguments) }] }),
+          });
+        else
+          push('assistant', {
+            type: 'tool_use',
+            id: item.callId,
+            name: item.name,
+            input: parseArguments(item.arguments),
+          });
         break;
       case 'function_call_output':
         if (emulated) push('user', { type: 'text', text: `Tool result (${item.callId}):\n${item.output}` });
-        else push('user', { type: 'tool_result', toolUseId: item.callId, text: item.output, ...(item.output.startsWith('Error:') ? { isError: true } : {}) });
+        else
+          push('user', {
+            type: 'tool_result',
+            toolUseId: item.callId,
+            text: item.output,
+            ...(item.output.startsWith('Error:') ? { isError: true } : {}),
+          });
         break;
       case 'hosted_tool_call':
         break; // Only the Responses API on OpenAI runs hosted tools; nothing of them can be replayed here.
@@ -149,7 +179,9 @@ function toMessages(items: readonly AgentItem[], emulated: boolean): SampledMess
 function parseArguments(text: string): Record<string, unknown> {
   try {
     const value: unknown = text.trim() ? JSON.parse(text) : {};
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : { value };
   } catch {
     return { raw: text };
   }
@@ -166,7 +198,8 @@ function fromContent(content: readonly SampledContent[], emulated: boolean): Mod
   }
   if (text) output.push({ type: 'message', role: 'assistant', content: text });
   for (const c of content) {
-    if (c.type === 'tool_use') output.push({ type: 'function_call', callId: c.id, name: c.name, arguments: JSON.stringify(c.input) });
+    if (c.type === 'tool_use')
+      output.push({ type: 'function_call', callId: c.id, name: c.name, arguments: JSON.stringify(c.input) });
   }
   return output;
 }
@@ -184,7 +217,13 @@ function emulatedCalls(text: string): ModelOutputItem[] | undefined {
   const calls = (parsed as { tool_calls?: unknown }).tool_calls;
   if (!Array.isArray(calls) || calls.length === 0) return undefined;
   return calls.map((call: { name?: unknown; arguments?: unknown }) => {
-    if (typeof call?.name !== 'string') throw new ModelBehaviorError("The client's model wrote a tool call without a name.");
-    return { type: 'function_call' as const, callId: `sampling_call_${++callIds}`, name: call.name, arguments: JSON.stringify(call.arguments ?? {}) };
+    if (typeof call?.name !== 'string')
+      throw new ModelBehaviorError("The client's model wrote a tool call without a name.");
+    return {
+      type: 'function_call' as const,
+      callId: `sampling_call_${++callIds}`,
+      name: call.name,
+      arguments: JSON.stringify(call.arguments ?? {}),
+    };
   });
 }

@@ -7,11 +7,21 @@ const bob: Principal = { id: 'bob', tenantId: 't1', scopes: [], via: 'api_key' }
 describe('openThreadTurn', () => {
   it('starts a thread, then continues it with the earlier turns before the new message', async () => {
     const threads = new InMemoryThreadStore();
-    const first = await openThreadTurn({ threads, principal: alice }, undefined, 'How many orders in March?', 'database_query');
+    const first = await openThreadTurn(
+      { threads, principal: alice },
+      undefined,
+      'How many orders in March?',
+      'database_query',
+    );
     expect(first?.input).toBe('How many orders in March?');
     await first?.record('42 orders.');
 
-    const second = await openThreadTurn({ threads, principal: alice }, first?.threadId, 'And in April?', 'database_query');
+    const second = await openThreadTurn(
+      { threads, principal: alice },
+      first?.threadId,
+      'And in April?',
+      'database_query',
+    );
     expect(second?.threadId).toBe(first?.threadId);
     expect(second?.input).toEqual([
       { type: 'message', role: 'user', content: 'How many orders in March?' },
@@ -24,8 +34,12 @@ describe('openThreadTurn', () => {
     const threads = new InMemoryThreadStore();
     const mine = await openThreadTurn({ threads, principal: alice }, undefined, 'secret', 'research');
     await mine?.record('noted');
-    await expect(openThreadTurn({ threads, principal: bob }, mine?.threadId, 'show me', 'research')).rejects.toEqual(new ThreadNotFoundError(mine?.threadId as string));
-    await expect(openThreadTurn({ threads, principal: bob }, 'no-such-thread', 'show me', 'research')).rejects.toBeInstanceOf(ThreadNotFoundError);
+    await expect(openThreadTurn({ threads, principal: bob }, mine?.threadId, 'show me', 'research')).rejects.toEqual(
+      new ThreadNotFoundError(mine?.threadId as string),
+    );
+    await expect(
+      openThreadTurn({ threads, principal: bob }, 'no-such-thread', 'show me', 'research'),
+    ).rejects.toBeInstanceOf(ThreadNotFoundError);
   });
 
   it('keeps no thread where the server has no store', async () => {

@@ -22,7 +22,9 @@ export const agentThreadShape = {
 /** A thread named by the caller does not exist for them (unknown, deleted, or someone else's). */
 export class ThreadNotFoundError extends UserError {
   constructor(readonly threadId: string) {
-    super(`Thread not found: ${threadId}. Call without threadId to start a new conversation, or list yours with thread_list.`);
+    super(
+      `Thread not found: ${threadId}. Call without threadId to start a new conversation, or list yours with thread_list.`,
+    );
   }
 }
 
@@ -43,7 +45,9 @@ export interface ThreadTurn {
 /** The text of what the user said in `input`: the string, or the last user message of the items. */
 function messageOf(input: RunInput): string {
   if (typeof input === 'string') return input;
-  const last = [...input].reverse().find((item): item is MessageItem => item.type === 'message' && item.role === 'user');
+  const last = [...input]
+    .reverse()
+    .find((item): item is MessageItem => item.type === 'message' && item.role === 'user');
   return last?.content ?? '';
 }
 
@@ -52,7 +56,12 @@ function messageOf(input: RunInput): string {
  * starts a new one. Undefined when the server keeps no threads or the request has no principal.
  * @throws {@link ThreadNotFoundError} when `threadId` does not name one of the caller's threads.
  */
-export async function openThreadTurn(context: ThreadContext, threadId: string | undefined, input: RunInput, tool: string): Promise<ThreadTurn | undefined> {
+export async function openThreadTurn(
+  context: ThreadContext,
+  threadId: string | undefined,
+  input: RunInput,
+  tool: string,
+): Promise<ThreadTurn | undefined> {
   const store = context.threads;
   if (!store || !context.principal) return undefined;
   const owner = principalKey(context.principal);
@@ -67,7 +76,8 @@ export async function openThreadTurn(context: ThreadContext, threadId: string | 
     id = (await store.create(owner)).threadId;
   }
   const message = messageOf(input);
-  const current: readonly AgentItem[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input;
+  const current: readonly AgentItem[] =
+    typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input;
   return {
     threadId: id,
     input: history.length > 0 ? [...history, ...current] : input,

@@ -121,7 +121,9 @@ export class OpenAIChatCompletionsModel implements Model {
     if (request.tools.length > 0) {
       params.tools = request.tools.map((t): ChatCompletionFunctionTool => {
         if (t.type !== 'function') {
-          throw new UserError(`The hosted tool "${t.name}" is not available on Chat Completions; use OPENAI_API=responses.`);
+          throw new UserError(
+            `The hosted tool "${t.name}" is not available on Chat Completions; use OPENAI_API=responses.`,
+          );
         }
         return {
           type: 'function',
@@ -162,13 +164,11 @@ function toMessages(instructions: string | undefined, input: readonly AgentItem[
   let pendingText: string | undefined;
   const flush = () => {
     if (pendingCalls.length === 0 && pendingText === undefined) return;
-    const toolCalls = pendingCalls.map(
-      (c): ChatCompletionMessageFunctionToolCall => ({
-        id: c.callId,
-        type: 'function',
-        function: { name: c.name, arguments: c.arguments },
-      }),
-    );
+    const toolCalls = pendingCalls.map((c): ChatCompletionMessageFunctionToolCall => ({
+      id: c.callId,
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+    }));
     messages.push({
       role: 'assistant',
       content: pendingText ?? null,

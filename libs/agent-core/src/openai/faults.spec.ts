@@ -1,12 +1,7 @@
 // Checks the fault handling of the issue over real HTTP against the scripted server: retries (429, 5xx,
 // retry-after, x-should-retry), no retry on other 4xx, deadlines cutting hangs, cut streams, and aborts.
 import { Agent } from '../agent';
-import {
-  DeadlineExceededError,
-  RunCancelledError,
-  StreamInterruptedError,
-  UpstreamError,
-} from '../errors';
+import { DeadlineExceededError, RunCancelledError, StreamInterruptedError, UpstreamError } from '../errors';
 import { type ModelRequestInfo } from '../observer';
 import { run, runStreamed } from '../run';
 import { type ScriptedServer, createScriptedServer } from '../testing/scripted-server';
@@ -45,12 +40,19 @@ describe.each(['responses', 'chat'] as const)('faults over HTTP (%s)', (api) => 
   });
 
   it('fails a 400 at once with a typed error that carries no key, header or body', async () => {
-    server.enqueue(errorTurn(400, { message: `Bad request from key ${KEY}`, headers: { 'x-secret-header': 'hdr-value' } }));
+    server.enqueue(
+      errorTurn(400, { message: `Bad request from key ${KEY}`, headers: { 'x-secret-header': 'hdr-value' } }),
+    );
     const error = await run(agent, 'x', options()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({ code: 'upstream_error', status: 400, retryable: false, attempts: 1 });
     expect(server.requests).toHaveLength(1);
-    const everything = [JSON.stringify(error), String(error), (error as Error).stack ?? '', JSON.stringify(Object.entries(error as object))].join();
+    const everything = [
+      JSON.stringify(error),
+      String(error),
+      (error as Error).stack ?? '',
+      JSON.stringify(Object.entries(error as object)),
+    ].join();
     expect(everything).not.toContain(KEY);
     expect(everything).not.toContain('hdr-value');
     expect(everything).not.toContain(server.requests[0]?.rawBody ?? '<none>');
@@ -59,7 +61,9 @@ describe.each(['responses', 'chat'] as const)('faults over HTTP (%s)', (api) => 
 
   it('gives up on repeated 5xx after the configured number of attempts', async () => {
     server.enqueue(errorTurn(503), errorTurn(500), errorTurn(502), textTurn('too late'));
-    const error = await run(agent, 'x', { ...options(), retry: { ...FAST_RETRY, maxAttempts: 3 } }).catch((e: unknown) => e);
+    const error = await run(agent, 'x', { ...options(), retry: { ...FAST_RETRY, maxAttempts: 3 } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ status: 502, attempts: 3 });
     expect(server.requests).toHaveLength(3);
   });

@@ -25,14 +25,19 @@ describe.each(['responses', 'chat'] as const)('OpenAI %s adapter', (api) => {
 
   beforeEach(async () => {
     server = await createScriptedServer({ apiKey: KEY });
-    provider = createOpenAIProvider({ env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url, OPENAI_API: api, OPENAI_MODEL: 'gpt-test' } });
+    provider = createOpenAIProvider({
+      env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url, OPENAI_API: api, OPENAI_MODEL: 'gpt-test' },
+    });
   });
   afterEach(() => server.close());
 
   const agent = new Agent({ name: 'weather', instructions: 'Answer briefly.', tools: [weather] });
 
   it('runs a tool call and a final answer, sending the tool result back', async () => {
-    server.enqueue(toolCallTurn({ name: 'get_weather', arguments: { city: 'Paris' }, callId: 'call_w1' }), textTurn('Sunny in Paris.'));
+    server.enqueue(
+      toolCallTurn({ name: 'get_weather', arguments: { city: 'Paris' }, callId: 'call_w1' }),
+      textTurn('Sunny in Paris.'),
+    );
     const result = await run(agent, 'Weather in Paris?', { modelProvider: provider });
     expect(result.finalOutput).toBe('Sunny in Paris.');
     expect(result.usage.requests).toBe(2);
@@ -44,7 +49,10 @@ describe.each(['responses', 'chat'] as const)('OpenAI %s adapter', (api) => {
   });
 
   it('streams text deltas, tool events and the final result', async () => {
-    server.enqueue(toolCallTurn({ name: 'get_weather', arguments: { city: 'Oslo' } }), textTurn('Sunny in Oslo today.'));
+    server.enqueue(
+      toolCallTurn({ name: 'get_weather', arguments: { city: 'Oslo' } }),
+      textTurn('Sunny in Oslo today.'),
+    );
     const stream = runStreamed(agent, 'Weather in Oslo?', { modelProvider: provider });
     const types = new Set<string>();
     let text = '';
@@ -53,7 +61,9 @@ describe.each(['responses', 'chat'] as const)('OpenAI %s adapter', (api) => {
       if (event.type === 'text_delta') text += event.delta;
     }
     expect(text).toBe('Sunny in Oslo today.');
-    expect([...types]).toEqual(expect.arrayContaining(['tool_call_started', 'tool_call_finished', 'usage', 'run_completed']));
+    expect([...types]).toEqual(
+      expect.arrayContaining(['tool_call_started', 'tool_call_finished', 'usage', 'run_completed']),
+    );
     expect(server.requests.every((r) => r.stream)).toBe(true);
     expect((await stream.finalResult).turns).toBe(2);
   });
@@ -73,7 +83,8 @@ describe.each(['responses', 'chat'] as const)('OpenAI %s adapter', (api) => {
     await run(agent, 'Rome?', { modelProvider: provider });
     for (const request of server.requests) {
       expect(request.headers['authorization']).toBe(`Bearer ${KEY}`);
-      const elsewhere = JSON.stringify({ ...request.headers, authorization: undefined }) + request.rawBody + request.path;
+      const elsewhere =
+        JSON.stringify({ ...request.headers, authorization: undefined }) + request.rawBody + request.path;
       expect(elsewhere).not.toContain(KEY);
     }
   });
@@ -107,7 +118,9 @@ describe('OpenAI provider configuration', () => {
     const server = await createScriptedServer({ turns: [textTurn('found it')] });
     try {
       const provider = createOpenAIProvider({ apiKey: 'k', baseURL: server.url, hostedTools: true, env: {} });
-      await run(new Agent({ name: 'a', tools: [webSearchTool({ searchContextSize: 'low' })] }), 'x', { modelProvider: provider });
+      await run(new Agent({ name: 'a', tools: [webSearchTool({ searchContextSize: 'low' })] }), 'x', {
+        modelProvider: provider,
+      });
       expect(server.requests[0]?.body.tools).toEqual([{ type: 'web_search', search_context_size: 'low' }]);
     } finally {
       await server.close();

@@ -67,7 +67,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Model
         hostedTools: options.hostedTools ?? (isOpenAI && api === 'responses'),
       });
       const model =
-        api === 'chat' ? new OpenAIChatCompletionsModel(handle, modelName) : new OpenAIResponsesModel(handle, modelName);
+        api === 'chat'
+          ? new OpenAIChatCompletionsModel(handle, modelName)
+          : new OpenAIResponsesModel(handle, modelName);
       models.set(modelName, model);
       return model;
     },

@@ -77,14 +77,16 @@ export function chatFrames(answer: ChatAnswer, includeUsage: boolean, cut = fals
         ...extra,
       })}\n\n`,
     );
-  const delta = (d: Json, finish: string | null = null) => chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
+  const delta = (d: Json, finish: string | null = null) =>
+    chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
   delta({ role: 'assistant', content: '', refusal: null });
   for (const piece of chunkText(answer.text)) delta({ content: piece });
   if (cut) return frames;
   const calls = planCalls(answer);
   calls.forEach((c, index) => {
     delta({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] });
-    for (const piece of chunkString(c.arguments, 16)) delta({ tool_calls: [{ index, function: { arguments: piece } }] });
+    for (const piece of chunkString(c.arguments, 16))
+      delta({ tool_calls: [{ index, function: { arguments: piece } }] });
   });
   delta({}, calls.length > 0 ? 'tool_calls' : 'stop');
   if (includeUsage) chunk([], { usage: usageOf(answer) });

@@ -109,7 +109,10 @@ export function hangTurn(): HangTurn {
 }
 
 /** A stream cut after `text` was sent. */
-export function cutStreamTurn(text: string, options: ScriptedTiming & { mode?: 'destroy' | 'end' } = {}): CutStreamTurn {
+export function cutStreamTurn(
+  text: string,
+  options: ScriptedTiming & { mode?: 'destroy' | 'end' } = {},
+): CutStreamTurn {
   return { type: 'cut_stream', text, ...options };
 }
 

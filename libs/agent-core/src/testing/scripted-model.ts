@@ -33,7 +33,10 @@ export interface ScriptedModel extends Model {
 }
 
 /** Creates a {@link ScriptedModel} that answers with `turns`, one per request. */
-export function createScriptedModel(turns: readonly ScriptedTurn[] = [], options: ScriptedModelOptions = {}): ScriptedModel {
+export function createScriptedModel(
+  turns: readonly ScriptedTurn[] = [],
+  options: ScriptedModelOptions = {},
+): ScriptedModel {
   const queue = [...turns];
   const requests: ModelRequest[] = [];
   let ids = 0;
@@ -57,12 +60,20 @@ export function createScriptedModel(turns: readonly ScriptedTurn[] = [], options
     return turn;
   };
 
-  const respond = (turn: Exclude<ScriptedTurn, { type: 'error' | 'hang' | 'cut_stream' }>, request: ModelRequest): ModelResponse => {
+  const respond = (
+    turn: Exclude<ScriptedTurn, { type: 'error' | 'hang' | 'cut_stream' }>,
+    request: ModelRequest,
+  ): ModelResponse => {
     const { text, calls } = answerOf(turn);
     const output: ModelOutputItem[] = [];
     if (text) output.push({ type: 'message', role: 'assistant', content: text });
     for (const call of calls) {
-      output.push({ type: 'function_call', callId: call.callId ?? `call_${++ids}`, name: call.name, arguments: argumentsText(call) });
+      output.push({
+        type: 'function_call',
+        callId: call.callId ?? `call_${++ids}`,
+        name: call.name,
+        arguments: argumentsText(call),
+      });
     }
     const input = turn.usage?.inputTokens ?? Math.ceil(JSON.stringify(request.input).length / 4);
     const out = turn.usage?.outputTokens ?? Math.max(1, Math.ceil(text.length / 4));
@@ -93,7 +104,10 @@ export function createScriptedModel(turns: readonly ScriptedTurn[] = [], options
     },
     async *getStreamedResponse(request): AsyncIterable<ModelStreamEvent> {
       const turn = await next(request);
-      const text = turn.type === 'cut_stream' ? turn.text : answerOf(turn as Exclude<ScriptedTurn, { type: 'error' | 'hang' | 'cut_stream' }>).text;
+      const text =
+        turn.type === 'cut_stream'
+          ? turn.text
+          : answerOf(turn as Exclude<ScriptedTurn, { type: 'error' | 'hang' | 'cut_stream' }>).text;
       const chunkDelay = 'chunkDelayMs' in turn ? (turn.chunkDelayMs ?? 0) : 0;
       let sent = '';
       for (const delta of chunkText(text)) {
@@ -104,7 +118,10 @@ export function createScriptedModel(turns: readonly ScriptedTurn[] = [], options
       if (turn.type === 'cut_stream') {
         throw new StreamInterruptedError('The model stream ended before the response completed.', sent);
       }
-      yield { type: 'response_completed', response: respond(turn as Exclude<ScriptedTurn, { type: 'error' | 'hang' | 'cut_stream' }>, request) };
+      yield {
+        type: 'response_completed',
+        response: respond(turn as Exclude<ScriptedTurn, { type: 'error' | 'hang' | 'cut_stream' }>, request),
+      };
     },
   };
 }

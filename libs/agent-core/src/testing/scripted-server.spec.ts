@@ -24,7 +24,9 @@ describe('scripted server', () => {
   });
 
   it('streams Responses events in the order OpenAI sends them', async () => {
-    server.enqueue(toolCallTurn({ name: 'lookup', arguments: { q: 'x' }, callId: 'call_1' }, { text: 'Let me check. ' }));
+    server.enqueue(
+      toolCallTurn({ name: 'lookup', arguments: { q: 'x' }, callId: 'call_1' }, { text: 'Let me check. ' }),
+    );
     const stream = await client.responses.create({ model: 'm1', input: 'hi', stream: true });
     const types: string[] = [];
     let args = '';

@@ -106,7 +106,8 @@ export async function createScriptedServer(options: ScriptedServerOptions = {}):
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const api = path.endsWith('/responses') ? 'responses' : path.endsWith('/chat/completions') ? 'chat' : 'other';
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const json = (body ?? {}) as Record<string, unknown>;
     const record: MutableRecord = {
       api,
@@ -145,7 +146,13 @@ export async function createScriptedServer(options: ScriptedServerOptions = {}):
     if (turn.type === 'hang') return; // The response stays open until the client gives up or the server closes.
     if ('delayMs' in turn && turn.delayMs) await sleep(turn.delayMs);
     if (turn.type === 'error') {
-      return sendError(res, turn.status, turn.message ?? `Scripted ${turn.status} error.`, turn.code ?? null, turn.headers ?? {});
+      return sendError(
+        res,
+        turn.status,
+        turn.message ?? `Scripted ${turn.status} error.`,
+        turn.code ?? null,
+        turn.headers ?? {},
+      );
     }
 
     const { text, calls } = answerOf(turn.type === 'cut_stream' ? { type: 'text', text: turn.text } : turn);

@@ -49,7 +49,12 @@ export interface LocalIssuer {
   readonly clientId: string;
   readonly clientSecret: string;
   /** How many times each endpoint was fetched. */
-  readonly fetches: { readonly metadata: number; readonly jwks: number; readonly introspection: number; readonly token: number };
+  readonly fetches: {
+    readonly metadata: number;
+    readonly jwks: number;
+    readonly introspection: number;
+    readonly token: number;
+  };
   /** Tokens granted at the token endpoint, in order. */
   readonly grants: readonly TokenGrant[];
   /** Signs a JWT (ES256) with `iss` and a five-minute `exp` filled in unless `claims` sets them (`undefined` removes). */
@@ -96,7 +101,11 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
 
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && (path === `/.well-known/oauth-authorization-server${suffix}` || path === `${suffix}/.well-known/openid-configuration`)) {
+    if (
+      req.method === 'GET' &&
+      (path === `/.well-known/oauth-authorization-server${suffix}` ||
+        path === `${suffix}/.well-known/openid-configuration`)
+    ) {
       fetches.metadata++;
       return send(res, 200, {
         issuer: `${origin}${suffix}`,
@@ -151,7 +160,13 @@ export async function startLocalIssuer(options: LocalIssuerOptions = {}): Promis
     const scope = (asked.length > 0 ? asked : client.scopes).join(' ');
     const resource = form.get('resource') ?? undefined;
     grants.push({ clientId: id, resource, scope });
-    const accessToken = signJwt({ sub: id, aud: resource, scope, client_id: id, ...(client.tenant ? { tenant_id: client.tenant } : {}) });
+    const accessToken = signJwt({
+      sub: id,
+      aud: resource,
+      scope,
+      client_id: id,
+      ...(client.tenant ? { tenant_id: client.tenant } : {}),
+    });
     send(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: 300, scope });
   };
 

@@ -75,9 +75,9 @@ export class SqlThreadStore implements ThreadStore {
           -- Update order, for stable most-recent-first pages.
           seq bigint NOT NULL
         )`);
-        await tx.query(`CREATE SEQUENCE IF NOT EXISTS ${s}.thread_seq`);
-        await tx.query(`CREATE INDEX IF NOT EXISTS threads_owner_seq ON ${s}.threads (owner, seq DESC)`);
-        await tx.query(`CREATE TABLE IF NOT EXISTS ${s}.thread_messages (
+      await tx.query(`CREATE SEQUENCE IF NOT EXISTS ${s}.thread_seq`);
+      await tx.query(`CREATE INDEX IF NOT EXISTS threads_owner_seq ON ${s}.threads (owner, seq DESC)`);
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${s}.thread_messages (
           thread_id text NOT NULL REFERENCES ${s}.threads (thread_id) ON DELETE CASCADE,
           position integer NOT NULL,
           role text NOT NULL CHECK (role IN ('user', 'assistant')),
@@ -100,7 +100,10 @@ export class SqlThreadStore implements ThreadStore {
 
   async get(threadId: string, owner: string): Promise<Thread | undefined> {
     await this.ensureSchema();
-    const { rows } = await this.sql.query<ThreadRow>(`SELECT * FROM ${this.schema}.threads WHERE thread_id = $1 AND owner = $2`, [threadId, owner]);
+    const { rows } = await this.sql.query<ThreadRow>(
+      `SELECT * FROM ${this.schema}.threads WHERE thread_id = $1 AND owner = $2`,
+      [threadId, owner],
+    );
     if (!rows[0]) return undefined;
     const messages = await this.sql.query<MessageRow>(
       `SELECT role, text, tool, at FROM ${this.schema}.thread_messages WHERE thread_id = $1 ORDER BY position`,
@@ -109,11 +112,18 @@ export class SqlThreadStore implements ThreadStore {
     return { ...toSummary(rows[0]), messages: messages.rows.map(toMessage) };
   }
 
-  async append(threadId: string, owner: string, messages: readonly Omit<ThreadMessage, 'at'>[]): Promise<ThreadSummary | undefined> {
+  async append(
+    threadId: string,
+    owner: string,
+    messages: readonly Omit<ThreadMessage, 'at'>[],
+  ): Promise<ThreadSummary | undefined> {
     await this.ensureSchema();
     const s = this.schema;
     return this.sql.transaction(async (tx) => {
-      const locked = await tx.query<ThreadRow>(`SELECT * FROM ${s}.threads WHERE thread_id = $1 AND owner = $2 FOR UPDATE`, [threadId, owner]);
+      const locked = await tx.query<ThreadRow>(
+        `SELECT * FROM ${s}.threads WHERE thread_id = $1 AND owner = $2 FOR UPDATE`,
+        [threadId, owner],
+      );
       const thread = locked.rows[0];
       if (!thread) return undefined;
       const kept = await tx.query<MessageRow & { position: number }>(
@@ -124,19 +134,19 @@ export class SqlThreadStore implements ThreadStore {
       const added = messages.map((m) => ({ ...m, text: clampMessage(m.text, this.limits) }));
       for (let i = 0; i < added.length; i++) {
         const m = added[i] as Omit<ThreadMessage, 'at'>;
-        await tx.query(`INSERT INTO ${s}.thread_messages (thread_id, position, role, text, tool) VALUES ($1, $2, $3, $4, $5)`, [
-          threadId,
-          start + i,
-          m.role,
-          m.text,
-          m.tool ?? null,
-        ]);
+        await tx.query(
+          `INSERT INTO ${s}.thread_messages (thread_id, position, role, text, tool) VALUES ($1, $2, $3, $4, $5)`,
+          [threadId, start + i, m.role, m.text, m.tool ?? null],
+        );
       }
       const all = [...kept.rows, ...added];
       const drop = messagesToDrop(all, this.limits);
       if (drop > 0) {
         const firstKept = start - kept.rows.length + drop;
-        await tx.query(`DELETE FROM ${s}.thread_messages WHERE thread_id = $1 AND position < $2`, [threadId, firstKept]);
+        await tx.query(`DELETE FROM ${s}.thread_messages WHERE thread_id = $1 AND position < $2`, [
+          threadId,
+          firstKept,
+        ]);
       }
       const title = thread.title || titleOf(all.find((m) => m.role === 'user')?.text ?? '');
       const updated = await tx.query<ThreadRow>(
@@ -158,14 +168,20 @@ export class SqlThreadStore implements ThreadStore {
     );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { threads: page.map(toSummary), ...(rows.length > limit && last ? { nextCursor: encodeThreadCursor(last.seq) } : {}) };
+    return {
+      threads: page.map(toSummary),
+      ...(rows.length > limit && last ? { nextCursor: encodeThreadCursor(last.seq) } : {}),
+    };
   }
 
   async fork(threadId: string, owner: string): Promise<ThreadSummary | undefined> {
     await this.ensureSchema();
     const s = this.schema;
     return this.sql.transaction(async (tx: SqlQueryable) => {
-      const source = await tx.query<ThreadRow>(`SELECT * FROM ${s}.threads WHERE thread_id = $1 AND owner = $2 FOR SHARE`, [threadId, owner]);
+      const source = await tx.query<ThreadRow>(
+        `SELECT * FROM ${s}.threads WHERE thread_id = $1 AND owner = $2 FOR SHARE`,
+        [threadId, owner],
+      );
       const from = source.rows[0];
       if (!from) return undefined;
       const id = globalThis.crypto.randomUUID();
@@ -185,7 +201,10 @@ export class SqlThreadStore implements ThreadStore {
 
   async delete(threadId: string, owner: string): Promise<boolean> {
     await this.ensureSchema();
-    const { rowCount } = await this.sql.query(`DELETE FROM ${this.schema}.threads WHERE thread_id = $1 AND owner = $2`, [threadId, owner]);
+    const { rowCount } = await this.sql.query(
+      `DELETE FROM ${this.schema}.threads WHERE thread_id = $1 AND owner = $2`,
+      [threadId, owner],
+    );
     return rowCount > 0;
   }
 }

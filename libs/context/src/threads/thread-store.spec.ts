@@ -53,7 +53,12 @@ describe.each([
     await store.append(threadId, 't1:alice', [user('And in April?'), assistant('17.')]);
     const thread = await store.get(threadId, 't1:alice');
     expect(thread).toMatchObject({ title: 'What were our refunds in March?', messageCount: 4, droppedCount: 0 });
-    expect(thread?.messages.map((m) => `${m.role}:${m.text}`)).toEqual(['user:What were  our refunds in March?', 'assistant:42 refunds.', 'user:And in April?', 'assistant:17.']);
+    expect(thread?.messages.map((m) => `${m.role}:${m.text}`)).toEqual([
+      'user:What were  our refunds in March?',
+      'assistant:42 refunds.',
+      'user:And in April?',
+      'assistant:17.',
+    ]);
     expect(thread?.messages[0]?.at).toBeInstanceOf(Date);
   });
 
@@ -106,12 +111,17 @@ describe.each([
     expect(second.nextCursor).toBeUndefined();
     expect(await store.delete(ids[1] as string, 't1:alice')).toBe(true);
     expect(await store.get(ids[1] as string, 't1:alice')).toBeUndefined();
-    await expect(store.list('t1:alice', { limit: 2, cursor: 'garbage' })).rejects.toBeInstanceOf(InvalidThreadCursorError);
+    await expect(store.list('t1:alice', { limit: 2, cursor: 'garbage' })).rejects.toBeInstanceOf(
+      InvalidThreadCursorError,
+    );
   });
 
   it('keeps both turns when two calls continue one thread at once', async () => {
     const { threadId } = await store.create('t1:alice');
-    await Promise.all([store.append(threadId, 't1:alice', [user('one')]), store.append(threadId, 't1:alice', [user('two')])]);
+    await Promise.all([
+      store.append(threadId, 't1:alice', [user('one')]),
+      store.append(threadId, 't1:alice', [user('two')]),
+    ]);
     const texts = (await store.get(threadId, 't1:alice'))?.messages.map((m) => m.text).sort();
     expect(texts).toEqual(['one', 'two']);
   });

@@ -50,7 +50,11 @@ export interface ThreadLimits {
   readonly maxMessageChars: number;
 }
 
-export const DEFAULT_THREAD_LIMITS: ThreadLimits = Object.freeze({ maxMessages: 50, maxTextBytes: 256 * 1024, maxMessageChars: 32_000 });
+export const DEFAULT_THREAD_LIMITS: ThreadLimits = Object.freeze({
+  maxMessages: 50,
+  maxTextBytes: 256 * 1024,
+  maxMessageChars: 32_000,
+});
 
 /** A page of threads, most recently updated first. */
 export interface ThreadPage {
@@ -68,7 +72,11 @@ export interface ThreadStore {
    * Adds messages at the end and applies the length rule. Returns the updated summary, or undefined when the
    * thread is unknown or someone else's.
    */
-  append(threadId: string, owner: string, messages: readonly Omit<ThreadMessage, 'at'>[]): Promise<ThreadSummary | undefined>;
+  append(
+    threadId: string,
+    owner: string,
+    messages: readonly Omit<ThreadMessage, 'at'>[],
+  ): Promise<ThreadSummary | undefined>;
   /** The owner's threads, most recently updated first. */
   list(owner: string, options: { readonly cursor?: string; readonly limit: number }): Promise<ThreadPage>;
   /** A new thread of the same owner with a copy of the messages; undefined when the source is not theirs. */
@@ -170,11 +178,18 @@ export class InMemoryThreadStore implements ThreadStore {
     return thread ? { ...thread.summary, messages: [...thread.messages] } : undefined;
   }
 
-  async append(threadId: string, owner: string, messages: readonly Omit<ThreadMessage, 'at'>[]): Promise<ThreadSummary | undefined> {
+  async append(
+    threadId: string,
+    owner: string,
+    messages: readonly Omit<ThreadMessage, 'at'>[],
+  ): Promise<ThreadSummary | undefined> {
     const thread = this.mine(threadId, owner);
     if (!thread) return undefined;
     const now = new Date();
-    const all = [...thread.messages, ...messages.map((m) => ({ ...m, text: clampMessage(m.text, this.limits), at: now }))];
+    const all = [
+      ...thread.messages,
+      ...messages.map((m) => ({ ...m, text: clampMessage(m.text, this.limits), at: now })),
+    ];
     const drop = messagesToDrop(all, this.limits);
     thread.messages = all.slice(drop);
     const firstUser = thread.summary.title || titleOf(all.find((m) => m.role === 'user')?.text ?? '');
@@ -191,10 +206,15 @@ export class InMemoryThreadStore implements ThreadStore {
 
   async list(owner: string, { cursor, limit }: { cursor?: string; limit: number }): Promise<ThreadPage> {
     const before = cursor === undefined ? Number.POSITIVE_INFINITY : Number(decodeThreadCursor(cursor));
-    const mine = [...this.threads.values()].filter((t) => t.summary.owner === owner && t.seq < before).sort((a, b) => b.seq - a.seq);
+    const mine = [...this.threads.values()]
+      .filter((t) => t.summary.owner === owner && t.seq < before)
+      .sort((a, b) => b.seq - a.seq);
     const page = mine.slice(0, limit);
     const last = page.at(-1);
-    return { threads: page.map((t) => t.summary), ...(mine.length > limit && last ? { nextCursor: encodeThreadCursor(last.seq) } : {}) };
+    return {
+      threads: page.map((t) => t.summary),
+      ...(mine.length > limit && last ? { nextCursor: encodeThreadCursor(last.seq) } : {}),
+    };
   }
 
   async fork(threadId: string, owner: string): Promise<ThreadSummary | undefined> {
@@ -203,7 +223,12 @@ export class InMemoryThreadStore implements ThreadStore {
     const copy = await this.create(owner, threadId);
     const thread = this.threads.get(copy.threadId) as MemoryThread;
     thread.messages = [...source.messages];
-    thread.summary = { ...copy, title: source.summary.title, messageCount: source.messages.length, droppedCount: source.summary.droppedCount };
+    thread.summary = {
+      ...copy,
+      title: source.summary.title,
+      messageCount: source.messages.length,
+      droppedCount: source.summary.droppedCount,
+    };
     return thread.summary;
   }
 

@@ -9,7 +9,14 @@ import type {
 import { isUtf8 } from 'node:buffer';
 import { JsonRpcErrorCode, ProtocolError } from '../errors';
 
-export type { JSONRPCMessage, JSONRPCRequest, JSONRPCNotification, JSONRPCResultResponse, JSONRPCErrorResponse, RequestId };
+export type {
+  JSONRPCMessage,
+  JSONRPCRequest,
+  JSONRPCNotification,
+  JSONRPCResultResponse,
+  JSONRPCErrorResponse,
+  RequestId,
+};
 
 /** A response to a request: a result or an error. */
 export type JSONRPCResponseMessage = JSONRPCResultResponse | JSONRPCErrorResponse;
@@ -50,7 +57,11 @@ export function parseJsonMessage(bytes: Buffer | string): unknown {
  */
 export function classifyMessage(value: unknown, limits: MessageLimits = DEFAULT_MESSAGE_LIMITS): ClassifiedMessage {
   if (Array.isArray(value)) {
-    throw new ProtocolError('BATCH_NOT_SUPPORTED', 'Invalid Request: JSON-RPC batches are not supported', JsonRpcErrorCode.InvalidRequest);
+    throw new ProtocolError(
+      'BATCH_NOT_SUPPORTED',
+      'Invalid Request: JSON-RPC batches are not supported',
+      JsonRpcErrorCode.InvalidRequest,
+    );
   }
   if (value === null || typeof value !== 'object') {
     throw invalid('a JSON-RPC message must be an object');
@@ -68,7 +79,8 @@ export function classifyMessage(value: unknown, limits: MessageLimits = DEFAULT_
     return { kind: 'request', message: m as unknown as JSONRPCRequest };
   }
   if (hasId && ('result' in m || 'error' in m)) {
-    if ('result' in m && (m.result === null || typeof m.result !== 'object')) throw invalid('"result" must be an object');
+    if ('result' in m && (m.result === null || typeof m.result !== 'object'))
+      throw invalid('"result" must be an object');
     if ('error' in m) {
       const e = m.error as Record<string, unknown> | null;
       if (!e || typeof e !== 'object' || typeof e.code !== 'number' || typeof e.message !== 'string') {

@@ -58,7 +58,10 @@ export const ListRootsResult = z.looseObject({
 export function parseParams<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new ValidationError(`Invalid params for ${what}: ${summarise(parsed.error.issues)}`, issuesOf(parsed.error.issues));
+  throw new ValidationError(
+    `Invalid params for ${what}: ${summarise(parsed.error.issues)}`,
+    issuesOf(parsed.error.issues),
+  );
 }
 
 export function issuesOf(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {

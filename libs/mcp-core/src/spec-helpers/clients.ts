@@ -9,7 +9,11 @@ import type { ClientCapabilities, JSONRPCMessage } from '@modelcontextprotocol/s
 import { noopLogger } from '@agent-mcp/context';
 import { McpServer, type McpServerOptions } from '../server';
 import { serveStdio, type StdioConnection } from '../transports/stdio';
-import { createStreamableHttpHandler, type StreamableHttpHandler, type StreamableHttpOptions } from '../transports/http/streamable-http';
+import {
+  createStreamableHttpHandler,
+  type StreamableHttpHandler,
+  type StreamableHttpOptions,
+} from '../transports/http/streamable-http';
 
 /** An SDK client transport over in-memory pipes, speaking newline-delimited JSON like stdio. */
 class PipeClientTransport implements Transport {
@@ -91,7 +95,10 @@ export async function startHttp(server: McpServer, options: StreamableHttpOption
 }
 
 /** The SDK's real Client over Streamable HTTP. */
-export async function connectHttpClient(url: URL, capabilities: ClientCapabilities = {}): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+export async function connectHttpClient(
+  url: URL,
+  capabilities: ClientCapabilities = {},
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const transport = new StreamableHTTPClientTransport(url);
   const client = new Client({ name: 'spec-client', version: '1.0.0' }, { capabilities });
   await client.connect(transport);

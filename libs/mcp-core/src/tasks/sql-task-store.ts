@@ -56,7 +56,7 @@ export class SqlTaskStore implements TaskStore {
     this.table = `${this.schema}.tasks`;
     this.maxOutcomeBytes = options.maxOutcomeBytes ?? 4 * 1024 * 1024;
     this.ensureSchema = privateSchemaCreator(this.sql, this.schema, 'agent-mcp task store schema', async (tx) => {
-        await tx.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
           task_id text PRIMARY KEY,
           -- Creation order, for stable newest-first pages (creation times tie).
           seq bigint GENERATED ALWAYS AS IDENTITY,
@@ -73,9 +73,11 @@ export class SqlTaskStore implements TaskStore {
           lease_until timestamptz NOT NULL,
           outcome jsonb
         )`);
-        await tx.query(`CREATE INDEX IF NOT EXISTS tasks_owner_seq ON ${this.table} (owner, seq DESC)`);
-        await tx.query(`CREATE INDEX IF NOT EXISTS tasks_runner_live ON ${this.table} (runner) WHERE status IN ${LIVE}`);
-        await tx.query(`CREATE INDEX IF NOT EXISTS tasks_expires ON ${this.table} (expires_at) WHERE expires_at IS NOT NULL`);
+      await tx.query(`CREATE INDEX IF NOT EXISTS tasks_owner_seq ON ${this.table} (owner, seq DESC)`);
+      await tx.query(`CREATE INDEX IF NOT EXISTS tasks_runner_live ON ${this.table} (runner) WHERE status IN ${LIVE}`);
+      await tx.query(
+        `CREATE INDEX IF NOT EXISTS tasks_expires ON ${this.table} (expires_at) WHERE expires_at IS NOT NULL`,
+      );
     });
   }
 
@@ -87,7 +89,15 @@ export class SqlTaskStore implements TaskStore {
                CASE WHEN $4::bigint IS NULL THEN NULL ELSE clock_timestamp() + $4::bigint * interval '1 millisecond' END,
                $6, clock_timestamp() + $7::bigint * interval '1 millisecond')
        RETURNING *`,
-      [globalThis.crypto.randomUUID(), task.owner, task.method, task.ttlMs, task.pollIntervalMs, task.runner, task.leaseMs],
+      [
+        globalThis.crypto.randomUUID(),
+        task.owner,
+        task.method,
+        task.ttlMs,
+        task.pollIntervalMs,
+        task.runner,
+        task.leaseMs,
+      ],
     );
     return toRecord(rows[0] as TaskRow);
   }
@@ -115,10 +125,18 @@ export class SqlTaskStore implements TaskStore {
     );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { tasks: page.map(toRecord), ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.seq) } : {}) };
+    return {
+      tasks: page.map(toRecord),
+      ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.seq) } : {}),
+    };
   }
 
-  async setStatus(taskId: string, owner: string | undefined, status: 'working' | 'input_required' | 'cancelled', statusMessage?: string): Promise<TaskRecord | undefined> {
+  async setStatus(
+    taskId: string,
+    owner: string | undefined,
+    status: 'working' | 'input_required' | 'cancelled',
+    statusMessage?: string,
+  ): Promise<TaskRecord | undefined> {
     await this.ensureSchema();
     const { rows } = await this.sql.query<TaskRow>(
       `UPDATE ${this.table} SET status = $3, status_message = $4, last_updated_at = clock_timestamp()
@@ -130,7 +148,12 @@ export class SqlTaskStore implements TaskStore {
     return rows[0] ? toRecord(rows[0]) : undefined;
   }
 
-  async finish(taskId: string, status: 'completed' | 'failed', outcome: TaskOutcome, statusMessage?: string): Promise<boolean> {
+  async finish(
+    taskId: string,
+    status: 'completed' | 'failed',
+    outcome: TaskOutcome,
+    statusMessage?: string,
+  ): Promise<boolean> {
     await this.ensureSchema();
     let json = JSON.stringify(outcome);
     let finalStatus = status;
@@ -182,7 +205,9 @@ export class SqlTaskStore implements TaskStore {
 
   async deleteExpired(): Promise<number> {
     await this.ensureSchema();
-    const { rowCount } = await this.sql.query(`DELETE FROM ${this.table} WHERE expires_at IS NOT NULL AND expires_at <= clock_timestamp()`);
+    const { rowCount } = await this.sql.query(
+      `DELETE FROM ${this.table} WHERE expires_at IS NOT NULL AND expires_at <= clock_timestamp()`,
+    );
     return rowCount;
   }
 

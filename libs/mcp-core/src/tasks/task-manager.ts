@@ -116,11 +116,22 @@ export class TaskManager {
    */
   async start(owner: string, method: string, requestedTtlMs: number | undefined, work: TaskWork): Promise<TaskWire> {
     if (this.running.size >= this.maxRunning) {
-      throw new ProtocolError('TOO_MANY_TASKS', `This server is already running ${this.maxRunning} tasks; try again later.`, JsonRpcErrorCode.Unavailable);
+      throw new ProtocolError(
+        'TOO_MANY_TASKS',
+        `This server is already running ${this.maxRunning} tasks; try again later.`,
+        JsonRpcErrorCode.Unavailable,
+      );
     }
     this.expireNow();
     const ttlMs = Math.min(Math.max(1, Math.floor(requestedTtlMs ?? this.defaultTtlMs)), this.maxTtlMs);
-    const task = await this.store.create({ owner, method, ttlMs, pollIntervalMs: this.pollIntervalMs, runner: this.runnerId, leaseMs: this.leaseMs });
+    const task = await this.store.create({
+      owner,
+      method,
+      ttlMs,
+      pollIntervalMs: this.pollIntervalMs,
+      runner: this.runnerId,
+      leaseMs: this.leaseMs,
+    });
     const controller = new AbortController();
     const done = this.run(task.taskId, controller.signal, work).finally(() => {
       this.running.delete(task.taskId);
@@ -143,7 +154,8 @@ export class TaskManager {
       const page = await this.store.list(owner, { cursor, limit: this.pageSize });
       return { tasks: page.tasks.map(taskToWire), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
     } catch (error) {
-      if (error instanceof InvalidCursorError) throw new ProtocolError('INVALID_CURSOR', 'Invalid params: unknown cursor', JsonRpcErrorCode.InvalidParams);
+      if (error instanceof InvalidCursorError)
+        throw new ProtocolError('INVALID_CURSOR', 'Invalid params: unknown cursor', JsonRpcErrorCode.InvalidParams);
       throw error;
     }
   }
@@ -152,7 +164,11 @@ export class TaskManager {
   async cancel(taskId: string, owner: string): Promise<TaskWire> {
     const current = await this.require(taskId, owner);
     if (isTerminalStatus(current.status)) {
-      throw new ProtocolError('TASK_TERMINAL', `Invalid params: task ${taskId} is already ${current.status}`, JsonRpcErrorCode.InvalidParams);
+      throw new ProtocolError(
+        'TASK_TERMINAL',
+        `Invalid params: task ${taskId} is already ${current.status}`,
+        JsonRpcErrorCode.InvalidParams,
+      );
     }
     const cancelled = await this.store.setStatus(taskId, owner, 'cancelled', 'Cancelled by the client.');
     this.running.get(taskId)?.controller.abort(new CancelledError('Task cancelled by the client'));
@@ -172,7 +188,13 @@ export class TaskManager {
         const outcome = await this.store.outcome(taskId, owner);
         if (outcome && 'error' in outcome) return outcome;
         const result = outcome?.result ?? {
-          content: [{ type: 'text', text: task.status === 'cancelled' ? 'The task was cancelled.' : (task.statusMessage ?? 'The task failed.') }],
+          content: [
+            {
+              type: 'text',
+              text:
+                task.status === 'cancelled' ? 'The task was cancelled.' : (task.statusMessage ?? 'The task failed.'),
+            },
+          ],
           isError: true,
         };
         const meta = (result._meta as Record<string, unknown> | undefined) ?? {};
@@ -191,11 +213,17 @@ export class TaskManager {
    * Stops: waits up to `graceMs` for running tasks, then aborts the rest and fails them with `reason`, so
    * none is left working.
    */
-  async close(graceMs = 0, reason = 'The server shut down before the task finished; run the request again.'): Promise<void> {
+  async close(
+    graceMs = 0,
+    reason = 'The server shut down before the task finished; run the request again.',
+  ): Promise<void> {
     const all = [...this.running.values()];
     if (graceMs > 0 && all.length > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([Promise.allSettled(all.map((r) => r.done)), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      await Promise.race([
+        Promise.allSettled(all.map((r) => r.done)),
+        new Promise((r) => (timer = setTimeout(r, graceMs))),
+      ]);
       clearTimeout(timer);
     }
     const left = [...this.running.entries()];
@@ -203,7 +231,9 @@ export class TaskManager {
       run.controller.abort(new CancelledError(reason));
       await this.store
         .finish(taskId, 'failed', { result: { content: [{ type: 'text', text: reason }], isError: true } }, reason)
-        .catch((error: unknown) => this.logger.error('task store: could not fail a task at shutdown', { taskId, err: error }));
+        .catch((error: unknown) =>
+          this.logger.error('task store: could not fail a task at shutdown', { taskId, err: error }),
+        );
     }
     await Promise.allSettled(left.map(([, r]) => r.done));
     this.stopWatching();
@@ -229,7 +259,12 @@ export class TaskManager {
 
   private async require(taskId: string, owner: string): Promise<TaskRecord> {
     const task = await this.store.get(taskId, owner);
-    if (!task) throw new ProtocolError('TASK_NOT_FOUND', `Invalid params: task ${taskId} not found`, JsonRpcErrorCode.InvalidParams);
+    if (!task)
+      throw new ProtocolError(
+        'TASK_NOT_FOUND',
+        `Invalid params: task ${taskId} not found`,
+        JsonRpcErrorCode.InvalidParams,
+      );
     return task;
   }
 
@@ -290,6 +325,8 @@ export class TaskManager {
     const now = Date.now();
     if (now - this.lastExpiry < 60_000) return;
     this.lastExpiry = now;
-    void this.store.deleteExpired().catch((error: unknown) => this.logger.warn('task store: expiry failed', { err: error }));
+    void this.store
+      .deleteExpired()
+      .catch((error: unknown) => this.logger.warn('task store: expiry failed', { err: error }));
   }
 }

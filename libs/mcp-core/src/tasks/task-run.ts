@@ -22,7 +22,10 @@ export class TaskChannel implements RequestChannel {
     if ('method' in message) {
       const params = (message.params ?? {}) as Record<string, unknown>;
       const meta = (params._meta as Record<string, unknown> | undefined) ?? {};
-      message = { ...message, params: { ...params, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId: this.taskId } } } } as JSONRPCMessage;
+      message = {
+        ...message,
+        params: { ...params, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId: this.taskId } } },
+      } as JSONRPCMessage;
     }
     // A request nobody can receive would wait for its timeout (a minute) for nothing: its caller learns at once.
     const isRequest = 'method' in message && 'id' in message;

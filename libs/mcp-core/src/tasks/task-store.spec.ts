@@ -86,7 +86,9 @@ describe.each([
     const third = await store.list('alice', { limit: 2, cursor: second.nextCursor });
     expect([...second.tasks, ...third.tasks].map((t) => t.taskId)).toEqual([ids[2], ids[1], ids[0]]);
     expect(third.nextCursor).toBeUndefined();
-    await expect(store.list('alice', { limit: 2, cursor: 'bm90IGEgY3Vyc29y' })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(store.list('alice', { limit: 2, cursor: 'bm90IGEgY3Vyc29y' })).rejects.toBeInstanceOf(
+      InvalidCursorError,
+    );
   });
 
   it('fails a task whose runner stopped renewing its lease, and renews only live tasks of its own runner', async () => {
@@ -97,7 +99,10 @@ describe.each([
     expect(await store.renew('runner-2', [renewed.taskId], 30_000)).toEqual(new Set());
     expect(await store.renew('runner-1', [renewed.taskId, done.taskId], 30_000)).toEqual(new Set([renewed.taskId]));
     await sleep(250);
-    expect(await store.get(lapsing.taskId, 'alice')).toMatchObject({ status: 'failed', statusMessage: ABANDONED_MESSAGE });
+    expect(await store.get(lapsing.taskId, 'alice')).toMatchObject({
+      status: 'failed',
+      statusMessage: ABANDONED_MESSAGE,
+    });
     expect(await store.get(renewed.taskId, 'alice')).toMatchObject({ status: 'working' });
   });
 
@@ -145,7 +150,9 @@ describe('two servers on one PostgreSQL task store (replicas, or a process and i
   const schema = `s_${randomBytes(4).toString('hex')}`;
   const replica = (leaseMs = 30_000, watchIntervalMs = 50) => {
     const { tool, gate } = gated();
-    const server = testServer({ tasks: { store: new SqlTaskStore({ sql, schema }), pollIntervalMs: 50, watchIntervalMs, leaseMs } });
+    const server = testServer({
+      tasks: { store: new SqlTaskStore({ sql, schema }), pollIntervalMs: 50, watchIntervalMs, leaseMs },
+    });
     server.tools.register(tool);
     return { server, gate };
   };
@@ -156,16 +163,24 @@ describe('two servers on one PostgreSQL task store (replicas, or a process and i
     const clientA = await connectPipeClient(a.server);
     const clientB = await connectPipeClient(b.server);
     try {
-      const first = await clientA.client.request({ method: 'tools/call', params: { name: 'slow', arguments: {}, task: {} } }, CreateTaskResultSchema);
+      const first = await clientA.client.request(
+        { method: 'tools/call', params: { name: 'slow', arguments: {}, task: {} } },
+        CreateTaskResultSchema,
+      );
       await until(() => a.gate.started);
       const result = clientB.client.experimental.tasks.getTaskResult(first.task.taskId, CallToolResultSchema);
       a.gate.release('from replica A');
       expect((await result).structuredContent).toEqual({ answer: 'from replica A' });
 
       a.gate.started = false;
-      const second = await clientA.client.request({ method: 'tools/call', params: { name: 'slow', arguments: {}, task: {} } }, CreateTaskResultSchema);
+      const second = await clientA.client.request(
+        { method: 'tools/call', params: { name: 'slow', arguments: {}, task: {} } },
+        CreateTaskResultSchema,
+      );
       await until(() => a.gate.started);
-      expect(await clientB.client.experimental.tasks.cancelTask(second.task.taskId)).toMatchObject({ status: 'cancelled' });
+      expect(await clientB.client.experimental.tasks.cancelTask(second.task.taskId)).toMatchObject({
+        status: 'cancelled',
+      });
       await until(() => a.gate.aborted, 2000);
     } finally {
       await clientA.close();
@@ -182,10 +197,16 @@ describe('two servers on one PostgreSQL task store (replicas, or a process and i
     const clientDead = await connectPipeClient(dead.server);
     const clientNext = await connectPipeClient(successor.server);
     try {
-      const { task } = await clientDead.client.request({ method: 'tools/call', params: { name: 'slow', arguments: {}, task: {} } }, CreateTaskResultSchema);
+      const { task } = await clientDead.client.request(
+        { method: 'tools/call', params: { name: 'slow', arguments: {}, task: {} } },
+        CreateTaskResultSchema,
+      );
       await until(() => dead.gate.started);
       await sleep(300);
-      expect(await clientNext.client.experimental.tasks.getTask(task.taskId)).toMatchObject({ status: 'failed', statusMessage: ABANDONED_MESSAGE });
+      expect(await clientNext.client.experimental.tasks.getTask(task.taskId)).toMatchObject({
+        status: 'failed',
+        statusMessage: ABANDONED_MESSAGE,
+      });
       const result = await clientNext.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
       expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: ABANDONED_MESSAGE }] });
     } finally {

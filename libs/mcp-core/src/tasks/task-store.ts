@@ -54,7 +54,8 @@ export interface TaskPage {
 }
 
 /** The message a task gets when the process running it stopped renewing its lease. */
-export const ABANDONED_MESSAGE = 'The server process running this task stopped before it finished; run the request again.';
+export const ABANDONED_MESSAGE =
+  'The server process running this task stopped before it finished; run the request again.';
 
 /**
  * The task store seam. Every read is scoped to an owner; an unknown task and another owner's task look the
@@ -71,9 +72,19 @@ export interface TaskStore {
    * Moves a task that is not terminal to `status` with a message. Returns the updated task, or undefined when
    * it is unknown, someone else's, or already terminal. `owner` undefined skips the owner check (the runner).
    */
-  setStatus(taskId: string, owner: string | undefined, status: 'working' | 'input_required' | 'cancelled', statusMessage?: string): Promise<TaskRecord | undefined>;
+  setStatus(
+    taskId: string,
+    owner: string | undefined,
+    status: 'working' | 'input_required' | 'cancelled',
+    statusMessage?: string,
+  ): Promise<TaskRecord | undefined>;
   /** Records the outcome with a terminal status unless the task is terminal already; true if recorded. */
-  finish(taskId: string, status: 'completed' | 'failed', outcome: TaskOutcome, statusMessage?: string): Promise<boolean>;
+  finish(
+    taskId: string,
+    status: 'completed' | 'failed',
+    outcome: TaskOutcome,
+    statusMessage?: string,
+  ): Promise<boolean>;
   /** The outcome of a terminal task; undefined while it runs or for a task ended without one (cancelled, abandoned). */
   outcome(taskId: string, owner: string): Promise<TaskOutcome | undefined>;
   /**
@@ -178,17 +189,31 @@ export class InMemoryTaskStore implements TaskStore {
       .sort((a, b) => b.seq - a.seq);
     const page = mine.slice(0, limit);
     const last = page.at(-1);
-    return { tasks: page.map((t) => t.record), ...(mine.length > limit && last ? { nextCursor: encodeCursor(last.seq) } : {}) };
+    return {
+      tasks: page.map((t) => t.record),
+      ...(mine.length > limit && last ? { nextCursor: encodeCursor(last.seq) } : {}),
+    };
   }
 
-  async setStatus(taskId: string, owner: string | undefined, status: 'working' | 'input_required' | 'cancelled', statusMessage?: string): Promise<TaskRecord | undefined> {
+  async setStatus(
+    taskId: string,
+    owner: string | undefined,
+    status: 'working' | 'input_required' | 'cancelled',
+    statusMessage?: string,
+  ): Promise<TaskRecord | undefined> {
     const task = this.live(taskId);
-    if (!task || (owner !== undefined && task.record.owner !== owner) || isTerminalStatus(task.record.status)) return undefined;
+    if (!task || (owner !== undefined && task.record.owner !== owner) || isTerminalStatus(task.record.status))
+      return undefined;
     task.record = withStatus(task.record, status, statusMessage, this.now());
     return task.record;
   }
 
-  async finish(taskId: string, status: 'completed' | 'failed', outcome: TaskOutcome, statusMessage?: string): Promise<boolean> {
+  async finish(
+    taskId: string,
+    status: 'completed' | 'failed',
+    outcome: TaskOutcome,
+    statusMessage?: string,
+  ): Promise<boolean> {
     const task = this.live(taskId);
     if (!task || isTerminalStatus(task.record.status)) return false;
     task.record = withStatus(task.record, status, statusMessage, this.now());
@@ -217,7 +242,8 @@ export class InMemoryTaskStore implements TaskStore {
   async countByStatus(): Promise<Partial<Record<TaskStatus, number>>> {
     const counts: Partial<Record<TaskStatus, number>> = {};
     const now = this.now();
-    for (const task of this.tasks.values()) if (task.expiresAt > now) counts[task.record.status] = (counts[task.record.status] ?? 0) + 1;
+    for (const task of this.tasks.values())
+      if (task.expiresAt > now) counts[task.record.status] = (counts[task.record.status] ?? 0) + 1;
     return counts;
   }
 
@@ -249,12 +275,20 @@ export class InMemoryTaskStore implements TaskStore {
   }
 
   private evictTerminal(): void {
-    const terminal = [...this.tasks.values()].filter((t) => isTerminalStatus(t.record.status)).sort((a, b) => a.seq - b.seq);
-    for (const task of terminal.slice(0, Math.max(1, Math.ceil(this.maxTasks / 10)))) this.tasks.delete(task.record.taskId);
+    const terminal = [...this.tasks.values()]
+      .filter((t) => isTerminalStatus(t.record.status))
+      .sort((a, b) => a.seq - b.seq);
+    for (const task of terminal.slice(0, Math.max(1, Math.ceil(this.maxTasks / 10))))
+      this.tasks.delete(task.record.taskId);
   }
 }
 
-function withStatus(record: TaskRecord, status: TaskStatus, statusMessage: string | undefined, now: number): TaskRecord {
+function withStatus(
+  record: TaskRecord,
+  status: TaskStatus,
+  statusMessage: string | undefined,
+  now: number,
+): TaskRecord {
   const { statusMessage: _previous, ...rest } = record;
   return { ...rest, status, ...(statusMessage !== undefined ? { statusMessage } : {}), lastUpdatedAt: new Date(now) };
 }

@@ -60,24 +60,43 @@ describe('MCP tasks over stdio', () => {
   });
 
   const startTask = (name: string, args: Record<string, unknown> = {}) =>
-    pipe.client.request({ method: 'tools/call', params: { name, arguments: args, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    pipe.client.request(
+      { method: 'tools/call', params: { name, arguments: args, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
 
   it('declares the tasks capability and each tool’s task support', async () => {
-    expect(pipe.client.getServerCapabilities()?.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
+    expect(pipe.client.getServerCapabilities()?.tasks).toEqual({
+      list: {},
+      cancel: {},
+      requests: { tools: { call: {} } },
+    });
     const { tools } = await pipe.client.listTools();
-    expect(Object.fromEntries(tools.map((t) => [t.name, t.execution?.taskSupport]))).toEqual({ slow: 'optional', only_task: 'required', plain: 'forbidden' });
+    expect(Object.fromEntries(tools.map((t) => [t.name, t.execution?.taskSupport]))).toEqual({
+      slow: 'optional',
+      only_task: 'required',
+      plain: 'forbidden',
+    });
   });
 
   it('answers a task-augmented call with a working task at once, then serves its result when it ends', async () => {
     const { task } = await startTask('slow');
     expect(task).toMatchObject({ status: 'working', ttl: 60_000, pollInterval: 50 });
     expect(new Date(task.createdAt).toString()).not.toBe('Invalid Date');
-    await until(async () => (await pipe.client.experimental.tasks.getTask(task.taskId)).statusMessage === 'step 1: thinking');
+    await until(
+      async () => (await pipe.client.experimental.tasks.getTask(task.taskId)).statusMessage === 'step 1: thinking',
+    );
 
     const result = pipe.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
     slow.gate.release('forty-two');
-    expect(await result).toMatchObject({ structuredContent: { answer: 'forty-two' }, _meta: { [RELATED_TASK_META_KEY]: { taskId: task.taskId } } });
-    expect(await pipe.client.experimental.tasks.getTask(task.taskId)).toMatchObject({ taskId: task.taskId, status: 'completed' });
+    expect(await result).toMatchObject({
+      structuredContent: { answer: 'forty-two' },
+      _meta: { [RELATED_TASK_META_KEY]: { taskId: task.taskId } },
+    });
+    expect(await pipe.client.experimental.tasks.getTask(task.taskId)).toMatchObject({
+      taskId: task.taskId,
+      status: 'completed',
+    });
   });
 
   it('marks a task whose tool failed as failed, with the error result', async () => {
@@ -141,12 +160,21 @@ describe('MCP tasks over stdio', () => {
 
   it('runs a task-augmented call as an ordinary call when tasks are off', async () => {
     const off = testServer({ tasks: false });
-    const quick = defineTool({ name: 'quick', description: 'answers', inputSchema: z.object({}), execution: { taskSupport: 'optional' }, execute: () => 'done' });
+    const quick = defineTool({
+      name: 'quick',
+      description: 'answers',
+      inputSchema: z.object({}),
+      execution: { taskSupport: 'optional' },
+      execute: () => 'done',
+    });
     off.tools.register(quick);
     const other = await connectPipeClient(off);
     try {
       expect(other.client.getServerCapabilities()?.tasks).toBeUndefined();
-      const answer = await other.client.request({ method: 'tools/call', params: { name: 'quick', arguments: {}, task: {} } }, CallToolResultSchema);
+      const answer = await other.client.request(
+        { method: 'tools/call', params: { name: 'quick', arguments: {}, task: {} } },
+        CallToolResultSchema,
+      );
       expect(answer.content).toEqual([{ type: 'text', text: 'done' }]);
     } finally {
       await other.close();

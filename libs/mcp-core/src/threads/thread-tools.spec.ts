@@ -27,21 +27,33 @@ describe('thread tools', () => {
     try {
       caller = alice;
       const listed = await forAlice.client.callTool({ name: 'thread_list', arguments: {} });
-      expect(listed.structuredContent).toMatchObject({ threads: [{ threadId, title: 'How many orders shipped late?', messageCount: 2 }] });
+      expect(listed.structuredContent).toMatchObject({
+        threads: [{ threadId, title: 'How many orders shipped late?', messageCount: 2 }],
+      });
       const got = await forAlice.client.callTool({ name: 'thread_get', arguments: { threadId } });
-      expect((got.structuredContent as { messages: Array<{ text: string }> }).messages.map((m) => m.text)).toEqual(['How many orders shipped late?', '12 orders.']);
+      expect((got.structuredContent as { messages: Array<{ text: string }> }).messages.map((m) => m.text)).toEqual([
+        'How many orders shipped late?',
+        '12 orders.',
+      ]);
       const forked = await forAlice.client.callTool({ name: 'thread_fork', arguments: { threadId } });
       expect(forked.structuredContent).toMatchObject({ forkedFrom: threadId, messageCount: 2 });
 
       caller = bob;
-      expect((await forBob.client.callTool({ name: 'thread_list', arguments: {} })).structuredContent).toEqual({ threads: [] });
+      expect((await forBob.client.callTool({ name: 'thread_list', arguments: {} })).structuredContent).toEqual({
+        threads: [],
+      });
       for (const name of ['thread_get', 'thread_fork', 'thread_delete']) {
         const refused = await forBob.client.callTool({ name, arguments: { threadId } });
-        expect(refused).toMatchObject({ isError: true, content: [{ type: 'text', text: `Thread not found: ${threadId}` }] });
+        expect(refused).toMatchObject({
+          isError: true,
+          content: [{ type: 'text', text: `Thread not found: ${threadId}` }],
+        });
       }
 
       caller = alice;
-      expect((await forAlice.client.callTool({ name: 'thread_delete', arguments: { threadId } })).structuredContent).toEqual({ deleted: true });
+      expect(
+        (await forAlice.client.callTool({ name: 'thread_delete', arguments: { threadId } })).structuredContent,
+      ).toEqual({ deleted: true });
       expect(await store.get(threadId, 't1:alice')).toBeUndefined();
     } finally {
       await forAlice.close();

@@ -15,7 +15,12 @@ const SummarySchema = z.object({
   updatedAt: z.string(),
 });
 
-const MessageSchema = z.object({ role: z.enum(['user', 'assistant']), text: z.string(), tool: z.string().optional(), at: z.string() });
+const MessageSchema = z.object({
+  role: z.enum(['user', 'assistant']),
+  text: z.string(),
+  tool: z.string().optional(),
+  at: z.string(),
+});
 
 // Another principal's thread gets exactly this answer too.
 function threadNotFound(threadId: string): ToolError {
@@ -43,7 +48,8 @@ export function createThreadTools(store: ThreadStore, options: { readonly pageSi
   const list = defineTool({
     name: 'thread_list',
     title: 'List conversation threads',
-    description: 'Lists your conversation threads with the agent tools, most recently used first. Pass a threadId to an agent tool to continue one.',
+    description:
+      'Lists your conversation threads with the agent tools, most recently used first. Pass a threadId to an agent tool to continue one.',
     inputSchema: z.object({ cursor: z.string().max(200).optional().describe('nextCursor of the previous page') }),
     outputSchema: z.object({ threads: z.array(SummarySchema), nextCursor: z.string().optional() }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -64,14 +70,20 @@ export function createThreadTools(store: ThreadStore, options: { readonly pageSi
       if (!thread) throw threadNotFound(threadId);
       return {
         ...wire(thread),
-        messages: thread.messages.map((m) => ({ role: m.role, text: m.text, ...(m.tool ? { tool: m.tool } : {}), at: m.at.toISOString() })),
+        messages: thread.messages.map((m) => ({
+          role: m.role,
+          text: m.text,
+          ...(m.tool ? { tool: m.tool } : {}),
+          at: m.at.toISOString(),
+        })),
       };
     },
   });
   const fork = defineTool({
     name: 'thread_fork',
     title: 'Fork a conversation thread',
-    description: 'Copies one of your threads into a new one, to continue it in another direction without changing the original.',
+    description:
+      'Copies one of your threads into a new one, to continue it in another direction without changing the original.',
     inputSchema: z.object({ threadId: ThreadId }),
     outputSchema: SummarySchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

@@ -31,7 +31,8 @@ function harness(maxMessageBytes?: number) {
     }
   });
   const connection = serveStdio(server, { stdin, stdout, maxMessageBytes, drainTimeoutMs: 2000 });
-  const send = (line: string | Buffer) => stdin.write(typeof line === 'string' ? `${line}\n` : Buffer.concat([line, Buffer.from('\n')]));
+  const send = (line: string | Buffer) =>
+    stdin.write(typeof line === 'string' ? `${line}\n` : Buffer.concat([line, Buffer.from('\n')]));
   return { server, stdin, out, connection, send };
 }
 
@@ -55,8 +56,16 @@ describe('serveStdio', () => {
     send(ping(9));
     await sleep(20);
     expect(out).toEqual([
-      { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: message is not valid JSON', data: { code: 'PARSE_ERROR' } } },
-      { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: message is not valid UTF-8', data: { code: 'PARSE_ERROR' } } },
+      {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32700, message: 'Parse error: message is not valid JSON', data: { code: 'PARSE_ERROR' } },
+      },
+      {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32700, message: 'Parse error: message is not valid UTF-8', data: { code: 'PARSE_ERROR' } },
+      },
       { jsonrpc: '2.0', id: 9, result: {} },
     ]);
   });
@@ -69,7 +78,10 @@ describe('serveStdio', () => {
     send(ping(4));
     await sleep(20);
     expect(out).toHaveLength(2);
-    expect(out[0]).toMatchObject({ id: null, error: { code: -32600, message: expect.stringContaining('larger than 1024 bytes') } });
+    expect(out[0]).toMatchObject({
+      id: null,
+      error: { code: -32600, message: expect.stringContaining('larger than 1024 bytes') },
+    });
     expect(out[1]).toEqual({ jsonrpc: '2.0', id: 4, result: {} });
   });
 
@@ -78,12 +90,17 @@ describe('serveStdio', () => {
     send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'nope' }));
     send(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 7 } }));
     await sleep(20);
-    expect(out).toMatchObject([{ id: 1, error: { code: -32601 } }, { id: 2, error: { code: -32602 } }]);
+    expect(out).toMatchObject([
+      { id: 1, error: { code: -32601 } },
+      { id: 2, error: { code: -32602 } },
+    ]);
   });
 
   it('finishes running calls after stdin closes, then resolves closed', async () => {
     const { stdin, send, out, connection } = harness();
-    send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'wait', arguments: { ms: 80 } } }));
+    send(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'wait', arguments: { ms: 80 } } }),
+    );
     await sleep(10);
     stdin.end();
     await connection.closed;

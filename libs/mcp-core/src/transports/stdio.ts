@@ -150,5 +150,9 @@ export function serveStdio(server: McpServer, options: StdioOptions = {}): Stdio
 }
 
 function tooLarge(maxBytes: number): ProtocolError {
-  return new ProtocolError('MESSAGE_TOO_LARGE', `Invalid Request: message larger than ${maxBytes} bytes`, JsonRpcErrorCode.InvalidRequest);
+  return new ProtocolError(
+    'MESSAGE_TOO_LARGE',
+    `Invalid Request: message larger than ${maxBytes} bytes`,
+    JsonRpcErrorCode.InvalidRequest,
+  );
 }

@@ -10,7 +10,9 @@ defineAttackSuite('the embedded engine', async () => {
   await engine.ready();
   return {
     engine,
-    canary: async () => (await engine.execute(trustedStatement(CANARY_CHECK_SQL), { maxRows: 1, maxBytes: 10_000, timeoutMs: 30_000 })).rows[0],
+    canary: async () =>
+      (await engine.execute(trustedStatement(CANARY_CHECK_SQL), { maxRows: 1, maxBytes: 10_000, timeoutMs: 30_000 }))
+        .rows[0],
     close: () => engine.close(),
   };
 });

@@ -3,12 +3,27 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { CancelledError } from '@agent-mcp/mcp-core';
-import { type Logger, noopLogger, type SqlClient, SqlError, type SqlQueryable, type SqlQueryOptions, type SqlResult, type SqlRow } from '@agent-mcp/context';
+import {
+  type Logger,
+  noopLogger,
+  type SqlClient,
+  SqlError,
+  type SqlQueryable,
+  type SqlQueryOptions,
+  type SqlResult,
+  type SqlRow,
+} from '@agent-mcp/context';
 import { DatabaseError } from '../errors';
 import { type CheckedStatement, CURSOR_NAME, trustedStatement } from '../guard/statement-guard';
 import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
 import { SESSION_RESET_EMBEDDED, transactionPreamble } from '../engine/session-sql';
-import { type ExecuteOptions, type QueryEngine, type QueryResult, type RawResult, type RoleAudit } from '../engine/types';
+import {
+  type ExecuteOptions,
+  type QueryEngine,
+  type QueryResult,
+  type RawResult,
+  type RoleAudit,
+} from '../engine/types';
 import { paramText, toQueryResult } from '../engine/values';
 import { resolveDependency } from '../load-dependency';
 import { type DataDirLock, lockDataDir } from './data-dir-lock';
@@ -129,12 +144,19 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     w.stdout.resume();
     live.add(w);
     w.once('exit', () => live.delete(w));
-    w.stderr.on('data', (chunk: Buffer) => logger.debug('embedded engine output', { text: chunk.toString('utf8').slice(0, 2000) }));
+    w.stderr.on('data', (chunk: Buffer) =>
+      logger.debug('embedded engine output', { text: chunk.toString('utf8').slice(0, 2000) }),
+    );
     return w;
   }
 
   /** One request/reply exchange with a worker, bounded in time unless `timeoutMs` is undefined; the worker's death rejects it. */
-  function exchange(w: Worker, message: Record<string, unknown>, timeoutMs: number | undefined, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+  function exchange(
+    w: Worker,
+    message: Record<string, unknown>,
+    timeoutMs: number | undefined,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<WorkerReply> {
     return new Promise((resolve, reject) => {
       const cleanup = () => {
         clearTimeout(timer);
@@ -160,7 +182,11 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
           ? undefined
           : setTimeout(() => {
               cleanup();
-              reject(new DatabaseError('QUERY_TIMEOUT', `The embedded engine did not answer within ${timeoutMs} ms.`, { timeoutMs }));
+              reject(
+                new DatabaseError('QUERY_TIMEOUT', `The embedded engine did not answer within ${timeoutMs} ms.`, {
+                  timeoutMs,
+                }),
+              );
             }, timeoutMs);
       w.on('message', onMessage);
       w.on('error', onError);
@@ -198,16 +224,22 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
   function placeData(): Promise<string | undefined> {
     placement ??= (async () => {
       if (!options.dataDir) return undefined;
-      const taken = await lockDataDir(options.dataDir).catch((error: unknown) => ({ heldBy: -1, file: String((error as Error).message) }));
+      const taken = await lockDataDir(options.dataDir).catch((error: unknown) => ({
+        heldBy: -1,
+        file: String((error as Error).message),
+      }));
       if ('release' in taken) {
         lock = taken;
         return (dataDirInUse = options.dataDir);
       }
-      logger.warn('embedded database directory is in use by another process; this one keeps its data in memory until it exits', {
-        dataDir: options.dataDir,
-        lock: taken.file,
-        ...(taken.heldBy > 0 ? { pid: taken.heldBy } : {}),
-      });
+      logger.warn(
+        'embedded database directory is in use by another process; this one keeps its data in memory until it exits',
+        {
+          dataDir: options.dataDir,
+          lock: taken.file,
+          ...(taken.heldBy > 0 ? { pid: taken.heldBy } : {}),
+        },
+      );
       return undefined;
     })();
     return placement;
@@ -224,11 +256,20 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     try {
       // A copy goes to the worker: the snapshot is kept for the next restart.
       // With a data directory the snapshot only seeds its first start; restarts reopen the directory.
-      const reply = await exchange(w, { op: 'start', snapshot: bytes.slice(), username: options.role, dataDir }, startTimeoutMs);
+      const reply = await exchange(
+        w,
+        { op: 'start', snapshot: bytes.slice(), username: options.role, dataDir },
+        startTimeoutMs,
+      );
       if (reply.type !== 'ready') throw new Error(reply.error?.message ?? 'the embedded engine did not start');
     } catch (error) {
       await w.terminate();
-      throw new DatabaseError('DATABASE_UNAVAILABLE', `The embedded database could not start: ${(error as Error).message}`, undefined, error);
+      throw new DatabaseError(
+        'DATABASE_UNAVAILABLE',
+        `The embedded database could not start: ${(error as Error).message}`,
+        undefined,
+        error,
+      );
     }
     w.once('exit', () => {
       exited.add(w);
@@ -285,7 +326,8 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     restarts++;
     logger.warn('embedded engine worker replaced', { reason });
     ending = Promise.allSettled([ending, w.terminate()]);
-    if (!closed) ensureWorker().catch((error: unknown) => logger.error('embedded engine restart failed', { err: error }));
+    if (!closed)
+      ensureWorker().catch((error: unknown) => logger.error('embedded engine restart failed', { err: error }));
   }
 
   function pump(): void {
@@ -298,7 +340,12 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
   }
 
   /** Waits for the engine's single session, bounded, and leaves the queue if the caller cancels meanwhile. */
-  function acquireSession(signal: AbortSignal | undefined, waitMs: number, busyError: () => Error, cancelledError: () => Error): Promise<void> {
+  function acquireSession(
+    signal: AbortSignal | undefined,
+    waitMs: number,
+    busyError: () => Error,
+    cancelledError: () => Error,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const entryInQueue: Pending = {
         run: () => {
@@ -369,11 +416,20 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
         const reply = await Promise.race([exchange(w, message, opts.timeoutMs), aborted]).catch((error: unknown) => {
           if (error instanceof DatabaseError && error.code === 'QUERY_TIMEOUT') {
             replaceWorker(w, 'deadline');
-            throw new DatabaseError('QUERY_TIMEOUT', `The statement ran longer than ${opts.timeoutMs} ms and was stopped.`, { timeoutMs: opts.timeoutMs });
+            throw new DatabaseError(
+              'QUERY_TIMEOUT',
+              `The statement ran longer than ${opts.timeoutMs} ms and was stopped.`,
+              { timeoutMs: opts.timeoutMs },
+            );
           }
           if (!(error instanceof CancelledError)) {
             replaceWorker(w, 'worker failure');
-            throw new DatabaseError('DATABASE_UNAVAILABLE', `The embedded database failed: ${(error as Error).message}`, undefined, error);
+            throw new DatabaseError(
+              'DATABASE_UNAVAILABLE',
+              `The embedded database failed: ${(error as Error).message}`,
+              undefined,
+              error,
+            );
           }
           throw error;
         });
@@ -396,7 +452,12 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     try {
       return await ensureWorker();
     } catch (error) {
-      throw new SqlError('SQL_UNAVAILABLE', `The embedded database could not start: ${(error as Error).message}`, undefined, { cause: error });
+      throw new SqlError(
+        'SQL_UNAVAILABLE',
+        `The embedded database could not start: ${(error as Error).message}`,
+        undefined,
+        { cause: error },
+      );
     }
   };
   const sql = createTrustedClient({
@@ -405,7 +466,11 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
         signal,
         waitMs,
         () => new SqlError('SQL_TIMEOUT', `The embedded database stayed busy for ${waitMs} ms.`),
-        () => new SqlError('SQL_CANCELLED', `The statement was cancelled: ${String(signal?.reason ?? 'request cancelled')}`),
+        () =>
+          new SqlError(
+            'SQL_CANCELLED',
+            `The statement was cancelled: ${String(signal?.reason ?? 'request cancelled')}`,
+          ),
       );
       return releaseSession;
     },
@@ -414,13 +479,24 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     },
     send: async (text, params) => {
       const w = await readyWorker();
-      const reply = await exchange(w, { op: 'trusted', id: nextId++, text, params: params ?? [] }, undefined).catch((error: unknown) => {
-        throw new SqlError('SQL_UNAVAILABLE', `The embedded database failed: ${(error as Error).message}`, undefined, { cause: error });
-      });
+      const reply = await exchange(w, { op: 'trusted', id: nextId++, text, params: params ?? [] }, undefined).catch(
+        (error: unknown) => {
+          throw new SqlError(
+            'SQL_UNAVAILABLE',
+            `The embedded database failed: ${(error as Error).message}`,
+            undefined,
+            { cause: error },
+          );
+        },
+      );
       if (reply.type === 'error') {
         const e = reply.error ?? { message: 'unknown error' };
         const sqlstate = e.code && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
-        throw new SqlError('SQL_FAILED', `PostgreSQL refused the statement: ${e.message}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''}`, sqlstate);
+        throw new SqlError(
+          'SQL_FAILED',
+          `PostgreSQL refused the statement: ${e.message}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''}`,
+          sqlstate,
+        );
       }
       const rows = (reply.rows ?? []) as unknown as SqlRow[];
       return { rows, rowCount: reply.affectedRows || rows.length };
@@ -445,12 +521,17 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
       return toQueryResult(await run(statement, opts));
     },
     async auditRole(): Promise<RoleAudit> {
-      const result = await this.execute(trustedStatement(ROLE_AUDIT_SQL), { maxRows: 1, maxBytes: 65_536, timeoutMs: 30_000 });
+      const result = await this.execute(trustedStatement(ROLE_AUDIT_SQL), {
+        maxRows: 1,
+        maxBytes: 65_536,
+        timeoutMs: 30_000,
+      });
       return auditProblems(result.rows[0] ?? {});
     },
     async close() {
       closed = true;
-      for (const pending of queue.splice(0)) pending.reject(new DatabaseError('DATABASE_UNAVAILABLE', 'The database engine is closed.'));
+      for (const pending of queue.splice(0))
+        pending.reject(new DatabaseError('DATABASE_UNAVAILABLE', 'The database engine is closed.'));
       worker = undefined;
       spare = undefined;
       await Promise.all([...live].map((w) => w.terminate()));
@@ -478,7 +559,12 @@ const TRUSTED_DEFAULT_TIMEOUT_MS = 30_000;
 function createTrustedClient(ports: TrustedPorts): SqlClient {
   let closed = false;
 
-  async function withSession<T>(opts: SqlQueryOptions, work: (send: (text: string, params?: readonly unknown[], o?: SqlQueryOptions, unbounded?: boolean) => Promise<SqlResult>) => Promise<T>): Promise<T> {
+  async function withSession<T>(
+    opts: SqlQueryOptions,
+    work: (
+      send: (text: string, params?: readonly unknown[], o?: SqlQueryOptions, unbounded?: boolean) => Promise<SqlResult>,
+    ) => Promise<T>,
+  ): Promise<T> {
     if (closed) throw new SqlError('SQL_CLOSED', 'The SQL client is closed.');
     if (opts.signal?.aborted) throw cancelled(opts.signal);
     const timeoutMs = opts.timeoutMs ?? TRUSTED_DEFAULT_TIMEOUT_MS;
@@ -492,10 +578,21 @@ function createTrustedClient(ports: TrustedPorts): SqlClient {
     // The deadline counts from a running engine: its first start (seconds) is not the statement's time.
     const deadlineAt = Date.now() + timeoutMs;
     let inflight: Promise<unknown> = Promise.resolve();
-    const send = (text: string, params?: readonly unknown[], o: SqlQueryOptions = {}, unbounded = false): Promise<SqlResult> => {
-      const signal = unbounded ? undefined : o.signal && opts.signal ? AbortSignal.any([o.signal, opts.signal]) : (o.signal ?? opts.signal);
+    const send = (
+      text: string,
+      params?: readonly unknown[],
+      o: SqlQueryOptions = {},
+      unbounded = false,
+    ): Promise<SqlResult> => {
+      const signal = unbounded
+        ? undefined
+        : o.signal && opts.signal
+          ? AbortSignal.any([o.signal, opts.signal])
+          : (o.signal ?? opts.signal);
       if (signal?.aborted) return Promise.reject(cancelled(signal));
-      const at = unbounded ? Infinity : Math.min(deadlineAt, o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs);
+      const at = unbounded
+        ? Infinity
+        : Math.min(deadlineAt, o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs);
       if (Date.now() >= at) return Promise.reject(timedOut(at === deadlineAt ? timeoutMs : (o.timeoutMs as number)));
       // One statement at a time, in order: the worker's session is a single connection.
       const reply = inflight.then(() => ports.send(text, params));
@@ -510,7 +607,13 @@ function createTrustedClient(ports: TrustedPorts): SqlClient {
           finish();
           reject(cancelled(signal));
         };
-        const timer = at === Infinity ? undefined : setTimeout(() => (finish(), reject(timedOut(at === deadlineAt ? timeoutMs : (o.timeoutMs as number)))), at - Date.now());
+        const timer =
+          at === Infinity
+            ? undefined
+            : setTimeout(
+                () => (finish(), reject(timedOut(at === deadlineAt ? timeoutMs : (o.timeoutMs as number)))),
+                at - Date.now(),
+              );
         signal?.addEventListener('abort', onAbort, { once: true });
         reply.then(
           (value) => (finish(), resolve(value)),
@@ -528,7 +631,11 @@ function createTrustedClient(ports: TrustedPorts): SqlClient {
 
   return {
     kind: 'embedded',
-    query<R extends SqlRow = SqlRow>(text: string, params?: readonly unknown[], opts: SqlQueryOptions = {}): Promise<SqlResult<R>> {
+    query<R extends SqlRow = SqlRow>(
+      text: string,
+      params?: readonly unknown[],
+      opts: SqlQueryOptions = {},
+    ): Promise<SqlResult<R>> {
       return withSession(opts, (send) => send(text, params)) as Promise<SqlResult<R>>;
     },
     transaction<T>(work: (tx: SqlQueryable) => Promise<T>, opts: SqlQueryOptions = {}): Promise<T> {
@@ -536,7 +643,9 @@ function createTrustedClient(ports: TrustedPorts): SqlClient {
         let ended = false;
         const tx: SqlQueryable = {
           query: <R extends SqlRow = SqlRow>(text: string, params?: readonly unknown[], o?: SqlQueryOptions) =>
-            (ended ? Promise.reject(new SqlError('SQL_CLOSED', 'The transaction has already ended.')) : send(text, params, o)) as Promise<SqlResult<R>>,
+            (ended
+              ? Promise.reject(new SqlError('SQL_CLOSED', 'The transaction has already ended.'))
+              : send(text, params, o)) as Promise<SqlResult<R>>,
         };
         try {
           await send('BEGIN');
@@ -563,16 +672,23 @@ function cancelled(signal: AbortSignal | undefined): SqlError {
 }
 
 function timedOut(timeoutMs: number): SqlError {
-  return new SqlError('SQL_TIMEOUT', `The statement ran longer than ${timeoutMs} ms; the embedded engine lets a running statement finish, and rolls back the transaction it belonged to.`);
+  return new SqlError(
+    'SQL_TIMEOUT',
+    `The statement ran longer than ${timeoutMs} ms; the embedded engine lets a running statement finish, and rolls back the transaction it belonged to.`,
+  );
 }
 
 function mapWorkerError(error: { message: string; code?: string; position?: string }): DatabaseError {
   if (error.code && /^[0-9A-Z]{5}$/.test(error.code)) {
     const position = error.position ? Number(error.position) : undefined;
-    return new DatabaseError('QUERY_FAILED', `PostgreSQL refused the statement: ${error.message} (SQLSTATE ${error.code})`, {
-      sqlstate: error.code,
-      ...(position ? { position } : {}),
-    });
+    return new DatabaseError(
+      'QUERY_FAILED',
+      `PostgreSQL refused the statement: ${error.message} (SQLSTATE ${error.code})`,
+      {
+        sqlstate: error.code,
+        ...(position ? { position } : {}),
+      },
+    );
   }
   return new DatabaseError('QUERY_FAILED', `The embedded database failed: ${error.message}`);
 }
@@ -602,6 +718,13 @@ async function snapshotPath(options: EmbeddedEngineOptions, entry: string): Prom
   const version = (/"version"\s*:\s*"([^"]+)"/.exec(pkg) ?? [])[1] ?? 'unknown';
   // Loaded here, not at the top: node:crypto costs a launch ~20 ms and this runs only when the engine starts.
   const { createHash } = await import('node:crypto');
-  const key = createHash('sha256').update(version).update('\0').update(options.role).update('\0').update(setupSqlOf(options)).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(version)
+    .update('\0')
+    .update(options.role)
+    .update('\0')
+    .update(setupSqlOf(options))
+    .digest('hex')
+    .slice(0, 16);
   return path.join(dir, `pglite-${version}-${key}.tar.gz`);
 }

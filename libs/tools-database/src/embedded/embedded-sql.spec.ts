@@ -20,7 +20,11 @@ const engines: EmbeddedEngine[] = [];
 let dir: string;
 
 function engine(overrides: Parameters<typeof createTestEmbeddedEngine>[0] = {}): EmbeddedEngine {
-  const e = createTestEmbeddedEngine({ standby: false, ...overrides, setupSql: () => `${embeddedSetupSql()}\n${NOTES_SQL}` });
+  const e = createTestEmbeddedEngine({
+    standby: false,
+    ...overrides,
+    setupSql: () => `${embeddedSetupSql()}\n${NOTES_SQL}`,
+  });
   engines.push(e);
   return e;
 }
@@ -55,12 +59,22 @@ describe('trusted statements in memory', () => {
   });
 
   it('write as the owner while caller SQL stays read-only, as the read-only role', async () => {
-    const inserted = await mem.sql.query('INSERT INTO notes (id, body) VALUES ($1, $2), ($3, $4)', [1, 'one', 2, 'two']);
+    const inserted = await mem.sql.query('INSERT INTO notes (id, body) VALUES ($1, $2), ($3, $4)', [
+      1,
+      'one',
+      2,
+      'two',
+    ]);
     expect(inserted.rowCount).toBe(2);
     expect((await mem.sql.query<{ who: string }>('SELECT current_user AS who')).rows).toEqual([{ who: 'postgres' }]);
-    const caller = await mem.execute(trustedStatement('SELECT current_user AS who, (SELECT count(*) FROM notes) AS n'), limits);
+    const caller = await mem.execute(
+      trustedStatement('SELECT current_user AS who, (SELECT count(*) FROM notes) AS n'),
+      limits,
+    );
     expect(caller.rows).toEqual([{ who: 'mcp_readonly', n: 2 }]);
-    await expect(mem.execute(trustedStatement('DELETE FROM notes'), limits)).rejects.toMatchObject({ code: 'QUERY_FAILED' });
+    await expect(mem.execute(trustedStatement('DELETE FROM notes'), limits)).rejects.toMatchObject({
+      code: 'QUERY_FAILED',
+    });
   });
 
   it('report a refused statement with its SQLSTATE', async () => {
@@ -80,7 +94,9 @@ describe('trusted statements in memory', () => {
     ).rejects.toBe(failure);
     expect((await mem.sql.query('SELECT count(*)::int AS n FROM notes WHERE id = 20')).rows).toEqual([{ n: 0 }]);
     // The role is the read-only one again for callers after the rollback.
-    expect((await mem.execute(trustedStatement('SELECT current_user AS who'), limits)).rows).toEqual([{ who: 'mcp_readonly' }]);
+    expect((await mem.execute(trustedStatement('SELECT current_user AS who'), limits)).rows).toEqual([
+      { who: 'mcp_readonly' },
+    ]);
   });
 
   it('hold the engine for a whole transaction: a caller statement waits for the commit', async () => {
@@ -121,7 +137,12 @@ describe('a persistent data directory', () => {
     const first = engine({ dataDir });
     await first.sql.query('INSERT INTO notes (id, body) VALUES (1, $1)', ['kept']);
     expect(first.dataDirInUse).toBe(dataDir);
-    await expect(first.execute(await guard.check('SELECT count(*) FROM generate_series(1, 1000000000)'), { ...limits, timeoutMs: 500 })).rejects.toMatchObject({
+    await expect(
+      first.execute(await guard.check('SELECT count(*) FROM generate_series(1, 1000000000)'), {
+        ...limits,
+        timeoutMs: 500,
+      }),
+    ).rejects.toMatchObject({
       code: 'QUERY_TIMEOUT',
     });
     expect(first.restarts).toBe(1);

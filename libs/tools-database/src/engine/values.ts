@@ -2,12 +2,44 @@ import { type ColumnInfo, type JsonValue, type QueryResult, type RawResult } fro
 
 // Names of common built-in types by OID (pg_type), for column metadata.
 const TYPE_NAMES: Readonly<Record<number, string>> = {
-  16: 'bool', 17: 'bytea', 18: 'char', 19: 'name', 20: 'int8', 21: 'int2', 23: 'int4', 25: 'text', 26: 'oid',
-  114: 'json', 142: 'xml', 700: 'float4', 701: 'float8', 790: 'money', 1042: 'bpchar', 1043: 'varchar',
-  1082: 'date', 1083: 'time', 1114: 'timestamp', 1184: 'timestamptz', 1186: 'interval', 1266: 'timetz',
-  1700: 'numeric', 2950: 'uuid', 3802: 'jsonb', 1000: 'bool[]', 1005: 'int2[]', 1007: 'int4[]', 1016: 'int8[]',
-  1009: 'text[]', 1015: 'varchar[]', 1021: 'float4[]', 1022: 'float8[]', 1231: 'numeric[]', 2205: 'regclass',
-  2206: 'regtype', 24: 'regproc', 705: 'unknown',
+  16: 'bool',
+  17: 'bytea',
+  18: 'char',
+  19: 'name',
+  20: 'int8',
+  21: 'int2',
+  23: 'int4',
+  25: 'text',
+  26: 'oid',
+  114: 'json',
+  142: 'xml',
+  700: 'float4',
+  701: 'float8',
+  790: 'money',
+  1042: 'bpchar',
+  1043: 'varchar',
+  1082: 'date',
+  1083: 'time',
+  1114: 'timestamp',
+  1184: 'timestamptz',
+  1186: 'interval',
+  1266: 'timetz',
+  1700: 'numeric',
+  2950: 'uuid',
+  3802: 'jsonb',
+  1000: 'bool[]',
+  1005: 'int2[]',
+  1007: 'int4[]',
+  1016: 'int8[]',
+  1009: 'text[]',
+  1015: 'varchar[]',
+  1021: 'float4[]',
+  1022: 'float8[]',
+  1231: 'numeric[]',
+  2205: 'regclass',
+  2206: 'regtype',
+  24: 'regproc',
+  705: 'unknown',
 };
 
 /** Text of a value as PostgreSQL sends it, made JSON: numbers, booleans and JSON parsed; the rest kept as text. */
@@ -59,7 +91,8 @@ export function toQueryResult(raw: RawResult): QueryResult {
   const columns = columnsOf(raw.fields);
   const rows = raw.rows.map((values) => {
     const row: Record<string, JsonValue> = {};
-    for (let i = 0; i < columns.length; i++) row[columns[i].name] = toJsonValue(values[i] ?? null, raw.fields[i].dataTypeID);
+    for (let i = 0; i < columns.length; i++)
+      row[columns[i].name] = toJsonValue(values[i] ?? null, raw.fields[i].dataTypeID);
     return row;
   });
   return {

@@ -85,4 +85,12 @@ export const ALLOWED_NODES: ReadonlySet<string> = new Set([
 ]);
 
 /** EXPLAIN options that do not execute the statement. `analyze` (and what needs it) is refused. */
-export const ALLOWED_EXPLAIN_OPTIONS: ReadonlySet<string> = new Set(['verbose', 'costs', 'settings', 'format', 'summary', 'generic_plan', 'memory']);
+export const ALLOWED_EXPLAIN_OPTIONS: ReadonlySet<string> = new Set([
+  'verbose',
+  'costs',
+  'settings',
+  'format',
+  'summary',
+  'generic_plan',
+  'memory',
+]);

@@ -64,7 +64,7 @@ describe('statement guard: refusals name their rule', () => {
     ['DELETE FROM t', 'statement_type'],
     ["COPY t TO '/tmp/x'", 'statement_type'],
     ["COPY (SELECT 1) TO PROGRAM 'id'", 'statement_type'],
-    ["DO $$ BEGIN PERFORM 1; END $$", 'statement_type'],
+    ['DO $$ BEGIN PERFORM 1; END $$', 'statement_type'],
     ['SET ROLE postgres', 'statement_type'],
     ['RESET ROLE', 'statement_type'],
     ['SET SESSION AUTHORIZATION postgres', 'statement_type'],
@@ -107,7 +107,7 @@ describe('statement guard: refusals name their rule', () => {
     ['SELECT pg_reload_conf()', 'denied_function'],
     ["SELECT 1 WHERE EXISTS (SELECT pg_read_file('x'))", 'denied_function'],
     ["SELECT (SELECT 1 UNION SELECT length(pg_read_file('x')))", 'denied_function'],
-    ["SELECT * FROM t ORDER BY pg_advisory_lock(1)", 'denied_function'],
+    ['SELECT * FROM t ORDER BY pg_advisory_lock(1)', 'denied_function'],
     ['SELECT 1 FROM (SELECT 1) s, LATERAL (SELECT 1 FROM t FOR UPDATE) l', 'locking_clause'],
   ])('refuses %s with %s', async (sql, rule) => {
     expect(await refusal(sql)).toBe(rule);
@@ -117,7 +117,10 @@ describe('statement guard: refusals name their rule', () => {
     await expect(guard.check('SELECT 1; DROP TABLE customers')).rejects.toThrow(
       'Refused by rule single_statement: exactly one statement is allowed, got 2. Nothing was executed.',
     );
-    await expect(guard.check("SELECT pg_read_file('/etc/passwd')")).rejects.toMatchObject({ code: 'SQL_REFUSED', data: { rule: 'denied_function' } });
+    await expect(guard.check("SELECT pg_read_file('/etc/passwd')")).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+      data: { rule: 'denied_function' },
+    });
   });
 
   it('reports SQL that does not parse with its position', async () => {
@@ -125,7 +128,10 @@ describe('statement guard: refusals name their rule', () => {
   });
 
   it('refuses a NUL character, behind which the parser would see nothing', async () => {
-    await expect(guard.check('SELECT 1\u0000; DROP TABLE customers')).rejects.toMatchObject({ code: 'SQL_INVALID', data: { position: 9 } });
+    await expect(guard.check('SELECT 1\u0000; DROP TABLE customers')).rejects.toMatchObject({
+      code: 'SQL_INVALID',
+      data: { position: 9 },
+    });
   });
 
   it('refuses statements over the length limit before parsing them', async () => {
@@ -144,7 +150,9 @@ describe('statement guard: refusals name their rule', () => {
   it('keys verdicts by the exact text, so an accepted statement changed by one character is checked again', async () => {
     const g = createStatementGuard({ cacheSize: 10 });
     await expect(g.check('SELECT id FROM customers')).resolves.toMatchObject({ kind: 'select' });
-    await expect(g.check('SELECT id FROM customers;DROP TABLE customers')).rejects.toMatchObject({ rule: 'single_statement' });
+    await expect(g.check('SELECT id FROM customers;DROP TABLE customers')).rejects.toMatchObject({
+      rule: 'single_statement',
+    });
     await expect(g.check('SELECT id FROM customers FOR UPDATE')).rejects.toMatchObject({ rule: 'locking_clause' });
     await expect(g.check('SELECT id FROM customerS')).resolves.toMatchObject({ text: 'SELECT id FROM customerS' });
   });

@@ -104,14 +104,19 @@ export function createStatementGuard(options: StatementGuardOptions = {}): State
   const cache = new Map<string, Promise<CheckedStatement>>();
 
   async function evaluate(sql: string): Promise<CheckedStatement> {
-    if (sql.length > maxLength) throw new SqlRefusedError('too_long', `the statement is longer than ${maxLength} characters`);
+    if (sql.length > maxLength)
+      throw new SqlRefusedError('too_long', `the statement is longer than ${maxLength} characters`);
     // The parser reads a C string and stops at a NUL, so it would check only the text before one while the
     // rest still travelled to the server: refuse it (PostgreSQL accepts no NUL in a statement either).
     const nul = sql.indexOf('\0');
     if (nul >= 0) {
-      throw new DatabaseError('SQL_INVALID', `The SQL holds a NUL character (at character ${nul + 1}), which no statement may hold. Nothing was executed.`, {
-        position: nul + 1,
-      });
+      throw new DatabaseError(
+        'SQL_INVALID',
+        `The SQL holds a NUL character (at character ${nul + 1}), which no statement may hold. Nothing was executed.`,
+        {
+          position: nul + 1,
+        },
+      );
     }
     const stmts = sql.trim() === '' ? [] : await parseStatements(sql);
     if (stmts.length === 0) throw new SqlRefusedError('empty_statement', 'there is no statement to run');
@@ -178,10 +183,12 @@ function topLevelKind(type: string, body: Record<string, Json>): 'select' | 'exp
         const [, def] = nodeOf(option as Record<string, Json>);
         const name = String(def.defname).toLowerCase();
         if (name === 'analyze') throw new SqlRefusedError('explain_analyze', 'EXPLAIN ANALYZE executes the statement');
-        if (!ALLOWED_EXPLAIN_OPTIONS.has(name)) throw new SqlRefusedError('explain_option', `EXPLAIN option ${name.toUpperCase()} is not allowed`);
+        if (!ALLOWED_EXPLAIN_OPTIONS.has(name))
+          throw new SqlRefusedError('explain_option', `EXPLAIN option ${name.toUpperCase()} is not allowed`);
       }
       const [inner] = nodeOf(body.query as Record<string, Json>);
-      if (inner !== 'SelectStmt') throw new SqlRefusedError('statement_type', `EXPLAIN of ${describe(inner)} is not allowed; ${ALLOWED_SUMMARY}`);
+      if (inner !== 'SelectStmt')
+        throw new SqlRefusedError('statement_type', `EXPLAIN of ${describe(inner)} is not allowed; ${ALLOWED_SUMMARY}`);
       return 'explain';
     }
     default:
@@ -212,13 +219,17 @@ function walk(value: Json, params: { max: number }): void {
 }
 
 function checkNode(type: string, body: Record<string, Json>, params: { max: number }): void {
-  if (type === 'LockingClause') throw new SqlRefusedError('locking_clause', 'FOR UPDATE/SHARE locking clauses take row locks');
-  if (DML.has(type)) throw new SqlRefusedError('data_modifying_cte', `${describe(type)} inside a statement modifies data`);
-  if (!ALLOWED_NODES.has(type)) throw new SqlRefusedError('node_not_allowed', `${describe(type)} is not allowed in a read-only query`);
+  if (type === 'LockingClause')
+    throw new SqlRefusedError('locking_clause', 'FOR UPDATE/SHARE locking clauses take row locks');
+  if (DML.has(type))
+    throw new SqlRefusedError('data_modifying_cte', `${describe(type)} inside a statement modifies data`);
+  if (!ALLOWED_NODES.has(type))
+    throw new SqlRefusedError('node_not_allowed', `${describe(type)} is not allowed in a read-only query`);
   if (type === 'FuncCall') {
     const parts = (body.funcname as Json[]).map((p) => String((p as { String: { sval: string } }).String.sval));
     const name = parts[parts.length - 1];
-    if (deniedFunction(name)) throw new SqlRefusedError('denied_function', `function ${parts.join('.')}() is on the deny list`);
+    if (deniedFunction(name))
+      throw new SqlRefusedError('denied_function', `function ${parts.join('.')}() is on the deny list`);
   } else if (type === 'ParamRef') {
     params.max = Math.max(params.max, Number(body.number ?? 0));
   }
@@ -252,7 +263,8 @@ async function verifyIsolated(text: string, original: Record<string, Json>): Pro
 /** Defence in depth: the wrapped text must parse as one DECLARE whose query is the caller's statement. */
 async function verifyWrapped(text: string, original: Record<string, Json>): Promise<void> {
   const stmts = await parseStatements(text);
-  const declared = stmts.length === 1 ? (stmts[0].stmt as { DeclareCursorStmt?: { query?: Json } }).DeclareCursorStmt : undefined;
+  const declared =
+    stmts.length === 1 ? (stmts[0].stmt as { DeclareCursorStmt?: { query?: Json } }).DeclareCursorStmt : undefined;
   if (!declared || stripLocations(declared.query) !== stripLocations(original)) {
     throw new SqlRefusedError('single_statement', 'the statement could not be isolated for execution');
   }

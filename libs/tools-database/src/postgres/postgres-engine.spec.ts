@@ -35,47 +35,75 @@ async function activeQueries(): Promise<string[]> {
 
 describe('postgres engine', () => {
   it('answers a SELECT with JSON values, scoped to the tenant by row-level security', async () => {
-    const result = await engine.execute(await guard.check('SELECT count(*) AS n, min(ordered_at) AS first FROM orders'), limits);
+    const result = await engine.execute(
+      await guard.check('SELECT count(*) AS n, min(ordered_at) AS first FROM orders'),
+      limits,
+    );
     expect(result.rows).toEqual([{ n: 600, first: expect.stringMatching(/^2025-01-0\d \d\d:\d\d:\d\d(\.\d+)?\+00$/) }]);
-    const globex = await engine.execute(await guard.check('SELECT count(*) AS n FROM customers WHERE id > $1'), { ...limits, tenantId: 'globex', params: [0] });
+    const globex = await engine.execute(await guard.check('SELECT count(*) AS n FROM customers WHERE id > $1'), {
+      ...limits,
+      tenantId: 'globex',
+      params: [0],
+    });
     expect(globex.rows).toEqual([{ n: 80 }]);
   });
 
   it('sends the statement alone in an extended-protocol message, so a second statement is refused by the server', async () => {
-    await expect(engine.execute(trustedStatement('SELECT 1; DELETE FROM canary'), limits)).rejects.toMatchObject({ code: 'QUERY_FAILED', data: { sqlstate: '42601' } });
+    await expect(engine.execute(trustedStatement('SELECT 1; DELETE FROM canary'), limits)).rejects.toMatchObject({
+      code: 'QUERY_FAILED',
+      data: { sqlstate: '42601' },
+    });
   });
 
   it('refuses writes inside its read-only transaction', async () => {
-    await expect(engine.execute(trustedStatement('UPDATE canary SET secret = 1'), limits)).rejects.toMatchObject({ code: 'QUERY_FAILED', data: { sqlstate: '25006' } });
+    await expect(engine.execute(trustedStatement('UPDATE canary SET secret = 1'), limits)).rejects.toMatchObject({
+      code: 'QUERY_FAILED',
+      data: { sqlstate: '25006' },
+    });
   });
 
   it('caps rows and bytes, and cuts the connection when one value is far larger than the cap', async () => {
     // A set-returning function in the select list streams; the server stops after the fetched batch.
-    expect(await engine.execute(await guard.check('SELECT generate_series(1, 100000000) AS g'), { ...limits, maxRows: 10 })).toMatchObject({
+    expect(
+      await engine.execute(await guard.check('SELECT generate_series(1, 100000000) AS g'), { ...limits, maxRows: 10 }),
+    ).toMatchObject({
       rowCount: 10,
       truncated: true,
       truncatedBy: 'rows',
     });
-    expect(await engine.execute(await guard.check("SELECT repeat('x', 1000) AS x FROM generate_series(1, 50)"), { ...limits, maxBytes: 5000 })).toMatchObject({
+    expect(
+      await engine.execute(await guard.check("SELECT repeat('x', 1000) AS x FROM generate_series(1, 50)"), {
+        ...limits,
+        maxBytes: 5000,
+      }),
+    ).toMatchObject({
       rowCount: 5,
       truncatedBy: 'bytes',
     });
-    const huge = await engine.execute(await guard.check("SELECT repeat('x', 30000000) AS x"), { ...limits, maxBytes: 10_000 });
+    const huge = await engine.execute(await guard.check("SELECT repeat('x', 30000000) AS x"), {
+      ...limits,
+      maxBytes: 10_000,
+    });
     expect(huge).toMatchObject({ rowCount: 0, truncated: true, truncatedBy: 'bytes' });
     expect((await engine.execute(await guard.check('SELECT 1 AS one'), limits)).rows).toEqual([{ one: 1 }]);
   });
 
   it('resets the session after every call: no setting, cursor or advisory lock survives', async () => {
-    await engine.execute(trustedStatement("SELECT set_config('work_mem', '1234kB', false), pg_advisory_lock(42)"), limits);
+    await engine.execute(
+      trustedStatement("SELECT set_config('work_mem', '1234kB', false), pg_advisory_lock(42)"),
+      limits,
+    );
     // Locks of this database only: other projects' tests take advisory locks in databases of their own meanwhile.
     const after = await engine.execute(
-      trustedStatement("SELECT current_setting('work_mem') AS work_mem, (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locks, (SELECT count(*) FROM pg_cursors WHERE name <> '') AS cursors"),
+      trustedStatement(
+        "SELECT current_setting('work_mem') AS work_mem, (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locks, (SELECT count(*) FROM pg_cursors WHERE name <> '') AS cursors",
+      ),
       limits,
     );
     expect(after.rows[0]).toEqual({ work_mem: expect.not.stringMatching(/^1234kB$/), locks: 0, cursors: 0 });
   });
 
-  it('leaves nothing behind that a rollback keeps: a function\'s PREPARE and session advisory lock, after success and after failure', async () => {
+  it("leaves nothing behind that a rollback keeps: a function's PREPARE and session advisory lock, after success and after failure", async () => {
     // A function that already exists in the database can do what the guard refuses by name; it is trusted
     // SQL here only to skip the guard, the engine treats it like any statement.
     await fixture.admin((c) =>
@@ -92,39 +120,67 @@ describe('postgres engine', () => {
     );
     expect((await engine.execute(trustedStatement('SELECT poison(false) AS p'), limits)).rows).toEqual([{ p: 1 }]);
     expect((await engine.execute(state, limits)).rows).toEqual([{ prepared: 0, locks: 0, ro: 'on' }]);
-    await expect(engine.execute(trustedStatement('SELECT poison(true) AS p'), limits)).rejects.toMatchObject({ code: 'QUERY_FAILED', data: { sqlstate: 'P0001' } });
+    await expect(engine.execute(trustedStatement('SELECT poison(true) AS p'), limits)).rejects.toMatchObject({
+      code: 'QUERY_FAILED',
+      data: { sqlstate: 'P0001' },
+    });
     expect((await engine.execute(state, limits)).rows).toEqual([{ prepared: 0, locks: 0, ro: 'on' }]);
-    expect(await fixture.admin(async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 4243")).rows[0])).toEqual({ n: 0 });
+    expect(
+      await fixture.admin(
+        async (c) =>
+          (await c.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 4243"))
+            .rows[0],
+      ),
+    ).toEqual({ n: 0 });
   });
 
   it('stops the server at the protocol row limit, one row past the cap', async () => {
     // Each row sleeps 200 ms: run to its end the statement would take 200 s, cut at 3 rows it takes 0.6 s.
     const started = Date.now();
-    const result = await engine.execute(trustedStatement('SELECT g, pg_sleep(0.2) FROM generate_series(1, 1000) AS g'), { ...limits, maxRows: 2, timeoutMs: 60_000 });
+    const result = await engine.execute(
+      trustedStatement('SELECT g, pg_sleep(0.2) FROM generate_series(1, 1000) AS g'),
+      { ...limits, maxRows: 2, timeoutMs: 60_000 },
+    );
     expect(result).toMatchObject({ rowCount: 2, truncated: true, truncatedBy: 'rows' });
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('returns exactly the rows of a statement that ends below the cap, untruncated', async () => {
-    const result = await engine.execute(await guard.check('SELECT g FROM generate_series(1, 3) AS g'), { ...limits, maxRows: 3 });
-    expect(result).toEqual({ columns: [{ name: 'g', type: 'int4' }], rows: [{ g: 1 }, { g: 2 }, { g: 3 }], rowCount: 3, truncated: false });
+    const result = await engine.execute(await guard.check('SELECT g FROM generate_series(1, 3) AS g'), {
+      ...limits,
+      maxRows: 3,
+    });
+    expect(result).toEqual({
+      columns: [{ name: 'g', type: 'int4' }],
+      rows: [{ g: 1 }, { g: 2 }, { g: 3 }],
+      rowCount: 3,
+      truncated: false,
+    });
   });
 
   it('stops a statement at its statement_timeout', async () => {
     const started = Date.now();
-    await expect(engine.execute(trustedStatement('SELECT pg_sleep(10)'), { ...limits, timeoutMs: 300 })).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
+    await expect(
+      engine.execute(trustedStatement('SELECT pg_sleep(10)'), { ...limits, timeoutMs: 300 }),
+    ).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('cancels the running statement on the server within a second of an abort', async () => {
     const controller = new AbortController();
-    const running = engine.execute(trustedStatement('SELECT pg_sleep(30)'), { ...limits, timeoutMs: 60_000, signal: controller.signal });
-    for (let i = 0; i < 50 && !(await activeQueries()).some((q) => q.includes('pg_sleep')); i++) await new Promise((r) => setTimeout(r, 50));
+    const running = engine.execute(trustedStatement('SELECT pg_sleep(30)'), {
+      ...limits,
+      timeoutMs: 60_000,
+      signal: controller.signal,
+    });
+    for (let i = 0; i < 50 && !(await activeQueries()).some((q) => q.includes('pg_sleep')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     const abortedAt = Date.now();
     controller.abort('user pressed stop');
     await expect(running).rejects.toBeInstanceOf(CancelledError);
     expect(Date.now() - abortedAt).toBeLessThan(1000);
-    for (let i = 0; i < 20 && (await activeQueries()).some((q) => q.includes('pg_sleep')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 20 && (await activeQueries()).some((q) => q.includes('pg_sleep')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(Date.now() - abortedAt).toBeLessThan(1000);
     expect((await activeQueries()).filter((q) => q.includes('pg_sleep'))).toEqual([]);
     expect((await engine.execute(await guard.check('SELECT 2 AS two'), limits)).rows).toEqual([{ two: 2 }]);
@@ -136,11 +192,20 @@ describe('postgres engine', () => {
     const slow = 'SELECT count(*) FROM generate_series(1, 10000000000)';
     const admin = new pg.Client({ connectionString: fixture.adminUrl });
     await admin.connect();
-    const running = async () => (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query = $1", [slow])).rows[0].n as number;
+    const running = async () =>
+      (
+        await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query = $1", [
+          slow,
+        ])
+      ).rows[0].n as number;
     try {
       for (let round = 0; round < 8; round++) {
         const controller = new AbortController();
-        const call = engine.execute(trustedStatement(slow), { ...limits, timeoutMs: 30_000, signal: controller.signal });
+        const call = engine.execute(trustedStatement(slow), {
+          ...limits,
+          timeoutMs: 30_000,
+          signal: controller.signal,
+        });
         for (let i = 0; i < 400 && (await running()) === 0; i++) await new Promise((r) => setTimeout(r, 5));
         const abortedAt = Date.now();
         controller.abort('user pressed stop');
@@ -165,21 +230,35 @@ describe('postgres engine', () => {
   });
 
   it('returns a row cap of thousands in one round trip, then leaves no cursor or portal open', async () => {
-    const result = await engine.execute(await guard.check('SELECT g FROM generate_series(1, 5000) AS g'), { ...limits, maxRows: 2500 });
+    const result = await engine.execute(await guard.check('SELECT g FROM generate_series(1, 5000) AS g'), {
+      ...limits,
+      maxRows: 2500,
+    });
     expect(result).toMatchObject({ rowCount: 2500, truncated: true, truncatedBy: 'rows' });
     expect(result.rows.at(-1)).toEqual({ g: 2500 });
-    const cursors = await engine.execute(trustedStatement("SELECT count(*) AS n FROM pg_cursors WHERE name <> ''"), limits);
+    const cursors = await engine.execute(
+      trustedStatement("SELECT count(*) AS n FROM pg_cursors WHERE name <> ''"),
+      limits,
+    );
     expect(cursors.rows).toEqual([{ n: 0 }]);
   });
 
   it('gives calls with the usual deadline the session default, which still cuts them', async () => {
     const usual = createPostgresEngine({ connectionString: fixture.readOnlyUrl, poolMax: 1, statementTimeoutMs: 300 });
     try {
-      const show = await usual.execute(trustedStatement("SELECT current_setting('statement_timeout') AS t"), { ...limits, timeoutMs: 300 });
+      const show = await usual.execute(trustedStatement("SELECT current_setting('statement_timeout') AS t"), {
+        ...limits,
+        timeoutMs: 300,
+      });
       expect(show.rows).toEqual([{ t: '300ms' }]);
-      const other = await usual.execute(trustedStatement("SELECT current_setting('statement_timeout') AS t"), { ...limits, timeoutMs: 4000 });
+      const other = await usual.execute(trustedStatement("SELECT current_setting('statement_timeout') AS t"), {
+        ...limits,
+        timeoutMs: 4000,
+      });
       expect(other.rows).toEqual([{ t: '4s' }]);
-      await expect(usual.execute(trustedStatement('SELECT pg_sleep(10)'), { ...limits, timeoutMs: 300 })).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
+      await expect(
+        usual.execute(trustedStatement('SELECT pg_sleep(10)'), { ...limits, timeoutMs: 300 }),
+      ).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
     } finally {
       await usual.close();
     }
@@ -203,7 +282,13 @@ describe('postgres engine', () => {
     expect(await engine.auditRole()).toEqual({ role: fixture.role, problems: [] });
     const admin = createPostgresEngine({ connectionString: fixture.adminUrl, poolMax: 1 });
     try {
-      expect((await admin.auditRole()).problems).toEqual(expect.arrayContaining(['is a superuser', 'can create temporary tables', expect.stringMatching(/^can write to \d+ table/)]));
+      expect((await admin.auditRole()).problems).toEqual(
+        expect.arrayContaining([
+          'is a superuser',
+          'can create temporary tables',
+          expect.stringMatching(/^can write to \d+ table/),
+        ]),
+      );
     } finally {
       await admin.close();
     }

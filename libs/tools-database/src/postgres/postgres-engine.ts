@@ -5,7 +5,13 @@ import { DatabaseError } from '../errors';
 import { type CheckedStatement, trustedStatement } from '../guard/statement-guard';
 import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
 import { preambleStatements, RESET_AFTER_ROLLBACK, sessionDefaults } from '../engine/session-sql';
-import { type ExecuteOptions, type QueryEngine, type QueryResult, type RawResult, type RoleAudit } from '../engine/types';
+import {
+  type ExecuteOptions,
+  type QueryEngine,
+  type QueryResult,
+  type RawResult,
+  type RoleAudit,
+} from '../engine/types';
 import { paramText, rowBytes, toQueryResult } from '../engine/values';
 import { loadDependency } from '../load-dependency';
 import { cancelPgStatement } from '@agent-mcp/context';
@@ -85,7 +91,12 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
     try {
       client = await pool.connect();
     } catch (error) {
-      throw new DatabaseError('DATABASE_UNAVAILABLE', `Could not connect to PostgreSQL: ${(error as Error).message}`, undefined, error);
+      throw new DatabaseError(
+        'DATABASE_UNAVAILABLE',
+        `Could not connect to PostgreSQL: ${(error as Error).message}`,
+        undefined,
+        error,
+      );
     }
     // Cancelled while it waited for a connection (a busy pool): nothing was sent, the connection goes back as it is.
     if (signal?.aborted) {
@@ -148,7 +159,8 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
       client.query(call);
       outcome = await call.done;
     } catch (error) {
-      if (stop === 'bytes') return { fields: call?.fields ?? [], rows: collected, truncated: true, truncatedBy: 'bytes' };
+      if (stop === 'bytes')
+        return { fields: call?.fields ?? [], rows: collected, truncated: true, truncatedBy: 'bytes' };
       throw mapError(error, stop, signal, opts.timeoutMs);
     } finally {
       clearTimeout(deadline);
@@ -159,7 +171,12 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
       });
     }
     if (stop === 'cancelled') throw new CancelledError(String(signal?.reason ?? 'Request cancelled'));
-    return { fields: outcome.fields, rows: collected, truncated: truncatedBy !== undefined, ...(truncatedBy ? { truncatedBy } : {}) };
+    return {
+      fields: outcome.fields,
+      rows: collected,
+      truncated: truncatedBy !== undefined,
+      ...(truncatedBy ? { truncatedBy } : {}),
+    };
   }
 
   return {
@@ -168,7 +185,11 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
       return toQueryResult(await run(statement, opts));
     },
     async auditRole(): Promise<RoleAudit> {
-      const result = await this.execute(trustedStatement(ROLE_AUDIT_SQL), { maxRows: 1, maxBytes: 65_536, timeoutMs: 10_000 });
+      const result = await this.execute(trustedStatement(ROLE_AUDIT_SQL), {
+        maxRows: 1,
+        maxBytes: 65_536,
+        timeoutMs: 10_000,
+      });
       return auditProblems(result.rows[0] ?? {});
     },
     async close() {
@@ -226,14 +247,29 @@ function mapError(error: unknown, stop: string | undefined, signal: AbortSignal 
   if (stop === 'cancelled' || signal?.aborted) return new CancelledError(String(signal?.reason ?? 'Request cancelled'));
   const e = error as { code?: string; message?: string; position?: string };
   if (stop === 'timeout' || (e.code === '57014' && /statement timeout/.test(e.message ?? ''))) {
-    return new DatabaseError('QUERY_TIMEOUT', `The statement ran longer than ${timeoutMs} ms and was cancelled.`, { timeoutMs }, error);
+    return new DatabaseError(
+      'QUERY_TIMEOUT',
+      `The statement ran longer than ${timeoutMs} ms and was cancelled.`,
+      { timeoutMs },
+      error,
+    );
   }
   if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) {
     const position = e.position ? Number(e.position) : undefined;
-    return new DatabaseError('QUERY_FAILED', `PostgreSQL refused the statement: ${e.message} (SQLSTATE ${e.code})`, {
-      sqlstate: e.code,
-      ...(position ? { position } : {}),
-    }, error);
+    return new DatabaseError(
+      'QUERY_FAILED',
+      `PostgreSQL refused the statement: ${e.message} (SQLSTATE ${e.code})`,
+      {
+        sqlstate: e.code,
+        ...(position ? { position } : {}),
+      },
+      error,
+    );
   }
-  return new DatabaseError('DATABASE_UNAVAILABLE', `The database connection failed: ${e.message ?? String(error)}`, undefined, error);
+  return new DatabaseError(
+    'DATABASE_UNAVAILABLE',
+    `The database connection failed: ${e.message ?? String(error)}`,
+    undefined,
+    error,
+  );
 }

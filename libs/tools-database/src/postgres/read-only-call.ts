@@ -119,4 +119,3 @@ export class ReadOnlyCall implements pg.Submittable {
     // See handleCopyInResponse.
   }
 }
-

@@ -5,7 +5,7 @@ import { frameStatement, frameStatements, SYNC } from './wire';
 /** Splits a buffer of frontend messages into [type, body] pairs by their length fields. */
 function messages(bytes: Buffer): Array<[string, Buffer]> {
   const out: Array<[string, Buffer]> = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const length = bytes.readInt32BE(at + 1);
     out.push([String.fromCharCode(bytes[at]), bytes.subarray(at + 5, at + 1 + length)]);
     at += 1 + length;

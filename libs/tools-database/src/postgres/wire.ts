@@ -22,7 +22,10 @@ const DESCRIBE_PORTAL = Buffer.from([0x44, 0, 0, 0, 6, 0x50, 0]);
 
 /** Frames parameterless statements of ours, each one Parse, Bind and Execute. */
 export function frameStatements(texts: readonly string[]): FramedStatements {
-  return { count: texts.length, bytes: Buffer.concat(texts.flatMap((text) => [parse(text), BIND_NO_PARAMS, EXECUTE_ALL])) };
+  return {
+    count: texts.length,
+    bytes: Buffer.concat(texts.flatMap((text) => [parse(text), BIND_NO_PARAMS, EXECUTE_ALL])),
+  };
 }
 
 /**

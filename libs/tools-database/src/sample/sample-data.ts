@@ -4,7 +4,15 @@ import { quoteLiteral, TENANT_SETTING } from '../engine/session-sql';
 export const SAMPLE_TENANTS = ['acme', 'globex'] as const;
 
 /** Tables of the sample data set, in load order. */
-export const SAMPLE_TABLES = ['customers', 'products', 'orders', 'order_items', 'support_tickets', 'ticket_messages', 'kb_articles'] as const;
+export const SAMPLE_TABLES = [
+  'customers',
+  'products',
+  'orders',
+  'order_items',
+  'support_tickets',
+  'ticket_messages',
+  'kb_articles',
+] as const;
 
 const SCHEMA = `
 CREATE TABLE customers (
@@ -120,11 +128,58 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const FIRST = ['Ada', 'Alan', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Edsger', 'Frances', 'Donald', 'Radia', 'Tim', 'Hedy', 'Dennis', 'Katherine', 'John', 'Sophie', 'Niklaus', 'Mary', 'Yukihiro'];
-const LAST = ['Lovelace', 'Turing', 'Hopper', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Dijkstra', 'Allen', 'Knuth', 'Perlman', 'Berners-Lee', 'Lamarr', 'Ritchie', 'Johnson', 'McCarthy', 'Wilson', 'Wirth', 'Keller', 'Matsumoto'];
+const FIRST = [
+  'Ada',
+  'Alan',
+  'Grace',
+  'Linus',
+  'Margaret',
+  'Ken',
+  'Barbara',
+  'Edsger',
+  'Frances',
+  'Donald',
+  'Radia',
+  'Tim',
+  'Hedy',
+  'Dennis',
+  'Katherine',
+  'John',
+  'Sophie',
+  'Niklaus',
+  'Mary',
+  'Yukihiro',
+];
+const LAST = [
+  'Lovelace',
+  'Turing',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Dijkstra',
+  'Allen',
+  'Knuth',
+  'Perlman',
+  'Berners-Lee',
+  'Lamarr',
+  'Ritchie',
+  'Johnson',
+  'McCarthy',
+  'Wilson',
+  'Wirth',
+  'Keller',
+  'Matsumoto',
+];
 const COUNTRIES = ['US', 'US', 'US', 'GB', 'DE', 'FR', 'NL', 'SE', 'JP', 'CA', 'AU', 'BR', 'IN', 'ES'];
 const CATEGORIES: ReadonlyArray<readonly [string, readonly string[], number, number]> = [
-  ['hardware', ['Keyboard', 'Mouse', 'Monitor 27"', 'USB-C Dock', 'Webcam', 'Headset', 'Laptop Stand', 'SSD 1TB'], 19, 499],
+  [
+    'hardware',
+    ['Keyboard', 'Mouse', 'Monitor 27"', 'USB-C Dock', 'Webcam', 'Headset', 'Laptop Stand', 'SSD 1TB'],
+    19,
+    499,
+  ],
   ['software', ['Analytics Suite', 'Backup Pro', 'Design Studio', 'Code Editor Plus', 'VPN Annual'], 9, 299],
   ['services', ['Onboarding Session', 'Premium Support', 'Data Migration', 'Security Audit'], 99, 2500],
   ['accessories', ['Cable Kit', 'Sleeve 14"', 'Screen Cleaner', 'Desk Mat', 'Charger 65W'], 5, 79],
@@ -256,13 +311,21 @@ function iso(ms: number): string {
 
 function values(rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null>>): string {
   return rows
-    .map((r) => `(${r.map((v) => (v === null ? 'NULL' : typeof v === 'string' ? quoteLiteral(v) : String(v))).join(', ')})`)
+    .map(
+      (r) =>
+        `(${r.map((v) => (v === null ? 'NULL' : typeof v === 'string' ? quoteLiteral(v) : String(v))).join(', ')})`,
+    )
     .join(',\n');
 }
 
-function insert(table: string, columns: string, rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null>>): string {
+function insert(
+  table: string,
+  columns: string,
+  rows: ReadonlyArray<ReadonlyArray<string | number | boolean | null>>,
+): string {
   let sql = '';
-  for (let i = 0; i < rows.length; i += 500) sql += `INSERT INTO ${table} (${columns}) VALUES\n${values(rows.slice(i, i + 500))};\n`;
+  for (let i = 0; i < rows.length; i += 500)
+    sql += `INSERT INTO ${table} (${columns}) VALUES\n${values(rows.slice(i, i + 500))};\n`;
   return sql;
 }
 
@@ -290,14 +353,30 @@ export function sampleDataSql(): string {
       const first = pick(FIRST);
       const last = pick(LAST);
       const tier = rand() < 0.6 ? 'free' : rand() < 0.75 ? 'pro' : 'enterprise';
-      customers.push([id, tenant, `${first} ${last}`, `${first}.${last}.${id}@example.com`.toLowerCase(), pick(COUNTRIES), tier, iso(START - Math.floor(rand() * 700) * DAY)]);
+      customers.push([
+        id,
+        tenant,
+        `${first} ${last}`,
+        `${first}.${last}.${id}@example.com`.toLowerCase(),
+        pick(COUNTRIES),
+        tier,
+        iso(START - Math.floor(rand() * 700) * DAY),
+      ]);
     }
     const tenantProducts: Array<[number, number]> = [];
     for (const [category, names, low, high] of CATEGORIES) {
       for (const name of names) {
         const id = products.length + 1;
         const price = Math.round((low + rand() * (high - low)) * 100) / 100;
-        products.push([id, tenant, `${category.slice(0, 3).toUpperCase()}-${String(id).padStart(4, '0')}`, name, category, price, rand() > 0.1]);
+        products.push([
+          id,
+          tenant,
+          `${category.slice(0, 3).toUpperCase()}-${String(id).padStart(4, '0')}`,
+          name,
+          category,
+          price,
+          rand() > 0.1,
+        ]);
         tenantProducts.push([id, price]);
       }
     }
@@ -308,7 +387,18 @@ export function sampleDataSql(): string {
       const ordered = START + Math.floor(rand() * 300 * DAY) + Math.floor(rand() * DAY);
       const age = (START + 300 * DAY - ordered) / DAY;
       const r = rand();
-      const status = r < 0.05 ? 'cancelled' : r < 0.08 ? 'refunded' : age < 3 ? 'pending' : age < 10 ? (rand() < 0.5 ? 'paid' : 'shipped') : 'delivered';
+      const status =
+        r < 0.05
+          ? 'cancelled'
+          : r < 0.08
+            ? 'refunded'
+            : age < 3
+              ? 'pending'
+              : age < 10
+                ? rand() < 0.5
+                  ? 'paid'
+                  : 'shipped'
+                : 'delivered';
       let total = 0;
       const lines = 1 + Math.floor(rand() * 4);
       for (let line = 1; line <= lines; line++) {
@@ -327,11 +417,13 @@ export function sampleDataSql(): string {
       const opened = START + Math.floor(rand() * 300 * DAY);
       const s = rand();
       const status = s < 0.2 ? 'open' : s < 0.3 ? 'pending' : s < 0.8 ? 'solved' : 'closed';
-      const closed = status === 'solved' || status === 'closed' ? iso(opened + Math.floor(rand() * 10 * DAY) + 3_600_000) : null;
+      const closed =
+        status === 'solved' || status === 'closed' ? iso(opened + Math.floor(rand() * 10 * DAY) + 3_600_000) : null;
       const priority = pick(['low', 'normal', 'normal', 'normal', 'high', 'urgent'] as const);
       tickets.push([id, tenant, customer, subject, body, status, priority, iso(opened), closed]);
       messages.push([tenant, id, 'customer', body, iso(opened)]);
-      if (status !== 'open') messages.push([tenant, id, 'agent', pick(AGENT_REPLIES), iso(opened + 3_600_000 + Math.floor(rand() * DAY))]);
+      if (status !== 'open')
+        messages.push([tenant, id, 'agent', pick(AGENT_REPLIES), iso(opened + 3_600_000 + Math.floor(rand() * DAY))]);
     }
     for (const [slug, title, body, tags] of [...COMMON_ARTICLES, ...OWN_ARTICLES[tenant]]) {
       const updated = START + Math.floor(rand() * 300 * DAY);
@@ -345,7 +437,11 @@ export function sampleDataSql(): string {
     insert('products', 'id, tenant_id, sku, name, category, price, active', products),
     insert('orders', 'id, tenant_id, customer_id, status, ordered_at, total', orders),
     insert('order_items', 'order_id, line, tenant_id, product_id, quantity, unit_price', items),
-    insert('support_tickets', 'id, tenant_id, customer_id, subject, body, status, priority, opened_at, closed_at', tickets),
+    insert(
+      'support_tickets',
+      'id, tenant_id, customer_id, subject, body, status, priority, opened_at, closed_at',
+      tickets,
+    ),
     // Ids given explicitly above: new tickets continue after them.
     "SELECT setval(pg_get_serial_sequence('support_tickets', 'id'), (SELECT max(id) FROM support_tickets));",
     insert('ticket_messages', 'tenant_id, ticket_id, author, body, created_at', messages),

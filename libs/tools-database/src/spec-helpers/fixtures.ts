@@ -75,6 +75,12 @@ INSERT INTO canary (id, secret) SELECT g, md5(g::text) FROM generate_series(1, 1
 export const CANARY_CHECK_SQL = `SELECT count(*)::int AS n, md5(string_agg(id || ':' || secret, ',' ORDER BY id)) AS digest FROM canary`;
 
 /** An embedded engine over the sample data plus the canary, in memory. */
-export function createTestEmbeddedEngine(overrides: Partial<Parameters<typeof createEmbeddedEngine>[0]> = {}): EmbeddedEngine {
-  return createEmbeddedEngine({ setupSql: `${embeddedSetupSql()}\n${CANARY_SQL}\nGRANT SELECT ON canary TO mcp_readonly;`, role: 'mcp_readonly', ...overrides });
+export function createTestEmbeddedEngine(
+  overrides: Partial<Parameters<typeof createEmbeddedEngine>[0]> = {},
+): EmbeddedEngine {
+  return createEmbeddedEngine({
+    setupSql: `${embeddedSetupSql()}\n${CANARY_SQL}\nGRANT SELECT ON canary TO mcp_readonly;`,
+    role: 'mcp_readonly',
+    ...overrides,
+  });
 }

@@ -47,7 +47,8 @@ export async function connectPipeClient(server: McpServer): Promise<PipeClient> 
     }
   });
   let nextId = 1;
-  const write = (message: Record<string, unknown>) => stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+  const write = (message: Record<string, unknown>) =>
+    stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
   const send = (method: string, params?: Record<string, unknown>) => {
     const id = nextId++;
     const response = new Promise<RpcResponse>((resolve) => waiting.set(id, resolve));
@@ -69,7 +70,11 @@ export async function connectPipeClient(server: McpServer): Promise<PipeClient> 
       stdin.end();
     },
   };
-  const init = await client.request('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'spec', version: '1' } });
+  const init = await client.request('initialize', {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'spec', version: '1' },
+  });
   if (init.error) throw new Error(init.error.message);
   client.notify('notifications/initialized');
   return client;

@@ -97,7 +97,11 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
       'Answers a question about the data in the database in plain language. An AI agent reads the schema, writes read-only ' +
       'SQL, runs it through the same guard as sql_query (nothing can be written), and answers with the SQL it ran and the rows it used.',
     inputSchema: z.object({
-      question: z.string().min(1).max(4000).describe('A question about the data, e.g. "Which 5 customers spent the most in March?"'),
+      question: z
+        .string()
+        .min(1)
+        .max(4000)
+        .describe('A question about the data, e.g. "Which 5 customers spent the most in March?"'),
       ...agentBudgetShape,
       ...agentThreadShape,
     }),
@@ -114,7 +118,12 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
           name: 'list_tables',
           description: 'Lists the tables you can query, with estimated row counts and descriptions.',
           parameters: z.object({}),
-          execute: async (_args, { signal }) => wrapUntrusted('list_tables', JSON.stringify(await listTables(options.engine, { ...schemaOptions, signal })), 'data from the database'),
+          execute: async (_args, { signal }) =>
+            wrapUntrusted(
+              'list_tables',
+              JSON.stringify(await listTables(options.engine, { ...schemaOptions, signal })),
+              'data from the database',
+            ),
         }),
         tool({
           name: 'describe_table',
@@ -122,7 +131,9 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
           parameters: z.object({ table: z.string().min(1).max(128).describe('Table name as list_tables shows it') }),
           execute: async ({ table }, { signal }) => {
             const described = await describeTable(options.engine, table, { ...schemaOptions, signal });
-            return described ? wrapUntrusted('describe_table', JSON.stringify(described), 'data from the database') : `No readable table named ${JSON.stringify(table)}; call list_tables.`;
+            return described
+              ? wrapUntrusted('describe_table', JSON.stringify(described), 'data from the database')
+              : `No readable table named ${JSON.stringify(table)}; call list_tables.`;
           },
         }),
         tool({
@@ -132,16 +143,35 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
           execute: async ({ sql, params }, { signal }) => {
             try {
               const result = await options.runner.run(sql, { params, maxRows: agentMaxRows, signal, tenantId });
-              queries.push({ sql, columns: result.columns.map((c) => c.name), rows: [...result.rows], rowCount: result.rowCount, truncated: result.truncated });
+              queries.push({
+                sql,
+                columns: result.columns.map((c) => c.name),
+                rows: [...result.rows],
+                rowCount: result.rowCount,
+                truncated: result.truncated,
+              });
               return wrapUntrusted('run_sql', renderTable(result), 'data from the database');
             } catch (error) {
-              if (!signal.aborted) queries.push({ sql, columns: [], rows: [], rowCount: 0, truncated: false, error: (error as Error).message });
+              if (!signal.aborted)
+                queries.push({
+                  sql,
+                  columns: [],
+                  rows: [],
+                  rowCount: 0,
+                  truncated: false,
+                  error: (error as Error).message,
+                });
               throw error;
             }
           },
         }),
       ];
-      const agent = new Agent({ name: 'database_agent', instructions: INSTRUCTIONS, tools, ...(options.model ? { model: options.model } : {}) });
+      const agent = new Agent({
+        name: 'database_agent',
+        instructions: INSTRUCTIONS,
+        tools,
+        ...(options.model ? { model: options.model } : {}),
+      });
       try {
         provider ??= createOpenAIProvider({ env: options.env });
         // Progress, heartbeat, client logs, cancellation, budgets and the sampling fallback all live in the runner.
@@ -158,7 +188,11 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
           outcome.status === 'completed'
             ? { status: 'answered', answer: outcome.text, queries }
             : { status: 'stopped', answer: outcome.summary, stopReason: outcome.stop.reason, queries };
-        return toolResponse({ content: [{ type: 'text', text: renderAnswer(output) }], structuredContent: output, _meta: agentRunMeta(outcome) });
+        return toolResponse({
+          content: [{ type: 'text', text: renderAnswer(output) }],
+          structuredContent: output,
+          _meta: agentRunMeta(outcome),
+        });
       } catch (error) {
         throw mapAgentError(error);
       }
@@ -172,26 +206,36 @@ function renderAnswer({ answer, queries }: DatabaseQueryOutput): string {
   return [
     answer,
     ...(queries.length ? ['', 'SQL run:'] : []),
-    ...queries.map((q) => `- ${q.sql.replace(/\s+/g, ' ').trim()} -> ${q.error ? `refused/failed: ${q.error}` : `${q.rowCount} row(s)${q.truncated ? ', truncated' : ''}`}`),
+    ...queries.map(
+      (q) =>
+        `- ${q.sql.replace(/\s+/g, ' ').trim()} -> ${q.error ? `refused/failed: ${q.error}` : `${q.rowCount} row(s)${q.truncated ? ', truncated' : ''}`}`,
+    ),
   ].join('\n');
 }
 
 function mapAgentError(error: unknown): Error {
   // The same code as research's: a client tells a thread it may not continue from a failed run.
-  if (error instanceof ThreadNotFoundError) return new ToolError(error.message, { code: 'THREAD_NOT_FOUND', cause: error });
+  if (error instanceof ThreadNotFoundError)
+    return new ToolError(error.message, { code: 'THREAD_NOT_FOUND', cause: error });
   if (!isAgentError(error)) return error as Error;
   switch (error.code) {
     case 'run_cancelled':
       return new CancelledError(error.message);
     case 'upstream_error':
     case 'stream_interrupted':
-      return new UpstreamModelError('The model server failed to answer; try again later.', { status: (error as { status?: number }).status, cause: error });
-    case 'missing_config':
-    case 'invalid_config':
-      return new ToolError(`database_query needs a model: ${error.message} Or call it from a client that supports MCP sampling.`, {
-        code: 'MODEL_NOT_CONFIGURED',
+      return new UpstreamModelError('The model server failed to answer; try again later.', {
+        status: (error as { status?: number }).status,
         cause: error,
       });
+    case 'missing_config':
+    case 'invalid_config':
+      return new ToolError(
+        `database_query needs a model: ${error.message} Or call it from a client that supports MCP sampling.`,
+        {
+          code: 'MODEL_NOT_CONFIGURED',
+          cause: error,
+        },
+      );
     default:
       return new ToolError(`The database agent failed: ${error.message}`, { code: 'AGENT_FAILED', cause: error });
   }

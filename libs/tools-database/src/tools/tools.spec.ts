@@ -29,10 +29,23 @@ async function setup(
   api: 'responses' | 'chat' = 'responses',
   options: { env?: Record<string, string>; modelUsageMeter?: ModelUsageMeter; threads?: ThreadStore } = {},
 ): Promise<{ tools: DatabaseTools; client: PipeClient; close(): Promise<void> }> {
-  const config = parseDatabaseConfig({ DATABASE_URL: fixture.readOnlyUrl, DATABASE_MAX_ROWS: '50', DATABASE_STATEMENT_TIMEOUT_MS: '5000' });
-  const modelProvider = createOpenAIProvider({ apiKey: 'test-key', baseURL: scripted.url, api, model: 'scripted', env: {} });
+  const config = parseDatabaseConfig({
+    DATABASE_URL: fixture.readOnlyUrl,
+    DATABASE_MAX_ROWS: '50',
+    DATABASE_STATEMENT_TIMEOUT_MS: '5000',
+  });
+  const modelProvider = createOpenAIProvider({
+    apiKey: 'test-key',
+    baseURL: scripted.url,
+    api,
+    model: 'scripted',
+    env: {},
+  });
   const tools = createDatabaseTools({ config, modelProvider, env: options.env ?? {} });
-  const server = testServer({ modelUsageMeter: options.modelUsageMeter, ...(options.threads ? { threads: options.threads } : {}) });
+  const server = testServer({
+    modelUsageMeter: options.modelUsageMeter,
+    ...(options.threads ? { threads: options.threads } : {}),
+  });
   tools.register(server);
   const client = await connectPipeClient(server);
   return {
@@ -60,10 +73,17 @@ describe('sql_query over MCP', () => {
 
   it('returns rows as structured content and a table wrapped as untrusted data', async () => {
     const { client, close } = await setup();
-    const result = await client.callTool('sql_query', { sql: 'SELECT id, name, tier FROM customers WHERE id <= $1 ORDER BY id', params: [3] });
+    const result = await client.callTool('sql_query', {
+      sql: 'SELECT id, name, tier FROM customers WHERE id <= $1 ORDER BY id',
+      params: [3],
+    });
     expect(result['isError']).toBeUndefined();
     expect(result['structuredContent']).toMatchObject({
-      columns: [{ name: 'id', type: 'int4' }, { name: 'name', type: 'text' }, { name: 'tier', type: 'text' }],
+      columns: [
+        { name: 'id', type: 'int4' },
+        { name: 'name', type: 'text' },
+        { name: 'tier', type: 'text' },
+      ],
       rows: [{ id: 1 }, { id: 2 }, { id: 3 }],
       rowCount: 3,
       truncated: false,
@@ -78,7 +98,10 @@ describe('sql_query over MCP', () => {
   it('refuses a write with the rule that refused it, and the database is untouched', async () => {
     const { client, close } = await setup();
     const result = await client.callTool('sql_query', { sql: 'SELECT 1; DELETE FROM canary' });
-    expect(result).toMatchObject({ isError: true, _meta: { error: { code: 'SQL_REFUSED', rule: 'single_statement' } } });
+    expect(result).toMatchObject({
+      isError: true,
+      _meta: { error: { code: 'SQL_REFUSED', rule: 'single_statement' } },
+    });
     expect(textOf(result)).toMatch(/Refused by rule single_statement/);
     expect(await fixture.admin(async (c) => (await c.query(CANARY_CHECK_SQL)).rows[0])).toEqual(canaryBefore);
     await close();
@@ -98,10 +121,18 @@ describe('sql_query over MCP', () => {
     // One watching connection for the whole test: a connection per look would add its own start-up to the
     // time measured.
     await fixture.admin(async (admin) => {
-      const call = client.send('tools/call', { name: 'sql_query', arguments: { sql: 'SELECT count(*) FROM generate_series(1, 10000000000)' } });
+      const call = client.send('tools/call', {
+        name: 'sql_query',
+        arguments: { sql: 'SELECT count(*) FROM generate_series(1, 10000000000)' },
+      });
       const running = async () =>
         // The caller's statement runs as it was sent, in its own extended-protocol message.
-        (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query LIKE 'SELECT count(*) FROM generate_series%'", [fixture.role])).rows[0].n as number;
+        (
+          await admin.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query LIKE 'SELECT count(*) FROM generate_series%'",
+            [fixture.role],
+          )
+        ).rows[0].n as number;
       for (let i = 0; i < 40 && (await running()) === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(await running()).toBe(1);
       const at = Date.now();
@@ -119,10 +150,21 @@ describe('schema resources', () => {
   it('lists the tables and describes one with columns, keys and a row estimate', async () => {
     const { client, close } = await setup();
     const listed = (await client.request('resources/list')).result as { resources: Array<{ uri: string }> };
-    expect(listed.resources.map((r) => r.uri)).toEqual(expect.arrayContaining(['db://tables', 'db://tables/customers', 'db://tables/orders', 'db://tables/support_tickets']));
-    const templates = (await client.request('resources/templates/list')).result as { resourceTemplates: Array<{ uriTemplate: string }> };
+    expect(listed.resources.map((r) => r.uri)).toEqual(
+      expect.arrayContaining([
+        'db://tables',
+        'db://tables/customers',
+        'db://tables/orders',
+        'db://tables/support_tickets',
+      ]),
+    );
+    const templates = (await client.request('resources/templates/list')).result as {
+      resourceTemplates: Array<{ uriTemplate: string }>;
+    };
     expect(templates.resourceTemplates).toEqual([expect.objectContaining({ uriTemplate: 'db://tables/{name}' })]);
-    const read = (await client.request('resources/read', { uri: 'db://tables/orders' })).result as { contents: Array<{ text: string }> };
+    const read = (await client.request('resources/read', { uri: 'db://tables/orders' })).result as {
+      contents: Array<{ text: string }>;
+    };
     const orders = JSON.parse(read.contents[0].text);
     expect(orders).toMatchObject({
       schema: 'public',
@@ -131,7 +173,13 @@ describe('schema resources', () => {
       primaryKey: ['id'],
       foreignKeys: ['FOREIGN KEY (customer_id) REFERENCES customers(id)'],
     });
-    expect(orders.columns).toContainEqual({ name: 'total', type: 'numeric(12,2)', nullable: false, default: null, description: null });
+    expect(orders.columns).toContainEqual({
+      name: 'total',
+      type: 'numeric(12,2)',
+      nullable: false,
+      default: null,
+      description: null,
+    });
     const missing = await client.request('resources/read', { uri: 'db://tables/pg_authid' });
     expect(missing.error).toMatchObject({ code: -32002 });
     await close();
@@ -144,23 +192,47 @@ describe.each(['responses', 'chat'] as const)('database_query through the script
     scripted.enqueue(
       toolCallTurn({ name: 'list_tables', arguments: {} }),
       toolCallTurn({ name: 'run_sql', arguments: { sql: 'DROP TABLE customers' } }),
-      toolCallTurn({ name: 'run_sql', arguments: { sql: 'SELECT tier, count(*) AS n FROM customers GROUP BY tier ORDER BY tier' } }),
+      toolCallTurn({
+        name: 'run_sql',
+        arguments: { sql: 'SELECT tier, count(*) AS n FROM customers GROUP BY tier ORDER BY tier' },
+      }),
       textTurn('Most acme customers are on the free tier.'),
     );
     const { client, close } = await setup(api);
     const result = await client.callTool('database_query', { question: 'How are customers spread across tiers?' });
     expect(result['isError']).toBeUndefined();
-    const structured = result['structuredContent'] as { status: string; answer: string; queries: Array<Record<string, unknown>> };
+    const structured = result['structuredContent'] as {
+      status: string;
+      answer: string;
+      queries: Array<Record<string, unknown>>;
+    };
     expect(structured.status).toBe('answered');
     expect(structured.answer).toBe('Most acme customers are on the free tier.');
     expect(result['_meta']).toEqual({
-      agentRun: expect.objectContaining({ status: 'completed', model: 'scripted', modelSource: 'server', turns: 4, toolCalls: 3, usage: expect.objectContaining({ requests: 4 }) }),
+      agentRun: expect.objectContaining({
+        status: 'completed',
+        model: 'scripted',
+        modelSource: 'server',
+        turns: 4,
+        toolCalls: 3,
+        usage: expect.objectContaining({ requests: 4 }),
+      }),
     });
     expect(structured.queries).toEqual([
-      expect.objectContaining({ sql: 'DROP TABLE customers', error: expect.stringMatching(/Refused by rule statement_type/) }),
-      expect.objectContaining({ sql: expect.stringMatching(/^SELECT tier/), columns: ['tier', 'n'], rowCount: 3, truncated: false }),
+      expect.objectContaining({
+        sql: 'DROP TABLE customers',
+        error: expect.stringMatching(/Refused by rule statement_type/),
+      }),
+      expect.objectContaining({
+        sql: expect.stringMatching(/^SELECT tier/),
+        columns: ['tier', 'n'],
+        rowCount: 3,
+        truncated: false,
+      }),
     ]);
-    expect(textOf(result)).toMatch(/SQL run:\n- DROP TABLE customers -> refused\/failed: .*\n- SELECT tier, count\(\*\) AS n FROM customers GROUP BY tier ORDER BY tier -> 3 row\(s\)/);
+    expect(textOf(result)).toMatch(
+      /SQL run:\n- DROP TABLE customers -> refused\/failed: .*\n- SELECT tier, count\(\*\) AS n FROM customers GROUP BY tier ORDER BY tier -> 3 row\(s\)/,
+    );
     // The model saw the refusal and the rows, the rows fenced as untrusted data.
     const lastBody = scripted.requests[3].rawBody;
     expect(lastBody).toContain('Refused by rule statement_type');
@@ -175,7 +247,8 @@ describe('database_query under a model-token budget', () => {
   it('charges the tokens of its run to the caller, then refuses the next call with a rate-limit error and no model request', async () => {
     const used = new Map<string, number>();
     const meter: ModelUsageMeter = {
-      check: async (p) => ((used.get(p.id) ?? 0) >= 100 ? { allowed: false, retryAfterSeconds: 30 } : { allowed: true }),
+      check: async (p) =>
+        (used.get(p.id) ?? 0) >= 100 ? { allowed: false, retryAfterSeconds: 30 } : { allowed: true },
       charge: async (p, tokens) => {
         used.set(p.id, (used.get(p.id) ?? 0) + tokens);
       },
@@ -200,39 +273,77 @@ describe('database_query under a model-token budget', () => {
 describe('database_query as a long call', () => {
   it('reports progress per step and a heartbeat while the model is slow, always increasing', async () => {
     scripted.reset();
-    scripted.enqueue(toolCallTurn({ name: 'list_tables', arguments: {} }), textTurn('There are several tables.', { delayMs: 600 }));
+    scripted.enqueue(
+      toolCallTurn({ name: 'list_tables', arguments: {} }),
+      textTurn('There are several tables.', { delayMs: 600 }),
+    );
     const { client, close } = await setup('responses', { env: { AGENT_HEARTBEAT_SECONDS: '0.1' } });
-    const call = client.send('tools/call', { name: 'database_query', arguments: { question: 'Which tables are there?' }, _meta: { progressToken: 'p-1' } });
+    const call = client.send('tools/call', {
+      name: 'database_query',
+      arguments: { question: 'Which tables are there?' },
+      _meta: { progressToken: 'p-1' },
+    });
     expect((await call.response).result).toMatchObject({ structuredContent: { status: 'answered' } });
-    const progress = client.lines.map((l) => JSON.parse(l)).filter((m) => m.method === 'notifications/progress').map((m) => m.params);
+    const progress = client.lines
+      .map((l) => JSON.parse(l))
+      .filter((m) => m.method === 'notifications/progress')
+      .map((m) => m.params);
     expect(progress.every((p) => p.progressToken === 'p-1')).toBe(true);
     const steps = progress.filter((p) => !p.message.includes(': still '));
-    expect(steps.map((p) => p.message)).toEqual(['turn 1: asking the model', 'turn 1: calling list_tables', 'turn 2: asking the model']);
-    expect(progress.filter((p) => p.message.startsWith('turn 2: still asking the model')).length).toBeGreaterThanOrEqual(3);
+    expect(steps.map((p) => p.message)).toEqual([
+      'turn 1: asking the model',
+      'turn 1: calling list_tables',
+      'turn 2: asking the model',
+    ]);
+    expect(
+      progress.filter((p) => p.message.startsWith('turn 2: still asking the model')).length,
+    ).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < progress.length; i++) expect(progress[i].progress).toBeGreaterThan(progress[i - 1].progress);
     await close();
   });
 
   it('stops a looping model at the budget the caller asked for, with a readable result', async () => {
     scripted.reset();
-    for (let i = 0; i < 6; i++) scripted.enqueue(toolCallTurn({ name: 'run_sql', arguments: { sql: `SELECT ${i} AS n` } }));
+    for (let i = 0; i < 6; i++)
+      scripted.enqueue(toolCallTurn({ name: 'run_sql', arguments: { sql: `SELECT ${i} AS n` } }));
     const { client, close } = await setup();
     const result = await client.callTool('database_query', { question: 'Loop for ever', maxTurns: 2 });
     expect(result['isError']).toBeUndefined();
-    expect(result['structuredContent']).toMatchObject({ status: 'stopped', stopReason: 'max_turns', queries: [{ sql: 'SELECT 0 AS n', rowCount: 1 }, { sql: 'SELECT 1 AS n', rowCount: 1 }] });
-    expect(textOf(result)).toMatch(/^Stopped without an answer\. The turn budget \(2 turns\) ran out before the agent had an answer\.\nDone so far: 2 model turns, .*It made 2 tool calls: run_sql ×2\./);
+    expect(result['structuredContent']).toMatchObject({
+      status: 'stopped',
+      stopReason: 'max_turns',
+      queries: [
+        { sql: 'SELECT 0 AS n', rowCount: 1 },
+        { sql: 'SELECT 1 AS n', rowCount: 1 },
+      ],
+    });
+    expect(textOf(result)).toMatch(
+      /^Stopped without an answer\. The turn budget \(2 turns\) ran out before the agent had an answer\.\nDone so far: 2 model turns, .*It made 2 tool calls: run_sql ×2\./,
+    );
     expect(textOf(result)).toContain('SQL run:\n- SELECT 0 AS n -> 1 row(s)');
-    expect(result['_meta']).toMatchObject({ agentRun: { status: 'stopped', stopReason: 'max_turns', turns: 2, budget: { maxTurns: 2 } } });
+    expect(result['_meta']).toMatchObject({
+      agentRun: { status: 'stopped', stopReason: 'max_turns', turns: 2, budget: { maxTurns: 2 } },
+    });
     expect(scripted.requests).toHaveLength(2);
     await close();
   });
 
   it('advertises the budget and thread arguments in its input schema, and that it may run as a task', async () => {
     const { client, close } = await setup();
-    const listed = (await client.request('tools/list')).result as { tools: Array<{ name: string; inputSchema: { properties: Record<string, unknown> } }> };
+    const listed = (await client.request('tools/list')).result as {
+      tools: Array<{ name: string; inputSchema: { properties: Record<string, unknown> } }>;
+    };
     const schema = listed.tools.find((t) => t.name === 'database_query')?.inputSchema;
-    expect(Object.keys(schema?.properties ?? {})).toEqual(['question', 'maxTurns', 'maxTokens', 'deadlineSeconds', 'threadId']);
-    expect(listed.tools.find((t) => t.name === 'database_query')).toMatchObject({ execution: { taskSupport: 'optional' } });
+    expect(Object.keys(schema?.properties ?? {})).toEqual([
+      'question',
+      'maxTurns',
+      'maxTokens',
+      'deadlineSeconds',
+      'threadId',
+    ]);
+    expect(listed.tools.find((t) => t.name === 'database_query')).toMatchObject({
+      execution: { taskSupport: 'optional' },
+    });
     await close();
   });
 });

@@ -11,8 +11,14 @@ function ledger() {
 
 describe('checkCitations', () => {
   it('keeps a citation whose quote occurs in its source, ignoring case, spacing and typographic quotes', () => {
-    const out = checkCitations('It takes 27.3 days [2].', [{ source: 2, quote: "the moon's orbit takes 27.3 DAYS" }], ledger());
-    expect(out.citations).toEqual([{ title: 'Moons', url_or_uri: 'research://documents/corpus/moons.md', quote: "the moon's orbit takes 27.3 DAYS" }]);
+    const out = checkCitations(
+      'It takes 27.3 days [2].',
+      [{ source: 2, quote: "the moon's orbit takes 27.3 DAYS" }],
+      ledger(),
+    );
+    expect(out.citations).toEqual([
+      { title: 'Moons', url_or_uri: 'research://documents/corpus/moons.md', quote: "the moon's orbit takes 27.3 DAYS" },
+    ]);
     expect(out.answer).toBe('It takes 27.3 days [1].');
     expect(out.notes).toEqual([]);
   });

@@ -38,7 +38,11 @@ const MIN_QUOTE = 8;
  * ignored). Surviving citations are renumbered 1..n in order of first mention, markers in the answer are
  * rewritten to match, and markers of dropped citations are removed, each drop noted.
  */
-export function checkCitations(answer: string, proposed: readonly ProposedCitation[], ledger: SourceLedger): CheckedAnswer {
+export function checkCitations(
+  answer: string,
+  proposed: readonly ProposedCitation[],
+  ledger: SourceLedger,
+): CheckedAnswer {
   const notes: string[] = [];
   const verified = new Map<number, Citation>();
   for (const c of proposed) {

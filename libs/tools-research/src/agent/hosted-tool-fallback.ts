@@ -1,4 +1,11 @@
-import { isAgentError, type Model, type ModelProvider, type ModelRequest, type ModelResponse, type ModelStreamEvent } from '@agent-mcp/agent-core';
+import {
+  isAgentError,
+  type Model,
+  type ModelProvider,
+  type ModelRequest,
+  type ModelResponse,
+  type ModelStreamEvent,
+} from '@agent-mcp/agent-core';
 
 /** Which hosted tools a provider refused during one run. */
 export interface HostedToolRefusals {
@@ -12,7 +19,10 @@ export interface HostedToolRefusals {
  * and so is every later turn. One run, one thread, one account of progress: a second run would start all of it
  * over. Other failures pass through unchanged.
  */
-export function withHostedToolFallback(provider: ModelProvider): { readonly provider: ModelProvider; readonly refusals: HostedToolRefusals } {
+export function withHostedToolFallback(provider: ModelProvider): {
+  readonly provider: ModelProvider;
+  readonly refusals: HostedToolRefusals;
+} {
   const state = { refused: false };
   return {
     refusals: state,
@@ -23,9 +33,15 @@ export function withHostedToolFallback(provider: ModelProvider): { readonly prov
 }
 
 const isRefusal = (error: unknown, request: ModelRequest) =>
-  request.tools.some((t) => t.type === 'hosted') && isAgentError(error) && error.code === 'user_error' && /hosted tool/i.test(error.message);
+  request.tools.some((t) => t.type === 'hosted') &&
+  isAgentError(error) &&
+  error.code === 'user_error' &&
+  /hosted tool/i.test(error.message);
 
-const functionToolsOnly = (request: ModelRequest): ModelRequest => ({ ...request, tools: request.tools.filter((t) => t.type === 'function') });
+const functionToolsOnly = (request: ModelRequest): ModelRequest => ({
+  ...request,
+  tools: request.tools.filter((t) => t.type === 'function'),
+});
 
 class HostedToolFallbackModel implements Model {
   constructor(

@@ -5,7 +5,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SAMPLE_CORPUS_DIR, eventually, tempDir } from '../spec-helpers/corpus';
 import { createTestDatabase, type TestDatabase } from '../spec-helpers/database';
-import { type Collection, type CorpusIndex, createCorpusIndex, type CorpusIndexOptions, documentUri, parseDocumentUri } from './corpus-index';
+import {
+  type Collection,
+  type CorpusIndex,
+  createCorpusIndex,
+  type CorpusIndexOptions,
+  documentUri,
+  parseDocumentUri,
+} from './corpus-index';
 
 const limits = { maxFiles: 100, maxFileBytes: 64 * 1024 };
 const noRoots = { owner: 'nobody', roots: async () => [] };
@@ -30,7 +37,14 @@ describe('corpus index', () => {
   });
 
   async function index(overrides: Partial<CorpusIndexOptions>) {
-    const created = await createCorpusIndex({ sql: db.sql, limits, rescanMs: 60_000, watch: false, clientRoots: false, ...overrides });
+    const created = await createCorpusIndex({
+      sql: db.sql,
+      limits,
+      rescanMs: 60_000,
+      watch: false,
+      clientRoots: false,
+      ...overrides,
+    });
     cleanups.push(() => created.close());
     return created;
   }
@@ -39,7 +53,13 @@ describe('corpus index', () => {
     const corpus = await index({ dir: SAMPLE_CORPUS_DIR });
     const collections = await corpus.collectionsFor(noRoots);
     const hits = await corpus.search('DNS rebinding', collections);
-    expect(hits[0]).toEqual(expect.objectContaining({ uri: 'research://documents/corpus/url-fetch-safety.md', title: 'URL fetch safety', path: 'url-fetch-safety.md' }));
+    expect(hits[0]).toEqual(
+      expect.objectContaining({
+        uri: 'research://documents/corpus/url-fetch-safety.md',
+        title: 'URL fetch safety',
+        path: 'url-fetch-safety.md',
+      }),
+    );
     expect(hits[0]?.snippet).toMatch(/«rebinding»/i);
     const doc = await corpus.read(hits[0]?.uri ?? '', collections);
     expect(doc?.text).toBe((await readFile(path.join(SAMPLE_CORPUS_DIR, 'url-fetch-safety.md'), 'utf8')).trim());
@@ -104,7 +124,9 @@ describe('corpus index', () => {
     const corpus = await index({ dir: tmp.dir });
     const report = await corpus.sync(folderOf(corpus));
     expect(report).toEqual(expect.objectContaining({ indexed: 1, tooLarge: 1 }));
-    expect((await corpus.search('ocelot', await corpus.collectionsFor(noRoots))).map((h) => h.uri)).toEqual([documentUri('corpus', 'sub/ok.md')]);
+    expect((await corpus.search('ocelot', await corpus.collectionsFor(noRoots))).map((h) => h.uri)).toEqual([
+      documentUri('corpus', 'sub/ok.md'),
+    ]);
   });
 
   it('stops at the file count bound and says the index is incomplete', async () => {
@@ -113,7 +135,10 @@ describe('corpus index', () => {
     for (const name of ['a.md', 'b.md', 'c.md']) await writeFile(path.join(tmp.dir, name), `# ${name}\n\nquokka`);
     const capped = await index({ dir: tmp.dir, limits: { maxFiles: 2, maxFileBytes: 1024 } });
     expect(await capped.sync(folderOf(capped))).toEqual(expect.objectContaining({ indexed: 2, incomplete: true }));
-    expect((await capped.search('quokka', await capped.collectionsFor(noRoots))).map((h) => h.path).sort()).toEqual(['a.md', 'b.md']);
+    expect((await capped.search('quokka', await capped.collectionsFor(noRoots))).map((h) => h.path).sort()).toEqual([
+      'a.md',
+      'b.md',
+    ]);
   });
 
   it("indexes a client's roots for that client only", async () => {
@@ -135,12 +160,18 @@ describe('corpus index', () => {
 
   it('ignores roots when they are disabled', async () => {
     const corpus = await index({ dir: SAMPLE_CORPUS_DIR, clientRoots: false });
-    const collections = await corpus.collectionsFor({ owner: 'a', roots: async () => [{ uri: pathToFileURL('/').toString() }] });
+    const collections = await corpus.collectionsFor({
+      owner: 'a',
+      roots: async () => [{ uri: pathToFileURL('/').toString() }],
+    });
     expect(collections.map((c) => c.slug)).toEqual(['corpus']);
   });
 
   it('parses only well-formed document URIs', () => {
-    expect(parseDocumentUri(documentUri('corpus', 'guides/a b.md'))).toEqual({ slug: 'corpus', relPath: 'guides/a b.md' });
+    expect(parseDocumentUri(documentUri('corpus', 'guides/a b.md'))).toEqual({
+      slug: 'corpus',
+      relPath: 'guides/a b.md',
+    });
     expect(parseDocumentUri('research://documents/corpus/../secret.md')).toBeUndefined();
     expect(parseDocumentUri('research://documents/corpus/%2e%2e/secret.md')).toBeUndefined();
     expect(parseDocumentUri('file:///etc/passwd')).toBeUndefined();

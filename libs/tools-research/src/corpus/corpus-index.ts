@@ -85,7 +85,11 @@ export interface CorpusIndex {
    */
   collectionsFor(caller: CorpusCaller, options?: { readonly askRoots?: boolean }): Promise<Collection[]>;
   /** Ranked hits with snippets; re-indexes first what is stale. */
-  search(query: string, collections: readonly Collection[], options?: { readonly limit?: number; readonly signal?: AbortSignal }): Promise<DocumentHit[]>;
+  search(
+    query: string,
+    collections: readonly Collection[],
+    options?: { readonly limit?: number; readonly signal?: AbortSignal },
+  ): Promise<DocumentHit[]>;
   /** A document by its URI, if it is in one of `collections`. */
   read(uri: string, collections: readonly Collection[], signal?: AbortSignal): Promise<CorpusDocument | undefined>;
   list(collections: readonly Collection[], signal?: AbortSignal): Promise<DocumentSummary[]>;
@@ -210,7 +214,8 @@ export async function createCorpusIndex(options: CorpusIndexOptions): Promise<Co
       listing.files.map((f) => f.relPath),
     );
     const report = { indexed, unchanged, removed, tooLarge: listing.tooLarge, incomplete: listing.incomplete };
-    if (indexed || removed || listing.incomplete || listing.tooLarge) logger.info('research corpus indexed', { collection: collection.label, ...report });
+    if (indexed || removed || listing.incomplete || listing.tooLarge)
+      logger.info('research corpus indexed', { collection: collection.label, ...report });
     return report;
   }
 
@@ -254,7 +259,8 @@ export async function createCorpusIndex(options: CorpusIndexOptions): Promise<Co
         stateOf(corpus.key).dirty = true;
         clearTimeout(debounce);
         debounce = setTimeout(() => {
-          if (!closed) sync(corpus).catch((error: unknown) => logger.warn('research corpus re-index failed', { err: error }));
+          if (!closed)
+            sync(corpus).catch((error: unknown) => logger.warn('research corpus re-index failed', { err: error }));
         }, options.debounceMs ?? 300);
         debounce.unref();
       });
@@ -297,7 +303,8 @@ export async function createCorpusIndex(options: CorpusIndexOptions): Promise<Co
         ]).finally(() => clearTimeout(timer));
         const collections = await rootCollections(caller.owner, roots);
         const oldest = rootsByOwner.keys().next();
-        if (rootsByOwner.size >= MAX_TRACKED && !rootsByOwner.has(caller.owner) && !oldest.done) rootsByOwner.delete(oldest.value);
+        if (rootsByOwner.size >= MAX_TRACKED && !rootsByOwner.has(caller.owner) && !oldest.done)
+          rootsByOwner.delete(oldest.value);
         rootsByOwner.set(caller.owner, collections);
       }
       return [...out, ...(rootsByOwner.get(caller.owner) ?? [])];
@@ -305,10 +312,25 @@ export async function createCorpusIndex(options: CorpusIndexOptions): Promise<Co
     async search(query, collections, { limit = 8, signal } = {}) {
       if (collections.length === 0) return [];
       for (const c of collections) await fresh(c);
-      const hits = await store.search(query, collections.map((c) => c.key), limit, signal);
+      const hits = await store.search(
+        query,
+        collections.map((c) => c.key),
+        limit,
+        signal,
+      );
       return hits.flatMap((hit) => {
         const c = collections.find((x) => x.key === hit.collection);
-        return c ? [{ uri: documentUri(c.slug, hit.relPath), title: hit.title, path: pathOf(c, hit.relPath), snippet: hit.snippet, rank: hit.rank }] : [];
+        return c
+          ? [
+              {
+                uri: documentUri(c.slug, hit.relPath),
+                title: hit.title,
+                path: pathOf(c, hit.relPath),
+                snippet: hit.snippet,
+                rank: hit.rank,
+              },
+            ]
+          : [];
       });
     },
     async read(uri, collections, signal) {
@@ -317,15 +339,37 @@ export async function createCorpusIndex(options: CorpusIndexOptions): Promise<Co
       if (!parsed || !c) return undefined;
       await ensureSchema();
       const doc = await store.get(c.key, parsed.relPath, signal);
-      return doc ? { uri: documentUri(c.slug, doc.relPath), title: doc.title, path: pathOf(c, doc.relPath), text: doc.body, mimeType: doc.mimeType } : undefined;
+      return doc
+        ? {
+            uri: documentUri(c.slug, doc.relPath),
+            title: doc.title,
+            path: pathOf(c, doc.relPath),
+            text: doc.body,
+            mimeType: doc.mimeType,
+          }
+        : undefined;
     },
     async list(collections, signal) {
       if (collections.length === 0) return [];
       for (const c of collections) await fresh(c);
-      const rows = await store.list(collections.map((c) => c.key), options.limits.maxFiles, signal);
+      const rows = await store.list(
+        collections.map((c) => c.key),
+        options.limits.maxFiles,
+        signal,
+      );
       return rows.flatMap((r) => {
         const c = collections.find((x) => x.key === r.collection);
-        return c ? [{ uri: documentUri(c.slug, r.relPath), title: r.title, path: pathOf(c, r.relPath), mimeType: r.mimeType, size: r.size }] : [];
+        return c
+          ? [
+              {
+                uri: documentUri(c.slug, r.relPath),
+                title: r.title,
+                path: pathOf(c, r.relPath),
+                mimeType: r.mimeType,
+                size: r.size,
+              },
+            ]
+          : [];
       });
     },
     sync,

@@ -67,12 +67,23 @@ export interface CorpusStore {
   removeOthers(collection: string, keep: readonly string[]): Promise<number>;
   search(query: string, collections: readonly string[], limit: number, signal?: AbortSignal): Promise<SearchHit[]>;
   get(collection: string, relPath: string, signal?: AbortSignal): Promise<StoredDocument | undefined>;
-  list(collections: readonly string[], limit: number, signal?: AbortSignal): Promise<Array<Omit<StoredDocument, 'body'>>>;
+  list(
+    collections: readonly string[],
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<Array<Omit<StoredDocument, 'body'>>>;
 }
 
 /** Creates the store over `sql`. */
 export function createCorpusStore(sql: SqlClient): CorpusStore {
-  const searchWith = (q: SqlQueryable, tsquery: string, query: string, collections: readonly string[], limit: number, signal?: AbortSignal) =>
+  const searchWith = (
+    q: SqlQueryable,
+    tsquery: string,
+    query: string,
+    collections: readonly string[],
+    limit: number,
+    signal?: AbortSignal,
+  ) =>
     q.query<{ collection: string; rel_path: string; title: string; rank: number; snippet: string }>(
       `SELECT collection, rel_path, title, ts_rank(search, q)::float8 AS rank,
               ts_headline('english'::regconfig, left(body, 200000), q, $4) AS snippet
@@ -91,12 +102,22 @@ export function createCorpusStore(sql: SqlClient): CorpusStore {
       });
     },
     async files(collection, signal) {
-      const { rows } = await sql.query<{ rel_path: string; mtime_ms: number; size_bytes: string | number; content_hash: string }>(
+      const { rows } = await sql.query<{
+        rel_path: string;
+        mtime_ms: number;
+        size_bytes: string | number;
+        content_hash: string;
+      }>(
         'SELECT rel_path, mtime_ms, size_bytes, content_hash FROM research_documents WHERE collection = $1',
         [collection],
         { signal },
       );
-      return new Map(rows.map((r) => [r.rel_path, { relPath: r.rel_path, mtimeMs: Number(r.mtime_ms), size: Number(r.size_bytes), contentHash: r.content_hash }]));
+      return new Map(
+        rows.map((r) => [
+          r.rel_path,
+          { relPath: r.rel_path, mtimeMs: Number(r.mtime_ms), size: Number(r.size_bytes), contentHash: r.content_hash },
+        ]),
+      );
     },
     async upsert(collection, row) {
       await sql.query(
@@ -109,15 +130,28 @@ export function createCorpusStore(sql: SqlClient): CorpusStore {
       );
     },
     async touch(collection, file) {
-      await sql.query('UPDATE research_documents SET mtime_ms = $3, size_bytes = $4 WHERE collection = $1 AND rel_path = $2', [collection, file.relPath, file.mtimeMs, file.size]);
+      await sql.query(
+        'UPDATE research_documents SET mtime_ms = $3, size_bytes = $4 WHERE collection = $1 AND rel_path = $2',
+        [collection, file.relPath, file.mtimeMs, file.size],
+      );
     },
     async removeOthers(collection, keep) {
-      const { rowCount } = await sql.query('DELETE FROM research_documents WHERE collection = $1 AND NOT (rel_path = ANY($2::text[]))', [collection, [...keep]]);
+      const { rowCount } = await sql.query(
+        'DELETE FROM research_documents WHERE collection = $1 AND NOT (rel_path = ANY($2::text[]))',
+        [collection, [...keep]],
+      );
       return rowCount;
     },
     async search(query, collections, limit, signal) {
       // Every word first (precise); when nothing has them all, any word, best ranked first.
-      let result = await searchWith(sql, "websearch_to_tsquery('english'::regconfig, $1)", query, collections, limit, signal);
+      let result = await searchWith(
+        sql,
+        "websearch_to_tsquery('english'::regconfig, $1)",
+        query,
+        collections,
+        limit,
+        signal,
+      );
       if (result.rows.length === 0) {
         result = await searchWith(
           sql,
@@ -128,7 +162,13 @@ export function createCorpusStore(sql: SqlClient): CorpusStore {
           signal,
         );
       }
-      return result.rows.map((r) => ({ collection: r.collection, relPath: r.rel_path, title: r.title, rank: Number(r.rank), snippet: r.snippet }));
+      return result.rows.map((r) => ({
+        collection: r.collection,
+        relPath: r.rel_path,
+        title: r.title,
+        rank: Number(r.rank),
+        snippet: r.snippet,
+      }));
     },
     async get(collection, relPath, signal) {
       const { rows } = await sql.query<{ title: string; body: string; mime_type: string; size_bytes: string | number }>(
@@ -137,16 +177,37 @@ export function createCorpusStore(sql: SqlClient): CorpusStore {
         { signal },
       );
       const row = rows[0];
-      return row ? { collection, relPath, title: row.title, body: row.body, mimeType: row.mime_type, size: Number(row.size_bytes) } : undefined;
+      return row
+        ? {
+            collection,
+            relPath,
+            title: row.title,
+            body: row.body,
+            mimeType: row.mime_type,
+            size: Number(row.size_bytes),
+          }
+        : undefined;
     },
     async list(collections, limit, signal) {
-      const { rows } = await sql.query<{ collection: string; rel_path: string; title: string; mime_type: string; size_bytes: string | number }>(
+      const { rows } = await sql.query<{
+        collection: string;
+        rel_path: string;
+        title: string;
+        mime_type: string;
+        size_bytes: string | number;
+      }>(
         `SELECT collection, rel_path, title, mime_type, size_bytes FROM research_documents
           WHERE collection = ANY($1::text[]) ORDER BY collection, rel_path LIMIT $2`,
         [[...collections], limit],
         { signal },
       );
-      return rows.map((r) => ({ collection: r.collection, relPath: r.rel_path, title: r.title, mimeType: r.mime_type, size: Number(r.size_bytes) }));
+      return rows.map((r) => ({
+        collection: r.collection,
+        relPath: r.rel_path,
+        title: r.title,
+        mimeType: r.mime_type,
+        size: Number(r.size_bytes),
+      }));
     },
   };
 }

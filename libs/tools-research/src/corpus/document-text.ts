@@ -20,11 +20,18 @@ export function documentText(relPath: string, content: string): DocumentText {
     const { title, text } = htmlToText(content);
     return { title: title || fallback, text, mimeType: 'text/plain' };
   }
-  const text = content.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n').trim();
+  const text = content
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n/g, '\n')
+    .trim();
   if (ext === '.md' || ext === '.markdown') {
     const heading = /^#\s+(.+?)\s*#*\s*$/m.exec(text)?.[1];
     return { title: (heading ?? fallback).slice(0, 300), text, mimeType: 'text/markdown' };
   }
   const firstLine = text.split('\n', 1)[0]?.trim() ?? '';
-  return { title: (firstLine.length > 0 && firstLine.length <= 120 ? firstLine : fallback).slice(0, 300), text, mimeType: 'text/plain' };
+  return {
+    title: (firstLine.length > 0 && firstLine.length <= 120 ? firstLine : fallback).slice(0, 300),
+    text,
+    mimeType: 'text/plain',
+  };
 }

@@ -50,9 +50,12 @@ describe('address policy', () => {
     expect(!verdict.allowed && verdict.range).toContain(inner);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8'])('allows the public address %s', (address) => {
-    expect(policy.check(address)).toEqual(expect.objectContaining({ allowed: true, viaAllowList: false }));
-  });
+  it.each(['93.184.216.34', '8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8'])(
+    'allows the public address %s',
+    (address) => {
+      expect(policy.check(address)).toEqual(expect.objectContaining({ allowed: true, viaAllowList: false }));
+    },
+  );
 
   it('refuses what is not an address', () => {
     expect(policy.check('example.com')).toEqual(expect.objectContaining({ allowed: false, range: 'unparseable' }));

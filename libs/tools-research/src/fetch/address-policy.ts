@@ -117,11 +117,14 @@ export function createAddressPolicy(options: AddressPolicyOptions = {}): Address
         const inner = embeddedIPv4(address as IPv6);
         if (inner) candidates.push(inner);
       }
-      if (candidates.some((c) => inNetworks(c, allowed))) return { allowed: true, address: normalised, family, viaAllowList: true };
+      if (candidates.some((c) => inNetworks(c, allowed)))
+        return { allowed: true, address: normalised, family, viaAllowList: true };
       // Zone ids (fe80::1%eth0) only exist on link-local addresses, refused anyway.
       if (text.includes('%')) return { allowed: false, address: normalised, range: 'scoped' };
       const blocked = address.kind() === 'ipv4' ? blockedRangeV4(address as IPv4) : blockedRangeV6(address as IPv6);
-      return blocked ? { allowed: false, address: normalised, range: blocked } : { allowed: true, address: normalised, family, viaAllowList: false };
+      return blocked
+        ? { allowed: false, address: normalised, range: blocked }
+        : { allowed: true, address: normalised, family, viaAllowList: false };
     },
   };
 }

@@ -50,7 +50,8 @@ describe('guarded fetcher', () => {
       '/missing-type': (_req, res) => void res.writeHead(200).end('?'),
       '/error': (_req, res) => void res.writeHead(500, { 'content-type': 'text/html' }).end('boom'),
       '/hang': () => undefined,
-      '/drip': (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).write('first words, then nothing'),
+      '/drip': (_req, res) =>
+        void res.writeHead(200, { 'content-type': 'text/plain' }).write('first words, then nothing'),
     });
   });
   afterAll(async () => {
@@ -62,7 +63,8 @@ describe('guarded fetcher', () => {
     inner.hits.clear();
   });
 
-  const allowSite = (extra: Parameters<typeof createGuardedFetcher>[0] = {}) => createGuardedFetcher({ allowNetworks: ['127.0.0.1/32'], ...extra });
+  const allowSite = (extra: Parameters<typeof createGuardedFetcher>[0] = {}) =>
+    createGuardedFetcher({ allowNetworks: ['127.0.0.1/32'], ...extra });
 
   it('refuses a loopback URL by default without connecting to it', async () => {
     const error = await refusal(createGuardedFetcher().fetch(`${site.origin}/article`));
@@ -86,7 +88,9 @@ describe('guarded fetcher', () => {
 
   it('fetches a page in an allowed network and extracts its title and visible text', async () => {
     const fetched = await allowSite().fetch(`${site.origin}/article`);
-    expect(fetched).toEqual(expect.objectContaining({ status: 200, contentType: 'text/html', title: 'Tide tables', truncated: false }));
+    expect(fetched).toEqual(
+      expect.objectContaining({ status: 200, contentType: 'text/html', title: 'Tide tables', truncated: false }),
+    );
     expect(fetched.text).toContain('Spring tides happen near full and new moons.');
     expect(fetched.text).toContain('High water');
     expect(fetched.text).not.toContain('do-not-extract');

@@ -15,7 +15,13 @@ export interface ResolvedAddress {
 export type Resolver = (hostname: string, signal: AbortSignal) => Promise<readonly ResolvedAddress[]>;
 
 /** Media types the fetcher reads by default. */
-export const DEFAULT_CONTENT_TYPES: readonly string[] = ['text/html', 'application/xhtml+xml', 'text/plain', 'text/markdown', 'application/json'];
+export const DEFAULT_CONTENT_TYPES: readonly string[] = [
+  'text/html',
+  'application/xhtml+xml',
+  'text/plain',
+  'text/markdown',
+  'application/json',
+];
 
 /** Options of {@link createGuardedFetcher}. */
 export interface GuardedFetcherOptions {
@@ -96,14 +102,19 @@ function pinnedLookup(hostname: string, pinned: ResolvedAddress): LookupFunction
       callback(Object.assign(new Error(`unexpected lookup of ${name}`), { code: 'ENOTFOUND' }), '', 4);
       return;
     }
-    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [pinned]);
+    if ((options as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [pinned]);
     else callback(null, pinned.address, pinned.family);
   };
 }
 
 function mediaType(header: string | undefined): { type: string; charset: string | undefined } {
   const [type = '', ...params] = (header ?? '').split(';');
-  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='))?.slice(8).replace(/"/g, '');
+  const charset = params
+    .map((p) => p.trim().toLowerCase())
+    .find((p) => p.startsWith('charset='))
+    ?.slice(8)
+    .replace(/"/g, '');
   return { type: type.trim().toLowerCase(), charset };
 }
 
@@ -137,24 +148,38 @@ export function createGuardedFetcher(options: GuardedFetcherOptions = {}): Guard
   const userAgent = options.userAgent ?? 'agent-mcp-research/0.1 (+https://github.com/)';
 
   /** Checks one hop; returns where to connect. */
-  async function checkHop(raw: string, signal: AbortSignal): Promise<{ url: URL; hostname: string; pinned: ResolvedAddress | undefined }> {
+  async function checkHop(
+    raw: string,
+    signal: AbortSignal,
+  ): Promise<{ url: URL; hostname: string; pinned: ResolvedAddress | undefined }> {
     let url: URL;
     try {
       url = new URL(raw);
     } catch {
       throw new FetchRefusedError('invalid_url', 'not an absolute URL', raw);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FetchRefusedError('scheme', `only http and https are fetched, not ${url.protocol.replace(':', '')}`, raw);
-    if (url.username || url.password) throw new FetchRefusedError('credentials', 'URLs with a user name or password are not fetched', raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new FetchRefusedError(
+        'scheme',
+        `only http and https are fetched, not ${url.protocol.replace(':', '')}`,
+        raw,
+      );
+    if (url.username || url.password)
+      throw new FetchRefusedError('credentials', 'URLs with a user name or password are not fetched', raw);
     const hostname = normaliseHost(url.hostname);
     const byName = hosts.check(hostname);
     if (!byName.allowed) {
-      throw new FetchRefusedError(byName.rule, byName.rule === 'host_denied' ? `${hostname} is on the deny list` : `${hostname} is not on the allow list`, raw);
+      throw new FetchRefusedError(
+        byName.rule,
+        byName.rule === 'host_denied' ? `${hostname} is on the deny list` : `${hostname} is not on the allow list`,
+        raw,
+      );
     }
     // The WHATWG parser has already turned decimal, octal and hex IPv4 forms into dotted quads.
     if (isIP(hostname)) {
       const literal = addresses.check(hostname);
-      if (!literal.allowed) throw new FetchRefusedError('address_blocked', `${hostname} is a ${literal.range} address`, raw);
+      if (!literal.allowed)
+        throw new FetchRefusedError('address_blocked', `${hostname} is a ${literal.range} address`, raw);
       return { url, hostname, pinned: undefined };
     }
     let resolved: readonly ResolvedAddress[];
@@ -168,12 +193,20 @@ export function createGuardedFetcher(options: GuardedFetcherOptions = {}): Guard
     // Every address must pass: a name that also points inward is refused as a whole.
     for (const answer of resolved) {
       const verdict = addresses.check(answer.address);
-      if (!verdict.allowed) throw new FetchRefusedError('address_blocked', `${hostname} resolves to ${verdict.address}, a ${verdict.range} address`, raw);
+      if (!verdict.allowed)
+        throw new FetchRefusedError(
+          'address_blocked',
+          `${hostname} resolves to ${verdict.address}, a ${verdict.range} address`,
+          raw,
+        );
     }
     return { url, hostname, pinned: resolved[0] };
   }
 
-  async function request(hop: { url: URL; hostname: string; pinned: ResolvedAddress | undefined }, signal: AbortSignal): Promise<IncomingMessage> {
+  async function request(
+    hop: { url: URL; hostname: string; pinned: ResolvedAddress | undefined },
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> {
     const http = hop.url.protocol === 'https:' ? await import('node:https') : await import('node:http');
     return new Promise<IncomingMessage>((resolveResponse, reject) => {
       const req = http.request({
@@ -187,7 +220,8 @@ export function createGuardedFetcher(options: GuardedFetcherOptions = {}): Guard
         ...(hop.pinned ? { lookup: pinnedLookup(hop.hostname, hop.pinned), autoSelectFamily: false } : {}),
         headers: {
           'user-agent': userAgent,
-          accept: 'text/html, application/xhtml+xml, text/markdown, text/plain;q=0.9, application/json;q=0.8, */*;q=0.1',
+          accept:
+            'text/html, application/xhtml+xml, text/markdown, text/plain;q=0.9, application/json;q=0.8, */*;q=0.1',
           'accept-encoding': 'gzip, deflate, br',
         },
       });
@@ -197,7 +231,10 @@ export function createGuardedFetcher(options: GuardedFetcherOptions = {}): Guard
     });
   }
 
-  async function readBody(response: IncomingMessage, signal: AbortSignal): Promise<{ body: Buffer; truncated: boolean }> {
+  async function readBody(
+    response: IncomingMessage,
+    signal: AbortSignal,
+  ): Promise<{ body: Buffer; truncated: boolean }> {
     const zlib = await import('node:zlib');
     const encoding = (response.headers['content-encoding'] ?? '').toLowerCase().trim();
     const stream =
@@ -256,7 +293,8 @@ export function createGuardedFetcher(options: GuardedFetcherOptions = {}): Guard
           response.destroy();
           const location = response.headers.location;
           if (!location) throw new FetchFailedError('bad_redirect', `HTTP ${status} without a Location`, current);
-          if (redirects.length >= maxRedirects) throw new FetchRefusedError('too_many_redirects', `more than ${maxRedirects} redirects`, startUrl);
+          if (redirects.length >= maxRedirects)
+            throw new FetchRefusedError('too_many_redirects', `more than ${maxRedirects} redirects`, startUrl);
           let next: string;
           try {
             next = new URL(location, current).toString();
@@ -274,7 +312,12 @@ export function createGuardedFetcher(options: GuardedFetcherOptions = {}): Guard
         const { type, charset } = mediaType(response.headers['content-type']);
         if (!contentTypes.has(type)) {
           response.destroy();
-          throw new FetchFailedError('content_type', `${type || 'no content type'} is not one of ${[...contentTypes].join(', ')}`, current, { contentType: type });
+          throw new FetchFailedError(
+            'content_type',
+            `${type || 'no content type'} is not one of ${[...contentTypes].join(', ')}`,
+            current,
+            { contentType: type },
+          );
         }
         let body: { body: Buffer; truncated: boolean };
         try {
@@ -284,8 +327,20 @@ export function createGuardedFetcher(options: GuardedFetcherOptions = {}): Guard
         }
         const raw = decode(body.body, charset);
         const isHtml = type === 'text/html' || type === 'application/xhtml+xml';
-        const { title, text } = isHtml ? htmlToText(raw) : { title: type === 'text/markdown' || type === 'text/plain' ? markdownTitle(raw) : '', text: raw.trim() };
-        return { url: startUrl, finalUrl: current, status, contentType: type, title, text, bytes: body.body.length, truncated: body.truncated, redirects };
+        const { title, text } = isHtml
+          ? htmlToText(raw)
+          : { title: type === 'text/markdown' || type === 'text/plain' ? markdownTitle(raw) : '', text: raw.trim() };
+        return {
+          url: startUrl,
+          finalUrl: current,
+          status,
+          contentType: type,
+          title,
+          text,
+          bytes: body.body.length,
+          truncated: body.truncated,
+          redirects,
+        };
       }
     },
   };

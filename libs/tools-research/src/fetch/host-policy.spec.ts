@@ -14,7 +14,10 @@ describe('host policy', () => {
   });
 
   it('with an allow list, refuses other hosts; the deny list still wins', () => {
-    const policy = createHostPolicy({ allowHosts: ['docs.example.com', '*.wikipedia.org'], denyHosts: ['secret.wikipedia.org'] });
+    const policy = createHostPolicy({
+      allowHosts: ['docs.example.com', '*.wikipedia.org'],
+      denyHosts: ['secret.wikipedia.org'],
+    });
     expect(policy.check('docs.example.com')).toEqual({ allowed: true });
     expect(policy.check('en.wikipedia.org')).toEqual({ allowed: true });
     expect(policy.check('example.com')).toEqual({ allowed: false, rule: 'host_not_allowed' });

@@ -1,5 +1,6 @@
 /** The outcome of checking a host name against the allow and deny lists. */
-export type HostVerdict = { readonly allowed: true } | { readonly allowed: false; readonly rule: 'host_denied' | 'host_not_allowed' };
+export type HostVerdict =
+  { readonly allowed: true } | { readonly allowed: false; readonly rule: 'host_denied' | 'host_not_allowed' };
 
 /** Options of {@link createHostPolicy}. Patterns: `example.com` (that host) or `*.example.com` (its subdomains). */
 export interface HostPolicyOptions {

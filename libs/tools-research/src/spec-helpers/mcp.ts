@@ -2,7 +2,13 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type ClientCapabilities, type CreateMessageRequest, CreateMessageRequestSchema, type CreateMessageResultWithTools, ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type ClientCapabilities,
+  type CreateMessageRequest,
+  CreateMessageRequestSchema,
+  type CreateMessageResultWithTools,
+  ListRootsRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { type ModelUsageMeter, noopLogger, type ThreadStore } from '@agent-mcp/context';
 import { createStreamableHttpHandler, McpServer } from '@agent-mcp/mcp-core';
 
@@ -24,11 +30,19 @@ export interface McpFixtureOptions {
    * The client declares sampling (with `tools` when `withTools`) and answers `sampling/createMessage` with this:
    * the client's own model, scripted.
    */
-  readonly sampling?: { readonly withTools: boolean; answer(request: CreateMessageRequest['params']): CreateMessageResultWithTools | Promise<CreateMessageResultWithTools> };
+  readonly sampling?: {
+    readonly withTools: boolean;
+    answer(
+      request: CreateMessageRequest['params'],
+    ): CreateMessageResultWithTools | Promise<CreateMessageResultWithTools>;
+  };
 }
 
 /** Serves `server` at http://127.0.0.1:<random>/mcp and connects the SDK `Client` over Streamable HTTP. */
-export async function serveOverHttp(setup: (server: McpServer) => void, options: McpFixtureOptions = {}): Promise<McpFixture> {
+export async function serveOverHttp(
+  setup: (server: McpServer) => void,
+  options: McpFixtureOptions = {},
+): Promise<McpFixture> {
   const { roots, modelUsageMeter, threads, sampling } = options;
   const server = new McpServer({
     name: 'tools-research-spec',
@@ -51,7 +65,8 @@ export async function serveOverHttp(setup: (server: McpServer) => void, options:
   };
   const client = new Client({ name: 'spec-client', version: '1.0.0' }, { capabilities });
   if (roots) client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [...roots] }));
-  if (sampling) client.setRequestHandler(CreateMessageRequestSchema, async (request) => sampling.answer(request.params));
+  if (sampling)
+    client.setRequestHandler(CreateMessageRequestSchema, async (request) => sampling.answer(request.params));
   await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
   return {
     server,

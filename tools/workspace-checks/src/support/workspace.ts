@@ -99,7 +99,9 @@ export function workspacePackages(folder: 'libs' | 'apps'): WorkspacePackage[] {
     .filter((entry) => entry.isDirectory() && existsSync(join(root, entry.name, 'package.json')))
     .map((entry) => ({
       dir: `${folder}/${entry.name}`,
-      manifest: JSON.parse(readFileSync(join(root, entry.name, 'package.json'), 'utf8')) as WorkspacePackage['manifest'],
+      manifest: JSON.parse(
+        readFileSync(join(root, entry.name, 'package.json'), 'utf8'),
+      ) as WorkspacePackage['manifest'],
     }))
     .sort((a, b) => a.dir.localeCompare(b.dir));
 }

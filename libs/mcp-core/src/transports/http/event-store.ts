@@ -9,7 +9,10 @@ export interface EventStore {
   /** Keeps event `seq` of `streamId`. Events of one stream are appended in order. */
   append(streamId: string, seq: number, message: JSONRPCMessage): Promise<void>;
   /** The kept events of `streamId` after `seq`, in order (empty when the stream is unknown or expired). */
-  after(streamId: string, seq: number): Promise<ReadonlyArray<{ readonly seq: number; readonly message: JSONRPCMessage }>>;
+  after(
+    streamId: string,
+    seq: number,
+  ): Promise<ReadonlyArray<{ readonly seq: number; readonly message: JSONRPCMessage }>>;
 }
 
 /** An SSE event id: the stream it belongs to and its position. */
@@ -128,7 +131,12 @@ export class RedisEventStore implements EventStore {
 
   async append(streamId: string, seq: number, message: JSONRPCMessage): Promise<void> {
     const key = this.prefix + streamId;
-    await this.redis.multi().rpush(key, JSON.stringify([seq, message])).ltrim(key, -this.maxEvents, -1).pexpire(key, this.ttlMs).exec();
+    await this.redis
+      .multi()
+      .rpush(key, JSON.stringify([seq, message]))
+      .ltrim(key, -this.maxEvents, -1)
+      .pexpire(key, this.ttlMs)
+      .exec();
   }
 
   async after(streamId: string, seq: number): Promise<ReadonlyArray<{ seq: number; message: JSONRPCMessage }>> {

@@ -31,7 +31,10 @@ describe('per-request authentication over Streamable HTTP', () => {
           authenticator: (request) => {
             const header = request.transport.headers?.authorization;
             const principal = typeof header === 'string' ? PRINCIPALS[header.replace(/^Bearer /, '')] : undefined;
-            if (!principal) throw new AuthenticationError('Authentication required', { httpHeaders: { 'www-authenticate': CHALLENGE } });
+            if (!principal)
+              throw new AuthenticationError('Authentication required', {
+                httpHeaders: { 'www-authenticate': CHALLENGE },
+              });
             return principal;
           },
         },
@@ -45,7 +48,11 @@ describe('per-request authentication over Streamable HTTP', () => {
   const post = (body: unknown, token: string | undefined, session?: string) =>
     fetch(f.url, {
       method: 'POST',
-      headers: { ...HEADERS, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(session ? { 'mcp-session-id': session } : {}) },
+      headers: {
+        ...HEADERS,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(session ? { 'mcp-session-id': session } : {}),
+      },
       body: JSON.stringify(body),
     });
 
@@ -88,7 +95,9 @@ describe('per-request authentication over Streamable HTTP', () => {
     const session = await open('token-alice');
     const res = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, 'token-alice', session);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name)).toEqual(['echo']);
+    expect(((await res.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name)).toEqual([
+      'echo',
+    ]);
   });
 
   it('refuses a notification from another principal', async () => {
@@ -97,10 +106,16 @@ describe('per-request authentication over Streamable HTTP', () => {
     expect(res.status).toBe(404);
   });
 
-  it('opens the GET stream only for the session\'s principal', async () => {
+  it("opens the GET stream only for the session's principal", async () => {
     const session = await open('token-alice');
     const get = (token?: string) =>
-      fetch(f.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': session, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+      fetch(f.url, {
+        headers: {
+          accept: 'text/event-stream',
+          'mcp-session-id': session,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      });
     const anonymous = await get();
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toBe(CHALLENGE);
@@ -111,10 +126,13 @@ describe('per-request authentication over Streamable HTTP', () => {
     await own.body?.cancel();
   });
 
-  it('lets only the session\'s principal delete it', async () => {
+  it("lets only the session's principal delete it", async () => {
     const session = await open('token-alice');
     const del = (token?: string) =>
-      fetch(f.url, { method: 'DELETE', headers: { 'mcp-session-id': session, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+      fetch(f.url, {
+        method: 'DELETE',
+        headers: { 'mcp-session-id': session, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      });
     expect((await del()).status).toBe(401);
     expect((await del('token-bob')).status).toBe(404);
     expect(f.handler.sessionCount).toBeGreaterThan(0);

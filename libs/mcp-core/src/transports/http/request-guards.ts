@@ -36,7 +36,10 @@ export class OriginGuard {
     this.hosts = hosts === '*' ? undefined : new Set(hosts.map((h) => hostName(h)));
     const origins = policy.allowedOrigins;
     this.loopbackOrigins = origins === undefined;
-    this.origins = origins === undefined || origins === '*' ? undefined : new Set(origins.map((o) => o.toLowerCase().replace(/\/$/, '')));
+    this.origins =
+      origins === undefined || origins === '*'
+        ? undefined
+        : new Set(origins.map((o) => o.toLowerCase().replace(/\/$/, '')));
     if (origins === '*') this.loopbackOrigins = false;
   }
 
@@ -58,7 +61,8 @@ export class OriginGuard {
       const bracketed = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
       return LOOPBACK_HOSTS.includes(bracketed) ? undefined : `Origin ${JSON.stringify(origin)} is not allowed`;
     }
-    if (this.origins && !this.origins.has(origin.toLowerCase())) return `Origin ${JSON.stringify(origin)} is not allowed`;
+    if (this.origins && !this.origins.has(origin.toLowerCase()))
+      return `Origin ${JSON.stringify(origin)} is not allowed`;
     return undefined;
   }
 
@@ -79,7 +83,10 @@ export class OriginGuard {
 export function acceptsJsonAndSse(accept: string | undefined): boolean {
   if (!accept) return false;
   if (accept.includes('*/*')) return true;
-  return (accept.includes('application/json') || accept.includes('application/*')) && (accept.includes('text/event-stream') || accept.includes('text/*'));
+  return (
+    (accept.includes('application/json') || accept.includes('application/*')) &&
+    (accept.includes('text/event-stream') || accept.includes('text/*'))
+  );
 }
 
 export function acceptsSse(accept: string | undefined): boolean {

@@ -38,7 +38,9 @@ export class SseWriter implements MessageSink {
   /** Writes one event; `eventId` makes it resumable (`Last-Event-ID`). */
   send(message: JSONRPCMessage, eventId?: string): void {
     if (!this.isOpen) return;
-    this.res.write(`${eventId === undefined ? '' : `id: ${eventId}\n`}event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    this.res.write(
+      `${eventId === undefined ? '' : `id: ${eventId}\n`}event: message\ndata: ${JSON.stringify(message)}\n\n`,
+    );
   }
 
   /**
@@ -197,7 +199,8 @@ export class PostResponseChannel implements RequestChannel {
         writer.send(event.message, formatEventId(events.streamId, event.seq));
         last = event.seq;
       }
-      for (const event of held) if (event.seq > last) writer.send(event.message, formatEventId(events.streamId, event.seq));
+      for (const event of held)
+        if (event.seq > last) writer.send(event.message, formatEventId(events.streamId, event.seq));
     } finally {
       if (this.held === held) this.held = undefined;
     }

@@ -19,7 +19,10 @@ interface SseEvent {
 }
 
 /** Reads SSE events from a fetch body until `stop` says so or the stream ends. */
-async function readEvents(body: ReadableStream<Uint8Array>, stop: (events: SseEvent[]) => boolean): Promise<SseEvent[]> {
+async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  stop: (events: SseEvent[]) => boolean,
+): Promise<SseEvent[]> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   const events: SseEvent[] = [];
   let buffer = '';
@@ -42,7 +45,8 @@ async function readEvents(body: ReadableStream<Uint8Array>, stop: (events: SseEv
   return events;
 }
 
-const messages = (events: SseEvent[]) => events.filter((e) => e.data).map((e) => JSON.parse(e.data) as JSONRPCMessage & Record<string, unknown>);
+const messages = (events: SseEvent[]) =>
+  events.filter((e) => e.data).map((e) => JSON.parse(e.data) as JSONRPCMessage & Record<string, unknown>);
 
 /** A tool that reports `steps` progress messages, one per `gapMs`, and tells whether it was aborted. */
 function steppingTool(steps: number, gapMs: number) {
@@ -71,7 +75,12 @@ async function initialize(url: URL): Promise<string> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: ACCEPT },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    }),
   });
   const sessionId = res.headers.get('mcp-session-id') as string;
   await res.text();
@@ -91,7 +100,14 @@ describe('resumable streams (in-memory event store)', () => {
   beforeEach(async () => {
     server = testServer();
     server.tools.register(stepping.tool);
-    server.tools.register(defineTool({ name: 'quick', description: 'answers at once', inputSchema: z.object({}), execute: () => 'quick answer' }));
+    server.tools.register(
+      defineTool({
+        name: 'quick',
+        description: 'answers at once',
+        inputSchema: z.object({}),
+        execute: () => 'quick answer',
+      }),
+    );
     http = await startHttp(server, { eventStore: new InMemoryEventStore(), resumeAfterMs: 50, retryMs: 10 });
     stepping.seen.aborted = false;
     stepping.seen.finished = false;
@@ -118,7 +134,12 @@ describe('resumable streams (in-memory event store)', () => {
       method: 'POST',
       signal: post.signal,
       headers: { 'content-type': 'application/json', accept: ACCEPT, 'mcp-session-id': sessionId },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'steps', arguments: {}, _meta: { progressToken: 'p' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'steps', arguments: {}, _meta: { progressToken: 'p' } },
+      }),
     });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const before = await readEvents(res.body as ReadableStream<Uint8Array>, (events) => messages(events).length >= 2);
@@ -130,9 +151,16 @@ describe('resumable streams (in-memory event store)', () => {
     await sleep(500); // the tool goes on and finishes while nobody listens
     expect(stepping.seen).toEqual({ aborted: false, finished: true });
 
-    const resumed = await fetch(http.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': lastId } });
+    const resumed = await fetch(http.url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': lastId },
+    });
     const after = messages(await readEvents(resumed.body as ReadableStream<Uint8Array>, () => false));
-    expect(after.slice(0, -1).map((m) => (m.params as { message: string }).message)).toEqual(['step 3', 'step 4', 'step 5', 'step 6']);
+    expect(after.slice(0, -1).map((m) => (m.params as { message: string }).message)).toEqual([
+      'step 3',
+      'step 4',
+      'step 5',
+      'step 6',
+    ]);
     expect(after.at(-1)).toMatchObject({ id: 7, result: { content: [{ type: 'text', text: 'done after 6 steps' }] } });
   });
 
@@ -143,16 +171,31 @@ describe('resumable streams (in-memory event store)', () => {
       method: 'POST',
       signal: post.signal,
       headers: { 'content-type': 'application/json', accept: ACCEPT, 'mcp-session-id': sessionId },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'steps', arguments: {}, _meta: { progressToken: 'p' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 8,
+        method: 'tools/call',
+        params: { name: 'steps', arguments: {}, _meta: { progressToken: 'p' } },
+      }),
     });
     const before = await readEvents(res.body as ReadableStream<Uint8Array>, (events) => messages(events).length >= 1);
     post.abort();
     await sleep(100);
     const resumed = await fetch(http.url, {
-      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': before.filter((e) => e.id).at(-1)?.id as string },
+      headers: {
+        accept: 'text/event-stream',
+        'mcp-session-id': sessionId,
+        'last-event-id': before.filter((e) => e.id).at(-1)?.id as string,
+      },
     });
     const after = messages(await readEvents(resumed.body as ReadableStream<Uint8Array>, () => false));
-    expect(after.filter((m) => m.method).map((m) => (m.params as { message: string }).message)).toEqual(['step 2', 'step 3', 'step 4', 'step 5', 'step 6']);
+    expect(after.filter((m) => m.method).map((m) => (m.params as { message: string }).message)).toEqual([
+      'step 2',
+      'step 3',
+      'step 4',
+      'step 5',
+      'step 6',
+    ]);
     expect(after.at(-1)).toMatchObject({ id: 8, result: { content: [{ type: 'text', text: 'done after 6 steps' }] } });
   });
 
@@ -179,7 +222,10 @@ describe('resumable streams (in-memory event store)', () => {
   it('replays the standalone stream’s events after the Last-Event-ID it is reopened with', async () => {
     const sessionId = await initialize(http.url);
     const first = new AbortController();
-    const get = await fetch(http.url, { signal: first.signal, headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId } });
+    const get = await fetch(http.url, {
+      signal: first.signal,
+      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId },
+    });
     const primed = await readEvents(get.body as ReadableStream<Uint8Array>, (events) => events.length >= 1);
     const primingId = primed[0]?.id as string;
     expect(primingId).toMatch(/~standalone:0$/);
@@ -188,14 +234,23 @@ describe('resumable streams (in-memory event store)', () => {
     server.notifyListChanged('tools');
     server.notifyListChanged('prompts');
     await sleep(50);
-    const reopened = await fetch(http.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': primingId } });
-    const replayed = messages(await readEvents(reopened.body as ReadableStream<Uint8Array>, (events) => messages(events).length >= 2));
-    expect(replayed.map((m) => m.method)).toEqual(['notifications/tools/list_changed', 'notifications/prompts/list_changed']);
+    const reopened = await fetch(http.url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': primingId },
+    });
+    const replayed = messages(
+      await readEvents(reopened.body as ReadableStream<Uint8Array>, (events) => messages(events).length >= 2),
+    );
+    expect(replayed.map((m) => m.method)).toEqual([
+      'notifications/tools/list_changed',
+      'notifications/prompts/list_changed',
+    ]);
   });
 
   it('refuses a Last-Event-ID of another session', async () => {
     const mine = await initialize(http.url);
-    const res = await fetch(http.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': mine, 'last-event-id': 'someone-else~abc.1:3' } });
+    const res = await fetch(http.url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': mine, 'last-event-id': 'someone-else~abc.1:3' },
+    });
     expect(res.status).toBe(400);
     await res.text();
   });
@@ -206,7 +261,12 @@ describe('a dropped stream nobody resumes', () => {
     const server = testServer();
     const slow = steppingTool(40, 50);
     server.tools.register(slow.tool);
-    const http = await startHttp(server, { eventStore: new InMemoryEventStore(), resumeAfterMs: 20, retryMs: 10, resumeGraceMs: 200 });
+    const http = await startHttp(server, {
+      eventStore: new InMemoryEventStore(),
+      resumeAfterMs: 20,
+      retryMs: 10,
+      resumeGraceMs: 200,
+    });
     try {
       const sessionId = await initialize(http.url);
       const post = new AbortController();
@@ -214,7 +274,12 @@ describe('a dropped stream nobody resumes', () => {
         method: 'POST',
         signal: post.signal,
         headers: { 'content-type': 'application/json', accept: ACCEPT, 'mcp-session-id': sessionId },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'steps', arguments: {}, _meta: { progressToken: 'p' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 9,
+          method: 'tools/call',
+          params: { name: 'steps', arguments: {}, _meta: { progressToken: 'p' } },
+        }),
       });
       await readEvents(res.body as ReadableStream<Uint8Array>, (events) => messages(events).length >= 1);
       post.abort();
@@ -242,9 +307,12 @@ describe('RedisEventStore (real Redis)', () => {
 
   it('keeps the newest events of a stream, in order, and forgets them after the TTL', async () => {
     const store: EventStore = new RedisEventStore({ redis, prefix, maxEventsPerStream: 3, ttlMs: 300 });
-    for (let seq = 1; seq <= 5; seq++) await store.append('s~1', seq, { jsonrpc: '2.0', method: 'notifications/message', params: { seq } });
+    for (let seq = 1; seq <= 5; seq++)
+      await store.append('s~1', seq, { jsonrpc: '2.0', method: 'notifications/message', params: { seq } });
     expect((await store.after('s~1', 0)).map((e) => e.seq)).toEqual([3, 4, 5]);
-    expect((await store.after('s~1', 4)).map((e) => (e.message as unknown as { params: { seq: number } }).params.seq)).toEqual([5]);
+    expect(
+      (await store.after('s~1', 4)).map((e) => (e.message as unknown as { params: { seq: number } }).params.seq),
+    ).toEqual([5]);
     expect(await store.after('unknown', 0)).toEqual([]);
     await sleep(400);
     expect(await store.after('s~1', 0)).toEqual([]);

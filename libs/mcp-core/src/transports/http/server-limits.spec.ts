@@ -8,7 +8,13 @@ import { testServer } from '../../spec-helpers/clients';
 import { createLimitedHttpServer, HttpServerLimitsError } from './server-limits';
 import { createStreamableHttpHandler, type StreamableHttpHandler } from './streamable-http';
 
-const LIMITS = { headersTimeoutMs: 400, requestTimeoutMs: 3000, keepAliveTimeoutMs: 1000, maxHeaderBytes: 2048, maxUrlBytes: 512 };
+const LIMITS = {
+  headersTimeoutMs: 400,
+  requestTimeoutMs: 3000,
+  keepAliveTimeoutMs: 1000,
+  maxHeaderBytes: 2048,
+  maxUrlBytes: 512,
+};
 const INIT = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
@@ -104,7 +110,11 @@ describe('HTTP server limits', () => {
   });
 
   it('refuses limits that contradict each other', () => {
-    expect(() => createLimitedHttpServer({ headersTimeoutMs: 5000, requestTimeoutMs: 1000 }, () => undefined)).toThrow(HttpServerLimitsError);
-    expect(() => createLimitedHttpServer({ maxUrlBytes: 4096, maxHeaderBytes: 4096 }, () => undefined)).toThrow(/maxUrlBytes/);
+    expect(() => createLimitedHttpServer({ headersTimeoutMs: 5000, requestTimeoutMs: 1000 }, () => undefined)).toThrow(
+      HttpServerLimitsError,
+    );
+    expect(() => createLimitedHttpServer({ maxUrlBytes: 4096, maxHeaderBytes: 4096 }, () => undefined)).toThrow(
+      /maxUrlBytes/,
+    );
   });
 });

@@ -45,14 +45,19 @@ export class HttpServerLimitsError extends Error {
 export function createLimitedHttpServer(limits: Partial<HttpServerLimits>, listener: RequestListener): Server {
   const l = { ...DEFAULT_HTTP_SERVER_LIMITS, ...limits };
   for (const [name, value] of Object.entries(l)) {
-    if (!Number.isInteger(value) || value <= 0) throw new HttpServerLimitsError(`${name} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value <= 0)
+      throw new HttpServerLimitsError(`${name} must be a positive integer, got ${value}`);
   }
   if (l.headersTimeoutMs > l.requestTimeoutMs) {
-    throw new HttpServerLimitsError(`headersTimeoutMs (${l.headersTimeoutMs}) must not exceed requestTimeoutMs (${l.requestTimeoutMs})`);
+    throw new HttpServerLimitsError(
+      `headersTimeoutMs (${l.headersTimeoutMs}) must not exceed requestTimeoutMs (${l.requestTimeoutMs})`,
+    );
   }
   if (l.maxUrlBytes >= l.maxHeaderBytes) {
     // Node counts the request line into the header block: a longer URL would get 431, never 414.
-    throw new HttpServerLimitsError(`maxUrlBytes (${l.maxUrlBytes}) must be below maxHeaderBytes (${l.maxHeaderBytes})`);
+    throw new HttpServerLimitsError(
+      `maxUrlBytes (${l.maxUrlBytes}) must be below maxHeaderBytes (${l.maxHeaderBytes})`,
+    );
   }
   const server = createServer(
     {
@@ -65,8 +70,15 @@ export function createLimitedHttpServer(limits: Partial<HttpServerLimits>, liste
     },
     (req: IncomingMessage, res: ServerResponse) => {
       if ((req.url ?? '').length > l.maxUrlBytes) {
-        const body = JSON.stringify({ error: 'uri_too_long', message: `Request target longer than ${l.maxUrlBytes} bytes` });
-        res.writeHead(414, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+        const body = JSON.stringify({
+          error: 'uri_too_long',
+          message: `Request target longer than ${l.maxUrlBytes} bytes`,
+        });
+        res.writeHead(414, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          connection: 'close',
+        });
         res.end(body);
         return;
       }

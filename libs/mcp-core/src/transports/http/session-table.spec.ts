@@ -4,7 +4,12 @@ import { SessionTable } from './session-table';
 
 function table(now: () => number, maxSessions = 10) {
   const dropped: string[] = [];
-  const t = new SessionTable({ maxSessions, idleTimeoutMs: 1000, onDrop: (s, reason) => dropped.push(`${s.id}:${reason}`), now });
+  const t = new SessionTable({
+    maxSessions,
+    idleTimeoutMs: 1000,
+    onDrop: (s, reason) => dropped.push(`${s.id}:${reason}`),
+    now,
+  });
   return { t, dropped };
 }
 

@@ -46,7 +46,9 @@ async function startReplica(name: string, store: SessionStore, hub: InMemorySess
       },
     }),
   });
-  server.tools.register(defineTool({ name: 'where', description: 'names the replica', inputSchema: z.object({}), execute: () => name }));
+  server.tools.register(
+    defineTool({ name: 'where', description: 'names the replica', inputSchema: z.object({}), execute: () => name }),
+  );
   server.tools.register(
     defineTool({
       name: 'wait',
@@ -69,7 +71,10 @@ async function startReplica(name: string, store: SessionStore, hub: InMemorySess
       description: 'asks the user through elicitation',
       inputSchema: z.object({}),
       async execute(_args, context) {
-        const answer = await context.client.elicit({ message: 'Your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } });
+        const answer = await context.client.elicit({
+          message: 'Your name?',
+          requestedSchema: { type: 'object', properties: { name: { type: 'string' } } },
+        });
         return `${name} heard ${JSON.stringify(answer.content)}`;
       },
     }),
@@ -165,7 +170,9 @@ describe('sessions shared by two replicas (in-memory store and bus)', () => {
     a.seen.cancelledAfterMs = undefined;
     b.seen.cancelledAfterMs = undefined;
     // Opened on B; the call goes to A (which has not seen the session yet), the cancellation to B.
-    const { client, sent } = await roundRobinClient([b, a], (body) => (body.includes('"tools/call"') ? a : body.includes('notifications/cancelled') ? b : undefined));
+    const { client, sent } = await roundRobinClient([b, a], (body) =>
+      body.includes('"tools/call"') ? a : body.includes('notifications/cancelled') ? b : undefined,
+    );
     clients.push(client);
     const controller = new AbortController();
     const call = client.callTool({ name: 'wait', arguments: {} }, undefined, { signal: controller.signal });
@@ -209,7 +216,9 @@ describe('sessions shared by two replicas (in-memory store and bus)', () => {
   it('delivers the client’s answer to a server request to the replica that asked', async () => {
     // The call goes to A, the client's answer (a JSON-RPC response: no method) to B.
     const isAnswer = (body: string) => body.includes('"result"') && !body.includes('"method"');
-    const { client, sent } = await roundRobinClient([a, b], (body) => (body.includes('"tools/call"') ? a : isAnswer(body) ? b : undefined));
+    const { client, sent } = await roundRobinClient([a, b], (body) =>
+      body.includes('"tools/call"') ? a : isAnswer(body) ? b : undefined,
+    );
     clients.push(client);
     client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Ada' } }));
     const before = sent.length;
@@ -221,7 +230,9 @@ describe('sessions shared by two replicas (in-memory store and bus)', () => {
   it('passes list_changed to the GET stream on the other replica', async () => {
     const { client, transport } = await roundRobinClient([a, b]);
     clients.push(client);
-    const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
+    const changed = new Promise<void>((resolve) =>
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()),
+    );
     const sessionId = transport.sessionId as string;
     // Wait for the SDK's GET stream to open, wherever it landed.
     const deadline = Date.now() + 5000;
@@ -236,7 +247,9 @@ describe('sessions shared by two replicas (in-memory store and bus)', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'ping' }),
     });
     other.server.notifyListChanged('tools');
-    await expect(Promise.race([changed.then(() => 'received'), sleep(3000).then(() => 'timed out')])).resolves.toBe('received');
+    await expect(Promise.race([changed.then(() => 'received'), sleep(3000).then(() => 'timed out')])).resolves.toBe(
+      'received',
+    );
   });
 
   it('ends the session on every replica when the client deletes it through one', async () => {

@@ -16,7 +16,11 @@ const INIT = {
 };
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
-async function fixture(limits: { maxStreams: number; maxStreamsPerPrincipal: number; eventStore?: InMemoryEventStore }): Promise<HttpFixture> {
+async function fixture(limits: {
+  maxStreams: number;
+  maxStreamsPerPrincipal: number;
+  eventStore?: InMemoryEventStore;
+}): Promise<HttpFixture> {
   const server = testServer({
     pipeline: createPipeline({
       authenticate: {
@@ -53,7 +57,11 @@ describe('SSE stream limits', () => {
   });
 
   const session = async (who: string) => {
-    const res = await fetch(f.url, { method: 'POST', headers: { ...HEADERS, authorization: `Bearer ${who}` }, body: JSON.stringify(INIT) });
+    const res = await fetch(f.url, {
+      method: 'POST',
+      headers: { ...HEADERS, authorization: `Bearer ${who}` },
+      body: JSON.stringify(INIT),
+    });
     expect(res.status).toBe(200);
     await res.json();
     return res.headers.get('mcp-session-id') as string;
@@ -73,7 +81,9 @@ describe('SSE stream limits', () => {
     const refused = await stream('alice');
     expect(refused.res.status).toBe(429);
     expect(refused.res.headers.get('retry-after')).toBe('10');
-    expect(((await refused.res.json()) as { error: { message: string } }).error.message).toMatch(/at most 2 open streams per principal/);
+    expect(((await refused.res.json()) as { error: { message: string } }).error.message).toMatch(
+      /at most 2 open streams per principal/,
+    );
     expect((await stream('bob')).res.status).toBe(200);
     expect(f.handler.streamCount).toBe(3);
   });
@@ -96,7 +106,7 @@ describe('SSE stream limits', () => {
 });
 
 describe('SSE stream limits on resumed request streams', () => {
-  it('counts a GET that resumes a running request\'s stream against the principal\'s limit', async () => {
+  it("counts a GET that resumes a running request's stream against the principal's limit", async () => {
     const f = await fixture({ maxStreams: 10, maxStreamsPerPrincipal: 1, eventStore: new InMemoryEventStore() });
     const aborts: AbortController[] = [];
     try {
@@ -121,7 +131,10 @@ describe('SSE stream limits on resumed request streams', () => {
       const resume = () => {
         const controller = new AbortController();
         aborts.push(controller);
-        return fetch(f.url, { headers: { accept: 'text/event-stream', ...auth, 'mcp-session-id': session, 'last-event-id': lastEventId }, signal: controller.signal });
+        return fetch(f.url, {
+          headers: { accept: 'text/event-stream', ...auth, 'mcp-session-id': session, 'last-event-id': lastEventId },
+          signal: controller.signal,
+        });
       };
       expect((await resume()).status).toBe(200);
       const refused = await resume();

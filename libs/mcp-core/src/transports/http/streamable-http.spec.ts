@@ -31,7 +31,11 @@ async function fixture(options: StreamableHttpOptions = {}): Promise<HttpFixture
 }
 
 async function post(f: HttpFixture, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(f.url, { method: 'POST', headers: { ...HEADERS, ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return fetch(f.url, {
+    method: 'POST',
+    headers: { ...HEADERS, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
 
 async function openSession(f: HttpFixture): Promise<string> {
@@ -52,7 +56,9 @@ describe('Streamable HTTP with the SDK client', () => {
     const { client, transport } = await connectHttpClient(f.url);
     expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo', 'progress']);
-    expect((await client.callTool({ name: 'echo', arguments: { message: 'hi' } })).structuredContent).toEqual({ message: 'hi' });
+    expect((await client.callTool({ name: 'echo', arguments: { message: 'hi' } })).structuredContent).toEqual({
+      message: 'hi',
+    });
     await transport.terminateSession();
     await client.close();
   });
@@ -60,7 +66,9 @@ describe('Streamable HTTP with the SDK client', () => {
   it('streams progress over SSE and then the result', async () => {
     const { client } = await connectHttpClient(f.url);
     const progress: unknown[] = [];
-    const result = await client.callTool({ name: 'progress', arguments: {} }, undefined, { onprogress: (p) => progress.push(p) });
+    const result = await client.callTool({ name: 'progress', arguments: {} }, undefined, {
+      onprogress: (p) => progress.push(p),
+    });
     expect(progress).toEqual([{ progress: 1, total: 2 }]);
     expect(result.content).toEqual([{ type: 'text', text: 'done' }]);
     await client.close();
@@ -143,7 +151,9 @@ describe('Streamable HTTP refusals', () => {
 
   it('answers an unknown method with -32601', async () => {
     const id = await openSession(f);
-    expect(await (await post(f, { jsonrpc: '2.0', id: 5, method: 'no/such' }, { 'mcp-session-id': id })).json()).toMatchObject({
+    expect(
+      await (await post(f, { jsonrpc: '2.0', id: 5, method: 'no/such' }, { 'mcp-session-id': id })).json(),
+    ).toMatchObject({
       id: 5,
       error: { code: -32601 },
     });
@@ -152,7 +162,10 @@ describe('Streamable HTTP refusals', () => {
   it('opens one standalone GET stream per session', async () => {
     const id = await openSession(f);
     const controller = new AbortController();
-    const first = await fetch(f.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': id }, signal: controller.signal });
+    const first = await fetch(f.url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': id },
+      signal: controller.signal,
+    });
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toBe('text/event-stream');
     expect((await fetch(f.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': id } })).status).toBe(409);
@@ -187,7 +200,12 @@ describe('stateless mode', () => {
       const init = await post(f, INIT);
       expect(init.status).toBe(200);
       expect(init.headers.get('mcp-session-id')).toBeNull();
-      const call = await post(f, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { message: 'x' } } });
+      const call = await post(f, {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { message: 'x' } },
+      });
       expect(await call.json()).toMatchObject({ result: { structuredContent: { message: 'x' } } });
       expect((await fetch(f.url, { headers: { accept: 'text/event-stream' } })).status).toBe(405);
       expect(f.handler.sessionCount).toBe(0);

@@ -142,7 +142,10 @@ class HeldResponseChannel implements RequestChannel {
  * Streamable HTTP (MCP 2025-11-25) on plain `node:http`: no web Request/Response conversion, no server object
  * per request. Stateful sessions are small records in a bounded table with idle expiry.
  */
-export function createStreamableHttpHandler(server: McpServer, options: StreamableHttpOptions = {}): StreamableHttpHandler {
+export function createStreamableHttpHandler(
+  server: McpServer,
+  options: StreamableHttpOptions = {},
+): StreamableHttpHandler {
   const stateless = options.mode === 'stateless';
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const keepAliveMs = options.keepAliveMs ?? 15_000;
@@ -162,7 +165,8 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   const standaloneSeq = new WeakMap<Session, number>();
   const streamNonce = globalThis.crypto.randomUUID().slice(0, 8);
   let streamCounter = 0;
-  const onStoreError = (error: unknown) => server.logger.warn('event store: could not keep an SSE event', { err: error });
+  const onStoreError = (error: unknown) =>
+    server.logger.warn('event store: could not keep an SSE event', { err: error });
   let streams = 0;
   const writers = new Set<SseWriter>();
   const idleTimeoutMs = options.sessionIdleTimeoutMs ?? 10 * 60_000;
@@ -186,7 +190,10 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   };
   const bounded = <T>(promise: Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`shared session state did not answer within ${sharedTimeoutMs} ms`)), sharedTimeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`shared session state did not answer within ${sharedTimeoutMs} ms`)),
+        sharedTimeoutMs,
+      );
       promise.then(
         (value) => (clearTimeout(timer), resolve(value)),
         (error: unknown) => (clearTimeout(timer), reject(error)),
@@ -202,8 +209,11 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       send(message) {
         void (async () => {
           const holder = await bounded(bus.streamHolder(sessionId));
-          if (holder && holder !== bus.replicaId) await bounded(bus.publish(holder, { type: 'stream', sessionId, message }));
-        })().catch((error: unknown) => sharedFailed('session bus: could not pass a message on to the stream on another replica', error));
+          if (holder && holder !== bus.replicaId)
+            await bounded(bus.publish(holder, { type: 'stream', sessionId, message }));
+        })().catch((error: unknown) =>
+          sharedFailed('session bus: could not pass a message on to the stream on another replica', error),
+        );
       },
     };
   };
@@ -222,7 +232,9 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       sharedFailed('session store unreachable: serving the sessions this replica holds only', error);
       const held = table.peek(id);
       if (held) return held;
-      throw new Refusal(503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: session store unreachable', { 'retry-after': '1' });
+      throw new Refusal(503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: session store unreachable', {
+        'retry-after': '1',
+      });
     }
     // Looked up again: a request that arrived meanwhile (the client's GET beside its next POST) may have opened
     // it here from the record already, and a session must be one object, or a cancel would miss its requests.
@@ -236,7 +248,10 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     }
     let session = held;
     if (!session) {
-      if (!table.makeRoom()) throw new Refusal(503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many sessions', { 'retry-after': '5' });
+      if (!table.makeRoom())
+        throw new Refusal(503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many sessions', {
+          'retry-after': '5',
+        });
       session = server.openSession(id, { kind: 'http', remoteAddress: req.socket.remoteAddress });
       share(session);
       table.add(session);
@@ -274,16 +289,32 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   function elsewhere(session: Session, value: unknown): { to: string; message: SessionBusMessage } | undefined {
     if (!bus || !value || typeof value !== 'object') return undefined;
     const sessionId = session.id as string;
-    const m = value as { method?: unknown; id?: unknown; params?: { requestId?: unknown; reason?: unknown }; result?: unknown; error?: unknown };
+    const m = value as {
+      method?: unknown;
+      id?: unknown;
+      params?: { requestId?: unknown; reason?: unknown };
+      result?: unknown;
+      error?: unknown;
+    };
     if (m.method === 'notifications/cancelled') {
       const requestId = m.params?.requestId;
-      if ((typeof requestId !== 'string' && typeof requestId !== 'number') || session.isRunning(requestId)) return undefined;
+      if ((typeof requestId !== 'string' && typeof requestId !== 'number') || session.isRunning(requestId))
+        return undefined;
       const reason = typeof m.params?.reason === 'string' ? m.params.reason.slice(0, 1024) : undefined;
-      return { to: EVERY_REPLICA, message: { type: 'cancel', sessionId, requestId, ...(reason !== undefined ? { reason } : {}) } };
+      return {
+        to: EVERY_REPLICA,
+        message: { type: 'cancel', sessionId, requestId, ...(reason !== undefined ? { reason } : {}) },
+      };
     }
-    if (m.method === undefined && typeof m.id === 'string' && ('result' in m || 'error' in m) && !session.isWaitingFor(m.id)) {
+    if (
+      m.method === undefined &&
+      typeof m.id === 'string' &&
+      ('result' in m || 'error' in m) &&
+      !session.isWaitingFor(m.id)
+    ) {
       const replica = SERVER_REQUEST_ID.exec(m.id)?.[1];
-      if (replica && replica !== bus.replicaId) return { to: replica, message: { type: 'response', sessionId, message: value as JSONRPCResponseMessage } };
+      if (replica && replica !== bus.replicaId)
+        return { to: replica, message: { type: 'response', sessionId, message: value as JSONRPCResponseMessage } };
     }
     return undefined;
   }
@@ -317,8 +348,13 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
         () => {
           for (const session of table.busy()) {
             const id = session.id as string;
-            store.touch(id).catch((error: unknown) => sharedFailed('session store: could not extend a busy session', error));
-            if (bus && session.localStandalone) bus.claimStream(id, idleTimeoutMs).catch((error: unknown) => sharedFailed('session bus: could not extend a stream claim', error));
+            store
+              .touch(id)
+              .catch((error: unknown) => sharedFailed('session store: could not extend a busy session', error));
+            if (bus && session.localStandalone)
+              bus
+                .claimStream(id, idleTimeoutMs)
+                .catch((error: unknown) => sharedFailed('session bus: could not extend a stream claim', error));
           }
         },
         Math.max(1000, Math.floor(idleTimeoutMs / 3)),
@@ -335,19 +371,41 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   const corsHeaders = (req: IncomingMessage): Record<string, string> => {
     const origin = req.headers.origin;
     if (!origin || !guard.allowsOrigin(origin)) return {};
-    return { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'mcp-session-id, mcp-protocol-version', vary: 'origin' };
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-expose-headers': 'mcp-session-id, mcp-protocol-version',
+      vary: 'origin',
+    };
   };
 
   async function handlePost(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
     if (!isJsonContentType(req.headers['content-type'])) {
-      return fail(res, 415, JsonRpcErrorCode.InvalidRequest, 'Unsupported Media Type: Content-Type must be application/json', cors);
+      return fail(
+        res,
+        415,
+        JsonRpcErrorCode.InvalidRequest,
+        'Unsupported Media Type: Content-Type must be application/json',
+        cors,
+      );
     }
     if (!acceptsJsonAndSse(req.headers.accept)) {
-      return fail(res, 406, JsonRpcErrorCode.InvalidRequest, 'Not Acceptable: Accept must include application/json and text/event-stream', cors);
+      return fail(
+        res,
+        406,
+        JsonRpcErrorCode.InvalidRequest,
+        'Not Acceptable: Accept must include application/json and text/event-stream',
+        cors,
+      );
     }
     const version = header(req, VERSION_HEADER);
     if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-      return fail(res, 400, JsonRpcErrorCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)}`, cors);
+      return fail(
+        res,
+        400,
+        JsonRpcErrorCode.InvalidRequest,
+        `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)}`,
+        cors,
+      );
     }
     let value: unknown;
     try {
@@ -355,17 +413,35 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     } catch (error) {
       if (error instanceof BodyTimeoutError) {
         res.setHeader('connection', 'close');
-        return fail(res, 408, JsonRpcErrorCode.InvalidRequest, `Request Timeout: body not received within ${bodyTimeoutMs} ms`, cors);
+        return fail(
+          res,
+          408,
+          JsonRpcErrorCode.InvalidRequest,
+          `Request Timeout: body not received within ${bodyTimeoutMs} ms`,
+          cors,
+        );
       }
       if (error instanceof BodyTooLargeError) {
         res.setHeader('connection', 'close');
-        return fail(res, 413, JsonRpcErrorCode.InvalidRequest, `Payload Too Large: body exceeds ${maxBodyBytes} bytes`, cors);
+        return fail(
+          res,
+          413,
+          JsonRpcErrorCode.InvalidRequest,
+          `Payload Too Large: body exceeds ${maxBodyBytes} bytes`,
+          cors,
+        );
       }
       if (error instanceof McpCoreError) return failWith(res, 400, null, error, cors);
       throw error;
     }
     if (Array.isArray(value)) {
-      return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Invalid Request: JSON-RPC batches are not supported', cors);
+      return fail(
+        res,
+        400,
+        JsonRpcErrorCode.InvalidRequest,
+        'Invalid Request: JSON-RPC batches are not supported',
+        cors,
+      );
     }
     const message = value as { method?: unknown; id?: unknown } | null;
     const isRequest = !!message && typeof message === 'object' && typeof message.method === 'string' && 'id' in message;
@@ -378,10 +454,19 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       if (version) session.protocolVersion = version;
     } else if (isInitialize) {
       if (header(req, SESSION_HEADER) !== undefined) {
-        return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: initialize must not carry an Mcp-Session-Id', cors);
+        return fail(
+          res,
+          400,
+          JsonRpcErrorCode.InvalidRequest,
+          'Bad Request: initialize must not carry an Mcp-Session-Id',
+          cors,
+        );
       }
       if (!table.makeRoom()) {
-        return fail(res, 503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many sessions', { ...cors, 'retry-after': '5' });
+        return fail(res, 503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many sessions', {
+          ...cors,
+          'retry-after': '5',
+        });
       }
       // The session keeps only where it came from; every request brings (and is checked with) its own headers.
       session = server.openSession(newId(), { kind: 'http', remoteAddress: req.socket.remoteAddress });
@@ -415,20 +500,28 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       return;
     }
 
-    const streamId = eventStore && session.id !== undefined ? `${session.id}~${streamNonce}.${++streamCounter}` : undefined;
+    const streamId =
+      eventStore && session.id !== undefined ? `${session.id}~${streamNonce}.${++streamCounter}` : undefined;
     const channel = new PostResponseChannel(
       res,
       headers,
       keepAliveMs,
-      eventStore && streamId ? { store: eventStore, streamId, primeAfterMs: resumeAfterMs, retryMs, onStoreError } : undefined,
+      eventStore && streamId
+        ? { store: eventStore, streamId, primeAfterMs: resumeAfterMs, retryMs, onStoreError }
+        : undefined,
     );
     const id = (message as { id: string | number }).id;
-    if (streamId) liveStreams.set(streamId, { channel, cancel: () => session.cancel(id, 'the client closed its stream and did not resume it') });
+    if (streamId)
+      liveStreams.set(streamId, {
+        channel,
+        cancel: () => session.cancel(id, 'the client closed its stream and did not resume it'),
+      });
     // A client that drops the connection before the answer has, in effect, cancelled the request, unless it
     // holds an event id of the stream: then it will resume, and the request goes on.
     const onClose = () => {
       if (channel.finished) return;
-      if (channel.resumable) abandoned(channel, () => session.cancel(id, 'the client closed its stream and did not resume it'));
+      if (channel.resumable)
+        abandoned(channel, () => session.cancel(id, 'the client closed its stream and did not resume it'));
       else session.cancel(id, 'client closed the connection');
     };
     res.once('close', onClose);
@@ -472,7 +565,8 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       });
       return live.channel.attach(writer, at.seq);
     }
-    for (const event of await (eventStore as EventStore).after(at.streamId, at.seq)) writer.send(event.message, formatEventId(at.streamId, event.seq));
+    for (const event of await (eventStore as EventStore).after(at.streamId, at.seq))
+      writer.send(event.message, formatEventId(at.streamId, event.seq));
     writer.end();
   }
 
@@ -511,12 +605,16 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     table.streamOpened(session);
     const sessionId = session.id as string;
     // Other replicas pass this session's messages here while the stream is open.
-    bus?.claimStream(sessionId, idleTimeoutMs).catch((error: unknown) => sharedFailed('session bus: could not claim a stream', error));
+    bus
+      ?.claimStream(sessionId, idleTimeoutMs)
+      .catch((error: unknown) => sharedFailed('session bus: could not claim a stream', error));
     res.once('close', () => {
       table.streamClosed(session);
       if (session.localStandalone === sink) {
         session.standalone = undefined;
-        bus?.releaseStream(sessionId).catch((error: unknown) => sharedFailed('session bus: could not release a stream', error));
+        bus
+          ?.releaseStream(sessionId)
+          .catch((error: unknown) => sharedFailed('session bus: could not release a stream', error));
       }
     });
   }
@@ -525,7 +623,13 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
    * Runs the pipeline for a GET or DELETE on a session, which carries no JSON-RPC message: without it, a
    * session id alone would open the session's stream or end it. False when refused (the answer is sent).
    */
-  async function authorized(req: IncomingMessage, res: ServerResponse, session: Session, method: string, cors: Record<string, string>): Promise<boolean> {
+  async function authorized(
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: Session,
+    method: string,
+    cors: Record<string, string>,
+  ): Promise<boolean> {
     try {
       await server.authorize(session, method, transportInfo(req));
       return true;
@@ -545,14 +649,23 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     const owner = principalKey(session.principal ?? ANONYMOUS_PRINCIPAL);
     const mine = streamsOf.get(owner) ?? 0;
     if (maxStreamsPerPrincipal > 0 && mine >= maxStreamsPerPrincipal) {
-      fail(res, 429, JsonRpcErrorCode.Unavailable, `Too Many Requests: at most ${maxStreamsPerPrincipal} open streams per principal; close one first`, {
-        ...cors,
-        'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
-      });
+      fail(
+        res,
+        429,
+        JsonRpcErrorCode.Unavailable,
+        `Too Many Requests: at most ${maxStreamsPerPrincipal} open streams per principal; close one first`,
+        {
+          ...cors,
+          'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
+        },
+      );
       return false;
     }
     if (maxStreams > 0 && streams >= maxStreams) {
-      fail(res, 503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many open streams', { ...cors, 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) });
+      fail(res, 503, JsonRpcErrorCode.Unavailable, 'Service Unavailable: too many open streams', {
+        ...cors,
+        'retry-after': String(STREAM_RETRY_AFTER_SECONDS),
+      });
       return false;
     }
     streams++;
@@ -569,10 +682,17 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   async function handleGet(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
     if (stateless) return methodNotAllowed(res, 'POST', cors);
     if (!acceptsSse(req.headers.accept)) {
-      return fail(res, 406, JsonRpcErrorCode.InvalidRequest, 'Not Acceptable: Accept must include text/event-stream', cors);
+      return fail(
+        res,
+        406,
+        JsonRpcErrorCode.InvalidRequest,
+        'Not Acceptable: Accept must include text/event-stream',
+        cors,
+      );
     }
     const id = header(req, SESSION_HEADER);
-    if (id === undefined) return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', cors);
+    if (id === undefined)
+      return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', cors);
     const session = await findSession(id, req);
     if (!session) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
     if (!(await authorized(req, res, session, '(open_stream)', cors))) return;
@@ -582,7 +702,13 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
     if (lastEventId !== undefined) {
       const at = parseEventId(lastEventId);
       if (!eventStore || !at || !at.streamId.startsWith(`${session.id}~`)) {
-        return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Last-Event-ID does not name a stream of this session', cors);
+        return fail(
+          res,
+          400,
+          JsonRpcErrorCode.InvalidRequest,
+          'Bad Request: Last-Event-ID does not name a stream of this session',
+          cors,
+        );
       }
       if (at.streamId !== standaloneStreamId(session)) {
         // A resumed request stream is held like any GET stream: it counts against the same limits.
@@ -592,7 +718,13 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
       replayAfter = at;
     }
     if (session.localStandalone) {
-      return fail(res, 409, JsonRpcErrorCode.InvalidRequest, 'Conflict: this session already has an open GET stream', cors);
+      return fail(
+        res,
+        409,
+        JsonRpcErrorCode.InvalidRequest,
+        'Conflict: this session already has an open GET stream',
+        cors,
+      );
     }
     if (!admitStream(res, session, cors)) return;
     const writer = new SseWriter(res, cors, keepAliveMs);
@@ -610,14 +742,17 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
   async function handleDelete(req: IncomingMessage, res: ServerResponse, cors: Record<string, string>): Promise<void> {
     if (stateless) return methodNotAllowed(res, 'POST', cors);
     const id = header(req, SESSION_HEADER);
-    if (id === undefined) return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', cors);
+    if (id === undefined)
+      return fail(res, 400, JsonRpcErrorCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required', cors);
     const session = await findSession(id, req);
     if (!session) return fail(res, 404, JsonRpcErrorCode.SessionNotFound, 'Session not found', cors);
     if (!(await authorized(req, res, session, '(end_session)', cors))) return;
     table.delete(session, 'deleted by the client');
     if (store) {
       // Ended everywhere: the record goes, and replicas holding the session end it (and what runs in it).
-      await bounded(store.delete(id)).catch((error: unknown) => sharedFailed('session store: could not delete a session', error));
+      await bounded(store.delete(id)).catch((error: unknown) =>
+        sharedFailed('session store: could not delete a session', error),
+      );
       await tell(EVERY_REPLICA, { type: 'ended', sessionId: id });
     }
     res.writeHead(200, cors).end();
@@ -633,7 +768,8 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
           if (!res.headersSent) fail(res, error.status, error.code, error.message, { ...cors, ...error.headers });
           return;
         }
-        if (error instanceof McpCoreError && error.httpStatus && !res.headersSent) return failWith(res, error.httpStatus, null, error, cors);
+        if (error instanceof McpCoreError && error.httpStatus && !res.headersSent)
+          return failWith(res, error.httpStatus, null, error, cors);
         server.logger.error('http request failed', { err: error });
         if (!res.headersSent) fail(res, 500, JsonRpcErrorCode.InternalError, 'Internal error', cors);
         else res.destroy();
@@ -652,7 +788,8 @@ export function createStreamableHttpHandler(server: McpServer, options: Streamab
           res.writeHead(204, {
             ...cors,
             'access-control-allow-methods': stateless ? 'POST, OPTIONS' : 'GET, POST, DELETE, OPTIONS',
-            'access-control-allow-headers': 'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id',
+            'access-control-allow-headers':
+              'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id',
             'access-control-max-age': '600',
           });
           res.end();
@@ -688,16 +825,33 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function fail(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string>): void {
+function fail(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string>,
+): void {
   const body = JSON.stringify(errorMessage(null, { code, message }));
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }
 
-function failWith(res: ServerResponse, status: number, id: null, error: unknown, headers: Record<string, string>): void {
+function failWith(
+  res: ServerResponse,
+  status: number,
+  id: null,
+  error: unknown,
+  headers: Record<string, string>,
+): void {
   const body = JSON.stringify(errorMessage(id, toJsonRpcError(error)));
   const extra = error instanceof McpCoreError ? error.httpHeaders : undefined;
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers, ...extra });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+    ...extra,
+  });
   res.end(body);
 }
 

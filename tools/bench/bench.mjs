@@ -1,5 +1,5 @@
 // `npm run bench`: our servers beside a raw JSON-RPC floor and the SDK's documented stateless pattern, in one run.
-// Usage: node tools/bench/bench.mjs [--quick] [--only=http,stdio,cold,sessions,sql]
+// Usage: node tools/bench/bench.mjs [--quick] [--only=http,stdio,cold,sessions,sql,sqlpeers]
 // Prints Markdown tables and a PASS/FAIL line per target; writes results/latest.json and results/latest.md
 // (results/latest-partial.* for --quick or --only runs).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -15,10 +15,11 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
   process.exit(child.status ?? 1);
 }
 
-const { HTTP_STACKS, measureHttpStack } = await import('./src/http-bench.mjs');
+const { HTTP_STACKS, measureHttpStacks } = await import('./src/http-bench.mjs');
 const { NODE_FLOOR, STDIO_STACKS, measureColdStarts, measureStdioStack } = await import('./src/stdio-bench.mjs');
 const { measureSessionsMemory } = await import('./src/sessions-bench.mjs');
 const { measureSqlQuery, SQL_CASES } = await import('./src/sql-bench.mjs');
+const { measureSqlPeers, SQL_PEER_CASES } = await import('./src/sql-peers-bench.mjs');
 const { evaluateTargets, formatReport } = await import('./src/report.mjs');
 const { ensureWrk } = await import('./src/wrk.mjs');
 
@@ -26,13 +27,15 @@ const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
   process.stdout.write(
     [
-      'Usage: npm run bench [-- --quick] [-- --only=http,stdio,cold,sessions,sql]',
+      'Usage: npm run bench [-- --quick] [-- --only=http,stdio,cold,sessions,sql,sqlpeers]',
       '',
       '  --quick   short runs (1 run of 2 s per figure, 20k sessions): a smoke test of the harness, not figures',
       '  --only    run only some parts',
       '',
       'Needs wrk (installed with apt-get when missing), the built apps (nx builds them first) and, for `sql`,',
       'PostgreSQL at BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres; a database is created and dropped).',
+      '`sqlpeers` installs the pinned database MCP peers (tools/bench/peers/lock.json) with npm ci into',
+      '$XDG_CACHE_HOME/agent-mcp-bench/sql-peers (or BENCH_PEERS_DIR) on first use.',
       'BENCH_COLD_BASELINE=path/to/main.js adds another stdio build to the cold start, launched in turn with ours.',
       '',
     ].join('\n'),
@@ -106,17 +109,15 @@ const results = {
     http: Object.fromEntries(HTTP_STACKS.map((s) => [s.key, s.label])),
     stdio: Object.fromEntries([NODE_FLOOR, ...STDIO_STACKS].map((s) => [s.key, s.label])),
     sql: Object.fromEntries(SQL_CASES.map((s) => [s.key, s.label])),
+    sqlPeers: Object.fromEntries(SQL_PEER_CASES.map((s) => [s.key, s.label])),
   },
 };
 const started = Date.now();
 
 if (wants('http')) {
   ensureWrk();
-  results.http = {};
-  for (const stack of HTTP_STACKS) {
-    log(`HTTP: ${stack.label}`);
-    results.http[stack.key] = await measureHttpStack(stack, { concurrencies: [1, 32], ...plan, log });
-  }
+  log(`HTTP, side by side: ${HTTP_STACKS.map((s) => s.key).join(', ')}`);
+  results.http = await measureHttpStacks(HTTP_STACKS, { concurrencies: [1, 32], ...plan, log });
 }
 if (wants('stdio')) {
   results.stdio = {};
@@ -156,6 +157,10 @@ if (wants('sessions')) {
 if (wants('sql')) {
   log('sql_query beside raw pg');
   results.sql = await measureSqlQuery({ ...plan, log });
+}
+if (wants('sqlpeers')) {
+  log('sql_query beside the database MCP peers');
+  results.sqlPeers = await measureSqlPeers({ ...plan, log });
 }
 
 results.meta.loadAfter = rounded(loadavg());

@@ -42,9 +42,9 @@ function request()
   return wrk.format(nil, nil, nil, string.format(template, base + counter))
 end
 
--- A response counts as bad unless it is a 200 carrying a JSON-RPC result (not an error).
+-- A response counts as bad unless it is a 200 carrying a JSON-RPC result that is not a tool error.
 function response(status, headers, body)
-  if status ~= 200 or not string.find(body, '"result"', 1, true) then
+  if status ~= 200 or not string.find(body, '"result"', 1, true) or string.find(body, '"isError":true', 1, true) then
     bad = bad + 1
     if sample == "" then sample = status .. " " .. string.sub(body, 1, 200) end
   end

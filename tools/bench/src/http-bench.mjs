@@ -22,18 +22,27 @@ export const HTTP_STACKS = [
     env: {},
     session: false,
   },
+  // Ours at the default settings (LOG_LEVEL info: one request log line per request), then without request logs.
+  // DIAGNOSTIC_TOOLS only adds the `echo` tool measured here.
   {
     key: 'ours',
-    label: 'ours: apps/http-server, stateful session, JSON',
+    label: 'ours: apps/http-server, stateful session, JSON, defaults (request logs on)',
+    script: resolve(REPO_ROOT, 'apps/http-server/dist/main.js'),
+    env: { HOST: '127.0.0.1', DIAGNOSTIC_TOOLS: 'true' },
+    session: true,
+  },
+  {
+    key: 'ours_quiet',
+    label: 'ours: same, LOG_LEVEL=warning (no request logs)',
     script: resolve(REPO_ROOT, 'apps/http-server/dist/main.js'),
     env: { HOST: '127.0.0.1', DIAGNOSTIC_TOOLS: 'true', LOG_LEVEL: 'warning' },
     session: true,
   },
   {
     key: 'ours_stateless',
-    label: 'ours: apps/http-server, MCP_HTTP_MODE=stateless, JSON',
+    label: 'ours: apps/http-server, MCP_HTTP_MODE=stateless, JSON, defaults (request logs on)',
     script: resolve(REPO_ROOT, 'apps/http-server/dist/main.js'),
-    env: { HOST: '127.0.0.1', DIAGNOSTIC_TOOLS: 'true', LOG_LEVEL: 'warning', MCP_HTTP_MODE: 'stateless' },
+    env: { HOST: '127.0.0.1', DIAGNOSTIC_TOOLS: 'true', MCP_HTTP_MODE: 'stateless' },
     session: false,
   },
 ];
@@ -83,14 +92,8 @@ async function probe(url, method, headers) {
   }
 }
 
-/**
- * Measures one stack (optional `nodeArgs` and `stdio` for profiling runs): every method at every concurrency, `runs` wrk runs of `seconds` each after a warm-up.
- * Returns `{ [method]: { [c]: { rps, p50Ms, p99Ms, runs: [...] } } }`, figures of the median run by req/s.
- */
-export async function measureHttpStack(
-  stack,
-  { concurrencies, runs, seconds, warmupSeconds, methods = HTTP_METHODS, log },
-) {
+/** Starts a stack's server and, for a stateful one, opens its session; returns what wrk needs to reach it. */
+async function startStack(stack) {
   const port = await freePort();
   const child = spawnNode(stack.script, {
     env: { ...stack.env, PORT: String(port) },
@@ -108,36 +111,62 @@ export async function measureHttpStack(
     } else if (stack.key !== 'raw') {
       headers = { 'mcp-protocol-version': PROTOCOL_VERSION };
     }
-    const protocolVersion = headers['mcp-protocol-version'] ?? '';
-    const results = {};
+    return { stack, child, url, sessionId, headers, protocolVersion: headers['mcp-protocol-version'] ?? '' };
+  } catch (error) {
+    await stop(child);
+    throw error;
+  }
+}
+
+/**
+ * Measures the stacks side by side (optional `nodeArgs` and `stdio` per stack for profiling runs): all servers run
+ * at once (an idle one costs nothing), and for every method and concurrency the stacks take turns run by run,
+ * starting one later each run, so a burst of load elsewhere hits them all alike. `runs` wrk runs of `seconds` each
+ * after a warm-up. Returns `{ [stackKey]: { [method]: { [c]: { rps, p50Ms, p99Ms, runs: [...] } } } }`, figures
+ * of the median run by req/s.
+ */
+export async function measureHttpStacks(
+  stacks,
+  { concurrencies, runs, seconds, warmupSeconds, methods = HTTP_METHODS, log },
+) {
+  const started = [];
+  try {
+    for (const stack of stacks) started.push(await startStack(stack));
+    const results = Object.fromEntries(stacks.map((s) => [s.key, {}]));
     for (const method of methods) {
-      await probe(url, method, headers);
-      await runWrk({
-        url,
-        method,
-        connections: Math.max(...concurrencies),
-        seconds: warmupSeconds,
-        sessionId,
-        protocolVersion,
-      });
-      results[method] = {};
+      for (const s of started) {
+        await probe(s.url, method, s.headers);
+        const { url, sessionId, protocolVersion } = s;
+        const connections = Math.max(...concurrencies);
+        await runWrk({ url, method, connections, seconds: warmupSeconds, sessionId, protocolVersion });
+      }
       for (const c of concurrencies) {
-        const samples = [];
+        const samples = new Map(started.map((s) => [s, []]));
         for (let i = 0; i < runs; i++) {
-          const cpuBefore = cpuMicros(child.pid);
-          const r = await runWrk({ url, method, connections: c, seconds, sessionId, protocolVersion });
-          r.cpuUsPerReq = (cpuMicros(child.pid) - cpuBefore) / Math.max(1, r.requests);
-          samples.push(r);
-          log(
-            `  ${stack.key} ${method} c=${c} run ${i + 1}/${runs}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, server CPU ${r.cpuUsPerReq.toFixed(0)} us/req, wrk CPU ${(r.clientCpuShare * 100).toFixed(0)}%${r.bad || r.socketErrors ? `, ${r.bad} bad, ${r.socketErrors} socket errors (${r.badSample})` : ''}`,
-          );
+          for (let k = 0; k < started.length; k++) {
+            const s = started[(k + i) % started.length];
+            const cpuBefore = cpuMicros(s.child.pid);
+            const r = await runWrk({
+              url: s.url,
+              method,
+              connections: c,
+              seconds,
+              sessionId: s.sessionId,
+              protocolVersion: s.protocolVersion,
+            });
+            r.cpuUsPerReq = (cpuMicros(s.child.pid) - cpuBefore) / Math.max(1, r.requests);
+            samples.get(s).push(r);
+            log(
+              `  ${s.stack.key} ${method} c=${c} run ${i + 1}/${runs}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, server CPU ${r.cpuUsPerReq.toFixed(0)} us/req, wrk CPU ${(r.clientCpuShare * 100).toFixed(0)}%${r.bad || r.socketErrors ? `, ${r.bad} bad, ${r.socketErrors} socket errors (${r.badSample})` : ''}`,
+            );
+          }
         }
-        results[method][c] = summarize(samples);
+        for (const s of started) (results[s.stack.key][method] ??= {})[c] = summarize(samples.get(s));
       }
     }
     return results;
   } finally {
-    await stop(child);
+    for (const s of started) await stop(s.child);
   }
 }
 

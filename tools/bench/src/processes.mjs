@@ -25,11 +25,11 @@ export function freePort() {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Spawns `node [nodeArgs] script` with the given environment. stderr is kept (last 8 KiB) to explain a
+ * Spawns `node [nodeArgs] script [args]` with the given environment. stderr is kept (last 8 KiB) to explain a
  * failure; stdout is piped unless `stdio` says otherwise.
  */
-export function spawnNode(script, { env = {}, nodeArgs = [], stdio = ['ignore', 'pipe', 'pipe'] } = {}) {
-  const child = spawn(NODE, [...nodeArgs, script], {
+export function spawnNode(script, { env = {}, nodeArgs = [], args = [], stdio = ['ignore', 'pipe', 'pipe'] } = {}) {
+  const child = spawn(NODE, [...nodeArgs, script, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_OPTIONS: '', ...env },
     stdio,

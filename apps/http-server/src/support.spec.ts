@@ -16,7 +16,13 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { type ElicitRequest, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { type RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { createOpenAIProvider } from '@agent-mcp/agent-core';
-import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
+import {
+  countUnfenced,
+  createScriptedServer,
+  type ScriptedServer,
+  textTurn,
+  toolCallTurn,
+} from '@agent-mcp/agent-core/testing';
 import { createPgSqlClient, noopLogger, type Principal, type SqlClient } from '@agent-mcp/context';
 import { createPipeline, createStreamableHttpHandler, McpServer } from '@agent-mcp/mcp-core';
 import { createDatabaseTools, type DatabaseTools, parseDatabaseConfig, sampleDataSql } from '@agent-mcp/tools-database';
@@ -369,6 +375,12 @@ describe.each([
         articlesCited: [{ id: policy?.id, slug: 'refund-policy', title: expect.any(String) }],
         ticketCreated: { id: expect.any(Number), created: true },
       });
+      // The cited article's title, help-centre content, reaches the caller's model fenced.
+      const title = (first.structuredContent?.['articlesCited'] as Array<{ title: string }>)[0]?.title ?? '';
+      expect(title).not.toBe('');
+      const firstText = (first.content as Array<{ text: string }>)[0]?.text ?? '';
+      expect(firstText).toContain(title);
+      expect(countUnfenced(firstText, title)).toBe(0);
       // The user saw exactly what was written before it was.
       expect(asked).toHaveLength(1);
       expect(asked[0]?.message).toContain(

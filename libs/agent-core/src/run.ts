@@ -33,6 +33,7 @@ import { getDefaultModelProvider } from './openai/provider';
 import { MAX_RETRY_AFTER_MS, type ResolvedRetry, type RetryOptions, resolveRetry, retryDelayMs } from './retry';
 import { StreamedRun } from './streamed-run';
 import { type FunctionTool, type ToolContext } from './tool';
+import { wrapUntrusted } from './untrusted';
 import { EMPTY_USAGE, type Usage, addUsage } from './usage';
 
 /** Per-run bounds. A run that reaches one ends with the matching {@link LimitExceededError}. */
@@ -67,6 +68,7 @@ export interface RunOptions {
 export type RunInput = string | readonly AgentItem[];
 
 const DEFAULT_MAX_TURNS = 10;
+const TOOL_ERROR = "the tool's error message, which can quote what the tool read";
 
 /**
  * Runs an agent until it produces a final output: model turn, then the tools it asked for (concurrently),
@@ -563,7 +565,8 @@ async function runTool(
         // A declined or pending approval ends the run; it is not a tool failure the model could work around.
         if (err instanceof ApprovalInterruptedError) throw err;
         // The model can often recover (other arguments, another tool), so the failure becomes the tool's result.
-        output = `Error: the tool "${t.name}" failed: ${messageOf(err)}`;
+        // Fenced: an error can quote what the tool read (a database error quotes the row it could not cast).
+        output = `Error: the tool "${t.name}" failed. Its error message:\n${wrapUntrusted(t.name, messageOf(err), TOOL_ERROR)}`;
       }
     }
   }

@@ -23,7 +23,8 @@ export interface ToolOptions<TParams extends z.ZodType, TResult> {
   readonly parameters: TParams;
   /**
    * Runs the tool. Return a string, or any JSON-serialisable value (sent to the model as JSON).
-   * Throwing sends the error's message back to the model as the tool's result instead of failing the run.
+   * Throwing sends the error's message back to the model as the tool's result instead of failing the run, inside
+   * the untrusted-data fence (`wrapUntrusted`): an error can quote what the tool read.
    */
   readonly execute: (args: z.output<TParams>, context: ToolContext) => TResult | Promise<TResult>;
   /**

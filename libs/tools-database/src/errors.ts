@@ -1,3 +1,4 @@
+import { wrapUntrusted } from '@agent-mcp/agent-core';
 import { ToolError } from '@agent-mcp/mcp-core';
 
 /**
@@ -6,7 +7,8 @@ import { ToolError } from '@agent-mcp/mcp-core';
  * - `SQL_REFUSED`: the statement guard refused the SQL before anything ran; `data.rule` names the rule.
  * - `SQL_INVALID`: the SQL does not parse.
  * - `QUERY_TIMEOUT`: the statement ran past its deadline and was stopped.
- * - `QUERY_FAILED`: the database rejected the statement (permission, missing column, read-only violation...).
+ * - `QUERY_FAILED`: the database rejected the statement (permission, missing column, read-only violation...);
+ *   raised as {@link QueryFailedError}.
  * - `DATABASE_UNAVAILABLE`: the engine could not be reached or is restarting and the call could not wait.
  */
 export type DatabaseErrorCode =
@@ -42,5 +44,41 @@ export class SqlRefusedError extends DatabaseError {
   ) {
     super('SQL_REFUSED', `Refused by rule ${rule}: ${detail}. Nothing was executed.`, { rule });
     this.name = 'SqlRefusedError';
+  }
+}
+
+/**
+ * PostgreSQL refused a statement (a missing column, a failed cast, a permission). `message` is PostgreSQL's own,
+ * for the log; it can quote the data the statement read (`invalid input syntax for type integer: "<a row's
+ * text>"`), so text a model reads carries it only fenced: {@link QueryFailedError.fenced}, or an agent tool's
+ * thrown error, which the agent runner fences.
+ */
+export class QueryFailedError extends DatabaseError {
+  constructor(
+    /** PostgreSQL's error code, e.g. `22P02`. */
+    readonly sqlstate: string,
+    /** PostgreSQL's message: untrusted, it can quote the data. */
+    readonly serverMessage: string,
+    position?: number,
+    cause?: unknown,
+  ) {
+    super(
+      'QUERY_FAILED',
+      `PostgreSQL refused the statement: ${serverMessage} (SQLSTATE ${sqlstate})`,
+      { sqlstate, ...(position ? { position } : {}) },
+      cause,
+    );
+    this.name = 'QueryFailedError';
+  }
+
+  /** The same failure (code and data) with PostgreSQL's message inside the untrusted-data fence of `source`. */
+  fenced(source: string): DatabaseError {
+    return new DatabaseError(
+      'QUERY_FAILED',
+      `PostgreSQL refused the statement (SQLSTATE ${this.sqlstate}). Its message:\n` +
+        wrapUntrusted(source, this.serverMessage, "PostgreSQL's error message, which can quote the data"),
+      this.data,
+      this,
+    );
   }
 }

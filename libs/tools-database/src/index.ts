@@ -50,7 +50,7 @@ export { renderTable } from './render';
 export { readOnlyRoleSql, DEFAULT_READONLY_ROLE, type ReadOnlyRoleOptions } from './sample/role-sql';
 export { sampleDataSql, SAMPLE_TABLES, SAMPLE_TENANTS } from './sample/sample-data';
 export { embeddedSetupSql } from './sample';
-export { DatabaseError, SqlRefusedError, type DatabaseErrorCode, type GuardRule } from './errors';
+export { DatabaseError, QueryFailedError, SqlRefusedError, type DatabaseErrorCode, type GuardRule } from './errors';
 
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

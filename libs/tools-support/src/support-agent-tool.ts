@@ -431,8 +431,17 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
 function render(out: SupportOutput): string {
   return [
     out.answer,
+    // Titles are help-centre content, which other people wrote: the caller's model reads them fenced.
     ...(out.articlesCited.length
-      ? ['', `Articles cited: ${out.articlesCited.map((a) => `[kb:${a.id}] ${a.title}`).join('; ')}`]
+      ? [
+          '',
+          'Articles cited:',
+          wrapUntrusted(
+            'support',
+            out.articlesCited.map((a) => `[kb:${a.id}] ${a.title}`).join('\n'),
+            'help-centre titles',
+          ),
+        ]
       : []),
     ...(out.ticketCreated
       ? [

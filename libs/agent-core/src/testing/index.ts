@@ -8,6 +8,8 @@
  * Scripts are lists of turns made with {@link textTurn}, {@link toolCallTurn}, {@link jsonTurn},
  * {@link errorTurn}, {@link hangTurn} and {@link cutStreamTurn}.
  *
+ * {@link countUnfenced} counts planted text a model would read outside the untrusted-data fences.
+ *
  * @packageDocumentation
  */
 export {
@@ -35,3 +37,4 @@ export {
   type ScriptedUsage,
   type ScriptedTiming,
 } from './script';
+export { countUnfenced, fencedSpans } from './fences';

@@ -13,7 +13,7 @@ import {
   type SqlResult,
   type SqlRow,
 } from '@agent-mcp/context';
-import { DatabaseError } from '../errors';
+import { DatabaseError, QueryFailedError } from '../errors';
 import { type CheckedStatement, CURSOR_NAME, trustedStatement } from '../guard/statement-guard';
 import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
 import { SESSION_RESET_EMBEDDED, transactionPreamble } from '../engine/session-sql';
@@ -680,15 +680,7 @@ function timedOut(timeoutMs: number): SqlError {
 
 function mapWorkerError(error: { message: string; code?: string; position?: string }): DatabaseError {
   if (error.code && /^[0-9A-Z]{5}$/.test(error.code)) {
-    const position = error.position ? Number(error.position) : undefined;
-    return new DatabaseError(
-      'QUERY_FAILED',
-      `PostgreSQL refused the statement: ${error.message} (SQLSTATE ${error.code})`,
-      {
-        sqlstate: error.code,
-        ...(position ? { position } : {}),
-      },
-    );
+    return new QueryFailedError(error.code, error.message, error.position ? Number(error.position) : undefined);
   }
   return new DatabaseError('QUERY_FAILED', `The embedded database failed: ${error.message}`);
 }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type pg from 'pg';
 import { CancelledError } from '@agent-mcp/mcp-core';
-import { DatabaseError } from '../errors';
+import { DatabaseError, QueryFailedError } from '../errors';
 import { type CheckedStatement, trustedStatement } from '../guard/statement-guard';
 import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
 import { preambleStatements, RESET_AFTER_ROLLBACK, sessionDefaults } from '../engine/session-sql';
@@ -255,16 +255,7 @@ function mapError(error: unknown, stop: string | undefined, signal: AbortSignal 
     );
   }
   if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) {
-    const position = e.position ? Number(e.position) : undefined;
-    return new DatabaseError(
-      'QUERY_FAILED',
-      `PostgreSQL refused the statement: ${e.message} (SQLSTATE ${e.code})`,
-      {
-        sqlstate: e.code,
-        ...(position ? { position } : {}),
-      },
-      error,
-    );
+    return new QueryFailedError(e.code, e.message ?? '', e.position ? Number(e.position) : undefined, error);
   }
   return new DatabaseError(
     'DATABASE_UNAVAILABLE',

@@ -17,6 +17,7 @@ import {
 } from '@agent-mcp/agent-core';
 import { CancelledError, defineTool, ToolError, toolResponse, UpstreamModelError } from '@agent-mcp/mcp-core';
 import { type QueryEngine } from '../engine/types';
+import { QueryFailedError } from '../errors';
 import { type QueryRunner } from '../query-runner';
 import { renderTable } from '../render';
 import { describeTable, listTables } from '../schema';
@@ -152,6 +153,8 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
               });
               return wrapUntrusted('run_sql', renderTable(result), 'data from the database');
             } catch (error) {
+              // The caller's model reads this record too: PostgreSQL's message, which can quote the rows, only
+              // fenced. The error thrown on reaches this run's model fenced by the runner, as every tool error does.
               if (!signal.aborted)
                 queries.push({
                   sql,
@@ -159,7 +162,7 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
                   rows: [],
                   rowCount: 0,
                   truncated: false,
-                  error: (error as Error).message,
+                  error: (error instanceof QueryFailedError ? error.fenced('run_sql') : (error as Error)).message,
                 });
               throw error;
             }

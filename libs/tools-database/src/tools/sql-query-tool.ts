@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { wrapUntrusted } from '@agent-mcp/agent-core';
 import { defineTool, toolResponse } from '@agent-mcp/mcp-core';
+import { type QueryResult } from '../engine/types';
+import { QueryFailedError } from '../errors';
 import { type QueryRunner } from '../query-runner';
 import { renderTable } from '../render';
 
@@ -43,12 +45,18 @@ export function createSqlQueryTool(runner: QueryRunner, maxRows: number) {
     outputSchema: SqlQueryOutputSchema,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     async execute({ sql, params, maxRows: requested }, ctx) {
-      const result = await runner.run(sql, {
-        params,
-        maxRows: requested,
-        signal: ctx.signal,
-        tenantId: ctx.principal.tenantId,
-      });
+      let result: QueryResult;
+      try {
+        result = await runner.run(sql, {
+          params,
+          maxRows: requested,
+          signal: ctx.signal,
+          tenantId: ctx.principal.tenantId,
+        });
+      } catch (error) {
+        // PostgreSQL's message can quote the rows it read: the caller's model reads it fenced, as it reads rows.
+        throw error instanceof QueryFailedError ? error.fenced('sql_query') : error;
+      }
       return toolResponse({
         content: [{ type: 'text', text: wrapUntrusted('sql_query', renderTable(result), 'data from the database') }],
         structuredContent: {

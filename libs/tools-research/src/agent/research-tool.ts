@@ -152,14 +152,23 @@ function describeSource(number: number, title: string, location: string, shown: 
   ].join('\n');
 }
 
-/** Renders `research`'s result as the text content: the answer, its sources and what limited it. */
+const NOTES_WHAT = 'notes on the run, which can quote what the sources sent (titles, addresses)';
+
+/**
+ * Renders `research`'s result as the text content: the answer, its sources and what limited it. The caller's model
+ * reads it too, so what came from the sources (titles, quotes, addresses a page redirected to) stays fenced.
+ */
 export function renderResearch({ answer, citations, notes }: ResearchOutput): string {
   const extra = notes.filter((n) => !answer.includes(n));
+  const sources = citations.map((c, i) => `[${i + 1}] ${c.title} — ${c.url_or_uri}\n    "${c.quote}"`).join('\n');
   return [
     answer,
-    ...(citations.length ? ['', 'Sources:'] : []),
-    ...citations.map((c, i) => `[${i + 1}] ${c.title} — ${c.url_or_uri}\n    "${c.quote}"`),
-    ...(extra.length ? ['', 'Notes:', ...extra.map((n) => `- ${n}`)] : []),
+    ...(citations.length
+      ? ['', 'Sources:', wrapUntrusted('research', sources, 'titles and quotes from the sources')]
+      : []),
+    ...(extra.length
+      ? ['', 'Notes:', wrapUntrusted('research', extra.map((n) => `- ${n}`).join('\n'), NOTES_WHAT)]
+      : []),
   ].join('\n');
 }
 
@@ -264,7 +273,10 @@ export function createResearchTool(options: ResearchToolOptions) {
                   ? r.error.message
                   : `Could not fetch ${safeUrl(r.url)}.`;
               notes.push(message);
-              preface.push(`Could not read ${safeUrl(r.url)}: ${message}`);
+              // The message can name where the page redirected to, an address the page chose: fenced.
+              preface.push(
+                `Could not read ${safeUrl(r.url)}:\n${wrapUntrusted('fetch_url', message, 'the error of the fetch, which can quote addresses the page sent')}`,
+              );
             }
           }
         }

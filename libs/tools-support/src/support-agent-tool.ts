@@ -473,10 +473,7 @@ function mapAgentError(error: unknown): Error {
       });
     case 'missing_config':
     case 'invalid_config':
-      return new ToolError(
-        `support needs a model: ${error.message} Or call it from a client that supports MCP sampling.`,
-        { code: 'MODEL_NOT_CONFIGURED', cause: error },
-      );
+      return new ToolError(`support needs a model: ${error.message}`, { code: 'MODEL_NOT_CONFIGURED', cause: error });
     case 'user_error':
       // A thread the caller named that is not theirs (or a misuse) reads as the caller's mistake.
       return new ToolError(error.message, { code: 'INVALID_REQUEST', cause: error });

@@ -306,6 +306,26 @@ describe('runAgentTool', () => {
       }),
     ).rejects.toBeInstanceOf(MissingConfigError);
   });
+
+  it('tells the MCP user what they can do without a key: set it on the server, or use a client that samples', async () => {
+    const { context } = requestContext();
+    const call = (sampling?: 'off') =>
+      runAgentTool(new Agent({ name: 'nokey' }), 'Hi', {
+        context,
+        policy,
+        modelProvider: createOpenAIProvider({ env: {} }),
+        ...(sampling ? { sampling } : {}),
+      }).then(
+        () => '',
+        (error: unknown) => (error as Error).message,
+      );
+    const message = await call();
+    expect(message).toMatch(/^This MCP server has no model configured: set OPENAI_API_KEY in the environment/);
+    expect(message).toMatch(/or call the tool from an MCP client that supports sampling/);
+    expect(message).not.toMatch(/createOpenAIProvider/);
+    // A tool that never falls back to the client's model does not suggest it.
+    expect(await call('off')).not.toMatch(/sampling/);
+  });
 });
 
 describe('runAgentTool under the caller’s model-token budget', () => {

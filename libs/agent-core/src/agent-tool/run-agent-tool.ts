@@ -225,6 +225,7 @@ async function runMetered<TOutput extends AgentOutputType>(
   const chooser = new ModelChooser(
     options.modelProvider ?? getDefaultModelProvider(),
     options.sampling === 'off' ? undefined : context.sampling,
+    options.sampling !== 'off',
   );
   const steps: AgentToolStep[] = [];
   let total: Usage = EMPTY_USAGE;
@@ -373,6 +374,8 @@ class ModelChooser implements ModelProvider {
   constructor(
     private readonly provider: ModelProvider,
     private readonly sampling: AgentToolContext['sampling'],
+    /** Whether a client that samples would have lent its model (the tool allows the fallback). */
+    private readonly samplingAllowed: boolean,
   ) {}
 
   async getModel(name: string | undefined): Promise<Model> {
@@ -380,11 +383,27 @@ class ModelChooser implements ModelProvider {
     try {
       return await this.provider.getModel(name);
     } catch (error) {
-      if (!(error instanceof MissingConfigError) || !this.sampling) throw error;
+      if (!(error instanceof MissingConfigError)) throw error;
+      if (!this.sampling) throw forMcpUser(error, this.samplingAllowed);
       this.source = 'client-sampling';
       return createSamplingModel(this.sampling);
     }
   }
+}
+
+/**
+ * The provider's advice is for code that builds it (`createOpenAIProvider({ apiKey })`); the person calling a tool
+ * can only change the server's settings or use another client, so say that.
+ */
+function forMcpUser(error: MissingConfigError, samplingAllowed: boolean): MissingConfigError {
+  return new MissingConfigError(
+    error.variable,
+    `This MCP server has no model configured: set ${error.variable} in the environment the server runs with ` +
+      '(for a desktop client, the "env" of its entry for this server) and restart it' +
+      (samplingAllowed
+        ? ", or call the tool from an MCP client that supports sampling, which lends the client's own model."
+        : '.'),
+  );
 }
 
 function stopOf(error: LimitExceededError, budget: AgentBudget): AgentStop {

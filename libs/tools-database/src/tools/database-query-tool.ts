@@ -232,13 +232,10 @@ function mapAgentError(error: unknown): Error {
       });
     case 'missing_config':
     case 'invalid_config':
-      return new ToolError(
-        `database_query needs a model: ${error.message} Or call it from a client that supports MCP sampling.`,
-        {
-          code: 'MODEL_NOT_CONFIGURED',
-          cause: error,
-        },
-      );
+      return new ToolError(`database_query needs a model: ${error.message}`, {
+        code: 'MODEL_NOT_CONFIGURED',
+        cause: error,
+      });
     default:
       return new ToolError(`The database agent failed: ${error.message}`, { code: 'AGENT_FAILED', cause: error });
   }

@@ -375,6 +375,10 @@ describe('database_query without a model', () => {
     const result = await client.callTool('database_query', { question: 'How many customers?' });
     expect(result).toMatchObject({ isError: true, _meta: { error: { code: 'MODEL_NOT_CONFIGURED' } } });
     expect(textOf(result)).toMatch(/OPENAI_API_KEY/);
+    // Said to an MCP user: what they can change (the server's settings, or their client), not a library call.
+    expect(textOf(result)).toMatch(/set OPENAI_API_KEY in the environment the server runs with/);
+    expect(textOf(result)).toMatch(/an MCP client that supports sampling/);
+    expect(textOf(result)).not.toMatch(/createOpenAIProvider/);
     await client.close();
     await tools.close();
   });

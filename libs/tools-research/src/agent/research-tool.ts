@@ -463,10 +463,7 @@ function mapAgentError(error: unknown): Error {
       });
     case 'missing_config':
     case 'invalid_config':
-      return new ToolError(
-        `research needs a model: ${error.message} Or call it from a client that supports MCP sampling.`,
-        { code: 'MODEL_NOT_CONFIGURED', cause: error },
-      );
+      return new ToolError(`research needs a model: ${error.message}`, { code: 'MODEL_NOT_CONFIGURED', cause: error });
     case 'model_behavior':
       return new ToolError('The model did not produce a usable answer; try again.', {
         code: 'AGENT_FAILED',

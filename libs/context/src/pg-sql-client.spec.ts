@@ -3,22 +3,12 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createPgSqlClient } from './pg-sql-client';
 import { type SqlClient, SqlError } from './sql-client';
+import { createThrowawayDatabase, type ThrowawayDatabase, withPgClient } from './testing';
 
-const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `tctx_${randomBytes(5).toString('hex')}`;
-const appName = `ctx-spec-${database}`;
+const appName = `ctx-spec-${randomBytes(5).toString('hex')}`;
+let db: ThrowawayDatabase;
 let url: string;
 let sql: SqlClient;
-
-async function admin<T>(target: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: target });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function rejection(p: Promise<unknown>): Promise<SqlError> {
   const error = await p.then(
@@ -30,17 +20,15 @@ async function rejection(p: Promise<unknown>): Promise<SqlError> {
 }
 
 beforeAll(async () => {
-  await admin(ADMIN_URL, (c) => c.query(`CREATE DATABASE ${database}`));
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${database}`;
-  url = u.toString();
+  db = await createThrowawayDatabase({ prefix: 'tctx' });
+  url = db.url;
   sql = createPgSqlClient({ connectionString: url, applicationName: appName, cancelGraceMs: 10_000 });
   await sql.query('CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)');
 });
 
 afterAll(async () => {
   await sql.close();
-  await admin(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  await db?.drop();
 });
 
 beforeEach(() => sql.query('TRUNCATE notes'));
@@ -155,7 +143,7 @@ it('refuses every call after close', async () => {
 });
 
 function activeCount(fragment: string): Promise<number> {
-  return admin(url, async (c) => {
+  return withPgClient(url, async (c) => {
     const r = await c.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query LIKE '%' || $2 || '%'`,
       [appName, fragment],

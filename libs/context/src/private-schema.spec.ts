@@ -1,38 +1,26 @@
 // privateSchemaCreator against the real PostgreSQL test server, in a database of this file's own.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createPgSqlClient } from './pg-sql-client';
 import { checkSchemaName, privateSchemaCreator } from './private-schema';
 import { type SqlClient } from './sql-client';
+import { createThrowawayDatabase, type ThrowawayDatabase } from './testing';
 
-const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `tps_${randomBytes(5).toString('hex')}`;
+let db: ThrowawayDatabase;
 const clients: SqlClient[] = [];
-
-async function admin(sqlText: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sqlText);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A client of its own, as a replica would have: separate pool, separate connections. */
 function replica(): SqlClient {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${database}`;
-  const sql = createPgSqlClient({ connectionString: u.toString(), applicationName: `private-schema-spec-${database}` });
+  const sql = createPgSqlClient({ connectionString: db.url, applicationName: `private-schema-spec-${db.name}` });
   clients.push(sql);
   return sql;
 }
 
-beforeAll(() => admin(`CREATE DATABASE ${database}`));
+beforeAll(async () => {
+  db = await createThrowawayDatabase({ prefix: 'tps' });
+});
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await db?.drop();
 });
 
 it('lets different stores on different replicas create one schema at the same moment', async () => {

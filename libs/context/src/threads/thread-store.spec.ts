@@ -1,37 +1,24 @@
 // The thread store contract on both stores: in memory, and PostgreSQL (the real test server, in a database
 // of this file's own) through createPgSqlClient.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createPgSqlClient } from '../pg-sql-client';
 import { type SqlClient } from '../sql-client';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../testing';
 import { SqlThreadStore } from './sql-thread-store';
 import { InMemoryThreadStore, InvalidThreadCursorError, type ThreadLimits, type ThreadStore } from './thread-store';
 
 jest.setTimeout(30_000);
 
-const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `tthr_${randomBytes(5).toString('hex')}`;
+let db: ThrowawayDatabase;
 let sql: SqlClient;
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
-  await admin(`CREATE DATABASE ${database}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
-  sql = createPgSqlClient({ connectionString: url.toString() });
+  db = await createThrowawayDatabase({ prefix: 'tthr' });
+  sql = createPgSqlClient({ connectionString: db.url });
 });
 afterAll(async () => {
   await sql?.close();
-  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await db?.drop();
 });
 
 const limits: Partial<ThreadLimits> = { maxMessages: 4, maxTextBytes: 1000, maxMessageChars: 300 };

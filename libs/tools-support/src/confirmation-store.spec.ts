@@ -1,32 +1,26 @@
 // The pending-confirmation store on a real PostgreSQL (a database of this file's own): a confirmation is
 // consumed at most once even when confirms race, only by the principal and tenant that caused it, never after
 // it expires, and a transaction that rolls back leaves it usable.
-import { randomBytes } from 'node:crypto';
 import { createPgSqlClient, type SqlClient } from '@agent-mcp/context';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import { SqlConfirmationStore, TooManyPendingError } from './confirmation-store';
 import { type SupportAction } from './support-actions';
 
 jest.setTimeout(30_000);
 
-const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `tconf_${randomBytes(5).toString('hex')}`;
-let admin: SqlClient;
+let db: ThrowawayDatabase;
 let sql: SqlClient;
 let store: SqlConfirmationStore;
 
 beforeAll(async () => {
-  admin = createPgSqlClient({ connectionString: ADMIN_URL, poolMax: 1 });
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
-  sql = createPgSqlClient({ connectionString: url.toString(), poolMax: 8 });
+  db = await createThrowawayDatabase({ prefix: 'tconf' });
+  sql = createPgSqlClient({ connectionString: db.url, poolMax: 8 });
   store = new SqlConfirmationStore({ sql, maxPendingPerOwner: 3 });
   await store.ensureSchema();
 });
 afterAll(async () => {
   await sql?.close();
-  await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin?.close();
+  await db?.drop();
 });
 
 const action: SupportAction = {

@@ -2,10 +2,10 @@
 // this file's own) through context's SqlClient. Then two servers sharing one PostgreSQL store, as two replicas
 // (or a restarted process) would.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { createPgSqlClient, type SqlClient } from '@agent-mcp/context';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import { connectPipeClient, testServer } from '../spec-helpers/clients';
 import { defineTool } from '../tool';
 import { SqlTaskStore } from './sql-task-store';
@@ -13,29 +13,16 @@ import { ABANDONED_MESSAGE, InMemoryTaskStore, InvalidCursorError, type NewTask,
 
 jest.setTimeout(30_000);
 
-const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `ttask_${randomBytes(5).toString('hex')}`;
+let db: ThrowawayDatabase;
 let sql: SqlClient;
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
-  await admin(`CREATE DATABASE ${database}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
-  sql = createPgSqlClient({ connectionString: url.toString() });
+  db = await createThrowawayDatabase({ prefix: 'ttask' });
+  sql = createPgSqlClient({ connectionString: db.url });
 });
 afterAll(async () => {
   await sql?.close();
-  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await db?.drop();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,12 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { createThrowawayDatabase, TEST_DATABASE_ADMIN_URL, withPgClient } from '@agent-mcp/context/testing';
 import { createEmbeddedEngine, type EmbeddedEngine } from '../embedded/embedded-engine';
 import { embeddedSetupSql } from '../sample';
 import { readOnlyRoleSql } from '../sample/role-sql';
 import { sampleDataSql } from '../sample/sample-data';
-
-/** The test server: trust authentication on loopback, superuser `postgres`. */
-export const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A database of its own for one test file, with the sample data and a read-only role of its own. */
 export interface PostgresFixture {
@@ -20,49 +17,28 @@ export interface PostgresFixture {
   drop(): Promise<void>;
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Creates `tdb_<random>` with the sample data, a canary table and role `ro_<random>`; drop it after. */
 export async function createPostgresFixture(extraSql = ''): Promise<PostgresFixture> {
-  const suffix = randomBytes(5).toString('hex');
-  const database = `tdb_${suffix}`;
-  const role = `ro_${suffix}`;
-  await withClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE ${database}`));
-  const adminUrl = withDatabase(ADMIN_URL, database);
-  await withClient(adminUrl, async (c) => {
+  const db = await createThrowawayDatabase({ prefix: 'tdb' });
+  const role = `ro_${db.name.slice('tdb_'.length)}`;
+  await db.admin(async (c) => {
     await c.query(sampleDataSql());
     await c.query(CANARY_SQL);
     if (extraSql) await c.query(extraSql);
     await c.query(readOnlyRoleSql({ role }));
   });
-  const ro = new URL(adminUrl);
+  const ro = new URL(db.url);
   ro.username = role;
   ro.password = '';
   return {
-    database,
+    database: db.name,
     role,
     readOnlyUrl: ro.toString(),
-    adminUrl,
-    admin: (fn) => withClient(adminUrl, fn),
+    adminUrl: db.url,
+    admin: (fn) => db.admin(fn),
     drop: async () => {
-      await withClient(ADMIN_URL, async (c) => {
-        await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-        await c.query(`DROP ROLE IF EXISTS ${role}`);
-      });
+      await db.drop();
+      await withPgClient(TEST_DATABASE_ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${role}`));
     },
   };
 }

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createPinoLogger } from './observability/pino-logger';
-import { type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
+import { MAIN, type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'http-logs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,5 +110,70 @@ describe('http-server request log', () => {
     expect(typeof call?.durationMs).toBe('number');
     expect(server.stderr()).not.toContain(key);
     expect(server.stderr()).not.toContain(key.slice(4, 20));
+  });
+});
+
+// Request lines wait in a buffer (one write per ~8 KiB, not per line); none may be lost when the process ends.
+describe('buffered request log: no line lost at the end of the process', () => {
+  const CALLS = 300;
+  const pings = async (base: string) => {
+    for (let i = 0; i < CALLS; i += 30) {
+      const batch = Array.from({ length: Math.min(30, CALLS - i) }, (_, k) =>
+        fetch(`${base}/mcp`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-protocol-version': '2025-11-25',
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id: `ping-${i + k}`, method: 'ping' }),
+        }).then(async (res) => expect(res.status).toBe(200)),
+      );
+      await Promise.all(batch);
+    }
+  };
+  const pingLines = (server: ServerProcess) =>
+    server.logLines().filter((l) => l.msg === 'request' && l.method === 'ping' && l.outcome === 'ok');
+
+  it('writes every request line before exiting on SIGTERM', async () => {
+    const server = await startServerProcess({ MCP_HTTP_MODE: 'stateless', LOG_LEVEL: 'info' });
+    try {
+      await pings(server.base);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      await until(() => pingLines(server).length >= CALLS, 5_000, `${CALLS} ping lines`);
+      expect(new Set(pingLines(server).map((l) => l.requestId)).size).toBe(CALLS);
+    } finally {
+      await server.kill();
+    }
+  });
+
+  it('writes every request line, and the error, before exiting on a fatal error', async () => {
+    // A real uncaught exception inside the server process, thrown on a signal the test sends once the calls are in.
+    const plant = path.join(dir, 'plant-fatal-error.mjs');
+    writeFileSync(
+      plant,
+      "process.on('SIGUSR2', () => setImmediate(() => { throw new Error('planted fatal error'); }));\n",
+    );
+    const server = await startServerProcess({ MCP_HTTP_MODE: 'stateless', LOG_LEVEL: 'info' }, [
+      '--import',
+      plant,
+      MAIN,
+    ]);
+    try {
+      await pings(server.base);
+      server.child.kill('SIGUSR2');
+      expect(await server.exited).toBe(1);
+      await until(() => server.logLines().some((l) => l.msg === 'fatal error; exiting'), 5_000, 'the fatal error line');
+      const fatal = server.logLines().find((l) => l.msg === 'fatal error; exiting');
+      expect(fatal).toMatchObject({
+        level: 'error',
+        origin: 'uncaughtException',
+        err: { message: 'planted fatal error' },
+      });
+      expect(new Set(pingLines(server).map((l) => l.requestId)).size).toBe(CALLS);
+    } finally {
+      await server.kill();
+    }
   });
 });

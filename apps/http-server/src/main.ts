@@ -22,7 +22,7 @@ import { createHttpApp } from './http-app';
 import { shutdownGracefully } from './graceful-shutdown';
 import { createToolSet, toolSettingsHelp } from './register-tools';
 import { createServerState } from './server-state';
-import { createPinoLogger } from './observability/pino-logger';
+import { createPinoLogger, flushOnFatalError } from './observability/pino-logger';
 import { createMetricsEndpoint, createServerMetrics } from './observability/metrics';
 import { startTracing, type Tracing } from './observability/tracing';
 
@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     redact: { paths: config.LOG_REDACT },
   });
   const logger = log.logger;
+  flushOnFatalError(log);
   // Traces are for seeing the server, never a reason to stop it: an SDK that cannot load is logged, and the
   // server serves without traces (as the stdio app does).
   let tracing: Tracing | undefined;

@@ -23,6 +23,7 @@ export {
   createRedactor,
   DEFAULT_REDACT_KEY_PATTERN,
   REDACTED,
+  redactText,
 } from './logger-redact';
 export {
   type MemoryStore,

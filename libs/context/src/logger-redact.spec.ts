@@ -1,7 +1,7 @@
 // The redactor every server log line passes through: secrets by name at any depth, configured paths, and
 // bearer credentials quoted inside text never reach a log.
 import { createJsonLogger } from './logger';
-import { createRedactor, REDACTED } from './logger-redact';
+import { createRedactor, REDACTED, redactText } from './logger-redact';
 
 describe('createRedactor', () => {
   it('redacts secret-named fields at any depth and leaves the rest', () => {
@@ -67,5 +67,14 @@ describe('createRedactor', () => {
       ok: true,
     });
     expect(line).not.toMatch(/amk_live_1|4111|abcdefghijklmnop/);
+  });
+});
+
+describe('redactText', () => {
+  it('redacts the shortest secrets the pattern knows and leaves short plain text as it is', () => {
+    expect(redactText('Basic abcdefgh')).toBe(`Basic ${REDACTED}`);
+    expect(redactText('sk-abcdefghijklmnop')).toBe(REDACTED);
+    expect(redactText('tools/call')).toBe('tools/call');
+    expect(redactText('Basic abcdefg')).toBe('Basic abcdefg');
   });
 });

@@ -13,6 +13,14 @@ export const DEFAULT_REDACT_KEY_PATTERN =
 // Secrets that travel inside strings (an error message quoting a header): bearer credentials and vendor keys.
 const SECRET_IN_TEXT = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}|\bsk-[A-Za-z0-9_-]{16,}/g;
 
+/** A string with bearer credentials and vendor keys inside it replaced by {@link REDACTED}. */
+export function redactText(text: string): string {
+  // The shortest secret the pattern matches (`Basic ` and 8 characters) is 14 characters long; most logged
+  // strings (methods, outcomes, tool names) are shorter, and skip the regular expression.
+  if (text.length < 14) return text;
+  return text.replace(SECRET_IN_TEXT, (_match, scheme?: string) => (scheme ? `${scheme} ${REDACTED}` : REDACTED));
+}
+
 /** Options of {@link createRedactor}. */
 export interface RedactOptions {
   /**
@@ -28,6 +36,7 @@ export interface RedactOptions {
 export type Redactor = (fields: LogFields) => Record<string, unknown>;
 
 const MAX_DEPTH = 8;
+const NO_PATHS: readonly (readonly string[])[] = [];
 
 /**
  * Builds the redactor both server loggers run on every line, so that a secret never reaches a log whatever the
@@ -39,8 +48,7 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
   const paths = (options.paths ?? []).map((p) => p.split('.').filter(Boolean)).filter((p) => p.length > 0);
 
   const walk = (value: unknown, depth: number, open: readonly (readonly string[])[]): unknown => {
-    if (typeof value === 'string')
-      return value.replace(SECRET_IN_TEXT, (_match, scheme?: string) => (scheme ? `${scheme} ${REDACTED}` : REDACTED));
+    if (typeof value === 'string') return redactText(value);
     if (value === null || typeof value !== 'object') return value;
     if (depth >= MAX_DEPTH) return '[too deep]';
     if (value instanceof Error) {
@@ -55,16 +63,23 @@ export function createRedactor(options: RedactOptions = {}): Redactor {
         open,
       );
     }
-    if (Array.isArray(value))
-      return value.map((v) =>
-        walk(
-          v,
-          depth + 1,
-          open.filter((p) => p[0] === '*').map((p) => p.slice(1)),
-        ),
-      );
+    if (Array.isArray(value)) {
+      const inner = open.length === 0 ? NO_PATHS : open.filter((p) => p[0] === '*').map((p) => p.slice(1));
+      return value.map((v) => walk(v, depth + 1, inner));
+    }
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    for (const key in value as Record<string, unknown>) {
+      if (!Object.hasOwn(value, key)) continue;
+      const v = (value as Record<string, unknown>)[key];
+      // Most lines have no configured path open below the top: skip the path bookkeeping (a request log line
+      // passes through here on every request).
+      if (open.length === 0) {
+        out[key] =
+          keyPattern.test(key) && typeof v !== 'number' && typeof v !== 'boolean' && v !== undefined
+            ? REDACTED
+            : walk(v, depth + 1, NO_PATHS);
+        continue;
+      }
       const here = open.filter((p) => p[0] === '*' || p[0] === key);
       // Counts named like secrets (`inputTokens`) are not secrets; strings and objects under such names are.
       if (

@@ -20,6 +20,8 @@ export interface RunSqlOptions {
   readonly maxRows?: number;
   readonly signal?: AbortSignal;
   readonly tenantId?: string;
+  /** Who asks (a principal key), so a one-statement-at-a-time engine takes callers in turn. Default: the tenant. */
+  readonly principal?: string;
 }
 
 /** The one safe path for caller- and model-written SQL alike: the guard, then the engine with its limits. */
@@ -44,6 +46,7 @@ export function createQueryRunner(options: QueryRunnerOptions): QueryRunner {
             timeoutMs: options.timeoutMs,
             signal: call.signal,
             tenantId: call.tenantId ?? options.defaultTenant,
+            principal: call.principal,
           }),
       );
     },

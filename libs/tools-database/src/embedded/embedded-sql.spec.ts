@@ -21,7 +21,6 @@ let dir: string;
 
 function engine(overrides: Parameters<typeof createTestEmbeddedEngine>[0] = {}): EmbeddedEngine {
   const e = createTestEmbeddedEngine({
-    standby: false,
     ...overrides,
     setupSql: () => `${embeddedSetupSql()}\n${NOTES_SQL}`,
   });

@@ -5,7 +5,8 @@
  * ends the whole thread when a statement passes its deadline, because PGlite ignores `statement_timeout`.
  *
  * Messages in: `build` (create the sample database and answer its gzipped data directory), `start` (open an
- * instance from a snapshot and/or a data directory), `query` (one caller statement inside the read-only
+ * instance on a data directory, seeded from a snapshot when it holds no database yet, with extra server
+ * settings such as `temp_file_limit`), `query` (one caller statement inside the read-only
  * transaction, fetched in bounded batches, always rolled back and reset; values stay PostgreSQL text) and
  * `trusted` (one of the application's own statements, as the session's owner role, committed as the
  * application's transaction says; values parsed as PGlite parses them).
@@ -56,6 +57,7 @@ async function start(msg) {
   if (msg.username) options.username = msg.username;
   role = msg.username;
   if (msg.dataDir) options.dataDir = msg.dataDir;
+  if (msg.startParams && msg.startParams.length) options.startParams = [...PGlite.defaultStartParams, ...msg.startParams];
   const initialised = msg.dataDir && fs.existsSync(path.join(msg.dataDir, 'PG_VERSION'));
   if (msg.snapshot && !initialised) options.loadDataDir = new Blob([msg.snapshot]);
   db = await PGlite.create(options);

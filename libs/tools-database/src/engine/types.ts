@@ -37,6 +37,11 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Set as the transaction-local tenant setting, for row-level security policies. */
   readonly tenantId?: string;
+  /**
+   * Who asks (a principal key), so an engine that runs one statement at a time can take callers in turn;
+   * default: the tenant.
+   */
+  readonly principal?: string;
 }
 
 /** Which privileges of the connected role break least privilege. */

@@ -16,6 +16,12 @@ export interface ReadOnlyRoleOptions {
 export const DEFAULT_READONLY_ROLE = 'mcp_readonly';
 
 /**
+ * Most disk one statement of the role may spill to temporary files (sorts, hashes). The embedded engine,
+ * whose session never logs in as the role, starts PostgreSQL with the same limit.
+ */
+export const READONLY_TEMP_FILE_LIMIT = '256MB';
+
+/**
  * SQL that creates (or tightens) the least-privileged role the server connects as: SELECT on the schema's
  * tables and nothing else. No DML, no CREATE (schema or database), no TEMP (revoked from PUBLIC, because a
  * grant to PUBLIC cannot be withheld from one role), no membership in `pg_read_server_files` and friends, and
@@ -46,7 +52,7 @@ ALTER ROLE ${r} ${login} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYP
 ALTER ROLE ${r} SET default_transaction_read_only = on;
 ALTER ROLE ${r} SET statement_timeout = '30s';
 ALTER ROLE ${r} SET idle_in_transaction_session_timeout = '60s';
-ALTER ROLE ${r} SET temp_file_limit = '256MB';
+ALTER ROLE ${r} SET temp_file_limit = ${quoteLiteral(READONLY_TEMP_FILE_LIMIT)};
 REVOKE CREATE ON SCHEMA ${s} FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA ${s} FROM ${r};
 GRANT USAGE ON SCHEMA ${s} TO ${r};

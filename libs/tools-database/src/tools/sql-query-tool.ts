@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { wrapUntrusted } from '@agent-mcp/agent-core';
+import { principalKey } from '@agent-mcp/context';
 import { defineTool, toolResponse } from '@agent-mcp/mcp-core';
 import { type QueryResult } from '../engine/types';
 import { QueryFailedError } from '../errors';
@@ -52,6 +53,7 @@ export function createSqlQueryTool(runner: QueryRunner, maxRows: number) {
           maxRows: requested,
           signal: ctx.signal,
           tenantId: ctx.principal.tenantId,
+          principal: principalKey(ctx.principal),
         });
       } catch (error) {
         // PostgreSQL's message can quote the rows it read: the caller's model reads it fenced, as it reads rows.

@@ -93,8 +93,9 @@ function tempFiles(): string[] {
     });
 }
 
-function textOf(result: { content?: unknown }): string {
-  return ((result.content ?? []) as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
+function textOf(result: unknown): string {
+  const content = (result as { content?: Array<{ text?: string }> }).content ?? [];
+  return content.map((c) => c.text ?? '').join('\n');
 }
 
 describe('the embedded default under faults', () => {

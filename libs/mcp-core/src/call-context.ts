@@ -29,6 +29,7 @@ import {
 import { CallSampling } from './call-sampling';
 import { JsonRpcErrorCode, McpCoreError } from './errors';
 import { type JSONRPCMessage, type JSONRPCRequest, notificationMessage } from './protocol/messages';
+import { missingClientCapability } from './protocol/modern';
 import { ListRootsResult } from './protocol/params';
 import { type PipelineRequest } from './pipeline';
 import { type ResourceRegistry } from './resource-registry';
@@ -138,6 +139,8 @@ export class CallContext implements HandlerContext {
   async log(level: LogLevel, data: unknown): Promise<void> {
     if (this.call.signal.aborted) return;
     const threshold = this.call.session.logLevel;
+    // 2026-07-28: a client that names no log level in the request gets no log notifications.
+    if (!threshold && this.call.session.era === 'modern') return;
     if (threshold && !isLevelEnabled(level, threshold)) return;
     this.send(notificationMessage('notifications/message', { level, data }));
   }
@@ -202,6 +205,9 @@ class CallClient implements ClientInteraction {
   }
 
   private require(capability: 'elicitation' | 'sampling'): void {
+    // 2026-07-28: the server sends no request to the client; until such calls answer with input requests, a
+    // modern client is told which capability the call needs (-32021).
+    if (this.session.era === 'modern') throw missingClientCapability(capability);
     if (!this.session.clientCapabilities?.[capability]) {
       throw new McpCoreError(
         'CAPABILITY_NOT_SUPPORTED',

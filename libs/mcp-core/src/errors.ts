@@ -24,6 +24,12 @@ export const JsonRpcErrorCode = Object.freeze({
   AccessDenied: -32003,
   /** The server is shutting down or over capacity. */
   Unavailable: -32004,
+  /** MCP 2026-07-28: an HTTP header disagrees with the body, or a required header is missing (HTTP 400). */
+  HeaderMismatch: -32020,
+  /** MCP 2026-07-28: the call needs a client capability the request's envelope did not declare (HTTP 400). */
+  MissingRequiredClientCapability: -32021,
+  /** MCP 2026-07-28: the request's protocol version is not one this server speaks (HTTP 400, `data.supported`). */
+  UnsupportedProtocolVersion: -32022,
 });
 
 /** What kind of failure an error is; drives how it is shown and logged. */

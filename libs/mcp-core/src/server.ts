@@ -45,6 +45,15 @@ import {
 } from './protocol/params';
 import { negotiateProtocolVersion } from './protocol/versions';
 import {
+  ALL_PROTOCOL_VERSIONS,
+  type CachePolicy,
+  envelopeVersion,
+  MODERN_METHODS,
+  modernMethodNotFound,
+  modernResult,
+  readEnvelope,
+} from './protocol/modern';
+import {
   createPipeline,
   type Pipeline,
   type PipelineRequest,
@@ -116,6 +125,25 @@ const CAPABILITIES: ServerCapabilities = Object.freeze({
   completions: {},
   logging: {},
 }) as ServerCapabilities;
+
+/**
+ * What a 2026-07-28 client is offered: the same features without what needs a session or a stream of our own
+ * (`listChanged` and `subscribe` arrive through `subscriptions/listen`, which this server does not offer yet;
+ * tasks become the `io.modelcontextprotocol/tasks` extension).
+ */
+const MODERN_CAPABILITIES: ServerCapabilities = Object.freeze({
+  tools: {},
+  resources: {},
+  prompts: {},
+  completions: {},
+  logging: {},
+}) as ServerCapabilities;
+
+/**
+ * Lists and reads are stale at once and private to the caller: the tool set depends on the principal and may
+ * change at run time.
+ */
+const MODERN_CACHE: CachePolicy = Object.freeze({ ttlMs: 0, cacheScope: 'private' });
 
 const CAPABILITIES_WITH_TASKS: ServerCapabilities = Object.freeze({
   ...CAPABILITIES,
@@ -241,7 +269,11 @@ export class McpServer {
       channel.respond(errorMessage(readableId(value), toJsonRpcError(error)), error as McpCoreError);
       return;
     }
-    if (classified.kind === 'request') return this.onRequest(session, classified.message, channel, transport);
+    if (classified.kind === 'request') {
+      if (session.era !== 'legacy' && isModernRequest(session, classified.message))
+        return this.onModernRequest(session, classified.message, channel, transport);
+      return this.onRequest(session, classified.message, channel, transport);
+    }
     const pipelineRequest = this.pipelineRequest(
       session,
       classified.kind === 'notification' ? classified.message.method : '(response)',
@@ -267,6 +299,35 @@ export class McpServer {
    */
   async authorize(session: Session, method: string, transport: TransportInfo): Promise<void> {
     await this.admit(session, this.pipelineRequest(session, method, undefined, transport));
+  }
+
+  /**
+   * A 2026-07-28 request: checks its envelope and serves it statelessly, in a session of its own that carries
+   * what the envelope says (version, client, log level). On a connection (stdio) that session belongs to the
+   * connection's, so the connection's cancellations and its end reach it.
+   */
+  private onModernRequest(
+    session: Session,
+    request: JSONRPCRequest,
+    channel: RequestChannel,
+    transport: TransportInfo,
+  ): Promise<void> {
+    let envelope;
+    try {
+      envelope = readEnvelope(request.params);
+    } catch (error) {
+      channel.respond(errorMessage(request.id, toJsonRpcError(error)), error as McpCoreError);
+      return Promise.resolve();
+    }
+    const served = session.era === 'modern' ? session : new Session(undefined, session.transport, session);
+    served.era = 'modern';
+    served.protocolVersion = envelope.protocolVersion;
+    served.clientInfo = envelope.clientInfo;
+    served.logLevel = envelope.logLevel;
+    // The server sends no request to a modern client: what needs the client's answer goes through input
+    // requests, so the client-request capabilities are not offered to tools as if they could be used.
+    served.clientCapabilities = undefined;
+    return this.onRequest(served, request, channel, transport);
   }
 
   /**
@@ -326,12 +387,17 @@ export class McpServer {
       if (!this.accepting) throw new UnavailableError('Server is shutting down');
       pipeline = this.pipelineRequest(session, method, params, transport);
       await this.admit(session, pipeline);
-      const handler = this.handlers.get(method);
+      const modern = session.era === 'modern';
+      // Each era has its own methods: server/discover is modern only, initialize and ping legacy only.
+      const offered = modern ? MODERN_METHODS.has(method) : method !== 'server/discover';
+      const handler = offered ? this.handlers.get(method) : undefined;
       if (!handler) {
+        if (modern) throw modernMethodNotFound(method);
         throw new ProtocolError('METHOD_NOT_FOUND', `Method not found: ${method}`, JsonRpcErrorCode.MethodNotFound);
       }
       const call: Call = { sent: false, session, request, params, channel, signal: controller.signal, pipeline };
-      const result = await handler(call);
+      let result = await handler(call);
+      if (modern) result = modernResult(method, result, this.info, MODERN_CACHE);
       if (result.isError === true) outcome = 'tool_error';
       // The SDK's client handles notifications a microtask late but responses at once: a response read in
       // the same chunk as the last progress would drop that progress. One macrotask keeps them apart.
@@ -353,7 +419,11 @@ export class McpServer {
         ref = errorRef();
         this.logger.error('request failed', { method, ref, err: error });
       }
-      channel.respond(errorMessage(id, toJsonRpcError(error, ref)), error instanceof McpCoreError ? error : undefined);
+      const rpcError = toJsonRpcError(error, ref);
+      // 2026-07-28: a resource that does not exist is invalid params.
+      if (session.era === 'modern' && rpcError.code === JsonRpcErrorCode.ResourceNotFound)
+        rpcError.code = JsonRpcErrorCode.InvalidParams;
+      channel.respond(errorMessage(id, rpcError), error instanceof McpCoreError ? error : undefined);
     } finally {
       session.untrack(id, controller);
       if (span) {
@@ -434,6 +504,7 @@ export class McpServer {
     h.set('ping', () => ({}));
     h.set('initialize', ({ session, params, pipeline }) => {
       const p = parseParams(InitializeParams, params, 'initialize');
+      session.era = 'legacy';
       session.protocolVersion = negotiateProtocolVersion(p.protocolVersion);
       session.clientCapabilities = p.capabilities;
       session.clientInfo = p.clientInfo as typeof session.clientInfo;
@@ -445,9 +516,15 @@ export class McpServer {
         ...(this.instructions ? { instructions: this.instructions } : {}),
       };
     });
-    h.set('tools/list', ({ params, pipeline }) => {
+    h.set('server/discover', () => ({
+      supportedVersions: [...ALL_PROTOCOL_VERSIONS],
+      capabilities: MODERN_CAPABILITIES,
+      ...(this.instructions ? { instructions: this.instructions } : {}),
+    }));
+    h.set('tools/list', ({ session, params, pipeline }) => {
       parseParams(PaginatedParams, params, 'tools/list');
-      return { tools: this.tools.list(pipeline.visibility.tool) };
+      const filter = pipeline.visibility.tool;
+      return { tools: session.era === 'modern' ? this.tools.listByName(filter) : this.tools.list(filter) };
     });
     h.set('tools/call', (call) => {
       const p = parseParams(CallToolParams, call.params, 'tools/call');
@@ -605,6 +682,16 @@ function targetOf(method: string, params: Record<string, unknown> | undefined): 
     default:
       return undefined;
   }
+}
+
+/**
+ * Whether a request is served in the 2026-07-28 era: its session is a modern one, or it carries the envelope
+ * (`_meta` with a protocol version), or it is `server/discover`, which only modern clients send.
+ */
+function isModernRequest(session: Session, request: JSONRPCRequest): boolean {
+  return (
+    session.era === 'modern' || request.method === 'server/discover' || envelopeVersion(request.params) !== undefined
+  );
 }
 
 function readableId(value: unknown): string | number | null {

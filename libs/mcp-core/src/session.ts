@@ -86,6 +86,9 @@ interface Pending {
  * The state of one MCP session: what was negotiated, what is running, what the server is waiting for.
  * Kept small on purpose (maps are created on first use): a server may hold thousands.
  */
+/** Which revision family a session speaks (see {@link Session.era}). */
+export type ProtocolEra = 'legacy' | 'modern';
+
 export class Session {
   principal: Principal | undefined;
   protocolVersion = DEFAULT_NEGOTIATED_PROTOCOL_VERSION;
@@ -107,6 +110,12 @@ export class Session {
   relay: MessageSink | undefined;
   lastActiveAt = Date.now();
   closed = false;
+  /**
+   * The protocol era this session speaks: `legacy` once `initialize` opened it (2025-11-25 and earlier),
+   * `modern` for a session that serves one stateless 2026-07-28 request; undefined while nothing decided it
+   * (a stdio connection before its first request, where both eras may come).
+   */
+  era: ProtocolEra | undefined;
   private inFlight: Map<RequestId, AbortController> | undefined;
   private pending: Map<RequestId, Pending> | undefined;
   private subscriptions: Set<string> | undefined;
@@ -119,6 +128,11 @@ export class Session {
     /** The `Mcp-Session-Id`, or undefined where the transport has no session ids (stdio, stateless HTTP). */
     readonly id: string | undefined,
     readonly transport: TransportInfo,
+    /**
+     * The connection a one-request modern session belongs to (stdio): its requests are tracked there too, so
+     * the connection's `notifications/cancelled` and its end reach them.
+     */
+    private readonly parent?: Session,
   ) {}
 
   /**
@@ -161,12 +175,14 @@ export class Session {
   track(id: RequestId, controller: AbortController): boolean {
     const map: Map<RequestId, AbortController> = (this.inFlight ??= new Map());
     if (map.has(id)) return false;
+    if (this.parent && !this.parent.track(id, controller)) return false;
     map.set(id, controller);
     return true;
   }
 
   untrack(id: RequestId, controller: AbortController): void {
     if (this.inFlight?.get(id) === controller) this.inFlight.delete(id);
+    this.parent?.untrack(id, controller);
   }
 
   /** Aborts a running request (a client's `notifications/cancelled`); unknown ids are ignored. */

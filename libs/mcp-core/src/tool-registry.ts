@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool as ToolDefinition } from '@modelcontextprotocol/sdk/types.js';
 import { type Logger, ModelBudgetExceededError, noopLogger } from '@agent-mcp/context';
-import { CancelledError, isExposable, NotFoundError, RateLimitError } from './errors';
+import { CancelledError, isExposable, JsonRpcErrorCode, McpCoreError, NotFoundError, RateLimitError } from './errors';
 import { toJsonSchema } from './json-schema';
 import { summarise } from './protocol/params';
 import { type Tool, isToolResponse } from './tool';
@@ -42,6 +42,7 @@ export class ToolRegistry {
   private readonly logger: Logger;
   private readonly listeners = new Set<() => void>();
   private cachedList: ToolDefinition[] | undefined;
+  private cachedByName: ToolDefinition[] | undefined;
 
   constructor(options: ToolRegistryOptions = {}) {
     this.logger = options.logger ?? noopLogger;
@@ -95,6 +96,17 @@ export class ToolRegistry {
     return filter ? all.filter((d) => filter(d.name)) : all;
   }
 
+  /**
+   * The tools by name, in code-point order: the same on every replica whatever order they were registered in
+   * (2026-07-28 asks for a deterministic `tools/list`, so clients and caches can compare lists).
+   */
+  listByName(filter?: ToolFilter): ToolDefinition[] {
+    const all = (this.cachedByName ??= [...this.list()].sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    ));
+    return filter ? all.filter((d) => filter(d.name)) : all;
+  }
+
   /** The registered tool, for policy decisions (annotations) and tests. */
   get(name: string): Tool | undefined {
     return this.tools.get(name)?.tool;
@@ -140,6 +152,9 @@ export class ToolRegistry {
       // A used-up model budget is a rate limit like the pipeline's: a protocol error (HTTP 429), not a tool result.
       const budget = budgetExceeded(error);
       if (budget) throw new RateLimitError(budget.retryAfterSeconds, { data: { limit: 'model_tokens' } });
+      // A capability the client did not declare is the request's fault, answered as the protocol error -32021.
+      if (error instanceof McpCoreError && error.rpcCode === JsonRpcErrorCode.MissingRequiredClientCapability)
+        throw error;
       if (isExposable(error)) return errorResult(error.message, { code: error.code, ...error.data });
       const ref = errorRef();
       this.logger.error('tool failed', { tool: name, ref, err: error });
@@ -196,6 +211,7 @@ export class ToolRegistry {
 
   private changed(): void {
     this.cachedList = undefined;
+    this.cachedByName = undefined;
     for (const listener of this.listeners) listener();
   }
 }

@@ -268,4 +268,52 @@ export function registerFixtureTools(server: McpServer): void {
       },
     }),
   );
+
+  registerStatelessDiagnostics(server);
+}
+
+/**
+ * The diagnostic tools of the 2026-07-28 `server-stateless` scenario: a call that needs the sampling capability
+ * (-32021 for a client that did not declare it), a call that streams progress before its answer (the stream must
+ * carry no request to the client), and one that logs (nothing may arrive unless the request names a log level).
+ */
+function registerStatelessDiagnostics(server: McpServer): void {
+  const { tools } = server;
+  tools.register(
+    defineTool({
+      name: 'test_missing_capability',
+      description: "Needs the client's sampling capability",
+      inputSchema: NO_ARGS,
+      execute: async (_params, ctx) => {
+        await ctx.client.createMessage({
+          messages: [{ role: 'user', content: { type: 'text', text: 'Say ok' } }],
+          maxTokens: 10,
+        });
+        return 'Success';
+      },
+    }),
+  );
+  tools.register(
+    defineTool({
+      name: 'test_streaming_elicitation',
+      description: 'Streams progress on its own response before answering',
+      inputSchema: NO_ARGS,
+      execute: async (_params, ctx) => {
+        await ctx.reportProgress({ progress: 50, total: 100 });
+        await sleep(20, ctx.signal);
+        return 'Streaming complete';
+      },
+    }),
+  );
+  tools.register(
+    defineTool({
+      name: 'test_logging_tool',
+      description: 'Logs at info level, which reaches only a client that asked for logs',
+      inputSchema: NO_ARGS,
+      execute: async (_params, ctx) => {
+        await ctx.log('info', 'Diagnostic trace logging activated');
+        return 'Logging evaluated';
+      },
+    }),
+  );
 }

@@ -1,16 +1,20 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
-import { JsonRpcErrorCode, McpCoreError } from '../../errors';
-import { parseJsonMessage, type RequestId } from '../../protocol/messages';
+import { JsonRpcErrorCode, McpCoreError, toJsonRpcError } from '../../errors';
+import { errorMessage, parseJsonMessage, type RequestId } from '../../protocol/messages';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../../protocol/versions';
 import { type Session } from '../../session';
 import { type Endpoint, SESSION_HEADER, transportInfo, VERSION_HEADER } from './endpoint';
 import { fail, failWith, type HeaderBag, header, REJECTING_CHANNEL } from './http-replies';
+import { isModernPost, modernHeaderProblem } from './modern-headers';
 import { acceptsJsonAndSse, BodyTimeoutError, BodyTooLargeError, isJsonContentType, readBody } from './request-guards';
 
 /** A POSTed message that passed the HTTP checks. */
 interface PostedMessage {
   readonly value: unknown;
   readonly version: string | undefined;
+  /** The request's method and params ('' and undefined for anything else). */
+  readonly method: string;
+  readonly params: unknown;
   /** A request (else a notification or a response), and its id. */
   readonly isRequest: boolean;
   readonly requestId: RequestId;
@@ -27,6 +31,11 @@ interface PostSession {
 export async function handlePost(ep: Endpoint, req: IncomingMessage, res: ServerResponse, cors: HeaderBag) {
   const posted = await readPostedMessage(ep, req, res, cors);
   if (!posted) return;
+  if (posted.isRequest && isModernPost(req, posted)) return serveModern(ep, req, res, cors, posted);
+  if (posted.version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(posted.version)) {
+    const message = `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(posted.version)}`;
+    return fail(res, 400, JsonRpcErrorCode.InvalidRequest, message, cors);
+  }
   const target = await postSession(ep, req, res, cors, posted);
   if (!target) return;
   if (!posted.isRequest) return serveNotification(ep, req, res, cors, target.session, posted.value);
@@ -49,10 +58,6 @@ async function readPostedMessage(
     return void fail(res, 406, JsonRpcErrorCode.InvalidRequest, message, cors);
   }
   const version = header(req, VERSION_HEADER);
-  if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-    const message = `Bad Request: unsupported MCP-Protocol-Version ${JSON.stringify(version)}`;
-    return void fail(res, 400, JsonRpcErrorCode.InvalidRequest, message, cors);
-  }
   let value: unknown;
   try {
     value = parseJsonMessage(await readBody(req, ep.maxBodyBytes, ep.bodyTimeoutMs));
@@ -63,11 +68,13 @@ async function readPostedMessage(
     const message = 'Invalid Request: JSON-RPC batches are not supported';
     return void fail(res, 400, JsonRpcErrorCode.InvalidRequest, message, cors);
   }
-  const m = value as { method?: unknown; id?: unknown } | null;
+  const m = value as { method?: unknown; id?: unknown; params?: unknown } | null;
   const isRequest = !!m && typeof m === 'object' && typeof m.method === 'string' && 'id' in m;
   return {
     value,
     version,
+    method: isRequest ? (m.method as string) : '',
+    params: isRequest ? m.params : undefined,
     isRequest,
     requestId: isRequest ? (m.id as RequestId) : 0,
     isInitialize: isRequest && m.method === 'initialize',
@@ -172,5 +179,38 @@ async function serveRequest(
     stream.finish();
     if (counted) ep.sessions.streamClosed(session);
     if (ep.stateless) ep.server.closeSession(session);
+  }
+}
+
+/**
+ * A 2026-07-28 request: its headers checked against its body, then served on its own, in a session that lives
+ * as long as the request. Closing the response stream is how a modern client cancels: the call stops.
+ */
+async function serveModern(
+  ep: Endpoint,
+  req: IncomingMessage,
+  res: ServerResponse,
+  cors: HeaderBag,
+  posted: PostedMessage,
+): Promise<void> {
+  const problem = modernHeaderProblem(req, posted);
+  if (problem) {
+    const body = JSON.stringify(errorMessage(posted.requestId, toJsonRpcError(problem)));
+    res.writeHead(problem.httpStatus ?? 400, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      ...cors,
+    });
+    res.end(body);
+    return;
+  }
+  const session = ep.server.openSession(undefined, transportInfo(req));
+  session.era = 'modern';
+  const stream = ep.streams.openRequest(res, cors, session, posted.requestId);
+  try {
+    await ep.server.handle(session, posted.value, stream.channel, transportInfo(req));
+  } finally {
+    stream.finish();
+    ep.server.closeSession(session);
   }
 }

@@ -127,6 +127,11 @@ export class PostResponseChannel implements RequestChannel {
     return this.done || (this.res.destroyed && !this.resumable);
   }
 
+  /** True once the response was handed to this channel (sent, or kept for a resume). */
+  get answered(): boolean {
+    return this.done;
+  }
+
   /** True when the client can resume this request's stream: it received the priming event. */
   get resumable(): boolean {
     return this.events !== undefined && (this.sse !== undefined || this.detached);

@@ -77,7 +77,8 @@ export class ResumableStreams {
     const cancel = () => session.cancel(id, ABANDONED);
     if (streamId) this.live.set(streamId, { channel, cancel });
     const onClose = () => {
-      if (channel.finished) return;
+      // By the time 'close' fires the response is destroyed: what counts is whether the answer went out.
+      if (channel.answered) return;
       if (channel.resumable) this.abandoned(channel, cancel);
       else session.cancel(id, 'client closed the connection');
     };

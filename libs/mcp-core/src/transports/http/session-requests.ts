@@ -5,6 +5,7 @@ import { type Session } from '../../session';
 import { type Endpoint, SESSION_HEADER, transportInfo } from './endpoint';
 import { type EventId, parseEventId } from './event-store';
 import { fail, failWith, type HeaderBag, header, methodNotAllowed, refuse } from './http-replies';
+import { isModernClient } from './modern-headers';
 import { acceptsSse } from './request-guards';
 import { SseWriter } from './response-channel';
 
@@ -13,7 +14,8 @@ import { SseWriter } from './response-channel';
  * the standalone one), within the stream limits.
  */
 export async function handleGet(ep: Endpoint, req: IncomingMessage, res: ServerResponse, cors: HeaderBag) {
-  if (ep.stateless) return methodNotAllowed(res, 'POST', cors);
+  // A 2026-07-28 client has no stream of its own to open: everything arrives on its requests' responses.
+  if (ep.stateless || isModernClient(req)) return methodNotAllowed(res, 'POST', cors);
   if (!acceptsSse(req.headers.accept)) {
     const message = 'Not Acceptable: Accept must include text/event-stream';
     return fail(res, 406, JsonRpcErrorCode.InvalidRequest, message, cors);
@@ -50,7 +52,7 @@ export async function handleGet(ep: Endpoint, req: IncomingMessage, res: ServerR
 
 /** `DELETE`: the client ends its session (everywhere, with shared sessions). */
 export async function handleDelete(ep: Endpoint, req: IncomingMessage, res: ServerResponse, cors: HeaderBag) {
-  if (ep.stateless) return methodNotAllowed(res, 'POST', cors);
+  if (ep.stateless || isModernClient(req)) return methodNotAllowed(res, 'POST', cors);
   const session = await requestedSession(ep, req, res, cors, '(end_session)');
   if (!session) return;
   await ep.sessions.end(session);

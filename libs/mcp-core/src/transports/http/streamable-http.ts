@@ -200,7 +200,7 @@ function preflight(res: ServerResponse, cors: HeaderBag, allow: string): void {
     ...cors,
     'access-control-allow-methods': allow,
     'access-control-allow-headers':
-      'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id',
+      'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name, last-event-id',
     'access-control-max-age': '600',
   });
   res.end();

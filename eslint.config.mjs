@@ -6,7 +6,9 @@ import prettierRecommended from 'eslint-plugin-prettier/recommended';
  * - layer:shared (context, auth): neutral, data in and decisions out; neither MCP nor OpenAI.
  * - layer:mcp (mcp-core): speaks MCP; knows nothing of agents or OpenAI.
  * - layer:agent (agent-core): talks to models; knows nothing of MCP.
- * - layer:bridge (tools-*): MCP tools backed by agents; may use the three layers below, never each other.
+ * - layer:agent-tools (agent-tools): runs agents as MCP tools (runAgentTool, thread tools); may use mcp, agent and
+ *   shared, never the tools libs above it.
+ * - layer:bridge (tools-*): MCP tools backed by agents; may use the layers below, never each other.
  * - layer:app (apps): composition roots; nothing imports them.
  * - layer:tooling (tools/*): dev tooling (conformance fixture, benchmarks, example consumer).
  * Only agent-core may import `openai`; only the MCP layer, apps and tooling may import `@modelcontextprotocol/*`.
@@ -23,19 +25,24 @@ export const depConstraints = [
   { sourceTag: 'layer:mcp', onlyDependOnLibsWithTags: ['layer:shared'], bannedExternalImports: [...OPENAI] },
   { sourceTag: 'layer:agent', onlyDependOnLibsWithTags: ['layer:shared'], bannedExternalImports: [...MCP_SDK] },
   {
-    sourceTag: 'layer:bridge',
+    sourceTag: 'layer:agent-tools',
     onlyDependOnLibsWithTags: ['layer:mcp', 'layer:agent', 'layer:shared'],
+    bannedExternalImports: [...MCP_SDK, ...OPENAI],
+  },
+  {
+    sourceTag: 'layer:bridge',
+    onlyDependOnLibsWithTags: ['layer:agent-tools', 'layer:mcp', 'layer:agent', 'layer:shared'],
     notDependOnLibsWithTags: ['layer:bridge', 'layer:app'],
     bannedExternalImports: [...MCP_SDK, ...OPENAI],
   },
   {
     sourceTag: 'layer:app',
-    onlyDependOnLibsWithTags: ['layer:bridge', 'layer:mcp', 'layer:agent', 'layer:shared'],
+    onlyDependOnLibsWithTags: ['layer:bridge', 'layer:agent-tools', 'layer:mcp', 'layer:agent', 'layer:shared'],
     bannedExternalImports: [...OPENAI],
   },
   {
     sourceTag: 'layer:tooling',
-    onlyDependOnLibsWithTags: ['layer:bridge', 'layer:mcp', 'layer:agent', 'layer:shared'],
+    onlyDependOnLibsWithTags: ['layer:bridge', 'layer:agent-tools', 'layer:mcp', 'layer:agent', 'layer:shared'],
   },
 ];
 

@@ -1,4 +1,5 @@
-import { AGENT_RUN_SETTINGS, OPENAI_SETTINGS, type RunObserver } from '@agent-mcp/agent-core';
+import { AGENT_RUN_SETTINGS, createThreadTools } from '@agent-mcp/agent-tools';
+import { OPENAI_SETTINGS, type RunObserver } from '@agent-mcp/agent-core';
 import {
   formatSettings,
   InMemoryThreadStore,
@@ -7,7 +8,7 @@ import {
   SqlThreadStore,
   type ThreadStore,
 } from '@agent-mcp/context';
-import { createThreadTools, echoTool, type McpServer, SqlTaskStore, type TaskStore } from '@agent-mcp/mcp-core';
+import { echoTool, type McpServer, SqlTaskStore, type TaskStore } from '@agent-mcp/mcp-core';
 import {
   createDatabaseTools,
   DATABASE_SETTINGS,

@@ -1,4 +1,5 @@
-import { AGENT_RUN_SETTINGS, OPENAI_SETTINGS } from '@agent-mcp/agent-core';
+import { AGENT_RUN_SETTINGS } from '@agent-mcp/agent-tools';
+import { OPENAI_SETTINGS } from '@agent-mcp/agent-core';
 import { DATABASE_SETTINGS } from '@agent-mcp/tools-database';
 import { RESEARCH_SETTINGS } from '@agent-mcp/tools-research';
 import { SUPPORT_SETTINGS } from '@agent-mcp/tools-support';

@@ -1,13 +1,10 @@
 // Checks the approval hook of function tools, with the real openai client against the scripted OpenAI-compatible
 // server: a tool marked needsApproval runs only on `approved`; `declined` and `pending` end the run there (run()
-// throws ApprovalInterruptedError, runAgentTool answers an `interrupted` outcome); a run with no approver never
-// runs such a call; approvals of one turn are asked one at a time and none after the first refusal.
+// throws ApprovalInterruptedError; runAgentTool's `interrupted` outcome is checked in @agent-mcp/agent-tools); a run
+// with no approver never runs such a call.
 import { z } from 'zod';
-import { Conversation, createRequestContext, InMemoryMemoryStore, noopLogger } from '@agent-mcp/context';
 import { Agent } from './agent';
 import { type ApprovalDecision, ApprovalInterruptedError, type ApprovalRequest } from './approval';
-import { agentRunMeta, runAgentTool } from './agent-tool/run-agent-tool';
-import { type AgentRunPolicy } from './agent-tool/budgets';
 import { createOpenAIProvider } from './openai/provider';
 import { run } from './run';
 import { createScriptedServer, type ScriptedServer } from './testing/scripted-server';
@@ -22,14 +19,6 @@ afterAll(() => server.close());
 beforeEach(() => server.reset());
 
 const provider = () => createOpenAIProvider({ apiKey: 'test-key', baseURL: server.url, model: 'scripted', env: {} });
-const policy: AgentRunPolicy = {
-  maxTurns: 10,
-  maxTokens: 100_000,
-  deadlineSeconds: 30,
-  heartbeatSeconds: 10,
-  logLevel: 'info',
-};
-
 /** A tool that records each write it makes; `needsApproval` as given. */
 function writer(needsApproval: boolean | ((args: { text: string }) => boolean) = true) {
   const written: string[] = [];
@@ -54,21 +43,6 @@ function approver(...answers: ApprovalDecision[]) {
     return answers.shift() ?? { decision: 'declined' };
   };
   return { approve, asked };
-}
-
-function context() {
-  return createRequestContext({
-    requestId: 1,
-    principal: { id: 'alice', tenantId: 't1', scopes: [], via: 'api_key' },
-    signal: new AbortController().signal,
-    logger: noopLogger,
-    memory: new InMemoryMemoryStore(),
-    conversation: () => new Conversation(),
-    listRoots: async () => [],
-    sendProgress: async () => undefined,
-    readResource: async () => [],
-    sendLog: async () => undefined,
-  });
 }
 
 describe('tools that need approval', () => {
@@ -107,42 +81,6 @@ describe('tools that need approval', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('end runAgentTool with a readable interrupted outcome when left pending, with usage in _meta', async () => {
-    server.enqueue(
-      toolCallTurn(
-        { name: 'save_note', arguments: { text: 'later' } },
-        { usage: { inputTokens: 10, outputTokens: 5 } },
-      ),
-    );
-    const { save, written } = writer();
-    const { approve } = approver({ decision: 'pending', message: 'Confirm with id c1.' });
-    const outcome = await runAgentTool(new Agent({ name: 'notes', tools: [save] }), 'Save later', {
-      context: context(),
-      policy,
-      modelProvider: provider(),
-      approve,
-    });
-    expect(written).toEqual([]);
-    expect(outcome.status).toBe('interrupted');
-    if (outcome.status !== 'interrupted') return;
-    expect(outcome.interruption).toEqual({
-      decision: 'pending',
-      tool: 'save_note',
-      arguments: { text: 'later' },
-      callId: expect.any(String),
-      message: 'Confirm with id c1.',
-    });
-    expect(outcome.summary).toMatch(
-      /^Paused: the call of save_note waits for approval and has not run\.\nConfirm with id c1\.\nDone so far: 1 model turn, 15 tokens/,
-    );
-    expect(agentRunMeta(outcome).agentRun).toMatchObject({
-      status: 'interrupted',
-      interruption: { decision: 'pending', tool: 'save_note' },
-      turns: 1,
-      usage: { totalTokens: 15 },
-    });
-  });
-
   it('never run in a run without an approver: the model is told, and the run goes on', async () => {
     server.enqueue(toolCallTurn({ name: 'save_note', arguments: { text: 'x' } }), textTurn('I could not save it.'));
     const { save, written } = writer();
@@ -159,39 +97,5 @@ describe('tools that need approval', () => {
     await run(new Agent({ name: 'notes', tools: [save] }), 'Save nothing', { modelProvider: provider(), approve });
     expect(asked).toEqual([]);
     expect(written).toEqual(['']);
-  });
-
-  it('are asked one at a time within a turn, and not at all after a refusal', async () => {
-    server.enqueue(
-      toolCallTurn([
-        { name: 'save_note', arguments: { text: 'one' } },
-        { name: 'save_note', arguments: { text: 'two' } },
-      ]),
-    );
-    const { save, written } = writer();
-    let open = 0;
-    let most = 0;
-    const asked: string[] = [];
-    const approve = async (request: ApprovalRequest): Promise<ApprovalDecision> => {
-      open += 1;
-      most = Math.max(most, open);
-      asked.push((request.arguments as { text: string }).text);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      open -= 1;
-      return { decision: 'declined' };
-    };
-    const outcome = await runAgentTool(new Agent({ name: 'notes', tools: [save] }), 'Save both', {
-      context: context(),
-      policy,
-      modelProvider: provider(),
-      approve,
-    });
-    expect(outcome).toMatchObject({
-      status: 'interrupted',
-      interruption: { decision: 'declined', arguments: { text: 'one' } },
-    });
-    expect(asked).toEqual(['one']);
-    expect(most).toBe(1);
-    expect(written).toEqual([]);
   });
 });

@@ -49,36 +49,13 @@ export { ApprovalInterruptedError, type ApprovalPort, type ApprovalRequest, type
 export { wrapUntrusted } from './untrusted';
 export { type RetryOptions } from './retry';
 export { type RunObserver, type RunStartedInfo, type ModelRequestInfo, type RunFinishedInfo } from './observer';
-export {
-  runAgentTool,
-  agentRunMeta,
-  type AgentToolContext,
-  type AgentToolOptions,
-  type AgentToolOutcome,
-  type AgentToolInterruption,
-  type AgentToolUsage,
-  type AgentToolStep,
-  type AgentStop,
-  type AgentModelSource,
-} from './agent-tool/run-agent-tool';
-export {
-  loadAgentRunPolicy,
-  resolveBudget,
-  agentBudgetShape,
-  AGENT_RUN_SETTINGS,
-  type AgentRunPolicy,
-  type AgentBudget,
-  type AgentBudgetRequest,
-} from './agent-tool/budgets';
-export { agentThreadShape, ThreadNotFoundError, type ThreadContext } from './agent-tool/thread-turns';
-export {
-  createSamplingModel,
-  createSamplingModelProvider,
-  SAMPLING_MODEL_NAME,
-  type SamplingModelOptions,
-} from './agent-tool/sampling-model';
 export { loadOpenAIConfig, DEFAULT_MODEL, OPENAI_SETTINGS, type OpenAIConfig, type OpenAIApi } from './config';
-export { createOpenAIProvider, type OpenAIProviderOptions } from './openai/provider';
+export {
+  createOpenAIProvider,
+  getDefaultModelProvider,
+  setDefaultModelProvider,
+  type OpenAIProviderOptions,
+} from './openai/provider';
 export {
   AgentError,
   UserError,

@@ -152,7 +152,6 @@ export {
   ABANDONED_MESSAGE,
 } from './tasks/task-store';
 export { SqlTaskStore, type SqlTaskStoreOptions } from './tasks/sql-task-store';
-export { createThreadTools } from './threads/thread-tools';
 export { TaskManager, RELATED_TASK_META_KEY, type TaskOptions, type TaskWire } from './tasks/task-manager';
 
 /** Package version, kept in step with package.json. */

@@ -100,7 +100,7 @@ export interface McpServerOptions {
   readonly tasks?: TaskOptions | false;
   /**
    * Where conversation threads live, offered to handlers as `context.threads` (agent tools continue them by
-   * `threadId`). Register `createThreadTools(store)` to let clients list, read, fork and delete them.
+   * `threadId`). Register `createThreadTools(store)` of `@agent-mcp/agent-tools` to let clients list, read, fork and delete them.
    * Default: none.
    */
   readonly threads?: ThreadStore;

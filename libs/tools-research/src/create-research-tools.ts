@@ -1,4 +1,5 @@
-import { type AgentRunPolicy, type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
+import { type AgentRunPolicy } from '@agent-mcp/agent-tools';
+import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger, type SqlClient } from '@agent-mcp/context';
 import { type ResourceRegistry, type ToolRegistry } from '@agent-mcp/mcp-core';
 import { createResearchTool } from './agent/research-tool';

@@ -1,17 +1,19 @@
 import { z } from 'zod';
 import {
-  Agent,
   agentBudgetShape,
-  type AgentRunPolicy,
   agentRunMeta,
+  type AgentRunPolicy,
   agentThreadShape,
+  loadAgentRunPolicy,
+  runAgentTool,
+  ThreadNotFoundError,
+} from '@agent-mcp/agent-tools';
+import {
+  Agent,
   type ApprovalPort,
   createOpenAIProvider,
   isAgentError,
-  ThreadNotFoundError,
-  loadAgentRunPolicy,
   type ModelProvider,
-  runAgentTool,
   type RunObserver,
   tool,
   wrapUntrusted,

@@ -13,6 +13,11 @@ interface Plant {
   readonly source: string;
   /** The part of ESLint's message that shows the right constraint fired. */
   readonly message: RegExp;
+  /**
+   * The import closes a cycle through a real dependency (agent-tools depends on mcp-core, the tools libs on
+   * agent-tools), so Nx reports the cycle, a message over several lines, before any layer constraint.
+   */
+  readonly cycle?: boolean;
 }
 
 function plant(rule: string, project: string, slug: string, importLine: string, message: RegExp): Plant {
@@ -29,10 +34,17 @@ function plant(rule: string, project: string, slug: string, importLine: string, 
 const bannedImport = (tag: string, pkg: string) =>
   new RegExp(`project tagged with "${tag}" is not allowed to import "${pkg.replace(/[/.]/g, '\\$&')}"`);
 const onlyTags = (tag: string) => new RegExp(`project tagged with "${tag}" can only depend on libs tagged with`);
+const cycle = (plant: Plant, from: string, to: string): Plant => ({
+  ...plant,
+  message: new RegExp(`Circular dependency between "${from}" and "${to}" detected`),
+  cycle: true,
+});
 
 // Two rounds, because plants that close a cycle in the project graph are reported as the cycle instead of the
 // layer constraint each is meant to prove: mcp-core -> agent-core with agent-core -> mcp-core, and the
 // tools-database -> app plant (every app depends on every tools lib) with tools-research -> tools-database.
+// Some wrong imports can only ever close a cycle (mcp-core -> agent-tools, agent-tools -> a tools lib): those are
+// proven by Nx's cycle report, since the real dependency runs the other way.
 const rounds: readonly (readonly Plant[])[] = [
   [
     plant(
@@ -87,6 +99,38 @@ const rounds: readonly (readonly Plant[])[] = [
     // Nothing of round 1 leads from stdio-server back to auth, so this plant closes no cycle and the app rule
     // itself must fire (round 2 plants tools-database -> http-server, and http-server depends on auth).
     plant(
+      'the shared layer may not import agent-tools',
+      'auth',
+      'agent_tools',
+      `import { createThreadTools as imported } from '@agent-mcp/agent-tools';`,
+      onlyTags('layer:shared'),
+    ),
+    plant(
+      'agent-tools reaches openai only through agent-core',
+      'agent-tools',
+      'openai',
+      `import imported from 'openai';`,
+      bannedImport('layer:agent-tools', 'openai'),
+    ),
+    plant(
+      'agent-tools may not import the MCP SDK (it speaks MCP through mcp-core)',
+      'agent-tools',
+      'mcp_sdk',
+      `import * as imported from '@modelcontextprotocol/sdk';`,
+      bannedImport('layer:agent-tools', '@modelcontextprotocol/sdk'),
+    ),
+    cycle(
+      plant(
+        'the MCP layer may not import agent-tools',
+        'mcp-core',
+        'agent_tools',
+        `import { createThreadTools as imported } from '@agent-mcp/agent-tools';`,
+        onlyTags('layer:mcp'),
+      ),
+      'mcp-core',
+      'agent-tools',
+    ),
+    plant(
       'no lib may import an app by name',
       'auth',
       'app_by_name',
@@ -108,6 +152,17 @@ const rounds: readonly (readonly Plant[])[] = [
       'mcp_core',
       `import { VERSION as imported } from '@agent-mcp/mcp-core';`,
       onlyTags('layer:agent'),
+    ),
+    cycle(
+      plant(
+        'agent-tools may not import a tools lib',
+        'agent-tools',
+        'tools_database',
+        `import { VERSION as imported } from '@agent-mcp/tools-database';`,
+        onlyTags('layer:agent-tools'),
+      ),
+      'agent-tools',
+      'tools-database',
     ),
     plant(
       'no lib may import an app by path',
@@ -162,6 +217,11 @@ describe.each(rounds.map((plants, i) => [i + 1, plants] as const))(
     });
 
     it.each(plants.map((p) => [p.rule, p] as const))('%s', (_rule, p) => {
+      if (p.cycle) {
+        expect(result.output).toContain(p.file);
+        expect(result.output).toMatch(p.message);
+        return;
+      }
       const problems = problemsFor(result.output, p.file);
       expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/@nx\/enforce-module-boundaries$/)]));
       expect(problems.filter((line) => line.endsWith('@nx/enforce-module-boundaries')).join('\n')).toMatch(p.message);

@@ -78,7 +78,16 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Model
 
 let defaultProvider: ModelProvider | undefined;
 
-/** The provider runs use when none is given: configured from the environment on first use, then reused. */
+/**
+ * Sets the provider runs use when none is given (`run(agent, input)` without `modelProvider`), as the OpenAI
+ * Agents SDK's `setDefaultModelProvider` does. Until it is called, the default is OpenAI configured from the
+ * environment on first use. Pass `undefined` to go back to that.
+ */
+export function setDefaultModelProvider(provider: ModelProvider | undefined): void {
+  defaultProvider = provider;
+}
+
+/** The provider runs use when none is given: the one set by {@link setDefaultModelProvider}, else OpenAI configured from the environment on first use (then reused). */
 export function getDefaultModelProvider(): ModelProvider {
   defaultProvider ??= createOpenAIProvider();
   return defaultProvider;

@@ -1,16 +1,18 @@
 import { z } from 'zod';
 import {
-  Agent,
   agentBudgetShape,
-  agentThreadShape,
-  type AgentRunPolicy,
   agentRunMeta,
+  type AgentRunPolicy,
+  agentThreadShape,
+  loadAgentRunPolicy,
+  runAgentTool,
+  ThreadNotFoundError,
+} from '@agent-mcp/agent-tools';
+import {
+  Agent,
   createOpenAIProvider,
   isAgentError,
-  ThreadNotFoundError,
-  loadAgentRunPolicy,
   type ModelProvider,
-  runAgentTool,
   type RunObserver,
   tool,
   wrapUntrusted,

@@ -1,19 +1,21 @@
 import { z } from 'zod';
 import {
-  Agent,
   agentBudgetShape,
-  type AgentItem,
-  type AgentRunPolicy,
   agentRunMeta,
+  type AgentRunPolicy,
   agentThreadShape,
+  loadAgentRunPolicy,
+  runAgentTool,
+  ThreadNotFoundError,
+} from '@agent-mcp/agent-tools';
+import {
+  Agent,
+  type AgentItem,
   createOpenAIProvider,
   isAgentError,
-  loadAgentRunPolicy,
   MissingConfigError,
   type ModelProvider,
-  runAgentTool,
   type RunObserver,
-  ThreadNotFoundError,
   type Tool,
   tool,
   webSearchTool,

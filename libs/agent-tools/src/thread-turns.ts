@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { type Principal, principalKey, type ThreadStore } from '@agent-mcp/context';
-import { UserError } from '../errors';
-import { type AgentItem, type MessageItem } from '../model';
-import { type RunInput } from '../run';
+import { type AgentItem, type MessageItem, type RunInput, UserError } from '@agent-mcp/agent-core';
 
 /**
  * The `threadId` argument every agent tool takes: spread into the tool's input schema beside the budgets.

@@ -1,5 +1,5 @@
 import { isLevelEnabled, type LogLevel } from '@agent-mcp/context';
-import { type RunStreamEvent } from '../events';
+import { type RunStreamEvent } from '@agent-mcp/agent-core';
 import { type AgentToolContext } from './run-agent-tool';
 
 /** Options of {@link RunReporter}. */

@@ -1,18 +1,28 @@
 import { type ModelUsageObserver, type RequestContext, withModelBudget } from '@agent-mcp/context';
-import { type Agent, type AgentOutput, type AgentOutputType } from '../agent';
-import { ApprovalInterruptedError, type ApprovalPort } from '../approval';
-import { LimitExceededError, MissingConfigError } from '../errors';
-import { type RunResult } from '../events';
-import { type Model, type ModelProvider } from '../model';
-import { type RunObserver } from '../observer';
-import { getDefaultModelProvider } from '../openai/provider';
-import { type RetryOptions } from '../retry';
-import { type RunInput, runStreamed } from '../run';
-import { EMPTY_USAGE, type Usage } from '../usage';
+import {
+  type Agent,
+  type AgentOutput,
+  type AgentOutputType,
+  ApprovalInterruptedError,
+  type ApprovalPort,
+  getDefaultModelProvider,
+  LimitExceededError,
+  MissingConfigError,
+  type Model,
+  type ModelProvider,
+  type RetryOptions,
+  type RunInput,
+  type RunObserver,
+  type RunResult,
+  runStreamed,
+  type Usage,
+} from '@agent-mcp/agent-core';
 import { type AgentBudget, type AgentBudgetRequest, type AgentRunPolicy, resolveBudget } from './budgets';
 import { RunReporter } from './run-reporter';
 import { createSamplingModel } from './sampling-model';
 import { openThreadTurn } from './thread-turns';
+
+const EMPTY_USAGE: Usage = Object.freeze({ requests: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 });
 
 /**
  * What {@link runAgentTool} needs of the request it serves: the neutral request context of

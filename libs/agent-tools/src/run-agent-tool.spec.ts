@@ -16,12 +16,14 @@ import {
   noopLogger,
   type Principal,
 } from '@agent-mcp/context';
-import { Agent } from '../agent';
-import { MissingConfigError, RunCancelledError } from '../errors';
-import { createOpenAIProvider } from '../openai/provider';
-import { createScriptedServer, type ScriptedServer } from '../testing/scripted-server';
-import { hangTurn, textTurn, toolCallTurn } from '../testing/script';
-import { tool } from '../tool';
+import { Agent, createOpenAIProvider, MissingConfigError, RunCancelledError, tool } from '@agent-mcp/agent-core';
+import {
+  createScriptedServer,
+  hangTurn,
+  type ScriptedServer,
+  textTurn,
+  toolCallTurn,
+} from '@agent-mcp/agent-core/testing';
 import { agentBudgetShape, type AgentRunPolicy, loadAgentRunPolicy, resolveBudget } from './budgets';
 import { agentRunMeta, runAgentTool } from './run-agent-tool';
 import { ThreadNotFoundError } from './thread-turns';

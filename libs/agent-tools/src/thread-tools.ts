@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { principalKey, type ThreadStore, type ThreadSummary } from '@agent-mcp/context';
-import { ToolError } from '../errors';
-import { defineTool, type Tool } from '../tool';
+import { defineTool, type Tool, ToolError } from '@agent-mcp/mcp-core';
 
 const ThreadId = z.string().min(1).max(100).describe('A threadId returned by an agent tool or by thread_list');
 

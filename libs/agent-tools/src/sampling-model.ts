@@ -5,17 +5,20 @@ import {
   type SamplingPort,
   type SamplingTool,
 } from '@agent-mcp/context';
-import { ModelBehaviorError, UpstreamError, UserError, isAgentError } from '../errors';
 import {
   type AgentItem,
+  isAgentError,
   type Model,
+  ModelBehaviorError,
   type ModelOutputItem,
   type ModelProvider,
   type ModelRequest,
   type ModelResponse,
   type ModelStreamEvent,
-} from '../model';
-import { createUsage } from '../usage';
+  UpstreamError,
+  type Usage,
+  UserError,
+} from '@agent-mcp/agent-core';
 
 /** Options of {@link createSamplingModel}. */
 export interface SamplingModelOptions {
@@ -226,4 +229,9 @@ function emulatedCalls(text: string): ModelOutputItem[] | undefined {
       arguments: JSON.stringify(call.arguments ?? {}),
     };
   });
+}
+
+/** Usage of one sampled answer. */
+function createUsage(inputTokens: number, outputTokens: number): Usage {
+  return { requests: 1, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
 }

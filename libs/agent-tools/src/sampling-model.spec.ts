@@ -13,11 +13,7 @@ import {
   createRequestContext,
   noopLogger,
 } from '@agent-mcp/context';
-import { Agent } from '../agent';
-import { UpstreamError } from '../errors';
-import { createOpenAIProvider } from '../openai/provider';
-import { run } from '../run';
-import { tool } from '../tool';
+import { Agent, createOpenAIProvider, run, tool, UpstreamError } from '@agent-mcp/agent-core';
 import { agentRunMeta, runAgentTool } from './run-agent-tool';
 import { createSamplingModel } from './sampling-model';
 

@@ -1,9 +1,7 @@
 // The thread tools through the SDK's real Client: each principal sees, forks and deletes only its own threads.
 import { InMemoryThreadStore, type Principal } from '@agent-mcp/context';
-import { connectPipeClient, testServer } from '../spec-helpers/clients';
-import { createPipeline } from '../pipeline';
-import { z } from 'zod';
-import { defineTool } from '../tool';
+import { createPipeline } from '@agent-mcp/mcp-core';
+import { connectPipeClient, testServer } from './spec-helpers/mcp-client';
 import { createThreadTools } from './thread-tools';
 
 const alice: Principal = { id: 'alice', tenantId: 't1', scopes: ['*'], via: 'api_key' };
@@ -58,32 +56,6 @@ describe('thread tools', () => {
     } finally {
       await forAlice.close();
       await forBob.close();
-    }
-  });
-});
-
-describe('context.threads', () => {
-  it('hands the server’s thread store to every handler, so agent tools can continue threads', async () => {
-    const store = new InMemoryThreadStore();
-    const server = testServer({ threads: store });
-    server.tools.register(
-      defineTool({
-        name: 'remember',
-        description: 'starts a thread',
-        inputSchema: z.object({}),
-        async execute(_args, context) {
-          const thread = await context.threads?.create('-:anonymous');
-          return thread ? thread.threadId : 'no thread store';
-        },
-      }),
-    );
-    const pipe = await connectPipeClient(server);
-    try {
-      const result = await pipe.client.callTool({ name: 'remember', arguments: {} });
-      const threadId = (result.content as Array<{ text: string }>)[0]?.text as string;
-      expect(await store.get(threadId, '-:anonymous')).toMatchObject({ threadId, messageCount: 0 });
-    } finally {
-      await pipe.close();
     }
   });
 });

@@ -1,69 +1,27 @@
-import { PassThrough } from 'node:stream';
 import { type AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ClientCapabilities, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { noopLogger } from '@agent-mcp/context';
-import { McpServer, type McpServerOptions } from '../server';
-import { serveStdio, type StdioConnection } from '../transports/stdio';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { type McpServer, type McpServerOptions } from '../server';
+import { connectLinkedClient, createTestServer, type LinkedClient } from '../testing';
 import {
   createStreamableHttpHandler,
   type StreamableHttpHandler,
   type StreamableHttpOptions,
 } from '../transports/http/streamable-http';
 
-/** An SDK client transport over in-memory pipes, speaking newline-delimited JSON like stdio. */
-class PipeClientTransport implements Transport {
-  onmessage?: (message: JSONRPCMessage) => void;
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-  private readonly buffer = new ReadBuffer();
-
-  constructor(
-    private readonly toServer: PassThrough,
-    private readonly fromServer: PassThrough,
-  ) {}
-
-  async start(): Promise<void> {
-    this.fromServer.on('data', (chunk: Buffer) => {
-      this.buffer.append(chunk);
-      for (let m = this.buffer.readMessage(); m; m = this.buffer.readMessage()) this.onmessage?.(m);
-    });
-  }
-
-  async send(message: JSONRPCMessage): Promise<void> {
-    this.toServer.write(serializeMessage(message));
-  }
-
-  async close(): Promise<void> {
-    this.toServer.end();
-    this.onclose?.();
-  }
-}
-
+/** An {@link McpServer} for specs; the published {@link createTestServer}. */
 export function testServer(options: Partial<McpServerOptions> = {}): McpServer {
-  return new McpServer({ name: 'test-server', version: '1.0.0', logger: noopLogger, ...options });
+  return createTestServer(options);
 }
 
-export interface PipeClient {
-  readonly client: Client;
-  readonly connection: StdioConnection;
-  readonly stdin: PassThrough;
-  readonly stdout: PassThrough;
-  close(): Promise<void>;
-}
+/** The SDK's real Client linked to a server in memory: the published fixture, under the name these specs use. */
+export type PipeClient = LinkedClient;
 
-/** The SDK's real Client connected to `server` over in-memory stdio pipes. */
-export async function connectPipeClient(server: McpServer, capabilities: ClientCapabilities = {}): Promise<PipeClient> {
-  const stdin = new PassThrough();
-  const stdout = new PassThrough();
-  const connection = serveStdio(server, { stdin, stdout });
-  const client = new Client({ name: 'spec-client', version: '1.0.0' }, { capabilities });
-  await client.connect(new PipeClientTransport(stdin, stdout));
-  return { client, connection, stdin, stdout, close: () => client.close() };
+/** The SDK's real Client connected to `server` over in-memory stdio pipes ({@link connectLinkedClient}). */
+export function connectPipeClient(server: McpServer, capabilities: ClientCapabilities = {}): Promise<PipeClient> {
+  return connectLinkedClient(server, { capabilities });
 }
 
 export interface HttpFixture {

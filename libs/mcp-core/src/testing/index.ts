@@ -1,0 +1,10 @@
+/**
+ * @agent-mcp/mcp-core/testing: a real MCP client and server linked in memory, for testing tools built on mcp-core.
+ *
+ * - {@link connectLinkedClient}: the official SDK `Client` connected to an `McpServer` over in-memory pipes,
+ *   through the stdio transport (no process, no socket).
+ * - {@link createTestServer}: an `McpServer` that logs nothing, for a test to register its tools on.
+ *
+ * @packageDocumentation
+ */
+export { connectLinkedClient, createTestServer, type LinkedClient, type LinkedClientOptions } from './linked-client';

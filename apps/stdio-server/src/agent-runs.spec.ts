@@ -16,6 +16,12 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { createPgSqlClient, type SqlClient } from '@agent-mcp/context';
 import {
+  createThrowawayDatabase,
+  TEST_DATABASE_ADMIN_URL,
+  type ThrowawayDatabase,
+  withPgClient,
+} from '@agent-mcp/context/testing';
+import {
   createScriptedServer,
   hangTurn,
   type ScriptedServer,
@@ -28,42 +34,35 @@ jest.setTimeout(60_000);
 const MAIN = path.resolve(__dirname, '../dist/main.js');
 // The database CLI operators use (`npm run db:load-sample`, `db:setup-role`), built with tools-database.
 const DB_CLI = path.resolve(__dirname, '../../../libs/tools-database/dist/cli.js');
-const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SLOW_SQL = 'SELECT count(*) FROM generate_series(1, 10000000000)';
 
-const withDatabase = (url: string, database: string, user?: string) => {
+/** The test database's URL as `user`. */
+const asUser = (url: string, user: string) => {
   const u = new URL(url);
-  u.pathname = `/${database}`;
-  if (user) u.username = user;
+  u.username = user;
   return u.toString();
 };
 
 let scripted: ScriptedServer;
 let admin: SqlClient;
-let database: string;
+let db: ThrowawayDatabase;
 let role: string;
 
 beforeAll(async () => {
-  const suffix = globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 10);
-  database = `tdb_runs_${suffix}`;
-  role = `ro_runs_${suffix}`;
-  const server = createPgSqlClient({ connectionString: ADMIN_URL, poolMax: 1 });
-  await server.query(`CREATE DATABASE ${database}`);
-  await server.close();
-  const env = { ...process.env, DATABASE_ADMIN_URL: withDatabase(ADMIN_URL, database), DATABASE_READONLY_ROLE: role };
+  db = await createThrowawayDatabase({ prefix: 'tdb_runs' });
+  role = `ro_runs_${db.name.slice('tdb_runs_'.length)}`;
+  const env = { ...process.env, DATABASE_ADMIN_URL: db.url, DATABASE_READONLY_ROLE: role };
   for (const command of ['load-sample', 'setup-role'])
     execFileSync(process.execPath, [DB_CLI, command], { env, stdio: 'pipe', timeout: 30_000 });
-  admin = createPgSqlClient({ connectionString: withDatabase(ADMIN_URL, database), poolMax: 2 });
+  admin = createPgSqlClient({ connectionString: db.url, poolMax: 2 });
   scripted = await createScriptedServer({ apiKey: 'test-key' });
 });
 
 afterAll(async () => {
   await scripted?.close();
   await admin?.close();
-  const server = createPgSqlClient({ connectionString: ADMIN_URL, poolMax: 1 });
-  await server.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await server.query(`DROP ROLE IF EXISTS ${role}`);
-  await server.close();
+  await db?.drop();
+  await withPgClient(TEST_DATABASE_ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${role}`));
 });
 
 interface Connected {
@@ -82,8 +81,8 @@ async function connect(env: Record<string, string>, capabilities: ClientCapabili
     env: {
       ...process.env,
       LOG_LEVEL: 'error',
-      DATABASE_URL: withDatabase(ADMIN_URL, database),
-      DATABASE_QUERY_URL: withDatabase(ADMIN_URL, database, role),
+      DATABASE_URL: db.url,
+      DATABASE_QUERY_URL: asUser(db.url, role),
       DATABASE_TOOLS: 'true',
       RESEARCH_TOOLS: 'false',
       OPENAI_BASE_URL: scripted.url,

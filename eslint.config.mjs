@@ -9,9 +9,12 @@ import prettierRecommended from 'eslint-plugin-prettier/recommended';
  * - layer:agent-tools (agent-tools): runs agents as MCP tools (runAgentTool, thread tools); may use mcp, agent and
  *   shared, never the tools libs above it.
  * - layer:bridge (tools-*): MCP tools backed by agents; may use the layers below, never each other.
- * - layer:app (apps): composition roots; nothing imports them.
+ * - layer:composition (server-kit): composes the layers below into a server; only apps and tooling import it.
+ * - layer:app (apps): entry points over the composition; nothing imports them.
  * - layer:tooling (tools/*): dev tooling (conformance fixture, benchmarks, example consumer).
  * Only agent-core may import `openai`; only the MCP layer, apps and tooling may import `@modelcontextprotocol/*`.
+ * Nothing below the composition can import it: every lower lib is one of its dependencies, so such an import is
+ * also a cycle, which the same rule reports first.
  */
 const MCP_SDK = ['@modelcontextprotocol/*'];
 const OPENAI = ['openai', 'openai/*'];
@@ -32,17 +35,36 @@ export const depConstraints = [
   {
     sourceTag: 'layer:bridge',
     onlyDependOnLibsWithTags: ['layer:agent-tools', 'layer:mcp', 'layer:agent', 'layer:shared'],
-    notDependOnLibsWithTags: ['layer:bridge', 'layer:app'],
+    notDependOnLibsWithTags: ['layer:bridge', 'layer:composition', 'layer:app'],
+    bannedExternalImports: [...MCP_SDK, ...OPENAI],
+  },
+  {
+    sourceTag: 'layer:composition',
+    onlyDependOnLibsWithTags: ['layer:bridge', 'layer:agent-tools', 'layer:mcp', 'layer:agent', 'layer:shared'],
     bannedExternalImports: [...MCP_SDK, ...OPENAI],
   },
   {
     sourceTag: 'layer:app',
-    onlyDependOnLibsWithTags: ['layer:bridge', 'layer:agent-tools', 'layer:mcp', 'layer:agent', 'layer:shared'],
+    onlyDependOnLibsWithTags: [
+      'layer:composition',
+      'layer:bridge',
+      'layer:agent-tools',
+      'layer:mcp',
+      'layer:agent',
+      'layer:shared',
+    ],
     bannedExternalImports: [...OPENAI],
   },
   {
     sourceTag: 'layer:tooling',
-    onlyDependOnLibsWithTags: ['layer:bridge', 'layer:agent-tools', 'layer:mcp', 'layer:agent', 'layer:shared'],
+    onlyDependOnLibsWithTags: [
+      'layer:composition',
+      'layer:bridge',
+      'layer:agent-tools',
+      'layer:mcp',
+      'layer:agent',
+      'layer:shared',
+    ],
   },
 ];
 

@@ -1,58 +1,28 @@
 import { z } from 'zod';
-import { type SettingDoc, LOG_LEVELS } from '@agent-mcp/context';
-import { parseTrustProxy } from '@agent-mcp/auth';
+import { ConfigError, type SettingDoc } from '@agent-mcp/context';
 import { type HttpServerLimits } from '@agent-mcp/mcp-core';
+import {
+  booleanSetting,
+  countSetting,
+  listSetting,
+  sharedSettingDocs,
+  sharedSettingsShape,
+} from '@agent-mcp/server-kit';
+import { AUTH_SETTINGS, authSettingsShape, refineAuthSettings } from '@agent-mcp/server-kit/http';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const list = z.string().transform((v) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-);
-
-const AUTH_KINDS = ['api-key', 'oauth'] as const;
-const authMode = z
-  .string()
-  .transform((v) => [
-    ...new Set(
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
-  ])
-  .refine(
-    (kinds) =>
-      (kinds.length === 1 && kinds[0] === 'none') ||
-      (kinds.length > 0 && kinds.every((k) => (AUTH_KINDS as readonly string[]).includes(k))),
-    {
-      message: 'must be none, api-key, oauth or api-key,oauth',
-    },
-  )
-  .transform((kinds) => kinds.filter((k): k is (typeof AUTH_KINDS)[number] => k !== 'none'));
-const url = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ''));
-const count = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000_000).default(fallback);
 const seconds = (fallback: number, max = 3600) => z.coerce.number().int().min(1).max(max).default(fallback);
-const trustProxy = z.string().transform((v, ctx) => {
-  try {
-    return parseTrustProxy(v);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^TRUST_PROXY: /, '') });
-    return z.NEVER;
-  }
-});
 
-/** Environment of the HTTP server; every key is the variable's name. */
+/**
+ * Environment of the HTTP server; every key is the variable's name: the transport's own settings, the settings
+ * both transports share and the authentication settings (both from `@agent-mcp/server-kit`).
+ */
 export const HttpServerConfigSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
     MCP_HTTP_MODE: z.enum(['stateful', 'stateless']).default('stateful'),
-    ALLOWED_HOSTS: list.optional(),
-    ALLOWED_ORIGINS: list.optional(),
+    ALLOWED_HOSTS: listSetting.optional(),
+    ALLOWED_ORIGINS: listSetting.optional(),
     MAX_BODY_BYTES: z.coerce
       .number()
       .int()
@@ -77,68 +47,23 @@ export const HttpServerConfigSchema = z
       .min(256)
       .max(1024 * 1024)
       .default(4 * 1024),
-    MAX_SSE_STREAMS: count(1000),
-    MAX_SSE_STREAMS_PER_PRINCIPAL: count(10),
-    RESUMABLE_STREAMS: bool.default(true),
+    MAX_SSE_STREAMS: countSetting(1000),
+    MAX_SSE_STREAMS_PER_PRINCIPAL: countSetting(10),
+    RESUMABLE_STREAMS: booleanSetting.default(true),
     TASK_TTL_SECONDS: seconds(3600, 30 * 86_400),
     TASK_MAX_TTL_SECONDS: seconds(86_400, 30 * 86_400),
-    TRUST_PROXY: trustProxy.prefault('false'),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(25),
-    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-    LOG_REDACT: list.optional(),
-    DIAGNOSTIC_TOOLS: bool.default(false),
     METRICS_PATH: z
       .string()
       .regex(/^(\/[\w./-]*)?$/, 'must be a path such as /metrics, or empty to serve none on the main port')
       .default('/metrics'),
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
-    OTEL_SERVICE_NAME: z.string().min(1).default('openai-agent-mcp'),
-    OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(1).max(60_000).default(5000),
-    AUTH_MODE: authMode.prefault('none'),
-    PUBLIC_URL: url.optional(),
-    API_KEYS_FILE: z.string().min(1).optional(),
-    OAUTH_ISSUER: z.url().optional(),
-    OAUTH_JWKS_URI: z.url().optional(),
-    OAUTH_AUDIENCE: z.string().min(1).optional(),
-    OAUTH_ALGORITHMS: list.optional(),
-    OAUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
-    OAUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().min(0).max(3600).default(30),
-    OAUTH_TENANT_CLAIM: z.string().min(1).default('tenant_id'),
-    OAUTH_INTROSPECTION_URL: z.url().optional(),
-    OAUTH_CLIENT_ID: z.string().min(1).optional(),
-    OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
-    POLICY_FILE: z.string().min(1).optional(),
-    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-    RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('agent-mcp:rl:'),
-    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
-    RATE_LIMIT_IP: count(600),
-    RATE_LIMIT_AUTH_FAILURES: count(20),
-    RATE_LIMIT_PRINCIPAL: count(300),
-    RATE_LIMIT_TOOL: count(60),
-    TOKEN_BUDGET_PER_WINDOW: count(0),
-    TOKEN_BUDGET_WINDOW_SECONDS: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(31 * 86_400)
-      .default(3600),
+    ...sharedSettingsShape('http'),
+    ...authSettingsShape(),
   })
   .superRefine((c, ctx) => {
-    const need = (when: boolean, name: keyof typeof c, why: string) => {
-      if (when && c[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `is required ${why}` });
-    };
-    need(c.AUTH_MODE.includes('api-key'), 'API_KEYS_FILE', 'when AUTH_MODE includes api-key');
-    need(c.AUTH_MODE.includes('oauth'), 'OAUTH_ISSUER', 'when AUTH_MODE includes oauth');
-    need(c.OAUTH_INTROSPECTION_URL !== undefined, 'OAUTH_CLIENT_ID', 'with OAUTH_INTROSPECTION_URL');
-    need(c.OAUTH_INTROSPECTION_URL !== undefined, 'OAUTH_CLIENT_SECRET', 'with OAUTH_INTROSPECTION_URL');
-    // Behind a proxy the listening address is not what clients reach: the resource URL must be given.
-    need(
-      c.TRUST_PROXY !== false && c.AUTH_MODE.length > 0,
-      'PUBLIC_URL',
-      'with TRUST_PROXY and AUTH_MODE (clients reach the proxy, not this address)',
-    );
+    refineAuthSettings(c, ctx);
     const order = (ok: boolean, path: keyof typeof c, message: string) => {
       if (!ok) ctx.addIssue({ code: 'custom', path: [path], message });
     };
@@ -248,31 +173,9 @@ export const HTTP_SERVER_SETTINGS: readonly SettingDoc[] = [
   },
   { name: 'TASK_MAX_TTL_SECONDS', default: '86400', description: 'The longest TTL a client may ask for a task' },
   {
-    name: 'TRUST_PROXY',
-    default: 'false',
-    description:
-      'Proxies trusted to name the client in X-Forwarded-For: false, a hop count, or addresses/CIDRs (loopback for 127.0.0.0/8 and ::1). Needs PUBLIC_URL with auth',
-  },
-  {
     name: 'SHUTDOWN_GRACE_SECONDS',
     default: '25',
     description: 'On SIGTERM/SIGINT, how long running calls may take to finish',
-  },
-  {
-    name: 'LOG_LEVEL',
-    default: 'info',
-    description: 'Server log level (JSON lines on stderr, one per request at info)',
-  },
-  {
-    name: 'LOG_REDACT',
-    default: '—',
-    description:
-      'Comma-separated extra field paths to redact (a.b.c, * for any key), on top of the defaults: Authorization, Cookie, *password*, *secret*, *token*, *api_key* fields and bearer credentials in text',
-  },
-  {
-    name: 'DIAGNOSTIC_TOOLS',
-    default: 'false',
-    description: 'Register the echo tool, for connection checks and benchmarks',
   },
   {
     name: 'METRICS_PATH',
@@ -285,119 +188,39 @@ export const HTTP_SERVER_SETTINGS: readonly SettingDoc[] = [
     description: 'Serve the metrics on their own listener at this port (same HOST) instead of the main port',
   },
   {
-    name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-    default: '—',
-    description:
-      'OTLP/HTTP endpoint for traces (spans go to ENDPOINT/v1/traces); unset: no tracing, the SDK is not even loaded',
-  },
-  { name: 'OTEL_SERVICE_NAME', default: 'openai-agent-mcp', description: 'service.name of the exported spans' },
-  {
-    name: 'OTEL_BSP_SCHEDULE_DELAY',
-    default: '5000',
-    description: 'Longest wait in milliseconds before a batch of spans is exported',
-  },
-  {
     name: 'METRICS_TOKEN',
     default: '—',
     description: 'Bearer token scrapers must send; without it metrics are answered to loopback peers only',
   },
-  {
-    name: 'AUTH_MODE',
-    default: 'none',
-    description: 'none (loopback only), api-key, oauth, or api-key,oauth (both accepted)',
-  },
-  {
-    name: 'PUBLIC_URL',
-    default: 'http://HOST:PORT',
-    description:
-      "The server's canonical external URL (scheme and host, no path); the resource is PUBLIC_URL/mcp. Required with auth on a public address",
-  },
-  {
-    name: 'API_KEYS_FILE',
-    default: '—',
-    description: 'JSON file of API keys (hashes only, with principal, tenant and scopes); reloaded when it changes',
-  },
-  {
-    name: 'OAUTH_ISSUER',
-    default: '—',
-    description: 'Issuer of accepted access tokens (exact iss); its metadata gives the JWKS',
-  },
-  { name: 'OAUTH_JWKS_URI', default: 'from metadata', description: 'JWKS of the issuer, skipping metadata discovery' },
-  { name: 'OAUTH_AUDIENCE', default: 'PUBLIC_URL/mcp', description: 'Required aud of access tokens' },
-  {
-    name: 'OAUTH_ALGORITHMS',
-    default: 'RS*, PS*, ES*, EdDSA',
-    description: 'Comma-separated accepted JWS algorithms (asymmetric only; none and HS* are always refused)',
-  },
-  { name: 'OAUTH_CLOCK_SKEW_SECONDS', default: '30', description: 'Tolerance for exp and nbf' },
-  {
-    name: 'OAUTH_JWKS_COOLDOWN_SECONDS',
-    default: '30',
-    description: 'Least time between JWKS fetches caused by an unknown kid',
-  },
-  {
-    name: 'OAUTH_TENANT_CLAIM',
-    default: 'tenant_id',
-    description: "Token claim (or introspection field) naming the caller's tenant",
-  },
-  {
-    name: 'OAUTH_INTROSPECTION_URL',
-    default: '—',
-    description: 'RFC 7662 endpoint for opaque (non-JWT) tokens; needs OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET',
-  },
-  {
-    name: 'OAUTH_CLIENT_ID',
-    default: '—',
-    description: "This server's client id at the authorization server (introspection)",
-  },
-  { name: 'OAUTH_CLIENT_SECRET', default: '—', description: 'Its client secret (introspection)' },
-  {
-    name: 'POLICY_FILE',
-    default: '—',
-    description: 'JSON permissions: scopes per tool, resource and prompt, tools switched off, per-tool limits',
-  },
-  {
-    name: 'REDIS_URL',
-    default: '—',
-    description:
-      'Redis shared by the replicas behind a load balancer: rate limits, SSE events, session records and the routing of cancellations, client answers and stream messages between replicas (while it is down each replica serves what it holds)',
-  },
-  {
-    name: 'RATE_LIMIT_KEY_PREFIX',
-    default: 'agent-mcp:rl:',
-    description:
-      'Prefix of the rate-limit keys in Redis; the other shared state takes the same prefix with rl: replaced (agent-mcp:events:, agent-mcp:sessions:, agent-mcp:bus:)',
-  },
-  { name: 'RATE_LIMIT_WINDOW_SECONDS', default: '60', description: 'Window of the RATE_LIMIT_* limits' },
-  {
-    name: 'RATE_LIMIT_IP',
-    default: '600',
-    description: 'Requests per window from one address, before authentication (0: off)',
-  },
-  {
-    name: 'RATE_LIMIT_AUTH_FAILURES',
-    default: '20',
-    description: 'Refused credentials per window from one address before it gets 429 unchecked (0: off)',
-  },
-  { name: 'RATE_LIMIT_PRINCIPAL', default: '300', description: 'Requests per window per principal (0: off)' },
-  {
-    name: 'RATE_LIMIT_TOOL',
-    default: '60',
-    description: "Calls per window per principal and tool, unless the policy sets the tool's own (0: off)",
-  },
-  {
-    name: 'TOKEN_BUDGET_PER_WINDOW',
-    default: '0',
-    description:
-      "Model tokens (input + output) a principal's agent tools may use per window; past it they get 429 with Retry-After (0: off)",
-  },
-  { name: 'TOKEN_BUDGET_WINDOW_SECONDS', default: '3600', description: 'Window of TOKEN_BUDGET_PER_WINDOW' },
+  ...sharedSettingDocs('http'),
+  ...AUTH_SETTINGS,
 ];
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
 
 export function isLoopbackAddress(host: string): boolean {
   return LOOPBACK.has(host.toLowerCase()) || host.startsWith('127.');
+}
+
+/**
+ * Refuses to listen beyond loopback without authentication, or with it but without the URL clients reach.
+ * @throws ConfigError
+ */
+export function refuseUnsafeListening(config: HttpServerConfig): HttpServerConfig {
+  if (isLoopbackAddress(config.HOST)) return config;
+  if (config.AUTH_MODE.length === 0) {
+    throw new ConfigError([
+      `HOST: refusing to listen on ${JSON.stringify(config.HOST)} without authentication; ` +
+        'set AUTH_MODE (api-key, oauth) or use a loopback address (127.0.0.1, ::1, localhost) behind a proxy',
+    ]);
+  }
+  if (!config.PUBLIC_URL) {
+    throw new ConfigError([
+      `PUBLIC_URL: required when listening on ${JSON.stringify(config.HOST)} with authentication: ` +
+        'it is the URL clients reach, named in the resource metadata and, by default, the audience tokens must carry',
+    ]);
+  }
+  return config;
 }
 
 /** The slow-client and size limits of the HTTP server, from configuration. */

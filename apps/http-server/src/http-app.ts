@@ -6,7 +6,7 @@ import {
   type McpServer,
   type StreamableHttpHandler,
 } from '@agent-mcp/mcp-core';
-import { type AuthStack } from './auth-stack';
+import { type AuthStack } from '@agent-mcp/server-kit';
 
 /** Options of {@link createHttpApp}. */
 export interface HttpAppOptions {

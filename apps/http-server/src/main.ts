@@ -1,219 +1,61 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type AddressInfo } from 'node:net';
-import { ConfigError, formatSettings, isLevelEnabled, type ModelUsageMeter, parseConfig } from '@agent-mcp/context';
-import { AuthConfigError } from '@agent-mcp/auth';
-import {
-  combineObservers,
-  createRequestLogObserver,
-  createStreamableHttpHandler,
-  LOOPBACK_HOSTS,
-  McpServer,
-  type Pipeline,
-} from '@agent-mcp/mcp-core';
-import { type AuthStack, createAuthStack } from './auth-stack';
-import {
-  HTTP_SERVER_SETTINGS,
-  type HttpServerConfig,
-  HttpServerConfigSchema,
-  httpLimits,
-  isLoopbackAddress,
-} from './config';
-import { createHttpApp } from './http-app';
+import { parseConfig } from '@agent-mcp/context';
+import { AGENT_MCP_IDENTITY, createAgentMcpServer, formatHelp, runEntryPoint, wantsHelp } from '@agent-mcp/server-kit';
+import { HTTP_SERVER_SETTINGS, HttpServerConfigSchema, refuseUnsafeListening } from './config';
 import { shutdownGracefully } from './graceful-shutdown';
-import { createToolSet, toolSettingsHelp } from './register-tools';
-import { createServerState } from './server-state';
+import { createServerMetrics } from './observability/metrics';
 import { createPinoLogger, flushOnFatalError } from './observability/pino-logger';
-import { createMetricsEndpoint, createServerMetrics } from './observability/metrics';
-import { startTracing, type Tracing } from './observability/tracing';
+import { createServerState } from './server-state';
+import { serveHttp } from './serve-http';
 
-const NAME = 'openai-agent-mcp';
-const VERSION = '0.1.0';
+const HELP = {
+  identity: AGENT_MCP_IDENTITY,
+  over: 'Streamable HTTP',
+  usage: 'agent-mcp-http [--help]',
+  about: ['Serves MCP at http://HOST:PORT/mcp, liveness at /healthz and readiness at /readyz.'],
+  settings: HTTP_SERVER_SETTINGS,
+};
 
-function help(): string {
-  return [
-    `${NAME} ${VERSION}: OpenAI-powered agents behind the Model Context Protocol, over Streamable HTTP.`,
-    '',
-    'Usage: agent-mcp-http [--help]',
-    '',
-    'Serves MCP at http://HOST:PORT/mcp, liveness at /healthz and readiness at /readyz.',
-    'Configuration comes from environment variables:',
-    '',
-    formatSettings(HTTP_SERVER_SETTINGS),
-    ...toolSettingsHelp(),
-    '',
-  ].join('\n');
-}
-
-function loadConfig(): HttpServerConfig {
-  const config = parseConfig(HttpServerConfigSchema, process.env);
-  if (!isLoopbackAddress(config.HOST)) {
-    if (config.AUTH_MODE.length === 0) {
-      throw new ConfigError([
-        `HOST: refusing to listen on ${JSON.stringify(config.HOST)} without authentication; ` +
-          'set AUTH_MODE (api-key, oauth) or use a loopback address (127.0.0.1, ::1, localhost) behind a proxy',
-      ]);
-    }
-    if (!config.PUBLIC_URL) {
-      throw new ConfigError([
-        `PUBLIC_URL: required when listening on ${JSON.stringify(config.HOST)} with authentication: ` +
-          'it is the URL clients reach, named in the resource metadata and, by default, the audience tokens must carry',
-      ]);
-    }
-  }
-  return config;
-}
-
-async function main(): Promise<void> {
-  if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    process.stdout.write(help());
-    return;
-  }
-  let config: HttpServerConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\nRun with --help to see every setting.\n`);
-    process.exitCode = 2;
-    return;
-  }
+runEntryPoint(async () => {
+  if (wantsHelp()) return void process.stdout.write(formatHelp(HELP));
+  const config = refuseUnsafeListening(parseConfig(HttpServerConfigSchema, process.env));
   const log = createPinoLogger({
     level: config.LOG_LEVEL,
-    bindings: { service: NAME },
+    bindings: { service: AGENT_MCP_IDENTITY.name },
     redact: { paths: config.LOG_REDACT },
   });
   const logger = log.logger;
   flushOnFatalError(log);
-  // Traces are for seeing the server, never a reason to stop it: an SDK that cannot load is logged, and the
-  // server serves without traces (as the stdio app does).
-  let tracing: Tracing | undefined;
-  try {
-    tracing = await startTracing({
-      endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-      serviceName: config.OTEL_SERVICE_NAME,
-      serviceVersion: VERSION,
-      scheduleDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
-    });
-  } catch (error) {
-    logger.error('tracing could not start (OpenTelemetry SDK not loadable); serving without traces', { err: error });
-  }
   const metrics = createServerMetrics();
-  const tools = await createToolSet({
+  // The resource's URL: PUBLIC_URL, else the address listened on (known once listening, as with PORT=0).
+  let origin: string | undefined;
+  // Composed in one direction (tools, pipeline, server); everything it checks is checked before Redis opens below.
+  const composed = await createAgentMcpServer({
     env: process.env,
+    settings: config,
+    transport: { kind: 'http', location: { resource: () => `${config.PUBLIC_URL ?? origin}/mcp` } },
     logger,
-    diagnosticTools: config.DIAGNOSTIC_TOOLS,
+    observers: [metrics.observer],
     runObserver: metrics.runObserver,
     trackPool: (name, stats) => metrics.trackPool(name, stats),
+    tasks: { defaultTtlMs: config.TASK_TTL_SECONDS * 1000, maxTtlMs: config.TASK_MAX_TTL_SECONDS * 1000 },
   });
-  const state = createServerState(config, logger, tools.sql);
-  await state.ready();
-  // The pipeline needs the server (tool annotations drive permissions), the server needs the pipeline.
-  const chain: { pipeline?: Pipeline; usage?: ModelUsageMeter } = {};
-  const server = new McpServer({
-    name: NAME,
-    version: VERSION,
-    title: 'OpenAI Agent MCP',
-    instructions: 'Tools of this server are backed by AI agents; long calls report progress.',
-    logger,
-    observer: combineObservers(
-      metrics.observer,
-      isLevelEnabled('info', config.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined,
-    ),
-    pipeline: (request) => (chain.pipeline as Pipeline)(request),
-    tasks: state.tasks,
-    threads: state.threads,
-    modelUsageMeter: {
-      check: async (principal) => (chain.usage ? chain.usage.check(principal) : { allowed: true }),
-      charge: async (principal, tokens) => chain.usage?.charge(principal, tokens),
-    },
-  });
-  let listening: string | undefined;
-  let auth: AuthStack;
-  try {
-    auth = createAuthStack(config, server, { resource: () => `${config.PUBLIC_URL ?? listening}/mcp` }, logger);
-  } catch (error) {
-    if (!(error instanceof AuthConfigError)) throw error;
-    process.stderr.write(`Invalid configuration:\n  - ${error.message}\n\nRun with --help to see every setting.\n`);
-    process.exitCode = 2;
-    return;
-  }
-  chain.pipeline = auth.pipeline;
-  chain.usage = auth.modelUsageMeter;
-  await auth.ready();
-  tools.register(server);
-
-  const publicHost = config.PUBLIC_URL ? new URL(config.PUBLIC_URL).host : undefined;
-  const mcp = createStreamableHttpHandler(server, {
-    mode: config.MCP_HTTP_MODE,
-    maxBodyBytes: config.MAX_BODY_BYTES,
-    maxSessions: config.MAX_SESSIONS,
-    sessionIdleTimeoutMs: config.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
-    bodyTimeoutMs: config.BODY_TIMEOUT_SECONDS * 1000,
-    maxStreams: config.MAX_SSE_STREAMS,
-    maxStreamsPerPrincipal: config.MAX_SSE_STREAMS_PER_PRINCIPAL,
-    allowedHosts: config.ALLOWED_HOSTS?.includes('*')
-      ? '*'
-      : (config.ALLOWED_HOSTS ?? (publicHost ? [...LOOPBACK_HOSTS, publicHost] : LOOPBACK_HOSTS)),
-    allowedOrigins: config.ALLOWED_ORIGINS?.includes('*') ? '*' : config.ALLOWED_ORIGINS,
-    ...(state.eventStore ? { eventStore: state.eventStore } : {}),
-    ...(state.sessionStore ? { sessionStore: state.sessionStore } : {}),
-    ...(state.sessionBus ? { sessionBus: state.sessionBus } : {}),
-  });
-  const taskStore = server.tasks?.store;
-  metrics.setSources({
-    sessions: () => mcp.sessionCount,
-    streams: () => mcp.streamCount,
-    inFlight: () => server.activeRequests,
-    ...(taskStore?.countByStatus
-      ? { tasks: () => (taskStore.countByStatus as NonNullable<typeof taskStore.countByStatus>).call(taskStore) }
-      : {}),
-    tasksRunning: () => server.tasks?.runningCount ?? 0,
-  });
-  const serveMetrics = createMetricsEndpoint(metrics, { token: config.METRICS_TOKEN });
-  const metricsOnMain = config.METRICS_PORT === undefined && config.METRICS_PATH !== '';
-  const app = createHttpApp(server, mcp, {
-    auth,
-    limits: httpLimits(config),
-    ...(metricsOnMain ? { metrics: { path: config.METRICS_PATH, handle: serveMetrics } } : {}),
-  });
-  const metricsApp =
-    config.METRICS_PORT === undefined
-      ? undefined
-      : createMetricsListener(config.METRICS_PATH || '/metrics', serveMetrics);
-  metricsApp?.listen(config.METRICS_PORT, config.HOST, () => {
-    const { port } = metricsApp.address() as AddressInfo;
-    logger.info('metrics listening', { port, path: config.METRICS_PATH || '/metrics' });
-  });
-  app.on('error', (error) => {
-    logger.error('http server error', { err: error });
-    process.exitCode = 1;
-  });
-  app.listen(config.PORT, config.HOST, () => {
-    const { address, port } = app.address() as AddressInfo;
-    const shown = address.includes(':') ? `[${address}]` : address;
-    listening = `http://${shown}:${port}`;
-    logger.info('listening', {
-      url: `http://${shown}:${port}/mcp`,
-      mode: config.MCP_HTTP_MODE,
-      ...(state.sessionBus ? { replica: state.sessionBus.replicaId, sharedSessions: 'redis' } : {}),
-      tools: server.tools.size,
-      auth: config.AUTH_MODE.length > 0 ? config.AUTH_MODE.join(',') : 'none',
-      ...(auth.enabled ? { resource: `${config.PUBLIC_URL ?? listening}/mcp` } : {}),
-    });
-  });
+  const state = createServerState(config, logger);
+  await Promise.all([state.ready(), composed.ready()]);
+  const serving = serveHttp(config, composed, state, metrics, logger, (url) => (origin = url));
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const { mcp, app, metricsApp } = serving;
     void shutdownGracefully(
       {
-        server,
+        server: composed.server,
         mcp,
         app,
         others: metricsApp ? [metricsApp] : [],
         graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
-        release: () =>
-          Promise.allSettled([server.tasks?.close(0), tools.close(), auth.close(), state.close(), tracing?.shutdown()]),
+        release: () => Promise.allSettled([composed.close(), state.close()]),
         logger,
       },
       signal,
@@ -224,16 +66,4 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
-}
-
-/** A listener of its own for the metrics (METRICS_PORT), so they can stay off the public port. */
-function createMetricsListener(path: string, handle: (req: IncomingMessage, res: ServerResponse) => void): Server {
-  return createServer((req, res) => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    if ((q === -1 ? url : url.slice(0, q)) === path) return handle(req, res);
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
-  });
-}
-
-void main();
+});

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { type Logger, type SqlClient, type ThreadStore } from '@agent-mcp/context';
+import { type Logger } from '@agent-mcp/context';
 import {
   type EventStore,
   InMemoryEventStore,
@@ -8,21 +8,18 @@ import {
   RedisSessionStore,
   type SessionBus,
   type SessionStore,
-  type TaskOptions,
 } from '@agent-mcp/mcp-core';
 import { type HttpServerConfig } from './config';
-import { stateStores } from './register-tools';
 
 /** How long start-up waits for Redis before serving without it (it keeps reconnecting). */
 const REDIS_CONNECT_WAIT_MS = 3_000;
 
 /**
- * Where the server keeps what outlives one request: tasks, conversation threads, SSE events for resumption,
- * and, with several replicas, session records and the routing between replicas.
+ * Where the HTTP transport keeps what outlives one request: SSE events for resumption and, with several replicas,
+ * session records and the routing between replicas. (Tasks and threads are the composed server's, in the
+ * application database.)
  */
 export interface ServerState {
-  readonly tasks: TaskOptions;
-  readonly threads: ThreadStore;
   /** Undefined when `RESUMABLE_STREAMS=false`. */
   readonly eventStore: EventStore | undefined;
   /** Shared session records: with `REDIS_URL` in stateful mode, else undefined (sessions live in this process). */
@@ -41,10 +38,9 @@ export function redisPrefix(config: HttpServerConfig, kind: 'events' | 'sessions
 
 /**
  * With `REDIS_URL`: SSE events, session records and the session bus go to Redis (any replica serves any
- * request). Without it: events in memory, sessions in this process. Tasks and threads go to the application
- * database `sql` when there is one, else to memory.
+ * request). Without it: events in memory, sessions in this process.
  */
-export function createServerState(config: HttpServerConfig, logger: Logger, sql: SqlClient | undefined): ServerState {
+export function createServerState(config: HttpServerConfig, logger: Logger): ServerState {
   let redis: Redis | undefined;
   let subscriber: Redis | undefined;
   let eventStore: EventStore | undefined;
@@ -84,14 +80,7 @@ export function createServerState(config: HttpServerConfig, logger: Logger, sql:
   } else if (config.RESUMABLE_STREAMS) {
     eventStore = new InMemoryEventStore();
   }
-  const { taskStore, threads } = stateStores(sql);
   return {
-    tasks: {
-      defaultTtlMs: config.TASK_TTL_SECONDS * 1000,
-      maxTtlMs: config.TASK_MAX_TTL_SECONDS * 1000,
-      ...(taskStore ? { store: taskStore } : {}),
-    },
-    threads,
     eventStore,
     sessionStore,
     sessionBus,

@@ -27,7 +27,7 @@ import { createPgSqlClient, noopLogger, type Principal, type SqlClient } from '@
 import { createPipeline, createStreamableHttpHandler, McpServer } from '@agent-mcp/mcp-core';
 import { createDatabaseTools, type DatabaseTools, parseDatabaseConfig, sampleDataSql } from '@agent-mcp/tools-database';
 import { createSupportTools } from '@agent-mcp/tools-support';
-import { createToolSet } from './register-tools';
+import { createToolSet } from '@agent-mcp/server-kit';
 
 jest.setTimeout(240_000);
 

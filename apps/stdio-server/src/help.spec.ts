@@ -3,7 +3,7 @@ import { OPENAI_SETTINGS } from '@agent-mcp/agent-core';
 import { DATABASE_SETTINGS } from '@agent-mcp/tools-database';
 import { RESEARCH_SETTINGS } from '@agent-mcp/tools-research';
 import { SUPPORT_SETTINGS } from '@agent-mcp/tools-support';
-import { toolSettingsHelp } from './register-tools';
+import { toolSettingsHelp } from '@agent-mcp/server-kit';
 
 it('lists every setting of the libraries behind the tools in --help', () => {
   const help = toolSettingsHelp().join('\n');

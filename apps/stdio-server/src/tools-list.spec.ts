@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { noopLogger } from '@agent-mcp/context';
 import { McpServer } from '@agent-mcp/mcp-core';
-import { createToolSet, stateStores } from './register-tools';
+import { createToolSet, stateStores } from '@agent-mcp/server-kit';
 
 const MAIN = path.resolve(__dirname, '../dist/main.js');
 

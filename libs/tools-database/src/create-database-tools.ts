@@ -1,4 +1,5 @@
 import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
+import { type AgentRunPolicy } from '@agent-mcp/agent-tools';
 import { createPgSqlClient, type Logger, noopLogger, type SqlClient, SqlError } from '@agent-mcp/context';
 import { type ResourceRegistry, type ToolRegistry } from '@agent-mcp/mcp-core';
 import { type DatabaseConfig, embeddedDataDir, parseDatabaseConfig } from './config';
@@ -38,6 +39,11 @@ export interface DatabaseToolsOptions {
   readonly logger?: Logger;
   /** Told of every run and model request of `database_query` (metrics, traces). */
   readonly runObserver?: RunObserver;
+  /**
+   * Caps and defaults of one `database_query` run (turns, tokens, seconds), the heartbeat and the client log
+   * level. Default: read from `env` (`AGENT_*`); the deadline is at most `DATABASE_AGENT_TIMEOUT_MS`.
+   */
+  readonly policy?: AgentRunPolicy;
 }
 
 /** The database tools, ready to register on an MCP server. */
@@ -134,6 +140,7 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
     model: options.model,
     env,
     ...(options.runObserver ? { runObserver: options.runObserver } : {}),
+    ...(options.policy ? { policy: options.policy } : {}),
   });
 
   return {

@@ -20,8 +20,11 @@ interface Plant {
   readonly cycle?: boolean;
 }
 
+/** Projects under tools/ that plants go into. */
+const TOOLING = new Set(['conformance']);
+
 function plant(rule: string, project: string, slug: string, importLine: string, message: RegExp): Plant {
-  const dir = project.endsWith('-server') ? 'apps' : 'libs';
+  const dir = project.endsWith('-server') ? 'apps' : TOOLING.has(project) ? 'tools' : 'libs';
   return {
     rule,
     project,
@@ -96,8 +99,6 @@ const rounds: readonly (readonly Plant[])[] = [
       `import imported from 'openai';`,
       bannedImport('layer:bridge', 'openai'),
     ),
-    // Nothing of round 1 leads from stdio-server back to auth, so this plant closes no cycle and the app rule
-    // itself must fire (round 2 plants tools-database -> http-server, and http-server depends on auth).
     plant(
       'the shared layer may not import agent-tools',
       'auth',
@@ -130,12 +131,28 @@ const rounds: readonly (readonly Plant[])[] = [
       'mcp-core',
       'agent-tools',
     ),
+    // Every lib is upstream of the apps (through server-kit), so a lib importing an app closes a cycle, reported
+    // as such; a tooling project is upstream of no app, so this plant closes none and the app rule itself fires.
     plant(
-      'no lib may import an app by name',
-      'auth',
+      'no project may import an app by name',
+      'conformance',
       'app_by_name',
       `import * as imported from '@agent-mcp/stdio-server';`,
       /Imports of apps are forbidden/,
+    ),
+    plant(
+      'the composition layer reaches openai only through agent-core',
+      'server-kit',
+      'openai',
+      `import imported from 'openai';`,
+      bannedImport('layer:composition', 'openai'),
+    ),
+    plant(
+      'the composition layer may not import the MCP SDK',
+      'server-kit',
+      'mcp_sdk',
+      `import * as imported from '@modelcontextprotocol/sdk/types.js';`,
+      bannedImport('layer:composition', '@modelcontextprotocol/sdk/types.js'),
     ),
   ],
   [

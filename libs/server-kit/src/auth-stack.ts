@@ -1,5 +1,4 @@
 import {
-  type AccessDecision,
   type ApiKeyStore,
   createApiKeyStore,
   createAuthenticator,
@@ -7,104 +6,58 @@ import {
   createModelUsageMeter,
   createIntrospector,
   createJwtVerifier,
-  createPolicy,
   createRateLimits,
   createRedisClient,
   redisReady,
   formatBearerChallenge,
-  loadPolicyFile,
-  type Policy,
   protectedResourceMetadata,
   protectedResourceMetadataPaths,
   type RateLimitDecision,
 } from '@agent-mcp/auth';
-import { type Logger, type ModelUsageMeter, principalKey } from '@agent-mcp/context';
+import { type Logger, principalKey } from '@agent-mcp/context';
 import {
   AuthenticationError,
-  type McpServer,
   PermissionError,
-  type Pipeline,
   type PipelineOptions,
-  type PipelineRequest,
   createPipeline,
   RateLimitError,
+  type ToolRegistry,
   UnavailableError,
 } from '@agent-mcp/mcp-core';
-import { type HttpServerConfig } from './config';
+import { type AuthSettings } from './auth-settings';
+import {
+  type AuthStack,
+  createLocalAuthStack,
+  modelTokenBudget,
+  type PolicySettings,
+  type PublicLocation,
+} from './local-auth-stack';
+import { accessStages, loadPolicy, metadataUrl, principalOf } from './policy-stages';
 
-/** Where the server is reachable; known only once it listens when PUBLIC_URL is not set. */
-export interface PublicLocation {
-  /** The canonical URL of the MCP endpoint (the token audience by default), e.g. `https://mcp.example.com/mcp`. */
-  resource(): string;
-}
-
-/** Everything the app needs from authentication: the request pipeline, the metadata document, the challenge. */
-export interface AuthStack {
-  readonly enabled: boolean;
-  readonly pipeline: Pipeline;
-  /** The Protected Resource Metadata paths and document, when auth is on. */
-  metadataPaths(): readonly string[];
-  metadata(): Record<string, unknown>;
-  /** `WWW-Authenticate` for a 401 (`invalid_request` when the credential was sent the wrong way). */
-  challenge(error?: 'invalid_request' | 'invalid_token'): string;
-  /** The per-principal model-token budget (`TOKEN_BUDGET_PER_WINDOW`), for the server's tools; undefined when off. */
-  readonly modelUsageMeter: ModelUsageMeter | undefined;
-  /** Resolves once shared stores (Redis) are connected, or after a short bound; call before listening. */
-  ready(): Promise<void>;
-  close(): Promise<void>;
-}
+/** The settings {@link createAuthStack} reads. */
+export type AuthStackSettings = PolicySettings & AuthSettings;
 
 /**
- * Builds the seed's chain from configuration: authenticate (with the per-address limits in front of it, so
+ * Builds the request chain from configuration: authenticate (with the per-address limits in front of it, so
  * floods of bad credentials cost no signature check or JWKS fetch) -> rate limit per principal and tool ->
  * permission (403 `insufficient_scope` naming the scopes) -> tool and resource access (hides what the caller
- * may not use). With `AUTH_MODE=none` only the policy applies, to the anonymous local principal.
+ * may not use). With `AUTH_MODE=none` only the policy applies, to the anonymous local principal. `tools` is the
+ * registry the server will serve: tool annotations drive the policy's defaults. Files (policy, API keys) are read
+ * and checked before anything is opened, so a mistake throws before a connection could keep the process alive.
  */
-export function createAuthStack(
-  config: HttpServerConfig,
-  server: McpServer,
+export async function createAuthStack(
+  config: AuthStackSettings,
+  tools: ToolRegistry,
   location: PublicLocation,
   logger: Logger,
-): AuthStack {
-  const policy: Policy = config.POLICY_FILE ? loadPolicyFile(config.POLICY_FILE) : createPolicy();
-  const access = accessStages(policy, server);
+): Promise<AuthStack> {
   const modes = config.AUTH_MODE;
-  const metadataUrl = () => {
-    const resource = new URL(location.resource());
-    return `${resource.origin}${protectedResourceMetadataPaths(resource.href)[0]}`;
-  };
+  if (modes.length === 0) return createLocalAuthStack(config, tools, location);
+  const policy = loadPolicy(config);
+  const access = accessStages(policy, tools);
   const challenge = (error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope', scope?: readonly string[]) =>
-    formatBearerChallenge({ resourceMetadata: metadataUrl(), error, scope });
-
-  const modelTokens =
-    config.TOKEN_BUDGET_PER_WINDOW > 0
-      ? { budget: config.TOKEN_BUDGET_PER_WINDOW, windowSeconds: config.TOKEN_BUDGET_WINDOW_SECONDS }
-      : undefined;
-  if (modes.length === 0) {
-    // Without authentication the one anonymous principal still has a budget, counted in this process.
-    const local = modelTokens
-      ? createModelUsageMeter(
-          createRateLimits({
-            windowSeconds: 1,
-            ipPoints: 0,
-            authFailurePoints: 0,
-            principalPoints: 0,
-            toolPoints: 0,
-            modelTokens,
-          }),
-        )
-      : undefined;
-    return {
-      enabled: false,
-      pipeline: createPipeline(access),
-      modelUsageMeter: local,
-      metadataPaths: () => [],
-      metadata: () => ({}),
-      challenge: () => challenge(),
-      ready: async () => undefined,
-      close: async () => undefined,
-    };
-  }
+    formatBearerChallenge({ resourceMetadata: metadataUrl(location), error, scope });
+  const modelTokens = modelTokenBudget(config);
 
   let apiKeys: ApiKeyStore | undefined;
   if (modes.includes('api-key') && config.API_KEYS_FILE) {
@@ -252,30 +205,4 @@ export function createAuthStack(
       redis?.disconnect();
     },
   };
-}
-
-function principalOf(request: PipelineRequest) {
-  if (!request.principal) throw new AuthenticationError();
-  return request.principal;
-}
-
-/** The policy as the three access stages, plus the decision for the request's own target. */
-function accessStages(policy: Policy, server: McpServer) {
-  const hints = (name: string) => server.tools.get(name)?.annotations;
-  return {
-    toolAccess: { canUse: (principal, name) => policy.tool(principal, name, hints(name)).allowed },
-    resourceAccess: {
-      canRead: (principal, uri) => policy.resource(principal, uri).allowed,
-      canUsePrompt: (principal, name) => policy.prompt(principal, name).allowed,
-    },
-    decide(request: PipelineRequest): AccessDecision | undefined {
-      const { target } = request;
-      const principal = principalOf(request);
-      if (!target) return undefined;
-      if (target.kind === 'tool')
-        return server.tools.get(target.name) ? policy.tool(principal, target.name, hints(target.name)) : undefined;
-      if (target.kind === 'resource') return policy.resource(principal, target.uri);
-      return policy.prompt(principal, target.name);
-    },
-  } satisfies Pick<PipelineOptions, 'toolAccess' | 'resourceAccess'> & Record<string, unknown>;
 }

@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
+import { isLevelEnabled, type Logger, parseConfig, type SqlClient } from '@agent-mcp/context';
+import {
+  combineObservers,
+  createRequestLogObserver,
+  type McpObserver,
+  McpServer,
+  ResourceRegistry,
+  type TaskOptions,
+  ToolRegistry,
+} from '@agent-mcp/mcp-core';
+import { type PoolStats } from '@agent-mcp/tools-database';
+import { type AuthSettings } from './auth-settings';
+import { type AuthStack, createLocalAuthStack, type PublicLocation } from './local-auth-stack';
+import { logExposure, type ToolExposure } from './exposure';
+import { AGENT_MCP_IDENTITY, type ServerIdentity } from './identity';
+import { type SharedSettings, sharedSettingsShape } from './settings';
+import { createToolSet, stateStores, type ToolTarget } from './tool-set';
+import { type Tracing } from './tracing';
+
+/** The transport that will carry the server: it decides which stages guard each request. */
+export type AgentMcpTransport =
+  /** One local caller (the user who launched the process): the policy stages only. */
+  | { readonly kind: 'stdio' }
+  /**
+   * Network callers: with `AUTH_MODE`, credentials are checked and rate-limited per request; without it, only
+   * local (loopback) callers and the policy stages. `location` names the resource in challenges and metadata.
+   */
+  | { readonly kind: 'http'; readonly location: PublicLocation };
+
+/** The settings the kit reads: the shared ones, and the authentication ones over HTTP. */
+export type ServerSettings = SharedSettings & Partial<AuthSettings>;
+
+/** Options of {@link createAgentMcpServer}. */
+export interface AgentMcpServerOptions {
+  /** The environment: the kit's settings and every tool library's. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly transport: AgentMcpTransport;
+  readonly logger: Logger;
+  /** Told of every finished request besides the request log (metrics). */
+  readonly observers?: ReadonlyArray<McpObserver | undefined>;
+  /**
+   * The kit's settings, already parsed by the entry point's own schema (which spreads the kit's shapes);
+   * default over stdio: parsed from `env` with {@link parseStdioSettings}; over HTTP they must be given.
+   */
+  readonly settings?: ServerSettings;
+  /** Default: {@link AGENT_MCP_IDENTITY}. */
+  readonly identity?: ServerIdentity;
+  /** Registers tools (and resources) of the caller's own beside the built-in ones. */
+  readonly tools?: (target: ToolTarget) => void;
+  /** Whether the built-in tool libraries are offered (their own settings decide which); default true. */
+  readonly builtinTools?: boolean;
+  /** Task TTLs (the store is always the application database). */
+  readonly tasks?: Omit<TaskOptions, 'store'>;
+  /** Told of every agent run and model request of the tools (metrics). */
+  readonly runObserver?: RunObserver;
+  /** Given each connection pool the tools open (metrics). */
+  readonly trackPool?: (name: string, stats: () => PoolStats | undefined) => void;
+  /** The model provider of every agent tool; default: OpenAI configured from `env`. */
+  readonly modelProvider?: ModelProvider;
+}
+
+/** A composed server, ready for a transport to serve. */
+export interface AgentMcpServer {
+  readonly server: McpServer;
+  readonly settings: ServerSettings;
+  /** The request stages and, over HTTP with `AUTH_MODE`, the challenge and resource metadata. */
+  readonly auth: AuthStack;
+  /** The application database: tasks, threads, tickets, confirmations. */
+  readonly sql: SqlClient;
+  /** Which built-in tool groups are offered, and why each one left off is. */
+  readonly exposure: ToolExposure;
+  /** Resolves once shared stores (Redis) are connected, or after a short bound; call before serving. */
+  ready(): Promise<void>;
+  /** Releases everything: running tasks, the tools' pools and workers, auth stores, traces. */
+  close(): Promise<void>;
+}
+
+/**
+ * The stdio transport's settings from `env` (over HTTP, an entry point parses its own schema, which spreads
+ * {@link sharedSettingsShape} and {@link authSettingsShape}, and passes the result as `settings`).
+ * @throws ConfigError naming every bad variable
+ */
+export function parseStdioSettings(env: Readonly<Record<string, string | undefined>>): SharedSettings {
+  return parseConfig(z.object(sharedSettingsShape('stdio')), env);
+}
+
+function settingsOf(options: AgentMcpServerOptions): ServerSettings {
+  if (options.settings) return options.settings;
+  if (options.transport.kind === 'stdio') return parseStdioSettings(options.env);
+  // Guessing would be unsafe: an AUTH_MODE left unread would serve without authentication.
+  throw new TypeError('createAgentMcpServer over http needs `settings` (a schema spreading authSettingsShape())');
+}
+
+/**
+ * Composes OpenAI Agent MCP in one direction: settings, traces, the registries, the request pipeline over the
+ * registry (it reads the tools' annotations per request, so it needs the registry, not the tools), the tools (with
+ * the application database that keeps tasks and threads whatever tools are on), then the server. The pipeline comes
+ * before the tools because it reads and checks its files (policy, API keys): a mistake there throws before any tool
+ * opened a database or a watcher. Says at start-up which tools are offered and why any group is left off. Both apps
+ * call it; so can a team serving its own tools (`tools`, `builtinTools: false`).
+ *
+ * @throws ConfigError or AuthConfigError on a configuration mistake; what was opened is being closed
+ */
+export async function createAgentMcpServer(options: AgentMcpServerOptions): Promise<AgentMcpServer> {
+  const { env, transport, logger } = options;
+  const settings = settingsOf(options);
+  const identity = options.identity ?? AGENT_MCP_IDENTITY;
+  const tracing = await startTraces(settings, identity, logger);
+  const opened: Array<{ close(): Promise<unknown> }> = tracing ? [{ close: () => tracing.shutdown() }] : [];
+  const failed = (error: unknown): never => {
+    // Closed in the background: the caller (an entry point exits at once) learns of the mistake without waiting.
+    void Promise.allSettled(opened.map((part) => part.close()));
+    throw error;
+  };
+
+  const registries: ToolTarget = { tools: new ToolRegistry({ logger }), resources: new ResourceRegistry() };
+  const auth = await createPipelineStages(settings, transport, registries, logger).catch(failed);
+  opened.push(auth);
+  const toolSet = await createToolSet({
+    env,
+    builtin: options.builtinTools !== false,
+    logger,
+    diagnosticTools: settings.DIAGNOSTIC_TOOLS,
+    runObserver: options.runObserver,
+    trackPool: options.trackPool,
+    ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
+  }).catch(failed);
+  opened.push(toolSet);
+  const { taskStore, threads } = stateStores(toolSet.sql);
+  try {
+    toolSet.register({ ...registries, threads });
+    options.tools?.(registries);
+  } catch (error) {
+    failed(error);
+  }
+
+  const server = new McpServer({
+    ...identity,
+    logger,
+    tools: registries.tools,
+    resources: registries.resources,
+    pipeline: auth.pipeline,
+    observer: combineObservers(
+      ...(options.observers ?? []),
+      isLevelEnabled('info', settings.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined,
+    ),
+    tasks: { ...options.tasks, store: taskStore },
+    threads,
+    ...(auth.modelUsageMeter ? { modelUsageMeter: auth.modelUsageMeter } : {}),
+  });
+  if (isLevelEnabled('info', settings.LOG_LEVEL))
+    logExposure(
+      logger,
+      toolSet.exposure,
+      registries.tools.list().map((tool) => tool.name),
+    );
+
+  return {
+    server,
+    settings,
+    auth,
+    sql: toolSet.sql,
+    exposure: toolSet.exposure,
+    ready: () => auth.ready(),
+    async close() {
+      await Promise.allSettled([server.tasks?.close(0), toolSet.close(), auth.close()]);
+      // The last spans leave before the process does.
+      await tracing?.shutdown().catch((error: unknown) => logger.warn('trace export failed at exit', { err: error }));
+    },
+  };
+}
+
+/**
+ * The request stages for `transport`: over HTTP with `AUTH_MODE`, authenticate -> rate limit -> permission ->
+ * access (loaded only there: it brings the JWT library and the Redis client); else the policy stages of a local
+ * caller.
+ */
+async function createPipelineStages(
+  settings: ServerSettings,
+  transport: AgentMcpTransport,
+  registries: ToolTarget,
+  logger: Logger,
+): Promise<AuthStack> {
+  if (transport.kind === 'http' && settings.AUTH_MODE?.length) {
+    const { createAuthStack } = await import('./auth-stack');
+    return createAuthStack(settings as SharedSettings & AuthSettings, registries.tools, transport.location, logger);
+  }
+  return createLocalAuthStack(settings, registries.tools, transport.kind === 'http' ? transport.location : undefined);
+}
+
+/**
+ * Traces are for seeing the server, never a reason to stop it: an SDK that cannot load is logged and the server
+ * serves without traces. Without an endpoint the SDK is not even loaded.
+ */
+async function startTraces(
+  settings: SharedSettings,
+  identity: ServerIdentity,
+  logger: Logger,
+): Promise<Tracing | undefined> {
+  if (!settings.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
+  try {
+    // A module of its own (a chunk of its own in a bundled app): a launch without tracing loads none of it.
+    const { startTracing } = await import('./tracing');
+    return await startTracing({
+      endpoint: settings.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: settings.OTEL_SERVICE_NAME,
+      serviceVersion: identity.version,
+      scheduleDelayMs: settings.OTEL_BSP_SCHEDULE_DELAY,
+    });
+  } catch (error) {
+    logger.error('tracing could not start (OpenTelemetry SDK not loadable); serving without traces', { err: error });
+    return undefined;
+  }
+}

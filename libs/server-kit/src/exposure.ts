@@ -1,0 +1,98 @@
+import { type Logger } from '@agent-mcp/context';
+
+/** The groups of built-in tools, each switched by one setting. The thread tools are always offered. */
+export type ToolGroup = 'echo' | 'database' | 'support' | 'research';
+
+/** The setting that switches each group and the tools it holds (a spec holds these equal to the libraries'). */
+export const TOOL_GROUPS: Readonly<Record<ToolGroup, { readonly setting: string; readonly tools: readonly string[] }>> =
+  Object.freeze({
+    echo: { setting: 'DIAGNOSTIC_TOOLS', tools: ['echo'] },
+    database: { setting: 'DATABASE_TOOLS', tools: ['sql_query', 'database_query'] },
+    support: {
+      setting: 'SUPPORT_TOOLS',
+      tools: [
+        'kb_search',
+        'customer_lookup',
+        'ticket_get',
+        'ticket_create',
+        'ticket_reply',
+        'support',
+        'support_confirm',
+      ],
+    },
+    research: { setting: 'RESEARCH_TOOLS', tools: ['research'] },
+  });
+
+/** What was decided for one group, and why. */
+export interface GroupDecision {
+  readonly group: ToolGroup;
+  readonly offered: boolean;
+  /** Why, in words an operator can act on: the setting, its value and what to change. */
+  readonly reason: string;
+}
+
+/** Which tool groups the server offers; said at start-up by {@link logExposure}. */
+export interface ToolExposure {
+  readonly decisions: readonly GroupDecision[];
+  offers(group: ToolGroup): boolean;
+}
+
+/**
+ * Turns each group's setting into a decision with its reason. `auto` (the default of the database, support and
+ * research groups) offers a group to local callers only (stdio, or HTTP without `AUTH_MODE`): giving SQL, model
+ * tokens or page fetches to every authenticated remote principal is a decision (`true`), and the reason says so.
+ */
+export function decideExposure(
+  env: Readonly<Record<string, string | undefined>>,
+  offered: Readonly<Record<ToolGroup, boolean>>,
+): ToolExposure {
+  const auth = (env['AUTH_MODE'] ?? '').trim();
+  const decisions = (Object.keys(TOOL_GROUPS) as ToolGroup[]).map((group): GroupDecision => {
+    const { setting } = TOOL_GROUPS[group];
+    const raw = (env[setting] ?? '').trim();
+    const value = raw === '' ? (group === 'echo' ? 'false' : 'auto') : raw;
+    const isDefault = raw === '' ? ' (the default)' : '';
+    let reason: string;
+    if (offered[group]) {
+      reason =
+        value === 'auto' ? `${setting}=auto${isDefault}: callers are local (no AUTH_MODE)` : `${setting}=${value}`;
+    } else if (value === 'auto') {
+      reason =
+        `${setting}=auto${isDefault} offers these to local callers only, and AUTH_MODE=${auth} authenticates ` +
+        `remote ones: set ${setting}=true to offer them to authenticated callers`;
+    } else {
+      reason = `${setting}=${value}${isDefault}: set ${setting}=true to offer them`;
+    }
+    return { group, offered: offered[group], reason };
+  });
+  return {
+    decisions,
+    offers: (group) => offered[group],
+  };
+}
+
+/** No built-in group: a server that offers only its caller's own tools (and the thread tools). */
+export function noBuiltinTools(): ToolExposure {
+  const decisions = (Object.keys(TOOL_GROUPS) as ToolGroup[]).map((group): GroupDecision => ({
+    group,
+    offered: false,
+    reason: 'the server offers its own tools only (builtinTools: false)',
+  }));
+  return { decisions, offers: () => false };
+}
+
+/**
+ * Says at start-up what the server offers: every tool registered (the built-in groups, the thread tools and any
+ * tools of the caller's own) and, for each group left off, its tools and why.
+ */
+export function logExposure(logger: Logger, exposure: ToolExposure, registered: readonly string[]): void {
+  logger.info('tools offered', { count: registered.length, tools: registered });
+  for (const decision of exposure.decisions) {
+    if (decision.offered) continue;
+    logger.info('tools left off', {
+      group: decision.group,
+      tools: TOOL_GROUPS[decision.group].tools,
+      reason: decision.reason,
+    });
+  }
+}

@@ -1,0 +1,137 @@
+import { createOpenAIProvider, type ModelProvider, OPENAI_SETTINGS, type RunObserver } from '@agent-mcp/agent-core';
+import { AGENT_RUN_SETTINGS, type AgentRunPolicy, createThreadTools, loadAgentRunPolicy } from '@agent-mcp/agent-tools';
+import { formatSettings, type Logger, type SqlClient, SqlThreadStore, type ThreadStore } from '@agent-mcp/context';
+import { echoTool, type ResourceRegistry, SqlTaskStore, type TaskStore, type ToolRegistry } from '@agent-mcp/mcp-core';
+import {
+  createDatabaseTools,
+  DATABASE_SETTINGS,
+  databaseToolsEnabled,
+  parseDatabaseConfig,
+  type PoolStats,
+} from '@agent-mcp/tools-database';
+import {
+  createResearchTools,
+  parseResearchConfig,
+  RESEARCH_SETTINGS,
+  researchToolsEnabled,
+} from '@agent-mcp/tools-research';
+import {
+  SUPPORT_SETTINGS,
+  createSupportTools,
+  parseSupportConfig,
+  supportToolsEnabled,
+} from '@agent-mcp/tools-support';
+import { decideExposure, noBuiltinTools, type ToolExposure } from './exposure';
+
+/** What the tools need from the server: its environment (each tools lib parses its own settings) and log. */
+export interface ToolEnvironment {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logger: Logger;
+  readonly diagnosticTools: boolean;
+  /** Told of every agent run and model request of the tools (metrics). */
+  readonly runObserver?: RunObserver;
+  /** Given each connection pool the tools open (metrics). */
+  readonly trackPool?: (name: string, stats: () => PoolStats | undefined) => void;
+  /** The one model provider of every agent tool; default: OpenAI configured from `env` (validated here, once). */
+  readonly modelProvider?: ModelProvider;
+  /** The one run policy (turns, tokens, deadline, heartbeat) of every agent tool; default: `AGENT_*` from `env`. */
+  readonly policy?: AgentRunPolicy;
+  /** `false`: none of the built-in groups, whatever their settings (a server of its caller's own tools). */
+  readonly builtin?: boolean;
+}
+
+/** Where tools are registered: the registries the server will be built on (or a server itself). */
+export interface ToolTarget {
+  readonly tools: ToolRegistry;
+  readonly resources: ResourceRegistry;
+  /** Where threads live; with it, the thread tools are registered too. */
+  readonly threads?: ThreadStore;
+}
+
+/**
+ * Every tool the tools libraries provide, so both transports offer the same set, and the application database:
+ * embedded PGlite by default, `DATABASE_URL` on a server. That database keeps the server's tasks and threads
+ * whichever tools are offered, so turning a tool group off (or authentication on) never moves state into memory.
+ */
+export interface ToolSet {
+  /** The application database: tasks, threads, tickets, confirmations and the document index live there. */
+  readonly sql: SqlClient;
+  /** Which tool groups are offered, and why each one left off is. */
+  readonly exposure: ToolExposure;
+  /** Registers the offered tools (and the thread tools, when the target keeps threads) on the registries. */
+  register(target: ToolTarget): void;
+  /** Releases what the tools hold (pools, workers, watchers). */
+  close(): Promise<void>;
+}
+
+export async function createToolSet({
+  env,
+  logger,
+  diagnosticTools,
+  runObserver,
+  trackPool,
+  modelProvider = createOpenAIProvider({ env }),
+  policy = loadAgentRunPolicy(env),
+  builtin = true,
+}: ToolEnvironment): Promise<ToolSet> {
+  const databaseConfig = parseDatabaseConfig(env);
+  const supportConfig = parseSupportConfig(env);
+  const researchConfig = parseResearchConfig(env);
+  const exposure = builtin
+    ? decideExposure(env, {
+        echo: diagnosticTools,
+        database: databaseToolsEnabled(databaseConfig, env),
+        support: supportToolsEnabled(supportConfig, env),
+        research: researchToolsEnabled(researchConfig, env),
+      })
+    : noBuiltinTools();
+  const agents = { modelProvider, policy, runObserver };
+  // Always created (it connects on first use): its `sql` is the application's own connection, which keeps the
+  // server's tasks and threads and the support tickets even where the SQL tools themselves are not offered.
+  const database = createDatabaseTools({ config: databaseConfig, env, logger, ...agents });
+  const sql = database.sql;
+  if (exposure.offers('database') && database.engine.poolStats)
+    trackPool?.('database', () => database.engine.poolStats?.());
+  const support = exposure.offers('support')
+    ? createSupportTools({ sql, config: supportConfig, env, logger, ...agents })
+    : undefined;
+  // research keeps its document index on the application database (embedded by default).
+  const research = exposure.offers('research')
+    ? await createResearchTools({ config: researchConfig, sql, env, logger, ...agents })
+    : undefined;
+  return {
+    sql,
+    exposure,
+    register(target) {
+      if (exposure.offers('echo')) target.tools.register(echoTool);
+      if (target.threads) for (const tool of createThreadTools(target.threads)) target.tools.register(tool);
+      if (exposure.offers('database')) {
+        database.register(target);
+        void database.start();
+      }
+      support?.register(target);
+      research?.register(target);
+    },
+    async close() {
+      await research?.close();
+      await database.close();
+    },
+  };
+}
+
+/** Tasks and threads in the application database, so they outlive restarts and are shared by replicas. */
+export function stateStores(sql: SqlClient): { readonly taskStore: TaskStore; readonly threads: ThreadStore } {
+  return { taskStore: new SqlTaskStore({ sql }), threads: new SqlThreadStore({ sql }) };
+}
+
+/** The settings of the libraries behind the tools, by section, for `--help` (the README has the same tables). */
+export function toolSettingsHelp(): string[] {
+  const sections: Array<[string, Parameters<typeof formatSettings>[0]]> = [
+    ['Model (agent tools)', OPENAI_SETTINGS],
+    ['Agent runs', AGENT_RUN_SETTINGS],
+    ['Database tools', DATABASE_SETTINGS],
+    ['Research tool', RESEARCH_SETTINGS],
+    ['Support tools', SUPPORT_SETTINGS],
+  ];
+  return sections.flatMap(([title, settings]) => ['', `${title}:`, '', formatSettings(settings)]);
+}

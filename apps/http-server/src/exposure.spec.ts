@@ -12,7 +12,7 @@ import { type ServerProcess, startServerProcess } from './spec-helpers/server-pr
 
 const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const KEY = `amk_exposure_${randomBytes(8).toString('hex')}`;
-const ALICE = principalKey({ id: 'alice', tenantId: 'acme' });
+const ALICE = principalKey({ id: 'alice', tenantId: 'acme', scopes: [], via: 'api_key' });
 // The settings that would change what this test shows are removed from the inherited environment.
 const UNSET = ['DATABASE_TOOLS', 'SUPPORT_TOOLS', 'RESEARCH_TOOLS', 'DIAGNOSTIC_TOOLS', 'DATABASE_EMBEDDED_DIR'];
 

@@ -33,7 +33,7 @@ function capturingLogger() {
 const LOCAL = { DATABASE_EMBEDDED_DIR: 'memory', LOG_LEVEL: 'info' };
 
 describe('createAgentMcpServer', () => {
-  it("serves a team's own tools beside the thread tools, and says why each built-in group is off", async () => {
+  it("serves a team's own tools only, keeping threads for them, and says why each built-in group is off", async () => {
     const { logger, lines } = capturingLogger();
     const composed = await createAgentMcpServer({
       env: LOCAL,
@@ -45,8 +45,8 @@ describe('createAgentMcpServer', () => {
     });
     try {
       const names = composed.server.tools.list().map((t) => t.name);
-      expect(names).toEqual(['thread_list', 'thread_get', 'thread_fork', 'thread_delete', 'word_count']);
-      expect(lines.find((l) => l['msg'] === 'tools offered')).toMatchObject({ tools: names, count: 5 });
+      expect(names).toEqual(['word_count']);
+      expect(lines.find((l) => l['msg'] === 'tools offered')).toMatchObject({ tools: names, count: 1 });
       const off = lines.filter((l) => l['msg'] === 'tools left off');
       expect(off.map((l) => l['group'])).toEqual(Object.keys(TOOL_GROUPS));
       expect(off.every((l) => String(l['reason']).includes('builtinTools: false'))).toBe(true);
@@ -68,7 +68,7 @@ describe('createAgentMcpServer', () => {
     try {
       const names = composed.server.tools.list().map((t) => t.name);
       for (const { tools } of Object.values(TOOL_GROUPS)) expect(names).toEqual(expect.arrayContaining([...tools]));
-      expect(names.filter((n) => !n.startsWith('thread_')).sort()).toEqual(
+      expect([...names].sort()).toEqual(
         Object.values(TOOL_GROUPS)
           .flatMap((g) => g.tools)
           .sort(),

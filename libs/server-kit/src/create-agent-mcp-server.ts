@@ -49,7 +49,10 @@ export interface AgentMcpServerOptions {
   readonly identity?: ServerIdentity;
   /** Registers tools (and resources) of the caller's own beside the built-in ones. */
   readonly tools?: (target: ToolTarget) => void;
-  /** Whether the built-in tool libraries are offered (their own settings decide which); default true. */
+  /**
+   * Whether the built-in tools are offered (the thread tools, and the groups their settings switch on); default
+   * true. `false`: only the caller's own `tools`; threads are still kept, for its agent tools (`ctx.threads`).
+   */
   readonly builtinTools?: boolean;
   /** Task TTLs (the store is always the application database). */
   readonly tasks?: Omit<TaskOptions, 'store'>;

@@ -1,27 +1,32 @@
 import { type Logger } from '@agent-mcp/context';
 
-/** The groups of built-in tools, each switched by one setting. The thread tools are always offered. */
-export type ToolGroup = 'echo' | 'database' | 'support' | 'research';
+/**
+ * The groups of built-in tools. The thread tools are always offered (with `builtinTools: false`, none of these is);
+ * each other group is switched by one setting.
+ */
+export type ToolGroup = 'threads' | 'echo' | 'database' | 'support' | 'research';
 
 /** The setting that switches each group and the tools it holds (a spec holds these equal to the libraries'). */
-export const TOOL_GROUPS: Readonly<Record<ToolGroup, { readonly setting: string; readonly tools: readonly string[] }>> =
-  Object.freeze({
-    echo: { setting: 'DIAGNOSTIC_TOOLS', tools: ['echo'] },
-    database: { setting: 'DATABASE_TOOLS', tools: ['sql_query', 'database_query'] },
-    support: {
-      setting: 'SUPPORT_TOOLS',
-      tools: [
-        'kb_search',
-        'customer_lookup',
-        'ticket_get',
-        'ticket_create',
-        'ticket_reply',
-        'support',
-        'support_confirm',
-      ],
-    },
-    research: { setting: 'RESEARCH_TOOLS', tools: ['research'] },
-  });
+export const TOOL_GROUPS: Readonly<
+  Record<ToolGroup, { readonly setting: string | undefined; readonly tools: readonly string[] }>
+> = Object.freeze({
+  threads: { setting: undefined, tools: ['thread_list', 'thread_get', 'thread_fork', 'thread_delete'] },
+  echo: { setting: 'DIAGNOSTIC_TOOLS', tools: ['echo'] },
+  database: { setting: 'DATABASE_TOOLS', tools: ['sql_query', 'database_query'] },
+  support: {
+    setting: 'SUPPORT_TOOLS',
+    tools: [
+      'kb_search',
+      'customer_lookup',
+      'ticket_get',
+      'ticket_create',
+      'ticket_reply',
+      'support',
+      'support_confirm',
+    ],
+  },
+  research: { setting: 'RESEARCH_TOOLS', tools: ['research'] },
+});
 
 /** What was decided for one group, and why. */
 export interface GroupDecision {
@@ -44,11 +49,13 @@ export interface ToolExposure {
  */
 export function decideExposure(
   env: Readonly<Record<string, string | undefined>>,
-  offered: Readonly<Record<ToolGroup, boolean>>,
+  switched: Readonly<Record<Exclude<ToolGroup, 'threads'>, boolean>>,
 ): ToolExposure {
   const auth = (env['AUTH_MODE'] ?? '').trim();
+  const offered: Record<ToolGroup, boolean> = { threads: true, ...switched };
   const decisions = (Object.keys(TOOL_GROUPS) as ToolGroup[]).map((group): GroupDecision => {
     const { setting } = TOOL_GROUPS[group];
+    if (setting === undefined) return { group, offered: true, reason: 'always offered' };
     const raw = (env[setting] ?? '').trim();
     const value = raw === '' ? (group === 'echo' ? 'false' : 'auto') : raw;
     const isDefault = raw === '' ? ' (the default)' : '';

@@ -104,7 +104,8 @@ export async function createToolSet({
     exposure,
     register(target) {
       if (exposure.offers('echo')) target.tools.register(echoTool);
-      if (target.threads) for (const tool of createThreadTools(target.threads)) target.tools.register(tool);
+      if (target.threads && exposure.offers('threads'))
+        for (const tool of createThreadTools(target.threads)) target.tools.register(tool);
       if (exposure.offers('database')) {
         database.register(target);
         void database.start();

@@ -1,6 +1,9 @@
-// A team's own MCP server on @agent-mcp/mcp-core: one tool of its own, served over stdio. Node runs this file
-// directly (type stripping, Node >= 23.6), so the example needs no build step of its own.
-import { McpServer, ToolRegistry, defineTool, serveStdio } from '@agent-mcp/mcp-core';
+// A team's own MCP server on @agent-mcp/server-kit: one tool of its own, served over stdio, composed the way our
+// own apps are (settings, policy, application database, start-up report). Node runs this file directly (type
+// stripping, Node >= 23.6), so the example needs no build step of its own.
+import { createJsonLogger } from '@agent-mcp/context';
+import { defineTool, serveStdio } from '@agent-mcp/mcp-core';
+import { createAgentMcpServer, runEntryPoint } from '@agent-mcp/server-kit';
 import { z } from 'zod';
 
 const wordCount = defineTool({
@@ -16,12 +19,18 @@ const wordCount = defineTool({
   }),
 });
 
-const server = new McpServer({
-  name: 'word-tools',
-  version: '1.0.0',
-  tools: new ToolRegistry().register(wordCount),
+runEntryPoint(async () => {
+  const composed = await createAgentMcpServer({
+    env: process.env,
+    transport: { kind: 'stdio' },
+    // stdout carries only MCP messages: the log goes to stderr.
+    logger: createJsonLogger({ level: 'warning' }),
+    identity: { name: 'word-tools', version: '1.0.0' },
+    // Only this team's tool; `true` (the default) would add our agent tools beside it.
+    builtinTools: false,
+    tools: (target) => target.tools.register(wordCount),
+  });
+  // The connection ends when the client closes stdin.
+  await serveStdio(composed.server).closed;
+  await composed.close();
 });
-
-// stdout carries only MCP messages; the connection ends when the client closes stdin.
-const connection = serveStdio(server);
-await connection.closed;

@@ -7,6 +7,8 @@ import { nxJson, runNx } from './support/workspace';
 
 const TOOLS = ['tools-database', 'tools-research', 'tools-support'];
 const APPS = ['http-server', 'stdio-server'];
+// The composition both apps call: downstream of every product lib, upstream of the apps.
+const COMPOSITION = ['server-kit'];
 
 let tooling: Set<string>;
 let dependents: Map<string, Set<string>>;
@@ -64,22 +66,26 @@ beforeAll(async () => {
 it('the tooling projects are only tools/* (so excluding them below hides no product project)', () => {
   expect([...tooling].length).toBeGreaterThan(0);
   expect(tooling.has('workspace-checks')).toBe(true);
-  for (const p of [...TOOLS, ...APPS, 'mcp-core', 'agent-core', 'agent-tools', 'context', 'auth'])
+  for (const p of [...TOOLS, ...COMPOSITION, ...APPS, 'mcp-core', 'agent-core', 'agent-tools', 'context', 'auth'])
     expect(tooling.has(p)).toBe(false);
 });
 
-it('a change in agent-core affects agent-tools, the tools libs and both apps, never mcp-core, context or auth', async () => {
+it('a change in agent-core affects agent-tools, the tools libs, the composition and both apps, never mcp-core, context or auth', async () => {
   expect(await affectedBy('libs/agent-core/src/index.ts')).toEqual(
-    ['agent-core', 'agent-tools', ...APPS, ...TOOLS].sort(),
+    ['agent-core', 'agent-tools', ...COMPOSITION, ...APPS, ...TOOLS].sort(),
   );
 });
 
-it('a change in mcp-core affects agent-tools, the tools libs and both apps, never agent-core', async () => {
-  expect(await affectedBy('libs/mcp-core/src/index.ts')).toEqual(['mcp-core', 'agent-tools', ...APPS, ...TOOLS].sort());
+it('a change in mcp-core affects agent-tools, the tools libs, the composition and both apps, never agent-core', async () => {
+  expect(await affectedBy('libs/mcp-core/src/index.ts')).toEqual(
+    ['mcp-core', 'agent-tools', ...COMPOSITION, ...APPS, ...TOOLS].sort(),
+  );
 });
 
-it('a change in agent-tools affects the tools libs and both apps, never mcp-core or agent-core', async () => {
-  expect(await affectedBy('libs/agent-tools/src/index.ts')).toEqual(['agent-tools', ...APPS, ...TOOLS].sort());
+it('a change in agent-tools affects the tools libs, the composition and both apps, never mcp-core or agent-core', async () => {
+  expect(await affectedBy('libs/agent-tools/src/index.ts')).toEqual(
+    ['agent-tools', ...COMPOSITION, ...APPS, ...TOOLS].sort(),
+  );
 });
 
 it('a change in context affects everything that depends on it, at least mcp-core, the tools libs and the apps', async () => {

@@ -31,6 +31,8 @@ export {
   type TransportKind,
 } from './settings';
 export { createLocalAuthStack, type AuthStack, type PolicySettings, type PublicLocation } from './local-auth-stack';
+// Type only, and erased: a value export from this module would load the auth library into every stdio launch.
+export type { AuthSettings } from './auth-settings';
 export { TOOL_GROUPS, type ToolGroup, type ToolExposure, type GroupDecision } from './exposure';
 export {
   createToolSet,

@@ -25,7 +25,17 @@ export const depConstraints = [
     onlyDependOnLibsWithTags: ['layer:shared'],
     bannedExternalImports: [...MCP_SDK, ...OPENAI],
   },
-  { sourceTag: 'layer:mcp', onlyDependOnLibsWithTags: ['layer:shared'], bannedExternalImports: [...OPENAI] },
+  // The data layer: implementations of context's ports (SQL client, stores, embedded PostgreSQL host).
+  {
+    sourceTag: 'layer:store',
+    onlyDependOnLibsWithTags: ['layer:shared'],
+    bannedExternalImports: [...MCP_SDK, ...OPENAI],
+  },
+  {
+    sourceTag: 'layer:mcp',
+    onlyDependOnLibsWithTags: ['layer:shared', 'layer:store'],
+    bannedExternalImports: [...OPENAI],
+  },
   { sourceTag: 'layer:agent', onlyDependOnLibsWithTags: ['layer:shared'], bannedExternalImports: [...MCP_SDK] },
   {
     sourceTag: 'layer:agent-tools',
@@ -34,13 +44,20 @@ export const depConstraints = [
   },
   {
     sourceTag: 'layer:bridge',
-    onlyDependOnLibsWithTags: ['layer:agent-tools', 'layer:mcp', 'layer:agent', 'layer:shared'],
+    onlyDependOnLibsWithTags: ['layer:agent-tools', 'layer:mcp', 'layer:agent', 'layer:store', 'layer:shared'],
     notDependOnLibsWithTags: ['layer:bridge', 'layer:composition', 'layer:app'],
     bannedExternalImports: [...MCP_SDK, ...OPENAI],
   },
   {
     sourceTag: 'layer:composition',
-    onlyDependOnLibsWithTags: ['layer:bridge', 'layer:agent-tools', 'layer:mcp', 'layer:agent', 'layer:shared'],
+    onlyDependOnLibsWithTags: [
+      'layer:bridge',
+      'layer:agent-tools',
+      'layer:mcp',
+      'layer:agent',
+      'layer:store',
+      'layer:shared',
+    ],
     bannedExternalImports: [...MCP_SDK, ...OPENAI],
   },
   {
@@ -51,6 +68,7 @@ export const depConstraints = [
       'layer:agent-tools',
       'layer:mcp',
       'layer:agent',
+      'layer:store',
       'layer:shared',
     ],
     bannedExternalImports: [...OPENAI],
@@ -63,6 +81,7 @@ export const depConstraints = [
       'layer:agent-tools',
       'layer:mcp',
       'layer:agent',
+      'layer:store',
       'layer:shared',
     ],
   },

@@ -14,7 +14,8 @@ import {
   type JSONRPCMessage,
   type Progress,
 } from '@modelcontextprotocol/sdk/types.js';
-import { createPgSqlClient, type SqlClient } from '@agent-mcp/context';
+import { type SqlClient } from '@agent-mcp/context';
+import { createPgSqlClient } from '@agent-mcp/store';
 import {
   createThrowawayDatabase,
   TEST_DATABASE_ADMIN_URL,

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { createPgSqlClient, principalKey, SqlThreadStore } from '@agent-mcp/context';
+import { principalKey } from '@agent-mcp/context';
+import { createPgSqlClient, SqlThreadStore } from '@agent-mcp/store';
 import { SqlTaskStore } from '@agent-mcp/mcp-core';
 import { type ServerProcess, startServerProcess } from './spec-helpers/server-process';
 

@@ -23,7 +23,8 @@ import {
   textTurn,
   toolCallTurn,
 } from '@agent-mcp/agent-core/testing';
-import { createPgSqlClient, noopLogger, type Principal, type SqlClient } from '@agent-mcp/context';
+import { noopLogger, type Principal, type SqlClient } from '@agent-mcp/context';
+import { createPgSqlClient } from '@agent-mcp/store';
 import { createPipeline, createStreamableHttpHandler, McpServer } from '@agent-mcp/mcp-core';
 import { createDatabaseTools, type DatabaseTools, parseDatabaseConfig, sampleDataSql } from '@agent-mcp/tools-database';
 import { createSupportTools } from '@agent-mcp/tools-support';

@@ -63,7 +63,6 @@ export {
   type SqlErrorCode,
   SqlError,
 } from './sql-client';
-export { type PgSqlClientOptions, cancelPgStatement, createPgSqlClient, sendPgCancelRequest } from './pg-sql-client';
 
 export {
   type ThreadStore,
@@ -76,8 +75,13 @@ export {
   DEFAULT_THREAD_LIMITS,
   InMemoryThreadStore,
   InvalidThreadCursorError,
+  // The length and cursor rules every ThreadStore follows, for implementations (`@agent-mcp/store`'s).
+  clampMessage,
+  decodeThreadCursor,
+  encodeThreadCursor,
+  messagesToDrop,
+  titleOf,
 } from './threads/thread-store';
-export { SqlThreadStore, type SqlThreadStoreOptions } from './threads/sql-thread-store';
 export { checkSchemaName, privateSchemaCreator } from './private-schema';
 export {
   type ModelBudget,

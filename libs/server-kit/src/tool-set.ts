@@ -1,6 +1,7 @@
 import { createOpenAIProvider, type ModelProvider, OPENAI_SETTINGS, type RunObserver } from '@agent-mcp/agent-core';
 import { AGENT_RUN_SETTINGS, type AgentRunPolicy, createThreadTools, loadAgentRunPolicy } from '@agent-mcp/agent-tools';
-import { formatSettings, type Logger, type SqlClient, SqlThreadStore, type ThreadStore } from '@agent-mcp/context';
+import { formatSettings, type Logger, type SqlClient, type ThreadStore } from '@agent-mcp/context';
+import { SqlThreadStore } from '@agent-mcp/store';
 import { echoTool, type ResourceRegistry, SqlTaskStore, type TaskStore, type ToolRegistry } from '@agent-mcp/mcp-core';
 import {
   createDatabaseTools,

@@ -1,6 +1,7 @@
 import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
 import { type AgentRunPolicy } from '@agent-mcp/agent-tools';
-import { createPgSqlClient, type Logger, noopLogger, type SqlClient, SqlError } from '@agent-mcp/context';
+import { type Logger, noopLogger, type SqlClient, SqlError } from '@agent-mcp/context';
+import { createPgSqlClient } from '@agent-mcp/store';
 import { type ResourceRegistry, type ToolRegistry } from '@agent-mcp/mcp-core';
 import { type DatabaseConfig, embeddedDataDir, parseDatabaseConfig } from './config';
 import { createEmbeddedEngine, type EmbeddedEngine, type EmbeddedEngineOptions } from './embedded/embedded-engine';

@@ -1,7 +1,8 @@
 // The pending-confirmation store on a real PostgreSQL (a database of this file's own): a confirmation is
 // consumed at most once even when confirms race, only by the principal and tenant that caused it, never after
 // it expires, and a transaction that rolls back leaves it usable.
-import { createPgSqlClient, type SqlClient } from '@agent-mcp/context';
+import { type SqlClient } from '@agent-mcp/context';
+import { createPgSqlClient } from '@agent-mcp/store';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import { SqlConfirmationStore, TooManyPendingError } from './confirmation-store';
 import { type SupportAction } from './support-actions';

@@ -79,6 +79,20 @@ const rounds: readonly (readonly Plant[])[] = [
       bannedImport('layer:shared', 'openai'),
     ),
     plant(
+      'the store may not import the MCP layer',
+      'store',
+      'mcp_core',
+      `import { VERSION as imported } from '@agent-mcp/mcp-core';`,
+      onlyTags('layer:store'),
+    ),
+    plant(
+      'the store may not import openai',
+      'store',
+      'openai',
+      `import imported from 'openai';`,
+      bannedImport('layer:store', 'openai'),
+    ),
+    plant(
       'auth may not import the agent layer',
       'auth',
       'agent_core',

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { createPgSqlClient, type SqlClient } from '@agent-mcp/context';
+import { type SqlClient } from '@agent-mcp/context';
+import { createPgSqlClient } from '@agent-mcp/store';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import { connectPipeClient, testServer } from '../spec-helpers/clients';
 import { defineTool } from '../tool';

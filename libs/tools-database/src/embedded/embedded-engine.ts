@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { CancelledError } from '@agent-mcp/mcp-core';
-import { type Logger, noopLogger, type SqlClient, SqlError, type SqlRow } from '@agent-mcp/context';
+import { type Logger, noopLogger, type SqlClient, SqlError } from '@agent-mcp/context';
+import { createEmbeddedPostgres, type QueueErrors } from '@agent-mcp/store';
 import { DatabaseError, QueryFailedError } from '../errors';
 import { type CheckedStatement, CURSOR_NAME, trustedStatement } from '../guard/statement-guard';
 import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
@@ -13,14 +14,7 @@ import {
   type RoleAudit,
 } from '../engine/types';
 import { paramText, toQueryResult } from '../engine/values';
-import { resolveDependency } from '../load-dependency';
 import { READONLY_TEMP_FILE_LIMIT } from '../sample/role-sql';
-import { placeData } from './data-placement';
-import { loadSnapshot } from './snapshot-cache';
-import { createStatementQueue, type QueueErrors } from './statement-queue';
-import { createTrustedClient } from './trusted-client';
-import { createWorkerHost, engineClosed, type WorkerReply } from './worker-host';
-import { createWorkerLifecycle } from './worker-lifecycle';
 
 /** Options of {@link createEmbeddedEngine}. */
 export interface EmbeddedEngineOptions {
@@ -93,23 +87,29 @@ export interface EmbeddedEngine extends QueryEngine {
  * reopens the same directory, because PGlite cannot interrupt a running statement. Cancellation ends the
  * worker the same way.
  */
+/**
+ * The database tools' embedded engine: caller statements on an {@link createEmbeddedPostgres embedded
+ * PostgreSQL} (PGlite in a worker thread, on a directory). Statements run one at a time through its queue
+ * (the application's first, callers in turn by principal, every wait bounded); each caller statement gets a
+ * deadline after which the worker is ended and a new one reopens the same directory, because PGlite cannot
+ * interrupt a running statement. Cancellation ends the worker the same way.
+ */
 export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEngine {
-  const logger = options.logger ?? noopLogger;
-  const startTimeoutMs = options.startTimeoutMs ?? 120_000;
+  const logger: Logger = options.logger ?? noopLogger;
   const queueTimeoutMs = options.queueTimeoutMs ?? 30_000;
-  const entry = resolveDependency('@electric-sql/pglite');
-  const host = createWorkerHost({ entry, maxHeapMb: options.maxHeapMb ?? 512, logger });
-  const queue = createStatementQueue({ perKey: options.perPrincipalStatements ?? 4 });
-  const lifecycle = createWorkerLifecycle({
-    host,
-    place: () => placeData({ dataDir: options.dataDir, scratchParent: options.scratchParent, logger }),
-    snapshot: () => loadSnapshot({ source: options, entry, host, startTimeoutMs, logger }),
+  const host = createEmbeddedPostgres({
+    setupSql: options.setupSql,
     role: options.role,
+    dataDir: options.dataDir,
+    scratchParent: options.scratchParent,
+    snapshotCacheDir: options.snapshotCacheDir,
     settings: { temp_file_limit: READONLY_TEMP_FILE_LIMIT },
-    startTimeoutMs,
+    startTimeoutMs: options.startTimeoutMs,
+    queueTimeoutMs,
+    perKeyStatements: options.perPrincipalStatements,
+    maxHeapMb: options.maxHeapMb,
     logger,
   });
-  let nextId = 1;
 
   const callerQueueErrors = (signal: AbortSignal | undefined): QueueErrors => ({
     busy: (reason) =>
@@ -125,14 +125,16 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
 
   async function run(statement: CheckedStatement, opts: ExecuteOptions): Promise<RawResult> {
     const { signal } = opts;
-    const release = await queue.acquire({
+    const release = await host.queue.acquire({
       key: opts.principal ?? opts.tenantId,
       signal,
       waitMs: queueTimeoutMs,
       errors: callerQueueErrors(signal),
     });
     try {
-      const w = await lifecycle.current();
+      const w = await host.current().catch((error: unknown) => {
+        throw unavailable(error);
+      });
       return await runOn(w, statement, opts);
     } finally {
       release();
@@ -144,7 +146,7 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     const { signal } = opts;
     const message = {
       op: 'query',
-      id: nextId++,
+      id: host.nextId(),
       preamble: transactionPreamble({ timeoutMs: opts.timeoutMs, tenantId: opts.tenantId, role: options.role }),
       // PGlite has no protocol row limit: a SELECT runs as a cursor fetched in bounded batches.
       text: statement.cursorText ?? statement.text,
@@ -159,7 +161,7 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
-        lifecycle.replace(w, 'cancelled');
+        host.replace(w, 'cancelled');
         reject(new CancelledError(String(signal?.reason ?? 'Request cancelled')));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -184,13 +186,13 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
   /** The error a caller hears when its statement did not answer; ends the worker unless it was cancelled (already ended). */
   function cutStatement(w: Worker, error: unknown, timeoutMs: number): Error {
     if (error instanceof CancelledError) return error;
-    if (error instanceof DatabaseError && error.code === 'QUERY_TIMEOUT') {
-      lifecycle.replace(w, 'deadline');
+    if (error instanceof SqlError && error.code === 'SQL_TIMEOUT') {
+      host.replace(w, 'deadline');
       return new DatabaseError('QUERY_TIMEOUT', `The statement ran longer than ${timeoutMs} ms and was stopped.`, {
         timeoutMs,
       });
     }
-    lifecycle.replace(w, 'worker failure');
+    host.replace(w, 'worker failure');
     return new DatabaseError(
       'DATABASE_UNAVAILABLE',
       `The embedded database failed: ${(error as Error).message}`,
@@ -199,72 +201,22 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     );
   }
 
-  const readyWorker = async (): Promise<Worker> => {
-    try {
-      return await lifecycle.current();
-    } catch (error) {
-      throw new SqlError(
-        'SQL_UNAVAILABLE',
-        `The embedded database could not start: ${(error as Error).message}`,
-        undefined,
-        { cause: error },
-      );
-    }
-  };
-
-  const sql = createTrustedClient({
-    acquire: (signal, waitMs) =>
-      queue.acquire({
-        trusted: true,
-        signal,
-        waitMs,
-        errors: {
-          busy: () => new SqlError('SQL_TIMEOUT', `The embedded database stayed busy for ${waitMs} ms.`),
-          cancelled: () =>
-            new SqlError(
-              'SQL_CANCELLED',
-              `The statement was cancelled: ${String(signal?.reason ?? 'request cancelled')}`,
-            ),
-        },
-      }),
-    ready: async () => {
-      await readyWorker();
-    },
-    send: async (text, params) => {
-      const w = await readyWorker();
-      const reply = await host
-        .exchange(w, { op: 'trusted', id: nextId++, text, params: params ?? [] }, undefined)
-        .catch((error: unknown) => {
-          throw new SqlError(
-            'SQL_UNAVAILABLE',
-            `The embedded database failed: ${(error as Error).message}`,
-            undefined,
-            {
-              cause: error,
-            },
-          );
-        });
-      if (reply.type === 'error') throw trustedError(reply);
-      const rows = (reply.rows ?? []) as unknown as SqlRow[];
-      return { rows, rowCount: reply.affectedRows || rows.length };
-    },
-    queueTimeoutMs,
-  });
-
   return {
     kind: 'embedded',
-    sql,
+    sql: host.sql,
     get dataDirInUse() {
-      return lifecycle.placement?.configured;
+      return host.dataDirInUse;
     },
     get directory() {
-      return lifecycle.placement?.dir;
+      return host.directory;
     },
     get restarts() {
-      return lifecycle.restarts;
+      return host.restarts;
     },
     async ready() {
-      await lifecycle.current();
+      await host.current().catch((error: unknown) => {
+        throw unavailable(error);
+      });
     },
     async execute(statement, opts): Promise<QueryResult> {
       if (opts.signal?.aborted) throw new CancelledError(String(opts.signal.reason ?? 'Request cancelled'));
@@ -278,21 +230,15 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
       });
       return auditProblems(result.rows[0] ?? {});
     },
-    async close() {
-      queue.rejectAll(engineClosed());
-      await lifecycle.close();
-    },
+    close: () => host.close(),
   };
 }
 
-function trustedError(reply: WorkerReply): SqlError {
-  const e = reply.error ?? { message: 'unknown error' };
-  const sqlstate = e.code && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
-  return new SqlError(
-    'SQL_FAILED',
-    `PostgreSQL refused the statement: ${e.message}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''}`,
-    sqlstate,
-  );
+/** The host's start failure or closed state, as the database tools' error. */
+function unavailable(error: unknown): DatabaseError {
+  if (error instanceof SqlError && error.code === 'SQL_CLOSED')
+    return new DatabaseError('DATABASE_UNAVAILABLE', 'The database engine is closed.', undefined, error);
+  return new DatabaseError('DATABASE_UNAVAILABLE', (error as Error).message, undefined, error);
 }
 
 function mapWorkerError(error: { message: string; code?: string; position?: string }): DatabaseError {

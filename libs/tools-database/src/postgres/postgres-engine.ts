@@ -14,7 +14,7 @@ import {
 } from '../engine/types';
 import { paramText, rowBytes, toQueryResult } from '../engine/values';
 import { loadDependency } from '../load-dependency';
-import { cancelPgStatement } from '@agent-mcp/context';
+import { cancelPgStatement } from '@agent-mcp/store';
 import { ReadOnlyCall, type ReadOnlyCallOutcome } from './read-only-call';
 import { type FramedStatements, frameStatement, frameStatements } from './wire';
 

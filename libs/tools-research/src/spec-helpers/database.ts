@@ -1,4 +1,5 @@
-import { createPgSqlClient, type SqlClient } from '@agent-mcp/context';
+import { type SqlClient } from '@agent-mcp/context';
+import { createPgSqlClient } from '@agent-mcp/store';
 import { createThrowawayDatabase } from '@agent-mcp/context/testing';
 
 /** A database of its own for one test file, as a {@link SqlClient}. */

@@ -1,8 +1,7 @@
 // privateSchemaCreator against the real PostgreSQL test server, in a database of this file's own.
 import { createPgSqlClient } from './pg-sql-client';
-import { checkSchemaName, privateSchemaCreator } from './private-schema';
-import { type SqlClient } from './sql-client';
-import { createThrowawayDatabase, type ThrowawayDatabase } from './testing';
+import { checkSchemaName, privateSchemaCreator, type SqlClient } from '@agent-mcp/context';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 
 let db: ThrowawayDatabase;
 const clients: SqlClient[] = [];

@@ -1,11 +1,16 @@
 // The thread store contract on both stores: in memory, and PostgreSQL (the real test server, in a database
 // of this file's own) through createPgSqlClient.
 import { randomBytes } from 'node:crypto';
-import { createPgSqlClient } from '../pg-sql-client';
-import { type SqlClient } from '../sql-client';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../testing';
+import { createPgSqlClient } from './pg-sql-client';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import { SqlThreadStore } from './sql-thread-store';
-import { InMemoryThreadStore, InvalidThreadCursorError, type ThreadLimits, type ThreadStore } from './thread-store';
+import {
+  InMemoryThreadStore,
+  InvalidThreadCursorError,
+  type SqlClient,
+  type ThreadLimits,
+  type ThreadStore,
+} from '@agent-mcp/context';
 
 jest.setTimeout(30_000);
 

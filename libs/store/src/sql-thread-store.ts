@@ -1,6 +1,9 @@
-import { checkSchemaName, privateSchemaCreator } from '../private-schema';
-import { type SqlClient, type SqlQueryable, type SqlRow } from '../sql-client';
 import {
+  checkSchemaName,
+  privateSchemaCreator,
+  type SqlClient,
+  type SqlQueryable,
+  type SqlRow,
   clampMessage,
   decodeThreadCursor,
   DEFAULT_THREAD_LIMITS,
@@ -13,7 +16,7 @@ import {
   type ThreadStore,
   type ThreadSummary,
   titleOf,
-} from './thread-store';
+} from '@agent-mcp/context';
 
 /** Options of {@link SqlThreadStore}. */
 export interface SqlThreadStoreOptions {

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { type Logger } from '@agent-mcp/context';
-import { DatabaseError } from '../errors';
+import { type Logger, SqlError } from '@agent-mcp/context';
 import { clearTempFiles, type DataPlacement } from './data-placement';
 import { engineClosed, type WorkerHost } from './worker-host';
 
@@ -13,8 +12,8 @@ export interface WorkerLifecycleOptions {
   readonly place: () => Promise<DataPlacement>;
   /** The gzipped data directory a directory without a database is seeded from. */
   readonly snapshot: () => Promise<Uint8Array>;
-  /** The role the session switches to (PGlite's `username`). */
-  readonly role: string;
+  /** The role the session switches to (PGlite's `username`); none: the owner. */
+  readonly role?: string;
   /** Server settings every session starts with (`-c name=value`), e.g. `temp_file_limit`. */
   readonly settings: Readonly<Record<string, string>>;
   readonly startTimeoutMs: number;
@@ -78,11 +77,11 @@ export function createWorkerLifecycle(options: WorkerLifecycleOptions): WorkerLi
       if (reply.type !== 'ready') throw new Error(reply.error?.message ?? 'the embedded engine did not start');
     } catch (error) {
       await w.terminate();
-      throw new DatabaseError(
-        'DATABASE_UNAVAILABLE',
+      throw new SqlError(
+        'SQL_UNAVAILABLE',
         `The embedded database could not start: ${(error as Error).message}`,
         undefined,
-        error,
+        { cause: error },
       );
     }
     w.once('exit', () => {

@@ -2,8 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createPgSqlClient } from './pg-sql-client';
-import { type SqlClient, SqlError } from './sql-client';
-import { createThrowawayDatabase, type ThrowawayDatabase, withPgClient } from './testing';
+import { type SqlClient, SqlError } from '@agent-mcp/context';
+import { createThrowawayDatabase, type ThrowawayDatabase, withPgClient } from '@agent-mcp/context/testing';
 
 const appName = `ctx-spec-${randomBytes(5).toString('hex')}`;
 let db: ThrowawayDatabase;

@@ -1,7 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { type Logger } from '@agent-mcp/context';
-import { DatabaseError } from '../errors';
-import { type RawResult } from '../engine/types';
+import { type Logger, SqlError } from '@agent-mcp/context';
 import { WORKER_SOURCE } from './worker-source';
 
 /** A worker's answer to one message (see worker-source.ts). */
@@ -9,8 +7,8 @@ export interface WorkerReply {
   readonly type: 'ready' | 'built' | 'result' | 'error';
   readonly id?: number;
   readonly bytes?: Uint8Array;
-  readonly fields?: RawResult['fields'];
-  readonly rows?: RawResult['rows'];
+  readonly fields?: ReadonlyArray<{ readonly name: string; readonly dataTypeID: number }>;
+  readonly rows?: ReadonlyArray<ReadonlyArray<string | null>>;
   readonly truncatedBy?: 'rows' | 'bytes';
   readonly affectedRows?: number;
   readonly error?: { message: string; code?: string; position?: string };
@@ -31,7 +29,7 @@ export interface WorkerHost {
   spawn(): Worker;
   /**
    * One request/reply exchange with a worker, bounded in time unless `timeoutMs` is undefined (then a
-   * `QUERY_TIMEOUT` DatabaseError); the worker's death or error rejects it.
+   * `SQL_TIMEOUT` SqlError); the worker's death or error rejects it.
    */
   exchange(
     w: Worker,
@@ -45,8 +43,8 @@ export interface WorkerHost {
 }
 
 /** The engine's closed error, one wording everywhere. */
-export function engineClosed(): DatabaseError {
-  return new DatabaseError('DATABASE_UNAVAILABLE', 'The database engine is closed.');
+export function engineClosed(): SqlError {
+  return new SqlError('SQL_CLOSED', 'The database engine is closed.');
 }
 
 /** Creates a {@link WorkerHost}. */
@@ -104,11 +102,7 @@ export function createWorkerHost(options: WorkerHostOptions): WorkerHost {
             ? undefined
             : setTimeout(() => {
                 cleanup();
-                reject(
-                  new DatabaseError('QUERY_TIMEOUT', `The embedded engine did not answer within ${timeoutMs} ms.`, {
-                    timeoutMs,
-                  }),
-                );
+                reject(new SqlError('SQL_TIMEOUT', `The embedded engine did not answer within ${timeoutMs} ms.`));
               }, timeoutMs);
         w.on('message', onMessage);
         w.on('error', onError);

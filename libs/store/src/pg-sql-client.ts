@@ -6,7 +6,7 @@ import {
   type SqlQueryOptions,
   type SqlResult,
   type SqlRow,
-} from './sql-client';
+} from '@agent-mcp/context';
 
 /** Options of {@link createPgSqlClient}. */
 export interface PgSqlClientOptions {

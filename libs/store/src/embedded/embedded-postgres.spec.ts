@@ -1,0 +1,51 @@
+// The embedded PostgreSQL host: the owner's statements through its SqlClient, a worker replaced (as at a caller's
+// deadline) reopening the same files so nothing written is lost, server settings applied to every session, and
+// a closed host refusing calls and leaving no scratch directory.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+
+jest.setTimeout(120_000);
+
+let dir: string;
+let host: EmbeddedPostgres;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'embedded-postgres-'));
+  host = createEmbeddedPostgres({
+    setupSql: 'CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL);',
+    scratchParent: dir,
+    snapshotCacheDir: false,
+    settings: { temp_file_limit: '64MB' },
+  });
+});
+afterAll(async () => {
+  await host?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('embedded PostgreSQL host', () => {
+  it('keeps what the owner wrote when its worker is replaced', async () => {
+    await host.sql.query('INSERT INTO notes VALUES (1, $1)', ['kept']);
+    const before = await host.current();
+    host.replace(before, 'test');
+    expect(host.restarts).toBe(1);
+    const after = await host.current();
+    expect(after).not.toBe(before);
+    expect((await host.sql.query('SELECT body FROM notes WHERE id = 1')).rows).toEqual([{ body: 'kept' }]);
+  });
+
+  it('starts every session with the given settings', async () => {
+    expect((await host.sql.query("SELECT current_setting('temp_file_limit') AS v")).rows).toEqual([{ v: '64MB' }]);
+  });
+
+  it('runs on a scratch directory of this process, removed on close; later calls are refused', async () => {
+    const scratch = host.directory as string;
+    expect(path.basename(scratch)).toMatch(new RegExp(`^agent-mcp-pglite-${process.pid}-`));
+    expect(host.dataDirInUse).toBeUndefined();
+    await host.close();
+    expect(existsSync(scratch)).toBe(false);
+    await expect(host.sql.query('SELECT 1')).rejects.toMatchObject({ code: 'SQL_CLOSED' });
+  });
+});

@@ -1,0 +1,30 @@
+/**
+ * `@agent-mcp/store`: where the server keeps its data. The SQL client over PostgreSQL (`pg`, with wire-level
+ * cancel), the SQL stores, the embedded PostgreSQL host (PGlite in a worker thread on a directory), and
+ * {@link openApplicationDatabase}, which opens the server's own database (tasks, threads, confirmations)
+ * whatever tools are on. The ports these implement (`SqlClient`, `ThreadStore`) are `@agent-mcp/context`'s.
+ *
+ * @packageDocumentation
+ */
+export {
+  type ApplicationDatabase,
+  type ApplicationDatabaseConfig,
+  type ApplicationDatabaseOptions,
+  APPLICATION_DATABASE_SETTINGS,
+  ApplicationDatabaseConfigSchema,
+  applicationDataDir,
+  openApplicationDatabase,
+  parseApplicationDatabaseConfig,
+} from './application-database';
+export { type PgSqlClientOptions, cancelPgStatement, createPgSqlClient, sendPgCancelRequest } from './pg-sql-client';
+export { SqlThreadStore, type SqlThreadStoreOptions } from './sql-thread-store';
+export {
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+  createEmbeddedPostgres,
+} from './embedded/embedded-postgres';
+export { type StatementQueue, type AcquireOptions, type QueueErrors } from './embedded/statement-queue';
+export { type WorkerReply } from './embedded/worker-host';
+
+/** Package version, kept in step with package.json. */
+export const VERSION = '0.1.0';

@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
 import { libraryBuild } from '../../tools/build/tsup-library';
 
-export default defineConfig(libraryBuild({ entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' } }));
+export default defineConfig(libraryBuild());

@@ -15,7 +15,10 @@ jest.setTimeout(180_000);
 
 const guard = createStatementGuard();
 const limits = { maxRows: 100, maxBytes: 1_000_000, timeoutMs: 5000, tenantId: 'acme' };
-const RUNAWAY = 'SELECT count(*) FROM generate_series(1, 1000000000)';
+// Runs far past any deadline without spilling: each side of the join is 30,000 rows (kept in memory), the join
+// 900 million. A single generate_series of 10^9 rows is materialised to disk and can hit temp_file_limit (256MB)
+// before the deadline, failing with QUERY_FAILED instead of QUERY_TIMEOUT.
+const RUNAWAY = 'SELECT count(*) FROM generate_series(1, 30000) a CROSS JOIN generate_series(1, 30000) b';
 // Spills to disk: a sort far larger than work_mem.
 const SPILL = 'SELECT count(*) FROM (SELECT g FROM generate_series(1, 300000000) g ORDER BY g DESC) s';
 const engines: EmbeddedEngine[] = [];

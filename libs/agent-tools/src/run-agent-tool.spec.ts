@@ -420,13 +420,16 @@ describe('budgets', () => {
 
 describe('runAgentTool with threads', () => {
   it('reports progress while the thread opens, before the first model request', async () => {
-    // A store as slow as a cold embedded database: the client must see the call moving meanwhile.
+    // A store as slow as a cold embedded database: the client must see the call moving meanwhile. A new thread is
+    // only created once a turn is recorded (issue 16 item 2), so the call continues one, whose read is slow.
     class SlowThreadStore extends InMemoryThreadStore {
-      override async create(owner: string, forkedFrom?: string) {
+      override async get(threadId: string, owner: string) {
         await new Promise((r) => setTimeout(r, 500));
-        return super.create(owner, forkedFrom);
+        return super.get(threadId, owner);
       }
     }
+    const threads = new SlowThreadStore();
+    const { threadId } = await threads.create('t1:alice');
     const progress: ProgressUpdate[] = [];
     const context = createRequestContext({
       requestId: 1,
@@ -439,13 +442,14 @@ describe('runAgentTool with threads', () => {
       sendProgress: async (u) => void progress.push(u),
       readResource: async () => [],
       sendLog: async () => undefined,
-      threads: new SlowThreadStore(),
+      threads,
     });
     server.enqueue(textTurn('Ready.'));
     const outcome = await runAgentTool(new Agent({ name: 'analyst' }), 'Hello', {
       context,
       policy: { ...policy, heartbeatSeconds: 0.1 },
       modelProvider: provider(),
+      threadId,
     });
     expect(outcome.status).toBe('completed');
     const messages = progress.map((p) => p.message);
@@ -510,5 +514,52 @@ describe('runAgentTool with threads', () => {
       }),
     ).rejects.toBeInstanceOf(ThreadNotFoundError);
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('leaves no thread behind when a call is refused before any model turn (issue 16 item 2)', async () => {
+    const threads = new InMemoryThreadStore();
+    const spent: ModelUsageMeter = {
+      check: async () => ({ allowed: false, retryAfterSeconds: 30 }),
+      charge: async () => undefined,
+    };
+    const context = (modelUsage?: ModelUsageMeter): RequestContext =>
+      createRequestContext({
+        requestId: 1,
+        principal: { id: 'alice', tenantId: 't1', scopes: [], via: 'api_key' },
+        signal: new AbortController().signal,
+        logger: noopLogger,
+        memory: new InMemoryMemoryStore(),
+        conversation: () => new Conversation(),
+        listRoots: async () => [],
+        sendProgress: async () => undefined,
+        readResource: async () => [],
+        sendLog: async () => undefined,
+        threads,
+        ...(modelUsage ? { modelUsage } : {}),
+      });
+    // No model configured and no client model to fall back on.
+    await expect(
+      runAgentTool(new Agent({ name: 'nokey' }), 'Hi', {
+        context: context(),
+        policy,
+        modelProvider: createOpenAIProvider({ env: {} }),
+      }),
+    ).rejects.toBeInstanceOf(MissingConfigError);
+    // The caller's model-token budget already spent.
+    await expect(
+      runAgentTool(new Agent({ name: 'broke' }), 'Hi', { context: context(spent), policy, modelProvider: provider() }),
+    ).rejects.toBeInstanceOf(ModelBudgetExceededError);
+    expect((await threads.list('t1:alice', { limit: 10 })).threads).toEqual([]);
+
+    // A call that answers has its thread, with the turn in it.
+    server.enqueue(textTurn('Hello.'));
+    const answered = await runAgentTool(new Agent({ name: 'a' }), 'Hi', {
+      context: context(),
+      policy,
+      modelProvider: provider(),
+    });
+    expect((await threads.list('t1:alice', { limit: 10 })).threads).toEqual([
+      expect.objectContaining({ threadId: answered.threadId, messageCount: 2 }),
+    ]);
   });
 });

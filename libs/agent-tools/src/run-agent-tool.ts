@@ -214,8 +214,8 @@ export function runAgentTool<TOutput extends AgentOutputType>(
       const thread = await openThreadTurn(context, options.threadId, input, options.source ?? agent.name);
       const outcome = await runMetered(agent, thread ? thread.input : input, options, charging, reporter);
       if (!thread) return outcome;
-      await thread.record(outcome.status === 'completed' ? outcome.text : outcome.summary);
-      return { ...outcome, threadId: thread.threadId };
+      const threadId = await thread.record(outcome.status === 'completed' ? outcome.text : outcome.summary);
+      return { ...outcome, threadId };
     } finally {
       reporter.stop();
     }

@@ -32,12 +32,16 @@ export interface ThreadContext {
   readonly principal?: Principal;
 }
 
-/** The thread a run continues: its id, and the input with the earlier turns before the new one. */
+/** The thread a run continues (or will start), and the input with the earlier turns before the new one. */
 export interface ThreadTurn {
-  readonly threadId: string;
+  /** The thread continued; for a new thread, undefined until {@link ThreadTurn.record} has created it. */
+  readonly threadId: string | undefined;
   readonly input: RunInput;
-  /** Records the new message and the answer (or the account of a stopped run) at the end of the thread. */
-  record(answer: string): Promise<void>;
+  /**
+   * Records the new message and the answer (or the account of a stopped run) at the end of the thread, creating
+   * the thread first when the run started a new one. Returns the thread's id.
+   */
+  record(answer: string): Promise<string>;
 }
 
 /** The text of what the user said in `input`: the string, or the last user message of the items. */
@@ -51,7 +55,9 @@ function messageOf(input: RunInput): string {
 
 /**
  * Opens the thread of a run: continues `threadId` (its earlier messages become the run's first items) or
- * starts a new one. Undefined when the server keeps no threads or the request has no principal.
+ * starts a new one. A new thread is created only when its first turn is recorded, so a call refused before any
+ * model turn (no model, a budget spent, a failed run) leaves no empty thread behind. Undefined when the server
+ * keeps no threads or the request has no principal.
  * @throws {@link ThreadNotFoundError} when `threadId` does not name one of the caller's threads.
  */
 export async function openThreadTurn(
@@ -63,27 +69,29 @@ export async function openThreadTurn(
   const store = context.threads;
   if (!store || !context.principal) return undefined;
   const owner = principalKey(context.principal);
-  let id: string;
+  let id: string | undefined;
   let history: MessageItem[] = [];
   if (threadId !== undefined) {
     const thread = await store.get(threadId, owner);
     if (!thread) throw new ThreadNotFoundError(threadId);
     id = thread.threadId;
     history = thread.messages.map((m) => ({ type: 'message', role: m.role, content: m.text }));
-  } else {
-    id = (await store.create(owner)).threadId;
   }
   const message = messageOf(input);
   const current: readonly AgentItem[] =
     typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input;
   return {
-    threadId: id,
+    get threadId() {
+      return id;
+    },
     input: history.length > 0 ? [...history, ...current] : input,
     async record(answer) {
+      id ??= (await store.create(owner)).threadId;
       await store.append(id, owner, [
         { role: 'user', text: message, tool },
         { role: 'assistant', text: answer, tool },
       ]);
+      return id;
     },
   };
 }

@@ -42,6 +42,21 @@ export class UserError extends AgentError {
   readonly code: AgentErrorCode = 'user_error';
 }
 
+/**
+ * The model (or the wire API in use) cannot take a hosted tool the agent has (web search on Chat Completions, on a
+ * server other than OpenAI's, or on a client's model through MCP sampling). Raised before anything is sent, so a
+ * caller may ask again without hosted tools.
+ */
+export class HostedToolUnsupportedError extends UserError {
+  constructor(
+    /** The hosted tool refused, e.g. `web_search`. */
+    readonly tool: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Required configuration is absent. The message names the environment variable (or option) to set. */
 export class MissingConfigError extends UserError {
   override readonly code = 'missing_config' as const;

@@ -59,6 +59,7 @@ export {
 export {
   AgentError,
   UserError,
+  HostedToolUnsupportedError,
   MissingConfigError,
   InvalidConfigError,
   ModelBehaviorError,

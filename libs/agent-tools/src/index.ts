@@ -11,6 +11,14 @@
  */
 
 export {
+  defineAgentTool,
+  agentCallShape,
+  type AgentCallArgs,
+  type AgentToolDefinition,
+  type AgentRun,
+} from './define-agent-tool';
+export { mapAgentError } from './map-agent-error';
+export {
   runAgentTool,
   agentRunMeta,
   type AgentToolContext,

@@ -1,11 +1,11 @@
 // The model-token budget seam as a tool sees it: `ctx.modelBudget` is bound to the caller, and a used-up budget
-// fails the call as a rate limit (JSON-RPC error with the retry hint; HTTP 429 with Retry-After), not as a tool result.
+// fails the call as a rate limit (JSON-RPC error with the retry hint; HTTP 429 with Retry-After), not as a tool result:
+// mapAgentError makes it a RateLimitError, which mcp-core answers like the pipeline's own.
 import { z } from 'zod';
 import { type ModelUsageMeter, type Principal, withModelBudget } from '@agent-mcp/context';
-import { createPipeline } from './pipeline';
-import { defineTool } from './tool';
-import { AuthenticationError } from './errors';
-import { startHttp, testServer, type HttpFixture } from './spec-helpers/clients';
+import { AuthenticationError, createPipeline, defineTool } from '@agent-mcp/mcp-core';
+import { mapAgentError } from './map-agent-error';
+import { startHttp, testServer, type HttpFixture } from './spec-helpers/mcp-client';
 
 const INIT = {
   jsonrpc: '2.0',
@@ -51,6 +51,8 @@ describe('model-token budget', () => {
               usage: { inputTokens: tokens, outputTokens: 0, totalTokens: tokens },
             });
             return `spent ${tokens}`;
+          }).catch((error: unknown) => {
+            throw mapAgentError(error, 'spend');
           }),
       }),
     );

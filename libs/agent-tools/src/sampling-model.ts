@@ -17,7 +17,7 @@ import {
   type ModelStreamEvent,
   UpstreamError,
   type Usage,
-  UserError,
+  HostedToolUnsupportedError,
 } from '@agent-mcp/agent-core';
 
 /** Options of {@link createSamplingModel}. */
@@ -64,7 +64,10 @@ class SamplingModel implements Model {
     if (request.signal.aborted) throw request.signal.reason;
     const functions = request.tools.map((t) => {
       if (t.type !== 'function')
-        throw new UserError(`The hosted tool "${t.name}" cannot run on the client's model (MCP sampling).`);
+        throw new HostedToolUnsupportedError(
+          t.name,
+          `The hosted tool "${t.name}" cannot run on the client's model (MCP sampling).`,
+        );
       return { name: t.name, description: t.description, inputSchema: t.parameters } satisfies SamplingTool;
     });
     const native = this.port.supportsTools;

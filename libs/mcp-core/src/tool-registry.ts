@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool as ToolDefinition } from '@modelcontextprotocol/sdk/types.js';
-import { type Logger, ModelBudgetExceededError, noopLogger } from '@agent-mcp/context';
-import { CancelledError, isExposable, JsonRpcErrorCode, McpCoreError, NotFoundError, RateLimitError } from './errors';
+import { type Logger, noopLogger } from '@agent-mcp/context';
+import { CancelledError, type ErrorKind, isExposable, JsonRpcErrorCode, McpCoreError, NotFoundError } from './errors';
 import { toJsonSchema } from './json-schema';
 import { summarise } from './protocol/params';
 import { type Tool, isToolResponse } from './tool';
@@ -149,9 +149,9 @@ export class ToolRegistry {
       output = await tool.execute(parsed.data, context);
     } catch (error) {
       if (context.signal.aborted) throw new CancelledError(String(context.signal.reason ?? 'Request cancelled'));
-      // A used-up model budget is a rate limit like the pipeline's: a protocol error (HTTP 429), not a tool result.
-      const budget = budgetExceeded(error);
-      if (budget) throw new RateLimitError(budget.retryAfterSeconds, { data: { limit: 'model_tokens' } });
+      // An access refusal raised inside a tool (agent-tools maps a used-up model-token budget to a RateLimitError)
+      // is one like the pipeline's: a protocol error (HTTP 401/403/429), not a tool result.
+      if (isAccessRefusal(error)) throw error;
       // A capability the client did not declare is the request's fault, answered as the protocol error -32021.
       if (error instanceof McpCoreError && error.rpcCode === JsonRpcErrorCode.MissingRequiredClientCapability)
         throw error;
@@ -216,12 +216,10 @@ export class ToolRegistry {
   }
 }
 
-/** The {@link ModelBudgetExceededError} behind `error`, also when a tool or runner wrapped it as a cause. */
-function budgetExceeded(error: unknown): ModelBudgetExceededError | undefined {
-  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof ModelBudgetExceededError) return e;
-  }
-  return undefined;
+const ACCESS_KINDS: ReadonlySet<ErrorKind> = new Set(['authentication', 'rate_limit', 'permission']);
+
+function isAccessRefusal(error: unknown): error is McpCoreError {
+  return error instanceof McpCoreError && ACCESS_KINDS.has(error.kind);
 }
 
 function errorResult(text: string, meta?: Record<string, unknown>): CallToolResult {

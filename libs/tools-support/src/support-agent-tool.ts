@@ -1,25 +1,22 @@
 import { z } from 'zod';
 import {
-  agentBudgetShape,
-  agentRunMeta,
+  agentCallShape,
   type AgentRunPolicy,
-  agentThreadShape,
+  type AgentToolInterruption,
+  type AgentToolOutcome,
+  defineAgentTool,
   loadAgentRunPolicy,
-  runAgentTool,
-  ThreadNotFoundError,
 } from '@agent-mcp/agent-tools';
 import {
   Agent,
   type ApprovalPort,
-  createOpenAIProvider,
-  isAgentError,
   type ModelProvider,
   type RunObserver,
   tool,
   wrapUntrusted,
 } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger } from '@agent-mcp/context';
-import { CancelledError, defineTool, ToolError, toolResponse, UpstreamModelError } from '@agent-mcp/mcp-core';
+import { ToolError } from '@agent-mcp/mcp-core';
 import { askSupportApproval, type SupportApproval } from './approvals';
 import { type SqlConfirmationStore, TooManyPendingError } from './confirmation-store';
 import {
@@ -110,7 +107,6 @@ type WritePlan =
  * each write approved by the user first (elicitation, or a pending confirmation for `support_confirm`).
  */
 export function createSupportAgentTool(options: SupportAgentToolOptions) {
-  let provider = options.modelProvider;
   const { store } = options;
   const logger = options.logger ?? noopLogger;
   const base = options.policy ?? loadAgentRunPolicy(options.env);
@@ -120,7 +116,7 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
     deadlineSeconds: Math.min(base.deadlineSeconds, options.timeoutMs / 1000),
   };
 
-  return defineTool({
+  return defineAgentTool({
     name: 'support',
     title: 'Customer support assistant',
     description:
@@ -138,14 +134,16 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
         .max(2_147_483_647)
         .optional()
         .describe('The ticket this message belongs to, if any'),
-      ...agentBudgetShape,
-      ...agentThreadShape,
+      ...agentCallShape,
     }),
     outputSchema: SupportOutputSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-    execution: { taskSupport: 'optional' },
     render,
-    async execute({ message, customerId, ticketId, maxTurns, maxTokens, deadlineSeconds, threadId }, ctx) {
+    policy,
+    ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.runObserver ? { observer: options.runObserver } : {}),
+    prepare({ message, customerId, ticketId }, ctx) {
       // The tenant is the caller's; the ids the model passes are looked up inside it only.
       const tenant = tenantOf(ctx.principal, options.defaultTenant);
       const found = new Map<number, { id: number; slug: string; title: string }>();
@@ -382,50 +380,38 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
         tools,
         ...(options.model ? { model: options.model } : {}),
       });
-      try {
-        provider ??= createOpenAIProvider({ env: options.env });
-        // Progress, heartbeat, client logs, cancellation, budgets, threads, token metering and the sampling
-        // fallback all live in the runner; approvals come back here through `approve`.
-        const outcome = await runAgentTool(agent, input, {
-          context: ctx,
-          policy,
-          budget: { maxTurns, maxTokens, deadlineSeconds },
-          ...(threadId ? { threadId } : {}),
-          modelProvider: provider,
-          source: 'support',
-          ...(options.runObserver ? { observer: options.runObserver } : {}),
-          approve,
-        });
-        if (outcome.status === 'completed') {
-          out.answer = outcome.text;
-        } else if (outcome.status === 'stopped') {
-          Object.assign(out, { status: 'stopped', answer: outcome.summary, stopReason: outcome.stop.reason });
-        } else if (proposal?.answer.decision === 'pending') {
-          const { action, answer } = proposal;
-          Object.assign(out, {
-            status: 'pending_confirmation',
-            answer: `The assistant wants to ${actionHeadline(action)} and needs your confirmation first:\n\n${describeAction(action)}\n\n${answer.message}`,
-            proposedAction: action,
-            confirmationId: answer.confirmation.confirmationId,
-            expiresAt: answer.confirmation.expiresAt,
-          });
-        } else {
-          Object.assign(out, {
-            status: 'declined',
-            answer: proposal?.answer.message ?? outcome.summary,
-            ...(proposal ? { proposedAction: proposal.action } : {}),
-          });
-        }
-        const cited = new Set([...out.answer.matchAll(ARTICLE_REF)].map((m) => Number(m[1])));
-        out.articlesCited = [...found.values()].filter((a) => cited.has(a.id));
-        return toolResponse({
-          content: [{ type: 'text', text: render(out) }],
-          structuredContent: out,
-          _meta: agentRunMeta(outcome),
-        });
-      } catch (error) {
-        throw mapAgentError(error);
-      }
+      // Progress, heartbeat, client logs, cancellation, budgets, threads, token metering and the sampling
+      // fallback all live in the runner; approvals come back here through `approve`.
+      return {
+        agent,
+        input,
+        approve,
+        finish(outcome: AgentToolOutcome<string> | AgentToolInterruption): SupportOutput {
+          if (outcome.status === 'completed') {
+            out.answer = outcome.text;
+          } else if (outcome.status === 'stopped') {
+            Object.assign(out, { status: 'stopped', answer: outcome.summary, stopReason: outcome.stop.reason });
+          } else if (proposal?.answer.decision === 'pending') {
+            const { action, answer } = proposal;
+            Object.assign(out, {
+              status: 'pending_confirmation',
+              answer: `The assistant wants to ${actionHeadline(action)} and needs your confirmation first:\n\n${describeAction(action)}\n\n${answer.message}`,
+              proposedAction: action,
+              confirmationId: answer.confirmation.confirmationId,
+              expiresAt: answer.confirmation.expiresAt,
+            });
+          } else {
+            Object.assign(out, {
+              status: 'declined',
+              answer: proposal?.answer.message ?? outcome.summary,
+              ...(proposal ? { proposedAction: proposal.action } : {}),
+            });
+          }
+          const cited = new Set([...out.answer.matchAll(ARTICLE_REF)].map((m) => Number(m[1])));
+          out.articlesCited = [...found.values()].filter((a) => cited.has(a.id));
+          return out;
+        },
+      };
     },
   });
 }
@@ -457,29 +443,4 @@ function render(out: SupportOutput): string {
 async function sha256(text: string): Promise<string> {
   const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function mapAgentError(error: unknown): Error {
-  // The same code as research's: a client tells a thread it may not continue from a failed run.
-  if (error instanceof ThreadNotFoundError)
-    return new ToolError(error.message, { code: 'THREAD_NOT_FOUND', cause: error });
-  if (!isAgentError(error)) return error as Error;
-  switch (error.code) {
-    case 'run_cancelled':
-      return new CancelledError(error.message);
-    case 'upstream_error':
-    case 'stream_interrupted':
-      return new UpstreamModelError('The model server failed to answer; try again later.', {
-        status: (error as { status?: number }).status,
-        cause: error,
-      });
-    case 'missing_config':
-    case 'invalid_config':
-      return new ToolError(`support needs a model: ${error.message}`, { code: 'MODEL_NOT_CONFIGURED', cause: error });
-    case 'user_error':
-      // A thread the caller named that is not theirs (or a misuse) reads as the caller's mistake.
-      return new ToolError(error.message, { code: 'INVALID_REQUEST', cause: error });
-    default:
-      return new ToolError(`The support agent failed: ${error.message}`, { code: 'AGENT_FAILED', cause: error });
-  }
 }

@@ -6,7 +6,7 @@ import type {
   ChatCompletionMessageFunctionToolCall,
   ChatCompletionFunctionTool,
 } from 'openai/resources/chat/completions/completions';
-import { UserError } from '../errors';
+import { HostedToolUnsupportedError } from '../errors';
 import {
   type AgentItem,
   type FunctionCallItem,
@@ -121,7 +121,8 @@ export class OpenAIChatCompletionsModel implements Model {
     if (request.tools.length > 0) {
       params.tools = request.tools.map((t): ChatCompletionFunctionTool => {
         if (t.type !== 'function') {
-          throw new UserError(
+          throw new HostedToolUnsupportedError(
+            t.name,
             `The hosted tool "${t.name}" is not available on Chat Completions; use OPENAI_API=responses.`,
           );
         }

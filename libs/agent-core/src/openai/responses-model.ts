@@ -6,7 +6,7 @@ import type {
   ResponseOutputItem,
   Tool,
 } from 'openai/resources/responses/responses';
-import { UpstreamError, UserError } from '../errors';
+import { HostedToolUnsupportedError, UpstreamError } from '../errors';
 import {
   type AgentItem,
   type Model,
@@ -124,7 +124,8 @@ export class OpenAIResponsesModel implements Model {
       };
     }
     if (!this.#handle.hostedTools) {
-      throw new UserError(
+      throw new HostedToolUnsupportedError(
+        t.name,
         `The hosted tool "${t.name}" needs the Responses API on OpenAI (api.openai.com); the configured server ` +
           'may not support it. Set hostedTools: true in the provider options if it does.',
       );

@@ -1,10 +1,12 @@
+import { createServer } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { noopLogger } from '@agent-mcp/context';
-import { McpServer, type McpServerOptions, serveStdio } from '@agent-mcp/mcp-core';
+import { createStreamableHttpHandler, McpServer, type McpServerOptions, serveStdio } from '@agent-mcp/mcp-core';
 
 /** An SDK client transport over in-memory pipes, speaking newline-delimited JSON like stdio. */
 class PipeClientTransport implements Transport {
@@ -52,4 +54,28 @@ export async function connectPipeClient(server: McpServer, capabilities: ClientC
   const client = new Client({ name: 'spec-client', version: '1.0.0' }, { capabilities });
   await client.connect(new PipeClientTransport(stdin, stdout));
   return { client, close: () => client.close() };
+}
+
+export interface HttpFixture {
+  readonly url: URL;
+  close(): Promise<void>;
+}
+
+/** `server` behind Streamable HTTP at http://127.0.0.1:<random>/mcp. */
+export async function startHttp(server: McpServer): Promise<HttpFixture> {
+  const handler = createStreamableHttpHandler(server);
+  const httpServer = createServer((req, res) => {
+    if (req.url?.split('?')[0] === '/mcp') handler.handle(req, res);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    url: new URL(`http://127.0.0.1:${port}/mcp`),
+    close: async () => {
+      handler.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
 }

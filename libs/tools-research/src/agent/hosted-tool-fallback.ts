@@ -1,5 +1,5 @@
 import {
-  isAgentError,
+  HostedToolUnsupportedError,
   type Model,
   type ModelProvider,
   type ModelRequest,
@@ -33,10 +33,7 @@ export function withHostedToolFallback(provider: ModelProvider): {
 }
 
 const isRefusal = (error: unknown, request: ModelRequest) =>
-  request.tools.some((t) => t.type === 'hosted') &&
-  isAgentError(error) &&
-  error.code === 'user_error' &&
-  /hosted tool/i.test(error.message);
+  request.tools.some((t) => t.type === 'hosted') && error instanceof HostedToolUnsupportedError;
 
 const functionToolsOnly = (request: ModelRequest): ModelRequest => ({
   ...request,

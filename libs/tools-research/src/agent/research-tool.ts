@@ -1,18 +1,14 @@
 import { z } from 'zod';
 import {
-  agentBudgetShape,
-  agentRunMeta,
+  agentCallShape,
   type AgentRunPolicy,
-  agentThreadShape,
+  type AgentToolOutcome,
+  defineAgentTool,
   loadAgentRunPolicy,
-  runAgentTool,
-  ThreadNotFoundError,
 } from '@agent-mcp/agent-tools';
 import {
   Agent,
   type AgentItem,
-  createOpenAIProvider,
-  isAgentError,
   MissingConfigError,
   type ModelProvider,
   type RunObserver,
@@ -22,14 +18,7 @@ import {
   wrapUntrusted,
 } from '@agent-mcp/agent-core';
 import { principalKey } from '@agent-mcp/context';
-import {
-  CancelledError,
-  defineTool,
-  type HandlerContext,
-  ToolError,
-  toolResponse,
-  UpstreamModelError,
-} from '@agent-mcp/mcp-core';
+import { CancelledError, type HandlerContext } from '@agent-mcp/mcp-core';
 import { type Collection, type CorpusIndex } from '../corpus/corpus-index';
 import { FetchFailedError, FetchRefusedError, safeUrl } from '../errors';
 import { type GuardedFetcher } from '../fetch/guarded-fetch';
@@ -69,8 +58,7 @@ export const ResearchInputSchema = z.object({
     .describe(
       'quick: few steps and sources; deep: more of both, slower. Default standard. maxTurns, when given, wins over the depth',
     ),
-  ...agentBudgetShape,
-  ...agentThreadShape,
+  ...agentCallShape,
 });
 
 /** Shape of `research`'s `structuredContent`. */
@@ -181,14 +169,13 @@ export function renderResearch({ answer, citations, notes }: ResearchOutput): st
  * model (sampling) when the server has no key.
  */
 export function createResearchTool(options: ResearchToolOptions) {
-  let provider = options.modelProvider;
   const base = options.policy ?? loadAgentRunPolicy(options.env);
   const policy: AgentRunPolicy = {
     ...base,
     deadlineSeconds: Math.min(base.deadlineSeconds, options.agentTimeoutMs / 1000),
   };
 
-  return defineTool({
+  return defineAgentTool({
     name: 'research',
     title: 'Research a question',
     description:
@@ -198,12 +185,15 @@ export function createResearchTool(options: ResearchToolOptions) {
     inputSchema: ResearchInputSchema,
     outputSchema: ResearchOutputSchema,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-    // A long agent run: clients may call it as a task, poll it and fetch the answer later.
-    execution: { taskSupport: 'optional' },
     render: renderResearch,
-    async execute(
-      { question, sources, urls, depth, maxTurns, maxTokens, deadlineSeconds, threadId },
+    policy,
+    ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.runObserver ? { observer: options.runObserver } : {}),
+    async prepare(
+      { question, sources, urls, depth, maxTurns, maxTokens, deadlineSeconds },
       ctx: HandlerContext,
+      { modelProvider: provider },
     ) {
       const level = DEPTHS[depth ?? 'standard'];
       const wanted = new Set(sources ?? ['documents', 'web', 'urls']);
@@ -214,7 +204,6 @@ export function createResearchTool(options: ResearchToolOptions) {
       const reports: Promise<void>[] = [];
       const progress = (message: string) => void reports.push(ctx.reportProgress(message).catch(() => undefined));
       const sourcesFull = () => ledger.size >= level.maxSources;
-      provider ??= createOpenAIProvider({ env: options.env });
 
       // The client's model has no hosted web search: with no server key and a client that samples, say so up front
       // and give the run only function tools (the sampling adapter refuses hosted ones).
@@ -369,54 +358,45 @@ export function createResearchTool(options: ResearchToolOptions) {
           ...(options.model ? { model: options.model } : {}),
         });
         const fallback = withHostedToolFallback(provider);
-        try {
-          // Progress, heartbeat, client logs, cancellation, budgets, the caller's token budget, threads and the
-          // sampling fallback all live in the runner.
-          const outcome = await runAgentTool(agent, input, {
-            context: ctx,
-            policy,
-            budget: { maxTurns: maxTurns ?? Math.min(level.maxTurns, policy.maxTurns), maxTokens, deadlineSeconds },
-            ...(threadId ? { threadId } : {}),
-            modelProvider: fallback.provider,
-            source: 'research',
-            ...(options.runObserver ? { observer: options.runObserver } : {}),
-          });
-          await Promise.all(reports);
-          if (fallback.refusals.refused) notes.push(WEB_SEARCH_NOTE);
-          let output: ResearchOutput;
-          if (outcome.status === 'completed') {
-            const checked = checkCitations(outcome.output.answer, outcome.output.citations, ledger);
-            const missedSearch = webWanted && (!webSearch || fallback.refusals.refused);
-            const answer = [
-              checked.answer,
-              ...(missedSearch ? [`Note: ${onClientModel ? CLIENT_MODEL_NOTE : WEB_SEARCH_NOTE}`] : []),
-            ].join('\n\n');
-            output = {
-              status: 'answered',
-              answer,
-              citations: checked.citations,
-              notes: [...new Set([...notes, ...checked.notes])],
-            };
-          } else {
-            const read = ledger.all().map((s) => `[${s.number}] ${s.title} — ${s.uri}`);
-            output = {
-              status: 'stopped',
-              answer: outcome.summary,
-              stopReason: outcome.stop.reason,
-              citations: [],
-              notes: [...new Set(notes)].concat(
-                read.length ? [`Sources read before the stop: ${read.join('; ')}`] : [],
-              ),
-            };
-          }
-          return toolResponse({
-            content: [{ type: 'text', text: renderResearch(output) }],
-            structuredContent: output,
-            _meta: agentRunMeta(outcome),
-          });
-        } catch (error) {
-          throw mapAgentError(error);
-        }
+        // Progress, heartbeat, client logs, cancellation, budgets, the caller's token budget, threads and the
+        // sampling fallback all live in the runner.
+        return {
+          agent,
+          input,
+          budget: { maxTurns: maxTurns ?? Math.min(level.maxTurns, policy.maxTurns), maxTokens, deadlineSeconds },
+          modelProvider: fallback.provider,
+          async finish(outcome: AgentToolOutcome<z.output<typeof FinalAnswerSchema>>): Promise<ResearchOutput> {
+            await Promise.all(reports);
+            if (fallback.refusals.refused) notes.push(WEB_SEARCH_NOTE);
+            let output: ResearchOutput;
+            if (outcome.status === 'completed') {
+              const checked = checkCitations(outcome.output.answer, outcome.output.citations, ledger);
+              const missedSearch = webWanted && (!webSearch || fallback.refusals.refused);
+              const answer = [
+                checked.answer,
+                ...(missedSearch ? [`Note: ${onClientModel ? CLIENT_MODEL_NOTE : WEB_SEARCH_NOTE}`] : []),
+              ].join('\n\n');
+              output = {
+                status: 'answered',
+                answer,
+                citations: checked.citations,
+                notes: [...new Set([...notes, ...checked.notes])],
+              };
+            } else {
+              const read = ledger.all().map((s) => `[${s.number}] ${s.title} — ${s.uri}`);
+              output = {
+                status: 'stopped',
+                answer: outcome.summary,
+                stopReason: outcome.stop.reason,
+                citations: [],
+                notes: [...new Set(notes)].concat(
+                  read.length ? [`Sources read before the stop: ${read.join('; ')}`] : [],
+                ),
+              };
+            }
+            return output;
+          },
+        };
       } finally {
         preparing.stop();
       }
@@ -448,30 +428,4 @@ function keepAlive(progress: (message: string) => void, everyMs: number): { stat
     state: (next) => void (what = next),
     stop: () => clearInterval(timer),
   };
-}
-
-function mapAgentError(error: unknown): Error {
-  if (error instanceof ThreadNotFoundError)
-    return new ToolError(error.message, { code: 'THREAD_NOT_FOUND', cause: error });
-  if (!isAgentError(error)) return error as Error;
-  switch (error.code) {
-    case 'run_cancelled':
-      return new CancelledError('The research was cancelled.');
-    case 'upstream_error':
-    case 'stream_interrupted':
-      return new UpstreamModelError('The model server failed to answer; try again later.', {
-        status: (error as { status?: number }).status,
-        cause: error,
-      });
-    case 'missing_config':
-    case 'invalid_config':
-      return new ToolError(`research needs a model: ${error.message}`, { code: 'MODEL_NOT_CONFIGURED', cause: error });
-    case 'model_behavior':
-      return new ToolError('The model did not produce a usable answer; try again.', {
-        code: 'AGENT_FAILED',
-        cause: error,
-      });
-    default:
-      return new ToolError(`The research agent failed: ${error.message}`, { code: 'AGENT_FAILED', cause: error });
-  }
 }

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { type ModelUsageMeter, type Principal, withModelBudget } from '@agent-mcp/context';
 import { AuthenticationError, createPipeline, defineTool } from '@agent-mcp/mcp-core';
 import { mapAgentError } from './map-agent-error';
-import { startHttp, testServer, type HttpFixture } from './spec-helpers/mcp-client';
+import { createTestServer } from '@agent-mcp/mcp-core/testing';
+import { startHttp, type HttpFixture } from './spec-helpers/mcp-client';
 
 const INIT = {
   jsonrpc: '2.0',
@@ -26,7 +27,7 @@ describe('model-token budget', () => {
         used.set(p.id, (used.get(p.id) ?? 0) + tokens);
       },
     };
-    const server = testServer({
+    const server = createTestServer({
       modelUsageMeter: meter,
       pipeline: createPipeline({
         authenticate: {

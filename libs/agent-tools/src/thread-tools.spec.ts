@@ -1,7 +1,7 @@
 // The thread tools through the SDK's real Client: each principal sees, forks and deletes only its own threads.
 import { InMemoryThreadStore, type Principal } from '@agent-mcp/context';
 import { createPipeline } from '@agent-mcp/mcp-core';
-import { connectPipeClient, testServer } from './spec-helpers/mcp-client';
+import { connectLinkedClient, createTestServer } from '@agent-mcp/mcp-core/testing';
 import { createThreadTools } from './thread-tools';
 
 const alice: Principal = { id: 'alice', tenantId: 't1', scopes: ['*'], via: 'api_key' };
@@ -17,11 +17,11 @@ describe('thread tools', () => {
     ]);
     // Requests are sequential here, so one variable says who the next caller is.
     let caller = alice;
-    const server = testServer({ pipeline: createPipeline({ authenticate: { authenticator: () => caller } }) });
+    const server = createTestServer({ pipeline: createPipeline({ authenticate: { authenticator: () => caller } }) });
     for (const tool of createThreadTools(store)) server.tools.register(tool);
-    const forAlice = await connectPipeClient(server);
+    const forAlice = await connectLinkedClient(server);
     caller = bob;
-    const forBob = await connectPipeClient(server);
+    const forBob = await connectLinkedClient(server);
     try {
       caller = alice;
       const listed = await forAlice.client.callTool({ name: 'thread_list', arguments: {} });

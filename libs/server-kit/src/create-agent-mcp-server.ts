@@ -16,7 +16,8 @@ import { type AuthStack, createLocalAuthStack, type PublicLocation } from './loc
 import { logExposure, type ToolExposure } from './exposure';
 import { AGENT_MCP_IDENTITY, type ServerIdentity } from './identity';
 import { type SharedSettings, sharedSettingsShape } from './settings';
-import { createToolSet, stateStores, type ToolTarget } from './tool-set';
+import { moveLegacyState, openServerState } from './server-state';
+import { createToolSet, type ToolTarget } from './tool-set';
 import { type Tracing } from './tracing';
 
 /** The transport that will carry the server: it decides which stages guard each request. */
@@ -70,8 +71,10 @@ export interface AgentMcpServer {
   readonly settings: ServerSettings;
   /** The request stages and, over HTTP with `AUTH_MODE`, the challenge and resource metadata. */
   readonly auth: AuthStack;
-  /** The application database: tasks, threads, tickets, confirmations. */
+  /** The application database: the server's tasks and threads (PostgreSQL at `DATABASE_URL`, else embedded). */
   readonly sql: SqlClient;
+  /** Where the application database is, for the start-up log: a URL without credentials, a directory, `memory`. */
+  readonly stateLocation: string;
   /** Which built-in tool groups are offered, and why each one left off is. */
   readonly exposure: ToolExposure;
   /** Resolves once shared stores (Redis) are connected, or after a short bound; call before serving. */
@@ -121,6 +124,16 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
   const registries: ToolTarget = { tools: new ToolRegistry({ logger }), resources: new ResourceRegistry() };
   const auth = await createPipelineStages(settings, transport, registries, logger).catch(failed);
   opened.push(auth);
+  // The server's own state, apart from any data the tools query: no caller statement can cost it its tasks and
+  // threads, or make a thread call wait behind it.
+  const state = (() => {
+    try {
+      return openServerState(env, logger);
+    } catch (error) {
+      return failed(error);
+    }
+  })();
+  opened.push(state);
   const toolSet = await createToolSet({
     env,
     builtin: options.builtinTools !== false,
@@ -131,7 +144,8 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
     ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
   }).catch(failed);
   opened.push(toolSet);
-  const { taskStore, threads } = stateStores(toolSet.sql);
+  await moveLegacyState(state, toolSet.legacyState, logger);
+  const { taskStore, threads } = state;
   try {
     toolSet.register({ ...registries, threads });
     options.tools?.(registries);
@@ -153,22 +167,30 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
     threads,
     ...(auth.modelUsageMeter ? { modelUsageMeter: auth.modelUsageMeter } : {}),
   });
-  if (isLevelEnabled('info', settings.LOG_LEVEL))
+  if (isLevelEnabled('info', settings.LOG_LEVEL)) {
     logExposure(
       logger,
       toolSet.exposure,
       registries.tools.list().map((tool) => tool.name),
     );
+    logger.info('server state (tasks, threads) in the application database', {
+      kind: state.database.kind,
+      location: state.database.location,
+    });
+  }
 
   return {
     server,
     settings,
     auth,
-    sql: toolSet.sql,
+    sql: state.database.sql,
+    stateLocation: state.database.location,
     exposure: toolSet.exposure,
     ready: () => auth.ready(),
     async close() {
       await Promise.allSettled([server.tasks?.close(0), toolSet.close(), auth.close()]);
+      // After the tasks: a task finishing as it closes still records its outcome.
+      await state.close().catch((error: unknown) => logger.warn('application database close failed', { err: error }));
       // The last spans leave before the process does.
       await tracing?.shutdown().catch((error: unknown) => logger.warn('trace export failed at exit', { err: error }));
     },

@@ -1,12 +1,14 @@
 import { createOpenAIProvider, type ModelProvider, OPENAI_SETTINGS, type RunObserver } from '@agent-mcp/agent-core';
 import { AGENT_RUN_SETTINGS, type AgentRunPolicy, createThreadTools, loadAgentRunPolicy } from '@agent-mcp/agent-tools';
 import { formatSettings, type Logger, type SqlClient, type ThreadStore } from '@agent-mcp/context';
-import { SqlThreadStore } from '@agent-mcp/store';
+import { APPLICATION_DATABASE_SETTINGS, SqlThreadStore } from '@agent-mcp/store';
 import { echoTool, type ResourceRegistry, SqlTaskStore, type TaskStore, type ToolRegistry } from '@agent-mcp/mcp-core';
 import {
   createDatabaseTools,
   DATABASE_SETTINGS,
   databaseToolsEnabled,
+  type EmbeddedEngine,
+  embeddedDataDir,
   parseDatabaseConfig,
   type PoolStats,
 } from '@agent-mcp/tools-database';
@@ -23,6 +25,7 @@ import {
   supportToolsEnabled,
 } from '@agent-mcp/tools-support';
 import { decideExposure, noBuiltinTools, type ToolExposure } from './exposure';
+import { type LegacyStateSource } from './server-state';
 
 /** What the tools need from the server: its environment (each tools lib parses its own settings) and log. */
 export interface ToolEnvironment {
@@ -50,13 +53,18 @@ export interface ToolTarget {
 }
 
 /**
- * Every tool the tools libraries provide, so both transports offer the same set, and the application database:
- * embedded PGlite by default, `DATABASE_URL` on a server. That database keeps the server's tasks and threads
- * whichever tools are offered, so turning a tool group off (or authentication on) never moves state into memory.
+ * Every tool the tools libraries provide, so both transports offer the same set, over the data they work on: the
+ * embedded sample database by default, `DATABASE_URL` on a server. The server's own state (tasks, threads) is
+ * not theirs: it lives in the application database, which the composition opens whatever tools are offered.
  */
 export interface ToolSet {
-  /** The application database: tasks, threads, tickets, confirmations and the document index live there. */
+  /** The tools' data, as its owner: the support tickets and their confirmations, and the document index. */
   readonly sql: SqlClient;
+  /**
+   * The embedded engine's directory, where versions before the application database kept the server's state;
+   * `undefined` on PostgreSQL or in memory.
+   */
+  readonly legacyState: LegacyStateSource | undefined;
   /** Which tool groups are offered, and why each one left off is. */
   readonly exposure: ToolExposure;
   /** Registers the offered tools (and the thread tools, when the target keeps threads) on the registries. */
@@ -87,10 +95,16 @@ export async function createToolSet({
       })
     : noBuiltinTools();
   const agents = { modelProvider, policy, runObserver };
-  // Always created (it connects on first use): its `sql` is the application's own connection, which keeps the
-  // server's tasks and threads and the support tickets even where the SQL tools themselves are not offered.
+  // Always created (it connects on first use): its `sql`, the data's owner, keeps the support tickets and the
+  // document index even where the SQL tools themselves are not offered.
   const database = createDatabaseTools({ config: databaseConfig, env, logger, ...agents });
   const sql = database.sql;
+  const legacyDir = embeddedDataDir(databaseConfig, env);
+  const engine = database.engine.kind === 'embedded' ? (database.engine as EmbeddedEngine) : undefined;
+  const legacyState =
+    engine && legacyDir && !databaseConfig.DATABASE_URL
+      ? { sql, dataDir: legacyDir, dataDirInUse: () => engine.dataDirInUse }
+      : undefined;
   if (exposure.offers('database') && database.engine.poolStats)
     trackPool?.('database', () => database.engine.poolStats?.());
   const support = exposure.offers('support')
@@ -102,6 +116,7 @@ export async function createToolSet({
     : undefined;
   return {
     sql,
+    legacyState,
     exposure,
     register(target) {
       if (exposure.offers('echo')) target.tools.register(echoTool);
@@ -121,7 +136,7 @@ export async function createToolSet({
   };
 }
 
-/** Tasks and threads in the application database, so they outlive restarts and are shared by replicas. */
+/** Tasks and threads in PostgreSQL on `sql`, so they outlive restarts and are shared by replicas. */
 export function stateStores(sql: SqlClient): { readonly taskStore: TaskStore; readonly threads: ThreadStore } {
   return { taskStore: new SqlTaskStore({ sql }), threads: new SqlThreadStore({ sql }) };
 }
@@ -134,6 +149,7 @@ export function toolSettingsHelp(): string[] {
     ['Database tools', DATABASE_SETTINGS],
     ['Research tool', RESEARCH_SETTINGS],
     ['Support tools', SUPPORT_SETTINGS],
+    ['Server state (tasks, threads)', APPLICATION_DATABASE_SETTINGS],
   ];
   return sections.flatMap(([title, settings]) => ['', `${title}:`, '', formatSettings(settings)]);
 }

@@ -26,7 +26,7 @@ export const APPLICATION_DATABASE_SETTINGS: readonly SettingDoc[] = [
     name: 'APPLICATION_DATABASE_DIR',
     default: '$XDG_DATA_HOME/agent-mcp/application-db',
     description:
-      'Directory where the embedded application database persists (XDG_DATA_HOME defaults to ~/.local/share); memory: a scratch directory removed at exit',
+      'Directory where the embedded application database persists (XDG_DATA_HOME defaults to ~/.local/share); memory: a scratch directory removed at exit. The server defaults it beside DATABASE_EMBEDDED_DIR when that is set: memory with memory, D-application for a directory D',
   },
   {
     name: 'APPLICATION_DATABASE_POOL_MAX',

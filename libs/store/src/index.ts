@@ -19,6 +19,13 @@ export {
 export { type PgSqlClientOptions, cancelPgStatement, createPgSqlClient, sendPgCancelRequest } from './pg-sql-client';
 export { SqlThreadStore, type SqlThreadStoreOptions } from './sql-thread-store';
 export {
+  LEGACY_STATE_TABLES,
+  migrateLegacyState,
+  type StateMigrationOptions,
+  type StateMigrationResult,
+  type StateTable,
+} from './state-migration';
+export {
   type EmbeddedPostgres,
   type EmbeddedPostgresOptions,
   createEmbeddedPostgres,

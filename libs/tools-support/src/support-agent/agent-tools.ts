@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { tool, wrapUntrusted } from '@agent-mcp/agent-core';
+import { Priority, renderTicket, storeError } from '../support-tools';
+import { type SupportRun } from './support-run';
+import { type SupportWrites } from './support-writes';
+
+/**
+ * The tools the `support` agent calls, bound to the caller's tenant: three reads, whose results reach the model
+ * fenced as untrusted data, and two writes, each approved by the user first (see {@link SupportWrites}).
+ */
+export function supportAgentTools(run: SupportRun, writes: SupportWrites) {
+  const { store, tenant } = run;
+  const failed = (e: unknown): never => {
+    throw storeError(e);
+  };
+  return [
+    tool({
+      name: 'kb_search',
+      description: 'Searches the help-centre articles; returns the best matches with their ids and passages.',
+      parameters: z.object({ query: z.string().min(1).max(500) }),
+      execute: async ({ query }, { signal }) => {
+        const hits = await store.searchArticles(tenant, query, 5, signal).catch(failed);
+        for (const h of hits) run.found.set(h.id, { id: h.id, slug: h.slug, title: h.title });
+        run.record('kb_search', true, `${JSON.stringify(query)}: ${hits.length} article(s)`);
+        if (!hits.length) return 'No article matches; try other words.';
+        return wrapUntrusted(
+          'kb_search',
+          hits.map((h) => `[kb:${h.id}] ${h.title}\n${h.snippet}`).join('\n\n'),
+          'help-centre content',
+        );
+      },
+    }),
+    tool({
+      name: 'customer_lookup',
+      description: 'A customer of this organisation by id: name, plan, orders and open tickets.',
+      parameters: z.object({ customerId: z.number().int().min(1).max(2_147_483_647) }),
+      execute: async ({ customerId: id }, { signal }) => {
+        const customer = await store.findCustomer(tenant, { id }, signal).catch(failed);
+        run.record('customer_lookup', customer !== undefined, `customer ${id}${customer ? '' : ': not found'}`);
+        return customer
+          ? wrapUntrusted('customer_lookup', JSON.stringify(customer), 'customer data')
+          : `No customer ${id} was found.`;
+      },
+    }),
+    tool({
+      name: 'ticket_get',
+      description: 'A ticket of this organisation with its messages.',
+      parameters: z.object({ ticketId: z.number().int().min(1).max(2_147_483_647) }),
+      execute: async ({ ticketId: id }, { signal }) => {
+        const ticket = await store.getTicket(tenant, id, signal).catch(failed);
+        run.record('ticket_get', ticket !== undefined, `ticket ${id}${ticket ? '' : ': not found'}`);
+        return ticket ? renderTicket(ticket) : `No ticket ${id} was found.`;
+      },
+    }),
+    tool({
+      name: 'ticket_create',
+      description:
+        'Opens a ticket for the customer of this conversation with a subject and a first message summarising the request.',
+      parameters: z.object({
+        subject: z.string().min(1).max(200),
+        body: z.string().min(1).max(4000),
+        priority: Priority.optional(),
+      }),
+      needsApproval: writes.needsApproval('ticket_create'),
+      execute: (args, { signal, callId }) => writes.write('ticket_create', args, signal, callId),
+    }),
+    tool({
+      name: 'ticket_reply',
+      description:
+        'Posts a reply to the customer on the ticket of this conversation (the given one, or the one you opened).',
+      parameters: z.object({ body: z.string().min(1).max(4000) }),
+      needsApproval: writes.needsApproval('ticket_reply'),
+      execute: (args, { signal, callId }) => writes.write('ticket_reply', args, signal, callId),
+    }),
+  ];
+}

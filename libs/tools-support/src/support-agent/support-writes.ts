@@ -1,0 +1,121 @@
+import { type ApprovalPort } from '@agent-mcp/agent-core';
+import { type Logger } from '@agent-mcp/context';
+import { type HandlerContext, ToolError } from '@agent-mcp/mcp-core';
+import { askSupportApproval, type SupportApproval } from '../approvals';
+import { type SqlConfirmationStore, TooManyPendingError } from '../confirmation-store';
+import { performSupportAction, type SupportAction } from '../support-actions';
+import { storeError } from '../support-tools';
+import { type SupportProposal } from './support-output';
+import { type SupportRun } from './support-run';
+import { createWritePlanner } from './write-plan';
+
+/** Options of {@link createSupportWrites}. */
+export interface SupportWritesOptions {
+  /** The request: the client the user is asked through. */
+  readonly context: HandlerContext;
+  readonly confirmations: SqlConfirmationStore;
+  readonly confirmationTtlSeconds: number;
+  readonly logger: Logger;
+}
+
+/** The write side of one run: the approver the runner asks first, then the writes the agent's tools make. */
+export interface SupportWrites {
+  /** Asks the user about the exact action a write tool call comes to (elicitation, else a pending confirmation). */
+  readonly approve: ApprovalPort;
+  /** Whether a write tool call would write anything (else it reports why not, without asking). */
+  needsApproval(
+    name: 'ticket_create' | 'ticket_reply',
+  ): (args: unknown, c: { signal: AbortSignal }) => Promise<boolean>;
+  /** Makes the write the user approved for `callId`, or says why there is nothing to write. */
+  write(name: 'ticket_create' | 'ticket_reply', args: unknown, signal: AbortSignal, callId: string): Promise<string>;
+  /** The write the user declined or was left waiting for `support_confirm`, if any. */
+  proposal(): SupportProposal | undefined;
+}
+
+/**
+ * Every write of the `support` agent waits for the user's yes to its exact action: the approver stores the
+ * approved action by the model's call id, and the tool writes that action, not the model's arguments again.
+ */
+export function createSupportWrites(run: SupportRun, options: SupportWritesOptions): SupportWrites {
+  const planned = createWritePlanner(run);
+  const approved = new Map<string, SupportAction>();
+  let proposal: SupportProposal | undefined;
+
+  async function perform(action: SupportAction, signal: AbortSignal): Promise<string> {
+    const result = await performSupportAction(run.store, run.tenant, action, signal);
+    if (action.tool === 'ticket_create') {
+      if (result?.tool !== 'ticket_create') {
+        run.record('ticket_create', false, `customer ${action.arguments.customerId}: not found`);
+        return `No customer ${action.arguments.customerId} was found.`;
+      }
+      run.out.ticketCreated = { id: result.ticket.id, created: result.created };
+      const again = result.created ? '' : ' (already opened by this request)';
+      run.record('ticket_create', true, `ticket ${result.ticket.id}${again}`);
+      return `Ticket ${result.ticket.id} is open for customer ${action.arguments.customerId}.`;
+    }
+    if (result?.tool !== 'ticket_reply') {
+      run.record('ticket_reply', false, `ticket ${action.arguments.ticketId}: not found`);
+      return `No ticket ${action.arguments.ticketId} was found.`;
+    }
+    run.out.replied = { ticketId: result.ticketId, messageId: result.message.id };
+    run.record('ticket_reply', true, `ticket ${result.ticketId}, message ${result.message.id}`);
+    return `Replied on ticket ${result.ticketId}.`;
+  }
+
+  const approve: ApprovalPort = async (request) => {
+    const p = await planned(request.tool, request.arguments, request.signal);
+    // Nothing to write any more (a retry's ticket exists, the ticket is gone): the tool reports it, writing nothing.
+    if (p.kind !== 'write') return { decision: 'approved' };
+    let answer: SupportApproval;
+    try {
+      answer = await askSupportApproval(p.action, request.signal, {
+        context: options.context,
+        confirmations: options.confirmations,
+        tenant: run.tenant,
+        ttlSeconds: options.confirmationTtlSeconds,
+        logger: options.logger,
+      });
+    } catch (error) {
+      if (request.signal.aborted || error instanceof TooManyPendingError) throw error;
+      throw storeError(error);
+    }
+    if (answer.decision === 'approved') {
+      approved.set(request.callId, p.action);
+      return answer;
+    }
+    proposal = { action: p.action, answer };
+    const detail =
+      answer.decision === 'pending'
+        ? `waiting for confirmation ${answer.confirmation.confirmationId}`
+        : 'declined by the user';
+    run.record(request.tool, false, detail);
+    return { decision: answer.decision, message: answer.message };
+  };
+
+  return {
+    approve,
+    needsApproval:
+      (name) =>
+      async (args, { signal }) =>
+        (await planned(name, args, signal)).kind === 'write',
+    async write(name, args, signal, callId) {
+      const action = approved.get(callId);
+      approved.delete(callId);
+      if (action) return perform(action, signal);
+      const p = await planned(name, args, signal);
+      if (p.kind === 'refused') {
+        run.record(name, false, p.detail);
+        return p.reason;
+      }
+      if (p.kind === 'existing') {
+        run.out.ticketCreated = { id: p.ticket.id, created: false };
+        run.record('ticket_create', true, `ticket ${p.ticket.id} (already opened by this request)`);
+        return `Ticket ${p.ticket.id} is open for customer ${p.ticket.customerId}.`;
+      }
+      // Unreachable while the run asks before every write; should the state change between, write nothing.
+      run.record(name, false, 'not approved');
+      throw new ToolError('This write was not approved, so it was not made.', { code: 'NOT_APPROVED' });
+    },
+    proposal: () => proposal,
+  };
+}

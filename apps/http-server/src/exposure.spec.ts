@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { principalKey } from '@agent-mcp/context';
-import { createPgSqlClient, SqlThreadStore } from '@agent-mcp/store';
-import { SqlTaskStore } from '@agent-mcp/mcp-core';
+import { createPgSqlClient, SqlTaskStore, SqlThreadStore } from '@agent-mcp/store';
 import { type ServerProcess, startServerProcess } from './spec-helpers/server-process';
 
 const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -82,6 +82,20 @@ export {
   messagesToDrop,
   titleOf,
 } from './threads/thread-store';
+export {
+  type TaskStore,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskOutcome,
+  type TaskPage,
+  type NewTask,
+  ABANDONED_MESSAGE,
+  InvalidTaskCursorError,
+  isTerminalStatus,
+  // The cursor rule every TaskStore follows, for implementations (`@agent-mcp/store`'s).
+  decodeTaskCursor,
+  encodeTaskCursor,
+} from './task-store';
 export { checkSchemaName, privateSchemaCreator } from './private-schema';
 export {
   type ModelBudget,

@@ -138,20 +138,8 @@ export {
 } from './transports/http/server-limits';
 
 export { echoTool } from './diagnostics';
-export {
-  type TaskStore,
-  type TaskRecord,
-  type TaskStatus,
-  type TaskOutcome,
-  type TaskPage,
-  type NewTask,
-  type InMemoryTaskStoreOptions,
-  InMemoryTaskStore,
-  InvalidCursorError,
-  isTerminalStatus,
-  ABANDONED_MESSAGE,
-} from './tasks/task-store';
-export { SqlTaskStore, type SqlTaskStoreOptions } from './tasks/sql-task-store';
+// The TaskStore port is @agent-mcp/context's; the PostgreSQL store (SqlTaskStore) is @agent-mcp/store's.
+export { type InMemoryTaskStoreOptions, InMemoryTaskStore } from './tasks/task-store';
 export { TaskManager, RELATED_TASK_META_KEY, type TaskOptions, type TaskWire } from './tasks/task-manager';
 
 /** Package version, kept in step with package.json. */

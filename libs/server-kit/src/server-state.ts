@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { type Logger, type SqlClient } from '@agent-mcp/context';
-import { SqlTaskStore } from '@agent-mcp/mcp-core';
 import {
   type ApplicationDatabase,
   type ApplicationDatabaseConfig,
@@ -8,6 +7,7 @@ import {
   migrateLegacyState,
   openApplicationDatabase,
   parseApplicationDatabaseConfig,
+  type SqlTaskStore,
   type SqlThreadStore,
 } from '@agent-mcp/store';
 
@@ -42,7 +42,7 @@ export function openServerState(env: Readonly<Record<string, string | undefined>
   const database = openApplicationDatabase({ config: serverStateConfig(env), env, logger });
   return {
     database,
-    taskStore: new SqlTaskStore({ sql: database.sql }),
+    taskStore: database.tasks,
     threads: database.threads,
     close: () => database.close(),
   };

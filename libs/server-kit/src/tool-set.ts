@@ -1,8 +1,8 @@
 import { createOpenAIProvider, type ModelProvider, OPENAI_SETTINGS, type RunObserver } from '@agent-mcp/agent-core';
 import { AGENT_RUN_SETTINGS, type AgentRunPolicy, createThreadTools, loadAgentRunPolicy } from '@agent-mcp/agent-tools';
-import { formatSettings, type Logger, type SqlClient, type ThreadStore } from '@agent-mcp/context';
-import { APPLICATION_DATABASE_SETTINGS, SqlThreadStore } from '@agent-mcp/store';
-import { echoTool, type ResourceRegistry, SqlTaskStore, type TaskStore, type ToolRegistry } from '@agent-mcp/mcp-core';
+import { formatSettings, type Logger, type SqlClient, type TaskStore, type ThreadStore } from '@agent-mcp/context';
+import { APPLICATION_DATABASE_SETTINGS, SqlTaskStore, SqlThreadStore } from '@agent-mcp/store';
+import { echoTool, type ResourceRegistry, type ToolRegistry } from '@agent-mcp/mcp-core';
 import {
   createDatabaseTools,
   DATABASE_SETTINGS,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type Logger, noopLogger, parseConfig, type SettingDoc, type SqlClient } from '@agent-mcp/context';
 import { createEmbeddedPostgres } from './embedded/embedded-postgres';
 import { createPgSqlClient } from './pg-sql-client';
+import { SqlTaskStore } from './sql-task-store';
 import { SqlThreadStore } from './sql-thread-store';
 
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
@@ -53,7 +54,7 @@ export interface ApplicationDatabaseOptions {
   readonly logger?: Logger;
 }
 
-/** The server's own database: tasks, threads and confirmations, whatever tools are on. */
+/** The server's own database: tasks and threads, whatever tools are on. */
 export interface ApplicationDatabase {
   /** `postgres` with `DATABASE_URL`, else `embedded`. */
   readonly kind: 'postgres' | 'embedded';
@@ -63,6 +64,8 @@ export interface ApplicationDatabase {
   readonly sql: SqlClient;
   /** Conversation threads, kept here. */
   readonly threads: SqlThreadStore;
+  /** MCP tasks, kept here. */
+  readonly tasks: SqlTaskStore;
   /** Closes the pool or ends the embedded worker. */
   close(): Promise<void>;
 }
@@ -75,7 +78,7 @@ export interface ApplicationDatabase {
  *
  * @example
  * const db = openApplicationDatabase({ env: process.env, logger });
- * const server = createMcpServer({ tasks: { store: new SqlTaskStore({ sql: db.sql }) }, threads: db.threads });
+ * const server = new McpServer({ ...identity, tasks: { store: db.tasks }, threads: db.threads });
  * // ... on shutdown:
  * await db.close();
  */
@@ -98,6 +101,7 @@ export function openApplicationDatabase(options: ApplicationDatabaseOptions = {}
       location: url.toString(),
       sql,
       threads: new SqlThreadStore({ sql }),
+      tasks: new SqlTaskStore({ sql }),
       close: () => sql.close(),
     };
   }
@@ -114,6 +118,7 @@ export function openApplicationDatabase(options: ApplicationDatabaseOptions = {}
     location: dataDir ?? 'memory',
     sql,
     threads: new SqlThreadStore({ sql }),
+    tasks: new SqlTaskStore({ sql }),
     close: () => embedded.close(),
   };
 }

@@ -2,7 +2,7 @@
  * `@agent-mcp/store`: where the server keeps its data. The SQL client over PostgreSQL (`pg`, with wire-level
  * cancel), the SQL stores, the embedded PostgreSQL host (PGlite in a worker thread on a directory), and
  * {@link openApplicationDatabase}, which opens the server's own database (tasks, threads, confirmations)
- * whatever tools are on. The ports these implement (`SqlClient`, `ThreadStore`) are `@agent-mcp/context`'s.
+ * whatever tools are on. The ports these implement (`SqlClient`, `ThreadStore`, `TaskStore`) are `@agent-mcp/context`'s.
  *
  * @packageDocumentation
  */
@@ -18,6 +18,7 @@ export {
 } from './application-database';
 export { type PgSqlClientOptions, cancelPgStatement, createPgSqlClient, sendPgCancelRequest } from './pg-sql-client';
 export { SqlThreadStore, type SqlThreadStoreOptions } from './sql-thread-store';
+export { SqlTaskStore, type SqlTaskStoreOptions } from './sql-task-store';
 export {
   LEGACY_STATE_TABLES,
   migrateLegacyState,

@@ -1,13 +1,13 @@
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import { CancelledError, JsonRpcErrorCode, ProtocolError } from '../errors';
 import {
-  InMemoryTaskStore,
-  InvalidCursorError,
+  InvalidTaskCursorError,
   isTerminalStatus,
   type TaskOutcome,
   type TaskRecord,
   type TaskStore,
-} from './task-store';
+} from '@agent-mcp/context';
+import { InMemoryTaskStore } from './task-store';
 
 /** The `_meta` key that ties a message or result to its task. */
 export const RELATED_TASK_META_KEY = 'io.modelcontextprotocol/related-task';
@@ -154,7 +154,7 @@ export class TaskManager {
       const page = await this.store.list(owner, { cursor, limit: this.pageSize });
       return { tasks: page.tasks.map(taskToWire), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
     } catch (error) {
-      if (error instanceof InvalidCursorError)
+      if (error instanceof InvalidTaskCursorError)
         throw new ProtocolError('INVALID_CURSOR', 'Invalid params: unknown cursor', JsonRpcErrorCode.InvalidParams);
       throw error;
     }

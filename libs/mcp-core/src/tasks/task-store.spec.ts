@@ -4,13 +4,18 @@
 import { randomBytes } from 'node:crypto';
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { type SqlClient } from '@agent-mcp/context';
-import { createPgSqlClient } from '@agent-mcp/store';
+import {
+  ABANDONED_MESSAGE,
+  InvalidTaskCursorError,
+  type NewTask,
+  type SqlClient,
+  type TaskStore,
+} from '@agent-mcp/context';
+import { createPgSqlClient, SqlTaskStore } from '@agent-mcp/store';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import { connectPipeClient, testServer } from '../spec-helpers/clients';
 import { defineTool } from '../tool';
-import { SqlTaskStore } from './sql-task-store';
-import { ABANDONED_MESSAGE, InMemoryTaskStore, InvalidCursorError, type NewTask, type TaskStore } from './task-store';
+import { InMemoryTaskStore } from './task-store';
 
 jest.setTimeout(30_000);
 
@@ -75,7 +80,7 @@ describe.each([
     expect([...second.tasks, ...third.tasks].map((t) => t.taskId)).toEqual([ids[2], ids[1], ids[0]]);
     expect(third.nextCursor).toBeUndefined();
     await expect(store.list('alice', { limit: 2, cursor: 'bm90IGEgY3Vyc29y' })).rejects.toBeInstanceOf(
-      InvalidCursorError,
+      InvalidTaskCursorError,
     );
   });
 

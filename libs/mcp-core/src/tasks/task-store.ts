@@ -1,123 +1,19 @@
 /**
- * Where MCP tasks (protocol 2025-11-25) live: status, status message and final outcome of task-augmented
- * requests, scoped to the principal that made them. {@link InMemoryTaskStore} serves one process;
- * `SqlTaskStore` keeps tasks in PostgreSQL so they outlive a restart and are visible from every replica.
+ * Tasks in memory, for one process: the {@link TaskStore} port is `@agent-mcp/context`'s, and `@agent-mcp/store`'s
+ * `SqlTaskStore` keeps tasks in PostgreSQL across restarts and replicas.
  */
-
-/** The states of a task; the last three are terminal. */
-export type TaskStatus = 'working' | 'input_required' | 'completed' | 'failed' | 'cancelled';
-
-const TERMINAL: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'cancelled']);
-
-/** True for `completed`, `failed` and `cancelled`: a task in one of them never changes again. */
-export function isTerminalStatus(status: TaskStatus): boolean {
-  return TERMINAL.has(status);
-}
-
-/** One task as stored. */
-export interface TaskRecord {
-  readonly taskId: string;
-  /** Key of the principal that created it (`principalKey`): nobody else sees it. */
-  readonly owner: string;
-  readonly status: TaskStatus;
-  readonly statusMessage?: string;
-  /** How long the task is kept after its creation, in milliseconds; null for as long as the store keeps it. */
-  readonly ttlMs: number | null;
-  /** How often a client should poll `tasks/get`, in milliseconds. */
-  readonly pollIntervalMs: number;
-  readonly createdAt: Date;
-  readonly lastUpdatedAt: Date;
-}
-
-/** How a task ended: the request's result, or the JSON-RPC error it failed with. */
-export type TaskOutcome =
-  | { readonly result: Record<string, unknown> }
-  | { readonly error: { readonly code: number; readonly message: string; readonly data?: unknown } };
-
-/** What creating a task records. */
-export interface NewTask {
-  readonly owner: string;
-  /** The request method the task wraps (`tools/call`). */
-  readonly method: string;
-  readonly ttlMs: number | null;
-  readonly pollIntervalMs: number;
-  /** Identifies the process running the task; its lease is renewed while it runs. */
-  readonly runner: string;
-  /** The task fails as abandoned when its lease is not renewed within this many milliseconds. */
-  readonly leaseMs: number;
-}
-
-/** A page of tasks, newest first. */
-export interface TaskPage {
-  readonly tasks: readonly TaskRecord[];
-  readonly nextCursor?: string;
-}
-
-/** The message a task gets when the process running it stopped renewing its lease. */
-export const ABANDONED_MESSAGE =
-  'The server process running this task stopped before it finished; run the request again.';
-
-/**
- * The task store seam. Every read is scoped to an owner; an unknown task and another owner's task look the
- * same (undefined). Implementations make the terminal transition atomic: once a task is completed, failed
- * or cancelled, later writes are ignored.
- */
-export interface TaskStore {
-  create(task: NewTask): Promise<TaskRecord>;
-  /** The task, failed as abandoned first if its lease ran out while it was not terminal. */
-  get(taskId: string, owner: string): Promise<TaskRecord | undefined>;
-  /** The owner's tasks, newest first. Throws {@link InvalidCursorError} for a cursor it did not issue. */
-  list(owner: string, options: { readonly cursor?: string; readonly limit: number }): Promise<TaskPage>;
-  /**
-   * Moves a task that is not terminal to `status` with a message. Returns the updated task, or undefined when
-   * it is unknown, someone else's, or already terminal. `owner` undefined skips the owner check (the runner).
-   */
-  setStatus(
-    taskId: string,
-    owner: string | undefined,
-    status: 'working' | 'input_required' | 'cancelled',
-    statusMessage?: string,
-  ): Promise<TaskRecord | undefined>;
-  /** Records the outcome with a terminal status unless the task is terminal already; true if recorded. */
-  finish(
-    taskId: string,
-    status: 'completed' | 'failed',
-    outcome: TaskOutcome,
-    statusMessage?: string,
-  ): Promise<boolean>;
-  /** The outcome of a terminal task; undefined while it runs or for a task ended without one (cancelled, abandoned). */
-  outcome(taskId: string, owner: string): Promise<TaskOutcome | undefined>;
-  /**
-   * Extends the lease of the runner's tasks that are still not terminal, and returns their ids: a running task
-   * missing from the answer was cancelled (or ended) elsewhere, and its run should stop.
-   */
-  renew(runner: string, taskIds: readonly string[], leaseMs: number): Promise<Set<string>>;
-  /** Deletes tasks past their TTL; returns how many. */
-  deleteExpired(): Promise<number>;
-  /** How many tasks the store holds in each status (metrics); statuses with none may be left out. */
-  countByStatus?(): Promise<Partial<Record<TaskStatus, number>>>;
-  close?(): Promise<void>;
-}
-
-/** A `tasks/list` cursor this store did not issue. */
-export class InvalidCursorError extends Error {
-  constructor() {
-    super('Invalid cursor');
-    this.name = 'InvalidCursorError';
-  }
-}
-
-/** Encodes a keyset position (a task's creation sequence number) as an opaque cursor. */
-export function encodeCursor(seq: number | bigint | string): string {
-  return Buffer.from(`task:${String(seq)}`).toString('base64url');
-}
-
-/** Decodes {@link encodeCursor}'s output; throws {@link InvalidCursorError} for anything else. */
-export function decodeCursor(cursor: string): string {
-  const match = /^task:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new InvalidCursorError();
-  return match[1] as string;
-}
+import {
+  ABANDONED_MESSAGE,
+  decodeTaskCursor,
+  encodeTaskCursor,
+  isTerminalStatus,
+  type NewTask,
+  type TaskOutcome,
+  type TaskPage,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskStore,
+} from '@agent-mcp/context';
 
 interface MemoryTask {
   record: TaskRecord;
@@ -182,7 +78,7 @@ export class InMemoryTaskStore implements TaskStore {
   }
 
   async list(owner: string, { cursor, limit }: { cursor?: string; limit: number }): Promise<TaskPage> {
-    const before = cursor === undefined ? Number.POSITIVE_INFINITY : Number(decodeCursor(cursor));
+    const before = cursor === undefined ? Number.POSITIVE_INFINITY : Number(decodeTaskCursor(cursor));
     const mine = [...this.tasks.keys()]
       .map((id) => this.live(id))
       .filter((t): t is MemoryTask => t !== undefined && t.record.owner === owner && t.seq < before)
@@ -191,7 +87,7 @@ export class InMemoryTaskStore implements TaskStore {
     const last = page.at(-1);
     return {
       tasks: page.map((t) => t.record),
-      ...(mine.length > limit && last ? { nextCursor: encodeCursor(last.seq) } : {}),
+      ...(mine.length > limit && last ? { nextCursor: encodeTaskCursor(last.seq) } : {}),
     };
   }
 

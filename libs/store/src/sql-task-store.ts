@@ -1,15 +1,18 @@
-import { checkSchemaName, privateSchemaCreator, type SqlClient, type SqlRow } from '@agent-mcp/context';
 import {
   ABANDONED_MESSAGE,
-  decodeCursor,
-  encodeCursor,
+  checkSchemaName,
+  decodeTaskCursor,
+  encodeTaskCursor,
   type NewTask,
+  privateSchemaCreator,
+  type SqlClient,
+  type SqlRow,
   type TaskOutcome,
   type TaskPage,
   type TaskRecord,
   type TaskStatus,
   type TaskStore,
-} from './task-store';
+} from '@agent-mcp/context';
 
 /** Options of {@link SqlTaskStore}. */
 export interface SqlTaskStoreOptions {
@@ -114,7 +117,7 @@ export class SqlTaskStore implements TaskStore {
 
   async list(owner: string, { cursor, limit }: { cursor?: string; limit: number }): Promise<TaskPage> {
     await this.ensureSchema();
-    const before = cursor === undefined ? null : decodeCursor(cursor);
+    const before = cursor === undefined ? null : decodeTaskCursor(cursor);
     await this.failAbandoned('owner = $1', [owner]);
     const { rows } = await this.sql.query<TaskRow>(
       `SELECT * FROM ${this.table}
@@ -127,7 +130,7 @@ export class SqlTaskStore implements TaskStore {
     const last = page.at(-1);
     return {
       tasks: page.map(toRecord),
-      ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.seq) } : {}),
+      ...(rows.length > limit && last ? { nextCursor: encodeTaskCursor(last.seq) } : {}),
     };
   }
 

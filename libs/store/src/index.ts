@@ -20,6 +20,13 @@ export { type PgSqlClientOptions, cancelPgStatement, createPgSqlClient, sendPgCa
 export { SqlThreadStore, type SqlThreadStoreOptions } from './sql-thread-store';
 export { SqlTaskStore, type SqlTaskStoreOptions } from './sql-task-store';
 export {
+  SqlConfirmationStore,
+  type SqlConfirmationStoreOptions,
+  type PendingConfirmation,
+  type ConfirmationClaim,
+  TooManyPendingError,
+} from './sql-confirmation-store';
+export {
   LEGACY_STATE_TABLES,
   migrateLegacyState,
   type StateMigrationOptions,

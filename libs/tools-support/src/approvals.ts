@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Logger, principalKey } from '@agent-mcp/context';
 import { type HandlerContext } from '@agent-mcp/mcp-core';
-import { type PendingConfirmation, type SqlConfirmationStore } from './confirmation-store';
+import { type PendingConfirmation, type SupportConfirmations } from './confirmations';
 import { actionHeadline, describeAction, type SupportAction } from './support-actions';
 
 /** A person's answer to a support write, as the MCP bridge got it. */
@@ -14,7 +14,7 @@ export type SupportApproval =
 /** Options of {@link askSupportApproval}. */
 export interface SupportApprovalOptions {
   readonly context: HandlerContext;
-  readonly confirmations: SqlConfirmationStore;
+  readonly confirmations: SupportConfirmations;
   /** The tenant the action writes in. */
   readonly tenant: string;
   /** How long a pending confirmation can be used. */

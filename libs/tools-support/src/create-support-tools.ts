@@ -3,17 +3,19 @@ import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger, type SqlClient } from '@agent-mcp/context';
 import { type ToolRegistry } from '@agent-mcp/mcp-core';
 import { parseSupportConfig, type SupportConfig } from './config';
-import { SqlConfirmationStore } from './confirmation-store';
+import { createSupportConfirmations } from './confirmations';
 import { createSupportAgentTool } from './support-agent-tool';
 import { createSupportConfirmTool } from './support-confirm-tool';
 import { createSupportStore, type SupportStore } from './support-store';
+import { supportSchemaCreator } from './support-schema';
 import { createSupportMcpTools } from './support-tools';
 
 /** Options of {@link createSupportTools}. */
 export interface SupportToolsOptions {
   /**
-   * The application's own connection to the database holding the support tables (the sample data set of
-   * `@agent-mcp/tools-database`): `DatabaseTools.sql` in the apps.
+   * The owner's connection to the database of the support tables (customers, orders, tickets and their messages,
+   * help-centre articles) and their pending confirmations. Missing tables are created on first use; in the apps it
+   * is the database the SQL tools query too (`DatabaseTools.sql`: the sample data set, or `DATABASE_URL`).
    */
   readonly sql: SqlClient;
   /** Settings; default: parsed from `env` with {@link parseSupportConfig}. */
@@ -62,9 +64,11 @@ export function createSupportTools(options: SupportToolsOptions): SupportTools {
   const env = options.env ?? process.env;
   const config = options.config ?? parseSupportConfig(env);
   const logger = options.logger ?? noopLogger;
-  const store = createSupportStore(options.sql);
-  // Pending confirmations live beside the tickets, in the application database (embedded by default).
-  const confirmations = new SqlConfirmationStore({ sql: options.sql });
+  // The tables are this library's: created where missing, before the first statement.
+  const ensureTables = supportSchemaCreator(options.sql);
+  const store = ensuringTables(createSupportStore(options.sql), ensureTables);
+  // Pending confirmations live beside the tickets they write: a confirm consumes one in the transaction that writes.
+  const confirmations = createSupportConfirmations(options.sql);
   const ttl = options.confirmationTtlSeconds ?? config.SUPPORT_CONFIRMATION_TTL_SECONDS;
   if (!Number.isInteger(ttl) || ttl < 10 || ttl > 7 * 86_400)
     throw new RangeError('confirmationTtlSeconds must be a whole number of seconds from 10 to 604800');
@@ -84,7 +88,7 @@ export function createSupportTools(options: SupportToolsOptions): SupportTools {
       ...(options.runObserver ? { runObserver: options.runObserver } : {}),
       ...(options.policy ? { policy: options.policy } : {}),
     }),
-    createSupportConfirmTool({ sql: options.sql, confirmations, defaultTenant }),
+    createSupportConfirmTool({ sql: options.sql, confirmations, defaultTenant, ensureTables }),
   ] as const;
   return {
     config,
@@ -95,4 +99,15 @@ export function createSupportTools(options: SupportToolsOptions): SupportTools {
       logger.debug('support tools registered', { tools: tools.map((t) => t.name) });
     },
   };
+}
+
+/** `store` whose every call first makes sure the support tables exist. */
+function ensuringTables(store: SupportStore, ensure: () => Promise<void>): SupportStore {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(store) as Array<[string, (...args: unknown[]) => Promise<unknown>]>)
+    wrapped[name] = async (...args: unknown[]) => {
+      await ensure();
+      return method(...args);
+    };
+  return wrapped as unknown as SupportStore;
 }

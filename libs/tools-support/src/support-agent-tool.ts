@@ -9,7 +9,7 @@ import {
 } from '@agent-mcp/agent-tools';
 import { Agent, type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger } from '@agent-mcp/context';
-import { type SqlConfirmationStore } from './confirmation-store';
+import { type SupportConfirmations } from './confirmations';
 import { supportAgentTools } from './support-agent/agent-tools';
 import {
   finishSupportOutput,
@@ -28,7 +28,7 @@ export { SupportOutputSchema } from './support-agent/support-output';
 export interface SupportAgentToolOptions {
   readonly store: SupportStore;
   /** Where pending confirmations wait, when the client cannot be asked. */
-  readonly confirmations: SqlConfirmationStore;
+  readonly confirmations: SupportConfirmations;
   /** How long a pending confirmation can be used, in seconds. */
   readonly confirmationTtlSeconds: number;
   readonly defaultTenant: string;

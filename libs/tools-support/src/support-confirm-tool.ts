@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { principalKey, type SqlClient } from '@agent-mcp/context';
 import { defineTool, ToolError } from '@agent-mcp/mcp-core';
-import { type SqlConfirmationStore } from './confirmation-store';
+import { type SupportConfirmations } from './confirmations';
 import {
   actionHeadline,
   performSupportAction,
@@ -16,8 +16,10 @@ import { storeError, tenantOf } from './support-tools';
 export interface SupportConfirmToolOptions {
   /** The application database: the confirmation and the write commit together on it. */
   readonly sql: SqlClient;
-  readonly confirmations: SqlConfirmationStore;
+  readonly confirmations: SupportConfirmations;
   readonly defaultTenant: string;
+  /** Creates the support tables where missing (before the transaction that writes). */
+  readonly ensureTables?: () => Promise<void>;
 }
 
 /** Shape of `support_confirm`'s `structuredContent`. */
@@ -79,6 +81,7 @@ export function createSupportConfirmTool(options: SupportConfirmToolOptions) {
         | { readonly refused: keyof typeof CLAIM_ERRORS }
         | { readonly action: SupportAction; readonly written: SupportActionResult | undefined };
       const outcome = await (async (): Promise<Outcome> => {
+        await options.ensureTables?.();
         await confirmations.ensureSchema();
         // One transaction: the confirmation is spent if and only if its write commits.
         return options.sql.transaction(

@@ -49,8 +49,8 @@ export interface NewTicket {
 }
 
 /**
- * The support tables (sample data set of tools-database: `kb_articles`, `customers`, `orders`,
- * `support_tickets`, `ticket_messages`) through the application's trusted `SqlClient`. That connection
+ * The support tables (`kb_articles`, `customers`, `orders`, `support_tickets`, `ticket_messages`; created by
+ * `support-schema.ts` where missing) through the application's trusted `SqlClient`. That connection
  * is the tables' owner, not subject to row-level security, so every statement names the tenant itself, and a
  * row of another tenant is indistinguishable from a missing one (`undefined`).
  */

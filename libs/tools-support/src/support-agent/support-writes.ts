@@ -2,7 +2,7 @@ import { type ApprovalPort } from '@agent-mcp/agent-core';
 import { type Logger } from '@agent-mcp/context';
 import { type HandlerContext, ToolError } from '@agent-mcp/mcp-core';
 import { askSupportApproval, type SupportApproval } from '../approvals';
-import { type SqlConfirmationStore, TooManyPendingError } from '../confirmation-store';
+import { type SupportConfirmations, TooManyPendingError } from '../confirmations';
 import { performSupportAction, type SupportAction } from '../support-actions';
 import { storeError } from '../support-tools';
 import { type SupportProposal } from './support-output';
@@ -13,7 +13,7 @@ import { createWritePlanner } from './write-plan';
 export interface SupportWritesOptions {
   /** The request: the client the user is asked through. */
   readonly context: HandlerContext;
-  readonly confirmations: SqlConfirmationStore;
+  readonly confirmations: SupportConfirmations;
   readonly confirmationTtlSeconds: number;
   readonly logger: Logger;
 }

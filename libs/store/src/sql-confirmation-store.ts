@@ -1,5 +1,4 @@
 import { checkSchemaName, privateSchemaCreator, type SqlClient, type SqlQueryable } from '@agent-mcp/context';
-import { type SupportAction, SupportActionSchema } from './support-actions';
 
 /** A stored confirmation: the id to give back, and until when it can be used. */
 export interface PendingConfirmation {
@@ -8,9 +7,9 @@ export interface PendingConfirmation {
   readonly expiresAt: string;
 }
 
-/** What consuming a confirmation found. */
+/** What consuming a confirmation found; `action` is the JSON value stored, for its library to check. */
 export type ConfirmationClaim =
-  | { readonly status: 'claimed'; readonly action: SupportAction }
+  | { readonly status: 'claimed'; readonly action: unknown }
   /** Unknown, or another principal's or tenant's (the two read the same). */
   | { readonly status: 'not_found' }
   | { readonly status: 'used' }
@@ -18,7 +17,7 @@ export type ConfirmationClaim =
 
 /** Options of {@link SqlConfirmationStore}. */
 export interface SqlConfirmationStoreOptions {
-  /** The application database, the one the support tables are in. */
+  /** The database the confirmed writes go to: a confirmation is consumed in the transaction that writes. */
   readonly sql: SqlClient;
   /** Schema of the table, created if missing; out of reach of the role that runs callers' SQL. Default `agent_mcp_state`. */
   readonly schema?: string;
@@ -35,8 +34,9 @@ export class TooManyPendingError extends Error {
 const KEEP_AFTER_EXPIRY = '1 day';
 
 /**
- * Pending confirmations of support writes in PostgreSQL (a server or the embedded engine): each is keyed to the
- * principal and tenant that caused it, expires, and is consumed at most once by one atomic
+ * Pending confirmations of writes a user must approve (the support tools' tickets and replies), in PostgreSQL (a
+ * server or the embedded engine): each holds the exact action as JSON, is keyed to the principal and tenant that
+ * caused it, expires, and is consumed at most once by one atomic
  * `UPDATE ... WHERE consumed_at IS NULL AND expires_at > now() ... RETURNING`, so two confirms racing for one id
  * (on one replica or two) cannot both win.
  */
@@ -80,7 +80,7 @@ export class SqlConfirmationStore {
   async create(
     owner: string,
     tenant: string,
-    action: SupportAction,
+    action: unknown,
     ttlSeconds: number,
     signal?: AbortSignal,
   ): Promise<PendingConfirmation> {
@@ -138,7 +138,7 @@ export class SqlConfirmationStore {
     const row = claimed.rows[0];
     if (row) {
       const raw = typeof row.action === 'string' ? (JSON.parse(row.action) as unknown) : row.action;
-      return { status: 'claimed', action: SupportActionSchema.parse(raw) };
+      return { status: 'claimed', action: raw };
     }
     const seen = await tx.query<{ used: boolean }>(
       `SELECT consumed_at IS NOT NULL AS used FROM ${this.table} WHERE confirmation_id = $1 AND owner = $2 AND tenant_id = $3`,

@@ -2,10 +2,9 @@
 // consumed at most once even when confirms race, only by the principal and tenant that caused it, never after
 // it expires, and a transaction that rolls back leaves it usable.
 import { type SqlClient } from '@agent-mcp/context';
-import { createPgSqlClient } from '@agent-mcp/store';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
-import { SqlConfirmationStore, TooManyPendingError } from './confirmation-store';
-import { type SupportAction } from './support-actions';
+import { createPgSqlClient } from './pg-sql-client';
+import { SqlConfirmationStore, TooManyPendingError } from './sql-confirmation-store';
 
 jest.setTimeout(30_000);
 
@@ -24,7 +23,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const action: SupportAction = {
+const action = {
   tool: 'ticket_create',
   arguments: {
     customerId: 7,

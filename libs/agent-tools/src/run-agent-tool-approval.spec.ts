@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { Agent, type ApprovalDecision, type ApprovalRequest, createOpenAIProvider, tool } from '@agent-mcp/agent-core';
 import { createScriptedServer, type ScriptedServer, toolCallTurn } from '@agent-mcp/agent-core/testing';
-import { Conversation, createRequestContext, InMemoryMemoryStore, noopLogger } from '@agent-mcp/context';
+import { createRequestContext, InMemoryMemoryStore, noopLogger } from '@agent-mcp/context';
 import { type AgentRunPolicy } from './budgets';
 import { agentRunMeta, runAgentTool } from './run-agent-tool';
 
@@ -54,7 +54,6 @@ function context() {
     signal: new AbortController().signal,
     logger: noopLogger,
     memory: new InMemoryMemoryStore(),
-    conversation: () => new Conversation(),
     listRoots: async () => [],
     sendProgress: async () => undefined,
     readResource: async () => [],

@@ -3,7 +3,6 @@
 // readable outcome, cancellation reaching the model request and running tools, and usage for `_meta`.
 import { z } from 'zod';
 import {
-  Conversation,
   InMemoryMemoryStore,
   type LogLevel,
   ModelBudgetExceededError,
@@ -65,7 +64,6 @@ function requestContext(
     signal: controller.signal,
     logger: noopLogger,
     memory: new InMemoryMemoryStore(),
-    conversation: () => new Conversation(),
     listRoots: async () => [],
     sendProgress: async (u) => void progress.push(u),
     readResource: async () => [],
@@ -437,7 +435,6 @@ describe('runAgentTool with threads', () => {
       signal: new AbortController().signal,
       logger: noopLogger,
       memory: new InMemoryMemoryStore(),
-      conversation: () => new Conversation(),
       listRoots: async () => [],
       sendProgress: async (u) => void progress.push(u),
       readResource: async () => [],
@@ -469,7 +466,6 @@ describe('runAgentTool with threads', () => {
         signal: new AbortController().signal,
         logger: noopLogger,
         memory: new InMemoryMemoryStore(),
-        conversation: () => new Conversation(),
         listRoots: async () => [],
         sendProgress: async () => undefined,
         readResource: async () => [],
@@ -529,7 +525,6 @@ describe('runAgentTool with threads', () => {
         signal: new AbortController().signal,
         logger: noopLogger,
         memory: new InMemoryMemoryStore(),
-        conversation: () => new Conversation(),
         listRoots: async () => [],
         sendProgress: async () => undefined,
         readResource: async () => [],

@@ -5,7 +5,6 @@
 import { z } from 'zod';
 import {
   ANONYMOUS_PRINCIPAL,
-  Conversation,
   InMemoryMemoryStore,
   type SampledContent,
   type SampleRequest,
@@ -131,7 +130,6 @@ describe('runAgentTool with no server key', () => {
       signal: new AbortController().signal,
       logger: noopLogger,
       memory: new InMemoryMemoryStore(),
-      conversation: () => new Conversation(),
       listRoots: async () => [],
       sendProgress: async () => undefined,
       readResource: async () => [],

@@ -32,7 +32,6 @@ export {
   InMemoryMemoryStore,
   MemoryValueTooLargeError,
 } from './memory-store';
-export { type ConversationMessage, type ConversationOptions, Conversation } from './conversation';
 export { type AgentState, type ScopedMemory, createAgentState, scopeMemory } from './agent-state';
 export {
   type RequestContext,

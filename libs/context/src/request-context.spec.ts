@@ -1,5 +1,4 @@
 // Checks the request context: progress rules, lazy state, memory scoped to the principal.
-import { Conversation } from './conversation';
 import { noopLogger } from './logger';
 import { InMemoryMemoryStore } from './memory-store';
 import { type Principal } from './principal';
@@ -20,7 +19,6 @@ function ports(overrides: Partial<RequestContextPorts> = {}): RequestContextPort
     signal: new AbortController().signal,
     logger: noopLogger,
     memory: new InMemoryMemoryStore(),
-    conversation: () => new Conversation(),
     listRoots: async () => [],
     sendProgress: async (u) => void progress.push(u),
     readResource: async () => [],
@@ -45,15 +43,6 @@ describe('createRequestContext', () => {
     const ctx = createRequestContext(ports());
     await ctx.reportProgress({ progress: 5, total: 10 });
     await expect(ctx.reportProgress({ progress: 5 })).rejects.toBeInstanceOf(ProgressOrderError);
-  });
-
-  it('builds the conversation only when read, once', () => {
-    let built = 0;
-    const ctx = createRequestContext(ports({ conversation: () => (built++, new Conversation()) }));
-    expect(built).toBe(0);
-    ctx.conversation.append('user', 'x');
-    expect(ctx.conversation.length).toBe(1);
-    expect(built).toBe(1);
   });
 
   it('scopes memory to tenant and principal', async () => {

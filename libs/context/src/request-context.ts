@@ -1,5 +1,4 @@
 import { type AgentState, createAgentState } from './agent-state';
-import { type Conversation } from './conversation';
 import { type Logger, type LogLevel } from './logger';
 import { type MemoryStore } from './memory-store';
 import { bindModelBudget, type ModelBudget, type ModelUsageMeter } from './model-budget';
@@ -40,8 +39,6 @@ export interface RequestContext {
   readonly signal: AbortSignal;
   /** Server-side log (never sent to the client), bound to this request. */
   readonly logger: Logger;
-  /** The conversation of this session. */
-  readonly conversation: Conversation;
   /** Preferences, auth and memory of the caller. */
   readonly state: AgentState;
   /**
@@ -87,8 +84,6 @@ export interface RequestContextPorts {
   readonly memory: MemoryStore;
   readonly preferences?: Readonly<Record<string, unknown>>;
   readonly threads?: ThreadStore;
-  /** Returns the session's conversation; called only when a handler touches it. */
-  readonly conversation: () => Conversation;
   readonly listRoots: () => Promise<readonly Root[]>;
   readonly sendProgress: (update: ProgressUpdate) => Promise<void>;
   readonly readResource: (uri: string) => Promise<readonly ResourceContent[]>;
@@ -129,7 +124,6 @@ export function nextProgress(previous: number, update: ProgressUpdate | string):
  */
 class PortedRequestContext implements RequestContext {
   private lastProgress = Number.NEGATIVE_INFINITY;
-  private conversationValue: Conversation | undefined;
   private stateValue: AgentState | undefined;
 
   constructor(private readonly ports: RequestContextPorts) {}
@@ -151,9 +145,6 @@ class PortedRequestContext implements RequestContext {
   }
   get threads(): ThreadStore | undefined {
     return this.ports.threads;
-  }
-  get conversation(): Conversation {
-    return (this.conversationValue ??= this.ports.conversation());
   }
   get state(): AgentState {
     return (this.stateValue ??= createAgentState(this.ports.memory, this.ports.principal, this.ports.preferences));

@@ -10,7 +10,6 @@ import {
   ANONYMOUS_PRINCIPAL,
   type AgentState,
   bindModelBudget,
-  type Conversation,
   createAgentState,
   isLevelEnabled,
   type Logger,
@@ -91,9 +90,6 @@ export class CallContext implements HandlerContext {
   }
   get threads(): ThreadStore | undefined {
     return this.env.threads;
-  }
-  get conversation(): Conversation {
-    return this.call.session.conversation;
   }
   get state(): AgentState {
     return (this.stateValue ??= createAgentState(this.env.memory, this.principal));

@@ -1,5 +1,5 @@
 import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/sdk/types.js';
-import { Conversation, type LogLevel, type Principal, type Root } from '@agent-mcp/context';
+import { type LogLevel, type Principal, type Root } from '@agent-mcp/context';
 import { CancelledError, JsonRpcErrorCode, McpCoreError, ProtocolError } from './errors';
 import { type JSONRPCMessage, type JSONRPCResponseMessage, type RequestId } from './protocol/messages';
 import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION } from './protocol/versions';
@@ -119,7 +119,6 @@ export class Session {
   private inFlight: Map<RequestId, AbortController> | undefined;
   private pending: Map<RequestId, Pending> | undefined;
   private subscriptions: Set<string> | undefined;
-  private conversationValue: Conversation | undefined;
   private rootsValue: Promise<readonly Root[]> | undefined;
   private nextRequestId = 0;
   private localStream: MessageSink | undefined;
@@ -191,10 +190,6 @@ export class Session {
     if (!controller) return false;
     controller.abort(new CancelledError(reason ?? 'Cancelled by the client'));
     return true;
-  }
-
-  get conversation(): Conversation {
-    return (this.conversationValue ??= new Conversation());
   }
 
   subscribe(uri: string): void {

@@ -47,3 +47,4 @@ export {
   type SamplingModelOptions,
 } from './sampling-model';
 export { createThreadTools } from './thread-tools';
+export { createMemoryTools, withPrincipalMemory, MEMORY_LIMITS } from './principal-memory';

@@ -20,6 +20,7 @@ import {
 import { type AgentBudget, type AgentBudgetRequest, type AgentRunPolicy, resolveBudget } from './budgets';
 import { RunReporter } from './run-reporter';
 import { createSamplingModel } from './sampling-model';
+import { withPrincipalMemory } from './principal-memory';
 import { openThreadTurn } from './thread-turns';
 
 const EMPTY_USAGE: Usage = Object.freeze({ requests: 0, inputTokens: 0, outputTokens: 0, totalTokens: 0 });
@@ -38,6 +39,8 @@ export type AgentToolContext = Pick<RequestContext, 'signal' | 'reportProgress' 
   readonly sampling?: RequestContext['sampling'];
   /** The caller's model-token budget: checked before the run, charged with what the server's model used. */
   readonly modelBudget?: RequestContext['modelBudget'];
+  /** The caller's state: its saved preferences and notes are given to the agent, fenced (see withPrincipalMemory). */
+  readonly state?: RequestContext['state'];
 };
 
 /** Options of {@link runAgentTool}. */
@@ -212,7 +215,9 @@ export function runAgentTool<TOutput extends AgentOutputType>(
       // Opening a thread reads the database (seconds on a cold embedded engine): progress moves from here on.
       if (context.threads && context.principal) reporter.enter('opening the conversation');
       const thread = await openThreadTurn(context, options.threadId, input, options.source ?? agent.name);
-      const outcome = await runMetered(agent, thread ? thread.input : input, options, charging, reporter);
+      // The caller's saved preferences come first; they are context of the run, not turns of the thread.
+      const withMemory = await withPrincipalMemory(context, thread ? thread.input : input);
+      const outcome = await runMetered(agent, withMemory, options, charging, reporter);
       if (!thread) return outcome;
       const threadId = await thread.record(outcome.status === 'completed' ? outcome.text : outcome.summary);
       return { ...outcome, threadId };

@@ -15,7 +15,10 @@ export interface AgentState {
   readonly preferences: Readonly<Record<string, unknown>>;
   /** Who is calling; the seed's `auth: AuthInfo`. */
   readonly auth: Principal;
-  /** Long-lived memory of this principal (and tenant). */
+  /**
+   * Long-lived memory of this principal (and tenant): kept by the server's `MemoryStore` (the application database
+   * in the apps), given to agent tools before each run and shown to the user by `memory_get`.
+   */
   readonly memory: ScopedMemory;
 }
 

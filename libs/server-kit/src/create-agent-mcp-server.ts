@@ -165,6 +165,7 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
     ),
     tasks: { ...options.tasks, store: taskStore },
     threads,
+    memory: state.database.memory,
     ...(auth.modelUsageMeter ? { modelUsageMeter: auth.modelUsageMeter } : {}),
   });
   if (isLevelEnabled('info', settings.LOG_LEVEL)) {
@@ -173,7 +174,7 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
       toolSet.exposure,
       registries.tools.list().map((tool) => tool.name),
     );
-    logger.info('server state (tasks, threads) in the application database', {
+    logger.info('server state (tasks, threads, memory) in the application database', {
       kind: state.database.kind,
       location: state.database.location,
     });

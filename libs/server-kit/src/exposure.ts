@@ -1,8 +1,12 @@
 import { type Logger } from '@agent-mcp/context';
 
+/** The memory tools, offered in the threads group beside any agent tool group (see {@link TOOL_GROUPS}). */
+export const MEMORY_TOOLS = ['memory_get', 'memory_set', 'memory_clear'] as const;
+
 /**
- * The groups of built-in tools. The thread tools are always offered (with `builtinTools: false`, none of these is);
- * each other group is switched by one setting.
+ * The groups of built-in tools. The thread tools are always offered, and the memory tools (`memory_get`,
+ * `memory_set`, `memory_clear`: what the agent tools are given of each caller) with any agent tool group; with
+ * `builtinTools: false`, none of these is. Each other group is switched by one setting.
  */
 export type ToolGroup = 'threads' | 'echo' | 'database' | 'support' | 'research';
 
@@ -10,7 +14,10 @@ export type ToolGroup = 'threads' | 'echo' | 'database' | 'support' | 'research'
 export const TOOL_GROUPS: Readonly<
   Record<ToolGroup, { readonly setting: string | undefined; readonly tools: readonly string[] }>
 > = Object.freeze({
-  threads: { setting: undefined, tools: ['thread_list', 'thread_get', 'thread_fork', 'thread_delete'] },
+  threads: {
+    setting: undefined,
+    tools: ['thread_list', 'thread_get', 'thread_fork', 'thread_delete', ...MEMORY_TOOLS],
+  },
   echo: { setting: 'DIAGNOSTIC_TOOLS', tools: ['echo'] },
   database: { setting: 'DATABASE_TOOLS', tools: ['sql_query', 'database_query'] },
   support: {

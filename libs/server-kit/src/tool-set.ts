@@ -1,5 +1,11 @@
 import { createOpenAIProvider, type ModelProvider, OPENAI_SETTINGS, type RunObserver } from '@agent-mcp/agent-core';
-import { AGENT_RUN_SETTINGS, type AgentRunPolicy, createThreadTools, loadAgentRunPolicy } from '@agent-mcp/agent-tools';
+import {
+  AGENT_RUN_SETTINGS,
+  type AgentRunPolicy,
+  createMemoryTools,
+  createThreadTools,
+  loadAgentRunPolicy,
+} from '@agent-mcp/agent-tools';
 import { formatSettings, type Logger, type SqlClient, type TaskStore, type ThreadStore } from '@agent-mcp/context';
 import { APPLICATION_DATABASE_SETTINGS, SqlTaskStore, SqlThreadStore } from '@agent-mcp/store';
 import { echoTool, type ResourceRegistry, type ToolRegistry } from '@agent-mcp/mcp-core';
@@ -122,6 +128,9 @@ export async function createToolSet({
       if (exposure.offers('echo')) target.tools.register(echoTool);
       if (target.threads && exposure.offers('threads'))
         for (const tool of createThreadTools(target.threads)) target.tools.register(tool);
+      // What the agent tools remember of a caller is the caller's to see and clear, wherever agent tools are offered.
+      if (exposure.offers('threads') && (['database', 'support', 'research'] as const).some((g) => exposure.offers(g)))
+        for (const tool of createMemoryTools()) target.tools.register(tool);
       if (exposure.offers('database')) {
         database.register(target);
         void database.start();

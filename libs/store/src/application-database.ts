@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type Logger, noopLogger, parseConfig, type SettingDoc, type SqlClient } from '@agent-mcp/context';
 import { createEmbeddedPostgres } from './embedded/embedded-postgres';
 import { createPgSqlClient } from './pg-sql-client';
+import { SqlMemoryStore } from './sql-memory-store';
 import { SqlTaskStore } from './sql-task-store';
 import { SqlThreadStore } from './sql-thread-store';
 
@@ -54,7 +55,7 @@ export interface ApplicationDatabaseOptions {
   readonly logger?: Logger;
 }
 
-/** The server's own database: tasks and threads, whatever tools are on. */
+/** The server's own database: tasks, threads and each principal's memory, whatever tools are on. */
 export interface ApplicationDatabase {
   /** `postgres` with `DATABASE_URL`, else `embedded`. */
   readonly kind: 'postgres' | 'embedded';
@@ -66,6 +67,8 @@ export interface ApplicationDatabase {
   readonly threads: SqlThreadStore;
   /** MCP tasks, kept here. */
   readonly tasks: SqlTaskStore;
+  /** Each principal's memory (saved preferences and notes), kept here. */
+  readonly memory: SqlMemoryStore;
   /** Closes the pool or ends the embedded worker. */
   close(): Promise<void>;
 }
@@ -102,6 +105,7 @@ export function openApplicationDatabase(options: ApplicationDatabaseOptions = {}
       sql,
       threads: new SqlThreadStore({ sql }),
       tasks: new SqlTaskStore({ sql }),
+      memory: new SqlMemoryStore({ sql }),
       close: () => sql.close(),
     };
   }
@@ -119,6 +123,7 @@ export function openApplicationDatabase(options: ApplicationDatabaseOptions = {}
     sql,
     threads: new SqlThreadStore({ sql }),
     tasks: new SqlTaskStore({ sql }),
+    memory: new SqlMemoryStore({ sql }),
     close: () => embedded.close(),
   };
 }

@@ -26,7 +26,7 @@ import {
   type SamplingPort,
 } from '@agent-mcp/context';
 import { CallSampling } from './call-sampling';
-import { JsonRpcErrorCode, McpCoreError } from './errors';
+import { ProtocolError } from './errors';
 import { type JSONRPCMessage, type JSONRPCRequest, notificationMessage } from './protocol/messages';
 import { missingClientCapability } from './protocol/modern';
 import { ListRootsResult } from './protocol/params';
@@ -205,15 +205,9 @@ class CallClient implements ClientInteraction {
     // modern client is told which capability the call needs (-32021).
     if (this.session.era === 'modern') throw missingClientCapability(capability);
     if (!this.session.clientCapabilities?.[capability]) {
-      throw new McpCoreError(
-        'CAPABILITY_NOT_SUPPORTED',
-        'protocol',
-        `The client does not support ${capability}`,
-        JsonRpcErrorCode.InvalidRequest,
-        {
-          data: { capability },
-        },
-      );
+      throw new ProtocolError('CAPABILITY_NOT_SUPPORTED', `The client does not support ${capability}`, {
+        data: { capability },
+      });
     }
   }
 }

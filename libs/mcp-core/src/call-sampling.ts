@@ -1,7 +1,7 @@
 import type { CreateMessageRequestParams, SamplingMessage } from '@modelcontextprotocol/sdk/types.js';
 import { type SampledContent, type SampleRequest, type SampleResult, type SamplingPort } from '@agent-mcp/context';
 import { summarise } from './protocol/params';
-import { ProtocolError, JsonRpcErrorCode } from './errors';
+import { ProtocolError } from './errors';
 import { type ClientInteraction } from './tool-context';
 
 type WireBlock = Exclude<SamplingMessage['content'], readonly unknown[]>;
@@ -54,7 +54,6 @@ export class CallSampling implements SamplingPort {
       throw new ProtocolError(
         'INVALID_SAMPLING_RESULT',
         `The client's sampling result is invalid: ${summarise(parsed.error.issues)}`,
-        JsonRpcErrorCode.InvalidParams,
       );
     }
     const content = Array.isArray(parsed.data.content) ? parsed.data.content : [parsed.data.content];

@@ -1,5 +1,30 @@
 // The error model: typed errors keep their message and stable code on the wire; anything else is hidden.
-import { NotFoundError, SystemError, toJsonRpcError, ToolError, ValidationError } from './errors';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AuthenticationError,
+  CancelledError,
+  InternalError,
+  MCP_ERRORS,
+  MCP_LOCAL_ERROR_CODES,
+  type McpErrorCode,
+  type McpErrorSpec,
+  type McpLocalError,
+  NotFoundError,
+  PermissionError,
+  ProtocolError,
+  RateLimitError,
+  toJsonRpcError,
+  ToolError,
+  UnavailableError,
+  UpstreamModelError,
+  ValidationError,
+} from './errors';
+import { BusMessageTooLargeError } from './session-bus';
+import { SessionRecordTooLargeError } from './session-store';
+import { ToolRegistrationError } from './tool-registry';
+import { BodyTimeoutError, BodyTooLargeError } from './transports/http/request-guards';
+import { HttpServerLimitsError } from './transports/http/server-limits';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './protocol/versions';
 
 describe('toJsonRpcError', () => {
@@ -26,7 +51,7 @@ describe('toJsonRpcError', () => {
     expect(wire).toBe(
       JSON.stringify({ code: -32603, message: 'Internal error', data: { code: 'INTERNAL_ERROR', ref: 'r1' } }),
     );
-    expect(JSON.stringify(toJsonRpcError(new SystemError('db down', { cause: leaky })))).not.toContain('hunter2');
+    expect(JSON.stringify(toJsonRpcError(new InternalError('db down', { cause: leaky })))).not.toContain('hunter2');
   });
 });
 
@@ -35,5 +60,77 @@ describe('protocol versions', () => {
     const sdk = await import('@modelcontextprotocol/sdk/types.js');
     expect(LATEST_PROTOCOL_VERSION).toBe(sdk.LATEST_PROTOCOL_VERSION);
     expect([...SUPPORTED_PROTOCOL_VERSIONS]).toEqual(sdk.SUPPORTED_PROTOCOL_VERSIONS);
+  });
+});
+
+/** The rows of the table under `heading` in the README's "Errors" section: the first column's code, the rest. */
+function readmeRows(heading: string): Map<string, string[]> {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+  const errors = readme.slice(readme.indexOf('## Errors'));
+  const table = errors.slice(errors.indexOf(heading)).split('\n\n')[1] ?? '';
+  const rows = new Map<string, string[]>();
+  for (const line of table.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const code = /^`([A-Z_]+)`$/.exec(cells[1] ?? '')?.[1];
+    if (code) rows.set(code, cells.slice(2, -1));
+  }
+  return rows;
+}
+
+describe('the error catalogue', () => {
+  it('is the README table of errors a client reads: code, kind, JSON-RPC code and HTTP status, both ways', () => {
+    const documented = Object.fromEntries(
+      [...readmeRows('**Errors a client reads.**')].map(([code, [kind, rpc, http]]) => [code, { kind, rpc, http }]),
+    );
+    const catalogued = Object.fromEntries(
+      Object.entries(MCP_ERRORS).map(([code, spec]: [string, McpErrorSpec]) => [
+        code,
+        {
+          kind: spec.kind,
+          rpc: code === 'TASK_FAILED' ? "the call's" : String(spec.rpcCode),
+          http: spec.modernHttpStatus
+            ? `${spec.modernHttpStatus} on 2026-07-28`
+            : spec.httpStatus === undefined
+              ? '—'
+              : String(spec.httpStatus),
+        },
+      ]),
+    );
+    expect(documented).toEqual(catalogued);
+  });
+
+  it('is the README table of local errors, each class carrying its code', () => {
+    const local: McpLocalError[] = [
+      new ToolRegistrationError('x'),
+      new HttpServerLimitsError('x'),
+      new BodyTooLargeError(1),
+      new BodyTimeoutError(1),
+      new SessionRecordTooLargeError(1),
+      new BusMessageTooLargeError(1),
+    ];
+    const documented = Object.fromEntries([...readmeRows('**Errors that stay local.**')].map(([c, [cls]]) => [c, cls]));
+    expect(documented).toEqual(Object.fromEntries(local.map((e) => [e.code, `\`${e.name}\``])));
+    expect(Object.keys(documented).sort()).toEqual([...MCP_LOCAL_ERROR_CODES].sort());
+    for (const error of local) expect(toJsonRpcError(error).data).toEqual({ code: 'INTERNAL_ERROR' });
+  });
+
+  it('gives every typed error the kind, JSON-RPC code and HTTP status of its code', () => {
+    const errors = [
+      new ValidationError('bad'),
+      new NotFoundError('session', 's'),
+      new AuthenticationError(),
+      new RateLimitError(2),
+      new PermissionError(),
+      new UnavailableError('busy'),
+      new CancelledError(),
+      new UpstreamModelError('down'),
+      new InternalError(),
+      new ProtocolError('HEADER_MISMATCH', 'x'),
+    ];
+    for (const error of errors) {
+      const spec: McpErrorSpec = MCP_ERRORS[error.code as McpErrorCode];
+      expect([error.kind, error.rpcCode, error.httpStatus]).toEqual([spec.kind, spec.rpcCode, spec.httpStatus]);
+    }
+    expect(new ToolError('x', { code: 'SQL_REFUSED' })).toMatchObject({ code: 'SQL_REFUSED', kind: 'tool' });
   });
 });

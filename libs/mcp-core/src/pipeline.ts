@@ -86,11 +86,11 @@ export function composeStages(stages: readonly Stage[]): Pipeline {
 const PASS: Stage = (_request, next) => next();
 
 /** Finds who is calling; returns undefined when the request carries no credentials. */
-export type Authenticator = (request: PipelineRequest) => Promise<Principal | undefined> | Principal | undefined;
+export type PrincipalResolver = (request: PipelineRequest) => Promise<Principal | undefined> | Principal | undefined;
 
 export interface AuthenticateOptions {
   /** Default: every caller is {@link ANONYMOUS_PRINCIPAL} (local use). */
-  readonly authenticator?: Authenticator;
+  readonly authenticator?: PrincipalResolver;
 }
 
 /** Stage 1: authenticate. With no authenticator, the caller is anonymous. */

@@ -374,7 +374,6 @@ export class McpServer {
       const error = new ProtocolError(
         'DUPLICATE_REQUEST_ID',
         `Invalid Request: request id ${JSON.stringify(id)} is already in use`,
-        JsonRpcErrorCode.InvalidRequest,
       );
       channel.respond(errorMessage(id, toJsonRpcError(error)), error);
       return;
@@ -393,7 +392,7 @@ export class McpServer {
       const handler = offered ? this.handlers.get(method) : undefined;
       if (!handler) {
         if (modern) throw modernMethodNotFound(method);
-        throw new ProtocolError('METHOD_NOT_FOUND', `Method not found: ${method}`, JsonRpcErrorCode.MethodNotFound);
+        throw new ProtocolError('METHOD_NOT_FOUND', `Method not found: ${method}`);
       }
       const call: Call = { sent: false, session, request, params, channel, signal: controller.signal, pipeline };
       let result = await handler(call);
@@ -534,20 +533,12 @@ export class McpServer {
         const support = this.tools.get(p.name)?.execution?.taskSupport ?? 'forbidden';
         if (task && this.tools.isCallable(p.name, filter)) {
           if (support === 'forbidden') {
-            throw new ProtocolError(
-              'TASK_NOT_SUPPORTED',
-              `Tool ${p.name} cannot be called as a task`,
-              JsonRpcErrorCode.MethodNotFound,
-            );
+            throw new ProtocolError('TASK_NOT_SUPPORTED', `Tool ${p.name} cannot be called as a task`);
           }
           return this.startToolTask(call, p.name, p.arguments, task.ttl);
         }
         if (!task && support === 'required' && this.tools.isCallable(p.name, filter)) {
-          throw new ProtocolError(
-            'TASK_REQUIRED',
-            `Tool ${p.name} must be called as a task (params.task)`,
-            JsonRpcErrorCode.MethodNotFound,
-          );
+          throw new ProtocolError('TASK_REQUIRED', `Tool ${p.name} must be called as a task (params.task)`);
         }
       }
       const name = this.tools.has(p.name) ? p.name : '(unknown)';
@@ -624,7 +615,8 @@ export class McpServer {
         signal,
       );
       if ('error' in outcome)
-        throw new ProtocolError('TASK_FAILED', outcome.error.message, outcome.error.code, {
+        throw new ProtocolError('TASK_FAILED', outcome.error.message, {
+          rpcCode: outcome.error.code,
           data: outcome.error.data as Record<string, unknown> | undefined,
         });
       return outcome.result;

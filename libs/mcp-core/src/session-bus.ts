@@ -1,3 +1,4 @@
+import { McpLocalError } from './errors';
 import { z } from 'zod';
 import { type JSONRPCMessage } from './protocol/messages';
 
@@ -82,11 +83,9 @@ export function decodeBusMessage(text: string): SessionBusMessage | undefined {
 }
 
 /** The bus message too large to send. */
-export class BusMessageTooLargeError extends Error {
-  readonly code = 'BUS_MESSAGE_TOO_LARGE';
+export class BusMessageTooLargeError extends McpLocalError {
   constructor(bytes: number) {
-    super(`bus message of ${bytes} bytes exceeds ${MAX_BUS_MESSAGE_BYTES}`);
-    this.name = 'BusMessageTooLargeError';
+    super('BUS_MESSAGE_TOO_LARGE', `bus message of ${bytes} bytes exceeds ${MAX_BUS_MESSAGE_BYTES}`);
   }
 }
 

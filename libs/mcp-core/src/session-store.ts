@@ -1,3 +1,4 @@
+import { McpLocalError } from './errors';
 import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { LOG_LEVELS } from '@agent-mcp/context';
@@ -50,11 +51,9 @@ export interface SessionStore {
 }
 
 /** A record too large to share (see {@link MAX_SESSION_RECORD_BYTES}). */
-export class SessionRecordTooLargeError extends Error {
-  readonly code = 'SESSION_RECORD_TOO_LARGE';
+export class SessionRecordTooLargeError extends McpLocalError {
   constructor(bytes: number) {
-    super(`session record of ${bytes} bytes exceeds ${MAX_SESSION_RECORD_BYTES}`);
-    this.name = 'SessionRecordTooLargeError';
+    super('SESSION_RECORD_TOO_LARGE', `session record of ${bytes} bytes exceeds ${MAX_SESSION_RECORD_BYTES}`);
   }
 }
 

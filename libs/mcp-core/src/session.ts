@@ -1,6 +1,6 @@
 import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/sdk/types.js';
 import { type LogLevel, type Principal, type Root } from '@agent-mcp/context';
-import { CancelledError, JsonRpcErrorCode, McpCoreError, ProtocolError } from './errors';
+import { CancelledError, McpCoreError, ProtocolError } from './errors';
 import { type JSONRPCMessage, type JSONRPCResponseMessage, type RequestId } from './protocol/messages';
 import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION } from './protocol/versions';
 import { type TransportInfo } from './pipeline';
@@ -30,15 +30,7 @@ export class ClientRequestError extends McpCoreError {
     readonly clientCode: number,
     clientMessage: string,
   ) {
-    super(
-      'CLIENT_REQUEST_FAILED',
-      'protocol',
-      `Client refused ${method}: ${clientMessage}`,
-      JsonRpcErrorCode.InternalError,
-      {
-        data: { method, clientCode },
-      },
-    );
+    super('CLIENT_REQUEST_FAILED', `Client refused ${method}: ${clientMessage}`, { data: { method, clientCode } });
   }
 }
 
@@ -50,9 +42,7 @@ export class ClientUnreachableError extends McpCoreError {
   constructor(method: string) {
     super(
       'CLIENT_UNREACHABLE',
-      'protocol',
       `Cannot send ${method} to the client: no stream is open to carry it (a task's run reaches the client on the standalone stream, over HTTP the GET stream)`,
-      JsonRpcErrorCode.InternalError,
       { data: { method } },
     );
   }
@@ -61,12 +51,7 @@ export class ClientUnreachableError extends McpCoreError {
 /** A server request got no answer in time. */
 export class ClientRequestTimeoutError extends McpCoreError {
   constructor(method: string, timeoutMs: number) {
-    super(
-      'CLIENT_REQUEST_TIMEOUT',
-      'protocol',
-      `Client did not answer ${method} within ${timeoutMs} ms`,
-      JsonRpcErrorCode.InternalError,
-    );
+    super('CLIENT_REQUEST_TIMEOUT', `Client did not answer ${method} within ${timeoutMs} ms`);
   }
 }
 
@@ -199,7 +184,6 @@ export class Session {
       throw new ProtocolError(
         'TOO_MANY_SUBSCRIPTIONS',
         `A session may hold at most ${MAX_SUBSCRIPTIONS} resource subscriptions`,
-        JsonRpcErrorCode.InvalidParams,
       );
     }
     subscriptions.add(uri);
@@ -255,8 +239,7 @@ export class Session {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<Record<string, unknown>> {
-    if (this.closed)
-      return Promise.reject(new ProtocolError('SESSION_CLOSED', 'Session closed', JsonRpcErrorCode.SessionNotFound));
+    if (this.closed) return Promise.reject(new ProtocolError('SESSION_CLOSED', 'Session closed'));
     if (signal?.aborted) return Promise.reject(signal.reason ?? new CancelledError());
     const id = `${this.serverRequestPrefix}${++this.nextRequestId}`;
     const pending: Map<RequestId, Pending> = (this.pending ??= new Map());
@@ -314,7 +297,7 @@ export class Session {
     this.closed = true;
     for (const controller of this.inFlight?.values() ?? []) controller.abort(new CancelledError(reason));
     for (const p of [...(this.pending?.values() ?? [])]) {
-      p.reject(new ProtocolError('SESSION_CLOSED', reason, JsonRpcErrorCode.SessionNotFound));
+      p.reject(new ProtocolError('SESSION_CLOSED', reason));
     }
     this.inFlight?.clear();
     this.localStream = undefined;

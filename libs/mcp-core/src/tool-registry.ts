@@ -1,6 +1,14 @@
 import type { CallToolResult, Tool as ToolDefinition } from '@modelcontextprotocol/sdk/types.js';
 import { type Logger, noopLogger } from '@agent-mcp/context';
-import { CancelledError, type ErrorKind, isExposable, JsonRpcErrorCode, McpCoreError, NotFoundError } from './errors';
+import {
+  CancelledError,
+  type ErrorKind,
+  isExposable,
+  JsonRpcErrorCode,
+  McpCoreError,
+  McpLocalError,
+  NotFoundError,
+} from './errors';
 import { toJsonSchema } from './json-schema';
 import { summarise } from './protocol/params';
 import { type Tool, isToolResponse } from './tool';
@@ -15,11 +23,9 @@ interface RegisteredTool {
 }
 
 /** Raised when a tool cannot be registered (bad name, duplicate, schema not an object). */
-export class ToolRegistrationError extends Error {
-  readonly code = 'TOOL_REGISTRATION_FAILED';
+export class ToolRegistrationError extends McpLocalError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ToolRegistrationError';
+    super('TOOL_REGISTRATION_FAILED', message);
   }
 }
 

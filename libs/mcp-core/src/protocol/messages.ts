@@ -7,7 +7,7 @@ import type {
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import { isUtf8 } from 'node:buffer';
-import { JsonRpcErrorCode, ProtocolError } from '../errors';
+import { ProtocolError } from '../errors';
 
 export type {
   JSONRPCMessage,
@@ -41,13 +41,13 @@ export const DEFAULT_MESSAGE_LIMITS: MessageLimits = Object.freeze({ maxDepth: 6
 export function parseJsonMessage(bytes: Buffer | string): unknown {
   // isUtf8 is a native check, cheaper than a fatal TextDecoder on this hot path.
   if (typeof bytes !== 'string' && !isUtf8(bytes)) {
-    throw new ProtocolError('PARSE_ERROR', 'Parse error: message is not valid UTF-8', JsonRpcErrorCode.ParseError);
+    throw new ProtocolError('PARSE_ERROR', 'Parse error: message is not valid UTF-8');
   }
   const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8');
   try {
     return JSON.parse(text);
   } catch {
-    throw new ProtocolError('PARSE_ERROR', 'Parse error: message is not valid JSON', JsonRpcErrorCode.ParseError);
+    throw new ProtocolError('PARSE_ERROR', 'Parse error: message is not valid JSON');
   }
 }
 
@@ -57,11 +57,7 @@ export function parseJsonMessage(bytes: Buffer | string): unknown {
  */
 export function classifyMessage(value: unknown, limits: MessageLimits = DEFAULT_MESSAGE_LIMITS): ClassifiedMessage {
   if (Array.isArray(value)) {
-    throw new ProtocolError(
-      'BATCH_NOT_SUPPORTED',
-      'Invalid Request: JSON-RPC batches are not supported',
-      JsonRpcErrorCode.InvalidRequest,
-    );
+    throw new ProtocolError('BATCH_NOT_SUPPORTED', 'Invalid Request: JSON-RPC batches are not supported');
   }
   if (value === null || typeof value !== 'object') {
     throw invalid('a JSON-RPC message must be an object');
@@ -125,7 +121,7 @@ function checkShape(root: object, limits: MessageLimits): void {
 }
 
 function invalid(reason: string): ProtocolError {
-  return new ProtocolError('INVALID_REQUEST', `Invalid Request: ${reason}`, JsonRpcErrorCode.InvalidRequest);
+  return new ProtocolError('INVALID_REQUEST', `Invalid Request: ${reason}`);
 }
 
 export function resultMessage(id: RequestId, result: Record<string, unknown>): JSONRPCResultResponse {

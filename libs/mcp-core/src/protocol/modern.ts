@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LOG_LEVELS, type LogLevel } from '@agent-mcp/context';
-import { JsonRpcErrorCode, ProtocolError } from '../errors';
+import { MCP_ERRORS, ProtocolError } from '../errors';
 import { SUPPORTED_PROTOCOL_VERSIONS } from './versions';
 
 /**
@@ -112,20 +112,19 @@ export function unsupportedVersion(requested: string): ProtocolError {
   return new ProtocolError(
     'UNSUPPORTED_PROTOCOL_VERSION',
     `Unsupported protocol version: ${JSON.stringify(requested.slice(0, 64))}`,
-    JsonRpcErrorCode.UnsupportedProtocolVersion,
-    { httpStatus: 400, data: { supported: [...ALL_PROTOCOL_VERSIONS], requested } },
+    { data: { supported: [...ALL_PROTOCOL_VERSIONS], requested } },
   );
 }
 
 /** -32020: an HTTP header is missing or disagrees with the body (400). */
 export function headerMismatch(message: string): ProtocolError {
-  return new ProtocolError('HEADER_MISMATCH', message, JsonRpcErrorCode.HeaderMismatch, { httpStatus: 400 });
+  return new ProtocolError('HEADER_MISMATCH', message);
 }
 
 /** -32601 for a modern request: unknown or removed method (404 over HTTP). */
 export function modernMethodNotFound(method: string): ProtocolError {
-  return new ProtocolError('METHOD_NOT_FOUND', `Method not found: ${method}`, JsonRpcErrorCode.MethodNotFound, {
-    httpStatus: 404,
+  return new ProtocolError('METHOD_NOT_FOUND', `Method not found: ${method}`, {
+    httpStatus: MCP_ERRORS.METHOD_NOT_FOUND.modernHttpStatus,
   });
 }
 
@@ -134,8 +133,7 @@ export function missingClientCapability(capability: string): ProtocolError {
   return new ProtocolError(
     'MISSING_CLIENT_CAPABILITY',
     `The client did not declare the ${capability} capability this call needs`,
-    JsonRpcErrorCode.MissingRequiredClientCapability,
-    { httpStatus: 400, data: { requiredCapabilities: { [capability]: {} } } },
+    { data: { requiredCapabilities: { [capability]: {} } } },
   );
 }
 
@@ -173,5 +171,5 @@ function metaOf(params: unknown): Record<string, unknown> | undefined {
 }
 
 function invalidEnvelope(message: string, data: Record<string, unknown>): ProtocolError {
-  return new ProtocolError('INVALID_ENVELOPE', message, JsonRpcErrorCode.InvalidParams, { httpStatus: 400, data });
+  return new ProtocolError('INVALID_ENVELOPE', message, { data });
 }

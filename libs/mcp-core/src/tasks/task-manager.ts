@@ -119,7 +119,6 @@ export class TaskManager {
       throw new ProtocolError(
         'TOO_MANY_TASKS',
         `This server is already running ${this.maxRunning} tasks; try again later.`,
-        JsonRpcErrorCode.Unavailable,
       );
     }
     this.expireNow();
@@ -155,7 +154,7 @@ export class TaskManager {
       return { tasks: page.tasks.map(taskToWire), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
     } catch (error) {
       if (error instanceof InvalidTaskCursorError)
-        throw new ProtocolError('INVALID_CURSOR', 'Invalid params: unknown cursor', JsonRpcErrorCode.InvalidParams);
+        throw new ProtocolError('INVALID_CURSOR', 'Invalid params: unknown cursor');
       throw error;
     }
   }
@@ -164,11 +163,7 @@ export class TaskManager {
   async cancel(taskId: string, owner: string): Promise<TaskWire> {
     const current = await this.require(taskId, owner);
     if (isTerminalStatus(current.status)) {
-      throw new ProtocolError(
-        'TASK_TERMINAL',
-        `Invalid params: task ${taskId} is already ${current.status}`,
-        JsonRpcErrorCode.InvalidParams,
-      );
+      throw new ProtocolError('TASK_TERMINAL', `Invalid params: task ${taskId} is already ${current.status}`);
     }
     const cancelled = await this.store.setStatus(taskId, owner, 'cancelled', 'Cancelled by the client.');
     this.running.get(taskId)?.controller.abort(new CancelledError('Task cancelled by the client'));
@@ -259,12 +254,7 @@ export class TaskManager {
 
   private async require(taskId: string, owner: string): Promise<TaskRecord> {
     const task = await this.store.get(taskId, owner);
-    if (!task)
-      throw new ProtocolError(
-        'TASK_NOT_FOUND',
-        `Invalid params: task ${taskId} not found`,
-        JsonRpcErrorCode.InvalidParams,
-      );
+    if (!task) throw new ProtocolError('TASK_NOT_FOUND', `Invalid params: task ${taskId} not found`);
     return task;
   }
 

@@ -1,5 +1,5 @@
 import { type Readable, type Writable } from 'node:stream';
-import { JsonRpcErrorCode, ProtocolError, toJsonRpcError } from '../errors';
+import { ProtocolError, toJsonRpcError } from '../errors';
 import { errorMessage, type JSONRPCMessage, parseJsonMessage } from '../protocol/messages';
 import { type McpServer } from '../server';
 import { type RequestChannel, type Session } from '../session';
@@ -150,9 +150,5 @@ export function serveStdio(server: McpServer, options: StdioOptions = {}): Stdio
 }
 
 function tooLarge(maxBytes: number): ProtocolError {
-  return new ProtocolError(
-    'MESSAGE_TOO_LARGE',
-    `Invalid Request: message larger than ${maxBytes} bytes`,
-    JsonRpcErrorCode.InvalidRequest,
-  );
+  return new ProtocolError('MESSAGE_TOO_LARGE', `Invalid Request: message larger than ${maxBytes} bytes`);
 }

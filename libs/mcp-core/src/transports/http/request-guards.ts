@@ -1,3 +1,4 @@
+import { McpLocalError } from '../../errors';
 import { type IncomingMessage } from 'node:http';
 
 /** Names a local server answers to by default: DNS-rebinding protection allows nothing else. */
@@ -100,18 +101,16 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 }
 
 /** Raised while reading a body that is larger than allowed. */
-export class BodyTooLargeError extends Error {
+export class BodyTooLargeError extends McpLocalError {
   constructor(readonly limit: number) {
-    super(`Request body larger than ${limit} bytes`);
-    this.name = 'BodyTooLargeError';
+    super('BODY_TOO_LARGE', `Request body larger than ${limit} bytes`);
   }
 }
 
 /** Raised when a request body does not arrive in full within the allowed time (a slow or stalled client). */
-export class BodyTimeoutError extends Error {
+export class BodyTimeoutError extends McpLocalError {
   constructor(readonly timeoutMs: number) {
-    super(`Request body not received within ${timeoutMs} ms`);
-    this.name = 'BodyTimeoutError';
+    super('BODY_TIMEOUT', `Request body not received within ${timeoutMs} ms`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { McpLocalError } from '../../errors';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 
 /**
@@ -31,10 +32,9 @@ export const DEFAULT_HTTP_SERVER_LIMITS: HttpServerLimits = Object.freeze({
 });
 
 /** Thrown by {@link createLimitedHttpServer} for limits that contradict each other. */
-export class HttpServerLimitsError extends Error {
+export class HttpServerLimitsError extends McpLocalError {
   constructor(message: string) {
-    super(message);
-    this.name = 'HttpServerLimitsError';
+    super('INVALID_HTTP_LIMITS', message);
   }
 }
 

@@ -12,6 +12,8 @@ import prettierRecommended from 'eslint-plugin-prettier/recommended';
  * - layer:composition (server-kit): composes the layers below into a server; only apps and tooling import it.
  * - layer:app (apps): entry points over the composition; nothing imports them.
  * - layer:tooling (tools/*): dev tooling (conformance fixture, benchmarks, example consumer).
+ * - layer:testing (tools/app-suites, also layer:tooling): behaviour suites the apps' specs run over their transport;
+ *   only apps and tooling may import it, so no library's code can reach a test suite.
  * Only agent-core may import `openai`; only the MCP layer, apps and tooling may import `@modelcontextprotocol/*`.
  * Nothing below the composition can import it: every lower lib is one of its dependencies, so such an import is
  * also a cycle, which the same rule reports first.
@@ -63,6 +65,7 @@ export const depConstraints = [
   {
     sourceTag: 'layer:app',
     onlyDependOnLibsWithTags: [
+      'layer:testing',
       'layer:composition',
       'layer:bridge',
       'layer:agent-tools',

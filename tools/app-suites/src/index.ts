@@ -1,0 +1,12 @@
+/**
+ * Behaviour suites written once and run against each app over its own transport: each app's spec file calls a
+ * suite with a {@link TransportDriver} that starts that app.
+ */
+export { describeAgentRuns } from './agent-runs-suite';
+export {
+  type AppConnection,
+  type AppEndpoint,
+  connectThrough,
+  responded,
+  type TransportDriver,
+} from './transport-driver';

@@ -124,6 +124,54 @@ export function cancelPgStatement(client: object, graceMs: number, onGrace: () =
   };
 }
 
+/**
+ * Runs one statement on `client` within `timeoutMs` and the caller's `signal`: either interrupts it with cancel
+ * requests (then cuts the socket after `cancelGraceMs`), and `onInterrupt` learns the connection must not be reused.
+ */
+async function runPgStatement<R extends SqlRow>(
+  client: pg.PoolClient,
+  text: string,
+  params: readonly unknown[] | undefined,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  cancelGraceMs: number,
+  onInterrupt: () => void,
+): Promise<SqlResult<R>> {
+  if (signal?.aborted) throw cancelled(signal);
+  if (timeoutMs <= 0) throw timedOut(timeoutMs);
+  let stop: 'cancelled' | 'timeout' | undefined;
+  let stopCancelling: (() => void) | undefined;
+  const interrupt = (why: 'cancelled' | 'timeout') => {
+    if (stop) return;
+    stop = why;
+    onInterrupt();
+    // A server or network that ignores the cancel requests must not hold the caller: cut the socket.
+    const stream = (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream;
+    stopCancelling = cancelPgStatement(client, cancelGraceMs, () => stream.destroy());
+  };
+  const onAbort = () => interrupt('cancelled');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const deadline = setTimeout(() => interrupt('timeout'), timeoutMs);
+  try {
+    const answered = (await client.query<R>({ text, values: params as unknown[] | undefined })) as
+      pg.QueryResult<R> | Array<pg.QueryResult<R>>;
+    if (stop === 'cancelled') throw cancelled(signal);
+    // A script of several statements (no parameters) answers one result each; the last one is the outcome.
+    const result = Array.isArray(answered) ? answered[answered.length - 1] : answered;
+    if (!result) return { rows: [], rowCount: 0 };
+    return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
+  } catch (error) {
+    if (error instanceof SqlError) throw error;
+    if (stop === 'cancelled') throw cancelled(signal, error);
+    if (stop === 'timeout') throw timedOut(timeoutMs, error);
+    throw mapError(error);
+  } finally {
+    clearTimeout(deadline);
+    stopCancelling?.();
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
 interface Deadline {
   readonly signal?: AbortSignal;
   /** Epoch ms after which the transaction's statements time out. */
@@ -166,50 +214,6 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
     }
   }
 
-  /** Runs one statement on `client`; `onInterrupt` learns that the connection must not be reused. */
-  async function run<R extends SqlRow>(
-    client: pg.PoolClient,
-    text: string,
-    params: readonly unknown[] | undefined,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-    onInterrupt: () => void,
-  ): Promise<SqlResult<R>> {
-    if (signal?.aborted) throw cancelled(signal);
-    if (timeoutMs <= 0) throw timedOut(timeoutMs);
-    let stop: 'cancelled' | 'timeout' | undefined;
-    let stopCancelling: (() => void) | undefined;
-    const interrupt = (why: 'cancelled' | 'timeout') => {
-      if (stop) return;
-      stop = why;
-      onInterrupt();
-      // A server or network that ignores the cancel requests must not hold the caller: cut the socket.
-      const stream = (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream;
-      stopCancelling = cancelPgStatement(client, cancelGraceMs, () => stream.destroy());
-    };
-    const onAbort = () => interrupt('cancelled');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const deadline = setTimeout(() => interrupt('timeout'), timeoutMs);
-    try {
-      const answered = (await client.query<R>({ text, values: params as unknown[] | undefined })) as
-        pg.QueryResult<R> | Array<pg.QueryResult<R>>;
-      if (stop === 'cancelled') throw cancelled(signal);
-      // A script of several statements (no parameters) answers one result each; the last one is the outcome.
-      const result = Array.isArray(answered) ? answered[answered.length - 1] : answered;
-      if (!result) return { rows: [], rowCount: 0 };
-      return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
-    } catch (error) {
-      if (error instanceof SqlError) throw error;
-      if (stop === 'cancelled') throw cancelled(signal, error);
-      if (stop === 'timeout') throw timedOut(timeoutMs, error);
-      throw mapError(error);
-    } finally {
-      clearTimeout(deadline);
-      stopCancelling?.();
-      signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
   const release = (client: pg.PoolClient, broken: boolean) =>
     client.release(broken ? new Error('connection discarded after an interrupted statement') : undefined);
 
@@ -224,12 +228,14 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
       const client = await connect(opts.signal);
       let broken = false;
       try {
-        return await run<R>(
+        const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
+        return await runPgStatement<R>(
           client,
           text,
           params,
-          opts.timeoutMs ?? defaultTimeoutMs,
+          timeoutMs,
           opts.signal,
+          cancelGraceMs,
           () => (broken = true),
         );
       } finally {
@@ -254,17 +260,19 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
         const own = o.timeoutMs ?? defaultTimeoutMs;
         // The transaction's deadline bounds all its statements together.
         const timeoutMs = limits.at === undefined ? own : Math.min(own, limits.at - Date.now());
-        return run<R>(client, text, params, timeoutMs, signal, onInterrupt).catch((error: unknown) => {
-          if (
-            error instanceof SqlError &&
-            error.code === 'SQL_TIMEOUT' &&
-            limits.at !== undefined &&
-            Date.now() >= limits.at
-          ) {
-            throw timedOut(limits.timeoutMs as number, error);
-          }
-          throw error;
-        });
+        return runPgStatement<R>(client, text, params, timeoutMs, signal, cancelGraceMs, onInterrupt).catch(
+          (error: unknown) => {
+            if (
+              error instanceof SqlError &&
+              error.code === 'SQL_TIMEOUT' &&
+              limits.at !== undefined &&
+              Date.now() >= limits.at
+            ) {
+              throw timedOut(limits.timeoutMs as number, error);
+            }
+            throw error;
+          },
+        );
       };
       const tx: SqlQueryable = { query: step };
       try {
@@ -275,9 +283,15 @@ export function createPgSqlClient(options: PgSqlClientOptions): SqlClient {
       } catch (error) {
         // Without the caller's signal or deadline: an aborted caller still wants the rollback.
         if (!broken && !ended)
-          await run(client, 'ROLLBACK', undefined, defaultTimeoutMs, undefined, onInterrupt).catch(
-            () => (broken = true),
-          );
+          await runPgStatement(
+            client,
+            'ROLLBACK',
+            undefined,
+            defaultTimeoutMs,
+            undefined,
+            cancelGraceMs,
+            onInterrupt,
+          ).catch(() => (broken = true));
         throw error;
       } finally {
         ended = true;

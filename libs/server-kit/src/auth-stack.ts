@@ -1,11 +1,6 @@
 import {
-  type ApiKeyStore,
-  createApiKeyStore,
-  createAuthenticator,
   createClientAddressResolver,
   createModelUsageMeter,
-  createIntrospector,
-  createJwtVerifier,
   createRateLimits,
   createRedisClient,
   redisReady,
@@ -32,6 +27,7 @@ import {
   type PolicySettings,
   type PublicLocation,
 } from './local-auth-stack';
+import { createCredentialCheck } from './credential-check';
 import { accessStages, loadPolicy, metadataUrl, principalOf } from './policy-stages';
 
 /** The settings {@link createAuthStack} reads. */
@@ -59,49 +55,7 @@ export async function createAuthStack(
     formatBearerChallenge({ resourceMetadata: metadataUrl(location), error, scope });
   const modelTokens = modelTokenBudget(config);
 
-  let apiKeys: ApiKeyStore | undefined;
-  if (modes.includes('api-key') && config.API_KEYS_FILE) {
-    apiKeys = createApiKeyStore({
-      file: config.API_KEYS_FILE,
-      onReload: (result) =>
-        'error' in result
-          ? logger.error('API keys file not reloaded; the previous keys stay in force', { err: result.error })
-          : logger.info('API keys reloaded', { keys: result.keys }),
-    });
-  }
-  const audience = () => config.OAUTH_AUDIENCE ?? location.resource();
-  const oauth = modes.includes('oauth') && config.OAUTH_ISSUER;
-  // The audience may be known only after listen (PORT=0 without PUBLIC_URL): build the verifiers on first use.
-  let verifiers: Pick<Parameters<typeof createAuthenticator>[0], 'jwt' | 'introspection'> | undefined;
-  const oauthVerifiers = () =>
-    (verifiers ??= oauth
-      ? {
-          jwt: createJwtVerifier({
-            issuer: config.OAUTH_ISSUER as string,
-            audience: audience(),
-            jwksUri: config.OAUTH_JWKS_URI,
-            algorithms: config.OAUTH_ALGORITHMS,
-            clockToleranceSeconds: config.OAUTH_CLOCK_SKEW_SECONDS,
-            jwksCooldownSeconds: config.OAUTH_JWKS_COOLDOWN_SECONDS,
-            tenantClaim: config.OAUTH_TENANT_CLAIM,
-          }),
-          introspection:
-            config.OAUTH_INTROSPECTION_URL && config.OAUTH_CLIENT_ID && config.OAUTH_CLIENT_SECRET
-              ? createIntrospector({
-                  endpoint: config.OAUTH_INTROSPECTION_URL,
-                  clientId: config.OAUTH_CLIENT_ID,
-                  clientSecret: config.OAUTH_CLIENT_SECRET,
-                  audience: audience(),
-                  issuer: config.OAUTH_ISSUER,
-                  tenantClaim: config.OAUTH_TENANT_CLAIM,
-                })
-              : undefined,
-        }
-      : {});
-  // Fail at start on a bad issuer or algorithm list when the audience is already known.
-  if (config.PUBLIC_URL || config.OAUTH_AUDIENCE) oauthVerifiers();
-  let authenticator: ReturnType<typeof createAuthenticator> | undefined;
-  const authenticate = () => (authenticator ??= createAuthenticator({ apiKeys, ...oauthVerifiers() }));
+  const credentials = createCredentialCheck(config, location, logger);
 
   const redis = config.REDIS_URL
     ? createRedisClient(config.REDIS_URL, {
@@ -134,7 +88,7 @@ export async function createAuthStack(
         const address = clientAddress(request.transport.remoteAddress, request.transport.headers?.['x-forwarded-for']);
         limited(await limits.checkIp(address));
         limited(await limits.checkAuthFailures(address));
-        const decision = await authenticate().authenticate(request.transport.headers);
+        const decision = await credentials.authenticator().authenticate(request.transport.headers);
         switch (decision.outcome) {
           case 'authenticated':
             return decision.principal;
@@ -201,7 +155,7 @@ export async function createAuthStack(
         logger.warn('redis not reachable at start; rate limits count in memory until it is');
     },
     close: async () => {
-      apiKeys?.close();
+      credentials.close();
       redis?.disconnect();
     },
   };

@@ -228,16 +228,7 @@ async function executeRun<TOutput extends AgentOutputType>(
     const firstNew = history.length;
     if (signal.aborted) throw signal.reason;
     emit?.({ type: 'agent_updated', agent: agent.name });
-    if (agent.inputGuardrails.length > 0) {
-      await checkGuardrails(
-        'input',
-        agent.inputGuardrails.map((g) => ({
-          name: g.name,
-          run: () => g.execute({ input: history, agentName: agent.name, signal }),
-        })),
-        signal,
-      );
-    }
+    await checkInputGuardrails(agent, history, signal);
 
     for (;;) {
       if (turns >= scope.maxTurns) throw new MaxTurnsExceededError(scope.maxTurns);
@@ -278,16 +269,7 @@ async function executeRun<TOutput extends AgentOutputType>(
       if (calls.length === 0) {
         const text = response.output.map((i) => (i.type === 'message' ? i.content : '')).join('');
         const finalOutput = parseFinalOutput(agent, text);
-        if (agent.outputGuardrails.length > 0) {
-          await checkGuardrails(
-            'output',
-            agent.outputGuardrails.map((g) => ({
-              name: g.name,
-              run: () => g.execute({ output: finalOutput as never, agentName: agent.name, signal }),
-            })),
-            signal,
-          );
-        }
+        await checkOutputGuardrails(agent, finalOutput, signal);
         notify(scope.observer, 'onRunFinished', {
           runId,
           agent: agent.name,
@@ -310,30 +292,8 @@ async function executeRun<TOutput extends AgentOutputType>(
         };
       }
 
-      // Tools run concurrently; the first handoff in the turn wins, later ones are refused.
-      let next: Agent<AgentOutputType> | undefined;
-      const outputs = await spans.inTurn(() =>
-        Promise.all(
-          calls.map((call): FunctionCallOutputItem | Promise<FunctionCallOutputItem> => {
-            const target = plan.handoffs.get(call.name);
-            if (!target) {
-              return runTool(call, plan, agent.name, signal, emit, { scope, runId, addUsage: addNestedUsage });
-            }
-            if (next) {
-              return {
-                type: 'function_call_output',
-                callId: call.callId,
-                output: `Handoff refused: already transferred to "${next.name}".`,
-              };
-            }
-            next = target;
-            return {
-              type: 'function_call_output',
-              callId: call.callId,
-              output: JSON.stringify({ assistant: target.name }),
-            };
-          }),
-        ),
+      const { outputs, next } = await spans.inTurn(() =>
+        runCalls(calls, plan, agent.name, signal, emit, { scope, runId, addUsage: addNestedUsage }),
       );
       history.push(...outputs);
       if (next) {
@@ -369,6 +329,66 @@ async function executeRun<TOutput extends AgentOutputType>(
 
 /** Abort reason for work still pending when a run has already ended. */
 const RUN_ENDED = new RunCancelledError('The run has ended.');
+
+async function checkInputGuardrails(
+  agent: Agent<AgentOutputType>,
+  history: readonly AgentItem[],
+  signal: AbortSignal,
+): Promise<void> {
+  if (agent.inputGuardrails.length === 0) return;
+  await checkGuardrails(
+    'input',
+    agent.inputGuardrails.map((g) => ({
+      name: g.name,
+      run: () => g.execute({ input: history as AgentItem[], agentName: agent.name, signal }),
+    })),
+    signal,
+  );
+}
+
+async function checkOutputGuardrails(
+  agent: Agent<AgentOutputType>,
+  finalOutput: unknown,
+  signal: AbortSignal,
+): Promise<void> {
+  if (agent.outputGuardrails.length === 0) return;
+  await checkGuardrails(
+    'output',
+    agent.outputGuardrails.map((g) => ({
+      name: g.name,
+      run: () => g.execute({ output: finalOutput as never, agentName: agent.name, signal }),
+    })),
+    signal,
+  );
+}
+
+/** Runs a turn's function calls concurrently; the first handoff in the turn wins, later ones are refused. */
+async function runCalls(
+  calls: readonly FunctionCallItem[],
+  plan: AgentPlan,
+  agentName: string,
+  signal: AbortSignal,
+  emit: Emit,
+  link: { scope: Scope; runId: string; addUsage: (u: Usage) => void },
+): Promise<{ outputs: FunctionCallOutputItem[]; next: Agent<AgentOutputType> | undefined }> {
+  let next: Agent<AgentOutputType> | undefined;
+  const outputs = await Promise.all(
+    calls.map((call): FunctionCallOutputItem | Promise<FunctionCallOutputItem> => {
+      const target = plan.handoffs.get(call.name);
+      if (!target) return runTool(call, plan, agentName, signal, emit, link);
+      if (next) {
+        return {
+          type: 'function_call_output',
+          callId: call.callId,
+          output: `Handoff refused: already transferred to "${next.name}".`,
+        };
+      }
+      next = target;
+      return { type: 'function_call_output', callId: call.callId, output: JSON.stringify({ assistant: target.name }) };
+    }),
+  );
+  return { outputs, next };
+}
 
 async function resolveModel(agent: Agent<AgentOutputType>, provider: ModelProvider | undefined): Promise<Model> {
   if (agent.model !== undefined && typeof agent.model !== 'string') return agent.model;

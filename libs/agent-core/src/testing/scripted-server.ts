@@ -94,33 +94,8 @@ export async function createScriptedServer(options: ScriptedServerOptions = {}):
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
-    let body: unknown;
-    try {
-      body = rawBody ? JSON.parse(rawBody) : undefined;
-    } catch {
-      body = undefined;
-    }
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const api = path.endsWith('/responses') ? 'responses' : path.endsWith('/chat/completions') ? 'chat' : 'other';
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    const json = (body ?? {}) as Record<string, unknown>;
-    const record: MutableRecord = {
-      api,
-      method: req.method ?? 'GET',
-      path,
-      headers,
-      rawBody,
-      body,
-      stream: json['stream'] === true,
-      turn: undefined,
-      receivedAt: performance.now(),
-      clientClosedAt: undefined,
-    };
+    const record = await readRequest(req);
+    const { api, path, headers } = record;
     requests.push(record);
     res.on('close', () => {
       if (!res.writableFinished) {
@@ -155,57 +130,7 @@ export async function createScriptedServer(options: ScriptedServerOptions = {}):
       );
     }
 
-    const { text, calls } = answerOf(turn.type === 'cut_stream' ? { type: 'text', text: turn.text } : turn);
-    const usage = 'usage' in turn && turn.usage ? turn.usage : undefined;
-    const model = typeof json['model'] === 'string' ? json['model'] : 'scripted-model';
-    const answer = {
-      id: api === 'responses' ? `resp_${nextId()}` : `chatcmpl-${nextId()}`,
-      model,
-      text,
-      calls,
-      inputTokens: usage?.inputTokens ?? Math.ceil(rawBody.length / 4),
-      outputTokens: usage?.outputTokens ?? Math.max(1, Math.ceil((text.length + JSON.stringify(calls).length) / 4)),
-      nextId,
-    };
-    const cut = turn.type === 'cut_stream';
-
-    if (!record.stream) {
-      const payload = JSON.stringify(api === 'responses' ? responsesJson(answer) : chatJson(answer));
-      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': `req_${nextId()}` });
-      if (cut) {
-        res.write(payload.slice(0, Math.floor(payload.length / 2)));
-        res.destroy();
-        return;
-      }
-      res.end(payload);
-      return;
-    }
-
-    const includeUsage = (json['stream_options'] as { include_usage?: boolean } | undefined)?.include_usage === true;
-    const frames = api === 'responses' ? responsesFrames(answer, cut) : chatFrames(answer, includeUsage, cut);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-request-id': `req_${nextId()}`,
-    });
-    const chunkDelay = 'chunkDelayMs' in turn ? (turn.chunkDelayMs ?? 0) : 0;
-    if (chunkDelay === 0) {
-      res.write(frames.join(''));
-    } else {
-      for (const frame of frames) {
-        if (res.destroyed) return;
-        res.write(frame);
-        await sleep(chunkDelay);
-      }
-    }
-    if (cut && (turn.mode ?? 'destroy') === 'destroy') {
-      // Let the written frames reach the client before the reset, so that it sees the partial text.
-      await sleep(20);
-      res.destroy();
-      return;
-    }
-    res.end();
+    await writeAnswer(res, record, turn, nextId);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -263,6 +188,99 @@ export async function createScriptedServer(options: ScriptedServerOptions = {}):
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Reads a request to the end and records what a test may ask about it. */
+async function readRequest(req: IncomingMessage): Promise<MutableRecord> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const rawBody = Buffer.concat(chunks).toString('utf8');
+  let body: unknown;
+  try {
+    body = rawBody ? JSON.parse(rawBody) : undefined;
+  } catch {
+    body = undefined;
+  }
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  const api = path.endsWith('/responses') ? 'responses' : path.endsWith('/chat/completions') ? 'chat' : 'other';
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  const json = (body ?? {}) as Record<string, unknown>;
+  return {
+    api,
+    method: req.method ?? 'GET',
+    path,
+    headers,
+    rawBody,
+    body,
+    stream: json['stream'] === true,
+    turn: undefined,
+    receivedAt: performance.now(),
+    clientClosedAt: undefined,
+  };
+}
+
+/** Answers `record` with `turn` (a text or tool-call answer, possibly cut), as JSON or as a stream of frames. */
+async function writeAnswer(
+  res: ServerResponse,
+  record: MutableRecord,
+  turn: Exclude<ScriptedTurn, { type: 'hang' } | { type: 'error' }>,
+  nextId: () => number,
+): Promise<void> {
+  const { api, rawBody } = record;
+  const json = (record.body ?? {}) as Record<string, unknown>;
+  const { text, calls } = answerOf(turn.type === 'cut_stream' ? { type: 'text', text: turn.text } : turn);
+  const usage = 'usage' in turn && turn.usage ? turn.usage : undefined;
+  const model = typeof json['model'] === 'string' ? json['model'] : 'scripted-model';
+  const answer = {
+    id: api === 'responses' ? `resp_${nextId()}` : `chatcmpl-${nextId()}`,
+    model,
+    text,
+    calls,
+    inputTokens: usage?.inputTokens ?? Math.ceil(rawBody.length / 4),
+    outputTokens: usage?.outputTokens ?? Math.max(1, Math.ceil((text.length + JSON.stringify(calls).length) / 4)),
+    nextId,
+  };
+  const cut = turn.type === 'cut_stream';
+
+  if (!record.stream) {
+    const payload = JSON.stringify(api === 'responses' ? responsesJson(answer) : chatJson(answer));
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': `req_${nextId()}` });
+    if (cut) {
+      res.write(payload.slice(0, Math.floor(payload.length / 2)));
+      res.destroy();
+      return;
+    }
+    res.end(payload);
+    return;
+  }
+
+  const includeUsage = (json['stream_options'] as { include_usage?: boolean } | undefined)?.include_usage === true;
+  const frames = api === 'responses' ? responsesFrames(answer, cut) : chatFrames(answer, includeUsage, cut);
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-request-id': `req_${nextId()}`,
+  });
+  const chunkDelay = 'chunkDelayMs' in turn ? (turn.chunkDelayMs ?? 0) : 0;
+  if (chunkDelay === 0) {
+    res.write(frames.join(''));
+  } else {
+    for (const frame of frames) {
+      if (res.destroyed) return;
+      res.write(frame);
+      await sleep(chunkDelay);
+    }
+  }
+  if (cut && (turn.mode ?? 'destroy') === 'destroy') {
+    // Let the written frames reach the client before the reset, so that it sees the partial text.
+    await sleep(20);
+    res.destroy();
+    return;
+  }
+  res.end();
 }
 
 function sendError(

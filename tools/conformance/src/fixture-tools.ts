@@ -84,8 +84,14 @@ const SEP1330_SCHEMA: RequestedSchema = {
 
 /** The tools the conformance suite calls by name, each returning what its scenario checks for. */
 export function registerFixtureTools(server: McpServer): void {
-  const tools = server.tools;
+  registerContentTools(server.tools);
+  registerNotifyingTools(server.tools);
+  registerClientRequestTools(server.tools);
+  registerStatelessDiagnostics(server);
+}
 
+/** Tools whose result carries one kind of content block each, or several kinds at once. */
+function registerContentTools(tools: McpServer['tools']): void {
   tools.register(
     defineTool({
       name: 'test_simple_text',
@@ -156,7 +162,10 @@ export function registerFixtureTools(server: McpServer): void {
         }),
     }),
   );
+}
 
+/** Tools that log or report progress while they run, and one that always fails. */
+function registerNotifyingTools(tools: McpServer['tools']): void {
   tools.register(
     defineTool({
       name: 'test_tool_with_logging',
@@ -199,7 +208,10 @@ export function registerFixtureTools(server: McpServer): void {
       },
     }),
   );
+}
 
+/** Tools that ask the client something mid-call: its model (sampling) or its user (elicitation). */
+function registerClientRequestTools(tools: McpServer['tools']): void {
   tools.register(
     defineTool({
       name: 'test_sampling',
@@ -268,8 +280,6 @@ export function registerFixtureTools(server: McpServer): void {
       },
     }),
   );
-
-  registerStatelessDiagnostics(server);
 }
 
 /**

@@ -13,18 +13,16 @@ import {
   type ModelProvider,
   type RunObserver,
   type Tool,
-  tool,
-  webSearchTool,
   wrapUntrusted,
 } from '@agent-mcp/agent-core';
 import { principalKey } from '@agent-mcp/context';
-import { CancelledError, type HandlerContext } from '@agent-mcp/mcp-core';
+import { type HandlerContext } from '@agent-mcp/mcp-core';
 import { type Collection, type CorpusIndex } from '../corpus/corpus-index';
-import { FetchFailedError, FetchRefusedError, safeUrl } from '../errors';
 import { type GuardedFetcher } from '../fetch/guarded-fetch';
 import { checkCitations } from './citations';
 import { withHostedToolFallback } from './hosted-tool-fallback';
-import { SourceLedger } from './source-ledger';
+import { researchAgentTools } from './research-agent-tools';
+import { createResearchSources, readNamedPages, type ResearchSources } from './research-sources';
 
 /** How hard the agent works: model turns (within the server's `AGENT_MAX_TURNS`) and distinct sources read. */
 export const DEPTHS = {
@@ -32,11 +30,6 @@ export const DEPTHS = {
   standard: { maxTurns: 10, maxSources: 6 },
   deep: { maxTurns: 16, maxSources: 12 },
 } as const;
-
-/** Most characters of one source shown to the model. */
-const SOURCE_CHARS = 16_000;
-/** Longest source label in a fence's opening tag (a URL may be 2 KiB; the whole of it is inside the block). */
-const LABEL_CHARS = 200;
 
 /** Arguments of `research`. */
 export const ResearchInputSchema = z.object({
@@ -130,18 +123,6 @@ const CLIENT_MODEL_NOTE =
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-// Only the number stands outside the fence: titles and URLs come from the page too, and could carry instructions.
-function describeSource(number: number, title: string, location: string, shown: string, truncated: boolean): string {
-  return [
-    `Source [${number}]${truncated ? ' (truncated)' : ''}:`,
-    wrapUntrusted(
-      location.slice(0, LABEL_CHARS),
-      `Title: ${title}\nLocation: ${location}\n\n${shown}`,
-      'content from a document or web page',
-    ),
-  ].join('\n');
-}
-
 const NOTES_WHAT = 'notes on the run, which can quote what the sources sent (titles, addresses)';
 
 /**
@@ -197,13 +178,12 @@ export function createResearchTool(options: ResearchToolOptions) {
     ) {
       const level = DEPTHS[depth ?? 'standard'];
       const wanted = new Set(sources ?? ['documents', 'web', 'urls']);
-      const ledger = new SourceLedger();
-      const notes: string[] = [];
       // Reports are not awaited where they happen (a slow client must not slow the agent), but all are before the
       // result, so none arrives after it.
       const reports: Promise<void>[] = [];
       const progress = (message: string) => void reports.push(ctx.reportProgress(message).catch(() => undefined));
-      const sourcesFull = () => ledger.size >= level.maxSources;
+      const read = createResearchSources({ fetcher: options.fetcher, maxSources: level.maxSources, progress });
+      const { notes } = read;
 
       // The client's model has no hosted web search: with no server key and a client that samples, say so up front
       // and give the run only function tools (the sampling adapter refuses hosted ones).
@@ -215,22 +195,8 @@ export function createResearchTool(options: ResearchToolOptions) {
       // Indexing and named pages come before the run, whose progress and heartbeat start with it: keep progress
       // moving through them too.
       const preparing = keepAlive(progress, policy.heartbeatSeconds * 1000);
-      let collections: Collection[] = [];
-      const preface: string[] = [];
-      const fetchPage = async (url: string, signal: AbortSignal): Promise<string> => {
-        const page = await options.fetcher.fetch(url, { signal });
-        const shown = page.text.slice(0, SOURCE_CHARS);
-        const source = ledger.add(page.title || safeUrl(page.finalUrl), page.finalUrl, shown);
-        progress(`sources read: ${ledger.size} of at most ${level.maxSources}`);
-        return describeSource(
-          source.number,
-          source.title,
-          page.finalUrl,
-          shown,
-          page.truncated || shown.length < page.text.length,
-        );
-      };
       try {
+        let collections: Collection[] = [];
         if (wanted.has('documents')) {
           preparing.state('checking the documents');
           if (options.corpus)
@@ -243,113 +209,21 @@ export function createResearchTool(options: ResearchToolOptions) {
               'Document search is not configured on this server (no database for the index, or RESEARCH_CORPUS_INDEX=false).',
             );
         }
+        let preface: string[] = [];
         // Pages the caller named are read first, through the same guard as the model's picks.
         if (urls?.length) {
           preparing.state(`reading ${plural(urls.length, 'named page')}`);
           progress(`reading ${plural(urls.length, 'named page')}`);
-          const results = await Promise.all(
-            urls.map((url) =>
-              fetchPage(url, ctx.signal).then(
-                (text) => ({ ok: true as const, text }),
-                (error: unknown) => ({ ok: false as const, url, error }),
-              ),
-            ),
-          );
-          for (const r of results) {
-            if (r.ok) preface.push(r.text);
-            else {
-              if (ctx.signal.aborted) throw new CancelledError('The research was cancelled.');
-              const message =
-                r.error instanceof FetchRefusedError || r.error instanceof FetchFailedError
-                  ? r.error.message
-                  : `Could not fetch ${safeUrl(r.url)}.`;
-              notes.push(message);
-              // The message can name where the page redirected to, an address the page chose: fenced.
-              preface.push(
-                `Could not read ${safeUrl(r.url)}:\n${wrapUntrusted('fetch_url', message, 'the error of the fetch, which can quote addresses the page sent')}`,
-              );
-            }
-          }
+          preface = await readNamedPages(read, urls, ctx.signal);
         }
         preparing.stop();
 
-        const tools: Tool[] = [];
-        if (collections.length > 0 && options.corpus) {
-          const corpus = options.corpus;
-          tools.push(
-            tool({
-              name: 'search_documents',
-              description:
-                'Full-text search over the local documents. Returns titles, URIs and snippets (matches in «»). Use a few keywords.',
-              parameters: z.object({ query: z.string().min(1).max(500) }),
-              execute: async ({ query }, { signal }) => {
-                const hits = await corpus.search(query, collections, { limit: 8, signal });
-                if (hits.length === 0) return 'No document matches; try other keywords.';
-                return wrapUntrusted(
-                  'search_documents',
-                  hits.map((h) => `- ${h.title} — ${h.uri}\n  ${h.snippet.replace(/\s+/g, ' ')}`).join('\n'),
-                  'content from documents',
-                );
-              },
-            }),
-            tool({
-              name: 'read_document',
-              description:
-                'Reads a local document by the URI search_documents gave. Its text becomes a numbered source you can cite.',
-              parameters: z.object({ uri: z.string().min(1).max(2048) }),
-              execute: async ({ uri }, { signal }) => {
-                const doc = await corpus.read(uri, collections, signal);
-                if (!doc)
-                  return `No readable document has the URI ${JSON.stringify(uri)}; use a URI from search_documents.`;
-                if (sourcesFull() && !ledger.all().some((s) => s.uri === doc.uri))
-                  return `You have read ${level.maxSources} sources, the most for this depth: write the answer now.`;
-                const shown = doc.text.slice(0, SOURCE_CHARS);
-                const source = ledger.add(doc.title, doc.uri, shown);
-                progress(`sources read: ${ledger.size} of at most ${level.maxSources}`);
-                return describeSource(source.number, doc.title, doc.uri, shown, shown.length < doc.text.length);
-              },
-            }),
-          );
-        }
-        if (wanted.has('urls') || webWanted) {
-          tools.push(
-            tool({
-              name: 'fetch_url',
-              description:
-                'Reads a public web page (http or https) as text. Its text becomes a numbered source you can cite.',
-              parameters: z.object({ url: z.string().min(1).max(2048) }),
-              execute: async ({ url }, { signal }) => {
-                if (sourcesFull())
-                  return `You have read ${level.maxSources} sources, the most for this depth: write the answer now.`;
-                try {
-                  return await fetchPage(url, signal);
-                } catch (error) {
-                  if (error instanceof FetchRefusedError) notes.push(error.message);
-                  throw error;
-                }
-              },
-            }),
-          );
-        }
-        if (webSearch) tools.push(webSearchTool({ searchContextSize: 'medium' }));
-
-        const available = [
-          collections.length ? 'local documents (search_documents, read_document)' : undefined,
-          tools.some((t) => t.name === 'fetch_url') ? 'web pages by URL (fetch_url)' : undefined,
-          webSearch ? 'web search (web_search)' : undefined,
-        ].filter(Boolean);
-        // The question is the last message on its own, so the thread keeps it and not the pages read for it.
-        const input: AgentItem[] = [
-          {
-            type: 'message',
-            role: 'user',
-            content: [
-              `Sources you can use: ${available.length ? available.join('; ') : 'none beyond the pages below'}. Read at most ${level.maxSources} sources.`,
-              ...(preface.length ? ['', 'Pages the user named, already read:', ...preface] : []),
-            ].join('\n'),
-          },
-          { type: 'message', role: 'user', content: question },
-        ];
+        const tools = researchAgentTools(read, {
+          corpus: options.corpus,
+          collections,
+          fetchUrls: wanted.has('urls') || webWanted,
+          webSearch,
+        });
         const agent = new Agent({
           name: 'research_agent',
           instructions: instructions(new Set(tools.map((t) => t.name))),
@@ -362,39 +236,25 @@ export function createResearchTool(options: ResearchToolOptions) {
         // sampling fallback all live in the runner.
         return {
           agent,
-          input,
+          input: researchInput(question, tools, collections.length > 0, webSearch, level.maxSources, preface),
           budget: { maxTurns: maxTurns ?? Math.min(level.maxTurns, policy.maxTurns), maxTokens, deadlineSeconds },
           modelProvider: fallback.provider,
           async finish(outcome: AgentToolOutcome<z.output<typeof FinalAnswerSchema>>): Promise<ResearchOutput> {
             await Promise.all(reports);
             if (fallback.refusals.refused) notes.push(WEB_SEARCH_NOTE);
-            let output: ResearchOutput;
-            if (outcome.status === 'completed') {
-              const checked = checkCitations(outcome.output.answer, outcome.output.citations, ledger);
-              const missedSearch = webWanted && (!webSearch || fallback.refusals.refused);
-              const answer = [
-                checked.answer,
-                ...(missedSearch ? [`Note: ${onClientModel ? CLIENT_MODEL_NOTE : WEB_SEARCH_NOTE}`] : []),
-              ].join('\n\n');
-              output = {
-                status: 'answered',
-                answer,
-                citations: checked.citations,
-                notes: [...new Set([...notes, ...checked.notes])],
-              };
-            } else {
-              const read = ledger.all().map((s) => `[${s.number}] ${s.title} — ${s.uri}`);
-              output = {
-                status: 'stopped',
-                answer: outcome.summary,
-                stopReason: outcome.stop.reason,
-                citations: [],
-                notes: [...new Set(notes)].concat(
-                  read.length ? [`Sources read before the stop: ${read.join('; ')}`] : [],
-                ),
-              };
-            }
-            return output;
+            if (outcome.status !== 'completed') return stoppedOutput(outcome.summary, outcome.stop.reason, read);
+            const checked = checkCitations(outcome.output.answer, outcome.output.citations, read.ledger);
+            const missedSearch = webWanted && (!webSearch || fallback.refusals.refused);
+            const answer = [
+              checked.answer,
+              ...(missedSearch ? [`Note: ${onClientModel ? CLIENT_MODEL_NOTE : WEB_SEARCH_NOTE}`] : []),
+            ].join('\n\n');
+            return {
+              status: 'answered',
+              answer,
+              citations: checked.citations,
+              notes: [...new Set([...notes, ...checked.notes])],
+            };
           },
         };
       } finally {
@@ -402,6 +262,54 @@ export function createResearchTool(options: ResearchToolOptions) {
       }
     },
   });
+}
+
+/**
+ * The run's input. The question is the last message on its own, so the thread keeps it and not the pages read for
+ * it; the message before says which sources the agent has and carries the named pages already read.
+ */
+function researchInput(
+  question: string,
+  tools: readonly Tool[],
+  documents: boolean,
+  webSearch: boolean,
+  maxSources: number,
+  preface: readonly string[],
+): AgentItem[] {
+  const available = [
+    documents ? 'local documents (search_documents, read_document)' : undefined,
+    tools.some((t) => t.name === 'fetch_url') ? 'web pages by URL (fetch_url)' : undefined,
+    webSearch ? 'web search (web_search)' : undefined,
+  ].filter(Boolean);
+  return [
+    {
+      type: 'message',
+      role: 'user',
+      content: [
+        `Sources you can use: ${available.length ? available.join('; ') : 'none beyond the pages below'}. Read at most ${maxSources} sources.`,
+        ...(preface.length ? ['', 'Pages the user named, already read:', ...preface] : []),
+      ].join('\n'),
+    },
+    { type: 'message', role: 'user', content: question },
+  ];
+}
+
+/** The result of a run a budget stopped: what it did and why, and the sources it had read. */
+function stoppedOutput(
+  summary: string,
+  reason: NonNullable<ResearchOutput['stopReason']>,
+  read: ResearchSources,
+): ResearchOutput {
+  const sources = read.ledger.all().map((s) => `[${s.number}] ${s.title} — ${s.uri}`);
+  return {
+    status: 'stopped',
+    answer: summary,
+    stopReason: reason,
+    citations: [],
+    notes: [...new Set(read.notes)].concat(
+      sources.length ? [`Sources read before the stop: ${sources.join('; ')}`] : [],
+    ),
+  };
 }
 
 /** Whether the server has no model to run on (no key): then a client that samples lends its own. */

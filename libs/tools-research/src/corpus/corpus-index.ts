@@ -1,10 +1,9 @@
 import { type FSWatcher } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { type Logger, noopLogger, type Root, type SqlClient } from '@agent-mcp/context';
-import { type CorpusFileLimits, listCorpusFiles } from './corpus-files';
+import { type CorpusFileLimits } from './corpus-files';
+import { rootCollections, sha256 } from './collections';
+import { createCorpusSync } from './corpus-sync';
 import { createCorpusStore, type CorpusStore } from './corpus-store';
-import { documentText } from './document-text';
 
 /** A folder of documents the index keeps. */
 export interface Collection {
@@ -103,13 +102,8 @@ export interface CorpusIndex {
 export const DOCUMENT_URI_PREFIX = 'research://documents/';
 
 const ROOTS_TIMEOUT_MS = 5_000;
+/** Most callers whose roots are remembered; the oldest is forgotten first. */
 const MAX_TRACKED = 1_000;
-
-async function sha256(data: string | Uint8Array): Promise<string> {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Buffer.from(digest).toString('hex');
-}
 
 /** The URI of a document: its folder's slug and its relative path, each segment percent-encoded. */
 export function documentUri(slug: string, relPath: string): string {
@@ -135,12 +129,6 @@ export function parseDocumentUri(uri: string): { slug: string; relPath: string }
   }
 }
 
-interface CollectionState {
-  lastSyncAt: number;
-  dirty: boolean;
-  running: Promise<SyncReport> | undefined;
-}
-
 /**
  * Creates the corpus index. The tables are created on first use; the configured folder is indexed on the
  * first search (or at once by {@link CorpusIndex.sync}), watched when enabled, and re-checked (mtime and size,
@@ -149,7 +137,6 @@ interface CollectionState {
 export async function createCorpusIndex(options: CorpusIndexOptions): Promise<CorpusIndex> {
   const store: CorpusStore = createCorpusStore(options.sql);
   const logger = options.logger ?? noopLogger;
-  const states = new Map<string, CollectionState>();
   const rootsByOwner = new Map<string, Collection[]>();
   let schema: Promise<void> | undefined;
   let watcher: FSWatcher | undefined;
@@ -168,95 +155,14 @@ export async function createCorpusIndex(options: CorpusIndexOptions): Promise<Co
     return schema;
   };
 
-  const stateOf = (key: string): CollectionState => {
-    let state = states.get(key);
-    if (!state) {
-      const oldest = states.keys().next();
-      if (states.size >= MAX_TRACKED && !oldest.done) states.delete(oldest.value);
-      state = { lastSyncAt: 0, dirty: true, running: undefined };
-      states.set(key, state);
-    }
-    return state;
-  };
-
-  async function runSync(collection: Collection): Promise<SyncReport> {
-    await ensureSchema();
-    const listing = await listCorpusFiles(collection.dir, options.limits);
-    const stored = await store.files(collection.key);
-    let indexed = 0;
-    let unchanged = 0;
-    for (const file of listing.files) {
-      const before = stored.get(file.relPath);
-      if (before && before.mtimeMs === file.mtimeMs && before.size === file.size) {
-        unchanged++;
-        continue;
-      }
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(file.path);
-      } catch {
-        continue;
-      }
-      if (bytes.length > options.limits.maxFileBytes) continue;
-      const contentHash = await sha256(bytes);
-      const current = { relPath: file.relPath, mtimeMs: file.mtimeMs, size: bytes.length, contentHash };
-      if (before && before.contentHash === contentHash) {
-        await store.touch(collection.key, current);
-        unchanged++;
-        continue;
-      }
-      const doc = documentText(file.relPath, bytes.toString('utf8'));
-      await store.upsert(collection.key, { ...current, title: doc.title, body: doc.text, mimeType: doc.mimeType });
-      indexed++;
-    }
-    const removed = await store.removeOthers(
-      collection.key,
-      listing.files.map((f) => f.relPath),
-    );
-    const report = { indexed, unchanged, removed, tooLarge: listing.tooLarge, incomplete: listing.incomplete };
-    if (indexed || removed || listing.incomplete || listing.tooLarge)
-      logger.info('research corpus indexed', { collection: collection.label, ...report });
-    return report;
-  }
-
-  function sync(collection: Collection): Promise<SyncReport> {
-    const state = stateOf(collection.key);
-    // One run at a time per folder; a change during a run marks it dirty again for the next search.
-    const previous = state.running ?? Promise.resolve(undefined);
-    const next = previous
-      .catch(() => undefined)
-      .then(() => {
-        state.dirty = false;
-        return runSync(collection);
-      })
-      .then(
-        (report) => {
-          state.lastSyncAt = Date.now();
-          return report;
-        },
-        (error: unknown) => {
-          state.dirty = true;
-          throw error;
-        },
-      )
-      .finally(() => {
-        if (state.running === next) state.running = undefined;
-      });
-    state.running = next;
-    return next;
-  }
-
-  async function fresh(collection: Collection): Promise<void> {
-    const state = stateOf(collection.key);
-    if (state.running) await state.running.catch(() => undefined);
-    if (state.dirty || Date.now() - state.lastSyncAt >= options.rescanMs) await sync(collection);
-  }
+  const syncer = createCorpusSync({ store, ensureSchema, limits: options.limits, rescanMs: options.rescanMs, logger });
+  const { sync, fresh } = syncer;
 
   if (corpus && options.watch) {
     try {
       const { watch } = await import('node:fs');
       watcher = watch(corpus.dir, { recursive: true, persistent: false }, () => {
-        stateOf(corpus.key).dirty = true;
+        syncer.markDirty(corpus.key);
         clearTimeout(debounce);
         debounce = setTimeout(() => {
           if (!closed)
@@ -268,23 +174,6 @@ export async function createCorpusIndex(options: CorpusIndexOptions): Promise<Co
     } catch (error) {
       logger.warn('research corpus cannot be watched; relying on rescans', { dir: corpus.dir, err: error });
     }
-  }
-
-  async function rootCollections(owner: string, roots: readonly Root[]): Promise<Collection[]> {
-    const out: Collection[] = [];
-    for (const root of roots.slice(0, 20)) {
-      if (!root.uri.startsWith('file://')) continue;
-      let dir: string;
-      try {
-        dir = fileURLToPath(root.uri);
-        if (!(await stat(dir)).isDirectory()) continue;
-      } catch {
-        continue;
-      }
-      const hash = (await sha256(`${owner}\u0000${dir}`)).slice(0, 16);
-      out.push({ key: `root:${hash}`, slug: `root-${hash.slice(0, 12)}`, dir, label: root.name ?? dir });
-    }
-    return out;
   }
 
   const bySlug = (collections: readonly Collection[], slug: string) => collections.find((c) => c.slug === slug);
@@ -377,7 +266,7 @@ export async function createCorpusIndex(options: CorpusIndexOptions): Promise<Co
       closed = true;
       clearTimeout(debounce);
       watcher?.close();
-      await Promise.all([...states.values()].map((s) => s.running?.catch(() => undefined)));
+      await syncer.settle();
     },
   };
 }

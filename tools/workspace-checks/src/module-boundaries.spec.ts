@@ -1,7 +1,7 @@
 // Proves the layering is enforced by the real `nx lint`: a forbidden import planted in a real project's sources
 // fails lint with @nx/enforce-module-boundaries naming that file (issue 3, item 2). The clean tree linting green
 // is proven by `npm test` stage a, which lints every project before these checks run.
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runNx, workspaceRoot, type RunResult } from './support/workspace';
 
@@ -169,6 +169,27 @@ const rounds: readonly (readonly Plant[])[] = [
       `import * as imported from '@modelcontextprotocol/sdk/types.js';`,
       bannedImport('layer:composition', '@modelcontextprotocol/sdk/types.js'),
     ),
+    plant(
+      'the composition layer may not import tooling or a test suite',
+      'server-kit',
+      'app_suites',
+      `import { describeAgentRuns as imported } from '@agent-mcp/app-suites';`,
+      onlyTags('layer:composition'),
+    ),
+    plant(
+      'the store may not import the MCP SDK',
+      'store',
+      'mcp_sdk',
+      `import * as imported from '@modelcontextprotocol/sdk/types.js';`,
+      bannedImport('layer:store', '@modelcontextprotocol/sdk/types.js'),
+    ),
+    plant(
+      'no library may import a test suite (layer:testing is for apps and tooling)',
+      'mcp-core',
+      'app_suites',
+      `import { describeAgentRuns as imported } from '@agent-mcp/app-suites';`,
+      onlyTags('layer:mcp'),
+    ),
   ],
   [
     plant(
@@ -195,6 +216,27 @@ const rounds: readonly (readonly Plant[])[] = [
       ),
       'agent-tools',
       'tools-database',
+    ),
+    plant(
+      "agent-tools reaches data only through context's ports, never the store",
+      'agent-tools',
+      'store',
+      `import { createPgSqlClient as imported } from '@agent-mcp/store';`,
+      onlyTags('layer:agent-tools'),
+    ),
+    plant(
+      'an app reaches openai only through agent-core',
+      'stdio-server',
+      'openai',
+      `import imported from 'openai';`,
+      bannedImport('layer:app', 'openai'),
+    ),
+    plant(
+      'an app may not import tooling',
+      'stdio-server',
+      'tooling',
+      `import * as imported from '@agent-mcp/example-consumer';`,
+      onlyTags('layer:app'),
     ),
     plant(
       'no lib may import an app by path',
@@ -234,6 +276,40 @@ async function lintWithPlants(plants: readonly Plant[]): Promise<RunResult> {
     for (const p of plants) rmSync(p.file, { force: true });
   }
 }
+
+/** Every project's Nx name and layer tags, read from its package.json. */
+function projectTags(): Map<string, readonly string[]> {
+  const tags = new Map<string, readonly string[]>();
+  for (const folder of ['libs', 'apps', 'tools']) {
+    for (const entry of readdirSync(join(workspaceRoot, folder), { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      let manifest: { name: string; nx?: { name?: string; tags?: string[] } };
+      try {
+        manifest = JSON.parse(readFileSync(join(workspaceRoot, folder, entry.name, 'package.json'), 'utf8'));
+      } catch {
+        continue;
+      }
+      tags.set(manifest.nx?.name ?? manifest.name, manifest.nx?.tags ?? []);
+      tags.set(manifest.name, manifest.nx?.tags ?? []);
+    }
+  }
+  return tags;
+}
+
+it('every layer tag, and every tag a constraint names, is proven by a plant from or into a project carrying it', () => {
+  const tags = projectTags();
+  const used = new Set([...tags.values()].flat());
+  // Every tag the constraints name (sourceTag or allowed), read from the config's text.
+  const config = readFileSync(join(workspaceRoot, 'eslint.config.mjs'), 'utf8');
+  for (const [, tag] of config.matchAll(/'(layer:[a-z-]+)'/g)) used.add(tag as string);
+  const proven = new Set<string>();
+  for (const p of rounds.flat()) {
+    for (const t of tags.get(p.project) ?? []) proven.add(t);
+    const imported = /from '(@agent-mcp\/[a-z-]+)'/.exec(p.source)?.[1];
+    for (const t of (imported && tags.get(imported)) || []) proven.add(t);
+  }
+  expect([...used].filter((t) => !proven.has(t)).sort()).toEqual([]);
+});
 
 describe.each(rounds.map((plants, i) => [i + 1, plants] as const))(
   'nx lint with forbidden imports planted (round %i)',

@@ -12,9 +12,6 @@ const LIMIT = 150;
  * current session owns belongs here; remove the entry when its function is split.
  */
 const WAITING: Readonly<Record<string, string>> = {
-  'libs/tools-support/src/support-agent-tool.ts createSupportAgentTool':
-    'tools-support is being moved (issue 14 item 4)',
-  'libs/tools-support/src/support-agent-tool.ts prepare': 'tools-support is being moved (issue 14 item 4)',
   'libs/tools-research/src/fetch/guarded-fetch.ts createGuardedFetcher': 'its errors are being reworked (item 3)',
   'libs/auth/src/testing/local-issuer.ts startLocalIssuer': 'its errors are being reworked (item 3)',
 };

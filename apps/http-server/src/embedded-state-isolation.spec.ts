@@ -59,7 +59,7 @@ async function agentTask(): Promise<string> {
     CreateTaskResultSchema,
   );
   let status = created.task.status;
-  for (const deadline = Date.now() + 15_000; status === 'working' && Date.now() < deadline;) {
+  for (const deadline = Date.now() + 30_000; status === 'working' && Date.now() < deadline;) {
     await sleep(50);
     status = (
       await client.request({ method: 'tasks/get', params: { taskId: created.task.taskId } }, GetTaskResultSchema)

@@ -144,7 +144,8 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
     ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
   }).catch(failed);
   opened.push(toolSet);
-  await moveLegacyState(state, toolSet.legacyState, logger);
+  // Beside serving, never before it: a start opens the old directory only on the first run after an upgrade.
+  const moving = moveLegacyState(state, toolSet.legacyState, logger);
   const { taskStore, threads } = state;
   try {
     toolSet.register({ ...registries, threads });
@@ -192,6 +193,9 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
       await Promise.allSettled([server.tasks?.close(0), toolSet.close(), auth.close()]);
       // After the tasks: a task finishing as it closes still records its outcome.
       await state.close().catch((error: unknown) => logger.warn('application database close failed', { err: error }));
+      // A move still running fails once both databases are closed (tried again at the next start); not waited for
+      // past a bound, so that exit never hangs on it.
+      await Promise.race([moving, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       // The last spans leave before the process does.
       await tracing?.shutdown().catch((error: unknown) => logger.warn('trace export failed at exit', { err: error }));
     },

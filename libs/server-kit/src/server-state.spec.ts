@@ -1,6 +1,7 @@
 // The server's own state (issue 14 item 4, issue 16 item 1): tasks and threads in an application database apart
 // from the engine that runs callers' SQL, on the path that follows DATABASE_EMBEDDED_DIR; a user of an older
 // version, whose threads and tasks are in that engine's directory, finds them after the upgrade.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { createJsonLogger, noopLogger } from '@agent-mcp/context';
 import { SqlTaskStore, SqlThreadStore } from '@agent-mcp/store';
 import { createDatabaseTools } from '@agent-mcp/tools-database';
 import { createAgentMcpServer } from './create-agent-mcp-server';
-import { serverStateConfig } from './server-state';
+import { legacyStateMarker, serverStateConfig } from './server-state';
 
 jest.setTimeout(180_000);
 
@@ -58,6 +59,11 @@ describe('an upgrade from a version that kept the state in the embedded engine',
     const composed = await createAgentMcpServer({ env, transport: { kind: 'stdio' }, logger });
     try {
       expect(composed.stateLocation).toBe(path.join(dir, 'db-application'));
+      // The move runs beside serving: wait for the file that says it is done.
+      for (const deadline = Date.now() + 90_000; !existsSync(legacyStateMarker(env.DATABASE_EMBEDDED_DIR));) {
+        if (Date.now() > deadline) throw new Error('the state was not moved within 90 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const moved = await composed.server.threads?.get(thread.threadId, 'local:alice');
       expect(moved?.messages.map((m) => m.text)).toEqual(['How many products?', '22.']);
       expect((await composed.server.tasks?.store.get(task.taskId, 'local:alice'))?.taskId).toBe(task.taskId);

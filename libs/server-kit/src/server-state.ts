@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Logger, type SqlClient } from '@agent-mcp/context';
 import {
@@ -61,11 +63,17 @@ export interface LegacyStateSource {
 /** The name the move is recorded under in the application database. */
 export const LEGACY_STATE_MIGRATION = 'embedded-db-state-v1';
 
+/** The file beside the old directory that says its state was moved, so later starts do not even open it. */
+export function legacyStateMarker(dataDir: string): string {
+  return `${path.resolve(dataDir)}.state-moved`;
+}
+
 /**
- * Moves the threads, tasks and confirmations an older version kept in the database tools' embedded engine into
- * the embedded application database, once (recorded there; the old rows stay where they were). A failure is
- * logged and the move is tried again at the next start: the server serves either way. It waits for the old
- * engine to start (seconds), only on the first start after an upgrade.
+ * Moves the threads and tasks an older version kept in the database tools' embedded engine into the embedded
+ * application database, once: recorded in that database and by a file beside the old directory (the old rows stay
+ * where they were). Meant to run beside serving, never before it: nothing is opened when the old directory does
+ * not exist or the file says it was moved, so a start pays for it only on the first run after an upgrade. A
+ * failure (or a close while it runs) is logged and the move is tried again at the next start.
  */
 export async function moveLegacyState(
   state: ServerState,
@@ -73,31 +81,23 @@ export async function moveLegacyState(
   logger: Logger,
 ): Promise<void> {
   if (!source || state.database.kind !== 'embedded') return;
-  const to = state.database.sql;
+  const marker = legacyStateMarker(source.dataDir);
+  if (!existsSync(source.dataDir) || existsSync(marker)) return;
   try {
-    const done = await to.query<{ found: string | null }>(
-      "SELECT to_regclass('agent_mcp_state.migrations')::text AS found",
-    );
-    if (done.rows[0]?.found) {
-      const recorded = await to.query('SELECT 1 FROM agent_mcp_state.migrations WHERE name = $1', [
-        LEGACY_STATE_MIGRATION,
-      ]);
-      if (recorded.rows.length > 0) return;
-    }
     // Starts the old engine; a directory held by another process leaves it on a scratch copy with nothing to move.
     await source.sql.query('SELECT 1');
     const inUse = source.dataDirInUse();
     if (inUse === undefined || path.resolve(inUse) !== path.resolve(source.dataDir)) {
-      logger.warn('server state not moved: another process holds the embedded database directory', {
+      logger.warn('server state not moved yet: another process holds the embedded database directory', {
         dataDir: source.dataDir,
       });
       return;
     }
-    await migrateLegacyState({
+    const result = await migrateLegacyState({
       // Confirmations stay with the support tables they confirm writes to.
       tables: LEGACY_STATE_TABLES.filter((table) => table.name !== 'support_confirmations'),
       from: source.sql,
-      to,
+      to: state.database.sql,
       name: LEGACY_STATE_MIGRATION,
       logger,
       ensureTarget: async () => {
@@ -105,8 +105,12 @@ export async function moveLegacyState(
         await state.threads.ensureSchema();
       },
     });
+    await writeFile(
+      marker,
+      `${JSON.stringify({ movedTo: state.database.location, at: new Date().toISOString(), ...result })}\n`,
+    );
   } catch (error) {
-    logger.warn('server state not moved from the embedded database; trying again at the next start', {
+    logger.warn('server state not moved from the embedded database yet; trying again at the next start', {
       err: error,
       dataDir: source.dataDir,
     });

@@ -1,16 +1,18 @@
 import { type SqlClient, type SqlQueryable } from '@agent-mcp/context';
-import { type PendingConfirmation, SqlConfirmationStore, TooManyPendingError } from '@agent-mcp/store';
+import {
+  type ConfirmationClaim,
+  type PendingConfirmation,
+  SqlConfirmationStore,
+  TooManyPendingError,
+} from '@agent-mcp/store';
 import { type SupportAction, SupportActionSchema } from './support-actions';
 
 export { type PendingConfirmation, TooManyPendingError };
 
-/** What consuming a confirmation found. */
+/** What consuming a confirmation found: the store's answer, with the action checked as a support action. */
 export type SupportConfirmationClaim =
   | { readonly status: 'claimed'; readonly action: SupportAction }
-  /** Unknown, or another principal's or tenant's (the two read the same). */
-  | { readonly status: 'not_found' }
-  | { readonly status: 'used' }
-  | { readonly status: 'expired' };
+  | Exclude<ConfirmationClaim, { readonly status: 'claimed' }>;
 
 /**
  * Where a support write waits for the user's yes when the client could not ask: the port the support tools use

@@ -103,8 +103,17 @@ describe('the embedded default under faults', () => {
     const normal = await connect('normal');
     const faulty = await connect('faulty');
     clients.push(normal.client, faulty.client);
-    // Warm: the engine's first start (seconds) is bounded by its start timeout, not the queue's.
-    expect((await normal.client.callTool({ name: 'sql_query', arguments: { sql: NORMAL } })).isError).toBeFalsy();
+    // Warm: the engine's first start is bounded by its start timeout (120 s), not the queue's; so is the first start
+    // of the application database (the server's own PostgreSQL, where threads are), which a thread call makes. With
+    // TMPDIR fresh there is no snapshot cache: each builds its database, measured at 65 s and 61 s under a load
+    // average of 20, past the SDK's default 60 s request timeout, hence the start timeout here.
+    const starting = { timeout: 120_000 };
+    expect(
+      (await normal.client.callTool({ name: 'sql_query', arguments: { sql: NORMAL } }, undefined, starting)).isError,
+    ).toBeFalsy();
+    expect(
+      (await normal.client.callTool({ name: 'thread_list', arguments: {} }, undefined, starting)).isError,
+    ).toBeFalsy();
     const waits: number[] = [];
     const outcomes = { ok: 0, busy: 0, other: [] as string[] };
     const faults = { cancelled: 0, deadline: 0, abandoned: 0 };

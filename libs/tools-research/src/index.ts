@@ -19,22 +19,12 @@ export {
 export {
   parseResearchConfig,
   researchToolsEnabled,
-  clientRootsEnabled,
-  webSearchEnabled,
   ResearchConfigSchema,
   RESEARCH_SETTINGS,
   type ResearchConfig,
 } from './config';
-export {
-  createResearchTool,
-  ResearchInputSchema,
-  ResearchOutputSchema,
-  DEPTHS,
-  type ResearchOutput,
-  type ResearchToolOptions,
-} from './agent/research-tool';
+export { type ResearchOutput } from './agent/research-tool';
 export { checkCitations, type Citation, type ProposedCitation, type CheckedAnswer } from './agent/citations';
-export { SourceLedger, type ReadSource } from './agent/source-ledger';
 export {
   createGuardedFetcher,
   DEFAULT_CONTENT_TYPES,
@@ -45,19 +35,22 @@ export {
   type ResolvedAddress,
 } from './fetch/guarded-fetch';
 export {
+  FetchError,
+  FetchRefusedError,
+  FetchFailedError,
+  FETCH_ERROR_CODES,
+  type FetchErrorCode,
+  type FetchRule,
+  type FetchFailure,
+} from './fetch/fetch-errors';
+export {
   createAddressPolicy,
-  parseNetworks,
   type AddressPolicy,
   type AddressPolicyOptions,
   type AddressVerdict,
 } from './fetch/address-policy';
-export { createHostPolicy, type HostPolicy, type HostPolicyOptions, type HostVerdict } from './fetch/host-policy';
-export { htmlToText, type HtmlText } from './html-text';
 export {
   createCorpusIndex,
-  documentUri,
-  parseDocumentUri,
-  DOCUMENT_URI_PREFIX,
   type CorpusIndex,
   type CorpusIndexOptions,
   type Collection,
@@ -67,16 +60,6 @@ export {
   type DocumentSummary,
   type SyncReport,
 } from './corpus/corpus-index';
-export { DOCUMENT_EXTENSIONS } from './corpus/corpus-files';
-export { registerDocumentResources, DOCUMENTS_URI, DOCUMENT_URI_TEMPLATE } from './resources';
-export {
-  ResearchError,
-  FetchRefusedError,
-  FetchFailedError,
-  type ResearchErrorCode,
-  type FetchRule,
-  type FetchFailure,
-} from './errors';
 
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

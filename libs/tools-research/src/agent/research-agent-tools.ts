@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Tool, tool, webSearchTool, wrapUntrusted } from '@agent-mcp/agent-core';
 import { type Collection, type CorpusIndex } from '../corpus/corpus-index';
-import { FetchRefusedError } from '../errors';
+import { FetchRefusedError } from '../fetch/fetch-errors';
 import { type ResearchSources } from './research-sources';
 
 /** What the research agent may use in one call. */

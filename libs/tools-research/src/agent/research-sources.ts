@@ -1,6 +1,6 @@
 import { wrapUntrusted } from '@agent-mcp/agent-core';
 import { CancelledError } from '@agent-mcp/mcp-core';
-import { FetchFailedError, FetchRefusedError, safeUrl } from '../errors';
+import { FetchFailedError, FetchRefusedError, safeUrl } from '../fetch/fetch-errors';
 import { type GuardedFetcher } from '../fetch/guarded-fetch';
 import { SourceLedger } from './source-ledger';
 

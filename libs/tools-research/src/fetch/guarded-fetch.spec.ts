@@ -1,7 +1,7 @@
 // The guarded fetcher over real loopback HTTP: refused hops are never connected to (hit counters stay 0),
 // allowed pages are read as text within their bounds.
 import { gzipSync } from 'node:zlib';
-import { FetchFailedError, FetchRefusedError } from '../errors';
+import { FetchFailedError, FetchRefusedError } from './fetch-errors';
 import { page, redirect, type PageServer, startPageServer } from '../spec-helpers/page-server';
 import { createGuardedFetcher, type Resolver } from './guarded-fetch';
 

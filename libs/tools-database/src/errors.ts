@@ -1,24 +1,44 @@
-import { wrapUntrusted } from '@agent-mcp/agent-core';
-import { ToolError } from '@agent-mcp/mcp-core';
+/**
+ * Errors of the statement guard and the query engines. They stay local (string codes, no JSON-RPC code), so the
+ * guard and the engines stand alone; the MCP tools and resources of this library turn them into MCP errors at
+ * their edge (`tools/tool-errors.ts`), with the same code, message and data.
+ */
 
 /**
- * Errors of the database tools. Each is a `ToolError` (so MCP callers and the model read its message) with a
- * stable `code`:
+ * Codes of the database errors (the README's "Errors" table; `errors.spec.ts` holds them equal):
  * - `SQL_REFUSED`: the statement guard refused the SQL before anything ran; `data.rule` names the rule.
  * - `SQL_INVALID`: the SQL does not parse.
  * - `QUERY_TIMEOUT`: the statement ran past its deadline and was stopped.
  * - `QUERY_FAILED`: the database rejected the statement (permission, missing column, read-only violation...);
  *   raised as {@link QueryFailedError}.
+ * - `QUERY_CANCELLED`: the caller's signal fired; the statement was stopped.
  * - `DATABASE_UNAVAILABLE`: the engine could not be reached or is restarting and the call could not wait.
  */
-export type DatabaseErrorCode =
-  'SQL_REFUSED' | 'SQL_INVALID' | 'QUERY_TIMEOUT' | 'QUERY_FAILED' | 'DATABASE_UNAVAILABLE';
+export const DATABASE_ERROR_CODES = Object.freeze([
+  'SQL_REFUSED',
+  'SQL_INVALID',
+  'QUERY_TIMEOUT',
+  'QUERY_FAILED',
+  'QUERY_CANCELLED',
+  'DATABASE_UNAVAILABLE',
+] as const);
 
-/** Base class of the database tools' errors. */
-export class DatabaseError extends ToolError {
-  declare readonly code: DatabaseErrorCode;
-  constructor(code: DatabaseErrorCode, message: string, data?: Readonly<Record<string, unknown>>, cause?: unknown) {
-    super(message, { code, data, cause });
+/** One of {@link DATABASE_ERROR_CODES}. */
+export type DatabaseErrorCode = (typeof DATABASE_ERROR_CODES)[number];
+
+/** Base class of the database errors: a stable `code` and log-safe `data`; the message is for the caller. */
+export class DatabaseError extends Error {
+  readonly data?: Readonly<Record<string, unknown>>;
+
+  constructor(
+    readonly code: DatabaseErrorCode,
+    message: string,
+    data?: Readonly<Record<string, unknown>>,
+    cause?: unknown,
+  ) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = new.target.name;
+    this.data = data;
   }
 }
 
@@ -43,15 +63,14 @@ export class SqlRefusedError extends DatabaseError {
     detail: string,
   ) {
     super('SQL_REFUSED', `Refused by rule ${rule}: ${detail}. Nothing was executed.`, { rule });
-    this.name = 'SqlRefusedError';
   }
 }
 
 /**
  * PostgreSQL refused a statement (a missing column, a failed cast, a permission). `message` is PostgreSQL's own,
  * for the log; it can quote the data the statement read (`invalid input syntax for type integer: "<a row's
- * text>"`), so text a model reads carries it only fenced: {@link QueryFailedError.fenced}, or an agent tool's
- * thrown error, which the agent runner fences.
+ * text>"`), so text a model reads carries it only fenced (the tools' `fencedQueryFailure`, or an agent tool's
+ * thrown error, which the agent runner fences).
  */
 export class QueryFailedError extends DatabaseError {
   constructor(
@@ -68,17 +87,12 @@ export class QueryFailedError extends DatabaseError {
       { sqlstate, ...(position ? { position } : {}) },
       cause,
     );
-    this.name = 'QueryFailedError';
   }
+}
 
-  /** The same failure (code and data) with PostgreSQL's message inside the untrusted-data fence of `source`. */
-  fenced(source: string): DatabaseError {
-    return new DatabaseError(
-      'QUERY_FAILED',
-      `PostgreSQL refused the statement (SQLSTATE ${this.sqlstate}). Its message:\n` +
-        wrapUntrusted(source, this.serverMessage, "PostgreSQL's error message, which can quote the data"),
-      this.data,
-      this,
-    );
+/** The caller's signal fired before or while the statement ran; it was stopped, or never sent. */
+export class QueryCancelledError extends DatabaseError {
+  constructor(reason: unknown) {
+    super('QUERY_CANCELLED', String(reason ?? 'Request cancelled'));
   }
 }

@@ -28,7 +28,6 @@ export {
   type CheckedStatement,
   type StatementKind,
 } from './guard/statement-guard';
-export { DENIED_FUNCTIONS } from './guard/denied-functions';
 export { createPostgresEngine, type PostgresEngineOptions } from './postgres/postgres-engine';
 export { createEmbeddedEngine, type EmbeddedEngine, type EmbeddedEngineOptions } from './embedded/embedded-engine';
 export {
@@ -40,17 +39,17 @@ export {
   type JsonValue,
   type RoleAudit,
 } from './engine/types';
-export { TENANT_SETTING } from './engine/session-sql';
-export { createQueryRunner, type QueryRunner, type QueryRunnerOptions, type RunSqlOptions } from './query-runner';
-export { listTables, describeTable, type TableSummary, type TableDescription, type ColumnDescription } from './schema';
-export { registerSchemaResources, TABLES_URI, TABLE_URI_TEMPLATE, type SchemaResourcesOptions } from './resources';
-export { SqlQueryOutputSchema } from './tools/sql-query-tool';
-export { DatabaseQueryOutputSchema } from './tools/database-query-tool';
-export { renderTable } from './render';
 export { readOnlyRoleSql, DEFAULT_READONLY_ROLE, type ReadOnlyRoleOptions } from './sample/role-sql';
-export { sampleDataSql, SAMPLE_TABLES, SAMPLE_TENANTS } from './sample/sample-data';
-export { embeddedSetupSql } from './sample';
-export { DatabaseError, QueryFailedError, SqlRefusedError, type DatabaseErrorCode, type GuardRule } from './errors';
+export { sampleDataSql } from './sample/sample-data';
+export {
+  DatabaseError,
+  QueryFailedError,
+  QueryCancelledError,
+  SqlRefusedError,
+  DATABASE_ERROR_CODES,
+  type DatabaseErrorCode,
+  type GuardRule,
+} from './errors';
 
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

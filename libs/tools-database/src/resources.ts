@@ -1,6 +1,7 @@
 import { NotFoundError, type ResourceRegistry } from '@agent-mcp/mcp-core';
 import { type QueryEngine } from './engine/types';
 import { describeTable, listTables, type TableSummary } from './schema';
+import { asMcpCall } from './tools/tool-errors';
 
 /** Options of {@link registerSchemaResources}. */
 export interface SchemaResourcesOptions {
@@ -23,8 +24,9 @@ function tableUri(t: TableSummary): string {
  * `db://tables/{name}` (columns, types, keys, indexes, row estimate), listed and completable.
  */
 export function registerSchemaResources(resources: ResourceRegistry, options: SchemaResourcesOptions): void {
+  // An engine's error reaches the client as the same code and message (a ToolError), as the tools' do.
   const read = (signal: AbortSignal) =>
-    listTables(options.engine, { schemas: options.schemas, timeoutMs: options.timeoutMs, signal });
+    asMcpCall(() => listTables(options.engine, { schemas: options.schemas, timeoutMs: options.timeoutMs, signal }));
   resources.register({
     uri: TABLES_URI,
     name: 'tables',
@@ -54,16 +56,20 @@ export function registerSchemaResources(resources: ResourceRegistry, options: Sc
       })),
     complete: {
       name: async (value) => {
-        const tables = await listTables(options.engine, { schemas: options.schemas, timeoutMs: options.timeoutMs });
+        const tables = await asMcpCall(() =>
+          listTables(options.engine, { schemas: options.schemas, timeoutMs: options.timeoutMs }),
+        );
         return tables.map((t) => t.name).filter((n) => n.startsWith(value));
       },
     },
     read: async (uri, { name }, ctx) => {
-      const described = await describeTable(options.engine, decodeURIComponent(name), {
-        schemas: options.schemas,
-        timeoutMs: options.timeoutMs,
-        signal: ctx.signal,
-      });
+      const described = await asMcpCall(() =>
+        describeTable(options.engine, decodeURIComponent(name), {
+          schemas: options.schemas,
+          timeoutMs: options.timeoutMs,
+          signal: ctx.signal,
+        }),
+      );
       if (!described) throw new NotFoundError('resource', uri);
       return JSON.stringify(described, null, 2);
     },

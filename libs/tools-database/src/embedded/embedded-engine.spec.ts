@@ -2,7 +2,7 @@
 // user running `npm start` gets it: sql_query and the schema over MCP with no setup, the read-only
 // transaction, caps, the deadline that ends the worker (PGlite ignores statement_timeout), cancellation, and
 // that no session state survives a call.
-import { CancelledError } from '@agent-mcp/mcp-core';
+import { QueryCancelledError } from '../errors';
 import { createDatabaseTools } from '../create-database-tools';
 import { createStatementGuard, trustedStatement } from '../guard/statement-guard';
 import { type EmbeddedEngine } from './embedded-engine';
@@ -155,7 +155,7 @@ describe('embedded engine', () => {
     await new Promise((r) => setTimeout(r, 300));
     const cancelledAt = Date.now();
     controller.abort('user pressed stop');
-    await expect(running).rejects.toBeInstanceOf(CancelledError);
+    await expect(running).rejects.toBeInstanceOf(QueryCancelledError);
     expect(Date.now() - cancelledAt).toBeLessThan(1000);
     expect((await engine.execute(await guard.check('SELECT 1 AS one'), limits)).rows).toEqual([{ one: 1 }]);
   });

@@ -1,8 +1,7 @@
 import type { Worker } from 'node:worker_threads';
-import { CancelledError } from '@agent-mcp/mcp-core';
 import { type Logger, noopLogger, type SqlClient, SqlError } from '@agent-mcp/context';
 import { createEmbeddedPostgres, type QueueErrors } from '@agent-mcp/store';
-import { DatabaseError, QueryFailedError } from '../errors';
+import { DatabaseError, QueryCancelledError, QueryFailedError } from '../errors';
 import { type CheckedStatement, CURSOR_NAME, trustedStatement } from '../guard/statement-guard';
 import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
 import { SESSION_RESET_EMBEDDED, transactionPreamble } from '../engine/session-sql';
@@ -120,7 +119,7 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
           : `The embedded database stayed busy for ${queueTimeoutMs} ms; retry later.`,
         { busy: reason, retryAfterMs: reason === 'share' ? 1000 : queueTimeoutMs },
       ),
-    cancelled: () => new CancelledError(String(signal?.reason ?? 'Request cancelled')),
+    cancelled: () => new QueryCancelledError(signal?.reason),
   });
 
   async function run(statement: CheckedStatement, opts: ExecuteOptions): Promise<RawResult> {
@@ -162,7 +161,7 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
         host.replace(w, 'cancelled');
-        reject(new CancelledError(String(signal?.reason ?? 'Request cancelled')));
+        reject(new QueryCancelledError(signal?.reason));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -185,7 +184,7 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
 
   /** The error a caller hears when its statement did not answer; ends the worker unless it was cancelled (already ended). */
   function cutStatement(w: Worker, error: unknown, timeoutMs: number): Error {
-    if (error instanceof CancelledError) return error;
+    if (error instanceof QueryCancelledError) return error;
     if (error instanceof SqlError && error.code === 'SQL_TIMEOUT') {
       host.replace(w, 'deadline');
       return new DatabaseError('QUERY_TIMEOUT', `The statement ran longer than ${timeoutMs} ms and was stopped.`, {
@@ -219,7 +218,7 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
       });
     },
     async execute(statement, opts): Promise<QueryResult> {
-      if (opts.signal?.aborted) throw new CancelledError(String(opts.signal.reason ?? 'Request cancelled'));
+      if (opts.signal?.aborted) throw new QueryCancelledError(opts.signal.reason);
       return toQueryResult(await run(statement, opts));
     },
     async auditRole(): Promise<RoleAudit> {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CancelledError } from '@agent-mcp/mcp-core';
+import { QueryCancelledError } from '../errors';
 import { createStatementGuard, trustedStatement } from '../guard/statement-guard';
 import { createTestEmbeddedEngine } from '../spec-helpers/fixtures';
 import { type EmbeddedEngine } from './embedded-engine';
@@ -69,7 +69,7 @@ describe('the application state survives a cut caller statement', () => {
     const controller = new AbortController();
     const running = e.execute(await guard.check(RUNAWAY), { ...limits, signal: controller.signal });
     setTimeout(() => controller.abort('stop'), 300);
-    await expect(running).rejects.toBeInstanceOf(CancelledError);
+    await expect(running).rejects.toBeInstanceOf(QueryCancelledError);
     expect(e.restarts).toBe(2);
     expect(await stateIds(e)).toEqual([1, 2]);
     // The scratch directory is this process's, and goes with the engine.

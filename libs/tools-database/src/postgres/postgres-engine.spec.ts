@@ -2,7 +2,7 @@
 // transaction, the extended protocol, caps (including one value larger than the cap), session reset between
 // calls, the statement timeout, cancellation on the server within a second, and the role audit.
 import pg from 'pg';
-import { CancelledError } from '@agent-mcp/mcp-core';
+import { QueryCancelledError } from '../errors';
 import { createStatementGuard, trustedStatement } from '../guard/statement-guard';
 import { createPostgresFixture, type PostgresFixture } from '../spec-helpers/fixtures';
 import { type QueryEngine } from '../engine/types';
@@ -177,7 +177,7 @@ describe('postgres engine', () => {
       await new Promise((r) => setTimeout(r, 50));
     const abortedAt = Date.now();
     controller.abort('user pressed stop');
-    await expect(running).rejects.toBeInstanceOf(CancelledError);
+    await expect(running).rejects.toBeInstanceOf(QueryCancelledError);
     expect(Date.now() - abortedAt).toBeLessThan(1000);
     for (let i = 0; i < 20 && (await activeQueries()).some((q) => q.includes('pg_sleep')); i++)
       await new Promise((r) => setTimeout(r, 50));
@@ -209,7 +209,7 @@ describe('postgres engine', () => {
         for (let i = 0; i < 400 && (await running()) === 0; i++) await new Promise((r) => setTimeout(r, 5));
         const abortedAt = Date.now();
         controller.abort('user pressed stop');
-        await expect(call).rejects.toBeInstanceOf(CancelledError);
+        await expect(call).rejects.toBeInstanceOf(QueryCancelledError);
         while ((await running()) > 0 && Date.now() - abortedAt < 5000) await new Promise((r) => setTimeout(r, 10));
         expect(Date.now() - abortedAt).toBeLessThan(1000);
       }
@@ -224,7 +224,7 @@ describe('postgres engine', () => {
     const controller = new AbortController();
     const second = engine.execute(trustedStatement("SELECT 'ran' AS r"), { ...limits, signal: controller.signal });
     controller.abort('user pressed stop');
-    await expect(second).rejects.toBeInstanceOf(CancelledError);
+    await expect(second).rejects.toBeInstanceOf(QueryCancelledError);
     await first;
     expect((await engine.execute(await guard.check('SELECT 3 AS three'), limits)).rows).toEqual([{ three: 3 }]);
   });

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import type pg from 'pg';
-import { CancelledError } from '@agent-mcp/mcp-core';
-import { DatabaseError, QueryFailedError } from '../errors';
+import { DatabaseError, QueryCancelledError, QueryFailedError } from '../errors';
 import { type CheckedStatement, trustedStatement } from '../guard/statement-guard';
 import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
 import { preambleStatements, RESET_AFTER_ROLLBACK, sessionDefaults } from '../engine/session-sql';
@@ -86,7 +85,7 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
 
   async function run(statement: CheckedStatement, opts: ExecuteOptions): Promise<RawResult> {
     const { signal } = opts;
-    if (signal?.aborted) throw new CancelledError(String(signal.reason ?? 'Request cancelled'));
+    if (signal?.aborted) throw new QueryCancelledError(signal.reason);
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
@@ -101,7 +100,7 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
     // Cancelled while it waited for a connection (a busy pool): nothing was sent, the connection goes back as it is.
     if (signal?.aborted) {
       client.release();
-      throw new CancelledError(String(signal.reason ?? 'Request cancelled'));
+      throw new QueryCancelledError(signal.reason);
     }
 
     let stop: 'cancelled' | 'timeout' | 'bytes' | undefined;
@@ -170,7 +169,7 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
         stream.removeListener('data', onData);
       });
     }
-    if (stop === 'cancelled') throw new CancelledError(String(signal?.reason ?? 'Request cancelled'));
+    if (stop === 'cancelled') throw new QueryCancelledError(signal?.reason);
     return {
       fields: outcome.fields,
       rows: collected,
@@ -244,7 +243,7 @@ function socketOf(client: pg.PoolClient): Socket {
 }
 
 function mapError(error: unknown, stop: string | undefined, signal: AbortSignal | undefined, timeoutMs: number): Error {
-  if (stop === 'cancelled' || signal?.aborted) return new CancelledError(String(signal?.reason ?? 'Request cancelled'));
+  if (stop === 'cancelled' || signal?.aborted) return new QueryCancelledError(signal?.reason);
   const e = error as { code?: string; message?: string; position?: string };
   if (stop === 'timeout' || (e.code === '57014' && /statement timeout/.test(e.message ?? ''))) {
     return new DatabaseError(

@@ -9,6 +9,7 @@ import {
 import { Agent, type ModelProvider, type RunObserver, tool, wrapUntrusted } from '@agent-mcp/agent-core';
 import { type QueryEngine } from '../engine/types';
 import { QueryFailedError } from '../errors';
+import { fencedQueryFailure } from './tool-errors';
 import { type QueryRunner } from '../query-runner';
 import { renderTable } from '../render';
 import { describeTable, listTables } from '../schema';
@@ -153,7 +154,8 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
                   rows: [],
                   rowCount: 0,
                   truncated: false,
-                  error: (error instanceof QueryFailedError ? error.fenced('run_sql') : (error as Error)).message,
+                  error: (error instanceof QueryFailedError ? fencedQueryFailure(error, 'run_sql') : (error as Error))
+                    .message,
                 });
               throw error;
             }

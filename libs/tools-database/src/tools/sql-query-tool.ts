@@ -4,6 +4,7 @@ import { principalKey } from '@agent-mcp/context';
 import { defineTool, toolResponse } from '@agent-mcp/mcp-core';
 import { type QueryResult } from '../engine/types';
 import { QueryFailedError } from '../errors';
+import { fencedQueryFailure, toMcpError } from './tool-errors';
 import { type QueryRunner } from '../query-runner';
 import { renderTable } from '../render';
 
@@ -57,7 +58,7 @@ export function createSqlQueryTool(runner: QueryRunner, maxRows: number) {
         });
       } catch (error) {
         // PostgreSQL's message can quote the rows it read: the caller's model reads it fenced, as it reads rows.
-        throw error instanceof QueryFailedError ? error.fenced('sql_query') : error;
+        throw toMcpError(error instanceof QueryFailedError ? fencedQueryFailure(error, 'sql_query') : error);
       }
       return toolResponse({
         content: [{ type: 'text', text: wrapUntrusted('sql_query', renderTable(result), 'data from the database') }],

@@ -1,4 +1,5 @@
 import { type Principal } from '@agent-mcp/context';
+import { AuthError } from './errors';
 
 /** Why a presented credential was refused. Stable strings, for logs and metrics; not shown to clients in detail. */
 export type InvalidCredentialReason =
@@ -48,10 +49,6 @@ export type AccessDecision =
   | { readonly allowed: false; readonly reason: 'insufficient_scope'; readonly requiredScopes: readonly string[] };
 
 /** Raised at start when an auth file or setting is unusable; its message says which and why. */
-export class AuthConfigError extends Error {
-  readonly code = 'AUTH_CONFIG_INVALID';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AuthConfigError';
-  }
+export class AuthConfigError extends AuthError {
+  readonly code = 'AUTH_CONFIG_INVALID' as const;
 }

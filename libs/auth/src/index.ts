@@ -23,41 +23,17 @@ export {
   type AccessDecision,
   AuthConfigError,
 } from './decisions';
-export {
-  readBearerToken,
-  hasTokenInQuery,
-  looksLikeJwt,
-  type HeaderMap,
-  type PresentedCredential,
-} from './credentials';
-export { hasScopes, missingScopes, scopesFromClaims, ALL_SCOPES } from './scopes';
+export { AuthError, AUTH_ERROR_CODES, type AuthErrorCode } from './errors';
+export { readBearerToken, hasTokenInQuery, type HeaderMap, type PresentedCredential } from './credentials';
 export { formatBearerChallenge, type BearerChallenge } from './challenge';
-export {
-  createApiKeyStore,
-  hashApiKey,
-  loadApiKeysFile,
-  ApiKeysFileSchema,
-  ApiKeyEntrySchema,
-  type ApiKeyEntry,
-  type ApiKeyStore,
-  type ApiKeyStoreOptions,
-} from './api-keys';
-export {
-  discoverIssuer,
-  metadataUrls,
-  IssuerDiscoveryError,
-  IssuerMetadataSchema,
-  type IssuerMetadata,
-  type DiscoverIssuerOptions,
-} from './issuer-metadata';
-export { createJwtVerifier, DEFAULT_JWT_ALGORITHMS, type JwtVerifier, type JwtVerifierOptions } from './jwt-verifier';
+export { createApiKeyStore, hashApiKey, type ApiKeyEntry, type ApiKeyStore, type ApiKeyStoreOptions } from './api-keys';
+export { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions } from './jwt-verifier';
 export { createIntrospector, type Introspector, type IntrospectorOptions } from './introspection';
 export { createAuthenticator, type Authenticator, type AuthenticatorOptions } from './authenticator';
 export {
   createPolicy,
   loadPolicyFile,
   parsePolicy,
-  PolicySchema,
   type Policy,
   type PolicyData,
   type PolicyInput,
@@ -70,6 +46,7 @@ export {
   redisReady,
   type RateLimits,
   type RateLimitsOptions,
+  type RateLimitRedis,
   type RedisClientOptions,
 } from './rate-limits';
 export { createModelUsageMeter } from './model-usage-meter';

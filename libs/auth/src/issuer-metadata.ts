@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AuthConfigError } from './decisions';
+import { AuthError } from './errors';
 
 /** What a resource server needs from authorization server metadata (RFC 8414, OpenID Connect Discovery). */
 export const IssuerMetadataSchema = z.looseObject({
@@ -58,12 +59,8 @@ export interface DiscoverIssuerOptions {
 }
 
 /** Raised when no metadata document of an issuer could be fetched and trusted. */
-export class IssuerDiscoveryError extends Error {
-  readonly code = 'ISSUER_DISCOVERY_FAILED';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'IssuerDiscoveryError';
-  }
+export class IssuerDiscoveryError extends AuthError {
+  readonly code = 'ISSUER_DISCOVERY_FAILED' as const;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The model-token budget as tools see it, on the rate limiter's stores: per principal, and shared by replicas
 // through the real Redis at 127.0.0.1:6379 (own key prefix per run).
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { type Principal } from '@agent-mcp/context';
 import { createModelUsageMeter } from './model-usage-meter';
 import { createRateLimits, createRedisClient, type RateLimitsOptions } from './rate-limits';
@@ -44,8 +45,11 @@ describe('createModelUsageMeter', () => {
       expect(await b.check(alice)).toEqual({ allowed: true });
       await b.charge(alice, 150);
       expect((await a.check(alice)).allowed).toBe(false);
-      const keys = await clients[0].keys(`${PREFIX}*`);
-      if (keys.length > 0) await clients[0].del(...keys);
+      // The rate-limit clients expose no commands: the keys are cleared through a client of the test's own.
+      const cleanup = new Redis('redis://127.0.0.1:6379');
+      const keys = await cleanup.keys(`${PREFIX}*`);
+      if (keys.length > 0) await cleanup.del(...keys);
+      cleanup.disconnect();
     } finally {
       for (const c of clients) c.disconnect();
     }

@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { type Redis } from 'ioredis';
-import { createRateLimits, createRedisClient, type RateLimitsOptions } from './rate-limits';
+import { Redis } from 'ioredis';
+import { createRateLimits, createRedisClient, type RateLimitRedis, type RateLimitsOptions } from './rate-limits';
 
 const PREFIX = `test:auth:rl:${randomBytes(4).toString('hex')}:`;
 const base: RateLimitsOptions = {
@@ -64,9 +64,9 @@ describe('rate limits in memory', () => {
 });
 
 describe('rate limits in Redis', () => {
-  const clients: Redis[] = [];
+  const clients: RateLimitRedis[] = [];
   afterAll(async () => {
-    const cleanup = createRedisClient('redis://127.0.0.1:6379');
+    const cleanup = new Redis('redis://127.0.0.1:6379');
     await new Promise((r) => cleanup.once('ready', r));
     const keys = await cleanup.keys(`${PREFIX}*`);
     if (keys.length > 0) await cleanup.del(...keys);

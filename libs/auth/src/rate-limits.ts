@@ -3,10 +3,23 @@ import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimi
 import { type RateLimitDecision, type RateLimitName } from './decisions';
 import { type CallLimit } from './policy';
 
+/**
+ * A Redis connection for rate limits, made by {@link createRedisClient}: what a caller may do with it (wait until
+ * it is ready, close it). The client underneath is ioredis's, which this library's API does not expose.
+ */
+export interface RateLimitRedis {
+  /** `ready` once connected. */
+  readonly status: string;
+  once(event: 'ready', listener: (...args: unknown[]) => void): unknown;
+  off(event: 'ready', listener: (...args: unknown[]) => void): unknown;
+  /** Closes the connection at once. */
+  disconnect(): void;
+}
+
 /** Options of {@link createRateLimits}. A limit of 0 points is off. */
 export interface RateLimitsOptions {
-  /** Shared store across replicas; without it every replica counts on its own. */
-  readonly redis?: Redis;
+  /** Shared store across replicas ({@link createRedisClient}); without it every replica counts on its own. */
+  readonly redis?: RateLimitRedis;
   /** Prefix of every Redis key. Default `agent-mcp:rl:`. */
   readonly keyPrefix?: string;
   /** Window of the server-wide limits. */
@@ -163,7 +176,7 @@ export interface RedisClientOptions {
  * A Redis client for rate limiting: commands fail at once while disconnected (no offline queue) and time out
  * quickly, so a Redis outage costs a request nothing but a fall-back to in-memory counting.
  */
-export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
+export function createRedisClient(url: string, options: RedisClientOptions = {}): RateLimitRedis {
   const client = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -186,7 +199,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
  * so that its first requests are counted in Redis with the other replicas, not in its local insurance limiter.
  * Never rejects; a Redis that is down is the insurance limiter's business.
  */
-export function redisReady(client: Redis, timeoutMs = 2000): Promise<boolean> {
+export function redisReady(client: RateLimitRedis, timeoutMs = 2000): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const onReady = () => {

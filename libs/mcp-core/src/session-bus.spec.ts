@@ -15,6 +15,15 @@ describe('RedisSessionBus (real Redis)', () => {
     connections.push(redis);
     return redis;
   };
+  const subscribed = async (channels: string[], counts: number[]) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const reply = (await connections[0].pubsub('NUMSUB', ...channels)) as Array<string | number>;
+      if (channels.every((_, i) => Number(reply[2 * i + 1]) >= counts[i])) return;
+      if (Date.now() > deadline) throw new Error(`subscriptions not in place after 10 s: ${reply.join(' ')}`);
+      await sleep(20);
+    }
+  };
   const replica = (replicaId: string) => {
     const received: SessionBusMessage[] = [];
     const bus = new RedisSessionBus({ redis: connect(), subscriber: connect(), prefix, replicaId });
@@ -33,7 +42,8 @@ describe('RedisSessionBus (real Redis)', () => {
     const a = replica('aaa');
     const b = replica('bbb');
     const c = replica('ccc');
-    await sleep(200); // subscriptions are set up
+    // Pub/sub drops what is published before a subscription is in place: wait until Redis counts them all.
+    await subscribed([`${prefix}all`, `${prefix}r:aaa`, `${prefix}r:bbb`, `${prefix}r:ccc`], [3, 1, 1, 1]);
     await a.bus.publish('bbb', {
       type: 'response',
       sessionId: 's1',

@@ -1,11 +1,14 @@
 // The embedded PostgreSQL host: the owner's statements through its SqlClient, a worker replaced (as at a caller's
 // deadline) reopening the same files so nothing written is lost, server settings applied to every session, and
-// a closed host refusing calls and leaving no scratch directory.
+// a closed host refusing calls and leaving no scratch directory, and PGlite's WebAssembly compiled once per process
+// and handed to every worker, a replaced one included.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type LogFields, type Logger, noopLogger } from '@agent-mcp/context';
 import { createEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { wasmApi } from './worker-host';
 
 jest.setTimeout(120_000);
 
@@ -47,5 +50,34 @@ describe('embedded PostgreSQL host', () => {
     await host.close();
     expect(existsSync(scratch)).toBe(false);
     await expect(host.sql.query('SELECT 1')).rejects.toMatchObject({ code: 'SQL_CLOSED' });
+  });
+});
+
+describe('PGlite compiled once per process', () => {
+  it('hands the compiled module to a replaced worker instead of compiling it again', async () => {
+    const compile = jest.spyOn(wasmApi, 'compile');
+    const starts: LogFields[] = [];
+    const logger: Logger = {
+      ...noopLogger,
+      debug: (message, fields) => void (message === 'embedded engine worker started' && starts.push(fields ?? {})),
+    };
+    const engine = createEmbeddedPostgres({
+      setupSql: 'SELECT 1;',
+      scratchParent: dir,
+      snapshotCacheDir: false,
+      logger,
+    });
+    try {
+      await engine.sql.query('SELECT 1');
+      engine.replace(await engine.current(), 'test');
+      expect((await engine.sql.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+      expect(engine.restarts).toBe(1);
+      expect(starts).toEqual([{ precompiled: true }, { precompiled: true }]);
+      // At most the first start compiled it (another engine in this process may already have).
+      expect(compile.mock.calls.length).toBeLessThanOrEqual(1);
+    } finally {
+      compile.mockRestore();
+      await engine.close();
+    }
   });
 });

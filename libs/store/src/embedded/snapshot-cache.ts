@@ -40,7 +40,7 @@ export async function loadSnapshot({
     if (cached) return new Uint8Array(cached);
   }
   const started = Date.now();
-  const builder = host.spawn();
+  const builder = await host.spawn();
   try {
     const reply = await host.exchange(builder, { op: 'build', setupSql: setupSqlOf(source) }, startTimeoutMs);
     if (reply.type !== 'built' || !reply.bytes) throw new Error(reply.error?.message ?? 'snapshot build failed');

@@ -11,6 +11,8 @@ export interface WorkerReply {
   readonly rows?: ReadonlyArray<ReadonlyArray<string | null>>;
   readonly truncatedBy?: 'rows' | 'bytes';
   readonly affectedRows?: number;
+  /** On `ready`: whether the worker runs the process's compiled PGlite module rather than compiling its own. */
+  readonly precompiled?: boolean;
   readonly error?: { message: string; code?: string; position?: string };
 }
 
@@ -25,8 +27,11 @@ export interface WorkerHostOptions {
 
 /** Spawns PGlite worker threads and talks to them; knows every worker it started, so it can end them all. */
 export interface WorkerHost {
-  /** A new worker, not yet started; refused once the host is closed. */
-  spawn(): Worker;
+  /**
+   * A new worker, not yet started, handed PGlite's WebAssembly as this process compiled it; refused once the host
+   * is closed.
+   */
+  spawn(): Promise<Worker>;
   /**
    * One request/reply exchange with a worker, bounded in time unless `timeoutMs` is undefined (then a
    * `SQL_TIMEOUT` SqlError); the worker's death or error rejects it.
@@ -47,6 +52,37 @@ export function engineClosed(): SqlError {
   return new SqlError('SQL_CLOSED', 'The database engine is closed.');
 }
 
+/** A compiled `WebAssembly.Module` (this project's lib, ES2023 without DOM, does not declare the WebAssembly API). */
+export type CompiledWasm = object;
+/** The global WebAssembly API, typed for the one call made here. */
+export const wasmApi = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<CompiledWasm> } })
+  .WebAssembly;
+
+const compiledWasm = new Map<string, Promise<CompiledWasm | undefined>>();
+
+/**
+ * PGlite's WebAssembly (`pglite.wasm` beside its entry point), compiled once per process and shared by every worker
+ * this process starts: a worker replaced at a deadline would otherwise compile megabytes of it again, and that
+ * churn of executable pages is what V8 aborts on under load (`Check failed: jit_page`, nodejs/node#64500).
+ * Undefined when the file cannot be read or compiled; then each worker compiles its own, as PGlite does by default.
+ */
+export function compiledPgliteWasm(entry: string, logger: Logger): Promise<CompiledWasm | undefined> {
+  const { dirname, join } = process.getBuiltinModule('node:path');
+  const file = join(dirname(entry), 'pglite.wasm');
+  let compiled = compiledWasm.get(file);
+  if (!compiled) {
+    const { readFile } = process.getBuiltinModule('node:fs/promises');
+    compiled = readFile(file)
+      .then((bytes) => wasmApi.compile(bytes))
+      .catch((error: unknown) => {
+        logger.warn('PGlite WebAssembly not precompiled; each worker compiles its own', { file, err: error });
+        return undefined;
+      });
+    compiledWasm.set(file, compiled);
+  }
+  return compiled;
+}
+
 /** Creates a {@link WorkerHost}. */
 export function createWorkerHost(options: WorkerHostOptions): WorkerHost {
   const live = new Set<Worker>();
@@ -56,13 +92,16 @@ export function createWorkerHost(options: WorkerHostOptions): WorkerHost {
     get closed() {
       return closed;
     },
-    spawn() {
+    async spawn() {
+      if (closed) throw engineClosed();
+      const pgliteWasmModule = await compiledPgliteWasm(options.entry, options.logger);
       if (closed) throw engineClosed();
       // Loaded on first use, not at import: builtins cost a launch time, and most launches never start the engine.
       const { Worker: WorkerThread } = process.getBuiltinModule('node:worker_threads');
       const w = new WorkerThread(WORKER_SOURCE, {
         eval: true,
-        workerData: { entry: options.entry },
+        // A compiled module is shared with the worker, not copied: its code is compiled once for every worker.
+        workerData: { entry: options.entry, pgliteWasmModule },
         resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb },
         // Captured, never inherited: the stdio server's stdout carries only MCP messages.
         stdout: true,

@@ -66,7 +66,7 @@ export function createWorkerLifecycle(options: WorkerLifecycleOptions): WorkerLi
     if (host.closed) throw engineClosed();
     // Only a directory without a database needs the snapshot; reopening one reads its files.
     const seed = existsSync(path.join(dir, 'PG_VERSION')) ? undefined : await options.snapshot();
-    const w = host.spawn();
+    const w = await host.spawn();
     w.on('error', (error) => logger.warn('embedded engine worker failed', { err: error }));
     try {
       const reply = await host.exchange(
@@ -75,6 +75,7 @@ export function createWorkerLifecycle(options: WorkerLifecycleOptions): WorkerLi
         options.startTimeoutMs,
       );
       if (reply.type !== 'ready') throw new Error(reply.error?.message ?? 'the embedded engine did not start');
+      logger.debug('embedded engine worker started', { precompiled: reply.precompiled === true });
     } catch (error) {
       await w.terminate();
       throw new SqlError(

@@ -41,9 +41,14 @@ function rowBytes(row) {
   return n;
 }
 
+// The main thread's compiled PGlite module, when it has one: no compilation of our own.
+function pgliteOptions() {
+  return workerData.pgliteWasmModule ? { pgliteWasmModule: workerData.pgliteWasmModule } : {};
+}
+
 async function build(msg) {
   const PGlite = await loadPGlite();
-  const fresh = await PGlite.create();
+  const fresh = await PGlite.create(pgliteOptions());
   await fresh.exec(msg.setupSql);
   const dump = await fresh.dumpDataDir('gzip');
   const bytes = new Uint8Array(await dump.arrayBuffer());
@@ -53,7 +58,7 @@ async function build(msg) {
 
 async function start(msg) {
   const PGlite = await loadPGlite();
-  const options = {};
+  const options = pgliteOptions();
   if (msg.username) options.username = msg.username;
   role = msg.username;
   if (msg.dataDir) options.dataDir = msg.dataDir;
@@ -63,7 +68,7 @@ async function start(msg) {
   db = await PGlite.create(options);
   await db.query('SELECT 1');
   rawParsers = undefined;
-  parentPort.postMessage({ type: 'ready' });
+  parentPort.postMessage({ type: 'ready', precompiled: Boolean(options.pgliteWasmModule) });
 }
 
 async function query(msg) {

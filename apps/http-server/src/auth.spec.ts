@@ -12,54 +12,18 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { type LocalIssuer, startLocalIssuer } from '@agent-mcp/auth/testing';
 import { createScriptedServer, textTurn } from '@agent-mcp/agent-core/testing';
+import { MAIN, type ServerProcess, startServerProcess } from './spec-helpers/server-process';
 
 // Every authenticated caller reads its own conversation threads (read-only tools need no scope by default):
 // these assertions are about the scoped tools.
 const scoped = (names: string[]) => names.filter((name) => !name.startsWith('thread_'));
 
-const MAIN = path.resolve(__dirname, '../dist/main.js');
 const RUN = randomBytes(4).toString('hex');
 const dir = mkdtempSync(path.join(tmpdir(), 'http-auth-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly base: string;
-  readonly exited: Promise<number | null>;
-  stderr(): string;
-  stop(): Promise<void>;
-}
-
-async function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DIAGNOSTIC_TOOLS: 'true', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 10_000);
-    child.stderr?.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      const m = /"url":"(http:\/\/[^"]+)\/mcp"/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', () => reject(new Error(`server exited: ${stderr}`)));
-  });
-  return {
-    child,
-    base,
-    exited,
-    stderr: () => stderr,
-    stop: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
+/** The app with the diagnostic tools on, as every test here wants them. */
+const start = (env: Record<string, string>) => startServerProcess({ DIAGNOSTIC_TOOLS: 'true', ...env });
 
 const sha256 = (key: string) => `sha256:${createHash('sha256').update(key).digest('hex')}`;
 function file(name: string, content: unknown): string {
@@ -118,7 +82,7 @@ const list = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/list' });
 
 describe('OAuth resource server and API keys', () => {
   let issuer: LocalIssuer;
-  let server: Running;
+  let server: ServerProcess;
   let audience: string;
   const API_KEY = `amk_${randomBytes(24).toString('hex')}`;
   const used: string[] = [API_KEY];
@@ -146,7 +110,7 @@ describe('OAuth resource server and API keys', () => {
     audience = `${server.base}/mcp`;
   });
   afterAll(async () => {
-    await server.stop();
+    await server.kill();
     await issuer.close();
   });
 
@@ -284,7 +248,7 @@ describe('a flood of bad tokens from one address', () => {
       expect(good.status).toBe(429);
       expect(good.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
     } finally {
-      await server.stop();
+      await server.kill();
       await issuer.close();
     }
   });
@@ -317,7 +281,7 @@ describe('rate limits across replicas', () => {
       // Two initializes and four pings use the six; alone, each process would have counted only three.
       expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
     } finally {
-      await Promise.all([a.stop(), b.stop()]);
+      await Promise.all([a.kill(), b.kill()]);
     }
   });
 
@@ -363,7 +327,7 @@ describe('rate limits across replicas', () => {
       expect(slowest).toBeLessThan(1500);
     } finally {
       redis.process.kill('SIGKILL');
-      await server.stop();
+      await server.kill();
     }
   });
 });
@@ -379,7 +343,7 @@ describe('listening on a public address', () => {
     try {
       expect(server.stderr()).toContain('"resource":"https://mcp.example.com/mcp"');
     } finally {
-      await server.stop();
+      await server.kill();
     }
   });
 
@@ -475,7 +439,7 @@ describe('behind a reverse proxy', () => {
       ).json()) as { resource: string };
       expect(metadata.resource).toBe('https://mcp.example.com/mcp');
     } finally {
-      await server.stop();
+      await server.kill();
     }
   });
 
@@ -486,7 +450,7 @@ describe('behind a reverse proxy', () => {
       expect((await noToken(server.base, '198.51.100.2')).status).toBe(401);
       expect((await noToken(server.base, '198.51.100.3')).status).toBe(429);
     } finally {
-      await server.stop();
+      await server.kill();
     }
   });
 
@@ -507,7 +471,7 @@ describe('behind a reverse proxy', () => {
 describe('transport hardening', () => {
   const ALICE = `amk_alice_${RUN}`;
   const BOB = `amk_bob_${RUN}`;
-  let server: Running;
+  let server: ServerProcess;
   beforeAll(async () => {
     server = await start({
       AUTH_MODE: 'api-key',
@@ -522,7 +486,7 @@ describe('transport hardening', () => {
       MAX_URL_BYTES: '1024',
     });
   });
-  afterAll(() => server.stop());
+  afterAll(() => server.kill());
 
   it('refuses the third GET stream of one principal with 429 and Retry-After while another principal connects', async () => {
     const aborts: AbortController[] = [];
@@ -629,7 +593,7 @@ describe('model-token budget per principal', () => {
       scripted.enqueue(textTurn('Still nothing.', { usage: { inputTokens: 5, outputTokens: 1 } }));
       expect((await ask(BOB)).status).toBe(200);
     } finally {
-      await server.stop();
+      await server.kill();
       await scripted.close();
     }
   });
@@ -661,7 +625,7 @@ describe("a conformant MCP client authorizing on its own (the SDK client, the co
       expect(issuer.grants).toEqual([{ clientId: 'agent-ci', resource: `${server.base}/mcp`, scope: 'echo:use' }]);
     } finally {
       await client.close();
-      await server.stop();
+      await server.kill();
       await issuer.close();
     }
   });

@@ -1,44 +1,13 @@
 // The HTTP app as a remote client sees it: a real process, the SDK client over Streamable HTTP, health,
 // readiness, refusal to listen publicly without auth, and graceful shutdown.
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-
-const MAIN = path.resolve(__dirname, '../dist/main.js');
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly base: string;
-  readonly exited: Promise<number | null>;
-  stderr(): string;
-}
-
-async function start(env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 10_000);
-    child.stderr?.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      const m = /"url":"(http:\/\/[^"]+)\/mcp"/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', () => reject(new Error(`server exited: ${stderr}`)));
-  });
-  return { child, base, exited, stderr: () => stderr };
-}
+import { MAIN, type ServerProcess, startServerProcess } from './spec-helpers/server-process';
 
 describe('http-server', () => {
-  let server: Running;
-  beforeAll(async () => (server = await start({ DIAGNOSTIC_TOOLS: 'true' })));
+  let server: ServerProcess;
+  beforeAll(async () => (server = await startServerProcess({ DIAGNOSTIC_TOOLS: 'true' })));
   afterAll(async () => {
     server.child.kill('SIGKILL');
     await server.exited;
@@ -122,7 +91,7 @@ describe('http-server lifecycle', () => {
   });
 
   it('turns unready and exits 0 on SIGTERM', async () => {
-    const running = await start({ SHUTDOWN_GRACE_SECONDS: '5' });
+    const running = await startServerProcess({ SHUTDOWN_GRACE_SECONDS: '5' });
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);
     expect(running.stderr()).toContain('"msg":"stopped"');

@@ -1,6 +1,6 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { type McpObserver } from '@agent-mcp/mcp-core';
-import { REQUEST_BUCKETS } from './buckets';
+import { countAndTime, REQUEST_BUCKETS, scrapedGauge } from './instruments';
 
 /** What the metrics read at scrape time rather than count as it happens. */
 export interface MetricsSources {
@@ -27,31 +27,17 @@ const TASK_COUNT_WAIT_MS = 2_000;
  * `sources()` at scrape time.
  */
 export function registerMcpMetrics(registers: Registry[], sources: () => MetricsSources | undefined): McpObserver {
-  const requests = new Counter({
-    name: 'mcp_requests_total',
-    help: 'MCP requests by method and outcome',
-    labelNames: ['method', 'outcome'],
-    registers,
-  });
-  const requestSeconds = new Histogram({
-    name: 'mcp_request_duration_seconds',
-    help: 'Time from receipt to response of MCP requests',
+  const request = countAndTime(registers, {
+    count: ['mcp_requests_total', 'MCP requests by method and outcome'],
+    time: ['mcp_request_duration_seconds', 'Time from receipt to response of MCP requests'],
     labelNames: ['method', 'outcome'],
     buckets: REQUEST_BUCKETS,
-    registers,
   });
-  const toolCalls = new Counter({
-    name: 'mcp_tool_calls_total',
-    help: 'Tool calls by tool and outcome',
-    labelNames: ['tool', 'outcome'],
-    registers,
-  });
-  const toolSeconds = new Histogram({
-    name: 'mcp_tool_call_duration_seconds',
-    help: 'Duration of tool calls',
+  const toolCall = countAndTime(registers, {
+    count: ['mcp_tool_calls_total', 'Tool calls by tool and outcome'],
+    time: ['mcp_tool_call_duration_seconds', 'Duration of tool calls'],
     labelNames: ['tool', 'outcome'],
     buckets: REQUEST_BUCKETS,
-    registers,
   });
   const rateLimited = new Counter({
     name: 'mcp_rate_limit_rejections_total',
@@ -60,30 +46,9 @@ export function registerMcpMetrics(registers: Registry[], sources: () => Metrics
     registers,
   });
 
-  new Gauge({
-    name: 'mcp_sessions',
-    help: 'Live MCP sessions',
-    registers,
-    collect() {
-      this.set(sources()?.sessions() ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'mcp_sse_streams',
-    help: 'Open standalone SSE streams',
-    registers,
-    collect() {
-      this.set(sources()?.streams() ?? 0);
-    },
-  });
-  new Gauge({
-    name: 'mcp_requests_in_flight',
-    help: 'MCP requests being handled',
-    registers,
-    collect() {
-      this.set(sources()?.inFlight() ?? 0);
-    },
-  });
+  scrapedGauge(registers, 'mcp_sessions', 'Live MCP sessions', () => sources()?.sessions() ?? 0);
+  scrapedGauge(registers, 'mcp_sse_streams', 'Open standalone SSE streams', () => sources()?.streams() ?? 0);
+  scrapedGauge(registers, 'mcp_requests_in_flight', 'MCP requests being handled', () => sources()?.inFlight() ?? 0);
   let lastTaskCounts: Partial<Record<string, number>> = {};
   new Gauge({
     name: 'mcp_tasks',
@@ -101,24 +66,20 @@ export function registerMcpMetrics(registers: Registry[], sources: () => Metrics
       for (const status of TASK_STATUSES) this.set({ status }, lastTaskCounts[status] ?? 0);
     },
   });
-  new Gauge({
-    name: 'mcp_tasks_running',
-    help: 'MCP tasks this process is running',
+  scrapedGauge(
     registers,
-    collect() {
-      this.set(sources()?.tasksRunning?.() ?? 0);
-    },
-  });
+    'mcp_tasks_running',
+    'MCP tasks this process is running',
+    () => sources()?.tasksRunning?.() ?? 0,
+  );
 
   return {
     onRequestFinished(info) {
       const seconds = info.durationMs / 1000;
-      requests.inc({ method: info.method, outcome: info.outcome });
-      requestSeconds.observe({ method: info.method, outcome: info.outcome }, seconds);
+      request({ method: info.method, outcome: info.outcome }, seconds);
       if (info.outcome === 'rate_limit') rateLimited.inc({ method: info.method });
       if (info.method === 'tools/call' && info.tool) {
-        toolCalls.inc({ tool: info.tool, outcome: info.outcome });
-        toolSeconds.observe({ tool: info.tool, outcome: info.outcome }, seconds);
+        toolCall({ tool: info.tool, outcome: info.outcome }, seconds);
       }
     },
   };

@@ -27,7 +27,7 @@ import {
   type ModelResponse,
   type ToolDefinition,
 } from './model';
-import { type RunObserver, notify } from './observer';
+import { type ModelRequestInfo, type RunObserver, notify } from './observer';
 import { endSpan, RunTrace, startChildSpan, withSpan } from './tracing';
 import { getDefaultModelProvider } from './openai/provider';
 import { MAX_RETRY_AFTER_MS, type ResolvedRetry, type RetryOptions, resolveRetry, retryDelayMs } from './retry';
@@ -421,6 +421,17 @@ async function callModel(model: Model, request: ModelRequest, ctx: TurnContext):
       { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model.name, 'agent.attempt': attempt },
       'client',
     );
+    const report = (outcome: Pick<ModelRequestInfo, 'usage' | 'error'>) =>
+      notify(observer, 'onModelRequest', {
+        runId: ctx.runId,
+        agent: ctx.agent,
+        model: model.name,
+        turn: ctx.turn,
+        attempt,
+        streamed,
+        durationMs: performance.now() - started,
+        ...outcome,
+      });
     try {
       let response: ModelResponse | undefined;
       if (!streamed) {
@@ -443,29 +454,12 @@ async function callModel(model: Model, request: ModelRequest, ctx: TurnContext):
         span.setAttribute('gen_ai.usage.output_tokens', response.usage.outputTokens);
       }
       endSpan(span);
-      notify(observer, 'onModelRequest', {
-        runId: ctx.runId,
-        agent: ctx.agent,
-        model: model.name,
-        turn: ctx.turn,
-        attempt,
-        streamed,
-        durationMs: performance.now() - started,
-        usage: response.usage,
-        error: undefined,
-      });
+      report({ usage: response.usage, error: undefined });
       return response;
     } catch (err) {
       const error = toAgentError(err, request.signal);
       endSpan(span, error instanceof UpstreamError && error.status !== undefined ? String(error.status) : error.code);
-      notify(observer, 'onModelRequest', {
-        runId: ctx.runId,
-        agent: ctx.agent,
-        model: model.name,
-        turn: ctx.turn,
-        attempt,
-        streamed,
-        durationMs: performance.now() - started,
+      report({
         usage: undefined,
         error: { code: error.code, status: error instanceof UpstreamError ? error.status : undefined },
       });

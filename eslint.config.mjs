@@ -90,6 +90,34 @@ export const depConstraints = [
   },
 ];
 
+/**
+ * For a library whose tests drive it through the SDK's real MCP client, as a user's client would: its specs and spec
+ * helpers may import `@modelcontextprotocol/*`; the library itself still may not (the base rule applies to every
+ * other file). `tag` is the library's layer.
+ */
+export function specsMayImportMcpSdk(tag) {
+  return {
+    files: ['src/**/*.spec.ts', 'src/spec-helpers/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: [],
+          depConstraints: depConstraints.map((c) =>
+            c.sourceTag === tag
+              ? {
+                  ...c,
+                  bannedExternalImports: c.bannedExternalImports.filter((p) => !p.startsWith('@modelcontextprotocol')),
+                }
+              : c,
+          ),
+        },
+      ],
+    },
+  };
+}
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],

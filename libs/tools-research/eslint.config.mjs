@@ -1,27 +1,4 @@
-import baseConfig, { depConstraints } from '../../eslint.config.mjs';
+import baseConfig, { specsMayImportMcpSdk } from '../../eslint.config.mjs';
 
-export default [
-  ...baseConfig,
-  {
-    // Tests drive the tool through the SDK's real MCP client over HTTP, as a user's client would; the library
-    // itself still may not import the SDK (the base rule applies to every other file).
-    files: ['src/**/*.spec.ts', 'src/spec-helpers/**/*.ts'],
-    rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: true,
-          allow: [],
-          depConstraints: depConstraints.map((c) =>
-            c.sourceTag === 'layer:bridge'
-              ? {
-                  ...c,
-                  bannedExternalImports: c.bannedExternalImports.filter((p) => !p.startsWith('@modelcontextprotocol')),
-                }
-              : c,
-          ),
-        },
-      ],
-    },
-  },
-];
+// Tests drive the tool through the SDK's real MCP client over HTTP.
+export default [...baseConfig, specsMayImportMcpSdk('layer:bridge')];

@@ -28,6 +28,26 @@ describe('parseConfig', () => {
   });
 });
 
+describe('parseConfig of a secret setting', () => {
+  it.each(['REQUEST_STATE_KEY', 'OAUTH_CLIENT_SECRET', 'METRICS_TOKEN'])(
+    'names %s but never echoes its value',
+    (name) => {
+      const secretSchema = z.object({ [name]: z.string().min(40) });
+      const problems = (() => {
+        try {
+          parseConfig(secretSchema, { [name]: 'hunter2-sensitive' });
+          return [];
+        } catch (error) {
+          return (error as ConfigError).problems;
+        }
+      })();
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+      expect(problems[0]).not.toContain('hunter2');
+    },
+  );
+});
+
 describe('formatSettings', () => {
   it('aligns names and defaults', () => {
     expect(

@@ -9,6 +9,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Settings whose value is a secret: a mistake in one is named, never echoed (the message reaches logs). */
+const SECRET_SETTING = /(SECRET|TOKEN|PASSWORD|_KEY)$/;
+
 /**
  * Parses configuration (usually `process.env`) once, at the edge, with a zod schema whose keys are the
  * variable names. Returns a frozen value; throws {@link ConfigError} listing every problem at once, so that
@@ -25,7 +28,8 @@ export function parseConfig<S extends z.ZodType>(
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = issue.path.map(String).join('.') || '(config)';
-        const value = typeof issue.path[0] === 'string' ? source[issue.path[0]] : undefined;
+        const value =
+          typeof issue.path[0] === 'string' && !SECRET_SETTING.test(issue.path[0]) ? source[issue.path[0]] : undefined;
         return `${name}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
       }),
     );

@@ -13,7 +13,8 @@
 // printed too). Scored scenarios known to fail are listed with their reason in scripts/expected-failures.mjs: the
 // run stays green with them, fails on any other failing scored scenario, and fails when a listed one passes.
 // Ends with `Total: N passed, N failed`, writes test-results/conformance.json and exits non-zero on any failure.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, runBounded, startServer } from './scripts/processes.mjs';
@@ -173,14 +174,18 @@ async function runHttpServer() {
   if (!existsSync(httpServerMain))
     return failedAll(`${relative(workspaceRoot, httpServerMain)} is missing: build it with nx build http-server`);
   let server;
+  const dataHome = mkdtempSync(join(tmpdir(), 'agent-mcp-conformance-data-'));
   try {
     server = await startServer('http-server', process.execPath, [httpServerMain], {
       cwd: workspaceRoot,
-      env: { ...childEnv, PORT: String(port), HOST: '127.0.0.1' },
+      // A data home of its own: the embedded databases of another server on this machine (a developer's, another
+      // checkout's run) hold their directories, and this run must neither wait for them nor write into them.
+      env: { ...childEnv, PORT: String(port), HOST: '127.0.0.1', XDG_DATA_HOME: dataHome },
       url,
       readyTimeoutMs: TIMEOUTS.ready,
     });
   } catch (error) {
+    rmSync(dataHome, { recursive: true, force: true });
     return failedAll(error.message);
   }
   try {
@@ -201,6 +206,7 @@ async function runHttpServer() {
     return runs;
   } finally {
     await server.stop();
+    rmSync(dataHome, { recursive: true, force: true });
   }
 }
 

@@ -30,6 +30,7 @@ import { ProtocolError } from './errors';
 import { type JSONRPCMessage, type JSONRPCRequest, notificationMessage } from './protocol/messages';
 import { missingClientCapability } from './protocol/modern';
 import { ListRootsResult } from './protocol/params';
+import { INPUT_METHODS, type InputSource } from './mrtr/input-round';
 import { type PipelineRequest } from './pipeline';
 import { type ResourceRegistry } from './resource-registry';
 import { type RequestChannel, type Session } from './session';
@@ -56,6 +57,15 @@ export interface Call {
   readonly channel: RequestChannel;
   readonly signal: AbortSignal;
   readonly pipeline: PipelineRequest;
+  /**
+   * The multi-round-trip round of a 2026-07-28 request that may answer `input_required` (tools/call,
+   * prompts/get, resources/read): where the client's answers are found and unanswered questions collected.
+   */
+  input?: InputSource;
+  /** Turns the call into a task (tools whose `execution.taskStart` is `handler`); set until it has. */
+  escalate?: () => Promise<void>;
+  /** Cancels the call (the request's own abort), for a task that took it over. */
+  readonly abort?: (reason: unknown) => void;
 }
 
 /**
@@ -113,6 +123,11 @@ export class CallContext implements HandlerContext {
   }
 
   roots(): Promise<readonly Root[]> {
+    if (this.call.session.era === 'modern') {
+      // Asked of a modern client through input requests, and only when it declared roots (as the legacy path).
+      if (!this.call.session.clientCapabilities?.roots) return Promise.resolve([]);
+      return this.ask('roots/list', {}).then((r) => ListRootsResult.parse(r).roots);
+    }
     return this.call.session.roots(
       this.channel(),
       this.env.clientRequestTimeoutMs,
@@ -141,6 +156,35 @@ export class CallContext implements HandlerContext {
     this.send(notificationMessage('notifications/message', { level, data }));
   }
 
+  continueAsTask(): Promise<void> {
+    const escalate = this.call.escalate;
+    this.call.escalate = undefined;
+    return escalate ? escalate() : Promise.resolve();
+  }
+
+  /** Where a 2026-07-28 call's questions go (its round, or its task's run), if it may ask. */
+  get round(): InputSource | undefined {
+    return this.call.input;
+  }
+
+  /**
+   * A 2026-07-28 call's question to the client: answered from the request's `inputResponses`, or collected for
+   * the `input_required` result (see {@link InputRound}).
+   */
+  ask(method: string, params: Record<string, unknown> | undefined, key?: string): Promise<Record<string, unknown>> {
+    const round = this.call.input;
+    if (!round) {
+      return Promise.reject(
+        new ProtocolError(
+          'CLIENT_REQUEST_UNAVAILABLE',
+          `${this.call.request.method} cannot ask a 2026-07-28 client anything (only tools/call, prompts/get and resources/read may answer input_required)`,
+          { data: { method } },
+        ),
+      );
+    }
+    return round.ask(method, params, key);
+  }
+
   /** Sends a message on the request's channel, remembering that the response must wait a tick (see server). */
   send(message: JSONRPCMessage): void {
     this.call.sent = true;
@@ -155,6 +199,8 @@ export class CallContext implements HandlerContext {
 
 /** {@link ClientInteraction} for one call: requests go on the call's own stream. */
 class CallClient implements ClientInteraction {
+  private local: Map<string, unknown> | undefined;
+
   constructor(
     private readonly context: CallContext,
     private readonly session: Session,
@@ -176,6 +222,12 @@ class CallClient implements ClientInteraction {
     params?: Record<string, unknown>,
     options?: ClientRequestOptions,
   ): Promise<T> {
+    // 2026-07-28: the server sends no request to the client; the question becomes an input request.
+    if (this.session.era === 'modern') {
+      const capability = INPUT_METHODS[method];
+      if (capability && !this.session.clientCapabilities?.[capability]) throw missingClientCapability(capability);
+      return this.context.ask(method, params, options?.key) as Promise<T>;
+    }
     const signal = options?.signal ? AbortSignal.any([this.context.signal, options.signal]) : this.context.signal;
     return this.session.request(
       this.context.channel(),
@@ -184,6 +236,17 @@ class CallClient implements ClientInteraction {
       options?.timeoutMs ?? this.timeoutMs,
       signal,
     ) as Promise<T>;
+  }
+
+  keep(name: string, value: unknown): void {
+    const round = this.context.round;
+    if (round) round.keep(name, value);
+    else (this.local ??= new Map()).set(name, value);
+  }
+
+  kept<T = unknown>(name: string): T | undefined {
+    const round = this.context.round;
+    return (round ? round.kept(name) : this.local?.get(name)) as T | undefined;
   }
 
   async notify(method: string, params?: Record<string, unknown>): Promise<void> {
@@ -201,9 +264,12 @@ class CallClient implements ClientInteraction {
   }
 
   private require(capability: 'elicitation' | 'sampling'): void {
-    // 2026-07-28: the server sends no request to the client; until such calls answer with input requests, a
-    // modern client is told which capability the call needs (-32021).
-    if (this.session.era === 'modern') throw missingClientCapability(capability);
+    // 2026-07-28: a client that did not declare the capability in this request's envelope is told which one the
+    // call needs (-32021); one that did is asked through an input request.
+    if (this.session.era === 'modern') {
+      if (!this.session.clientCapabilities?.[capability]) throw missingClientCapability(capability);
+      return;
+    }
     if (!this.session.clientCapabilities?.[capability]) {
       throw new ProtocolError('CAPABILITY_NOT_SUPPORTED', `The client does not support ${capability}`, {
         data: { capability },

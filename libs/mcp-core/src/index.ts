@@ -11,7 +11,7 @@
  *
  * @packageDocumentation
  */
-export { McpServer, type McpServerOptions } from './server';
+export { McpServer, type McpServerOptions, type RequestStateOptions } from './server';
 export {
   type McpObserver,
   type RequestFinishedInfo,
@@ -145,6 +145,16 @@ export {
 } from './transports/http/server-limits';
 
 export { echoTool } from './diagnostics';
+export {
+  type RequestStateLedger,
+  InMemoryRequestStateLedger,
+  RedisRequestStateLedger,
+  type RedisLedgerClient,
+  SqlRequestStateLedger,
+  type SqlRequestStateLedgerOptions,
+} from './mrtr/ledger';
+export { parseRequestStateKeys, randomRequestStateKey } from './mrtr/request-state';
+export { isInputRequired } from './mrtr/input-round';
 // The TaskStore port is @agent-mcp/context's; the PostgreSQL store (SqlTaskStore) is @agent-mcp/store's.
 export { type InMemoryTaskStoreOptions, InMemoryTaskStore } from './tasks/task-store';
 export { TaskManager, RELATED_TASK_META_KEY, type TaskOptions, type TaskWire } from './tasks/task-manager';

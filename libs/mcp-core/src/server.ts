@@ -1,4 +1,4 @@
-import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
   ANONYMOUS_PRINCIPAL,
@@ -10,6 +10,8 @@ import {
   type Principal,
   principalKey,
   type ThreadStore,
+  isTerminalStatus,
+  type TaskOutcome,
 } from '@agent-mcp/context';
 import {
   CancelledError,
@@ -68,6 +70,17 @@ import { type Call, type CallEnvironment, CallContext } from './call-context';
 import { errorRef, ToolRegistry } from './tool-registry';
 import { TaskCallContext, TaskChannel } from './tasks/task-run';
 import { TaskManager, type TaskOptions } from './tasks/task-manager';
+import {
+  createTaskResult,
+  declaresTasksExtension,
+  detailedTask,
+  missingTasksExtension,
+  modernOutcome,
+  TASKS_EXTENSION,
+} from './tasks/tasks-extension';
+import { INPUT_REQUIRED_METHODS, InputParams, InputRound } from './mrtr/input-round';
+import { InMemoryRequestStateLedger, type RequestStateLedger } from './mrtr/ledger';
+import { randomRequestStateKey, type RequestStateBinding, RequestStateSealer } from './mrtr/request-state';
 import { type McpObserver, outcomeOf, reportRequest, type RequestOutcome } from './observer';
 import { context, inChildSpan, incomingContext, recordFailure, startRequestSpan, trace } from './tracing';
 
@@ -111,6 +124,22 @@ export interface McpServerOptions {
   readonly modelUsageMeter?: ModelUsageMeter;
   /** Told of every finished request (logs, metrics). Default: none. */
   readonly observer?: McpObserver;
+  /** How 2026-07-28 multi-round-trip requests seal and check their `requestState`. */
+  readonly requestState?: RequestStateOptions;
+}
+
+/** Options of the `requestState` of multi-round-trip requests (MCP 2026-07-28). */
+export interface RequestStateOptions {
+  /**
+   * AES-256-GCM key material, 32 bytes or more each: the first seals, all open (rotation). Every replica that
+   * may receive a retry needs the same keys. Default: a random key of this process (a retry reaching another
+   * process, or this one after a restart, is refused and the client starts over).
+   */
+  readonly keys?: readonly Uint8Array[];
+  /** Where used states are recorded so each opens once. Default: in this process's memory. */
+  readonly ledger?: RequestStateLedger;
+  /** How long a state may be retried. Default 10 minutes. */
+  readonly ttlMs?: number;
 }
 
 const TaskParam = z.looseObject({ ttl: z.number().int().positive().optional() }).optional();
@@ -137,6 +166,11 @@ const MODERN_CAPABILITIES: ServerCapabilities = Object.freeze({
   prompts: {},
   completions: {},
   logging: {},
+}) as ServerCapabilities;
+
+const MODERN_CAPABILITIES_WITH_TASKS: ServerCapabilities = Object.freeze({
+  ...MODERN_CAPABILITIES,
+  extensions: { [TASKS_EXTENSION]: {} },
 }) as ServerCapabilities;
 
 /**
@@ -172,9 +206,12 @@ export class McpServer {
   private readonly info: { name: string; version: string; title?: string };
   private readonly instructions: string | undefined;
   private readonly handlers = new Map<string, MethodHandler>();
+  /** Handlers of methods whose 2026-07-28 form differs (the tasks extension's). */
+  private readonly modernHandlers = new Map<string, MethodHandler>();
   private readonly sessions = new Set<Session>();
   private readonly environment: CallEnvironment;
   private readonly observer: McpObserver | undefined;
+  private readonly requestStates: RequestStateSealer;
   private accepting = true;
 
   constructor(options: McpServerOptions) {
@@ -189,6 +226,11 @@ export class McpServer {
     this.info = { name: options.name, version: options.version, ...(options.title ? { title: options.title } : {}) };
     this.instructions = options.instructions;
     this.observer = options.observer;
+    this.requestStates = new RequestStateSealer({
+      keys: options.requestState?.keys ?? [randomRequestStateKey()],
+      ledger: options.requestState?.ledger ?? new InMemoryRequestStateLedger(),
+      ...(options.requestState?.ttlMs !== undefined ? { ttlMs: options.requestState.ttlMs } : {}),
+    });
     this.environment = {
       resources: this.resources,
       memory: this.memory,
@@ -324,9 +366,9 @@ export class McpServer {
     served.protocolVersion = envelope.protocolVersion;
     served.clientInfo = envelope.clientInfo;
     served.logLevel = envelope.logLevel;
-    // The server sends no request to a modern client: what needs the client's answer goes through input
-    // requests, so the client-request capabilities are not offered to tools as if they could be used.
-    served.clientCapabilities = undefined;
+    // What the client declared for this request: a handler's question to it becomes an input request when the
+    // capability is there, -32021 when not.
+    served.clientCapabilities = envelope.clientCapabilities as ClientCapabilities;
     return this.onRequest(served, request, channel, transport);
   }
 
@@ -388,14 +430,27 @@ export class McpServer {
       await this.admit(session, pipeline);
       const modern = session.era === 'modern';
       // Each era has its own methods: server/discover is modern only, initialize and ping legacy only.
-      const offered = modern ? MODERN_METHODS.has(method) : method !== 'server/discover';
-      const handler = offered ? this.handlers.get(method) : undefined;
+      const offered = modern
+        ? MODERN_METHODS.has(method) || this.modernHandlers.has(method)
+        : method !== 'server/discover';
+      const handler = offered ? (modern && this.modernHandlers.get(method)) || this.handlers.get(method) : undefined;
       if (!handler) {
         if (modern) throw modernMethodNotFound(method);
         throw new ProtocolError('METHOD_NOT_FOUND', `Method not found: ${method}`);
       }
-      const call: Call = { sent: false, session, request, params, channel, signal: controller.signal, pipeline };
-      let result = await handler(call);
+      const call: Call = {
+        sent: false,
+        session,
+        request,
+        params,
+        channel,
+        signal: controller.signal,
+        pipeline,
+        abort: (reason) => controller.abort(reason),
+      };
+      const round = modern && INPUT_REQUIRED_METHODS.has(method) ? await this.openRound(call) : undefined;
+      call.input = round;
+      let result = await this.runHandler(handler, call, round);
       if (modern) result = modernResult(method, result, this.info, MODERN_CACHE);
       if (result.isError === true) outcome = 'tool_error';
       // The SDK's client handles notifications a microtask late but responses at once: a response read in
@@ -445,6 +500,53 @@ export class McpServer {
         });
       }
     }
+  }
+
+  /**
+   * Runs a method handler. A 2026-07-28 call whose handler asked the client something it has not answered yet
+   * (the handler failed on the missing answer, or reports the failure as a tool error) answers `input_required`
+   * with the questions and a sealed `requestState`; a handler that caught the question and went on answers as it
+   * chose.
+   */
+  private async runHandler(
+    handler: MethodHandler,
+    call: Call,
+    round: InputRound | undefined,
+  ): Promise<Record<string, unknown>> {
+    let result;
+    try {
+      result = await handler(call);
+    } catch (error) {
+      if (round?.refusal) throw round.refusal;
+      if (!round?.hasPending || call.signal.aborted) throw error;
+      return this.inputRequired(call, round);
+    }
+    if (round?.refusal) throw round.refusal;
+    return round?.hasPending && result.isError === true ? this.inputRequired(call, round) : result;
+  }
+
+  /**
+   * The round of a modern request that may answer `input_required`: the answers of earlier rounds from its
+   * `requestState` (refused when altered, expired, used or another request's) plus those of its `inputResponses`
+   * that answer what the state asked; with no state, the `inputResponses` as they are (a first round answered
+   * ahead, which the suite's ephemeral flow does).
+   */
+  private async openRound(call: Call): Promise<InputRound> {
+    const p = parseParams(InputParams, call.params, call.request.method);
+    if (!p.requestState) return new InputRound({ ...p.inputResponses });
+    const carried = await this.requestStates.open(p.requestState, bindingOf(call));
+    const answers: Record<string, unknown> = { ...carried.answers };
+    for (const key of carried.asked)
+      if (p.inputResponses && Object.hasOwn(p.inputResponses, key)) answers[key] = p.inputResponses[key];
+    return new InputRound(answers, carried.kept);
+  }
+
+  private inputRequired(call: Call, round: InputRound): Record<string, unknown> {
+    return {
+      resultType: 'input_required',
+      inputRequests: round.inputRequests(),
+      requestState: this.requestStates.seal(round.carried(), bindingOf(call)),
+    };
   }
 
   private onNotification(session: Session, notification: JSONRPCNotification): void {
@@ -517,7 +619,7 @@ export class McpServer {
     });
     h.set('server/discover', () => ({
       supportedVersions: [...ALL_PROTOCOL_VERSIONS],
-      capabilities: MODERN_CAPABILITIES,
+      capabilities: this.tasks ? MODERN_CAPABILITIES_WITH_TASKS : MODERN_CAPABILITIES,
       ...(this.instructions ? { instructions: this.instructions } : {}),
     }));
     h.set('tools/list', ({ session, params, pipeline }) => {
@@ -528,7 +630,10 @@ export class McpServer {
     h.set('tools/call', (call) => {
       const p = parseParams(CallToolParams, call.params, 'tools/call');
       const filter = call.pipeline.visibility.tool;
-      if (this.tasks) {
+      if (this.tasks && call.session.era === 'modern') {
+        const task = this.modernToolTask(call, p.name, p.arguments);
+        if (task) return task;
+      } else if (this.tasks) {
         const task = parseParams(TaskParam, call.params?.task, 'tools/call task');
         const support = this.tools.get(p.name)?.execution?.taskSupport ?? 'forbidden';
         if (task && this.tools.isCallable(p.name, filter)) {
@@ -599,6 +704,7 @@ export class McpServer {
     });
     const tasks = this.tasks;
     if (!tasks) return;
+    this.registerTasksExtension(tasks);
     h.set('tasks/get', async ({ params, pipeline }) =>
       tasks.get(parseParams(TaskIdParams, params, 'tasks/get').taskId, ownerOf(pipeline)),
     );
@@ -620,6 +726,123 @@ export class McpServer {
           data: outcome.error.data as Record<string, unknown> | undefined,
         });
       return outcome.result;
+    });
+  }
+
+  /**
+   * The tasks extension's methods (2026-07-28): for a client that declared the extension (-32021 otherwise), bound
+   * to the caller's principal; an unknown task is -32602. `tasks/get` inlines the outcome, `tasks/cancel` is an
+   * idempotent acknowledgement.
+   */
+  private registerTasksExtension(tasks: TaskManager): void {
+    const m = this.modernHandlers;
+    const declared = (call: Call): string => {
+      if (!declaresTasksExtension(call.session.clientCapabilities)) throw missingTasksExtension(call.request.method);
+      return parseParams(TaskIdParams, call.params, call.request.method).taskId;
+    };
+    m.set('tasks/get', async (call) => {
+      const taskId = declared(call);
+      const owner = ownerOf(call.pipeline);
+      const task = await tasks.record(taskId, owner);
+      const outcome = isTerminalStatus(task.status) ? await tasks.store.outcome(taskId, owner) : undefined;
+      return detailedTask(task, outcome, tasks.openInputs(taskId));
+    });
+    m.set('tasks/cancel', async (call) => {
+      await tasks.stop(declared(call), ownerOf(call.pipeline));
+      return {};
+    });
+    m.set('tasks/update', async (call) => {
+      const taskId = declared(call);
+      const { inputResponses } = parseParams(InputParams, call.params, 'tasks/update');
+      await tasks.answer(taskId, ownerOf(call.pipeline), inputResponses ?? {});
+      return {};
+    });
+  }
+
+  /**
+   * A 2026-07-28 `tools/call` the server answers with a task: the tool supports tasks and the client declared the
+   * extension (a tool that requires one gets -32021 from a client that did not). Undefined: serve it as a call.
+   * Any `task` param a 2025-11-25 habit leaves in the request changes nothing.
+   */
+  private modernToolTask(
+    call: Call,
+    name: string,
+    args: Record<string, unknown> | undefined,
+  ): Promise<Record<string, unknown>> | undefined {
+    const filter = call.pipeline.visibility.tool;
+    const support = this.tools.get(name)?.execution?.taskSupport ?? 'forbidden';
+    if (support === 'forbidden' || !this.tools.isCallable(name, filter)) return undefined;
+    if (!declaresTasksExtension(call.session.clientCapabilities)) {
+      if (support === 'required') throw missingTasksExtension(`Tool ${name}`);
+      return undefined;
+    }
+    if (this.tools.get(name)?.execution?.taskStart === 'handler') return this.escalatingCall(call, name, args);
+    const tasks = this.tasks as TaskManager;
+    return tasks
+      .begin(
+        ownerOf(call.pipeline),
+        'tools/call',
+        undefined,
+        async (signal, taskId) => {
+          const run: Call = {
+            ...call,
+            sent: false,
+            channel: new TaskChannel(call.session, taskId),
+            signal,
+            input: tasks.inputsFor(taskId, signal),
+          };
+          const context = new TaskCallContext(this.environment, run, (message) => {
+            void tasks
+              .setStatusMessage(taskId, message)
+              .catch((error: unknown) => this.logger.warn('task status update failed', { taskId, err: error }));
+          });
+          return { result: (await this.tools.execute(name, args, context, filter)) as Record<string, unknown> };
+        },
+        (outcome) => ('result' in outcome ? modernOutcome(outcome.result) : { status: 'failed', outcome }),
+      )
+      .then(createTaskResult);
+  }
+
+  /**
+   * A call that becomes a task when its handler says so (`ctx.continueAsTask()`): until then it is a plain call
+   * (its questions answer input_required); then the task is stored, the request answered with it, and the running
+   * handler's result, questions and cancellation become the task's.
+   */
+  private escalatingCall(
+    call: Call,
+    name: string,
+    args: Record<string, unknown> | undefined,
+  ): Promise<Record<string, unknown>> {
+    const tasks = this.tasks as TaskManager;
+    const filter = call.pipeline.visibility.tool;
+    return new Promise((resolve, reject) => {
+      let escalated = false;
+      let finished: (outcome: TaskOutcome) => void = () => undefined;
+      const outcome = new Promise<TaskOutcome>((settle) => (finished = settle));
+      call.escalate = async () => {
+        const task = await tasks.begin(
+          ownerOf(call.pipeline),
+          'tools/call',
+          undefined,
+          (signal, taskId) => {
+            signal.addEventListener('abort', () => call.abort?.(signal.reason), { once: true });
+            call.input = tasks.inputsFor(taskId, signal);
+            (call as { channel: RequestChannel }).channel = new TaskChannel(call.session, taskId);
+            return outcome;
+          },
+          (ended) => ('result' in ended ? modernOutcome(ended.result) : { status: 'failed', outcome: ended }),
+        );
+        escalated = true;
+        resolve(createTaskResult(task));
+      };
+      this.tools.execute(name, args, this.context(call), filter).then(
+        (result) => (escalated ? finished({ result: result as Record<string, unknown> }) : resolve(result)),
+        (error: unknown) => {
+          if (!escalated) return reject(error);
+          const rpc = toJsonRpcError(error);
+          finished({ error: { code: rpc.code, message: rpc.message, ...(rpc.data ? { data: rpc.data } : {}) } });
+        },
+      );
     });
   }
 
@@ -647,6 +870,17 @@ export class McpServer {
   private broadcast(message: ReturnType<typeof notificationMessage>): void {
     for (const session of this.sessions) session.standalone?.send(message);
   }
+}
+
+/** What a request's `requestState` is bound to: the caller, the method, its name or URI and its arguments. */
+function bindingOf(call: Call): RequestStateBinding {
+  const target = call.pipeline.target ?? targetOf(call.request.method, call.params);
+  return {
+    principal: ownerOf(call.pipeline),
+    method: call.request.method,
+    target: target ? (target.kind === 'resource' ? target.uri : target.name) : '',
+    args: call.params?.arguments,
+  };
 }
 
 /** Whose tasks a request may see: the caller's principal (tasks of the local anonymous user are shared by its sessions). */

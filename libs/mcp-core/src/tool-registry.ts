@@ -13,6 +13,7 @@ import { toJsonSchema } from './json-schema';
 import { summarise } from './protocol/params';
 import { type Tool, isToolResponse } from './tool';
 import { type HandlerContext } from './tool-context';
+import { InputRequiredSignal } from './mrtr/input-round';
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
@@ -20,6 +21,7 @@ interface RegisteredTool {
   readonly tool: Tool;
   /** The wire definition, computed once: JSON Schema generation is far too slow for every `tools/list`. */
   readonly definition: ToolDefinition;
+  readonly paramHeaders: readonly ParamHeader[];
 }
 
 /** Raised when a tool cannot be registered (bad name, duplicate, schema not an object). */
@@ -67,7 +69,7 @@ export class ToolRegistry {
         name: t.name,
         ...(t.title ? { title: t.title } : {}),
         description: t.description,
-        inputSchema: toJsonSchema(t.inputSchema, 'input'),
+        inputSchema: t.inputJsonSchema ? advertised(t.inputJsonSchema) : toJsonSchema(t.inputSchema, 'input'),
         ...(t.outputSchema ? { outputSchema: toJsonSchema(t.outputSchema, 'output') } : {}),
         ...(t.annotations ? { annotations: t.annotations } : {}),
         ...(t._meta ? { _meta: t._meta } : {}),
@@ -76,7 +78,11 @@ export class ToolRegistry {
     } catch (error) {
       throw new ToolRegistrationError(`Tool "${t.name}": ${(error as Error).message}`);
     }
-    this.tools.set(t.name, { tool: t, definition: Object.freeze(definition) });
+    this.tools.set(t.name, {
+      tool: t,
+      definition: Object.freeze(definition),
+      paramHeaders: paramHeadersOf(definition.inputSchema),
+    });
     this.changed();
     return this;
   }
@@ -111,6 +117,14 @@ export class ToolRegistry {
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
     ));
     return filter ? all.filter((d) => filter(d.name)) : all;
+  }
+
+  /**
+   * The parameters of a tool that travel in an HTTP header too (`x-mcp-header` in its input schema): over
+   * 2026-07-28 HTTP the body's value must come in `Mcp-Param-<header>` as well.
+   */
+  paramHeaders(name: string): readonly ParamHeader[] {
+    return this.tools.get(name)?.paramHeaders ?? NO_PARAM_HEADERS;
   }
 
   /** The registered tool, for policy decisions (annotations) and tests. */
@@ -155,6 +169,8 @@ export class ToolRegistry {
       output = await tool.execute(parsed.data, context);
     } catch (error) {
       if (context.signal.aborted) throw new CancelledError(String(context.signal.reason ?? 'Request cancelled'));
+      // A 2026-07-28 question without an answer yet: the server answers input_required, not a tool error.
+      if (error instanceof InputRequiredSignal) throw error;
       // An access refusal raised inside a tool (agent-tools maps a used-up model-token budget to a RateLimitError)
       // is one like the pipeline's: a protocol error (HTTP 401/403/429), not a tool result.
       if (isAccessRefusal(error)) throw error;
@@ -220,6 +236,34 @@ export class ToolRegistry {
     this.cachedByName = undefined;
     for (const listener of this.listeners) listener();
   }
+}
+
+/** A tool parameter mirrored in the `Mcp-Param-<header>` HTTP header. */
+export interface ParamHeader {
+  readonly param: string;
+  readonly header: string;
+}
+
+const NO_PARAM_HEADERS: readonly ParamHeader[] = Object.freeze([]);
+const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
+
+function paramHeadersOf(schema: unknown): readonly ParamHeader[] {
+  const properties = (schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  const found: ParamHeader[] = [];
+  for (const [param, property] of Object.entries(properties)) {
+    const header = (property as Record<string, unknown> | undefined)?.['x-mcp-header'];
+    if (header === undefined) continue;
+    if (typeof header !== 'string' || !HEADER_NAME.test(header))
+      throw new Error(`parameter ${param}: x-mcp-header must be a header-name token (letters, digits, -)`);
+    found.push({ param, header });
+  }
+  return found.length > 0 ? Object.freeze(found) : NO_PARAM_HEADERS;
+}
+
+/** A given JSON Schema, checked to describe an object and copied so later changes to the caller's do not leak in. */
+function advertised(schema: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  if (schema.type !== 'object') throw new TypeError('inputJsonSchema must describe an object (type: "object")');
+  return structuredClone(schema) as Record<string, unknown>;
 }
 
 const ACCESS_KINDS: ReadonlySet<ErrorKind> = new Set(['authentication', 'rate_limit', 'permission']);

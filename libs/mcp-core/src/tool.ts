@@ -55,6 +55,12 @@ export interface Tool<
   readonly description: string;
   /** Schema of the arguments. */
   readonly inputSchema: I;
+  /**
+   * The input schema advertised instead of the one derived from `inputSchema`, for JSON Schema 2020-12 keywords zod
+   * does not write (`$anchor`, `if`/`then`/`else`, a `$schema` of its own). `inputSchema` still validates the
+   * arguments: keep the two saying the same.
+   */
+  readonly inputJsonSchema?: Readonly<Record<string, unknown>> & { readonly type: 'object' };
   /** Schema of the structured result, if the tool has one. */
   readonly outputSchema?: O;
   /** Hints for clients: read-only, destructive, idempotent, open-world. */
@@ -66,7 +72,15 @@ export interface Tool<
    * background and is polled with `tasks/get` and `tasks/result`. Default `forbidden`: long-running tools
    * (agents) should say `optional`.
    */
-  readonly execution?: { readonly taskSupport?: 'forbidden' | 'optional' | 'required' };
+  readonly execution?: {
+    readonly taskSupport?: 'forbidden' | 'optional' | 'required';
+    /**
+     * When a 2026-07-28 call (tasks extension) becomes a task: `call` (default) as it arrives; `handler` when the
+     * handler calls `ctx.continueAsTask()`, after gathering what it needs from the client through input-required
+     * rounds (SEP-2663's composition with multi-round-trip requests).
+     */
+    readonly taskStart?: 'call' | 'handler';
+  };
   /** Text rendering of the structured output. Default: pretty-printed JSON. */
   readonly render?: (output: O extends ToolOutputSchema ? z.output<O> : never) => string;
   /**

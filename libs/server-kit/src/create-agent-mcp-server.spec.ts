@@ -5,11 +5,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { createJsonLogger } from '@agent-mcp/context';
+import { createJsonLogger, parseConfig } from '@agent-mcp/context';
 import { SqlTaskStore, SqlThreadStore } from '@agent-mcp/store';
 import { defineTool } from '@agent-mcp/mcp-core';
 import { createAgentMcpServer } from './create-agent-mcp-server';
 import { isConfigurationError } from './entry-point';
+import { sharedSettingsShape } from './settings';
 import { TOOL_GROUPS } from './exposure';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'server-kit-'));
@@ -128,4 +129,46 @@ describe('createAgentMcpServer', () => {
       }),
     ).rejects.toThrow(/needs `settings`/);
   });
+
+  it('refuses a short REQUEST_STATE_KEY as a configuration error that names the variable, never the value', async () => {
+    const short = 'c2hvcnQta2V5';
+    const failure = await createAgentMcpServer({
+      env: { ...LOCAL, REQUEST_STATE_KEY: short },
+      transport: { kind: 'stdio' },
+      logger: capturingLogger().logger,
+    }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isConfigurationError(failure)).toBe(true);
+    expect((failure as Error).message).toMatch(/REQUEST_STATE_KEY.*at least 32/s);
+    expect((failure as Error).message).not.toContain(short);
+  });
+
+  it.each([
+    ['one replica: a note', {}, {}, 'info'],
+    ['REDIS_URL (replicas): a warning', {}, { REDIS_URL: 'redis://127.0.0.1:6379' }, 'warning'],
+    ['REQUEST_STATE_KEY given: nothing', { REQUEST_STATE_KEY: 'k'.repeat(44) }, {}, undefined],
+  ])(
+    'says at start-up when an HTTP server seals input-required state with a key of its own; %s',
+    async (_n, env, auth, level) => {
+      const { logger, lines } = capturingLogger();
+      // The authentication settings come from the app's own schema; only REDIS_URL matters here.
+      const settings = { ...parseConfig(z.object(sharedSettingsShape('http')), { ...LOCAL, ...env }), ...auth };
+      const composed = await createAgentMcpServer({
+        env: LOCAL,
+        settings,
+        transport: { kind: 'http', location: { resource: () => 'http://127.0.0.1:1/mcp' } },
+        logger,
+        builtinTools: false,
+      });
+      try {
+        const note = lines.find((l) => String(l['msg']).startsWith('REQUEST_STATE_KEY is not set'));
+        expect(note?.['level']).toBe(level);
+      } finally {
+        await composed.close();
+      }
+    },
+    60_000,
+  );
 });

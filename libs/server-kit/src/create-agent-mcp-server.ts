@@ -6,6 +6,9 @@ import {
   createRequestLogObserver,
   type McpObserver,
   McpServer,
+  randomRequestStateKey,
+  type RequestStateLedger,
+  SqlRequestStateLedger,
   ResourceRegistry,
   type TaskOptions,
   ToolRegistry,
@@ -63,6 +66,11 @@ export interface AgentMcpServerOptions {
   readonly trackPool?: (name: string, stats: () => PoolStats | undefined) => void;
   /** The model provider of every agent tool; default: OpenAI configured from `env`. */
   readonly modelProvider?: ModelProvider;
+  /**
+   * Where used `requestState` ids of 2026-07-28 input-required calls are recorded (each opens once). Default:
+   * the application database, which every replica already shares for tasks and threads.
+   */
+  readonly requestStateLedger?: RequestStateLedger;
 }
 
 /** A composed server, ready for a transport to serve. */
@@ -165,10 +173,16 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
       isLevelEnabled('info', settings.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined,
     ),
     tasks: { ...options.tasks, store: taskStore },
+    requestState: {
+      keys: settings.REQUEST_STATE_KEY ?? [randomRequestStateKey()],
+      ledger: options.requestStateLedger ?? new SqlRequestStateLedger({ sql: state.database.sql }),
+      ttlMs: settings.REQUEST_STATE_TTL_SECONDS * 1000,
+    },
     threads,
     memory: state.database.memory,
     ...(auth.modelUsageMeter ? { modelUsageMeter: auth.modelUsageMeter } : {}),
   });
+  noteRequestStateKey(settings, transport, logger);
   if (isLevelEnabled('info', settings.LOG_LEVEL)) {
     logExposure(
       logger,
@@ -200,6 +214,19 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
       await tracing?.shutdown().catch((error: unknown) => logger.warn('trace export failed at exit', { err: error }));
     },
   };
+}
+
+/**
+ * Says at start-up that an HTTP server seals input-required state with a key of its own process: fine for one
+ * replica, while behind a load balancer a retry reaching another replica is refused (a warning when REDIS_URL says
+ * there are replicas). One stdio process needs nothing more.
+ */
+function noteRequestStateKey(settings: ServerSettings, transport: AgentMcpTransport, logger: Logger): void {
+  if (settings.REQUEST_STATE_KEY || transport.kind !== 'http') return;
+  const note =
+    'REQUEST_STATE_KEY is not set: input-required calls (MCP 2026-07-28) are sealed with a random key of this process; a retry that reaches another replica, or this one after a restart, is refused and the client starts over. Give every replica the same REQUEST_STATE_KEY';
+  if (settings.REDIS_URL) logger.warn(note);
+  else if (isLevelEnabled('info', settings.LOG_LEVEL)) logger.info(note);
 }
 
 /**

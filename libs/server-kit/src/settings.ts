@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOG_LEVELS, type SettingDoc } from '@agent-mcp/context';
+import { parseRequestStateKeys } from '@agent-mcp/mcp-core';
 
 /** Which transport carries the server; it decides the default log level and which settings apply. */
 export type TransportKind = 'stdio' | 'http';
@@ -14,6 +15,16 @@ export const listSetting = z.string().transform((v) =>
     .filter(Boolean),
 );
 export const countSetting = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000_000).default(fallback);
+
+/** Keys sealing the `requestState` of 2026-07-28 input-required calls; the message never repeats the value. */
+const requestStateKeys = z.string().transform((value, ctx) => {
+  try {
+    return parseRequestStateKeys(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
 
 /** A desktop client shows the stdio server's stderr to its user: quieter by default than a server's log. */
 const DEFAULT_LOG_LEVEL = { stdio: 'warning', http: 'info' } as const;
@@ -33,6 +44,8 @@ export function sharedSettingsShape(transport: TransportKind) {
     OTEL_SERVICE_NAME: z.string().min(1).default('openai-agent-mcp'),
     OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(1).max(60_000).default(5000),
     POLICY_FILE: z.string().min(1).optional(),
+    REQUEST_STATE_KEY: requestStateKeys.optional(),
+    REQUEST_STATE_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
     TOKEN_BUDGET_PER_WINDOW: countSetting(0),
     TOKEN_BUDGET_WINDOW_SECONDS: z.coerce
       .number()
@@ -85,6 +98,19 @@ export function sharedSettingDocs(transport: TransportKind): readonly SettingDoc
       name: 'POLICY_FILE',
       default: '—',
       description: 'JSON permissions: scopes per tool, resource and prompt, tools switched off, per-tool limits',
+    },
+    {
+      name: 'REQUEST_STATE_KEY',
+      default: 'random per process',
+      description: stdio
+        ? 'Key sealing the requestState of 2026-07-28 input-required calls (as for the HTTP server); unset: a random key of this process, which is all one stdio connection needs'
+        : 'Key(s) sealing (AES-256-GCM) the requestState of 2026-07-28 input-required calls: comma-separated base64 or hex of 32 bytes or more each (openssl rand -base64 32); the first seals, all open (rotation). Give every replica the same. Unset: a random key per process, so a retry reaching another replica or a restarted one is refused and the client starts the call over',
+    },
+    {
+      name: 'REQUEST_STATE_TTL_SECONDS',
+      default: '600',
+      description:
+        'How long a client may take to answer an input-required call; each requestState is good for one retry (used ones are recorded in the application database)',
     },
     {
       name: 'TOKEN_BUDGET_PER_WINDOW',

@@ -72,4 +72,25 @@ export function registerFixturePrompts(server: McpServer): void {
       }),
     }),
   );
+
+  prompts.register(
+    definePrompt({
+      name: 'test_input_required_result_prompt',
+      description: 'Asks the user for context (an elicitation input request) before it renders',
+      get: async (_args, ctx) => {
+        const answer = await ctx.client.elicit(
+          {
+            message: 'What context should the prompt use?',
+            requestedSchema: { type: 'object', properties: { context: { type: 'string' } }, required: ['context'] },
+          },
+          { key: 'user_context' },
+        );
+        return {
+          messages: [
+            { role: 'user', content: { type: 'text', text: `Context: ${String(answer.content?.context ?? '')}` } },
+          ],
+        };
+      },
+    }),
+  );
 }

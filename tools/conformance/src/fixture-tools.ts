@@ -88,6 +88,8 @@ export function registerFixtureTools(server: McpServer): void {
   registerNotifyingTools(server.tools);
   registerClientRequestTools(server.tools);
   registerStatelessDiagnostics(server);
+  registerInputRequiredTools(server);
+  registerPendingScenarioTools(server);
 }
 
 /** Tools whose result carries one kind of content block each, or several kinds at once. */
@@ -282,6 +284,172 @@ function registerClientRequestTools(tools: McpServer['tools']): void {
   );
 }
 
+const NAME_FORM: RequestedSchema = {
+  type: 'object',
+  properties: { name: { type: 'string' } },
+  required: ['name'],
+};
+const CONFIRM_FORM: RequestedSchema = {
+  type: 'object',
+  properties: { ok: { type: 'boolean' } },
+  required: ['ok'],
+};
+
+/** Text of a sampling answer's content. */
+function sampledText(result: { content: unknown }): string {
+  const blocks = (Array.isArray(result.content) ? result.content : [result.content]) as Array<{
+    type: string;
+    text?: string;
+  }>;
+  return blocks.map((block) => (block.type === 'text' ? block.text : `[${block.type}]`)).join('\n');
+}
+
+/**
+ * The tools of the 2026-07-28 `input-required-result-*` scenarios (multi-round-trip requests). Each asks through
+ * the one client API both eras share (`ctx.client.elicit`, `createMessage`, `request('roots/list')`) with the
+ * keys the scenarios name; mcp-core turns the questions into `input_required` and finds the answers on the retry.
+ */
+function registerInputRequiredTools(server: McpServer): void {
+  const { tools } = server;
+  tools.register(
+    defineTool({
+      name: 'test_input_required_result_elicitation',
+      description: "Asks the user's name (one elicitation input request)",
+      inputSchema: NO_ARGS,
+      execute: async (_params, ctx) => {
+        const answer = await ctx.client.elicit(
+          { message: 'What is your name?', requestedSchema: NAME_FORM },
+          { key: 'user_name' },
+        );
+        return `Hello, ${String(answer.content?.name ?? 'stranger')}!`;
+      },
+    }),
+  );
+  tools.register(
+    defineTool({
+      name: 'test_input_required_result_sampling',
+      description: "Asks the client's model a question (one sampling input request)",
+      inputSchema: NO_ARGS,
+      execute: async (_params, ctx) => {
+        const answer = await ctx.client.createMessage(
+          {
+            messages: [{ role: 'user', content: { type: 'text', text: 'What is the capital of France?' } }],
+            maxTokens: 100,
+          },
+          { key: 'capital_question' },
+        );
+        return `Model answered: ${sampledText(answer)}`;
+      },
+    }),
+  );
+  tools.register(
+    defineTool({
+      name: 'test_input_required_result_list_roots',
+      description: "Lists the client's roots (one roots/list input request)",
+      inputSchema: NO_ARGS,
+      execute: async (_params, ctx) => {
+        const { roots } = await ctx.client.request<{ roots: Array<{ uri: string }> }>(
+          'roots/list',
+          {},
+          { key: 'client_roots' },
+        );
+        return `Roots: ${roots.map((root) => root.uri).join(', ')}`;
+      },
+    }),
+  );
+  tools.register(
+    defineTool({
+      name: 'test_input_required_result_request_state',
+      description: 'Asks for a confirmation; the retry must bring back the sealed requestState',
+      inputSchema: NO_ARGS,
+      execute: async (_params, ctx) => {
+        const answer = await ctx.client.elicit(
+          { message: 'Please confirm', requestedSchema: CONFIRM_FORM },
+          { key: 'confirm' },
+        );
+        return `state-ok: confirmed=${String(answer.content?.ok)}`;
+      },
+    }),
+  );
+  tools.register(
+    defineTool({
+      name: 'test_input_required_result_multiple_inputs',
+      description: 'Asks for a name, a greeting from the model and the roots at once (three input requests)',
+      inputSchema: NO_ARGS,
+      execute: async (_params, ctx) => {
+        const [name, greeting, roots] = await Promise.all([
+          ctx.client.elicit({ message: 'What is your name?', requestedSchema: NAME_FORM }, { key: 'user_name' }),
+          ctx.client.createMessage(
+            { messages: [{ role: 'user', content: { type: 'text', text: 'Generate a greeting' } }], maxTokens: 50 },
+            { key: 'greeting' },
+          ),
+          ctx.client.request<{ roots: unknown[] }>('roots/list', {}, { key: 'client_roots' }),
+        ]);
+        return `${sampledText(greeting)} ${String(name.content?.name)} (${roots.roots.length} roots)`;
+      },
+    }),
+  );
+  tools.register(
+    defineTool({
+      name: 'test_input_required_result_multi_round',
+      description: 'Asks a name, then a favourite colour (two rounds)',
+      inputSchema: NO_ARGS,
+      execute: async (_params, ctx) => {
+        const name = await ctx.client.elicit(
+          { message: 'Step 1: What is your name?', requestedSchema: NAME_FORM },
+          { key: 'step1' },
+        );
+        const color = await ctx.client.elicit(
+          {
+            message: 'Step 2: What is your favorite color?',
+            requestedSchema: { type: 'object', properties: { color: { type: 'string' } }, required: ['color'] },
+          },
+          { key: 'step2' },
+        );
+        return `${String(name.content?.name)} likes ${String(color.content?.color)}`;
+      },
+    }),
+  );
+  tools.register(
+    defineTool({
+      name: 'test_input_required_result_tampered_state',
+      description: 'Asks for a confirmation; an altered requestState is refused',
+      inputSchema: NO_ARGS,
+      execute: async (_params, ctx) => {
+        const answer = await ctx.client.elicit(
+          { message: 'Please confirm', requestedSchema: CONFIRM_FORM },
+          { key: 'confirm' },
+        );
+        return `confirmed=${String(answer.content?.ok)}`;
+      },
+    }),
+  );
+  tools.register(
+    defineTool({
+      name: 'test_input_required_result_capabilities',
+      description: 'Asks only through the capabilities the client declared',
+      inputSchema: NO_ARGS,
+      execute: async (_params, ctx) => {
+        const declared = ctx.client.capabilities ?? {};
+        const asked: Array<Promise<unknown>> = [];
+        if (declared.sampling)
+          asked.push(
+            ctx.client.createMessage(
+              { messages: [{ role: 'user', content: { type: 'text', text: 'Say hello' } }], maxTokens: 20 },
+              { key: 'sampled' },
+            ),
+          );
+        if (declared.elicitation)
+          asked.push(
+            ctx.client.elicit({ message: 'What is your name?', requestedSchema: NAME_FORM }, { key: 'elicited' }),
+          );
+        await Promise.all(asked);
+        return `Asked ${asked.length} question(s)`;
+      },
+    }),
+  );
+}
+
 /**
  * The diagnostic tools of the 2026-07-28 `server-stateless` scenario: a call that needs the sampling capability
  * (-32021 for a client that did not declare it), a call that streams progress before its answer (the stream must
@@ -324,6 +492,71 @@ function registerStatelessDiagnostics(server: McpServer): void {
         await ctx.log('info', 'Diagnostic trace logging activated');
         return 'Logging evaluated';
       },
+    }),
+  );
+}
+
+/** The inputSchema the suite's `json-schema-2020-12` scenario expects verbatim (SEP-1613, SEP-2106). */
+const JSON_SCHEMA_2020_12 = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object' as const,
+  $defs: {
+    address: {
+      $anchor: 'addressDef',
+      type: 'object',
+      properties: { street: { type: 'string' }, city: { type: 'string' } },
+    },
+  },
+  properties: {
+    name: { type: 'string' },
+    address: { $ref: '#/$defs/address' },
+    contactMethod: { type: 'string', enum: ['phone', 'email'] },
+    phone: { type: 'string' },
+    email: { type: 'string' },
+  },
+  allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+  if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+  then: { required: ['phone'] },
+  else: { required: ['email'] },
+  additionalProperties: false,
+};
+
+/**
+ * Tools for the pending 2026-07-28 scenarios: a schema with JSON Schema 2020-12 keywords zod does not write
+ * (advertised as given, validated by the equivalent zod schema), and a parameter mirrored in an `Mcp-Param-*`
+ * header (`x-mcp-header`).
+ */
+export function registerPendingScenarioTools(server: McpServer): void {
+  const contact = z
+    .object({
+      name: z.string().optional(),
+      address: z.object({ street: z.string().optional(), city: z.string().optional() }).optional(),
+      contactMethod: z.enum(['phone', 'email']).optional(),
+      phone: z.string().optional(),
+      email: z.string().optional(),
+    })
+    .strict()
+    .refine((c) => (c.contactMethod === 'phone' ? c.phone !== undefined : c.email !== undefined), {
+      message: 'phone is required when contactMethod is phone, else email',
+    });
+  server.tools.register(
+    defineTool({
+      name: 'json_schema_2020_12_tool',
+      description: 'Tool with JSON Schema 2020-12 features',
+      inputSchema: contact,
+      inputJsonSchema: JSON_SCHEMA_2020_12,
+      execute: (args) => `Contact recorded: ${JSON.stringify(args)}`,
+    }),
+  );
+  server.tools.register(
+    defineTool({
+      name: 'test_region_lookup',
+      description: 'Looks a region up; the region also travels in the Mcp-Param-Region header',
+      inputSchema: z.object({
+        region: z.string().max(200).meta({ 'x-mcp-header': 'Region' }),
+        query: z.string().max(200).optional(),
+      }),
+      execute: ({ region, query }) => `Region ${region}${query ? `: ${query}` : ''}`,
     }),
   );
 }

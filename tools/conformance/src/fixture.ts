@@ -2,6 +2,7 @@ import { type Logger } from '@agent-mcp/context';
 import { McpServer } from '@agent-mcp/mcp-core';
 import { registerFixturePrompts } from './fixture-prompts';
 import { registerFixtureResources } from './fixture-resources';
+import { registerFixtureTaskTools } from './fixture-tasks';
 import { registerFixtureTools } from './fixture-tools';
 
 /** Options of {@link createFixtureServer}. */
@@ -23,5 +24,6 @@ export function createFixtureServer(options: FixtureServerOptions = {}): McpServ
   registerFixtureTools(server);
   registerFixtureResources(server);
   registerFixturePrompts(server);
+  registerFixtureTaskTools(server);
   return server;
 }

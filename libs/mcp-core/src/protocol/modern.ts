@@ -157,7 +157,7 @@ export function modernResult(
   return {
     ...result,
     resultType: result.resultType ?? 'complete',
-    ...(CACHEABLE.has(method)
+    ...(CACHEABLE.has(method) && result.resultType !== 'input_required'
       ? { ttlMs: result.ttlMs ?? cache.ttlMs, cacheScope: result.cacheScope ?? cache.cacheScope }
       : {}),
     _meta: { ...meta, [META.serverInfo]: serverInfo },

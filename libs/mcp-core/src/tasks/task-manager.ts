@@ -1,5 +1,7 @@
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import { CancelledError, JsonRpcErrorCode, ProtocolError } from '../errors';
+import { type InputRequest } from '../mrtr/input-round';
+import { TaskInputs } from './task-inputs';
 import {
   InvalidTaskCursorError,
   isTerminalStatus,
@@ -65,6 +67,17 @@ export function taskToWire(task: TaskRecord): TaskWire {
 /** The work of one task: runs until it returns the outcome, honouring `signal`; reports status messages. */
 export type TaskWork = (signal: AbortSignal, taskId: string) => Promise<TaskOutcome>;
 
+/**
+ * Which terminal status an outcome gets. Default (2025-11-25): a result with `isError` fails the task; the
+ * 2026-07-28 extension completes it and keeps `failed` for protocol errors.
+ */
+export type TaskClassifier = (outcome: TaskOutcome) => { status: 'completed' | 'failed'; outcome: TaskOutcome };
+
+const failOnToolError: TaskClassifier = (outcome) => ({
+  status: 'error' in outcome || (outcome.result as { isError?: boolean }).isError === true ? 'failed' : 'completed',
+  outcome,
+});
+
 interface Running {
   readonly controller: AbortController;
   readonly done: Promise<void>;
@@ -86,6 +99,8 @@ export class TaskManager {
   private readonly pageSize: number;
   private readonly runnerId: string;
   private readonly running = new Map<string, Running>();
+  /** The questions of the 2026-07-28 tasks running here. */
+  private readonly inputs = new Map<string, TaskInputs>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private watchTimer: ReturnType<typeof setInterval> | undefined;
   private lastExpiry = 0;
@@ -115,6 +130,20 @@ export class TaskManager {
    * stored. The outcome is stored when the work ends, unless the task was cancelled first.
    */
   async start(owner: string, method: string, requestedTtlMs: number | undefined, work: TaskWork): Promise<TaskWire> {
+    return taskToWire(await this.begin(owner, method, requestedTtlMs, work));
+  }
+
+  /**
+   * {@link start}, resolving with the stored record (durable before this resolves); `classify` decides the
+   * terminal status of the outcome.
+   */
+  async begin(
+    owner: string,
+    method: string,
+    requestedTtlMs: number | undefined,
+    work: TaskWork,
+    classify: TaskClassifier = failOnToolError,
+  ): Promise<TaskRecord> {
     if (this.running.size >= this.maxRunning) {
       throw new ProtocolError(
         'TOO_MANY_TASKS',
@@ -132,14 +161,74 @@ export class TaskManager {
       leaseMs: this.leaseMs,
     });
     const controller = new AbortController();
-    const done = this.run(task.taskId, controller.signal, work).finally(() => {
+    const done = this.run(task.taskId, controller.signal, work, classify).finally(() => {
       this.running.delete(task.taskId);
+      this.inputs.delete(task.taskId);
       this.wake(task.taskId);
       if (this.running.size === 0) this.stopWatching();
     });
     this.running.set(task.taskId, { controller, done });
     this.startWatching();
-    return taskToWire(task);
+    return task;
+  }
+
+  /**
+   * Where the run of a task running here asks its client: open questions turn the task `input_required` (with
+   * the questions on `tasks/get` here) until `tasks/update` answers them.
+   */
+  inputsFor(taskId: string, signal: AbortSignal): TaskInputs {
+    const inputs = new TaskInputs(signal, (open) => {
+      const asking = Object.keys(open).length > 0;
+      void this.store
+        .setStatus(
+          taskId,
+          undefined,
+          asking ? 'input_required' : 'working',
+          asking ? 'Waiting for the client to answer' : undefined,
+        )
+        .then(() => this.wake(taskId))
+        .catch((error: unknown) => this.logger.warn('task store: status update failed', { taskId, err: error }));
+    });
+    this.inputs.set(taskId, inputs);
+    return inputs;
+  }
+
+  /** The open questions of a task running here, if it asked any. */
+  openInputs(taskId: string): Record<string, InputRequest> | undefined {
+    return this.inputs.get(taskId)?.open();
+  }
+
+  /**
+   * `tasks/update`: delivers answers to the owner's task (-32602 when unknown or someone else's). Answers to no open
+   * question are ignored, as for a task that ended; a task waiting on another server process cannot be reached.
+   */
+  async answer(taskId: string, owner: string, responses: Readonly<Record<string, unknown>>): Promise<void> {
+    const task = await this.require(taskId, owner);
+    const inputs = this.inputs.get(taskId);
+    if (inputs) return inputs.answer(responses);
+    if (task.status === 'input_required') {
+      throw new ProtocolError(
+        'TASK_ELSEWHERE',
+        `Task ${taskId} waits for input in another server process; send tasks/update again (it may reach that one)`,
+      );
+    }
+  }
+
+  /** The owner's task as stored; -32602 when it is unknown or someone else's. */
+  record(taskId: string, owner: string): Promise<TaskRecord> {
+    return this.require(taskId, owner);
+  }
+
+  /**
+   * Cancels the owner's task unless it already ended (then nothing changes: cancelling is idempotent); -32602 when
+   * it is unknown. Its run stops here at once, on another replica at that one's next watch.
+   */
+  async stop(taskId: string, owner: string): Promise<void> {
+    const current = await this.require(taskId, owner);
+    if (isTerminalStatus(current.status)) return;
+    await this.store.setStatus(taskId, owner, 'cancelled', 'Cancelled by the client.');
+    this.running.get(taskId)?.controller.abort(new CancelledError('Task cancelled by the client'));
+    this.wake(taskId);
   }
 
   /** `tasks/get`. */
@@ -234,7 +323,7 @@ export class TaskManager {
     this.stopWatching();
   }
 
-  private async run(taskId: string, signal: AbortSignal, work: TaskWork): Promise<void> {
+  private async run(taskId: string, signal: AbortSignal, work: TaskWork, classify: TaskClassifier): Promise<void> {
     let outcome: TaskOutcome;
     try {
       outcome = await work(signal, taskId);
@@ -244,9 +333,9 @@ export class TaskManager {
       outcome = { error: { code: JsonRpcErrorCode.InternalError, message: 'Internal error' } };
     }
     if (signal.aborted) return;
-    const failed = 'error' in outcome || (outcome.result as { isError?: boolean }).isError === true;
+    const ended = classify(outcome);
     try {
-      await this.store.finish(taskId, failed ? 'failed' : 'completed', outcome);
+      await this.store.finish(taskId, ended.status, ended.outcome);
     } catch (error) {
       this.logger.error('task store: could not store a task outcome', { taskId, err: error });
     }

@@ -193,7 +193,12 @@ async function serveModern(
   cors: HeaderBag,
   posted: PostedMessage,
 ): Promise<void> {
-  const problem = modernHeaderProblem(req, posted);
+  const tool = posted.method === 'tools/call' ? (posted.params as { name?: unknown } | undefined)?.name : undefined;
+  const problem = modernHeaderProblem(
+    req,
+    posted,
+    typeof tool === 'string' ? ep.server.tools.paramHeaders(tool) : undefined,
+  );
   if (problem) {
     const body = JSON.stringify(errorMessage(posted.requestId, toJsonRpcError(problem)));
     res.writeHead(problem.httpStatus ?? 400, {

@@ -27,27 +27,20 @@ export {
   type ToolOutputSchema,
   defineTool,
   toolResponse,
-  isToolResponse,
 } from './tool';
-export { ToolRegistry, ToolRegistrationError, type ToolRegistryOptions, type ToolFilter } from './tool-registry';
+export { ToolRegistry, ToolRegistrationError, type ToolRegistryOptions } from './tool-registry';
 export {
   ResourceRegistry,
   type StaticResource,
   type ResourceTemplate,
   type ResourceMetadata,
-  type ResourceFilter,
 } from './resource-registry';
-export { PromptRegistry, definePrompt, type Prompt, type PromptArgsSchema, type PromptFilter } from './prompt-registry';
+export { PromptRegistry, definePrompt, type Prompt, type PromptArgsSchema } from './prompt-registry';
 export { type Completer } from './completion';
 export { type HandlerContext, type ClientInteraction, type ClientRequestOptions } from './tool-context';
 export {
   createPipeline,
   composeStages,
-  authenticate,
-  rateLimit,
-  checkPermission,
-  toolAccess,
-  resourceAccess,
   type Pipeline,
   type PipelineOptions,
   type PipelineRequest,
@@ -89,15 +82,7 @@ export {
   type McpCoreErrorOptions,
   type ValidationIssue,
 } from './errors';
-export {
-  Session,
-  ClientRequestError,
-  ClientRequestTimeoutError,
-  ClientUnreachableError,
-  type MessageSink,
-  type RequestChannel,
-} from './session';
-export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from './protocol/versions';
+export { ClientRequestError, ClientRequestTimeoutError, ClientUnreachableError } from './session';
 export { serveStdio, type StdioOptions, type StdioConnection } from './transports/stdio';
 export {
   createStreamableHttpHandler,
@@ -111,9 +96,6 @@ export {
   type InMemorySessionStoreOptions,
   type RedisSessionStoreOptions,
   type RedisSessionClient,
-  SessionRecordSchema,
-  SessionRecordTooLargeError,
-  MAX_SESSION_RECORD_BYTES,
   InMemorySessionStore,
   RedisSessionStore,
 } from './session-store';
@@ -123,10 +105,8 @@ export {
   type RedisSessionBusOptions,
   type RedisBusClient,
   type RedisSubscriberClient,
-  EVERY_REPLICA,
   InMemorySessionHub,
   RedisSessionBus,
-  newReplicaId,
 } from './session-bus';
 export {
   type EventStore,
@@ -137,12 +117,7 @@ export {
   InMemoryEventStore,
   RedisEventStore,
 } from './transports/http/event-store';
-export {
-  createLimitedHttpServer,
-  DEFAULT_HTTP_SERVER_LIMITS,
-  HttpServerLimitsError,
-  type HttpServerLimits,
-} from './transports/http/server-limits';
+export { createLimitedHttpServer, HttpServerLimitsError, type HttpServerLimits } from './transports/http/server-limits';
 
 export { echoTool } from './diagnostics';
 export {
@@ -157,7 +132,7 @@ export { parseRequestStateKeys, randomRequestStateKey } from './mrtr/request-sta
 export { isInputRequired } from './mrtr/input-round';
 // The TaskStore port is @agent-mcp/context's; the PostgreSQL store (SqlTaskStore) is @agent-mcp/store's.
 export { type InMemoryTaskStoreOptions, InMemoryTaskStore } from './tasks/task-store';
-export { TaskManager, RELATED_TASK_META_KEY, type TaskOptions, type TaskWire } from './tasks/task-manager';
+export { type TaskOptions } from './tasks/task-manager';
 
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

@@ -1,0 +1,46 @@
+// The public API (issue 14 item 6): what another team imports from `@agent-mcp/agent-tools`. Adding or dropping an
+// export is an API decision, made in this list too.
+describe('public API', () => {
+  it('exports exactly these values', async () => {
+    expect(Object.keys(await import('./index')).sort()).toEqual([
+      'AGENT_RUN_SETTINGS',
+      'MEMORY_LIMITS',
+      'SAMPLING_MODEL_NAME',
+      'ThreadNotFoundError',
+      'agentBudgetShape',
+      'agentCallShape',
+      'agentRunMeta',
+      'agentThreadShape',
+      'createMemoryTools',
+      'createSamplingModel',
+      'createSamplingModelProvider',
+      'createThreadTools',
+      'defineAgentTool',
+      'loadAgentRunPolicy',
+      'mapAgentError',
+      'resolveBudget',
+      'runAgentTool',
+      'withPrincipalMemory',
+    ]);
+  });
+});
+
+// The types it exports; one dropped from src/index.ts fails typecheck here.
+export type {
+  AgentBudget,
+  AgentBudgetRequest,
+  AgentCallArgs,
+  AgentModelSource,
+  AgentRun,
+  AgentRunPolicy,
+  AgentStop,
+  AgentToolContext,
+  AgentToolDefinition,
+  AgentToolInterruption,
+  AgentToolOptions,
+  AgentToolOutcome,
+  AgentToolStep,
+  AgentToolUsage,
+  SamplingModelOptions,
+  ThreadContext,
+} from './index';

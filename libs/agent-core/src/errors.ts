@@ -5,21 +5,25 @@
  * whether a retry could help.
  */
 
-/** Stable codes of every {@link AgentError}. */
-export type AgentErrorCode =
-  | 'user_error'
-  | 'missing_config'
-  | 'invalid_config'
-  | 'model_behavior'
-  | 'upstream_error'
-  | 'stream_interrupted'
-  | 'system_error'
-  | 'max_turns_exceeded'
-  | 'max_tokens_exceeded'
-  | 'deadline_exceeded'
-  | 'run_cancelled'
-  | 'guardrail_tripwire'
-  | 'approval_interrupted';
+/** Stable codes of every {@link AgentError} (the README's error table; `errors.spec.ts` holds them equal). */
+export const AGENT_ERROR_CODES = Object.freeze([
+  'user_error',
+  'missing_config',
+  'invalid_config',
+  'model_behavior',
+  'upstream_error',
+  'stream_interrupted',
+  'system_error',
+  'max_turns_exceeded',
+  'max_tokens_exceeded',
+  'deadline_exceeded',
+  'run_cancelled',
+  'guardrail_tripwire',
+  'approval_interrupted',
+] as const);
+
+/** One of {@link AGENT_ERROR_CODES}. */
+export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
 
 /** Base class of every error thrown by agent-core. */
 export abstract class AgentError extends Error {

@@ -11,6 +11,7 @@ describe('package entry', () => {
 describe('public API', () => {
   it('exports exactly these values', async () => {
     expect(Object.keys(await import('./index')).sort()).toEqual([
+      'AGENT_ERROR_CODES',
       'Agent',
       'AgentError',
       'ApprovalInterruptedError',

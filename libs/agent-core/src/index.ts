@@ -73,6 +73,7 @@ export {
   RunCancelledError,
   GuardrailTripwireError,
   isAgentError,
+  AGENT_ERROR_CODES,
   type AgentErrorCode,
   type UpstreamErrorDetails,
 } from './errors';

@@ -221,10 +221,18 @@ type Text = {
       expect((await client.listTools()).tools.map((t) => t.name)).toEqual(
         expect.arrayContaining(['sql_query', 'ticket_create', 'echo']),
       );
-      // Opened on A (initialize), then served by both processes.
-      expect(requestLines(a, sessionId).some((l) => l['method'] === 'initialize')).toBe(true);
-      expect(requestLines(b, sessionId).some((l) => l['method'] === 'tools/call')).toBe(true);
-      expect(requestLines(a, sessionId).some((l) => l['method'] === 'tools/call')).toBe(true);
+      // Opened on A (initialize), then served by both processes. Request logs are written in batches, so a
+      // replica's lines may reach its stderr a moment after the answers.
+      const logged = (replica: ServerProcess, method: string) =>
+        requestLines(replica, sessionId).some((l) => l['method'] === method);
+      await until(
+        () => logged(a, 'initialize') && logged(a, 'tools/call') && logged(b, 'tools/call'),
+        5_000,
+        'logs',
+      ).catch(() => undefined);
+      expect(logged(a, 'initialize')).toBe(true);
+      expect(logged(b, 'tools/call')).toBe(true);
+      expect(logged(a, 'tools/call')).toBe(true);
       // A session nobody opened is 404 on each.
       for (const base of [a.base, b.base, lb]) {
         const res = await fetch(`${base}/mcp`, {

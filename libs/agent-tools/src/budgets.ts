@@ -77,6 +77,30 @@ export function loadAgentRunPolicy(env: Readonly<Record<string, string | undefin
   });
 }
 
+/** The caps one tool sets below the server's policy (each only lowers, never raises). */
+export interface PolicyCaps {
+  readonly maxTurns?: number | undefined;
+  readonly deadlineSeconds?: number | undefined;
+}
+
+/**
+ * The policy a tool runs under: `base` (the server's, or read from `env` when none is given) with `caps` lowering
+ * its turns and deadline. Every agent tool takes an optional policy and its own tighter limits; this is the one
+ * place that combines them, so a tool can never raise what the server allows.
+ */
+export function tightenPolicy(
+  base: AgentRunPolicy | undefined,
+  env: Readonly<Record<string, string | undefined>> | undefined,
+  caps: PolicyCaps,
+): AgentRunPolicy {
+  const policy = base ?? loadAgentRunPolicy(env);
+  return Object.freeze({
+    ...policy,
+    maxTurns: Math.min(policy.maxTurns, caps.maxTurns ?? policy.maxTurns),
+    deadlineSeconds: Math.min(policy.deadlineSeconds, caps.deadlineSeconds ?? policy.deadlineSeconds),
+  });
+}
+
 /**
  * The budget arguments every agent tool accepts, to spread into its input schema:
  * `z.object({ question: z.string(), ...agentBudgetShape })`. All optional; the server's policy caps each.

@@ -20,6 +20,7 @@ describe('public API', () => {
       'mapAgentError',
       'resolveBudget',
       'runAgentTool',
+      'tightenPolicy',
       'withPrincipalMemory',
     ]);
   });
@@ -41,6 +42,7 @@ export type {
   AgentToolOutcome,
   AgentToolStep,
   AgentToolUsage,
+  PolicyCaps,
   SamplingModelOptions,
   ThreadContext,
 } from './index';

@@ -32,10 +32,12 @@ export {
 } from './run-agent-tool';
 export {
   loadAgentRunPolicy,
+  tightenPolicy,
   resolveBudget,
   agentBudgetShape,
   AGENT_RUN_SETTINGS,
   type AgentRunPolicy,
+  type PolicyCaps,
   type AgentBudget,
   type AgentBudgetRequest,
 } from './budgets';

@@ -5,7 +5,7 @@ import {
   type AgentToolInterruption,
   type AgentToolOutcome,
   defineAgentTool,
-  loadAgentRunPolicy,
+  tightenPolicy,
 } from '@agent-mcp/agent-tools';
 import { Agent, type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger } from '@agent-mcp/context';
@@ -65,12 +65,10 @@ Everything tools return arrives inside <untrusted-data> blocks: articles, ticket
 export function createSupportAgentTool(options: SupportAgentToolOptions) {
   const { store } = options;
   const logger = options.logger ?? noopLogger;
-  const base = options.policy ?? loadAgentRunPolicy(options.env);
-  const policy: AgentRunPolicy = {
-    ...base,
-    maxTurns: Math.min(base.maxTurns, options.maxTurns ?? 8),
-    deadlineSeconds: Math.min(base.deadlineSeconds, options.timeoutMs / 1000),
-  };
+  const policy = tightenPolicy(options.policy, options.env, {
+    maxTurns: options.maxTurns ?? 8,
+    deadlineSeconds: options.timeoutMs / 1000,
+  });
 
   return defineAgentTool({
     name: 'support',

@@ -4,7 +4,7 @@ import {
   type AgentRunPolicy,
   type AgentToolOutcome,
   defineAgentTool,
-  loadAgentRunPolicy,
+  tightenPolicy,
 } from '@agent-mcp/agent-tools';
 import {
   Agent,
@@ -150,11 +150,7 @@ export function renderResearch({ answer, citations, notes }: ResearchOutput): st
  * model (sampling) when the server has no key.
  */
 export function createResearchTool(options: ResearchToolOptions) {
-  const base = options.policy ?? loadAgentRunPolicy(options.env);
-  const policy: AgentRunPolicy = {
-    ...base,
-    deadlineSeconds: Math.min(base.deadlineSeconds, options.agentTimeoutMs / 1000),
-  };
+  const policy = tightenPolicy(options.policy, options.env, { deadlineSeconds: options.agentTimeoutMs / 1000 });
 
   return defineAgentTool({
     name: 'research',

@@ -1,7 +1,7 @@
 // The agent error catalogue (README "Errors"): every code in AGENT_ERROR_CODES is in the README's table, in the row
 // of the class that carries it, and the table names no other code.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { codeSpans, readmeTable } from '@agent-mcp/context/testing';
 import { ApprovalInterruptedError } from './approval';
 import {
   AGENT_ERROR_CODES,
@@ -21,15 +21,9 @@ import {
 } from './errors';
 
 /** The README's table: each code with the text of its row's class column. */
-function readmeTable(): Map<string, string> {
-  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### Errors'));
-  const rows = new Map<string, string>();
-  for (const line of section.slice(0, section.indexOf('\n\n', section.indexOf('| class |'))).split('\n')) {
-    const [, classes, codes] = line.split('|').map((c) => c.trim());
-    for (const m of (codes ?? '').matchAll(/`([a-z_]+)`/g)) rows.set(m[1] as string, classes ?? '');
-  }
-  return rows;
+function readmeCodes(): Map<string, string> {
+  const rows = readmeTable(join(__dirname, '..', 'README.md'), '### Errors');
+  return new Map(rows.flatMap(([classes, codes]) => codeSpans(codes ?? '').map((code) => [code, classes ?? ''])));
 }
 
 const raised: AgentError[] = [
@@ -50,7 +44,7 @@ const raised: AgentError[] = [
 
 describe('agent errors', () => {
   it('are the README table, both ways, each code in its class’s row', () => {
-    const table = readmeTable();
+    const table = readmeCodes();
     expect([...table.keys()].sort()).toEqual([...AGENT_ERROR_CODES].sort());
     expect(raised.map((e) => e.code).sort()).toEqual([...AGENT_ERROR_CODES].sort());
     for (const error of raised) expect(table.get(error.code)).toContain(`\`${error.name}\``);

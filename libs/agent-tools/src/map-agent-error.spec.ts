@@ -1,6 +1,5 @@
 // The one mapping from agent errors to MCP errors (README "Errors"): every agent error code and the two errors of
 // the bridge itself map to one MCP error, and the README's table says exactly what the code does, both ways.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ApprovalInterruptedError,
@@ -18,6 +17,7 @@ import {
   UserError,
 } from '@agent-mcp/agent-core';
 import { ModelBudgetExceededError } from '@agent-mcp/context';
+import { codeSpans, readmeTable } from '@agent-mcp/context/testing';
 import { McpCoreError, RateLimitError, toJsonRpcError } from '@agent-mcp/mcp-core';
 import { mapAgentError } from './map-agent-error';
 import { ThreadNotFoundError } from './thread-turns';
@@ -53,18 +53,11 @@ function wireCode(error: unknown): string {
 }
 
 /** The README's table: the name in the first column's backticks, the code in the second column's. */
-function readmeTable(): Map<string, string> {
-  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Errors'));
-  const rows = new Map<string, string>();
-  for (const line of section.split('\n')) {
-    const cells = line.split('|').map((c) => c.trim());
-    const names = [...(cells[1] ?? '').matchAll(/`([A-Za-z_]+)`/g)].map((m) => m[1] as string);
-    const code = /`([A-Z_]+)`/.exec(cells[2] ?? '')?.[1];
-    if (!code) continue;
-    for (const name of names) rows.set(name, code);
-  }
-  return rows;
+function readmeCodes(): Map<string, string> {
+  const rows = readmeTable(join(__dirname, '..', 'README.md'), '## Errors');
+  return new Map(
+    rows.flatMap(([names, code]) => codeSpans(names ?? '').map((name) => [name, codeSpans(code ?? '')[0]])),
+  );
 }
 
 describe('mapAgentError', () => {
@@ -72,7 +65,7 @@ describe('mapAgentError', () => {
     const actual = new Map(
       Object.entries(thrown).map(([name, error]) => [name, wireCode(mapAgentError(error, 'ask'))]),
     );
-    expect(Object.fromEntries(readmeTable())).toEqual(Object.fromEntries(actual));
+    expect(Object.fromEntries(readmeCodes())).toEqual(Object.fromEntries(actual));
   });
 
   it('makes a spent model-token budget a rate limit, also when wrapped as a cause', () => {

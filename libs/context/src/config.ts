@@ -1,11 +1,11 @@
+import { ContextError } from './errors';
 import { type z } from 'zod';
 
 /** Raised when configuration is missing or invalid; its message names every offending variable. */
-export class ConfigError extends Error {
+export class ConfigError extends ContextError {
   readonly code = 'CONFIG_INVALID';
   constructor(readonly problems: readonly string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
   }
 }
 

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export { type Principal, ANONYMOUS_PRINCIPAL, principalKey } from './principal';
+export { type ContextErrorCode, CONTEXT_ERROR_CODES, ContextError } from './errors';
 export {
   type Logger,
   type LogFields,
@@ -95,7 +96,7 @@ export {
   decodeTaskCursor,
   encodeTaskCursor,
 } from './task-store';
-export { checkSchemaName, privateSchemaCreator } from './private-schema';
+export { checkSchemaName, InvalidSchemaNameError, privateSchemaCreator } from './private-schema';
 export {
   type ModelBudget,
   type ModelBudgetDecision,

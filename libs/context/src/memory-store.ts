@@ -1,3 +1,4 @@
+import { ContextError } from './errors';
 /**
  * Long-lived memory of agents, per principal. The in-process store below is the default; Redis and
  * PostgreSQL stores implement the same interface for servers with several replicas.
@@ -26,14 +27,13 @@ export interface InMemoryMemoryStoreOptions {
 }
 
 /** Raised when a value is larger than the store accepts. */
-export class MemoryValueTooLargeError extends Error {
+export class MemoryValueTooLargeError extends ContextError {
   readonly code = 'MEMORY_VALUE_TOO_LARGE';
   constructor(
     readonly bytes: number,
     readonly limit: number,
   ) {
     super(`Memory value of ${bytes} bytes exceeds the limit of ${limit} bytes`);
-    this.name = 'MemoryValueTooLargeError';
   }
 }
 

@@ -1,3 +1,4 @@
+import { ContextError } from './errors';
 import { type Principal } from './principal';
 
 /** Tokens a model run used (agent-core's `Usage` has this shape). */
@@ -35,11 +36,10 @@ export interface ModelBudget {
  * The caller has used up its model tokens for this window. Servers turn it into a rate-limit error (HTTP 429,
  * `Retry-After`); `retryAfterSeconds` is when the window frees up.
  */
-export class ModelBudgetExceededError extends Error {
+export class ModelBudgetExceededError extends ContextError {
   readonly code = 'MODEL_BUDGET_EXCEEDED';
   constructor(readonly retryAfterSeconds: number) {
     super(`Model token budget used up for this window; retry after ${retryAfterSeconds} s`);
-    this.name = 'ModelBudgetExceededError';
   }
 }
 

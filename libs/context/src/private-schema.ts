@@ -1,10 +1,19 @@
+import { ContextError } from './errors';
 import { type SqlClient, type SqlQueryable } from './sql-client';
 
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** Checks a schema name the stores put into their SQL text; throws on anything but a plain identifier. */
+/** A schema name a store was given is not a plain identifier (it goes into the SQL text). */
+export class InvalidSchemaNameError extends ContextError {
+  readonly code = 'SCHEMA_NAME_INVALID';
+  constructor(readonly schema: string) {
+    super(`Invalid schema name "${schema}": use lower-case letters, digits and _`);
+  }
+}
+
+/** Checks a schema name the stores put into their SQL text; throws {@link InvalidSchemaNameError} on anything but a plain identifier. */
 export function checkSchemaName(schema: string): string {
-  if (!IDENT.test(schema)) throw new Error(`Invalid schema name "${schema}": use lower-case letters, digits and _`);
+  if (!IDENT.test(schema)) throw new InvalidSchemaNameError(schema);
   return schema;
 }
 

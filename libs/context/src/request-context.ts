@@ -1,3 +1,4 @@
+import { ContextError } from './errors';
 import { type AgentState, createAgentState } from './agent-state';
 import { type Logger, type LogLevel } from './logger';
 import { type MemoryStore } from './memory-store';
@@ -97,11 +98,10 @@ export interface RequestContextPorts {
 }
 
 /** Raised when progress does not grow, which MCP forbids. */
-export class ProgressOrderError extends Error {
+export class ProgressOrderError extends ContextError {
   readonly code = 'PROGRESS_NOT_INCREASING';
   constructor(previous: number, next: number) {
     super(`Progress must increase: ${next} follows ${previous}`);
-    this.name = 'ProgressOrderError';
   }
 }
 

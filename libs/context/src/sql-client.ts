@@ -1,3 +1,4 @@
+import { ContextError } from './errors';
 /**
  * The seam through which libraries keep their own state in PostgreSQL (support tickets, the research corpus
  * index, task and thread stores) without knowing where the database is: a real server through `pg`, or the
@@ -63,8 +64,7 @@ export type SqlErrorCode =
   | 'SQL_CLOSED';
 
 /** The one error type both {@link SqlClient} implementations throw. */
-export class SqlError extends Error {
-  override readonly name = 'SqlError';
+export class SqlError extends ContextError {
   constructor(
     readonly code: SqlErrorCode,
     message: string,

@@ -1,3 +1,4 @@
+import { ContextError } from './errors';
 /**
  * The task store port: where MCP tasks live (status, status message and final outcome of task-augmented
  * requests), scoped to the principal that made them. `@agent-mcp/mcp-core`'s `InMemoryTaskStore` serves one
@@ -101,10 +102,10 @@ export interface TaskStore {
 }
 
 /** A `tasks/list` cursor this store did not issue. */
-export class InvalidTaskCursorError extends Error {
+export class InvalidTaskCursorError extends ContextError {
+  readonly code = 'TASK_CURSOR_INVALID';
   constructor() {
     super('Invalid cursor');
-    this.name = 'InvalidTaskCursorError';
   }
 }
 

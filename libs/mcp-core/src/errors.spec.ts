@@ -1,6 +1,6 @@
 // The error model: typed errors keep their message and stable code on the wire; anything else is hidden.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { codeSpans, readmeTable } from '@agent-mcp/context/testing';
 import {
   AuthenticationError,
   CancelledError,
@@ -65,16 +65,8 @@ describe('protocol versions', () => {
 
 /** The rows of the table under `heading` in the README's "Errors" section: the first column's code, the rest. */
 function readmeRows(heading: string): Map<string, string[]> {
-  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-  const errors = readme.slice(readme.indexOf('## Errors'));
-  const table = errors.slice(errors.indexOf(heading)).split('\n\n')[1] ?? '';
-  const rows = new Map<string, string[]>();
-  for (const line of table.split('\n')) {
-    const cells = line.split('|').map((c) => c.trim());
-    const code = /^`([A-Z_]+)`$/.exec(cells[1] ?? '')?.[1];
-    if (code) rows.set(code, cells.slice(2, -1));
-  }
-  return rows;
+  const rows = readmeTable(join(__dirname, '..', 'README.md'), '## Errors', heading);
+  return new Map(rows.map(([code, ...rest]) => [codeSpans(code ?? '')[0] ?? '', rest]));
 }
 
 describe('the error catalogue', () => {

@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+export { type StoreErrorCode, STORE_ERROR_CODES, StoreError } from './errors';
 export {
   type ApplicationDatabase,
   type ApplicationDatabaseConfig,

@@ -1,4 +1,5 @@
 import { checkSchemaName, privateSchemaCreator, type SqlClient, type SqlQueryable } from '@agent-mcp/context';
+import { StoreError } from './errors';
 
 /** A stored confirmation: the id to give back, and until when it can be used. */
 export interface PendingConfirmation {
@@ -26,8 +27,8 @@ export interface SqlConfirmationStoreOptions {
 }
 
 /** A principal has too many confirmations waiting (see {@link SqlConfirmationStoreOptions.maxPendingPerOwner}). */
-export class TooManyPendingError extends Error {
-  override readonly name = 'TooManyPendingError';
+export class TooManyPendingError extends StoreError {
+  readonly code = 'TOO_MANY_PENDING_CONFIRMATIONS';
 }
 
 /** Used and expired confirmations are kept this long, so a late confirm reads "used" or "expired", not "unknown". */

@@ -1,23 +1,10 @@
 // The database error catalogue (README "Errors"): the codes in the README's table and DATABASE_ERROR_CODES are the
 // same, both ways, each with the class that raises it; at the MCP edge each keeps its code, message and data.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { codeTable, readmeTable } from '@agent-mcp/context/testing';
 import { CancelledError, ToolError } from '@agent-mcp/mcp-core';
 import { DATABASE_ERROR_CODES, DatabaseError, QueryCancelledError, QueryFailedError, SqlRefusedError } from './errors';
 import { fencedQueryFailure, toMcpError } from './tools/tool-errors';
-
-/** The README's table: code to class name. */
-function readmeTable(): Record<string, string> {
-  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Errors'));
-  const rows: Record<string, string> = {};
-  for (const line of section.slice(0, section.indexOf('\n\n', section.indexOf('| code |'))).split('\n')) {
-    const [, code, cls] = line.split('|').map((c) => c.trim());
-    const name = /^`([A-Z_]+)`$/.exec(code ?? '')?.[1];
-    if (name) rows[name] = cls ?? '';
-  }
-  return rows;
-}
 
 /** One error per code, as the guard and the engines raise it. */
 const raised: DatabaseError[] = [
@@ -31,7 +18,9 @@ const raised: DatabaseError[] = [
 
 describe('database errors', () => {
   it('are the README table: code and class, both ways', () => {
-    expect(readmeTable()).toEqual(Object.fromEntries(raised.map((e) => [e.code, `\`${e.name}\``])));
+    expect(codeTable(readmeTable(join(__dirname, '..', 'README.md'), '## Errors'))).toEqual(
+      Object.fromEntries(raised.map((e) => [e.code, `\`${e.name}\``])),
+    );
     expect(raised.map((e) => e.code).sort()).toEqual([...DATABASE_ERROR_CODES].sort());
   });
 

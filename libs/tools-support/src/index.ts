@@ -14,6 +14,7 @@
  * @packageDocumentation
  */
 export { createSupportTools, type SupportTools, type SupportToolsOptions } from './create-support-tools';
+export { SUPPORT_ERROR_CODES, type SupportErrorCode } from './errors';
 export {
   parseSupportConfig,
   supportToolsEnabled,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { principalKey, type SqlClient } from '@agent-mcp/context';
-import { defineTool, ToolError } from '@agent-mcp/mcp-core';
+import { defineTool } from '@agent-mcp/mcp-core';
+import { supportError } from './errors';
 import { type SupportConfirmations } from './confirmations';
 import {
   actionHeadline,
@@ -107,19 +108,18 @@ export function createSupportConfirmTool(options: SupportConfirmToolOptions) {
       });
       if ('refused' in outcome) {
         const [code, message] = CLAIM_ERRORS[outcome.refused];
-        throw new ToolError(message, { code });
+        throw supportError(code, message);
       }
       const { action, written } = outcome;
       if (!approve) return { status: 'discarded', action };
       if (!written) {
         // The customer or ticket is no longer the tenant's: the confirmation is spent, nothing was written.
         throw action.tool === 'ticket_create'
-          ? new ToolError(`No customer ${action.arguments.customerId} was found. Nothing was written.`, {
-              code: 'CUSTOMER_NOT_FOUND',
-            })
-          : new ToolError(`No ticket ${action.arguments.ticketId} was found. Nothing was written.`, {
-              code: 'TICKET_NOT_FOUND',
-            });
+          ? supportError(
+              'CUSTOMER_NOT_FOUND',
+              `No customer ${action.arguments.customerId} was found. Nothing was written.`,
+            )
+          : supportError('TICKET_NOT_FOUND', `No ticket ${action.arguments.ticketId} was found. Nothing was written.`);
       }
       return { status: 'written', action, ...resultFields(written) };
     },

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { wrapUntrusted } from '@agent-mcp/agent-core';
 import { type Principal, SqlError } from '@agent-mcp/context';
-import { CancelledError, defineTool, ToolError, UnavailableError } from '@agent-mcp/mcp-core';
+import { CancelledError, defineTool, UnavailableError } from '@agent-mcp/mcp-core';
+import { supportError } from './errors';
 import { isRefusedValue, type SupportStore } from './support-store';
 
 /** Shape of one article in `kb_search`'s `structuredContent`. */
@@ -70,15 +71,17 @@ export function tenantOf(principal: Principal, defaultTenant: string): string {
 export function storeError(error: unknown): Error {
   if (!(error instanceof SqlError)) return error as Error;
   if (error.code === 'SQL_CANCELLED') return new CancelledError(error.message);
-  if (isRefusedValue(error))
-    return new ToolError('The database refused a value of this request.', { code: 'INVALID_VALUE' });
+  if (isRefusedValue(error)) return supportError('INVALID_VALUE', 'The database refused a value of this request.');
   if (error.code === 'SQL_TIMEOUT')
-    return new ToolError('The support database took too long to answer; try again.', { code: 'SUPPORT_TIMEOUT' });
+    return supportError('SUPPORT_TIMEOUT', 'The support database took too long to answer; try again.');
   return new UnavailableError('The support database is unavailable; try again later.', { cause: error });
 }
 
 const notFound = (what: 'customer' | 'ticket', id: string | number) =>
-  new ToolError(`No ${what} ${JSON.stringify(id)} was found.`, { code: `${what.toUpperCase()}_NOT_FOUND` });
+  supportError(
+    what === 'customer' ? 'CUSTOMER_NOT_FOUND' : 'TICKET_NOT_FOUND',
+    `No ${what} ${JSON.stringify(id)} was found.`,
+  );
 
 /** Options of {@link createSupportMcpTools}. */
 export interface SupportMcpToolsOptions {

@@ -1,8 +1,9 @@
 /**
- * @agent-mcp/context/testing: fixtures for tests that need real PostgreSQL.
+ * @agent-mcp/context/testing: fixtures for tests: a throwaway PostgreSQL database, and the README-table reader.
  *
  * - {@link createThrowawayDatabase}: a database of its own on the test server for one test file, dropped after.
  * - {@link withPgClient}, {@link withDatabase}: a one-off connection, and a URL pointed at another database.
+ * - {@link readmeTable}, {@link codeSpans}, {@link codeTable}: the rows of a README table, for specs holding it equal to the code.
  *
  * The server is {@link TEST_DATABASE_ADMIN_URL} (`TEST_DATABASE_ADMIN_URL`, else `postgres@127.0.0.1:5432` with
  * trust authentication).
@@ -17,3 +18,4 @@ export {
   type ThrowawayDatabase,
   type ThrowawayDatabaseOptions,
 } from './throwaway-database';
+export { codeSpans, codeTable, readmeTable } from './readme-table';

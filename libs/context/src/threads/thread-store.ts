@@ -1,3 +1,4 @@
+import { ContextError } from '../errors';
 /**
  * Threads: the seed's conversation and memory, made to last. An agent tool call returns a `threadId`; passing
  * it back continues the conversation with its history. Threads belong to one principal (and so one tenant):
@@ -86,10 +87,10 @@ export interface ThreadStore {
 }
 
 /** A `thread_list` cursor the store did not issue. */
-export class InvalidThreadCursorError extends Error {
+export class InvalidThreadCursorError extends ContextError {
+  readonly code = 'THREAD_CURSOR_INVALID';
   constructor() {
     super('Invalid cursor');
-    this.name = 'InvalidThreadCursorError';
   }
 }
 

@@ -1,7 +1,8 @@
 import { type ApprovalPort } from '@agent-mcp/agent-core';
 import { type Logger } from '@agent-mcp/context';
-import { type HandlerContext, ToolError } from '@agent-mcp/mcp-core';
+import { type HandlerContext } from '@agent-mcp/mcp-core';
 import { askSupportApproval, type SupportApproval } from '../approvals';
+import { supportError } from '../errors';
 import { type SupportConfirmations, TooManyPendingError } from '../confirmations';
 import { performSupportAction, type SupportAction } from '../support-actions';
 import { storeError } from '../support-tools';
@@ -114,7 +115,7 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
       }
       // Unreachable while the run asks before every write; should the state change between, write nothing.
       run.record(name, false, 'not approved');
-      throw new ToolError('This write was not approved, so it was not made.', { code: 'NOT_APPROVED' });
+      throw supportError('NOT_APPROVED', 'This write was not approved, so it was not made.');
     },
     proposal: () => proposal,
   };

@@ -1,0 +1,113 @@
+import { VERSION } from './index';
+
+describe('package entry', () => {
+  it('exposes the package version', () => {
+    expect(VERSION).toBe('0.1.0');
+  });
+});
+
+// The public API (issue 14 item 6): what another team imports from `@agent-mcp/context`. Adding or dropping an
+// export is an API decision, made in this list too.
+describe('public API', () => {
+  it('exports exactly these values', async () => {
+    expect(Object.keys(await import('./index')).sort()).toEqual([
+      'ABANDONED_MESSAGE',
+      'ANONYMOUS_PRINCIPAL',
+      'CONTEXT_ERROR_CODES',
+      'ConfigError',
+      'ContextError',
+      'DEFAULT_REDACT_KEY_PATTERN',
+      'DEFAULT_THREAD_LIMITS',
+      'InMemoryMemoryStore',
+      'InMemoryThreadStore',
+      'InvalidSchemaNameError',
+      'InvalidTaskCursorError',
+      'InvalidThreadCursorError',
+      'LOG_LEVELS',
+      'MemoryValueTooLargeError',
+      'ModelBudgetExceededError',
+      'ProgressOrderError',
+      'REDACTED',
+      'SqlError',
+      'VERSION',
+      'bindModelBudget',
+      'checkSchemaName',
+      'clampMessage',
+      'createAgentState',
+      'createJsonLogger',
+      'createRedactor',
+      'createRequestContext',
+      'decodeTaskCursor',
+      'decodeThreadCursor',
+      'encodeTaskCursor',
+      'encodeThreadCursor',
+      'formatSettings',
+      'isLevelEnabled',
+      'isTerminalStatus',
+      'messagesToDrop',
+      'nextProgress',
+      'noopLogger',
+      'parseConfig',
+      'principalKey',
+      'privateSchemaCreator',
+      'redactText',
+      'scopeMemory',
+      'titleOf',
+      'withModelBudget',
+    ]);
+  });
+});
+
+// The types it exports: one dropped from src/index.ts fails typecheck here; one added there and not here fails
+// tools/workspace-checks' public-api.spec.ts.
+export type {
+  AgentState,
+  ContextErrorCode,
+  InMemoryMemoryStoreOptions,
+  InMemoryThreadStoreOptions,
+  JsonLoggerOptions,
+  LogFields,
+  LogLevel,
+  Logger,
+  MemorySetOptions,
+  MemoryStore,
+  ModelBudget,
+  ModelBudgetDecision,
+  ModelTokenUsage,
+  ModelUsageMeter,
+  ModelUsageObserver,
+  NewTask,
+  Principal,
+  ProgressUpdate,
+  RedactOptions,
+  Redactor,
+  RequestContext,
+  RequestContextPorts,
+  ResourceContent,
+  Root,
+  SampleRequest,
+  SampleResult,
+  SampledContent,
+  SampledMessage,
+  SamplingPort,
+  SamplingTool,
+  ScopedMemory,
+  SettingDoc,
+  SqlClient,
+  SqlErrorCode,
+  SqlQueryOptions,
+  SqlQueryable,
+  SqlResult,
+  SqlRow,
+  TaskOutcome,
+  TaskPage,
+  TaskRecord,
+  TaskStatus,
+  TaskStore,
+  Thread,
+  ThreadLimits,
+  ThreadMessage,
+  ThreadPage,
+  ThreadStore,
+  ThreadSummary,
+} from './index';

@@ -16,6 +16,7 @@ import {
 } from './errors';
 import { type RunResult, type RunStreamEvent } from './events';
 import { type GuardrailResult } from './guardrails';
+import { passThroughJournal, type RunJournal } from './journal';
 import { handoffToolName } from './handoff';
 import {
   type AgentItem,
@@ -27,7 +28,7 @@ import {
   type ModelResponse,
   type ToolDefinition,
 } from './model';
-import { type ModelRequestInfo, type RunObserver, notify } from './observer';
+import { type ModelRequestInfo, type RunFinishedInfo, type RunObserver, notify } from './observer';
 import { endSpan, RunTrace, startChildSpan, withSpan } from './tracing';
 import { getDefaultModelProvider } from './openai/provider';
 import { MAX_RETRY_AFTER_MS, type ResolvedRetry, type RetryOptions, resolveRetry, retryDelayMs } from './retry';
@@ -62,6 +63,11 @@ export interface RunOptions {
    * it such calls never run. A `declined` or `pending` answer ends the run with {@link ApprovalInterruptedError}.
    */
   readonly approve?: ApprovalPort;
+  /**
+   * Records each completed step, and replays the steps a previous run on the same journal completed (see
+   * {@link RunJournal}). Default: nothing recorded, every run starts afresh.
+   */
+  readonly journal?: RunJournal;
 }
 
 /** A run's input: a user message, or a conversation. */
@@ -113,6 +119,7 @@ interface Scope {
   readonly parentRunId: string | undefined;
   /** Shared with nested runs, so one run's approvals are asked one at a time. */
   readonly approvals: ApprovalGate | undefined;
+  readonly journal: RunJournal;
 }
 
 function scopeOf(options: RunOptions, parent: Scope | undefined): Scope {
@@ -130,17 +137,29 @@ function scopeOf(options: RunOptions, parent: Scope | undefined): Scope {
     deadlineAt: timeoutMs === undefined ? parent?.deadlineAt : Date.now() + timeoutMs,
     parentRunId: parent?.parentRunId,
     approvals: options.approve ? new ApprovalGate(options.approve) : parent?.approvals,
+    journal: options.journal ?? passThroughJournal(),
   };
 }
 
+/** What a tool call's nested runs inherit from the run that made the call. */
+interface CallLink {
+  readonly scope: Scope;
+  readonly runId: string;
+  /** The journal of runs started by this call. */
+  readonly journal: RunJournal;
+  readonly addUsage: (u: Usage) => void;
+  /** What the call's nested runs used so far. */
+  readonly nestedUsage: () => Usage;
+}
+
 /** Links a tool call's context to its run, so that an agent used as a tool inherits the run's scope. */
-const toolScopes = new WeakMap<ToolContext, { scope: Scope; runId: string; addUsage: (u: Usage) => void }>();
+const toolScopes = new WeakMap<ToolContext, CallLink>();
 
 /** @internal Runs `agent` for {@link Agent.asTool}; its usage is added to the calling run's usage. */
 export async function runAsTool(agent: Agent<AgentOutputType>, input: string, context: ToolContext): Promise<unknown> {
   const parent = toolScopes.get(context);
   const scope: Scope = parent
-    ? { ...parent.scope, signal: context.signal, parentRunId: parent.runId }
+    ? { ...parent.scope, signal: context.signal, parentRunId: parent.runId, journal: parent.journal }
     : scopeOf({ signal: context.signal }, undefined);
   const result = await executeRun(agent, input, scope, undefined);
   parent?.addUsage(result.usage);
@@ -189,51 +208,88 @@ function planOf(agent: Agent<AgentOutputType>): AgentPlan {
 
 type Emit = ((event: RunStreamEvent<never>) => void) | undefined;
 
+/** Runs one journal step; refused once the run is aborted, so a cancelled run starts no step, recorded or not. */
+type StepFn = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+
+function stepsOf(journal: RunJournal, signal: AbortSignal): StepFn {
+  return (name, fn) => (signal.aborted ? Promise.reject(signal.reason as Error) : journal.step(name, fn));
+}
+
+/** One controller per run, fed by the caller's signal and the deadline: everything in the run listens to it only. */
+function runAbort(scope: Scope) {
+  const controller = new AbortController();
+  const onCallerAbort = () => controller.abort(new RunCancelledError());
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (scope.signal?.aborted) controller.abort(new RunCancelledError());
+  else scope.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  return {
+    signal: controller.signal,
+    /** Starts the deadline's clock; `deadlineAt` is absolute, so a replayed run keeps its original deadline. */
+    armDeadline(deadlineAt: number | undefined) {
+      if (deadlineAt === undefined || controller.signal.aborted) return;
+      timer = setTimeout(
+        () => controller.abort(new DeadlineExceededError(scope.timeoutMs ?? 0)),
+        Math.max(0, deadlineAt - Date.now()),
+      );
+    },
+    release() {
+      if (timer) clearTimeout(timer);
+      scope.signal?.removeEventListener('abort', onCallerAbort);
+      // Anything still running (a tool that ignored its signal, a stream) is released.
+      if (!controller.signal.aborted) controller.abort(RUN_ENDED);
+    },
+  };
+}
+
 async function executeRun<TOutput extends AgentOutputType>(
   startAgent: Agent<TOutput>,
   input: RunInput,
-  scope: Scope,
+  callerScope: Scope,
   emit: Emit,
 ): Promise<RunResult<AgentOutput<TOutput>>> {
-  // The global Web Crypto, not node:crypto: importing that builtin costs a launch ~20 ms, and stdio clients launch often.
-  const runId = globalThis.crypto.randomUUID();
+  const runId = callerScope.journal.runId;
   const startedAt = performance.now();
-  const controller = new AbortController();
-  const signal = controller.signal;
+  const abort = runAbort(callerScope);
+  const signal = abort.signal;
+  const step = stepsOf(callerScope.journal, signal);
+  let scope = callerScope;
   let agent: Agent<AgentOutputType> = startAgent;
   let usage = EMPTY_USAGE;
   let turns = 0;
   let modelName: string | undefined;
   let partialText = '';
-
-  // One controller per run, fed by the caller's signal and the deadline: everything below listens to it only.
-  const onCallerAbort = () => controller.abort(new RunCancelledError());
-  const timer =
-    scope.deadlineAt === undefined
-      ? undefined
-      : setTimeout(
-          () => controller.abort(new DeadlineExceededError(scope.timeoutMs ?? 0)),
-          Math.max(0, scope.deadlineAt - Date.now()),
-        );
-  if (scope.signal?.aborted) controller.abort(new RunCancelledError());
-  else scope.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const finished = (outcome: RunFinishedInfo['outcome'], errorCode: RunFinishedInfo['errorCode']) =>
+    notify(scope.observer, 'onRunFinished', {
+      runId,
+      agent: agent.name,
+      model: modelName,
+      turns,
+      usage,
+      durationMs: performance.now() - startedAt,
+      outcome,
+      errorCode,
+    });
 
   notify(scope.observer, 'onRunStarted', { runId, agent: agent.name, parentRunId: scope.parentRunId });
   const spans = new RunTrace(agent.name, runId);
-  const addNestedUsage = (u: Usage) => (usage = addUsage(usage, u));
 
   try {
     const history: AgentItem[] =
       typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : [...input];
     const firstNew = history.length;
     if (signal.aborted) throw signal.reason;
+    if (scope.deadlineAt !== undefined) {
+      const { deadlineAt } = scope;
+      scope = { ...scope, deadlineAt: await step('run.deadline', () => Promise.resolve(deadlineAt)) };
+    }
+    abort.armDeadline(scope.deadlineAt);
     emit?.({ type: 'agent_updated', agent: agent.name });
-    await checkInputGuardrails(agent, history, signal);
+    await checkInputGuardrails(agent, history, signal, step);
 
     for (;;) {
       if (turns >= scope.maxTurns) throw new MaxTurnsExceededError(scope.maxTurns);
-      turns += 1;
-      spans.startTurn(turns, agent.name);
+      const turn = (turns += 1);
+      spans.startTurn(turn, agent.name);
       const plan = planOf(agent);
       const model = await resolveModel(agent, scope.provider);
       modelName = model.name;
@@ -247,19 +303,13 @@ async function executeRun<TOutput extends AgentOutputType>(
         timeoutMs: scope.deadlineAt === undefined ? undefined : Math.max(0, scope.deadlineAt - Date.now()),
       };
       partialText = '';
-      const response = await spans.inTurn(() =>
-        callModel(model, request, {
-          scope,
-          runId,
-          agent: agent.name,
-          turn: turns,
-          emit,
-          onText: (t) => (partialText += t),
-        }),
+      const turnContext = { scope, runId, agent: agent.name, turn, emit, onText: (t: string) => (partialText += t) };
+      const response = await step(`turn.${turn}.model`, () =>
+        spans.inTurn(() => callModel(model, request, turnContext)),
       );
       partialText = '';
       usage = addUsage(usage, response.usage);
-      emit?.({ type: 'usage', agent: agent.name, turn: turns, usage: response.usage, total: usage });
+      emit?.({ type: 'usage', agent: agent.name, turn, usage: response.usage, total: usage });
       if (scope.maxTotalTokens !== undefined && usage.totalTokens > scope.maxTotalTokens) {
         throw new MaxTokensExceededError(scope.maxTotalTokens, usage.totalTokens);
       }
@@ -269,32 +319,24 @@ async function executeRun<TOutput extends AgentOutputType>(
       if (calls.length === 0) {
         const text = response.output.map((i) => (i.type === 'message' ? i.content : '')).join('');
         const finalOutput = parseFinalOutput(agent, text);
-        await checkOutputGuardrails(agent, finalOutput, signal);
-        notify(scope.observer, 'onRunFinished', {
-          runId,
-          agent: agent.name,
-          model: modelName,
-          turns,
-          usage,
-          durationMs: performance.now() - startedAt,
-          outcome: 'completed',
-          errorCode: undefined,
-        });
+        await checkOutputGuardrails(agent, finalOutput, signal, step);
+        finished('completed', undefined);
         spans.end();
+        const items = history.slice(firstNew);
         return {
           runId,
           finalOutput: finalOutput as AgentOutput<TOutput>,
           text,
-          items: history.slice(firstNew),
+          items,
           usage,
           turns,
           lastAgent: agent.name,
         };
       }
 
-      const { outputs, next } = await spans.inTurn(() =>
-        runCalls(calls, plan, agent.name, signal, emit, { scope, runId, addUsage: addNestedUsage }),
-      );
+      const link = { scope, runId, signal, emit, step, turn };
+      const { outputs, next, nested } = await spans.inTurn(() => runCalls(calls, plan, agent.name, link));
+      usage = addUsage(usage, nested);
       history.push(...outputs);
       if (next) {
         emit?.({ type: 'handoff', from: agent.name, to: next.name });
@@ -307,23 +349,11 @@ async function executeRun<TOutput extends AgentOutputType>(
     if (error instanceof DeadlineExceededError && partialText && error.partialText === undefined) {
       error.partialText = partialText;
     }
-    notify(scope.observer, 'onRunFinished', {
-      runId,
-      agent: agent.name,
-      model: modelName,
-      turns,
-      usage,
-      durationMs: performance.now() - startedAt,
-      outcome: error instanceof ApprovalInterruptedError ? 'interrupted' : 'failed',
-      errorCode: error.code,
-    });
+    finished(error instanceof ApprovalInterruptedError ? 'interrupted' : 'failed', error.code);
     spans.end(error);
     throw error;
   } finally {
-    if (timer) clearTimeout(timer);
-    scope.signal?.removeEventListener('abort', onCallerAbort);
-    // Anything still running (a tool that ignored its signal, a stream) is released.
-    if (!signal.aborted) controller.abort(RUN_ENDED);
+    abort.release();
   }
 }
 
@@ -334,15 +364,18 @@ async function checkInputGuardrails(
   agent: Agent<AgentOutputType>,
   history: readonly AgentItem[],
   signal: AbortSignal,
+  step: StepFn,
 ): Promise<void> {
   if (agent.inputGuardrails.length === 0) return;
-  await checkGuardrails(
-    'input',
-    agent.inputGuardrails.map((g) => ({
-      name: g.name,
-      run: () => g.execute({ input: history as AgentItem[], agentName: agent.name, signal }),
-    })),
-    signal,
+  await step('guardrails.input', () =>
+    checkGuardrails(
+      'input',
+      agent.inputGuardrails.map((g) => ({
+        name: g.name,
+        run: () => g.execute({ input: history as AgentItem[], agentName: agent.name, signal }),
+      })),
+      signal,
+    ),
   );
 }
 
@@ -350,32 +383,65 @@ async function checkOutputGuardrails(
   agent: Agent<AgentOutputType>,
   finalOutput: unknown,
   signal: AbortSignal,
+  step: StepFn,
 ): Promise<void> {
   if (agent.outputGuardrails.length === 0) return;
-  await checkGuardrails(
-    'output',
-    agent.outputGuardrails.map((g) => ({
-      name: g.name,
-      run: () => g.execute({ output: finalOutput as never, agentName: agent.name, signal }),
-    })),
-    signal,
+  await step('guardrails.output', () =>
+    checkGuardrails(
+      'output',
+      agent.outputGuardrails.map((g) => ({
+        name: g.name,
+        run: () => g.execute({ output: finalOutput as never, agentName: agent.name, signal }),
+      })),
+      signal,
+    ),
   );
 }
 
-/** Runs a turn's function calls concurrently; the first handoff in the turn wins, later ones are refused. */
+/** Where a turn's tool calls run: the run, its signal and stream, its journal and the turn's number. */
+interface TurnLink {
+  readonly scope: Scope;
+  readonly runId: string;
+  readonly signal: AbortSignal;
+  readonly emit: Emit;
+  readonly step: StepFn;
+  readonly turn: number;
+}
+
+/** A call of the turn, checked before anything runs: an output already decided, or a tool to invoke. */
+type PreparedCall = Pick<FunctionCallItem, 'callId' | 'name' | 'arguments'> &
+  ({ readonly output: string } | { readonly tool: FunctionTool; readonly value: unknown });
+
+/**
+ * Runs a turn's function calls concurrently; the first handoff in the turn wins, later ones are refused.
+ * Approvals are decided first (`turn.<n>.plan`), so a replay asks no `needsApproval` again.
+ */
 async function runCalls(
   calls: readonly FunctionCallItem[],
   plan: AgentPlan,
   agentName: string,
-  signal: AbortSignal,
-  emit: Emit,
-  link: { scope: Scope; runId: string; addUsage: (u: Usage) => void },
-): Promise<{ outputs: FunctionCallOutputItem[]; next: Agent<AgentOutputType> | undefined }> {
+  link: TurnLink,
+): Promise<{ outputs: FunctionCallOutputItem[]; next: Agent<AgentOutputType> | undefined; nested: Usage }> {
   let next: Agent<AgentOutputType> | undefined;
+  let nested = EMPTY_USAGE;
+  const names = stepNames(calls, link.turn);
+  const prepared = calls.map((call) => (plan.handoffs.has(call.name) ? undefined : prepareCall(call, plan)));
+  const contexts = prepared.map((p, i) =>
+    p && 'tool' in p ? contextOf(p, agentName, link, names[i] ?? '') : undefined,
+  );
+  const verdicts = await planApprovals(prepared, contexts, link);
+  const addNested = (u: Usage) => (nested = addUsage(nested, u));
   const outputs = await Promise.all(
-    calls.map((call): FunctionCallOutputItem | Promise<FunctionCallOutputItem> => {
+    calls.map((call, i): FunctionCallOutputItem | Promise<FunctionCallOutputItem> => {
       const target = plan.handoffs.get(call.name);
-      if (!target) return runTool(call, plan, agentName, signal, emit, link);
+      const p = prepared[i];
+      if (p)
+        return runTool(p, agentName, link, {
+          name: names[i] ?? '',
+          verdict: verdicts[call.callId],
+          context: contexts[i],
+          addUsage: addNested,
+        });
       if (next) {
         return {
           type: 'function_call_output',
@@ -384,10 +450,184 @@ async function runCalls(
         };
       }
       next = target;
-      return { type: 'function_call_output', callId: call.callId, output: JSON.stringify({ assistant: target.name }) };
+      return {
+        type: 'function_call_output',
+        callId: call.callId,
+        output: JSON.stringify({ assistant: target?.name }),
+      };
     }),
   );
-  return { outputs, next };
+  return { outputs, next, nested };
+}
+
+/** The calls' step names (`turn.<n>.tool.<callId>`), unique within the turn even if the model repeats an id. */
+function stepNames(calls: readonly FunctionCallItem[], turn: number): string[] {
+  const seen = new Map<string, number>();
+  return calls.map((call) => {
+    const n = (seen.get(call.callId) ?? 0) + 1;
+    seen.set(call.callId, n);
+    return `turn.${turn}.tool.${call.callId}${n > 1 ? `~${n}` : ''}`;
+  });
+}
+
+/** Finds the call's tool and validates its arguments; what the model must be told instead is decided here. */
+function prepareCall(call: FunctionCallItem, plan: AgentPlan): PreparedCall {
+  const t = plan.tools.get(call.name);
+  const base = { callId: call.callId, name: call.name, arguments: call.arguments };
+  if (!t) {
+    const available = [...plan.tools.keys()].join(', ') || 'none';
+    return { ...base, output: `Error: there is no tool named "${call.name}". Available tools: ${available}.` };
+  }
+  let parsed: ReturnType<FunctionTool['parse']>;
+  try {
+    parsed = t.parse(call.arguments.trim() === '' ? {} : JSON.parse(call.arguments));
+  } catch {
+    parsed = { ok: false, message: `Invalid arguments for tool "${t.name}": not valid JSON.` };
+  }
+  return parsed.ok ? { ...base, tool: t, value: parsed.value } : { ...base, output: `Error: ${parsed.message}` };
+}
+
+/** A call's context, linked to the run so that an agent used as a tool runs on the call's child journal. */
+function contextOf(call: PreparedCall, agentName: string, link: TurnLink, stepName: string): ToolContext {
+  const context: ToolContext = { signal: link.signal, callId: call.callId, agentName };
+  let nested = EMPTY_USAGE;
+  toolScopes.set(context, {
+    scope: link.scope,
+    runId: link.runId,
+    journal: link.scope.journal.child(stepName),
+    addUsage: (u) => (nested = addUsage(nested, u)),
+    nestedUsage: () => nested,
+  });
+  return context;
+}
+
+/**
+ * Which calls need a person's yes: `true`, or the message of a `needsApproval` that failed (the call then fails
+ * as a tool would). Recorded as the step `turn.<n>.plan`; skipped when no tool of the turn can need approval.
+ */
+async function planApprovals(
+  prepared: readonly (PreparedCall | undefined)[],
+  contexts: readonly (ToolContext | undefined)[],
+  link: TurnLink,
+): Promise<Record<string, true | string>> {
+  const asks = prepared.flatMap((p, i) => {
+    const context = contexts[i];
+    return p && 'tool' in p && p.tool.needsApproval && context ? [{ p, check: p.tool.needsApproval, context }] : [];
+  });
+  if (asks.length === 0) return {};
+  return link.step(`turn.${link.turn}.plan`, async () => {
+    const verdicts: Record<string, true | string> = {};
+    await Promise.all(
+      asks.map(async ({ p, check, context }) => {
+        try {
+          if (await raceAbort(check(p.value, context), link.signal)) verdicts[p.callId] = true;
+        } catch (err) {
+          if (link.signal.aborted) throw link.signal.reason;
+          verdicts[p.callId] = messageOf(err);
+        }
+      }),
+    );
+    return verdicts;
+  });
+}
+
+/** What a tool call produced, as recorded by its step. */
+interface ToolOutcome {
+  readonly output: string;
+  readonly isError: boolean;
+  /** What its nested runs (an agent used as a tool) used, so that a replay still counts it against the budget. */
+  readonly usage?: Usage;
+}
+
+/** Where a prepared call runs: its step name, the plan's verdict, its context, and where its nested usage goes. */
+interface CallSite {
+  readonly name: string;
+  readonly verdict: true | string | undefined;
+  readonly context: ToolContext | undefined;
+  readonly addUsage: (u: Usage) => void;
+}
+
+async function runTool(
+  call: PreparedCall,
+  agentName: string,
+  link: TurnLink,
+  at: CallSite,
+): Promise<FunctionCallOutputItem> {
+  const { emit } = link;
+  const { callId, name } = call;
+  emit?.({ type: 'tool_call_started', agent: agentName, callId, name, arguments: call.arguments });
+  const outcome: ToolOutcome =
+    'tool' in call && at.context
+      ? await invokeTool(call, agentName, link, { ...at, context: at.context })
+      : { output: 'output' in call ? call.output : '', isError: true };
+  if (outcome.usage) at.addUsage(outcome.usage);
+  emit?.({
+    type: 'tool_call_finished',
+    agent: agentName,
+    callId,
+    name,
+    output: outcome.output,
+    isError: outcome.isError,
+  });
+  return { type: 'function_call_output', callId: call.callId, output: outcome.output };
+}
+
+/** Asks for the approval the plan requires (its own step), then runs the tool as the step `turn.<n>.tool.<callId>`. */
+async function invokeTool(
+  call: Extract<PreparedCall, { tool: FunctionTool }>,
+  agentName: string,
+  link: TurnLink,
+  at: CallSite & { context: ToolContext },
+): Promise<ToolOutcome> {
+  const { tool: t, value, callId } = call;
+  const { signal, step } = link;
+  try {
+    if (typeof at.verdict === 'string') return { output: failedOutput(t.name, at.verdict), isError: true };
+    if (at.verdict === true) {
+      const gate = link.scope.approvals;
+      // Fail closed: a call that needs a yes never runs where nobody can be asked.
+      if (!gate) throw new UserError(`it needs a person's approval and this run cannot ask for it, so it was not run`);
+      await step(at.name.replace('.tool.', '.approval.'), () =>
+        raceAbort(
+          gate.ask({ tool: t.name, arguments: value, callId, agentName, signal }).then(() => true),
+          signal,
+        ),
+      );
+    }
+    return await step(at.name, async (): Promise<ToolOutcome> => {
+      const span = startChildSpan(`execute_tool ${t.name}`, {
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.name': t.name,
+        'gen_ai.tool.call.id': callId,
+      });
+      try {
+        const result = await withSpan(span, () => raceAbort(t.invoke(value, at.context), signal));
+        endSpan(span);
+        const output = typeof result === 'string' ? result : (JSON.stringify(result) ?? '');
+        const usage = toolScopes.get(at.context)?.nestedUsage();
+        return { output, isError: false, ...(usage?.requests ? { usage } : {}) };
+      } catch (err) {
+        endSpan(span, err instanceof Error ? err.name : 'error');
+        // Recorded as the call's result, so a replay does not run a failed call again; an abort or an
+        // interrupted approval is not a result and ends the run unrecorded.
+        if (signal.aborted || err instanceof ApprovalInterruptedError) throw err;
+        return { output: failedOutput(t.name, messageOf(err)), isError: true };
+      }
+    });
+  } catch (err) {
+    if (signal.aborted) throw signal.reason;
+    // A declined or pending approval ends the run; it is not a tool failure the model could work around.
+    if (err instanceof ApprovalInterruptedError) throw err;
+    return { output: failedOutput(t.name, messageOf(err)), isError: true };
+  }
+}
+
+/**
+ * The model can often recover from a failed call (other arguments, another tool), so the failure becomes the
+ * tool's result. Fenced: an error can quote what the tool read (a database error quotes the row it could not cast).
+ */
+function failedOutput(toolName: string, message: string): string {
+  return `Error: the tool "${toolName}" failed. Its error message:\n${wrapUntrusted(toolName, message, TOOL_ERROR)}`;
 }
 
 async function resolveModel(agent: Agent<AgentOutputType>, provider: ModelProvider | undefined): Promise<Model> {
@@ -497,7 +737,7 @@ async function checkGuardrails(
   kind: 'input' | 'output',
   guardrails: readonly { name: string; run: () => GuardrailResult | Promise<GuardrailResult> }[],
   signal: AbortSignal,
-): Promise<void> {
+): Promise<true> {
   const results = await raceAbort(
     Promise.all(
       guardrails.map(async (g) => {
@@ -513,79 +753,7 @@ async function checkGuardrails(
   );
   const tripped = results.find((r) => r.result.tripwireTriggered);
   if (tripped) throw new GuardrailTripwireError(tripped.name, kind, tripped.result.info);
-}
-
-async function runTool(
-  call: FunctionCallItem,
-  plan: AgentPlan,
-  agentName: string,
-  signal: AbortSignal,
-  emit: Emit,
-  link: { scope: Scope; runId: string; addUsage: (u: Usage) => void },
-): Promise<FunctionCallOutputItem> {
-  emit?.({
-    type: 'tool_call_started',
-    agent: agentName,
-    callId: call.callId,
-    name: call.name,
-    arguments: call.arguments,
-  });
-  let output: string;
-  let isError = true;
-  const t = plan.tools.get(call.name);
-  if (!t) {
-    output = `Error: there is no tool named "${call.name}". Available tools: ${[...plan.tools.keys()].join(', ') || 'none'}.`;
-  } else {
-    let args: unknown;
-    let parsed: ReturnType<FunctionTool['parse']>;
-    try {
-      args = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
-      parsed = t.parse(args);
-    } catch {
-      parsed = { ok: false, message: `Invalid arguments for tool "${t.name}": not valid JSON.` };
-    }
-    if (!parsed.ok) {
-      output = `Error: ${parsed.message}`;
-    } else {
-      const context: ToolContext = { signal, callId: call.callId, agentName };
-      toolScopes.set(context, link);
-      try {
-        if (t.needsApproval && (await raceAbort(t.needsApproval(parsed.value, context), signal))) {
-          const gate = link.scope.approvals;
-          // Fail closed: a call that needs a yes never runs where nobody can be asked.
-          if (!gate)
-            throw new UserError(`it needs a person's approval and this run cannot ask for it, so it was not run`);
-          await raceAbort(
-            gate.ask({ tool: t.name, arguments: parsed.value, callId: call.callId, agentName, signal }),
-            signal,
-          );
-        }
-        const span = startChildSpan(`execute_tool ${t.name}`, {
-          'gen_ai.operation.name': 'execute_tool',
-          'gen_ai.tool.name': t.name,
-          'gen_ai.tool.call.id': call.callId,
-        });
-        try {
-          const result = await withSpan(span, () => raceAbort(t.invoke(parsed.value, context), signal));
-          endSpan(span);
-          output = typeof result === 'string' ? result : (JSON.stringify(result) ?? '');
-        } catch (err) {
-          endSpan(span, err instanceof Error ? err.name : 'error');
-          throw err;
-        }
-        isError = false;
-      } catch (err) {
-        if (signal.aborted) throw signal.reason;
-        // A declined or pending approval ends the run; it is not a tool failure the model could work around.
-        if (err instanceof ApprovalInterruptedError) throw err;
-        // The model can often recover (other arguments, another tool), so the failure becomes the tool's result.
-        // Fenced: an error can quote what the tool read (a database error quotes the row it could not cast).
-        output = `Error: the tool "${t.name}" failed. Its error message:\n${wrapUntrusted(t.name, messageOf(err), TOOL_ERROR)}`;
-      }
-    }
-  }
-  emit?.({ type: 'tool_call_finished', agent: agentName, callId: call.callId, name: call.name, output, isError });
-  return { type: 'function_call_output', callId: call.callId, output };
+  return true;
 }
 
 /** Settles with `promise`, or rejects with the signal's reason as soon as it aborts (even if `promise` never settles). */

@@ -38,7 +38,12 @@ export const depConstraints = [
     onlyDependOnLibsWithTags: ['layer:shared', 'layer:store'],
     bannedExternalImports: [...OPENAI],
   },
-  { sourceTag: 'layer:agent', onlyDependOnLibsWithTags: ['layer:shared'], bannedExternalImports: [...MCP_SDK] },
+  // agent-core, and durable-runs over it (the queue and journals of agent runs); neither knows MCP.
+  {
+    sourceTag: 'layer:agent',
+    onlyDependOnLibsWithTags: ['layer:shared', 'layer:agent'],
+    bannedExternalImports: [...MCP_SDK],
+  },
   {
     sourceTag: 'layer:agent-tools',
     onlyDependOnLibsWithTags: ['layer:mcp', 'layer:agent', 'layer:shared'],

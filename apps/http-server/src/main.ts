@@ -36,9 +36,11 @@ runEntryPoint(async () => {
     logger,
     observers: [metrics.observer],
     runObserver: metrics.runObserver,
+    runsObserver: metrics.runsObserver,
     trackPool: (name, stats) => metrics.trackPool(name, stats),
     tasks: { defaultTtlMs: config.TASK_TTL_SECONDS * 1000, maxTtlMs: config.TASK_MAX_TTL_SECONDS * 1000 },
   });
+  metrics.trackRuns(() => composed.runs.stats());
   const state = createServerState(config, logger);
   await Promise.all([state.ready(), composed.ready()]);
   const serving = serveHttp(config, composed, state, metrics, logger, (url) => (origin = url));

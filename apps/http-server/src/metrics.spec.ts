@@ -87,6 +87,10 @@ describe('metrics after real calls', () => {
     expect(sample(text, 'agent_model_tokens_total', { model: 'scripted-model', kind: 'input' })).toBe(320);
     expect(sample(text, 'agent_model_tokens_total', { model: 'scripted-model', kind: 'output' })).toBe(42);
     expect(sample(text, 'agent_runs_total', { agent: 'database_agent', outcome: 'completed' })).toBe(1);
+    // The agent call went through the run queue, which is empty again.
+    expect(sample(text, 'agent_runs_queue_wait_seconds_count', { tool: 'database_query' })).toBe(1);
+    expect(sample(text, 'agent_runs_queue_depth')).toBe(0);
+    expect(sample(text, 'agent_runs_running')).toBe(0);
     expect(sample(text, 'db_pool_connections', { pool: 'database', state: 'max' })).toBe(10);
     expect(sample(text, 'db_pool_connections', { pool: 'database', state: 'total' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'mcp_sessions')).toBe(1);

@@ -3,6 +3,7 @@ import { OPENAI_SETTINGS } from '@agent-mcp/agent-core';
 import { DATABASE_SETTINGS } from '@agent-mcp/tools-database';
 import { RESEARCH_SETTINGS } from '@agent-mcp/tools-research';
 import { SUPPORT_SETTINGS } from '@agent-mcp/tools-support';
+import { RUNS_SETTINGS } from '@agent-mcp/durable-runs';
 import { toolSettingsHelp } from '@agent-mcp/server-kit';
 
 it('lists every setting of the libraries behind the tools in --help', () => {
@@ -13,6 +14,7 @@ it('lists every setting of the libraries behind the tools in --help', () => {
     ...DATABASE_SETTINGS,
     ...RESEARCH_SETTINGS,
     ...SUPPORT_SETTINGS,
+    ...RUNS_SETTINGS,
   ]) {
     expect(help).toContain(`  ${setting.name} `);
   }

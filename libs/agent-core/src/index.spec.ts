@@ -62,6 +62,8 @@ export type {
   ApprovalRequest,
   MemoryJournal,
   RunJournal,
+  RunQueue,
+  RunRequest,
   FunctionCallItem,
   FunctionCallOutputItem,
   FunctionTool,

@@ -13,7 +13,7 @@ export const VERSION = '0.1.0';
 
 export { Agent, type AgentOptions, type AgentAsToolOptions, type AgentOutput, type AgentOutputType } from './agent';
 export { run, runStreamed, type RunOptions, type RunLimits, type RunInput } from './run';
-export { createMemoryJournal, type RunJournal, type MemoryJournal } from './journal';
+export { createMemoryJournal, type RunJournal, type MemoryJournal, type RunQueue, type RunRequest } from './journal';
 export { StreamedRun } from './streamed-run';
 export { type RunResult, type RunStreamEvent } from './events';
 export {

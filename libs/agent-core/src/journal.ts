@@ -91,3 +91,28 @@ function memoryJournal(runId: string, prefix: string, recorded: Map<string, stri
     stepKey: (name) => `run:${runId}:step:${name}`,
   };
 }
+
+/** One run asking {@link RunQueue.run} for a slot. */
+export interface RunRequest {
+  /** Whose run (a principal key): the queue bounds the runs of one principal. */
+  readonly principal: string;
+  /** What runs (an agent tool's name), for metrics and logs. */
+  readonly kind: string;
+  /** Aborts the wait for a slot (and is the run's own signal): a cancelled request leaves the queue at once. */
+  readonly signal: AbortSignal;
+  /** Called once if the run has to wait for a slot (to tell the caller it is queued). */
+  readonly onQueued?: () => void;
+}
+
+/**
+ * Admits agent runs: each waits for a free slot (bounded per replica and per principal, so a burst queues instead
+ * of overloading the replica or the model account), then runs with the journal its steps go through.
+ * `@agent-mcp/durable-runs` implements it: `createLocalRuns()` in process.
+ */
+export interface RunQueue {
+  /**
+   * Runs `work` once the queue admits it, with the run's journal, and frees the slot when it settles.
+   * @throws the signal's reason if it aborts while waiting; the queue's own error when it refuses the run (full).
+   */
+  run<T>(request: RunRequest, work: (journal: RunJournal) => Promise<T>): Promise<T>;
+}

@@ -8,6 +8,7 @@ import {
   type ModelProvider,
   type RunInput,
   type RunObserver,
+  type RunQueue,
 } from '@agent-mcp/agent-core';
 import {
   defineTool,
@@ -89,6 +90,8 @@ export interface AgentToolDefinition<
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Told of every run and model request (metrics, traces). */
   readonly observer?: RunObserver;
+  /** The queue every call's run goes through (see {@link AgentToolOptions.runs}). Default: none, runs start at once. */
+  readonly runs?: RunQueue;
   /**
    * Builds one call's run from its arguments and context. Anything it throws is mapped like the run's own errors;
    * `modelProvider` is the tool's provider (to ask, say, whether the server has a model at all).
@@ -138,6 +141,7 @@ export function defineAgentTool<I extends ToolInputSchema, O extends ToolOutputS
           modelProvider: run.modelProvider ?? modelProvider(),
           source: name,
           ...(definition.observer ? { observer: definition.observer } : {}),
+          ...(definition.runs ? { runs: definition.runs } : {}),
         };
         let output: z.input<O>;
         let outcome: AgentToolOutcome<AgentOutput<TOutput>> | AgentToolInterruption;

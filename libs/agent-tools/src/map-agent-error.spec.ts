@@ -18,6 +18,7 @@ import {
 } from '@agent-mcp/agent-core';
 import { ModelBudgetExceededError } from '@agent-mcp/context';
 import { codeSpans, readmeTable } from '@agent-mcp/context/testing';
+import { RunQueueFullError } from '@agent-mcp/durable-runs';
 import { McpCoreError, RateLimitError, toJsonRpcError } from '@agent-mcp/mcp-core';
 import { mapAgentError } from './map-agent-error';
 import { ThreadNotFoundError } from './thread-turns';
@@ -26,6 +27,7 @@ import { ThreadNotFoundError } from './thread-turns';
 const thrown: Record<string, Error> = {
   ThreadNotFoundError: new ThreadNotFoundError('t-1'),
   ModelBudgetExceededError: new ModelBudgetExceededError(17),
+  RunQueueFullError: new RunQueueFullError(256, 5),
   run_cancelled: new RunCancelledError(),
   upstream_error: new UpstreamError('HTTP 502 from the model server: <html>bad gateway</html>', {
     status: 502,
@@ -75,6 +77,13 @@ describe('mapAgentError', () => {
       expect(mapped).toBeInstanceOf(RateLimitError);
       expect(mapped).toMatchObject({ httpStatus: 429, data: { retryAfterSeconds: 17, limit: 'model_tokens' } });
     }
+  });
+
+  it('makes a full run queue a rate limit: the server is busy, try again shortly', () => {
+    expect(mapAgentError(thrown['RunQueueFullError'], 'ask')).toMatchObject({
+      httpStatus: 429,
+      data: { retryAfterSeconds: 5, limit: 'agent_runs' },
+    });
   });
 
   it('shows neither the model server’s text nor the model’s output, and hides our own faults', () => {

@@ -1,5 +1,6 @@
 import { isAgentError } from '@agent-mcp/agent-core';
 import { ModelBudgetExceededError } from '@agent-mcp/context';
+import { RunQueueFullError } from '@agent-mcp/durable-runs';
 import { CancelledError, RateLimitError, ToolError, UpstreamModelError } from '@agent-mcp/mcp-core';
 import { ThreadNotFoundError } from './thread-turns';
 
@@ -8,6 +9,7 @@ import { ThreadNotFoundError } from './thread-turns';
  * table). Who is at fault decides it:
  * - the caller: a thread that is not theirs (`THREAD_NOT_FOUND`, the message shown), a used-up model-token budget
  *   (a rate limit like the pipeline's: JSON-RPC error, HTTP 429 with `Retry-After`);
+ * - the server's load: a full run queue (a rate limit too, `limit: 'agent_runs'`: try again shortly);
  * - the server's set-up: no model configured (`MODEL_NOT_CONFIGURED`, saying what an MCP user can do);
  * - the model server: `UPSTREAM_MODEL_ERROR` with its status, no upstream text;
  * - the model itself (`model_behavior`): `AGENT_FAILED` with a fixed sentence, since the message may quote the
@@ -20,6 +22,9 @@ import { ThreadNotFoundError } from './thread-turns';
 export function mapAgentError(error: unknown, tool: string): unknown {
   const budget = modelBudgetExceeded(error);
   if (budget) return new RateLimitError(budget.retryAfterSeconds, { data: { limit: 'model_tokens' }, cause: error });
+  if (error instanceof RunQueueFullError) {
+    return new RateLimitError(error.retryAfterSeconds, { data: { limit: 'agent_runs' }, cause: error });
+  }
   if (error instanceof ThreadNotFoundError)
     return new ToolError(error.message, { code: 'THREAD_NOT_FOUND', cause: error });
   if (!isAgentError(error)) return error;

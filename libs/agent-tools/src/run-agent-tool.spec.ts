@@ -23,6 +23,7 @@ import {
   textTurn,
   toolCallTurn,
 } from '@agent-mcp/agent-core/testing';
+import { createLocalRuns } from '@agent-mcp/durable-runs';
 import { agentBudgetShape, type AgentRunPolicy, loadAgentRunPolicy, resolveBudget } from './budgets';
 import { agentRunMeta, runAgentTool } from './run-agent-tool';
 import { ThreadNotFoundError } from './thread-turns';
@@ -83,6 +84,27 @@ const lookup = tool({
 });
 
 describe('runAgentTool', () => {
+  it("goes through the run queue: a caller's second run waits for its slot and says so", async () => {
+    const started: string[] = [];
+    const runs = createLocalRuns({
+      concurrencyPerPrincipal: 1,
+      observer: { onRunStarted: ({ kind }) => started.push(kind) },
+    });
+    server.enqueue(textTurn('first', { delayMs: 150 }), textTurn('second'));
+    const [one, two] = [requestContext(), requestContext()];
+    const options = { policy, modelProvider: provider(), source: 'ask', runs };
+    const first = runAgentTool(new Agent({ name: 'a' }), 'one', { ...options, context: one.context });
+    await server.waitForRequest(0);
+    const second = runAgentTool(new Agent({ name: 'a' }), 'two', { ...options, context: two.context });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(runs.stats()).toMatchObject({ running: 1, queued: 1 });
+    await expect(first).resolves.toMatchObject({ status: 'completed', text: 'first' });
+    await expect(second).resolves.toMatchObject({ status: 'completed', text: 'second' });
+    expect(two.progress[0]?.message).toBe('turn 1: waiting for a free run slot');
+    expect(one.progress.map((p) => p.message)).not.toContain('turn 1: waiting for a free run slot');
+    expect(started).toEqual(['ask', 'ask']);
+  });
+
   it('streams progress per step and the text and tool steps as log messages, and reports usage', async () => {
     server.enqueue(
       toolCallTurn(

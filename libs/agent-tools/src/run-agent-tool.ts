@@ -1,4 +1,4 @@
-import { type ModelUsageObserver, type RequestContext, withModelBudget } from '@agent-mcp/context';
+import { type ModelUsageObserver, principalKey, type RequestContext, withModelBudget } from '@agent-mcp/context';
 import {
   type Agent,
   type AgentOutput,
@@ -12,6 +12,8 @@ import {
   type ModelProvider,
   type RetryOptions,
   type RunInput,
+  type RunJournal,
+  type RunQueue,
   type RunObserver,
   type RunResult,
   runStreamed,
@@ -73,6 +75,12 @@ export interface AgentToolOptions {
    * without it, such calls never run.
    */
   readonly approve?: ApprovalPort;
+  /**
+   * The queue every run goes through (`createLocalRuns()` of `@agent-mcp/durable-runs`): the call waits for a slot,
+   * bounded per server and per caller, and the run's steps go through the journal it gives. Without it the run
+   * starts at once and records nothing.
+   */
+  readonly runs?: RunQueue;
 }
 
 /** Where the model of a run came from. */
@@ -212,19 +220,40 @@ export function runAgentTool<TOutput extends AgentOutputType>(
       source: options.source ?? agent.name,
     });
     try {
-      // Opening a thread reads the database (seconds on a cold embedded engine): progress moves from here on.
-      if (context.threads && context.principal) reporter.enter('opening the conversation');
-      const thread = await openThreadTurn(context, options.threadId, input, options.source ?? agent.name);
-      // The caller's saved preferences come first; they are context of the run, not turns of the thread.
-      const withMemory = await withPrincipalMemory(context, thread ? thread.input : input);
-      const outcome = await runMetered(agent, withMemory, options, charging, reporter);
-      if (!thread) return outcome;
-      const threadId = await thread.record(outcome.status === 'completed' ? outcome.text : outcome.summary);
-      return { ...outcome, threadId };
+      const { runs } = options;
+      if (!runs) return await runInThread(agent, input, options, charging, reporter, undefined);
+      const request = {
+        principal: context.principal ? principalKey(context.principal) : '-:anonymous',
+        kind: options.source ?? agent.name,
+        signal: context.signal,
+        onQueued: () => reporter.enter('waiting for a free run slot'),
+      };
+      return await runs.run(request, (journal) => runInThread(agent, input, options, charging, reporter, journal));
     } finally {
       reporter.stop();
     }
   });
+}
+
+/** The run inside its conversation thread: the thread's earlier turns before it, its answer added after it. */
+async function runInThread<TOutput extends AgentOutputType>(
+  agent: Agent<TOutput>,
+  input: RunInput,
+  options: AgentToolOptions,
+  charging: ModelUsageObserver,
+  reporter: RunReporter,
+  journal: RunJournal | undefined,
+): Promise<AgentToolOutcome<AgentOutput<TOutput>> | AgentToolInterruption> {
+  const { context } = options;
+  // Opening a thread reads the database (seconds on a cold embedded engine): progress moves from here on.
+  if (context.threads && context.principal) reporter.enter('opening the conversation');
+  const thread = await openThreadTurn(context, options.threadId, input, options.source ?? agent.name);
+  // The caller's saved preferences come first; they are context of the run, not turns of the thread.
+  const withMemory = await withPrincipalMemory(context, thread ? thread.input : input);
+  const outcome = await runMetered(agent, withMemory, options, charging, reporter, journal);
+  if (!thread) return outcome;
+  const threadId = await thread.record(outcome.status === 'completed' ? outcome.text : outcome.summary);
+  return { ...outcome, threadId };
 }
 
 async function runMetered<TOutput extends AgentOutputType>(
@@ -233,6 +262,7 @@ async function runMetered<TOutput extends AgentOutputType>(
   options: AgentToolOptions,
   charging: ModelUsageObserver,
   reporter: RunReporter,
+  journal: RunJournal | undefined,
 ): Promise<AgentToolResultOf<AgentOutput<TOutput>> | AgentToolInterruption> {
   const { context, policy } = options;
   const budget = resolveBudget(options.budget ?? {}, policy);
@@ -281,6 +311,7 @@ async function runMetered<TOutput extends AgentOutputType>(
     limits: { maxTurns: budget.maxTurns, maxTotalTokens: budget.maxTokens, timeoutMs: budget.deadlineSeconds * 1000 },
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.approve ? { approve: options.approve } : {}),
+    ...(journal ? { journal } : {}),
     observer,
   });
   try {

@@ -14,6 +14,7 @@ import {
   ToolRegistry,
 } from '@agent-mcp/mcp-core';
 import { type PoolStats } from '@agent-mcp/tools-database';
+import { type AgentRuns, createLocalRuns, loadRunsOptions, type RunsObserver } from '@agent-mcp/durable-runs';
 import { type AuthSettings } from './auth-settings';
 import { type AuthStack, createLocalAuthStack, type PublicLocation } from './local-auth-stack';
 import { logExposure, type ToolExposure } from './exposure';
@@ -62,6 +63,8 @@ export interface AgentMcpServerOptions {
   readonly tasks?: Omit<TaskOptions, 'store'>;
   /** Told of every agent run and model request of the tools (metrics). */
   readonly runObserver?: RunObserver;
+  /** Told of every agent run the queue starts, finishes or refuses (metrics). */
+  readonly runsObserver?: RunsObserver;
   /** Given each connection pool the tools open (metrics). */
   readonly trackPool?: (name: string, stats: () => PoolStats | undefined) => void;
   /** The model provider of every agent tool; default: OpenAI configured from `env`. */
@@ -85,6 +88,8 @@ export interface AgentMcpServer {
   readonly stateLocation: string;
   /** Which built-in tool groups are offered, and why each one left off is. */
   readonly exposure: ToolExposure;
+  /** The queue every agent run of the tools goes through (`RUN_*` settings); `stats()` feeds the gauges. */
+  readonly runs: AgentRuns;
   /** Resolves once shared stores (Redis) are connected, or after a short bound; call before serving. */
   ready(): Promise<void>;
   /** Releases everything: running tasks, the tools' pools and workers, auth stores, traces. */
@@ -142,12 +147,14 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
     }
   })();
   opened.push(state);
+  const runs = openRuns(env, options.runsObserver, settings, logger, failed);
   const toolSet = await createToolSet({
     env,
     builtin: options.builtinTools !== false,
     logger,
     diagnosticTools: settings.DIAGNOSTIC_TOOLS,
     runObserver: options.runObserver,
+    runs,
     trackPool: options.trackPool,
     ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
   }).catch(failed);
@@ -202,6 +209,7 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
     sql: state.database.sql,
     stateLocation: state.database.location,
     exposure: toolSet.exposure,
+    runs,
     ready: () => auth.ready(),
     async close() {
       await Promise.allSettled([server.tasks?.close(0), toolSet.close(), auth.close()]);
@@ -214,6 +222,33 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
       await tracing?.shutdown().catch((error: unknown) => logger.warn('trace export failed at exit', { err: error }));
     },
   };
+}
+
+/**
+ * The queue of every agent run: in process (each replica bounds its own runs, and each caller's runs on it), and
+ * said at start-up, since what survives a restart depends on it.
+ */
+function openRuns(
+  env: AgentMcpServerOptions['env'],
+  observer: RunsObserver | undefined,
+  settings: ServerSettings,
+  logger: Logger,
+  failed: (error: unknown) => never,
+): AgentRuns {
+  try {
+    const limits = loadRunsOptions(env);
+    const runs = createLocalRuns({ ...limits, ...(observer ? { observer } : {}) });
+    if (isLevelEnabled('info', settings.LOG_LEVEL)) {
+      logger.info('agent runs: in-process queue; a run in flight when the process stops is not resumed', {
+        perReplica: limits.concurrencyPerReplica,
+        perPrincipal: limits.concurrencyPerPrincipal,
+        maxQueued: limits.maxQueued,
+      });
+    }
+    return runs;
+  } catch (error) {
+    return failed(error);
+  }
 }
 
 /**

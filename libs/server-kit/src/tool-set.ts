@@ -1,4 +1,11 @@
-import { createOpenAIProvider, type ModelProvider, OPENAI_SETTINGS, type RunObserver } from '@agent-mcp/agent-core';
+import {
+  createOpenAIProvider,
+  type ModelProvider,
+  OPENAI_SETTINGS,
+  type RunObserver,
+  type RunQueue,
+} from '@agent-mcp/agent-core';
+import { RUNS_SETTINGS } from '@agent-mcp/durable-runs';
 import {
   AGENT_RUN_SETTINGS,
   type AgentRunPolicy,
@@ -40,6 +47,8 @@ export interface ToolEnvironment {
   readonly diagnosticTools: boolean;
   /** Told of every agent run and model request of the tools (metrics). */
   readonly runObserver?: RunObserver;
+  /** The queue every agent run of the tools goes through. Default: none (runs start at once). */
+  readonly runs?: RunQueue;
   /** Given each connection pool the tools open (metrics). */
   readonly trackPool?: (name: string, stats: () => PoolStats | undefined) => void;
   /** The one model provider of every agent tool; default: OpenAI configured from `env` (validated here, once). */
@@ -84,6 +93,7 @@ export async function createToolSet({
   logger,
   diagnosticTools,
   runObserver,
+  runs,
   trackPool,
   modelProvider = createOpenAIProvider({ env }),
   policy = loadAgentRunPolicy(env),
@@ -100,7 +110,7 @@ export async function createToolSet({
         research: researchToolsEnabled(researchConfig, env),
       })
     : noBuiltinTools();
-  const agents = { modelProvider, policy, runObserver };
+  const agents = { modelProvider, policy, runObserver, ...(runs ? { runs } : {}) };
   // Always created (it connects on first use): its `sql`, the data's owner, keeps the support tickets and the
   // document index even where the SQL tools themselves are not offered.
   const database = createDatabaseTools({ config: databaseConfig, env, logger, ...agents });
@@ -155,6 +165,7 @@ export function toolSettingsHelp(): string[] {
   const sections: Array<[string, Parameters<typeof formatSettings>[0]]> = [
     ['Model (agent tools)', OPENAI_SETTINGS],
     ['Agent runs', AGENT_RUN_SETTINGS],
+    ['Agent run queue', RUNS_SETTINGS],
     ['Database tools', DATABASE_SETTINGS],
     ['Research tool', RESEARCH_SETTINGS],
     ['Support tools', SUPPORT_SETTINGS],

@@ -1,4 +1,4 @@
-import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
+import { type ModelProvider, type RunObserver, type RunQueue } from '@agent-mcp/agent-core';
 import { type AgentRunPolicy } from '@agent-mcp/agent-tools';
 import { type Logger, noopLogger, type SqlClient, SqlError } from '@agent-mcp/context';
 import { createPgSqlClient } from '@agent-mcp/store';
@@ -40,6 +40,8 @@ export interface DatabaseToolsOptions {
   readonly logger?: Logger;
   /** Told of every run and model request of `database_query` (metrics, traces). */
   readonly runObserver?: RunObserver;
+  /** The queue its agent runs go through (per-server and per-caller limits, step journals). Default: none. */
+  readonly runs?: RunQueue;
   /**
    * Caps and defaults of one `database_query` run (turns, tokens, seconds), the heartbeat and the client log
    * level. Default: read from `env` (`AGENT_*`); the deadline is at most `DATABASE_AGENT_TIMEOUT_MS`.
@@ -141,6 +143,7 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
     model: options.model,
     env,
     ...(options.runObserver ? { runObserver: options.runObserver } : {}),
+    ...(options.runs ? { runs: options.runs } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
   });
 

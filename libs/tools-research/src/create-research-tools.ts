@@ -1,5 +1,5 @@
 import { type AgentRunPolicy } from '@agent-mcp/agent-tools';
-import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
+import { type ModelProvider, type RunObserver, type RunQueue } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger, type SqlClient } from '@agent-mcp/context';
 import { type ResourceRegistry, type ToolRegistry } from '@agent-mcp/mcp-core';
 import { createResearchTool } from './agent/research-tool';
@@ -24,6 +24,8 @@ export interface ResearchToolsOptions {
   readonly model?: string;
   /** Told of every agent run and model request (metrics). */
   readonly runObserver?: RunObserver;
+  /** The queue its agent runs go through (per-server and per-caller limits, step journals). Default: none. */
+  readonly runs?: RunQueue;
   /**
    * Caps and defaults of one research call (turns, tokens, seconds), the heartbeat and the client log level.
    * Default: read from `env` (`AGENT_*`); the deadline is at most `RESEARCH_AGENT_TIMEOUT_MS`.
@@ -100,6 +102,7 @@ export async function createResearchTools(options: ResearchToolsOptions = {}): P
     modelProvider: options.modelProvider,
     model: options.model,
     runObserver: options.runObserver,
+    ...(options.runs ? { runs: options.runs } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
     env,
   });

@@ -1,5 +1,5 @@
 import { type AgentRunPolicy } from '@agent-mcp/agent-tools';
-import { type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
+import { type ModelProvider, type RunObserver, type RunQueue } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger, type SqlClient } from '@agent-mcp/context';
 import { type ToolRegistry } from '@agent-mcp/mcp-core';
 import { parseSupportConfig, type SupportConfig } from './config';
@@ -28,6 +28,8 @@ export interface SupportToolsOptions {
   readonly model?: string;
   /** Told of every `support` run and model request (the app's metrics). */
   readonly runObserver?: RunObserver;
+  /** The queue its agent runs go through (per-server and per-caller limits, step journals). Default: none. */
+  readonly runs?: RunQueue;
   /** Caps of one `support` call, heartbeat and client log level. Default: read from `env` (`AGENT_*`). */
   readonly policy?: AgentRunPolicy;
   /**
@@ -86,6 +88,7 @@ export function createSupportTools(options: SupportToolsOptions): SupportTools {
       ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
       ...(options.model ? { model: options.model } : {}),
       ...(options.runObserver ? { runObserver: options.runObserver } : {}),
+      ...(options.runs ? { runs: options.runs } : {}),
       ...(options.policy ? { policy: options.policy } : {}),
     }),
     createSupportConfirmTool({ sql: options.sql, confirmations, defaultTenant, ensureTables }),

@@ -7,7 +7,7 @@ import {
   defineAgentTool,
   tightenPolicy,
 } from '@agent-mcp/agent-tools';
-import { Agent, type ModelProvider, type RunObserver } from '@agent-mcp/agent-core';
+import { Agent, type ModelProvider, type RunObserver, type RunQueue } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import { type SupportConfirmations } from './confirmations';
 import { supportAgentTools } from './support-agent/agent-tools';
@@ -43,6 +43,8 @@ export interface SupportAgentToolOptions {
   readonly maxTurns?: number;
   /** Told of every run and model request (the app's metrics). */
   readonly runObserver?: RunObserver;
+  /** The queue its agent runs go through (per-server and per-caller limits, step journals). Default: none. */
+  readonly runs?: RunQueue;
   /**
    * Caps and defaults of one call (turns, tokens, seconds), the heartbeat and the client log level. Default: read
    * from `env` (`loadAgentRunPolicy`).
@@ -97,6 +99,7 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
     ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.runObserver ? { observer: options.runObserver } : {}),
+    ...(options.runs ? { runs: options.runs } : {}),
     prepare({ message, customerId, ticketId }, ctx) {
       // The tenant is the caller's; the ids the model passes are looked up inside it only.
       const run = startSupportRun(store, tenantOf(ctx.principal, options.defaultTenant), message, {

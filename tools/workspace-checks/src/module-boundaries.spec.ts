@@ -214,6 +214,13 @@ const rounds: readonly (readonly Plant[])[] = [
       `import { VERSION as imported } from '@agent-mcp/mcp-core';`,
       onlyTags('layer:agent'),
     ),
+    plant(
+      'the runs library (agent layer) may not import the MCP layer',
+      'durable-runs',
+      'mcp_core',
+      `import { VERSION as imported } from '@agent-mcp/mcp-core';`,
+      onlyTags('layer:agent'),
+    ),
     cycle(
       plant(
         'agent-tools may not import a tools lib',

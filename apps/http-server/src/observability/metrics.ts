@@ -4,8 +4,10 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { type RunObserver } from '@agent-mcp/agent-core';
 import { type McpObserver } from '@agent-mcp/mcp-core';
 import { type PoolStats } from '@agent-mcp/tools-database';
+import { type RunsObserver, type RunsStats } from '@agent-mcp/durable-runs';
 import { registerAgentMetrics } from './agent-metrics';
 import { type MetricsSources, registerMcpMetrics } from './mcp-metrics';
+import { registerRunQueueMetrics } from './run-queue-metrics';
 
 export { type MetricsSources } from './mcp-metrics';
 
@@ -16,6 +18,10 @@ export interface ServerMetrics {
   readonly observer: McpObserver;
   /** Feeds `agent_*` from every agent run and model request. */
   readonly runObserver: RunObserver;
+  /** Feeds `agent_runs_queue_wait_seconds` and `agent_runs_refused_total` from the run queue. */
+  readonly runsObserver: RunsObserver;
+  /** Reads the run queue's gauges (`agent_runs_queue_depth`, `agent_runs_running`) from `stats` at scrape time. */
+  trackRuns(stats: () => RunsStats): void;
   /** Reads gauges from these at scrape time. */
   setSources(sources: MetricsSources): void;
   /** Exports the use of a connection pool as `db_pool_connections{pool,state}`. */
@@ -36,6 +42,7 @@ export function createServerMetrics(): ServerMetrics {
   let sources: MetricsSources | undefined;
   const observer = registerMcpMetrics(registers, () => sources);
   const runObserver = registerAgentMetrics(registers);
+  const runQueue = registerRunQueueMetrics(registers);
 
   const pools = new Map<string, () => PoolStats | undefined>();
   new Gauge({
@@ -63,6 +70,8 @@ export function createServerMetrics(): ServerMetrics {
     },
     observer,
     runObserver,
+    runsObserver: runQueue.observer,
+    trackRuns: (stats) => runQueue.track(stats),
   };
 }
 

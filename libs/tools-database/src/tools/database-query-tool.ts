@@ -6,7 +6,7 @@ import {
   defineAgentTool,
   tightenPolicy,
 } from '@agent-mcp/agent-tools';
-import { Agent, type ModelProvider, type RunObserver, tool, wrapUntrusted } from '@agent-mcp/agent-core';
+import { Agent, type ModelProvider, type RunObserver, type RunQueue, tool, wrapUntrusted } from '@agent-mcp/agent-core';
 import { type QueryEngine } from '../engine/types';
 import { QueryFailedError } from '../errors';
 import { fencedQueryFailure } from './tool-errors';
@@ -35,6 +35,8 @@ export interface DatabaseQueryToolOptions {
   readonly maxTurns?: number;
   /** Told of every run, model request and its usage (metrics, traces). */
   readonly runObserver?: RunObserver;
+  /** The queue its agent runs go through (per-server and per-caller limits, step journals). Default: none. */
+  readonly runs?: RunQueue;
   /**
    * Caps and defaults of one call (turns, tokens, seconds), the heartbeat and the client log level. Default: read
    * from `env` ({@link loadAgentRunPolicy}); the deadline is at most `agentTimeoutMs` and the turns `maxTurns`.
@@ -101,6 +103,7 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
     ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.runObserver ? { observer: options.runObserver } : {}),
+    ...(options.runs ? { runs: options.runs } : {}),
     prepare({ question }, ctx) {
       const tenantId = ctx.principal.tenantId ?? options.defaultTenant;
       const queries: QueryRecord[] = [];

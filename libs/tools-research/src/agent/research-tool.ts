@@ -12,6 +12,7 @@ import {
   MissingConfigError,
   type ModelProvider,
   type RunObserver,
+  type RunQueue,
   type Tool,
   wrapUntrusted,
 } from '@agent-mcp/agent-core';
@@ -88,6 +89,8 @@ export interface ResearchToolOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Told of every run, model request and its usage (metrics, traces). */
   readonly runObserver?: RunObserver;
+  /** The queue its agent runs go through (per-server and per-caller limits, step journals). Default: none. */
+  readonly runs?: RunQueue;
   /**
    * Caps and defaults of one call (turns, tokens, seconds), the heartbeat and the client log level. Default: read
    * from `env` ({@link loadAgentRunPolicy}); the deadline is at most `agentTimeoutMs`.
@@ -167,6 +170,7 @@ export function createResearchTool(options: ResearchToolOptions) {
     ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.runObserver ? { observer: options.runObserver } : {}),
+    ...(options.runs ? { runs: options.runs } : {}),
     async prepare(
       { question, sources, urls, depth, maxTurns, maxTokens, deadlineSeconds },
       ctx: HandlerContext,

@@ -1,0 +1,66 @@
+/** Every code a {@link DurableRunsError} carries; the README's "Errors" table lists the same codes. */
+export const DURABLE_RUNS_ERROR_CODES = [
+  'run_queue_full',
+  'run_not_found',
+  'run_mailbox_full',
+  'invalid_runs_options',
+] as const;
+
+/** A code of {@link DURABLE_RUNS_ERROR_CODES}. */
+export type DurableRunsErrorCode = (typeof DURABLE_RUNS_ERROR_CODES)[number];
+
+/** What the runs library throws; `code` is stable, the message is for people. */
+export abstract class DurableRunsError extends Error {
+  abstract readonly code: DurableRunsErrorCode;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  /** Safe to log: code and message, nothing else. */
+  toJSON(): { name: string; code: DurableRunsErrorCode; message: string } {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/**
+ * The replica's queue already holds as many waiting runs as it may: the run was not started. A caller should try
+ * again after `retryAfterSeconds` (a busy server, like a rate limit).
+ */
+export class RunQueueFullError extends DurableRunsError {
+  readonly code = 'run_queue_full' as const;
+
+  constructor(
+    readonly maxQueued: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`The server is busy: ${maxQueued} agent runs are already waiting for a slot. Try again shortly.`);
+  }
+}
+
+/** A message or event was addressed to a run this process does not have (finished, or never started here). */
+export class RunNotFoundError extends DurableRunsError {
+  readonly code = 'run_not_found' as const;
+
+  constructor(readonly runId: string) {
+    super(`There is no run "${runId}" waiting here: it has finished, or it never started on this server.`);
+  }
+}
+
+/** A run has as many unread messages as it may keep; the message was not delivered. */
+export class RunMailboxFullError extends DurableRunsError {
+  readonly code = 'run_mailbox_full' as const;
+
+  constructor(
+    readonly runId: string,
+    readonly limit: number,
+  ) {
+    super(`The run "${runId}" already holds ${limit} unread messages; this one was not delivered.`);
+  }
+}
+
+/** The options given to `createLocalRuns` (or the settings they came from) are out of range. */
+export class InvalidRunsOptionsError extends DurableRunsError {
+  readonly code = 'invalid_runs_options' as const;
+}

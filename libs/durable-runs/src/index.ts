@@ -1,0 +1,32 @@
+/**
+ * @agent-mcp/durable-runs: agent runs through a bounded queue (per replica and per principal), each with a step
+ * journal (agent-core's `RunJournal`) and a mailbox for the answers it waits on. `createLocalRuns()` is the
+ * in-process implementation, the embedded default's.
+ *
+ * Every export here is public API.
+ *
+ * @packageDocumentation
+ */
+
+/** Package version, kept in step with package.json. */
+export const VERSION = '0.1.0';
+
+export {
+  createLocalRuns,
+  type AgentRuns,
+  type LocalRunsOptions,
+  type RunContextJournal,
+  type RunsObserver,
+  type RunsStats,
+} from './local-runs';
+export { MAILBOX_LIMITS } from './mailboxes';
+export { RUNS_SETTINGS, loadRunsOptions } from './settings';
+export {
+  DurableRunsError,
+  RunQueueFullError,
+  RunNotFoundError,
+  RunMailboxFullError,
+  InvalidRunsOptionsError,
+  DURABLE_RUNS_ERROR_CODES,
+  type DurableRunsErrorCode,
+} from './errors';

@@ -66,13 +66,29 @@ beforeAll(async () => {
 it('the tooling projects are only tools/* (so excluding them below hides no product project)', () => {
   expect([...tooling].length).toBeGreaterThan(0);
   expect(tooling.has('workspace-checks')).toBe(true);
-  for (const p of [...TOOLS, ...COMPOSITION, ...APPS, 'mcp-core', 'agent-core', 'agent-tools', 'context', 'auth'])
+  for (const p of [
+    ...TOOLS,
+    ...COMPOSITION,
+    ...APPS,
+    'mcp-core',
+    'agent-core',
+    'durable-runs',
+    'agent-tools',
+    'context',
+    'auth',
+  ])
     expect(tooling.has(p)).toBe(false);
 });
 
-it('a change in agent-core affects agent-tools, the tools libs, the composition and both apps, never mcp-core, context or auth', async () => {
+it('a change in agent-core affects durable-runs, agent-tools, the tools libs, the composition and both apps, never mcp-core, context or auth', async () => {
   expect(await affectedBy('libs/agent-core/src/index.ts')).toEqual(
-    ['agent-core', 'agent-tools', ...COMPOSITION, ...APPS, ...TOOLS].sort(),
+    ['agent-core', 'durable-runs', 'agent-tools', ...COMPOSITION, ...APPS, ...TOOLS].sort(),
+  );
+});
+
+it('a change in durable-runs affects agent-tools, the tools libs, the composition and both apps, never agent-core', async () => {
+  expect(await affectedBy('libs/durable-runs/src/index.ts')).toEqual(
+    ['durable-runs', 'agent-tools', ...COMPOSITION, ...APPS, ...TOOLS].sort(),
   );
 });
 

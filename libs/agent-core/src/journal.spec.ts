@@ -152,6 +152,27 @@ describe('a run on a journal', () => {
   });
 });
 
+describe('step keys', () => {
+  it("gives each tool call its step's key, and none without a journal", async () => {
+    const keys: (string | undefined)[] = [];
+    const write = tool({
+      name: 'write',
+      description: 'writes',
+      parameters: z.object({}),
+      execute: (_args, { idempotencyKey }) => {
+        keys.push(idempotencyKey);
+        return 'written';
+      },
+    });
+    const agent = new Agent({ name: 'w', tools: [write] });
+    server.enqueue(toolCallTurn({ name: 'write', arguments: {}, callId: 'k1' }), textTurn('done'));
+    await run(agent, 'x', { modelProvider, journal: createMemoryJournal('r-keys') });
+    server.enqueue(toolCallTurn({ name: 'write', arguments: {}, callId: 'k1' }), textTurn('done'));
+    await run(agent, 'x', { modelProvider });
+    expect(keys).toEqual(['run:r-keys:step:turn.1.tool.k1', undefined]);
+  });
+});
+
 describe('cancellation on a journal', () => {
   it('starts no step once the run is cancelled before it', async () => {
     const journal = createMemoryJournal();

@@ -489,7 +489,13 @@ function prepareCall(call: FunctionCallItem, plan: AgentPlan): PreparedCall {
 
 /** A call's context, linked to the run so that an agent used as a tool runs on the call's child journal. */
 function contextOf(call: PreparedCall, agentName: string, link: TurnLink, stepName: string): ToolContext {
-  const context: ToolContext = { signal: link.signal, callId: call.callId, agentName };
+  const idempotencyKey = link.scope.journal.stepKey(stepName);
+  const context: ToolContext = {
+    signal: link.signal,
+    callId: call.callId,
+    agentName,
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+  };
   let nested = EMPTY_USAGE;
   toolScopes.set(context, {
     scope: link.scope,

@@ -11,6 +11,12 @@ export interface ToolContext {
   readonly callId: string;
   /** Name of the agent whose model asked for the call. */
   readonly agentName: string;
+  /**
+   * A key for what this call writes, the same every time this call's step runs again (a run resumed after a
+   * crash, see `RunJournal.stepKey`): a tool that writes inserts with it and lets a repeat find the first write.
+   * Absent when the run records nothing (nothing replays there).
+   */
+  readonly idempotencyKey?: string;
 }
 
 /** Options of {@link tool}. */

@@ -22,7 +22,12 @@ export const SupportActionSchema = z.discriminatedUnion('tool', [
   }),
   z.object({
     tool: z.literal('ticket_reply'),
-    arguments: z.object({ ticketId: Id, body: z.string().min(1).max(10_000) }),
+    arguments: z.object({
+      ticketId: Id,
+      body: z.string().min(1).max(10_000),
+      // Set where the reply is written (the agent's step key), never proposed: a person approves the words.
+      idempotencyKey: z.string().min(8).max(200).optional(),
+    }),
   }),
 ]);
 
@@ -46,8 +51,9 @@ export async function performSupportAction(
       const outcome = await store.createTicket(tenant, action.arguments, signal);
       return outcome && { tool: 'ticket_create', ...outcome };
     }
-    const message = await store.reply(tenant, action.arguments.ticketId, 'agent', action.arguments.body, signal);
-    return message && { tool: 'ticket_reply', ticketId: action.arguments.ticketId, message };
+    const { ticketId, body, idempotencyKey } = action.arguments;
+    const message = await store.reply(tenant, ticketId, 'agent', body, signal, idempotencyKey);
+    return message && { tool: 'ticket_reply', ticketId, message };
   } catch (error) {
     throw storeError(error);
   }

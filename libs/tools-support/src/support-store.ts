@@ -74,13 +74,18 @@ export interface SupportStore {
   ): Promise<{ ticket: Ticket; created: boolean } | undefined>;
   /** The ticket an earlier `createTicket` with this key opened in the tenant, if any (a read: writes nothing). */
   ticketByIdempotencyKey(tenantId: string, idempotencyKey: string, signal?: AbortSignal): Promise<Ticket | undefined>;
-  /** Adds a message to a ticket of the tenant; `undefined` when there is no such ticket. */
+  /**
+   * Adds a message to a ticket of the tenant; `undefined` when there is no such ticket. With `idempotencyKey`,
+   * exactly once per `(tenant, idempotencyKey)`: a repeat, concurrent or after a restart, returns the message the
+   * first call wrote and writes nothing.
+   */
   reply(
     tenantId: string,
     ticketId: number,
     author: 'customer' | 'agent',
     body: string,
     signal?: AbortSignal,
+    idempotencyKey?: string,
   ): Promise<TicketMessage | undefined>;
 }
 
@@ -137,6 +142,28 @@ WITH ticket AS (
 INSERT INTO ticket_messages (tenant_id, ticket_id, author, body)
 SELECT $1, id, $3, $4 FROM ticket
 RETURNING id, author, body, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at`;
+
+// The keyed reply: the ticket is touched and the message written only while the key is unused; the key row is
+// written in the same statement, so a concurrent twin fails on the key's primary key and reads the winner's reply.
+const KEYED_REPLY_SQL = `
+WITH ticket AS (
+  UPDATE support_tickets SET status = CASE WHEN $3 = 'agent' AND status = 'open' THEN 'pending' WHEN $3 = 'customer' AND status <> 'open' THEN 'open' ELSE status END
+  WHERE tenant_id = $1 AND id = $2
+    AND NOT EXISTS (SELECT 1 FROM ticket_reply_keys k WHERE k.tenant_id = $1 AND k.idempotency_key = $5)
+  RETURNING id
+), message AS (
+  INSERT INTO ticket_messages (tenant_id, ticket_id, author, body)
+  SELECT $1, id, $3, $4 FROM ticket
+  RETURNING id, author, body, created_at
+), keyed AS (
+  INSERT INTO ticket_reply_keys (tenant_id, idempotency_key, message_id) SELECT $1, $5, id FROM message
+)
+SELECT id, author, body, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at FROM message`;
+
+const KEYED_REPLY_EXISTING_SQL = `
+SELECT m.id, m.author, m.body, to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS created_at
+FROM ticket_reply_keys k JOIN ticket_messages m ON m.id = k.message_id AND m.tenant_id = k.tenant_id
+WHERE k.tenant_id = $1 AND k.idempotency_key = $2 AND m.ticket_id = $3`;
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const opts = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
@@ -216,10 +243,23 @@ export function createSupportStore(sql: SqlQueryable): SupportStore {
       return id === undefined ? undefined : getTicket(tenantId, num(id), signal);
     },
 
-    async reply(tenantId, ticketId, author, body, signal) {
-      const result = await sql.query(REPLY_SQL, [tenantId, ticketId, author, body], opts(signal));
-      const row = result.rows[0];
-      return row ? toMessage(row) : undefined;
+    async reply(tenantId, ticketId, author, body, signal, idempotencyKey) {
+      if (idempotencyKey === undefined) {
+        const result = await sql.query(REPLY_SQL, [tenantId, ticketId, author, body], opts(signal));
+        const row = result.rows[0];
+        return row ? toMessage(row) : undefined;
+      }
+      const params = [tenantId, ticketId, author, body, idempotencyKey];
+      const written = await sql.query(KEYED_REPLY_SQL, params, opts(signal)).catch((error: unknown) => {
+        // A concurrent twin won the key: its reply is the one, read below.
+        if (error instanceof SqlError && error.sqlstate === '23505') return { rows: [] };
+        throw error;
+      });
+      const row = written.rows[0];
+      if (row) return toMessage(row);
+      const existing = await sql.query(KEYED_REPLY_EXISTING_SQL, [tenantId, idempotencyKey, ticketId], opts(signal));
+      const first = existing.rows[0];
+      return first ? toMessage(first) : undefined;
     },
   };
 }

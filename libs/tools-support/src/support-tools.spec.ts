@@ -1,6 +1,6 @@
 // The support tools on their own tables (issue 14 item 4): created by this library on an empty database, on a
 // real PostgreSQL (a database of this file's own) and on PGlite, driven by the SDK client linked in memory. Search
-// stays in the caller's tenant, ticket_create writes once per key under concurrent retries, another tenant's
+// stays in the caller's tenant, ticket_create and a keyed ticket_reply write once per key under concurrent retries, another tenant's
 // customer reads like a missing one, and an unknown confirmation writes nothing.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -112,6 +112,29 @@ describe.each([
       `SELECT count(*)::int AS n FROM support_tickets WHERE idempotency_key = 'retry-key-1'`,
     );
     expect(rows.rows[0]?.n).toBe(1);
+  });
+
+  it('replies exactly once for 8 concurrent retries with one key, and for a retry after them', async () => {
+    const ticket = await backend.sql.query<{ id: number }>(
+      `SELECT id FROM support_tickets WHERE idempotency_key = 'retry-key-1'`,
+    );
+    const args = { ticketId: ticket.rows[0]?.id, body: 'A replacement is on its way.', idempotencyKey: 'reply-key-1' };
+    const results = await Promise.all(Array.from({ length: 8 }, () => acme('ticket_reply', args)));
+    const later = await acme('ticket_reply', args);
+    expect([...results, later].every((r) => !r.isError)).toBe(true);
+    const ids = [...results, later].map((r) => (r.structuredContent?.['message'] as { id: number }).id);
+    expect(new Set(ids).size).toBe(1);
+    const rows = await backend.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ticket_messages WHERE body = 'A replacement is on its way.'`,
+    );
+    expect(rows.rows[0]?.n).toBe(1);
+    // Without a key, each call is a reply of its own (as before).
+    await acme('ticket_reply', { ticketId: args.ticketId, body: 'Unkeyed.' });
+    await acme('ticket_reply', { ticketId: args.ticketId, body: 'Unkeyed.' });
+    const unkeyed = await backend.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ticket_messages WHERE body = 'Unkeyed.'`,
+    );
+    expect(unkeyed.rows[0]?.n).toBe(2);
   });
 
   it("reads another tenant's customer exactly like a missing one", async () => {

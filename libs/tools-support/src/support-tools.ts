@@ -204,13 +204,16 @@ export function createSupportMcpTools({ store, defaultTenant }: SupportMcpToolsO
     inputSchema: z.object({
       ticketId: Id.describe('Ticket id'),
       body: z.string().trim().min(1).max(10_000).describe('The reply'),
+      idempotencyKey: IdempotencyKey.optional().describe(
+        'Optional: a key of your own (8-200 printable characters) to make retries safe; a repeat with the same key returns the first reply and writes nothing',
+      ),
     }),
     outputSchema: TicketReplyOutputSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     render: ({ ticketId, message }) => `Replied on ticket ${ticketId} (message ${message.id}).`,
-    async execute({ ticketId, body }, ctx) {
+    async execute({ ticketId, body, idempotencyKey }, ctx) {
       const message = await store
-        .reply(tenantOf(ctx.principal, defaultTenant), ticketId, 'agent', body, ctx.signal)
+        .reply(tenantOf(ctx.principal, defaultTenant), ticketId, 'agent', body, ctx.signal, idempotencyKey)
         .catch((e: unknown) => {
           throw storeError(e);
         });

@@ -62,6 +62,7 @@ export function supportAgentTools(run: SupportRun, writes: SupportWrites) {
         priority: Priority.optional(),
       }),
       needsApproval: writes.needsApproval('ticket_create'),
+      // Its idempotency key is the request's (see write-plan.ts), the same on every replay of the step.
       execute: (args, { signal, callId }) => writes.write('ticket_create', args, signal, callId),
     }),
     tool({
@@ -70,7 +71,8 @@ export function supportAgentTools(run: SupportRun, writes: SupportWrites) {
         'Posts a reply to the customer on the ticket of this conversation (the given one, or the one you opened).',
       parameters: z.object({ body: z.string().min(1).max(4000) }),
       needsApproval: writes.needsApproval('ticket_reply'),
-      execute: (args, { signal, callId }) => writes.write('ticket_reply', args, signal, callId),
+      execute: (args, { signal, callId, idempotencyKey }) =>
+        writes.write('ticket_reply', args, signal, callId, idempotencyKey),
     }),
   ];
 }

@@ -8,7 +8,7 @@ import { performSupportAction, type SupportAction } from '../support-actions';
 import { storeError } from '../support-tools';
 import { type SupportProposal } from './support-output';
 import { type SupportRun } from './support-run';
-import { createWritePlanner } from './write-plan';
+import { createWritePlanner, sha256 } from './write-plan';
 
 /** Options of {@link createSupportWrites}. */
 export interface SupportWritesOptions {
@@ -27,8 +27,17 @@ export interface SupportWrites {
   needsApproval(
     name: 'ticket_create' | 'ticket_reply',
   ): (args: unknown, c: { signal: AbortSignal }) => Promise<boolean>;
-  /** Makes the write the user approved for `callId`, or says why there is nothing to write. */
-  write(name: 'ticket_create' | 'ticket_reply', args: unknown, signal: AbortSignal, callId: string): Promise<string>;
+  /**
+   * Makes the write the user approved for `callId`, or says why there is nothing to write. `stepKey` (the call's
+   * `ToolContext.idempotencyKey`) keys a reply, so a step run again after a crash replies once.
+   */
+  write(
+    name: 'ticket_create' | 'ticket_reply',
+    args: unknown,
+    signal: AbortSignal,
+    callId: string,
+    stepKey?: string,
+  ): Promise<string>;
   /** The write the user declined or was left waiting for `support_confirm`, if any. */
   proposal(): SupportProposal | undefined;
 }
@@ -61,6 +70,12 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
     run.out.replied = { ticketId: result.ticketId, messageId: result.message.id };
     run.record('ticket_reply', true, `ticket ${result.ticketId}, message ${result.message.id}`);
     return `Replied on ticket ${result.ticketId}.`;
+  }
+
+  /** A reply keyed by its step (hashed: a step key can be longer than a stored key may be). */
+  async function keyed(action: SupportAction, stepKey: string | undefined): Promise<SupportAction> {
+    if (action.tool !== 'ticket_reply' || stepKey === undefined) return action;
+    return { ...action, arguments: { ...action.arguments, idempotencyKey: `reply:${await sha256(stepKey)}` } };
   }
 
   const approve: ApprovalPort = async (request) => {
@@ -99,10 +114,10 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
       (name) =>
       async (args, { signal }) =>
         (await planned(name, args, signal)).kind === 'write',
-    async write(name, args, signal, callId) {
+    async write(name, args, signal, callId, stepKey) {
       const action = approved.get(callId);
       approved.delete(callId);
-      if (action) return perform(action, signal);
+      if (action) return perform(await keyed(action, stepKey), signal);
       const p = await planned(name, args, signal);
       if (p.kind === 'refused') {
         run.record(name, false, p.detail);

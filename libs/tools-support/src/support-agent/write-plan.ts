@@ -79,7 +79,8 @@ export function createWritePlanner(run: SupportRun): WritePlanner {
     });
 }
 
-async function sha256(text: string): Promise<string> {
+/** The hex SHA-256 of `text`: keys of a fixed length from texts of any length. */
+export async function sha256(text: string): Promise<string> {
   const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }

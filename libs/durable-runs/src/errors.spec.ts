@@ -1,7 +1,7 @@
 // The runs' error catalogue (README "Errors"): every code in DURABLE_RUNS_ERROR_CODES is in the README's table, in
 // the row of the class that carries it, and the table names no other code.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { codeSpans, readmeTable } from '@agent-mcp/context/testing';
 import {
   DURABLE_RUNS_ERROR_CODES,
   type DurableRunsError,
@@ -11,15 +11,10 @@ import {
   RunQueueFullError,
 } from './errors';
 
-function readmeTable(): Map<string, string> {
-  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### Errors'));
-  const rows = new Map<string, string>();
-  for (const line of section.slice(0, section.indexOf('\n\n', section.indexOf('| class |'))).split('\n')) {
-    const [, classes, codes] = line.split('|').map((c) => c.trim());
-    for (const m of (codes ?? '').matchAll(/`([a-z_]+)`/g)) rows.set(m[1] as string, classes ?? '');
-  }
-  return rows;
+/** The README's table: each code with the text of its row's class column. */
+function readmeCodes(): Map<string, string> {
+  const rows = readmeTable(join(__dirname, '..', 'README.md'), '### Errors');
+  return new Map(rows.flatMap(([classes, codes]) => codeSpans(codes ?? '').map((code) => [code, classes ?? ''])));
 }
 
 const raised: DurableRunsError[] = [
@@ -31,7 +26,7 @@ const raised: DurableRunsError[] = [
 
 describe('durable-runs errors', () => {
   it('are the README table, both ways, each code in its class’s row', () => {
-    const table = readmeTable();
+    const table = readmeCodes();
     expect([...table.keys()].sort()).toEqual([...DURABLE_RUNS_ERROR_CODES].sort());
     expect(raised.map((e) => e.code).sort()).toEqual([...DURABLE_RUNS_ERROR_CODES].sort());
     for (const error of raised) expect(table.get(error.code)).toContain(`\`${error.name}\``);

@@ -1,5 +1,6 @@
-// The official MCP Inspector's command line, as a user would run it, lists the tools of the stdio server, and its
-// strict schema check (`--strict`: the portability lint of every tool's input and output schema) finds nothing.
+// The official MCP Inspector's command line, as a user would run it: its strict schema check (`--strict`: the
+// portability lint of every tool's input and output schema) finds nothing in the stdio server's tools. Listing and
+// calling tools in each protocol era is in the real-clients suite (real-clients.spec.ts).
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 
@@ -27,11 +28,6 @@ function inspect(env: readonly string[], options: readonly string[]): Promise<{ 
 }
 
 describe('MCP Inspector CLI', () => {
-  it('lists the tools of stdio-server', async () => {
-    const { stdout } = await inspect(['DIAGNOSTIC_TOOLS=true'], ['--method', 'tools/list']);
-    expect((JSON.parse(stdout) as { tools: Array<{ name: string }> }).tools.map((t) => t.name)).toContain('echo');
-  });
-
   it('finds no schema portability error or warning in any tool with --strict', async () => {
     // Every tool the default configuration offers (database, support, research, threads) and the diagnostic ones.
     const { stdout, stderr } = await inspect(

@@ -6,7 +6,8 @@ import { defineTool } from './tool';
 import { ToolError, RateLimitError } from './errors';
 import { createPipeline } from './pipeline';
 import { type RequestFinishedInfo, createRequestLogObserver, combineObservers } from './observer';
-import { connectPipeClient, testServer } from './spec-helpers/clients';
+import { Client as ClientV2, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { connectHttpClient, connectPipeClient, startHttp, testServer } from './spec-helpers/clients';
 
 const ok = defineTool({
   name: 'ok_tool',
@@ -105,5 +106,33 @@ describe('McpServer observer', () => {
     });
     expect(typeof call.requestId).toBe('number');
     expect(typeof call.durationMs).toBe('number');
+  });
+
+  it('names the protocol revision and the client each request was served for', async () => {
+    const lines: string[] = [];
+    const server = testServer({
+      observer: createRequestLogObserver(createJsonLogger({ write: (l) => lines.push(l) })),
+    });
+    server.tools.register(ok);
+    const f = await startHttp(server);
+    try {
+      const legacy = await connectHttpClient(f.url);
+      await legacy.client.callTool({ name: 'ok_tool', arguments: { n: 1 } });
+      await legacy.client.close();
+      const modern = new ClientV2(
+        { name: 'modern-client', version: '1.0.0' },
+        { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+      );
+      await modern.connect(new StreamableHTTPClientTransport(f.url));
+      await modern.callTool({ name: 'ok_tool', arguments: { n: 2 } });
+      await modern.close();
+    } finally {
+      await f.close();
+    }
+    const calls = lines.map((l) => JSON.parse(l)).filter((l) => l.method === 'tools/call');
+    expect(calls.map((c) => [c.protocolVersion, c.client])).toEqual([
+      ['2025-11-25', 'spec-client'],
+      ['2026-07-28', 'modern-client'],
+    ]);
   });
 });

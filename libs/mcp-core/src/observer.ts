@@ -17,6 +17,13 @@ export interface RequestFinishedInfo {
   readonly requestId: string | number;
   readonly sessionId: string | undefined;
   readonly transport: TransportInfo['kind'];
+  /**
+   * The protocol revision the request was served in: `2026-07-28` for a stateless request (from its envelope), the
+   * session's negotiated revision for a 2025-11-25 one. Tells operators which clients still open legacy sessions.
+   */
+  readonly protocolVersion: string;
+  /** The `clientInfo.name` the client announced (envelope or `initialize`), cut to 100 characters. */
+  readonly client: string | undefined;
   /** Who called, once authentication ran; undefined when the request was refused before it. */
   readonly principal: Principal | undefined;
   /** The registered tool of a `tools/call`; `(unknown)` for a name no tool has, so labels stay bounded. */
@@ -64,8 +71,8 @@ export function combineObservers(...observers: ReadonlyArray<McpObserver | undef
 }
 
 /**
- * An observer that writes one log line per request: request and session id, principal and tenant, method, tool,
- * outcome, error code and duration. Server faults log at `warn` (their details are logged apart, with a reference);
+ * An observer that writes one log line per request: request and session id, protocol revision and client, principal
+ * and tenant, method, tool, outcome, error code and duration. Server faults log at `warn` (their details are logged apart, with a reference);
  * everything else at `info`.
  */
 export function createRequestLogObserver(logger: Logger): McpObserver {
@@ -75,6 +82,8 @@ export function createRequestLogObserver(logger: Logger): McpObserver {
         requestId: info.requestId,
         ...(info.sessionId ? { sessionId: info.sessionId } : {}),
         transport: info.transport,
+        protocolVersion: info.protocolVersion,
+        ...(info.client ? { client: info.client } : {}),
         ...(info.principal
           ? { principal: info.principal.id, ...(info.principal.tenantId ? { tenant: info.principal.tenantId } : {}) }
           : {}),

@@ -482,6 +482,7 @@ export class McpServer {
       session.untrack(id, controller);
       if (span) {
         span.setAttribute('mcp.outcome', outcome);
+        span.setAttribute('mcp.protocol.version', session.protocolVersion);
         if (errorCode) recordFailure(span, { code: errorCode });
         else if (outcome === 'system') recordFailure(span, new Error('internal'));
       }
@@ -492,6 +493,8 @@ export class McpServer {
           requestId: id,
           sessionId: session.id,
           transport: transport.kind,
+          protocolVersion: session.protocolVersion,
+          client: session.clientInfo?.name?.slice(0, 100),
           principal: pipeline?.principal,
           tool: target?.kind === 'tool' ? (this.tools.has(target.name) ? target.name : '(unknown)') : undefined,
           outcome,

@@ -4,6 +4,13 @@
  */
 export { describeAgentRuns } from './agent-runs-suite';
 export {
+  type AppUnderTest,
+  describeRealClients,
+  type RealClientsDriver,
+  type RequestLogLine,
+} from './real-clients-suite';
+export { type AppTarget, stderrToFile } from './mcp-clients';
+export {
   type AppConnection,
   type AppEndpoint,
   connectThrough,

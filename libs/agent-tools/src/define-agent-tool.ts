@@ -140,6 +140,8 @@ export function defineAgentTool<I extends ToolInputSchema, O extends ToolOutputS
           ...(call.threadId ? { threadId: call.threadId } : {}),
           modelProvider: run.modelProvider ?? modelProvider(),
           source: name,
+          // A 2026-07-28 call may be rerun on the client's retry: its model turns are kept between the rounds.
+          rounds: context.client,
           ...(definition.observer ? { observer: definition.observer } : {}),
           ...(definition.runs ? { runs: definition.runs } : {}),
         };

@@ -20,6 +20,7 @@ import {
   type Usage,
 } from '@agent-mcp/agent-core';
 import { type AgentBudget, type AgentBudgetRequest, type AgentRunPolicy, resolveBudget } from './budgets';
+import { InputPause, type RoundMemory, TurnReplay } from './input-rounds';
 import { RunReporter } from './run-reporter';
 import { createSamplingModel } from './sampling-model';
 import { withPrincipalMemory } from './principal-memory';
@@ -81,6 +82,12 @@ export interface AgentToolOptions {
    * starts at once and records nothing.
    */
   readonly runs?: RunQueue;
+  /**
+   * What the call keeps between the rounds of a 2026-07-28 multi-round-trip request (`ctx.client`, which
+   * `defineAgentTool` passes): the server model's turns are kept there, so the run the client's retry starts
+   * again replays them instead of asking the model anew (a planned write is not planned twice).
+   */
+  readonly rounds?: RoundMemory;
 }
 
 /** Where the model of a run came from. */
@@ -191,6 +198,10 @@ export interface AgentToolInterruption {
  * if (outcome.status === 'stopped') return toolResponse({ content: [{ type: 'text', text: outcome.summary }], _meta: agentRunMeta(outcome) });
  *
  * With `options.approve`, the outcome may also be {@link AgentToolInterruption} (`status: 'interrupted'`).
+ *
+ * A question to a 2026-07-28 client (an approval through elicitation, a turn of the client's model through
+ * sampling) ends the run at once and is thrown as it is (mcp-core's input-required signal), so the call answers
+ * `input_required`; on the retry the run starts again and finds the answer (see `options.rounds`).
  */
 export function runAgentTool<TOutput extends AgentOutputType>(
   agent: Agent<TOutput>,
@@ -267,10 +278,13 @@ async function runMetered<TOutput extends AgentOutputType>(
   const { context, policy } = options;
   const budget = resolveBudget(options.budget ?? {}, policy);
   const startedAt = performance.now();
+  const pause = new InputPause();
   const chooser = new ModelChooser(
     options.modelProvider ?? getDefaultModelProvider(),
     options.sampling === 'off' ? undefined : context.sampling,
     options.sampling !== 'off',
+    pause,
+    options.rounds,
   );
   const steps: AgentToolStep[] = [];
   let total: Usage = EMPTY_USAGE;
@@ -310,7 +324,7 @@ async function runMetered<TOutput extends AgentOutputType>(
     modelProvider: chooser,
     limits: { maxTurns: budget.maxTurns, maxTotalTokens: budget.maxTokens, timeoutMs: budget.deadlineSeconds * 1000 },
     ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.approve ? { approve: options.approve } : {}),
+    ...(options.approve ? { approve: pause.approvals(options.approve) } : {}),
     ...(journal ? { journal } : {}),
     observer,
   });
@@ -339,6 +353,8 @@ async function runMetered<TOutput extends AgentOutputType>(
       budget,
     };
   } catch (error) {
+    // The run ended on a question to the client: the call answers input_required (no outcome, no thread turn).
+    if (pause.signal && !context.signal.aborted) throw pause.signal;
     if (error instanceof ApprovalInterruptedError && !context.signal.aborted) {
       const done = usage();
       const interruption = {
@@ -422,18 +438,31 @@ class ModelChooser implements ModelProvider {
     private readonly sampling: AgentToolContext['sampling'],
     /** Whether a client that samples would have lent its model (the tool allows the fallback). */
     private readonly samplingAllowed: boolean,
-  ) {}
+    private readonly pause: InputPause,
+    rounds: RoundMemory | undefined,
+  ) {
+    this.replay = rounds && new TurnReplay(rounds);
+  }
+
+  private readonly replay: TurnReplay | undefined;
 
   async getModel(name: string | undefined): Promise<Model> {
-    if (this.source === 'client-sampling' && this.sampling) return createSamplingModel(this.sampling);
+    if (this.source === 'client-sampling' && this.sampling) return this.clientModel(this.sampling);
+    let model: Model;
     try {
-      return await this.provider.getModel(name);
+      model = await this.provider.getModel(name);
     } catch (error) {
       if (!(error instanceof MissingConfigError)) throw error;
       if (!this.sampling) throw forMcpUser(error, this.samplingAllowed);
       this.source = 'client-sampling';
-      return createSamplingModel(this.sampling);
+      return this.clientModel(this.sampling);
     }
+    // The server's model answers again on every rerun unless its turns are kept (the client's are: its answers).
+    return this.replay ? this.replay.wrap(model) : model;
+  }
+
+  private clientModel(sampling: NonNullable<AgentToolContext['sampling']>): Model {
+    return this.pause.model(createSamplingModel(sampling));
   }
 }
 

@@ -210,6 +210,9 @@ class CallClient implements ClientInteraction {
   get protocolVersion(): string {
     return this.session.protocolVersion;
   }
+  get era(): 'legacy' | 'modern' {
+    return this.session.era === 'modern' ? 'modern' : 'legacy';
+  }
   get capabilities(): ClientCapabilities | undefined {
     return this.session.clientCapabilities;
   }

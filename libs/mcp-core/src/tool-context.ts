@@ -39,6 +39,13 @@ export interface ClientRequestOptions {
 export interface ClientInteraction {
   /** The protocol version agreed at initialization. */
   readonly protocolVersion: string;
+  /**
+   * `modern` (2026-07-28): the server sends the client no request, so a question ends the call with
+   * `input_required` and the handler runs again on the retry (or, in a task, waits for `tasks/update`): ask under
+   * a stable key and {@link keep} what must not be redone. `legacy` (2025-11-25 and earlier): a question is a
+   * request on the call's stream, answered while the handler waits.
+   */
+  readonly era: 'legacy' | 'modern';
   /** What the client said it supports; undefined before initialization. */
   readonly capabilities: ClientCapabilities | undefined;
   /** The client's name and version. */

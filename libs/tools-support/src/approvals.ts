@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { type Logger, principalKey } from '@agent-mcp/context';
-import { type HandlerContext } from '@agent-mcp/mcp-core';
+import { type HandlerContext, isInputRequired } from '@agent-mcp/mcp-core';
 import { type PendingConfirmation, type SupportConfirmations } from './confirmations';
 import { actionHeadline, describeAction, type SupportAction } from './support-actions';
 
 /** A person's answer to a support write, as the MCP bridge got it. */
 export type SupportApproval =
-  | { readonly decision: 'approved' }
-  | { readonly decision: 'declined'; readonly message: string }
+  /** `confirmationId`: the stored action the answer is about (a 2026-07-28 client), to be spent with the write. */
+  | { readonly decision: 'approved'; readonly confirmationId?: string }
+  | { readonly decision: 'declined'; readonly message: string; readonly confirmationId?: string }
   /** Nobody could be asked now: the action is stored, and `support_confirm` with this id writes it. */
   | { readonly decision: 'pending'; readonly message: string; readonly confirmation: PendingConfirmation };
 
@@ -30,11 +31,16 @@ const ElicitAnswer = z.object({
 
 /**
  * Asks the user whether the support agent may make `action`. A client that declared form-mode elicitation is
- * asked at once (`elicitation/create`: the exact write and a `confirm` box); only `accept` with `confirm: true`
- * approves. A client that cannot be asked (no elicitation, URL mode only, or the question failed or timed out)
- * gets a pending confirmation instead, stored for the caller's principal and tenant.
+ * asked (`elicitation/create`: the exact write and a `confirm` box); only `accept` with `confirm: true` approves.
+ * A 2025-11-25 client is asked at once, on the call's stream. A 2026-07-28 client is asked through an input
+ * request: the action is stored first as a pending confirmation, its id kept across the rounds, and the question
+ * keyed `approve-<confirmationId>`, so the client's retry (on any replica) answers about that stored action and
+ * the approved write spends the confirmation (see {@link SupportApproval}). A client that cannot be asked (no
+ * elicitation, URL mode only, or the question failed or timed out) gets a pending confirmation instead, stored
+ * for the caller's principal and tenant, for `support_confirm`.
  *
- * @throws the signal's reason when the call is cancelled while waiting.
+ * @throws the signal's reason when the call is cancelled while waiting; mcp-core's input-required signal while a
+ *   2026-07-28 client has not answered yet (the call answers `input_required`).
  */
 export async function askSupportApproval(
   action: SupportAction,
@@ -43,55 +49,18 @@ export async function askSupportApproval(
 ): Promise<SupportApproval> {
   const { context } = options;
   if (canElicitForm(context)) {
+    if (context.client.era === 'modern') return askInRounds(action, signal, options);
     void context.reportProgress(`waiting for your approval to ${actionHeadline(action)}`);
     try {
-      const answer = ElicitAnswer.safeParse(
-        await context.client.elicit(
-          {
-            // `mode` arrived with protocol 2025-11-25; older clients read a form without it.
-            ...(context.client.protocolVersion >= '2025-11-25' ? { mode: 'form' as const } : {}),
-            message: `The support assistant wants to write this. Nothing is written unless you accept.\n\n${describeAction(action)}`,
-            requestedSchema: {
-              type: 'object',
-              properties: {
-                confirm: {
-                  type: 'boolean',
-                  title: action.tool === 'ticket_create' ? 'Open this ticket' : 'Post this reply',
-                  description: 'Tick and accept to write exactly what is shown; decline and nothing is written.',
-                },
-              },
-              required: ['confirm'],
-            },
-          },
-          { signal },
-        ),
-      );
-      if (!answer.success)
-        return {
-          decision: 'declined',
-          message: 'The answer to the approval request could not be read, so nothing was written.',
-        };
-      if (answer.data.action === 'accept' && answer.data.content?.['confirm'] === true) return { decision: 'approved' };
-      const how =
-        answer.data.action === 'accept'
-          ? 'did not tick confirm'
-          : answer.data.action === 'decline'
-            ? 'declined'
-            : 'dismissed the request';
-      return { decision: 'declined', message: `You ${how}: nothing was written (${actionHeadline(action)}).` };
+      return readAnswer(action, await context.client.elicit(approvalRequest(context, action), { signal }));
     } catch (error) {
       if (signal.aborted) throw signal.reason;
+      if (isInputRequired(error)) throw error;
       // The client said it could ask but did not answer: keep the action for a confirmation instead.
       options.logger.warn('support approval: elicitation failed, falling back to a pending confirmation', { error });
     }
   }
-  const confirmation = await options.confirmations.create(
-    principalKey(context.principal),
-    options.tenant,
-    action,
-    options.ttlSeconds,
-    signal,
-  );
+  const confirmation = await createConfirmation(action, signal, options);
   return {
     decision: 'pending',
     message:
@@ -99,6 +68,87 @@ export async function askSupportApproval(
       `confirmationId "${confirmation.confirmationId}" and approve: true before ${confirmation.expiresAt}; approve: false discards it.`,
     confirmation,
   };
+}
+
+/** The confirmations a 2026-07-28 call stored in earlier rounds, each with the action it holds. */
+const KEPT_APPROVALS = 'support.approvals';
+interface KeptApproval {
+  readonly action: SupportAction;
+  readonly confirmationId: string;
+}
+
+/**
+ * The question as an input request: the first round stores the action (a pending confirmation) and keeps its id,
+ * then asks; the retry finds the same action kept and reads the answer under the same key.
+ */
+async function askInRounds(
+  action: SupportAction,
+  signal: AbortSignal,
+  options: SupportApprovalOptions,
+): Promise<SupportApproval> {
+  const { client } = options.context;
+  const approvals = client.kept<KeptApproval[]>(KEPT_APPROVALS) ?? [];
+  const same = JSON.stringify(action);
+  let kept = approvals.find((a) => JSON.stringify(a.action) === same);
+  if (!kept) {
+    const confirmation = await createConfirmation(action, signal, options);
+    kept = { action, confirmationId: confirmation.confirmationId };
+    client.keep(KEPT_APPROVALS, [...approvals, kept]);
+  }
+  const answer = readAnswer(
+    action,
+    await client.elicit(approvalRequest(options.context, action), { key: `approve-${kept.confirmationId}` }),
+  );
+  return { ...answer, confirmationId: kept.confirmationId };
+}
+
+function createConfirmation(
+  action: SupportAction,
+  signal: AbortSignal,
+  options: SupportApprovalOptions,
+): Promise<PendingConfirmation> {
+  const owner = principalKey(options.context.principal);
+  return options.confirmations.create(owner, options.tenant, action, options.ttlSeconds, signal);
+}
+
+function approvalRequest(context: HandlerContext, action: SupportAction) {
+  return {
+    // `mode` arrived with protocol 2025-11-25; older clients read a form without it.
+    ...(context.client.protocolVersion >= '2025-11-25' ? { mode: 'form' as const } : {}),
+    message: `The support assistant wants to write this. Nothing is written unless you accept.\n\n${describeAction(action)}`,
+    requestedSchema: {
+      type: 'object' as const,
+      properties: {
+        confirm: {
+          type: 'boolean' as const,
+          title: action.tool === 'ticket_create' ? 'Open this ticket' : 'Post this reply',
+          description: 'Tick and accept to write exactly what is shown; decline and nothing is written.',
+        },
+      },
+      required: ['confirm'],
+    },
+  };
+}
+
+/** The person's answer: only `accept` with `confirm: true` approves; anything unreadable writes nothing. */
+function readAnswer(
+  action: SupportAction,
+  raw: unknown,
+): { readonly decision: 'approved' } | { readonly decision: 'declined'; readonly message: string } {
+  const answer = ElicitAnswer.safeParse(raw);
+  if (!answer.success)
+    return {
+      decision: 'declined',
+      message: 'The answer to the approval request could not be read, so nothing was written.',
+    };
+  if (answer.data.action === 'accept' && answer.data.content?.['confirm'] === true) return { decision: 'approved' };
+  const how =
+    answer.data.action === 'accept'
+      ? 'did not tick confirm'
+      : answer.data.action === 'decline'
+        ? 'declined'
+        : 'dismissed the request';
+  return { decision: 'declined', message: `You ${how}: nothing was written (${actionHeadline(action)}).` };
 }
 
 /** Whether the client declared elicitation in form mode (an empty capability means form, for older clients). */

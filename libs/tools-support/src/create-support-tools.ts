@@ -4,6 +4,7 @@ import { type Logger, noopLogger, type SqlClient } from '@agent-mcp/context';
 import { type ToolRegistry } from '@agent-mcp/mcp-core';
 import { parseSupportConfig, type SupportConfig } from './config';
 import { createSupportConfirmations } from './confirmations';
+import { createConfirmedWriter } from './confirmed-write';
 import { createSupportAgentTool } from './support-agent-tool';
 import { createSupportConfirmTool } from './support-confirm-tool';
 import { createSupportStore, type SupportStore } from './support-store';
@@ -75,12 +76,14 @@ export function createSupportTools(options: SupportToolsOptions): SupportTools {
   if (!Number.isInteger(ttl) || ttl < 10 || ttl > 7 * 86_400)
     throw new RangeError('confirmationTtlSeconds must be a whole number of seconds from 10 to 604800');
   const defaultTenant = config.SUPPORT_DEFAULT_TENANT;
+  const writeConfirmed = createConfirmedWriter({ sql: options.sql, confirmations, ensureTables });
   const tools = [
     ...createSupportMcpTools({ store, defaultTenant }),
     createSupportAgentTool({
       store,
       confirmations,
       confirmationTtlSeconds: ttl,
+      writeConfirmed,
       defaultTenant,
       env,
       logger,
@@ -91,7 +94,7 @@ export function createSupportTools(options: SupportToolsOptions): SupportTools {
       ...(options.runs ? { runs: options.runs } : {}),
       ...(options.policy ? { policy: options.policy } : {}),
     }),
-    createSupportConfirmTool({ sql: options.sql, confirmations, defaultTenant, ensureTables }),
+    createSupportConfirmTool({ writeConfirmed, defaultTenant }),
   ] as const;
   return {
     config,

@@ -10,6 +10,7 @@ import {
 import { Agent, type ModelProvider, type RunObserver, type RunQueue } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import { type SupportConfirmations } from './confirmations';
+import { type ConfirmedWriter } from './confirmed-write';
 import { supportAgentTools } from './support-agent/agent-tools';
 import {
   finishSupportOutput,
@@ -31,6 +32,8 @@ export interface SupportAgentToolOptions {
   readonly confirmations: SupportConfirmations;
   /** How long a pending confirmation can be used, in seconds. */
   readonly confirmationTtlSeconds: number;
+  /** Spends a confirmation with its write: an approval a 2026-07-28 client gave through an input request. */
+  readonly writeConfirmed: ConfirmedWriter;
   readonly defaultTenant: string;
   /** Model provider; default: the OpenAI provider configured from `env`, created on first use. */
   readonly modelProvider?: ModelProvider;
@@ -110,6 +113,7 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
         context: ctx,
         confirmations: options.confirmations,
         confirmationTtlSeconds: options.confirmationTtlSeconds,
+        writeConfirmed: options.writeConfirmed,
         logger,
       });
       const input = [

@@ -1,26 +1,16 @@
 import { z } from 'zod';
-import { principalKey, type SqlClient } from '@agent-mcp/context';
+import { principalKey } from '@agent-mcp/context';
 import { defineTool } from '@agent-mcp/mcp-core';
+import { type ConfirmedWriter } from './confirmed-write';
 import { supportError } from './errors';
-import { type SupportConfirmations } from './confirmations';
-import {
-  actionHeadline,
-  performSupportAction,
-  type SupportAction,
-  SupportActionSchema,
-  type SupportActionResult,
-} from './support-actions';
-import { createSupportStore } from './support-store';
-import { storeError, tenantOf } from './support-tools';
+import { actionHeadline, SupportActionSchema, type SupportActionResult } from './support-actions';
+import { tenantOf } from './support-tools';
 
 /** Options of {@link createSupportConfirmTool}. */
 export interface SupportConfirmToolOptions {
-  /** The application database: the confirmation and the write commit together on it. */
-  readonly sql: SqlClient;
-  readonly confirmations: SupportConfirmations;
+  /** Spends a confirmation in the transaction that writes its action (`createConfirmedWriter`). */
+  readonly writeConfirmed: ConfirmedWriter;
   readonly defaultTenant: string;
-  /** Creates the support tables where missing (before the transaction that writes). */
-  readonly ensureTables?: () => Promise<void>;
 }
 
 /** Shape of `support_confirm`'s `structuredContent`. */
@@ -51,7 +41,7 @@ const CLAIM_ERRORS = {
  * writes, so a second confirm, an expired id, or another principal's or tenant's id writes nothing.
  */
 export function createSupportConfirmTool(options: SupportConfirmToolOptions) {
-  const { confirmations } = options;
+  const { writeConfirmed } = options;
   return defineTool({
     name: 'support_confirm',
     title: 'Confirm a support write',
@@ -77,35 +67,13 @@ export function createSupportConfirmTool(options: SupportConfirmToolOptions) {
     async execute({ confirmationId, approve }, ctx): Promise<SupportConfirmOutput> {
       const tenant = tenantOf(ctx.principal, options.defaultTenant);
       const owner = principalKey(ctx.principal);
-      const signal = ctx.signal;
-      type Outcome =
-        | { readonly refused: keyof typeof CLAIM_ERRORS }
-        | { readonly action: SupportAction; readonly written: SupportActionResult | undefined };
-      const outcome = await (async (): Promise<Outcome> => {
-        await options.ensureTables?.();
-        await confirmations.ensureSchema();
-        // One transaction: the confirmation is spent if and only if its write commits.
-        return options.sql.transaction(
-          async (tx) => {
-            const claim = await confirmations.consume(
-              tx,
-              confirmationId,
-              owner,
-              tenant,
-              approve ? 'approved' : 'declined',
-              signal,
-            );
-            if (claim.status !== 'claimed') return { refused: claim.status };
-            const written = approve
-              ? await performSupportAction(createSupportStore(tx), tenant, claim.action, signal)
-              : undefined;
-            return { action: claim.action, written };
-          },
-          { signal },
-        );
-      })().catch((e: unknown) => {
-        throw storeError(e);
-      });
+      const outcome = await writeConfirmed(
+        confirmationId,
+        owner,
+        tenant,
+        approve ? 'approved' : 'declined',
+        ctx.signal,
+      );
       if ('refused' in outcome) {
         const [code, message] = CLAIM_ERRORS[outcome.refused];
         throw supportError(code, message);

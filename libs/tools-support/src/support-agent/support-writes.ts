@@ -1,10 +1,11 @@
 import { type ApprovalPort } from '@agent-mcp/agent-core';
-import { type Logger } from '@agent-mcp/context';
-import { type HandlerContext } from '@agent-mcp/mcp-core';
+import { type Logger, principalKey } from '@agent-mcp/context';
+import { type HandlerContext, isInputRequired } from '@agent-mcp/mcp-core';
 import { askSupportApproval, type SupportApproval } from '../approvals';
 import { supportError } from '../errors';
 import { type SupportConfirmations, TooManyPendingError } from '../confirmations';
-import { performSupportAction, type SupportAction } from '../support-actions';
+import { type ConfirmedWriter } from '../confirmed-write';
+import { performSupportAction, type SupportAction, type SupportActionResult } from '../support-actions';
 import { storeError } from '../support-tools';
 import { type SupportProposal } from './support-output';
 import { type SupportRun } from './support-run';
@@ -16,6 +17,8 @@ export interface SupportWritesOptions {
   readonly context: HandlerContext;
   readonly confirmations: SupportConfirmations;
   readonly confirmationTtlSeconds: number;
+  /** Spends a stored action's confirmation with its write (an approval given through an input request). */
+  readonly writeConfirmed: ConfirmedWriter;
   readonly logger: Logger;
 }
 
@@ -48,11 +51,26 @@ export interface SupportWrites {
  */
 export function createSupportWrites(run: SupportRun, options: SupportWritesOptions): SupportWrites {
   const planned = createWritePlanner(run);
-  const approved = new Map<string, SupportAction>();
+  /** The approved action of each call id, with the confirmation that stores it when there is one. */
+  const approved = new Map<string, { action: SupportAction; confirmationId?: string }>();
   let proposal: SupportProposal | undefined;
+  const owner = principalKey(options.context.principal);
 
-  async function perform(action: SupportAction, signal: AbortSignal): Promise<string> {
-    const result = await performSupportAction(run.store, run.tenant, action, signal);
+  async function perform(
+    { action, confirmationId }: { action: SupportAction; confirmationId?: string },
+    signal: AbortSignal,
+  ): Promise<string> {
+    if (!confirmationId) return reportWrite(action, await performSupportAction(run.store, run.tenant, action, signal));
+    // Written with its confirmation spent, at most once, whichever retry of the call gets here first.
+    const spent = await options.writeConfirmed(confirmationId, owner, run.tenant, 'approved', signal);
+    if ('refused' in spent) {
+      run.record(action.tool, false, `confirmation ${confirmationId}: ${spent.refused}`);
+      return `Nothing was written: the approval ${spent.refused === 'expired' ? 'has expired' : 'was already used'}.`;
+    }
+    return reportWrite(spent.action, spent.written);
+  }
+
+  function reportWrite(action: SupportAction, result: SupportActionResult | undefined): string {
     if (action.tool === 'ticket_create') {
       if (result?.tool !== 'ticket_create') {
         run.record('ticket_create', false, `customer ${action.arguments.customerId}: not found`);
@@ -92,13 +110,20 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
         logger: options.logger,
       });
     } catch (error) {
-      if (request.signal.aborted || error instanceof TooManyPendingError) throw error;
+      // A 2026-07-28 client's answer is still to come: the runner ends the run and the call answers input_required.
+      if (request.signal.aborted || error instanceof TooManyPendingError || isInputRequired(error)) throw error;
       throw storeError(error);
     }
     if (answer.decision === 'approved') {
-      approved.set(request.callId, p.action);
-      return answer;
+      approved.set(request.callId, {
+        action: p.action,
+        ...(answer.confirmationId ? { confirmationId: answer.confirmationId } : {}),
+      });
+      return { decision: 'approved' };
     }
+    // Declined through an input request: the stored action is discarded, so support_confirm cannot write it later.
+    if (answer.decision === 'declined' && answer.confirmationId)
+      await options.writeConfirmed(answer.confirmationId, owner, run.tenant, 'declined', request.signal);
     proposal = { action: p.action, answer };
     const detail =
       answer.decision === 'pending'

@@ -63,7 +63,10 @@ export class InputPause {
       throw error;
     };
     return {
-      name: model.name,
+      // Read each time: the sampling model learns its name from the client's first answer.
+      get name() {
+        return model.name;
+      },
       getResponse: (request) => model.getResponse(request).catch(take),
       async *getStreamedResponse(request) {
         try {
@@ -102,7 +105,9 @@ export class TurnReplay {
   /** `model` answering from the kept turns first (one run asks for its model every turn: all share this). */
   wrap(model: Model): Model {
     return {
-      name: model.name,
+      get name() {
+        return model.name;
+      },
       getResponse: async (request) => this.replay(request) ?? this.record(request, await model.getResponse(request)),
       getStreamedResponse: (request) => this.streamed(model, request),
     };

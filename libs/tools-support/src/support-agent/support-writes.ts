@@ -11,6 +11,14 @@ import { type SupportProposal } from './support-output';
 import { type SupportRun } from './support-run';
 import { createWritePlanner, sha256 } from './write-plan';
 
+/** A write a round of a 2026-07-28 call made, kept for the rounds after it. */
+interface KeptWrite {
+  readonly confirmationId: string;
+  readonly action: SupportAction;
+  readonly result: SupportActionResult;
+}
+const KEPT_WRITES = 'support.writes';
+
 /** Options of {@link createSupportWrites}. */
 export interface SupportWritesOptions {
   /** The request: the client the user is asked through. */
@@ -61,13 +69,26 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
     signal: AbortSignal,
   ): Promise<string> {
     if (!confirmationId) return reportWrite(action, await performSupportAction(run.store, run.tenant, action, signal));
+    // A later round of the same call replays the run up to here: it reports the write an earlier round made.
+    const earlier = writtenBefore().find((w) => w.confirmationId === confirmationId);
+    if (earlier) return reportWrite(earlier.action, earlier.result);
     // Written with its confirmation spent, at most once, whichever retry of the call gets here first.
     const spent = await options.writeConfirmed(confirmationId, owner, run.tenant, 'approved', signal);
     if ('refused' in spent) {
       run.record(action.tool, false, `confirmation ${confirmationId}: ${spent.refused}`);
       return `Nothing was written: the approval ${spent.refused === 'expired' ? 'has expired' : 'was already used'}.`;
     }
+    if (spent.written)
+      options.context.client.keep(KEPT_WRITES, [
+        ...writtenBefore(),
+        { confirmationId, action: spent.action, result: spent.written },
+      ]);
     return reportWrite(spent.action, spent.written);
+  }
+
+  /** The writes earlier rounds of this call made (a 2026-07-28 call is rerun from the start on each retry). */
+  function writtenBefore(): readonly KeptWrite[] {
+    return options.context.client.kept<KeptWrite[]>(KEPT_WRITES) ?? [];
   }
 
   function reportWrite(action: SupportAction, result: SupportActionResult | undefined): string {
@@ -149,6 +170,10 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
         return p.reason;
       }
       if (p.kind === 'existing') {
+        const mine = writtenBefore().find(
+          (w) => w.result.tool === 'ticket_create' && w.result.ticket.id === p.ticket.id,
+        );
+        if (mine) return reportWrite(mine.action, mine.result);
         run.out.ticketCreated = { id: p.ticket.id, created: false };
         run.record('ticket_create', true, `ticket ${p.ticket.id} (already opened by this request)`);
         return `Ticket ${p.ticket.id} is open for customer ${p.ticket.customerId}.`;

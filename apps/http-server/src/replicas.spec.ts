@@ -3,18 +3,28 @@
 // deploy/nginx.conf with loopback upstreams). With the SDK's real Client: a session opened through one replica
 // is used through the other; a cancel sent to one stops the model request of an agent call, and the SQL statement
 // of a sql_query, running on the other; a rate limit holds across both; a rolling restart under a steady load of
-// ticket_create calls fails no call and writes no ticket twice. Skipped, with the reason, only when nginx is not
-// installed.
+// ticket_create calls fails no call and writes no ticket twice. MCP 2026-07-28 clients (the SDK v2 client pinned,
+// and raw requests for the tasks extension) need no session at all: their calls are served by either replica, the
+// retry of an input-required support approval continues on the other replica and writes one ticket, and a task
+// running on one replica is read, answered (tasks/update) and finished through the other. Skipped, with the
+// reason, only when nginx is not installed.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Redis } from 'ioredis';
-import { createScriptedServer, hangTurn, type ScriptedServer } from '@agent-mcp/agent-core/testing';
+import {
+  createScriptedServer,
+  hangTurn,
+  type ScriptedServer,
+  textTurn,
+  toolCallTurn,
+} from '@agent-mcp/agent-core/testing';
 import pg from 'pg';
 import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
 import { type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
@@ -122,6 +132,8 @@ type Text = {
         OPENAI_API_KEY: 'test-key',
         OPENAI_MODEL: 'scripted-model',
         SHUTDOWN_GRACE_SECONDS: '10',
+        // One sealing key for both: a 2026-07-28 retry may reach either replica.
+        REQUEST_STATE_KEY: randomBytes(32).toString('base64'),
         LOG_LEVEL: 'info',
       };
       await Promise.all([startReplica(0), startReplica(1)]);
@@ -305,6 +317,183 @@ type Text = {
       while ((await running()) > 0 && Date.now() - at < 5000) await sleep(20);
       expect(Date.now() - at).toBeLessThan(1000);
       await expect(call).rejects.toThrow();
+    });
+
+    const MODERN = '2026-07-28';
+    const TASKS = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
+
+    /** The SDK v2 client pinned to 2026-07-28; its POSTs go to `targets` in turn unless `route` picks one. */
+    async function connectModern(
+      targets: readonly string[],
+      options: { capabilities?: Record<string, unknown>; route?: (body: string) => string | undefined } = {},
+    ): Promise<{ client: ModernClient; sent: string[] }> {
+      let next = 0;
+      const sent: string[] = [];
+      const client = new ModernClient(
+        { name: 'replicas-modern', version: '1.0.0' },
+        { versionNegotiation: { mode: { pin: MODERN } }, capabilities: options.capabilities ?? {} },
+      );
+      const transport = new ModernTransport(new URL(`${targets[0]}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${KEY}` } },
+        fetch: (_input, init) => {
+          const body = typeof init?.body === 'string' ? init.body : '';
+          const base = options.route?.(body) ?? (targets[next++ % targets.length] as string);
+          sent.push(`${body.match(/"method":"([^"]+)"/)?.[1] ?? init?.method ?? 'GET'} ${base}`);
+          return fetch(`${base}/mcp`, init);
+        },
+      });
+      await client.connect(transport);
+      return { client, sent };
+    }
+
+    let rawId = 1;
+    /** One 2026-07-28 request, raw, to `base`. */
+    async function modern(
+      base: string,
+      method: string,
+      params: Record<string, unknown>,
+      capabilities: Record<string, unknown>,
+    ): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string } }> {
+      const name = (params['name'] ?? params['taskId']) as string | undefined;
+      const res = await fetch(`${base}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${KEY}`,
+          'mcp-protocol-version': MODERN,
+          'mcp-method': method,
+          ...(name ? { 'mcp-name': name } : {}),
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: rawId++,
+          method,
+          params: {
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': MODERN,
+              'io.modelcontextprotocol/clientCapabilities': capabilities,
+            },
+            ...params,
+          },
+        }),
+      });
+      const text = await res.text();
+      if (!res.headers.get('content-type')?.includes('text/event-stream')) return JSON.parse(text);
+      const last = text
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .at(-1);
+      return JSON.parse(last?.slice(6) ?? '{}');
+    }
+
+    const ticketsOf = async (customerId: number) =>
+      (
+        await check.query<{ n: number }>('SELECT count(*)::int AS n FROM support_tickets WHERE customer_id = $1', [
+          customerId,
+        ])
+      ).rows[0]?.n ?? 0;
+
+    it('serves a 2026-07-28 client with no session from both replicas, directly and through nginx', async () => {
+      const [a, b] = replicas as ServerProcess[];
+      const { client, sent } = await connectModern([a.base, b.base, lb]);
+      try {
+        expect(client.getProtocolEra()).toBe('modern');
+        const names = (await client.listTools()).tools.map((t) => t.name);
+        expect(names).toEqual(expect.arrayContaining(['sql_query', 'ticket_create', 'support', 'echo']));
+        for (let i = 0; i < 6; i++) {
+          const result = (await client.callTool({ name: 'sql_query', arguments: { sql: `SELECT ${i} AS n` } })) as Text;
+          expect(result.isError).toBeFalsy();
+        }
+        for (const base of [a.base, b.base, lb]) expect(sent).toContain(`tools/call ${base}`);
+        expect(sent.some((s) => s.startsWith('initialize'))).toBe(false);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('continues an input-required support approval on the other replica and writes one ticket', async () => {
+      const [a, b] = replicas as ServerProcess[];
+      scripted.reset();
+      scripted.enqueue(
+        toolCallTurn({
+          name: 'ticket_create',
+          arguments: { subject: 'Across replicas', body: 'Please call me back.' },
+        }),
+        textTurn('A colleague will call you back.'),
+      );
+      let calls = 0;
+      const asked: string[] = [];
+      // The first round goes to A, the retry with the answer to B.
+      const { client, sent } = await connectModern([a.base, b.base], {
+        capabilities: { elicitation: { form: {} } },
+        route: (body) => (body.includes('"tools/call"') ? (calls++ === 0 ? a.base : b.base) : undefined),
+      });
+      client.setRequestHandler('elicitation/create', async (request) => {
+        asked.push(String(request.params.message));
+        return { action: 'accept', content: { confirm: true } };
+      });
+      try {
+        const before = await ticketsOf(8);
+        const result = (await client.callTool({
+          name: 'support',
+          arguments: { message: `Call me back (${randomUUID()}).`, customerId: 8 },
+        })) as Text;
+        expect(result.structuredContent).toMatchObject({ status: 'answered', ticketCreated: { created: true } });
+        expect(asked).toHaveLength(1);
+        expect(sent.filter((s) => s.startsWith('tools/call'))).toEqual([
+          `tools/call ${a.base}`,
+          `tools/call ${b.base}`,
+        ]);
+        // The write was planned once (on A) and answered once (on B): two model requests in all.
+        expect(scripted.requests).toHaveLength(2);
+        expect(await ticketsOf(8)).toBe(before + 1);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('shows a task running on one replica through the other, and delivers tasks/update there', async () => {
+      const [a, b] = replicas as ServerProcess[];
+      scripted.reset();
+      scripted.enqueue(
+        toolCallTurn({ name: 'ticket_create', arguments: { subject: 'As a task', body: 'Please call me.' } }),
+        textTurn('Done: a colleague will call.'),
+      );
+      const caps = { ...TASKS, elicitation: { form: {} } };
+      const before = await ticketsOf(9);
+      const created = await modern(
+        a.base,
+        'tools/call',
+        { name: 'support', arguments: { message: `Call me (${randomUUID()}).`, customerId: 9 } },
+        caps,
+      );
+      expect(created.result).toMatchObject({ resultType: 'task', status: 'working' });
+      const taskId = String(created.result?.['taskId']);
+      let task: Record<string, unknown> | undefined;
+      for (const started = Date.now(); Date.now() - started < 15_000 && task?.['status'] !== 'input_required';) {
+        task = (await modern(b.base, 'tasks/get', { taskId }, caps)).result;
+        if (task?.['status'] !== 'input_required') await sleep(50);
+      }
+      expect(task).toMatchObject({ status: 'input_required' });
+      const key = Object.keys((task?.['inputRequests'] as object) ?? {})[0] as string;
+      expect(key).toMatch(/^approve-cf_/);
+      const ack = await modern(
+        b.base,
+        'tasks/update',
+        { taskId, inputResponses: { [key]: { action: 'accept', content: { confirm: true } } } },
+        caps,
+      );
+      expect(ack.result).toMatchObject({ resultType: 'complete' });
+      for (const started = Date.now(); Date.now() - started < 15_000; await sleep(50)) {
+        task = (await modern(b.base, 'tasks/get', { taskId }, caps)).result;
+        if (task?.['status'] !== 'working' && task?.['status'] !== 'input_required') break;
+      }
+      expect(task).toMatchObject({
+        status: 'completed',
+        result: { structuredContent: { status: 'answered', ticketCreated: { created: true } } },
+      });
+      expect(await ticketsOf(9)).toBe(before + 1);
     });
 
     it('holds a rate limit across both replicas', async () => {

@@ -29,6 +29,11 @@ export interface TaskRecord {
   readonly pollIntervalMs: number;
   readonly createdAt: Date;
   readonly lastUpdatedAt: Date;
+  /**
+   * The questions an `input_required` task waits on (the 2026-07-28 tasks extension), by key, as its runner stored
+   * them: `tasks/get` on any replica shows them.
+   */
+  readonly inputRequests?: Readonly<Record<string, unknown>>;
 }
 
 /** How a task ended: the request's result, or the JSON-RPC error it failed with. */
@@ -73,13 +78,23 @@ export interface TaskStore {
   /**
    * Moves a task that is not terminal to `status` with a message. Returns the updated task, or undefined when
    * it is unknown, someone else's, or already terminal. `owner` undefined skips the owner check (the runner).
+   * `inputRequests`: the open questions of an `input_required` task (any other status clears them).
    */
   setStatus(
     taskId: string,
     owner: string | undefined,
     status: 'working' | 'input_required' | 'cancelled',
     statusMessage?: string,
+    inputRequests?: Readonly<Record<string, unknown>>,
   ): Promise<TaskRecord | undefined>;
+  /**
+   * `tasks/update` reaching a process that does not run the task: keeps the owner's answers (by question key) for
+   * the runner, merged with any not yet taken. False when the task is unknown, someone else's, or not waiting for
+   * input. A store without it cannot carry answers between processes.
+   */
+  sendInputs?(taskId: string, owner: string, responses: Readonly<Record<string, unknown>>): Promise<boolean>;
+  /** The answers kept for the runner's tasks among `taskIds`, each handed out once (and removed). */
+  takeInputs?(runner: string, taskIds: readonly string[]): Promise<Map<string, Record<string, unknown>>>;
   /** Records the outcome with a terminal status unless the task is terminal already; true if recorded. */
   finish(
     taskId: string,

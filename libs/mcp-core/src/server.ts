@@ -748,7 +748,7 @@ export class McpServer {
       const owner = ownerOf(call.pipeline);
       const task = await tasks.record(taskId, owner);
       const outcome = isTerminalStatus(task.status) ? await tasks.store.outcome(taskId, owner) : undefined;
-      return detailedTask(task, outcome, tasks.openInputs(taskId));
+      return detailedTask(task, outcome, tasks.openInputs(taskId) ?? task.inputRequests);
     });
     m.set('tasks/cancel', async (call) => {
       await tasks.stop(declared(call), ownerOf(call.pipeline));

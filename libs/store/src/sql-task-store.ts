@@ -38,6 +38,7 @@ interface TaskRow extends SqlRow {
   poll_interval_ms: number;
   created_at: Date | string;
   last_updated_at: Date | string;
+  input_requests: Record<string, unknown> | string | null;
 }
 
 /**
@@ -76,6 +77,10 @@ export class SqlTaskStore implements TaskStore {
           lease_until timestamptz NOT NULL,
           outcome jsonb
         )`);
+      // The questions a waiting task shows on any replica, and answers sent to a replica that does not run it.
+      await tx.query(
+        `ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS input_requests jsonb, ADD COLUMN IF NOT EXISTS pending_inputs jsonb`,
+      );
       await tx.query(`CREATE INDEX IF NOT EXISTS tasks_owner_seq ON ${this.table} (owner, seq DESC)`);
       await tx.query(`CREATE INDEX IF NOT EXISTS tasks_runner_live ON ${this.table} (runner) WHERE status IN ${LIVE}`);
       await tx.query(
@@ -139,16 +144,46 @@ export class SqlTaskStore implements TaskStore {
     owner: string | undefined,
     status: 'working' | 'input_required' | 'cancelled',
     statusMessage?: string,
+    inputRequests?: Readonly<Record<string, unknown>>,
   ): Promise<TaskRecord | undefined> {
     await this.ensureSchema();
+    const asked = status === 'input_required' && inputRequests ? JSON.stringify(inputRequests) : null;
     const { rows } = await this.sql.query<TaskRow>(
-      `UPDATE ${this.table} SET status = $3, status_message = $4, last_updated_at = clock_timestamp()
+      `UPDATE ${this.table} SET status = $3, status_message = $4, input_requests = $5::jsonb,
+              last_updated_at = clock_timestamp()
         WHERE task_id = $1 AND ($2::text IS NULL OR owner = $2) AND status IN ${LIVE}
           AND (expires_at IS NULL OR expires_at > clock_timestamp())
         RETURNING *`,
-      [taskId, owner ?? null, status, statusMessage ?? null],
+      [taskId, owner ?? null, status, statusMessage ?? null, asked],
     );
     return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  async sendInputs(taskId: string, owner: string, responses: Readonly<Record<string, unknown>>): Promise<boolean> {
+    await this.ensureSchema();
+    const { rowCount } = await this.sql.query(
+      `UPDATE ${this.table} SET pending_inputs = COALESCE(pending_inputs, '{}'::jsonb) || $3::jsonb
+        WHERE task_id = $1 AND owner = $2 AND status = 'input_required'
+          AND (expires_at IS NULL OR expires_at > clock_timestamp())`,
+      [taskId, owner, JSON.stringify(responses)],
+    );
+    return rowCount > 0;
+  }
+
+  async takeInputs(runner: string, taskIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    if (taskIds.length === 0) return new Map();
+    await this.ensureSchema();
+    // Read and cleared in one statement, the rows locked: an answer sent meanwhile waits for the next take.
+    const { rows } = await this.sql.query<{ task_id: string; pending: Record<string, unknown> | string }>(
+      `UPDATE ${this.table} t SET pending_inputs = NULL
+         FROM (SELECT task_id, pending_inputs FROM ${this.table}
+                WHERE runner = $1 AND task_id = ANY($2::text[]) AND pending_inputs IS NOT NULL
+                FOR UPDATE) old
+        WHERE t.task_id = old.task_id
+        RETURNING old.task_id, old.pending_inputs AS pending`,
+      [runner, [...taskIds]],
+    );
+    return new Map(rows.map((r) => [r.task_id, typeof r.pending === 'string' ? JSON.parse(r.pending) : r.pending]));
   }
 
   async finish(
@@ -168,7 +203,8 @@ export class SqlTaskStore implements TaskStore {
       json = JSON.stringify({ result: { content: [{ type: 'text', text: message }], isError: true } });
     }
     const { rowCount } = await this.sql.query(
-      `UPDATE ${this.table} SET status = $2, outcome = $3::jsonb, status_message = $4, last_updated_at = clock_timestamp()
+      `UPDATE ${this.table} SET status = $2, outcome = $3::jsonb, status_message = $4, input_requests = NULL,
+              pending_inputs = NULL, last_updated_at = clock_timestamp()
         WHERE task_id = $1 AND status IN ${LIVE}`,
       [taskId, finalStatus, json, message],
     );
@@ -233,5 +269,13 @@ function toRecord(row: TaskRow): TaskRecord {
     pollIntervalMs: Number(row.poll_interval_ms),
     createdAt: new Date(row.created_at),
     lastUpdatedAt: new Date(row.last_updated_at),
+    ...(row.status === 'input_required' && row.input_requests
+      ? {
+          inputRequests:
+            typeof row.input_requests === 'string'
+              ? (JSON.parse(row.input_requests) as Record<string, unknown>)
+              : row.input_requests,
+        }
+      : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import { CancelledError, JsonRpcErrorCode, ProtocolError } from '../errors';
-import { type InputRequest } from '../mrtr/input-round';
+import { type InputRequest, parseAnswer } from '../mrtr/input-round';
 import { TaskInputs } from './task-inputs';
 import {
   InvalidTaskCursorError,
@@ -185,6 +185,8 @@ export class TaskManager {
           undefined,
           asking ? 'input_required' : 'working',
           asking ? 'Waiting for the client to answer' : undefined,
+          // Stored, so that tasks/get on any replica shows them and tasks/update on any replica can check answers.
+          asking ? open : undefined,
         )
         .then(() => this.wake(taskId))
         .catch((error: unknown) => this.logger.warn('task store: status update failed', { taskId, err: error }));
@@ -199,19 +201,32 @@ export class TaskManager {
   }
 
   /**
-   * `tasks/update`: delivers answers to the owner's task (-32602 when unknown or someone else's). Answers to no open
-   * question are ignored, as for a task that ended; a task waiting on another server process cannot be reached.
+   * `tasks/update`: delivers answers to the owner's task (-32602 when unknown or someone else's, or for a malformed
+   * answer). Answers to no open question are ignored, as for a task that ended. A task waiting in another server
+   * process gets them through the store, which that process reads at its next watch (as it learns of a cancel).
    */
   async answer(taskId: string, owner: string, responses: Readonly<Record<string, unknown>>): Promise<void> {
     const task = await this.require(taskId, owner);
     const inputs = this.inputs.get(taskId);
     if (inputs) return inputs.answer(responses);
-    if (task.status === 'input_required') {
+    if (task.status !== 'input_required') return;
+    if (!this.store.sendInputs) {
       throw new ProtocolError(
         'TASK_ELSEWHERE',
         `Task ${taskId} waits for input in another server process; send tasks/update again (it may reach that one)`,
       );
     }
+    // Checked here as the runner would check them, so a malformed answer is this request's -32602.
+    const open = (task.inputRequests ?? {}) as Readonly<Record<string, InputRequest | undefined>>;
+    const answers: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(responses)) {
+      const question = open[key];
+      if (!question) continue;
+      const answer = parseAnswer(question.method, key, value);
+      if (answer instanceof ProtocolError) throw answer;
+      answers[key] = answer;
+    }
+    if (Object.keys(answers).length > 0) await this.store.sendInputs(taskId, owner, answers);
   }
 
   /** The owner's task as stored; -32602 when it is unknown or someone else's. */
@@ -394,8 +409,23 @@ export class TaskManager {
       for (const id of ids) {
         if (!alive.has(id)) this.running.get(id)?.controller.abort(new CancelledError('Task cancelled'));
       }
+      await this.takeInputs(ids.filter((id) => alive.has(id)));
     } catch (error) {
       this.logger.warn('task store: lease renewal failed', { err: error });
+    }
+  }
+
+  /** Delivers the answers other replicas stored for the tasks waiting here (asked only while one waits). */
+  private async takeInputs(ids: readonly string[]): Promise<void> {
+    const waiting = ids.filter((id) => Object.keys(this.inputs.get(id)?.open() ?? {}).length > 0);
+    if (waiting.length === 0 || !this.store.takeInputs) return;
+    for (const [id, responses] of await this.store.takeInputs(this.runnerId, waiting)) {
+      try {
+        this.inputs.get(id)?.answer(responses);
+      } catch (error) {
+        // Checked by the replica that stored them; a question asked again since may want another shape.
+        this.logger.warn('task inputs from another replica could not be delivered', { taskId: id, err: error });
+      }
     }
   }
 

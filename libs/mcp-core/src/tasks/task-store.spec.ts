@@ -51,6 +51,25 @@ describe.each([
     store = make();
   });
 
+  it('keeps the questions of a waiting task, and hands answers sent for it to its runner once', async () => {
+    const task = await store.create(newTask());
+    const asked = { approve: { method: 'elicitation/create', params: { message: 'Go?' } } };
+    expect(await store.setStatus(task.taskId, undefined, 'input_required', 'Waiting', asked)).toMatchObject({
+      status: 'input_required',
+      inputRequests: asked,
+    });
+    expect((await store.get(task.taskId, 'alice'))?.inputRequests).toEqual(asked);
+    const answer = { approve: { action: 'accept', content: { ok: true } } };
+    expect(await store.sendInputs?.(task.taskId, 'mallory', answer)).toBe(false);
+    expect(await store.sendInputs?.(task.taskId, 'alice', answer)).toBe(true);
+    expect(await store.takeInputs?.('runner-2', [task.taskId])).toEqual(new Map());
+    expect(await store.takeInputs?.('runner-1', [task.taskId])).toEqual(new Map([[task.taskId, answer]]));
+    expect(await store.takeInputs?.('runner-1', [task.taskId])).toEqual(new Map());
+    // Answered: working again, with no questions, and nothing more to send.
+    expect((await store.setStatus(task.taskId, undefined, 'working'))?.inputRequests).toBeUndefined();
+    expect(await store.sendInputs?.(task.taskId, 'alice', answer)).toBe(false);
+  });
+
   it('creates a working task that only its owner can see', async () => {
     const task = await store.create(newTask());
     expect(task).toMatchObject({ owner: 'alice', status: 'working', ttlMs: 60_000, pollIntervalMs: 1000 });

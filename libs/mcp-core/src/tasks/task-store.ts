@@ -23,6 +23,8 @@ interface MemoryTask {
   leaseUntil: number;
   expiresAt: number;
   outcome?: TaskOutcome;
+  /** Answers sent through `tasks/update` for the runner to take. */
+  pending?: Record<string, unknown>;
 }
 
 /** Options of {@link InMemoryTaskStore}. */
@@ -96,12 +98,33 @@ export class InMemoryTaskStore implements TaskStore {
     owner: string | undefined,
     status: 'working' | 'input_required' | 'cancelled',
     statusMessage?: string,
+    inputRequests?: Readonly<Record<string, unknown>>,
   ): Promise<TaskRecord | undefined> {
     const task = this.live(taskId);
     if (!task || (owner !== undefined && task.record.owner !== owner) || isTerminalStatus(task.record.status))
       return undefined;
     task.record = withStatus(task.record, status, statusMessage, this.now());
+    if (status === 'input_required' && inputRequests)
+      task.record = { ...task.record, inputRequests: structuredClone(inputRequests) };
     return task.record;
+  }
+
+  async sendInputs(taskId: string, owner: string, responses: Readonly<Record<string, unknown>>): Promise<boolean> {
+    const task = this.live(taskId);
+    if (!task || task.record.owner !== owner || task.record.status !== 'input_required') return false;
+    task.pending = { ...task.pending, ...structuredClone(responses) };
+    return true;
+  }
+
+  async takeInputs(runner: string, taskIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    const taken = new Map<string, Record<string, unknown>>();
+    for (const id of taskIds) {
+      const task = this.tasks.get(id);
+      if (!task || task.runner !== runner || !task.pending) continue;
+      taken.set(id, task.pending);
+      task.pending = undefined;
+    }
+    return taken;
   }
 
   async finish(
@@ -114,6 +137,7 @@ export class InMemoryTaskStore implements TaskStore {
     if (!task || isTerminalStatus(task.record.status)) return false;
     task.record = withStatus(task.record, status, statusMessage, this.now());
     task.outcome = outcome;
+    task.pending = undefined;
     return true;
   }
 
@@ -185,6 +209,6 @@ function withStatus(
   statusMessage: string | undefined,
   now: number,
 ): TaskRecord {
-  const { statusMessage: _previous, ...rest } = record;
+  const { statusMessage: _previous, inputRequests: _asked, ...rest } = record;
   return { ...rest, status, ...(statusMessage !== undefined ? { statusMessage } : {}), lastUpdatedAt: new Date(now) };
 }

@@ -2,12 +2,14 @@
 // server/discover; a client that declares it gets a task (stored before the answer) for a tool that supports one
 // and polls tasks/get, which inlines the result or the error; tasks/cancel is an idempotent acknowledgement; a
 // task is its caller's alone; a client without the extension gets a plain call, or -32021 for what needs it.
+// With two servers sharing a store (two replicas), a task's questions show and are answered on either.
 import { z } from 'zod';
 import { type Principal } from '@agent-mcp/context';
 import { JsonRpcErrorCode, ToolError } from '../errors';
 import { type HttpFixture, sleep, startHttp, testServer } from '../spec-helpers/clients';
 import { defineTool } from '../tool';
 import { TASKS_EXTENSION } from './tasks-extension';
+import { InMemoryTaskStore } from './task-store';
 
 jest.setTimeout(30_000);
 
@@ -306,5 +308,77 @@ describe('the tasks extension (2026-07-28)', () => {
       expect(reply.status).toBe(404);
       expect(reply.error?.code).toBe(JsonRpcErrorCode.MethodNotFound);
     }
+  });
+});
+
+describe('a task on one replica, its questions shown and answered through another', () => {
+  let a: HttpFixture;
+  let b: HttpFixture;
+
+  beforeAll(async () => {
+    // Two servers sharing one store, as two replicas share the application database.
+    const store = new InMemoryTaskStore();
+    const replica = () => {
+      const server = testServer({
+        tasks: { store, pollIntervalMs: 50, watchIntervalMs: 50 },
+        pipeline: async (request) => {
+          const user = request.transport.headers?.['x-user'];
+          request.principal = { id: String(user ?? 'anonymous'), scopes: [], via: 'api_key' } satisfies Principal;
+        },
+      });
+      server.tools.register(
+        defineTool({
+          name: 'confirm',
+          description: 'asks for a yes, then answers',
+          inputSchema: z.object({}),
+          execution: { taskSupport: 'optional' },
+          execute: async (_args, ctx) => {
+            const answer = await ctx.client.elicit(
+              { message: 'Go ahead?', requestedSchema: { type: 'object', properties: {} } },
+              { key: 'go' },
+            );
+            return `answered ${answer.action}`;
+          },
+        }),
+      );
+      return startHttp(server);
+    };
+    [a, b] = await Promise.all([replica(), replica()]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  it('tasks/get on the other replica shows the open question, and tasks/update there lets the run go on', async () => {
+    const caps = { ...WITH_TASKS, elicitation: {} };
+    const created = await send(a, 'tools/call', { name: 'confirm', arguments: {} }, caps);
+    const taskId = String(created.result?.taskId);
+    let task: Record<string, unknown> | undefined;
+    for (const started = Date.now(); Date.now() - started < 5000 && task?.status !== 'input_required'; await sleep(20))
+      task = (await send(b, 'tasks/get', { taskId })).result;
+    expect(task).toMatchObject({
+      status: 'input_required',
+      inputRequests: { go: { method: 'elicitation/create', params: { message: 'Go ahead?' } } },
+    });
+    const bad = await send(b, 'tasks/update', { taskId, inputResponses: { go: { action: 'perhaps' } } });
+    expect(bad.error).toMatchObject({ code: JsonRpcErrorCode.InvalidParams });
+    expect(
+      (await send(b, 'tasks/update', { taskId, inputResponses: { go: { action: 'accept' } } })).result,
+    ).toMatchObject({
+      resultType: 'complete',
+    });
+    expect(await settled(b, taskId)).toMatchObject({
+      status: 'completed',
+      result: { content: [{ text: 'answered accept' }] },
+    });
+    // Someone else's update reaches nothing, on either replica.
+    const other = await send(
+      a,
+      'tasks/update',
+      { taskId, inputResponses: { go: { action: 'accept' } } },
+      WITH_TASKS,
+      'mallory',
+    );
+    expect(other.error?.code).toBe(JsonRpcErrorCode.InvalidParams);
   });
 });

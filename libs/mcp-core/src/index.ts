@@ -120,14 +120,7 @@ export {
 export { createLimitedHttpServer, HttpServerLimitsError, type HttpServerLimits } from './transports/http/server-limits';
 
 export { echoTool } from './diagnostics';
-export {
-  type RequestStateLedger,
-  InMemoryRequestStateLedger,
-  RedisRequestStateLedger,
-  type RedisLedgerClient,
-  SqlRequestStateLedger,
-  type SqlRequestStateLedgerOptions,
-} from './mrtr/ledger';
+export { type RequestStateLedger, InMemoryRequestStateLedger } from './mrtr/ledger';
 export { parseRequestStateKeys, randomRequestStateKey } from './mrtr/request-state';
 export { isInputRequired } from './mrtr/input-round';
 // The TaskStore port is @agent-mcp/context's; the PostgreSQL store (SqlTaskStore) is @agent-mcp/store's.

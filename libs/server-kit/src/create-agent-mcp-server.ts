@@ -8,11 +8,11 @@ import {
   McpServer,
   randomRequestStateKey,
   type RequestStateLedger,
-  SqlRequestStateLedger,
   ResourceRegistry,
   type TaskOptions,
   ToolRegistry,
 } from '@agent-mcp/mcp-core';
+import { SqlRequestStateLedger } from '@agent-mcp/store';
 import { type PoolStats } from '@agent-mcp/tools-database';
 import { type AgentRuns, createLocalRuns, loadRunsOptions, type RunsObserver } from '@agent-mcp/durable-runs';
 import { type AuthSettings } from './auth-settings';

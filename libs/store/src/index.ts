@@ -20,6 +20,7 @@ export {
 export { type PgSqlClientOptions, cancelPgStatement, createPgSqlClient, sendPgCancelRequest } from './pg-sql-client';
 export { SqlThreadStore, type SqlThreadStoreOptions } from './sql-thread-store';
 export { SqlTaskStore, type SqlTaskStoreOptions } from './sql-task-store';
+export { SqlRequestStateLedger, type SqlRequestStateLedgerOptions } from './sql-request-state-ledger';
 export { SqlMemoryStore, type SqlMemoryStoreOptions } from './sql-memory-store';
 export {
   SqlConfirmationStore,

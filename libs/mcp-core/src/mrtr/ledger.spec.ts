@@ -1,43 +1,9 @@
-// The ledgers of used requestState ids, on each store: in memory, the real Redis server (a key prefix of this
-// file's own) and PostgreSQL (the real test server, in a throwaway database). Each id is claimed once, by one of
-// several concurrent claimers.
+// The ledger of used requestState ids of one process (the shared one, in the application database, is
+// @agent-mcp/store's SqlRequestStateLedger, checked there): each id is claimed once.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { type SqlClient } from '@agent-mcp/context';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
-import { createPgSqlClient } from '@agent-mcp/store';
-import {
-  InMemoryRequestStateLedger,
-  RedisRequestStateLedger,
-  type RequestStateLedger,
-  SqlRequestStateLedger,
-} from './ledger';
+import { InMemoryRequestStateLedger, type RequestStateLedger } from './ledger';
 
-jest.setTimeout(30_000);
-
-const prefix = `spec:request-state:${process.pid}:`;
-let redis: Redis;
-let db: ThrowawayDatabase;
-let sql: SqlClient;
-
-beforeAll(async () => {
-  redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
-  db = await createThrowawayDatabase({ prefix: 'tledger' });
-  sql = createPgSqlClient({ connectionString: db.url });
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-  await sql?.close();
-  await db?.drop();
-});
-
-const ledgers: Array<[string, () => RequestStateLedger]> = [
-  ['in memory', () => new InMemoryRequestStateLedger()],
-  ['Redis', () => new RedisRequestStateLedger({ redis, prefix })],
-  ['PostgreSQL', () => new SqlRequestStateLedger({ sql })],
-];
+const ledgers: Array<[string, () => RequestStateLedger]> = [['in memory', () => new InMemoryRequestStateLedger()]];
 
 describe.each(ledgers)('%s ledger', (_name, make) => {
   it('grants the first claim of an id and refuses the next', async () => {

@@ -114,7 +114,6 @@ it("runs the support agent on the client's model, one round per sampled turn, an
     );
     const result = (await client.callTool(
       { name: 'support', arguments: { message: `Call me about my refund (${randomUUID()}).`, customerId: 15 } },
-      undefined,
       { timeout: 90_000 },
     )) as { structuredContent?: Record<string, unknown>; _meta?: Record<string, unknown> };
     expect(result.structuredContent).toMatchObject({

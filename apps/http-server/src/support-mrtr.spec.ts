@@ -21,7 +21,10 @@ const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres
 const VERSION = '2026-07-28';
 const TENANT = 'acme';
 
-type ElicitAnswer = { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> };
+type ElicitAnswer = {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, string | number | boolean | string[]>;
+};
 interface Reply {
   readonly result?: Record<string, unknown> & {
     requestState?: string;

@@ -64,7 +64,7 @@ async function desktop(script: Sampled[], elicit?: (message: string) => void) {
     });
   await client.connect(new StdioClientTransport({ command: process.execPath, args: [MAIN], env, stderr: 'pipe' }));
   const call = (name: string, args: Record<string, unknown>) =>
-    client.callTool({ name, arguments: args }, undefined, { timeout: 90_000 }) as Promise<CallResult>;
+    client.callTool({ name, arguments: args }, { timeout: 90_000 }) as Promise<CallResult>;
   const openTickets = async (customerId: number) =>
     ((await call('customer_lookup', { customerId })).structuredContent as { customer: { openTickets: number } })
       .customer.openTickets;

@@ -163,7 +163,7 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
     async write(name, args, signal, callId, stepKey) {
       const action = approved.get(callId);
       approved.delete(callId);
-      if (action) return perform(await keyed(action, stepKey), signal);
+      if (action) return perform({ ...action, action: await keyed(action.action, stepKey) }, signal);
       const p = await planned(name, args, signal);
       if (p.kind === 'refused') {
         run.record(name, false, p.detail);

@@ -99,6 +99,7 @@ export function createDatabaseTools(options: DatabaseToolsOptions = {}): Databas
           connectionString: config.DATABASE_QUERY_URL ?? config.DATABASE_URL,
           poolMax: config.DATABASE_POOL_MAX,
           statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+          defaultTenantId: config.DATABASE_DEFAULT_TENANT,
           onIdleError: (error) => logger.warn('idle database connection failed', { err: error }),
         })
       : createEmbeddedEngine({

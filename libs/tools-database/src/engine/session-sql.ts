@@ -19,6 +19,11 @@ export interface PreambleOptions {
    * start): when the call's timeout equals it, the timeouts need no SET of their own.
    */
   readonly sessionTimeoutMs?: number;
+  /**
+   * The tenant the session already has as its default ({@link sessionDefaults}): a call for that tenant needs
+   * no SET; a call for another tenant, or for none, sets its own (none as the empty string).
+   */
+  readonly sessionTenantId?: string;
 }
 
 /** The timeouts and time zone of a call with the given statement deadline, as setting name to value. */
@@ -33,13 +38,23 @@ function callSettings(timeoutMs: number): Array<[string, string]> {
 }
 
 /**
- * The same timeouts as session defaults, in the form of libpq's `options` startup parameter. A server
- * connection started with them needs no SET per call, and `DISCARD ALL` (`RESET ALL`) returns to them.
+ * The same timeouts, and the usual tenant, as session defaults in the form of libpq's `options` startup
+ * parameter. A server connection started with them needs no SET per call for the usual deadline and tenant,
+ * and `DISCARD ALL` (`RESET ALL`) returns to them. Why a default cannot leak from one call into the next: every
+ * SET or `set_config` a call makes, LOCAL or not, is undone by its transaction's rollback, and a connection
+ * whose call failed before its rollback gets ROLLBACK and `DISCARD ALL` before it is reused.
+ * `default_transaction_read_only` is on as well, so SQL that ever ran outside our transaction would still be
+ * read-only (the read-only role has the same default; this holds for any role).
  */
-export function sessionDefaults(timeoutMs: number): string {
-  return callSettings(timeoutMs)
-    .map(([name, value]) => `-c ${name}=${value}`)
-    .join(' ');
+export function sessionDefaults(timeoutMs: number, tenantId?: string): string {
+  const settings = [...callSettings(timeoutMs), ['default_transaction_read_only', 'on']];
+  if (tenantId !== undefined) settings.push([TENANT_SETTING, checkedTenant(tenantId)]);
+  return settings.map(([name, value]) => `-c ${name}=${value}`).join(' ');
+}
+
+function checkedTenant(tenantId: string): string {
+  if (!TENANT_ID.test(tenantId)) throw new Error('tenant id must be 1-128 characters of A-Z a-z 0-9 _ . : @ -');
+  return tenantId;
 }
 
 /**
@@ -54,15 +69,20 @@ export function transactionPreamble(options: PreambleOptions): string {
  * The statements of {@link transactionPreamble} one by one, for engines that send each in its own
  * extended-protocol message (a Parse carries exactly one statement).
  */
-export function preambleStatements({ timeoutMs, tenantId, role, sessionTimeoutMs }: PreambleOptions): string[] {
+export function preambleStatements({
+  timeoutMs,
+  tenantId,
+  role,
+  sessionTimeoutMs,
+  sessionTenantId,
+}: PreambleOptions): string[] {
   const parts = ['BEGIN TRANSACTION READ ONLY'];
   if (sessionTimeoutMs === undefined || Math.floor(sessionTimeoutMs) !== Math.floor(timeoutMs)) {
     for (const [name, value] of callSettings(timeoutMs)) parts.push(`SET LOCAL ${name} = ${quoteLiteral(value)}`);
   }
   if (role) parts.push(`SET LOCAL ROLE ${quoteIdent(role)}`);
-  if (tenantId !== undefined) {
-    if (!TENANT_ID.test(tenantId)) throw new Error('tenant id must be 1-128 characters of A-Z a-z 0-9 _ . : @ -');
-    parts.push(`SET LOCAL ${TENANT_SETTING} = '${tenantId}'`);
+  if (tenantId !== sessionTenantId) {
+    parts.push(`SET LOCAL ${TENANT_SETTING} = '${tenantId === undefined ? '' : checkedTenant(tenantId)}'`);
   }
   return parts;
 }

@@ -264,6 +264,34 @@ describe('postgres engine', () => {
     }
   });
 
+  it('gives calls for the usual tenant the session default; a SET of another tenant never reaches the next call', async () => {
+    const usual = createPostgresEngine({ connectionString: fixture.readOnlyUrl, poolMax: 1, defaultTenantId: 'acme' });
+    const tenant = trustedStatement(
+      "SELECT current_setting('app.tenant_id', true) AS t, current_setting('transaction_read_only') AS ro, (SELECT count(*) FROM customers) AS n",
+    );
+    try {
+      expect((await usual.execute(tenant, limits)).rows).toEqual([{ t: 'acme', ro: 'on', n: 120 }]);
+      // A session-level set_config (what a function in the database could run) is undone by the rollback.
+      await usual.execute(trustedStatement("SELECT set_config('app.tenant_id', 'globex', false)"), limits);
+      expect((await usual.execute(tenant, limits)).rows).toEqual([{ t: 'acme', ro: 'on', n: 120 }]);
+      // Also after a call that failed after its set_config, whose connection is reset with DISCARD ALL.
+      await expect(
+        usual.execute(trustedStatement("SELECT set_config('app.tenant_id', 'globex', false), 1 / 0"), limits),
+      ).rejects.toMatchObject({ code: 'QUERY_FAILED', data: { sqlstate: '22012' } });
+      expect((await usual.execute(tenant, limits)).rows).toEqual([{ t: 'acme', ro: 'on', n: 120 }]);
+      // Another tenant, and no tenant at all, still get a SET of their own.
+      expect((await usual.execute(tenant, { ...limits, tenantId: 'globex' })).rows).toEqual([
+        { t: 'globex', ro: 'on', n: 80 },
+      ]);
+      expect((await usual.execute(tenant, { ...limits, tenantId: undefined })).rows).toEqual([
+        { t: '', ro: 'on', n: 0 },
+      ]);
+      expect((await usual.execute(tenant, limits)).rows).toEqual([{ t: 'acme', ro: 'on', n: 120 }]);
+    } finally {
+      await usual.close();
+    }
+  });
+
   it('keeps the startup options of the connection string, also after the reset', async () => {
     const url = new URL(fixture.readOnlyUrl);
     url.searchParams.set('options', '-c work_mem=2345kB');

@@ -26,6 +26,11 @@ export interface PostgresEngineOptions {
    * send no SET of their own (calls with another deadline still get theirs). Default 30 000 ms.
    */
   readonly statementTimeoutMs?: number;
+  /**
+   * The usual tenant (`app.tenant_id`), set as each connection's default at its start so calls for it send no
+   * SET of their own (calls for another tenant, or none, still get theirs). Default: none.
+   */
+  readonly defaultTenantId?: string;
   /** Most pooled connections. Default 10. */
   readonly poolMax?: number;
   /** How long to wait for a connection (new or from the pool). Default 5000 ms. */
@@ -56,10 +61,11 @@ const PREAMBLE_CACHE_SIZE = 256;
 export function createPostgresEngine(options: PostgresEngineOptions): QueryEngine {
   const cancelGraceMs = options.cancelGraceMs ?? 1000;
   const sessionTimeoutMs = options.statementTimeoutMs ?? 30_000;
+  const sessionTenantId = options.defaultTenantId;
   const { Pool } = loadDependency<typeof pg>('pg');
   const pool = new Pool({
     connectionString: options.connectionString,
-    options: withStartupOptions(options.connectionString, sessionDefaults(sessionTimeoutMs)),
+    options: withStartupOptions(options.connectionString, sessionDefaults(sessionTimeoutMs, sessionTenantId)),
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
@@ -76,7 +82,7 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
     const key = `${timeoutMs}\n${tenantId ?? ''}`;
     let framed = preambles.get(key);
     if (!framed) {
-      framed = frameStatements(preambleStatements({ timeoutMs, tenantId, sessionTimeoutMs }));
+      framed = frameStatements(preambleStatements({ timeoutMs, tenantId, sessionTimeoutMs, sessionTenantId }));
       if (preambles.size >= PREAMBLE_CACHE_SIZE) preambles.clear();
       preambles.set(key, framed);
     }

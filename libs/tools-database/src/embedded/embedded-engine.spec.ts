@@ -127,6 +127,43 @@ describe('embedded engine', () => {
     expect(after.rows).toEqual([{ work_mem: expect.not.stringMatching(/^1234kB$/), locks: 0, who: 'mcp_readonly' }]);
   });
 
+  it("runs a SELECT without parameters in one exec and still leaves nothing behind: a function's PREPARE, session setting and advisory lock, after success and after failure", async () => {
+    // A function already in the database can do what the guard refuses by name; the guard admits calling it.
+    await engine.sql.query(`CREATE OR REPLACE FUNCTION poison(fail boolean) RETURNS int LANGUAGE plpgsql AS $$
+      BEGIN
+        EXECUTE 'PREPARE poisoned AS SELECT 42';
+        PERFORM pg_advisory_lock(4243);
+        PERFORM set_config('work_mem', '1234kB', false);
+        IF fail THEN RAISE EXCEPTION 'failing after the lock'; END IF;
+        RETURN 1;
+      END $$`);
+    const state = trustedStatement(
+      "SELECT (SELECT count(*) FROM pg_prepared_statements) AS prepared, (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory') AS locks, current_setting('work_mem') AS work_mem, current_user AS who, current_setting('transaction_read_only') AS ro",
+    );
+    const clean = {
+      prepared: 0,
+      locks: 0,
+      work_mem: expect.not.stringMatching(/^1234kB$/),
+      who: 'mcp_readonly',
+      ro: 'on',
+    };
+    expect((await engine.execute(await guard.check('SELECT poison(false) AS p'), limits)).rows).toEqual([{ p: 1 }]);
+    expect((await engine.execute(state, limits)).rows).toEqual([clean]);
+    await expect(engine.execute(await guard.check('SELECT poison(true) AS p'), limits)).rejects.toMatchObject({
+      code: 'QUERY_FAILED',
+      data: { sqlstate: 'P0001' },
+    });
+    expect((await engine.execute(state, limits)).rows).toEqual([clean]);
+  });
+
+  it("reports an error's position in the caller's statement, not in the text wrapped around it", async () => {
+    for (const sql of ['SELECT nope FROM customers', 'SELECT name FROM customers WHERE nope = $1']) {
+      await expect(
+        engine.execute(await guard.check(sql), { ...limits, params: sql.includes('$1') ? [1] : [] }),
+      ).rejects.toMatchObject({ code: 'QUERY_FAILED', data: { sqlstate: '42703', position: sql.indexOf('nope') + 1 } });
+    }
+  });
+
   it('ends a runaway statement at its deadline and serves the next call from a fresh instance', async () => {
     const before = engine.restarts;
     const started = Date.now();

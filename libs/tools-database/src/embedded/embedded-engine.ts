@@ -4,7 +4,7 @@ import { createEmbeddedPostgres, type QueueErrors } from '@agent-mcp/store';
 import { DatabaseError, QueryCancelledError, QueryFailedError } from '../errors';
 import { type CheckedStatement, CURSOR_NAME, trustedStatement } from '../guard/statement-guard';
 import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
-import { SESSION_RESET_EMBEDDED, transactionPreamble } from '../engine/session-sql';
+import { preambleStatements, RESET_AFTER_ROLLBACK, SESSION_RESET_EMBEDDED } from '../engine/session-sql';
 import {
   type ExecuteOptions,
   type QueryEngine,
@@ -143,20 +143,30 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
   /** One caller statement on worker `w`; a deadline, cancellation or failure ends `w`. */
   async function runOn(w: Worker, statement: CheckedStatement, opts: ExecuteOptions): Promise<RawResult> {
     const { signal } = opts;
+    const preamble = preambleStatements({ timeoutMs: opts.timeoutMs, tenantId: opts.tenantId, role: options.role });
+    const params = paramText(opts.params);
+    const batch = Math.min(opts.maxRows + 1, 1000);
+    // PGlite has no protocol row limit: a SELECT runs as a cursor fetched in bounded batches.
+    const text = statement.cursorText ?? statement.text;
     const message = {
       op: 'query',
       id: host.nextId(),
-      preamble: transactionPreamble({ timeoutMs: opts.timeoutMs, tenantId: opts.tenantId, role: options.role }),
-      // PGlite has no protocol row limit: a SELECT runs as a cursor fetched in bounded batches.
-      text: statement.cursorText ?? statement.text,
-      params: paramText(opts.params),
+      preamble: preamble.join('; '),
+      text,
+      params,
       cursor: statement.cursorText !== undefined,
       cursorName: CURSOR_NAME,
-      batch: Math.min(opts.maxRows + 1, 1000),
+      batch,
       maxRows: opts.maxRows,
       maxBytes: opts.maxBytes,
       reset: SESSION_RESET_EMBEDDED,
+      // A SELECT without parameters whose rows fit one batch: the whole call in one exec (see oneExecCall).
+      ...(statement.cursorText !== undefined && params.length === 0 && batch === opts.maxRows + 1
+        ? oneExecCall(preamble, statement.cursorText, batch)
+        : {}),
     };
+    // Where the caller's statement starts in what the server parsed, for error positions in the caller's terms.
+    const offset = (message.simple?.indexOf(text) ?? 0) + text.indexOf(statement.text);
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
@@ -170,7 +180,7 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
       const reply = await Promise.race([host.exchange(w, message, opts.timeoutMs), aborted]).catch((error: unknown) => {
         throw cutStatement(w, error, opts.timeoutMs);
       });
-      if (reply.type === 'error') throw mapWorkerError(reply.error ?? { message: 'unknown error' });
+      if (reply.type === 'error') throw mapWorkerError(reply.error ?? { message: 'unknown error' }, offset);
       return {
         fields: reply.fields ?? [],
         rows: reply.rows ?? [],
@@ -240,9 +250,33 @@ function unavailable(error: unknown): DatabaseError {
   return new DatabaseError('DATABASE_UNAVAILABLE', (error as Error).message, undefined, error);
 }
 
-function mapWorkerError(error: { message: string; code?: string; position?: string }): DatabaseError {
+/**
+ * One call as one simple-protocol text: the preamble, the guard's cursor text (which it parsed as exactly one
+ * DECLARE of the caller's statement, ending in a line break so no comment of the caller's reaches past it), one
+ * FETCH of `fetchRows`, ROLLBACK, then what a session still needs after a rolled-back read-only transaction
+ * (RESET_AFTER_ROLLBACK: everything else `SESSION_RESET_EMBEDDED` resets is undone by the rollback). The worker
+ * checks the server ran exactly `simpleCount` statements before it returns any row.
+ */
+function oneExecCall(
+  preamble: readonly string[],
+  cursorText: string,
+  fetchRows: number,
+): { simple: string; simpleCount: number; fetchIndex: number } {
+  const statements = [
+    ...preamble,
+    cursorText,
+    `FETCH FORWARD ${fetchRows} FROM ${CURSOR_NAME}`,
+    'ROLLBACK',
+    ...RESET_AFTER_ROLLBACK,
+  ];
+  return { simple: statements.join(';\n'), simpleCount: statements.length, fetchIndex: preamble.length + 1 };
+}
+
+function mapWorkerError(error: { message: string; code?: string; position?: string }, offset: number): DatabaseError {
   if (error.code && /^[0-9A-Z]{5}$/.test(error.code)) {
-    return new QueryFailedError(error.code, error.message, error.position ? Number(error.position) : undefined);
+    // A position inside our own text around the statement is no position in the caller's.
+    const position = error.position ? Number(error.position) - offset : 0;
+    return new QueryFailedError(error.code, error.message, position > 0 ? position : undefined);
   }
   return new DatabaseError('QUERY_FAILED', `The embedded database failed: ${error.message}`);
 }

@@ -134,6 +134,90 @@ describe('postgres engine', () => {
     ).toEqual({ n: 0 });
   });
 
+  describe('a SELECT without parameters, sent as one simple Query', () => {
+    beforeAll(() =>
+      fixture.admin((c) =>
+        c.query(`CREATE OR REPLACE FUNCTION poison2(fail boolean) RETURNS int LANGUAGE plpgsql AS $$
+          BEGIN
+            EXECUTE 'PREPARE poisoned2 AS SELECT 42';
+            PERFORM pg_advisory_lock(4244);
+            PERFORM set_config('work_mem', '1234kB', false);
+            IF fail THEN RAISE EXCEPTION 'failing after the lock'; END IF;
+            RETURN 1;
+          END $$;
+          CREATE OR REPLACE FUNCTION slow_row(n int) RETURNS int LANGUAGE sql AS 'SELECT n FROM pg_sleep(0.2)';
+          CREATE OR REPLACE FUNCTION write_canary() RETURNS int LANGUAGE sql AS 'UPDATE canary SET secret = secret RETURNING 1';`),
+      ),
+    );
+    const state = trustedStatement(
+      "SELECT (SELECT count(*) FROM pg_prepared_statements) AS prepared, (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) AS locks, current_setting('work_mem') AS work_mem, current_setting('transaction_read_only') AS ro, (SELECT count(*) FROM pg_cursors WHERE name <> '') AS cursors",
+    );
+    const clean = { prepared: 0, locks: 0, work_mem: expect.not.stringMatching(/^1234kB$/), ro: 'on', cursors: 0 };
+
+    it("leaves nothing behind: a function's PREPARE, session setting and advisory lock, after success and after failure", async () => {
+      expect((await engine.execute(await guard.check('SELECT poison2(false) AS p'), limits)).rows).toEqual([{ p: 1 }]);
+      expect((await engine.execute(state, limits)).rows).toEqual([clean]);
+      await expect(engine.execute(await guard.check('SELECT poison2(true) AS p'), limits)).rejects.toMatchObject({
+        code: 'QUERY_FAILED',
+        data: { sqlstate: 'P0001' },
+      });
+      expect((await engine.execute(state, limits)).rows).toEqual([clean]);
+    });
+
+    it('refuses a write made by a function, inside its read-only transaction', async () => {
+      await expect(engine.execute(await guard.check('SELECT write_canary()'), limits)).rejects.toMatchObject({
+        code: 'QUERY_FAILED',
+        data: { sqlstate: '25006' },
+      });
+    });
+
+    it('cuts a slow statement at its statement_timeout, and at the usual deadline of the session', async () => {
+      const slow = await guard.check('SELECT count(*) FROM generate_series(1, 1000000000)');
+      let started = Date.now();
+      await expect(engine.execute(slow, { ...limits, timeoutMs: 300 })).rejects.toMatchObject({
+        code: 'QUERY_TIMEOUT',
+      });
+      expect(Date.now() - started).toBeLessThan(2000);
+      const usual = createPostgresEngine({
+        connectionString: fixture.readOnlyUrl,
+        poolMax: 1,
+        statementTimeoutMs: 300,
+      });
+      try {
+        started = Date.now();
+        await expect(usual.execute(slow, { ...limits, timeoutMs: 300 })).rejects.toMatchObject({
+          code: 'QUERY_TIMEOUT',
+        });
+        expect(Date.now() - started).toBeLessThan(2000);
+      } finally {
+        await usual.close();
+      }
+    });
+
+    it('stops the server one row past the cap', async () => {
+      // Each row sleeps 200 ms: run to its end the statement would take 200 s, cut at 3 rows it takes 0.6 s.
+      const started = Date.now();
+      const result = await engine.execute(await guard.check('SELECT slow_row(g) FROM generate_series(1, 1000) AS g'), {
+        ...limits,
+        maxRows: 2,
+        timeoutMs: 60_000,
+      });
+      expect(result).toMatchObject({ rowCount: 2, truncated: true, truncatedBy: 'rows' });
+      expect(Date.now() - started).toBeLessThan(30_000);
+    });
+
+    it("reports an error's position in the caller's statement, on both paths", async () => {
+      for (const sql of ['SELECT nope FROM customers', 'SELECT name FROM customers WHERE nope = $1']) {
+        await expect(
+          engine.execute(await guard.check(sql), { ...limits, params: sql.includes('$1') ? [1] : [] }),
+        ).rejects.toMatchObject({
+          code: 'QUERY_FAILED',
+          data: { sqlstate: '42703', position: sql.indexOf('nope') + 1 },
+        });
+      }
+    });
+  });
+
   it('stops the server at the protocol row limit, one row past the cap', async () => {
     // Each row sleeps 200 ms: run to its end the statement would take 200 s, cut at 3 rows it takes 0.6 s.
     const started = Date.now();

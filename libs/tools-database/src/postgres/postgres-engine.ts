@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type pg from 'pg';
 import { DatabaseError, QueryCancelledError, QueryFailedError } from '../errors';
-import { type CheckedStatement, trustedStatement } from '../guard/statement-guard';
+import { type CheckedStatement, CURSOR_NAME, trustedStatement } from '../guard/statement-guard';
 import { auditProblems, ROLE_AUDIT_SQL } from '../engine/role-audit';
 import { preambleStatements, RESET_AFTER_ROLLBACK, sessionDefaults } from '../engine/session-sql';
 import {
@@ -14,8 +14,8 @@ import {
 import { paramText, rowBytes, toQueryResult } from '../engine/values';
 import { loadDependency } from '../load-dependency';
 import { cancelPgStatement } from '@agent-mcp/store';
-import { ReadOnlyCall, type ReadOnlyCallOutcome } from './read-only-call';
-import { type FramedStatements, frameStatement, frameStatements } from './wire';
+import { ReadOnlyCall, type ReadOnlyCallOutcome, type ReadOnlyCallPlan } from './read-only-call';
+import { type FramedStatements, frameQuery, frameStatement, frameStatements, SYNC } from './wire';
 
 /** Options of {@link createPostgresEngine}. */
 export interface PostgresEngineOptions {
@@ -47,16 +47,35 @@ type Row = Array<string | null>;
 const RAW_TYPES = { getTypeParser: () => (value: string) => value };
 // The socket may carry this much more than the byte cap before the connection is cut (one huge value).
 const WIRE_SLACK = 1024 * 1024;
-// After the statement, in the same pipeline: end the transaction, then release what a rollback does not.
-const EPILOGUE = frameStatements(['ROLLBACK', ...RESET_AFTER_ROLLBACK]);
+// After the statement, in the same round trip: end the transaction, then release what a rollback does not.
+const EPILOGUE_STATEMENTS = ['ROLLBACK', ...RESET_AFTER_ROLLBACK];
+const EPILOGUE = frameStatements(EPILOGUE_STATEMENTS);
 // Framed preambles by deadline and tenant: a server sees few of each. Bounded all the same.
 const PREAMBLE_CACHE_SIZE = 256;
 
+/** The preamble of a deadline and tenant, as statements and framed as extended-protocol messages. */
+interface Preamble {
+  readonly statements: readonly string[];
+  readonly framed: FramedStatements;
+}
+
 /**
- * Real PostgreSQL through a `pg` pool. Per call, one write carries the whole pipeline (`BEGIN READ ONLY`
- * and LOCAL settings, the statement in extended-protocol messages with the protocol's row limit,
- * `ROLLBACK` and the session reset) closed by one Sync, and the server answers it in one flush: one round
- * trip, with the connection back in the pool as soon as the answer is read.
+ * Real PostgreSQL through a `pg` pool. Per call, one write carries the whole call (`BEGIN READ ONLY` and
+ * LOCAL settings, the statement, `ROLLBACK` and the session reset) and the server answers it in one flush:
+ * one round trip, with the connection back in the pool as soon as the answer is read.
+ *
+ * A SELECT without parameters goes as ONE simple-protocol Query: the preamble, the guard's cursor text (one
+ * `DECLARE ... NO SCROLL CURSOR FOR` of the statement), one `FETCH` of the row cap + 1 (the server stops one
+ * row past the cap), and the epilogue. A simple Query costs the server much less per statement than Parse,
+ * Bind and Execute each. It holds the caller's text beside ours, so why nothing of the caller's can reach past
+ * its own statement: the guard parsed the cursor text alone as exactly one complete DECLARE of the checked
+ * statement, so it ends outside any quote, comment or dollar-quoted string, and it ends with a line break, so a
+ * line comment ends there too; the server parses the whole text before it runs any of it, so nothing the
+ * statement runs can change how the text splits; `standard_conforming_strings` is the same for both (on since
+ * PostgreSQL 9.1; only a server configured otherwise lexes backslashes differently, and even then the statements
+ * run inside the read-only transaction, as a role whose `default_transaction_read_only` is on). Anything else
+ * (parameters, EXPLAIN, SHOW, our own SQL) goes as extended-protocol messages closed by one Sync, where a
+ * Parse carries exactly one statement.
  */
 export function createPostgresEngine(options: PostgresEngineOptions): QueryEngine {
   const cancelGraceMs = options.cancelGraceMs ?? 1000;
@@ -77,16 +96,17 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
   // listener that would be an uncaught exception. Calls learn of failures from their queries.
   pool.on('connect', (client) => client.on('error', () => undefined));
 
-  const preambles = new Map<string, FramedStatements>();
-  const preambleFor = (timeoutMs: number, tenantId: string | undefined): FramedStatements => {
+  const preambles = new Map<string, Preamble>();
+  const preambleFor = (timeoutMs: number, tenantId: string | undefined): Preamble => {
     const key = `${timeoutMs}\n${tenantId ?? ''}`;
-    let framed = preambles.get(key);
-    if (!framed) {
-      framed = frameStatements(preambleStatements({ timeoutMs, tenantId, sessionTimeoutMs, sessionTenantId }));
+    let preamble = preambles.get(key);
+    if (!preamble) {
+      const statements = preambleStatements({ timeoutMs, tenantId, sessionTimeoutMs, sessionTenantId });
+      preamble = { statements, framed: frameStatements(statements) };
       if (preambles.size >= PREAMBLE_CACHE_SIZE) preambles.clear();
-      preambles.set(key, framed);
+      preambles.set(key, preamble);
     }
-    return framed;
+    return preamble;
   };
 
   async function run(statement: CheckedStatement, opts: ExecuteOptions): Promise<RawResult> {
@@ -150,23 +170,17 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
     };
     let outcome: ReadOnlyCallOutcome | undefined;
     let call: ReadOnlyCall | undefined;
+    let offset = 0;
     try {
-      call = new ReadOnlyCall(
-        {
-          preamble: preambleFor(opts.timeoutMs, opts.tenantId),
-          // One row past the cap tells that the result was cut.
-          statement: frameStatement(statement.text, paramText(opts.params), opts.maxRows + 1),
-          epilogue: EPILOGUE,
-        },
-        onRow,
-        () => client.getTransactionStatus() === 'I',
-      );
+      const planned = planCall(preambleFor(opts.timeoutMs, opts.tenantId), statement, opts);
+      offset = planned.offset;
+      call = new ReadOnlyCall(planned.plan, onRow, () => client.getTransactionStatus() === 'I');
       client.query(call);
       outcome = await call.done;
     } catch (error) {
       if (stop === 'bytes')
         return { fields: call?.fields ?? [], rows: collected, truncated: true, truncatedBy: 'bytes' };
-      throw mapError(error, stop, signal, opts.timeoutMs);
+      throw mapError(error, stop, signal, opts.timeoutMs, offset);
     } finally {
       clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
@@ -203,6 +217,45 @@ export function createPostgresEngine(options: PostgresEngineOptions): QueryEngin
     poolStats() {
       return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolMax ?? 10 };
     },
+  };
+}
+
+/**
+ * What one call sends (see {@link createPostgresEngine}), and where the caller's statement starts in the text
+ * the server parses, so that error positions are the caller's. One row past the cap tells the result was cut.
+ */
+function planCall(
+  preamble: Preamble,
+  statement: CheckedStatement,
+  opts: ExecuteOptions,
+): { plan: ReadOnlyCallPlan; offset: number } {
+  const values = paramText(opts.params);
+  if (statement.cursorText !== undefined && values.length === 0) {
+    const statements = [
+      ...preamble.statements,
+      statement.cursorText,
+      `FETCH FORWARD ${opts.maxRows + 1} FROM ${CURSOR_NAME}`,
+      ...EPILOGUE_STATEMENTS,
+    ];
+    const text = statements.join(';\n');
+    return {
+      plan: { message: frameQuery(text), rowsAt: preamble.statements.length + 1, statements: statements.length },
+      offset: text.indexOf(statement.cursorText) + statement.cursorText.indexOf(statement.text),
+    };
+  }
+  const { framed } = preamble;
+  return {
+    plan: {
+      message: Buffer.concat([
+        framed.bytes,
+        frameStatement(statement.text, values, opts.maxRows + 1),
+        EPILOGUE.bytes,
+        SYNC,
+      ]),
+      rowsAt: framed.count,
+      statements: framed.count + 1 + EPILOGUE.count,
+    },
+    offset: 0,
   };
 }
 
@@ -248,7 +301,13 @@ function socketOf(client: pg.PoolClient): Socket {
   return (client as unknown as { connection: { stream: Socket } }).connection.stream;
 }
 
-function mapError(error: unknown, stop: string | undefined, signal: AbortSignal | undefined, timeoutMs: number): Error {
+function mapError(
+  error: unknown,
+  stop: string | undefined,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+  offset: number,
+): Error {
   if (stop === 'cancelled' || signal?.aborted) return new QueryCancelledError(signal?.reason);
   const e = error as { code?: string; message?: string; position?: string };
   if (stop === 'timeout' || (e.code === '57014' && /statement timeout/.test(e.message ?? ''))) {
@@ -260,7 +319,9 @@ function mapError(error: unknown, stop: string | undefined, signal: AbortSignal 
     );
   }
   if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) {
-    return new QueryFailedError(e.code, e.message ?? '', e.position ? Number(e.position) : undefined, error);
+    // A position inside our own text around the statement is no position in the caller's.
+    const position = e.position ? Number(e.position) - offset : 0;
+    return new QueryFailedError(e.code, e.message ?? '', position > 0 ? position : undefined, error);
   }
   return new DatabaseError(
     'DATABASE_UNAVAILABLE',

@@ -1,14 +1,16 @@
 import type pg from 'pg';
-import { type FramedStatements, SYNC } from './wire';
 
-/** What one call sends, in order, in one pipeline closed by a single Sync. */
+/**
+ * What one call sends, as one message or one pipeline of messages: the preamble, the caller's statement and the
+ * epilogue, each statement answering with one completion.
+ */
 export interface ReadOnlyCallPlan {
-  /** `BEGIN TRANSACTION READ ONLY` and the LOCAL settings, one statement each. */
-  readonly preamble: FramedStatements;
-  /** The statement the guard accepted, framed with its parameters and row limit (see `frameStatement`). */
-  readonly statement: Buffer;
-  /** Statements after the statement: `ROLLBACK` and what the session needs after it. */
-  readonly epilogue: FramedStatements;
+  /** Every message of the call, written in one write: a pipeline closed by ONE Sync, or one simple Query. */
+  readonly message: Buffer;
+  /** Position of the statement whose rows are the caller's among the completions (0-based). */
+  readonly rowsAt: number;
+  /** How many statements the call runs when none fails. */
+  readonly statements: number;
 }
 
 type Row = Array<string | null>;
@@ -27,14 +29,15 @@ interface Connection {
 }
 
 /**
- * One `sql_query` call as a single `pg` submittable: the preamble, the statement (Parse, Bind, Describe and
- * an Execute with the row limit) and the epilogue go out in one write as extended-protocol messages closed
- * by ONE Sync, so the server answers everything in one flush and one round trip, and `pg` sees one query
- * (a Sync each would give `pg` several ReadyForQuery messages for one query, which it cannot follow).
+ * One `sql_query` call as a single `pg` submittable, in one write and one round trip, ending in ONE
+ * ReadyForQuery, so that `pg` sees one query (a Sync each would give `pg` several ReadyForQuery messages for
+ * one query, which it cannot follow). Either extended-protocol messages closed by one Sync (the preamble, the
+ * statement as Parse, Bind, Describe and an Execute with the row limit, the epilogue), or one simple Query
+ * holding every statement (see the engine for when).
  *
- * Inside one Sync an error makes the server skip every message up to the Sync: a failed statement leaves
- * its transaction open and aborted, with the epilogue unsent. {@link ReadOnlyCallOutcome.clean} tells the
- * engine so; it then rolls back and runs the full `DISCARD ALL` before the connection is reused.
+ * Either way an error makes the server skip the rest: a failed statement leaves its transaction open and
+ * aborted, with the epilogue unrun. {@link ReadOnlyCallOutcome.clean} tells the engine so; it then rolls back
+ * and runs the full `DISCARD ALL` before the connection is reused.
  */
 export class ReadOnlyCall implements pg.Submittable {
   /** Settles once the server has answered the whole pipeline, or on the first error. */
@@ -42,10 +45,8 @@ export class ReadOnlyCall implements pg.Submittable {
   private settle!: (outcome: ReadOnlyCallOutcome) => void;
   private fail!: (error: Error) => void;
   private columns: readonly Field[] = [];
-  // Completions (CommandComplete or PortalSuspended) seen so far: the statement's is number preamble.count.
+  // Completions (CommandComplete or PortalSuspended) seen so far: the caller's statement's is number plan.rowsAt.
   private completions = 0;
-  private readonly statementIndex: number;
-  private readonly total: number;
 
   /**
    * @param plan - what to send.
@@ -58,8 +59,6 @@ export class ReadOnlyCall implements pg.Submittable {
     private readonly onRow: (row: Row) => void,
     private readonly idle: () => boolean,
   ) {
-    this.statementIndex = plan.preamble.count;
-    this.total = plan.preamble.count + 1 + plan.epilogue.count;
     this.done = new Promise<ReadOnlyCallOutcome>((resolve, reject) => {
       this.settle = resolve;
       this.fail = reject;
@@ -76,17 +75,16 @@ export class ReadOnlyCall implements pg.Submittable {
   submit(connection: pg.Connection): void {
     const { stream } = connection as unknown as Connection;
     if (!stream.writable) return this.fail(new Error('the connection is closed'));
-    // One write for the whole pipeline: written message by message, each would be a stream write of its own.
-    const { preamble, statement, epilogue } = this.plan;
-    stream.write(Buffer.concat([preamble.bytes, statement, epilogue.bytes, SYNC]));
+    // One write for the whole call: written message by message, each would be a stream write of its own.
+    stream.write(this.plan.message);
   }
 
   handleRowDescription(msg: { fields: Field[] }): void {
-    if (this.completions === this.statementIndex) this.columns = msg.fields;
+    if (this.completions === this.plan.rowsAt) this.columns = msg.fields;
   }
 
   handleDataRow(msg: { fields: Row }): void {
-    if (this.completions === this.statementIndex) this.onRow(msg.fields);
+    if (this.completions === this.plan.rowsAt) this.onRow(msg.fields);
   }
 
   handlePortalSuspended(): void {
@@ -107,7 +105,7 @@ export class ReadOnlyCall implements pg.Submittable {
   }
 
   handleReadyForQuery(): void {
-    this.settle({ fields: this.columns, clean: this.completions === this.total && this.idle() });
+    this.settle({ fields: this.columns, clean: this.completions === this.plan.statements && this.idle() });
   }
 
   handleCopyInResponse(connection: pg.Connection): void {

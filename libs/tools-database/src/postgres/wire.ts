@@ -58,6 +58,23 @@ export function frameStatement(text: string, values: ReadonlyArray<string | null
   return Buffer.concat([parse(text), bind, DESCRIBE_PORTAL, execute]);
 }
 
+/**
+ * A simple-protocol Query carrying `text`, which may hold several statements: the server parses all of it
+ * before it runs any, runs them in order, stops at the first error and answers one ReadyForQuery.
+ *
+ * @throws Error when the text holds a NUL character.
+ */
+export function frameQuery(text: string): Buffer {
+  if (text.includes('\0')) throw new Error('SQL text must not contain a NUL character');
+  const textLength = Buffer.byteLength(text, 'utf8');
+  const message = Buffer.allocUnsafe(1 + 4 + textLength + 1);
+  message.writeUInt8(0x51, 0);
+  message.writeInt32BE(4 + textLength + 1, 1);
+  message.write(text, 5, 'utf8');
+  message.writeUInt8(0, 5 + textLength);
+  return message;
+}
+
 /** Parse of the unnamed statement, with no parameter types given (the server infers them). */
 function parse(text: string): Buffer {
   if (text.includes('\0')) throw new Error('SQL text must not contain a NUL character');

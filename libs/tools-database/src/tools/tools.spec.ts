@@ -126,10 +126,10 @@ describe('sql_query over MCP', () => {
         arguments: { sql: 'SELECT count(*) FROM generate_series(1, 10000000000)' },
       });
       const running = async () =>
-        // The caller's statement runs as it was sent, in its own extended-protocol message.
+        // A SELECT without parameters runs inside the one simple Query of its call, which pg_stat_activity shows whole.
         (
           await admin.query(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query LIKE 'SELECT count(*) FROM generate_series%'",
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state = 'active' AND query LIKE '%SELECT count(*) FROM generate_series(1, 10000000000)%'",
             [fixture.role],
           )
         ).rows[0].n as number;

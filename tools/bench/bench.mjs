@@ -1,5 +1,5 @@
 // `npm run bench`: our servers beside a raw JSON-RPC floor and the SDK's documented stateless pattern, in one run.
-// Usage: node tools/bench/bench.mjs [--quick] [--only=http,stdio,cold,sessions,sql,sqlpeers]
+// Usage: node tools/bench/bench.mjs [--quick] [--only=http,stdio,cold,sessions,sql,sqlpeers,sqlhttp]
 // Prints Markdown tables and a PASS/FAIL line per target; writes results/latest.json and results/latest.md
 // (results/latest-partial.* for --quick or --only runs).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -20,6 +20,7 @@ const { NODE_FLOOR, STDIO_STACKS, measureColdStarts, measureStdioStack } = await
 const { measureSessionsMemory } = await import('./src/sessions-bench.mjs');
 const { measureSqlQuery, SQL_CASES } = await import('./src/sql-bench.mjs');
 const { measureSqlPeers, SQL_PEER_CASES } = await import('./src/sql-peers-bench.mjs');
+const { measureSqlHttp, SQL_HTTP_STACKS } = await import('./src/sql-http-bench.mjs');
 const { evaluateTargets, formatReport } = await import('./src/report.mjs');
 const { ensureWrk } = await import('./src/wrk.mjs');
 
@@ -27,13 +28,14 @@ const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
   process.stdout.write(
     [
-      'Usage: npm run bench [-- --quick] [-- --only=http,stdio,cold,sessions,sql,sqlpeers]',
+      'Usage: npm run bench [-- --quick] [-- --only=http,stdio,cold,sessions,sql,sqlpeers,sqlhttp]',
       '',
       '  --quick   short runs (1 run of 2 s per figure, 20k sessions): a smoke test of the harness, not figures',
       '  --only    run only some parts',
       '',
       'Needs wrk (installed with apt-get when missing), the built apps (nx builds them first) and, for `sql`,',
-      'PostgreSQL at BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres; a database is created and dropped).',
+      'PostgreSQL at BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres; a database is created and dropped;',
+      'also for `sqlpeers` and `sqlhttp`).',
       '`sqlpeers` installs the pinned database MCP peers (tools/bench/peers/lock.json) with npm ci into',
       '$XDG_CACHE_HOME/agent-mcp-bench/sql-peers (or BENCH_PEERS_DIR) on first use.',
       'BENCH_COLD_BASELINE=path/to/main.js adds another stdio build to the cold start, launched in turn with ours.',
@@ -110,6 +112,7 @@ const results = {
     stdio: Object.fromEntries([NODE_FLOOR, ...STDIO_STACKS].map((s) => [s.key, s.label])),
     sql: Object.fromEntries(SQL_CASES.map((s) => [s.key, s.label])),
     sqlPeers: Object.fromEntries(SQL_PEER_CASES.map((s) => [s.key, s.label])),
+    sqlHttp: Object.fromEntries(SQL_HTTP_STACKS.map((s) => [s.key, s.label])),
   },
 };
 const started = Date.now();
@@ -161,6 +164,11 @@ if (wants('sql')) {
 if (wants('sqlpeers')) {
   log('sql_query beside the database MCP peers');
   results.sqlPeers = await measureSqlPeers({ ...plan, log });
+}
+if (wants('sqlhttp')) {
+  ensureWrk();
+  log('sql_query over HTTP: embedded engine beside PostgreSQL');
+  results.sqlHttp = await measureSqlHttp({ ...plan, log });
 }
 
 results.meta.loadAfter = rounded(loadavg());

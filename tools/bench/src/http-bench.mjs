@@ -45,9 +45,41 @@ export const HTTP_STACKS = [
     env: { HOST: '127.0.0.1', DIAGNOSTIC_TOOLS: 'true', MCP_HTTP_MODE: 'stateless' },
     session: false,
   },
+  // The 2026-07-28 way (issue 15): every request stateless, carrying the `_meta` envelope and the Mcp-Method and
+  // Mcp-Name headers (no ping in that revision), beside SDK v2's `createMcpHandler` serving the same tool.
+  {
+    key: 'sdk_v2',
+    label: 'SDK v2 2.3 createMcpHandler, 2026-07-28 requests, JSON (an McpServer per request, node:http)',
+    script: resolve(BENCH_DIR, 'servers/sdk-v2-handler-http.mjs'),
+    env: {},
+    session: false,
+    era: 'modern',
+    methods: ['tools/call'],
+  },
+  {
+    key: 'ours_modern',
+    label: 'ours: apps/http-server, 2026-07-28 requests (stateless), defaults (request logs on)',
+    script: resolve(REPO_ROOT, 'apps/http-server/dist/main.js'),
+    env: { HOST: '127.0.0.1', DIAGNOSTIC_TOOLS: 'true' },
+    session: false,
+    era: 'modern',
+    methods: ['tools/call'],
+  },
 ];
 
 export const HTTP_METHODS = ['ping', 'tools/call'];
+
+export const MODERN_VERSION = '2026-07-28';
+
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 'agent-mcp-bench', version: '0.1.0' },
+};
+const PROBE_PARAMS = {
+  'tools/call': { name: 'echo', arguments: { message: 'probe' } },
+  sql_query: { name: 'sql_query', arguments: { sql: 'SELECT n, n * 2 AS twice FROM generate_series(1, 10) n' } },
+};
 
 async function post(url, body, headers = {}) {
   const res = await fetch(url, {
@@ -84,10 +116,20 @@ export async function openSession(url) {
 }
 
 /** Checks once, outside wrk, that the stack answers the method with a result (not an error). */
-async function probe(url, method, headers) {
-  const params = method === 'tools/call' ? { name: 'echo', arguments: { message: 'probe' } } : undefined;
-  const res = await post(url, { jsonrpc: '2.0', id: 'bench-probe', method, ...(params && { params }) }, headers);
-  if (res.status !== 200 || !res.text.includes('"result"')) {
+async function probe(url, method, headers, era) {
+  const rpc = method === 'sql_query' ? 'tools/call' : method;
+  let params = PROBE_PARAMS[method];
+  let extra = {};
+  if (era === 'modern') {
+    params = { ...params, _meta: ENVELOPE };
+    extra = { 'mcp-method': rpc, ...(PROBE_PARAMS[method] ? { 'mcp-name': PROBE_PARAMS[method].name } : {}) };
+  }
+  const res = await post(
+    url,
+    { jsonrpc: '2.0', id: 'bench-probe', method: rpc, ...(params && { params }) },
+    { ...headers, ...extra },
+  );
+  if (res.status !== 200 || !res.text.includes('"result"') || res.text.includes('"isError":true')) {
     throw new Error(`${method} probe failed: ${res.status} ${res.text.slice(0, 300)}`);
   }
 }
@@ -105,13 +147,23 @@ async function startStack(stack) {
     await waitForPort(child, port);
     let sessionId = '';
     let headers = {};
-    if (stack.session) {
+    if (stack.era === 'modern') {
+      headers = { 'mcp-protocol-version': MODERN_VERSION };
+    } else if (stack.session) {
       sessionId = await openSession(url);
       headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION };
     } else if (stack.key !== 'raw') {
       headers = { 'mcp-protocol-version': PROTOCOL_VERSION };
     }
-    return { stack, child, url, sessionId, headers, protocolVersion: headers['mcp-protocol-version'] ?? '' };
+    return {
+      stack,
+      child,
+      url,
+      sessionId,
+      headers,
+      protocolVersion: headers['mcp-protocol-version'] ?? '',
+      era: stack.era ?? '',
+    };
   } catch (error) {
     await stop(child);
     throw error;
@@ -134,17 +186,19 @@ export async function measureHttpStacks(
     for (const stack of stacks) started.push(await startStack(stack));
     const results = Object.fromEntries(stacks.map((s) => [s.key, {}]));
     for (const method of methods) {
-      for (const s of started) {
-        await probe(s.url, method, s.headers);
-        const { url, sessionId, protocolVersion } = s;
+      // Each stack asked only what its revision has (2026-07-28 has no ping).
+      const asked = started.filter((s) => !s.stack.methods || s.stack.methods.includes(method));
+      for (const s of asked) {
+        await probe(s.url, method, s.headers, s.era);
+        const { url, sessionId, protocolVersion, era } = s;
         const connections = Math.max(...concurrencies);
-        await runWrk({ url, method, connections, seconds: warmupSeconds, sessionId, protocolVersion });
+        await runWrk({ url, method, connections, seconds: warmupSeconds, sessionId, protocolVersion, era });
       }
       for (const c of concurrencies) {
-        const samples = new Map(started.map((s) => [s, []]));
+        const samples = new Map(asked.map((s) => [s, []]));
         for (let i = 0; i < runs; i++) {
-          for (let k = 0; k < started.length; k++) {
-            const s = started[(k + i) % started.length];
+          for (let k = 0; k < asked.length; k++) {
+            const s = asked[(k + i) % asked.length];
             const cpuBefore = cpuMicros(s.child.pid);
             const r = await runWrk({
               url: s.url,
@@ -153,6 +207,7 @@ export async function measureHttpStacks(
               seconds,
               sessionId: s.sessionId,
               protocolVersion: s.protocolVersion,
+              era: s.era,
             });
             r.cpuUsPerReq = (cpuMicros(s.child.pid) - cpuBefore) / Math.max(1, r.requests);
             samples.get(s).push(r);
@@ -161,7 +216,7 @@ export async function measureHttpStacks(
             );
           }
         }
-        for (const s of started) (results[s.stack.key][method] ??= {})[c] = summarize(samples.get(s));
+        for (const s of asked) (results[s.stack.key][method] ??= {})[c] = summarize(samples.get(s));
       }
     }
     return results;

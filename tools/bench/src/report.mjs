@@ -12,7 +12,7 @@ const row = (cells) => `| ${cells.join(' | ')} |`;
  */
 export function evaluateTargets(results) {
   const targets = [];
-  const { http, stdio, coldStart, sessions, sql, sqlPeers } = results;
+  const { http, stdio, coldStart, sessions, sql, sqlPeers, sqlHttp } = results;
   if (sql?.results.raw && sql.results.stdio) {
     const raw = sql.results.raw;
     const ours = sql.results.stdio;
@@ -73,23 +73,60 @@ export function evaluateTargets(results) {
       }
     }
   }
-  if (stdio?.ours && stdio?.raw) {
-    const r = ratio(stdio.ours.concurrent.callsPerSecond, stdio.raw.concurrent.callsPerSecond);
+  if (http?.ours_modern) {
+    const ours = http.ours_modern['tools/call']?.[32];
+    const raw = http.raw?.['tools/call']?.[32];
+    const sdk = http.sdk_v2?.['tools/call']?.[32];
+    const clean = ours && !ours.bad;
+    if (raw) {
+      const r = ratio(ours?.rps, raw.rps);
+      targets.push({
+        name: 'http tools/call c=32, 2026-07-28 requests, defaults: ours >= 0.5x raw node:http',
+        value: r,
+        display: `${fmt(r)}x`,
+        pass: clean && !raw.bad && r >= 0.5,
+      });
+    }
+    if (sdk) {
+      const r = ratio(ours?.rps, sdk.rps);
+      targets.push({
+        name: "http tools/call c=32, 2026-07-28 requests: ours >= 3x SDK v2's createMcpHandler",
+        value: r,
+        display: `${fmt(r)}x`,
+        pass: clean && !sdk.bad && r >= 3,
+      });
+    }
+  }
+  for (const key of ['ours', 'ours_modern']) {
+    const s = stdio?.[key];
+    if (!s || !stdio.raw) continue;
+    const r = ratio(s.concurrent.callsPerSecond, stdio.raw.concurrent.callsPerSecond);
     targets.push({
-      name: `stdio ${stdio.ours.concurrent.inFlight} in flight: ours >= 0.5x raw stdio echo`,
+      name: `stdio ${s.concurrent.inFlight} in flight${key === 'ours_modern' ? ', 2026-07-28 requests' : ''}: ours >= 0.5x raw stdio echo`,
       value: r,
       display: `${fmt(r)}x`,
-      pass: !stdio.ours.concurrent.errors && r >= 0.5,
+      pass: !s.concurrent.errors && r >= 0.5,
     });
   }
-  if (coldStart?.ours) {
-    const ms = coldStart.ours.medianMs;
+  for (const key of ['ours', 'ours_modern']) {
+    if (!coldStart?.[key]) continue;
+    const ms = coldStart[key].medianMs;
     const floor = coldStart.node ? ` (node -e 0 on the same machine: ${fmt(coldStart.node.medianMs, 1)} ms)` : '';
     targets.push({
-      name: 'stdio cold start to tools/list < 150 ms',
+      name: `stdio cold start to ${key === 'ours_modern' ? 'server/discover + tools/list' : 'tools/list'} < 150 ms`,
       value: ms,
       display: `${fmt(ms, 1)} ms${floor}`,
       pass: ms < 150,
+    });
+  }
+  const embedded = sqlHttp?.sql_embedded?.sql_query?.[1];
+  if (embedded) {
+    const ms = embedded.rps ? 1000 / embedded.rps : NaN;
+    targets.push({
+      name: 'sql_query over HTTP c=1, embedded engine: under 0.3 ms per call',
+      value: ms,
+      display: `${fmt(ms, 3)} ms per call (${embedded.rps} calls/s, p50 ${fmt(embedded.p50Ms, 3)} ms)`,
+      pass: !embedded.bad && ms < 0.3,
     });
   }
   if (sessions) {
@@ -107,7 +144,7 @@ export function evaluateTargets(results) {
 /** The report as Markdown tables, like /work/shared/reference/peer-baselines.md. */
 export function formatReport(results, targets) {
   const lines = [];
-  const { meta, http, stdio, coldStart, sessions, sql, sqlPeers } = results;
+  const { meta, http, stdio, coldStart, sessions, sql, sqlPeers, sqlHttp } = results;
   lines.push(`# npm run bench${meta.quick ? ' -- --quick' : ''} (${meta.date})`);
   lines.push(
     `${meta.cpus} CPUs (${meta.cpuModel}), Node ${meta.node}, load average before ${meta.loadBefore.join(' ')}, after ${meta.loadAfter?.join(' ') ?? '?'}; ` +
@@ -137,6 +174,7 @@ export function formatReport(results, targets) {
         const many = byC[32];
         const raw = http.raw?.[method]?.[32];
         const ours = http.ours?.[method]?.[32];
+        const modern = http.ours_modern?.[method]?.[32];
         // `*`: wrk used over 90% of a core, so the figure is at least partly the load generator's limit.
         const flag = (r) => `${r?.clientCpuShare > 0.9 ? '*' : ''}${r?.bad ? ` (${r.bad} bad)` : ''}`;
         lines.push(
@@ -149,7 +187,8 @@ export function formatReport(results, targets) {
             many ? `${fmt(many.p50Ms)} / ${fmt(many.p99Ms)}` : '',
             many ? String(many.cpuUsPerReq) : '',
             fmt(ratio(many?.rps, raw?.rps), 3),
-            key === 'ours' ? '1.00' : fmt(ratio(ours?.rps, many?.rps)),
+            // SDK v2 serves only 2026-07-28 requests here: compared with ours asked the same way.
+            key === 'ours' ? '1.00' : fmt(ratio((key === 'sdk_v2' ? modern : ours)?.rps, many?.rps)),
           ]),
         );
       }
@@ -188,7 +227,7 @@ export function formatReport(results, targets) {
           s ? String(s.concurrent.cpuUsPerCall) : '',
           s ? fmt(ratio(s.concurrent.callsPerSecond, stdio.raw?.concurrent.callsPerSecond)) : '',
           cold
-            ? `${fmt(cold.medianMs, 1)} ms (${fmt(cold.minMs, 0)}-${fmt(cold.maxMs, 0)}) to ${{ node: 'exit', raw: 'initialize' }[key] ?? 'tools/list'}${cold.cpuMedianMs === undefined ? '' : `; CPU ${fmt(cold.cpuMedianMs, 0)} ms`}`
+            ? `${fmt(cold.medianMs, 1)} ms (${fmt(cold.minMs, 0)}-${fmt(cold.maxMs, 0)}) to ${{ node: 'exit', raw: 'initialize', ours_modern: 'server/discover + tools/list' }[key] ?? 'tools/list'}${cold.cpuMedianMs === undefined ? '' : `; CPU ${fmt(cold.cpuMedianMs, 0)} ms`}`
             : '',
         ]),
       );
@@ -244,10 +283,34 @@ export function formatReport(results, targets) {
     }
   }
   if (sqlPeers) lines.push('', ...formatSqlPeers(sqlPeers, results.labels.sqlPeers ?? {}));
+  if (sqlHttp) lines.push('', ...formatSqlHttp(sqlHttp, results.labels.sqlHttp ?? {}));
   lines.push('');
-  lines.push('Targets (issues 3, 5 and 18):');
+  lines.push('Targets (issues 3, 5, 15 and 18):');
   for (const t of targets) lines.push(`${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.display}`);
   return lines.join('\n');
+}
+
+/** sql_query over HTTP on the two engines: per-call time at c=1 is 1 / calls/s. */
+function formatSqlHttp(sqlHttp, labels) {
+  const lines = [
+    'sql_query over Streamable HTTP at c=1 (stateful session, JSON, defaults: request logs on), the sql peers query, wrk with unique ids; median of the runs; CPU = the app process per call',
+    '',
+    row(['engine', 'calls/s c=1', 'ms per call c=1', 'p50/p99 ms c=1', 'CPU us/call']),
+    row(Array(5).fill('---')),
+  ];
+  for (const [key, byMethod] of Object.entries(sqlHttp)) {
+    const one = byMethod.sql_query?.[1];
+    lines.push(
+      row([
+        `${labels[key] ?? key}${one?.bad ? ` (${one.bad} bad)` : ''}`,
+        String(one?.rps ?? ''),
+        one?.rps ? fmt(1000 / one.rps, 3) : '',
+        one ? `${fmt(one.p50Ms, 3)} / ${fmt(one.p99Ms, 3)}` : '',
+        String(one?.cpuUsPerReq ?? ''),
+      ]),
+    );
+  }
+  return lines;
 }
 
 /** The sql peers table, and the floor under any stdio server: raw pg's p50 plus the MCP hop's (echo) at c=1. */

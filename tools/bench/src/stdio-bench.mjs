@@ -1,7 +1,7 @@
 // stdio stacks: a driver that keeps N echo tool calls in flight for a while and counts the answers.
 import { resolve } from 'node:path';
 import { BENCH_DIR, cpuMicros, median, REPO_ROOT, spawnNode, stop } from './processes.mjs';
-import { PROTOCOL_VERSION } from './http-bench.mjs';
+import { MODERN_VERSION, PROTOCOL_VERSION } from './http-bench.mjs';
 
 export const STDIO_STACKS = [
   { key: 'raw', label: 'raw stdio JSON-RPC echo', script: resolve(BENCH_DIR, 'servers/raw-stdio-echo.mjs'), env: {} },
@@ -11,7 +11,24 @@ export const STDIO_STACKS = [
     script: resolve(REPO_ROOT, 'apps/stdio-server/dist/main.js'),
     env: { DIAGNOSTIC_TOOLS: 'true', LOG_LEVEL: 'warning' },
   },
+  // The same process asked the 2026-07-28 way (issue 15): no initialize, the `_meta` envelope on every request.
+  {
+    key: 'ours_modern',
+    label: 'ours: apps/stdio-server, 2026-07-28 requests (server/discover, no initialize)',
+    script: resolve(REPO_ROOT, 'apps/stdio-server/dist/main.js'),
+    env: { DIAGNOSTIC_TOOLS: 'true', LOG_LEVEL: 'warning' },
+    era: 'modern',
+  },
 ];
+
+const ENVELOPE = JSON.stringify({
+  'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 'agent-mcp-bench', version: '0.1.0' },
+});
+/** A 2026-07-28 request line: `params` (a JSON object's inner text, or '') with the envelope added. */
+const modernLine = (id, method, params = '') =>
+  `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"method":"${method}","params":{${params ? `${params},` : ''}"_meta":${ENVELOPE}}}\n`;
 
 const initializeLine = (id) =>
   `${JSON.stringify({
@@ -25,8 +42,11 @@ const initializeLine = (id) =>
     },
   })}\n`;
 const INITIALIZED_LINE = '{"jsonrpc":"2.0","method":"notifications/initialized"}\n';
-const callLine = (id) =>
-  `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"echo","arguments":{"message":"hello"}}}\n`;
+const ECHO_PARAMS = '"name":"echo","arguments":{"message":"hello"}';
+const callLine = (id, era) =>
+  era === 'modern'
+    ? modernLine(id, 'tools/call', ECHO_PARAMS)
+    : `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{${ECHO_PARAMS}}}\n`;
 
 /**
  * A newline-delimited JSON-RPC client on a child's stdin/stdout. Lines are handed to `onLines` a chunk at a
@@ -54,23 +74,29 @@ class LineClient {
     this.child.stdin.write(text);
   }
 
-  /** Waits for the line answering `id` (a string id), bounded. */
-  waitFor(id, timeoutMs = 10_000) {
-    const needle = `"id":${JSON.stringify(id)}`;
+  /** Waits for the lines answering every one of `ids` (string ids), bounded; resolves with the last one's. */
+  waitFor(ids, timeoutMs = 10_000) {
+    const waiting = new Set([ids].flat());
     return new Promise((resolveLine, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`no answer to ${id} within ${timeoutMs} ms:\n${this.child.stderrTail()}`)),
+        () => reject(new Error(`no answer to ${[...waiting]} within ${timeoutMs} ms:\n${this.child.stderrTail()}`)),
         timeoutMs,
       );
       this.onLines = (block) => {
         for (const line of block.split('\n')) {
-          if (!line.includes(needle)) continue;
+          const id = [...waiting].find((w) => line.includes(`"id":${JSON.stringify(w)}`));
+          if (id === undefined) continue;
+          waiting.delete(id);
+          const message = JSON.parse(line);
+          if (message.error) {
+            clearTimeout(timer);
+            this.onLines = () => undefined;
+            return reject(new Error(`${id} failed: ${line}`));
+          }
+          if (waiting.size > 0) continue;
           clearTimeout(timer);
           this.onLines = () => undefined;
-          const message = JSON.parse(line);
-          if (message.error) reject(new Error(`${id} failed: ${line}`));
-          else resolveLine(message);
-          return;
+          return resolveLine(message);
         }
       };
     });
@@ -78,7 +104,7 @@ class LineClient {
 }
 
 /** Keeps `inFlight` calls outstanding for `seconds`; returns answers per second and the error count. */
-function drive(client, { inFlight, seconds, firstId }) {
+function drive(client, { inFlight, seconds, firstId, era }) {
   return new Promise((resolveRun, reject) => {
     let nextId = firstId;
     let answered = 0;
@@ -87,7 +113,7 @@ function drive(client, { inFlight, seconds, firstId }) {
     let sending = true;
     const send = (n) => {
       let out = '';
-      for (let i = 0; i < n; i++) out += callLine(nextId++);
+      for (let i = 0; i < n; i++) out += callLine(nextId++, era);
       outstanding += n;
       client.write(out);
     };
@@ -130,12 +156,18 @@ export async function measureStdioStack(stack, { inFlight, runs, seconds, warmup
   const child = spawnNode(stack.script, { env: stack.env, stdio: ['pipe', 'pipe', 'pipe'] });
   const client = new LineClient(child);
   try {
+    const { era } = stack;
     const answer = client.waitFor('bench-init');
-    client.write(initializeLine('bench-init'));
-    await answer;
-    client.write(INITIALIZED_LINE);
+    if (era === 'modern') {
+      client.write(modernLine('bench-init', 'server/discover'));
+      await answer;
+    } else {
+      client.write(initializeLine('bench-init'));
+      await answer;
+      client.write(INITIALIZED_LINE);
+    }
     let id = 1;
-    const warm = await drive(client, { inFlight, seconds: warmupSeconds, firstId: id });
+    const warm = await drive(client, { inFlight, seconds: warmupSeconds, firstId: id, era });
     id = warm.lastId;
     const result = {};
     for (const [name, n] of [
@@ -145,7 +177,7 @@ export async function measureStdioStack(stack, { inFlight, runs, seconds, warmup
       const samples = [];
       for (let i = 0; i < runs; i++) {
         const cpuBefore = cpuMicros(child.pid);
-        const r = await drive(client, { inFlight: n, seconds, firstId: id });
+        const r = await drive(client, { inFlight: n, seconds, firstId: id, era });
         r.cpuUsPerCall = (cpuMicros(child.pid) - cpuBefore) / Math.max(1, r.answered);
         id = r.lastId;
         samples.push(r);
@@ -184,10 +216,14 @@ async function coldLaunch(stack) {
   const child = spawnNode(stack.script, { env: stack.env, stdio: ['pipe', 'pipe', 'pipe'] });
   const client = new LineClient(child);
   try {
-    const target = stack.key === 'raw' ? 'cold-init' : 'cold-list';
+    // The modern client needs both answers: server/discover and tools/list, written at once.
+    const target =
+      stack.key === 'raw' ? 'cold-init' : stack.era === 'modern' ? ['cold-init', 'cold-list'] : 'cold-list';
     const answer = client.waitFor(target);
     client.write(
-      initializeLine('cold-init') + INITIALIZED_LINE + '{"jsonrpc":"2.0","id":"cold-list","method":"tools/list"}\n',
+      stack.era === 'modern'
+        ? modernLine('cold-init', 'server/discover') + modernLine('cold-list', 'tools/list')
+        : initializeLine('cold-init') + INITIALIZED_LINE + '{"jsonrpc":"2.0","id":"cold-list","method":"tools/list"}\n',
     );
     const message = await answer;
     const ms = performance.now() - started;

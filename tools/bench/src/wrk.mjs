@@ -28,7 +28,10 @@ export function ensureWrk() {
  * One wrk run: `connections` keep-alive connections on one thread for `seconds`, POSTing `method` to `url`.
  * Returns throughput, latency percentiles (ms) and the count of responses that were not a JSON-RPC result.
  */
-export function runWrk({ url, method, connections, seconds, sessionId = '', protocolVersion = '' }) {
+// Runs so far in this process: each run's JSON-RPC ids start past every earlier run's.
+let runCount = 0;
+
+export function runWrk({ url, method, connections, seconds, sessionId = '', protocolVersion = '', era = '' }) {
   const args = [
     '-t1',
     `-c${connections}`,
@@ -42,6 +45,8 @@ export function runWrk({ url, method, connections, seconds, sessionId = '', prot
     method,
     sessionId,
     protocolVersion,
+    era,
+    String(++runCount),
   ];
   return new Promise((resolveRun, reject) => {
     // Under /usr/bin/time, to learn whether wrk itself ran out of CPU (then the figure is the client's limit).

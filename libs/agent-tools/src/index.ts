@@ -50,3 +50,10 @@ export {
 } from './sampling-model';
 export { createThreadTools } from './thread-tools';
 export { createMemoryTools, withPrincipalMemory, MEMORY_LIMITS } from './principal-memory';
+export {
+  createPreferenceTools,
+  PREFERENCE_NAMES,
+  PreferencesSchema,
+  readPreferences,
+  type Preferences,
+} from './principal-preferences';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type AgentItem, type RunInput, wrapUntrusted } from '@agent-mcp/agent-core';
 import { type RequestContext, type ScopedMemory } from '@agent-mcp/context';
 import { defineTool, type Tool, ToolError } from '@agent-mcp/mcp-core';
+import { PREFERENCE_NAMES, type Preferences, readPreferences } from './principal-preferences';
 
 /** Bounds of a principal's memory as the memory tools write it and the agent tools read it. */
 export const MEMORY_LIMITS = Object.freeze({
@@ -108,20 +109,25 @@ export function createMemoryTools(): Tool[] {
 export type MemoryContext = Partial<Pick<RequestContext, 'state'>>;
 
 /**
- * `input` with the caller's saved preferences and notes before it, fenced as text the user wrote (so a note can
- * set the tone or the language, never make the agent call tools or reveal data), within
- * {@link MEMORY_LIMITS.maxContextChars}. No memory, or a store that cannot be read: `input` unchanged (a run never
- * fails for its context).
+ * `input` with the caller's preferences (`preferences_set`) and saved notes (`memory_set`) before it, each fenced as
+ * text the user wrote (so they can set the tone or the language, never make the agent call tools or reveal data),
+ * the notes within {@link MEMORY_LIMITS.maxContextChars}. Neither, or a store that cannot be read: `input`
+ * unchanged (a run never fails for its context).
  */
 export async function withPrincipalMemory(context: MemoryContext, input: RunInput): Promise<RunInput> {
   if (!context.state) return input;
   let entries: Array<{ key: string; value: string }>;
+  let preferences: Preferences;
   try {
-    entries = await readMemory(context.state.memory);
+    [entries, preferences] = await Promise.all([
+      readMemory(context.state.memory),
+      readPreferences(context.state.preferences),
+    ]);
   } catch {
     return input;
   }
-  if (entries.length === 0) return input;
+  const set = PREFERENCE_NAMES.filter((name) => preferences[name] !== undefined);
+  if (entries.length === 0 && set.length === 0) return input;
   const lines: string[] = [];
   let chars = 0;
   for (const { key, value } of entries) {
@@ -133,12 +139,24 @@ export async function withPrincipalMemory(context: MemoryContext, input: RunInpu
     lines.push(line);
     chars += line.length;
   }
+  const blocks = [
+    ...(set.length
+      ? [
+          wrapUntrusted(
+            'preferences',
+            set.map((name) => `${name}: ${preferences[name]}`).join('\n'),
+            "the user's preferences",
+          ),
+        ]
+      : []),
+    ...(lines.length ? [wrapUntrusted('memory', lines.join('\n'), "the user's saved preferences and notes")] : []),
+  ];
   const item: AgentItem = {
     type: 'message',
     role: 'user',
     content:
       'Preferences and notes I saved for you (take them into account for language, tone and what you know of me):\n' +
-      wrapUntrusted('memory', lines.join('\n'), "the user's saved preferences and notes"),
+      blocks.join('\n'),
   };
   const items: readonly AgentItem[] =
     typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input;

@@ -11,8 +11,12 @@ export interface ScopedMemory {
 
 /** The seed's `AgentState`: what the server knows of the caller across requests. */
 export interface AgentState {
-  /** Caller preferences (for example from the session or a profile). Read-only to tools. */
-  readonly preferences: Readonly<Record<string, unknown>>;
+  /**
+   * The caller's preferences (language, tone...: agent-tools' `PreferencesSchema` names them), kept by the same
+   * `MemoryStore` as its memory under keys of their own, given to agent tools before each run and shown to the user
+   * by `preferences_get`.
+   */
+  readonly preferences: ScopedMemory;
   /** Who is calling; the seed's `auth: AuthInfo`. */
   readonly auth: Principal;
   /**
@@ -22,22 +26,44 @@ export interface AgentState {
   readonly memory: ScopedMemory;
 }
 
-/** The state of one principal: frozen, with its memory already scoped to it. */
-export function createAgentState(
-  store: MemoryStore,
-  principal: Principal,
-  preferences: Readonly<Record<string, unknown>> = {},
-): AgentState {
-  return Object.freeze({ preferences, auth: principal, memory: scopeMemory(store, principal) });
+/** The state of one principal: frozen, with its preferences and memory already scoped to it. */
+export function createAgentState(store: MemoryStore, principal: Principal): AgentState {
+  return Object.freeze({
+    preferences: scopePreferences(store, principal),
+    auth: principal,
+    memory: scopeMemory(store, principal),
+  });
 }
 
-/** Binds a store to one principal. */
+/**
+ * Where a preference is kept in its principal's namespace: `preference:<name>`. No memory key holds a `:` (the
+ * memory tools refuse one), and {@link scopeMemory} hides these keys, so neither side can read or clear the other's.
+ */
+const PREFERENCE_KEY = 'preference:';
+const isPreferenceKey = (key: string) => key.startsWith(PREFERENCE_KEY);
+
+/** Binds a store to one principal: its memory, without its preferences. */
 export function scopeMemory(store: MemoryStore, principal: Principal): ScopedMemory {
   const namespace = principalKey(principal);
   return {
-    get: (key) => store.get(namespace, key),
-    set: (key, value, options) => store.set(namespace, key, value, options),
-    delete: (key) => store.delete(namespace, key),
-    keys: () => store.keys(namespace),
+    get: <T>(key: string) => (isPreferenceKey(key) ? Promise.resolve(undefined) : store.get<T>(namespace, key)),
+    set: (key, value, options) =>
+      isPreferenceKey(key)
+        ? Promise.reject(new RangeError(`Memory keys starting "${PREFERENCE_KEY}" hold preferences`))
+        : store.set(namespace, key, value, options),
+    delete: (key) => (isPreferenceKey(key) ? Promise.resolve(false) : store.delete(namespace, key)),
+    keys: async () => (await store.keys(namespace)).filter((key) => !isPreferenceKey(key)),
+  };
+}
+
+/** Binds a store to one principal's preferences, by name. */
+export function scopePreferences(store: MemoryStore, principal: Principal): ScopedMemory {
+  const namespace = principalKey(principal);
+  return {
+    get: <T>(name: string) => store.get<T>(namespace, PREFERENCE_KEY + name),
+    set: (name, value, options) => store.set(namespace, PREFERENCE_KEY + name, value, options),
+    delete: (name) => store.delete(namespace, PREFERENCE_KEY + name),
+    keys: async () =>
+      (await store.keys(namespace)).filter(isPreferenceKey).map((key) => key.slice(PREFERENCE_KEY.length)),
   };
 }

@@ -52,6 +52,7 @@ describe('public API', () => {
       'privateSchemaCreator',
       'redactText',
       'scopeMemory',
+      'scopePreferences',
       'titleOf',
       'withModelBudget',
     ]);

@@ -33,7 +33,7 @@ export {
   InMemoryMemoryStore,
   MemoryValueTooLargeError,
 } from './memory-store';
-export { type AgentState, type ScopedMemory, createAgentState, scopeMemory } from './agent-state';
+export { type AgentState, type ScopedMemory, createAgentState, scopeMemory, scopePreferences } from './agent-state';
 export {
   type RequestContext,
   type RequestContextPorts,

@@ -83,7 +83,6 @@ export interface RequestContextPorts {
   readonly signal: AbortSignal;
   readonly logger: Logger;
   readonly memory: MemoryStore;
-  readonly preferences?: Readonly<Record<string, unknown>>;
   readonly threads?: ThreadStore;
   readonly listRoots: () => Promise<readonly Root[]>;
   readonly sendProgress: (update: ProgressUpdate) => Promise<void>;
@@ -147,7 +146,7 @@ class PortedRequestContext implements RequestContext {
     return this.ports.threads;
   }
   get state(): AgentState {
-    return (this.stateValue ??= createAgentState(this.ports.memory, this.ports.principal, this.ports.preferences));
+    return (this.stateValue ??= createAgentState(this.ports.memory, this.ports.principal));
   }
   roots(): Promise<readonly Root[]> {
     return this.ports.listRoots();

@@ -1,11 +1,21 @@
 import { type Logger } from '@agent-mcp/context';
 
-/** The memory tools, offered in the threads group beside any agent tool group (see {@link TOOL_GROUPS}). */
-export const MEMORY_TOOLS = ['memory_get', 'memory_set', 'memory_clear'] as const;
+/**
+ * The memory and preference tools: what the agent tools are given of each caller, offered in the threads group
+ * beside any agent tool group (see {@link TOOL_GROUPS}).
+ */
+export const MEMORY_TOOLS = [
+  'memory_get',
+  'memory_set',
+  'memory_clear',
+  'preferences_get',
+  'preferences_set',
+  'preferences_clear',
+] as const;
 
 /**
- * The groups of built-in tools. The thread tools are always offered, and the memory tools (`memory_get`,
- * `memory_set`, `memory_clear`: what the agent tools are given of each caller) with any agent tool group; with
+ * The groups of built-in tools. The thread tools are always offered, and the memory and preference tools
+ * (`memory_*`, `preferences_*`: what the agent tools are given of each caller) with any agent tool group; with
  * `builtinTools: false`, none of these is. Each other group is switched by one setting.
  */
 export type ToolGroup = 'threads' | 'echo' | 'database' | 'support' | 'research';

@@ -10,6 +10,7 @@ import {
   AGENT_RUN_SETTINGS,
   type AgentRunPolicy,
   createMemoryTools,
+  createPreferenceTools,
   createThreadTools,
   loadAgentRunPolicy,
 } from '@agent-mcp/agent-tools';
@@ -140,7 +141,7 @@ export async function createToolSet({
         for (const tool of createThreadTools(target.threads)) target.tools.register(tool);
       // What the agent tools remember of a caller is the caller's to see and clear, wherever agent tools are offered.
       if (exposure.offers('threads') && (['database', 'support', 'research'] as const).some((g) => exposure.offers(g)))
-        for (const tool of createMemoryTools()) target.tools.register(tool);
+        for (const tool of [...createMemoryTools(), ...createPreferenceTools()]) target.tools.register(tool);
       if (exposure.offers('database')) {
         database.register(target);
         void database.start();

@@ -53,6 +53,7 @@ describe('public API', () => {
       'redactText',
       'scopeMemory',
       'scopePreferences',
+      'taskPage',
       'titleOf',
       'withModelBudget',
     ]);

@@ -92,9 +92,10 @@ export {
   ABANDONED_MESSAGE,
   InvalidTaskCursorError,
   isTerminalStatus,
-  // The cursor rule every TaskStore follows, for implementations (`@agent-mcp/store`'s).
+  // The cursor and paging rules every TaskStore follows, for implementations (`@agent-mcp/store`'s).
   decodeTaskCursor,
   encodeTaskCursor,
+  taskPage,
 } from './task-store';
 export { checkSchemaName, InvalidSchemaNameError, privateSchemaCreator } from './private-schema';
 export {

@@ -129,6 +129,24 @@ export function encodeTaskCursor(seq: number | bigint | string): string {
   return Buffer.from(`task:${String(seq)}`).toString('base64url');
 }
 
+/**
+ * One page of {@link TaskStore.list} from `rows`: the owner's tasks after the cursor, newest first, read one past
+ * `limit`, so whether a next page exists is known without counting. Every TaskStore's `list` ends with it.
+ */
+export function taskPage<R>(
+  rows: readonly R[],
+  limit: number,
+  seqOf: (row: R) => number | bigint | string,
+  toRecord: (row: R) => TaskRecord,
+): TaskPage {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    tasks: page.map(toRecord),
+    ...(rows.length > limit && last !== undefined ? { nextCursor: encodeTaskCursor(seqOf(last)) } : {}),
+  };
+}
+
 /** Decodes {@link encodeTaskCursor}'s output; throws {@link InvalidTaskCursorError} for anything else. */
 export function decodeTaskCursor(cursor: string): string {
   const match = /^task:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));

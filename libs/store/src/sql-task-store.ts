@@ -2,7 +2,6 @@ import {
   ABANDONED_MESSAGE,
   checkSchemaName,
   decodeTaskCursor,
-  encodeTaskCursor,
   type NewTask,
   privateSchemaCreator,
   type SqlClient,
@@ -12,6 +11,7 @@ import {
   type TaskRecord,
   type TaskStatus,
   type TaskStore,
+  taskPage,
 } from '@agent-mcp/context';
 
 /** Options of {@link SqlTaskStore}. */
@@ -131,12 +131,7 @@ export class SqlTaskStore implements TaskStore {
         LIMIT $3`,
       [owner, before, limit + 1],
     );
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      tasks: page.map(toRecord),
-      ...(rows.length > limit && last ? { nextCursor: encodeTaskCursor(last.seq) } : {}),
-    };
+    return taskPage(rows, limit, (row) => row.seq, toRecord);
   }
 
   async setStatus(

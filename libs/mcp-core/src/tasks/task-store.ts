@@ -5,12 +5,12 @@
 import {
   ABANDONED_MESSAGE,
   decodeTaskCursor,
-  encodeTaskCursor,
   isTerminalStatus,
   type NewTask,
   type TaskOutcome,
   type TaskPage,
   type TaskRecord,
+  taskPage,
   type TaskStatus,
   type TaskStore,
 } from '@agent-mcp/context';
@@ -85,12 +85,12 @@ export class InMemoryTaskStore implements TaskStore {
       .map((id) => this.live(id))
       .filter((t): t is MemoryTask => t !== undefined && t.record.owner === owner && t.seq < before)
       .sort((a, b) => b.seq - a.seq);
-    const page = mine.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      tasks: page.map((t) => t.record),
-      ...(mine.length > limit && last ? { nextCursor: encodeTaskCursor(last.seq) } : {}),
-    };
+    return taskPage(
+      mine,
+      limit,
+      (t) => t.seq,
+      (t) => t.record,
+    );
   }
 
   async setStatus(

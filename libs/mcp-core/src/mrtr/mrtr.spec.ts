@@ -8,6 +8,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { z } from 'zod';
 import { JsonRpcErrorCode } from '../errors';
 import { type HttpFixture, startHttp, testServer } from '../spec-helpers/clients';
+import { modernEnvelope, postModern } from '../spec-helpers/modern-requests';
 import { type McpServer } from '../server';
 import { defineTool } from '../tool';
 import { InMemoryRequestStateLedger } from './ledger';
@@ -179,41 +180,15 @@ interface Reply {
   readonly error?: { code: number; message: string; data?: { code?: string } };
 }
 
-let nextId = 1;
 /** One modern tools/call, as raw JSON-RPC. */
 async function call(f: HttpFixture, params: Record<string, unknown>): Promise<Reply> {
-  const res = await fetch(f.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': VERSION,
-      'mcp-method': 'tools/call',
-      'mcp-name': String(params.name),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: nextId++,
-      method: 'tools/call',
-      params: {
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': VERSION,
-          'io.modelcontextprotocol/clientCapabilities': { elicitation: {} },
-        },
-        ...params,
-      },
-    }),
+  const reply = await postModern<Reply>(f.url, {
+    method: 'tools/call',
+    params,
+    meta: modernEnvelope({ elicitation: {} }),
+    name: String(params.name),
   });
-  const text = await res.text();
-  return res.headers.get('content-type')?.includes('text/event-stream')
-    ? JSON.parse(
-        text
-          .split('\n')
-          .filter((l) => l.startsWith('data: '))
-          .at(-1)
-          ?.slice(6) ?? '{}',
-      )
-    : JSON.parse(text);
+  return reply.body;
 }
 
 const ACCEPT = { confirm: { action: 'accept', content: { name: 'Ada' } } };

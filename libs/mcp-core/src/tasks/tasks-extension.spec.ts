@@ -7,13 +7,13 @@ import { z } from 'zod';
 import { type Principal } from '@agent-mcp/context';
 import { JsonRpcErrorCode, ToolError } from '../errors';
 import { type HttpFixture, sleep, startHttp, testServer } from '../spec-helpers/clients';
+import { modernEnvelope, postModern } from '../spec-helpers/modern-requests';
 import { defineTool } from '../tool';
 import { TASKS_EXTENSION } from './tasks-extension';
 import { InMemoryTaskStore } from './task-store';
 
 jest.setTimeout(30_000);
 
-const VERSION = '2026-07-28';
 const WITH_TASKS = { extensions: { [TASKS_EXTENSION]: {} } };
 
 interface Reply {
@@ -22,7 +22,6 @@ interface Reply {
   readonly error?: { code: number; message: string; data?: Record<string, unknown> };
 }
 
-let nextId = 1;
 /** One modern request as raw JSON-RPC, from `user` with `capabilities`. */
 async function send(
   f: HttpFixture,
@@ -32,40 +31,14 @@ async function send(
   user = 'alice',
 ): Promise<Reply> {
   const name = (params.name ?? params.taskId) as string | undefined;
-  const res = await fetch(f.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': VERSION,
-      'mcp-method': method,
-      'x-user': user,
-      ...(name ? { 'mcp-name': name } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: nextId++,
-      method,
-      params: {
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': VERSION,
-          'io.modelcontextprotocol/clientCapabilities': capabilities,
-        },
-        ...params,
-      },
-    }),
+  const { status, body } = await postModern<Omit<Reply, 'status'>>(f.url, {
+    method,
+    params,
+    meta: modernEnvelope(capabilities),
+    name,
+    headers: { 'x-user': user },
   });
-  const text = await res.text();
-  const body = res.headers.get('content-type')?.includes('text/event-stream')
-    ? JSON.parse(
-        text
-          .split('\n')
-          .filter((l) => l.startsWith('data: '))
-          .at(-1)
-          ?.slice(6) ?? '{}',
-      )
-    : JSON.parse(text);
-  return { status: res.status, ...body };
+  return { status, ...body };
 }
 
 async function settled(f: HttpFixture, taskId: string): Promise<Record<string, unknown>> {

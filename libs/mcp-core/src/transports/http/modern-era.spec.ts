@@ -5,56 +5,26 @@
 import { z } from 'zod';
 import { JsonRpcErrorCode } from '../../errors';
 import { connectHttpClient, type HttpFixture, sleep, startHttp, testServer } from '../../spec-helpers/clients';
+import { fetchModern, MODERN_VERSION, modernEnvelope, postModern } from '../../spec-helpers/modern-requests';
 import { defineTool } from '../../tool';
 
-const VERSION = '2026-07-28';
-const ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': VERSION,
-  'io.modelcontextprotocol/clientCapabilities': {},
-  'io.modelcontextprotocol/clientInfo': { name: 'modern-test', version: '1.0.0' },
-};
+const VERSION = MODERN_VERSION;
+const ENVELOPE = modernEnvelope(
+  {},
+  { 'io.modelcontextprotocol/clientInfo': { name: 'modern-test', version: '1.0.0' } },
+);
 
-interface Reply {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: { id?: unknown; result?: Record<string, unknown>; error?: { code: number; data?: unknown } };
-}
-
-let nextId = 1;
-
-/** POSTs one modern request with the headers the revision requires (overridable). */
+/** POSTs one modern request with the headers the revision requires (overridable); the answer keeps its id. */
 async function modern(
   f: HttpFixture,
   method: string,
   params: Record<string, unknown> = {},
   headers: Record<string, string> = {},
-): Promise<Reply> {
-  const id = nextId++;
+) {
   const name = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : undefined;
-  const res = await fetch(f.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': VERSION,
-      'mcp-method': method,
-      ...(name ? { 'mcp-name': name } : {}),
-      ...headers,
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id, method, params: { _meta: ENVELOPE, ...params } }),
-  });
-  const text = await res.text();
-  const body = res.headers.get('content-type')?.includes('text/event-stream')
-    ? JSON.parse(
-        text
-          .split('\n')
-          .filter((line) => line.startsWith('data: '))
-          .map((line) => line.slice(6))
-          .at(-1) ?? '{}',
-      )
-    : JSON.parse(text);
-  expect(body.id).toBe(id);
-  return { status: res.status, headers: res.headers, body };
+  const reply = await postModern(f.url, { method, params, meta: ENVELOPE, name, headers });
+  expect(reply.body.id).toBe(reply.id);
+  return reply;
 }
 
 describe('MCP 2026-07-28 on the Streamable HTTP endpoint', () => {
@@ -130,7 +100,7 @@ describe('MCP 2026-07-28 on the Streamable HTTP endpoint', () => {
   });
 
   it('refuses an envelope without its required keys with 400 and -32602', async () => {
-    const id = nextId++;
+    const id = 1000;
     const res = await fetch(f.url, {
       method: 'POST',
       headers: {
@@ -186,36 +156,12 @@ describe('MCP 2026-07-28 on the Streamable HTTP endpoint', () => {
   });
 
   it('sends no log notification unless the request names a log level', async () => {
-    const quiet = await fetch(f.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': VERSION,
-        'mcp-method': 'tools/call',
-        'mcp-name': 'chatty',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'chatty', _meta: ENVELOPE },
-      }),
-    });
+    const chatty = { method: 'tools/call', name: 'chatty', params: { name: 'chatty' } };
+    const quiet = await fetchModern(f.url, 1, { ...chatty, meta: ENVELOPE });
     expect(quiet.headers.get('content-type')).toBe('application/json');
     expect(await quiet.text()).not.toContain('notifications/message');
     const meta = { ...ENVELOPE, 'io.modelcontextprotocol/logLevel': 'info' };
-    const loud = await fetch(f.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': VERSION,
-        'mcp-method': 'tools/call',
-        'mcp-name': 'chatty',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'chatty', _meta: meta } }),
-    });
+    const loud = await fetchModern(f.url, 2, { ...chatty, meta });
     expect(loud.headers.get('content-type')).toBe('text/event-stream');
     expect(loud.headers.get('x-accel-buffering')).toBe('no');
     expect(await loud.text()).toContain('notifications/message');
@@ -234,17 +180,12 @@ describe('MCP 2026-07-28 on the Streamable HTTP endpoint', () => {
   it('cancels a running call when the client closes its response stream, within a second', async () => {
     seen.aborted = undefined;
     const controller = new AbortController();
-    const pending = fetch(f.url, {
-      method: 'POST',
+    const pending = fetchModern(f.url, 9, {
+      method: 'tools/call',
+      name: 'wait',
+      params: { name: 'wait' },
+      meta: ENVELOPE,
       signal: controller.signal,
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': VERSION,
-        'mcp-method': 'tools/call',
-        'mcp-name': 'wait',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'wait', _meta: ENVELOPE } }),
     }).catch((error: unknown) => error);
     await sleep(200);
     const closedAt = Date.now();

@@ -4,47 +4,17 @@
 import { z } from 'zod';
 import { JsonRpcErrorCode } from '../../errors';
 import { type HttpFixture, startHttp, testServer } from '../../spec-helpers/clients';
+import { postModern } from '../../spec-helpers/modern-requests';
 import { defineTool } from '../../tool';
 
-const VERSION = '2026-07-28';
-let nextId = 1;
-
 async function call(f: HttpFixture, args: Record<string, unknown>, headers: Record<string, string>) {
-  const res = await fetch(f.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': VERSION,
-      'mcp-method': 'tools/call',
-      'mcp-name': 'lookup',
-      ...headers,
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: nextId++,
-      method: 'tools/call',
-      params: {
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': VERSION,
-          'io.modelcontextprotocol/clientCapabilities': {},
-        },
-        name: 'lookup',
-        arguments: args,
-      },
-    }),
+  const { status, body } = await postModern(f.url, {
+    method: 'tools/call',
+    name: 'lookup',
+    params: { name: 'lookup', arguments: args },
+    headers,
   });
-  const text = await res.text();
-  const body = res.headers.get('content-type')?.includes('text/event-stream')
-    ? JSON.parse(
-        text
-          .split('\n')
-          .filter((l) => l.startsWith('data: '))
-          .at(-1)
-          ?.slice(6) ?? '{}',
-      )
-    : JSON.parse(text);
-  return { status: res.status, body };
+  return { status, body };
 }
 
 describe('Mcp-Param headers and advertised JSON Schemas', () => {
@@ -102,29 +72,11 @@ describe('Mcp-Param headers and advertised JSON Schemas', () => {
   });
 
   it('lists an advertised JSON Schema 2020-12 as given, and validates with the zod schema', async () => {
-    const res = await fetch(f.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': VERSION,
-        'mcp-method': 'tools/list',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: nextId++,
-        method: 'tools/list',
-        params: {
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': VERSION,
-            'io.modelcontextprotocol/clientCapabilities': {},
-          },
-        },
-      }),
+    const { body } = await postModern<{ result: { tools: Array<{ name: string; inputSchema: unknown }> } }>(f.url, {
+      method: 'tools/list',
     });
-    const body = JSON.parse(await res.text());
     const tool = body.result.tools.find((t: { name: string }) => t.name === 'advertised');
-    expect(tool.inputSchema).toEqual(advertised);
+    expect(tool?.inputSchema).toEqual(advertised);
     expect(f.handler).toBeDefined();
     const server = testServer();
     server.tools.register(

@@ -43,6 +43,7 @@ export type {
   ApplicationDatabaseConfig,
   ApplicationDatabaseOptions,
   ConfirmationClaim,
+  ConfirmationStore,
   EmbeddedPostgres,
   EmbeddedPostgresOptions,
   PendingConfirmation,

@@ -27,6 +27,7 @@ export {
   type SqlConfirmationStoreOptions,
   type PendingConfirmation,
   type ConfirmationClaim,
+  type ConfirmationStore,
   TooManyPendingError,
 } from './sql-confirmation-store';
 export {

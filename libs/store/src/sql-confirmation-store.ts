@@ -8,13 +8,42 @@ export interface PendingConfirmation {
   readonly expiresAt: string;
 }
 
-/** What consuming a confirmation found; `action` is the JSON value stored, for its library to check. */
-export type ConfirmationClaim =
-  | { readonly status: 'claimed'; readonly action: unknown }
+/**
+ * What consuming a confirmation found; `action` is the JSON value stored (`unknown`, for its library to check), or
+ * the library's checked type `A`.
+ */
+export type ConfirmationClaim<A = unknown> =
+  | { readonly status: 'claimed'; readonly action: A }
   /** Unknown, or another principal's or tenant's (the two read the same). */
   | { readonly status: 'not_found' }
   | { readonly status: 'used' }
   | { readonly status: 'expired' };
+
+/**
+ * Pending confirmations of writes a user must approve, with actions of type `A`: the port a tool library uses
+ * (`@agent-mcp/tools-support`'s, with its checked support action), which {@link SqlConfirmationStore} implements.
+ */
+export interface ConfirmationStore<A = unknown> {
+  /** Creates the table if missing; call before opening the transaction `consume` runs in. */
+  ensureSchema(): Promise<void>;
+  /** Stores `action` for `owner` (a principal key) in `tenant`. @throws {@link TooManyPendingError} past the owner's limit. */
+  create(
+    owner: string,
+    tenant: string,
+    action: A,
+    ttlSeconds: number,
+    signal?: AbortSignal,
+  ): Promise<PendingConfirmation>;
+  /** Consumes it once, on `tx`, the transaction that also writes the action. */
+  consume(
+    tx: SqlQueryable,
+    confirmationId: string,
+    owner: string,
+    tenant: string,
+    decision: 'approved' | 'declined',
+    signal?: AbortSignal,
+  ): Promise<ConfirmationClaim<A>>;
+}
 
 /** Options of {@link SqlConfirmationStore}. */
 export interface SqlConfirmationStoreOptions {
@@ -41,7 +70,7 @@ const KEEP_AFTER_EXPIRY = '1 day';
  * `UPDATE ... WHERE consumed_at IS NULL AND expires_at > now() ... RETURNING`, so two confirms racing for one id
  * (on one replica or two) cannot both win.
  */
-export class SqlConfirmationStore {
+export class SqlConfirmationStore implements ConfirmationStore {
   private readonly sql: SqlClient;
   private readonly table: string;
   private readonly maxPending: number;

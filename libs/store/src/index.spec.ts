@@ -15,6 +15,7 @@ describe('public API', () => {
       'ApplicationDatabaseConfigSchema',
       'LEGACY_STATE_TABLES',
       'STORE_ERROR_CODES',
+      'SUPPORT_TABLES_DDL',
       'SqlConfirmationStore',
       'SqlMemoryStore',
       'SqlRequestStateLedger',
@@ -31,6 +32,7 @@ describe('public API', () => {
       'openApplicationDatabase',
       'parseApplicationDatabaseConfig',
       'sendPgCancelRequest',
+      'supportTableDdl',
     ]);
   });
 });

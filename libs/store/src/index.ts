@@ -30,6 +30,7 @@ export {
   type ConfirmationStore,
   TooManyPendingError,
 } from './sql-confirmation-store';
+export { SUPPORT_TABLES_DDL, supportTableDdl } from './support-tables';
 export {
   LEGACY_STATE_TABLES,
   migrateLegacyState,

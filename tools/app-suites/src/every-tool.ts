@@ -88,6 +88,21 @@ const EVERY_TOOL: readonly ToolCall[] = [
     check: (r) => expect(structured(r)).toEqual({ removed: 1 }),
   },
   {
+    tool: 'preferences_set',
+    args: () => ({ tone: 'friendly', units: 'metric' }),
+    check: (r) => expect(structured(r)).toMatchObject({ preferences: { tone: 'friendly', units: 'metric' } }),
+  },
+  {
+    tool: 'preferences_get',
+    args: () => ({}),
+    check: (r) => expect(structured(r)).toMatchObject({ preferences: { tone: 'friendly', units: 'metric' } }),
+  },
+  {
+    tool: 'preferences_clear',
+    args: () => ({ names: ['tone'] }),
+    check: (r) => expect(structured(r)).toEqual({ removed: 1 }),
+  },
+  {
     tool: 'database_query',
     args: () => ({ question: 'How many customers are there?' }),
     turns: [textTurn('There are 120 customers.')],

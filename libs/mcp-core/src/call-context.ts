@@ -33,6 +33,7 @@ import { ListRootsResult } from './protocol/params';
 import { INPUT_METHODS, type InputSource } from './mrtr/input-round';
 import { type PipelineRequest } from './pipeline';
 import { type ResourceRegistry } from './resource-registry';
+import { type RequestAbort } from './request-abort';
 import { type RequestChannel, type Session } from './session';
 import { type ClientInteraction, type ClientRequestOptions, type HandlerContext } from './tool-context';
 
@@ -69,6 +70,39 @@ export interface Call {
 }
 
 /**
+ * The {@link Call} the server builds for a request: its signal comes from the request's {@link RequestAbort}, made
+ * only when a handler or tool asks for it. A class, so the lazy `signal` is a prototype getter (an accessor on an
+ * object literal would make every call a slow dictionary object); copies made with a spread are plain calls that
+ * name their own `signal`.
+ */
+export class ServedCall implements Call {
+  sent = false;
+  input?: InputSource;
+  escalate?: () => Promise<void>;
+  readonly abort: (reason: unknown) => void;
+
+  constructor(
+    readonly session: Session,
+    readonly request: JSONRPCRequest,
+    readonly params: Record<string, unknown> | undefined,
+    readonly channel: RequestChannel,
+    readonly pipeline: PipelineRequest,
+    readonly cancellation: RequestAbort,
+  ) {
+    this.abort = (reason) => cancellation.abort(reason);
+  }
+
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
+}
+
+/** Whether a call was cancelled, without building its AbortSignal where nothing has asked for it yet. */
+function callCancelled(call: Call): boolean {
+  return call instanceof ServedCall ? call.cancellation.aborted : call.signal.aborted;
+}
+
+/**
  * The {@link HandlerContext} of one call. Classes rather than closures and literal getters: one is built for
  * every tool call, and this keeps that to a single small allocation.
  */
@@ -94,6 +128,10 @@ export class CallContext implements HandlerContext {
   }
   get signal(): AbortSignal {
     return this.call.signal;
+  }
+  /** True once the call was cancelled; cheaper than `signal.aborted` where nothing asked for the signal. */
+  get cancelled(): boolean {
+    return callCancelled(this.call);
   }
   get logger(): Logger {
     return this.env.logger;
@@ -139,7 +177,7 @@ export class CallContext implements HandlerContext {
     const next = nextProgress(this.lastProgress, update);
     this.lastProgress = next.progress;
     const token = (this.call.params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
-    if (token === undefined || this.call.signal.aborted) return;
+    if (token === undefined || callCancelled(this.call)) return;
     this.send(notificationMessage('notifications/progress', { progressToken: token, ...next }));
   }
 
@@ -148,7 +186,7 @@ export class CallContext implements HandlerContext {
   }
 
   async log(level: LogLevel, data: unknown): Promise<void> {
-    if (this.call.signal.aborted) return;
+    if (callCancelled(this.call)) return;
     const threshold = this.call.session.logLevel;
     // 2026-07-28: a client that names no log level in the request gets no log notifications.
     if (!threshold && this.call.session.era === 'modern') return;

@@ -66,7 +66,8 @@ import { PromptRegistry } from './prompt-registry';
 import { ResourceRegistry } from './resource-registry';
 import { type MessageSink, type RequestChannel, Session } from './session';
 import { type HandlerContext } from './tool-context';
-import { type Call, type CallEnvironment, CallContext } from './call-context';
+import { type Call, type CallEnvironment, CallContext, ServedCall } from './call-context';
+import { RequestAbort } from './request-abort';
 import { errorRef, ToolRegistry } from './tool-registry';
 import { TaskCallContext, TaskChannel } from './tasks/task-run';
 import { TaskManager, type TaskOptions } from './tasks/task-manager';
@@ -411,8 +412,8 @@ export class McpServer {
   ): Promise<void> {
     const { id, method } = request;
     const params = request.params as Record<string, unknown> | undefined;
-    const controller = new AbortController();
-    if (!session.track(id, controller)) {
+    const cancellation = new RequestAbort();
+    if (!session.track(id, cancellation)) {
       const error = new ProtocolError(
         'DUPLICATE_REQUEST_ID',
         `Invalid Request: request id ${JSON.stringify(id)} is already in use`,
@@ -438,16 +439,7 @@ export class McpServer {
         if (modern) throw modernMethodNotFound(method);
         throw new ProtocolError('METHOD_NOT_FOUND', `Method not found: ${method}`);
       }
-      const call: Call = {
-        sent: false,
-        session,
-        request,
-        params,
-        channel,
-        signal: controller.signal,
-        pipeline,
-        abort: (reason) => controller.abort(reason),
-      };
+      const call = new ServedCall(session, request, params, channel, pipeline, cancellation);
       const round = modern && INPUT_REQUIRED_METHODS.has(method) ? await this.openRound(call) : undefined;
       call.input = round;
       let result = await this.runHandler(handler, call, round);
@@ -457,13 +449,13 @@ export class McpServer {
       // the same chunk as the last progress would drop that progress. One macrotask keeps them apart.
       if (call.sent) await new Promise((resolve) => setImmediate(resolve));
       // MCP: no response is sent for a request the client cancelled.
-      if (controller.signal.aborted) {
+      if (cancellation.aborted) {
         outcome = 'cancelled';
         return;
       }
       channel.respond(resultMessage(id, result));
     } catch (error) {
-      if (controller.signal.aborted || error instanceof CancelledError) {
+      if (cancellation.aborted || error instanceof CancelledError) {
         outcome = 'cancelled';
         return;
       }
@@ -479,7 +471,7 @@ export class McpServer {
         rpcError.code = JsonRpcErrorCode.InvalidParams;
       channel.respond(errorMessage(id, rpcError), error instanceof McpCoreError ? error : undefined);
     } finally {
-      session.untrack(id, controller);
+      session.untrack(id, cancellation);
       if (span) {
         span.setAttribute('mcp.outcome', outcome);
         span.setAttribute('mcp.protocol.version', session.protocolVersion);

@@ -3,6 +3,7 @@ import { type LogLevel, type Principal, type Root } from '@agent-mcp/context';
 import { CancelledError, McpCoreError, ProtocolError } from './errors';
 import { type JSONRPCMessage, type JSONRPCResponseMessage, type RequestId } from './protocol/messages';
 import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION } from './protocol/versions';
+import { type RequestAbort } from './request-abort';
 import { type TransportInfo } from './pipeline';
 
 /** Something that carries messages to the client. */
@@ -101,7 +102,7 @@ export class Session {
    * (a stdio connection before its first request, where both eras may come).
    */
   era: ProtocolEra | undefined;
-  private inFlight: Map<RequestId, AbortController> | undefined;
+  private inFlight: Map<RequestId, RequestAbort> | undefined;
   private pending: Map<RequestId, Pending> | undefined;
   private subscriptions: Set<string> | undefined;
   private rootsValue: Promise<readonly Root[]> | undefined;
@@ -156,15 +157,15 @@ export class Session {
   }
 
   /** Registers a running request; false if its id is already in use (forbidden by MCP). */
-  track(id: RequestId, controller: AbortController): boolean {
-    const map: Map<RequestId, AbortController> = (this.inFlight ??= new Map());
+  track(id: RequestId, controller: RequestAbort): boolean {
+    const map: Map<RequestId, RequestAbort> = (this.inFlight ??= new Map());
     if (map.has(id)) return false;
     if (this.parent && !this.parent.track(id, controller)) return false;
     map.set(id, controller);
     return true;
   }
 
-  untrack(id: RequestId, controller: AbortController): void {
+  untrack(id: RequestId, controller: RequestAbort): void {
     if (this.inFlight?.get(id) === controller) this.inFlight.delete(id);
     this.parent?.untrack(id, controller);
   }

@@ -13,6 +13,7 @@ import { toJsonSchema } from './json-schema';
 import { summarise } from './protocol/params';
 import { type Tool, isToolResponse } from './tool';
 import { type HandlerContext } from './tool-context';
+import { CallContext } from './call-context';
 import { InputRequiredSignal } from './mrtr/input-round';
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -182,7 +183,8 @@ export class ToolRegistry {
       this.logger.error('tool failed', { tool: name, ref, err: error });
       return errorResult(`Tool ${name} failed with an internal error (ref ${ref})`, { code: 'INTERNAL_ERROR', ref });
     }
-    if (context.signal.aborted) throw new CancelledError(String(context.signal.reason ?? 'Request cancelled'));
+    if (context instanceof CallContext ? context.cancelled : context.signal.aborted)
+      throw new CancelledError(String(context.signal.reason ?? 'Request cancelled'));
     return this.format(tool, output);
   }
 

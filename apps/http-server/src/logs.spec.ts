@@ -42,6 +42,96 @@ describe('pino logger', () => {
   });
 });
 
+describe('pino logger, lines of primitive fields (written without pino, in its layout)', () => {
+  const capture = () => {
+    let out = '';
+    const destination = new Writable({ write: (chunk, _enc, done) => ((out += chunk.toString()), done()) });
+    return {
+      destination,
+      text: () => out,
+      lines: () =>
+        out
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+    };
+  };
+
+  it('lays a primitive line out as pino lays out one with an object field', () => {
+    const { destination, lines } = capture();
+    const { logger, flush } = createPinoLogger({
+      level: 'info',
+      bindings: { service: 's' },
+      destination: destination as never,
+    });
+    const child = logger.child({ replica: 2 });
+    child.info('request', { requestId: 7, method: 'ping', durationMs: 0.5 });
+    child.info('request', { requestId: 7, method: 'ping', durationMs: 0.5, nested: { a: 1 } });
+    flush();
+    const [fast, general] = lines();
+    expect(Object.keys(general as object)).toEqual([
+      'level',
+      'time',
+      'service',
+      'replica',
+      'requestId',
+      'method',
+      'durationMs',
+      'nested',
+      'msg',
+    ]);
+    expect(Object.keys(fast as object)).toEqual([
+      'level',
+      'time',
+      'service',
+      'replica',
+      'requestId',
+      'method',
+      'durationMs',
+      'msg',
+    ]);
+    expect(fast).toEqual({ ...general, nested: undefined, time: fast?.['time'] });
+  });
+
+  it('redacts a primitive line as the general path does, configured paths included', () => {
+    const { destination, lines } = capture();
+    const { logger, flush } = createPinoLogger({
+      level: 'info',
+      redact: { paths: ['ssn'] },
+      destination: destination as never,
+    });
+    logger.warn('Bearer abcdefgh12345678 seen', {
+      ssn: 123456789,
+      apiKey: 'k-1',
+      inputTokens: 3,
+      note: 'sk-abcdefghijklmnopqrst',
+    });
+    flush();
+    expect(lines()[0]).toMatchObject({
+      level: 'warning',
+      msg: 'Bearer [redacted] seen',
+      ssn: '[redacted]',
+      apiKey: '[redacted]',
+      inputTokens: 3,
+      note: '[redacted]',
+    });
+  });
+
+  it('leaves out lines under the level', () => {
+    const { destination, text } = capture();
+    const { logger, flush } = createPinoLogger({ level: 'warning', destination: destination as never });
+    logger.info('request', { requestId: 1 });
+    logger.warn('kept', { requestId: 2 });
+    flush();
+    expect(
+      text()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).msg),
+    ).toEqual(['kept']);
+  });
+});
+
 describe('http-server request log', () => {
   const key = `amk_${randomBytes(24).toString('hex')}`;
   let server: ServerProcess;

@@ -34,6 +34,7 @@ describe('public API', () => {
       'checkSchemaName',
       'clampMessage',
       'createAgentState',
+      'createFlatFieldsSerializer',
       'createJsonLogger',
       'createRedactor',
       'createRequestContext',
@@ -65,6 +66,7 @@ describe('public API', () => {
 export type {
   AgentState,
   ContextErrorCode,
+  FlatFieldsSerializer,
   InMemoryMemoryStoreOptions,
   InMemoryThreadStoreOptions,
   JsonLoggerOptions,

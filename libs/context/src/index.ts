@@ -21,6 +21,8 @@ export {
 export {
   type RedactOptions,
   type Redactor,
+  type FlatFieldsSerializer,
+  createFlatFieldsSerializer,
   createRedactor,
   DEFAULT_REDACT_KEY_PATTERN,
   REDACTED,

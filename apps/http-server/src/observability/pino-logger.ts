@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import {
+  createFlatFieldsSerializer,
   createRedactor,
   type LogFields,
   type Logger,
@@ -78,6 +79,7 @@ function isoTimeByMillisecond(): () => string {
  */
 export function createPinoLogger(options: PinoLoggerOptions): PinoLogger {
   const redact = createRedactor(options.redact);
+  const flat = createFlatFieldsSerializer(options.redact);
   const destination =
     options.destination ??
     new BatchedDestination({
@@ -85,30 +87,44 @@ export function createPinoLogger(options: PinoLoggerOptions): PinoLogger {
       batchChars: LOG_BATCH_CHARS,
       flushIntervalMs: LOG_FLUSH_INTERVAL_MS,
     });
+  const time = isoTimeByMillisecond();
   const root = pino(
     {
       level: PINO_LEVEL[options.level],
       base: null,
-      timestamp: isoTimeByMillisecond(),
+      timestamp: time,
       formatters: { level: (label) => ({ level: label === 'warn' ? 'warning' : label }) },
     },
     destination,
   );
-  const wrap = (p: pino.Logger): Logger => {
-    const emit = (method: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: LogFields) => {
-      if (!p.isLevelEnabled(method)) return;
-      p[method](fields ? redact(fields) : {}, redactText(message));
+  /**
+   * `p` and, when its bindings are all primitives, those bindings as JSON members: then a line whose fields are
+   * primitives too (a request line) is written here in one pass, in pino's own layout, instead of being copied
+   * redacted and serialized again by pino (about a fifth of an HTTP `ping`'s CPU time went to its log line).
+   */
+  const wrap = (p: pino.Logger, bindings: string | undefined): Logger => {
+    const emit = (method: 'debug' | 'info' | 'warn' | 'error') => {
+      const head = `{"level":"${method === 'warn' ? 'warning' : method}"`;
+      return (message: string, fields?: LogFields) => {
+        if (!p.isLevelEnabled(method)) return;
+        const members = bindings === undefined ? undefined : fields ? flat(fields) : '';
+        if (members === undefined) {
+          p[method](fields ? redact(fields) : {}, redactText(message));
+          return;
+        }
+        destination.write(`${head}${time()}${bindings}${members},"msg":${JSON.stringify(redactText(message))}}\n`);
+      };
     };
     return {
       debug: emit('debug'),
       info: emit('info'),
       warn: emit('warn'),
       error: emit('error'),
-      child: (bindings) => wrap(p.child(redact(bindings))),
+      child: (more) => wrap(p.child(redact(more)), bindings === undefined ? undefined : joined(bindings, flat(more))),
     };
   };
   return {
-    logger: options.bindings ? wrap(root.child(redact(options.bindings))) : wrap(root),
+    logger: options.bindings ? wrap(root.child(redact(options.bindings)), flat(options.bindings)) : wrap(root, ''),
     flush: () => {
       const stream = destination as { flushSync?: () => void };
       try {
@@ -118,6 +134,10 @@ export function createPinoLogger(options: PinoLoggerOptions): PinoLogger {
       }
     },
   };
+}
+
+function joined(bindings: string, more: string | undefined): string | undefined {
+  return more === undefined ? undefined : bindings + more;
 }
 
 /**

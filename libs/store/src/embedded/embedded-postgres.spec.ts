@@ -43,6 +43,29 @@ describe('embedded PostgreSQL host', () => {
     expect((await host.sql.query("SELECT current_setting('temp_file_limit') AS v")).rows).toEqual([{ v: '64MB' }]);
   });
 
+  it("answers a caller's query with PostgreSQL's text and the owner's statements with parsed values, in turn", async () => {
+    const w = await host.current();
+    const callerQuery = () =>
+      host.exchange(
+        w,
+        {
+          op: 'query',
+          id: host.nextId(),
+          preamble: 'BEGIN TRANSACTION READ ONLY',
+          text: "SELECT 42::int AS n, true AS b, '2026-12-06T10:00:00Z'::timestamptz AS at",
+          params: [],
+          cursor: false,
+          maxRows: 10,
+          maxBytes: 65_536,
+          reset: 'DEALLOCATE ALL',
+        },
+        10_000,
+      );
+    expect(await callerQuery()).toMatchObject({ type: 'result', rows: [['42', 't', '2026-12-06 10:00:00+00']] });
+    expect((await host.sql.query('SELECT 42::int AS n, true AS b')).rows).toEqual([{ n: 42, b: true }]);
+    expect(await callerQuery()).toMatchObject({ rows: [['42', 't', '2026-12-06 10:00:00+00']] });
+  });
+
   it('runs on a scratch directory of this process, removed on close; later calls are refused', async () => {
     const scratch = host.directory as string;
     expect(path.basename(scratch)).toMatch(new RegExp(`^agent-mcp-pglite-${process.pid}-`));

@@ -34,7 +34,7 @@ import {
   resultMessage,
 } from './protocol/messages';
 import {
-  CallToolParams,
+  parseCallToolParams,
   CancelledParams,
   CompleteParams,
   GetPromptParams,
@@ -527,6 +527,8 @@ export class McpServer {
    * ahead, which the suite's ephemeral flow does).
    */
   private async openRound(call: Call): Promise<InputRound> {
+    // Most calls carry neither member: no schema to run.
+    if (call.params?.inputResponses === undefined && call.params?.requestState === undefined) return new InputRound({});
     const p = parseParams(InputParams, call.params, call.request.method);
     if (!p.requestState) return new InputRound({ ...p.inputResponses });
     const carried = await this.requestStates.open(p.requestState, bindingOf(call));
@@ -623,13 +625,14 @@ export class McpServer {
       return { tools: session.era === 'modern' ? this.tools.listByName(filter) : this.tools.list(filter) };
     });
     h.set('tools/call', (call) => {
-      const p = parseParams(CallToolParams, call.params, 'tools/call');
+      const p = parseCallToolParams(call.params);
       const filter = call.pipeline.visibility.tool;
       if (this.tasks && call.session.era === 'modern') {
         const task = this.modernToolTask(call, p.name, p.arguments);
         if (task) return task;
       } else if (this.tasks) {
-        const task = parseParams(TaskParam, call.params?.task, 'tools/call task');
+        const task =
+          call.params?.task === undefined ? undefined : parseParams(TaskParam, call.params.task, 'tools/call task');
         const support = this.tools.get(p.name)?.execution?.taskSupport ?? 'forbidden';
         if (task && this.tools.isCallable(p.name, filter)) {
           if (support === 'forbidden') {

@@ -23,6 +23,31 @@ export const CallToolParams = z.looseObject({
   _meta: meta,
 });
 
+/**
+ * `tools/call` params, read on every call: well-formed ones (a name, arguments an object or absent, `_meta` an
+ * object whose progress token is a string or number) are checked by hand and used as they came; zod checks the
+ * others, to word what is wrong. The tool's own input schema checks the arguments themselves.
+ */
+export function parseCallToolParams(value: unknown): z.output<typeof CallToolParams> {
+  if (isWellFormedCall(value)) return value as z.output<typeof CallToolParams>;
+  return parseParams(CallToolParams, value, 'tools/call');
+}
+
+function isWellFormedCall(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  if (typeof value.name !== 'string' || value.name.length === 0) return false;
+  if (value.arguments !== undefined && !isPlainObject(value.arguments)) return false;
+  const m = value._meta;
+  if (m === undefined) return true;
+  if (!isPlainObject(m)) return false;
+  const token = m.progressToken;
+  return token === undefined || typeof token === 'string' || typeof token === 'number';
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 export const ReadResourceParams = z.looseObject({ uri: z.string().min(1), _meta: meta });
 export const SubscribeParams = ReadResourceParams;
 

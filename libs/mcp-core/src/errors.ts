@@ -88,6 +88,8 @@ export const MCP_ERRORS = Object.freeze({
   /** `tasks/result` of a failed task: the JSON-RPC code is the one the call failed with, kept in the task. */
   TASK_FAILED: protocol(JsonRpcErrorCode.InternalError),
   TOO_MANY_TASKS: protocol(JsonRpcErrorCode.Unavailable),
+  /** A listen stream over the limits: 429 for a principal over its own, 503 (given) for a full server. */
+  TOO_MANY_LISTENS: protocol(JsonRpcErrorCode.Unavailable, 429),
   SESSION_CLOSED: protocol(JsonRpcErrorCode.SessionNotFound),
   HEADER_MISMATCH: protocol(JsonRpcErrorCode.HeaderMismatch, 400),
   MISSING_CLIENT_CAPABILITY: protocol(JsonRpcErrorCode.MissingRequiredClientCapability, 400),

@@ -109,6 +109,14 @@ export {
   RedisSessionBus,
 } from './session-bus';
 export {
+  type ChangeFeed,
+  type RedisChangeFeedOptions,
+  type ServerChange,
+  LocalChangeFeed,
+  RedisChangeFeed,
+} from './listen/change-feed';
+export { type ListenLimits } from './listen/listen-hub';
+export {
   type EventStore,
   type InMemoryEventStoreOptions,
   type RedisEventStoreOptions,

@@ -83,6 +83,9 @@ import { INPUT_REQUIRED_METHODS, InputParams, InputRound } from './mrtr/input-ro
 import { InMemoryRequestStateLedger, type RequestStateLedger } from './mrtr/ledger';
 import { randomRequestStateKey, type RequestStateBinding, RequestStateSealer } from './mrtr/request-state';
 import { type McpObserver, outcomeOf, reportRequest, type RequestOutcome } from './observer';
+import { type ChangeFeed } from './listen/change-feed';
+import { type ListenLimits } from './listen/listen-hub';
+import { Listening } from './listen/listening';
 import { context, inChildSpan, incomingContext, recordFailure, startRequestSpan, trace } from './tracing';
 
 /** Options of {@link McpServer}. */
@@ -127,6 +130,13 @@ export interface McpServerOptions {
   readonly observer?: McpObserver;
   /** How 2026-07-28 multi-round-trip requests seal and check their `requestState`. */
   readonly requestState?: RequestStateOptions;
+  /** Limits on open 2026-07-28 `subscriptions/listen` streams. Default: 10 per principal, 1000 in all. */
+  readonly listen?: ListenLimits;
+  /**
+   * Where changes of shared state (a resource updated, a task's status) meet the listen streams of every replica
+   * (`RedisChangeFeed` for several). Default: this process only. See also {@link McpServer.useChangeFeed}.
+   */
+  readonly changes?: ChangeFeed;
 }
 
 /** Options of the `requestState` of multi-round-trip requests (MCP 2026-07-28). */
@@ -157,14 +167,14 @@ const CAPABILITIES: ServerCapabilities = Object.freeze({
 }) as ServerCapabilities;
 
 /**
- * What a 2026-07-28 client is offered: the same features without what needs a session or a stream of our own
- * (`listChanged` and `subscribe` arrive through `subscriptions/listen`, which this server does not offer yet;
- * tasks become the `io.modelcontextprotocol/tasks` extension).
+ * What a 2026-07-28 client is offered: the same features, list changes and resource updates delivered on
+ * `subscriptions/listen` streams instead of a session's stream; tasks become the `io.modelcontextprotocol/tasks`
+ * extension (whose status notifications ride the listen stream too).
  */
 const MODERN_CAPABILITIES: ServerCapabilities = Object.freeze({
-  tools: {},
-  resources: {},
-  prompts: {},
+  tools: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  prompts: { listChanged: true },
   completions: {},
   logging: {},
 }) as ServerCapabilities;
@@ -213,6 +223,7 @@ export class McpServer {
   private readonly environment: CallEnvironment;
   private readonly observer: McpObserver | undefined;
   private readonly requestStates: RequestStateSealer;
+  private readonly listening: Listening;
   private accepting = true;
 
   constructor(options: McpServerOptions) {
@@ -242,8 +253,29 @@ export class McpServer {
     };
     this.tasks = options.tasks === false ? undefined : new TaskManager(options.tasks ?? {}, this.logger);
     this.threads = options.threads;
+    this.listening = new Listening(options.listen, this.tasks, this.logger);
+    if (options.changes) this.listening.useFeed(options.changes);
     this.registerHandlers();
-    this.tools.onChange(() => this.broadcast(notificationMessage('notifications/tools/list_changed')));
+    this.tools.onChange(() => {
+      this.broadcast(notificationMessage('notifications/tools/list_changed'));
+      // This process's registry: other replicas have their own.
+      this.listening.local({ kind: 'list_changed', list: 'tools' });
+    });
+  }
+
+  /** Shares changes with the listen streams of other replicas through `feed` (a `RedisChangeFeed`). */
+  useChangeFeed(feed: ChangeFeed): void {
+    this.listening.useFeed(feed);
+  }
+
+  /** Open `subscriptions/listen` streams. */
+  get listenCount(): number {
+    return this.listening.count;
+  }
+
+  /** Ends the listen streams opened on `session`'s connection, each with its result; how many there were. */
+  endListens(session: Session): number {
+    return this.listening.endAll(session.connection);
   }
 
   /** Opens a session for a new connection (stdio) or a new `initialize` (HTTP). */
@@ -265,9 +297,13 @@ export class McpServer {
     return this.sessions.size;
   }
 
-  /** Stops taking new sessions and requests (graceful shutdown starts here). */
+  /**
+   * Stops taking new sessions and requests (graceful shutdown starts here). Listen streams end now, each answered
+   * with its result, so that a drain does not wait for them and their clients know to listen elsewhere.
+   */
   stopAccepting(): void {
     this.accepting = false;
+    this.listening.endAll();
   }
 
   get isAccepting(): boolean {
@@ -281,15 +317,20 @@ export class McpServer {
     return n;
   }
 
-  /** Tells subscribed clients that a resource changed. */
+  /**
+   * Tells subscribed clients that a resource changed: 2025-11-25 sessions subscribed here, and 2026-07-28 listen
+   * streams that asked for it on every replica sharing the change feed.
+   */
   notifyResourceUpdated(uri: string): void {
     const message = notificationMessage('notifications/resources/updated', { uri });
     for (const session of this.sessions) if (session.isSubscribed(uri)) session.standalone?.send(message);
+    this.listening.publish({ kind: 'resource_updated', uri });
   }
 
-  /** Tells clients that the list of resources or prompts changed. */
+  /** Tells clients that the list of resources, prompts or tools changed (listen streams on every replica). */
   notifyListChanged(kind: 'resources' | 'prompts' | 'tools'): void {
     this.broadcast(notificationMessage(`notifications/${kind}/list_changed`));
+    this.listening.publish({ kind: 'list_changed', list: kind });
   }
 
   /**
@@ -700,6 +741,9 @@ export class McpServer {
       session.logLevel = parseParams(SetLevelParams, params, 'logging/setLevel').level;
       return {};
     });
+    this.modernHandlers.set('subscriptions/listen', (call) =>
+      this.listening.serve(call, call.pipeline.visibility.resource),
+    );
     const tasks = this.tasks;
     if (!tasks) return;
     this.registerTasksExtension(tasks);
@@ -865,8 +909,13 @@ export class McpServer {
     return { task };
   }
 
+  /**
+   * To 2025-11-25 sessions only (one read back from a shared store is known by its `initialized`): a 2026-07-28
+   * client, on stdio too, hears of changes only on the listen streams it opened, and only what it asked for.
+   */
   private broadcast(message: ReturnType<typeof notificationMessage>): void {
-    for (const session of this.sessions) session.standalone?.send(message);
+    for (const session of this.sessions)
+      if (session.era === 'legacy' || session.initialized) session.standalone?.send(message);
   }
 }
 

@@ -103,6 +103,8 @@ export class Session {
    */
   era: ProtocolEra | undefined;
   private inFlight: Map<RequestId, RequestAbort> | undefined;
+  /** Running requests that are long-lived streams (`subscriptions/listen`): cancellable, but not drained. */
+  private longLived: Set<RequestId> | undefined;
   private pending: Map<RequestId, Pending> | undefined;
   private subscriptions: Set<string> | undefined;
   private rootsValue: Promise<readonly Root[]> | undefined;
@@ -151,9 +153,29 @@ export class Session {
     return this.pending?.has(id) ?? false;
   }
 
-  /** Number of requests being served. */
+  /**
+   * Number of requests being served, without the long-lived streams ({@link holdOpen}): a drain that waits for
+   * this to reach 0 must not wait for a stream that only ends when its client or the shutdown ends it.
+   */
   get activeRequests(): number {
-    return this.inFlight?.size ?? 0;
+    return (this.inFlight?.size ?? 0) - (this.longLived?.size ?? 0);
+  }
+
+  /** Long-lived streams running in this session. */
+  get heldOpen(): number {
+    return this.longLived?.size ?? 0;
+  }
+
+  /** The connection's session this one serves a request of (itself, unless it is a one-request modern session). */
+  get connection(): Session {
+    return this.parent ?? this;
+  }
+
+  /** Marks running request `id` as a long-lived stream: still cancellable by id, no longer counted as active. */
+  holdOpen(id: RequestId): void {
+    if (!this.inFlight?.has(id)) return;
+    (this.longLived ??= new Set()).add(id);
+    this.parent?.holdOpen(id);
   }
 
   /** Registers a running request; false if its id is already in use (forbidden by MCP). */
@@ -166,7 +188,10 @@ export class Session {
   }
 
   untrack(id: RequestId, controller: RequestAbort): void {
-    if (this.inFlight?.get(id) === controller) this.inFlight.delete(id);
+    if (this.inFlight?.get(id) === controller) {
+      this.inFlight.delete(id);
+      this.longLived?.delete(id);
+    }
     this.parent?.untrack(id, controller);
   }
 
@@ -301,6 +326,7 @@ export class Session {
       p.reject(new ProtocolError('SESSION_CLOSED', reason));
     }
     this.inFlight?.clear();
+    this.longLived?.clear();
     this.localStream = undefined;
     this.relay = undefined;
   }

@@ -1,5 +1,6 @@
 import { type Logger } from '@agent-mcp/context';
 import { McpServer } from '@agent-mcp/mcp-core';
+import { registerFixtureChangeTools } from './fixture-changes';
 import { registerFixturePrompts } from './fixture-prompts';
 import { registerFixtureResources } from './fixture-resources';
 import { registerFixtureTaskTools } from './fixture-tasks';
@@ -25,5 +26,6 @@ export function createFixtureServer(options: FixtureServerOptions = {}): McpServ
   registerFixtureResources(server);
   registerFixturePrompts(server);
   registerFixtureTaskTools(server);
+  registerFixtureChangeTools(server);
   return server;
 }

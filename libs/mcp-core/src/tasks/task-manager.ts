@@ -102,6 +102,7 @@ export class TaskManager {
   /** The questions of the 2026-07-28 tasks running here. */
   private readonly inputs = new Map<string, TaskInputs>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly changeListeners = new Set<(taskId: string) => void>();
   private watchTimer: ReturnType<typeof setInterval> | undefined;
   private lastExpiry = 0;
 
@@ -118,6 +119,15 @@ export class TaskManager {
     this.maxRunning = options.maxRunning ?? 64;
     this.pageSize = options.pageSize ?? 50;
     this.runnerId = options.runnerId ?? globalThis.crypto.randomUUID();
+  }
+
+  /**
+   * Calls `listener` with the id of a task whose status this process changed (its run ended, asked the client or
+   * was answered, it was cancelled here), once the store holds the change. The returned function stops it.
+   */
+  onTaskChange(listener: (taskId: string) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** Number of tasks this process is running. */
@@ -387,6 +397,13 @@ export class TaskManager {
 
   private wake(taskId: string): void {
     for (const waiter of [...(this.waiters.get(taskId) ?? [])]) waiter();
+    for (const listener of this.changeListeners) {
+      try {
+        listener(taskId);
+      } catch (error) {
+        this.logger.warn('task change listener failed', { taskId, err: error });
+      }
+    }
   }
 
   private startWatching(): void {

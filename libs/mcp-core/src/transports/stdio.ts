@@ -19,7 +19,7 @@ export interface StdioConnection {
   readonly session: Session;
   /** Resolves when stdin has closed and the running requests have finished (or the drain timed out). */
   readonly closed: Promise<void>;
-  /** Closes the connection now: running requests are aborted. */
+  /** Closes the connection now: listen streams end with their result, running requests are aborted. */
   close(): void;
 }
 
@@ -144,7 +144,14 @@ export function serveStdio(server: McpServer, options: StdioOptions = {}): Stdio
     closed,
     close: () => {
       stdin.off('data', onData);
-      finish();
+      // Listen streams end with their result, which tells the client the server ended them on purpose.
+      if (server.endListens(session) === 0) return finish();
+      const started = Date.now();
+      const wait = () => {
+        if (session.heldOpen === 0 || Date.now() - started >= 1000) return process.nextTick(finish);
+        setTimeout(wait, 5);
+      };
+      wait();
     },
   };
 }

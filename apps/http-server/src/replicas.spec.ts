@@ -6,8 +6,9 @@
 // ticket_create calls fails no call and writes no ticket twice. MCP 2026-07-28 clients (the SDK v2 client pinned,
 // and raw requests for the tasks extension) need no session at all: their calls are served by either replica, the
 // retry of an input-required support approval continues on the other replica and writes one ticket, and a task
-// running on one replica is read, answered (tasks/update) and finished through the other. Skipped, with the
-// reason, only when nginx is not installed.
+// running on one replica is read, answered (tasks/update) and finished through the other; a task finishing on
+// one replica is reported on a subscriptions/listen stream open on the other (the Redis change feed). Skipped,
+// with the reason, only when nginx is not installed.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -498,6 +499,102 @@ type Text = {
         result: { structuredContent: { status: 'answered', ticketCreated: { created: true } } },
       });
       expect(await ticketsOf(9)).toBe(before + 1);
+    });
+
+    it('reports the status of a task running on one replica on a listen stream open on the other', async () => {
+      const [a, b] = replicas as ServerProcess[];
+      scripted.reset();
+      scripted.enqueue(
+        toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Heard elsewhere', body: 'Please call me.' } }),
+        textTurn('Done: a colleague will call.'),
+      );
+      const caps = { ...TASKS, elicitation: { form: {} } };
+      const created = await modern(
+        a.base,
+        'tools/call',
+        { name: 'support', arguments: { message: `Call me (${randomUUID()}).`, customerId: 10 } },
+        caps,
+      );
+      expect(created.result).toMatchObject({ resultType: 'task' });
+      const taskId = String(created.result?.['taskId']);
+      const controller = new AbortController();
+      const res = await fetch(`${b.base}/mcp`, {
+        method: 'POST',
+        signal: controller.signal,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${KEY}`,
+          'mcp-protocol-version': MODERN,
+          'mcp-method': 'subscriptions/listen',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 'listen-b',
+          method: 'subscriptions/listen',
+          params: {
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': MODERN,
+              'io.modelcontextprotocol/clientCapabilities': caps,
+            },
+            notifications: { taskIds: [taskId] },
+          },
+        }),
+      });
+      expect(res.headers.get('content-type')).toContain('text/event-stream');
+      const frames: Array<{ method?: string; params?: Record<string, unknown> }> = [];
+      const reading = (async () => {
+        const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+        const decoder = new TextDecoder();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          buffer += decoder.decode(value, { stream: true });
+          for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+            const data = buffer
+              .slice(0, end)
+              .split('\n')
+              .find((line) => line.startsWith('data: '));
+            buffer = buffer.slice(end + 2);
+            if (data) frames.push(JSON.parse(data.slice(6)));
+          }
+        }
+      })().catch(() => undefined);
+      const statusFrame = async (status: string) => {
+        for (const started = Date.now(); Date.now() - started < 15_000; await sleep(20)) {
+          const found = frames.find((f) => f.method === 'notifications/tasks' && f.params?.['status'] === status);
+          if (found) return found;
+        }
+        throw new Error(`no ${status} notification; frames: ${JSON.stringify(frames)}`);
+      };
+      try {
+        // The run on A waits for the approval: B reports it waiting, with the question.
+        const waiting = await statusFrame('input_required');
+        const key = Object.keys((waiting.params?.['inputRequests'] as object) ?? {})[0] as string;
+        expect(key).toMatch(/^approve-cf_/);
+        // Answered on A, which runs the task: B hears of its end through the change feed and reads the outcome.
+        const ack = await modern(
+          a.base,
+          'tasks/update',
+          { taskId, inputResponses: { [key]: { action: 'accept', content: { confirm: true } } } },
+          caps,
+        );
+        expect(ack.result).toMatchObject({ resultType: 'complete' });
+        const completed = await statusFrame('completed');
+        expect(completed.params).toMatchObject({
+          taskId,
+          result: { structuredContent: { status: 'answered', ticketCreated: { created: true } } },
+          _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen-b' },
+        });
+      } finally {
+        controller.abort();
+        await reading;
+      }
+      expect(frames[0]).toMatchObject({
+        method: 'notifications/subscriptions/acknowledged',
+        params: { notifications: { taskIds: [taskId] } },
+      });
     });
 
     it('holds a rate limit across both replicas', async () => {

@@ -47,6 +47,8 @@ export function serveHttp(
     ...(state.sessionStore ? { sessionStore: state.sessionStore } : {}),
     ...(state.sessionBus ? { sessionBus: state.sessionBus } : {}),
   });
+  // A task finished, a resource updated through another replica reaches the listen streams open here.
+  if (state.changeFeed) server.useChangeFeed(state.changeFeed);
   const taskStore = server.tasks?.store;
   metrics.setSources({
     sessions: () => mcp.sessionCount,

@@ -1,8 +1,10 @@
 import { Redis } from 'ioredis';
 import { type Logger } from '@agent-mcp/context';
 import {
+  type ChangeFeed,
   type EventStore,
   InMemoryEventStore,
+  RedisChangeFeed,
   RedisEventStore,
   RedisSessionBus,
   RedisSessionStore,
@@ -26,6 +28,11 @@ export interface ServerState {
   readonly sessionStore: SessionStore | undefined;
   /** Routing between replicas: with `REDIS_URL` in stateful mode, else undefined. */
   readonly sessionBus: SessionBus | undefined;
+  /**
+   * Changes of shared state (a task's status, a resource updated) for the 2026-07-28 listen streams of every
+   * replica: with `REDIS_URL` (either mode), else undefined (this process's streams hear its own changes).
+   */
+  readonly changeFeed: ChangeFeed | undefined;
   /** Resolves once Redis is connected, or after a bounded wait (the replica then starts without it). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -46,6 +53,7 @@ export function createServerState(config: HttpServerConfig, logger: Logger): Ser
   let eventStore: EventStore | undefined;
   let sessionStore: SessionStore | undefined;
   let sessionBus: SessionBus | undefined;
+  let changeFeed: ChangeFeed | undefined;
   let connected: Promise<void> = Promise.resolve();
   if (config.REDIS_URL) {
     // Commands fail fast while Redis is down: an event that cannot be kept is still sent live, a session is
@@ -61,15 +69,27 @@ export function createServerState(config: HttpServerConfig, logger: Logger): Ser
         ),
       );
     if (config.RESUMABLE_STREAMS) eventStore = new RedisEventStore({ redis, prefix: redisPrefix(config, 'events') });
+    // A connection in subscriber mode does nothing else; it reconnects and subscribes again by itself.
+    subscriber = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    subscriber.on('error', (error: Error) => logger.debug('redis subscriber', { err: error.message }));
+    let warnedAt = 0;
+    changeFeed = new RedisChangeFeed({
+      redis,
+      subscriber,
+      prefix: redisPrefix(config, 'bus'),
+      // At most every 10 s: while Redis is down every change would say it again.
+      onError: (error) => {
+        if (Date.now() - warnedAt < 10_000) return;
+        warnedAt = Date.now();
+        logger.warn('change feed: changes do not reach the other replicas (Redis)', { err: error });
+      },
+    });
     if (config.MCP_HTTP_MODE === 'stateful') {
       sessionStore = new RedisSessionStore({
         redis,
         prefix: redisPrefix(config, 'sessions'),
         ttlMs: config.SESSION_IDLE_TIMEOUT_SECONDS * 1000,
       });
-      // A connection in subscriber mode does nothing else; it reconnects and subscribes again by itself.
-      subscriber = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null });
-      subscriber.on('error', (error: Error) => logger.debug('redis subscriber', { err: error.message }));
       sessionBus = new RedisSessionBus({
         redis,
         subscriber,
@@ -84,10 +104,12 @@ export function createServerState(config: HttpServerConfig, logger: Logger): Ser
     eventStore,
     sessionStore,
     sessionBus,
+    changeFeed,
     ready: () =>
       Promise.race([connected, new Promise<void>((resolve) => setTimeout(resolve, REDIS_CONNECT_WAIT_MS).unref())]),
     async close() {
       await sessionBus?.close();
+      await changeFeed?.close();
       subscriber?.disconnect();
       redis?.disconnect();
     },

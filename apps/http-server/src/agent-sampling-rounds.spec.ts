@@ -2,61 +2,42 @@
 // client's own model through sampling, and since the server sends a modern client no request, each model turn is
 // an `input_required` round the client answers by retrying. A support run of three sampled turns and an approval
 // completes over five rounds, the ticket written once; the SDK v2 client pinned to 2026-07-28 over real HTTP.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createOpenAIProvider } from '@agent-mcp/agent-core';
 import { noopLogger, type SqlClient } from '@agent-mcp/context';
-import { createPgSqlClient } from '@agent-mcp/store';
-import { createStreamableHttpHandler, McpServer } from '@agent-mcp/mcp-core';
-import { createDatabaseTools, type DatabaseTools, parseDatabaseConfig, sampleDataSql } from '@agent-mcp/tools-database';
+import { McpServer } from '@agent-mcp/mcp-core';
 import { createSupportTools } from '@agent-mcp/tools-support';
+import {
+  createSampleDatabaseTools,
+  type InProcessHttp,
+  type SampleDatabaseTools,
+  serveInProcess,
+} from './spec-helpers/in-process';
 
 jest.setTimeout(120_000);
 
-const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const VERSION = '2026-07-28';
 
-let admin: SqlClient;
+let sample: SampleDatabaseTools;
 let check: SqlClient;
-let dbName: string;
-let database: DatabaseTools;
-let http: Server;
+let served: InProcessHttp;
 let url: URL;
-let closeHandler: () => void;
 
 beforeAll(async () => {
-  dbName = `tsround_${randomBytes(5).toString('hex')}`;
-  admin = createPgSqlClient({ connectionString: ADMIN_URL, poolMax: 1 });
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${dbName}`;
-  check = createPgSqlClient({ connectionString: u.toString(), poolMax: 2 });
-  await check.query(sampleDataSql());
-  database = createDatabaseTools({ config: parseDatabaseConfig({ DATABASE_URL: u.toString() }), env: {} });
+  sample = await createSampleDatabaseTools('tsround');
+  check = sample.check;
   const server = new McpServer({ name: 'sampling-rounds-spec', version: '1.0.0', logger: noopLogger });
   // No key: the provider says so on the first model request, and the run moves to the client's model.
   const modelProvider = createOpenAIProvider({ env: {} });
-  createSupportTools({ sql: database.sql, env: {}, modelProvider }).register(server);
-  const handler = createStreamableHttpHandler(server);
-  closeHandler = () => handler.close();
-  http = createServer((req, res) => {
-    if (req.url?.split('?')[0] === '/mcp') handler.handle(req, res);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  url = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
+  createSupportTools({ sql: sample.database.sql, env: {}, modelProvider }).register(server);
+  served = await serveInProcess(server);
+  url = served.url;
 });
 
 afterAll(async () => {
-  closeHandler?.();
-  http?.closeAllConnections();
-  await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
-  await database?.close();
-  await check?.close();
-  await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin?.close();
+  await served?.close();
+  await sample?.close();
 });
 
 type Sampled = { role: 'assistant'; model: string; stopReason: string; content: unknown };

@@ -3,21 +3,22 @@
 // client's retry continues the same run from the kept model turns (the write is not planned by a second model
 // request) and writes the ticket exactly once, spending the confirmation. Over real Streamable HTTP with the SDK v2
 // client pinned to 2026-07-28, raw JSON-RPC where the rounds themselves are checked, on a real PostgreSQL.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createOpenAIProvider } from '@agent-mcp/agent-core';
 import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { noopLogger, type SqlClient } from '@agent-mcp/context';
-import { createPgSqlClient } from '@agent-mcp/store';
-import { createPipeline, createStreamableHttpHandler, McpServer } from '@agent-mcp/mcp-core';
-import { createDatabaseTools, type DatabaseTools, parseDatabaseConfig, sampleDataSql } from '@agent-mcp/tools-database';
+import { createPipeline, McpServer } from '@agent-mcp/mcp-core';
 import { createSupportTools } from '@agent-mcp/tools-support';
+import {
+  createSampleDatabaseTools,
+  type InProcessHttp,
+  type SampleDatabaseTools,
+  serveInProcess,
+} from './spec-helpers/in-process';
 
 jest.setTimeout(120_000);
 
-const ADMIN_URL = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const VERSION = '2026-07-28';
 const TENANT = 'acme';
 
@@ -34,24 +35,15 @@ interface Reply {
   readonly error?: { code: number; message: string; data?: { code?: string } };
 }
 
-let admin: SqlClient;
+let sample: SampleDatabaseTools;
 let check: SqlClient;
-let dbName: string;
-let database: DatabaseTools;
 let scripted: ScriptedServer;
-let http: Server;
+let served: InProcessHttp;
 let url: URL;
-let closeHandler: () => void;
 
 beforeAll(async () => {
-  dbName = `tsmrtr_${randomBytes(5).toString('hex')}`;
-  admin = createPgSqlClient({ connectionString: ADMIN_URL, poolMax: 1 });
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${dbName}`;
-  check = createPgSqlClient({ connectionString: u.toString(), poolMax: 2 });
-  await check.query(sampleDataSql());
-  database = createDatabaseTools({ config: parseDatabaseConfig({ DATABASE_URL: u.toString() }), env: {} });
+  sample = await createSampleDatabaseTools('tsmrtr');
+  check = sample.check;
   scripted = await createScriptedServer({ apiKey: 'test-key' });
 
   const server = new McpServer({
@@ -65,26 +57,15 @@ beforeAll(async () => {
     }),
   });
   const modelProvider = createOpenAIProvider({ apiKey: 'test-key', baseURL: scripted.url, model: 'scripted', env: {} });
-  createSupportTools({ sql: database.sql, env: {}, modelProvider }).register(server);
-  const handler = createStreamableHttpHandler(server);
-  closeHandler = () => handler.close();
-  http = createServer((req, res) => {
-    if (req.url?.split('?')[0] === '/mcp') handler.handle(req, res);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  url = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
+  createSupportTools({ sql: sample.database.sql, env: {}, modelProvider }).register(server);
+  served = await serveInProcess(server);
+  url = served.url;
 });
 
 afterAll(async () => {
-  closeHandler?.();
-  http?.closeAllConnections();
-  await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+  await served?.close();
   await scripted?.close();
-  await database?.close();
-  await check?.close();
-  await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin?.close();
+  await sample?.close();
 });
 
 /** The SDK v2 client pinned to 2026-07-28; with `answer`, it declared elicitation and answers so. */

@@ -8,12 +8,8 @@ import { createOpenAIProvider } from '@agent-mcp/agent-core';
 import { noopLogger, type SqlClient } from '@agent-mcp/context';
 import { McpServer } from '@agent-mcp/mcp-core';
 import { createSupportTools } from '@agent-mcp/tools-support';
-import {
-  createSampleDatabaseTools,
-  type InProcessHttp,
-  type SampleDatabaseTools,
-  serveInProcess,
-} from './spec-helpers/in-process';
+import { type HttpTestServer, serveOverHttp } from '@agent-mcp/mcp-core/testing';
+import { createSampleDatabaseTools, type SampleDatabaseTools } from './spec-helpers/sample-database-tools';
 
 jest.setTimeout(120_000);
 
@@ -21,7 +17,7 @@ const VERSION = '2026-07-28';
 
 let sample: SampleDatabaseTools;
 let check: SqlClient;
-let served: InProcessHttp;
+let served: HttpTestServer;
 let url: URL;
 
 beforeAll(async () => {
@@ -31,7 +27,7 @@ beforeAll(async () => {
   // No key: the provider says so on the first model request, and the run moves to the client's model.
   const modelProvider = createOpenAIProvider({ env: {} });
   createSupportTools({ sql: sample.database.sql, env: {}, modelProvider }).register(server);
-  served = await serveInProcess(server);
+  served = await serveOverHttp(server);
   url = served.url;
 });
 

@@ -10,12 +10,8 @@ import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } fro
 import { noopLogger, type SqlClient } from '@agent-mcp/context';
 import { createPipeline, McpServer } from '@agent-mcp/mcp-core';
 import { createSupportTools } from '@agent-mcp/tools-support';
-import {
-  createSampleDatabaseTools,
-  type InProcessHttp,
-  type SampleDatabaseTools,
-  serveInProcess,
-} from './spec-helpers/in-process';
+import { type HttpTestServer, serveOverHttp } from '@agent-mcp/mcp-core/testing';
+import { createSampleDatabaseTools, type SampleDatabaseTools } from './spec-helpers/sample-database-tools';
 
 jest.setTimeout(120_000);
 
@@ -38,7 +34,7 @@ interface Reply {
 let sample: SampleDatabaseTools;
 let check: SqlClient;
 let scripted: ScriptedServer;
-let served: InProcessHttp;
+let served: HttpTestServer;
 let url: URL;
 
 beforeAll(async () => {
@@ -58,7 +54,7 @@ beforeAll(async () => {
   });
   const modelProvider = createOpenAIProvider({ apiKey: 'test-key', baseURL: scripted.url, model: 'scripted', env: {} });
   createSupportTools({ sql: sample.database.sql, env: {}, modelProvider }).register(server);
-  served = await serveInProcess(server);
+  served = await serveOverHttp(server);
   url = served.url;
 });
 

@@ -7,8 +7,6 @@
 // (a second confirm, an expired id or another tenant's id writes nothing). A budget stops a looping support model.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -25,7 +23,8 @@ import {
 } from '@agent-mcp/agent-core/testing';
 import { noopLogger, type Principal, type SqlClient } from '@agent-mcp/context';
 import { createPgSqlClient } from '@agent-mcp/store';
-import { createPipeline, createStreamableHttpHandler, McpServer } from '@agent-mcp/mcp-core';
+import { createPipeline, McpServer } from '@agent-mcp/mcp-core';
+import { serveOverHttp } from '@agent-mcp/mcp-core/testing';
 import { createDatabaseTools, type DatabaseTools, parseDatabaseConfig, sampleDataSql } from '@agent-mcp/tools-database';
 import { createSupportTools } from '@agent-mcp/tools-support';
 import { createToolSet } from '@agent-mcp/server-kit';
@@ -113,13 +112,8 @@ async function serve(database: DatabaseTools, scripted: ScriptedServer, api: Api
     env: {},
   });
   createSupportTools({ sql: database.sql, env: {}, modelProvider }).register(server);
-  const handler = createStreamableHttpHandler(server);
-  const http: Server = createServer((req, res) => {
-    if (req.url?.split('?')[0] === '/mcp') handler.handle(req, res);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const url = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
+  const served = await serveOverHttp(server);
+  const url = served.url;
   const clients: Client[] = [];
   /** A client of `tenant`; with `elicit`, one that declared elicitation and answers it so. */
   const connect = async (
@@ -144,9 +138,7 @@ async function serve(database: DatabaseTools, scripted: ScriptedServer, api: Api
     globex: await connect('globex'),
     close: async () => {
       await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-      handler.close();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await served.close();
     },
   };
 }

@@ -5,8 +5,7 @@ import { z } from 'zod';
 import { type ModelUsageMeter, type Principal, withModelBudget } from '@agent-mcp/context';
 import { AuthenticationError, createPipeline, defineTool } from '@agent-mcp/mcp-core';
 import { mapAgentError } from './map-agent-error';
-import { createTestServer } from '@agent-mcp/mcp-core/testing';
-import { startHttp, type HttpFixture } from './spec-helpers/mcp-client';
+import { createTestServer, type HttpTestServer, serveOverHttp } from '@agent-mcp/mcp-core/testing';
 
 const INIT = {
   jsonrpc: '2.0',
@@ -17,7 +16,7 @@ const INIT = {
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 describe('model-token budget', () => {
-  let f: HttpFixture;
+  let f: HttpTestServer;
   const used = new Map<string, number>();
   beforeAll(async () => {
     const meter: ModelUsageMeter = {
@@ -57,7 +56,7 @@ describe('model-token budget', () => {
           }),
       }),
     );
-    f = await startHttp(server);
+    f = await serveOverHttp(server);
   });
   afterAll(() => f.close());
 

@@ -4,7 +4,9 @@
  * - {@link connectLinkedClient}: the official SDK `Client` connected to an `McpServer` over in-memory pipes,
  *   through the stdio transport (no process, no socket).
  * - {@link createTestServer}: an `McpServer` that logs nothing, for a test to register its tools on.
+ * - {@link serveOverHttp}: an `McpServer` behind real Streamable HTTP on a loopback port, in the test's process.
  *
  * @packageDocumentation
  */
 export { connectLinkedClient, createTestServer, type LinkedClient, type LinkedClientOptions } from './linked-client';
+export { serveOverHttp, type HttpTestServer } from './http';

@@ -1,35 +1,13 @@
 // A principal's memory (the seed's AgentState.memory made real): the memory tools through the SDK's real Client,
 // each principal seeing and clearing only its own, within bounds; and an agent run given the caller's saved
 // preferences before its input, fenced as text the user wrote.
-import { createAgentState, InMemoryMemoryStore, type Principal } from '@agent-mcp/context';
-import { createPipeline } from '@agent-mcp/mcp-core';
-import { connectLinkedClient, createTestServer } from '@agent-mcp/mcp-core/testing';
+import { createAgentState, InMemoryMemoryStore } from '@agent-mcp/context';
 import { createMemoryTools, MEMORY_LIMITS, withPrincipalMemory } from './principal-memory';
-
-const alice: Principal = { id: 'alice', tenantId: 't1', scopes: ['*'], via: 'api_key' };
-const bob: Principal = { id: 'bob', tenantId: 't1', scopes: ['*'], via: 'api_key' };
+import { ALICE as alice, BOB as bob, oneCaller, twoCallers } from './spec-helpers/principal-clients';
 
 describe('memory tools', () => {
   it('set, get and clear the caller’s own entries; another principal sees none of them', async () => {
-    let caller = alice;
-    const memory = new InMemoryMemoryStore();
-    const server = createTestServer({
-      memory,
-      pipeline: createPipeline({ authenticate: { authenticator: () => caller } }),
-    });
-    for (const tool of createMemoryTools()) server.tools.register(tool);
-    // A session belongs to the principal that opened it: one client each, the variable says who calls next.
-    const forAlice = await connectLinkedClient(server);
-    caller = bob;
-    const forBob = await connectLinkedClient(server);
-    const as =
-      (who: Principal, client: typeof forAlice.client) =>
-      (name: string, args: Record<string, unknown> = {}) => {
-        caller = who;
-        return client.callTool({ name, arguments: args });
-      };
-    const aliceCalls = as(alice, forAlice.client);
-    const bobCalls = as(bob, forBob.client);
+    const { alice: aliceCalls, bob: bobCalls, close } = await twoCallers(createMemoryTools());
     try {
       expect(
         (await aliceCalls('memory_set', { key: 'language', value: 'Answer in French' })).structuredContent,
@@ -54,16 +32,12 @@ describe('memory tools', () => {
       expect((await aliceCalls('memory_clear')).structuredContent).toEqual({ removed: 1 });
       expect((await aliceCalls('memory_get')).structuredContent).toEqual({ entries: [] });
     } finally {
-      await forAlice.client.close();
-      await forBob.client.close();
+      await close();
     }
   });
 
   it('refuses a bad key, a value over the bound, and an entry past the most kept', async () => {
-    const server = createTestServer({ memory: new InMemoryMemoryStore() });
-    for (const tool of createMemoryTools()) server.tools.register(tool);
-    const { client } = await connectLinkedClient(server);
-    const call = (name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args });
+    const { call, close } = await oneCaller(createMemoryTools());
     try {
       expect((await call('memory_set', { key: 'Bad Key', value: 'x' })).isError).toBe(true);
       const long = 'x'.repeat(MEMORY_LIMITS.maxValueLength + 1);
@@ -75,7 +49,7 @@ describe('memory tools', () => {
       // Replacing an entry that exists is still allowed.
       expect((await call('memory_set', { key: 'k0', value: 'w' })).isError).toBeFalsy();
     } finally {
-      await client.close();
+      await close();
     }
   });
 });

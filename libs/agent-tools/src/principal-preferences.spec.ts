@@ -1,34 +1,18 @@
 // A principal's preferences (the seed's AgentState.preferences made real): the preference tools through the SDK's
 // real Client, each principal seeing and clearing only its own, each value checked, kept apart from its memory; and
 // an agent run given them before its input, fenced.
-import { createAgentState, InMemoryMemoryStore, type Principal } from '@agent-mcp/context';
-import { createPipeline } from '@agent-mcp/mcp-core';
-import { connectLinkedClient, createTestServer } from '@agent-mcp/mcp-core/testing';
+import { createAgentState, InMemoryMemoryStore } from '@agent-mcp/context';
 import { createMemoryTools, withPrincipalMemory } from './principal-memory';
 import { createPreferenceTools, PREFERENCE_NAMES, readPreferences } from './principal-preferences';
-
-const alice: Principal = { id: 'alice', tenantId: 't1', scopes: ['*'], via: 'api_key' };
-const bob: Principal = { id: 'bob', tenantId: 't1', scopes: ['*'], via: 'api_key' };
+import { ALICE as alice, oneCaller, twoCallers } from './spec-helpers/principal-clients';
 
 describe('preference tools', () => {
   it('set, get and clear the caller’s own preferences; another principal sees none of them', async () => {
-    let caller = alice;
-    const server = createTestServer({
-      memory: new InMemoryMemoryStore(),
-      pipeline: createPipeline({ authenticate: { authenticator: () => caller } }),
-    });
-    for (const tool of [...createPreferenceTools(), ...createMemoryTools()]) server.tools.register(tool);
-    const forAlice = await connectLinkedClient(server);
-    caller = bob;
-    const forBob = await connectLinkedClient(server);
-    const as =
-      (who: Principal, client: typeof forAlice.client) =>
-      (name: string, args: Record<string, unknown> = {}) => {
-        caller = who;
-        return client.callTool({ name, arguments: args });
-      };
-    const aliceCalls = as(alice, forAlice.client);
-    const bobCalls = as(bob, forBob.client);
+    const {
+      alice: aliceCalls,
+      bob: bobCalls,
+      close,
+    } = await twoCallers([...createPreferenceTools(), ...createMemoryTools()]);
     try {
       expect((await aliceCalls('preferences_set', { language: 'French', tone: 'formal' })).structuredContent).toEqual({
         preferences: { language: 'French', tone: 'formal' },
@@ -53,16 +37,12 @@ describe('preference tools', () => {
       expect((await aliceCalls('preferences_clear')).structuredContent).toEqual({ removed: 2 });
       expect((await aliceCalls('preferences_get')).structuredContent).toEqual({ preferences: {} });
     } finally {
-      await forAlice.client.close();
-      await forBob.client.close();
+      await close();
     }
   });
 
   it('refuses an unknown preference, a value out of its set, an unknown time zone, and setting nothing', async () => {
-    const server = createTestServer({ memory: new InMemoryMemoryStore() });
-    for (const tool of createPreferenceTools()) server.tools.register(tool);
-    const { client } = await connectLinkedClient(server);
-    const call = (name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args });
+    const { call, close } = await oneCaller(createPreferenceTools());
     try {
       for (const args of [{ colour: 'blue' }, { tone: 'sarcastic' }, { timezone: 'Mars/Olympus' }, {}]) {
         expect((await call('preferences_set', args)).isError).toBe(true);
@@ -70,7 +50,7 @@ describe('preference tools', () => {
       expect((await call('preferences_clear', { names: ['colour'] })).isError).toBe(true);
       expect((await call('preferences_get')).structuredContent).toEqual({ preferences: {} });
     } finally {
-      await client.close();
+      await close();
     }
   });
 });

@@ -38,19 +38,21 @@ describe('session records', () => {
 });
 
 const prefix = `spec:sessions:${process.pid}:`;
+// Wide against the reads' spacing: on a loaded machine a 300 ms sleep has taken longer than a 300 ms TTL.
+const TTL_MS = 1500;
 const stores: Array<
   [
     string,
     () => { store: SessionStore; raw?: (id: string, text: string) => Promise<unknown>; done: () => Promise<void> },
   ]
 > = [
-  ['in memory', () => ({ store: new InMemorySessionStore({ ttlMs: 300 }), done: async () => undefined })],
+  ['in memory', () => ({ store: new InMemorySessionStore({ ttlMs: TTL_MS }), done: async () => undefined })],
   [
     'Redis',
     () => {
       const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
       return {
-        store: new RedisSessionStore({ redis, prefix, ttlMs: 300 }),
+        store: new RedisSessionStore({ redis, prefix, ttlMs: TTL_MS }),
         raw: (id, text) => redis.set(prefix + id, text),
         done: async () => {
           const keys = await redis.keys(`${prefix}*`);
@@ -79,8 +81,9 @@ describe.each(stores)('%s session store', (_name, make) => {
   it('expires a record unused for its TTL, and a read counts as use', async () => {
     await subject.store.save('s2', RECORD);
     await subject.store.save('s3', RECORD);
-    for (let i = 0; i < 4; i++) {
-      await sleep(150);
+    // Read every 300 ms for longer than the TTL: the read one stays, the other expires.
+    for (let i = 0; i < 6; i++) {
+      await sleep(300);
       expect(await subject.store.get('s2')).toBeDefined();
     }
     expect(await subject.store.get('s3')).toBeUndefined();

@@ -1,12 +1,14 @@
 // subscriptions/listen over real stdio (MCP 2026-07-28): the built app as a child process, the SDK v2 client pinned
 // to 2026-07-28. The client opens a listen stream with no initialize, calls go on beside it on the one stdout, and
 // when the process is told to stop (SIGTERM) the stream ends gracefully, with the listen request's result, before
-// the process exits.
+// the process exits. With the tasks extension, a support task's status reaches the stream as it changes: waiting for
+// the approval, then completed with the ticket written (the model is the scripted OpenAI-compatible server).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { createScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 
 jest.setTimeout(60_000);
 
@@ -46,5 +48,118 @@ it('opens a listen stream beside calls, and ends it gracefully when the process 
     expect(await subscription.closed).toBe('graceful');
   } finally {
     await client.close();
+  }
+});
+
+/**
+ * The SDK v2 client's stdio transport with a tap: `raw()` sends a request the client's codec cannot decode the answer
+ * of (a tools/call answered with a task: the SDK v2 client has no tasks extension yet) and takes its response before
+ * the client sees it; everything else passes through to the client.
+ */
+class TapTransport {
+  onmessage?: (message: never) => void;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  private readonly waiting = new Map<string, (message: Record<string, unknown>) => void>();
+  private next = 0;
+
+  constructor(readonly inner: StdioClientTransport) {}
+
+  async start(): Promise<void> {
+    this.inner.onmessage = (message) => {
+      const m = message as Record<string, unknown>;
+      const waiter = typeof m['id'] === 'string' && !('method' in m) ? this.waiting.get(m['id']) : undefined;
+      if (waiter) return waiter(m);
+      this.onmessage?.(message as never);
+    };
+    this.inner.onclose = () => this.onclose?.();
+    this.inner.onerror = (error) => this.onerror?.(error);
+    await this.inner.start();
+  }
+
+  send(...args: Parameters<StdioClientTransport['send']>): Promise<void> {
+    return this.inner.send(...args);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  raw(method: string, params: Record<string, unknown>, capabilities: Record<string, unknown>) {
+    const id = `raw-${++this.next}`;
+    const answered = new Promise<Record<string, unknown>>((resolve) => this.waiting.set(id, resolve));
+    const _meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': capabilities,
+    };
+    void this.inner.send({ jsonrpc: '2.0', id, method, params: { ...params, _meta } } as never);
+    return answered;
+  }
+}
+
+it("reports a support task's status on the listen stream as it changes", async () => {
+  const model = await createScriptedServer({ apiKey: 'test-key' });
+  model.enqueue(
+    toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Call back', body: 'Please call me back.' } }),
+    textTurn('A colleague will call you back.'),
+  );
+  const env = {
+    ...process.env,
+    XDG_DATA_HOME: dataHome,
+    OPENAI_API_KEY: 'test-key',
+    OPENAI_BASE_URL: model.url,
+    OPENAI_MODEL: 'scripted-model',
+    LOG_LEVEL: 'error',
+  } as Record<string, string>;
+  delete env['DATABASE_URL'];
+  const capabilities = { extensions: { 'io.modelcontextprotocol/tasks': {} }, elicitation: { form: {} } };
+  const client = new Client(
+    { name: 'desktop-v2', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities },
+  );
+  const tasks: Array<Record<string, unknown>> = [];
+  client.fallbackNotificationHandler = async (notification) => {
+    if (notification.method === 'notifications/tasks') tasks.push(notification.params as Record<string, unknown>);
+  };
+  const transport = new TapTransport(
+    new StdioClientTransport({ command: process.execPath, args: [MAIN], env, stderr: 'pipe' }),
+  );
+  await client.connect(transport as never);
+  const statusSeen = async (status: string) => {
+    for (const started = Date.now(); Date.now() - started < 20_000; await new Promise((r) => setTimeout(r, 20))) {
+      const found = tasks.find((t) => t['status'] === status);
+      if (found) return found;
+    }
+    throw new Error(`no ${status} notification; seen: ${JSON.stringify(tasks.map((t) => t['status']))}`);
+  };
+  try {
+    const created = await transport.raw(
+      'tools/call',
+      { name: 'support', arguments: { message: 'Call me back.', customerId: 4 } },
+      capabilities,
+    );
+    expect(created['result']).toMatchObject({ resultType: 'task' });
+    const taskId = String((created['result'] as Record<string, unknown>)['taskId']);
+    // `taskIds` is the tasks extension's field of the filter: the SDK v2 client sends it as given, though its
+    // honoredFilter (read through its core schema) leaves it out; the notifications below are what it honoured.
+    const subscription = await client.listen({ taskIds: [taskId] } as never);
+    const waiting = await statusSeen('input_required');
+    expect(waiting['taskId']).toBe(taskId);
+    const key = Object.keys((waiting['inputRequests'] as object) ?? {})[0] as string;
+    expect(key).toMatch(/^approve-cf_/);
+    const ack = await transport.raw(
+      'tasks/update',
+      { taskId, inputResponses: { [key]: { action: 'accept', content: { confirm: true } } } },
+      capabilities,
+    );
+    expect(ack['result']).toMatchObject({ resultType: 'complete' });
+    expect(await statusSeen('completed')).toMatchObject({
+      taskId,
+      result: { structuredContent: { status: 'answered', ticketCreated: { created: true } } },
+    });
+    await subscription.close();
+  } finally {
+    await client.close();
+    await model.close();
   }
 });

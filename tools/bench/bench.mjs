@@ -1,5 +1,5 @@
 // `npm run bench`: our servers beside a raw JSON-RPC floor and the SDK's documented stateless pattern, in one run.
-// Usage: node tools/bench/bench.mjs [--quick] [--only=http,stdio,cold,sessions,sql,sqlpeers,sqlhttp]
+// Usage: node tools/bench/bench.mjs [--quick] [--only=http,stdio,cold,sessions,sql,sqlpeers,sqlhttp,checkpoint]
 // Prints Markdown tables and a PASS/FAIL line per target; writes results/latest.json and results/latest.md
 // (results/latest-partial.* for --quick or --only runs).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -21,6 +21,7 @@ const { measureSessionsMemory } = await import('./src/sessions-bench.mjs');
 const { measureSqlQuery, SQL_CASES } = await import('./src/sql-bench.mjs');
 const { measureSqlPeers, SQL_PEER_CASES } = await import('./src/sql-peers-bench.mjs');
 const { measureSqlHttp, SQL_HTTP_STACKS } = await import('./src/sql-http-bench.mjs');
+const { measureCheckpoint, CHECKPOINT_CASES } = await import('./src/checkpoint-bench.mjs');
 const { evaluateTargets, formatReport } = await import('./src/report.mjs');
 const { ensureWrk } = await import('./src/wrk.mjs');
 
@@ -28,14 +29,14 @@ const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
   process.stdout.write(
     [
-      'Usage: npm run bench [-- --quick] [-- --only=http,stdio,cold,sessions,sql,sqlpeers,sqlhttp]',
+      'Usage: npm run bench [-- --quick] [-- --only=http,stdio,cold,sessions,sql,sqlpeers,sqlhttp,checkpoint]',
       '',
       '  --quick   short runs (1 run of 2 s per figure, 20k sessions): a smoke test of the harness, not figures',
       '  --only    run only some parts',
       '',
       'Needs wrk (installed with apt-get when missing), the built apps (nx builds them first) and, for `sql`,',
       'PostgreSQL at BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres; a database is created and dropped;',
-      'also for `sqlpeers` and `sqlhttp`).',
+      'also for `sqlpeers`, `sqlhttp` and `checkpoint`).',
       '`sqlpeers` installs the pinned database MCP peers (tools/bench/peers/lock.json) with npm ci into',
       '$XDG_CACHE_HOME/agent-mcp-bench/sql-peers (or BENCH_PEERS_DIR) on first use.',
       'BENCH_COLD_BASELINE=path/to/main.js adds another stdio build to the cold start, launched in turn with ours.',
@@ -60,6 +61,7 @@ const plan = quick
       sessionsSmall: 1000,
       sessionsLarge: 20_000,
       sessionsMaxSeconds: 30,
+      checkpointRuns: 3,
     }
   : {
       runs: 3,
@@ -69,6 +71,7 @@ const plan = quick
       sessionsSmall: 1000,
       sessionsLarge: 100_000,
       sessionsMaxSeconds: 150,
+      checkpointRuns: 20,
     };
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -113,6 +116,7 @@ const results = {
     sql: Object.fromEntries(SQL_CASES.map((s) => [s.key, s.label])),
     sqlPeers: Object.fromEntries(SQL_PEER_CASES.map((s) => [s.key, s.label])),
     sqlHttp: Object.fromEntries(SQL_HTTP_STACKS.map((s) => [s.key, s.label])),
+    checkpoint: Object.fromEntries(CHECKPOINT_CASES.map((s) => [s.key, s.label])),
   },
 };
 const started = Date.now();
@@ -169,6 +173,10 @@ if (wants('sqlhttp')) {
   ensureWrk();
   log('sql_query over HTTP: embedded engine beside PostgreSQL');
   results.sqlHttp = await measureSqlHttp({ ...plan, log });
+}
+if (wants('checkpoint')) {
+  log('agent run checkpoints: recorded steps (DBOS on PostgreSQL) beside unrecorded ones');
+  results.checkpoint = await measureCheckpoint({ runs: plan.checkpointRuns, log });
 }
 
 results.meta.loadAfter = rounded(loadavg());

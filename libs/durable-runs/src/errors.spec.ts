@@ -9,6 +9,8 @@ import {
   RunMailboxFullError,
   RunNotFoundError,
   RunQueueFullError,
+  RunNotResumableError,
+  DurableRunsInUseError,
 } from './errors';
 
 /** The README's table: each code with the text of its row's class column. */
@@ -22,6 +24,8 @@ const raised: DurableRunsError[] = [
   new RunNotFoundError('r'),
   new RunMailboxFullError('r', 64),
   new InvalidRunsOptionsError('bad'),
+  new RunNotResumableError('r', 'research'),
+  new DurableRunsInUseError('replica-a'),
 ];
 
 describe('durable-runs errors', () => {

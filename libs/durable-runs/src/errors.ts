@@ -4,6 +4,8 @@ export const DURABLE_RUNS_ERROR_CODES = [
   'run_not_found',
   'run_mailbox_full',
   'invalid_runs_options',
+  'run_not_resumable',
+  'durable_runs_in_use',
 ] as const;
 
 /** A code of {@link DURABLE_RUNS_ERROR_CODES}. */
@@ -63,4 +65,33 @@ export class RunMailboxFullError extends DurableRunsError {
 /** The options given to `createLocalRuns` (or the settings they came from) are out of range. */
 export class InvalidRunsOptionsError extends DurableRunsError {
   readonly code = 'invalid_runs_options' as const;
+}
+
+/**
+ * A recorded run cannot continue here: it was an inline run (its work was a closure of the process that died with
+ * it, and its caller's connection ended with that process), or its kind is not defined on this replica. The run is
+ * recorded as failed with this error, so nothing tries it again.
+ */
+export class RunNotResumableError extends DurableRunsError {
+  readonly code = 'run_not_resumable' as const;
+
+  constructor(
+    readonly runId: string,
+    readonly kind: string,
+  ) {
+    super(
+      `The run "${runId}" (${kind}) cannot be resumed here: its work was not recorded as a kind this server defines, so it ended with the server that started it.`,
+    );
+  }
+}
+
+/** DBOS is one per process: a second `createDurableRuns` while the first is open. */
+export class DurableRunsInUseError extends DurableRunsError {
+  readonly code = 'durable_runs_in_use' as const;
+
+  constructor(readonly executorId: string) {
+    super(
+      `This process already runs recorded agent runs (executor ${executorId}); close them first, or pass the same instance around.`,
+    );
+  }
 }

@@ -13,14 +13,18 @@ describe('public API', () => {
     expect(Object.keys(await import('./index')).sort()).toEqual([
       'DURABLE_RUNS_ERROR_CODES',
       'DurableRunsError',
+      'DurableRunsInUseError',
       'InvalidRunsOptionsError',
       'MAILBOX_LIMITS',
       'RUNS_SETTINGS',
       'RunMailboxFullError',
       'RunNotFoundError',
+      'RunNotResumableError',
       'RunQueueFullError',
       'VERSION',
+      'createDurableRuns',
       'createLocalRuns',
+      'loadDurableRunsOptions',
       'loadRunsOptions',
     ]);
   });
@@ -29,7 +33,10 @@ describe('public API', () => {
 // The types it exports; one dropped from src/index.ts fails typecheck here.
 export type {
   AgentRuns,
+  DurableRunHandle,
+  DurableRuns,
   DurableRunsErrorCode,
+  DurableRunsOptions,
   LocalRunsOptions,
   RunContextJournal,
   RunsObserver,

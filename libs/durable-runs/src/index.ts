@@ -1,6 +1,7 @@
 /**
  * @agent-mcp/durable-runs: agent runs through a bounded queue (per replica and per principal), each with a step
- * journal (agent-core's `RunJournal`) and a mailbox for the answers it waits on. `createLocalRuns()` is the
+ * journal (agent-core's `RunJournal`) and a mailbox for the answers it waits on. `createDurableRuns()` records
+ * runs in PostgreSQL (DBOS Transact), so a run whose replica dies resumes on a live one; `createLocalRuns()` is the
  * in-process implementation, the embedded default's.
  *
  * Every export here is public API.
@@ -19,14 +20,17 @@ export {
   type RunsObserver,
   type RunsStats,
 } from './local-runs';
+export { createDurableRuns, type DurableRuns, type DurableRunsOptions, type DurableRunHandle } from './durable-runs';
 export { MAILBOX_LIMITS } from './mailboxes';
-export { RUNS_SETTINGS, loadRunsOptions } from './settings';
+export { RUNS_SETTINGS, loadRunsOptions, loadDurableRunsOptions } from './settings';
 export {
   DurableRunsError,
   RunQueueFullError,
   RunNotFoundError,
   RunMailboxFullError,
   InvalidRunsOptionsError,
+  RunNotResumableError,
+  DurableRunsInUseError,
   DURABLE_RUNS_ERROR_CODES,
   type DurableRunsErrorCode,
 } from './errors';

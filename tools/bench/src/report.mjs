@@ -12,7 +12,7 @@ const row = (cells) => `| ${cells.join(' | ')} |`;
  */
 export function evaluateTargets(results) {
   const targets = [];
-  const { http, stdio, coldStart, sessions, sql, sqlPeers, sqlHttp } = results;
+  const { http, stdio, coldStart, sessions, sql, sqlPeers, sqlHttp, checkpoint } = results;
   if (sql?.results.raw && sql.results.stdio) {
     const raw = sql.results.raw;
     const ours = sql.results.stdio;
@@ -129,6 +129,16 @@ export function evaluateTargets(results) {
       pass: !embedded.bad && ms < 0.3,
     });
   }
+  if (checkpoint?.durable) {
+    const ms = checkpoint.durable.recordingP50Ms;
+    const budget = checkpoint.turnMs * 0.05;
+    targets.push({
+      name: `agent run checkpoint (a run_steps row in a DBOS workflow, PostgreSQL): a recorded step costs <= 5 % of a ${checkpoint.turnMs} ms scripted model turn (${fmt(budget)} ms), p50`,
+      value: ms,
+      display: `${fmt(ms, 3)} ms per step (${fmt((100 * ms) / checkpoint.turnMs, 1)} %; p99 ${fmt(checkpoint.durable.recordingP99Ms)} ms)`,
+      pass: ms <= budget,
+    });
+  }
   if (sessions) {
     const opened = sessions.large.sessionsOpened;
     targets.push({
@@ -144,7 +154,7 @@ export function evaluateTargets(results) {
 /** The report as Markdown tables, like /work/shared/reference/peer-baselines.md. */
 export function formatReport(results, targets) {
   const lines = [];
-  const { meta, http, stdio, coldStart, sessions, sql, sqlPeers, sqlHttp } = results;
+  const { meta, http, stdio, coldStart, sessions, sql, sqlPeers, sqlHttp, checkpoint } = results;
   lines.push(`# npm run bench${meta.quick ? ' -- --quick' : ''} (${meta.date})`);
   lines.push(
     `${meta.cpus} CPUs (${meta.cpuModel}), Node ${meta.node}, load average before ${meta.loadBefore.join(' ')}, after ${meta.loadAfter?.join(' ') ?? '?'}; ` +
@@ -284,10 +294,45 @@ export function formatReport(results, targets) {
   }
   if (sqlPeers) lines.push('', ...formatSqlPeers(sqlPeers, results.labels.sqlPeers ?? {}));
   if (sqlHttp) lines.push('', ...formatSqlHttp(sqlHttp, results.labels.sqlHttp ?? {}));
+  if (checkpoint) lines.push('', ...formatCheckpoint(checkpoint, results.labels.checkpoint ?? {}));
   lines.push('');
-  lines.push('Targets (issues 3, 5, 15 and 18):');
+  lines.push('Targets (issues 3, 5, 15, 17 and 18):');
   for (const t of targets) lines.push(`${t.pass ? 'PASS' : 'FAIL'}  ${t.name}: ${t.display}`);
   return lines.join('\n');
+}
+
+/** The checkpoint rows: the same runs with and without recorded steps, the cost measured around each step. */
+function formatCheckpoint(checkpoint, labels) {
+  const lines = [
+    `Agent run checkpoints (issue 17): agent-core runs of ${checkpoint.turns} turns (${checkpoint.turns - 1} tool calls) against the scripted OpenAI-compatible server answering each turn after ${checkpoint.turnMs} ms, ${checkpoint.runs} runs each way, alternating; recording = a step's time through the journal minus its own work; CPU per step = this process (Node) and the database's backends over the timed runs`,
+    '',
+    row([
+      'runs through',
+      'steps',
+      'model turn p50 ms',
+      'recording p50 / p99 ms per step',
+      'recording p50 ms: model / tool step',
+      'CPU ms per step: Node + PostgreSQL',
+      'run p50 ms',
+    ]),
+    row(Array(7).fill('---')),
+  ];
+  for (const key of ['local', 'durable', 'durable_dbos']) {
+    const c = checkpoint[key];
+    if (!c) continue;
+    lines.push(
+      row([
+        labels[key] ?? key,
+        String(c.steps),
+        fmt(c.turnP50Ms),
+        `${fmt(c.recordingP50Ms, 3)} / ${fmt(c.recordingP99Ms, 3)}`,
+        `${fmt(c.modelRecordingP50Ms, 3)} / ${fmt(c.toolRecordingP50Ms, 3)}`,
+        `${fmt(c.cpuMsPerStep.bench, 3)} + ${fmt(c.cpuMsPerStep.postgres, 3)}`,
+        fmt(c.runWallP50Ms, 1),
+      ]),
+    );
+  }
+  return lines;
 }
 
 /** sql_query over HTTP on the two engines: per-call time at c=1 is 1 / calls/s. */

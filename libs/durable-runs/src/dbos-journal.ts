@@ -1,0 +1,68 @@
+import { type Dbos } from './dbos-engine';
+import { type RunContextJournal } from './local-runs';
+import { type StepRecords } from './step-records';
+
+/** How a run's model turns and tool calls are recorded: rows of our own (default), or DBOS steps. */
+export type StepRecording = 'table' | 'dbos';
+
+/**
+ * The journal of a run that is a DBOS workflow. Its steps are recorded when they return and returned from the
+ * record when the run is replayed after a crash:
+ * - `table` (default): one row per step in `agent_runs.run_steps`, keyed by the step's name, first writer wins
+ *   ({@link StepRecords}); `recorded` holds what the run recorded before (read once when it starts);
+ * - `dbos`: each step a DBOS step, numbered in call order with its name checked on replay (seven statements per
+ *   step: kept to measure beside the table).
+ * Waits and events are DBOS's (`recv`, `setEvent`) either way, so a parked run resumes on any replica.
+ */
+export function workflowJournal(
+  dbos: Dbos,
+  runId: string,
+  recording:
+    { readonly kind: 'dbos' } | { readonly kind: 'table'; records: StepRecords; recorded: Map<string, string> },
+): RunContextJournal {
+  const journal: RunContextJournal = {
+    runId,
+    step: recording.kind === 'dbos' ? (name, fn) => dbos.runStep(fn, { name }) : tableStep(runId, recording),
+    stepKey: (name) => `run:${runId}:step:${name}`,
+    waitFor: async (topic, timeoutMs) =>
+      (await dbos.recv(topic, { timeoutSeconds: timeoutMs / 1000, pollingIntervalMs: 100 })) ?? undefined,
+    publish: (key, value) => {
+      // The event is a step of its own; a failure to record it ends the run at its next DBOS step.
+      dbos.setEvent(key, value).catch(() => undefined);
+    },
+    child: (name) => nestedJournal(journal, `${runId}/${name}`),
+  };
+  return journal;
+}
+
+function tableStep(
+  runId: string,
+  { records, recorded }: { records: StepRecords; recorded: Map<string, string> },
+): RunContextJournal['step'] {
+  return async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const done = recorded.get(name);
+    if (done !== undefined) return JSON.parse(done) as T;
+    const json = JSON.stringify(await fn());
+    if (json === undefined) throw new TypeError(`The step "${name}" returned a value JSON cannot record.`);
+    const kept = await records.record(runId, name, json);
+    recorded.set(name, kept);
+    // What the rest of the run sees is what a replay will see.
+    return JSON.parse(kept) as T;
+  };
+}
+
+/**
+ * The journal of a run started inside a step (an agent used as a tool): the enclosing step records the nested run's
+ * result as a whole, so the nested steps are direct calls. Keys stay stable, since the names are; waits and events
+ * are the root run's, as in the in-process journal.
+ */
+function nestedJournal(root: RunContextJournal, runId: string): RunContextJournal {
+  return {
+    runId,
+    step: (_name, fn) => fn(),
+    stepKey: (name) => `run:${runId}:step:${name}`,
+    waitFor: (topic, timeoutMs) => root.waitFor(topic, timeoutMs),
+    publish: (key, value) => root.publish(key, value),
+    child: (name) => nestedJournal(root, `${runId}/${name}`),
+  };
+}

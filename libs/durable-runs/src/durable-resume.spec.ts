@@ -1,0 +1,139 @@
+// A recorded run survives its replica: a child process runs a multi-turn agent run as a DBOS workflow and is
+// SIGKILLed while its third model turn is in flight; this process, another replica, notices the dead one by its
+// stale heartbeat, takes the run over and finishes it from its last completed step. The scripted model server counts
+// what it was asked: each completed turn once, only the turn in flight at the kill twice; each tool call ran once.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  createScriptedServer,
+  hangTurn,
+  type ScriptedServer,
+  textTurn,
+  toolCallTurn,
+} from '@agent-mcp/agent-core/testing';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
+import { build } from 'esbuild';
+import { createDurableRuns, type DurableRuns } from './durable-runs';
+import { defineLookupRun, LOOKUPS_DDL } from './spec-helpers/lookup-run';
+
+let db: ThrowawayDatabase;
+let model: ScriptedServer;
+let bundleDir: string;
+let replicaScript: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  db = await createThrowawayDatabase({ prefix: 'druns_resume' });
+  await db.admin((c) => c.query(LOOKUPS_DDL));
+  model = await createScriptedServer({ apiKey: 'test-key' });
+  // Inside the project, so that the bundle's imports of npm packages resolve from the workspace's node_modules.
+  mkdirSync(join(__dirname, '..', 'out-tsc'), { recursive: true });
+  bundleDir = mkdtempSync(join(__dirname, '..', 'out-tsc', 'replica-'));
+  replicaScript = join(bundleDir, 'replica.cjs');
+  // The replica runs this library's sources, as the spec does: bundled, with the npm dependencies left to require.
+  await build({
+    entryPoints: [join(__dirname, 'spec-helpers/replica-process.ts')],
+    outfile: replicaScript,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    conditions: ['@agent-mcp/source'],
+    logLevel: 'error',
+    plugins: [
+      {
+        name: 'npm-dependencies-external',
+        setup(build) {
+          build.onResolve({ filter: /^[^./]/ }, (args) =>
+            args.path.startsWith('@agent-mcp/') ? undefined : { path: args.path, external: true },
+          );
+        },
+      },
+    ],
+  });
+});
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await model?.close();
+  await db?.drop();
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+});
+
+/** Starts a replica process; resolves with the lines it wrote once it wrote `{ ready }`. */
+function startReplica(
+  executorId: string,
+  mode: 'submit' | 'serve',
+): Promise<{ child: ChildProcess; submitted?: string }> {
+  const child = spawn(process.execPath, [replicaScript, db.url, model.url, executorId, mode], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolvePromise, reject) => {
+    let submitted: string | undefined;
+    const timer = setTimeout(() => reject(new Error(`replica ${executorId} did not start: ${stderr}`)), 20_000);
+    child.once('exit', (code) => reject(new Error(`replica ${executorId} exited (${code}): ${stderr}`)));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const event = JSON.parse(line) as { submitted?: string; ready?: string };
+      if (event.submitted) submitted = event.submitted;
+      if (event.ready) {
+        clearTimeout(timer);
+        resolvePromise({ child, ...(submitted ? { submitted } : {}) });
+      }
+    });
+  });
+}
+
+/** Which turn a model request was for: the run's input grows by a call and its output each turn. */
+const turnOf = (body: { input: unknown[] }) => (body.input.length + 1) / 2;
+
+it('finishes on a live replica from its last completed step after its replica is SIGKILLed mid-run', async () => {
+  model.enqueue(
+    toolCallTurn({ name: 'lookup', arguments: { key: 'k1' }, callId: 'c1' }),
+    toolCallTurn({ name: 'lookup', arguments: { key: 'k2' }, callId: 'c2' }),
+    hangTurn(), // turn 3, in flight when the replica dies: the only turn asked twice
+    toolCallTurn({ name: 'lookup', arguments: { key: 'k3' }, callId: 'c3' }),
+    textTurn('k1, k2 and k3 looked up'),
+  );
+  const first = await startReplica('replica-a', 'submit');
+  const runId = first.submitted as string;
+  expect(runId).toBeDefined();
+  await model.waitForRequest(2, 15_000);
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+
+  let runs: DurableRuns | undefined;
+  let kind: { close(): Promise<void> } | undefined;
+  try {
+    runs = createDurableRuns({ databaseUrl: db.url, heartbeatMs: 300, recoveryAfterMs: 1500 });
+    kind = defineLookupRun(runs, model.url, db.url);
+    await runs.start();
+    const killedAt = performance.now();
+    await expect(runs.result(runId, { timeoutMs: 20_000 })).resolves.toBe('k1, k2 and k3 looked up');
+    // Taken over within the recovery delay plus a sweep and a queue poll (and this replica's start).
+    expect(performance.now() - killedAt).toBeLessThan(10_000);
+  } finally {
+    await runs?.close();
+    await kind?.close();
+  }
+
+  const perTurn = [0, 0, 0, 0];
+  for (const request of model.requests) perTurn[turnOf(request.body) - 1] += 1;
+  expect(perTurn).toEqual([1, 1, 2, 1]);
+  const { rows } = await db.admin((c) =>
+    c.query<{ key: string; step_key: string; pid: number }>('SELECT key, step_key, pid FROM lookups ORDER BY at'),
+  );
+  expect(rows.map((r) => r.key)).toEqual(['k1', 'k2', 'k3']);
+  expect(rows.map((r) => r.step_key)).toEqual([
+    `run:${runId}:step:turn.1.tool.c1`,
+    `run:${runId}:step:turn.2.tool.c2`,
+    `run:${runId}:step:turn.3.tool.c3`,
+  ]);
+  // k1 and k2 ran in the killed replica, k3 here.
+  expect(rows[0]?.pid).toBe(first.child.pid);
+  expect(rows[2]?.pid).toBe(process.pid);
+}, 60_000);

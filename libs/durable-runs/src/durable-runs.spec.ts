@@ -1,0 +1,142 @@
+// createDurableRuns on real PostgreSQL (a database of its own): runs are DBOS workflows whose model turns and tool
+// calls are recorded as named steps; an inline run hands its caller the work's own value and error; the in-process
+// limits hold; finished runs are deleted after their retention; options are checked.
+import { RunCancelledError } from '@agent-mcp/agent-core';
+import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
+import { createDurableRuns, type DurableRuns } from './durable-runs';
+import { DurableRunsInUseError, InvalidRunsOptionsError } from './errors';
+import { defineLookupRun, LOOKUPS_DDL } from './spec-helpers/lookup-run';
+
+let db: ThrowawayDatabase;
+let model: ScriptedServer;
+let runs: DurableRuns;
+let kind: { close(): Promise<void> };
+const never = new AbortController().signal;
+
+beforeAll(async () => {
+  db = await createThrowawayDatabase({ prefix: 'druns' });
+  await db.admin((c) => c.query(LOOKUPS_DDL));
+  model = await createScriptedServer({ apiKey: 'test-key' });
+  runs = createDurableRuns({ databaseUrl: db.url, concurrencyPerReplica: 2, retentionHours: 1 });
+  kind = defineLookupRun(runs, model.url, db.url);
+  await runs.start();
+});
+
+afterAll(async () => {
+  await runs?.close();
+  await kind?.close();
+  await model?.close();
+  await db?.drop();
+});
+
+/** The steps a run recorded, in order, by name. */
+async function recordedSteps(runId: string): Promise<string[]> {
+  const { rows } = await db.admin((c) =>
+    c.query<{ step: string }>('SELECT step FROM agent_runs.run_steps WHERE run_id = $1 ORDER BY recorded_at', [runId]),
+  );
+  return rows.map((r) => r.step);
+}
+
+describe('createDurableRuns', () => {
+  it('records each model turn and tool call of a queued run as a named step', async () => {
+    model.enqueue(toolCallTurn({ name: 'lookup', arguments: { key: 'k1' }, callId: 'c1' }), textTurn('found k1'));
+    const handle = await runs.submit<string>('lookup', { question: 'k1?' }, { principal: 'tenant:alice' });
+    await expect(handle.result()).resolves.toBe('found k1');
+    expect(await recordedSteps(handle.runId)).toEqual(['turn.1.model', 'turn.1.tool.c1', 'turn.2.model']);
+    await expect(runs.result(handle.runId, { timeoutMs: 1000 })).resolves.toBe('found k1');
+  });
+
+  it("hands an inline run's caller the work's own value, with its steps recorded", async () => {
+    let runId = '';
+    const value = await runs.run({ principal: 'p', kind: 'inline', signal: never }, async (journal) => {
+      runId = journal.runId;
+      const first = await journal.step('one', async () => ({ n: 1 }));
+      return { first, same: journal.stepKey('one') };
+    });
+    expect(value).toEqual({ first: { n: 1 }, same: `run:${runId}:step:one` });
+    expect(await recordedSteps(runId)).toEqual(['one']);
+  });
+
+  it("rethrows an inline run's own error, class and all", async () => {
+    const error = new RunCancelledError('stopped by the test');
+    await expect(runs.run({ principal: 'p', kind: 'inline', signal: never }, () => Promise.reject(error))).rejects.toBe(
+      error,
+    );
+  });
+
+  it('keeps the first recording of a step: a second execution of the run continues from the same value', async () => {
+    const value = await runs.run({ principal: 'p', kind: 'inline', signal: never }, (journal) =>
+      journal.step('turn.1.model', async () => {
+        // Another execution of the same run (a replica declared dead too early) records this step first.
+        await db.admin((c) =>
+          c.query("INSERT INTO agent_runs.run_steps (run_id, step, output) VALUES ($1, 'turn.1.model', '\"theirs\"')", [
+            journal.runId,
+          ]),
+        );
+        return 'ours';
+      }),
+    );
+    expect(value).toBe('theirs');
+  });
+
+  it('stops a run cancelled elsewhere at its next step, recording nothing more', async () => {
+    let runId = '';
+    const outcome = runs.run({ principal: 'p', kind: 'inline', signal: never }, async (journal) => {
+      runId = journal.runId;
+      await journal.step('one', async () => 1);
+      await db.admin((c) =>
+        c.query("UPDATE agent_runs.workflow_status SET status = 'CANCELLED' WHERE workflow_uuid = $1", [runId]),
+      );
+      return journal.step('two', async () => 2);
+    });
+    await expect(outcome).rejects.toThrow(RunCancelledError);
+    expect(await recordedSteps(runId)).toEqual(['one']);
+  });
+
+  it('runs at most concurrencyPerReplica inline runs at once here', async () => {
+    let running = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        runs.run({ principal: `p${i}`, kind: 'inline', signal: never }, async () => {
+          peak = Math.max(peak, ++running);
+          await new Promise((r) => setTimeout(r, 50));
+          running -= 1;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+  });
+
+  it('deletes finished runs and their steps once past their retention, and nothing newer', async () => {
+    const old = await runs.run({ principal: 'p', kind: 'inline', signal: never }, async (j) => {
+      await j.step('s', async () => 1);
+      return j.runId;
+    });
+    const recent = await runs.run({ principal: 'p', kind: 'inline', signal: never }, async (j) => j.runId);
+    await db.admin((c) =>
+      c.query(
+        'UPDATE agent_runs.workflow_status SET updated_at = updated_at - 2 * 3600 * 1000 WHERE workflow_uuid = $1',
+        [old],
+      ),
+    );
+    expect(await runs.deleteExpired()).toBeGreaterThanOrEqual(1);
+    const { rows } = await db.admin((c) =>
+      c.query<{ workflow_uuid: string }>(
+        'SELECT workflow_uuid FROM agent_runs.workflow_status WHERE workflow_uuid = ANY($1)',
+        [[old, recent]],
+      ),
+    );
+    expect(rows.map((r) => r.workflow_uuid)).toEqual([recent]);
+    expect(await recordedSteps(old)).toEqual([]);
+  });
+
+  it('refuses a second instance in the process, and options out of range', () => {
+    expect(() => createDurableRuns({ databaseUrl: db.url })).toThrow(DurableRunsInUseError);
+    expect(() => createDurableRuns({ databaseUrl: 'not a url' })).toThrow(InvalidRunsOptionsError);
+    expect(() => createDurableRuns({ databaseUrl: db.url, heartbeatMs: 2000, recoveryAfterMs: 3000 })).toThrow(
+      /at least 3 heartbeats/,
+    );
+  });
+});

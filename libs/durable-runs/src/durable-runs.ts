@@ -1,0 +1,376 @@
+import { hostname } from 'node:os';
+import { type RunRequest } from '@agent-mcp/agent-core';
+import { type Logger, noopLogger } from '@agent-mcp/context';
+import type pg from 'pg';
+import { z } from 'zod';
+import { createRunsPool, type Engine, launchEngine, type RunRecord } from './dbos-engine';
+import { type StepRecording, workflowJournal } from './dbos-journal';
+import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotResumableError } from './errors';
+import { type LocalRunsOptions, type RunContextJournal, type RunsStats } from './local-runs';
+import { ReplicaLiveness } from './replica-liveness';
+import { RunRetention } from './run-retention';
+import { RunSlots } from './run-slots';
+import { RUN_STEPS_DDL, StepRecords } from './step-records';
+
+/** Options of {@link createDurableRuns}: the queue's limits plus where and how runs are recorded. */
+export interface DurableRunsOptions extends LocalRunsOptions {
+  /** The PostgreSQL database the runs are recorded in (schema `agent_runs`): the application database. */
+  readonly databaseUrl: string;
+  /** How often this replica refreshes its liveness row, ms. Default 2000. */
+  readonly heartbeatMs?: number;
+  /** A replica whose row is this old is dead and its runs resume elsewhere, ms. Default 15000. */
+  readonly recoveryAfterMs?: number;
+  /** Handoffs after which a run is given up as not resumable. Default 3. */
+  readonly maxResumes?: number;
+  /** `async` (default): checkpoints commit without waiting for the disk; `sync`: they wait (2-5 ms per step). */
+  readonly checkpointCommit?: 'async' | 'sync';
+  /** How often the queue is polled for runs to start, ms. Default 100. */
+  readonly queuePollMs?: number;
+  /** Connections of the runs' own pool. Default 6. */
+  readonly poolSize?: number;
+  /** Finished runs are deleted after this many hours. Default 24. */
+  readonly retentionHours?: number;
+  /** This process's executor id. Default `<hostname>-<pid>-<random>`, new at every start. */
+  readonly executorId?: string;
+  /**
+   * How model turns and tool calls are recorded: `table` (default), one row each in `agent_runs.run_steps`; `dbos`,
+   * a DBOS step each (several times the cost, measured in the bench beside it).
+   */
+  readonly steps?: StepRecording;
+  readonly logger?: Logger;
+}
+
+/** A run put on the queue with {@link DurableRuns.submit}. */
+export interface DurableRunHandle<O> {
+  readonly runId: string;
+  /** The run's result once it finishes, on whichever replica it finished. */
+  result(): Promise<O>;
+}
+
+/** Agent runs recorded in PostgreSQL (DBOS Transact): a run whose replica dies resumes on a live one. */
+export interface DurableRuns {
+  readonly kind: 'durable';
+  readonly executorId: string;
+  /**
+   * Declares a kind of run that any replica can resume: `work` is called with the run's recorded input and its
+   * journal, on the replica that dequeues the run, and again on another one from its last completed step if that
+   * replica dies. Every replica must define the same kinds, before {@link DurableRuns.start}.
+   */
+  define<I, O>(kind: string, work: (input: I, journal: RunContextJournal) => Promise<O>): void;
+  /** Loads and launches DBOS, starts the heartbeat, the sweeper and the retention. Idempotent; `run` calls it. */
+  start(): Promise<void>;
+  /**
+   * Runs `work` in this process once a slot is free here (per replica and per principal), as a DBOS workflow whose
+   * steps are recorded. The work is a closure of this process: if the process dies, no other replica can run it,
+   * and the replica that finds the run ends it as not resumable (its caller's connection ended with the process).
+   */
+  run<T>(request: RunRequest, work: (journal: RunContextJournal) => Promise<T>): Promise<T>;
+  /**
+   * Puts a run of a defined kind on the queue (limits per replica and per principal, across replicas); any replica
+   * runs it, and a live one resumes it if its replica dies. `input` is recorded, so it must be JSON.
+   */
+  submit<O>(kind: string, input: unknown, options: { principal: string; runId?: string }): Promise<DurableRunHandle<O>>;
+  /**
+   * The result of the run `runId` (queued or inline, on any replica), waiting up to `timeoutMs` for it to finish:
+   * `undefined` if it has not. Rejects with the run's error if it failed.
+   */
+  result<O>(runId: string, options: { timeoutMs: number }): Promise<O | undefined>;
+  /** Sends `message` to the run `runId` on `topic`, on whatever replica it runs; a repeated key delivers nothing. */
+  send(runId: string, topic: string, message: unknown, idempotencyKey?: string): Promise<void>;
+  /** The run's event `key`, waiting up to `timeoutMs` for it (`undefined` then). */
+  readEvent(runId: string, key: string, options: { timeoutMs: number }): Promise<unknown>;
+  /** Moves the runs of dead replicas now (the sweeper does it every second). @returns the runs moved */
+  sweep(): Promise<string[]>;
+  /** Deletes finished runs past their retention now (done every 10 minutes). @returns how many */
+  deleteExpired(): Promise<number>;
+  /** Inline runs of this process (slots in use and waiting). */
+  stats(): RunsStats;
+  /** Stops DBOS here and hands this replica's unfinished runs to the others at once. */
+  close(): Promise<void>;
+}
+
+const OptionsSchema = z
+  .object({
+    databaseUrl: z.string().url(),
+    concurrencyPerReplica: z.number().int().min(1).max(1000).default(8),
+    concurrencyPerPrincipal: z.number().int().min(1).max(1000).default(2),
+    maxQueued: z.number().int().min(0).max(100_000).default(256),
+    heartbeatMs: z.number().int().min(100).max(60_000).default(2000),
+    recoveryAfterMs: z.number().int().min(1000).max(600_000).default(15_000),
+    maxResumes: z.number().int().min(0).max(100).default(3),
+    checkpointCommit: z.enum(['async', 'sync']).default('async'),
+    queuePollMs: z.number().int().min(10).max(10_000).default(100),
+    poolSize: z.number().int().min(2).max(100).default(6),
+    retentionHours: z
+      .number()
+      .min(0.01)
+      .max(24 * 365)
+      .default(24),
+    executorId: z.string().min(1).max(200).optional(),
+    steps: z.enum(['table', 'dbos']).default('table'),
+  })
+  .refine((o) => o.recoveryAfterMs >= 3 * o.heartbeatMs, {
+    message: 'recoveryAfterMs must be at least 3 heartbeats, or a live replica could be declared dead',
+    path: ['recoveryAfterMs'],
+  });
+
+/** The instance of this process: DBOS is one per process. */
+let active: DurableRunsImpl | undefined;
+
+/**
+ * Agent runs on DBOS Transact over PostgreSQL, the implementation for `DATABASE_URL`: each run is a DBOS workflow,
+ * each model turn and tool call a step recorded as it completes, so a run whose replica dies resumes on a live
+ * replica from its last completed step. Nothing is loaded or connected until {@link DurableRuns.start} (or the
+ * first run). One per process.
+ *
+ * @throws InvalidRunsOptionsError; DurableRunsInUseError when this process already has one open
+ */
+export function createDurableRuns(options: DurableRunsOptions): DurableRuns {
+  const { observer, logger, ...limits } = options;
+  const parsed = OptionsSchema.safeParse(limits);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidRunsOptionsError(`Invalid runs option ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  if (active) throw new DurableRunsInUseError(active.executorId);
+  const executorId =
+    parsed.data.executorId ?? `${hostname()}-${process.pid}-${globalThis.crypto.randomUUID().slice(0, 8)}`;
+  active = new DurableRunsImpl({ ...parsed.data, executorId }, logger ?? noopLogger, observer ?? {});
+  return active;
+}
+
+type Settings = z.output<typeof OptionsSchema> & { readonly executorId: string };
+
+/** What a launch opened. */
+interface Started {
+  readonly engine: Engine;
+  readonly pool: pg.Pool;
+  readonly records: StepRecords;
+  readonly liveness: ReplicaLiveness;
+  readonly retention: RunRetention;
+}
+
+/** An inline run's closure and, once settled, its own outcome (DBOS hands back a copy; the caller gets this one). */
+interface InlineRun {
+  readonly work: (journal: RunContextJournal) => Promise<unknown>;
+  outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
+}
+
+class DurableRunsImpl implements DurableRuns {
+  readonly kind = 'durable' as const;
+  readonly executorId: string;
+  private readonly slots: RunSlots;
+  private readonly kinds = new Map<string, (input: unknown, journal: RunContextJournal) => Promise<unknown>>();
+  private readonly inline = new Map<string, InlineRun>();
+  private starting: Promise<Started> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly logger: Logger,
+    private readonly observer: NonNullable<LocalRunsOptions['observer']>,
+  ) {
+    this.executorId = settings.executorId;
+    this.slots = new RunSlots({
+      perReplica: settings.concurrencyPerReplica,
+      perPrincipal: settings.concurrencyPerPrincipal,
+      maxQueued: settings.maxQueued,
+    });
+  }
+
+  define<I, O>(kind: string, work: (input: I, journal: RunContextJournal) => Promise<O>): void {
+    if (this.starting)
+      throw new TypeError(`define("${kind}") after start(): every kind is defined before the runs start`);
+    if (this.kinds.has(kind)) throw new TypeError(`The run kind "${kind}" is defined twice`);
+    this.kinds.set(kind, work as (input: unknown, journal: RunContextJournal) => Promise<unknown>);
+  }
+
+  start(): Promise<void> {
+    return this.started().then(() => undefined);
+  }
+
+  async run<T>(request: RunRequest, work: (journal: RunContextJournal) => Promise<T>): Promise<T> {
+    const queuedAt = performance.now();
+    const { engine } = await raceAbort(this.started(), request.signal);
+    let release;
+    try {
+      release = await this.slots.acquire(request.principal, request.signal, () => {
+        if (request.onQueued) shielded(request.onQueued);
+      });
+    } catch (error) {
+      if (!request.signal.aborted) shielded(() => this.observer.onRunRefused?.({ kind: request.kind }));
+      throw error;
+    }
+    const startedAt = performance.now();
+    shielded(() => this.observer.onRunStarted?.({ kind: request.kind, waitMs: startedAt - queuedAt }));
+    const runId = globalThis.crypto.randomUUID();
+    const entry: InlineRun = { work: work as InlineRun['work'] };
+    this.inline.set(runId, entry);
+    let outcome: 'completed' | 'failed' = 'failed';
+    try {
+      const handle = await engine.startHere(runId, { kind: request.kind, principal: request.principal, inline: true });
+      await handle.getResult().catch((error: unknown) => {
+        // The run's own error is thrown below as it was raised; anything else is DBOS's (a lost connection).
+        if (!entry.outcome) throw error;
+      });
+      if (!entry.outcome) throw new Error(`The run ${runId} ended without an outcome`);
+      if (!entry.outcome.ok) throw entry.outcome.error;
+      outcome = 'completed';
+      return entry.outcome.value as T;
+    } finally {
+      this.inline.delete(runId);
+      release();
+      const durationMs = performance.now() - startedAt;
+      shielded(() => this.observer.onRunFinished?.({ kind: request.kind, durationMs, outcome }));
+    }
+  }
+
+  async submit<O>(
+    kind: string,
+    input: unknown,
+    options: { principal: string; runId?: string },
+  ): Promise<DurableRunHandle<O>> {
+    if (!this.kinds.has(kind)) throw new TypeError(`No run kind "${kind}" is defined`);
+    const { engine } = await this.started();
+    const runId = options.runId ?? globalThis.crypto.randomUUID();
+    const handle = await engine.enqueue(runId, { kind, principal: options.principal, inline: false, input });
+    return { runId, result: () => handle.getResult({ pollingIntervalMs: 100 }) as Promise<O> };
+  }
+
+  async result<O>(runId: string, options: { timeoutMs: number }): Promise<O | undefined> {
+    const { engine } = await this.started();
+    const value = await engine.dbos.getResult<O>(runId, {
+      timeoutSeconds: options.timeoutMs / 1000,
+      pollingIntervalMs: 100,
+    });
+    return value ?? undefined;
+  }
+
+  async send(runId: string, topic: string, message: unknown, idempotencyKey?: string): Promise<void> {
+    const { engine } = await this.started();
+    await engine.dbos.send(runId, message, topic, idempotencyKey);
+  }
+
+  async readEvent(runId: string, key: string, options: { timeoutMs: number }): Promise<unknown> {
+    const { engine } = await this.started();
+    return (
+      (await engine.dbos.getEvent(runId, key, { timeoutSeconds: options.timeoutMs / 1000, pollingIntervalMs: 100 })) ??
+      undefined
+    );
+  }
+
+  async sweep(): Promise<string[]> {
+    const { liveness } = await this.started();
+    return liveness.sweep();
+  }
+
+  async deleteExpired(): Promise<number> {
+    const { retention } = await this.started();
+    return retention.pass();
+  }
+
+  stats(): RunsStats {
+    return this.slots.stats();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      const parts = await this.starting?.catch(() => undefined);
+      if (!parts) return;
+      await Promise.all([parts.liveness.stop(), parts.retention.stop()]);
+      await parts.engine.stop();
+      await parts.liveness.handOver().catch((error: unknown) =>
+        this.logger.warn('agent runs: could not hand this replica’s runs over; they move after the recovery delay', {
+          err: error,
+        }),
+      );
+      await parts.pool.end().catch(() => undefined);
+    } finally {
+      if (active === this) active = undefined;
+    }
+  }
+
+  /** Launches once; a failed launch is tried again by the next caller (the database may come back). */
+  private started(): Promise<Started> {
+    if (this.closed) return Promise.reject(new TypeError('The durable runs are closed'));
+    this.starting ??= this.launch().catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private async launch(): Promise<Started> {
+    const s = this.settings;
+    const pool = createRunsPool({ ...s, logger: this.logger });
+    let engine: Engine | undefined;
+    const liveness = new ReplicaLiveness({
+      pool,
+      executorId: s.executorId,
+      heartbeatMs: s.heartbeatMs,
+      recoveryAfterMs: s.recoveryAfterMs,
+      recover: (ids) => engine?.recoverExecutors(ids) ?? Promise.resolve([]),
+      logger: this.logger,
+    });
+    try {
+      // Alive before it can dequeue anything: a replica with runs and no fresh row is taken for dead.
+      await liveness.register([RUN_STEPS_DDL]);
+      engine = await launchEngine({ ...s, pool, logger: this.logger }, (record) => this.execute(record));
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+    const records = new StepRecords(pool);
+    const retention = new RunRetention(pool, engine.dbos, records, s.retentionHours * 3_600_000, this.logger);
+    liveness.start();
+    retention.start();
+    return { engine, pool, records, liveness, retention };
+  }
+
+  /** The body of every run's workflow, on whichever replica runs or resumes it. */
+  private async execute(record: RunRecord): Promise<unknown> {
+    const { engine, records } = await this.started();
+    const runId = engine.dbos.workflowID as string;
+    const entry = record.inline ? this.inline.get(runId) : undefined;
+    if (record.inline && !entry) throw new RunNotResumableError(runId, record.kind);
+    // An inline run never runs twice (above), so it has nothing recorded to read back.
+    const recording =
+      this.settings.steps === 'dbos'
+        ? { kind: 'dbos' as const }
+        : { kind: 'table' as const, records, recorded: entry ? new Map<string, string>() : await records.load(runId) };
+    const journal = workflowJournal(engine.dbos, runId, recording);
+    if (entry) {
+      try {
+        entry.outcome = { ok: true, value: await entry.work(journal) };
+      } catch (error) {
+        entry.outcome = { ok: false, error };
+        throw error;
+      }
+      // The caller takes the value from this process; DBOS records only that the run completed.
+      return null;
+    }
+    const work = this.kinds.get(record.kind);
+    if (!work) throw new RunNotResumableError(runId, record.kind);
+    return work(record.input, journal);
+  }
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Metrics must never break a run. */
+function shielded(hook: () => void): void {
+  try {
+    hook();
+  } catch {
+    // ignored, as documented on RunsObserver
+  }
+}

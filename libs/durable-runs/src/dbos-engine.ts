@@ -1,6 +1,6 @@
 import type { DBOS as DbosStatic, DBOSSerializer, DLogger, WorkflowHandle } from '@dbos-inc/dbos-sdk';
 import { type Logger } from '@agent-mcp/context';
-import pg from 'pg';
+import type pg from 'pg';
 
 /** DBOS's static API (one per process). */
 export type Dbos = typeof DbosStatic;
@@ -69,14 +69,16 @@ export const PLAIN_JSON: DBOSSerializer = Object.freeze({
  * The runs' own pool, apart from the application's: asynchronous commit by default (a checkpoint then costs no
  * disk flush), and the idle-in-transaction timeout DBOS sets only on pools it creates.
  */
-export function createRunsPool(options: {
+export async function createRunsPool(options: {
   readonly databaseUrl: string;
   readonly poolSize: number;
   readonly checkpointCommit: 'async' | 'sync';
   readonly logger: Logger;
-}): pg.Pool {
+}): Promise<pg.Pool> {
+  // Loaded here, not at import: a server that never records a run (stdio, the embedded default) never loads pg for it.
+  const { Pool } = (await import('pg')).default;
   const commit = options.checkpointCommit === 'async' ? 'off' : 'on';
-  const pool = new pg.Pool({
+  const pool = new Pool({
     connectionString: options.databaseUrl,
     max: options.poolSize,
     options: `-c synchronous_commit=${commit} -c idle_in_transaction_session_timeout=60000`,

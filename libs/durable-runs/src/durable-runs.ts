@@ -304,7 +304,7 @@ class DurableRunsImpl implements DurableRuns {
 
   private async launch(): Promise<Started> {
     const s = this.settings;
-    const pool = createRunsPool({ ...s, logger: this.logger });
+    const pool = await createRunsPool({ ...s, logger: this.logger });
     let engine: Engine | undefined;
     const liveness = new ReplicaLiveness({
       pool,

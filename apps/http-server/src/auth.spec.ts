@@ -511,6 +511,54 @@ describe('transport hardening', () => {
     }
   });
 
+  it('refuses the third 2026-07-28 listen stream of one principal with 429 while another principal listens', async () => {
+    const aborts: AbortController[] = [];
+    const listen = async (key: string) => {
+      const controller = new AbortController();
+      aborts.push(controller);
+      const res = await fetch(`${server.base}/mcp`, {
+        method: 'POST',
+        signal: controller.signal,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${key}`,
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'subscriptions/listen',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: aborts.length,
+          method: 'subscriptions/listen',
+          params: {
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientCapabilities': {},
+            },
+            notifications: { toolsListChanged: true },
+          },
+        }),
+      });
+      // An open stream has sent its acknowledgement; a refused one is a JSON error.
+      if (res.headers.get('content-type')?.includes('text/event-stream')) {
+        const { value } = await (res.body as ReadableStream<Uint8Array>).getReader().read();
+        expect(new TextDecoder().decode(value)).toContain('notifications/subscriptions/acknowledged');
+      }
+      return res;
+    };
+    try {
+      expect((await listen(ALICE)).status).toBe(200);
+      expect((await listen(ALICE)).status).toBe(200);
+      const refused = await listen(ALICE);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await refused.json()).toMatchObject({ error: { data: { code: 'TOO_MANY_LISTENS' } } });
+      expect((await listen(BOB)).status).toBe(200);
+    } finally {
+      for (const c of aborts) c.abort();
+    }
+  });
+
   it('disconnects a client that dribbles its headers, with 408, and keeps serving', async () => {
     const { connect } = await import('node:net');
     const { port } = new URL(server.base);

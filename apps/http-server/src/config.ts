@@ -152,12 +152,14 @@ export const HTTP_SERVER_SETTINGS: readonly SettingDoc[] = [
   {
     name: 'MAX_SSE_STREAMS',
     default: '1000',
-    description: 'Most open GET (standalone SSE) streams in all; one more gets 503 with Retry-After (0: no limit)',
+    description:
+      'Most open GET (standalone SSE) streams in all, and as many 2026-07-28 listen streams (counted apart); one more gets 503 with Retry-After (0: no limit)',
   },
   {
     name: 'MAX_SSE_STREAMS_PER_PRINCIPAL',
     default: '10',
-    description: 'Most open GET streams of one principal; one more gets 429 with Retry-After (0: no limit)',
+    description:
+      'Most open GET streams of one principal, and as many listen streams; one more gets 429 with Retry-After (0: no limit)',
   },
   {
     name: 'RESUMABLE_STREAMS',

@@ -49,6 +49,11 @@ export function serveHttp(
   });
   // A task finished, a resource updated through another replica reaches the listen streams open here.
   if (state.changeFeed) server.useChangeFeed(state.changeFeed);
+  // The 2026-07-28 listen streams are bounded as the GET streams they replace (each kind counted apart).
+  server.limitListens({
+    maxStreams: config.MAX_SSE_STREAMS,
+    maxStreamsPerPrincipal: config.MAX_SSE_STREAMS_PER_PRINCIPAL,
+  });
   const taskStore = server.tasks?.store;
   metrics.setSources({
     sessions: () => mcp.sessionCount,

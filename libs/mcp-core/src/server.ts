@@ -268,6 +268,11 @@ export class McpServer {
     this.listening.useFeed(feed);
   }
 
+  /** Sets the limits on open `subscriptions/listen` streams (the `listen` option, at composition). */
+  limitListens(limits: ListenLimits): void {
+    this.listening.limit(limits);
+  }
+
   /** Open `subscriptions/listen` streams. */
   get listenCount(): number {
     return this.listening.count;

@@ -81,12 +81,17 @@ const LIST_FIELDS = {
 export class ListenHub {
   private readonly open = new Set<Open>();
   private readonly byOwner = new Map<string, number>();
-  private readonly maxStreams: number;
-  private readonly maxPerPrincipal: number;
+  private maxStreams = 1000;
+  private maxPerPrincipal = 10;
 
   constructor(limits: ListenLimits = {}) {
-    this.maxStreams = limits.maxStreams ?? 1000;
-    this.maxPerPrincipal = limits.maxStreamsPerPrincipal ?? 10;
+    this.limit(limits);
+  }
+
+  /** Sets the limits given (streams already open stay open). */
+  limit(limits: ListenLimits): void {
+    if (limits.maxStreams !== undefined) this.maxStreams = limits.maxStreams;
+    if (limits.maxStreamsPerPrincipal !== undefined) this.maxPerPrincipal = limits.maxStreamsPerPrincipal;
   }
 
   /** Open listen streams. */

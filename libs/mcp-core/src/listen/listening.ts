@@ -40,6 +40,11 @@ export class Listening {
     return this.hub.count;
   }
 
+  /** Sets the limits on open streams. */
+  limit(limits: ListenLimits): void {
+    this.hub.limit(limits);
+  }
+
   /** Shares changes through `feed` from now on (replicas: a `RedisChangeFeed`). */
   useFeed(feed: ChangeFeed): void {
     this.unsubscribe();

@@ -125,6 +125,44 @@ describe('metrics after real calls', () => {
     await client.close();
   });
 
+  it('counts the open 2026-07-28 listen streams', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${server.base}/mcp`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'subscriptions/listen',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'metrics-listen',
+        method: 'subscriptions/listen',
+        params: {
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+          notifications: { toolsListChanged: true },
+        },
+      }),
+    });
+    const scrape = async () => sample(await (await fetch(`${server.base}/metrics`)).text(), 'mcp_listen_streams');
+    try {
+      // The acknowledgement came: the stream is open.
+      await (res.body as ReadableStream<Uint8Array>).getReader().read();
+      expect(await scrape()).toBe(1);
+    } finally {
+      controller.abort();
+    }
+    let open = await scrape();
+    for (const started = Date.now(); open !== 0 && Date.now() - started < 5000; open = await scrape())
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(open).toBe(0);
+  });
+
   it('counts upstream model failures by model and status', async () => {
     scripted.enqueue(errorTurn(400));
     const client = new Client({ name: 'metrics', version: '1.0.0' });

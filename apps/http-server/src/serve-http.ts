@@ -58,6 +58,7 @@ export function serveHttp(
   metrics.setSources({
     sessions: () => mcp.sessionCount,
     streams: () => mcp.streamCount,
+    listens: () => server.listenCount,
     inFlight: () => server.activeRequests,
     ...(taskStore?.countByStatus
       ? { tasks: () => (taskStore.countByStatus as NonNullable<typeof taskStore.countByStatus>).call(taskStore) }

@@ -8,6 +8,8 @@ export interface MetricsSources {
   sessions(): number;
   /** Open standalone SSE streams. */
   streams(): number;
+  /** Open 2026-07-28 `subscriptions/listen` streams. */
+  listens?(): number;
   /** Requests being handled. */
   inFlight(): number;
   /** Tasks in the task store by status (every replica on one database reads the same counts). */
@@ -48,6 +50,12 @@ export function registerMcpMetrics(registers: Registry[], sources: () => Metrics
 
   scrapedGauge(registers, 'mcp_sessions', 'Live MCP sessions', () => sources()?.sessions() ?? 0);
   scrapedGauge(registers, 'mcp_sse_streams', 'Open standalone SSE streams', () => sources()?.streams() ?? 0);
+  scrapedGauge(
+    registers,
+    'mcp_listen_streams',
+    'Open subscriptions/listen streams (MCP 2026-07-28)',
+    () => sources()?.listens?.() ?? 0,
+  );
   scrapedGauge(registers, 'mcp_requests_in_flight', 'MCP requests being handled', () => sources()?.inFlight() ?? 0);
   let lastTaskCounts: Partial<Record<string, number>> = {};
   new Gauge({

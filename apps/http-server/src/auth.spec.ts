@@ -511,6 +511,35 @@ describe('transport hardening', () => {
     }
   });
 
+  it('disconnects a client that dribbles its headers, with 408, and keeps serving', async () => {
+    const { connect } = await import('node:net');
+    const { port } = new URL(server.base);
+    const result = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let text = '';
+      const drip = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 200);
+      const guard = setTimeout(() => {
+        socket.destroy();
+        reject(new Error('not disconnected'));
+      }, 8000);
+      socket.on('connect', () => socket.write('POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+      socket.on('data', (c) => (text += c.toString()));
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearInterval(drip);
+        clearTimeout(guard);
+        resolve(text);
+      });
+    });
+    expect(result).toMatch(/^HTTP\/1\.1 408 /);
+    expect((await rpc(server.base, INIT)).status).toBe(401);
+  });
+
+  it('answers 414 to a URL longer than MAX_URL_BYTES', async () => {
+    const res = await fetch(`${server.base}/mcp?x=${'a'.repeat(1100)}`);
+    expect(res.status).toBe(414);
+  });
+
   it('refuses the third 2026-07-28 listen stream of one principal with 429 while another principal listens', async () => {
     const aborts: AbortController[] = [];
     const listen = async (key: string) => {
@@ -557,35 +586,6 @@ describe('transport hardening', () => {
     } finally {
       for (const c of aborts) c.abort();
     }
-  });
-
-  it('disconnects a client that dribbles its headers, with 408, and keeps serving', async () => {
-    const { connect } = await import('node:net');
-    const { port } = new URL(server.base);
-    const result = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1');
-      let text = '';
-      const drip = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 200);
-      const guard = setTimeout(() => {
-        socket.destroy();
-        reject(new Error('not disconnected'));
-      }, 8000);
-      socket.on('connect', () => socket.write('POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
-      socket.on('data', (c) => (text += c.toString()));
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        clearInterval(drip);
-        clearTimeout(guard);
-        resolve(text);
-      });
-    });
-    expect(result).toMatch(/^HTTP\/1\.1 408 /);
-    expect((await rpc(server.base, INIT)).status).toBe(401);
-  });
-
-  it('answers 414 to a URL longer than MAX_URL_BYTES', async () => {
-    const res = await fetch(`${server.base}/mcp?x=${'a'.repeat(1100)}`);
-    expect(res.status).toBe(414);
   });
 });
 

@@ -44,6 +44,14 @@ runEntryPoint(async () => {
   const state = createServerState(config, logger);
   await Promise.all([state.ready(), composed.ready()]);
   const serving = serveHttp(config, composed, state, metrics, logger, (url) => (origin = url));
+  // Recorded runs (DATABASE_URL) load DBOS in the background once serving, off the path to the first request.
+  if (composed.runs.kind === 'durable') {
+    composed.runs
+      .start()
+      .catch((error: unknown) =>
+        logger.warn('agent runs: the run engine did not start; the next agent call tries again', { err: error }),
+      );
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -14,13 +14,21 @@ import {
 } from '@agent-mcp/mcp-core';
 import { SqlRequestStateLedger } from '@agent-mcp/store';
 import { type PoolStats } from '@agent-mcp/tools-database';
-import { type AgentRuns, createLocalRuns, loadRunsOptions, type RunsObserver } from '@agent-mcp/durable-runs';
+import {
+  type AgentRuns,
+  createDurableRuns,
+  createLocalRuns,
+  type DurableRuns,
+  loadDurableRunsOptions,
+  loadRunsOptions,
+  type RunsObserver,
+} from '@agent-mcp/durable-runs';
 import { type AuthSettings } from './auth-settings';
 import { type AuthStack, createLocalAuthStack, type PublicLocation } from './local-auth-stack';
 import { logExposure, type ToolExposure } from './exposure';
 import { AGENT_MCP_IDENTITY, type ServerIdentity } from './identity';
 import { type SharedSettings, sharedSettingsShape } from './settings';
-import { moveLegacyState, openServerState } from './server-state';
+import { moveLegacyState, openServerState, serverStateConfig } from './server-state';
 import { createToolSet, type ToolTarget } from './tool-set';
 import { type Tracing } from './tracing';
 
@@ -88,8 +96,12 @@ export interface AgentMcpServer {
   readonly stateLocation: string;
   /** Which built-in tool groups are offered, and why each one left off is. */
   readonly exposure: ToolExposure;
-  /** The queue every agent run of the tools goes through (`RUN_*` settings); `stats()` feeds the gauges. */
-  readonly runs: AgentRuns;
+  /**
+   * The queue every agent run of the tools goes through (`RUN_*` settings); `stats()` feeds the gauges. Over HTTP
+   * with `DATABASE_URL`, runs recorded in PostgreSQL (`kind: 'durable'`): call its `start()` once serving, so DBOS
+   * loads in the background (the first agent call starts it otherwise); else in process (`kind: 'local'`).
+   */
+  readonly runs: AgentRuns | DurableRuns;
   /** Resolves once shared stores (Redis) are connected, or after a short bound; call before serving. */
   ready(): Promise<void>;
   /** Releases everything: running tasks, the tools' pools and workers, auth stores, traces. */
@@ -147,7 +159,8 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
     }
   })();
   opened.push(state);
-  const runs = openRuns(env, options.runsObserver, settings, logger, failed);
+  const runs = openRuns(env, options.runsObserver, settings, transport, logger, failed);
+  opened.push({ close: () => closeRuns(runs) });
   const toolSet = await createToolSet({
     env,
     builtin: options.builtinTools !== false,
@@ -213,6 +226,8 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
     ready: () => auth.ready(),
     async close() {
       await Promise.allSettled([server.tasks?.close(0), toolSet.close(), auth.close()]);
+      // After the tasks, before the database: this replica's unfinished runs are handed to the others at once.
+      await closeRuns(runs).catch((error: unknown) => logger.warn('agent runs close failed', { err: error }));
       // After the tasks: a task finishing as it closes still records its outcome.
       await state.close().catch((error: unknown) => logger.warn('application database close failed', { err: error }));
       // A move still running fails once both databases are closed (tried again at the next start); not waited for
@@ -225,20 +240,40 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
 }
 
 /**
- * The queue of every agent run: in process (each replica bounds its own runs, and each caller's runs on it), and
- * said at start-up, since what survives a restart depends on it.
+ * The queue of every agent run, said at start-up, since what survives a restart depends on it: over HTTP with
+ * `DATABASE_URL`, runs recorded in PostgreSQL (DBOS; nothing loads until `start()` or the first run); else in
+ * process (the embedded default, and stdio, where one process serves one client).
  */
 function openRuns(
   env: AgentMcpServerOptions['env'],
   observer: RunsObserver | undefined,
   settings: ServerSettings,
+  transport: AgentMcpTransport,
   logger: Logger,
   failed: (error: unknown) => never,
-): AgentRuns {
+): AgentRuns | DurableRuns {
   try {
+    const info = isLevelEnabled('info', settings.LOG_LEVEL);
+    const databaseUrl = transport.kind === 'http' ? serverStateConfig(env).DATABASE_URL : undefined;
+    if (databaseUrl) {
+      const options = loadDurableRunsOptions(databaseUrl, env);
+      const runs = createDurableRuns({ ...options, ...(observer ? { observer } : {}), logger });
+      if (info) {
+        logger.info(
+          'agent runs: recorded in PostgreSQL (schema agent_runs); a replica that stops is noticed by the others',
+          {
+            executorId: runs.executorId,
+            perReplica: options.concurrencyPerReplica,
+            perPrincipal: options.concurrencyPerPrincipal,
+            recoveryAfterMs: options.recoveryAfterMs,
+          },
+        );
+      }
+      return runs;
+    }
     const limits = loadRunsOptions(env);
     const runs = createLocalRuns({ ...limits, ...(observer ? { observer } : {}) });
-    if (isLevelEnabled('info', settings.LOG_LEVEL)) {
+    if (info) {
       logger.info('agent runs: in-process queue; a run in flight when the process stops is not resumed', {
         perReplica: limits.concurrencyPerReplica,
         perPrincipal: limits.concurrencyPerPrincipal,
@@ -249,6 +284,11 @@ function openRuns(
   } catch (error) {
     return failed(error);
   }
+}
+
+/** Stops the recorded runs (DBOS) of this process; the in-process queue holds nothing to release. */
+function closeRuns(runs: AgentRuns | DurableRuns): Promise<void> {
+  return runs.kind === 'durable' ? runs.close() : Promise.resolve();
 }
 
 /**

@@ -7,6 +7,7 @@ import { createRunsPool, type Engine, launchEngine, type RunRecord } from './dbo
 import { type StepRecording, workflowJournal } from './dbos-journal';
 import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotResumableError } from './errors';
 import { type LocalRunsOptions, type RunContextJournal, type RunsStats } from './local-runs';
+import { holdLaunchLock } from './launch-lock';
 import { ReplicaLiveness } from './replica-liveness';
 import { RunRetention } from './run-retention';
 import { RunSlots } from './run-slots';
@@ -114,6 +115,9 @@ const OptionsSchema = z
     path: ['recoveryAfterMs'],
   });
 
+/** How long a call waits for the run engine to come up before it runs unrecorded. */
+const ENGINE_WAIT_MS = 1000;
+
 /** The instance of this process: DBOS is one per process. */
 let active: DurableRunsImpl | undefined;
 
@@ -164,6 +168,7 @@ class DurableRunsImpl implements DurableRuns {
   private readonly inline = new Map<string, InlineRun>();
   private starting: Promise<Started> | undefined;
   private closed = false;
+  private unrecordedNoted = false;
 
   constructor(
     private readonly settings: Settings,
@@ -191,7 +196,7 @@ class DurableRunsImpl implements DurableRuns {
 
   async run<T>(request: RunRequest, work: (journal: RunContextJournal) => Promise<T>): Promise<T> {
     const queuedAt = performance.now();
-    const { engine } = await raceAbort(this.started(), request.signal);
+    const ready = await this.engineWithin(ENGINE_WAIT_MS, request.signal);
     let release;
     try {
       release = await this.slots.acquire(request.principal, request.signal, () => {
@@ -203,10 +208,29 @@ class DurableRunsImpl implements DurableRuns {
     }
     const startedAt = performance.now();
     shielded(() => this.observer.onRunStarted?.({ kind: request.kind, waitMs: startedAt - queuedAt }));
+    let outcome: 'completed' | 'failed' = 'failed';
+    try {
+      const value = ready
+        ? await this.runRecorded(ready.engine, request, work)
+        : await work(unrecordedJournal(globalThis.crypto.randomUUID()));
+      outcome = 'completed';
+      return value;
+    } finally {
+      release();
+      const durationMs = performance.now() - startedAt;
+      shielded(() => this.observer.onRunFinished?.({ kind: request.kind, durationMs, outcome }));
+    }
+  }
+
+  /** An inline run as a workflow of this process; the caller gets the work's own value or error. */
+  private async runRecorded<T>(
+    engine: Engine,
+    request: RunRequest,
+    work: (journal: RunContextJournal) => Promise<T>,
+  ): Promise<T> {
     const runId = globalThis.crypto.randomUUID();
     const entry: InlineRun = { work: work as InlineRun['work'] };
     this.inline.set(runId, entry);
-    let outcome: 'completed' | 'failed' = 'failed';
     try {
       const handle = await engine.startHere(runId, { kind: request.kind, principal: request.principal, inline: true });
       await handle.getResult().catch((error: unknown) => {
@@ -215,13 +239,33 @@ class DurableRunsImpl implements DurableRuns {
       });
       if (!entry.outcome) throw new Error(`The run ${runId} ended without an outcome`);
       if (!entry.outcome.ok) throw entry.outcome.error;
-      outcome = 'completed';
       return entry.outcome.value as T;
     } finally {
       this.inline.delete(runId);
-      release();
-      const durationMs = performance.now() - startedAt;
-      shielded(() => this.observer.onRunFinished?.({ kind: request.kind, durationMs, outcome }));
+    }
+  }
+
+  /**
+   * The engine, if it is up within `ms` (starting it if needed); `undefined` while DBOS is still loading or its
+   * database cannot be reached: a call then runs unrecorded rather than waiting (it could not be resumed anyway),
+   * and the next call tries again.
+   */
+  private async engineWithin(ms: number, signal: AbortSignal): Promise<Started | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+    const starting = this.started().catch((error: unknown) => {
+      this.logger.warn('agent runs: the run engine did not start; this call runs unrecorded', { err: error });
+      return undefined;
+    });
+    try {
+      const ready = await raceAbort(Promise.race([starting, late]), signal);
+      if (!ready && !this.unrecordedNoted) {
+        this.unrecordedNoted = true;
+        this.logger.warn('agent runs: calls run unrecorded until the run engine is up (DBOS is starting)');
+      }
+      return ready;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -315,9 +359,14 @@ class DurableRunsImpl implements DurableRuns {
       logger: this.logger,
     });
     try {
-      // Alive before it can dequeue anything: a replica with runs and no fresh row is taken for dead.
-      await liveness.register([RUN_STEPS_DDL]);
-      engine = await launchEngine({ ...s, pool, logger: this.logger }, (record) => this.execute(record));
+      const unlock = await holdLaunchLock(pool);
+      try {
+        // Alive before it can dequeue anything: a replica with runs and no fresh row is taken for dead.
+        await liveness.register([RUN_STEPS_DDL]);
+        engine = await launchEngine({ ...s, pool, logger: this.logger }, (record) => this.execute(record));
+      } finally {
+        await unlock();
+      }
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw error;
@@ -355,6 +404,19 @@ class DurableRunsImpl implements DurableRuns {
     if (!work) throw new RunNotResumableError(runId, record.kind);
     return work(record.input, journal);
   }
+}
+
+/** A call's journal while the engine is not up: steps are direct calls, keys as recorded runs have them. */
+function unrecordedJournal(runId: string): RunContextJournal {
+  return {
+    runId,
+    step: (_name, fn) => fn(),
+    stepKey: (name) => `run:${runId}:step:${name}`,
+    waitFor: () =>
+      Promise.reject(new TypeError('This run is not recorded (the run engine was not up): it cannot wait.')),
+    publish: () => undefined,
+    child: (name) => unrecordedJournal(`${runId}/${name}`),
+  };
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

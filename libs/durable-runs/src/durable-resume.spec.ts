@@ -65,7 +65,7 @@ afterAll(async () => {
 /** Starts a replica process; resolves with the lines it wrote once it wrote `{ ready }`. */
 function startReplica(
   executorId: string,
-  mode: 'submit' | 'serve',
+  mode: 'submit' | 'inline',
 ): Promise<{ child: ChildProcess; submitted?: string }> {
   const child = spawn(process.execPath, [replicaScript, db.url, model.url, executorId, mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -136,4 +136,24 @@ it('finishes on a live replica from its last completed step after its replica is
   // k1 and k2 ran in the killed replica, k3 here.
   expect(rows[0]?.pid).toBe(first.child.pid);
   expect(rows[2]?.pid).toBe(process.pid);
+}, 60_000);
+
+it("ends an inline run whose replica was SIGKILLed as not resumable: its caller's connection died with it", async () => {
+  const first = await startReplica('replica-b', 'inline');
+  const runId = first.submitted as string;
+  expect(runId).toBeDefined();
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+
+  const runs = createDurableRuns({ databaseUrl: db.url, heartbeatMs: 300, recoveryAfterMs: 1500 });
+  try {
+    await runs.start();
+    await expect(runs.result(runId, { timeoutMs: 20_000 })).rejects.toThrow(/cannot be resumed here/);
+  } finally {
+    await runs.close();
+  }
+  const { rows } = await db.admin((c) =>
+    c.query<{ status: string }>('SELECT status FROM agent_runs.workflow_status WHERE workflow_uuid = $1', [runId]),
+  );
+  expect(rows).toEqual([{ status: 'ERROR' }]);
 }, 60_000);

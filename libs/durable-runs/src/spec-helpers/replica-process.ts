@@ -1,6 +1,7 @@
 // A replica of the resume spec, run in a child process (bundled by the spec): it defines the `lookup` kind, starts
-// the runs and, when asked, submits one run, then stays up until it is killed. Arguments: database URL, model URL,
-// executor id, `submit` or `serve`. Writes one JSON line per event to stdout.
+// the runs and, when asked, submits one run (`submit`) or starts an inline run that waits forever in its second step
+// (`inline`), then stays up until it is killed. Arguments: database URL, model URL, executor id, mode. Writes one
+// JSON line per event to stdout.
 import { createDurableRuns } from '../durable-runs';
 import { defineLookupRun } from './lookup-run';
 
@@ -14,6 +15,18 @@ async function main(): Promise<void> {
   if (mode === 'submit') {
     const handle = await runs.submit('lookup', { question: 'Look up k1, k2 and k3.' }, { principal: 'tenant:alice' });
     process.stdout.write(`${JSON.stringify({ submitted: handle.runId })}\n`);
+  }
+  if (mode === 'inline') {
+    const signal = new AbortController().signal;
+    let recorded!: () => void;
+    const firstStep = new Promise<void>((resolve) => (recorded = resolve));
+    void runs.run({ principal: 'tenant:alice', kind: 'lookup_call', signal }, async (journal) => {
+      await journal.step('turn.1.model', async () => 'recorded');
+      process.stdout.write(`${JSON.stringify({ submitted: journal.runId })}\n`);
+      recorded();
+      return journal.step('turn.2.model', () => new Promise<never>(() => undefined));
+    });
+    await firstStep;
   }
   process.stdout.write(`${JSON.stringify({ ready: executorId })}\n`);
   setInterval(() => undefined, 60_000);

@@ -93,7 +93,7 @@ export function createPinoLogger(options: PinoLoggerOptions): PinoLogger {
       level: PINO_LEVEL[options.level],
       base: null,
       timestamp: time,
-      formatters: { level: (label) => ({ level: label === 'warn' ? 'warning' : label }) },
+      formatters: { level: (label) => ({ level: levelName(label) }) },
     },
     destination,
   );
@@ -104,7 +104,7 @@ export function createPinoLogger(options: PinoLoggerOptions): PinoLogger {
    */
   const wrap = (p: pino.Logger, bindings: string | undefined): Logger => {
     const emit = (method: 'debug' | 'info' | 'warn' | 'error') => {
-      const head = `{"level":"${method === 'warn' ? 'warning' : method}"`;
+      const head = `{"level":"${levelName(method)}"`;
       return (message: string, fields?: LogFields) => {
         if (!p.isLevelEnabled(method)) return;
         const members = bindings === undefined ? undefined : fields ? flat(fields) : '';
@@ -134,6 +134,11 @@ export function createPinoLogger(options: PinoLoggerOptions): PinoLogger {
       }
     },
   };
+}
+
+/** The `level` a line carries: pino's label, with `warn` named as the libraries' logger names it. */
+function levelName(label: string): string {
+  return label === 'warn' ? 'warning' : label;
 }
 
 function joined(bindings: string, more: string | undefined): string | undefined {

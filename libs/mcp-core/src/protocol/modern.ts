@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LOG_LEVELS, type LogLevel } from '@agent-mcp/context';
 import { MCP_ERRORS, ProtocolError } from '../errors';
+import { isPlainObject } from './params';
 import { SUPPORTED_PROTOCOL_VERSIONS } from './versions';
 
 /**
@@ -121,10 +122,6 @@ export function isWellFormedEnvelope(meta: Record<string, unknown>): boolean {
   return level === undefined || (LOG_LEVELS as readonly unknown[]).includes(level);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** -32022: the version requested is not one this server speaks (400 over HTTP). */
 export function unsupportedVersion(requested: string): ProtocolError {
   return new ProtocolError(
@@ -194,7 +191,7 @@ function serverInfoMeta(serverInfo: Readonly<Record<string, unknown>>): Readonly
 function metaOf(params: unknown): Record<string, unknown> | undefined {
   if (!params || typeof params !== 'object') return undefined;
   const meta = (params as { _meta?: unknown })._meta;
-  return meta && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined;
+  return isPlainObject(meta) ? meta : undefined;
 }
 
 function invalidEnvelope(message: string, data: Record<string, unknown>): ProtocolError {

@@ -44,7 +44,8 @@ function isWellFormedCall(value: unknown): boolean {
   return token === undefined || typeof token === 'string' || typeof token === 'number';
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object: not null, not an array. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 

@@ -1,7 +1,7 @@
 // The server's own state (issue 14 item 4, issue 16 item 1): tasks and threads in an application database apart
 // from the engine that runs callers' SQL, on the path that follows DATABASE_EMBEDDED_DIR; a user of an older
 // version, whose threads and tasks are in that engine's directory, finds them after the upgrade.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -88,6 +88,27 @@ describe('an upgrade from a version that kept the state in the embedded engine',
       expect(lines.filter((l) => l['msg'] === 'server state moved to the application database')).toHaveLength(1);
     } finally {
       await again.close();
+    }
+  });
+});
+
+describe('a first start, with no older version before it', () => {
+  it('records at once that there is nothing to move, so no later start opens the engine for it', async () => {
+    const env = { DATABASE_EMBEDDED_DIR: path.join(dir, 'fresh', 'db') };
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createJsonLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line)) });
+    const composed = await createAgentMcpServer({ env, transport: { kind: 'stdio' }, logger });
+    try {
+      const marker = legacyStateMarker(env.DATABASE_EMBEDDED_DIR);
+      for (const deadline = Date.now() + 30_000; !existsSync(marker);) {
+        if (Date.now() > deadline) throw new Error('no marker within 30 s');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(JSON.parse(readFileSync(marker, 'utf8'))).toMatchObject({ nothingToMove: true });
+      // Written before the tools' engine made its directory: nothing was opened to find that out.
+      expect(lines.some((l) => String(l['msg']).startsWith('server state'))).toBe(false);
+    } finally {
+      await composed.close();
     }
   });
 });

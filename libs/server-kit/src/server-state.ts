@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Logger, type SqlClient } from '@agent-mcp/context';
+import { type Logger, type SqlClient, SqlError } from '@agent-mcp/context';
 import {
   type ApplicationDatabase,
   type ApplicationDatabaseConfig,
@@ -71,9 +71,10 @@ export function legacyStateMarker(dataDir: string): string {
 /**
  * Moves the threads and tasks an older version kept in the database tools' embedded engine into the embedded
  * application database, once: recorded in that database and by a file beside the old directory (the old rows stay
- * where they were). Meant to run beside serving, never before it: nothing is opened when the old directory does
- * not exist or the file says it was moved, so a start pays for it only on the first run after an upgrade. A
- * failure (or a close while it runs) is logged and the move is tried again at the next start.
+ * where they were). Meant to run beside serving, never before it: nothing is opened when the file says it was
+ * moved, and when the old directory does not exist yet the file is written at once (this version creates the
+ * directory and keeps no state in it), so a start pays for it only on the first run after an upgrade. A failure is
+ * logged and the move is tried again at the next start; so is a close while it runs, at info level.
  */
 export async function moveLegacyState(
   state: ServerState,
@@ -82,8 +83,19 @@ export async function moveLegacyState(
 ): Promise<void> {
   if (!source || state.database.kind !== 'embedded') return;
   const marker = legacyStateMarker(source.dataDir);
-  if (!existsSync(source.dataDir) || existsSync(marker)) return;
+  if (existsSync(marker)) return;
   try {
+    if (!existsSync(source.dataDir)) {
+      // No older version ran here: this version's engine creates the directory, and it never holds server state.
+      // Said now, so that later starts do not open it to find nothing (and a short-lived process is not cut off
+      // doing so).
+      await writeMarker(marker, {
+        movedTo: state.database.location,
+        at: new Date().toISOString(),
+        nothingToMove: true,
+      });
+      return;
+    }
     // Starts the old engine; a directory held by another process leaves it on a scratch copy with nothing to move.
     await source.sql.query('SELECT 1');
     const inUse = source.dataDirInUse();
@@ -105,14 +117,21 @@ export async function moveLegacyState(
         await state.threads.ensureSchema();
       },
     });
-    await writeFile(
-      marker,
-      `${JSON.stringify({ movedTo: state.database.location, at: new Date().toISOString(), ...result })}\n`,
-    );
+    await writeMarker(marker, { movedTo: state.database.location, at: new Date().toISOString(), ...result });
   } catch (error) {
+    if (error instanceof SqlError && error.code === 'SQL_CLOSED') {
+      // The server closed while the move ran (a client that starts it only to list the tools): nothing is wrong.
+      logger.info('server state move stopped by shutdown; trying again at the next start', { dataDir: source.dataDir });
+      return;
+    }
     logger.warn('server state not moved from the embedded database yet; trying again at the next start', {
       err: error,
       dataDir: source.dataDir,
     });
   }
+}
+
+async function writeMarker(marker: string, record: Record<string, unknown>): Promise<void> {
+  await mkdir(path.dirname(marker), { recursive: true });
+  await writeFile(marker, `${JSON.stringify(record)}\n`);
 }

@@ -153,7 +153,8 @@ function drive(client, { inFlight, seconds, firstId, era }) {
  * `runs` runs of `seconds` each. Returns `{ sequential, concurrent }` with the median calls/s.
  */
 export async function measureStdioStack(stack, { inFlight, runs, seconds, warmupSeconds, log }) {
-  const child = spawnNode(stack.script, { env: stack.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // `nodeArgs` (optional) is for profiling runs, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'].
+  const child = spawnNode(stack.script, { env: stack.env, nodeArgs: stack.nodeArgs, stdio: ['pipe', 'pipe', 'pipe'] });
   const client = new LineClient(child);
   try {
     const { era } = stack;

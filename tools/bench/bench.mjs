@@ -16,7 +16,7 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
 }
 
 const { HTTP_STACKS, measureHttpStacks } = await import('./src/http-bench.mjs');
-const { NODE_FLOOR, STDIO_STACKS, measureColdStarts, measureStdioStack } = await import('./src/stdio-bench.mjs');
+const { NODE_FLOOR, STDIO_STACKS, measureColdStarts, measureStdioStacks } = await import('./src/stdio-bench.mjs');
 const { measureSessionsMemory } = await import('./src/sessions-bench.mjs');
 const { measureSqlQuery, SQL_CASES } = await import('./src/sql-bench.mjs');
 const { measureSqlPeers, SQL_PEER_CASES } = await import('./src/sql-peers-bench.mjs');
@@ -128,10 +128,8 @@ if (wants('http')) {
 }
 if (wants('stdio')) {
   results.stdio = {};
-  for (const stack of STDIO_STACKS) {
-    log(`stdio: ${stack.label}`);
-    results.stdio[stack.key] = await measureStdioStack(stack, { inFlight: 16, ...plan, log });
-  }
+  log(`stdio, side by side: ${STDIO_STACKS.map((s) => s.key).join(', ')}`);
+  Object.assign(results.stdio, await measureStdioStacks(STDIO_STACKS, { inFlight: 16, ...plan, log }));
 }
 if (wants('cold')) {
   // BENCH_COLD_BASELINE: another build's stdio main.js (say, main's, copied beside node_modules), launched in turn

@@ -148,18 +148,14 @@ function drive(client, { inFlight, seconds, firstId, era }) {
   });
 }
 
-/**
- * Measures one stdio stack: initialize, warm up, then sequential (1 in flight) and `inFlight` calls in flight,
- * `runs` runs of `seconds` each. Returns `{ sequential, concurrent }` with the median calls/s.
- */
-export async function measureStdioStack(stack, { inFlight, runs, seconds, warmupSeconds, log }) {
+/** Starts one stdio stack and opens it (`initialize`, or `server/discover` for the 2026-07-28 way). */
+async function openStdioStack(stack) {
   // `nodeArgs` (optional) is for profiling runs, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'].
   const child = spawnNode(stack.script, { env: stack.env, nodeArgs: stack.nodeArgs, stdio: ['pipe', 'pipe', 'pipe'] });
   const client = new LineClient(child);
   try {
-    const { era } = stack;
     const answer = client.waitFor('bench-init');
-    if (era === 'modern') {
+    if (stack.era === 'modern') {
       client.write(modernLine('bench-init', 'server/discover'));
       await answer;
     } else {
@@ -167,38 +163,72 @@ export async function measureStdioStack(stack, { inFlight, runs, seconds, warmup
       await answer;
       client.write(INITIALIZED_LINE);
     }
-    let id = 1;
-    const warm = await drive(client, { inFlight, seconds: warmupSeconds, firstId: id, era });
-    id = warm.lastId;
-    const result = {};
+  } catch (error) {
+    child.stdin.end();
+    await stop(child);
+    throw error;
+  }
+  return { stack, child, client, nextId: 1 };
+}
+
+async function closeStdioStack({ child }) {
+  child.stdin.end();
+  await stop(child);
+}
+
+/**
+ * Measures stdio stacks side by side: all run at once (an idle one costs nothing), each is warmed up, then for
+ * sequential (1 in flight) and `inFlight` calls in flight the stacks take turns run by run, starting one later each
+ * run, so that a change of the machine's state during the part hits them all alike (the raw echo is the floor the
+ * others are divided by). Returns `{ [stackKey]: { sequential, concurrent } }` with the median calls/s of `runs`
+ * runs of `seconds` each.
+ */
+export async function measureStdioStacks(stacks, { inFlight, runs, seconds, warmupSeconds, log }) {
+  const opened = [];
+  try {
+    for (const stack of stacks) opened.push(await openStdioStack(stack));
+    for (const o of opened) {
+      const warm = await drive(o.client, { inFlight, seconds: warmupSeconds, firstId: o.nextId, era: o.stack.era });
+      o.nextId = warm.lastId;
+    }
+    const results = Object.fromEntries(stacks.map((s) => [s.key, {}]));
     for (const [name, n] of [
       ['sequential', 1],
       ['concurrent', inFlight],
     ]) {
-      const samples = [];
+      const samples = new Map(opened.map((o) => [o, []]));
       for (let i = 0; i < runs; i++) {
-        const cpuBefore = cpuMicros(child.pid);
-        const r = await drive(client, { inFlight: n, seconds, firstId: id, era });
-        r.cpuUsPerCall = (cpuMicros(child.pid) - cpuBefore) / Math.max(1, r.answered);
-        id = r.lastId;
-        samples.push(r);
-        log(
-          `  ${stack.key} stdio ${n} in flight run ${i + 1}/${runs}: ${r.callsPerSecond.toFixed(0)} calls/s, server CPU ${r.cpuUsPerCall.toFixed(1)} us/call${r.errors ? `, ${r.errors} errors` : ''}`,
-        );
+        for (let k = 0; k < opened.length; k++) {
+          const o = opened[(k + i) % opened.length];
+          const cpuBefore = cpuMicros(o.child.pid);
+          const r = await drive(o.client, { inFlight: n, seconds, firstId: o.nextId, era: o.stack.era });
+          r.cpuUsPerCall = (cpuMicros(o.child.pid) - cpuBefore) / Math.max(1, r.answered);
+          o.nextId = r.lastId;
+          samples.get(o).push(r);
+          log(
+            `  ${o.stack.key} stdio ${n} in flight run ${i + 1}/${runs}: ${r.callsPerSecond.toFixed(0)} calls/s, server CPU ${r.cpuUsPerCall.toFixed(1)} us/call${r.errors ? `, ${r.errors} errors` : ''}`,
+          );
+        }
       }
-      result[name] = {
-        inFlight: n,
-        callsPerSecond: Math.round(median(samples.map((s) => s.callsPerSecond))),
-        cpuUsPerCall: Math.round(median(samples.map((s) => s.cpuUsPerCall)) * 10) / 10,
-        errors: samples.reduce((e, s) => e + s.errors, 0),
-        runs: samples.map((s) => Math.round(s.callsPerSecond)),
-      };
+      for (const [o, runsOf] of samples) {
+        results[o.stack.key][name] = {
+          inFlight: n,
+          callsPerSecond: Math.round(median(runsOf.map((s) => s.callsPerSecond))),
+          cpuUsPerCall: Math.round(median(runsOf.map((s) => s.cpuUsPerCall)) * 10) / 10,
+          errors: runsOf.reduce((e, s) => e + s.errors, 0),
+          runs: runsOf.map((s) => Math.round(s.callsPerSecond)),
+        };
+      }
     }
-    return result;
+    return results;
   } finally {
-    child.stdin.end();
-    await stop(child);
+    for (const o of opened) await closeStdioStack(o);
   }
+}
+
+/** Measures one stdio stack alone (the profiling probe's entry): {@link measureStdioStacks} of one. */
+export async function measureStdioStack(stack, options) {
+  return (await measureStdioStacks([stack], options))[stack.key];
 }
 
 /** Node's own start and exit (`node -e 0`): the floor under any cold start on this machine. */

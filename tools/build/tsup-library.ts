@@ -83,6 +83,12 @@ export function appBuild(overrides: Options = {}): Options {
     minifySyntax: true,
     banner: { js: '#!/usr/bin/env node' },
     esbuildPlugins: [builtinsWithoutSideEffects],
+    // The libraries' own builds import their shared chunks bare, to keep evaluation order; the libraries declare
+    // `sideEffects: false`, so esbuild drops those imports here and warned on every build of the app (what a user
+    // saw on `npm start`), while the chunks' exports still arrive through the named imports.
+    esbuildOptions(options) {
+      options.logOverride = { ...options.logOverride, 'ignored-bare-import': 'silent' };
+    },
     tsconfig: 'tsconfig.app.json',
     ...overrides,
   };

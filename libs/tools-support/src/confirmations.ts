@@ -1,14 +1,8 @@
 import { type SqlClient } from '@agent-mcp/context';
-import {
-  type ConfirmationClaim,
-  type ConfirmationStore,
-  type PendingConfirmation,
-  SqlConfirmationStore,
-  TooManyPendingError,
-} from '@agent-mcp/store';
+import { type ConfirmationClaim, type ConfirmationStore, SqlConfirmationStore } from '@agent-mcp/store';
 import { type SupportAction, SupportActionSchema } from './support-actions';
 
-export { type PendingConfirmation, TooManyPendingError };
+export { type PendingConfirmation, TooManyPendingError } from '@agent-mcp/store';
 
 /** What consuming a confirmation found: the store's answer, with the action checked as a support action. */
 export type SupportConfirmationClaim = ConfirmationClaim<SupportAction>;

@@ -42,6 +42,25 @@ describe('openThreadTurn', () => {
     ).rejects.toBeInstanceOf(ThreadNotFoundError);
   });
 
+  it('records a run executed twice (resumed after a crash) once, in one thread, with its write key', async () => {
+    const threads = new InMemoryThreadStore();
+    const ids: Array<string | undefined> = [];
+    for (const execution of [1, 2]) {
+      const turn = await openThreadTurn(
+        { threads, principal: alice },
+        undefined,
+        'Top customer?',
+        'database_query',
+        'run:r1',
+      );
+      ids.push(await turn?.record(`Acme (execution ${execution}).`));
+    }
+    expect(ids[1]).toBe(ids[0]);
+    const thread = await threads.get(ids[0] as string, 't1:alice');
+    expect(thread?.messages.map((m) => m.text)).toEqual(['Top customer?', 'Acme (execution 1).']);
+    expect((await threads.list('t1:alice', { limit: 10 })).threads).toHaveLength(1);
+  });
+
   it('keeps no thread where the server has no store', async () => {
     expect(await openThreadTurn({ principal: alice }, undefined, 'hello', 'research')).toBeUndefined();
   });

@@ -58,6 +58,9 @@ function messageOf(input: RunInput): string {
  * starts a new one. A new thread is created only when its first turn is recorded, so a call refused before any
  * model turn (no model, a budget spent, a failed run) leaves no empty thread behind. Undefined when the server
  * keeps no threads or the request has no principal.
+ *
+ * `writeKey` (the run's, e.g. `run:<runId>`) makes the record happen once however often the run executes: a run
+ * resumed on another replica after a crash, or executed again, creates the same thread and adds its turn once.
  * @throws {@link ThreadNotFoundError} when `threadId` does not name one of the caller's threads.
  */
 export async function openThreadTurn(
@@ -65,6 +68,7 @@ export async function openThreadTurn(
   threadId: string | undefined,
   input: RunInput,
   tool: string,
+  writeKey?: string,
 ): Promise<ThreadTurn | undefined> {
   const store = context.threads;
   if (!store || !context.principal) return undefined;
@@ -86,11 +90,17 @@ export async function openThreadTurn(
     },
     input: history.length > 0 ? [...history, ...current] : input,
     async record(answer) {
-      id ??= (await store.create(owner)).threadId;
-      await store.append(id, owner, [
-        { role: 'user', text: message, tool },
-        { role: 'assistant', text: answer, tool },
-      ]);
+      const keyed = writeKey === undefined ? {} : { key: writeKey };
+      id ??= (await store.create(owner, keyed)).threadId;
+      await store.append(
+        id,
+        owner,
+        [
+          { role: 'user', text: message, tool },
+          { role: 'assistant', text: answer, tool },
+        ],
+        keyed,
+      );
       return id;
     },
   };

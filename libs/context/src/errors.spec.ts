@@ -10,7 +10,12 @@ import { ProgressOrderError } from './request-context';
 import { SqlError } from './sql-client';
 import { decodeTaskCursor, InvalidTaskCursorError } from './task-store';
 import { codeTable, readmeTable } from './testing/readme-table';
-import { decodeThreadCursor, InvalidThreadCursorError } from './threads/thread-store';
+import {
+  checkThreadWriteKey,
+  decodeThreadCursor,
+  InvalidThreadCursorError,
+  InvalidThreadWriteKeyError,
+} from './threads/thread-store';
 
 /** One error per code, as context raises it. */
 const raised: ContextError[] = [
@@ -20,6 +25,7 @@ const raised: ContextError[] = [
   new MemoryValueTooLargeError(10, 5),
   new InvalidTaskCursorError(),
   new InvalidThreadCursorError(),
+  new InvalidThreadWriteKeyError(),
   new InvalidSchemaNameError('x; y'),
   new SqlError('SQL_TIMEOUT', 'slow'),
   new SqlError('SQL_CANCELLED', 'aborted'),
@@ -40,6 +46,8 @@ describe('context errors', () => {
   it('are what the cursor and schema checks throw', () => {
     expect(() => decodeTaskCursor('nope')).toThrow(InvalidTaskCursorError);
     expect(() => decodeThreadCursor('nope')).toThrow(InvalidThreadCursorError);
+    expect(() => checkThreadWriteKey('')).toThrow(InvalidThreadWriteKeyError);
+    expect(() => checkThreadWriteKey('k'.repeat(201))).toThrow(InvalidThreadWriteKeyError);
     expect(() => checkSchemaName('x; DROP TABLE y')).toThrow(InvalidSchemaNameError);
   });
 });

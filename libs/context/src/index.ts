@@ -68,6 +68,7 @@ export {
 
 export {
   type ThreadStore,
+  type ThreadWriteOptions,
   type Thread,
   type ThreadSummary,
   type ThreadMessage,
@@ -77,6 +78,8 @@ export {
   DEFAULT_THREAD_LIMITS,
   InMemoryThreadStore,
   InvalidThreadCursorError,
+  InvalidThreadWriteKeyError,
+  checkThreadWriteKey,
   // The length and cursor rules every ThreadStore follows, for implementations (`@agent-mcp/store`'s).
   clampMessage,
   decodeThreadCursor,

@@ -1,5 +1,6 @@
 import {
   checkSchemaName,
+  checkThreadWriteKey,
   privateSchemaCreator,
   type SqlClient,
   type SqlQueryable,
@@ -15,6 +16,7 @@ import {
   type ThreadPage,
   type ThreadStore,
   type ThreadSummary,
+  type ThreadWriteOptions,
   titleOf,
 } from '@agent-mcp/context';
 
@@ -89,12 +91,47 @@ export class SqlThreadStore implements ThreadStore {
           at timestamptz NOT NULL DEFAULT clock_timestamp(),
           PRIMARY KEY (thread_id, position)
         )`);
+      // Keyed writes (ThreadWriteOptions): a run executed again after a crash creates and appends once.
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${s}.thread_create_keys (
+          owner text NOT NULL,
+          key text NOT NULL,
+          thread_id text NOT NULL REFERENCES ${s}.threads (thread_id) ON DELETE CASCADE,
+          PRIMARY KEY (owner, key)
+        )`);
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${s}.thread_append_keys (
+          thread_id text NOT NULL REFERENCES ${s}.threads (thread_id) ON DELETE CASCADE,
+          key text NOT NULL,
+          PRIMARY KEY (thread_id, key)
+        )`);
     });
   }
 
-  async create(owner: string): Promise<ThreadSummary> {
+  async create(owner: string, options: ThreadWriteOptions = {}): Promise<ThreadSummary> {
     await this.ensureSchema();
-    const { rows } = await this.sql.query<ThreadRow>(
+    const { key } = options;
+    if (key === undefined) return this.insertThread(this.sql, owner);
+    checkThreadWriteKey(key);
+    const s = this.schema;
+    return this.sql.transaction(async (tx) => {
+      // Creators of one key take turns, so the second finds the first one's thread instead of making its own.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`agent-mcp thread key ${owner}\n${key}`]);
+      const earlier = await tx.query<ThreadRow>(
+        `SELECT t.* FROM ${s}.thread_create_keys k JOIN ${s}.threads t USING (thread_id) WHERE k.owner = $1 AND k.key = $2`,
+        [owner, key],
+      );
+      if (earlier.rows[0]) return toSummary(earlier.rows[0]);
+      const created = await this.insertThread(tx, owner);
+      await tx.query(`INSERT INTO ${s}.thread_create_keys (owner, key, thread_id) VALUES ($1, $2, $3)`, [
+        owner,
+        key,
+        created.threadId,
+      ]);
+      return created;
+    });
+  }
+
+  private async insertThread(sql: SqlQueryable, owner: string): Promise<ThreadSummary> {
+    const { rows } = await sql.query<ThreadRow>(
       `INSERT INTO ${this.schema}.threads (thread_id, owner, seq) VALUES ($1, $2, nextval('${this.schema}.thread_seq')) RETURNING *`,
       [globalThis.crypto.randomUUID(), owner],
     );
@@ -119,8 +156,10 @@ export class SqlThreadStore implements ThreadStore {
     threadId: string,
     owner: string,
     messages: readonly Omit<ThreadMessage, 'at'>[],
+    options: ThreadWriteOptions = {},
   ): Promise<ThreadSummary | undefined> {
     await this.ensureSchema();
+    if (options.key !== undefined) checkThreadWriteKey(options.key);
     const s = this.schema;
     return this.sql.transaction(async (tx) => {
       const locked = await tx.query<ThreadRow>(
@@ -129,6 +168,14 @@ export class SqlThreadStore implements ThreadStore {
       );
       const thread = locked.rows[0];
       if (!thread) return undefined;
+      if (options.key !== undefined) {
+        // Under the thread's row lock: a second append with the key finds the first one's row and adds nothing.
+        const first = await tx.query(
+          `INSERT INTO ${s}.thread_append_keys (thread_id, key) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING key`,
+          [threadId, options.key],
+        );
+        if (first.rows.length === 0) return toSummary(thread);
+      }
       const kept = await tx.query<MessageRow & { position: number }>(
         `SELECT position, role, text, tool, at FROM ${s}.thread_messages WHERE thread_id = $1 ORDER BY position`,
         [threadId],

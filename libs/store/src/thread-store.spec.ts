@@ -7,6 +7,7 @@ import { SqlThreadStore } from './sql-thread-store';
 import {
   InMemoryThreadStore,
   InvalidThreadCursorError,
+  InvalidThreadWriteKeyError,
   type SqlClient,
   type ThreadLimits,
   type ThreadStore,
@@ -116,5 +117,37 @@ describe.each([
     ]);
     const texts = (await store.get(threadId, 't1:alice'))?.messages.map((m) => m.text).sort();
     expect(texts).toEqual(['one', 'two']);
+  });
+
+  it('creates one thread per owner and key, even when the creators race, and a new one once it is deleted', async () => {
+    const [first, second] = await Promise.all([
+      store.create('t1:alice', { key: 'run:1' }),
+      store.create('t1:alice', { key: 'run:1' }),
+    ]);
+    expect(second?.threadId).toBe(first?.threadId);
+    // The key is the owner's: another principal's same key is another thread.
+    expect((await store.create('t1:bob', { key: 'run:1' })).threadId).not.toBe(first?.threadId);
+    await store.delete(first?.threadId as string, 't1:alice');
+    expect((await store.create('t1:alice', { key: 'run:1' })).threadId).not.toBe(first?.threadId);
+  });
+
+  it('appends once per key, even when the appends race', async () => {
+    const { threadId } = await store.create('t1:alice');
+    await Promise.all([
+      store.append(threadId, 't1:alice', [user('q'), assistant('a')], { key: 'run:7' }),
+      store.append(threadId, 't1:alice', [user('q'), assistant('a')], { key: 'run:7' }),
+    ]);
+    const again = await store.append(threadId, 't1:alice', [user('q'), assistant('a')], { key: 'run:7' });
+    expect(again?.messageCount).toBe(2);
+    await store.append(threadId, 't1:alice', [user('next')], { key: 'run:8' });
+    expect((await store.get(threadId, 't1:alice'))?.messages.map((m) => m.text)).toEqual(['q', 'a', 'next']);
+  });
+
+  it('refuses an empty or over-long write key', async () => {
+    await expect(store.create('t1:alice', { key: '' })).rejects.toBeInstanceOf(InvalidThreadWriteKeyError);
+    const { threadId } = await store.create('t1:alice');
+    await expect(store.append(threadId, 't1:alice', [user('q')], { key: 'k'.repeat(201) })).rejects.toBeInstanceOf(
+      InvalidThreadWriteKeyError,
+    );
   });
 });

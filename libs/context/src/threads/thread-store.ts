@@ -63,20 +63,34 @@ export interface ThreadPage {
   readonly nextCursor?: string;
 }
 
+/**
+ * Makes a write happen once: a run that may be executed again (an agent run resumed on another replica after a
+ * crash replays its steps) passes the same key each time, and the store does the write only the first time.
+ */
+export interface ThreadWriteOptions {
+  /** The write's key, unique per owner (`create`) or per thread (`append`), e.g. `run:<runId>`. At most 200 characters. */
+  readonly key?: string;
+}
+
 /** Where threads live: in memory for one process, or PostgreSQL (`SqlThreadStore`). */
 export interface ThreadStore {
-  /** Starts an empty thread for `owner`. */
-  create(owner: string): Promise<ThreadSummary>;
+  /**
+   * Starts an empty thread for `owner`. With `options.key`, a thread the same owner already created with that key
+   * (and has not deleted) is returned instead of a new one.
+   */
+  create(owner: string, options?: ThreadWriteOptions): Promise<ThreadSummary>;
   /** The thread with its messages, or undefined when unknown or someone else's. */
   get(threadId: string, owner: string): Promise<Thread | undefined>;
   /**
    * Adds messages at the end and applies the length rule. Returns the updated summary, or undefined when the
-   * thread is unknown or someone else's.
+   * thread is unknown or someone else's. With `options.key`, messages already appended to this thread with that key
+   * are not appended again (the summary is returned as it is).
    */
   append(
     threadId: string,
     owner: string,
     messages: readonly Omit<ThreadMessage, 'at'>[],
+    options?: ThreadWriteOptions,
   ): Promise<ThreadSummary | undefined>;
   /** The owner's threads, most recently updated first. */
   list(owner: string, options: { readonly cursor?: string; readonly limit: number }): Promise<ThreadPage>;
@@ -92,6 +106,19 @@ export class InvalidThreadCursorError extends ContextError {
   constructor() {
     super('Invalid cursor');
   }
+}
+
+/** A thread write key ({@link ThreadWriteOptions}) that is empty or longer than 200 characters. */
+export class InvalidThreadWriteKeyError extends ContextError {
+  readonly code = 'THREAD_WRITE_KEY_INVALID';
+  constructor() {
+    super('A thread write key must have 1 to 200 characters');
+  }
+}
+
+/** Throws {@link InvalidThreadWriteKeyError} unless `key` has 1 to 200 characters (stores keep it in a primary key). */
+export function checkThreadWriteKey(key: string): void {
+  if (key.length === 0 || key.length > 200) throw new InvalidThreadWriteKeyError();
 }
 
 /** Cuts a message to the limit, saying so. */
@@ -133,6 +160,8 @@ interface MemoryThread {
   messages: ThreadMessage[];
   /** Update order, for stable most-recent-first pages. */
   seq: number;
+  /** Keys of the keyed appends made to it. */
+  readonly appendKeys: Set<string>;
 }
 
 /** Options of {@link InMemoryThreadStore}. */
@@ -145,6 +174,8 @@ export interface InMemoryThreadStoreOptions {
 /** Threads in this process's memory (the stdio default when no database is configured). */
 export class InMemoryThreadStore implements ThreadStore {
   private readonly threads = new Map<string, MemoryThread>();
+  /** `owner\nkey` of a keyed create -> the thread it made. */
+  private readonly createKeys = new Map<string, string>();
   private readonly limits: ThreadLimits;
   private readonly maxThreads: number;
   private nextSeq = 1;
@@ -154,7 +185,20 @@ export class InMemoryThreadStore implements ThreadStore {
     this.maxThreads = options.maxThreads ?? 10_000;
   }
 
-  async create(owner: string, forkedFrom?: string): Promise<ThreadSummary> {
+  async create(owner: string, options: ThreadWriteOptions = {}): Promise<ThreadSummary> {
+    if (options.key === undefined) return this.createThread(owner);
+    checkThreadWriteKey(options.key);
+    const keyed = `${owner}\n${options.key}`;
+    const earlier = this.mine(this.createKeys.get(keyed) ?? '', owner);
+    if (earlier) return earlier.summary;
+    const created = this.createThread(owner);
+    this.createKeys.set(keyed, created.threadId);
+    // Bounded like the threads: the oldest key goes first (its thread is the likeliest to be gone already).
+    if (this.createKeys.size > this.maxThreads) this.createKeys.delete(this.createKeys.keys().next().value as string);
+    return created;
+  }
+
+  private createThread(owner: string, forkedFrom?: string): ThreadSummary {
     if (this.threads.size >= this.maxThreads) {
       const oldest = [...this.threads.values()].sort((a, b) => a.seq - b.seq)[0];
       if (oldest) this.threads.delete(oldest.summary.threadId);
@@ -170,7 +214,7 @@ export class InMemoryThreadStore implements ThreadStore {
       createdAt: now,
       updatedAt: now,
     };
-    this.threads.set(summary.threadId, { summary, messages: [], seq: this.nextSeq++ });
+    this.threads.set(summary.threadId, { summary, messages: [], seq: this.nextSeq++, appendKeys: new Set() });
     return summary;
   }
 
@@ -183,9 +227,15 @@ export class InMemoryThreadStore implements ThreadStore {
     threadId: string,
     owner: string,
     messages: readonly Omit<ThreadMessage, 'at'>[],
+    options: ThreadWriteOptions = {},
   ): Promise<ThreadSummary | undefined> {
     const thread = this.mine(threadId, owner);
     if (!thread) return undefined;
+    if (options.key !== undefined) {
+      checkThreadWriteKey(options.key);
+      if (thread.appendKeys.has(options.key)) return thread.summary;
+      thread.appendKeys.add(options.key);
+    }
     const now = new Date();
     const all = [
       ...thread.messages,
@@ -221,7 +271,7 @@ export class InMemoryThreadStore implements ThreadStore {
   async fork(threadId: string, owner: string): Promise<ThreadSummary | undefined> {
     const source = this.mine(threadId, owner);
     if (!source) return undefined;
-    const copy = await this.create(owner, threadId);
+    const copy = this.createThread(owner, threadId);
     const thread = this.threads.get(copy.threadId) as MemoryThread;
     thread.messages = [...source.messages];
     thread.summary = {

@@ -125,7 +125,7 @@ export function evaluateTargets(results) {
     targets.push({
       name: 'sql_query over HTTP c=1, embedded engine: under 0.3 ms per call',
       value: ms,
-      display: `${fmt(ms, 3)} ms per call (${embedded.rps} calls/s, p50 ${fmt(embedded.p50Ms, 3)} ms)`,
+      display: `${fmt(ms, 3)} ms per call (${embedded.rps} calls/s, p50 ${fmt(embedded.p50Ms, 3)} ms)${floorNote(sqlHttp)}`,
       pass: !embedded.bad && ms < 0.3,
     });
   }
@@ -344,6 +344,7 @@ function formatSqlHttp(sqlHttp, labels) {
     row(Array(5).fill('---')),
   ];
   for (const [key, byMethod] of Object.entries(sqlHttp)) {
+    if (key === 'embeddedFloor') continue;
     const one = byMethod.sql_query?.[1];
     lines.push(
       row([
@@ -355,7 +356,23 @@ function formatSqlHttp(sqlHttp, labels) {
       ]),
     );
   }
+  const floor = embeddedFloor(sqlHttp);
+  if (floor) {
+    lines.push(
+      '',
+      `Floor of the embedded row at c=1 (PGlite in a worker thread running one call's whole text, p50 ${fmt(floor.workerMs, 3)} ms, + the same app's echo over HTTP, p50 ${fmt(floor.hopMs, 3)} ms): ${fmt(floor.ms, 3)} ms; ours p50 ${fmt(floor.oursMs, 3)} ms.`,
+    );
+  }
   return lines;
+}
+
+/** The embedded row's floor (worker exec + HTTP hop, p50s) beside its p50, when the run measured both. */
+function embeddedFloor(sqlHttp) {
+  const workerMs = sqlHttp?.embeddedFloor?.workerP50Ms;
+  const hopMs = sqlHttp?.sql_embedded?.['tools/call']?.[1]?.p50Ms;
+  const oursMs = sqlHttp?.sql_embedded?.sql_query?.[1]?.p50Ms;
+  if (workerMs === undefined || hopMs === undefined || oursMs === undefined) return undefined;
+  return { workerMs, hopMs, ms: workerMs + hopMs, oursMs };
 }
 
 /** The sql peers table, and the floor under any stdio server: raw pg's p50 plus the MCP hop's (echo) at c=1. */
@@ -404,4 +421,11 @@ function formatSqlPeers(sqlPeers, labels) {
     `Floor at c=1 (raw pg p50 + echo p50): ${fmt(floorMs, 3)} ms, about ${fmt(1000 / floorMs, 0)} calls/s; ours p50 ${fmt(results.ours?.[1]?.p50Ms, 3)} ms.`,
   );
   return lines;
+}
+
+/** What the embedded target is to be read against: its floor in the same run (the issue's 0.3 ms is below it). */
+function floorNote(sqlHttp) {
+  const floor = embeddedFloor(sqlHttp);
+  if (!floor) return '';
+  return `; its floor in this run, p50 ${fmt(floor.ms, 3)} ms (PGlite worker ${fmt(floor.workerMs, 3)} + HTTP hop ${fmt(floor.hopMs, 3)}): ours ${fmt(floor.oursMs / floor.ms, 2)}x the floor`;
 }

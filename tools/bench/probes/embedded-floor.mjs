@@ -3,7 +3,7 @@
 // FETCH, ROLLBACK, reset), then the same exec in a worker thread answered with postMessage, as the engine runs it
 // (PGlite must live in a worker: it ignores statement_timeout, so a deadline ends the thread). `npm run bench`
 // prints the last figure beside the embedded row (its `sqlhttp` part).
-// Usage: node tools/bench/probes/embedded-floor.mjs   (prints p50/min latency and process CPU per call)
+// Usage: node tools/bench/probes/embedded-floor.mjs   (prints p50/p99/mean/min latency and process CPU per call)
 import { PGlite } from '@electric-sql/pglite';
 import {
   EMBEDDED_FLOOR_CALL,
@@ -13,9 +13,9 @@ import {
   timeCalls,
 } from '../src/embedded-floor.mjs';
 
-function print(label, { p50Ms, minMs, cpuUsPerCall }) {
+function print(label, { p50Ms, p99Ms, meanMs, minMs, cpuUsPerCall }) {
   console.log(
-    `${label}: p50 ${p50Ms.toFixed(3)} ms, min ${minMs.toFixed(3)} ms, process CPU ${cpuUsPerCall.toFixed(0)} us per call`,
+    `${label}: p50 ${p50Ms.toFixed(3)} ms, p99 ${p99Ms.toFixed(3)} ms, mean ${meanMs.toFixed(3)} ms, min ${minMs.toFixed(3)} ms, process CPU ${cpuUsPerCall.toFixed(0)} us per call`,
   );
 }
 

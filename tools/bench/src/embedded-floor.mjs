@@ -25,7 +25,7 @@ export const EMBEDDED_FLOOR_SETUP = 'CREATE ROLE agent_ro NOLOGIN';
 /** Index of the FETCH's result among the call's statements. */
 const FETCH_INDEX = 7;
 
-/** Times `fn` `n` times after 300 warm-up calls: p50 and min in ms, and this process's CPU per call in us. */
+/** Times `fn` `n` times after 300 warm-up calls: p50, p99, mean and min in ms, and this process's CPU per call in us. */
 export async function timeCalls(fn, n = 3000) {
   for (let i = 0; i < 300; i++) await fn();
   const times = [];
@@ -36,8 +36,15 @@ export async function timeCalls(fn, n = 3000) {
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   const cpu = process.cpuUsage(cpu0);
+  const meanMs = times.reduce((sum, t) => sum + t, 0) / n;
   times.sort((a, b) => a - b);
-  return { p50Ms: times[n >> 1], minMs: times[0], cpuUsPerCall: (cpu.user + cpu.system) / n };
+  return {
+    p50Ms: times[n >> 1],
+    p99Ms: times[Math.floor(n * 0.99)],
+    meanMs,
+    minMs: times[0],
+    cpuUsPerCall: (cpu.user + cpu.system) / n,
+  };
 }
 
 /** A worker thread holding a fresh in-memory PGlite with raw parsers, as the embedded engine keeps it. */

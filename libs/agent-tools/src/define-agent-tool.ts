@@ -78,7 +78,11 @@ export interface AgentToolDefinition<
   readonly inputSchema: I;
   readonly outputSchema: O;
   readonly annotations?: Tool['annotations'];
-  /** Default `{ taskSupport: 'optional' }`: an agent run is long, so clients may run it as a task. */
+  /**
+   * Default `{ taskSupport: 'optional', resumable: true }`: an agent run is long, so clients may run it as a task,
+   * and a task's run resumes on another replica from its recorded steps if its own dies (its writes are keyed by
+   * step). What is given here is laid over that default.
+   */
   readonly execution?: Tool['execution'];
   /** Text of the result, from the structured output. */
   render(output: z.output<O>): string;
@@ -123,7 +127,7 @@ export function defineAgentTool<I extends ToolInputSchema, O extends ToolOutputS
     inputSchema: definition.inputSchema,
     outputSchema: definition.outputSchema,
     ...(definition.annotations ? { annotations: definition.annotations } : {}),
-    execution: definition.execution ?? { taskSupport: 'optional' },
+    execution: { taskSupport: 'optional', resumable: true, ...definition.execution },
     render: definition.render as Tool<I, O>['render'],
     async execute(args, context) {
       try {

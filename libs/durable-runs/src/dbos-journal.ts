@@ -66,3 +66,20 @@ function nestedJournal(root: RunContextJournal, runId: string): RunContextJourna
     child: (name) => nestedJournal(root, `${runId}/${name}`),
   };
 }
+
+/**
+ * The journal of an agent run started inside a running recorded run (a tool call executed as a run of its own, whose
+ * tool then runs its agent): the same run and records, its step names under `scope`, so that two agent runs of one
+ * tool call (numbered in call order, the same on every replay) never read each other's steps.
+ */
+export function scopedJournal(root: RunContextJournal, scope: string): RunContextJournal {
+  const named = (step: string) => `${scope}/${step}`;
+  return {
+    runId: root.runId,
+    step: (step, fn) => root.step(named(step), fn),
+    stepKey: (step) => root.stepKey(named(step)),
+    waitFor: (topic, timeoutMs) => root.waitFor(topic, timeoutMs),
+    publish: (key, value) => root.publish(key, value),
+    child: (step) => root.child(named(step)),
+  };
+}

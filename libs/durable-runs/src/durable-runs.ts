@@ -1,10 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import { type RunRequest } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import type pg from 'pg';
 import { z } from 'zod';
-import { createRunsPool, type Engine, launchEngine, type RunRecord } from './dbos-engine';
-import { type StepRecording, workflowJournal } from './dbos-journal';
+import { createRunsPool, type Engine, launchEngine, type RunRecord, RUNS_SCHEMA } from './dbos-engine';
+import { scopedJournal, type StepRecording, workflowJournal } from './dbos-journal';
 import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotResumableError } from './errors';
 import { type LocalRunsOptions, type RunContextJournal, type RunsStats } from './local-runs';
 import { holdLaunchLock } from './launch-lock';
@@ -41,6 +42,17 @@ export interface DurableRunsOptions extends LocalRunsOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * Where a recorded run is ({@link DurableRuns.status}): `queued` (waiting for a replica), `running` (on a replica,
+ * or waiting to be moved off a dead one), `completed`, `failed` (its work threw, or no replica could run its kind),
+ * `cancelled`, `given_up` (its replica stopped more often than `maxResumes` allows: it is not resumed again).
+ */
+export interface RunStatus {
+  readonly state: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'given_up';
+  /** How many times a replica started the run: 1 for a run that never moved. */
+  readonly starts: number;
+}
+
 /** A run put on the queue with {@link DurableRuns.submit}. */
 export interface DurableRunHandle<O> {
   readonly runId: string;
@@ -61,9 +73,18 @@ export interface DurableRuns {
   /** Loads and launches DBOS, starts the heartbeat, the sweeper and the retention. Idempotent; `run` calls it. */
   start(): Promise<void>;
   /**
+   * Whether the run engine is up, waiting at most `waitMs` for it (starting it if needed): what a caller that would
+   * rather run unrecorded than wait asks before {@link DurableRuns.submit}.
+   */
+  ready(waitMs: number): Promise<boolean>;
+  /**
    * Runs `work` in this process once a slot is free here (per replica and per principal), as a DBOS workflow whose
    * steps are recorded. The work is a closure of this process: if the process dies, no other replica can run it,
    * and the replica that finds the run ends it as not resumable (its caller's connection ended with the process).
+   *
+   * Called inside the work of a defined kind (a queued run whose work runs an agent), it takes no slot and starts
+   * no workflow: `work` gets that run's journal (its steps named under `run.<n>/`, n counting such calls of the run
+   * in call order), so it is recorded and resumed with the run that called it.
    */
   run<T>(request: RunRequest, work: (journal: RunContextJournal) => Promise<T>): Promise<T>;
   /**
@@ -76,6 +97,13 @@ export interface DurableRuns {
    * `undefined` if it has not. Rejects with the run's error if it failed.
    */
   result<O>(runId: string, options: { timeoutMs: number }): Promise<O | undefined>;
+  /**
+   * Cancels the run `runId` wherever it is: a queued run never starts, a running one stops at its next step, and a
+   * cancelled run is never resumed. Nothing happens to a run that has finished or does not exist.
+   */
+  cancel(runId: string): Promise<void>;
+  /** Where the run `runId` is; `undefined` for a run this database does not hold (never recorded, or deleted). */
+  status(runId: string): Promise<RunStatus | undefined>;
   /** Sends `message` to the run `runId` on `topic`, on whatever replica it runs; a repeated key delivers nothing. */
   send(runId: string, topic: string, message: unknown, idempotencyKey?: string): Promise<void>;
   /** The run's event `key`, waiting up to `timeoutMs` for it (`undefined` then). */
@@ -115,8 +143,21 @@ const OptionsSchema = z
     path: ['recoveryAfterMs'],
   });
 
+/** DBOS's workflow statuses as {@link RunStatus} states. */
+const RUN_STATES: Readonly<Record<string, RunStatus['state']>> = {
+  ENQUEUED: 'queued',
+  DELAYED: 'queued',
+  PENDING: 'running',
+  SUCCESS: 'completed',
+  ERROR: 'failed',
+  CANCELLED: 'cancelled',
+  MAX_RECOVERY_ATTEMPTS_EXCEEDED: 'given_up',
+};
+
 /** How long a call waits for the run engine to come up before it runs unrecorded. */
 const ENGINE_WAIT_MS = 1000;
+/** How long a status read waits for the run engine before it answers that it does not know. */
+const STATUS_ENGINE_WAIT_MS = 50;
 
 /** The instance of this process: DBOS is one per process. */
 let active: DurableRunsImpl | undefined;
@@ -166,6 +207,8 @@ class DurableRunsImpl implements DurableRuns {
   private readonly slots: RunSlots;
   private readonly kinds = new Map<string, (input: unknown, journal: RunContextJournal) => Promise<unknown>>();
   private readonly inline = new Map<string, InlineRun>();
+  /** The run of a defined kind whose work is executing, and how many agent runs that work started (see `run`). */
+  private readonly current = new AsyncLocalStorage<{ readonly journal: RunContextJournal; nested: number }>();
   private starting: Promise<Started> | undefined;
   private closed = false;
   private unrecordedNoted = false;
@@ -194,7 +237,17 @@ class DurableRunsImpl implements DurableRuns {
     return this.started().then(() => undefined);
   }
 
+  async ready(waitMs: number): Promise<boolean> {
+    return (await this.engineWithin(waitMs, new AbortController().signal, false)) !== undefined;
+  }
+
   async run<T>(request: RunRequest, work: (journal: RunContextJournal) => Promise<T>): Promise<T> {
+    const enclosing = this.current.getStore();
+    if (enclosing) {
+      // The queued run already holds its slot (the queue's) and its workflow: this agent run is part of it.
+      enclosing.nested += 1;
+      return work(scopedJournal(enclosing.journal, `run.${enclosing.nested}`));
+    }
     const queuedAt = performance.now();
     const ready = await this.engineWithin(ENGINE_WAIT_MS, request.signal);
     let release;
@@ -248,18 +301,18 @@ class DurableRunsImpl implements DurableRuns {
   /**
    * The engine, if it is up within `ms` (starting it if needed); `undefined` while DBOS is still loading or its
    * database cannot be reached: a call then runs unrecorded rather than waiting (it could not be resumed anyway),
-   * and the next call tries again.
+   * and the next call tries again. `note`: say so in the log (a call); a read that only asks says nothing.
    */
-  private async engineWithin(ms: number, signal: AbortSignal): Promise<Started | undefined> {
+  private async engineWithin(ms: number, signal: AbortSignal, note = true): Promise<Started | undefined> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
     const starting = this.started().catch((error: unknown) => {
-      this.logger.warn('agent runs: the run engine did not start; this call runs unrecorded', { err: error });
+      if (note) this.logger.warn('agent runs: the run engine did not start; this call runs unrecorded', { err: error });
       return undefined;
     });
     try {
       const ready = await raceAbort(Promise.race([starting, late]), signal);
-      if (!ready && !this.unrecordedNoted) {
+      if (!ready && note && !this.unrecordedNoted) {
         this.unrecordedNoted = true;
         this.logger.warn('agent runs: calls run unrecorded until the run engine is up (DBOS is starting)');
       }
@@ -288,6 +341,26 @@ class DurableRunsImpl implements DurableRuns {
       pollingIntervalMs: 100,
     });
     return value ?? undefined;
+  }
+
+  async cancel(runId: string): Promise<void> {
+    const { engine } = await this.started();
+    // An UPDATE of a run not finished yet; the next step's record (or DBOS's own check) stops it where it runs.
+    await engine.dbos.cancelWorkflow(runId);
+  }
+
+  async status(runId: string): Promise<RunStatus | undefined> {
+    // Asked on every poll of a task: a replica whose engine is still starting answers "unknown" at once.
+    const ready = await this.engineWithin(STATUS_ENGINE_WAIT_MS, new AbortController().signal, false);
+    if (!ready) return undefined;
+    const { pool } = ready;
+    const { rows } = await pool.query<{ status: string; recovery_attempts: string | null }>(
+      `SELECT status, recovery_attempts FROM "${RUNS_SCHEMA}".workflow_status WHERE workflow_uuid = $1`,
+      [runId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return { state: RUN_STATES[row.status] ?? 'running', starts: Math.max(1, Number(row.recovery_attempts ?? 1)) };
   }
 
   async send(runId: string, topic: string, message: unknown, idempotencyKey?: string): Promise<void> {
@@ -375,6 +448,8 @@ class DurableRunsImpl implements DurableRuns {
     const retention = new RunRetention(pool, engine.dbos, records, s.retentionHours * 3_600_000, this.logger);
     liveness.start();
     retention.start();
+    // Said once: from here on calls are recorded, and tasks are runs that resume on a live replica.
+    this.logger.info('agent runs: the run engine is up', { executorId: s.executorId });
     return { engine, pool, records, liveness, retention };
   }
 
@@ -402,7 +477,7 @@ class DurableRunsImpl implements DurableRuns {
     }
     const work = this.kinds.get(record.kind);
     if (!work) throw new RunNotResumableError(runId, record.kind);
-    return work(record.input, journal);
+    return this.current.run({ journal, nested: 0 }, () => work(record.input, journal));
   }
 }
 

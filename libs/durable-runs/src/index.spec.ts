@@ -39,6 +39,7 @@ export type {
   DurableRunsOptions,
   LocalRunsOptions,
   RunContextJournal,
+  RunStatus,
   RunsObserver,
   RunsStats,
 } from './index';

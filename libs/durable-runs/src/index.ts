@@ -20,7 +20,13 @@ export {
   type RunsObserver,
   type RunsStats,
 } from './local-runs';
-export { createDurableRuns, type DurableRuns, type DurableRunsOptions, type DurableRunHandle } from './durable-runs';
+export {
+  createDurableRuns,
+  type DurableRuns,
+  type DurableRunsOptions,
+  type DurableRunHandle,
+  type RunStatus,
+} from './durable-runs';
 export { MAILBOX_LIMITS } from './mailboxes';
 export { RUNS_SETTINGS, loadRunsOptions, loadDurableRunsOptions } from './settings';
 export {

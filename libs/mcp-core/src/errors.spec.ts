@@ -22,6 +22,7 @@ import {
 } from './errors';
 import { BusMessageTooLargeError } from './session-bus';
 import { SessionRecordTooLargeError } from './session-store';
+import { InvalidTaskRecordError } from './tasks/durable-tasks';
 import { ToolRegistrationError } from './tool-registry';
 import { BodyTimeoutError, BodyTooLargeError } from './transports/http/request-guards';
 import { HttpServerLimitsError } from './transports/http/server-limits';
@@ -99,6 +100,7 @@ describe('the error catalogue', () => {
       new BodyTimeoutError(1),
       new SessionRecordTooLargeError(1),
       new BusMessageTooLargeError(1),
+      new InvalidTaskRecordError('x'),
     ];
     const documented = Object.fromEntries([...readmeRows('**Errors that stay local.**')].map(([c, [cls]]) => [c, cls]));
     expect(documented).toEqual(Object.fromEntries(local.map((e) => [e.code, `\`${e.name}\``])));

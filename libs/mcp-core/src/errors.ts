@@ -179,6 +179,7 @@ export const MCP_LOCAL_ERROR_CODES = Object.freeze([
   'BODY_TIMEOUT',
   'SESSION_RECORD_TOO_LARGE',
   'BUS_MESSAGE_TOO_LARGE',
+  'INVALID_TASK_RECORD',
 ] as const);
 
 /** One of {@link MCP_LOCAL_ERROR_CODES}. */

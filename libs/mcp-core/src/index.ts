@@ -134,6 +134,7 @@ export { isInputRequired } from './mrtr/input-round';
 // The TaskStore port is @agent-mcp/context's; the PostgreSQL store (SqlTaskStore) is @agent-mcp/store's.
 export { type InMemoryTaskStoreOptions, InMemoryTaskStore } from './tasks/task-store';
 export { type TaskOptions } from './tasks/task-manager';
+export { type DurableTaskCall, type DurableTaskRuns, InvalidTaskRecordError } from './tasks/durable-tasks';
 
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

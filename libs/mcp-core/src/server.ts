@@ -12,6 +12,7 @@ import {
   type ThreadStore,
   isTerminalStatus,
   type TaskOutcome,
+  type TaskRecord,
 } from '@agent-mcp/context';
 import {
   CancelledError,
@@ -69,14 +70,15 @@ import { type HandlerContext } from './tool-context';
 import { type Call, type CallEnvironment, CallContext, ServedCall } from './call-context';
 import { RequestAbort } from './request-abort';
 import { errorRef, ToolRegistry } from './tool-registry';
-import { TaskCallContext, TaskChannel } from './tasks/task-run';
-import { TaskManager, type TaskOptions } from './tasks/task-manager';
+import { detachedTaskCall, TaskCallContext, TaskChannel } from './tasks/task-run';
+import { TaskManager, type TaskOptions, taskToWire } from './tasks/task-manager';
+import { parseDurableTaskCall } from './tasks/durable-tasks';
 import {
+  classifyModern,
   createTaskResult,
   declaresTasksExtension,
   detailedTask,
   missingTasksExtension,
-  modernOutcome,
   TASKS_EXTENSION,
 } from './tasks/tasks-extension';
 import { INPUT_REQUIRED_METHODS, InputParams, InputRound } from './mrtr/input-round';
@@ -281,6 +283,33 @@ export class McpServer {
   /** Ends the listen streams opened on `session`'s connection, each with its result; how many there were. */
   endListens(session: Session): number {
     return this.listening.endAll(session.connection);
+  }
+
+  /**
+   * Executes the call of a durable task (`TaskOptions.durable`): the work the composition root defines once per
+   * process for the durable engine, run on whichever replica takes the task's run from the queue, and again from its
+   * record on a live replica if that one dies. The call runs with no live client (see {@link detachedTaskCall}):
+   * its progress becomes the task's status message, a 2026-07-28 task asks through the task (`tasks/update`), a
+   * request to a 2025-11-25 client fails as for a client with no stream open. A task that has ended is left alone.
+   * Resolves with the task's status once its outcome is stored.
+   * @throws InvalidTaskRecordError when `input` is not a recorded call; TypeError when tasks are off
+   */
+  async executeTask(input: unknown): Promise<string> {
+    const tasks = this.tasks;
+    if (!tasks) throw new TypeError('This server has tasks turned off: it cannot execute a task');
+    const record = parseDurableTaskCall(input);
+    return tasks.execute(
+      record.taskId,
+      principalKey(record.principal),
+      async (signal, taskId) => {
+        const questions = record.era === 'modern' ? tasks.inputsFor(taskId, signal) : undefined;
+        const context = this.taskContext(detachedTaskCall(record, signal, questions), taskId, tasks);
+        return {
+          result: (await this.tools.execute(record.tool, record.arguments, context)) as Record<string, unknown>,
+        };
+      },
+      record.era === 'modern' ? classifyModern : undefined,
+    );
   }
 
   /** Opens a session for a new connection (stdio) or a new `initialize` (HTTP). */
@@ -825,8 +854,8 @@ export class McpServer {
     }
     if (this.tools.get(name)?.execution?.taskStart === 'handler') return this.escalatingCall(call, name, args);
     const tasks = this.tasks as TaskManager;
-    return tasks
-      .begin(
+    const here = () =>
+      tasks.begin(
         ownerOf(call.pipeline),
         'tools/call',
         undefined,
@@ -838,16 +867,48 @@ export class McpServer {
             signal,
             input: tasks.inputsFor(taskId, signal),
           };
-          const context = new TaskCallContext(this.environment, run, (message) => {
-            void tasks
-              .setStatusMessage(taskId, message)
-              .catch((error: unknown) => this.logger.warn('task status update failed', { taskId, err: error }));
-          });
+          const context = this.taskContext(run, taskId, tasks);
           return { result: (await this.tools.execute(name, args, context, filter)) as Record<string, unknown> };
         },
-        (outcome) => ('result' in outcome ? modernOutcome(outcome.result) : { status: 'failed', outcome }),
-      )
+        classifyModern,
+      );
+    return this.durableTask(call, name, args, undefined)
+      .then((durable) => durable ?? here())
       .then(createTaskResult);
+  }
+
+  /**
+   * The task of a resumable tool's call (`execution.resumable`) as a durable run, when the server has durable task
+   * runs and their engine is up; undefined: the task runs here.
+   */
+  private async durableTask(
+    call: Call,
+    name: string,
+    args: Record<string, unknown> | undefined,
+    ttlMs: number | undefined,
+  ): Promise<TaskRecord | undefined> {
+    if (!this.tools.get(name)?.execution?.resumable) return undefined;
+    const { session } = call;
+    return (this.tasks as TaskManager).beginDurable(ownerOf(call.pipeline), ttlMs, {
+      tool: name,
+      ...(args ? { arguments: args } : {}),
+      principal: call.pipeline.principal ?? ANONYMOUS_PRINCIPAL,
+      era: session.era === 'modern' ? 'modern' : 'legacy',
+      protocolVersion: session.protocolVersion,
+      ...(session.clientCapabilities
+        ? { clientCapabilities: session.clientCapabilities as Record<string, unknown> }
+        : {}),
+      ...(session.clientInfo ? { clientInfo: session.clientInfo } : {}),
+    });
+  }
+
+  /** The handler context of a task's run: its progress messages become the task's status message. */
+  private taskContext(run: Call, taskId: string, tasks: TaskManager): TaskCallContext {
+    return new TaskCallContext(this.environment, run, (message) => {
+      void tasks
+        .setStatusMessage(taskId, message)
+        .catch((error: unknown) => this.logger.warn('task status update failed', { taskId, err: error }));
+    });
   }
 
   /**
@@ -877,7 +938,7 @@ export class McpServer {
             (call as { channel: RequestChannel }).channel = new TaskChannel(call.session, taskId);
             return outcome;
           },
-          (ended) => ('result' in ended ? modernOutcome(ended.result) : { status: 'failed', outcome: ended }),
+          classifyModern,
         );
         escalated = true;
         resolve(createTaskResult(task));
@@ -901,14 +962,16 @@ export class McpServer {
     ttlMs: number | undefined,
   ): Promise<Record<string, unknown>> {
     const tasks = this.tasks as TaskManager;
+    const durable = await this.durableTask(call, name, args, ttlMs);
+    if (durable) return { task: taskToWire(durable) };
     const task = await tasks.start(ownerOf(call.pipeline), 'tools/call', ttlMs, async (signal, taskId) => {
       const run: Call = { ...call, sent: false, channel: new TaskChannel(call.session, taskId), signal };
-      const context = new TaskCallContext(this.environment, run, (message) => {
-        void tasks
-          .setStatusMessage(taskId, message)
-          .catch((error: unknown) => this.logger.warn('task status update failed', { taskId, err: error }));
-      });
-      const result = await this.tools.execute(name, args, context, call.pipeline.visibility.tool);
+      const result = await this.tools.execute(
+        name,
+        args,
+        this.taskContext(run, taskId, tasks),
+        call.pipeline.visibility.tool,
+      );
       return { result: result as Record<string, unknown> };
     });
     return { task };

@@ -80,6 +80,14 @@ export interface Tool<
      * rounds (SEP-2663's composition with multi-round-trip requests).
      */
     readonly taskStart?: 'call' | 'handler';
+    /**
+     * Whether a task of this tool may be executed again from its arguments, on another replica, when the process
+     * running it dies, where the server has durable task runs (`tasks.durable`; the HTTP server with
+     * `DATABASE_URL`). Set it only for a tool whose writes are keyed so that a second execution writes nothing
+     * twice, or that writes nothing (agent tools: their steps are recorded and their writes keyed by step). Default
+     * false: such a task runs in the process that took the call and fails as abandoned if that process dies.
+     */
+    readonly resumable?: boolean;
   };
   /** Text rendering of the structured output. Default: pretty-printed JSON. */
   readonly render?: (output: O extends ToolOutputSchema ? z.output<O> : never) => string;

@@ -24,6 +24,7 @@ import {
   type RunsObserver,
 } from '@agent-mcp/durable-runs';
 import { type AuthSettings } from './auth-settings';
+import { durableTaskRuns } from './durable-tasks';
 import { type AuthStack, createLocalAuthStack, type PublicLocation } from './local-auth-stack';
 import { logExposure, type ToolExposure } from './exposure';
 import { AGENT_MCP_IDENTITY, type ServerIdentity } from './identity';
@@ -175,6 +176,8 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
   // Beside serving, never before it: a start opens the old directory only on the first run after an upgrade.
   const moving = moveLegacyState(state, toolSet.legacyState, logger);
   const { taskStore, threads } = state;
+  // Over HTTP with DATABASE_URL, task-augmented agent calls are durable runs that resume on a live replica.
+  const durableTasks = runs.kind === 'durable' ? durableTaskRuns(runs) : undefined;
   try {
     toolSet.register({ ...registries, threads });
     options.tools?.(registries);
@@ -192,7 +195,7 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
       ...(options.observers ?? []),
       isLevelEnabled('info', settings.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined,
     ),
-    tasks: { ...options.tasks, store: taskStore },
+    tasks: { ...options.tasks, store: taskStore, ...(durableTasks ? { durable: durableTasks.port } : {}) },
     requestState: {
       keys: settings.REQUEST_STATE_KEY ?? [randomRequestStateKey()],
       ledger: options.requestStateLedger ?? new SqlRequestStateLedger({ sql: state.database.sql }),
@@ -202,6 +205,8 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
     memory: state.database.memory,
     ...(auth.modelUsageMeter ? { modelUsageMeter: auth.modelUsageMeter } : {}),
   });
+  // Every replica defines the work before its runs start (the entry point starts them once serving).
+  durableTasks?.define(server);
   noteRequestStateKey(settings, transport, logger);
   if (isLevelEnabled('info', settings.LOG_LEVEL)) {
     logExposure(

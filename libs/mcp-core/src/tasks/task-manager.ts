@@ -7,9 +7,11 @@ import {
   isTerminalStatus,
   type TaskOutcome,
   type TaskRecord,
+  type TaskStatus,
   type TaskStore,
 } from '@agent-mcp/context';
 import { InMemoryTaskStore } from './task-store';
+import { DURABLE_TASK_RUNNER, type DurableTaskCall, type DurableTaskRuns } from './durable-tasks';
 
 /** The `_meta` key that ties a message or result to its task. */
 export const RELATED_TASK_META_KEY = 'io.modelcontextprotocol/related-task';
@@ -37,6 +39,12 @@ export interface TaskOptions {
   readonly pageSize?: number;
   /** Identifies this process in the store. Default: a random id. */
   readonly runnerId?: string;
+  /**
+   * Durable runs for the task-augmented calls of tools marked `execution.resumable`: such a task is a run that any
+   * replica may execute and that resumes on a live replica when its own dies, instead of being failed after
+   * `leaseMs` (see {@link DurableTaskRuns}). Default: none; every task runs in the process that took its call.
+   */
+  readonly durable?: DurableTaskRuns;
 }
 
 /** The wire form of a task (`Task` in the 2025-11-25 schema). */
@@ -81,7 +89,12 @@ const failOnToolError: TaskClassifier = (outcome) => ({
 interface Running {
   readonly controller: AbortController;
   readonly done: Promise<void>;
+  /** Whose lease the task holds: this process's runner id, or {@link DURABLE_TASK_RUNNER}. */
+  readonly runner: string;
 }
+
+/** How long a task-augmented call waits for the durable engine to come up before its task runs here instead. */
+const DURABLE_READY_WAIT_MS = 1000;
 
 /**
  * Runs task-augmented requests in the background and answers the `tasks/*` methods. One per server. The
@@ -98,12 +111,15 @@ export class TaskManager {
   private readonly maxRunning: number;
   private readonly pageSize: number;
   private readonly runnerId: string;
+  private readonly durable: DurableTaskRuns | undefined;
   private readonly running = new Map<string, Running>();
   /** The questions of the 2026-07-28 tasks running here. */
   private readonly inputs = new Map<string, TaskInputs>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly changeListeners = new Set<(taskId: string) => void>();
   private watchTimer: ReturnType<typeof setInterval> | undefined;
+  /** Set by close(): durable executions stopped here are left for another replica. */
+  private closing = false;
   private lastExpiry = 0;
 
   constructor(
@@ -119,6 +135,7 @@ export class TaskManager {
     this.maxRunning = options.maxRunning ?? 64;
     this.pageSize = options.pageSize ?? 50;
     this.runnerId = options.runnerId ?? globalThis.crypto.randomUUID();
+    this.durable = options.durable;
   }
 
   /**
@@ -161,25 +178,93 @@ export class TaskManager {
       );
     }
     this.expireNow();
-    const ttlMs = Math.min(Math.max(1, Math.floor(requestedTtlMs ?? this.defaultTtlMs)), this.maxTtlMs);
     const task = await this.store.create({
       owner,
       method,
-      ttlMs,
+      ttlMs: this.ttlOf(requestedTtlMs),
       pollIntervalMs: this.pollIntervalMs,
       runner: this.runnerId,
       leaseMs: this.leaseMs,
     });
+    this.runHere(task.taskId, this.runnerId, work, classify);
+    return task;
+  }
+
+  /**
+   * Creates a task for `owner` whose call is a durable run ({@link TaskOptions.durable}) and submits the call;
+   * resolves with the stored task. `undefined` when the server has no durable runs, or their engine is not up
+   * within a second: the caller then runs the task here ({@link begin}), as an unrecorded call runs.
+   *
+   * No process holds the lease of a queued run, or of one moving off a dead replica: the task's lease is its TTL,
+   * and the run's own end fails the task when the run ends without its outcome (see {@link require}).
+   */
+  async beginDurable(
+    owner: string,
+    requestedTtlMs: number | undefined,
+    call: Omit<DurableTaskCall, 'taskId'>,
+  ): Promise<TaskRecord | undefined> {
+    const durable = this.durable;
+    if (!durable || !(await durable.ready(DURABLE_READY_WAIT_MS))) return undefined;
+    this.expireNow();
+    const ttlMs = this.ttlOf(requestedTtlMs);
+    const task = await this.store.create({
+      owner,
+      method: 'tools/call',
+      ttlMs,
+      pollIntervalMs: this.pollIntervalMs,
+      runner: DURABLE_TASK_RUNNER,
+      leaseMs: ttlMs,
+    });
+    try {
+      await durable.submit({ ...call, taskId: task.taskId }, owner);
+    } catch (error) {
+      const reason = 'The task could not be queued; run the request again.';
+      await this.store
+        .finish(task.taskId, 'failed', { result: { content: [{ type: 'text', text: reason }], isError: true } }, reason)
+        .catch(() => undefined);
+      throw error;
+    }
+    return task;
+  }
+
+  /**
+   * Executes a durable task's call in this process, for its engine (`McpServer.executeTask`): on the replica that
+   * took the run from the queue, or one resuming it after its replica died. A task that has ended or expired (it was
+   * cancelled before its run started, or an earlier execution stored its outcome) is left as it is. Resolves with
+   * the task's status once its outcome is stored (`expired`: the task is gone); an execution stopped by
+   * {@link close} never resolves (its run is left pending, for another replica to resume).
+   */
+  async execute(
+    taskId: string,
+    owner: string,
+    work: TaskWork,
+    classify: TaskClassifier = failOnToolError,
+  ): Promise<TaskStatus | 'expired'> {
+    const task = await this.store.get(taskId, owner);
+    if (task && !isTerminalStatus(task.status)) {
+      await (this.running.get(taskId)?.done ?? this.runHere(taskId, DURABLE_TASK_RUNNER, work, classify));
+      // Stopped by close(): never settles, so that the run is not recorded as finished and resumes elsewhere.
+      if (this.closing) await new Promise<never>(() => undefined);
+    }
+    return (await this.store.get(taskId, owner))?.status ?? 'expired';
+  }
+
+  /** Runs a task's work in the background, holding its lease under `runner`; resolves once its outcome is stored. */
+  private runHere(taskId: string, runner: string, work: TaskWork, classify: TaskClassifier): Promise<void> {
     const controller = new AbortController();
-    const done = this.run(task.taskId, controller.signal, work, classify).finally(() => {
-      this.running.delete(task.taskId);
-      this.inputs.delete(task.taskId);
-      this.wake(task.taskId);
+    const done = this.run(taskId, controller.signal, work, classify).finally(() => {
+      this.running.delete(taskId);
+      this.inputs.delete(taskId);
+      this.wake(taskId);
       if (this.running.size === 0) this.stopWatching();
     });
-    this.running.set(task.taskId, { controller, done });
+    this.running.set(taskId, { controller, done, runner });
     this.startWatching();
-    return task;
+    return done;
+  }
+
+  private ttlOf(requestedTtlMs: number | undefined): number {
+    return Math.min(Math.max(1, Math.floor(requestedTtlMs ?? this.defaultTtlMs)), this.maxTtlMs);
   }
 
   /**
@@ -253,6 +338,7 @@ export class TaskManager {
     if (isTerminalStatus(current.status)) return;
     await this.store.setStatus(taskId, owner, 'cancelled', 'Cancelled by the client.');
     this.running.get(taskId)?.controller.abort(new CancelledError('Task cancelled by the client'));
+    this.cancelRun(taskId);
     this.wake(taskId);
   }
 
@@ -281,6 +367,7 @@ export class TaskManager {
     }
     const cancelled = await this.store.setStatus(taskId, owner, 'cancelled', 'Cancelled by the client.');
     this.running.get(taskId)?.controller.abort(new CancelledError('Task cancelled by the client'));
+    this.cancelRun(taskId);
     this.wake(taskId);
     // It may have ended between the read and the update: report what it is now.
     return taskToWire(cancelled ?? (await this.require(taskId, owner)));
@@ -320,13 +407,19 @@ export class TaskManager {
 
   /**
    * Stops: waits up to `graceMs` for running tasks, then aborts the rest and fails them with `reason`, so
-   * none is left working.
+   * none is left working. Durable tasks executing here are stopped at once and left to their engine, which resumes
+   * them on a live replica.
    */
   async close(
     graceMs = 0,
     reason = 'The server shut down before the task finished; run the request again.',
   ): Promise<void> {
-    const all = [...this.running.values()];
+    // A durable task is not failed: its execution here stops (before the tools' pools close under it) and never
+    // settles, so its run stays pending and the engine hands it to a live replica, where it resumes.
+    this.closing = true;
+    for (const run of this.running.values())
+      if (run.runner === DURABLE_TASK_RUNNER) run.controller.abort(new CancelledError('The server is stopping'));
+    const all = [...this.running.values()].filter((r) => r.runner !== DURABLE_TASK_RUNNER);
     if (graceMs > 0 && all.length > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
@@ -335,7 +428,7 @@ export class TaskManager {
       ]);
       clearTimeout(timer);
     }
-    const left = [...this.running.entries()];
+    const left = [...this.running.entries()].filter(([, r]) => r.runner !== DURABLE_TASK_RUNNER);
     for (const [taskId, run] of left) {
       run.controller.abort(new CancelledError(reason));
       await this.store
@@ -366,10 +459,30 @@ export class TaskManager {
     }
   }
 
+  /**
+   * The owner's task as stored (-32602 when unknown or someone else's). A live durable task whose run ended without
+   * storing its outcome (it could not be resumed, or failed outside the call) is failed first, saying why: its lease
+   * will not, being its TTL.
+   */
   private async require(taskId: string, owner: string): Promise<TaskRecord> {
     const task = await this.store.get(taskId, owner);
     if (!task) throw new ProtocolError('TASK_NOT_FOUND', `Invalid params: task ${taskId} not found`);
-    return task;
+    if (!this.durable || isTerminalStatus(task.status) || this.running.has(taskId)) return task;
+    const reason = await this.durable.lostReason(taskId).catch((error: unknown) => {
+      this.logger.warn('durable task runs: could not read a run', { taskId, err: error });
+      return undefined;
+    });
+    if (reason === undefined) return task;
+    const outcome = { result: { content: [{ type: 'text', text: reason }], isError: true } };
+    if (await this.store.finish(taskId, 'failed', outcome, reason)) this.wake(taskId);
+    return (await this.store.get(taskId, owner)) ?? task;
+  }
+
+  /** Cancels a task's durable run, if it is one, wherever it runs (in the background: the store already says so). */
+  private cancelRun(taskId: string): void {
+    void this.durable
+      ?.cancel(taskId)
+      .catch((error: unknown) => this.logger.warn('durable task runs: could not cancel a run', { taskId, err: error }));
   }
 
   /** Resolves at the next local change of the task or after a poll interval; rejects when `signal` aborts. */
@@ -419,24 +532,31 @@ export class TaskManager {
 
   /** Renews the leases of the tasks running here and aborts those cancelled elsewhere. */
   private async watch(): Promise<void> {
-    const ids = [...this.running.keys()];
-    if (ids.length === 0) return;
+    if (this.running.size === 0) return;
+    const byRunner = new Map<string, string[]>();
+    for (const [id, run] of this.running) byRunner.set(run.runner, [...(byRunner.get(run.runner) ?? []), id]);
     try {
-      const alive = await this.store.renew(this.runnerId, ids, this.leaseMs);
-      for (const id of ids) {
-        if (!alive.has(id)) this.running.get(id)?.controller.abort(new CancelledError('Task cancelled'));
+      for (const [runner, ids] of byRunner) {
+        // A durable task's lease is its TTL (see beginDurable): renewing keeps it so, and says if it was cancelled.
+        const alive = await this.store.renew(runner, ids, runner === this.runnerId ? this.leaseMs : this.maxTtlMs);
+        for (const id of ids) {
+          if (!alive.has(id)) this.running.get(id)?.controller.abort(new CancelledError('Task cancelled'));
+        }
+        await this.takeInputs(
+          runner,
+          ids.filter((id) => alive.has(id)),
+        );
       }
-      await this.takeInputs(ids.filter((id) => alive.has(id)));
     } catch (error) {
       this.logger.warn('task store: lease renewal failed', { err: error });
     }
   }
 
   /** Delivers the answers other replicas stored for the tasks waiting here (asked only while one waits). */
-  private async takeInputs(ids: readonly string[]): Promise<void> {
+  private async takeInputs(runner: string, ids: readonly string[]): Promise<void> {
     const waiting = ids.filter((id) => Object.keys(this.inputs.get(id)?.open() ?? {}).length > 0);
     if (waiting.length === 0 || !this.store.takeInputs) return;
-    for (const [id, responses] of await this.store.takeInputs(this.runnerId, waiting)) {
+    for (const [id, responses] of await this.store.takeInputs(runner, waiting)) {
       try {
         this.inputs.get(id)?.answer(responses);
       } catch (error) {

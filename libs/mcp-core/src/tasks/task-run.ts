@@ -1,7 +1,11 @@
+import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/sdk/types.js';
 import { type ProgressUpdate } from '@agent-mcp/context';
 import { type Call, type CallEnvironment, CallContext } from '../call-context';
+import { type InputSource } from '../mrtr/input-round';
+import { type TransportInfo } from '../pipeline';
 import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../protocol/messages';
-import { ClientUnreachableError, type RequestChannel, type Session } from '../session';
+import { ClientUnreachableError, type RequestChannel, Session } from '../session';
+import { type DurableTaskCall } from './durable-tasks';
 import { RELATED_TASK_META_KEY } from './task-manager';
 
 /** How often a task's progress message is written to the store, at most. */
@@ -70,4 +74,43 @@ export class TaskCallContext extends CallContext {
     }
     return super.reportProgress(update);
   }
+}
+
+/** Where a durable task's call comes from when it runs: no connection at all. */
+const DETACHED: TransportInfo = Object.freeze({ kind: 'memory' });
+
+/**
+ * The call of a durable task as a replica executes it from its record, with no live client: a session of its own
+ * with what the client declared and no stream (so a request to a 2025-11-25 client fails at once with
+ * {@link ClientUnreachableError}, and notifications go nowhere), `input` where a 2026-07-28 task's questions go.
+ * The request's credentials were checked when it arrived and cannot be checked again; the access stages that decided
+ * which resources and prompts its caller may read ran with them, so reads from inside the call are refused rather
+ * than allowed by default.
+ */
+export function detachedTaskCall(record: DurableTaskCall, signal: AbortSignal, input?: InputSource): Call {
+  const session = new Session(undefined, DETACHED);
+  session.era = record.era;
+  session.protocolVersion = record.protocolVersion;
+  session.clientCapabilities = record.clientCapabilities as ClientCapabilities | undefined;
+  session.clientInfo = record.clientInfo as Implementation | undefined;
+  session.principal = record.principal;
+  const params = { name: record.tool, ...(record.arguments ? { arguments: record.arguments } : {}) };
+  return {
+    sent: false,
+    session,
+    request: { jsonrpc: '2.0', id: `task:${record.taskId}`, method: 'tools/call', params },
+    params,
+    channel: new TaskChannel(session, record.taskId),
+    signal,
+    pipeline: {
+      method: 'tools/call',
+      params,
+      sessionId: undefined,
+      transport: DETACHED,
+      target: { kind: 'tool', name: record.tool },
+      principal: record.principal,
+      visibility: { resource: () => false, prompt: () => false },
+    },
+    ...(input ? { input } : {}),
+  };
 }

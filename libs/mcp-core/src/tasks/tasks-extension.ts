@@ -1,5 +1,5 @@
 import { JsonRpcErrorCode, ProtocolError } from '../errors';
-import { RELATED_TASK_META_KEY } from './task-manager';
+import { RELATED_TASK_META_KEY, type TaskClassifier } from './task-manager';
 import { ABANDONED_MESSAGE, type TaskOutcome, type TaskRecord } from '@agent-mcp/context';
 
 /**
@@ -100,3 +100,7 @@ export function modernOutcome(result: Record<string, unknown>): {
   }
   return { status: 'completed', outcome: { result } };
 }
+
+/** The terminal status of a 2026-07-28 task's outcome ({@link modernOutcome}; a protocol error fails it). */
+export const classifyModern: TaskClassifier = (outcome) =>
+  'result' in outcome ? modernOutcome(outcome.result) : { status: 'failed', outcome };

@@ -1,0 +1,181 @@
+// Tasks on durable runs as server-kit composes them over HTTP with DATABASE_URL (issue 17 step 5), in this process
+// (here rather than in server-kit, whose layer may not use the SDK's client): a task-augmented call of a resumable
+// tool is a DBOS run keyed by its task id, queued within the runs' limits, whose outcome lands in the task store; the
+// task lease does not fail it while it waits in the queue; tasks/cancel cancels the run; a run that can no longer be
+// resumed fails its task saying why; a tool not marked resumable keeps its task in the process. The SDK's Client
+// over real Streamable HTTP, real PostgreSQL (a database of its own).
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema, CreateTaskResultSchema, GetTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { noopLogger, parseConfig } from '@agent-mcp/context';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
+import { defineTool } from '@agent-mcp/mcp-core';
+import { type HttpTestServer, serveOverHttp } from '@agent-mcp/mcp-core/testing';
+import { type AgentMcpServer, createAgentMcpServer, sharedSettingsShape } from '@agent-mcp/server-kit';
+
+jest.setTimeout(60_000);
+
+/** Calls of `gated` wait here until the test releases them by their `id`. */
+const gates = new Map<string, { release: (text: string) => void; aborted: boolean }>();
+const gated = (resumable: boolean) =>
+  defineTool({
+    name: resumable ? 'gated' : 'gated_local',
+    description: 'Waits for the test, then answers.',
+    inputSchema: z.object({ id: z.string() }),
+    execution: { taskSupport: 'optional', resumable },
+    async execute({ id }, context) {
+      const text = await new Promise<string>((resolve, reject) => {
+        const gate = { release: resolve, aborted: false };
+        gates.set(id, gate);
+        context.signal.addEventListener('abort', () => {
+          gate.aborted = true;
+          reject(context.signal.reason);
+        });
+      });
+      return text;
+    },
+  });
+
+let db: ThrowawayDatabase;
+let composed: AgentMcpServer;
+let http: HttpTestServer;
+let client: Client;
+
+const runOf = async (taskId: string) =>
+  (
+    await db.admin((c) =>
+      c.query<{ status: string }>('SELECT status FROM agent_runs.workflow_status WHERE workflow_uuid = $1', [taskId]),
+    )
+  ).rows[0]?.status;
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 50))) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() - started > 20_000) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+  }
+}
+
+const startTask = async (name: string, id: string) =>
+  (
+    await client.request(
+      { method: 'tools/call', params: { name, arguments: { id }, task: { ttl: 600_000 } } },
+      CreateTaskResultSchema,
+    )
+  ).task.taskId;
+const statusOf = async (taskId: string) =>
+  client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema);
+
+beforeAll(async () => {
+  db = await createThrowawayDatabase({ prefix: 'kit_tasks' });
+  // One run at a time per principal, so a second task waits in the queue.
+  const env = {
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'warning',
+    RUN_CONCURRENCY_PER_PRINCIPAL: '1',
+    RUN_QUEUE_POLL_MS: '50',
+  };
+  composed = await createAgentMcpServer({
+    env,
+    settings: parseConfig(z.object(sharedSettingsShape('http')), env),
+    transport: { kind: 'http', location: { resource: () => 'http://127.0.0.1:1/mcp' } },
+    logger: noopLogger,
+    builtinTools: false,
+    tools: (target) => target.tools.register(gated(true)).register(gated(false)),
+    // A lease far shorter than the queue wait below: a durable task must not depend on it.
+    tasks: { leaseMs: 500, watchIntervalMs: 100, pollIntervalMs: 50 },
+  });
+  if (composed.runs.kind !== 'durable') throw new Error('expected durable runs with DATABASE_URL over HTTP');
+  await composed.runs.start();
+  http = await serveOverHttp(composed.server);
+  client = new Client({ name: 'durable-tasks', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(http.url));
+});
+
+afterAll(async () => {
+  await client?.close().catch(() => undefined);
+  await http?.close();
+  await composed?.close();
+  await db?.drop();
+});
+
+it('runs a resumable tool’s task as a durable run keyed by the task, queued past the lease, its outcome stored', async () => {
+  const first = await startTask('gated', 'a');
+  const second = await startTask('gated', 'b');
+  await until(async () => gates.has('a'), Boolean, 'the first run to start');
+  expect(await runOf(first)).toBe('PENDING');
+  // The second waits for the principal's one slot, well past the 500 ms lease, and stays working.
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await runOf(second)).toBe('ENQUEUED');
+  expect(gates.has('b')).toBe(false);
+  expect((await statusOf(second)).status).toBe('working');
+
+  gates.get('a')?.release('first done');
+  await until(async () => gates.has('b'), Boolean, 'the second run to start');
+  gates.get('b')?.release('second done');
+  for (const [taskId, text] of [
+    [first, 'first done'],
+    [second, 'second done'],
+  ] as const) {
+    const result = await client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
+    expect(result.content).toEqual([{ type: 'text', text }]);
+    expect((await statusOf(taskId)).status).toBe('completed');
+    expect(
+      await until(
+        () => runOf(taskId),
+        (s) => s === 'SUCCESS',
+        'the run to succeed',
+      ),
+    ).toBe('SUCCESS');
+  }
+});
+
+it('cancels the run with the task: the call is aborted and the run never resumes', async () => {
+  const taskId = await startTask('gated', 'c');
+  await until(async () => gates.has('c'), Boolean, 'the run to start');
+  await client.request({ method: 'tasks/cancel', params: { taskId } }, GetTaskResultSchema);
+  await until(async () => gates.get('c')?.aborted, Boolean, 'the call to be aborted');
+  expect(
+    await until(
+      () => runOf(taskId),
+      (s) => s === 'CANCELLED',
+      'the run to be cancelled',
+    ),
+  ).toBe('CANCELLED');
+  expect((await statusOf(taskId)).status).toBe('cancelled');
+});
+
+it('fails a task whose run can no longer be resumed, saying why', async () => {
+  const running = await startTask('gated', 'd');
+  await until(async () => gates.has('d'), Boolean, 'the run to start');
+  const given = await startTask('gated', 'e');
+  expect(await runOf(given)).toBe('ENQUEUED');
+  // What DBOS records when a run's replicas died more often than RUN_MAX_RESUMES allows (a dead letter).
+  await db.admin((c) =>
+    c.query(
+      "UPDATE agent_runs.workflow_status SET status = 'MAX_RECOVERY_ATTEMPTS_EXCEEDED', recovery_attempts = 6 WHERE workflow_uuid = $1",
+      [given],
+    ),
+  );
+  const task = await statusOf(given);
+  expect(task.status).toBe('failed');
+  expect(task.statusMessage).toMatch(/could not be resumed: the servers running it stopped 5 times/);
+  const result = await client.request({ method: 'tasks/result', params: { taskId: given } }, CallToolResultSchema);
+  expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: task.statusMessage }] });
+  gates.get('d')?.release('done');
+  await until(
+    async () => (await statusOf(running)).status,
+    (s) => s === 'completed',
+    'the other task to finish',
+  );
+});
+
+it('keeps the task of a tool not marked resumable in this process: no run is recorded', async () => {
+  const taskId = await startTask('gated_local', 'f');
+  await until(async () => gates.has('f'), Boolean, 'the call to start');
+  expect(await runOf(taskId)).toBeUndefined();
+  gates.get('f')?.release('local');
+  const result = await client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
+  expect(result.content).toEqual([{ type: 'text', text: 'local' }]);
+});

@@ -1,0 +1,148 @@
+// Issue 17, "Done when" (research): a task survives the replica running it. Two http-server processes (the built
+// main.js) share one PostgreSQL database (a database of its own), with durable runs (DATABASE_URL) and a short
+// recovery delay. The SDK's Client calls `research` as a 2025-11-25 task; the replica that took the task's run is
+// SIGKILLed while the run's third model turn is in flight; the other replica notices, resumes the run from its last
+// completed step and stores the result. The scripted model server counts the requests per turn: each completed turn
+// was asked once, only the turn in flight twice. `tasks/get` and `tasks/result` show the result on the surviving
+// replica and on the killed one restarted.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema, CreateTaskResultSchema, GetTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  createScriptedServer,
+  hangTurn,
+  jsonTurn,
+  type RecordedRequest,
+  type ScriptedServer,
+  toolCallTurn,
+} from '@agent-mcp/agent-core/testing';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
+import pg from 'pg';
+import { type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
+
+jest.setTimeout(150_000);
+
+const ENGINE_UP = 'agent runs: the run engine is up';
+
+let db: ThrowawayDatabase;
+let model: ScriptedServer;
+let check: pg.Pool;
+let env: Record<string, string>;
+const replicas: ServerProcess[] = [];
+const clients: Client[] = [];
+
+/** Starts a replica and waits (bounded) until its run engine is up, so that its tasks are durable runs. */
+async function startReplica(): Promise<ServerProcess & { executorId: string }> {
+  const replica = await startServerProcess(env);
+  replicas.push(replica);
+  await until(() => replica.logLines().some((l) => l['msg'] === ENGINE_UP), 60_000, 'the run engine to start');
+  const line = replica.logLines().find((l) => l['msg'] === ENGINE_UP) as { executorId: string };
+  return Object.assign(replica, { executorId: line.executorId });
+}
+
+async function connect(base: string): Promise<Client> {
+  const client = new Client({ name: 'tasks-resume', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+  clients.push(client);
+  return client;
+}
+
+/** Which turn of the run a model request was for: turn n carries the outputs of the n-1 tool calls before it. */
+const turnOf = (request: RecordedRequest) =>
+  (request.body.input as Array<{ type?: string }>).filter((item) => item.type === 'function_call_output').length + 1;
+
+beforeAll(async () => {
+  db = await createThrowawayDatabase({ prefix: 'tasks_resume' });
+  model = await createScriptedServer({ apiKey: 'test-key' });
+  check = new pg.Pool({ connectionString: db.url, max: 2 });
+  check.on('error', () => undefined);
+  env = {
+    DATABASE_URL: db.url,
+    OPENAI_BASE_URL: model.url,
+    OPENAI_API_KEY: 'test-key',
+    OPENAI_MODEL: 'scripted-model',
+    RESEARCH_TOOLS: 'true',
+    RESEARCH_CORPUS_INDEX: 'false',
+    RESEARCH_WEB_SEARCH: 'off',
+    DATABASE_TOOLS: 'false',
+    SUPPORT_TOOLS: 'false',
+    // A replica silent for 1.5 s is dead: its runs move within a few seconds of the kill.
+    RUN_HEARTBEAT_MS: '300',
+    RUN_RECOVERY_AFTER_MS: '1500',
+    LOG_LEVEL: 'info',
+  };
+});
+
+afterAll(async () => {
+  for (const client of clients) await client.close().catch(() => undefined);
+  await Promise.all(replicas.map((r) => r.kill()));
+  await check?.end();
+  await model?.close();
+  await db?.drop();
+});
+
+it('finishes a research task on the other replica after the one running it is SIGKILLed mid-run', async () => {
+  const [a, b] = await Promise.all([startReplica(), startReplica()]);
+  // Pages at a loopback address are refused by the fetch guard: each call is a quick tool step with an error output.
+  model.enqueue(
+    toolCallTurn({ name: 'fetch_url', arguments: { url: 'http://127.0.0.1:9/first' }, callId: 'c1' }),
+    toolCallTurn({ name: 'fetch_url', arguments: { url: 'http://127.0.0.1:9/second' }, callId: 'c2' }),
+    hangTurn(), // turn 3, in flight when its replica dies: the only turn asked twice
+    toolCallTurn({ name: 'fetch_url', arguments: { url: 'http://127.0.0.1:9/third' }, callId: 'c3' }),
+    jsonTurn({ answer: 'Nothing could be read, after three tries.', citations: [] }),
+  );
+  const client = await connect(a.base);
+  const created = await client.request(
+    {
+      method: 'tools/call',
+      params: { name: 'research', arguments: { question: 'What do the pages say?', sources: ['urls'] }, task: {} },
+    },
+    CreateTaskResultSchema,
+  );
+  const { taskId } = created.task;
+  expect(created.task.status).toBe('working');
+
+  await model.waitForRequest(2, 60_000);
+  const { rows } = await check.query<{ executor_id: string; status: string }>(
+    'SELECT executor_id, status FROM agent_runs.workflow_status WHERE workflow_uuid = $1',
+    [taskId],
+  );
+  expect(rows).toEqual([{ executor_id: expect.any(String), status: 'PENDING' }]);
+  const [running, other] = rows[0]?.executor_id === a.executorId ? [a, b] : [b, a];
+  expect(running.executorId).toBe(rows[0]?.executor_id);
+  running.child.kill('SIGKILL');
+  await running.exited;
+  const killedAt = Date.now();
+
+  const survivor = await connect(other.base);
+  let status = 'working';
+  while (status === 'working' && Date.now() - killedAt < 60_000) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    status = (await survivor.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).status;
+  }
+  expect(status).toBe('completed');
+  const result = await survivor.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
+  expect(result.structuredContent).toMatchObject({
+    status: 'answered',
+    answer: expect.stringContaining('Nothing could be read, after three tries.'),
+  });
+
+  // Each completed turn asked once; turn 3, in flight at the kill, twice.
+  const perTurn = [0, 0, 0, 0];
+  for (const request of model.requests) perTurn[turnOf(request) - 1] += 1;
+  expect(perTurn).toEqual([1, 1, 2, 1]);
+  const moved = await check.query<{ executor_id: string; status: string }>(
+    'SELECT executor_id, status FROM agent_runs.workflow_status WHERE workflow_uuid = $1',
+    [taskId],
+  );
+  expect(moved.rows).toEqual([{ executor_id: other.executorId, status: 'SUCCESS' }]);
+
+  // The killed replica, started again, shows the same task from the shared store.
+  const restarted = await startReplica();
+  const again = await connect(restarted.base);
+  expect((await again.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).status).toBe(
+    'completed',
+  );
+  const reread = await again.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
+  expect(reread.structuredContent).toEqual(result.structuredContent);
+});

@@ -1,0 +1,79 @@
+import { type Principal } from '@agent-mcp/context';
+import { z } from 'zod';
+import { McpLocalError } from '../errors';
+
+/**
+ * The runner every durable task is stored under: a durable task belongs to no process, so whichever replica executes
+ * it renews its lease and takes the answers sent to it under this name.
+ */
+export const DURABLE_TASK_RUNNER = 'durable-runs';
+
+const PrincipalSchema = z.object({
+  id: z.string().min(1),
+  tenantId: z.string().optional(),
+  scopes: z.array(z.string()),
+  via: z.enum(['none', 'api_key', 'oauth']),
+  claims: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * A task-augmented `tools/call` as a durable run records it: everything a replica needs to execute the call again,
+ * with no live client (the request's credentials were checked when it arrived; its connection is not needed).
+ */
+export const DurableTaskCallSchema = z.object({
+  taskId: z.string().min(1).max(256),
+  tool: z.string().min(1).max(256),
+  arguments: z.record(z.string(), z.unknown()).optional(),
+  principal: PrincipalSchema,
+  /** The protocol era of the call: a 2026-07-28 task asks its questions through the task (`tasks/update`). */
+  era: z.enum(['legacy', 'modern']),
+  protocolVersion: z.string().min(1).max(64),
+  clientCapabilities: z.record(z.string(), z.unknown()).optional(),
+  clientInfo: z.looseObject({ name: z.string(), version: z.string() }).optional(),
+});
+
+/** See {@link DurableTaskCallSchema}. */
+export type DurableTaskCall = Omit<z.infer<typeof DurableTaskCallSchema>, 'principal'> & {
+  readonly principal: Principal;
+};
+
+/**
+ * Where the task-augmented calls of resumable tools (`execution.resumable`) become durable runs, the port an engine
+ * of durable execution implements for {@link TaskOptions.durable} (server-kit adapts `@agent-mcp/durable-runs`).
+ * A submitted call is executed by `McpServer.executeTask(call)` on whichever replica runs it, and again from its
+ * recorded input on a live replica if that one dies: the composition root defines that work once per process,
+ * before the engine starts. The task store stays the truth `tasks/get` and `tasks/result` read on every replica.
+ */
+export interface DurableTaskRuns {
+  /**
+   * Whether calls can be submitted now, waiting at most `waitMs` for the engine to come up. When not, the task runs
+   * in this process as it would without the port (and is not resumed if the process dies).
+   */
+  ready(waitMs: number): Promise<boolean>;
+  /** Records the call as a run keyed by its task id and queues it (limits per replica and per `principal` key). */
+  submit(call: DurableTaskCall, principal: string): Promise<void>;
+  /** Cancels the task's run wherever it is: it stops at its next step and is never resumed. */
+  cancel(taskId: string): Promise<void>;
+  /**
+   * Why the task's run ended without storing the task's outcome (it could not be resumed, or it failed outside the
+   * call), for the task's status message; `undefined` while it is queued or running, or when it is not a run.
+   */
+  lostReason(taskId: string): Promise<string | undefined>;
+}
+
+/** A durable run's recorded input is not a task call this server can execute (a record of another format). */
+export class InvalidTaskRecordError extends McpLocalError {
+  constructor(detail: string) {
+    super('INVALID_TASK_RECORD', `Not a recorded task call: ${detail}`);
+  }
+}
+
+/** Reads a recorded call back. @throws InvalidTaskRecordError */
+export function parseDurableTaskCall(input: unknown): DurableTaskCall {
+  const parsed = DurableTaskCallSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidTaskRecordError(`${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data as DurableTaskCall;
+}

@@ -1,0 +1,44 @@
+import { type DurableRuns } from '@agent-mcp/durable-runs';
+import { type DurableTaskRuns, type McpServer } from '@agent-mcp/mcp-core';
+
+/** The kind of durable run a task-augmented tool call is, the same on every replica. */
+export const MCP_TASK_RUN = 'mcp-task';
+
+/**
+ * Tasks on durable runs: the MCP server's {@link DurableTaskRuns} port over `@agent-mcp/durable-runs`, and the work
+ * every replica defines for it (`server.executeTask`), before the runs start. A task-augmented call of a resumable
+ * tool (the agent tools) is then a queued run, keyed by its task id, that any replica executes and a live one resumes
+ * from its last completed step if its own dies; its outcome goes to the task store every replica reads.
+ *
+ * Calls that are not tasks stay inline runs of the process that took them (`runs.run`): their caller waits on that
+ * connection, which ends with the process, so there is nobody to resume them for.
+ */
+export function durableTaskRuns(runs: DurableRuns): {
+  readonly port: DurableTaskRuns;
+  /** Defines the work of {@link MCP_TASK_RUN} on `server`; call it before `runs.start()`. */
+  define(server: McpServer): void;
+} {
+  const port: DurableTaskRuns = Object.freeze({
+    ready: (waitMs: number) => runs.ready(waitMs),
+    async submit(call: Parameters<DurableTaskRuns['submit']>[0], principal: string) {
+      await runs.submit(MCP_TASK_RUN, call, { principal, runId: call.taskId });
+    },
+    cancel: (taskId: string) => runs.cancel(taskId),
+    async lostReason(taskId: string) {
+      const status = await runs.status(taskId);
+      switch (status?.state) {
+        case 'given_up':
+          return `The task could not be resumed: the servers running it stopped ${status.starts - 1} times during the run, more than RUN_MAX_RESUMES allows. Run the request again.`;
+        case 'failed':
+          return 'The task’s run failed before it could record its outcome; run the request again.';
+        case 'completed':
+          return 'The task’s run finished, but its outcome could not be recorded; run the request again.';
+        case 'cancelled':
+          return 'The task’s run was cancelled.';
+        default:
+          return undefined;
+      }
+    },
+  });
+  return { port, define: (server) => runs.define(MCP_TASK_RUN, (input: unknown) => server.executeTask(input)) };
+}

@@ -135,8 +135,10 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
         agent,
         input,
         approve: writes.approve,
-        finish: (outcome: AgentToolOutcome<string> | AgentToolInterruption): SupportOutput =>
-          finishSupportOutput(run.out, outcome, writes.proposal(), run.found),
+        async finish(outcome: AgentToolOutcome<string> | AgentToolInterruption): Promise<SupportOutput> {
+          await writes.recoverReplayed(outcome.steps, ctx.signal);
+          return finishSupportOutput(run.out, outcome, writes.proposal(), run.found);
+        },
       };
     },
   });

@@ -51,6 +51,14 @@ export interface SupportWrites {
   ): Promise<string>;
   /** The write the user declined or was left waiting for `support_confirm`, if any. */
   proposal(): SupportProposal | undefined;
+  /**
+   * After the run: a `ticket_create` call the run completed without this process making it (its step was replayed
+   * from the record of a run resumed after a crash) set nothing here; its ticket is looked up by this request's key.
+   */
+  recoverReplayed(
+    steps: readonly { readonly tool: string; readonly isError: boolean }[],
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
 /**
@@ -183,5 +191,12 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
       throw supportError('NOT_APPROVED', 'This write was not approved, so it was not made.');
     },
     proposal: () => proposal,
+    async recoverReplayed(steps, signal) {
+      if (run.out.ticketCreated || !steps.some((s) => s.tool === 'ticket_create' && !s.isError)) return;
+      // The key depends on the request only (tenant, customer, ticket, message), not on the model's arguments.
+      const p = await planned('ticket_create', {}, signal);
+      // Opened by this run before its replica died: the step that made it is the one replayed.
+      if (p.kind === 'existing') run.out.ticketCreated = { id: p.ticket.id, created: true };
+    },
   };
 }

@@ -116,4 +116,5 @@ export type {
   ThreadPage,
   ThreadStore,
   ThreadSummary,
+  ThreadWriteOptions,
 } from './index';

@@ -258,8 +258,9 @@ async function runInThread<TOutput extends AgentOutputType>(
   const { context } = options;
   // Opening a thread reads the database (seconds on a cold embedded engine): progress moves from here on.
   if (context.threads && context.principal) reporter.enter('opening the conversation');
-  // Keyed by the run: a run resumed after a crash (or executed again) records its turn once.
-  const writeKey = journal ? `run:${journal.runId}` : undefined;
+  // Keyed by the run's step: a run resumed after a crash (or executed again) records its turn once, and two runs
+  // inside one task's run (which share its id) have keys of their own (stepKey carries their place in it).
+  const writeKey = journal?.stepKey('thread.record');
   const thread = await openThreadTurn(context, options.threadId, input, options.source ?? agent.name, writeKey);
   // The caller's saved preferences come first; they are context of the run, not turns of the thread.
   const withMemory = await withPrincipalMemory(context, thread ? thread.input : input);

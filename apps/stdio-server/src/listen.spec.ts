@@ -2,8 +2,10 @@
 // to 2026-07-28. The client opens a listen stream with no initialize, calls go on beside it on the one stdout, and
 // when the process is told to stop (SIGTERM) the stream ends gracefully, with the listen request's result, before
 // the process exits. With the tasks extension, a support task's status reaches the stream as it changes: waiting for
-// the approval, then completed with the ticket written (the model is the scripted OpenAI-compatible server).
-import { mkdtemp, rm } from 'node:fs/promises';
+// the approval, then completed with the ticket written (the model is the scripted OpenAI-compatible server). A
+// document of the research corpus edited on disk is reported as notifications/resources/updated for its URI, and one
+// added as notifications/resources/list_changed (issue 15).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
@@ -11,6 +13,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { createScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 
 jest.setTimeout(60_000);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const MAIN = path.resolve(__dirname, '../dist/main.js');
 
@@ -48,6 +52,50 @@ it('opens a listen stream beside calls, and ends it gracefully when the process 
     expect(await subscription.closed).toBe('graceful');
   } finally {
     await client.close();
+  }
+});
+
+it('tells a listener of a corpus document edited on disk, and that the list changed when one is added', async () => {
+  const corpusDir = await mkdtemp(path.join(tmpdir(), 'stdio-listen-corpus-'));
+  await writeFile(path.join(corpusDir, 'guide.md'), '# Guide\n\nThe first edition.');
+  const env = {
+    ...process.env,
+    XDG_DATA_HOME: dataHome,
+    OPENAI_API_KEY: '',
+    RESEARCH_CORPUS_DIR: corpusDir,
+    LOG_LEVEL: 'error',
+  } as Record<string, string>;
+  delete env['DATABASE_URL'];
+  const client = new Client(
+    { name: 'desktop-v2', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  const seen: Array<{ method: string; uri?: string }> = [];
+  for (const method of ['notifications/resources/updated', 'notifications/resources/list_changed'] as const)
+    client.setNotificationHandler(method, (n) => {
+      seen.push({ method: n.method, uri: (n.params as { uri?: string } | undefined)?.uri });
+    });
+  const heard = async (method: string, uri?: string) => {
+    for (const started = Date.now(); !seen.some((n) => n.method === method && n.uri === uri); await sleep(20))
+      if (Date.now() - started > 20_000) throw new Error(`no ${method} ${uri ?? ''}; seen: ${JSON.stringify(seen)}`);
+  };
+  const uri = 'research://documents/corpus/guide.md';
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [MAIN], env, stderr: 'pipe' }));
+  try {
+    // The first listing indexes the folder as it stands: the edit below is a change of an indexed document.
+    expect((await client.listResources()).resources.map((r) => r.uri)).toContain(uri);
+    const subscription = await client.listen({ resourcesListChanged: true, resourceSubscriptions: [uri] });
+    await writeFile(path.join(corpusDir, 'guide.md'), '# Guide\n\nThe second edition, revised.');
+    await heard('notifications/resources/updated', uri);
+    expect((await client.readResource({ uri })).contents[0]).toMatchObject({ text: expect.stringContaining('second') });
+    // An edit changes no list.
+    expect(seen.some((n) => n.method === 'notifications/resources/list_changed')).toBe(false);
+    await writeFile(path.join(corpusDir, 'faq.md'), '# FAQ\n\nQuestions people ask.');
+    await heard('notifications/resources/list_changed');
+    await subscription.close();
+  } finally {
+    await client.close();
+    await rm(corpusDir, { recursive: true, force: true });
   }
 });
 

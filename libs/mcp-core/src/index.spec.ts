@@ -110,6 +110,7 @@ export type {
   RequestStateOptions,
   RequestTarget,
   ResourceAccessOptions,
+  ResourceChange,
   ResourceMetadata,
   ResourceTemplate,
   SessionBus,

@@ -31,6 +31,7 @@ export {
 export { ToolRegistry, ToolRegistrationError, type ToolRegistryOptions } from './tool-registry';
 export {
   ResourceRegistry,
+  type ResourceChange,
   type StaticResource,
   type ResourceTemplate,
   type ResourceMetadata,

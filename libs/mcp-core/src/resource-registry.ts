@@ -40,10 +40,18 @@ export interface ResourceTemplate {
 /** Which resources a caller may see and read. */
 export type ResourceFilter = (uri: string) => boolean;
 
-/** Resources and resource templates, with reading and completion. */
+/**
+ * A change to the data behind the resources, raised by whoever owns that data (a re-indexed document folder, a
+ * table written to): the content of one resource (`updated`), or which resources there are (`list_changed`). It
+ * names what changed, never the content: a listener reads it again with its own credentials.
+ */
+export type ResourceChange = { readonly kind: 'updated'; readonly uri: string } | { readonly kind: 'list_changed' };
+
+/** Resources and resource templates, with reading, completion, and the changes of the data behind them. */
 export class ResourceRegistry {
   private readonly resources = new Map<string, StaticResource>();
   private readonly templates: Array<{ template: ResourceTemplate; matcher: UriTemplate }> = [];
+  private readonly listeners = new Set<(change: ResourceChange) => void>();
 
   register(resource: StaticResource): this {
     if (this.resources.has(resource.uri))
@@ -100,12 +108,36 @@ export class ResourceRegistry {
     throw new NotFoundError('resource', uri);
   }
 
+  /**
+   * Says that the resource at `uri` changed. The server built on this registry tells the clients subscribed to it
+   * (`notifications/resources/updated`), on every replica sharing its change feed: the data behind a resource is
+   * taken to be shared (a database), so the replica that changed it is the one to say so, once.
+   */
+  notifyUpdated(uri: string): void {
+    this.emit({ kind: 'updated', uri });
+  }
+
+  /** Says that the set of resources changed (`notifications/resources/list_changed`, on every replica). */
+  notifyListChanged(): void {
+    this.emit({ kind: 'list_changed' });
+  }
+
+  /** Called with every change raised through {@link notifyUpdated} and {@link notifyListChanged}; returns an unsubscribe. */
+  onChange(listener: (change: ResourceChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Completion of one variable of a template (`ref/resource`). */
   async complete(uriTemplate: string, variable: string, value: string, args: Readonly<Record<string, string>>) {
     const entry = this.templates.find((t) => t.template.uriTemplate === uriTemplate);
     const completer = entry?.template.complete?.[variable];
     if (!completer) return EMPTY_COMPLETION;
     return completionResult(await completer(value, { arguments: args }));
+  }
+
+  private emit(change: ResourceChange): void {
+    for (const listener of [...this.listeners]) listener(change);
   }
 }
 

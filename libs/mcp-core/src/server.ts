@@ -263,6 +263,10 @@ export class McpServer {
       // This process's registry: other replicas have their own.
       this.listening.local({ kind: 'list_changed', list: 'tools' });
     });
+    // Raised by the owner of the data behind the resources (shared by the replicas): every replica's listeners hear.
+    this.resources.onChange((change) =>
+      change.kind === 'updated' ? this.notifyResourceUpdated(change.uri) : this.notifyListChanged('resources'),
+    );
   }
 
   /** Shares changes with the listen streams of other replicas through `feed` (a `RedisChangeFeed`). */

@@ -41,6 +41,7 @@ export type {
   Citation,
   Collection,
   CorpusCaller,
+  CorpusChange,
   CorpusDocument,
   CorpusIndex,
   CorpusIndexOptions,

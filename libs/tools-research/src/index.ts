@@ -55,6 +55,7 @@ export {
   type CorpusIndexOptions,
   type Collection,
   type CorpusCaller,
+  type CorpusChange,
   type CorpusDocument,
   type DocumentHit,
   type DocumentSummary,

@@ -1,6 +1,6 @@
 import { principalKey } from '@agent-mcp/context';
 import { type HandlerContext, NotFoundError, type ResourceRegistry } from '@agent-mcp/mcp-core';
-import { type CorpusIndex } from './corpus/corpus-index';
+import { type CorpusChange, type CorpusIndex, documentUri } from './corpus/corpus-index';
 
 /** URI of the list of documents. */
 export const DOCUMENTS_URI = 'research://documents';
@@ -15,9 +15,11 @@ const collectionsOf = (corpus: CorpusIndex, ctx: HandlerContext) =>
 /**
  * The corpus as MCP resources, so a client can open a cited document: `research://documents` (every document
  * the caller may read, with title, path and URI) and `research://documents/{collection}/{+path}` (the text
- * that was indexed and cited). A caller reads the configured folder and only its own roots.
+ * that was indexed and cited). A caller reads the configured folder and only its own roots. Each re-index that
+ * changes documents is told to the registry ({@link announceCorpusChange}), so listeners hear of it.
  */
 export function registerDocumentResources(resources: ResourceRegistry, corpus: CorpusIndex): void {
+  corpus.onChange((change) => announceCorpusChange(resources, change));
   resources.register({
     uri: DOCUMENTS_URI,
     name: 'research-documents',
@@ -50,4 +52,20 @@ export function registerDocumentResources(resources: ResourceRegistry, corpus: C
       return [{ uri: doc.uri, mimeType: doc.mimeType, text: doc.text }];
     },
   });
+}
+
+/**
+ * What a re-index changed, as resource changes: `notifications/resources/updated` for each document whose content
+ * changed or that is gone (a client subscribes to documents that exist, so a new one has no subscriber yet) and,
+ * for the configured folder, `research://documents` updated and `list_changed` when documents came or went. A
+ * client root's documents are one caller's: their list changes are not told to everyone listening, which would
+ * tell every listener when another caller's files change.
+ */
+export function announceCorpusChange(resources: ResourceRegistry, change: CorpusChange): void {
+  const { collection } = change;
+  for (const relPath of [...change.updated, ...change.removed])
+    resources.notifyUpdated(documentUri(collection.slug, relPath));
+  if (collection.slug !== 'corpus') return;
+  resources.notifyUpdated(DOCUMENTS_URI);
+  if (change.added.length > 0 || change.removed.length > 0) resources.notifyListChanged();
 }

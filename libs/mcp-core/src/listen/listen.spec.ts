@@ -1,7 +1,8 @@
 // subscriptions/listen (MCP 2026-07-28) with the official SDK v2 client pinned to 2026-07-28, over real HTTP
 // (a long-lived SSE response to the POST) and over serveStdio's newline-delimited streams: the acknowledgement
 // names what the server will deliver, the notifications the client opted in to arrive (tools, prompts and
-// resource list changes, updates of the resources it named) and no others, and a server shutdown ends the stream
+// resource list changes, updates of the resources it named, whether the server or the owner of the data on its
+// resource registry raised them) and no others, and a server shutdown ends the stream
 // gracefully (the listen request's result) while a client close leaves nothing open on the server.
 import { PassThrough } from 'node:stream';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -139,6 +140,28 @@ describe('subscriptions/listen with the SDK v2 client pinned to 2026-07-28', () 
         await subscription.close();
         expect(await subscription.closed).toBe('local');
         await until(() => server.listenCount === 0, 'the server to drop the closed stream');
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('delivers the changes the owner of the data raises on the resource registry', async () => {
+      const { client, seen } = await connect();
+      try {
+        const subscription = await client.listen({
+          resourcesListChanged: true,
+          resourceSubscriptions: ['test://watched'],
+        });
+        server.resources.notifyUpdated('test://other'); // not asked for
+        server.resources.notifyUpdated('test://watched');
+        server.resources.notifyListChanged();
+        await until(() => seen.length >= 2, 'two notifications');
+        await sleep(50);
+        expect(seen.map((n) => [n.method, n.params?.['uri']])).toEqual([
+          ['notifications/resources/updated', 'test://watched'],
+          ['notifications/resources/list_changed', undefined],
+        ]);
+        await subscription.close();
       } finally {
         await client.close();
       }

@@ -7,6 +7,7 @@ import { SAMPLE_CORPUS_DIR, eventually, tempDir } from '../spec-helpers/corpus';
 import { createTestDatabase, type TestDatabase } from '../spec-helpers/database';
 import {
   type Collection,
+  type CorpusChange,
   type CorpusIndex,
   createCorpusIndex,
   type CorpusIndexOptions,
@@ -111,6 +112,63 @@ describe('corpus index', () => {
     expect(await corpus.search('capybara', collections)).toEqual([]);
     await writeFile(path.join(tmp.dir, 'notes.md'), '# Notes\n\nA capybara appeared.');
     expect(await eventually(async () => (await corpus.search('capybara', collections)).length === 1)).toBe(true);
+  });
+
+  it('tells its listeners which documents a re-index added, changed and removed, once they are written', async () => {
+    const tmp = await tempDir();
+    cleanups.push(tmp.remove);
+    await writeFile(path.join(tmp.dir, 'a.md'), '# Alpha\n\nThe walrus sleeps.');
+    await writeFile(path.join(tmp.dir, 'b.md'), '# Beta\n\nThe heron waits.');
+    const corpus = await index({ dir: tmp.dir });
+    const changes: Array<Omit<CorpusChange, 'collection'> & { slug: string }> = [];
+    const collections = await corpus.collectionsFor(noRoots);
+    corpus.onChange(({ collection, ...change }) => changes.push({ slug: collection.slug, ...change }));
+    await corpus.sync(folderOf(corpus));
+    await writeFile(path.join(tmp.dir, 'a.md'), '# Alpha\n\nThe walrus woke up.');
+    await rm(path.join(tmp.dir, 'b.md'));
+    await writeFile(path.join(tmp.dir, 'c.md'), '# Gamma\n\nA new page.');
+    await corpus.sync(folderOf(corpus));
+    expect(changes).toEqual([
+      { slug: 'corpus', added: ['a.md', 'b.md'], updated: [], removed: [] },
+      { slug: 'corpus', added: ['c.md'], updated: ['a.md'], removed: ['b.md'] },
+    ]);
+    expect((await corpus.read(documentUri('corpus', 'a.md'), collections))?.text).toContain('woke up');
+  });
+
+  it('tells no listener of a re-index that found nothing new, nor of a touched file with the same content', async () => {
+    const tmp = await tempDir();
+    cleanups.push(tmp.remove);
+    await writeFile(path.join(tmp.dir, 'a.md'), '# Alpha\n\nThe walrus sleeps.');
+    const corpus = await index({ dir: tmp.dir });
+    await corpus.sync(folderOf(corpus));
+    const changes: CorpusChange[] = [];
+    corpus.onChange((change) => changes.push(change));
+    await corpus.sync(folderOf(corpus));
+    await writeFile(path.join(tmp.dir, 'a.md'), '# Alpha\n\nThe walrus sleeps.'); // new mtime, same content
+    expect(await corpus.sync(folderOf(corpus))).toEqual(expect.objectContaining({ indexed: 0, unchanged: 1 }));
+    expect(changes).toEqual([]);
+  });
+
+  it('announces a change once when two servers on one database re-index the same folder', async () => {
+    const tmp = await tempDir();
+    cleanups.push(tmp.remove);
+    await writeFile(path.join(tmp.dir, 'a.md'), '# Alpha\n\nThe walrus sleeps.');
+    const [first, second] = [await index({ dir: tmp.dir }), await index({ dir: tmp.dir })] as const;
+    await first.sync(folderOf(first));
+    await second.sync(folderOf(second));
+    const heard: string[] = [];
+    first.onChange((change) => heard.push(`first: ${change.updated.join()}${change.removed.join()}`));
+    second.onChange((change) => heard.push(`second: ${change.updated.join()}${change.removed.join()}`));
+    await writeFile(path.join(tmp.dir, 'a.md'), '# Alpha\n\nThe walrus woke up.');
+    // Both see the change on disk at once, as two replicas' watchers would; the database lets one write it.
+    const reports = await Promise.all([first.sync(folderOf(first)), second.sync(folderOf(second))]);
+    expect(reports.map((r) => r.indexed).sort()).toEqual([0, 1]);
+    expect(heard).toHaveLength(1);
+    expect(heard[0]).toMatch(/^(first|second): a\.md$/);
+    await rm(path.join(tmp.dir, 'a.md'));
+    heard.length = 0;
+    await Promise.all([first.sync(folderOf(first)), second.sync(folderOf(second))]);
+    expect(heard).toHaveLength(1);
   });
 
   it('indexes only md, txt and html files within the size and count bounds', async () => {

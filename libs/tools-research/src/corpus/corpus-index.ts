@@ -51,6 +51,18 @@ export interface SyncReport {
   readonly incomplete: boolean;
 }
 
+/**
+ * The documents one re-index wrote or deleted, by path relative to the collection's folder: what it found new
+ * (`added`), changed in content (`updated`) and gone (`removed`). Told once per change, by the process that wrote it,
+ * even when several servers index one folder into one database.
+ */
+export interface CorpusChange {
+  readonly collection: Collection;
+  readonly added: readonly string[];
+  readonly updated: readonly string[];
+  readonly removed: readonly string[];
+}
+
 /** Who asks: the caller's key (for roots) and how to reach their roots. */
 export interface CorpusCaller {
   readonly owner: string;
@@ -94,6 +106,11 @@ export interface CorpusIndex {
   list(collections: readonly Collection[], signal?: AbortSignal): Promise<DocumentSummary[]>;
   /** Re-indexes one collection now (serialised with other runs on it). */
   sync(collection: Collection): Promise<SyncReport>;
+  /**
+   * Calls `listener` after each re-index that wrote or deleted documents (the watcher's, a search's rescan, or
+   * {@link CorpusIndex.sync}); returns an unsubscribe. A throwing listener is logged and does not fail the re-index.
+   */
+  onChange(listener: (change: CorpusChange) => void): () => void;
   /** Stops watching. */
   close(): Promise<void>;
 }
@@ -155,7 +172,15 @@ export async function createCorpusIndex(options: CorpusIndexOptions): Promise<Co
     return schema;
   };
 
-  const syncer = createCorpusSync({ store, ensureSchema, limits: options.limits, rescanMs: options.rescanMs, logger });
+  const listeners = changeListeners(logger);
+  const syncer = createCorpusSync({
+    store,
+    ensureSchema,
+    limits: options.limits,
+    rescanMs: options.rescanMs,
+    logger,
+    onChange: listeners.emit,
+  });
   const { sync, fresh } = syncer;
 
   if (corpus && options.watch) {
@@ -262,11 +287,35 @@ export async function createCorpusIndex(options: CorpusIndexOptions): Promise<Co
       });
     },
     sync,
+    onChange: listeners.add,
     async close() {
       closed = true;
+      listeners.clear();
       clearTimeout(debounce);
       watcher?.close();
       await syncer.settle();
     },
+  };
+}
+
+/** The listeners of {@link CorpusIndex.onChange}. */
+function changeListeners(logger: Logger) {
+  const listeners = new Set<(change: CorpusChange) => void>();
+  return {
+    add(listener: (change: CorpusChange) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit(change: CorpusChange): void {
+      for (const listener of [...listeners]) {
+        // A listener's failure is logged, never the re-index's: the documents are written either way.
+        try {
+          listener(change);
+        } catch (error) {
+          logger.warn('research corpus: a change listener failed', { err: error });
+        }
+      }
+    },
+    clear: () => listeners.clear(),
   };
 }

@@ -62,9 +62,14 @@ const HEADLINE_OPTIONS = 'StartSel=«, StopSel=», MaxWords=35, MinWords=12, Max
 export interface CorpusStore {
   ensureSchema(): Promise<void>;
   files(collection: string, signal?: AbortSignal): Promise<Map<string, StoredFile>>;
-  upsert(collection: string, row: DocumentRow): Promise<void>;
+  /**
+   * Writes the document unless its stored content hash is already `row.contentHash` (another replica indexed the
+   * same change first). @returns whether it wrote
+   */
+  upsert(collection: string, row: DocumentRow): Promise<boolean>;
   touch(collection: string, file: StoredFile): Promise<void>;
-  removeOthers(collection: string, keep: readonly string[]): Promise<number>;
+  /** Deletes the documents of `collection` not in `keep`. @returns the paths it deleted (none deleted twice) */
+  removeOthers(collection: string, keep: readonly string[]): Promise<string[]>;
   search(query: string, collections: readonly string[], limit: number, signal?: AbortSignal): Promise<SearchHit[]>;
   get(collection: string, relPath: string, signal?: AbortSignal): Promise<StoredDocument | undefined>;
   list(
@@ -120,14 +125,19 @@ export function createCorpusStore(sql: SqlClient): CorpusStore {
       );
     },
     async upsert(collection, row) {
-      await sql.query(
+      // Replicas watching one folder re-index the same change at once: the row lock makes the second one see the
+      // first one's hash, write nothing and return no row, so the change is announced once.
+      const { rows } = await sql.query(
         `INSERT INTO research_documents (collection, rel_path, title, body, mime_type, content_hash, mtime_ms, size_bytes)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (collection, rel_path) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body,
            mime_type = EXCLUDED.mime_type, content_hash = EXCLUDED.content_hash, mtime_ms = EXCLUDED.mtime_ms,
-           size_bytes = EXCLUDED.size_bytes, indexed_at = now()`,
+           size_bytes = EXCLUDED.size_bytes, indexed_at = now()
+         WHERE research_documents.content_hash IS DISTINCT FROM EXCLUDED.content_hash
+         RETURNING rel_path`,
         [collection, row.relPath, row.title, row.body, row.mimeType, row.contentHash, row.mtimeMs, row.size],
       );
+      return rows.length > 0;
     },
     async touch(collection, file) {
       await sql.query(
@@ -136,11 +146,11 @@ export function createCorpusStore(sql: SqlClient): CorpusStore {
       );
     },
     async removeOthers(collection, keep) {
-      const { rowCount } = await sql.query(
-        'DELETE FROM research_documents WHERE collection = $1 AND NOT (rel_path = ANY($2::text[]))',
+      const { rows } = await sql.query<{ rel_path: string }>(
+        'DELETE FROM research_documents WHERE collection = $1 AND NOT (rel_path = ANY($2::text[])) RETURNING rel_path',
         [collection, [...keep]],
       );
-      return rowCount;
+      return rows.map((r) => r.rel_path);
     },
     async search(query, collections, limit, signal) {
       // Every word first (precise); when nothing has them all, any word, best ranked first.

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { type Logger } from '@agent-mcp/context';
 import { type CorpusFileLimits, listCorpusFiles } from './corpus-files';
 import { type CorpusStore } from './corpus-store';
-import { type Collection, type SyncReport } from './corpus-index';
+import { type Collection, type CorpusChange, type SyncReport } from './corpus-index';
 import { documentText } from './document-text';
 import { sha256 } from './collections';
 
@@ -24,6 +24,11 @@ export interface CorpusSyncOptions {
   /** A search re-checks a folder whose last check is older than this. */
   readonly rescanMs: number;
   readonly logger: Logger;
+  /**
+   * Told of each re-index that wrote or deleted documents, once they are written (not of one that found nothing).
+   * Must not throw.
+   */
+  readonly onChange?: (change: CorpusChange) => void;
 }
 
 /** Keeps collections indexed: one run at a time per folder, re-run when marked dirty or stale. */
@@ -42,7 +47,14 @@ export interface CorpusSync {
  * Indexes folders into the store: files whose mtime and size are unchanged are skipped, then a content hash spares
  * a re-parse of a touched file; files gone from the folder are removed.
  */
-export function createCorpusSync({ store, ensureSchema, limits, rescanMs, logger }: CorpusSyncOptions): CorpusSync {
+export function createCorpusSync({
+  store,
+  ensureSchema,
+  limits,
+  rescanMs,
+  logger,
+  onChange,
+}: CorpusSyncOptions): CorpusSync {
   const states = new Map<string, CollectionState>();
 
   const stateOf = (key: string): CollectionState => {
@@ -60,7 +72,8 @@ export function createCorpusSync({ store, ensureSchema, limits, rescanMs, logger
     await ensureSchema();
     const listing = await listCorpusFiles(collection.dir, limits);
     const stored = await store.files(collection.key);
-    let indexed = 0;
+    const added: string[] = [];
+    const updated: string[] = [];
     let unchanged = 0;
     for (const file of listing.files) {
       const before = stored.get(file.relPath);
@@ -83,16 +96,31 @@ export function createCorpusSync({ store, ensureSchema, limits, rescanMs, logger
         continue;
       }
       const doc = documentText(file.relPath, bytes.toString('utf8'));
-      await store.upsert(collection.key, { ...current, title: doc.title, body: doc.text, mimeType: doc.mimeType });
-      indexed++;
+      if (
+        await store.upsert(collection.key, { ...current, title: doc.title, body: doc.text, mimeType: doc.mimeType })
+      ) {
+        (before ? updated : added).push(file.relPath);
+      } else {
+        // Another replica wrote this very content first (and says so): only our bookkeeping is behind.
+        await store.touch(collection.key, current);
+        unchanged++;
+      }
     }
     const removed = await store.removeOthers(
       collection.key,
       listing.files.map((f) => f.relPath),
     );
-    const report = { indexed, unchanged, removed, tooLarge: listing.tooLarge, incomplete: listing.incomplete };
-    if (indexed || removed || listing.incomplete || listing.tooLarge)
+    const indexed = added.length + updated.length;
+    const report = {
+      indexed,
+      unchanged,
+      removed: removed.length,
+      tooLarge: listing.tooLarge,
+      incomplete: listing.incomplete,
+    };
+    if (indexed || removed.length || listing.incomplete || listing.tooLarge)
       logger.info('research corpus indexed', { collection: collection.label, ...report });
+    if (indexed || removed.length) onChange?.({ collection, added, updated, removed });
     return report;
   }
 

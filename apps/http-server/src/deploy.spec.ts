@@ -211,19 +211,30 @@ describe('Grafana dashboard and alert rules', () => {
     }
   });
 
+  type Panel = {
+    type: string;
+    title: string;
+    gridPos: { y: number };
+    targets?: Array<{ expr: string }>;
+  };
+  const readDashboard = () =>
+    JSON.parse(readFileSync(path.join(DEPLOY, 'grafana/dashboards/agent-mcp.json'), 'utf8')) as {
+      uid: string;
+      panels: Panel[];
+    };
+
   /** Metric names a PromQL expression reads (identifiers followed by a selector or a range). */
   const metricsIn = (expr: string) =>
     [...expr.matchAll(/\b([a-z_][a-z0-9_]*)\s*(?=\{|\[)/g)]
       .map((m) => m[1])
-      .filter((n) => !['by', 'without', 'rate', 'sum', 'max', 'histogram_quantile', 'clamp_min'].includes(n));
+      .filter(
+        (n) => !['by', 'without', 'rate', 'increase', 'sum', 'max', 'histogram_quantile', 'clamp_min'].includes(n),
+      );
 
   it('is valid JSON and every panel queries metrics the server exports', () => {
-    const dashboard = JSON.parse(readFileSync(path.join(DEPLOY, 'grafana/dashboards/agent-mcp.json'), 'utf8')) as {
-      uid: string;
-      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
-    };
+    const dashboard = readDashboard();
     expect(dashboard.uid).toBe('agent-mcp');
-    const used = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => metricsIn(t.expr)));
+    const used = dashboard.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => metricsIn(t.expr)));
     expect(used.length).toBeGreaterThan(10);
     expect(used.filter((n) => !exported.has(n))).toEqual([]);
     for (const needed of [
@@ -232,6 +243,23 @@ describe('Grafana dashboard and alert rules', () => {
       'agent_model_upstream_errors_total',
     ])
       expect(used).toContain(needed);
+  });
+
+  it('has a Runs row: shared queue depth, wait p50 / p95, running per replica and resumes', () => {
+    const { panels } = readDashboard();
+    const row = panels.findIndex((p) => p.type === 'row' && p.title === 'Runs');
+    expect(row).toBeGreaterThanOrEqual(0);
+    const below = panels.slice(row + 1).filter((p) => p.gridPos.y > (panels[row]?.gridPos.y ?? 0));
+    const exprs = below.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+    for (const wanted of [
+      /agent_runs_queue_depth\{queue="shared"\}/,
+      /histogram_quantile\(0\.5, .*agent_runs_queue_wait_seconds_bucket/,
+      /histogram_quantile\(0\.95, .*agent_runs_queue_wait_seconds_bucket/,
+      /sum by \(instance\) \(agent_runs_running\)/,
+      /agent_runs_resumed_total/,
+      /agent_runs_resume_failures_total/,
+    ])
+      expect(exprs.some((e) => wanted.test(e))).toBe(true);
   });
 
   it('alert rules cover error rate, latency, upstream failures and saturation on exported metrics', () => {
@@ -247,6 +275,8 @@ describe('Grafana dashboard and alert rules', () => {
       'ModelUpstreamFailures',
       'DatabasePoolSaturated',
       'EventLoopSaturated',
+      'AgentRunQueueSlow',
+      'AgentRunResumesFailing',
     ])
       expect(names).toContain(alert);
     const unknown = rules.flatMap((r) => metricsIn(r.expr)).filter((n) => n !== 'up' && !exported.has(n));

@@ -1,4 +1,6 @@
-import { parseConfig } from '@agent-mcp/context';
+import { type Logger, parseConfig } from '@agent-mcp/context';
+import { type AgentRuns, createRunQueueSampler, type DurableRuns, type RunQueueSampler } from '@agent-mcp/durable-runs';
+import { parseApplicationDatabaseConfig } from '@agent-mcp/store';
 import { AGENT_MCP_IDENTITY, createAgentMcpServer, formatHelp, runEntryPoint, wantsHelp } from '@agent-mcp/server-kit';
 import { HTTP_SERVER_SETTINGS, HttpServerConfigSchema, refuseUnsafeListening } from './config';
 import { shutdownGracefully } from './graceful-shutdown';
@@ -41,6 +43,8 @@ runEntryPoint(async () => {
     tasks: { defaultTtlMs: config.TASK_TTL_SECONDS * 1000, maxTtlMs: config.TASK_MAX_TTL_SECONDS * 1000 },
   });
   metrics.trackRuns(() => composed.runs.stats());
+  const queueSampler = sharedQueueSampler(composed.runs, logger);
+  if (queueSampler) metrics.trackSharedRuns(() => queueSampler.sample());
   const state = createServerState(config, logger);
   await Promise.all([state.ready(), composed.ready()]);
   const serving = serveHttp(config, composed, state, metrics, logger, (url) => (origin = url));
@@ -65,7 +69,7 @@ runEntryPoint(async () => {
         app,
         others: metricsApp ? [metricsApp] : [],
         graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
-        release: () => Promise.allSettled([composed.close(), state.close()]),
+        release: () => Promise.allSettled([composed.close(), state.close(), queueSampler?.close()]),
         logger,
       },
       signal,
@@ -77,3 +81,13 @@ runEntryPoint(async () => {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 });
+
+/**
+ * With recorded runs, their shared queue for the metrics, read from the database they are recorded in at most every
+ * 10 s on this replica (not per scrape); the in-process queue has none.
+ */
+function sharedQueueSampler(runs: AgentRuns | DurableRuns, logger: Logger): RunQueueSampler | undefined {
+  const databaseUrl = parseApplicationDatabaseConfig(process.env).DATABASE_URL;
+  if (runs.kind !== 'durable' || !databaseUrl) return undefined;
+  return createRunQueueSampler({ databaseUrl, executorId: runs.executorId, everyMs: 10_000, logger });
+}

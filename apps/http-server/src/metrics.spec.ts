@@ -89,8 +89,13 @@ describe('metrics after real calls', () => {
     expect(sample(text, 'agent_runs_total', { agent: 'database_agent', outcome: 'completed' })).toBe(1);
     // The agent call went through the run queue, which is empty again.
     expect(sample(text, 'agent_runs_queue_wait_seconds_count', { tool: 'database_query' })).toBe(1);
-    expect(sample(text, 'agent_runs_queue_depth')).toBe(0);
-    expect(sample(text, 'agent_runs_running')).toBe(0);
+    expect(sample(text, 'agent_runs_queue_depth', { queue: 'replica' })).toBe(0);
+    expect(sample(text, 'agent_runs_running', { queue: 'replica' })).toBe(0);
+    // DATABASE_URL: runs are recorded, and their shared queue (read from DBOS's tables) is empty too.
+    expect(sample(text, 'agent_runs_queue_depth', { queue: 'shared' })).toBe(0);
+    expect(sample(text, 'agent_runs_running', { queue: 'shared' })).toBe(0);
+    expect(sample(text, 'agent_runs_resumed_total')).toBe(0);
+    expect(sample(text, 'agent_runs_resume_failures_total')).toBe(0);
     expect(sample(text, 'db_pool_connections', { pool: 'database', state: 'max' })).toBe(10);
     expect(sample(text, 'db_pool_connections', { pool: 'database', state: 'total' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'mcp_sessions')).toBe(1);

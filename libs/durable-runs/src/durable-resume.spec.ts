@@ -1,7 +1,8 @@
 // A recorded run survives its replica: a child process runs a multi-turn agent run as a DBOS workflow and is
 // SIGKILLed while its third model turn is in flight; this process, another replica, notices the dead one by its
 // stale heartbeat, takes the run over and finishes it from its last completed step. The scripted model server counts
-// what it was asked: each completed turn once, only the turn in flight at the kill twice; each tool call ran once.
+// what it was asked: each completed turn once, only the turn in flight at the kill twice; each tool call ran once;
+// the taking over is told to the runs' observer (the resumed-runs metric).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,14 +109,22 @@ it('finishes on a live replica from its last completed step after its replica is
 
   let runs: DurableRuns | undefined;
   let kind: { close(): Promise<void> } | undefined;
+  let resumed = 0;
   try {
-    runs = createDurableRuns({ databaseUrl: db.url, heartbeatMs: 300, recoveryAfterMs: 1500 });
+    runs = createDurableRuns({
+      databaseUrl: db.url,
+      heartbeatMs: 300,
+      recoveryAfterMs: 1500,
+      // What agent_runs_resumed_total counts: the runs this replica took over.
+      observer: { onRunsResumed: ({ count }) => (resumed += count) },
+    });
     kind = defineLookupRun(runs, model.url, db.url);
     await runs.start();
     const killedAt = performance.now();
     await expect(runs.result(runId, { timeoutMs: 20_000 })).resolves.toBe('k1, k2 and k3 looked up');
     // Taken over within the recovery delay plus a sweep and a queue poll (and this replica's start).
     expect(performance.now() - killedAt).toBeLessThan(10_000);
+    expect(resumed).toBe(1);
   } finally {
     await runs?.close();
     await kind?.close();

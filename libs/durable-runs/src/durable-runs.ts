@@ -430,6 +430,8 @@ class DurableRunsImpl implements DurableRuns {
       recoveryAfterMs: s.recoveryAfterMs,
       recover: (ids) => engine?.recoverExecutors(ids) ?? Promise.resolve([]),
       logger: this.logger,
+      onResumed: (count) => shielded(() => this.observer.onRunsResumed?.({ count })),
+      onSweepFailed: (error) => shielded(() => this.observer.onResumeFailed?.({ error })),
     });
     try {
       const unlock = await holdLaunchLock(pool);

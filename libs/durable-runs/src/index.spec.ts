@@ -24,6 +24,7 @@ describe('public API', () => {
       'VERSION',
       'createDurableRuns',
       'createLocalRuns',
+      'createRunQueueSampler',
       'loadDurableRunsOptions',
       'loadRunsOptions',
     ]);
@@ -39,6 +40,9 @@ export type {
   DurableRunsOptions,
   LocalRunsOptions,
   RunContextJournal,
+  RunQueueSample,
+  RunQueueSampler,
+  RunQueueSamplerOptions,
   RunStatus,
   RunsObserver,
   RunsStats,

@@ -2,7 +2,8 @@
  * @agent-mcp/durable-runs: agent runs through a bounded queue (per replica and per principal), each with a step
  * journal (agent-core's `RunJournal`) and a mailbox for the answers it waits on. `createDurableRuns()` records
  * runs in PostgreSQL (DBOS Transact), so a run whose replica dies resumes on a live one; `createLocalRuns()` is the
- * in-process implementation, the embedded default's.
+ * in-process implementation, the embedded default's. `createRunQueueSampler()` reads the recorded runs' shared queue
+ * for metrics.
  *
  * Every export here is public API.
  *
@@ -27,6 +28,12 @@ export {
   type DurableRunHandle,
   type RunStatus,
 } from './durable-runs';
+export {
+  createRunQueueSampler,
+  type RunQueueSample,
+  type RunQueueSampler,
+  type RunQueueSamplerOptions,
+} from './run-queue-sampler';
 export { MAILBOX_LIMITS } from './mailboxes';
 export { RUNS_SETTINGS, loadRunsOptions, loadDurableRunsOptions } from './settings';
 export {

@@ -28,6 +28,10 @@ export interface RunsObserver {
   }): void;
   /** A run was refused: the queue was full. */
   onRunRefused?(info: { readonly kind: string }): void;
+  /** Recorded runs only: this replica moved `count` runs of replicas that stopped answering, to resume them. */
+  onRunsResumed?(info: { readonly count: number }): void;
+  /** Recorded runs only: this replica's look for stopped replicas failed (their runs wait for the next one). */
+  onResumeFailed?(info: { readonly error: unknown }): void;
 }
 
 /** What the queue holds now. */

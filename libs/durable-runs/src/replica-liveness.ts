@@ -15,6 +15,8 @@ export interface LivenessOptions {
   readonly logger: Logger;
   /** Told of every run moved off a dead replica. */
   readonly onResumed?: (count: number) => void;
+  /** Told of every timed sweep that failed (it is logged too, and tried again at the next tick). */
+  readonly onSweepFailed?: (error: unknown) => void;
 }
 
 /**
@@ -109,7 +111,10 @@ export class ReplicaLiveness {
   private async sweepQuietly(): Promise<void> {
     if (this.sweeping) return;
     this.sweeping = this.sweep()
-      .catch((error: unknown) => this.options.logger.warn('agent runs: sweep failed', { err: error }))
+      .catch((error: unknown) => {
+        this.options.logger.warn('agent runs: sweep failed', { err: error });
+        this.options.onSweepFailed?.(error);
+      })
       .finally(() => (this.sweeping = undefined));
     await this.sweeping;
   }

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { type RunObserver } from '@agent-mcp/agent-core';
 import { type McpObserver } from '@agent-mcp/mcp-core';
 import { type PoolStats } from '@agent-mcp/tools-database';
-import { type RunsObserver, type RunsStats } from '@agent-mcp/durable-runs';
+import { type RunQueueSample, type RunsObserver, type RunsStats } from '@agent-mcp/durable-runs';
 import { registerAgentMetrics } from './agent-metrics';
 import { type MetricsSources, registerMcpMetrics } from './mcp-metrics';
 import { registerRunQueueMetrics } from './run-queue-metrics';
@@ -18,10 +18,15 @@ export interface ServerMetrics {
   readonly observer: McpObserver;
   /** Feeds `agent_*` from every agent run and model request. */
   readonly runObserver: RunObserver;
-  /** Feeds `agent_runs_queue_wait_seconds` and `agent_runs_refused_total` from the run queue. */
+  /**
+   * Feeds `agent_runs_queue_wait_seconds` and `agent_runs_refused_total` from the run queue, and with recorded runs
+   * `agent_runs_resumed_total` and `agent_runs_resume_failures_total`.
+   */
   readonly runsObserver: RunsObserver;
   /** Reads the run queue's gauges (`agent_runs_queue_depth`, `agent_runs_running`) from `stats` at scrape time. */
   trackRuns(stats: () => RunsStats): void;
+  /** Reads the recorded runs' shared queue (`queue="shared"`) at scrape time from a `RunQueueSampler`'s `sample`. */
+  trackSharedRuns(sample: () => Promise<RunQueueSample | undefined>): void;
   /** Reads gauges from these at scrape time. */
   setSources(sources: MetricsSources): void;
   /** Exports the use of a connection pool as `db_pool_connections{pool,state}`. */
@@ -72,6 +77,7 @@ export function createServerMetrics(): ServerMetrics {
     runObserver,
     runsObserver: runQueue.observer,
     trackRuns: (stats) => runQueue.track(stats),
+    trackSharedRuns: (sample) => runQueue.trackShared(sample),
   };
 }
 

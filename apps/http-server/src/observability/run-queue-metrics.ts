@@ -1,39 +1,72 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { type RunsObserver, type RunsStats } from '@agent-mcp/durable-runs';
+import { type RunQueueSample, type RunsObserver, type RunsStats } from '@agent-mcp/durable-runs';
 
 /** What feeds `agent_runs_*` besides the observer: the queue's counts, read at scrape time. */
 export interface RunQueueMetrics {
   readonly observer: RunsObserver;
-  /** Reads the queue's gauges from `stats` at scrape time. */
+  /** Reads this process's queue gauges (`queue="replica"`) from `stats` at scrape time. */
   track(stats: () => RunsStats): void;
+  /**
+   * Reads the recorded runs' shared queue gauges (`queue="shared"`) from `sample` at scrape time: a
+   * `RunQueueSampler`'s, which reads the database at most every 10 s whatever the scrape rate.
+   */
+  trackShared(sample: () => Promise<RunQueueSample | undefined>): void;
 }
 
 // A queued run waits for a slot: from nothing, through a busy minute, to the request timeouts clients use.
 const WAIT_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /**
- * Registers the run queue's metrics: `agent_runs_queue_depth`, `agent_runs_running` and
- * `agent_runs_queue_oldest_wait_seconds` (gauges), `agent_runs_queue_wait_seconds` (histogram by tool) and
- * `agent_runs_refused_total` (by tool). Tools are registered names, so the label is a bounded set.
+ * Registers the run queue's metrics: `agent_runs_queue_depth` and `agent_runs_running` by `queue` (`replica`: the
+ * calls waiting for, or holding, a slot in this process; `shared`: with recorded runs, the runs waiting on the queue
+ * in PostgreSQL, the same on every replica, and those of it this replica runs), `agent_runs_queue_oldest_wait_seconds`,
+ * `agent_runs_queue_wait_seconds` (histogram by tool), `agent_runs_refused_total` (by tool), and, with recorded runs,
+ * `agent_runs_resumed_total` (runs this replica took over from replicas that stopped) and
+ * `agent_runs_resume_failures_total` (its looks for stopped replicas that failed). Tools are registered names, so
+ * the label is a bounded set.
  */
 export function registerRunQueueMetrics(registers: Registry[]): RunQueueMetrics {
   let read: (() => RunsStats) | undefined;
-  const gauge = (name: string, help: string, pick: (s: RunsStats) => number) =>
+  let readShared: (() => Promise<RunQueueSample | undefined>) | undefined;
+  const byQueue = (
+    name: string,
+    help: string,
+    local: (s: RunsStats) => number,
+    shared: (s: RunQueueSample) => number,
+  ) =>
     new Gauge({
       name,
       help,
+      labelNames: ['queue'],
       registers,
-      collect() {
-        if (read) this.set(pick(read()));
+      async collect() {
+        // Awaited first: reset and set run in one go, so two scrapes at once never read a half-set gauge.
+        const sample = await readShared?.();
+        this.reset();
+        if (read) this.set({ queue: 'replica' }, local(read()));
+        if (sample) this.set({ queue: 'shared' }, shared(sample));
       },
     });
-  gauge('agent_runs_queue_depth', 'Agent runs waiting for a slot in this process', (s) => s.queued);
-  gauge('agent_runs_running', 'Agent runs holding a slot in this process', (s) => s.running);
-  gauge(
-    'agent_runs_queue_oldest_wait_seconds',
-    'How long the oldest waiting agent run has waited',
-    (s) => s.oldestWaitMs / 1000,
+  byQueue(
+    'agent_runs_queue_depth',
+    'Agent runs waiting: for a slot in this process (queue="replica"), on the shared queue of every replica (queue="shared")',
+    (s) => s.queued,
+    (s) => s.queued,
   );
+  byQueue(
+    'agent_runs_running',
+    'Agent runs running in this process: inline calls holding a slot (queue="replica"), runs of the shared queue (queue="shared")',
+    (s) => s.running,
+    (s) => s.runningHere,
+  );
+  new Gauge({
+    name: 'agent_runs_queue_oldest_wait_seconds',
+    help: 'How long the oldest run waiting for a slot in this process has waited',
+    registers,
+    collect() {
+      if (read) this.set(read().oldestWaitMs / 1000);
+    },
+  });
   const wait = new Histogram({
     name: 'agent_runs_queue_wait_seconds',
     help: 'Time agent runs waited in the queue before starting, by tool',
@@ -47,13 +80,28 @@ export function registerRunQueueMetrics(registers: Registry[]): RunQueueMetrics 
     labelNames: ['tool'],
     registers,
   });
+  const resumed = new Counter({
+    name: 'agent_runs_resumed_total',
+    help: 'Recorded agent runs this replica took over from replicas that stopped answering',
+    registers,
+  });
+  const resumeFailures = new Counter({
+    name: 'agent_runs_resume_failures_total',
+    help: 'Looks for stopped replicas (to take their runs over) that failed on this replica',
+    registers,
+  });
   return {
     observer: {
       onRunStarted: ({ kind, waitMs }) => wait.observe({ tool: kind }, waitMs / 1000),
       onRunRefused: ({ kind }) => refused.inc({ tool: kind }),
+      onRunsResumed: ({ count }) => resumed.inc(count),
+      onResumeFailed: () => resumeFailures.inc(),
     },
     track(stats) {
       read = stats;
+    },
+    trackShared(sample) {
+      readShared = sample;
     },
   };
 }

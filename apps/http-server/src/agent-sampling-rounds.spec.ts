@@ -3,7 +3,14 @@
 // an `input_required` round the client answers by retrying. A support run of three sampled turns and an approval
 // completes over five rounds, the ticket written once; the SDK v2 client pinned to 2026-07-28 over real HTTP.
 import { randomUUID } from 'node:crypto';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  answerTurn,
+  type DesktopCallResult,
+  expectApprovedSupportRun,
+  samplingDesktop,
+  toolUseTurn,
+} from '@agent-mcp/app-suites';
 import { createOpenAIProvider } from '@agent-mcp/agent-core';
 import { noopLogger, type SqlClient } from '@agent-mcp/context';
 import { McpServer } from '@agent-mcp/mcp-core';
@@ -12,8 +19,6 @@ import { type HttpTestServer, serveOverHttp } from '@agent-mcp/mcp-core/testing'
 import { createSampleDatabaseTools, type SampleDatabaseTools } from './spec-helpers/sample-database-tools';
 
 jest.setTimeout(120_000);
-
-const VERSION = '2026-07-28';
 
 let sample: SampleDatabaseTools;
 let check: SqlClient;
@@ -36,45 +41,20 @@ afterAll(async () => {
   await sample?.close();
 });
 
-type Sampled = { role: 'assistant'; model: string; stopReason: string; content: unknown };
-const toolUse = (id: string, name: string, input: Record<string, unknown>): Sampled => ({
-  role: 'assistant',
-  model: 'desktop-model',
-  stopReason: 'toolUse',
-  content: [{ type: 'tool_use', id, name, input }],
-});
-
 it("runs the support agent on the client's model, one round per sampled turn, and writes the ticket once", async () => {
-  const script: Sampled[] = [
-    toolUse('tu_1', 'kb_search', { query: 'refund' }),
-    toolUse('tu_2', 'ticket_create', { subject: 'Refund by phone', body: 'Please call the customer about a refund.' }),
-    {
-      role: 'assistant',
-      model: 'desktop-model',
-      stopReason: 'endTurn',
-      content: { type: 'text', text: 'A colleague will call you.' },
-    },
-  ];
-  const sampled: Array<{ messages: unknown[]; tools?: Array<{ name: string }> }> = [];
-  const elicited: string[] = [];
   const posts: string[] = [];
-  const client = new Client(
-    { name: 'desktop-v2', version: '1.0.0' },
-    {
-      versionNegotiation: { mode: { pin: VERSION } },
-      capabilities: { sampling: { tools: {} }, elicitation: { form: {} } },
-    },
+  const desktop = samplingDesktop(
+    [
+      toolUseTurn('tu_1', 'kb_search', { query: 'refund' }),
+      toolUseTurn('tu_2', 'ticket_create', {
+        subject: 'Refund by phone',
+        body: 'Please call the customer about a refund.',
+      }),
+      answerTurn('A colleague will call you.'),
+    ],
+    { approve: true },
   );
-  client.setRequestHandler('sampling/createMessage', async (request) => {
-    sampled.push(request.params as (typeof sampled)[number]);
-    const next = script[sampled.length - 1];
-    if (!next) throw new Error('the scripted client model has no more answers');
-    return next as never;
-  });
-  client.setRequestHandler('elicitation/create', async (request) => {
-    elicited.push(String(request.params.message));
-    return { action: 'accept', content: { confirm: true } };
-  });
+  const { client, sampled } = desktop;
   await client.connect(
     new StreamableHTTPClientTransport(url, {
       fetch: (input, init) => {
@@ -92,19 +72,12 @@ it("runs the support agent on the client's model, one round per sampled turn, an
     const result = (await client.callTool(
       { name: 'support', arguments: { message: `Call me about my refund (${randomUUID()}).`, customerId: 15 } },
       { timeout: 90_000 },
-    )) as { structuredContent?: Record<string, unknown>; _meta?: Record<string, unknown> };
-    expect(result.structuredContent).toMatchObject({
-      status: 'answered',
+    )) as DesktopCallResult;
+    expectApprovedSupportRun(desktop, result, {
       answer: 'A colleague will call you.',
-      ticketCreated: { created: true },
-    });
-    expect(result._meta).toMatchObject({
-      agentRun: { status: 'completed', modelSource: 'client-sampling', model: 'desktop-model', turns: 3 },
+      approval: 'Subject: Refund by phone',
     });
     // Each sampled turn and the approval was a round of its own: five tools/call requests, no session.
-    expect(sampled).toHaveLength(3);
-    expect(elicited).toHaveLength(1);
-    expect(elicited[0]).toContain('Subject: Refund by phone');
     expect(posts).toHaveLength(5);
     expect(posts.slice(1).every((p) => p.includes('"requestState"') && p.includes('"inputResponses"'))).toBe(true);
     // The client's model got the agent's tools, and the search result on its second turn.

@@ -36,6 +36,18 @@ function counter() {
   return { add, calls };
 }
 
+/**
+ * Runs `agent` on `journal` and cuts it once the scripted server has its request number `request` (from 0), as a
+ * replica dying mid-run would: what is recorded by then is what a resume continues from. The run's error.
+ */
+async function cutAt(agent: Agent, journal: ReturnType<typeof createMemoryJournal>, request: number): Promise<unknown> {
+  const crash = new AbortController();
+  const cut = run(agent, 'x', { modelProvider, journal, signal: crash.signal });
+  await server.waitForRequest(request);
+  crash.abort();
+  return cut.catch((error: unknown) => error);
+}
+
 describe('a run on a journal', () => {
   it('records each model turn and tool call under its step name', async () => {
     const { add } = counter();
@@ -80,11 +92,7 @@ describe('a run on a journal', () => {
     server.enqueue(toolCallTurn({ name: 'add', arguments: { a: 1, b: 1 }, callId: 'c1' }), hangTurn());
     const journal = createMemoryJournal();
     const agent = new Agent({ name: 'calc', tools: [add] });
-    const crash = new AbortController();
-    const cut = run(agent, 'x', { modelProvider, journal, signal: crash.signal });
-    await server.waitForRequest(1);
-    crash.abort();
-    await expect(cut).rejects.toBeInstanceOf(RunCancelledError);
+    expect(await cutAt(agent, journal, 1)).toBeInstanceOf(RunCancelledError);
     expect([...journal.steps.keys()]).toEqual(['turn.1.model', 'turn.1.tool.c1']);
 
     server.enqueue(textTurn('2'));
@@ -224,11 +232,7 @@ describe('budgets across a replay', () => {
     );
     const journal = createMemoryJournal();
     const agent = new Agent({ name: 'calc', tools: [add] });
-    const crash = new AbortController();
-    const cut = run(agent, 'x', { modelProvider, journal, signal: crash.signal });
-    await server.waitForRequest(2);
-    crash.abort();
-    await cut.catch(() => undefined);
+    await cutAt(agent, journal, 2);
     const error = await run(agent, 'x', { modelProvider, journal, limits: { maxTurns: 2 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MaxTurnsExceededError);
     expect(server.requests).toHaveLength(3);
@@ -242,11 +246,7 @@ describe('budgets across a replay', () => {
     );
     const journal = createMemoryJournal();
     const agent = new Agent({ name: 'calc', tools: [add] });
-    const crash = new AbortController();
-    const cut = run(agent, 'x', { modelProvider, journal, signal: crash.signal });
-    await server.waitForRequest(1);
-    crash.abort();
-    await cut.catch(() => undefined);
+    await cutAt(agent, journal, 1);
     server.enqueue(textTurn('2', { usage: { inputTokens: 60, outputTokens: 10 } }));
     const error = await run(agent, 'x', { modelProvider, journal, limits: { maxTotalTokens: 100 } }).catch(
       (e: unknown) => e,

@@ -1,9 +1,12 @@
 // The ledger of used requestState ids in the application database, on the real PostgreSQL test server (a
 // throwaway database): each id is claimed once, also by several concurrent claimers from two instances, as two
 // replicas would.
-import { randomUUID } from 'node:crypto';
 import { type SqlClient } from '@agent-mcp/context';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
+import {
+  createThrowawayDatabase,
+  requestStateLedgerContract,
+  type ThrowawayDatabase,
+} from '@agent-mcp/context/testing';
 import { createPgSqlClient } from './pg-sql-client';
 import { SqlRequestStateLedger } from './sql-request-state-ledger';
 
@@ -21,19 +24,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const make = () => new SqlRequestStateLedger({ sql });
-
-it('grants the first claim of an id and refuses the next', async () => {
-  const ledger = make();
-  const id = randomUUID();
-  await expect(ledger.claim(id, Date.now() + 60_000)).resolves.toBe(true);
-  await expect(ledger.claim(id, Date.now() + 60_000)).resolves.toBe(false);
-  await expect(ledger.claim(randomUUID(), Date.now() + 60_000)).resolves.toBe(true);
-});
-
-it('grants exactly one of many concurrent claims, from two instances sharing the database', async () => {
-  const [a, b] = [make(), make()];
-  const id = randomUUID();
-  const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).claim(id, Date.now() + 60_000)));
-  expect(claims.filter(Boolean)).toHaveLength(1);
-});
+// The contract every ledger keeps (the in-memory one of @agent-mcp/mcp-core runs it too): two instances on one
+// database share it, as two replicas would.
+it.each(requestStateLedgerContract(() => new SqlRequestStateLedger({ sql }), { shared: true }).map((c) => [c.name, c]))(
+  '%s',
+  (_name, contractCase) => contractCase.run(),
+);

@@ -472,17 +472,18 @@ describe('transport hardening', () => {
   const ALICE = `amk_alice_${RUN}`;
   const BOB = `amk_bob_${RUN}`;
   let server: ServerProcess;
+  let keys: string;
   beforeAll(async () => {
+    keys = file('stream-keys.json', {
+      keys: [
+        { id: 'alice', hash: sha256(ALICE), tenant: 'acme', scopes: [] },
+        { id: 'bob', hash: sha256(BOB), tenant: 'acme', scopes: [] },
+      ],
+    });
     server = await start({
       AUTH_MODE: 'api-key',
-      API_KEYS_FILE: file('stream-keys.json', {
-        keys: [
-          { id: 'alice', hash: sha256(ALICE), tenant: 'acme', scopes: [] },
-          { id: 'bob', hash: sha256(BOB), tenant: 'acme', scopes: [] },
-        ],
-      }),
+      API_KEYS_FILE: keys,
       MAX_SSE_STREAMS_PER_PRINCIPAL: '2',
-      HEADERS_TIMEOUT_SECONDS: '1',
       MAX_URL_BYTES: '1024',
     });
   });
@@ -512,16 +513,29 @@ describe('transport hardening', () => {
   });
 
   it('disconnects a client that dribbles its headers, with 408, and keeps serving', async () => {
+    // A server of its own with a 1 s headers timeout: the other tests here keep the default (10 s), so a loaded
+    // machine delaying their requests cannot meet this test's deliberately short bound.
+    const strict = await start({ AUTH_MODE: 'api-key', API_KEYS_FILE: keys, HEADERS_TIMEOUT_SECONDS: '1' });
+    try {
+      await dribbledHeadersAreCut(strict.base);
+    } finally {
+      await strict.kill();
+    }
+  });
+
+  /** Dribbles a header line every 200 ms: the server answers 408 and closes, then serves the next request. */
+  async function dribbledHeadersAreCut(base: string): Promise<void> {
     const { connect } = await import('node:net');
-    const { port } = new URL(server.base);
+    const { port } = new URL(base);
     const result = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1');
       let text = '';
       const drip = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 200);
+      // Bounds a server that never cuts the client (the 408 comes about 1.25 s in); generous for a loaded machine.
       const guard = setTimeout(() => {
         socket.destroy();
         reject(new Error('not disconnected'));
-      }, 8000);
+      }, 30_000);
       socket.on('connect', () => socket.write('POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
       socket.on('data', (c) => (text += c.toString()));
       socket.on('error', () => undefined);
@@ -532,8 +546,8 @@ describe('transport hardening', () => {
       });
     });
     expect(result).toMatch(/^HTTP\/1\.1 408 /);
-    expect((await rpc(server.base, INIT)).status).toBe(401);
-  });
+    expect((await rpc(base, INIT)).status).toBe(401);
+  }
 
   it('answers 414 to a URL longer than MAX_URL_BYTES', async () => {
     const res = await fetch(`${server.base}/mcp?x=${'a'.repeat(1100)}`);

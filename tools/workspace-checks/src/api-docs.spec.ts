@@ -14,6 +14,11 @@ const libs = workspacePackages('libs').filter((lib) => !lib.manifest.private);
 let outDir: string;
 let result: RunResult;
 let reference: Reflection | undefined;
+/**
+ * TypeDoc builds one TypeScript program per lib: about 65 s at load 7 on the 2-core CI machine, past 120 s at load
+ * 10-15. The bound is for a hung process, not a slow one.
+ */
+const TYPEDOC_BOUND_MS = 600_000;
 
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'agent-mcp-typedoc-'));
@@ -27,14 +32,14 @@ beforeAll(async () => {
       '--json',
       join(outDir, 'api.json'),
     ],
-    { timeoutMs: 120_000 },
+    { timeoutMs: TYPEDOC_BOUND_MS },
   );
   try {
     reference = JSON.parse(readFileSync(join(outDir, 'api.json'), 'utf8')) as Reflection;
   } catch {
     reference = undefined;
   }
-}, 150_000);
+}, TYPEDOC_BOUND_MS + 30_000);
 
 afterAll(() => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });

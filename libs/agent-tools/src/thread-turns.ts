@@ -59,8 +59,9 @@ function messageOf(input: RunInput): string {
  * model turn (no model, a budget spent, a failed run) leaves no empty thread behind. Undefined when the server
  * keeps no threads or the request has no principal.
  *
- * `writeKey` (the run's step key, e.g. `run:<runId>:step:thread.record`) makes the record happen once however often the run executes: a run
- * resumed on another replica after a crash, or executed again, creates the same thread and adds its turn once.
+ * `writeKey` (the run's step key, e.g. `run:<runId>:step:thread.record`) makes the record happen once however
+ * often the run executes: a run resumed on another replica after a crash, or executed again, creates the same thread
+ * and adds its turn once.
  * @throws {@link ThreadNotFoundError} when `threadId` does not name one of the caller's threads.
  */
 export async function openThreadTurn(

@@ -57,8 +57,9 @@ it('counts the runs waiting on the shared queue and those this replica runs, unt
   const handles = await Promise.all(
     ['p1', 'p2', 'p3'].map((principal) => runs.submit<string>('hold', {}, { principal })),
   );
-  // One slot here: one run executes, two wait on the queue.
-  const busy = await sampleUntil(s, (x) => x?.runningHere === 1 && x.queued === 2);
+  // One slot here: one run executes, two wait on the queue. DBOS marks a dequeued run PENDING a moment before its
+  // work begins, so the sample may show it running before `started` counts it: both are waited for.
+  const busy = await sampleUntil(s, (x) => x?.runningHere === 1 && x.queued === 2 && started === 1);
   expect(busy).toMatchObject({ queued: 2, runningHere: 1 });
   expect(started).toBe(1);
   release();

@@ -14,13 +14,12 @@ import {
 } from '@agent-mcp/agent-core/testing';
 import pg from 'pg';
 import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
-import { type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
+import { type ServerProcess, startServerProcess, untilRunEngineUp } from './spec-helpers/server-process';
 
 jest.setTimeout(150_000);
 
 const MODERN = '2026-07-28';
 const CAPS = { extensions: { 'io.modelcontextprotocol/tasks': {} }, elicitation: { form: {} } };
-const ENGINE_UP = 'agent runs: the run engine is up';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let database: SampleDatabase;
@@ -32,7 +31,7 @@ const servers: ServerProcess[] = [];
 async function startServer(): Promise<ServerProcess> {
   const server = await startServerProcess(env);
   servers.push(server);
-  await until(() => server.logLines().some((l) => l['msg'] === ENGINE_UP), 60_000, 'the run engine to start');
+  await untilRunEngineUp(server, 60_000);
   return server;
 }
 

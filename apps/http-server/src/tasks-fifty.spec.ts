@@ -15,12 +15,11 @@ import {
 } from '@agent-mcp/agent-core/testing';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import pg from 'pg';
-import { type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
+import { type ServerProcess, startServerProcess, until, untilRunEngineUp } from './spec-helpers/server-process';
 
 jest.setTimeout(240_000);
 
 const TASKS = 50;
-const ENGINE_UP = 'agent runs: the run engine is up';
 
 let db: ThrowawayDatabase;
 let model: ScriptedServer;
@@ -32,7 +31,7 @@ const clients: Client[] = [];
 async function startReplica(): Promise<ServerProcess> {
   const replica = await startServerProcess(env);
   replicas.push(replica);
-  await until(() => replica.logLines().some((l) => l['msg'] === ENGINE_UP), 90_000, 'the run engine to start');
+  await untilRunEngineUp(replica, 90_000);
   return replica;
 }
 

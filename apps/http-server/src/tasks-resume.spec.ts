@@ -18,11 +18,9 @@ import {
 } from '@agent-mcp/agent-core/testing';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import pg from 'pg';
-import { type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
+import { type ServerProcess, startServerProcess, untilRunEngineUp } from './spec-helpers/server-process';
 
 jest.setTimeout(150_000);
-
-const ENGINE_UP = 'agent runs: the run engine is up';
 
 let db: ThrowawayDatabase;
 let model: ScriptedServer;
@@ -35,9 +33,7 @@ const clients: Client[] = [];
 async function startReplica(): Promise<ServerProcess & { executorId: string }> {
   const replica = await startServerProcess(env);
   replicas.push(replica);
-  await until(() => replica.logLines().some((l) => l['msg'] === ENGINE_UP), 60_000, 'the run engine to start');
-  const line = replica.logLines().find((l) => l['msg'] === ENGINE_UP) as { executorId: string };
-  return Object.assign(replica, { executorId: line.executorId });
+  return Object.assign(replica, { executorId: await untilRunEngineUp(replica, 60_000) });
 }
 
 async function connect(base: string): Promise<Client> {

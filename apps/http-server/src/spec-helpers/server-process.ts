@@ -71,3 +71,16 @@ export async function until(check: () => boolean, timeoutMs = 5_000, what = 'con
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** The info line a process logs once its durable run engine is up (with `DATABASE_URL`). */
+const RUN_ENGINE_UP = 'agent runs: the run engine is up';
+
+/**
+ * Waits (bounded) until `server`'s run engine is up, so that its agent tasks are durable runs; returns the executor
+ * id it logged.
+ */
+export async function untilRunEngineUp(server: ServerProcess, timeoutMs: number): Promise<string> {
+  const upLine = () => server.logLines().find((l) => l['msg'] === RUN_ENGINE_UP);
+  await until(() => upLine() !== undefined, timeoutMs, 'the run engine to start');
+  return (upLine() as { executorId: string }).executorId;
+}

@@ -519,7 +519,15 @@ export class McpServer {
         throw new ProtocolError('METHOD_NOT_FOUND', `Method not found: ${method}`);
       }
       const call = new ServedCall(session, request, params, channel, pipeline, cancellation);
-      const round = modern && INPUT_REQUIRED_METHODS.has(method) ? await this.openRound(call) : undefined;
+      let round: InputRound | undefined;
+      if (modern && INPUT_REQUIRED_METHODS.has(method)) {
+        // Most calls carry neither member: no schema to run and no state to open, so no await either.
+        const p = call.params;
+        round =
+          p?.inputResponses === undefined && p?.requestState === undefined
+            ? new InputRound({})
+            : await this.openRound(call);
+      }
       call.input = round;
       let result = await this.runHandler(handler, call, round);
       if (modern) result = modernResult(method, result, this.info, MODERN_CACHE);
@@ -606,8 +614,6 @@ export class McpServer {
    * ahead, which the suite's ephemeral flow does).
    */
   private async openRound(call: Call): Promise<InputRound> {
-    // Most calls carry neither member: no schema to run.
-    if (call.params?.inputResponses === undefined && call.params?.requestState === undefined) return new InputRound({});
     const p = parseParams(InputParams, call.params, call.request.method);
     if (!p.requestState) return new InputRound({ ...p.inputResponses });
     const carried = await this.requestStates.open(p.requestState, bindingOf(call));

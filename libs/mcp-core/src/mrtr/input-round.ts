@@ -105,9 +105,10 @@ export const InputParams = z.looseObject({
 
 /** The questions and answers of one call's round. */
 export class InputRound implements InputSource {
-  private readonly pending = new Map<string, InputRequest>();
-  private readonly used: Record<string, unknown> = {};
-  private readonly names = new QuestionNames();
+  // Made on the first question: most calls ask none, and every modern call that may ask gets a round.
+  private pendingQuestions: Map<string, InputRequest> | undefined;
+  private usedAnswers: Record<string, unknown> | undefined;
+  private questionNames: QuestionNames | undefined;
   /**
    * The first malformed answer the handler met: the request's fault, answered as -32602 whatever the handler
    * made of it (a tool would otherwise report it as its own error).
@@ -127,6 +128,10 @@ export class InputRound implements InputSource {
     this.keptValues = { ...kept };
   }
 
+  private get pending(): Map<string, InputRequest> {
+    return (this.pendingQuestions ??= new Map());
+  }
+
   /** Keeps a JSON value for the next rounds (sealed in `requestState`, so the client cannot read or change it). */
   keep(name: string, value: unknown): void {
     this.keptValues[name] = value === undefined ? undefined : JSON.parse(JSON.stringify(value));
@@ -144,14 +149,14 @@ export class InputRound implements InputSource {
   ask(method: string, params: Record<string, unknown> | undefined, key?: string): Promise<Record<string, unknown>> {
     const kind = INPUT_METHODS[method];
     if (!kind) return Promise.reject(notAnInputRequest(method));
-    const name = key ?? this.names.next(kind);
+    const name = key ?? (this.questionNames ??= new QuestionNames()).next(kind);
     if (Object.hasOwn(this.answers, name)) {
       const answer = parseAnswer(method, name, this.answers[name]);
       if (answer instanceof ProtocolError) {
         this.refusal ??= answer;
         return Promise.reject(this.refusal);
       }
-      this.used[name] = answer;
+      (this.usedAnswers ??= {})[name] = answer;
       return Promise.resolve(answer);
     }
     if (!this.pending.has(name)) this.pending.set(name, { method, params: params ?? {} });
@@ -160,7 +165,7 @@ export class InputRound implements InputSource {
 
   /** Whether the handler asked something not yet answered. */
   get hasPending(): boolean {
-    return this.pending.size > 0;
+    return this.pendingQuestions !== undefined && this.pendingQuestions.size > 0;
   }
 
   /** The `inputRequests` of the `input_required` result. */
@@ -170,6 +175,6 @@ export class InputRound implements InputSource {
 
   /** What the next round must know: the answers used so far and the keys just asked. */
   carried(): RoundState {
-    return { answers: { ...this.used }, asked: [...this.pending.keys()], kept: { ...this.keptValues } };
+    return { answers: { ...this.usedAnswers }, asked: [...this.pending.keys()], kept: { ...this.keptValues } };
   }
 }

@@ -70,6 +70,57 @@ describe('serveStdio', () => {
     ]);
   });
 
+  it('answers an invalid UTF-8 line with a parse error and the valid lines of the same chunk as usual', async () => {
+    const { stdin, out } = harness();
+    stdin.write(
+      Buffer.concat([
+        Buffer.from(`${ping(1)}\n`),
+        Buffer.from([0x7b, 0xc3, 0x28, 0x7d, 0x0a]),
+        Buffer.from(`${ping(2)}\n`),
+      ]),
+    );
+    await sleep(20);
+    // A parse error is answered at once, the requests once served: the order of the replies is not the lines'.
+    expect(out).toHaveLength(3);
+    expect(out).toEqual(
+      expect.arrayContaining([
+        { jsonrpc: '2.0', id: 1, result: {} },
+        {
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32700, message: 'Parse error: message is not valid UTF-8', data: { code: 'PARSE_ERROR' } },
+        },
+        { jsonrpc: '2.0', id: 2, result: {} },
+      ]),
+    );
+  });
+
+  it('reads a multi-byte character split across two chunks whole', async () => {
+    const { stdin, out } = harness();
+    const line = Buffer.from(`${JSON.stringify({ jsonrpc: '2.0', id: 'é€😀', method: 'ping' })}\n${ping(2)}\n`);
+    const cut = line.indexOf(Buffer.from('€')) + 1;
+    stdin.write(line.subarray(0, cut));
+    await sleep(5);
+    stdin.write(line.subarray(cut));
+    await sleep(20);
+    expect(out).toEqual([
+      { jsonrpc: '2.0', id: 'é€😀', result: {} },
+      { jsonrpc: '2.0', id: 2, result: {} },
+    ]);
+  });
+
+  it('counts a line limit in UTF-8 bytes, not characters, for lines that arrive whole', async () => {
+    const { stdin, out } = harness(1024);
+    // 400 three-byte characters: 1200 bytes in 400 characters.
+    const long = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: '€'.repeat(400) } });
+    stdin.write(`${long}\n${ping(2)}\n`);
+    await sleep(20);
+    expect(out).toEqual([
+      expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32600 }) }),
+      { jsonrpc: '2.0', id: 2, result: {} },
+    ]);
+  });
+
   it('refuses an oversized line without buffering it, then serves the next', async () => {
     const { stdin, send, out } = harness(1024);
     stdin.write('x'.repeat(3000));

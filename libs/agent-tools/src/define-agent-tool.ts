@@ -144,8 +144,9 @@ export function defineAgentTool<I extends ToolInputSchema, O extends ToolOutputS
           ...(call.threadId ? { threadId: call.threadId } : {}),
           modelProvider: run.modelProvider ?? modelProvider(),
           source: name,
-          // A 2026-07-28 call may be rerun on the client's retry: its model turns are kept between the rounds.
-          rounds: context.client,
+          // A 2026-07-28 call may be rerun on the client's retry: its model turns are kept between the rounds. A call
+          // parked on its run is not rerun (its turns are recorded steps of the run).
+          ...(context.client.parked ? {} : { rounds: context.client }),
           ...(definition.observer ? { observer: definition.observer } : {}),
           ...(definition.runs ? { runs: definition.runs } : {}),
         };

@@ -1,5 +1,6 @@
 import { type Dbos } from './dbos-engine';
 import { type RunContextJournal } from './local-runs';
+import { type RunMailbox } from './run-mailbox';
 import { type StepRecords } from './step-records';
 
 /** How a run's model turns and tool calls are recorded: rows of our own (default), or DBOS steps. */
@@ -12,24 +13,31 @@ export type StepRecording = 'table' | 'dbos';
  *   ({@link StepRecords}); `recorded` holds what the run recorded before (read once when it starts);
  * - `dbos`: each step a DBOS step, numbered in call order with its name checked on replay (seven statements per
  *   step: kept to measure beside the table).
- * Waits and events are DBOS's (`recv`, `setEvent`) either way, so a parked run resumes on any replica.
+ * Waits and events go through the runs' own mailbox ({@link RunMailbox}), found by name rather than by DBOS's call
+ * order: a message received is recorded as the step `wait.<topic>`, so a replay gets the same answer without
+ * waiting, and a parked run resumes on any replica.
  */
 export function workflowJournal(
   dbos: Dbos,
   runId: string,
+  mailbox: RunMailbox,
   recording:
     { readonly kind: 'dbos' } | { readonly kind: 'table'; records: StepRecords; recorded: Map<string, string> },
 ): RunContextJournal {
+  const step: RunContextJournal['step'] =
+    recording.kind === 'dbos' ? (name, fn) => dbos.runStep(fn, { name }) : tableStep(runId, recording);
   const journal: RunContextJournal = {
     runId,
-    step: recording.kind === 'dbos' ? (name, fn) => dbos.runStep(fn, { name }) : tableStep(runId, recording),
+    step,
     stepKey: (name) => `run:${runId}:step:${name}`,
-    waitFor: async (topic, timeoutMs) =>
-      (await dbos.recv(topic, { timeoutSeconds: timeoutMs / 1000, pollingIntervalMs: 100 })) ?? undefined,
-    publish: (key, value) => {
-      // The event is a step of its own; a failure to record it ends the run at its next DBOS step.
-      dbos.setEvent(key, value).catch(() => undefined);
+    waitFor: async (topic, timeoutMs) => {
+      // Recorded as `{ m }`: a wait that timed out is recorded too, so a replay times out at the same place.
+      const got = await step(`wait.${topic}`, async () => ({
+        m: (await mailbox.receive(runId, topic, timeoutMs)) ?? null,
+      }));
+      return got.m ?? undefined;
     },
+    publish: (key, value) => mailbox.publish(runId, key, value),
     child: (name) => nestedJournal(journal, `${runId}/${name}`),
   };
   return journal;

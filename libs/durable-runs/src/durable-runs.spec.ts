@@ -1,11 +1,12 @@
 // createDurableRuns on real PostgreSQL (a database of its own): runs are DBOS workflows whose model turns and tool
 // calls are recorded as named steps; an inline run hands its caller the work's own value and error; the in-process
-// limits hold; finished runs are deleted after their retention; options are checked.
+// limits hold; a run started here waits for a message sent from outside (its mailbox); finished runs are deleted after
+// their retention; options are checked.
 import { RunCancelledError } from '@agent-mcp/agent-core';
 import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import { createDurableRuns, type DurableRuns } from './durable-runs';
-import { DurableRunsInUseError, InvalidRunsOptionsError } from './errors';
+import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotFoundError } from './errors';
 import { defineLookupRun, LOOKUPS_DDL } from './spec-helpers/lookup-run';
 
 let db: ThrowawayDatabase;
@@ -20,6 +21,11 @@ beforeAll(async () => {
   model = await createScriptedServer({ apiKey: 'test-key' });
   runs = createDurableRuns({ databaseUrl: db.url, concurrencyPerReplica: 2, retentionHours: 1 });
   kind = defineLookupRun(runs, model.url, db.url);
+  // Publishes its question, then waits for the answer (a parked call does this through its journal).
+  runs.define('waiter', async (_input: unknown, journal) => {
+    await journal.publish('input', { seq: 's1' });
+    return journal.waitFor('input.s1', 10_000);
+  });
   await runs.start();
 });
 
@@ -92,6 +98,17 @@ describe('createDurableRuns', () => {
     });
     await expect(outcome).rejects.toThrow(RunCancelledError);
     expect(await recordedSteps(runId)).toEqual(['one']);
+  });
+
+  it('parks a run started here on its mailbox: the answer sent once, a repeat refused, the wait recorded', async () => {
+    const handle = await runs.startHere<unknown>('waiter', {}, { principal: 'p', signal: never });
+    await expect(runs.readEvent(handle.runId, 'input', { timeoutMs: 5000 })).resolves.toEqual({ seq: 's1' });
+    await expect(runs.send(handle.runId, 'input.s1', { yes: true }, 'answer:s1')).resolves.toBe(true);
+    await expect(runs.send(handle.runId, 'input.s1', { yes: false }, 'answer:s1')).resolves.toBe(false);
+    await expect(handle.result()).resolves.toEqual({ yes: true });
+    expect(await recordedSteps(handle.runId)).toEqual(['wait.input.s1']);
+    // A finished run takes no more messages.
+    await expect(runs.send(handle.runId, 'input.s2', 1, 'answer:s2')).rejects.toThrow(RunNotFoundError);
   });
 
   it('runs at most concurrencyPerReplica inline runs at once here', async () => {

@@ -10,6 +10,7 @@ import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotResumableError } 
 import { type LocalRunsOptions, type RunContextJournal, type RunsStats } from './local-runs';
 import { holdLaunchLock } from './launch-lock';
 import { ReplicaLiveness } from './replica-liveness';
+import { RUN_MAILBOX_DDL, RunMailbox } from './run-mailbox';
 import { RunRetention } from './run-retention';
 import { RunSlots } from './run-slots';
 import { RUN_STEPS_DDL, StepRecords } from './step-records';
@@ -93,6 +94,18 @@ export interface DurableRuns {
    */
   submit<O>(kind: string, input: unknown, options: { principal: string; runId?: string }): Promise<DurableRunHandle<O>>;
   /**
+   * Starts a run of a defined kind in this process, once a slot is free here (per replica and per principal), and
+   * resolves once it is recorded and started; the slot is held until the run ends here. Unlike {@link DurableRuns.run}, whose
+   * work is a closure, the run's `input` is recorded (JSON), so a live replica resumes it from its last completed
+   * step if this one dies: what a call whose caller may come back to another replica (a call parked on a question
+   * for its client) needs, while its progress still reaches a caller waiting on this replica.
+   */
+  startHere<O>(
+    kind: string,
+    input: unknown,
+    options: { principal: string; runId?: string; signal: AbortSignal },
+  ): Promise<DurableRunHandle<O>>;
+  /**
    * The result of the run `runId` (queued or inline, on any replica), waiting up to `timeoutMs` for it to finish:
    * `undefined` if it has not. Rejects with the run's error if it failed.
    */
@@ -104,8 +117,12 @@ export interface DurableRuns {
   cancel(runId: string): Promise<void>;
   /** Where the run `runId` is; `undefined` for a run this database does not hold (never recorded, or deleted). */
   status(runId: string): Promise<RunStatus | undefined>;
-  /** Sends `message` to the run `runId` on `topic`, on whatever replica it runs; a repeated key delivers nothing. */
-  send(runId: string, topic: string, message: unknown, idempotencyKey?: string): Promise<void>;
+  /**
+   * Sends `message` to the run `runId` on `topic`, on whatever replica it runs (or will resume).
+   * @returns false when `idempotencyKey` was sent to this run before: nothing is delivered
+   * @throws RunNotFoundError when the run is not queued or running
+   */
+  send(runId: string, topic: string, message: unknown, idempotencyKey?: string): Promise<boolean>;
   /** The run's event `key`, waiting up to `timeoutMs` for it (`undefined` then). */
   readEvent(runId: string, key: string, options: { timeoutMs: number }): Promise<unknown>;
   /** Moves the runs of dead replicas now (the sweeper does it every second). @returns the runs moved */
@@ -191,6 +208,7 @@ interface Started {
   readonly engine: Engine;
   readonly pool: pg.Pool;
   readonly records: StepRecords;
+  readonly mailbox: RunMailbox;
   readonly liveness: ReplicaLiveness;
   readonly retention: RunRetention;
 }
@@ -334,6 +352,39 @@ class DurableRunsImpl implements DurableRuns {
     return { runId, result: () => handle.getResult({ pollingIntervalMs: 100 }) as Promise<O> };
   }
 
+  async startHere<O>(
+    kind: string,
+    input: unknown,
+    options: { principal: string; runId?: string; signal: AbortSignal },
+  ): Promise<DurableRunHandle<O>> {
+    if (!this.kinds.has(kind)) throw new TypeError(`No run kind "${kind}" is defined`);
+    const { engine } = await this.started();
+    const queuedAt = performance.now();
+    const release = await this.slots.acquire(options.principal, options.signal);
+    const startedAt = performance.now();
+    shielded(() => this.observer.onRunStarted?.({ kind, waitMs: startedAt - queuedAt }));
+    const runId = options.runId ?? globalThis.crypto.randomUUID();
+    let settled: Promise<unknown>;
+    try {
+      const handle = await engine.startHere(runId, { kind, principal: options.principal, inline: false, input });
+      settled = handle.getResult();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    settled.then(
+      () => this.finished(kind, startedAt, 'completed', release),
+      () => this.finished(kind, startedAt, 'failed', release),
+    );
+    return { runId, result: () => settled as Promise<O> };
+  }
+
+  private finished(kind: string, startedAt: number, outcome: 'completed' | 'failed', release: () => void): void {
+    release();
+    const durationMs = performance.now() - startedAt;
+    shielded(() => this.observer.onRunFinished?.({ kind, durationMs, outcome }));
+  }
+
   async result<O>(runId: string, options: { timeoutMs: number }): Promise<O | undefined> {
     const { engine } = await this.started();
     const value = await engine.dbos.getResult<O>(runId, {
@@ -363,17 +414,14 @@ class DurableRunsImpl implements DurableRuns {
     return { state: RUN_STATES[row.status] ?? 'running', starts: Math.max(1, Number(row.recovery_attempts ?? 1)) };
   }
 
-  async send(runId: string, topic: string, message: unknown, idempotencyKey?: string): Promise<void> {
-    const { engine } = await this.started();
-    await engine.dbos.send(runId, message, topic, idempotencyKey);
+  async send(runId: string, topic: string, message: unknown, idempotencyKey?: string): Promise<boolean> {
+    const { mailbox } = await this.started();
+    return mailbox.send(runId, topic, message, idempotencyKey ?? globalThis.crypto.randomUUID());
   }
 
   async readEvent(runId: string, key: string, options: { timeoutMs: number }): Promise<unknown> {
-    const { engine } = await this.started();
-    return (
-      (await engine.dbos.getEvent(runId, key, { timeoutSeconds: options.timeoutMs / 1000, pollingIntervalMs: 100 })) ??
-      undefined
-    );
+    const { mailbox } = await this.started();
+    return mailbox.readEvent(runId, key, options.timeoutMs);
   }
 
   async sweep(): Promise<string[]> {
@@ -437,7 +485,7 @@ class DurableRunsImpl implements DurableRuns {
       const unlock = await holdLaunchLock(pool);
       try {
         // Alive before it can dequeue anything: a replica with runs and no fresh row is taken for dead.
-        await liveness.register([RUN_STEPS_DDL]);
+        await liveness.register([RUN_STEPS_DDL, ...RUN_MAILBOX_DDL]);
         engine = await launchEngine({ ...s, pool, logger: this.logger }, (record) => this.execute(record));
       } finally {
         await unlock();
@@ -447,17 +495,24 @@ class DurableRunsImpl implements DurableRuns {
       throw error;
     }
     const records = new StepRecords(pool);
-    const retention = new RunRetention(pool, engine.dbos, records, s.retentionHours * 3_600_000, this.logger);
+    const mailbox = new RunMailbox(pool);
+    const recorded = {
+      delete: async (ids: readonly string[]) => {
+        await records.delete(ids);
+        await mailbox.delete(ids);
+      },
+    };
+    const retention = new RunRetention(pool, engine.dbos, recorded, s.retentionHours * 3_600_000, this.logger);
     liveness.start();
     retention.start();
     // Said once: from here on calls are recorded, and tasks are runs that resume on a live replica.
     this.logger.info('agent runs: the run engine is up', { executorId: s.executorId });
-    return { engine, pool, records, liveness, retention };
+    return { engine, pool, records, mailbox, liveness, retention };
   }
 
   /** The body of every run's workflow, on whichever replica runs or resumes it. */
   private async execute(record: RunRecord): Promise<unknown> {
-    const { engine, records } = await this.started();
+    const { engine, records, mailbox } = await this.started();
     const runId = engine.dbos.workflowID as string;
     const entry = record.inline ? this.inline.get(runId) : undefined;
     if (record.inline && !entry) throw new RunNotResumableError(runId, record.kind);
@@ -466,7 +521,7 @@ class DurableRunsImpl implements DurableRuns {
       this.settings.steps === 'dbos'
         ? { kind: 'dbos' as const }
         : { kind: 'table' as const, records, recorded: entry ? new Map<string, string>() : await records.load(runId) };
-    const journal = workflowJournal(engine.dbos, runId, recording);
+    const journal = workflowJournal(engine.dbos, runId, mailbox, recording);
     if (entry) {
       try {
         entry.outcome = { ok: true, value: await entry.work(journal) };
@@ -491,7 +546,7 @@ function unrecordedJournal(runId: string): RunContextJournal {
     stepKey: (name) => `run:${runId}:step:${name}`,
     waitFor: () =>
       Promise.reject(new TypeError('This run is not recorded (the run engine was not up): it cannot wait.')),
-    publish: () => undefined,
+    publish: () => Promise.resolve(),
     child: (name) => unrecordedJournal(`${runId}/${name}`),
   };
 }

@@ -231,6 +231,24 @@ describe('createLocalRuns: journals', () => {
     expect(seen.child).toBe(`${seen.id}/x`);
   });
 
+  it('runs an agent run started inside a run as part of it: no slot of its own, the same mailbox', async () => {
+    const runs = createLocalRuns({ concurrencyPerReplica: 1, concurrencyPerPrincipal: 1 });
+    const seen = await runs.run({ principal: 'p', kind: 'call', signal: never }, async (outer) =>
+      // With one slot, a nested run that waited for its own would wait forever.
+      runs.run({ principal: 'p', kind: 'agent', signal: never }, async (inner) => {
+        await inner.publish('input', { seq: 'q1' });
+        return {
+          sameRun: inner.runId === outer.runId,
+          key: inner.stepKey('turn.1.tool.c1'),
+          event: await runs.readEvent(outer.runId, 'input', { timeoutMs: 10, signal: never }),
+        };
+      }),
+    );
+    expect(seen.sameRun).toBe(true);
+    expect(seen.key).toMatch(/:step:run\.1\/turn\.1\.tool\.c1$/);
+    expect(seen.event).toEqual({ seq: 'q1' });
+  });
+
   it('gives an agent run its journal: the run id is the queue run id', async () => {
     const runs = createLocalRuns();
     const model = createScriptedModel([textTurn('hello')]);

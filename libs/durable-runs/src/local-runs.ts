@@ -1,5 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type RunJournal, type RunQueue, type RunRequest } from '@agent-mcp/agent-core';
 import { z } from 'zod';
+import { scopedJournal } from './dbos-journal';
 import { InvalidRunsOptionsError } from './errors';
 import { Mailboxes } from './mailboxes';
 import { RunSlots } from './run-slots';
@@ -11,8 +13,11 @@ export interface RunContextJournal extends RunJournal {
    * how a run waits for a client's answer. Rejects when the run is cancelled.
    */
   waitFor(topic: string, timeoutMs: number): Promise<unknown>;
-  /** Sets the run's event `key` (its progress, the question it waits on), readable with {@link AgentRuns.readEvent}. */
-  publish(key: string, value: unknown): void;
+  /**
+   * Sets the run's event `key` (its progress, the question it waits on), readable with {@link AgentRuns.readEvent};
+   * resolves once it is readable there.
+   */
+  publish(key: string, value: unknown): Promise<void>;
   child(name: string): RunContextJournal;
 }
 
@@ -46,6 +51,11 @@ export interface RunsStats {
 
 /** Agent runs admitted through a bounded queue, each with a journal and a mailbox. */
 export interface AgentRuns extends RunQueue {
+  /**
+   * Runs `work` once a slot is free (per replica and per principal). Called inside the work of another run (a
+   * call parked on its questions, whose tool runs its agent), it takes no slot: `work` gets that run's journal and
+   * mailbox, its step names under `run.<n>/` (n counting such calls of the run in call order).
+   */
   run<T>(request: RunRequest, work: (journal: RunContextJournal) => Promise<T>): Promise<T>;
   /**
    * Sends `message` to the running run `runId` on `topic`; a repeated `idempotencyKey` delivers nothing.
@@ -101,10 +111,18 @@ export function createLocalRuns(options: LocalRunsOptions = {}): AgentRuns {
   });
   const mailboxes = new Mailboxes();
   const observer = options.observer ?? {};
+  /** The run whose work is executing, and how many agent runs that work started (see `run`). */
+  const current = new AsyncLocalStorage<{ readonly journal: RunContextJournal; nested: number }>();
 
   return Object.freeze({
     kind: 'local' as const,
     async run<T>(request: RunRequest, work: (journal: RunContextJournal) => Promise<T>): Promise<T> {
+      const enclosing = current.getStore();
+      if (enclosing) {
+        // The enclosing run holds the slot, and its caller reads its mailbox: this agent run is part of it.
+        enclosing.nested += 1;
+        return work(scopedJournal(enclosing.journal, `run.${enclosing.nested}`));
+      }
       const queuedAt = performance.now();
       let release;
       try {
@@ -121,7 +139,8 @@ export function createLocalRuns(options: LocalRunsOptions = {}): AgentRuns {
       mailboxes.open(runId);
       let outcome: 'completed' | 'failed' = 'failed';
       try {
-        const result = await work(localJournal(runId, runId, mailboxes, request.signal));
+        const journal = localJournal(runId, runId, mailboxes, request.signal);
+        const result = await current.run({ journal, nested: 0 }, () => work(journal));
         outcome = 'completed';
         return result;
       } finally {
@@ -147,7 +166,7 @@ function localJournal(runId: string, rootId: string, mailboxes: Mailboxes, signa
     child: (name) => localJournal(`${runId}/${name}`, rootId, mailboxes, signal),
     stepKey: (name) => `run:${runId}:step:${name}`,
     waitFor: (topic, timeoutMs) => mailboxes.receive(rootId, topic, timeoutMs, signal),
-    publish: (key, value) => mailboxes.publish(rootId, key, value),
+    publish: async (key, value) => mailboxes.publish(rootId, key, value),
   };
 }
 

@@ -19,7 +19,8 @@ export class RunRetention {
   constructor(
     private readonly pool: pg.Pool,
     private readonly dbos: Dbos,
-    private readonly records: StepRecords,
+    /** Deletes what the runs recorded beside DBOS's rows (steps, messages, events). */
+    private readonly records: Pick<StepRecords, 'delete'>,
     private readonly retentionMs: number,
     private readonly logger: Logger,
   ) {}

@@ -251,6 +251,9 @@ class CallClient implements ClientInteraction {
   get era(): 'legacy' | 'modern' {
     return this.session.era === 'modern' ? 'modern' : 'legacy';
   }
+  get parked(): boolean {
+    return this.context.round?.recorded === true;
+  }
   get capabilities(): ClientCapabilities | undefined {
     return this.session.clientCapabilities;
   }

@@ -136,6 +136,14 @@ export { isInputRequired } from './mrtr/input-round';
 export { type InMemoryTaskStoreOptions, InMemoryTaskStore } from './tasks/task-store';
 export { type TaskOptions } from './tasks/task-manager';
 export { type DurableTaskCall, type DurableTaskRuns, InvalidTaskRecordError } from './tasks/durable-tasks';
+export {
+  type ParkedCall,
+  type ParkedCallRuns,
+  type ParkedQuestion,
+  type ParkedRunJournal,
+  QUESTION_EVENT,
+  answerTopic,
+} from './mrtr/parked-call';
 
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

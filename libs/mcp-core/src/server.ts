@@ -83,7 +83,14 @@ import {
 } from './tasks/tasks-extension';
 import { INPUT_REQUIRED_METHODS, InputParams, InputRound } from './mrtr/input-round';
 import { InMemoryRequestStateLedger, type RequestStateLedger } from './mrtr/ledger';
-import { randomRequestStateKey, type RequestStateBinding, RequestStateSealer } from './mrtr/request-state';
+import {
+  type ParkedState,
+  randomRequestStateKey,
+  type RequestStateBinding,
+  RequestStateSealer,
+} from './mrtr/request-state';
+import { type ParkedCallRuns, type ParkedRunJournal } from './mrtr/parked-call';
+import { ParkedCalls } from './mrtr/parked-calls';
 import { type McpObserver, outcomeOf, reportRequest, type RequestOutcome } from './observer';
 import { type ChangeFeed } from './listen/change-feed';
 import { type ListenLimits } from './listen/listen-hub';
@@ -132,6 +139,14 @@ export interface McpServerOptions {
   readonly observer?: McpObserver;
   /** How 2026-07-28 multi-round-trip requests seal and check their `requestState`. */
   readonly requestState?: RequestStateOptions;
+  /**
+   * Runs for the 2026-07-28 calls of resumable tools (`execution.resumable`): such a call is a run whose steps are
+   * recorded, and its questions to the client park the run (`input_required` with a `requestState` naming it) until
+   * the client's retry, on any replica, delivers the answers; a run whose replica died resumes on a live one. Define
+   * the work of a started call as {@link McpServer.executeParked} before the runs start. Default: none (such a call
+   * is run again from the start on each retry, what it learned sealed in the `requestState`).
+   */
+  readonly parkedCalls?: ParkedCallRuns;
   /** Limits on open 2026-07-28 `subscriptions/listen` streams. Default: 10 per principal, 1000 in all. */
   readonly listen?: ListenLimits;
   /**
@@ -226,6 +241,7 @@ export class McpServer {
   private readonly observer: McpObserver | undefined;
   private readonly requestStates: RequestStateSealer;
   private readonly listening: Listening;
+  private readonly parked: ParkedCalls | undefined;
   private accepting = true;
 
   constructor(options: McpServerOptions) {
@@ -254,6 +270,16 @@ export class McpServer {
       modelUsage: options.modelUsageMeter,
     };
     this.tasks = options.tasks === false ? undefined : new TaskManager(options.tasks ?? {}, this.logger);
+    this.parked = options.parkedCalls
+      ? new ParkedCalls({
+          runs: options.parkedCalls,
+          tools: this.tools,
+          environment: this.environment,
+          sealer: this.requestStates,
+          logger: this.logger,
+          bindingOf,
+        })
+      : undefined;
     this.threads = options.threads;
     this.listening = new Listening(options.listen, this.tasks, this.logger);
     if (options.changes) this.listening.useFeed(options.changes);
@@ -314,6 +340,17 @@ export class McpServer {
       },
       record.era === 'modern' ? classifyModern : undefined,
     );
+  }
+
+  /**
+   * Executes a parked call (see {@link McpServerOptions.parkedCalls}) from its record, asking through `journal`:
+   * the work the composition root defines for the run engine, run on the replica that starts the call and again,
+   * from its recorded steps, on a live replica if that one dies. Resolves with the call's outcome, for the run to
+   * record. @throws TypeError when the server has no parked calls
+   */
+  executeParked(input: unknown, journal: ParkedRunJournal): Promise<TaskOutcome> {
+    if (!this.parked) throw new TypeError('This server has no parked calls: it cannot execute one');
+    return this.parked.execute(input, journal);
   }
 
   /** Opens a session for a new connection (stdio) or a new `initialize` (HTTP). */
@@ -519,7 +556,7 @@ export class McpServer {
         throw new ProtocolError('METHOD_NOT_FOUND', `Method not found: ${method}`);
       }
       const call = new ServedCall(session, request, params, channel, pipeline, cancellation);
-      let round: InputRound | undefined;
+      let round: InputRound | { parked: ParkedState; responses: Readonly<Record<string, unknown>> } | undefined;
       if (modern && INPUT_REQUIRED_METHODS.has(method)) {
         // Most calls carry neither member: no schema to run and no state to open, so no await either.
         const p = call.params;
@@ -528,8 +565,13 @@ export class McpServer {
             ? new InputRound({})
             : await this.openRound(call);
       }
-      call.input = round;
-      let result = await this.runHandler(handler, call, round);
+      let result;
+      if (round && !(round instanceof InputRound)) {
+        result = await this.resumeParked(call, round.parked, round.responses);
+      } else {
+        call.input = round;
+        result = await this.runHandler(handler, call, round);
+      }
       if (modern) result = modernResult(method, result, this.info, MODERN_CACHE);
       if (result.isError === true) outcome = 'tool_error';
       // The SDK's client handles notifications a microtask late but responses at once: a response read in
@@ -613,14 +655,31 @@ export class McpServer {
    * that answer what the state asked; with no state, the `inputResponses` as they are (a first round answered
    * ahead, which the suite's ephemeral flow does).
    */
-  private async openRound(call: Call): Promise<InputRound> {
+  private async openRound(
+    call: Call,
+  ): Promise<InputRound | { parked: ParkedState; responses: Readonly<Record<string, unknown>> }> {
     const p = parseParams(InputParams, call.params, call.request.method);
     if (!p.requestState) return new InputRound({ ...p.inputResponses });
     const carried = await this.requestStates.open(p.requestState, bindingOf(call));
+    // The retry of a call parked on its run: its answers go to the run.
+    if ('runId' in carried) return { parked: carried, responses: p.inputResponses ?? {} };
     const answers: Record<string, unknown> = { ...carried.answers };
     for (const key of carried.asked)
       if (p.inputResponses && Object.hasOwn(p.inputResponses, key)) answers[key] = p.inputResponses[key];
     return new InputRound(answers, carried.kept);
+  }
+
+  /** The retry of a parked call (a state sealed only for `tools/call`, and bound to it). */
+  private resumeParked(
+    call: Call,
+    parked: ParkedState,
+    responses: Readonly<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
+    if (!this.parked || call.request.method !== 'tools/call')
+      throw new ProtocolError('REQUEST_STATE_EXPIRED', 'requestState names a call this server cannot continue', {
+        data: { reason: 'REQUEST_STATE_EXPIRED' },
+      });
+    return this.parked.resume(call, parked, parseCallToolParams(call.params).name, responses);
   }
 
   private inputRequired(call: Call, round: InputRound): Record<string, unknown> {
@@ -715,7 +774,8 @@ export class McpServer {
       if (this.tasks && call.session.era === 'modern') {
         const task = this.modernToolTask(call, p.name, p.arguments);
         if (task) return task;
-      } else if (this.tasks) {
+      }
+      if (call.session.era !== 'modern' && this.tasks) {
         const task =
           call.params?.task === undefined ? undefined : parseParams(TaskParam, call.params.task, 'tools/call task');
         const support = this.tools.get(p.name)?.execution?.taskSupport ?? 'forbidden';
@@ -730,10 +790,11 @@ export class McpServer {
         }
       }
       const name = this.tools.has(p.name) ? p.name : '(unknown)';
+      const execute = () => this.tools.execute(p.name, p.arguments, this.context(call), filter);
       return inChildSpan(
         `execute_tool ${name}`,
         { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name },
-        () => this.tools.execute(p.name, p.arguments, this.context(call), filter),
+        () => this.parkedCall(call, p.name, p.arguments, execute) ?? execute(),
       ) as Promise<never>;
     });
     h.set('resources/list', async (call) => {
@@ -885,6 +946,23 @@ export class McpServer {
     return this.durableTask(call, name, args, undefined)
       .then((durable) => durable ?? here())
       .then(createTaskResult);
+  }
+
+  /**
+   * A 2026-07-28 call of a resumable tool as a parked run (see {@link McpServerOptions.parkedCalls}), when the server
+   * has them and the call brings no answers ahead (a first round answered ahead is served by reruns). Undefined:
+   * serve it as a call; so is a call whose run engine is not up yet.
+   */
+  private parkedCall(
+    call: Call,
+    name: string,
+    args: Record<string, unknown> | undefined,
+    inline: () => Promise<unknown>,
+  ): Promise<unknown> | undefined {
+    if (!this.parked || call.session.era !== 'modern' || call.params?.inputResponses !== undefined) return undefined;
+    if (!this.tools.get(name)?.execution?.resumable || !this.tools.isCallable(name, call.pipeline.visibility.tool))
+      return undefined;
+    return this.parked.begin(call, name, args).then((result) => result ?? inline());
   }
 
   /**

@@ -46,6 +46,14 @@ export interface ClientInteraction {
    * request on the call's stream, answered while the handler waits.
    */
   readonly era: 'legacy' | 'modern';
+  /**
+   * True when this 2026-07-28 call runs parked on its durable run (a resumable tool, on a server with runs): a
+   * question waits in the run for the client's retry, which may reach another replica, instead of ending the
+   * handler, and its answer is recorded with the run. A run resumed after a crash replays the handler from the
+   * start with its recorded steps and answers, so ask the same questions, with the same parameters, in the same
+   * order; and keep nothing with {@link keep} that a replay needs (it is not recorded). False otherwise.
+   */
+  readonly parked: boolean;
   /** What the client said it supports; undefined before initialization. */
   readonly capabilities: ClientCapabilities | undefined;
   /** The client's name and version. */

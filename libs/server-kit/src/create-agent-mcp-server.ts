@@ -25,6 +25,7 @@ import {
 } from '@agent-mcp/durable-runs';
 import { type AuthSettings } from './auth-settings';
 import { durableTaskRuns } from './durable-tasks';
+import { parkedCallRuns } from './parked-calls';
 import { type AuthStack, createLocalAuthStack, type PublicLocation } from './local-auth-stack';
 import { logExposure, type ToolExposure } from './exposure';
 import { AGENT_MCP_IDENTITY, type ServerIdentity } from './identity';
@@ -178,6 +179,8 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
   const { taskStore, threads } = state;
   // Over HTTP with DATABASE_URL, task-augmented agent calls are durable runs that resume on a live replica.
   const durableTasks = runs.kind === 'durable' ? durableTaskRuns(runs) : undefined;
+  // A 2026-07-28 agent call whose run asks the client something parks on its run until the retry, on any replica.
+  const parkedCalls = runs.kind === 'durable' ? parkedCallRuns(runs) : undefined;
   try {
     toolSet.register({ ...registries, threads });
     options.tools?.(registries);
@@ -196,6 +199,7 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
       isLevelEnabled('info', settings.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined,
     ),
     tasks: { ...options.tasks, store: taskStore, ...(durableTasks ? { durable: durableTasks.port } : {}) },
+    ...(parkedCalls ? { parkedCalls: parkedCalls.port } : {}),
     requestState: {
       keys: settings.REQUEST_STATE_KEY ?? [randomRequestStateKey()],
       ledger: options.requestStateLedger ?? new SqlRequestStateLedger({ sql: state.database.sql }),
@@ -207,6 +211,7 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
   });
   // Every replica defines the work before its runs start (the entry point starts them once serving).
   durableTasks?.define(server);
+  parkedCalls?.define(server);
   noteRequestStateKey(settings, transport, logger);
   if (isLevelEnabled('info', settings.LOG_LEVEL)) {
     logExposure(

@@ -32,8 +32,9 @@ const ElicitAnswer = z.object({
 /**
  * Asks the user whether the support agent may make `action`. A client that declared form-mode elicitation is
  * asked (`elicitation/create`: the exact write and a `confirm` box); only `accept` with `confirm: true` approves.
- * A 2025-11-25 client is asked at once, on the call's stream. A 2026-07-28 client is asked through an input
- * request: the action is stored first as a pending confirmation, its id kept across the rounds, and the question
+ * A 2025-11-25 client is asked at once, on the call's stream, and so is a 2026-07-28 client whose call is parked
+ * on its run (the question waits in the run for the client's retry). Otherwise a 2026-07-28 client is asked through
+ * an input request: the action is stored first as a pending confirmation, its id kept across the rounds, and the question
  * keyed `approve-<confirmationId>`, so the client's retry (on any replica) answers about that stored action and
  * the approved write spends the confirmation (see {@link SupportApproval}). A client that cannot be asked (no
  * elicitation, URL mode only, or the question failed or timed out) gets a pending confirmation instead, stored
@@ -49,7 +50,9 @@ export async function askSupportApproval(
 ): Promise<SupportApproval> {
   const { context } = options;
   if (canElicitForm(context)) {
-    if (context.client.era === 'modern') return askInRounds(action, signal, options);
+    // A call parked on its run waits for the answer like a 2025-11-25 one: nothing to store between rounds, and the
+    // same question on a replay after a crash (its recorded answer is found there).
+    if (context.client.era === 'modern' && !context.client.parked) return askInRounds(action, signal, options);
     void context.reportProgress(`waiting for your approval to ${actionHeadline(action)}`);
     try {
       return readAnswer(action, await context.client.elicit(approvalRequest(context, action), { signal }));

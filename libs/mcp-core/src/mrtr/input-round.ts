@@ -78,8 +78,10 @@ export class QuestionNames {
   }
 }
 
-/** A 2026-07-28 call's questions to its client and what it keeps between them: a round, or a task's run. */
+/** A 2026-07-28 call's questions to its client and what it keeps between them: a round, a task's run, a parked run. */
 export interface InputSource {
+  /** True for a call parked on its durable run: see `ClientInteraction.parked`. */
+  readonly recorded?: boolean;
   ask(method: string, params: Record<string, unknown> | undefined, key?: string): Promise<Record<string, unknown>>;
   keep(name: string, value: unknown): void;
   kept(name: string): unknown;

@@ -44,6 +44,15 @@ describe('RequestStateSealer', () => {
     await expect(s.open(state, { ...binding, args: { a: 1 } })).resolves.toEqual(round);
   });
 
+  it("opens a parked call's state as its run and question, for the same request only, once", async () => {
+    const s = sealer();
+    const state = s.sealParked({ runId: 'run-1', seq: 'q-1' }, binding);
+    expect((await refusal(s.open(state, { ...binding, target: 'other' }))).code).toBe('REQUEST_STATE_MISMATCH');
+    await expect(s.open(state, binding)).resolves.toEqual({ runId: 'run-1', seq: 'q-1' });
+    expect((await refusal(s.open(state, binding))).code).toBe('REQUEST_STATE_REPLAYED');
+    expect(Buffer.from(state.slice(4), 'base64url').toString('latin1')).not.toContain('run-1');
+  });
+
   it('carries nothing readable: neither the answers nor the caller appear in the token', () => {
     const state = sealer().seal(round, binding);
     const decoded = Buffer.from(state.slice(4), 'base64url').toString('latin1');

@@ -32,6 +32,16 @@ export interface RoundState {
   readonly kept: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * What the `requestState` of a call parked on its durable run carries: the run and the question it waits on. The
+ * answers travel to the run (its mailbox), not in the state, so the state stays small however long the run is.
+ */
+export interface ParkedState {
+  readonly runId: string;
+  /** The id of the question the run waits on (unique in the run). */
+  readonly seq: string;
+}
+
 /** Options of {@link RequestStateSealer}. */
 export interface RequestStateSealerOptions {
   /**
@@ -54,7 +64,7 @@ const TAG_BYTES = 16;
 const MIN_KEY_BYTES = 32;
 const AAD = Buffer.from('agent-mcp request state v1');
 
-const Payload = z.object({
+const RoundPayload = z.object({
   v: z.literal(1),
   id: z.string().min(1).max(64),
   exp: z.number().int(),
@@ -63,6 +73,15 @@ const Payload = z.object({
   ask: z.array(z.string()),
   k: z.record(z.string(), z.unknown()),
 });
+const RunPayload = z.object({
+  v: z.literal(1),
+  id: z.string().min(1).max(64),
+  exp: z.number().int(),
+  b: z.string().length(64),
+  run: z.string().min(1).max(256),
+  q: z.string().min(1).max(256),
+});
+const Payload = z.union([RoundPayload, RunPayload]);
 
 /** Seals and opens `requestState` values. Built once per server. */
 export class RequestStateSealer {
@@ -81,7 +100,7 @@ export class RequestStateSealer {
 
   /** Seals what a round carries to the next, bound to `binding`, good for one retry within the TTL. */
   seal(round: RoundState, binding: RequestStateBinding): string {
-    const payload: z.input<typeof Payload> = {
+    return this.sealPayload({
       v: 1,
       id: randomUUID(),
       exp: this.now() + this.ttlMs,
@@ -89,7 +108,27 @@ export class RequestStateSealer {
       ans: { ...round.answers },
       ask: [...round.asked],
       k: { ...round.kept },
-    };
+    });
+  }
+
+  /** Seals the run a parked call waits in and its question, bound to `binding`, good for one retry within the TTL. */
+  sealParked(parked: ParkedState, binding: RequestStateBinding): string {
+    return this.sealPayload({
+      v: 1,
+      id: randomUUID(),
+      exp: this.now() + this.ttlMs,
+      b: bindingDigest(binding),
+      run: parked.runId,
+      q: parked.seq,
+    });
+  }
+
+  /** How long a sealed state may be retried, ms: also how long a parked run waits for the retry. */
+  get ttl(): number {
+    return this.ttlMs;
+  }
+
+  private sealPayload(payload: z.input<typeof Payload>): string {
     const plain = Buffer.from(JSON.stringify(payload));
     if (plain.length > this.maxBytes) {
       throw new ProtocolError(
@@ -106,9 +145,10 @@ export class RequestStateSealer {
 
   /**
    * Opens a state the client echoed: refuses one that was altered or sealed with another key, one sealed for
-   * another caller or request, one past its expiry, and one already used.
+   * another caller or request, one past its expiry, and one already used. A parked call's state opens as its
+   * {@link ParkedState}.
    */
-  async open(state: string, binding: RequestStateBinding): Promise<RoundState> {
+  async open(state: string, binding: RequestStateBinding): Promise<RoundState | ParkedState> {
     const payload = this.decrypt(state);
     if (payload.exp <= this.now()) {
       throw requestStateError(
@@ -128,6 +168,7 @@ export class RequestStateSealer {
         'requestState was already used: each one is good for a single retry; send the requestState of the latest answer',
       );
     }
+    if ('run' in payload) return { runId: payload.run, seq: payload.q };
     return { answers: payload.ans, asked: payload.ask, kept: payload.k };
   }
 

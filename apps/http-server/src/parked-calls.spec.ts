@@ -1,0 +1,243 @@
+// Issue 17, item 4 (one mechanism for every kind of waiting), for calls that are not tasks: a 2026-07-28 call of an
+// agent tool whose run asks the client something parks on its durable run. Two http-server processes (the built
+// main.js) share a PostgreSQL database of their own, loaded with the sample data, with durable runs (DATABASE_URL)
+// and a short recovery delay. A raw 2026-07-28 client (no session, no tasks extension) calls `support` on replica A:
+// the run asks for the approval of its ticket and the call answers `input_required` with a requestState naming the
+// run; the retry with the approval goes to replica B, which delivers it to the run and answers with the run's
+// result. Counted: tickets in PostgreSQL, model requests on the scripted server. Also: A SIGKILLed while the run is
+// parked (the run resumes on B from its recorded turn and finds the answer), and a tampered or replayed requestState.
+import { randomUUID } from 'node:crypto';
+import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
+import pg from 'pg';
+import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
+import { type ServerProcess, startServerProcess, untilRunEngineUp } from './spec-helpers/server-process';
+
+jest.setTimeout(150_000);
+
+const MODERN = '2026-07-28';
+const CAPS = { elicitation: { form: {} } };
+const APPROVE = { action: 'accept', content: { confirm: true } };
+
+interface Answer {
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: Record<string, unknown> };
+}
+
+let database: SampleDatabase;
+let model: ScriptedServer;
+let check: pg.Pool;
+let env: Record<string, string>;
+const servers: ServerProcess[] = [];
+
+async function startServer(): Promise<ServerProcess & { executorId: string }> {
+  const server = await startServerProcess(env);
+  servers.push(server);
+  return Object.assign(server, { executorId: await untilRunEngineUp(server, 60_000) });
+}
+
+let rawId = 1;
+/** One 2026-07-28 request, raw (no session), to `base`; the JSON-RPC answer. */
+async function modern(base: string, method: string, params: Record<string, unknown>): Promise<Answer> {
+  const name = params['name'] as string | undefined;
+  const res = await fetch(`${base}/mcp`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(60_000),
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN,
+      'mcp-method': method,
+      ...(name ? { 'mcp-name': name } : {}),
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: rawId++,
+      method,
+      params: {
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN,
+          'io.modelcontextprotocol/clientCapabilities': CAPS,
+        },
+        ...params,
+      },
+    }),
+  });
+  const text = await res.text();
+  if (!res.headers.get('content-type')?.includes('text/event-stream')) return JSON.parse(text) as Answer;
+  const last = text
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .at(-1);
+  return JSON.parse(last?.slice(6) ?? '{}') as Answer;
+}
+
+const ticketsOf = async (customerId: number) =>
+  (
+    await check.query<{ n: number }>('SELECT count(*)::int AS n FROM support_tickets WHERE customer_id = $1', [
+      customerId,
+    ])
+  ).rows[0]?.n ?? 0;
+
+/** The parked runs: pending runs that published a question, with the replica holding each. */
+const pendingCalls = async () =>
+  (
+    await check.query<{ run_id: string; executor_id: string }>(
+      `SELECT w.workflow_uuid AS run_id, w.executor_id FROM agent_runs.workflow_status w
+        WHERE w.status = 'PENDING'
+          AND EXISTS (SELECT 1 FROM agent_runs.run_events e WHERE e.run_id = w.workflow_uuid AND e.key = 'input')`,
+    )
+  ).rows;
+
+/** The first round of a support call for customer 8 on `base`: its input request's key and its requestState. */
+async function parkOn(base: string, args: Record<string, unknown>): Promise<{ key: string; requestState: string }> {
+  const first = await modern(base, 'tools/call', { name: 'support', arguments: args });
+  expect(first.error).toBeUndefined();
+  expect(first.result).toMatchObject({ resultType: 'input_required', requestState: expect.any(String) });
+  const requests = first.result?.['inputRequests'] as Record<string, { method: string }>;
+  const [key, ...others] = Object.keys(requests);
+  expect(others).toEqual([]);
+  expect(requests[key as string]).toMatchObject({ method: 'elicitation/create' });
+  return { key: key as string, requestState: String(first.result?.['requestState']) };
+}
+
+beforeAll(async () => {
+  database = await createSampleDatabase();
+  model = await createScriptedServer({ apiKey: 'test-key' });
+  check = new pg.Pool({ connectionString: database.url, max: 2 });
+  check.on('error', () => undefined);
+  env = {
+    DATABASE_URL: database.url,
+    DATABASE_TOOLS: 'false',
+    SUPPORT_TOOLS: 'true',
+    RESEARCH_TOOLS: 'false',
+    OPENAI_BASE_URL: model.url,
+    OPENAI_API_KEY: 'test-key',
+    OPENAI_MODEL: 'scripted-model',
+    // Both replicas seal and open each other's requestState.
+    REQUEST_STATE_KEY: Buffer.alloc(32, 7).toString('base64'),
+    RUN_HEARTBEAT_MS: '300',
+    RUN_RECOVERY_AFTER_MS: '1500',
+    LOG_LEVEL: 'info',
+  };
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.kill()));
+  await check?.end();
+  await model?.close();
+  await database?.drop();
+});
+
+describe('a 2026-07-28 support call parked on its approval', () => {
+  let a: ServerProcess & { executorId: string };
+  let b: ServerProcess & { executorId: string };
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startServer(), startServer()]);
+  });
+
+  it('parks on replica A, takes the approval on replica B, and writes one ticket with each model turn asked once', async () => {
+    model.reset();
+    model.enqueue(
+      toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Parked', body: 'Please call me back.' } }),
+      textTurn('A colleague will call you back.'),
+    );
+    const args = { message: `Call me back (${randomUUID()}).`, customerId: 8 };
+    const before = await ticketsOf(8);
+    const { key, requestState } = await parkOn(a.base, args);
+    // The run waits on A for the answer; nothing is written yet.
+    expect(await pendingCalls()).toEqual([{ run_id: expect.any(String), executor_id: a.executorId }]);
+    expect(await ticketsOf(8)).toBe(before);
+    expect(model.requests).toHaveLength(1);
+
+    const retry = { name: 'support', arguments: args, requestState, inputResponses: { [key]: APPROVE } };
+    const done = await modern(b.base, 'tools/call', retry);
+    expect(done.error).toBeUndefined();
+    expect(done.result).toMatchObject({
+      structuredContent: { status: 'answered', ticketCreated: { created: true } },
+    });
+    expect(await ticketsOf(8)).toBe(before + 1);
+    // Turn 1 (the write) on A, turn 2 after the approval: two requests, none repeated.
+    expect(model.requests).toHaveLength(2);
+    expect(await pendingCalls()).toEqual([]);
+
+    // The same retry again, on either replica: refused as replayed, nothing written.
+    for (const base of [a.base, b.base]) {
+      const again = await modern(base, 'tools/call', retry);
+      expect(again.error).toMatchObject({ code: -32602, data: { reason: 'REQUEST_STATE_REPLAYED' } });
+    }
+    expect(await ticketsOf(8)).toBe(before + 1);
+    expect(model.requests).toHaveLength(2);
+  });
+
+  it('refuses a tampered requestState and one sealed for other arguments, and the run still takes the real one', async () => {
+    model.reset();
+    model.enqueue(
+      toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Tampered', body: 'Please call me back.' } }),
+      textTurn('A colleague will call you back.'),
+    );
+    const args = { message: `Call me back (${randomUUID()}).`, customerId: 8 };
+    const before = await ticketsOf(8);
+    const { key, requestState } = await parkOn(a.base, args);
+    const flipped = requestState.slice(0, -6) + (requestState.at(-6) === 'A' ? 'B' : 'A') + requestState.slice(-5);
+    const tampered = await modern(b.base, 'tools/call', {
+      name: 'support',
+      arguments: args,
+      requestState: flipped,
+      inputResponses: { [key]: APPROVE },
+    });
+    expect(tampered.error).toMatchObject({ code: -32602, data: { reason: 'INVALID_REQUEST_STATE' } });
+    const moved = await modern(b.base, 'tools/call', {
+      name: 'support',
+      arguments: { ...args, customerId: 7 },
+      requestState,
+      inputResponses: { [key]: APPROVE },
+    });
+    expect(moved.error).toMatchObject({ code: -32602, data: { reason: 'REQUEST_STATE_MISMATCH' } });
+    expect(await ticketsOf(8)).toBe(before);
+
+    const done = await modern(b.base, 'tools/call', {
+      name: 'support',
+      arguments: args,
+      requestState,
+      inputResponses: { [key]: APPROVE },
+    });
+    expect(done.result).toMatchObject({ structuredContent: { status: 'answered', ticketCreated: { created: true } } });
+    expect(await ticketsOf(8)).toBe(before + 1);
+    expect(model.requests).toHaveLength(2);
+  });
+
+  it('finishes on replica B when replica A is SIGKILLed while the call is parked, asking no model turn twice', async () => {
+    model.reset();
+    model.enqueue(
+      toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Killed while parked', body: 'Call me.' } }),
+      textTurn('A colleague will call you back.'),
+    );
+    const args = { message: `Call me back (${randomUUID()}).`, customerId: 8 };
+    const before = await ticketsOf(8);
+    const { key, requestState } = await parkOn(a.base, args);
+    const parked = await pendingCalls();
+    expect(parked).toEqual([{ run_id: expect.any(String), executor_id: a.executorId }]);
+    a.child.kill('SIGKILL');
+    await a.exited;
+
+    const done = await modern(b.base, 'tools/call', {
+      name: 'support',
+      arguments: args,
+      requestState,
+      inputResponses: { [key]: APPROVE },
+    });
+    expect(done.error).toBeUndefined();
+    expect(done.result).toMatchObject({
+      structuredContent: { status: 'answered', ticketCreated: { created: true } },
+    });
+    expect(await ticketsOf(8)).toBe(before + 1);
+    // Turn 1 came from the run's record on B; turn 2 was asked once, by B.
+    expect(model.requests).toHaveLength(2);
+    const { rows } = await check.query<{ executor_id: string; status: string }>(
+      'SELECT executor_id, status FROM agent_runs.workflow_status WHERE workflow_uuid = $1',
+      [parked[0]?.run_id],
+    );
+    expect(rows).toEqual([{ executor_id: b.executorId, status: 'SUCCESS' }]);
+  });
+});

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { type Principal, type TaskOutcome } from '@agent-mcp/context';
+import { z } from 'zod';
+import { McpLocalError, ProtocolError } from '../errors';
+import { ClientRequestTimeoutError } from '../session';
+import {
+  INPUT_METHODS,
+  type InputRequest,
+  type InputSource,
+  notAnInputRequest,
+  parseAnswer,
+  QuestionNames,
+} from './input-round';
+
+/**
+ * A 2026-07-28 call parked on its durable run: the call of a resumable tool (`execution.resumable`) runs as a run
+ * whose steps are recorded, and a question to the client waits in the run instead of ending the handler. The first
+ * request answers `input_required` with the question and a `requestState` sealing the run and the question's id; the
+ * retry, on any replica, delivers the answers to the run's mailbox and waits for its result or its next question. A
+ * run whose replica died resumes on a live one from its recorded steps and finds the answer there.
+ */
+
+const PrincipalSchema = z.object({
+  id: z.string().min(1),
+  tenantId: z.string().optional(),
+  scopes: z.array(z.string()),
+  via: z.enum(['none', 'api_key', 'oauth']),
+  claims: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** A parked call as its run records it: what a replica needs to execute the call with no live client. */
+export const ParkedCallSchema = z.object({
+  runId: z.string().min(1).max(256),
+  tool: z.string().min(1).max(256),
+  arguments: z.record(z.string(), z.unknown()).optional(),
+  principal: PrincipalSchema,
+  protocolVersion: z.string().min(1).max(64),
+  clientCapabilities: z.record(z.string(), z.unknown()).optional(),
+  clientInfo: z.looseObject({ name: z.string(), version: z.string() }).optional(),
+  logLevel: z.string().max(16).optional(),
+});
+
+/** See {@link ParkedCallSchema}. */
+export type ParkedCall = Omit<z.infer<typeof ParkedCallSchema>, 'principal'> & { readonly principal: Principal };
+
+/** The question a parked run waits on, as it publishes it (its event {@link QUESTION_EVENT}). */
+export interface ParkedQuestion {
+  /** The question's id, unique in the run and the same on every replay of it. */
+  readonly seq: string;
+  readonly inputRequests: Readonly<Record<string, InputRequest>>;
+}
+
+/** The run's event holding the question it waits on. */
+export const QUESTION_EVENT = 'input';
+
+/** The topic of the message that answers question `seq`. */
+export function answerTopic(seq: string): string {
+  return `input.${seq}`;
+}
+
+/**
+ * The run journal a parked call asks through (`@agent-mcp/durable-runs`' run journal has this shape): a step is
+ * recorded once and read back on a replay; an event is readable by every replica; `waitFor` takes the run's next
+ * message on a topic (recorded, so a replay gets the same answer without waiting).
+ */
+export interface ParkedRunJournal {
+  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  publish(key: string, value: unknown): Promise<void>;
+  waitFor(topic: string, timeoutMs: number): Promise<unknown>;
+}
+
+/**
+ * Where calls of resumable tools from 2026-07-28 clients become runs ({@link McpServerOptions.parkedCalls}): the
+ * port an engine of durable execution implements (server-kit adapts `@agent-mcp/durable-runs`, recorded in
+ * PostgreSQL with `DATABASE_URL`, in process otherwise). The composition root defines the work of a started call,
+ * `McpServer.executeParked(call, journal)`, on every replica before the engine starts.
+ */
+export interface ParkedCallRuns {
+  /** Whether calls can start as runs now, waiting at most `waitMs`; when not, the call reruns on each retry. */
+  ready(waitMs: number): Promise<boolean>;
+  /**
+   * Starts the call as a run in this process, once admitted (limits per replica and per `principal` key); resolves
+   * once it is started. @throws the queue's refusal, or the signal's reason
+   */
+  start(call: ParkedCall, principal: string, signal: AbortSignal): Promise<void>;
+  /** The question the run waits on now (its latest {@link QUESTION_EVENT}), if it asked one. */
+  question(runId: string): Promise<ParkedQuestion | undefined>;
+  /**
+   * Delivers the client's answers to question `seq` (by input-request key) as the message of topic
+   * {@link answerTopic}, keyed by the question so that a repeat delivers nothing.
+   * @returns `delivered`; `repeated` when they were delivered before; `gone` when the run is not running any more
+   */
+  deliver(runId: string, seq: string, answers: Record<string, unknown>): Promise<'delivered' | 'repeated' | 'gone'>;
+  /**
+   * The run's outcome, waiting up to `timeoutMs`: the call's result or the error it failed with (a run that ended
+   * without one, cancelled or given up, fails with a sentence saying so); `undefined` while it runs.
+   */
+  outcome(runId: string, timeoutMs: number): Promise<TaskOutcome | undefined>;
+  /** Cancels the run wherever it is: it stops at its next step and is never resumed. */
+  cancel(runId: string): Promise<void>;
+}
+
+/** A parked run's recorded input is not a call this server can execute. */
+export class InvalidParkedCallError extends McpLocalError {
+  constructor(detail: string) {
+    super('INVALID_TASK_RECORD', `Not a recorded call: ${detail}`);
+  }
+}
+
+/** Reads a recorded call back. @throws InvalidParkedCallError */
+export function parseParkedCall(input: unknown): ParkedCall {
+  const parsed = ParkedCallSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidParkedCallError(`${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data as ParkedCall;
+}
+
+/**
+ * The questions of a parked call's run: each is published as the run's question and waits for the answer the
+ * client's retry delivers. One question at a time (a second waits for the first), so the client always sees the one
+ * the run waits on. Replays are deterministic: a question is a recorded step named by what it asks (method, key and
+ * parameters), holding its id and key, and its answer is recorded when it arrives; a replay asks again only what was
+ * not answered, and finds the answer the retry left in the mailbox. Two questions asking exactly the same thing in
+ * one run are one question. Values kept with `keep` live as long as this execution (they are not recorded).
+ */
+export class ParkedInputs implements InputSource {
+  readonly recorded = true;
+  private readonly names = new QuestionNames();
+  private readonly keptValues: Record<string, unknown> = {};
+  private turn: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly journal: ParkedRunJournal,
+    /** How long a question waits for its answer, ms (the `requestState`'s lifetime). */
+    private readonly ttlMs: number,
+  ) {}
+
+  ask(method: string, params: Record<string, unknown> | undefined, key?: string): Promise<Record<string, unknown>> {
+    const kind = INPUT_METHODS[method];
+    if (!kind) return Promise.reject(notAnInputRequest(method));
+    const asked = this.turn.then(() => this.round(method, params ?? {}, kind, key));
+    this.turn = asked.catch(() => undefined);
+    return asked;
+  }
+
+  keep(name: string, value: unknown): void {
+    this.keptValues[name] = value;
+  }
+
+  kept(name: string): unknown {
+    return this.keptValues[name];
+  }
+
+  private async round(
+    method: string,
+    params: Record<string, unknown>,
+    kind: string,
+    key: string | undefined,
+  ): Promise<Record<string, unknown>> {
+    const identity = createHash('sha256')
+      .update(JSON.stringify([method, key ?? null, params]))
+      .digest('base64url')
+      .slice(0, 32);
+    const question = await this.journal.step(`ask.${identity}`, async () => {
+      const asked = { seq: globalThis.crypto.randomUUID(), name: key ?? this.names.next(kind) };
+      const published: ParkedQuestion = { seq: asked.seq, inputRequests: { [asked.name]: { method, params } } };
+      await this.journal.publish(QUESTION_EVENT, published);
+      return asked;
+    });
+    const responses = (await this.journal.waitFor(answerTopic(question.seq), this.ttlMs)) as
+      Record<string, unknown> | undefined;
+    // No answer in time (the retry validates its answers before delivering them, so a message always holds one).
+    if (!responses || !Object.hasOwn(responses, question.name)) throw new ClientRequestTimeoutError(method, this.ttlMs);
+    const answer = parseAnswer(method, question.name, responses[question.name]);
+    if (answer instanceof ProtocolError) throw answer;
+    return answer;
+  }
+}

@@ -1,0 +1,268 @@
+import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/sdk/types.js';
+import { ANONYMOUS_PRINCIPAL, type LogLevel, type Logger, principalKey, type TaskOutcome } from '@agent-mcp/context';
+import { type Call, type CallEnvironment, CallContext } from '../call-context';
+import { CancelledError, isExposable, ProtocolError, toJsonRpcError } from '../errors';
+import { type TransportInfo } from '../pipeline';
+import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../protocol/messages';
+import { ClientUnreachableError, type RequestChannel, Session } from '../session';
+import { errorRef, type ToolRegistry } from '../tool-registry';
+import { parseAnswer } from './input-round';
+import {
+  type ParkedCall,
+  type ParkedCallRuns,
+  ParkedInputs,
+  type ParkedQuestion,
+  type ParkedRunJournal,
+  parseParkedCall,
+} from './parked-call';
+import { type ParkedState, type RequestStateBinding, type RequestStateSealer } from './request-state';
+
+/** How long a call waits for the run engine to come up before it is served by reruns instead. */
+const READY_WAIT_MS = 1000;
+/** How long one look for the run's outcome waits before the question is read again, ms. */
+const POLL_MS = 100;
+/** The progress token a parked run's own context reports under; the relay gives it the waiting request's. */
+const RELAY_TOKEN = 'parked-run';
+/** Where a parked run's call comes from when it runs: no connection at all. */
+const DETACHED: TransportInfo = Object.freeze({ kind: 'memory' });
+
+/** What {@link ParkedCalls} needs of the server. */
+export interface ParkedCallsOptions {
+  readonly runs: ParkedCallRuns;
+  readonly tools: ToolRegistry;
+  readonly environment: CallEnvironment;
+  readonly sealer: RequestStateSealer;
+  readonly logger: Logger;
+  /** What a request's `requestState` is bound to. */
+  readonly bindingOf: (call: Call) => RequestStateBinding;
+}
+
+/**
+ * The 2026-07-28 calls of resumable tools served as runs (see `parked-call.ts`): the first request starts the run
+ * here and waits for its outcome or its first question; a retry delivers its answers to the run, wherever it runs,
+ * and waits the same way. While a request waits on the replica running the call, the call's progress and log
+ * messages reach it; elsewhere they go nowhere (the run's outcome and questions travel through the run).
+ */
+export class ParkedCalls {
+  /** The request waiting on each run of this process (its messages' destination). */
+  private readonly waiting = new Map<string, Call>();
+  /** Runs executing in this process, to stop at once on a cancel. */
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly options: ParkedCallsOptions) {}
+
+  /**
+   * Starts the call `name` as a run and waits for its outcome or its first question. `undefined` when the run
+   * engine is not up (the call is then served as it is, rerun on each retry).
+   */
+  async begin(
+    call: Call,
+    name: string,
+    args: Record<string, unknown> | undefined,
+  ): Promise<Record<string, unknown> | undefined> {
+    const { runs } = this.options;
+    if (!(await runs.ready(READY_WAIT_MS))) return undefined;
+    const principal = call.pipeline.principal ?? ANONYMOUS_PRINCIPAL;
+    const { session } = call;
+    const record: ParkedCall = {
+      runId: globalThis.crypto.randomUUID(),
+      tool: name,
+      ...(args ? { arguments: args } : {}),
+      principal,
+      protocolVersion: session.protocolVersion,
+      ...(session.clientCapabilities
+        ? { clientCapabilities: session.clientCapabilities as Record<string, unknown> }
+        : {}),
+      ...(session.clientInfo ? { clientInfo: session.clientInfo } : {}),
+      ...(session.logLevel ? { logLevel: session.logLevel } : {}),
+    };
+    // Waiting before it starts: its first progress messages come here.
+    this.waiting.set(record.runId, call);
+    try {
+      await runs.start(record, principalKey(principal), call.signal);
+      return await this.until(call, record.runId, undefined);
+    } finally {
+      if (this.waiting.get(record.runId) === call) this.waiting.delete(record.runId);
+    }
+  }
+
+  /**
+   * The retry of a parked call: delivers the answers to the question its state names and waits for the run's
+   * outcome or its next question. Refused (-32602) when the run has moved past that question (the state was used),
+   * when the run is no longer running, and when an answer is missing or malformed (nothing is delivered then).
+   */
+  async resume(
+    call: Call,
+    parked: ParkedState,
+    name: string,
+    responses: Readonly<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
+    const { runs } = this.options;
+    if (!this.options.tools.isCallable(name, call.pipeline.visibility.tool)) throw gone();
+    const question = await runs.question(parked.runId);
+    if (!question || question.seq !== parked.seq) throw replayed();
+    const delivered = await runs.deliver(parked.runId, parked.seq, answersTo(question, responses));
+    if (delivered === 'repeated') throw replayed();
+    if (delivered === 'gone') throw gone();
+    this.waiting.set(parked.runId, call);
+    try {
+      return await this.until(call, parked.runId, parked.seq);
+    } finally {
+      if (this.waiting.get(parked.runId) === call) this.waiting.delete(parked.runId);
+    }
+  }
+
+  /**
+   * Executes a parked call from its record: the work the composition root defines for the run engine, on the
+   * replica that starts the run and again, from its recorded steps, on a live one if that replica dies. Resolves
+   * with the call's outcome (its result, or the JSON-RPC error it failed with), which the run records.
+   */
+  async execute(input: unknown, journal: ParkedRunJournal): Promise<TaskOutcome> {
+    const record = parseParkedCall(input);
+    const controller = new AbortController();
+    this.running.set(record.runId, controller);
+    try {
+      const call = this.detachedCall(record, controller.signal, journal);
+      const result = await this.options.tools.execute(
+        record.tool,
+        record.arguments,
+        new CallContext(this.options.environment, call),
+      );
+      return { result: result as Record<string, unknown> };
+    } catch (error) {
+      let ref: string | undefined;
+      if (!isExposable(error)) {
+        ref = errorRef();
+        this.options.logger.error('parked call failed', { tool: record.tool, ref, err: error });
+      }
+      const rpc = toJsonRpcError(error, ref);
+      return { error: { code: rpc.code, message: rpc.message, ...(rpc.data ? { data: rpc.data } : {}) } };
+    } finally {
+      this.running.delete(record.runId);
+    }
+  }
+
+  /** Waits for the run's outcome, or for a question other than `answered`; a cancelled request cancels the run. */
+  private async until(call: Call, runId: string, answered: string | undefined): Promise<Record<string, unknown>> {
+    const { runs } = this.options;
+    for (;;) {
+      if (call.signal.aborted) {
+        this.running.get(runId)?.abort(call.signal.reason);
+        await runs.cancel(runId);
+        throw new CancelledError('Request cancelled');
+      }
+      const outcome = await runs.outcome(runId, POLL_MS);
+      if (outcome) {
+        if ('result' in outcome) return outcome.result;
+        throw new ProtocolError('TASK_FAILED', outcome.error.message, {
+          rpcCode: outcome.error.code,
+          data: outcome.error.data as Record<string, unknown> | undefined,
+        });
+      }
+      const question = await runs.question(runId);
+      if (question && question.seq !== answered) {
+        return {
+          resultType: 'input_required',
+          inputRequests: question.inputRequests,
+          requestState: this.options.sealer.sealParked({ runId, seq: question.seq }, this.options.bindingOf(call)),
+        };
+      }
+    }
+  }
+
+  /** The call as a run executes it: a session of its own, its questions through the run, its messages relayed. */
+  private detachedCall(record: ParkedCall, signal: AbortSignal, journal: ParkedRunJournal): Call {
+    const session = new Session(undefined, DETACHED);
+    session.era = 'modern';
+    session.protocolVersion = record.protocolVersion;
+    session.clientCapabilities = record.clientCapabilities as ClientCapabilities | undefined;
+    session.clientInfo = record.clientInfo as Implementation | undefined;
+    session.logLevel = record.logLevel as LogLevel | undefined;
+    session.principal = record.principal;
+    const params = {
+      name: record.tool,
+      ...(record.arguments ? { arguments: record.arguments } : {}),
+      _meta: { progressToken: RELAY_TOKEN },
+    };
+    return {
+      sent: false,
+      session,
+      request: { jsonrpc: '2.0', id: `run:${record.runId}`, method: 'tools/call', params },
+      params,
+      channel: new RelayChannel(() => this.waiting.get(record.runId)),
+      signal,
+      pipeline: {
+        method: 'tools/call',
+        params,
+        sessionId: undefined,
+        transport: DETACHED,
+        target: { kind: 'tool', name: record.tool },
+        principal: record.principal,
+        // The access stages ran with the request's credentials, which are not here: reads from inside are refused.
+        visibility: { resource: () => false, prompt: () => false },
+      },
+      input: new ParkedInputs(journal, this.options.sealer.ttl),
+    };
+  }
+}
+
+/**
+ * A parked run's messages go to the request waiting on it in this process, if one is: progress under that
+ * request's token (none: dropped), log messages as they are. A request to the client cannot be carried (a
+ * 2026-07-28 client takes none; its questions are the run's).
+ */
+class RelayChannel implements RequestChannel {
+  constructor(private readonly waiting: () => Call | undefined) {}
+
+  send(message: JSONRPCMessage): void {
+    if (!('method' in message)) return;
+    if ('id' in message) throw new ClientUnreachableError(message.method);
+    const call = this.waiting();
+    if (!call || call.signal.aborted) return;
+    if (message.method === 'notifications/progress') {
+      const token = (call.params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
+      if (token === undefined) return;
+      message = { ...message, params: { ...message.params, progressToken: token } } as JSONRPCMessage;
+    }
+    call.sent = true;
+    try {
+      call.channel.send(message);
+    } catch {
+      // The waiting request's stream may have just closed: the run goes on.
+    }
+  }
+
+  respond(_message: JSONRPCResponseMessage): void {
+    // A parked run's outcome goes to the run's record, read by the request that waits for it.
+  }
+}
+
+/** The answers to `question` from a retry's `inputResponses`; -32602 for a missing or malformed one. */
+function answersTo(question: ParkedQuestion, responses: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  // Only the question's own answers travel; anything else the retry brought is ignored, as in a round.
+  const answers: Record<string, unknown> = {};
+  for (const [key, request] of Object.entries(question.inputRequests)) {
+    if (!Object.hasOwn(responses, key))
+      throw new ProtocolError('INVALID_INPUT_RESPONSE', `inputResponses.${key} is missing: the call waits for it`);
+    const answer = parseAnswer(request.method, key, responses[key]);
+    if (answer instanceof ProtocolError) throw answer;
+    answers[key] = answer;
+  }
+  return answers;
+}
+
+function replayed(): ProtocolError {
+  return new ProtocolError(
+    'REQUEST_STATE_REPLAYED',
+    'requestState was already used: its question has been answered; send the requestState of the latest answer',
+    { data: { reason: 'REQUEST_STATE_REPLAYED' } },
+  );
+}
+
+function gone(): ProtocolError {
+  return new ProtocolError(
+    'REQUEST_STATE_EXPIRED',
+    'requestState names a call that is no longer running (it ended, or its server restarted): call again without requestState and inputResponses to start over',
+    { data: { reason: 'REQUEST_STATE_EXPIRED' } },
+  );
+}

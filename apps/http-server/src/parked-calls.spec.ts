@@ -5,8 +5,17 @@
 // the run asks for the approval of its ticket and the call answers `input_required` with a requestState naming the
 // run; the retry with the approval goes to replica B, which delivers it to the run and answers with the run's
 // result. Counted: tickets in PostgreSQL, model requests on the scripted server. Also: A SIGKILLed while the run is
-// parked (the run resumes on B from its recorded turn and finds the answer), and a tampered or replayed requestState.
+// parked (the run resumes on B from its recorded turn and finds the answer), a tampered or replayed requestState, and
+// the agent on the client's model (no OpenAI key), each sampled turn a recorded step asked once across a SIGKILL.
 import { randomUUID } from 'node:crypto';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  answerTurn,
+  type DesktopCallResult,
+  expectApprovedSupportRun,
+  samplingDesktop,
+  toolUseTurn,
+} from '@agent-mcp/app-suites';
 import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import pg from 'pg';
 import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
@@ -29,8 +38,8 @@ let check: pg.Pool;
 let env: Record<string, string>;
 const servers: ServerProcess[] = [];
 
-async function startServer(): Promise<ServerProcess & { executorId: string }> {
-  const server = await startServerProcess(env);
+async function startServer(extra: Record<string, string> = {}): Promise<ServerProcess & { executorId: string }> {
+  const server = await startServerProcess({ ...env, ...extra });
   servers.push(server);
   return Object.assign(server, { executorId: await untilRunEngineUp(server, 60_000) });
 }
@@ -239,5 +248,71 @@ describe('a 2026-07-28 support call parked on its approval', () => {
       [parked[0]?.run_id],
     );
     expect(rows).toEqual([{ executor_id: b.executorId, status: 'SUCCESS' }]);
+  });
+});
+
+describe("the support agent on the client's model (no OpenAI key), parked turn by turn", () => {
+  let c: ServerProcess & { executorId: string };
+  let d: ServerProcess & { executorId: string };
+
+  beforeAll(async () => {
+    // No key: each model turn is a question to the client (sampling), parked on the run like the approval.
+    const noKey = { OPENAI_API_KEY: '', OPENAI_BASE_URL: '' };
+    [c, d] = await Promise.all([startServer(noKey), startServer(noKey)]);
+  });
+
+  it('resumes on replica D after C, holding the run, is SIGKILLed between two sampled turns; no turn asked twice', async () => {
+    model.reset();
+    const posts: string[] = [];
+    const desktop = samplingDesktop(
+      [
+        toolUseTurn('tu_1', 'kb_search', { query: 'refund' }),
+        toolUseTurn('tu_2', 'ticket_create', { subject: 'Refund by phone', body: 'Please call about a refund.' }),
+        answerTurn('A colleague will call you.'),
+      ],
+      { approve: true },
+    );
+    const transport = new StreamableHTTPClientTransport(new URL(`${c.base}/mcp`), {
+      fetch: (_input, init) => {
+        const body = typeof init?.body === 'string' ? init.body : '';
+        if (!body.includes('"tools/call"')) return fetch(`${d.base}/mcp`, init);
+        posts.push(body);
+        // The first round starts the run on C; the third carries the answer to the second sampled turn, which the
+        // run waits for on C: C dies just before it is sent.
+        if (posts.length === 3) c.child.kill('SIGKILL');
+        return fetch(`${(posts.length === 1 ? c : d).base}/mcp`, init);
+      },
+    });
+    await desktop.client.connect(transport);
+    try {
+      const before = await ticketsOf(15);
+      const result = (await desktop.client.callTool(
+        { name: 'support', arguments: { message: `Call me about my refund (${randomUUID()}).`, customerId: 15 } },
+        { timeout: 90_000 },
+      )) as DesktopCallResult;
+      // Three sampled turns and one approval, each asked once: five rounds.
+      expectApprovedSupportRun(desktop, result, {
+        answer: 'A colleague will call you.',
+        approval: 'Subject: Refund by phone',
+      });
+      expect(posts).toHaveLength(5);
+      expect(await ticketsOf(15)).toBe(before + 1);
+      expect(model.requests).toHaveLength(0);
+      // The run started on C was resumed and finished by D, its first two turns read from its record.
+      const { rows } = await check.query<{ status: string; turns: string[] }>(
+        `SELECT w.status, array(SELECT s.step FROM agent_runs.run_steps s
+                                 WHERE s.run_id = w.workflow_uuid AND s.step LIKE 'run.1/turn.%.model'
+                                 ORDER BY s.step) AS turns
+           FROM agent_runs.workflow_status w
+          WHERE w.executor_id = $1
+            AND EXISTS (SELECT 1 FROM agent_runs.run_events e WHERE e.run_id = w.workflow_uuid)`,
+        [d.executorId],
+      );
+      expect(rows).toEqual([
+        { status: 'SUCCESS', turns: ['run.1/turn.1.model', 'run.1/turn.2.model', 'run.1/turn.3.model'] },
+      ]);
+    } finally {
+      await desktop.client.close();
+    }
   });
 });

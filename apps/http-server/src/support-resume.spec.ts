@@ -4,6 +4,8 @@
 // a short recovery delay; a 2026-07-28 client calls `support` as a task (tasks extension), approves the write with
 // tasks/update, and the process is killed while the model turn after the write is in flight. The process started
 // again resumes the run: the write and its approval come from the record, only the turn in flight is asked again.
+// What the run's tools did before the kill (the articles found, the ticket opened, the reply posted) comes back
+// from their recorded steps, so the result reports them as an uninterrupted run would.
 import { randomUUID } from 'node:crypto';
 import {
   createScriptedServer,
@@ -14,13 +16,10 @@ import {
 } from '@agent-mcp/agent-core/testing';
 import pg from 'pg';
 import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
+import { approve, modernRequest as modern, taskEnded, taskUntil, unansweredKeys } from './spec-helpers/modern-requests';
 import { type ServerProcess, startServerProcess, untilRunEngineUp } from './spec-helpers/server-process';
 
 jest.setTimeout(150_000);
-
-const MODERN = '2026-07-28';
-const CAPS = { extensions: { 'io.modelcontextprotocol/tasks': {} }, elicitation: { form: {} } };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let database: SampleDatabase;
 let model: ScriptedServer;
@@ -35,59 +34,21 @@ async function startServer(): Promise<ServerProcess> {
   return server;
 }
 
-let rawId = 1;
-/** One 2026-07-28 request, raw (no session), to `base`; the JSON-RPC answer. */
-async function modern(
-  base: string,
-  method: string,
-  params: Record<string, unknown>,
-): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string } }> {
-  const name = (params['name'] ?? params['taskId']) as string | undefined;
-  const res = await fetch(`${base}/mcp`, {
-    method: 'POST',
-    signal: AbortSignal.timeout(30_000),
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN,
-      'mcp-method': method,
-      ...(name ? { 'mcp-name': name } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: rawId++,
-      method,
-      params: {
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': MODERN,
-          'io.modelcontextprotocol/clientCapabilities': CAPS,
-        },
-        ...params,
-      },
-    }),
-  });
-  const text = await res.text();
-  if (!res.headers.get('content-type')?.includes('text/event-stream')) return JSON.parse(text);
-  const last = text
-    .split('\n')
-    .filter((l) => l.startsWith('data: '))
-    .at(-1);
-  return JSON.parse(last?.slice(6) ?? '{}');
+/** Waits for the task's next question (an approval) and answers yes through tasks/update. */
+async function approveNext(base: string, taskId: string, answered: Set<string>): Promise<void> {
+  const asking = await taskUntil(base, taskId, (t) => unansweredKeys(t, answered).length > 0, 30_000);
+  const [key] = unansweredKeys(asking, answered);
+  expect(key).toMatch(/^approve-/);
+  answered.add(key as string);
+  expect((await approve(base, taskId, key as string)).error).toBeUndefined();
 }
 
-/** Polls tasks/get on `base` until `done` holds for the task, for at most `timeoutMs`. */
-async function taskUntil(
-  base: string,
-  taskId: string,
-  done: (task: Record<string, unknown> | undefined) => boolean,
-  timeoutMs: number,
-): Promise<Record<string, unknown> | undefined> {
-  let task: Record<string, unknown> | undefined;
-  for (const started = Date.now(); Date.now() - started < timeoutMs; await sleep(100)) {
-    task = (await modern(base, 'tasks/get', { taskId })).result;
-    if (done(task)) break;
-  }
-  return task;
+/** The help-centre article the scripted answer cites, as the result lists it. */
+async function refundPolicy(): Promise<{ id: number; slug: string; title: string }> {
+  const { rows } = await check.query<{ id: number; slug: string; title: string }>(
+    "SELECT id, slug, title FROM kb_articles WHERE tenant_id = 'acme' AND slug = 'refund-policy'",
+  );
+  return rows[0] as { id: number; slug: string; title: string };
 }
 
 const ticketsOf = async (customerId: number) =>
@@ -116,6 +77,11 @@ beforeAll(async () => {
   };
 });
 
+// Each test's runs go to its own servers only: a server left from an earlier test would dequeue them too.
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.kill()));
+});
+
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.kill()));
   await check?.end();
@@ -125,10 +91,13 @@ afterAll(async () => {
 
 it('writes exactly one ticket when the server dies right after the approved ticket_create step', async () => {
   const first = await startServer();
+  model.reset();
+  const policy = await refundPolicy();
   model.enqueue(
+    toolCallTurn({ name: 'kb_search', arguments: { query: 'refund policy money back' } }),
     toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Killed after', body: 'Please call me.' } }),
     hangTurn(), // the turn after the write, in flight when the process dies
-    textTurn('A colleague will call you back.'),
+    textTurn(`Refunds are explained in [kb:${policy.id}]. A colleague will call you back.`),
   );
   const before = await ticketsOf(8);
   const created = await modern(first.base, 'tools/call', {
@@ -138,33 +107,75 @@ it('writes exactly one ticket when the server dies right after the approved tick
   expect(created.result).toMatchObject({ resultType: 'task', status: 'working' });
   const taskId = String(created.result?.['taskId']);
 
-  const asking = await taskUntil(first.base, taskId, (t) => t?.['status'] === 'input_required', 30_000);
-  const key = Object.keys((asking?.['inputRequests'] as object | undefined) ?? {})[0] as string;
-  expect(key).toMatch(/^approve-/);
-  const ack = await modern(first.base, 'tasks/update', {
-    taskId,
-    inputResponses: { [key]: { action: 'accept', content: { confirm: true } } },
-  });
-  expect(ack.error).toBeUndefined();
+  await approveNext(first.base, taskId, new Set());
 
   // The next model request comes once the ticket_create step is recorded: the process dies there.
-  await model.waitForRequest(1, 30_000);
+  await model.waitForRequest(2, 30_000);
   expect(await ticketsOf(8)).toBe(before + 1);
   first.child.kill('SIGKILL');
   await first.exited;
 
   const second = await startServer();
-  const done = await taskUntil(
-    second.base,
-    taskId,
-    (t) => t?.['status'] !== 'working' && t?.['status'] !== 'input_required',
-    60_000,
-  );
+  const done = await taskUntil(second.base, taskId, taskEnded, 60_000);
   expect(done).toMatchObject({
     status: 'completed',
-    result: { structuredContent: { status: 'answered', ticketCreated: { created: true } } },
+    result: {
+      structuredContent: {
+        status: 'answered',
+        // Found by the kb_search call before the kill: the citation is kept, not dropped.
+        articlesCited: [policy],
+        ticketCreated: { created: true },
+        actions: [
+          { tool: 'kb_search', ok: true, detail: expect.stringMatching(/article\(s\)$/) },
+          { tool: 'ticket_create', ok: true, detail: expect.stringMatching(/^ticket \d+$/) },
+        ],
+      },
+    },
   });
   expect(await ticketsOf(8)).toBe(before + 1);
-  // Turn 1 (the write) asked once, turn 2 twice (in flight at the kill, then on the resumed run); no new question.
-  expect(model.requests).toHaveLength(3);
+  // Turns 1 and 2 asked once, turn 3 twice (in flight at the kill, then on the resumed run); no new question.
+  expect(model.requests).toHaveLength(4);
+});
+
+it('reports the reply posted before the server died, and posts it once', async () => {
+  const first = await startServer();
+  model.reset();
+  model.enqueue(
+    toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Reply then die', body: 'Where is my order?' } }),
+    toolCallTurn({ name: 'ticket_reply', arguments: { body: 'We are looking into it.' } }),
+    hangTurn(), // the turn after the reply, in flight when the process dies
+    textTurn('We replied on your ticket.'),
+  );
+  const created = await modern(first.base, 'tools/call', {
+    name: 'support',
+    arguments: { message: `Where is my order (${randomUUID()})?`, customerId: 8 },
+  });
+  const taskId = String(created.result?.['taskId']);
+  const answered = new Set<string>();
+  await approveNext(first.base, taskId, answered); // the ticket
+  await approveNext(first.base, taskId, answered); // the reply
+  await model.waitForRequest(2, 30_000);
+  first.child.kill('SIGKILL');
+  await first.exited;
+
+  const second = await startServer();
+  const done = await taskUntil(second.base, taskId, taskEnded, 60_000);
+  const out = (done?.['result'] as { structuredContent?: Record<string, unknown> } | undefined)?.structuredContent;
+  const ticket = (out?.['ticketCreated'] as { id: number } | undefined)?.id;
+  expect(out).toMatchObject({
+    status: 'answered',
+    ticketCreated: { id: expect.any(Number), created: true },
+    replied: { ticketId: ticket, messageId: expect.any(Number) },
+    actions: [
+      { tool: 'ticket_create', ok: true, detail: `ticket ${ticket}` },
+      { tool: 'ticket_reply', ok: true, detail: expect.stringMatching(new RegExp(`^ticket ${ticket}, message \\d+$`)) },
+    ],
+  });
+  // The ticket's first message and the one reply, each written once.
+  const { rows } = await check.query<{ author: string }>(
+    'SELECT author FROM ticket_messages WHERE ticket_id = $1 ORDER BY id',
+    [ticket],
+  );
+  expect(rows.map((r) => r.author)).toEqual(['customer', 'agent']);
+  expect(model.requests).toHaveLength(4);
 });

@@ -4,7 +4,10 @@
 // SIGKILLed while the run's third model turn is in flight; the other replica notices, resumes the run from its last
 // completed step and stores the result. The scripted model server counts the requests per turn: each completed turn
 // was asked once, only the turn in flight twice. `tasks/get` and `tasks/result` show the result on the surviving
-// replica and on the killed one restarted.
+// replica and on the killed one restarted. What the run's tools did before the kill (a page read, a refused URL)
+// comes back from their recorded steps: the answer's citation of that page is checked, not dropped.
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, CreateTaskResultSchema, GetTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -24,6 +27,10 @@ jest.setTimeout(150_000);
 
 let db: ThrowawayDatabase;
 let model: ScriptedServer;
+/** Serves the one page the run reads, at 127.0.0.2 (allowed to the fetch guard; 127.0.0.1 stays refused). */
+let pages: Server;
+let pageUrl: string;
+const PAGE_SENTENCE = 'The harbour bridge opened to traffic in the spring of 1932.';
 let check: pg.Pool;
 let env: Record<string, string>;
 const replicas: ServerProcess[] = [];
@@ -49,6 +56,12 @@ const turnOf = (request: RecordedRequest) =>
 
 beforeAll(async () => {
   db = await createThrowawayDatabase({ prefix: 'tasks_resume' });
+  pages = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<html><head><title>Bridge history</title></head><body><p>${PAGE_SENTENCE}</p></body></html>`);
+  });
+  await new Promise<void>((resolve) => pages.listen(0, '127.0.0.2', resolve));
+  pageUrl = `http://127.0.0.2:${(pages.address() as AddressInfo).port}/bridge`;
   model = await createScriptedServer({ apiKey: 'test-key' });
   check = new pg.Pool({ connectionString: db.url, max: 2 });
   check.on('error', () => undefined);
@@ -60,6 +73,7 @@ beforeAll(async () => {
     RESEARCH_TOOLS: 'true',
     RESEARCH_CORPUS_INDEX: 'false',
     RESEARCH_WEB_SEARCH: 'off',
+    RESEARCH_FETCH_ALLOW_NETWORKS: '127.0.0.2/32',
     DATABASE_TOOLS: 'false',
     SUPPORT_TOOLS: 'false',
     // A replica silent for 1.5 s is dead: its runs move within a few seconds of the kill.
@@ -74,18 +88,23 @@ afterAll(async () => {
   await Promise.all(replicas.map((r) => r.kill()));
   await check?.end();
   await model?.close();
+  await new Promise((resolve) => pages?.close(resolve));
   await db?.drop();
 });
 
 it('finishes a research task on the other replica after the one running it is SIGKILLed mid-run', async () => {
   const [a, b] = await Promise.all([startReplica(), startReplica()]);
-  // Pages at a loopback address are refused by the fetch guard: each call is a quick tool step with an error output.
+  // Turn 1 reads the page (source [1]); pages at 127.0.0.1 are refused by the fetch guard, each a quick tool step
+  // with an error output and a note.
   model.enqueue(
-    toolCallTurn({ name: 'fetch_url', arguments: { url: 'http://127.0.0.1:9/first' }, callId: 'c1' }),
+    toolCallTurn({ name: 'fetch_url', arguments: { url: pageUrl }, callId: 'c1' }),
     toolCallTurn({ name: 'fetch_url', arguments: { url: 'http://127.0.0.1:9/second' }, callId: 'c2' }),
     hangTurn(), // turn 3, in flight when its replica dies: the only turn asked twice
     toolCallTurn({ name: 'fetch_url', arguments: { url: 'http://127.0.0.1:9/third' }, callId: 'c3' }),
-    jsonTurn({ answer: 'Nothing could be read, after three tries.', citations: [] }),
+    jsonTurn({
+      answer: 'It opened in 1932 [1]; two other pages could not be read.',
+      citations: [{ source: 1, quote: PAGE_SENTENCE }],
+    }),
   );
   const client = await connect(a.base);
   const created = await client.request(
@@ -118,9 +137,16 @@ it('finishes a research task on the other replica after the one running it is SI
   }
   expect(status).toBe('completed');
   const result = await survivor.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
-  expect(result.structuredContent).toMatchObject({
+  // As the uninterrupted run would report it: the page read before the kill is the cited source [1], and the URL
+  // refused before the kill is noted beside the one refused after.
+  expect(result.structuredContent).toEqual({
     status: 'answered',
-    answer: expect.stringContaining('Nothing could be read, after three tries.'),
+    answer: 'It opened in 1932 [1]; two other pages could not be read.',
+    citations: [{ title: 'Bridge history', url_or_uri: pageUrl, quote: PAGE_SENTENCE }],
+    notes: [
+      'Refused to fetch http://127.0.0.1:9/second (rule address_blocked): 127.0.0.1 is a loopback address.',
+      'Refused to fetch http://127.0.0.1:9/third (rule address_blocked): 127.0.0.1 is a loopback address.',
+    ],
   });
 
   // Each completed turn asked once; turn 3, in flight at the kill, twice.

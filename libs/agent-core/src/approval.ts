@@ -25,7 +25,15 @@ export interface ApprovalRequest {
  *   what it needs to run the action later by other means, and the run ends without running it.
  */
 export type ApprovalDecision =
-  | { readonly decision: 'approved' }
+  | {
+      readonly decision: 'approved';
+      /**
+       * What the approver keeps with its yes (JSON): recorded with the approval's step and handed to the call as
+       * `ToolContext.approval`, the same when a run resumed after a crash replays the approval instead of asking
+       * (what exactly was approved, a confirmation to spend with the write).
+       */
+      readonly record?: unknown;
+    }
   | {
       readonly decision: 'declined' | 'pending';
       /** A sentence for the caller, e.g. "The user declined opening the ticket." */
@@ -77,12 +85,15 @@ export class ApprovalGate {
 
   constructor(private readonly port: ApprovalPort) {}
 
-  /** Resolves when the call is approved; rejects with {@link ApprovalInterruptedError} otherwise. */
-  ask(request: ApprovalRequest): Promise<void> {
+  /**
+   * Resolves with the approver's `record` when the call is approved; rejects with {@link ApprovalInterruptedError}
+   * otherwise.
+   */
+  ask(request: ApprovalRequest): Promise<unknown> {
     const asked = this.chain.then(async () => {
       if (this.interrupted) throw this.interrupted;
       const answer = await this.port(request);
-      if (answer.decision === 'approved') return;
+      if (answer.decision === 'approved') return answer.record;
       const { signal: _signal, ...call } = request;
       this.interrupted = new ApprovalInterruptedError(
         call,

@@ -107,6 +107,41 @@ describe('a run on a journal', () => {
     );
   });
 
+  it("puts back what a replayed call kept in its tool's own state, whether the call returned or threw", async () => {
+    /** A tool with a ledger beside the run, as a process that starts again has it: empty. */
+    const ledgerTool = () => {
+      const ledger: string[] = [];
+      const note = tool({
+        name: 'note',
+        description: 'Notes a word',
+        parameters: z.object({ word: z.string() }),
+        execute: ({ word }, { keep }) => {
+          ledger.push(word);
+          keep(word);
+          if (word === 'bad') throw new Error('refused');
+          return `noted ${word}`;
+        },
+        restore: (kept) => void ledger.push(String(kept)),
+      });
+      return { note, ledger };
+    };
+    server.enqueue(
+      toolCallTurn({ name: 'note', arguments: { word: 'good' }, callId: 'c1' }),
+      toolCallTurn({ name: 'note', arguments: { word: 'bad' }, callId: 'c2' }),
+      hangTurn(),
+    );
+    const journal = createMemoryJournal();
+    const before = ledgerTool();
+    await cutAt(new Agent({ name: 'notes', tools: [before.note] }), journal, 2);
+    expect(before.ledger).toEqual(['good', 'bad']);
+    expect(journal.steps.get('turn.2.tool.c2')).toMatchObject({ isError: true, kept: ['bad'] });
+
+    server.enqueue(textTurn('done'));
+    const after = ledgerTool();
+    await run(new Agent({ name: 'notes', tools: [after.note] }), 'x', { modelProvider, journal });
+    expect(after.ledger).toEqual(['good', 'bad']);
+  });
+
   it('records the plan, the approval and the call of a tool that needs a yes, and asks once', async () => {
     let asked = 0;
     const write = tool({

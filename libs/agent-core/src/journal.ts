@@ -12,7 +12,7 @@
  * | `turn.<n>.model`              | the model's response: output items, usage, response id       |
  * | `turn.<n>.plan`               | which calls of the turn need a person's approval             |
  * | `turn.<n>.approval.<callId>`  | that the call was approved                                   |
- * | `turn.<n>.tool.<callId>`      | the tool's output and whether it is an error                 |
+ * | `turn.<n>.tool.<callId>`      | the tool's output, whether it is an error, what it kept       |
  * | `guardrails.output`           | that the output guardrails passed                            |
  *
  * An agent used as a tool runs on `child('turn.<n>.tool.<callId>')`. Turn count, usage and the deadline are

@@ -150,6 +150,8 @@ interface CallLink {
   readonly addUsage: (u: Usage) => void;
   /** What the call's nested runs used so far. */
   readonly nestedUsage: () => Usage;
+  /** What the call kept for its tool's `restore` (`ToolContext.keep`). */
+  readonly kept: unknown[];
 }
 
 /** Links a tool call's context to its run, so that an agent used as a tool inherits the run's scope. */
@@ -490,11 +492,13 @@ function prepareCall(call: FunctionCallItem, plan: AgentPlan): PreparedCall {
 /** A call's context, linked to the run so that an agent used as a tool runs on the call's child journal. */
 function contextOf(call: PreparedCall, agentName: string, link: TurnLink, stepName: string): ToolContext {
   const idempotencyKey = link.scope.journal.stepKey(stepName);
+  const kept: unknown[] = [];
   const context: ToolContext = {
     signal: link.signal,
     callId: call.callId,
     agentName,
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    keep: (value) => void kept.push(value),
   };
   let nested = EMPTY_USAGE;
   toolScopes.set(context, {
@@ -503,6 +507,7 @@ function contextOf(call: PreparedCall, agentName: string, link: TurnLink, stepNa
     journal: link.scope.journal.child(stepName),
     addUsage: (u) => (nested = addUsage(nested, u)),
     nestedUsage: () => nested,
+    kept,
   });
   return context;
 }
@@ -543,6 +548,8 @@ interface ToolOutcome {
   readonly isError: boolean;
   /** What its nested runs (an agent used as a tool) used, so that a replay still counts it against the budget. */
   readonly usage?: Usage;
+  /** What the call kept for its tool's `restore`, so that a replay puts back what the call changed. */
+  readonly kept?: readonly unknown[];
 }
 
 /** Where a prepared call runs: its step name, the plan's verdict, its context, and where its nested usage goes. */
@@ -587,39 +594,55 @@ async function invokeTool(
 ): Promise<ToolOutcome> {
   const { tool: t, value, callId } = call;
   const { signal, step } = link;
+  let context = at.context;
   try {
     if (typeof at.verdict === 'string') return { output: failedOutput(t.name, at.verdict), isError: true };
     if (at.verdict === true) {
       const gate = link.scope.approvals;
       // Fail closed: a call that needs a yes never runs where nobody can be asked.
       if (!gate) throw new UserError(`it needs a person's approval and this run cannot ask for it, so it was not run`);
-      await step(at.name.replace('.tool.', '.approval.'), () =>
+      // Recorded as `true`, or `{ record }` when the approver keeps something with its yes.
+      const granted = await step(at.name.replace('.tool.', '.approval.'), () =>
         raceAbort(
-          gate.ask({ tool: t.name, arguments: value, callId, agentName, signal }).then(() => true),
+          gate
+            .ask({ tool: t.name, arguments: value, callId, agentName, signal })
+            .then((record): true | { record: unknown } => (record === undefined ? true : { record })),
           signal,
         ),
       );
+      if (typeof granted === 'object') {
+        context = { ...context, approval: granted.record };
+        const callLink = toolScopes.get(at.context);
+        if (callLink) toolScopes.set(context, callLink);
+      }
     }
-    return await step(at.name, async (): Promise<ToolOutcome> => {
+    let ran = false;
+    const outcome = await step(at.name, async (): Promise<ToolOutcome> => {
+      ran = true;
       const span = startChildSpan(`execute_tool ${t.name}`, {
         'gen_ai.operation.name': 'execute_tool',
         'gen_ai.tool.name': t.name,
         'gen_ai.tool.call.id': callId,
       });
+      const callLink = toolScopes.get(context);
+      const kept = () => (callLink?.kept.length ? { kept: callLink.kept } : {});
       try {
-        const result = await withSpan(span, () => raceAbort(t.invoke(value, at.context), signal));
+        const result = await withSpan(span, () => raceAbort(t.invoke(value, context), signal));
         endSpan(span);
         const output = typeof result === 'string' ? result : (JSON.stringify(result) ?? '');
-        const usage = toolScopes.get(at.context)?.nestedUsage();
-        return { output, isError: false, ...(usage?.requests ? { usage } : {}) };
+        const usage = callLink?.nestedUsage();
+        return { output, isError: false, ...(usage?.requests ? { usage } : {}), ...kept() };
       } catch (err) {
         endSpan(span, err instanceof Error ? err.name : 'error');
         // Recorded as the call's result, so a replay does not run a failed call again; an abort or an
         // interrupted approval is not a result and ends the run unrecorded.
         if (signal.aborted || err instanceof ApprovalInterruptedError) throw err;
-        return { output: failedOutput(t.name, messageOf(err)), isError: true };
+        return { output: failedOutput(t.name, messageOf(err)), isError: true, ...kept() };
       }
     });
+    // Replayed from the record, the call did not run: its tool puts back what the call changed in its own state.
+    if (!ran && t.restore) for (const value of outcome.kept ?? []) t.restore(value);
+    return outcome;
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     // A declined or pending approval ends the run; it is not a tool failure the model could work around.

@@ -17,6 +17,17 @@ export interface ToolContext {
    * Absent when the run records nothing (nothing replays there).
    */
   readonly idempotencyKey?: string;
+  /**
+   * Keeps `value` (JSON) with this call's recorded step, for the tool's {@link ToolOptions.restore}: what the call
+   * changed in state the tool keeps beside the run (a ledger of the pages it read, the ticket it opened). Kept
+   * whether the call returns or throws.
+   */
+  readonly keep: (value: unknown) => void;
+  /**
+   * For a call that needed approval: what the approver kept with its yes (`ApprovalDecision.record`), as recorded
+   * with the approval's step, so the same when a resumed run replays the approval instead of asking.
+   */
+  readonly approval?: unknown;
 }
 
 /** Options of {@link tool}. */
@@ -40,6 +51,13 @@ export interface ToolOptions<TParams extends z.ZodType, TResult> {
    * A run without an approver never runs such a call: the model is told it could not be approved.
    */
   readonly needsApproval?: boolean | ((args: z.output<TParams>, context: ToolContext) => boolean | Promise<boolean>);
+  /**
+   * Puts back, in state the tool keeps beside the run, what a call changed, when a run resumed after a crash (or
+   * executed again on its journal) replays the call's step from its record instead of running `execute`: called
+   * once per value that call kept with `context.keep`, in order. Without it such state misses every call made
+   * before the crash, and what the run reports of them comes from the model's record only.
+   */
+  readonly restore?: (kept: unknown) => void;
 }
 
 /** A function tool, made by {@link tool} or {@link Agent.asTool}. */
@@ -54,6 +72,8 @@ export interface FunctionTool {
   readonly invoke: (args: unknown, context: ToolContext) => Promise<unknown>;
   /** Whether this call (of parsed arguments) must be approved before {@link FunctionTool.invoke}; absent: never. */
   readonly needsApproval?: (args: unknown, context: ToolContext) => Promise<boolean>;
+  /** Puts back what a replayed call kept (see {@link ToolOptions.restore}). */
+  readonly restore?: (kept: unknown) => void;
 }
 
 /** A tool the model server runs itself, e.g. {@link webSearchTool}. */
@@ -84,7 +104,7 @@ export function tool<TParams extends z.ZodType, TResult>(options: ToolOptions<TP
     throw new UserError(`Invalid tool name "${options.name}": use 1-64 letters, digits, "_" or "-".`);
   }
   const { schema, strict } = toJsonSchema(options.parameters);
-  const { parameters, execute, needsApproval } = options;
+  const { parameters, execute, needsApproval, restore } = options;
   return Object.freeze({
     type: 'function' as const,
     name: options.name,
@@ -115,6 +135,7 @@ export function tool<TParams extends z.ZodType, TResult>(options: ToolOptions<TP
             // Fail closed: only an explicit false lets a call of an approval tool run unasked.
             needsApproval === true ? true : (await needsApproval(args as z.output<TParams>, context)) !== false,
         }),
+    ...(restore ? { restore } : {}),
   });
 }
 

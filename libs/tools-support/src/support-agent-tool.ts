@@ -135,10 +135,8 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
         agent,
         input,
         approve: writes.approve,
-        async finish(outcome: AgentToolOutcome<string> | AgentToolInterruption): Promise<SupportOutput> {
-          await writes.recoverReplayed(outcome.steps, ctx.signal);
-          return finishSupportOutput(run.out, outcome, writes.proposal(), run.found);
-        },
+        finish: (outcome: AgentToolOutcome<string> | AgentToolInterruption): SupportOutput =>
+          finishSupportOutput(run.out, outcome, writes.proposal(), run.found),
       };
     },
   });

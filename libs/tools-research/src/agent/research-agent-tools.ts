@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type Tool, tool, webSearchTool, wrapUntrusted } from '@agent-mcp/agent-core';
 import { type Collection, type CorpusIndex } from '../corpus/corpus-index';
 import { FetchRefusedError } from '../fetch/fetch-errors';
-import { type ResearchSources } from './research-sources';
+import { type ResearchChange, type ResearchSources } from './research-sources';
 
 /** What the research agent may use in one call. */
 export interface ResearchToolChoice {
@@ -20,6 +20,8 @@ export function researchAgentTools(sources: ResearchSources, choice: ResearchToo
   const tools: Tool[] = [];
   const spent = `You have read ${sources.maxSources} sources, the most for this depth: write the answer now.`;
   const { corpus, collections } = choice;
+  // A call keeps what it read (or noted) with its step, so a replay after a crash puts it back in the ledger.
+  const restore = (kept: unknown) => sources.restore(kept as ResearchChange);
   if (collections.length > 0 && corpus) {
     tools.push(
       tool({
@@ -42,12 +44,13 @@ export function researchAgentTools(sources: ResearchSources, choice: ResearchToo
         description:
           'Reads a local document by the URI search_documents gave. Its text becomes a numbered source you can cite.',
         parameters: z.object({ uri: z.string().min(1).max(2048) }),
-        execute: async ({ uri }, { signal }) => {
+        execute: async ({ uri }, { signal, keep }) => {
           const doc = await corpus.read(uri, collections, signal);
           if (!doc) return `No readable document has the URI ${JSON.stringify(uri)}; use a URI from search_documents.`;
           if (sources.full() && !sources.ledger.all().some((s) => s.uri === doc.uri)) return spent;
-          return sources.add(doc.title, doc.uri, doc.text);
+          return sources.add(doc.title, doc.uri, doc.text, keep);
         },
+        restore,
       }),
     );
   }
@@ -58,15 +61,16 @@ export function researchAgentTools(sources: ResearchSources, choice: ResearchToo
         description:
           'Reads a public web page (http or https) as text. Its text becomes a numbered source you can cite.',
         parameters: z.object({ url: z.string().min(1).max(2048) }),
-        execute: async ({ url }, { signal }) => {
+        execute: async ({ url }, { signal, keep }) => {
           if (sources.full()) return spent;
           try {
-            return await sources.fetchPage(url, signal);
+            return await sources.fetchPage(url, signal, keep);
           } catch (error) {
-            if (error instanceof FetchRefusedError) sources.notes.push(error.message);
+            if (error instanceof FetchRefusedError) sources.note(error.message, keep);
             throw error;
           }
         },
+        restore,
       }),
     );
   }

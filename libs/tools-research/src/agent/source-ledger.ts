@@ -33,6 +33,17 @@ export class SourceLedger {
     return source;
   }
 
+  /**
+   * Puts back a source as {@link add} returned it in an earlier process of the same run (a call replayed after a
+   * crash): under its number, with its text; a later entry of the same source wins, as it would have.
+   */
+  restore(source: ReadSource): void {
+    const { number, title, uri, text } = source;
+    const entry = { number, title, uri, text };
+    this.byUri.set(uri, entry);
+    this.byNumber[number - 1] = entry;
+  }
+
   get(number: number): ReadSource | undefined {
     return this.byNumber[number - 1];
   }

@@ -1,4 +1,4 @@
-import { type ApprovalPort } from '@agent-mcp/agent-core';
+import { type ApprovalPort, type ToolContext } from '@agent-mcp/agent-core';
 import { type Logger, principalKey } from '@agent-mcp/context';
 import { type HandlerContext, isInputRequired } from '@agent-mcp/mcp-core';
 import { askSupportApproval, type SupportApproval } from '../approvals';
@@ -8,7 +8,7 @@ import { type ConfirmedWriter } from '../confirmed-write';
 import { performSupportAction, type SupportAction, type SupportActionResult } from '../support-actions';
 import { storeError } from '../support-tools';
 import { type SupportProposal } from './support-output';
-import { type SupportRun } from './support-run';
+import { type SupportChange, type SupportRun } from './support-run';
 import { createWritePlanner, sha256 } from './write-plan';
 
 /** A write a round of a 2026-07-28 call made, kept for the rounds after it. */
@@ -39,51 +39,54 @@ export interface SupportWrites {
     name: 'ticket_create' | 'ticket_reply',
   ): (args: unknown, c: { signal: AbortSignal }) => Promise<boolean>;
   /**
-   * Makes the write the user approved for `callId`, or says why there is nothing to write. `stepKey` (the call's
-   * `ToolContext.idempotencyKey`) keys a reply, so a step run again after a crash replies once.
+   * Makes the write the user approved for the call, or says why there is nothing to write; what it did is kept
+   * with the call's step (`call.keep`). The call's `idempotencyKey` keys a reply, so a step run again after a
+   * crash replies once.
    */
   write(
     name: 'ticket_create' | 'ticket_reply',
     args: unknown,
-    signal: AbortSignal,
-    callId: string,
-    stepKey?: string,
+    call: Pick<ToolContext, 'signal' | 'idempotencyKey' | 'keep' | 'approval'>,
   ): Promise<string>;
   /** The write the user declined or was left waiting for `support_confirm`, if any. */
   proposal(): SupportProposal | undefined;
-  /**
-   * After the run: a `ticket_create` call the run completed without this process making it (its step was replayed
-   * from the record of a run resumed after a crash) set nothing here; its ticket is looked up by this request's key.
-   */
-  recoverReplayed(
-    steps: readonly { readonly tool: string; readonly isError: boolean }[],
-    signal: AbortSignal,
-  ): Promise<void>;
+}
+
+/** What the approver keeps with a yes (recorded with the approval's step): the exact action, and its confirmation. */
+interface Approved {
+  readonly action: SupportAction;
+  readonly confirmationId?: string;
 }
 
 /**
- * Every write of the `support` agent waits for the user's yes to its exact action: the approver stores the
- * approved action by the model's call id, and the tool writes that action, not the model's arguments again.
+ * Every write of the `support` agent waits for the user's yes to its exact action: the approver records the
+ * approved action with its yes (`ApprovalDecision.record`), and the tool writes that action, not the model's
+ * arguments again; a run resumed after a crash gets it from the record.
  */
 export function createSupportWrites(run: SupportRun, options: SupportWritesOptions): SupportWrites {
   const planned = createWritePlanner(run);
-  /** The approved action of each call id, with the confirmation that stores it when there is one. */
-  const approved = new Map<string, { action: SupportAction; confirmationId?: string }>();
   let proposal: SupportProposal | undefined;
   const owner = principalKey(options.context.principal);
 
   async function perform(
-    { action, confirmationId }: { action: SupportAction; confirmationId?: string },
+    { action, confirmationId }: Approved,
     signal: AbortSignal,
+    change: (c: SupportChange) => void,
   ): Promise<string> {
-    if (!confirmationId) return reportWrite(action, await performSupportAction(run.store, run.tenant, action, signal));
+    if (!confirmationId)
+      return reportWrite(action, await performSupportAction(run.store, run.tenant, action, signal), change);
     // A later round of the same call replays the run up to here: it reports the write an earlier round made.
     const earlier = writtenBefore().find((w) => w.confirmationId === confirmationId);
-    if (earlier) return reportWrite(earlier.action, earlier.result);
+    if (earlier) return reportWrite(earlier.action, earlier.result, change);
     // Written with its confirmation spent, at most once, whichever retry of the call gets here first.
     const spent = await options.writeConfirmed(confirmationId, owner, run.tenant, 'approved', signal);
     if ('refused' in spent) {
-      run.record(action.tool, false, `confirmation ${confirmationId}: ${spent.refused}`);
+      // Spent by this call's own write when a run resumed after a crash runs again the write that was in flight
+      // (its approval is recorded, its result was not): the ticket it opened is found by the request's key.
+      const opened =
+        spent.refused === 'used' && action.tool === 'ticket_create' ? await openedBefore(signal) : undefined;
+      if (opened) return reportWrite(action, { tool: 'ticket_create', ticket: opened, created: true }, change);
+      change({ action: { tool: action.tool, ok: false, detail: `confirmation ${confirmationId}: ${spent.refused}` } });
       return `Nothing was written: the approval ${spent.refused === 'expired' ? 'has expired' : 'was already used'}.`;
     }
     if (spent.written)
@@ -91,32 +94,18 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
         ...writtenBefore(),
         { confirmationId, action: spent.action, result: spent.written },
       ]);
-    return reportWrite(spent.action, spent.written);
+    return reportWrite(spent.action, spent.written, change);
+  }
+
+  /** The ticket this request opened, if any (its key depends on the request only, not on the model's arguments). */
+  async function openedBefore(signal: AbortSignal) {
+    const p = await planned('ticket_create', {}, signal);
+    return p.kind === 'existing' ? p.ticket : undefined;
   }
 
   /** The writes earlier rounds of this call made (a 2026-07-28 call is rerun from the start on each retry). */
   function writtenBefore(): readonly KeptWrite[] {
     return options.context.client.kept<KeptWrite[]>(KEPT_WRITES) ?? [];
-  }
-
-  function reportWrite(action: SupportAction, result: SupportActionResult | undefined): string {
-    if (action.tool === 'ticket_create') {
-      if (result?.tool !== 'ticket_create') {
-        run.record('ticket_create', false, `customer ${action.arguments.customerId}: not found`);
-        return `No customer ${action.arguments.customerId} was found.`;
-      }
-      run.out.ticketCreated = { id: result.ticket.id, created: result.created };
-      const again = result.created ? '' : ' (already opened by this request)';
-      run.record('ticket_create', true, `ticket ${result.ticket.id}${again}`);
-      return `Ticket ${result.ticket.id} is open for customer ${action.arguments.customerId}.`;
-    }
-    if (result?.tool !== 'ticket_reply') {
-      run.record('ticket_reply', false, `ticket ${action.arguments.ticketId}: not found`);
-      return `No ticket ${action.arguments.ticketId} was found.`;
-    }
-    run.out.replied = { ticketId: result.ticketId, messageId: result.message.id };
-    run.record('ticket_reply', true, `ticket ${result.ticketId}, message ${result.message.id}`);
-    return `Replied on ticket ${result.ticketId}.`;
   }
 
   /** A reply keyed by its step (hashed: a step key can be longer than a stored key may be). */
@@ -144,11 +133,11 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
       throw storeError(error);
     }
     if (answer.decision === 'approved') {
-      approved.set(request.callId, {
+      const record: Approved = {
         action: p.action,
         ...(answer.confirmationId ? { confirmationId: answer.confirmationId } : {}),
-      });
-      return { decision: 'approved' };
+      };
+      return { decision: 'approved', record };
     }
     // Declined through an input request: the stored action is discarded, so support_confirm cannot write it later.
     if (answer.decision === 'declined' && answer.confirmationId)
@@ -168,35 +157,67 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
       (name) =>
       async (args, { signal }) =>
         (await planned(name, args, signal)).kind === 'write',
-    async write(name, args, signal, callId, stepKey) {
-      const action = approved.get(callId);
-      approved.delete(callId);
-      if (action) return perform({ ...action, action: await keyed(action.action, stepKey) }, signal);
+    async write(name, args, { signal, idempotencyKey, keep, approval }) {
+      // Made here, and kept with the call's step so that a replay of the step makes it again.
+      const change = (c: SupportChange) => {
+        run.apply(c);
+        keep(c);
+      };
+      // Recorded by this server's own approver (above), with the approval's step.
+      const action = approval as Approved | undefined;
+      if (action) return perform({ ...action, action: await keyed(action.action, idempotencyKey) }, signal, change);
       const p = await planned(name, args, signal);
       if (p.kind === 'refused') {
-        run.record(name, false, p.detail);
+        change({ action: { tool: name, ok: false, detail: p.detail } });
         return p.reason;
       }
       if (p.kind === 'existing') {
         const mine = writtenBefore().find(
           (w) => w.result.tool === 'ticket_create' && w.result.ticket.id === p.ticket.id,
         );
-        if (mine) return reportWrite(mine.action, mine.result);
-        run.out.ticketCreated = { id: p.ticket.id, created: false };
-        run.record('ticket_create', true, `ticket ${p.ticket.id} (already opened by this request)`);
+        if (mine) return reportWrite(mine.action, mine.result, change);
+        change({
+          action: { tool: 'ticket_create', ok: true, detail: `ticket ${p.ticket.id} (already opened by this request)` },
+          ticketCreated: { id: p.ticket.id, created: false },
+        });
         return `Ticket ${p.ticket.id} is open for customer ${p.ticket.customerId}.`;
       }
-      // Unreachable while the run asks before every write; should the state change between, write nothing.
-      run.record(name, false, 'not approved');
+      // Unreachable while the run asks before every write (and records what was approved); should the state change
+      // between, write nothing.
+      change({ action: { tool: name, ok: false, detail: 'not approved' } });
       throw supportError('NOT_APPROVED', 'This write was not approved, so it was not made.');
     },
     proposal: () => proposal,
-    async recoverReplayed(steps, signal) {
-      if (run.out.ticketCreated || !steps.some((s) => s.tool === 'ticket_create' && !s.isError)) return;
-      // The key depends on the request only (tenant, customer, ticket, message), not on the model's arguments.
-      const p = await planned('ticket_create', {}, signal);
-      // Opened by this run before its replica died: the step that made it is the one replayed.
-      if (p.kind === 'existing') run.out.ticketCreated = { id: p.ticket.id, created: true };
-    },
   };
+}
+
+/** Reports a write (or why nothing was written) to the model, and makes its change to the result. */
+function reportWrite(
+  action: SupportAction,
+  result: SupportActionResult | undefined,
+  change: (c: SupportChange) => void,
+): string {
+  if (action.tool === 'ticket_create') {
+    if (result?.tool !== 'ticket_create') {
+      change({
+        action: { tool: 'ticket_create', ok: false, detail: `customer ${action.arguments.customerId}: not found` },
+      });
+      return `No customer ${action.arguments.customerId} was found.`;
+    }
+    const again = result.created ? '' : ' (already opened by this request)';
+    change({
+      action: { tool: 'ticket_create', ok: true, detail: `ticket ${result.ticket.id}${again}` },
+      ticketCreated: { id: result.ticket.id, created: result.created },
+    });
+    return `Ticket ${result.ticket.id} is open for customer ${action.arguments.customerId}.`;
+  }
+  if (result?.tool !== 'ticket_reply') {
+    change({ action: { tool: 'ticket_reply', ok: false, detail: `ticket ${action.arguments.ticketId}: not found` } });
+    return `No ticket ${action.arguments.ticketId} was found.`;
+  }
+  change({
+    action: { tool: 'ticket_reply', ok: true, detail: `ticket ${result.ticketId}, message ${result.message.id}` },
+    replied: { ticketId: result.ticketId, messageId: result.message.id },
+  });
+  return `Replied on ticket ${result.ticketId}.`;
 }

@@ -1,8 +1,11 @@
-// Issue 17, "Done when" (50 tasks): 50 concurrent research tasks on two http-server processes (the built main.js)
-// sharing one PostgreSQL database (a database of its own), with durable runs and a short recovery delay; one replica
-// is SIGKILLed while runs are in flight and started again at once. All 50 tasks complete, and the scripted model
-// server, which counts the requests of each task's conversation per turn, saw no completed turn twice: a turn was
-// asked again only where it was in flight at the kill (at most one per task). Each run recorded once as finished.
+// Issue 17, "Done when" (50 tasks): 50 concurrent agent tasks on two http-server processes (the built main.js)
+// sharing one PostgreSQL database (loaded with the sample data), with durable runs and a short recovery delay; one
+// replica is SIGKILLed while runs are in flight and started again at once. 40 are `research` tasks of a 2025-11-25
+// client; 10 are `support` tasks of a 2026-07-28 client that each open a ticket and reply on it, every write
+// approved through tasks/update. All 50 tasks complete; the scripted model server, which answers and counts the
+// requests of each task's conversation per turn, saw no completed turn twice (a turn was asked again only where it
+// was in flight at the kill, at most one per task); PostgreSQL holds exactly one ticket and one reply per support
+// task; each run is recorded once as finished.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateTaskResultSchema, GetTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -11,17 +14,22 @@ import {
   jsonTurn,
   type RecordedRequest,
   type ScriptedServer,
+  type ScriptedTurn,
+  textTurn,
   toolCallTurn,
 } from '@agent-mcp/agent-core/testing';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import pg from 'pg';
+import { approve, modernRequest, taskEnded, unansweredKeys } from './spec-helpers/modern-requests';
+import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
 import { type ServerProcess, startServerProcess, until, untilRunEngineUp } from './spec-helpers/server-process';
 
 jest.setTimeout(240_000);
 
-const TASKS = 50;
+const RESEARCH = 40;
+const SUPPORT = 10;
+const TASKS = RESEARCH + SUPPORT;
 
-let db: ThrowawayDatabase;
+let database: SampleDatabase;
 let model: ScriptedServer;
 let check: pg.Pool;
 let env: Record<string, string>;
@@ -42,20 +50,40 @@ async function connect(base: string): Promise<Client> {
   return client;
 }
 
-/** The task a model request belongs to (its question carries a mark), and which turn of its run it is. */
-function conversationOf(request: RecordedRequest): { task: number; turn: number } {
-  const task = Number(/task-mark-(\d+)/.exec(request.rawBody)?.[1] ?? -1);
+/** The conversation a model request belongs to (its question carries a mark), and which turn of its run it is. */
+function conversationOf(request: RecordedRequest): { conversation: string; turn: number } {
+  const mark = /(research|support)-mark-(\d+)/.exec(request.rawBody);
   const outputs = (request.body.input as Array<{ type?: string }>).filter((i) => i.type === 'function_call_output');
-  return { task, turn: outputs.length + 1 };
+  return { conversation: mark ? `${mark[1]}-${mark[2]}` : 'unknown', turn: outputs.length + 1 };
+}
+
+/**
+ * Each conversation's script, whatever order the requests of 50 runs arrive in: a research run reads a page (refused
+ * by the fetch guard) and answers; a support run opens a ticket, replies on it and answers.
+ */
+function scriptFor(request: RecordedRequest): ScriptedTurn {
+  const { conversation, turn } = conversationOf(request);
+  const paced = { delayMs: 150 };
+  if (conversation.startsWith('research-'))
+    return turn === 1
+      ? toolCallTurn({ name: 'fetch_url', arguments: { url: `http://127.0.0.1:9/${conversation}` } }, paced)
+      : jsonTurn({ answer: 'Nothing could be read.', citations: [] }, paced);
+  if (turn === 1)
+    return toolCallTurn(
+      { name: 'ticket_create', arguments: { subject: `fifty ${conversation}`, body: 'Please call me back.' } },
+      paced,
+    );
+  if (turn === 2) return toolCallTurn({ name: 'ticket_reply', arguments: { body: 'We will call you.' } }, paced);
+  return textTurn('We opened a ticket and replied on it.', paced);
 }
 
 beforeAll(async () => {
-  db = await createThrowawayDatabase({ prefix: 'tasks_fifty' });
-  model = await createScriptedServer({ apiKey: 'test-key' });
-  check = new pg.Pool({ connectionString: db.url, max: 2 });
+  database = await createSampleDatabase();
+  model = await createScriptedServer({ apiKey: 'test-key', respond: scriptFor });
+  check = new pg.Pool({ connectionString: database.url, max: 2 });
   check.on('error', () => undefined);
   env = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: database.url,
     OPENAI_BASE_URL: model.url,
     OPENAI_API_KEY: 'test-key',
     OPENAI_MODEL: 'scripted-model',
@@ -63,7 +91,7 @@ beforeAll(async () => {
     RESEARCH_CORPUS_INDEX: 'false',
     RESEARCH_WEB_SEARCH: 'off',
     DATABASE_TOOLS: 'false',
-    SUPPORT_TOOLS: 'false',
+    SUPPORT_TOOLS: 'true',
     RUN_HEARTBEAT_MS: '300',
     RUN_RECOVERY_AFTER_MS: '1500',
     // Every task is the same (anonymous) caller's: let the replicas' own limits bound them.
@@ -77,30 +105,38 @@ afterAll(async () => {
   await Promise.all(replicas.map((r) => r.kill()));
   await check?.end();
   await model?.close();
-  await db?.drop();
+  await database?.drop();
 });
 
-it('completes 50 concurrent tasks with one of two replicas killed and restarted mid-way, no completed turn asked twice', async () => {
-  const [a, b] = await Promise.all([startReplica(), startReplica()]);
-  // Turns go to requests in arrival order, whatever their task: a run calls a tool until it meets an answer. There
-  // are enough answers left over for the runs the kill interrupts.
-  for (let i = 0; i < TASKS; i++) {
-    model.enqueue(
-      toolCallTurn({ name: 'fetch_url', arguments: { url: `http://127.0.0.1:9/${i}` } }, { delayMs: 150 }),
-      jsonTurn({ answer: 'Nothing could be read.', citations: [] }, { delayMs: 150 }),
-    );
+/** Answers yes to every open question of the support tasks through `base`, until they have all ended. */
+async function approveUntilEnded(base: () => string, taskIds: readonly string[], stop: AbortSignal): Promise<void> {
+  const answered = new Set<string>();
+  const ended = new Set<string>();
+  while (!stop.aborted && ended.size < taskIds.length) {
+    for (const taskId of taskIds) {
+      if (ended.has(taskId)) continue;
+      const task = (await modernRequest(base(), 'tasks/get', { taskId }).catch(() => ({ result: undefined }))).result;
+      if (taskEnded(task)) ended.add(taskId);
+      for (const key of unansweredKeys(task, answered)) {
+        if ((await approve(base(), taskId, key).catch(() => ({ error: 'unreachable' }))).error === undefined)
+          answered.add(key);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  for (let i = 0; i < 40; i++) model.enqueue(jsonTurn({ answer: 'Nothing could be read.', citations: [] }));
+}
 
+it('completes 50 concurrent tasks with one of two replicas killed and restarted mid-way, no completed turn asked twice and no write twice', async () => {
+  const [a, b] = await Promise.all([startReplica(), startReplica()]);
   const client = await connect(a.base);
-  const taskIds = await Promise.all(
-    Array.from({ length: TASKS }, async (_, i) => {
+  const research = Promise.all(
+    Array.from({ length: RESEARCH }, async (_, i) => {
       const created = await client.request(
         {
           method: 'tools/call',
           params: {
             name: 'research',
-            arguments: { question: `What is at task-mark-${i}?`, sources: ['urls'] },
+            arguments: { question: `What is at research-mark-${i}?`, sources: ['urls'] },
             task: {},
           },
         },
@@ -109,6 +145,20 @@ it('completes 50 concurrent tasks with one of two replicas killed and restarted 
       return created.task.taskId;
     }),
   );
+  const support = Promise.all(
+    Array.from({ length: SUPPORT }, async (_, i) => {
+      const created = await modernRequest(a.base, 'tools/call', {
+        name: 'support',
+        arguments: { message: `Call me back (support-mark-${i}).`, customerId: 8 },
+      });
+      expect(created.result).toMatchObject({ resultType: 'task' });
+      return String(created.result?.['taskId']);
+    }),
+  );
+  const [researchIds, supportIds] = await Promise.all([research, support]);
+  // The approvals go through the replica that is not killed: tasks/get and tasks/update work on any replica.
+  const approving = new AbortController();
+  const approvals = approveUntilEnded(() => b.base, supportIds, approving.signal);
 
   // Mid-way: a third of the tasks' turns asked. Both replicas are running runs by then.
   await until(() => model.requests.length >= 40, 90_000, '40 model requests');
@@ -118,34 +168,42 @@ it('completes 50 concurrent tasks with one of two replicas killed and restarted 
 
   const other = await connect(b.base);
   const statuses = new Map<string, string>();
-  for (const started = Date.now(); Date.now() - started < 150_000;) {
-    for (const taskId of taskIds) {
+  const started = Date.now();
+  for (; Date.now() - started < 150_000; await new Promise((resolve) => setTimeout(resolve, 500))) {
+    for (const taskId of researchIds) {
       if (statuses.get(taskId) === 'completed') continue;
       statuses.set(
         taskId,
         (await other.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).status,
       );
     }
-    if ([...statuses.values()].every((s) => s !== 'working')) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const taskId of supportIds) {
+      if (statuses.get(taskId) === 'completed') continue;
+      const task = (await modernRequest(b.base, 'tasks/get', { taskId })).result;
+      statuses.set(taskId, String(task?.['status']));
+    }
+    if (statuses.size === TASKS && [...statuses.values()].every((s) => s !== 'working' && s !== 'input_required'))
+      break;
   }
+  approving.abort();
+  await approvals;
   expect([...statuses.values()].filter((s) => s === 'completed')).toHaveLength(TASKS);
 
-  // Per task and turn: asked once, or twice where the turn was in flight at the kill (one turn per task at most).
+  // Per conversation and turn: asked once, or twice where the turn was in flight at the kill (one per task at most).
   const asked = new Map<string, number>();
   for (const request of model.requests) {
-    const { task, turn } = conversationOf(request);
-    expect(task).toBeGreaterThanOrEqual(0);
-    asked.set(`${task}:${turn}`, (asked.get(`${task}:${turn}`) ?? 0) + 1);
+    const { conversation, turn } = conversationOf(request);
+    expect(conversation).not.toBe('unknown');
+    asked.set(`${conversation}:${turn}`, (asked.get(`${conversation}:${turn}`) ?? 0) + 1);
   }
   expect(Math.max(...asked.values())).toBeLessThanOrEqual(2);
   const repeatedPerTask = new Map<string, number>();
   for (const [key, n] of asked) {
-    if (n === 2)
-      repeatedPerTask.set(key.split(':')[0] as string, (repeatedPerTask.get(key.split(':')[0] as string) ?? 0) + 1);
+    const conversation = key.split(':')[0] as string;
+    if (n === 2) repeatedPerTask.set(conversation, (repeatedPerTask.get(conversation) ?? 0) + 1);
   }
   expect([...repeatedPerTask.values()].every((n) => n === 1)).toBe(true);
-  // The killed replica was running some: their in-flight turns are the only repeats.
+  // The killed replica was running some (at most its 8 slots): their in-flight turns are the only repeats.
   expect(repeatedPerTask.size).toBeLessThanOrEqual(8);
   // The killed replica's unfinished runs were moved by a live one (the restarted replica or the other).
   const moved = replicas
@@ -156,7 +214,19 @@ it('completes 50 concurrent tasks with one of two replicas killed and restarted 
   expect(moved).toBeGreaterThanOrEqual(repeatedPerTask.size);
   const { rows } = await check.query<{ status: string; n: number }>(
     'SELECT status, count(*)::int AS n FROM agent_runs.workflow_status WHERE workflow_uuid = ANY($1) GROUP BY status',
-    [taskIds],
+    [[...researchIds, ...supportIds]],
   );
   expect(rows).toEqual([{ status: 'SUCCESS', n: TASKS }]);
+
+  // Writes, counted in PostgreSQL: per support task one ticket, with its first message and one reply.
+  const written = await check.query<{ subject: string; tickets: number; replies: number }>(
+    `SELECT t.subject, count(DISTINCT t.id)::int AS tickets, count(m.id) FILTER (WHERE m.author = 'agent')::int AS replies
+       FROM support_tickets t LEFT JOIN ticket_messages m ON m.ticket_id = t.id
+      WHERE t.subject LIKE 'fifty support-%' GROUP BY t.subject ORDER BY t.subject`,
+  );
+  expect(written.rows).toEqual(
+    Array.from({ length: SUPPORT }, (_, i) => ({ subject: `fifty support-${i}`, tickets: 1, replies: 1 })).sort(
+      (x, y) => x.subject.localeCompare(y.subject),
+    ),
+  );
 });

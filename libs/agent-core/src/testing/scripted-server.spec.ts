@@ -93,4 +93,24 @@ describe('scripted server', () => {
     expect(error.status).toBe(500);
     expect(error.headers?.get('x-should-retry')).toBe('false');
   });
+
+  it('answers each request from what it carries with respond, before the queue', async () => {
+    const own = await createScriptedServer({
+      respond: (request) =>
+        String(request.body.input).startsWith('to-') ? textTurn(`for ${request.body.input}`) : undefined,
+    });
+    const ownClient = new OpenAI({ apiKey: 'k', baseURL: own.url, maxRetries: 0, timeout: 5000 });
+    try {
+      own.enqueue(textTurn('from the queue'));
+      const [b, other, a] = await Promise.all([
+        ownClient.responses.create({ model: 'm1', input: 'to-b' }),
+        ownClient.responses.create({ model: 'm1', input: 'other' }),
+        ownClient.responses.create({ model: 'm1', input: 'to-a' }),
+      ]);
+      expect([b.output_text, other.output_text, a.output_text]).toEqual(['for to-b', 'from the queue', 'for to-a']);
+      expect(own.pending).toBe(0);
+    } finally {
+      await own.close();
+    }
+  });
 });

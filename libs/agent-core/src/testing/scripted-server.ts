@@ -10,6 +10,11 @@ export interface ScriptedServerOptions {
   readonly apiKey?: string;
   /** Turns to start with; more can be added with `enqueue`. */
   readonly turns?: readonly ScriptedTurn[];
+  /**
+   * Answers a request from what it carries, before the queue is consulted (`undefined`: the queue's next turn).
+   * For concurrent conversations, whose requests arrive in no fixed order: each gets the turn of its own script.
+   */
+  readonly respond?: (request: RecordedRequest) => ScriptedTurn | undefined;
 }
 
 /** A request the server received. */
@@ -111,7 +116,7 @@ export async function createScriptedServer(options: ScriptedServerOptions = {}):
     if (req.method !== 'POST' || api === 'other') {
       return sendError(res, 404, `Unknown endpoint ${req.method} ${path}.`, 'not_found', {});
     }
-    const turn = queue.shift();
+    const turn = options.respond?.(record) ?? queue.shift();
     record.turn = turn;
     if (!turn) {
       return sendError(res, 500, 'Scripted server: no turn queued for this request.', 'script_exhausted', {

@@ -15,7 +15,15 @@ import {
   noopLogger,
   type Principal,
 } from '@agent-mcp/context';
-import { Agent, createOpenAIProvider, MissingConfigError, RunCancelledError, tool } from '@agent-mcp/agent-core';
+import {
+  Agent,
+  createMemoryJournal,
+  createOpenAIProvider,
+  MissingConfigError,
+  RunCancelledError,
+  type RunQueue,
+  tool,
+} from '@agent-mcp/agent-core';
 import {
   createScriptedServer,
   hangTurn,
@@ -352,16 +360,37 @@ describe('runAgentTool', () => {
 
 describe('runAgentTool under the caller’s model-token budget', () => {
   function meter(limit: number): ModelUsageMeter & { used: number } {
+    const keys = new Set<string>();
     return {
       used: 0,
       async check() {
         return this.used >= limit ? { allowed: false, retryAfterSeconds: 42 } : { allowed: true };
       },
-      async charge(_principal, tokens) {
+      async charge(_principal, tokens, key) {
+        if (key !== undefined && keys.has(key)) return;
+        if (key !== undefined) keys.add(key);
         this.used += tokens;
       },
     };
   }
+
+  it('charges a recorded run under its step key, so the run replayed after a crash is not charged again', async () => {
+    server.enqueue(textTurn('One.', { usage: { inputTokens: 90, outputTokens: 20 } }));
+    const usage = meter(1000);
+    // Both calls run on one recorded run, as a replica resuming it after a crash between the charge and the run's
+    // recorded end does: the second replays the model turn from the record.
+    const journal = createMemoryJournal('w1');
+    const runs: RunQueue = { run: (_request, work) => work(journal) };
+    for (let i = 0; i < 2; i++)
+      await runAgentTool(new Agent({ name: 'a' }), 'Hi', {
+        context: requestContext(undefined, usage).context,
+        policy,
+        modelProvider: provider(),
+        runs,
+      });
+    expect(server.requests).toHaveLength(1);
+    expect(usage.used).toBe(110);
+  });
 
   it('charges what the server’s model used, then refuses the next run before any model request', async () => {
     server.enqueue(textTurn('One.', { usage: { inputTokens: 90, outputTokens: 20 } }));

@@ -290,6 +290,9 @@ async function runMetered<TOutput extends AgentOutputType>(
     options.rounds,
   );
   const steps: AgentToolStep[] = [];
+  // The same on every replay of a recorded run: one resumed after a crash between its charge and its recorded end
+  // finishes again and is not charged twice.
+  const chargeKey = journal?.stepKey('model-budget.charge');
   let total: Usage = EMPTY_USAGE;
   let turns = 0;
   let partialText = '';
@@ -305,7 +308,7 @@ async function runMetered<TOutput extends AgentOutputType>(
     },
     onRunFinished: (info) => {
       // The client pays for its own model: only the server's model is charged to the caller's budget.
-      if (chooser.source === 'server') charging.onRunFinished(info);
+      if (chooser.source === 'server') charging.onRunFinished(chargeKey ? { ...info, key: chargeKey } : info);
       options.observer?.onRunFinished?.(info);
     },
   };

@@ -41,7 +41,9 @@ describe('createModelUsageMeter', () => {
           createRateLimits({ ...base, redis, keyPrefix: PREFIX, modelTokens: { budget: 300, windowSeconds: 60 } }),
         ),
       );
-      await a.charge(alice, 200);
+      await a.charge(alice, 200, 'run:r1');
+      // The same run's charge on another replica (it resumed the run after a crash) is not counted again.
+      await b.charge(alice, 200, 'run:r1');
       expect(await b.check(alice)).toEqual({ allowed: true });
       await b.charge(alice, 150);
       expect((await a.check(alice)).allowed).toBe(false);

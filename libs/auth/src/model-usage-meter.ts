@@ -14,6 +14,6 @@ export function createModelUsageMeter(
       const decision = await limits.checkModelTokens(principalKey(principal));
       return decision.allowed ? decision : { allowed: false, retryAfterSeconds: decision.retryAfterSeconds };
     },
-    charge: (principal, tokens) => limits.chargeModelTokens(principalKey(principal), tokens),
+    charge: (principal, tokens, key) => limits.chargeModelTokens(principalKey(principal), tokens, key),
   };
 }

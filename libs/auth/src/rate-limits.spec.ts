@@ -61,6 +61,18 @@ describe('rate limits in memory', () => {
     await limits.chargeModelTokens('a', 500);
     expect(await limits.checkModelTokens('a')).toMatchObject({ allowed: false, limit: 'model_tokens' });
   });
+
+  it('charges a keyed charge once per key: a run replayed after a crash is not charged twice', async () => {
+    const limits = createRateLimits({ ...base, modelTokens: { budget: 1000, windowSeconds: 60 } });
+    await limits.chargeModelTokens('a', 600, 'run:r1');
+    await limits.chargeModelTokens('a', 600, 'run:r1');
+    expect(await limits.checkModelTokens('a')).toEqual({ allowed: true });
+    // Another run, and the same key of another principal, are charges of their own.
+    await limits.chargeModelTokens('b', 600, 'run:r1');
+    expect(await limits.checkModelTokens('b')).toEqual({ allowed: true });
+    await limits.chargeModelTokens('a', 600, 'run:r2');
+    expect(await limits.checkModelTokens('a')).toMatchObject({ allowed: false, limit: 'model_tokens' });
+  });
 });
 
 describe('rate limits in Redis', () => {

@@ -54,8 +54,11 @@ export interface RateLimits {
   checkTool(principal: string, tool: string): Promise<RateLimitDecision>;
   /** Whether a principal has model tokens left in this window (reads only). */
   checkModelTokens(principal: string): Promise<RateLimitDecision>;
-  /** Charges model tokens a principal's call used. */
-  chargeModelTokens(principal: string, tokens: number): Promise<void>;
+  /**
+   * Charges model tokens a principal's call used; with `key`, once per key and window (a run replayed after a
+   * crash charges again under the same key).
+   */
+  chargeModelTokens(principal: string, tokens: number, key?: string): Promise<void>;
 }
 
 const ALLOW: RateLimitDecision = Object.freeze({ allowed: true });
@@ -132,6 +135,21 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
     options.modelTokens && options.modelTokens.budget > 0
       ? limiter('tokens', options.modelTokens.budget, options.modelTokens.windowSeconds)
       : undefined;
+  // One point per charge key and window, in the same store: the first charge under a key takes it, a repeat finds
+  // it taken. Kept a window, as long as the charge it guards counts.
+  const charged = options.modelTokens && tokens ? limiter('charged', 1, options.modelTokens.windowSeconds) : undefined;
+  /** Whether a charge under `key` was made already (a store failure counts as not: charging beats losing it). */
+  const chargedBefore = async (principal: string, key: string): Promise<boolean> => {
+    if (!charged) return false;
+    try {
+      await charged.consume(`${principal}:${key}`, 1);
+      return false;
+    } catch (error) {
+      if (error instanceof RateLimiterRes) return true;
+      options.onStoreError?.(error);
+      return false;
+    }
+  };
 
   return {
     checkIp: async (address) => (ip ? consume('ip', ip, address) : ALLOW),
@@ -149,8 +167,9 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
     },
     checkModelTokens: async (principal) =>
       tokens && options.modelTokens ? exhausted('model_tokens', tokens, principal, options.modelTokens.budget) : ALLOW,
-    chargeModelTokens: async (principal, used) => {
+    chargeModelTokens: async (principal, used, key) => {
       if (!tokens || used <= 0) return;
+      if (key !== undefined && (await chargedBefore(principal, key))) return;
       try {
         await tokens.penalty(principal, Math.ceil(used));
       } catch (error) {

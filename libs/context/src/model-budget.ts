@@ -20,16 +20,23 @@ export type ModelBudgetDecision =
 export interface ModelUsageMeter {
   /** Reads only: whether `principal` may start another model run now. */
   check(principal: Principal): Promise<ModelBudgetDecision>;
-  /** Charges tokens `principal`'s run used. Must not throw: a store failure is the meter's to log. */
-  charge(principal: Principal, tokens: number): Promise<void>;
+  /**
+   * Charges tokens `principal`'s run used. Must not throw: a store failure is the meter's to log. `key`, when given,
+   * is the same for the same run's charge made again (a run replayed from its record after a crash between its
+   * charge and its recorded end): a key already charged in the window charges nothing.
+   */
+  charge(principal: Principal, tokens: number, key?: string): Promise<void>;
 }
 
 /** The caller's model-token budget, as a tool sees it ({@link RequestContext.modelBudget}). */
 export interface ModelBudget {
   /** Resolves when the caller may start a model run; rejects with {@link ModelBudgetExceededError} otherwise. */
   ensureAvailable(): Promise<void>;
-  /** Charges the tokens a run used to the caller (the total of `usage`, or a number of tokens). */
-  charge(usage: ModelTokenUsage | number): Promise<void>;
+  /**
+   * Charges the tokens a run used to the caller (the total of `usage`, or a number of tokens); a `key` charged
+   * already in the window charges nothing (see {@link ModelUsageMeter.charge}).
+   */
+  charge(usage: ModelTokenUsage | number, key?: string): Promise<void>;
 }
 
 /**
@@ -50,18 +57,20 @@ export function bindModelBudget(meter: ModelUsageMeter, principal: Principal): M
       const decision = await meter.check(principal);
       if (!decision.allowed) throw new ModelBudgetExceededError(decision.retryAfterSeconds);
     },
-    charge: (usage) => meter.charge(principal, typeof usage === 'number' ? usage : usage.totalTokens),
+    charge: (usage, key) => meter.charge(principal, typeof usage === 'number' ? usage : usage.totalTokens, key),
   };
 }
 
 /**
  * Run-observer hooks that charge what agent runs used. Shaped like agent-core's `RunObserver` (pass it as the
  * run's `observer`) without this neutral package knowing agent-core: nested runs (agents used as tools) are
- * counted once, through their top-level run, and failed runs are charged for what they used.
+ * counted once, through their top-level run, and failed runs are charged for what they used. A run finished with
+ * a `key` (its charge's step key, when its steps are recorded) is charged under it: the same run replayed from its
+ * record after a crash finishes again with the same key and is not charged twice.
  */
 export interface ModelUsageObserver {
   onRunStarted(info: { readonly runId: string; readonly parentRunId: string | undefined }): void;
-  onRunFinished(info: { readonly runId: string; readonly usage: ModelTokenUsage }): void;
+  onRunFinished(info: { readonly runId: string; readonly usage: ModelTokenUsage; readonly key?: string }): void;
 }
 
 /**
@@ -86,9 +95,9 @@ export async function withModelBudget<T>(
     onRunStarted: ({ runId, parentRunId }) => {
       if (parentRunId === undefined) roots.add(runId);
     },
-    onRunFinished: ({ runId, usage }) => {
+    onRunFinished: ({ runId, usage, key }) => {
       if (!budget || !roots.delete(runId) || usage.totalTokens <= 0) return;
-      charges.push(budget.charge(usage).catch(() => undefined));
+      charges.push(budget.charge(usage, key).catch(() => undefined));
     },
   };
   if (budget) await budget.ensureAvailable();

@@ -255,7 +255,7 @@ describe('Grafana dashboard and alert rules', () => {
       /agent_runs_queue_depth\{queue="shared"\}/,
       /histogram_quantile\(0\.5, .*agent_runs_queue_wait_seconds_bucket/,
       /histogram_quantile\(0\.95, .*agent_runs_queue_wait_seconds_bucket/,
-      /sum by \(instance\) \(agent_runs_running\)/,
+      /sum by \(instance\) \(agent_runs_running\{queue="replica"\}\)/,
       /agent_runs_resumed_total/,
       /agent_runs_resume_failures_total/,
     ])

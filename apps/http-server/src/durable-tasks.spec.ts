@@ -2,11 +2,18 @@
 // (here rather than in server-kit, whose layer may not use the SDK's client): a task-augmented call of a resumable
 // tool is a DBOS run keyed by its task id, queued within the runs' limits, whose outcome lands in the task store; the
 // task lease does not fail it while it waits in the queue; tasks/cancel cancels the run; a run that can no longer be
-// resumed fails its task saying why; a tool not marked resumable keeps its task in the process. The SDK's Client
-// over real Streamable HTTP, real PostgreSQL (a database of its own).
+// resumed fails its task saying why; a tool not marked resumable keeps its task in the process; a task call made
+// while the engine starts waits for it instead of running unrecorded; the runs it executes count in the runs' stats,
+// and RUN_MAX_QUEUED refuses a task before it is stored. The SDK's Client over real Streamable HTTP, real PostgreSQL
+// (a database of its own).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, CreateTaskResultSchema, GetTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  CreateTaskResultSchema,
+  GetTaskResultSchema,
+  ListTasksResultSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { noopLogger, parseConfig } from '@agent-mcp/context';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
@@ -69,11 +76,12 @@ const statusOf = async (taskId: string) =>
 
 beforeAll(async () => {
   db = await createThrowawayDatabase({ prefix: 'kit_tasks' });
-  // One run at a time per principal, so a second task waits in the queue.
+  // One run at a time per principal, so a second task waits in the queue; two waiting fill it.
   const env = {
     DATABASE_URL: db.url,
     LOG_LEVEL: 'warning',
     RUN_CONCURRENCY_PER_PRINCIPAL: '1',
+    RUN_MAX_QUEUED: '2',
     RUN_QUEUE_POLL_MS: '50',
   };
   composed = await createAgentMcpServer({
@@ -87,7 +95,7 @@ beforeAll(async () => {
     tasks: { leaseMs: 500, watchIntervalMs: 100, pollIntervalMs: 50 },
   });
   if (composed.runs.kind !== 'durable') throw new Error('expected durable runs with DATABASE_URL over HTTP');
-  await composed.runs.start();
+  // Not started here: the first test's task call finds the engine starting (an app starts it once serving).
   http = await serveOverHttp(composed.server);
   client = new Client({ name: 'durable-tasks', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(http.url));
@@ -98,6 +106,21 @@ afterAll(async () => {
   await http?.close();
   await composed?.close();
   await db?.drop();
+});
+
+it('waits for the engine starting with the server: a task called meanwhile is a recorded run', async () => {
+  // A fresh database: DBOS's launch (migrations) takes well over a second.
+  const taskId = await startTask('gated', 'first');
+  expect(await runOf(taskId)).toBeDefined();
+  await until(async () => gates.has('first'), Boolean, 'the run to start');
+  gates.get('first')?.release('first');
+  expect(
+    await until(
+      () => runOf(taskId),
+      (s) => s === 'SUCCESS',
+      'the run to succeed',
+    ),
+  ).toBe('SUCCESS');
 });
 
 it('runs a resumable tool’s task as a durable run keyed by the task, queued past the lease, its outcome stored', async () => {
@@ -178,4 +201,41 @@ it('keeps the task of a tool not marked resumable in this process: no run is rec
   gates.get('f')?.release('local');
   const result = await client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
   expect(result.content).toEqual([{ type: 'text', text: 'local' }]);
+});
+
+it('counts the task runs it executes in its stats, and refuses a task past RUN_MAX_QUEUED before storing it', async () => {
+  const running = await startTask('gated', 'g');
+  await until(async () => gates.has('g'), Boolean, 'the run to start');
+  expect(composed.runs.stats()).toMatchObject({ running: 1, queued: 0 });
+  const waiting = [await startTask('gated', 'h'), await startTask('gated', 'i')];
+  for (const taskId of waiting) expect(await runOf(taskId)).toBe('ENQUEUED');
+  const listed = async () => (await client.request({ method: 'tasks/list', params: {} }, ListTasksResultSchema)).tasks;
+  const before = (await listed()).length;
+
+  // Over HTTP a rate limit ends the exchange with 429 (and Retry-After); the JSON-RPC error names the limit.
+  const refused = (await startTask('gated', 'j').catch((error: unknown) => error)) as Error & { code?: number };
+  expect(refused.code).toBe(429);
+  expect(JSON.parse(refused.message.slice(refused.message.indexOf('{')))).toMatchObject({
+    error: { code: -32003, data: { code: 'RATE_LIMITED', limit: 'agent_runs', retryAfterSeconds: 5 } },
+  });
+  expect(await listed()).toHaveLength(before);
+
+  gates.get('g')?.release('g');
+  for (const id of ['h', 'i']) {
+    await until(async () => gates.has(id), Boolean, 'the waiting runs to start');
+    gates.get(id)?.release(id);
+  }
+  expect(gates.has('j')).toBe(false);
+  for (const taskId of [running, ...waiting])
+    await until(
+      async () => (await statusOf(taskId)).status,
+      (s) => s === 'completed',
+      'the tasks to finish',
+    );
+  // The runs end a moment after their tasks: the outcome is stored from inside them.
+  await until(
+    async () => composed.runs.stats().running,
+    (n) => n === 0,
+    'the runs to end',
+  );
 });

@@ -4,9 +4,9 @@ import { type RunRequest } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import type pg from 'pg';
 import { z } from 'zod';
-import { createRunsPool, type Engine, launchEngine, type RunRecord, RUNS_SCHEMA } from './dbos-engine';
+import { createRunsPool, type Engine, launchEngine, type RunRecord, RUNS_QUEUE, RUNS_SCHEMA } from './dbos-engine';
 import { scopedJournal, type StepRecording, workflowJournal } from './dbos-journal';
-import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotResumableError } from './errors';
+import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotResumableError, RunQueueFullError } from './errors';
 import { type LocalRunsOptions, type RunContextJournal, type RunsStats } from './local-runs';
 import { holdLaunchLock } from './launch-lock';
 import { ReplicaLiveness } from './replica-liveness';
@@ -89,6 +89,15 @@ export interface DurableRuns {
    */
   run<T>(request: RunRequest, work: (journal: RunContextJournal) => Promise<T>): Promise<T>;
   /**
+   * Refuses a run that would wait on a full queue: resolves when fewer than `maxQueued` runs wait on the shared
+   * queue (across replicas), the bound {@link DurableRuns.run} keeps per replica. Asked before
+   * {@link DurableRuns.submit} by a caller that stores something for the run first (a task). A run counts from its
+   * enqueue until a replica takes it (up to one queue poll on an idle queue); concurrent callers may pass together,
+   * so the queue can exceed the bound by as many.
+   * @throws RunQueueFullError
+   */
+  admit(): Promise<void>;
+  /**
    * Puts a run of a defined kind on the queue (limits per replica and per principal, across replicas); any replica
    * runs it, and a live one resumes it if its replica dies. `input` is recorded, so it must be JSON.
    */
@@ -129,7 +138,7 @@ export interface DurableRuns {
   sweep(): Promise<string[]>;
   /** Deletes finished runs past their retention now (done every 10 minutes). @returns how many */
   deleteExpired(): Promise<number>;
-  /** Inline runs of this process (slots in use and waiting). */
+  /** Runs of this process: inline runs (slots in use and waiting) and runs of the queue executing here. */
   stats(): RunsStats;
   /** Stops DBOS here and hands this replica's unfinished runs to the others at once. */
   close(): Promise<void>;
@@ -170,6 +179,10 @@ const RUN_STATES: Readonly<Record<string, RunStatus['state']>> = {
   CANCELLED: 'cancelled',
   MAX_RECOVERY_ATTEMPTS_EXCEEDED: 'given_up',
 };
+
+/** Counts the runs waiting on the shared queue, up to the bound (DBOS's index on queue and status; no full count). */
+const QUEUED_SQL = `SELECT count(*)::int AS n FROM (
+  SELECT 1 FROM "${RUNS_SCHEMA}".workflow_status WHERE queue_name = $1 AND status = 'ENQUEUED' LIMIT GREATEST($2, 1)) AS waiting`;
 
 /** How long a call waits for the run engine to come up before it runs unrecorded. */
 const ENGINE_WAIT_MS = 1000;
@@ -225,6 +238,8 @@ class DurableRunsImpl implements DurableRuns {
   private readonly slots: RunSlots;
   private readonly kinds = new Map<string, (input: unknown, journal: RunContextJournal) => Promise<unknown>>();
   private readonly inline = new Map<string, InlineRun>();
+  /** Runs of the queue (defined kinds) executing in this process now. */
+  private queuedRunning = 0;
   /** The run of a defined kind whose work is executing, and how many agent runs that work started (see `run`). */
   private readonly current = new AsyncLocalStorage<{ readonly journal: RunContextJournal; nested: number }>();
   private starting: Promise<Started> | undefined;
@@ -340,6 +355,13 @@ class DurableRunsImpl implements DurableRuns {
     }
   }
 
+  async admit(): Promise<void> {
+    const { pool } = await this.started();
+    const { rows } = await pool.query<{ n: number }>(QUEUED_SQL, [RUNS_QUEUE, this.settings.maxQueued]);
+    const waiting = rows[0]?.n ?? 0;
+    if (waiting > 0 && waiting >= this.settings.maxQueued) throw new RunQueueFullError(this.settings.maxQueued, 5);
+  }
+
   async submit<O>(
     kind: string,
     input: unknown,
@@ -435,7 +457,8 @@ class DurableRunsImpl implements DurableRuns {
   }
 
   stats(): RunsStats {
-    return this.slots.stats();
+    const inline = this.slots.stats();
+    return { ...inline, running: inline.running + this.queuedRunning };
   }
 
   async close(): Promise<void> {
@@ -534,7 +557,12 @@ class DurableRunsImpl implements DurableRuns {
     }
     const work = this.kinds.get(record.kind);
     if (!work) throw new RunNotResumableError(runId, record.kind);
-    return this.current.run({ journal, nested: 0 }, () => work(record.input, journal));
+    this.queuedRunning += 1;
+    try {
+      return await this.current.run({ journal, nested: 0 }, () => work(record.input, journal));
+    } finally {
+      this.queuedRunning -= 1;
+    }
   }
 }
 

@@ -41,7 +41,7 @@ export interface RunsObserver {
 
 /** What the queue holds now. */
 export interface RunsStats {
-  /** Runs holding a slot. */
+  /** Runs executing in this process: those holding a slot, and (durable runs) those of the shared queue. */
   readonly running: number;
   /** Runs waiting for one. */
   readonly queued: number;

@@ -18,7 +18,8 @@ export const RUNS_SETTINGS: readonly SettingDoc[] = [
   {
     name: 'RUN_MAX_QUEUED',
     default: '256',
-    description: 'Agent runs waiting for a slot per process; one more is refused as busy (retry later)',
+    description:
+      'Agent runs waiting for a slot per process, and task runs waiting on the shared queue (DATABASE_URL); one more is refused as busy (retry later)',
   },
   {
     name: 'RUN_HEARTBEAT_MS',

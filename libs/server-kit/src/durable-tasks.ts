@@ -1,5 +1,5 @@
-import { type DurableRuns } from '@agent-mcp/durable-runs';
-import { type DurableTaskRuns, type McpServer } from '@agent-mcp/mcp-core';
+import { type DurableRuns, RunQueueFullError } from '@agent-mcp/durable-runs';
+import { type DurableTaskRuns, type McpServer, RateLimitError } from '@agent-mcp/mcp-core';
 
 /** The kind of durable run a task-augmented tool call is, the same on every replica. */
 export const MCP_TASK_RUN = 'mcp-task';
@@ -20,6 +20,16 @@ export function durableTaskRuns(runs: DurableRuns): {
 } {
   const port: DurableTaskRuns = Object.freeze({
     ready: (waitMs: number) => runs.ready(waitMs),
+    async admit() {
+      try {
+        await runs.admit();
+      } catch (error) {
+        // As a call refused by the full queue of a replica is answered (agent-tools' mapAgentError).
+        if (error instanceof RunQueueFullError)
+          throw new RateLimitError(error.retryAfterSeconds, { data: { limit: 'agent_runs' }, cause: error });
+        throw error;
+      }
+    },
     async submit(call: Parameters<DurableTaskRuns['submit']>[0], principal: string) {
       await runs.submit(MCP_TASK_RUN, call, { principal, runId: call.taskId });
     },

@@ -18,8 +18,9 @@ const WAIT_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /**
  * Registers the run queue's metrics: `agent_runs_queue_depth` and `agent_runs_running` by `queue` (`replica`: the
- * calls waiting for, or holding, a slot in this process; `shared`: with recorded runs, the runs waiting on the queue
- * in PostgreSQL, the same on every replica, and those of it this replica runs), `agent_runs_queue_oldest_wait_seconds`,
+ * calls waiting for a slot in this process, and every run it executes, inline calls and runs of the shared queue;
+ * `shared`: with recorded runs, the runs waiting on the queue in PostgreSQL, the same on every replica, and those
+ * of it this replica runs, as last read from there), `agent_runs_queue_oldest_wait_seconds`,
  * `agent_runs_queue_wait_seconds` (histogram by tool), `agent_runs_refused_total` (by tool), and, with recorded runs,
  * `agent_runs_resumed_total` (runs this replica took over from replicas that stopped) and
  * `agent_runs_resume_failures_total` (its looks for stopped replicas that failed). Tools are registered names, so
@@ -55,7 +56,7 @@ export function registerRunQueueMetrics(registers: Registry[]): RunQueueMetrics 
   );
   byQueue(
     'agent_runs_running',
-    'Agent runs running in this process: inline calls holding a slot (queue="replica"), runs of the shared queue (queue="shared")',
+    'Agent runs running in this process: every one (queue="replica"), of them the runs of the shared queue as read from PostgreSQL (queue="shared")',
     (s) => s.running,
     (s) => s.runningHere,
   );

@@ -46,10 +46,15 @@ export type DurableTaskCall = Omit<z.infer<typeof DurableTaskCallSchema>, 'princ
  */
 export interface DurableTaskRuns {
   /**
-   * Whether calls can be submitted now, waiting at most `waitMs` for the engine to come up. When not, the task runs
-   * in this process as it would without the port (and is not resumed if the process dies).
+   * Whether calls can be submitted now, waiting at most `waitMs` for the engine to come up. When not, the call is
+   * refused (a task that ran unrecorded could not be resumed).
    */
   ready(waitMs: number): Promise<boolean>;
+  /**
+   * Refuses a new run when the engine's queue is full, before the task is stored.
+   * @throws the error the call answers with (an MCP error: a rate limit with its retry delay)
+   */
+  admit(): Promise<void>;
   /** Records the call as a run keyed by its task id and queues it (limits per replica and per `principal` key). */
   submit(call: DurableTaskCall, principal: string): Promise<void>;
   /** Cancels the task's run wherever it is: it stops at its next step and is never resumed. */

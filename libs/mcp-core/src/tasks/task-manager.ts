@@ -1,5 +1,5 @@
 import { type Logger, noopLogger } from '@agent-mcp/context';
-import { CancelledError, JsonRpcErrorCode, ProtocolError } from '../errors';
+import { CancelledError, JsonRpcErrorCode, ProtocolError, UnavailableError } from '../errors';
 import { type InputRequest, parseAnswer } from '../mrtr/input-round';
 import { TaskInputs } from './task-inputs';
 import {
@@ -45,6 +45,11 @@ export interface TaskOptions {
    * `leaseMs` (see {@link DurableTaskRuns}). Default: none; every task runs in the process that took its call.
    */
   readonly durable?: DurableTaskRuns;
+  /**
+   * How long a task-augmented call of a resumable tool waits for the durable engine to come up (it starts with the
+   * server) before it is refused with `UNAVAILABLE`, in ms. Default 15 000.
+   */
+  readonly durableReadyWaitMs?: number;
 }
 
 /** The wire form of a task (`Task` in the 2025-11-25 schema). */
@@ -93,8 +98,8 @@ interface Running {
   readonly runner: string;
 }
 
-/** How long a task-augmented call waits for the durable engine to come up before its task runs here instead. */
-const DURABLE_READY_WAIT_MS = 1000;
+/** What a task call refused while the engine is not up is told to wait before trying again, in seconds. */
+const ENGINE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Runs task-augmented requests in the background and answers the `tasks/*` methods. One per server. The
@@ -112,6 +117,7 @@ export class TaskManager {
   private readonly pageSize: number;
   private readonly runnerId: string;
   private readonly durable: DurableTaskRuns | undefined;
+  private readonly durableReadyWaitMs: number;
   private readonly running = new Map<string, Running>();
   /** The questions of the 2026-07-28 tasks running here. */
   private readonly inputs = new Map<string, TaskInputs>();
@@ -136,6 +142,7 @@ export class TaskManager {
     this.pageSize = options.pageSize ?? 50;
     this.runnerId = options.runnerId ?? globalThis.crypto.randomUUID();
     this.durable = options.durable;
+    this.durableReadyWaitMs = options.durableReadyWaitMs ?? 15_000;
   }
 
   /**
@@ -192,8 +199,12 @@ export class TaskManager {
 
   /**
    * Creates a task for `owner` whose call is a durable run ({@link TaskOptions.durable}) and submits the call;
-   * resolves with the stored task. `undefined` when the server has no durable runs, or their engine is not up
-   * within a second: the caller then runs the task here ({@link begin}), as an unrecorded call runs.
+   * resolves with the stored task. `undefined` when the server has no durable runs: the caller then runs the task
+   * here ({@link begin}).
+   *
+   * @throws UnavailableError when the engine is not up within `durableReadyWaitMs` (a task run here, unrecorded,
+   *   could not be resumed; the engine starts with the server, so a retry soon finds it); the port's error when its
+   *   queue is full. Either before the task is stored.
    *
    * No process holds the lease of a queued run, or of one moving off a dead replica: the task's lease is its TTL,
    * and the run's own end fails the task when the run ends without its outcome (see {@link require}).
@@ -204,7 +215,17 @@ export class TaskManager {
     call: Omit<DurableTaskCall, 'taskId'>,
   ): Promise<TaskRecord | undefined> {
     const durable = this.durable;
-    if (!durable || !(await durable.ready(DURABLE_READY_WAIT_MS))) return undefined;
+    if (!durable) return undefined;
+    if (!(await durable.ready(this.durableReadyWaitMs))) {
+      throw new UnavailableError(
+        `The server's run engine is not up yet, so this task could not be recorded; try again in ${ENGINE_RETRY_AFTER_SECONDS} s.`,
+        {
+          httpHeaders: { 'retry-after': String(ENGINE_RETRY_AFTER_SECONDS) },
+          data: { retryAfterSeconds: ENGINE_RETRY_AFTER_SECONDS },
+        },
+      );
+    }
+    await durable.admit();
     this.expireNow();
     const ttlMs = this.ttlOf(requestedTtlMs);
     const task = await this.store.create({

@@ -5,8 +5,17 @@
 // tasks/update, and the process is killed while the model turn after the write is in flight. The process started
 // again resumes the run: the write and its approval come from the record, only the turn in flight is asked again.
 // What the run's tools did before the kill (the articles found, the ticket opened, the reply posted) comes back
-// from their recorded steps, so the result reports them as an uninterrupted run would.
+// from their recorded steps, so the result reports them as an uninterrupted run would. And a 2025-11-25 task, whose
+// run executes on the replica that took the call, asks its client for approval on the session the call came on.
 import { randomUUID } from 'node:crypto';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  CallToolResultSchema,
+  CreateTaskResultSchema,
+  ElicitRequestSchema,
+  GetTaskResultSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import {
   createScriptedServer,
   hangTurn,
@@ -178,4 +187,62 @@ it('reports the reply posted before the server died, and posts it once', async (
   );
   expect(rows.map((r) => r.author)).toEqual(['customer', 'agent']);
   expect(model.requests).toHaveLength(4);
+});
+
+it("asks a 2025-11-25 task's client through the session its call came on, when the run executes on that replica", async () => {
+  const server = await startServer();
+  model.reset();
+  model.enqueue(
+    toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Asked live', body: 'Please call me.' } }),
+    textTurn('A colleague will call you back.'),
+  );
+  const asked: string[] = [];
+  const client = new Client(
+    { name: 'support-resume', version: '1.0.0' },
+    { capabilities: { elicitation: { form: {} } } },
+  );
+  client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    asked.push(String(request.params.message));
+    return { action: 'accept', content: { confirm: true } };
+  });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`)));
+  try {
+    const created = await client.request(
+      {
+        method: 'tools/call',
+        params: {
+          name: 'support',
+          arguments: { message: `Call me back (${randomUUID()}).`, customerId: 8 },
+          task: {},
+        },
+      },
+      CreateTaskResultSchema,
+    );
+    const { taskId } = created.task;
+    let status = created.task.status;
+    for (const started = Date.now(); status === 'working' && Date.now() - started < 30_000;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).status;
+    }
+    expect(status).toBe('completed');
+    const result = await client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
+    // Approved by the client on its session, not left as a pending confirmation for support_confirm.
+    expect(result.structuredContent).toMatchObject({ status: 'answered', ticketCreated: { created: true } });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain('Open a ticket for customer 8');
+    // It ran as a recorded run of the queue (finished a moment after the task: the outcome is stored from inside it).
+    const runStatus = async () =>
+      (
+        await check.query<{ status: string }>(
+          'SELECT status FROM agent_runs.workflow_status WHERE workflow_uuid = $1',
+          [taskId],
+        )
+      ).rows[0]?.status;
+    let run = await runStatus();
+    for (const started = Date.now(); run === 'PENDING' && Date.now() - started < 10_000; run = await runStatus())
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(run).toBe('SUCCESS');
+  } finally {
+    await client.close();
+  }
 });

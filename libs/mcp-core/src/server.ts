@@ -72,7 +72,7 @@ import { RequestAbort } from './request-abort';
 import { errorRef, ToolRegistry } from './tool-registry';
 import { detachedTaskCall, TaskCallContext, TaskChannel } from './tasks/task-run';
 import { TaskManager, type TaskOptions, taskToWire } from './tasks/task-manager';
-import { parseDurableTaskCall } from './tasks/durable-tasks';
+import { type DurableTaskCall, parseDurableTaskCall } from './tasks/durable-tasks';
 import {
   classifyModern,
   createTaskResult,
@@ -320,7 +320,8 @@ export class McpServer {
    * process for the durable engine, run on whichever replica takes the task's run from the queue, and again from its
    * record on a live replica if that one dies. The call runs with no live client (see {@link detachedTaskCall}):
    * its progress becomes the task's status message, a 2026-07-28 task asks through the task (`tasks/update`), a
-   * request to a 2025-11-25 client fails as for a client with no stream open. A task that has ended is left alone.
+   * request to a 2025-11-25 client fails as for a client with no stream open, unless the session the call came on is
+   * open in this process (see {@link liveSessionOf}). A task that has ended is left alone.
    * Resolves with the task's status once its outcome is stored.
    * @throws InvalidTaskRecordError when `input` is not a recorded call; TypeError when tasks are off
    */
@@ -333,7 +334,8 @@ export class McpServer {
       principalKey(record.principal),
       async (signal, taskId) => {
         const questions = record.era === 'modern' ? tasks.inputsFor(taskId, signal) : undefined;
-        const context = this.taskContext(detachedTaskCall(record, signal, questions), taskId, tasks);
+        const live = this.liveSessionOf(record);
+        const context = this.taskContext(detachedTaskCall(record, signal, questions, live), taskId, tasks);
         return {
           result: (await this.tools.execute(record.tool, record.arguments, context)) as Record<string, unknown>,
         };
@@ -351,6 +353,21 @@ export class McpServer {
   executeParked(input: unknown, journal: ParkedRunJournal): Promise<TaskOutcome> {
     if (!this.parked) throw new TypeError('This server has no parked calls: it cannot execute one');
     return this.parked.execute(input, journal);
+  }
+
+  /**
+   * The 2025-11-25 session a durable task's call came on, if it is open in this process and still the caller's:
+   * the run then reaches its client as a task run here does. Undefined elsewhere (another replica, a session that
+   * ended), and the run has no client to ask.
+   */
+  private liveSessionOf(record: DurableTaskCall): Session | undefined {
+    if (record.era !== 'legacy' || record.sessionId === undefined) return undefined;
+    const owner = principalKey(record.principal);
+    for (const session of this.sessions) {
+      if (session.id !== record.sessionId || session.closed) continue;
+      return principalKey(session.principal ?? ANONYMOUS_PRINCIPAL) === owner ? session : undefined;
+    }
+    return undefined;
   }
 
   /** Opens a session for a new connection (stdio) or a new `initialize` (HTTP). */
@@ -982,6 +999,7 @@ export class McpServer {
       ...(args ? { arguments: args } : {}),
       principal: call.pipeline.principal ?? ANONYMOUS_PRINCIPAL,
       era: session.era === 'modern' ? 'modern' : 'legacy',
+      ...(session.era !== 'modern' && session.id !== undefined ? { sessionId: session.id } : {}),
       protocolVersion: session.protocolVersion,
       ...(session.clientCapabilities
         ? { clientCapabilities: session.clientCapabilities as Record<string, unknown> }

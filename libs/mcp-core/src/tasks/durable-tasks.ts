@@ -30,6 +30,11 @@ export const DurableTaskCallSchema = z.object({
   protocolVersion: z.string().min(1).max(64),
   clientCapabilities: z.record(z.string(), z.unknown()).optional(),
   clientInfo: z.looseObject({ name: z.string(), version: z.string() }).optional(),
+  /**
+   * The 2025-11-25 session the call came on: when the replica that took the call executes it and that session is
+   * still live there, the run reaches its client through it (elicitation, sampling), as a task run here would.
+   */
+  sessionId: z.string().min(1).max(256).optional(),
 });
 
 /** See {@link DurableTaskCallSchema}. */

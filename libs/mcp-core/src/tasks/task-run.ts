@@ -83,17 +83,18 @@ const DETACHED: TransportInfo = Object.freeze({ kind: 'memory' });
  * The call of a durable task as a replica executes it from its record, with no live client: a session of its own
  * with what the client declared and no stream (so a request to a 2025-11-25 client fails at once with
  * {@link ClientUnreachableError}, and notifications go nowhere), `input` where a 2026-07-28 task's questions go.
+ * With `live`, the 2025-11-25 session the call came on, open in this process: its messages go there instead.
  * The request's credentials were checked when it arrived and cannot be checked again; the access stages that decided
  * which resources and prompts its caller may read ran with them, so reads from inside the call are refused rather
  * than allowed by default.
  */
-export function detachedTaskCall(record: DurableTaskCall, signal: AbortSignal, input?: InputSource): Call {
-  const session = new Session(undefined, DETACHED);
-  session.era = record.era;
-  session.protocolVersion = record.protocolVersion;
-  session.clientCapabilities = record.clientCapabilities as ClientCapabilities | undefined;
-  session.clientInfo = record.clientInfo as Implementation | undefined;
-  session.principal = record.principal;
+export function detachedTaskCall(
+  record: DurableTaskCall,
+  signal: AbortSignal,
+  input?: InputSource,
+  live?: Session,
+): Call {
+  const session = live ?? recordedSession(record);
   const params = { name: record.tool, ...(record.arguments ? { arguments: record.arguments } : {}) };
   return {
     sent: false,
@@ -113,4 +114,15 @@ export function detachedTaskCall(record: DurableTaskCall, signal: AbortSignal, i
     },
     ...(input ? { input } : {}),
   };
+}
+
+/** A session of its own for a recorded call: what the client declared, no stream. */
+function recordedSession(record: DurableTaskCall): Session {
+  const session = new Session(undefined, DETACHED);
+  session.era = record.era;
+  session.protocolVersion = record.protocolVersion;
+  session.clientCapabilities = record.clientCapabilities as ClientCapabilities | undefined;
+  session.clientInfo = record.clientInfo as Implementation | undefined;
+  session.principal = record.principal;
+  return session;
 }

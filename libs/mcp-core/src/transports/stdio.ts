@@ -37,25 +37,7 @@ export function serveStdio(server: McpServer, options: StdioOptions = {}): Stdio
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const session = server.openSession(undefined, { kind: 'stdio' });
 
-  let outputOpen = true;
-  // Replies produced in one turn of the event loop leave in one write of one buffer: far fewer syscalls
-  // (and iovecs) than a write per message when many calls are in flight.
-  let queued: string[] = [];
-  const flush = () => {
-    if (queued.length === 0) return;
-    const text = queued.length === 1 ? queued[0] : queued.join('');
-    queued = [];
-    if (outputOpen) stdout.write(text);
-  };
-  const write = (message: JSONRPCMessage) => {
-    if (!outputOpen) return;
-    if (queued.length === 0) setImmediate(flush);
-    queued.push(`${JSON.stringify(message)}\n`);
-  };
-  stdout.on('error', () => {
-    // The client went away; nothing more can be said to it.
-    outputOpen = false;
-  });
+  const { write, flush } = batchedWriter(stdout);
   const channel: RequestChannel = { send: write, respond: write };
   session.standalone = { send: write };
 
@@ -183,6 +165,36 @@ export function serveStdio(server: McpServer, options: StdioOptions = {}): Stdio
       };
       wait();
     },
+  };
+}
+
+/**
+ * Messages to stdout. Replies produced in one turn of the event loop leave in one write of one buffer: far fewer
+ * syscalls (and iovecs) than a write per message when many calls are in flight.
+ */
+function batchedWriter(stdout: Writable): {
+  readonly write: (message: JSONRPCMessage) => void;
+  readonly flush: () => void;
+} {
+  let outputOpen = true;
+  let queued: string[] = [];
+  const flush = () => {
+    if (queued.length === 0) return;
+    const text = queued.length === 1 ? queued[0] : queued.join('');
+    queued = [];
+    if (outputOpen) stdout.write(text);
+  };
+  stdout.on('error', () => {
+    // The client went away; nothing more can be said to it.
+    outputOpen = false;
+  });
+  return {
+    write: (message) => {
+      if (!outputOpen) return;
+      if (queued.length === 0) setImmediate(flush);
+      queued.push(`${JSON.stringify(message)}\n`);
+    },
+    flush,
   };
 }
 

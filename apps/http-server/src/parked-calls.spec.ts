@@ -145,6 +145,12 @@ describe('a 2026-07-28 support call parked on its approval', () => {
     [a, b] = await Promise.all([startServer(), startServer()]);
   });
 
+  // Gone before the next describe's replicas: a live one of these (with a model key) could take over a run of a
+  // replica killed there, and answer it from the scripted server instead of the client's model.
+  afterAll(async () => {
+    await Promise.all([a?.kill(), b?.kill()]);
+  });
+
   it('parks on replica A, takes the approval on replica B, and writes one ticket with each model turn asked once', async () => {
     model.reset();
     model.enqueue(

@@ -179,8 +179,9 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
   const { taskStore, threads } = state;
   // Over HTTP with DATABASE_URL, task-augmented agent calls are durable runs that resume on a live replica.
   const durableTasks = runs.kind === 'durable' ? durableTaskRuns(runs) : undefined;
-  // A 2026-07-28 agent call whose run asks the client something parks on its run until the retry, on any replica.
-  const parkedCalls = runs.kind === 'durable' ? parkedCallRuns(runs) : undefined;
+  // A 2026-07-28 agent call whose run asks the client something parks on its run until the retry: on any replica
+  // with DATABASE_URL, in this process otherwise (the same code, through the in-process runs).
+  const parkedCalls = parkedCallRuns(runs);
   try {
     toolSet.register({ ...registries, threads });
     options.tools?.(registries);
@@ -199,7 +200,7 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
       isLevelEnabled('info', settings.LOG_LEVEL) ? createRequestLogObserver(logger) : undefined,
     ),
     tasks: { ...options.tasks, store: taskStore, ...(durableTasks ? { durable: durableTasks.port } : {}) },
-    ...(parkedCalls ? { parkedCalls: parkedCalls.port } : {}),
+    parkedCalls: parkedCalls.port,
     requestState: {
       keys: settings.REQUEST_STATE_KEY ?? [randomRequestStateKey()],
       ledger: options.requestStateLedger ?? new SqlRequestStateLedger({ sql: state.database.sql }),
@@ -211,7 +212,7 @@ export async function createAgentMcpServer(options: AgentMcpServerOptions): Prom
   });
   // Every replica defines the work before its runs start (the entry point starts them once serving).
   durableTasks?.define(server);
-  parkedCalls?.define(server);
+  parkedCalls.define(server);
   noteRequestStateKey(settings, transport, logger);
   if (isLevelEnabled('info', settings.LOG_LEVEL)) {
     logExposure(

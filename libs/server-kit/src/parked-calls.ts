@@ -1,5 +1,5 @@
 import { type TaskOutcome } from '@agent-mcp/context';
-import { type AgentRuns, type DurableRuns, RunNotFoundError } from '@agent-mcp/durable-runs';
+import { type AgentRuns, type DurableRuns, RunNotFoundError, RunQueueFullError } from '@agent-mcp/durable-runs';
 import {
   answerTopic,
   type McpServer,
@@ -7,6 +7,7 @@ import {
   type ParkedCallRuns,
   type ParkedQuestion,
   QUESTION_EVENT,
+  RateLimitError,
 } from '@agent-mcp/mcp-core';
 
 /** The kind of run a parked call is, the same on every replica. */
@@ -38,7 +39,9 @@ function recordedCalls(runs: DurableRuns): ReturnType<typeof parkedCallRuns> {
   const port: ParkedCallRuns = Object.freeze({
     ready: (waitMs: number) => runs.ready(waitMs),
     async start(call: ParkedCall, principal: string, signal: AbortSignal) {
-      const handle = await runs.startHere<TaskOutcome>(MCP_CALL_RUN, call, { principal, runId: call.runId, signal });
+      const handle = await busy(() =>
+        runs.startHere<TaskOutcome>(MCP_CALL_RUN, call, { principal, runId: call.runId, signal }),
+      );
       // A failure is read from the record below, as on any replica.
       const done = handle.result().catch(() => undefined);
       here.set(call.runId, done);
@@ -108,7 +111,7 @@ function localCalls(runs: AgentRuns): ReturnType<typeof parkedCallRuns> {
         .catch(() => undefined)
         .finally(() => setTimeout(() => calls.delete(call.runId), LOCAL_OUTCOME_KEEP_MS).unref());
       try {
-        await Promise.race([started, entry.done.then(() => undefined)]);
+        await busy(() => Promise.race([started, entry.done.then(() => undefined)]));
       } finally {
         signal.removeEventListener('abort', stopWaiting);
       }
@@ -154,6 +157,17 @@ function localCalls(runs: AgentRuns): ReturnType<typeof parkedCallRuns> {
 
 function sleep(ms: number): Promise<undefined> {
   return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+}
+
+/** A full queue is a busy server, as for a call that runs its agent inline (agent-tools' mapping). */
+async function busy<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (error instanceof RunQueueFullError)
+      throw new RateLimitError(error.retryAfterSeconds, { data: { limit: 'agent_runs' }, cause: error });
+    throw error;
+  }
 }
 
 /** A delivery's result as the port says it. */

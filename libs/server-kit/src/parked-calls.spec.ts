@@ -1,0 +1,130 @@
+// Calls parked on their runs over the in-process runs (`createLocalRuns`, the embedded default's): a 2026-07-28 call
+// of a resumable tool that asks twice runs its handler once, waiting in its run for each answer the client's retries
+// deliver, where a server without runs would run it again on each retry. A real McpServer over HTTP, raw 2026-07-28
+// requests; a replayed requestState and a retry that leaves the question unanswered are refused.
+import { noopLogger } from '@agent-mcp/context';
+import { createLocalRuns } from '@agent-mcp/durable-runs';
+import { defineTool, McpServer } from '@agent-mcp/mcp-core';
+import { type HttpTestServer, serveOverHttp } from '@agent-mcp/mcp-core/testing';
+import { z } from 'zod';
+import { parkedCallRuns } from './parked-calls';
+
+const VERSION = '2026-07-28';
+const FORM = { type: 'object' as const, properties: {} };
+
+interface Reply {
+  result?: Record<string, unknown> & { requestState?: string; inputRequests?: Record<string, { method: string }> };
+  error?: { code: number; message: string; data?: Record<string, unknown> };
+}
+
+const seen = { runs: 0 };
+let served: HttpTestServer;
+
+beforeAll(async () => {
+  const parked = parkedCallRuns(createLocalRuns());
+  const server = new McpServer({
+    name: 'parked-spec',
+    version: '1.0.0',
+    logger: noopLogger,
+    parkedCalls: parked.port,
+    // A run left waiting by a test ends within two seconds.
+    requestState: { ttlMs: 2000 },
+  });
+  server.tools.register(
+    defineTool({
+      name: 'ask_twice',
+      description: 'asks two questions, one after the other',
+      inputSchema: z.object({}),
+      execution: { taskSupport: 'forbidden', resumable: true },
+      execute: async (_args, ctx) => {
+        seen.runs += 1;
+        const first = await ctx.client.elicit({ message: 'First?', requestedSchema: FORM });
+        const second = await ctx.client.elicit({ message: 'Second?', requestedSchema: FORM });
+        return `${first.action} then ${second.action}; parked: ${ctx.client.parked}`;
+      },
+    }),
+  );
+  parked.define(server);
+  served = await serveOverHttp(server);
+});
+
+afterAll(async () => {
+  await served?.close();
+});
+
+let id = 1;
+async function call(params: Record<string, unknown>): Promise<Reply> {
+  const res = await fetch(served.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': VERSION,
+      'mcp-method': 'tools/call',
+      'mcp-name': 'ask_twice',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: id++,
+      method: 'tools/call',
+      params: {
+        name: 'ask_twice',
+        arguments: {},
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': VERSION,
+          'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
+        },
+        ...params,
+      },
+    }),
+  });
+  const text = await res.text();
+  if (!res.headers.get('content-type')?.includes('text/event-stream')) return JSON.parse(text) as Reply;
+  const last = text
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .at(-1);
+  return JSON.parse(last?.slice(6) ?? '{}') as Reply;
+}
+
+it('runs the handler once across its rounds: each retry delivers an answer to the waiting run', async () => {
+  seen.runs = 0;
+  const first = await call({});
+  expect(first.result).toMatchObject({
+    resultType: 'input_required',
+    inputRequests: { 'elicitation-1': { method: 'elicitation/create' } },
+  });
+  const second = await call({
+    requestState: first.result?.requestState,
+    inputResponses: { 'elicitation-1': { action: 'accept', content: {} } },
+  });
+  expect(second.result).toMatchObject({
+    resultType: 'input_required',
+    inputRequests: { 'elicitation-2': { method: 'elicitation/create' } },
+  });
+  const retry = {
+    requestState: second.result?.requestState,
+    inputResponses: { 'elicitation-2': { action: 'decline' } },
+  };
+  const done = await call(retry);
+  expect(done.result).toMatchObject({ content: [{ type: 'text', text: 'accept then decline; parked: true' }] });
+  expect(seen.runs).toBe(1);
+
+  const again = await call(retry);
+  expect(again.error).toMatchObject({ code: -32602, data: { reason: 'REQUEST_STATE_REPLAYED' } });
+  expect(seen.runs).toBe(1);
+});
+
+it('refuses a retry that does not answer the question, delivering nothing', async () => {
+  const first = await call({});
+  const unanswered = await call({ requestState: first.result?.requestState, inputResponses: { other: {} } });
+  expect(unanswered.error).toMatchObject({ code: -32602, message: expect.stringContaining('elicitation-1') });
+  // The state opened once: the client starts over. The run waits for its answer until the state's time is up.
+  const again = await call({
+    requestState: first.result?.requestState,
+    inputResponses: { 'elicitation-1': { action: 'cancel' } },
+  });
+  expect(again.error).toMatchObject({ code: -32602, data: { reason: 'REQUEST_STATE_REPLAYED' } });
+  // Unanswered within the state's two seconds, the run ends (nothing is left waiting after the test).
+  await new Promise((resolve) => setTimeout(resolve, 2300));
+});

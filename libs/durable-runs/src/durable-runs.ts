@@ -132,6 +132,8 @@ export interface DurableRuns {
    * @throws RunNotFoundError when the run is not queued or running
    */
   send(runId: string, topic: string, message: unknown, idempotencyKey?: string): Promise<boolean>;
+  /** Whether a message under `idempotencyKey` was sent to the run `runId`. */
+  sent(runId: string, idempotencyKey: string): Promise<boolean>;
   /** The run's event `key`, waiting up to `timeoutMs` for it (`undefined` then). */
   readEvent(runId: string, key: string, options: { timeoutMs: number }): Promise<unknown>;
   /** Moves the runs of dead replicas now (the sweeper does it every second). @returns the runs moved */
@@ -439,6 +441,11 @@ class DurableRunsImpl implements DurableRuns {
   async send(runId: string, topic: string, message: unknown, idempotencyKey?: string): Promise<boolean> {
     const { mailbox } = await this.started();
     return mailbox.send(runId, topic, message, idempotencyKey ?? globalThis.crypto.randomUUID());
+  }
+
+  async sent(runId: string, idempotencyKey: string): Promise<boolean> {
+    const { mailbox } = await this.started();
+    return mailbox.sent(runId, idempotencyKey);
   }
 
   async readEvent(runId: string, key: string, options: { timeoutMs: number }): Promise<unknown> {

@@ -63,6 +63,15 @@ export class RunMailbox {
     throw new RunNotFoundError(runId);
   }
 
+  /** Whether a message under `key` was sent to the run. */
+  async sent(runId: string, key: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`SELECT 1 FROM ${MESSAGES} WHERE run_id = $1 AND message_key = $2`, [
+      runId,
+      key,
+    ]);
+    return rowCount === 1;
+  }
+
   /**
    * The first message sent to the run on `topic`, or `undefined` after `timeoutMs`.
    * @throws RunCancelledError once the run is no longer pending (cancelled, or taken over and ended elsewhere)

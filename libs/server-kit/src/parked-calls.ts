@@ -47,10 +47,13 @@ function recordedCalls(runs: DurableRuns): ReturnType<typeof parkedCallRuns> {
       here.set(call.runId, done);
       void done.finally(() => here.delete(call.runId));
     },
-    question: async (runId: string) =>
-      (await runs.readEvent(runId, QUESTION_EVENT, { timeoutMs: 0 })) as ParkedQuestion | undefined,
+    async question(runId: string) {
+      const question = (await runs.readEvent(runId, QUESTION_EVENT, { timeoutMs: 0 })) as ParkedQuestion | undefined;
+      // A replay publishes the questions it passes again: one answered already is not the one the run waits on.
+      return question && !(await runs.sent(runId, answerKey(question.seq))) ? question : undefined;
+    },
     deliver: (runId: string, seq: string, answers: Record<string, unknown>) =>
-      delivered(() => runs.send(runId, answerTopic(seq), answers, `answer:${seq}`)),
+      delivered(() => runs.send(runId, answerTopic(seq), answers, answerKey(seq))),
     async outcome(runId: string, timeoutMs: number): Promise<TaskOutcome | undefined> {
       const local = here.get(runId);
       if (local) {
@@ -130,7 +133,7 @@ function localCalls(runs: AgentRuns): ReturnType<typeof parkedCallRuns> {
     async deliver(runId: string, seq: string, answers: Record<string, unknown>) {
       const local = calls.get(runId)?.runId;
       if (!local) return 'gone' as const;
-      return delivered(async () => runs.send(local, answerTopic(seq), answers, `answer:${seq}`));
+      return delivered(async () => runs.send(local, answerTopic(seq), answers, answerKey(seq)));
     },
     async outcome(runId: string, timeoutMs: number): Promise<TaskOutcome | undefined> {
       const entry = calls.get(runId);
@@ -157,6 +160,11 @@ function localCalls(runs: AgentRuns): ReturnType<typeof parkedCallRuns> {
 
 function sleep(ms: number): Promise<undefined> {
   return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+}
+
+/** The idempotency key of the answers to question `seq`: each question is answered once. */
+function answerKey(seq: string): string {
+  return `answer:${seq}`;
 }
 
 /** A full queue is a busy server, as for a call that runs its agent inline (agent-tools' mapping). */

@@ -83,7 +83,10 @@ export interface ParkedCallRuns {
    * once it is started. @throws the queue's refusal, or the signal's reason
    */
   start(call: ParkedCall, principal: string, signal: AbortSignal): Promise<void>;
-  /** The question the run waits on now (its latest {@link QUESTION_EVENT}), if it asked one. */
+  /**
+   * The question the run waits on now (its latest {@link QUESTION_EVENT}), if it asked one that has not been answered
+   * (a run replayed after a crash publishes its answered questions again as it passes them).
+   */
   question(runId: string): Promise<ParkedQuestion | undefined>;
   /**
    * Delivers the client's answers to question `seq` (by input-request key) as the message of topic
@@ -163,12 +166,16 @@ export class ParkedInputs implements InputSource {
       .update(JSON.stringify([method, key ?? null, params]))
       .digest('base64url')
       .slice(0, 32);
-    const question = await this.journal.step(`ask.${identity}`, async () => {
-      const asked = { seq: globalThis.crypto.randomUUID(), name: key ?? this.names.next(kind) };
-      const published: ParkedQuestion = { seq: asked.seq, inputRequests: { [asked.name]: { method, params } } };
-      await this.journal.publish(QUESTION_EVENT, published);
-      return asked;
-    });
+    // Recorded before it is published: a question the client saw is the one a replay asks (a crash between the two
+    // would otherwise give the replay a new id, and the client's answer would wait under the old one).
+    const question = await this.journal.step(`ask.${identity}`, async () => ({
+      seq: globalThis.crypto.randomUUID(),
+      name: key ?? this.names.next(kind),
+    }));
+    // Published again on a replay (it may not have landed before the crash); a reader takes a question already
+    // answered for none (ParkedCallRuns.question).
+    const published: ParkedQuestion = { seq: question.seq, inputRequests: { [question.name]: { method, params } } };
+    await this.journal.publish(QUESTION_EVENT, published);
     const responses = (await this.journal.waitFor(answerTopic(question.seq), this.ttlMs)) as
       Record<string, unknown> | undefined;
     // No answer in time (the retry validates its answers before delivering them, so a message always holds one).

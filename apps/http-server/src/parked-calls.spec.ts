@@ -18,19 +18,14 @@ import {
 } from '@agent-mcp/app-suites';
 import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import pg from 'pg';
+import { modernRequest, type RpcAnswer } from './spec-helpers/modern-requests';
 import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
 import { type ServerProcess, startServerProcess, untilRunEngineUp } from './spec-helpers/server-process';
 
 jest.setTimeout(150_000);
 
-const MODERN = '2026-07-28';
 const CAPS = { elicitation: { form: {} } };
 const APPROVE = { action: 'accept', content: { confirm: true } };
-
-interface Answer {
-  result?: Record<string, unknown>;
-  error?: { code: number; message: string; data?: Record<string, unknown> };
-}
 
 let database: SampleDatabase;
 let model: ScriptedServer;
@@ -44,41 +39,9 @@ async function startServer(extra: Record<string, string> = {}): Promise<ServerPr
   return Object.assign(server, { executorId: await untilRunEngineUp(server, 60_000) });
 }
 
-let rawId = 1;
-/** One 2026-07-28 request, raw (no session), to `base`; the JSON-RPC answer. */
-async function modern(base: string, method: string, params: Record<string, unknown>): Promise<Answer> {
-  const name = params['name'] as string | undefined;
-  const res = await fetch(`${base}/mcp`, {
-    method: 'POST',
-    signal: AbortSignal.timeout(60_000),
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN,
-      'mcp-method': method,
-      ...(name ? { 'mcp-name': name } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: rawId++,
-      method,
-      params: {
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': MODERN,
-          'io.modelcontextprotocol/clientCapabilities': CAPS,
-        },
-        ...params,
-      },
-    }),
-  });
-  const text = await res.text();
-  if (!res.headers.get('content-type')?.includes('text/event-stream')) return JSON.parse(text) as Answer;
-  const last = text
-    .split('\n')
-    .filter((l) => l.startsWith('data: '))
-    .at(-1);
-  return JSON.parse(last?.slice(6) ?? '{}') as Answer;
-}
+/** One 2026-07-28 request, raw (no session), to `base`, from a client that can answer a form elicitation. */
+const modern = (base: string, method: string, params: Record<string, unknown>): Promise<RpcAnswer> =>
+  modernRequest(base, method, params, { capabilities: CAPS, timeoutMs: 60_000 });
 
 const ticketsOf = async (customerId: number) =>
   (

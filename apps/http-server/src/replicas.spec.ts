@@ -27,6 +27,7 @@ import {
   toolCallTurn,
 } from '@agent-mcp/agent-core/testing';
 import pg from 'pg';
+import { modernRequest } from './spec-helpers/modern-requests';
 import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
 import { type ServerProcess, startServerProcess, until } from './spec-helpers/server-process';
 
@@ -351,46 +352,18 @@ type Text = {
       return { client, sent };
     }
 
-    let rawId = 1;
     /** One 2026-07-28 request, raw, to `base`. */
-    async function modern(
+    const modern = (
       base: string,
       method: string,
       params: Record<string, unknown>,
       capabilities: Record<string, unknown>,
-    ): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string } }> {
-      const name = (params['name'] ?? params['taskId']) as string | undefined;
-      const res = await fetch(`${base}/mcp`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          authorization: `Bearer ${KEY}`,
-          'mcp-protocol-version': MODERN,
-          'mcp-method': method,
-          ...(name ? { 'mcp-name': name } : {}),
-        },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: rawId++,
-          method,
-          params: {
-            _meta: {
-              'io.modelcontextprotocol/protocolVersion': MODERN,
-              'io.modelcontextprotocol/clientCapabilities': capabilities,
-            },
-            ...params,
-          },
-        }),
+    ) =>
+      modernRequest(base, method, params, {
+        capabilities,
+        headers: { authorization: `Bearer ${KEY}` },
+        timeoutMs: 60_000,
       });
-      const text = await res.text();
-      if (!res.headers.get('content-type')?.includes('text/event-stream')) return JSON.parse(text);
-      const last = text
-        .split('\n')
-        .filter((l) => l.startsWith('data: '))
-        .at(-1);
-      return JSON.parse(last?.slice(6) ?? '{}');
-    }
 
     const ticketsOf = async (customerId: number) =>
       (

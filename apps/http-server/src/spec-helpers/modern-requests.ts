@@ -7,21 +7,37 @@ export const TASK_CLIENT_CAPS = { extensions: { 'io.modelcontextprotocol/tasks':
 /** A JSON-RPC answer. */
 export interface RpcAnswer {
   readonly result?: Record<string, unknown>;
-  readonly error?: { readonly code: number; readonly message: string };
+  readonly error?: { readonly code: number; readonly message: string; readonly data?: Record<string, unknown> };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let rawId = 1;
 
+/** Who sends a {@link modernRequest}, and how long it waits. */
+export interface ModernRequestOptions {
+  /** What the client declares in the envelope. Default {@link TASK_CLIENT_CAPS}. */
+  readonly capabilities?: Record<string, unknown>;
+  /** More HTTP headers (an `authorization`, say). */
+  readonly headers?: Record<string, string>;
+  /** Default 30 s. */
+  readonly timeoutMs?: number;
+}
+
 /** One 2026-07-28 request, raw (no session), to `base`; the JSON-RPC answer (the last event of a stream). */
-export async function modernRequest(base: string, method: string, params: Record<string, unknown>): Promise<RpcAnswer> {
+export async function modernRequest(
+  base: string,
+  method: string,
+  params: Record<string, unknown>,
+  options: ModernRequestOptions = {},
+): Promise<RpcAnswer> {
   const name = (params['name'] ?? params['taskId']) as string | undefined;
   const res = await fetch(`${base}/mcp`, {
     method: 'POST',
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
+      ...options.headers,
       'mcp-protocol-version': MODERN,
       'mcp-method': method,
       ...(name ? { 'mcp-name': name } : {}),
@@ -33,7 +49,7 @@ export async function modernRequest(base: string, method: string, params: Record
       params: {
         _meta: {
           'io.modelcontextprotocol/protocolVersion': MODERN,
-          'io.modelcontextprotocol/clientCapabilities': TASK_CLIENT_CAPS,
+          'io.modelcontextprotocol/clientCapabilities': options.capabilities ?? TASK_CLIENT_CAPS,
         },
         ...params,
       },

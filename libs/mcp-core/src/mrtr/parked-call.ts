@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Principal, type TaskOutcome } from '@agent-mcp/context';
 import { z } from 'zod';
 import { McpLocalError, ProtocolError } from '../errors';
+import { RECORDED_CALL_FIELDS } from '../recorded-call';
 import { ClientRequestTimeoutError } from '../session';
 import {
   INPUT_METHODS,
@@ -20,23 +21,10 @@ import {
  * run whose replica died resumes on a live one from its recorded steps and finds the answer there.
  */
 
-const PrincipalSchema = z.object({
-  id: z.string().min(1),
-  tenantId: z.string().optional(),
-  scopes: z.array(z.string()),
-  via: z.enum(['none', 'api_key', 'oauth']),
-  claims: z.record(z.string(), z.unknown()).optional(),
-});
-
 /** A parked call as its run records it: what a replica needs to execute the call with no live client. */
 export const ParkedCallSchema = z.object({
   runId: z.string().min(1).max(256),
-  tool: z.string().min(1).max(256),
-  arguments: z.record(z.string(), z.unknown()).optional(),
-  principal: PrincipalSchema,
-  protocolVersion: z.string().min(1).max(64),
-  clientCapabilities: z.record(z.string(), z.unknown()).optional(),
-  clientInfo: z.looseObject({ name: z.string(), version: z.string() }).optional(),
+  ...RECORDED_CALL_FIELDS,
   logLevel: z.string().max(16).optional(),
 });
 

@@ -1,10 +1,9 @@
-import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/sdk/types.js';
 import { ANONYMOUS_PRINCIPAL, type LogLevel, type Logger, principalKey, type TaskOutcome } from '@agent-mcp/context';
 import { type Call, type CallEnvironment, CallContext } from '../call-context';
 import { CancelledError, isExposable, ProtocolError, toJsonRpcError } from '../errors';
-import { type TransportInfo } from '../pipeline';
 import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../protocol/messages';
-import { ClientUnreachableError, type RequestChannel, Session } from '../session';
+import { detachedCall, recordedSession } from '../recorded-call';
+import { ClientUnreachableError, type RequestChannel } from '../session';
 import { errorRef, type ToolRegistry } from '../tool-registry';
 import { parseAnswer } from './input-round';
 import {
@@ -23,8 +22,6 @@ const READY_WAIT_MS = 1000;
 const POLL_MS = 100;
 /** The progress token a parked run's own context reports under; the relay gives it the waiting request's. */
 const RELAY_TOKEN = 'parked-run';
-/** Where a parked run's call comes from when it runs: no connection at all. */
-const DETACHED: TransportInfo = Object.freeze({ kind: 'memory' });
 
 /** What {@link ParkedCalls} needs of the server. */
 export interface ParkedCallsOptions {
@@ -172,37 +169,16 @@ export class ParkedCalls {
 
   /** The call as a run executes it: a session of its own, its questions through the run, its messages relayed. */
   private detachedCall(record: ParkedCall, signal: AbortSignal, journal: ParkedRunJournal): Call {
-    const session = new Session(undefined, DETACHED);
-    session.era = 'modern';
-    session.protocolVersion = record.protocolVersion;
-    session.clientCapabilities = record.clientCapabilities as ClientCapabilities | undefined;
-    session.clientInfo = record.clientInfo as Implementation | undefined;
+    const session = recordedSession(record, 'modern');
     session.logLevel = record.logLevel as LogLevel | undefined;
-    session.principal = record.principal;
-    const params = {
-      name: record.tool,
-      ...(record.arguments ? { arguments: record.arguments } : {}),
-      _meta: { progressToken: RELAY_TOKEN },
-    };
-    return {
-      sent: false,
+    return detachedCall(record, {
+      id: `run:${record.runId}`,
       session,
-      request: { jsonrpc: '2.0', id: `run:${record.runId}`, method: 'tools/call', params },
-      params,
       channel: new RelayChannel(() => this.waiting.get(record.runId)),
       signal,
-      pipeline: {
-        method: 'tools/call',
-        params,
-        sessionId: undefined,
-        transport: DETACHED,
-        target: { kind: 'tool', name: record.tool },
-        principal: record.principal,
-        // The access stages ran with the request's credentials, which are not here: reads from inside are refused.
-        visibility: { resource: () => false, prompt: () => false },
-      },
       input: new ParkedInputs(journal, this.options.sealer.ttl),
-    };
+      meta: { progressToken: RELAY_TOKEN },
+    });
   }
 }
 

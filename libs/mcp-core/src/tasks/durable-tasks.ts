@@ -1,6 +1,7 @@
 import { type Principal } from '@agent-mcp/context';
 import { z } from 'zod';
 import { McpLocalError } from '../errors';
+import { RECORDED_CALL_FIELDS } from '../recorded-call';
 
 /**
  * The runner every durable task is stored under: a durable task belongs to no process, so whichever replica executes
@@ -8,28 +9,15 @@ import { McpLocalError } from '../errors';
  */
 export const DURABLE_TASK_RUNNER = 'durable-runs';
 
-const PrincipalSchema = z.object({
-  id: z.string().min(1),
-  tenantId: z.string().optional(),
-  scopes: z.array(z.string()),
-  via: z.enum(['none', 'api_key', 'oauth']),
-  claims: z.record(z.string(), z.unknown()).optional(),
-});
-
 /**
  * A task-augmented `tools/call` as a durable run records it: everything a replica needs to execute the call again,
  * with no live client (the request's credentials were checked when it arrived; its connection is not needed).
  */
 export const DurableTaskCallSchema = z.object({
   taskId: z.string().min(1).max(256),
-  tool: z.string().min(1).max(256),
-  arguments: z.record(z.string(), z.unknown()).optional(),
-  principal: PrincipalSchema,
+  ...RECORDED_CALL_FIELDS,
   /** The protocol era of the call: a 2026-07-28 task asks its questions through the task (`tasks/update`). */
   era: z.enum(['legacy', 'modern']),
-  protocolVersion: z.string().min(1).max(64),
-  clientCapabilities: z.record(z.string(), z.unknown()).optional(),
-  clientInfo: z.looseObject({ name: z.string(), version: z.string() }).optional(),
   /**
    * The 2025-11-25 session the call came on: when the replica that took the call executes it and that session is
    * still live there, the run reaches its client through it (elicitation, sampling), as a task run here would.

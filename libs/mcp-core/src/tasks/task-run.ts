@@ -1,9 +1,8 @@
-import type { ClientCapabilities, Implementation } from '@modelcontextprotocol/sdk/types.js';
 import { type ProgressUpdate } from '@agent-mcp/context';
 import { type Call, type CallEnvironment, CallContext } from '../call-context';
 import { type InputSource } from '../mrtr/input-round';
-import { type TransportInfo } from '../pipeline';
 import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../protocol/messages';
+import { detachedCall, recordedSession } from '../recorded-call';
 import { ClientUnreachableError, type RequestChannel, Session } from '../session';
 import { type DurableTaskCall } from './durable-tasks';
 import { RELATED_TASK_META_KEY } from './task-manager';
@@ -76,17 +75,12 @@ export class TaskCallContext extends CallContext {
   }
 }
 
-/** Where a durable task's call comes from when it runs: no connection at all. */
-const DETACHED: TransportInfo = Object.freeze({ kind: 'memory' });
-
 /**
  * The call of a durable task as a replica executes it from its record, with no live client: a session of its own
  * with what the client declared and no stream (so a request to a 2025-11-25 client fails at once with
  * {@link ClientUnreachableError}, and notifications go nowhere), `input` where a 2026-07-28 task's questions go.
  * With `live`, the 2025-11-25 session the call came on, open in this process: its messages go there instead.
- * The request's credentials were checked when it arrived and cannot be checked again; the access stages that decided
- * which resources and prompts its caller may read ran with them, so reads from inside the call are refused rather
- * than allowed by default.
+ * Reads of resources and prompts from inside the call are refused ({@link detachedCall}).
  */
 export function detachedTaskCall(
   record: DurableTaskCall,
@@ -94,35 +88,7 @@ export function detachedTaskCall(
   input?: InputSource,
   live?: Session,
 ): Call {
-  const session = live ?? recordedSession(record);
-  const params = { name: record.tool, ...(record.arguments ? { arguments: record.arguments } : {}) };
-  return {
-    sent: false,
-    session,
-    request: { jsonrpc: '2.0', id: `task:${record.taskId}`, method: 'tools/call', params },
-    params,
-    channel: new TaskChannel(session, record.taskId),
-    signal,
-    pipeline: {
-      method: 'tools/call',
-      params,
-      sessionId: undefined,
-      transport: DETACHED,
-      target: { kind: 'tool', name: record.tool },
-      principal: record.principal,
-      visibility: { resource: () => false, prompt: () => false },
-    },
-    ...(input ? { input } : {}),
-  };
-}
-
-/** A session of its own for a recorded call: what the client declared, no stream. */
-function recordedSession(record: DurableTaskCall): Session {
-  const session = new Session(undefined, DETACHED);
-  session.era = record.era;
-  session.protocolVersion = record.protocolVersion;
-  session.clientCapabilities = record.clientCapabilities as ClientCapabilities | undefined;
-  session.clientInfo = record.clientInfo as Implementation | undefined;
-  session.principal = record.principal;
-  return session;
+  const session = live ?? recordedSession(record, record.era);
+  const channel = new TaskChannel(session, record.taskId);
+  return detachedCall(record, { id: `task:${record.taskId}`, session, channel, signal, input });
 }

@@ -3,7 +3,7 @@ import { type Call, type CallEnvironment, CallContext } from '../call-context';
 import { type InputSource } from '../mrtr/input-round';
 import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../protocol/messages';
 import { detachedCall, recordedSession } from '../recorded-call';
-import { ClientUnreachableError, type RequestChannel, Session } from '../session';
+import { ClientUnreachableError, type RequestChannel, type Session } from '../session';
 import { type DurableTaskCall } from './durable-tasks';
 import { RELATED_TASK_META_KEY } from './task-manager';
 

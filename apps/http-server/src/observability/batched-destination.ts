@@ -1,4 +1,4 @@
-/** What a {@link BatchedDestination} writes its batches to: pino's sonic-boom on stderr. */
+/** What a {@link BatchedDestination} writes its batches to: stderr through an `FdWriter`. */
 export interface BatchTarget {
   /** Takes a batch; may write it later (asynchronously), never drops it. */
   write(chunk: string): boolean;
@@ -16,8 +16,8 @@ export interface BatchedDestinationOptions {
 }
 
 /**
- * A pino destination that gathers lines and hands them on a batch at a time. Behind it, sonic-boom writes each
- * batch asynchronously. Lines are never dropped or sampled; they wait at most `flushIntervalMs` (the timer does not
+ * A pino destination that gathers lines and hands them on a batch at a time. Behind it, an `FdWriter` writes each
+ * batch without blocking. Lines are never dropped or sampled; they wait at most `flushIntervalMs` (the timer does not
  * keep the process alive), and `flushSync` writes out everything at shutdown and on a fatal error.
  *
  * Why not sonic-boom's own `minLength`: it measures its growing buffer with `Buffer.byteLength` on every line, which

@@ -9,6 +9,7 @@ import {
   redactText,
 } from '@agent-mcp/context';
 import { BatchedDestination } from './batched-destination';
+import { FdWriter } from './fd-writer';
 
 /** Options of {@link createPinoLogger}. */
 export interface PinoLoggerOptions {
@@ -20,7 +21,7 @@ export interface PinoLoggerOptions {
   /**
    * Where lines go. Default: standard error in batches ({@link BatchedDestination}): lines are gathered until
    * they make {@link LOG_BATCH_CHARS} or {@link LOG_FLUSH_INTERVAL_MS} has passed, whichever comes first, then
-   * written asynchronously; `flush()` writes everything out synchronously, at shutdown and on a fatal error
+   * written without blocking ({@link FdWriter}); `flush()` writes everything out synchronously, at shutdown and on a fatal error
    * ({@link flushOnFatalError}), and pino does too at exit. No line is dropped or sampled: when stderr is slower
    * than the server, lines wait in memory.
    */
@@ -35,6 +36,23 @@ export interface PinoLoggerOptions {
 export const LOG_BATCH_CHARS = 8192;
 /** Longest a line waits in the buffer on a quiet server. */
 export const LOG_FLUSH_INTERVAL_MS = 200;
+
+/** Longest the final flush waits for a log reader that is behind, at shutdown or on a fatal error. */
+const FLUSH_SYNC_BUDGET_MS = 2000;
+
+/**
+ * Standard error, written without blocking. Reading `process.stderr` makes Node open a pipe on fd 2 in
+ * non-blocking mode, so a log reader that falls behind delays lines, never requests.
+ */
+function stderrWriter(): FdWriter {
+  const nodeStderr = process.stderr;
+  return new FdWriter({
+    fd: 2,
+    retryMs: 10,
+    flushSyncBudgetMs: FLUSH_SYNC_BUDGET_MS,
+    otherWriterBusy: () => nodeStderr.writableLength > 0,
+  });
+}
 
 /** A {@link Logger} and the means to flush it before the process exits. */
 export interface PinoLogger {
@@ -83,7 +101,7 @@ export function createPinoLogger(options: PinoLoggerOptions): PinoLogger {
   const destination =
     options.destination ??
     new BatchedDestination({
-      target: pino.destination({ dest: 2, sync: false }),
+      target: stderrWriter(),
       batchChars: LOG_BATCH_CHARS,
       flushIntervalMs: LOG_FLUSH_INTERVAL_MS,
     });

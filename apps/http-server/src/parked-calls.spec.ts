@@ -5,7 +5,8 @@
 // the run asks for the approval of its ticket and the call answers `input_required` with a requestState naming the
 // run; the retry with the approval goes to replica B, which delivers it to the run and answers with the run's
 // result. Counted: tickets in PostgreSQL, model requests on the scripted server. Also: A SIGKILLed while the run is
-// parked (the run resumes on B from its recorded turn and finds the answer), a tampered or replayed requestState, and
+// parked (the run resumes on B from its recorded turn and finds the answer), a tampered or replayed requestState, a
+// retry without the answer (asked again, its state still good), and
 // the agent on the client's model (no OpenAI key), each sampled turn a recorded step asked once across a SIGKILL.
 import { randomUUID } from 'node:crypto';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -148,7 +149,7 @@ describe('a 2026-07-28 support call parked on its approval', () => {
     expect(model.requests).toHaveLength(2);
   });
 
-  it('refuses a tampered requestState and one sealed for other arguments, and the run still takes the real one', async () => {
+  it('refuses a tampered requestState and one sealed for other arguments, asks an unanswering retry again, and the run still takes the real one', async () => {
     model.reset();
     model.enqueue(
       toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Tampered', body: 'Please call me back.' } }),
@@ -172,6 +173,14 @@ describe('a 2026-07-28 support call parked on its approval', () => {
       inputResponses: { [key]: APPROVE },
     });
     expect(moved.error).toMatchObject({ code: -32602, data: { reason: 'REQUEST_STATE_MISMATCH' } });
+    // A retry on B that brings no answer is asked the same question again; it uses nothing up.
+    const unanswered = await modern(b.base, 'tools/call', { name: 'support', arguments: args, requestState });
+    expect(unanswered.error).toBeUndefined();
+    expect(unanswered.result).toMatchObject({
+      resultType: 'input_required',
+      inputRequests: { [key]: { method: 'elicitation/create' } },
+      requestState: expect.any(String),
+    });
     expect(await ticketsOf(8)).toBe(before);
 
     const done = await modern(b.base, 'tools/call', {

@@ -1,7 +1,7 @@
 // Calls parked on their runs over the in-process runs (`createLocalRuns`, the embedded default's): a 2026-07-28 call
 // of a resumable tool that asks twice runs its handler once, waiting in its run for each answer the client's retries
 // deliver, where a server without runs would run it again on each retry. A real McpServer over HTTP, raw 2026-07-28
-// requests; a replayed requestState and a retry that leaves the question unanswered are refused.
+// requests; a replayed requestState is refused, and a retry that leaves the question unanswered is asked it again.
 import { noopLogger } from '@agent-mcp/context';
 import { createLocalRuns } from '@agent-mcp/durable-runs';
 import { defineTool, McpServer } from '@agent-mcp/mcp-core';
@@ -115,16 +115,38 @@ it('runs the handler once across its rounds: each retry delivers an answer to th
   expect(seen.runs).toBe(1);
 });
 
-it('refuses a retry that does not answer the question, delivering nothing', async () => {
+it('asks a retry that does not answer the question the same question again, the state still good', async () => {
+  seen.runs = 0;
   const first = await call({});
-  const unanswered = await call({ requestState: first.result?.requestState, inputResponses: { other: {} } });
-  expect(unanswered.error).toMatchObject({ code: -32602, message: expect.stringContaining('elicitation-1') });
-  // The state opened once: the client starts over. The run waits for its answer until the state's time is up.
-  const again = await call({
-    requestState: first.result?.requestState,
-    inputResponses: { 'elicitation-1': { action: 'cancel' } },
+  const state = first.result?.requestState;
+  // No inputResponses, then answers to another key: the same question back, nothing delivered or used up.
+  for (const inputResponses of [undefined, { other: { action: 'accept', content: {} } }]) {
+    const unanswered = await call({ requestState: state, ...(inputResponses ? { inputResponses } : {}) });
+    expect(unanswered.error).toBeUndefined();
+    expect(unanswered.result).toMatchObject({
+      resultType: 'input_required',
+      inputRequests: { 'elicitation-1': { method: 'elicitation/create', params: { message: 'First?' } } },
+      requestState: expect.any(String),
+    });
+    expect(unanswered.result?.requestState).not.toBe(state);
+  }
+  // A malformed answer is refused, and delivers nothing either.
+  const malformed = await call({ requestState: state, inputResponses: { 'elicitation-1': { action: 'maybe' } } });
+  expect(malformed.error).toMatchObject({ code: -32602, message: expect.stringContaining('elicitation-1') });
+  // The state given back answers the question; the first one, still good until then, answers it too.
+  const again = await call({ requestState: state });
+  const second = await call({
+    requestState: again.result?.requestState,
+    inputResponses: { 'elicitation-1': { action: 'accept', content: {} } },
   });
-  expect(again.error).toMatchObject({ code: -32602, data: { reason: 'REQUEST_STATE_REPLAYED' } });
-  // Unanswered within the state's two seconds, the run ends (nothing is left waiting after the test).
-  await new Promise((resolve) => setTimeout(resolve, 2300));
+  expect(second.result).toMatchObject({ inputRequests: { 'elicitation-2': { method: 'elicitation/create' } } });
+  // Its question answered, the first state is refused: the answer is never delivered twice.
+  const replayed = await call({ requestState: state, inputResponses: { 'elicitation-1': { action: 'cancel' } } });
+  expect(replayed.error).toMatchObject({ code: -32602, data: { reason: 'REQUEST_STATE_REPLAYED' } });
+  const done = await call({
+    requestState: second.result?.requestState,
+    inputResponses: { 'elicitation-2': { action: 'decline' } },
+  });
+  expect(done.result).toMatchObject({ content: [{ type: 'text', text: 'accept then decline; parked: true' }] });
+  expect(seen.runs).toBe(1);
 });

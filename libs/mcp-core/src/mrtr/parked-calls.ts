@@ -85,8 +85,10 @@ export class ParkedCalls {
 
   /**
    * The retry of a parked call: delivers the answers to the question its state names and waits for the run's
-   * outcome or its next question. Refused (-32602) when the run has moved past that question (the state was used),
-   * when the run is no longer running, and when an answer is missing or malformed (nothing is delivered then).
+   * outcome or its next question. A retry that does not answer that question (no `inputResponses`, or none under
+   * its key) is asked it again, its state still good. Refused (-32602) when the run has moved past that question
+   * (it was answered: the state was used), when the run is no longer running, and when an answer is malformed
+   * (nothing is delivered then, and the state stays good).
    */
   async resume(
     call: Call,
@@ -98,7 +100,10 @@ export class ParkedCalls {
     if (!this.options.tools.isCallable(name, call.pipeline.visibility.tool)) throw gone();
     const question = await runs.question(parked.runId);
     if (!question || question.seq !== parked.seq) throw replayed();
-    const delivered = await runs.deliver(parked.runId, parked.seq, answersTo(question, responses));
+    const answers = answersTo(question, responses);
+    // Nothing delivered and nothing used: the client is asked the same question, until the same expiry.
+    if (!answers) return this.asking(call, parked.runId, question, parked.expiresAt);
+    const delivered = await runs.deliver(parked.runId, parked.seq, answers);
     if (delivered === 'repeated') throw replayed();
     if (delivered === 'gone') throw gone();
     this.waiting.set(parked.runId, call);
@@ -157,14 +162,18 @@ export class ParkedCalls {
         });
       }
       const question = await runs.question(runId);
-      if (question && question.seq !== answered) {
-        return {
-          resultType: 'input_required',
-          inputRequests: question.inputRequests,
-          requestState: this.options.sealer.sealParked({ runId, seq: question.seq }, this.options.bindingOf(call)),
-        };
-      }
+      if (question && question.seq !== answered) return this.asking(call, runId, question);
     }
+  }
+
+  /** The `input_required` answer asking `question`, its state good until `expiresAt` (default: the full TTL). */
+  private asking(call: Call, runId: string, question: ParkedQuestion, expiresAt?: number): Record<string, unknown> {
+    const parked = { runId, seq: question.seq, ...(expiresAt === undefined ? {} : { expiresAt }) };
+    return {
+      resultType: 'input_required',
+      inputRequests: question.inputRequests,
+      requestState: this.options.sealer.sealParked(parked, this.options.bindingOf(call)),
+    };
   }
 
   /** The call as a run executes it: a session of its own, its questions through the run, its messages relayed. */
@@ -213,13 +222,18 @@ class RelayChannel implements RequestChannel {
   }
 }
 
-/** The answers to `question` from a retry's `inputResponses`; -32602 for a missing or malformed one. */
-function answersTo(question: ParkedQuestion, responses: Readonly<Record<string, unknown>>): Record<string, unknown> {
+/**
+ * The answers to `question` from a retry's `inputResponses`: `undefined` when one is missing (the retry does not
+ * answer this question: it is asked again); -32602 for a malformed one.
+ */
+function answersTo(
+  question: ParkedQuestion,
+  responses: Readonly<Record<string, unknown>>,
+): Record<string, unknown> | undefined {
   // Only the question's own answers travel; anything else the retry brought is ignored, as in a round.
   const answers: Record<string, unknown> = {};
   for (const [key, request] of Object.entries(question.inputRequests)) {
-    if (!Object.hasOwn(responses, key))
-      throw new ProtocolError('INVALID_INPUT_RESPONSE', `inputResponses.${key} is missing: the call waits for it`);
+    if (!Object.hasOwn(responses, key)) return undefined;
     const answer = parseAnswer(request.method, key, responses[key]);
     if (answer instanceof ProtocolError) throw answer;
     answers[key] = answer;

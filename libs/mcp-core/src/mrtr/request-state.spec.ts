@@ -44,13 +44,21 @@ describe('RequestStateSealer', () => {
     await expect(s.open(state, { ...binding, args: { a: 1 } })).resolves.toEqual(round);
   });
 
-  it("opens a parked call's state as its run and question, for the same request only, once", async () => {
-    const s = sealer();
+  it("opens a parked call's state as its run, question and expiry, for the same request only, until it expires", async () => {
+    let now = 1_000_000;
+    const s = sealer({ now: () => now });
     const state = s.sealParked({ runId: 'run-1', seq: 'q-1' }, binding);
     expect((await refusal(s.open(state, { ...binding, target: 'other' }))).code).toBe('REQUEST_STATE_MISMATCH');
-    await expect(s.open(state, binding)).resolves.toEqual({ runId: 'run-1', seq: 'q-1' });
-    expect((await refusal(s.open(state, binding))).code).toBe('REQUEST_STATE_REPLAYED');
+    const opened = { runId: 'run-1', seq: 'q-1', expiresAt: 1_001_000 };
+    await expect(s.open(state, binding)).resolves.toEqual(opened);
+    // Not claimed: the run refuses a second answer to its question, and a retry without one keeps the state good.
+    await expect(s.open(state, binding)).resolves.toEqual(opened);
     expect(Buffer.from(state.slice(4), 'base64url').toString('latin1')).not.toContain('run-1');
+    // Sealed again for the same question (asked again), it keeps the expiry it had.
+    now += 600;
+    await expect(s.open(s.sealParked(opened, binding), binding)).resolves.toEqual(opened);
+    now += 401;
+    expect((await refusal(s.open(state, binding))).code).toBe('REQUEST_STATE_EXPIRED');
   });
 
   it('carries nothing readable: neither the answers nor the caller appear in the token', () => {

@@ -7,8 +7,9 @@ import { type RequestStateLedger } from './ledger';
  * The `requestState` of a multi-round-trip request (MCP 2026-07-28): what a call learned in earlier rounds,
  * sealed with AES-256-GCM so the client that carries it can neither read nor alter it. It comes back from the
  * client, so it is attacker-controlled: it is opened only with a key this server holds, only for the caller,
- * method, name and arguments it was sealed for, only before it expires, and only once (its id is claimed in a
- * ledger every replica shares).
+ * method, name and arguments it was sealed for, only before it expires, and (a round's state) only once, its id
+ * claimed in a ledger every replica shares. A parked call's state is not claimed: it names a question of a run, and
+ * the run takes one answer per question (the mailbox's key), so a retry that brings no answer leaves it usable.
  */
 
 /** What a sealed state is bound to: the same caller asking the same thing. */
@@ -40,6 +41,11 @@ export interface ParkedState {
   readonly runId: string;
   /** The id of the question the run waits on (unique in the run). */
   readonly seq: string;
+  /**
+   * When the state expires (epoch ms), as opened: the same question sealed again keeps it, so a state asked back
+   * never outlives the run's wait for its answer. A new question's state gets the full TTL.
+   */
+  readonly expiresAt?: number;
 }
 
 /** Options of {@link RequestStateSealer}. */
@@ -111,12 +117,15 @@ export class RequestStateSealer {
     });
   }
 
-  /** Seals the run a parked call waits in and its question, bound to `binding`, good for one retry within the TTL. */
+  /**
+   * Seals the run a parked call waits in and its question, bound to `binding`, good until the question is answered
+   * and at most the TTL (or until `parked.expiresAt`, for a question asked again).
+   */
   sealParked(parked: ParkedState, binding: RequestStateBinding): string {
     return this.sealPayload({
       v: 1,
       id: randomUUID(),
-      exp: this.now() + this.ttlMs,
+      exp: parked.expiresAt ?? this.now() + this.ttlMs,
       b: bindingDigest(binding),
       run: parked.runId,
       q: parked.seq,
@@ -145,8 +154,8 @@ export class RequestStateSealer {
 
   /**
    * Opens a state the client echoed: refuses one that was altered or sealed with another key, one sealed for
-   * another caller or request, one past its expiry, and one already used. A parked call's state opens as its
-   * {@link ParkedState}.
+   * another caller or request, one past its expiry, and a round's state already used. A parked call's state opens
+   * as its {@link ParkedState}, as often as it is presented: the run refuses a second answer to its question.
    */
   async open(state: string, binding: RequestStateBinding): Promise<RoundState | ParkedState> {
     const payload = this.decrypt(state);
@@ -162,13 +171,15 @@ export class RequestStateSealer {
         'requestState belongs to another request (its caller, method, name or arguments differ): send it only with the request that received it',
       );
     }
+    // Not claimed: a retry that brings no answer must leave it usable, and the run's mailbox takes one answer per
+    // question (keyed by it), which is what refuses a replay (ParkedCalls.resume).
+    if ('run' in payload) return { runId: payload.run, seq: payload.q, expiresAt: payload.exp };
     if (!(await this.options.ledger.claim(payload.id, payload.exp))) {
       throw requestStateError(
         'REQUEST_STATE_REPLAYED',
         'requestState was already used: each one is good for a single retry; send the requestState of the latest answer',
       );
     }
-    if ('run' in payload) return { runId: payload.run, seq: payload.q };
     return { answers: payload.ans, asked: payload.ask, kept: payload.k };
   }
 

@@ -203,7 +203,7 @@ describe('http-server request log', () => {
   });
 });
 
-// Request lines wait in a buffer (one write per ~8 KiB, not per line); none may be lost when the process ends.
+// Request lines wait in a buffer (one write per ~32 KiB, not per line); none may be lost when the process ends.
 describe('buffered request log: no line lost at the end of the process', () => {
   const CALLS = 300;
   const pings = async (base: string) => {

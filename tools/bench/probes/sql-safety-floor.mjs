@@ -9,18 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { ADMIN_URL, asAdmin, withDatabase } from '../src/sql-common.mjs';
+import { safetyCallText } from '../src/sql-safety.mjs';
 
 const SQL = 'SELECT n, n * 2 AS twice FROM generate_series(1, 10) n';
-// As planCall in libs/tools-database/src/postgres/postgres-engine.ts builds it at the defaults (no SET LOCAL: the
-// call's deadline and tenant equal the session's, set once at connect), maxRows 100.
-const CALL = [
-  'BEGIN TRANSACTION READ ONLY',
-  `DECLARE agent_mcp_cursor NO SCROLL CURSOR FOR\n${SQL}\n`,
-  'FETCH FORWARD 101 FROM agent_mcp_cursor',
-  'ROLLBACK',
-  'SELECT pg_advisory_unlock_all()',
-  'DEALLOCATE ALL',
-].join(';\n');
+const CALL = safetyCallText(SQL);
 
 const database = `bench_safety_${randomBytes(4).toString('hex')}`;
 await asAdmin(ADMIN_URL, (c) => c.query(`CREATE DATABASE ${database}`));

@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { readOnlyRoleSql, sampleDataSql } from '@agent-mcp/tools-database';
 import { BENCH_DIR, REPO_ROOT, spawnNode, stop } from './processes.mjs';
 import { ADMIN_URL, asAdmin, cpuSampler, jsonRpcClient, measure, medianBy, withDatabase } from './sql-common.mjs';
+import { safetyCallText } from './sql-safety.mjs';
 
 const require = createRequire(import.meta.url);
 const pg = require('pg');
@@ -24,12 +25,19 @@ export const PEERS_QUERY = 'SELECT n, n * 2 AS twice FROM generate_series(1, 10)
 
 export const SQL_PEER_CASES = [
   { key: 'raw', label: 'raw pg pool (this process; the floor without MCP)' },
+  { key: 'raw_safety', label: 'raw pg pool sending the text our engine sends (every safety layer, no MCP)' },
   { key: 'echo', label: 'echo tools/call on our stdio app (the MCP hop alone)' },
   { key: 'ours', label: 'ours: apps/stdio-server sql_query (every safety layer)' },
   { key: 'server_postgres', label: '@modelcontextprotocol/server-postgres 0.6.2 query' },
   { key: 'dbhub', label: '@bytebase/dbhub 1.4.0 execute_sql (readonly = true)' },
 ];
 export const PEER_KEYS = ['server_postgres', 'dbhub'];
+
+const SAFETY_TEXT = safetyCallText(PEERS_QUERY);
+/** The FETCH's result (the third statement's) must hold the query's ten rows. */
+function checkSafetyRows(results) {
+  if (results?.[2]?.rows?.length !== 10) throw new Error('raw_safety: the FETCH did not return the ten rows');
+}
 
 const textOf = (result) => result?.content?.find((c) => c.type === 'text')?.text ?? '';
 /** The parsed JSON of a text answer; undefined when it is not JSON. */
@@ -165,6 +173,7 @@ export async function measureSqlPeers({ runs, seconds, warmupSeconds, log }) {
 
     const cases = {
       raw: { once: () => raw.query(PEERS_QUERY), pid: undefined },
+      raw_safety: { once: () => raw.query(SAFETY_TEXT).then(checkSafetyRows), pid: undefined },
       echo: { once: () => ours.client.callTool('echo', { message: 'hello' }), pid: ours.child.pid },
       ours: {
         once: () => ours.client.callTool('sql_query', { sql: PEERS_QUERY }, CHECKS.ours),

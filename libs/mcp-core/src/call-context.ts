@@ -161,7 +161,8 @@ export class CallContext implements HandlerContext {
   }
 
   roots(): Promise<readonly Root[]> {
-    if (this.call.session.era === 'modern') {
+    // A 2025-11-25 call running as a recorded run asks through its run too (see legacy-questions.ts).
+    if (this.call.session.era === 'modern' || this.call.input?.recorded) {
       // Asked of a modern client through input requests, and only when it declared roots (as the legacy path).
       if (!this.call.session.clientCapabilities?.roots) return Promise.resolve([]);
       return this.ask('roots/list', {}).then((r) => ListRootsResult.parse(r).roots);
@@ -209,7 +210,12 @@ export class CallContext implements HandlerContext {
    * A 2026-07-28 call's question to the client: answered from the request's `inputResponses`, or collected for
    * the `input_required` result (see {@link InputRound}).
    */
-  ask(method: string, params: Record<string, unknown> | undefined, key?: string): Promise<Record<string, unknown>> {
+  ask(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    key?: string,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>> {
     const round = this.call.input;
     if (!round) {
       return Promise.reject(
@@ -220,7 +226,7 @@ export class CallContext implements HandlerContext {
         ),
       );
     }
-    return round.ask(method, params, key);
+    return round.ask(method, params, key, timeoutMs);
   }
 
   /** Sends a message on the request's channel, remembering that the response must wait a tick (see server). */
@@ -272,6 +278,11 @@ class CallClient implements ClientInteraction {
       if (capability && !this.session.clientCapabilities?.[capability]) throw missingClientCapability(capability);
       return this.context.ask(method, params, options?.key) as Promise<T>;
     }
+    // A 2025-11-25 call running as a recorded run: the question is the run's, asked by the request waiting on it
+    // (legacy-questions.ts), so a replay after a crash reads the answer instead of asking again. The call's own
+    // cancellation ends the run, and with it the wait.
+    if (this.context.round?.recorded)
+      return this.context.ask(method, params, options?.key, options?.timeoutMs) as Promise<T>;
     const signal = options?.signal ? AbortSignal.any([this.context.signal, options.signal]) : this.context.signal;
     return this.session.request(
       this.context.channel(),

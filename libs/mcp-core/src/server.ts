@@ -967,8 +967,9 @@ export class McpServer {
 
   /**
    * A 2026-07-28 call of a resumable tool as a parked run (see {@link McpServerOptions.parkedCalls}), when the server
-   * has them and the call brings no answers ahead (a first round answered ahead is served by reruns). Undefined:
-   * serve it as a call; so is a call whose run engine is not up yet.
+   * has them and the call brings no answers ahead (a first round answered ahead is served by reruns); a 2025-11-25
+   * one too when the runs are recorded (`ParkedCallRuns.recorded`): its questions then go through the run.
+   * Undefined: serve it as a call; so is a call whose run engine is not up yet.
    */
   private parkedCall(
     call: Call,
@@ -976,7 +977,9 @@ export class McpServer {
     args: Record<string, unknown> | undefined,
     inline: () => Promise<unknown>,
   ): Promise<unknown> | undefined {
-    if (!this.parked || call.session.era !== 'modern' || call.params?.inputResponses !== undefined) return undefined;
+    if (!this.parked) return undefined;
+    if (call.session.era === 'modern' ? call.params?.inputResponses !== undefined : !this.parked.recorded)
+      return undefined;
     if (!this.tools.get(name)?.execution?.resumable || !this.tools.isCallable(name, call.pipeline.visibility.tool))
       return undefined;
     return this.parked.begin(call, name, args).then((result) => result ?? inline());

@@ -29,7 +29,8 @@ export class ClientRequestError extends McpCoreError {
   constructor(
     method: string,
     readonly clientCode: number,
-    clientMessage: string,
+    /** The client's own error message (carried to a run that asked through another request, see legacy-questions). */
+    readonly clientMessage: string,
   ) {
     super('CLIENT_REQUEST_FAILED', `Client refused ${method}: ${clientMessage}`, { data: { method, clientCode } });
   }

@@ -47,9 +47,10 @@ export interface ClientInteraction {
    */
   readonly era: 'legacy' | 'modern';
   /**
-   * True when this 2026-07-28 call runs parked on its durable run (a resumable tool, on a server with runs): a
-   * question waits in the run for the client's retry, which may reach another replica, instead of ending the
-   * handler, and its answer is recorded with the run. A run resumed after a crash replays the handler from the
+   * True when this call runs parked on its durable run (a resumable tool, on a server with runs; a 2025-11-25 call
+   * only where the runs are recorded in a database): a question waits in the run for the client's answer (a
+   * 2026-07-28 client's retry, which may reach another replica; for a 2025-11-25 client, the request waiting on the
+   * run asks it on the call's stream) instead of ending the handler, and its answer is recorded with the run. A run resumed after a crash replays the handler from the
    * start with its recorded steps and answers, so ask the same questions, with the same parameters, in the same
    * order; and keep nothing with {@link keep} that a replay needs (it is not recorded). False otherwise.
    */

@@ -37,6 +37,7 @@ function recordedCalls(runs: DurableRuns): ReturnType<typeof parkedCallRuns> {
   /** The outcomes of the runs started in this process, known here without reading the database. */
   const here = new Map<string, Promise<TaskOutcome | undefined>>();
   const port: ParkedCallRuns = Object.freeze({
+    recorded: true,
     ready: (waitMs: number) => runs.ready(waitMs),
     async start(call: ParkedCall, principal: string, signal: AbortSignal) {
       const handle = await busy(() =>

@@ -82,7 +82,13 @@ export class QuestionNames {
 export interface InputSource {
   /** True for a call parked on its durable run: see `ClientInteraction.parked`. */
   readonly recorded?: boolean;
-  ask(method: string, params: Record<string, unknown> | undefined, key?: string): Promise<Record<string, unknown>>;
+  /** `timeoutMs`: how long the client is given, where a question can say it (a 2025-11-25 call's recorded run). */
+  ask(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    key?: string,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   keep(name: string, value: unknown): void;
   kept(name: string): unknown;
 }

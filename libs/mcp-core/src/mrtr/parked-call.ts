@@ -3,7 +3,8 @@ import { type Principal, type TaskOutcome } from '@agent-mcp/context';
 import { z } from 'zod';
 import { McpLocalError, ProtocolError } from '../errors';
 import { RECORDED_CALL_FIELDS } from '../recorded-call';
-import { ClientRequestTimeoutError } from '../session';
+import { ClientRequestTimeoutError, ClientUnreachableError } from '../session';
+import { noAnswerError } from './legacy-questions';
 import {
   INPUT_METHODS,
   type InputRequest,
@@ -26,6 +27,11 @@ export const ParkedCallSchema = z.object({
   runId: z.string().min(1).max(256),
   ...RECORDED_CALL_FIELDS,
   logLevel: z.string().max(16).optional(),
+  /**
+   * `legacy`: a 2025-11-25 call, whose questions the request waiting on the run asks on the call's stream (see
+   * `legacy-questions.ts`). Absent: a 2026-07-28 call (records written before legacy calls were runs have none).
+   */
+  era: z.enum(['legacy', 'modern']).optional(),
 });
 
 /** See {@link ParkedCallSchema}. */
@@ -36,6 +42,8 @@ export interface ParkedQuestion {
   /** The question's id, unique in the run and the same on every replay of it. */
   readonly seq: string;
   readonly inputRequests: Readonly<Record<string, InputRequest>>;
+  /** How long a 2025-11-25 client is given to answer, when the question names it (a sampled turn's deadline). */
+  readonly timeoutMs?: number;
 }
 
 /** The run's event holding the question it waits on. */
@@ -64,6 +72,12 @@ export interface ParkedRunJournal {
  * `McpServer.executeParked(call, journal)`, on every replica before the engine starts.
  */
 export interface ParkedCallRuns {
+  /**
+   * Whether the runs are recorded where every replica reads them (so a run outlives its process): then a 2025-11-25
+   * call of a resumable tool is a run too, its questions asked on its own stream and answered into the run (see
+   * `legacy-questions.ts`). In-process runs leave such a call as it is: nothing is gained by the detour.
+   */
+  readonly recorded?: boolean;
   /** Whether calls can start as runs now, waiting at most `waitMs`; when not, the call reruns on each retry. */
   ready(waitMs: number): Promise<boolean>;
   /**
@@ -126,12 +140,19 @@ export class ParkedInputs implements InputSource {
     private readonly journal: ParkedRunJournal,
     /** How long a question waits for its answer, ms (the `requestState`'s lifetime). */
     private readonly ttlMs: number,
+    /** A 2025-11-25 call's: its questions are asked by the request waiting on the run, if one waits here. */
+    private readonly legacy?: LegacyAsker,
   ) {}
 
-  ask(method: string, params: Record<string, unknown> | undefined, key?: string): Promise<Record<string, unknown>> {
+  ask(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    key?: string,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>> {
     const kind = INPUT_METHODS[method];
     if (!kind) return Promise.reject(notAnInputRequest(method));
-    const asked = this.turn.then(() => this.round(method, params ?? {}, kind, key));
+    const asked = this.turn.then(() => this.round(method, params ?? {}, kind, key, timeoutMs));
     this.turn = asked.catch(() => undefined);
     return asked;
   }
@@ -149,6 +170,7 @@ export class ParkedInputs implements InputSource {
     params: Record<string, unknown>,
     kind: string,
     key: string | undefined,
+    timeoutMs: number | undefined,
   ): Promise<Record<string, unknown>> {
     const identity = createHash('sha256')
       .update(JSON.stringify([method, key ?? null, params]))
@@ -162,14 +184,37 @@ export class ParkedInputs implements InputSource {
     }));
     // Published again on a replay (it may not have landed before the crash); a reader takes a question already
     // answered for none (ParkedCallRuns.question).
-    const published: ParkedQuestion = { seq: question.seq, inputRequests: { [question.name]: { method, params } } };
+    const published: ParkedQuestion = {
+      seq: question.seq,
+      inputRequests: { [question.name]: { method, params } },
+      ...(this.legacy && timeoutMs !== undefined ? { timeoutMs } : {}),
+    };
     await this.journal.publish(QUESTION_EVENT, published);
-    const responses = (await this.journal.waitFor(answerTopic(question.seq), this.ttlMs)) as
+    const waitMs = this.legacy ? this.legacy.waitMs(timeoutMs) : this.ttlMs;
+    const responses = (await this.journal.waitFor(answerTopic(question.seq), waitMs)) as
       Record<string, unknown> | undefined;
-    // No answer in time (the retry validates its answers before delivering them, so a message always holds one).
-    if (!responses || !Object.hasOwn(responses, question.name)) throw new ClientRequestTimeoutError(method, this.ttlMs);
+    const unanswered = responses && noAnswerError(method, responses);
+    if (unanswered) throw unanswered;
+    // No answer in time (the retry validates its answers before delivering them, so a message always holds one); for
+    // a legacy call with nobody here to ask (its run resumed after its replica died), no answer at all.
+    if (!responses || !Object.hasOwn(responses, question.name))
+      throw this.legacy && waitMs === 0
+        ? new ClientUnreachableError(method)
+        : new ClientRequestTimeoutError(method, waitMs);
     const answer = parseAnswer(method, question.name, responses[question.name]);
     if (answer instanceof ProtocolError) throw answer;
     return answer;
   }
+}
+
+/**
+ * How a 2025-11-25 call's run waits for its answers (see `legacy-questions.ts`): the request waiting on the run asks
+ * the client and delivers the answer, or why there is none, so the run waits the question's time and a little more.
+ * With no request waiting here (the run resumed on another replica, or here after a restart: the client's request
+ * ended with its connection), nobody can ask: the run takes an answer delivered before and otherwise fails the
+ * question as unreachable at once, as a request with no stream to carry it does.
+ */
+export interface LegacyAsker {
+  /** How long a question given `timeoutMs` (default the server's client-request timeout) waits; 0: only a look. */
+  waitMs(timeoutMs: number | undefined): number;
 }

@@ -6,7 +6,9 @@ import { detachedCall, recordedSession } from '../recorded-call';
 import { ClientUnreachableError, type RequestChannel } from '../session';
 import { errorRef, type ToolRegistry } from '../tool-registry';
 import { parseAnswer } from './input-round';
+import { askOnCallStream, LEGACY_ANSWER_GRACE_MS } from './legacy-questions';
 import {
+  type LegacyAsker,
   type ParkedCall,
   type ParkedCallRuns,
   ParkedInputs,
@@ -48,6 +50,11 @@ export class ParkedCalls {
 
   constructor(private readonly options: ParkedCallsOptions) {}
 
+  /** Whether the runs are recorded (`ParkedCallRuns.recorded`): 2025-11-25 calls become runs too. */
+  get recorded(): boolean {
+    return this.options.runs.recorded === true;
+  }
+
   /**
    * Starts the call `name` as a run and waits for its outcome or its first question. `undefined` when the run
    * engine is not up (the call is then served as it is, rerun on each retry).
@@ -72,6 +79,7 @@ export class ParkedCalls {
         : {}),
       ...(session.clientInfo ? { clientInfo: session.clientInfo } : {}),
       ...(session.logLevel ? { logLevel: session.logLevel } : {}),
+      ...(session.era === 'modern' ? {} : { era: 'legacy' as const }),
     };
     // Waiting before it starts: its first progress messages come here.
     this.waiting.set(record.runId, call);
@@ -144,9 +152,13 @@ export class ParkedCalls {
     }
   }
 
-  /** Waits for the run's outcome, or for a question other than `answered`; a cancelled request cancels the run. */
+  /**
+   * Waits for the run's outcome, or for a question other than `answered`; a cancelled request cancels the run. A
+   * 2025-11-25 call's question is asked on the call's stream here and answered into the run, and the wait goes on.
+   */
   private async until(call: Call, runId: string, answered: string | undefined): Promise<Record<string, unknown>> {
     const { runs } = this.options;
+    const legacy = call.session.era !== 'modern';
     for (;;) {
       if (call.signal.aborted) {
         this.running.get(runId)?.abort(call.signal.reason);
@@ -162,7 +174,19 @@ export class ParkedCalls {
         });
       }
       const question = await runs.question(runId);
-      if (question && question.seq !== answered) return this.asking(call, runId, question);
+      if (question && question.seq !== answered && legacy) {
+        const answers = await askOnCallStream(call, question, this.options.environment.clientRequestTimeoutMs).catch(
+          (error: unknown) => {
+            // Cancelled while asking: the run is cancelled at the top of the loop.
+            if (call.signal.aborted) return undefined;
+            throw error;
+          },
+        );
+        if (!answers) continue;
+        // `repeated` or `gone`: answered already, or the run ended; its outcome is read next either way.
+        await runs.deliver(runId, question.seq, answers);
+        answered = question.seq;
+      } else if (question && question.seq !== answered) return this.asking(call, runId, question);
     }
   }
 
@@ -178,14 +202,23 @@ export class ParkedCalls {
 
   /** The call as a run executes it: a session of its own, its questions through the run, its messages relayed. */
   private detachedCall(record: ParkedCall, signal: AbortSignal, journal: ParkedRunJournal): Call {
-    const session = recordedSession(record, 'modern');
+    const session = recordedSession(record, record.era ?? 'modern');
     session.logLevel = record.logLevel as LogLevel | undefined;
+    const legacy: LegacyAsker | undefined =
+      record.era === 'legacy'
+        ? {
+            waitMs: (timeoutMs) =>
+              this.waiting.has(record.runId)
+                ? (timeoutMs ?? this.options.environment.clientRequestTimeoutMs) + LEGACY_ANSWER_GRACE_MS
+                : 0,
+          }
+        : undefined;
     return detachedCall(record, {
       id: `run:${record.runId}`,
       session,
       channel: new RelayChannel(() => this.waiting.get(record.runId)),
       signal,
-      input: new ParkedInputs(journal, this.options.sealer.ttl),
+      input: new ParkedInputs(journal, this.options.sealer.ttl, legacy),
       meta: { progressToken: RELAY_TOKEN },
     });
   }

@@ -10,13 +10,18 @@ export type ConfirmedWrite =
   /** `written` is undefined when declined, or when the customer or ticket is no longer the tenant's. */
   | { readonly action: SupportAction; readonly written: SupportActionResult | undefined };
 
-/** Spends the confirmation `confirmationId` of `owner` in `tenant`: writes its action when approved. */
+/**
+ * Spends the confirmation `confirmationId` of `owner` in `tenant`: writes its action when approved. `replyKey`: the
+ * key a stored reply is written under (the agent's step key, hashed), so that the step run again after a crash finds
+ * the reply it wrote; a stored action never carries one (a person approves the words, not the key).
+ */
 export type ConfirmedWriter = (
   confirmationId: string,
   owner: string,
   tenant: string,
   decision: 'approved' | 'declined',
   signal: AbortSignal,
+  replyKey?: string,
 ) => Promise<ConfirmedWrite>;
 
 /** Options of {@link createConfirmedWriter}. */
@@ -35,7 +40,7 @@ export interface ConfirmedWriterOptions {
  */
 export function createConfirmedWriter(options: ConfirmedWriterOptions): ConfirmedWriter {
   const { confirmations } = options;
-  return async (confirmationId, owner, tenant, decision, signal) => {
+  return async (confirmationId, owner, tenant, decision, signal, replyKey) => {
     try {
       await options.ensureTables?.();
       await confirmations.ensureSchema();
@@ -43,11 +48,12 @@ export function createConfirmedWriter(options: ConfirmedWriterOptions): Confirme
         async (tx): Promise<ConfirmedWrite> => {
           const claim = await confirmations.consume(tx, confirmationId, owner, tenant, decision, signal);
           if (claim.status !== 'claimed') return { refused: claim.status };
+          const action = withReplyKey(claim.action, replyKey);
           const written =
             decision === 'approved'
-              ? await performSupportAction(createSupportStore(tx), tenant, claim.action, signal)
+              ? await performSupportAction(createSupportStore(tx), tenant, action, signal)
               : undefined;
-          return { action: claim.action, written };
+          return { action, written };
         },
         { signal },
       );
@@ -55,4 +61,10 @@ export function createConfirmedWriter(options: ConfirmedWriterOptions): Confirme
       throw storeError(error);
     }
   };
+}
+
+function withReplyKey(action: SupportAction, replyKey: string | undefined): SupportAction {
+  if (action.tool !== 'ticket_reply' || replyKey === undefined || action.arguments.idempotencyKey !== undefined)
+    return action;
+  return { ...action, arguments: { ...action.arguments, idempotencyKey: replyKey } };
 }

@@ -74,6 +74,13 @@ export interface SupportStore {
   ): Promise<{ ticket: Ticket; created: boolean } | undefined>;
   /** The ticket an earlier `createTicket` with this key opened in the tenant, if any (a read: writes nothing). */
   ticketByIdempotencyKey(tenantId: string, idempotencyKey: string, signal?: AbortSignal): Promise<Ticket | undefined>;
+  /** The reply an earlier keyed `reply` on `ticketId` wrote under this key in the tenant, if any (a read). */
+  replyByIdempotencyKey(
+    tenantId: string,
+    idempotencyKey: string,
+    ticketId: number,
+    signal?: AbortSignal,
+  ): Promise<TicketMessage | undefined>;
   /**
    * Adds a message to a ticket of the tenant; `undefined` when there is no such ticket. With `idempotencyKey`,
    * exactly once per `(tenant, idempotencyKey)`: a repeat, concurrent or after a restart, returns the message the
@@ -241,6 +248,12 @@ export function createSupportStore(sql: SqlQueryable): SupportStore {
       const existing = await sql.query(EXISTING_TICKET_SQL, [tenantId, idempotencyKey], opts(signal));
       const id = existing.rows[0]?.['id'];
       return id === undefined ? undefined : getTicket(tenantId, num(id), signal);
+    },
+
+    async replyByIdempotencyKey(tenantId, idempotencyKey, ticketId, signal) {
+      const existing = await sql.query(KEYED_REPLY_EXISTING_SQL, [tenantId, idempotencyKey, ticketId], opts(signal));
+      const row = existing.rows[0];
+      return row ? toMessage(row) : undefined;
     },
 
     async reply(tenantId, ticketId, author, body, signal, idempotencyKey) {

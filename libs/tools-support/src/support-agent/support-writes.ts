@@ -78,14 +78,16 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
     // A later round of the same call replays the run up to here: it reports the write an earlier round made.
     const earlier = writtenBefore().find((w) => w.confirmationId === confirmationId);
     if (earlier) return reportWrite(earlier.action, earlier.result, change);
-    // Written with its confirmation spent, at most once, whichever retry of the call gets here first.
-    const spent = await options.writeConfirmed(confirmationId, owner, run.tenant, 'approved', signal);
+    // Written with its confirmation spent, at most once, whichever retry of the call gets here first; a reply under
+    // its step's key (see `keyed`).
+    const replyKey = action.tool === 'ticket_reply' ? action.arguments.idempotencyKey : undefined;
+    const spent = await options.writeConfirmed(confirmationId, owner, run.tenant, 'approved', signal, replyKey);
     if ('refused' in spent) {
       // Spent by this call's own write when a run resumed after a crash runs again the write that was in flight
-      // (its approval is recorded, its result was not): the ticket it opened is found by the request's key.
-      const opened =
-        spent.refused === 'used' && action.tool === 'ticket_create' ? await openedBefore(signal) : undefined;
-      if (opened) return reportWrite(action, { tool: 'ticket_create', ticket: opened, created: true }, change);
+      // (its approval is recorded, its result was not): the ticket it opened is found by the request's key, the
+      // reply it posted by its step's.
+      const before = spent.refused === 'used' ? await writtenByThisStep(action, signal) : undefined;
+      if (before) return reportWrite(action, before, change);
       change({ action: { tool: action.tool, ok: false, detail: `confirmation ${confirmationId}: ${spent.refused}` } });
       return `Nothing was written: the approval ${spent.refused === 'expired' ? 'has expired' : 'was already used'}.`;
     }
@@ -97,10 +99,26 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
     return reportWrite(spent.action, spent.written, change);
   }
 
-  /** The ticket this request opened, if any (its key depends on the request only, not on the model's arguments). */
-  async function openedBefore(signal: AbortSignal) {
-    const p = await planned('ticket_create', {}, signal);
-    return p.kind === 'existing' ? p.ticket : undefined;
+  /**
+   * What this write wrote before, if it did: the ticket this request opened (its key depends on the request only, not
+   * on the model's arguments), or the reply under the step's key.
+   */
+  async function writtenByThisStep(
+    action: SupportAction,
+    signal: AbortSignal,
+  ): Promise<SupportActionResult | undefined> {
+    if (action.tool === 'ticket_create') {
+      const p = await planned('ticket_create', {}, signal);
+      return p.kind === 'existing' ? { tool: 'ticket_create', ticket: p.ticket, created: true } : undefined;
+    }
+    const { ticketId, idempotencyKey } = action.arguments;
+    if (idempotencyKey === undefined) return undefined;
+    const message = await run.store
+      .replyByIdempotencyKey(run.tenant, idempotencyKey, ticketId, signal)
+      .catch((error: unknown) => {
+        throw storeError(error);
+      });
+    return message && { tool: 'ticket_reply', ticketId, message };
   }
 
   /** The writes earlier rounds of this call made (a 2026-07-28 call is rerun from the start on each retry). */

@@ -3,6 +3,7 @@ import { type McpCoreError } from '../../errors';
 import { type EventStore, formatEventId } from './event-store';
 import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../../protocol/messages';
 import { type MessageSink, type RequestChannel } from '../../session';
+import { endThisTurn } from './turn-ends';
 
 const SSE_HEADERS = Object.freeze({
   'content-type': 'text/event-stream',
@@ -167,7 +168,7 @@ export class PostResponseChannel implements RequestChannel {
       ...('error' in message ? withoutSession : this.headers),
       ...error?.httpHeaders,
     });
-    this.res.end(body);
+    endThisTurn(this.res, body);
   }
 
   /**

@@ -13,7 +13,7 @@ export const RUNS_QUEUE = 'agent-runs';
  * The run format: DBOS's application version, so a run is resumed only by replicas that lay its steps out the same
  * way. Bump it when the step names or their order change.
  */
-export const RUN_FORMAT_VERSION = 'agent-runs-1';
+export const RUN_FORMAT_VERSION = 'agent-runs-2';
 const APPLICATION_NAME = 'agent-mcp';
 
 /** What every run's workflow receives, recorded by DBOS: serialisable, so another replica can start it again. */

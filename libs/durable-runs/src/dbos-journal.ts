@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Dbos } from './dbos-engine';
 import { type RunContextJournal } from './local-runs';
 import { type RunMailbox } from './run-mailbox';
@@ -24,8 +25,12 @@ export function workflowJournal(
   recording:
     { readonly kind: 'dbos' } | { readonly kind: 'table'; records: StepRecords; recorded: Map<string, string> },
 ): RunContextJournal {
-  const step: RunContextJournal['step'] =
+  const recorded: RunContextJournal['step'] =
     recording.kind === 'dbos' ? (name, fn) => dbos.runStep(fn, { name }) : tableStep(runId, recording);
+  // The step whose work runs now, for what the run asks inside it (see enclosingStep); steps run concurrently (the
+  // calls of one turn), so it is the async context's, not a field.
+  const inside = new AsyncLocalStorage<string>();
+  const step: RunContextJournal['step'] = (name, fn) => recorded(name, () => inside.run(name, fn));
   const journal: RunContextJournal = {
     runId,
     step,
@@ -38,6 +43,7 @@ export function workflowJournal(
       return got.m ?? undefined;
     },
     publish: (key, value) => mailbox.publish(runId, key, value),
+    enclosingStep: () => inside.getStore() ?? '',
     child: (name) => nestedJournal(journal, `${runId}/${name}`),
   };
   return journal;
@@ -71,6 +77,8 @@ function nestedJournal(root: RunContextJournal, runId: string): RunContextJourna
     stepKey: (name) => `run:${runId}:step:${name}`,
     waitFor: (topic, timeoutMs) => root.waitFor(topic, timeoutMs),
     publish: (key, value) => root.publish(key, value),
+    // Its steps are direct calls: what it asks sits in the root's step that runs it.
+    enclosingStep: () => root.enclosingStep(),
     child: (name) => nestedJournal(root, `${runId}/${name}`),
   };
 }
@@ -88,6 +96,7 @@ export function scopedJournal(root: RunContextJournal, scope: string): RunContex
     stepKey: (step) => root.stepKey(named(step)),
     waitFor: (topic, timeoutMs) => root.waitFor(topic, timeoutMs),
     publish: (key, value) => root.publish(key, value),
+    enclosingStep: () => root.enclosingStep(),
     child: (step) => root.child(named(step)),
   };
 }

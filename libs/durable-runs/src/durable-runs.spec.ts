@@ -64,6 +64,24 @@ describe('createDurableRuns', () => {
     expect(await recordedSteps(runId)).toEqual(['one']);
   });
 
+  it('names the recorded step whose work runs now, for a scoped or nested journal too, and none outside', async () => {
+    const seen = await runs.run({ principal: 'p', kind: 'inline', signal: never }, async (journal) => {
+      const outside = journal.enclosingStep();
+      // Two steps at once (the calls of one turn): each sees its own.
+      const [a, b] = await Promise.all(
+        ['turn.1.tool.a', 'turn.1.tool.b'].map((name) =>
+          journal.step(name, async () => {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            return journal.enclosingStep();
+          }),
+        ),
+      );
+      const nested = await journal.step('turn.2.tool.c', async () => journal.child('turn.2.tool.c').enclosingStep());
+      return { outside, a, b, nested, after: journal.enclosingStep() };
+    });
+    expect(seen).toEqual({ outside: '', a: 'turn.1.tool.a', b: 'turn.1.tool.b', nested: 'turn.2.tool.c', after: '' });
+  });
+
   it("rethrows an inline run's own error, class and all", async () => {
     const error = new RunCancelledError('stopped by the test');
     await expect(runs.run({ principal: 'p', kind: 'inline', signal: never }, () => Promise.reject(error))).rejects.toBe(

@@ -582,6 +582,7 @@ function unrecordedJournal(runId: string): RunContextJournal {
     waitFor: () =>
       Promise.reject(new TypeError('This run is not recorded (the run engine was not up): it cannot wait.')),
     publish: () => Promise.resolve(),
+    enclosingStep: () => '',
     child: (name) => unrecordedJournal(`${runId}/${name}`),
   };
 }

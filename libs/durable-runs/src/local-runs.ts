@@ -18,6 +18,13 @@ export interface RunContextJournal extends RunJournal {
    * resolves once it is readable there.
    */
   publish(key: string, value: unknown): Promise<void>;
+  /**
+   * The full name of the recorded step whose work is executing now, `''` outside every step: what the run asks
+   * inside a step is skipped with it when a replay reads that step from its record, so a question is numbered per
+   * enclosing step (`ParkedInputs`), never across the run, and a replay numbers the rest the same. In process,
+   * where nothing replays, always `''`.
+   */
+  enclosingStep(): string;
   child(name: string): RunContextJournal;
 }
 
@@ -167,6 +174,7 @@ function localJournal(runId: string, rootId: string, mailboxes: Mailboxes, signa
     stepKey: (name) => `run:${runId}:step:${name}`,
     waitFor: (topic, timeoutMs) => mailboxes.receive(rootId, topic, timeoutMs, signal),
     publish: async (key, value) => mailboxes.publish(rootId, key, value),
+    enclosingStep: () => '',
   };
 }
 

@@ -44,6 +44,19 @@ beforeAll(async () => {
       },
     }),
   );
+  server.tools.register(
+    defineTool({
+      name: 'confirm_twice',
+      description: 'asks the same confirmation twice',
+      inputSchema: z.object({}),
+      execution: { taskSupport: 'forbidden', resumable: true },
+      execute: async (_args, ctx) => {
+        const first = await ctx.client.elicit({ message: 'Sure?', requestedSchema: FORM });
+        const second = await ctx.client.elicit({ message: 'Sure?', requestedSchema: FORM });
+        return `${first.action} then ${second.action}`;
+      },
+    }),
+  );
   parked.define(server);
   served = await serveOverHttp(server);
 });
@@ -53,7 +66,7 @@ afterAll(async () => {
 });
 
 let id = 1;
-async function call(params: Record<string, unknown>): Promise<Reply> {
+async function call(params: Record<string, unknown>, tool = 'ask_twice'): Promise<Reply> {
   const res = await fetch(served.url, {
     method: 'POST',
     headers: {
@@ -61,14 +74,14 @@ async function call(params: Record<string, unknown>): Promise<Reply> {
       accept: 'application/json, text/event-stream',
       'mcp-protocol-version': VERSION,
       'mcp-method': 'tools/call',
-      'mcp-name': 'ask_twice',
+      'mcp-name': tool,
     },
     body: JSON.stringify({
       jsonrpc: '2.0',
       id: id++,
       method: 'tools/call',
       params: {
-        name: 'ask_twice',
+        name: tool,
         arguments: {},
         _meta: {
           'io.modelcontextprotocol/protocolVersion': VERSION,
@@ -149,4 +162,28 @@ it('asks a retry that does not answer the question the same question again, the 
   });
   expect(done.result).toMatchObject({ content: [{ type: 'text', text: 'accept then decline; parked: true' }] });
   expect(seen.runs).toBe(1);
+});
+
+it('asks the same confirmation twice as two questions, each answered on its own', async () => {
+  const first = await call({}, 'confirm_twice');
+  expect(first.result).toMatchObject({
+    inputRequests: { 'elicitation-1': { method: 'elicitation/create', params: { message: 'Sure?' } } },
+  });
+  const second = await call(
+    {
+      requestState: first.result?.requestState,
+      inputResponses: { 'elicitation-1': { action: 'accept', content: {} } },
+    },
+    'confirm_twice',
+  );
+  // Not answered by the first answer: asked again, under a key of its own.
+  expect(second.result).toMatchObject({
+    resultType: 'input_required',
+    inputRequests: { 'elicitation-2': { method: 'elicitation/create', params: { message: 'Sure?' } } },
+  });
+  const done = await call(
+    { requestState: second.result?.requestState, inputResponses: { 'elicitation-2': { action: 'decline' } } },
+    'confirm_twice',
+  );
+  expect(done.result).toMatchObject({ content: [{ type: 'text', text: 'accept then decline' }] });
 });

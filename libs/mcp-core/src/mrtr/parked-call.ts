@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type Principal, type TaskOutcome } from '@agent-mcp/context';
 import { z } from 'zod';
 import { McpLocalError, ProtocolError } from '../errors';
@@ -63,6 +62,12 @@ export interface ParkedRunJournal {
   step<T>(name: string, fn: () => Promise<T>): Promise<T>;
   publish(key: string, value: unknown): Promise<void>;
   waitFor(topic: string, timeoutMs: number): Promise<unknown>;
+  /**
+   * The full name of the recorded step whose work is executing now (`''` outside every step). A replay reads a
+   * recorded step without running it, skipping the questions asked inside it; questions are numbered per enclosing
+   * step so that this skip never renumbers the others.
+   */
+  enclosingStep(): string;
 }
 
 /**
@@ -125,15 +130,18 @@ export function parseParkedCall(input: unknown): ParkedCall {
 /**
  * The questions of a parked call's run: each is published as the run's question and waits for the answer the
  * client's retry delivers. One question at a time (a second waits for the first), so the client always sees the one
- * the run waits on. Replays are deterministic: a question is a recorded step named by what it asks (method, key and
- * parameters), holding its id and key, and its answer is recorded when it arrives; a replay asks again only what was
- * not answered, and finds the answer the retry left in the mailbox. Two questions asking exactly the same thing in
- * one run are one question. Values kept with `keep` live as long as this execution (they are not recorded).
+ * the run waits on. Replays are deterministic: a question is a recorded step named by its place in the run (the
+ * recorded step it is asked in, and its number there in asking order: `ask.<step>#<n>`), holding its id and key, and
+ * its answer is recorded when it arrives; a replay asks again only what was not answered, and finds the answer the
+ * retry left in the mailbox. Never named by what it asks: a handler asking the same thing twice asks two questions,
+ * each answered on its own. Values kept with `keep` live as long as this execution (they are not recorded).
  */
 export class ParkedInputs implements InputSource {
   readonly recorded = true;
   private readonly names = new QuestionNames();
   private readonly keptValues: Record<string, unknown> = {};
+  /** Questions asked so far in this execution, per enclosing step. */
+  private readonly asked = new Map<string, number>();
   private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -152,7 +160,12 @@ export class ParkedInputs implements InputSource {
   ): Promise<Record<string, unknown>> {
     const kind = INPUT_METHODS[method];
     if (!kind) return Promise.reject(notAnInputRequest(method));
-    const asked = this.turn.then(() => this.round(method, params ?? {}, kind, key, timeoutMs));
+    // Numbered now, in the asker's context (the step it runs in) and asking order, not when its turn comes.
+    const where = this.journal.enclosingStep();
+    const n = (this.asked.get(where) ?? 0) + 1;
+    this.asked.set(where, n);
+    const place = where ? `${where}#${n}` : `${n}`;
+    const asked = this.turn.then(() => this.round(place, method, params ?? {}, kind, key, timeoutMs));
     this.turn = asked.catch(() => undefined);
     return asked;
   }
@@ -166,19 +179,16 @@ export class ParkedInputs implements InputSource {
   }
 
   private async round(
+    place: string,
     method: string,
     params: Record<string, unknown>,
     kind: string,
     key: string | undefined,
     timeoutMs: number | undefined,
   ): Promise<Record<string, unknown>> {
-    const identity = createHash('sha256')
-      .update(JSON.stringify([method, key ?? null, params]))
-      .digest('base64url')
-      .slice(0, 32);
     // Recorded before it is published: a question the client saw is the one a replay asks (a crash between the two
     // would otherwise give the replay a new id, and the client's answer would wait under the old one).
-    const question = await this.journal.step(`ask.${identity}`, async () => ({
+    const question = await this.journal.step(`ask.${place}`, async () => ({
       seq: globalThis.crypto.randomUUID(),
       name: key ?? this.names.next(kind),
     }));

@@ -1,0 +1,100 @@
+// ParkedInputs, the questions of a call parked on its run: each question is a recorded step named by its place in the
+// run (the step it is asked in, and its number there), never by what it asks. So a handler asking the same thing
+// twice asks two questions, each answered on its own, and a replay that reads a step from its record (skipping the
+// questions asked inside it) gives every later question the id the client saw before.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type ParkedQuestion, type ParkedRunJournal, ParkedInputs, QUESTION_EVENT } from './parked-call';
+
+const FORM = { message: 'Sure?', requestedSchema: { type: 'object', properties: {} } };
+
+/** A journal in memory, shared by the executions of one run: steps recorded once, answers left in its mailbox. */
+function memoryRun() {
+  const steps = new Map<string, unknown>();
+  const mailbox = new Map<string, unknown>();
+  const waiting = new Map<string, (answer: unknown) => void>();
+  const published: ParkedQuestion[] = [];
+  const journal = (): ParkedRunJournal => {
+    const inside = new AsyncLocalStorage<string>();
+    const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+      if (steps.has(name)) return steps.get(name) as T;
+      const value = await inside.run(name, fn);
+      steps.set(name, value);
+      return value;
+    };
+    return {
+      step,
+      publish: async (key, value) => {
+        if (key === QUESTION_EVENT) published.push(value as ParkedQuestion);
+      },
+      // As the run's journal does: the answer is recorded as a step, so a replay reads it back.
+      waitFor: (topic) =>
+        step(`wait.${topic}`, () =>
+          mailbox.has(topic)
+            ? Promise.resolve(mailbox.get(topic))
+            : new Promise((resolve) => waiting.set(topic, resolve)),
+        ),
+      enclosingStep: () => inside.getStore() ?? '',
+    };
+  };
+  /** Answers the question the run published last, once it has. */
+  const answer = async (action: string): Promise<ParkedQuestion> => {
+    for (let i = 0; i < 100 && !waiting.size; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    const question = published.at(-1) as ParkedQuestion;
+    const topic = `input.${question.seq}`;
+    const [name] = Object.keys(question.inputRequests);
+    mailbox.set(topic, { [name as string]: { action } });
+    waiting.get(topic)?.(mailbox.get(topic));
+    waiting.delete(topic);
+    return question;
+  };
+  return { steps, published, journal, answer };
+}
+
+describe('ParkedInputs', () => {
+  it('asks the same question twice as two questions, each taking its own answer', async () => {
+    const run = memoryRun();
+    const inputs = new ParkedInputs(run.journal(), 1000);
+    const asked = (async () => {
+      const first = await inputs.ask('elicitation/create', FORM);
+      const second = await inputs.ask('elicitation/create', FORM);
+      return [first['action'], second['action']];
+    })();
+    const q1 = await run.answer('accept');
+    const q2 = await run.answer('decline');
+    await expect(asked).resolves.toEqual(['accept', 'decline']);
+    expect(q1.seq).not.toBe(q2.seq);
+    expect(q1.inputRequests).toEqual({ 'elicitation-1': { method: 'elicitation/create', params: FORM } });
+    expect(q2.inputRequests).toEqual({ 'elicitation-2': { method: 'elicitation/create', params: FORM } });
+    expect([...run.steps.keys()].filter((s) => s.startsWith('ask.'))).toEqual(['ask.1', 'ask.2']);
+  });
+
+  it('gives a replay that skips a recorded step the ids the client saw for the questions after it', async () => {
+    const run = memoryRun();
+    const handler = async (inputs: ParkedInputs, journal: ParkedRunJournal) => {
+      // An approval inside a recorded step, then the same confirmation twice outside any.
+      await journal.step('turn.1.approval.c1', () => inputs.ask('elicitation/create', FORM));
+      await inputs.ask('elicitation/create', FORM);
+      return inputs.ask('elicitation/create', FORM);
+    };
+    const first = run.journal();
+    void handler(new ParkedInputs(first, 1000), first);
+    await run.answer('accept');
+    const q2 = await run.answer('accept');
+    // The process dies here, the third question asked and not answered.
+    for (let i = 0; i < 100 && run.published.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    const q3 = run.published.at(-1) as ParkedQuestion;
+    expect(new Set([q2.seq, q3.seq]).size).toBe(2);
+
+    // The replay reads turn.1.approval.c1 from its record: its question is not asked, and the others keep their ids.
+    const again = run.journal();
+    const replayed = handler(new ParkedInputs(again, 1000), again);
+    const resumed = await run.answer('decline');
+    await expect(replayed).resolves.toEqual({ action: 'decline' });
+    expect(resumed.seq).toBe(q3.seq);
+    expect([...run.steps.keys()].filter((s) => s.startsWith('ask.'))).toEqual([
+      'ask.turn.1.approval.c1#1',
+      'ask.1',
+      'ask.2',
+    ]);
+  });
+});

@@ -3,7 +3,8 @@
 // tool is a DBOS run keyed by its task id, queued within the runs' limits, whose outcome lands in the task store; the
 // task lease does not fail it while it waits in the queue; tasks/cancel cancels the run; a run that can no longer be
 // resumed fails its task saying why; a tool not marked resumable keeps its task in the process; a task call made
-// while the engine starts waits for it instead of running unrecorded; the runs it executes count in the runs' stats,
+// while the engine starts waits for it instead of running unrecorded, and so does a call of a resumable tool that is
+// not a task (a recorded run too); the runs it executes count in the runs' stats,
 // and RUN_MAX_QUEUED refuses a task before it is stored. The SDK's Client over real Streamable HTTP, real PostgreSQL
 // (a database of its own).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -24,7 +25,7 @@ import { type AgentMcpServer, createAgentMcpServer, sharedSettingsShape } from '
 jest.setTimeout(60_000);
 
 /** Calls of `gated` wait here until the test releases them by their `id`. */
-const gates = new Map<string, { release: (text: string) => void; aborted: boolean }>();
+const gates = new Map<string, { release: (text: string) => void; aborted: boolean; parked: boolean }>();
 const gated = (resumable: boolean) =>
   defineTool({
     name: resumable ? 'gated' : 'gated_local',
@@ -33,7 +34,8 @@ const gated = (resumable: boolean) =>
     execution: { taskSupport: 'optional', resumable },
     async execute({ id }, context) {
       const text = await new Promise<string>((resolve, reject) => {
-        const gate = { release: resolve, aborted: false };
+        // `parked`: the call runs as a recorded run (its questions would go through the run).
+        const gate = { release: resolve, aborted: false, parked: context.client.parked };
         gates.set(id, gate);
         context.signal.addEventListener('abort', () => {
           gate.aborted = true;
@@ -108,9 +110,24 @@ afterAll(async () => {
   await db?.drop();
 });
 
-it('waits for the engine starting with the server: a task called meanwhile is a recorded run', async () => {
-  // A fresh database: DBOS's launch (migrations) takes well over a second.
+it('waits for the engine starting with the server: a call and a task made meanwhile are recorded runs', async () => {
+  // The engine's launch waits while another replica launches (the launch lock, held here for 2.5 s), so these calls
+  // find it starting for longer than the second after which a call of a resumable tool used to run unrecorded.
+  let locked!: () => void;
+  const holding = db.admin(async (c) => {
+    await c.query("SELECT pg_advisory_lock(hashtext('agent_runs.launch'))");
+    locked();
+    await new Promise((r) => setTimeout(r, 2500));
+    await c.query("SELECT pg_advisory_unlock(hashtext('agent_runs.launch'))");
+  });
+  await new Promise<void>((resolve) => (locked = resolve));
+  const call = client.callTool({ name: 'gated', arguments: { id: 'plain' } });
   const taskId = await startTask('gated', 'first');
+  await until(async () => gates.has('plain'), Boolean, 'the call to start');
+  expect(gates.get('plain')?.parked).toBe(true);
+  gates.get('plain')?.release('plain');
+  expect(await call).toMatchObject({ content: [{ type: 'text', text: 'plain' }] });
+  await holding;
   expect(await runOf(taskId)).toBeDefined();
   await until(async () => gates.has('first'), Boolean, 'the run to start');
   gates.get('first')?.release('first');

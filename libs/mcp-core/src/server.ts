@@ -147,6 +147,12 @@ export interface McpServerOptions {
    * is run again from the start on each retry, what it learned sealed in the `requestState`).
    */
   readonly parkedCalls?: ParkedCallRuns;
+  /**
+   * How long a call that must be a recorded run waits for the run engine (it starts with the server) before it is
+   * refused with `UNAVAILABLE` and `Retry-After`, in ms: a task of a resumable tool on durable tasks
+   * (`TaskOptions.durableReadyWaitMs` overrides it there), and a call of one on recorded parked calls. Default 15 000.
+   */
+  readonly runEngineWaitMs?: number;
   /** Limits on open 2026-07-28 `subscriptions/listen` streams. Default: 10 per principal, 1000 in all. */
   readonly listen?: ListenLimits;
   /**
@@ -269,7 +275,10 @@ export class McpServer {
       ...(options.threads ? { threads: options.threads } : {}),
       modelUsage: options.modelUsageMeter,
     };
-    this.tasks = options.tasks === false ? undefined : new TaskManager(options.tasks ?? {}, this.logger);
+    this.tasks =
+      options.tasks === false
+        ? undefined
+        : new TaskManager({ durableReadyWaitMs: options.runEngineWaitMs, ...options.tasks }, this.logger);
     this.parked = options.parkedCalls
       ? new ParkedCalls({
           runs: options.parkedCalls,
@@ -278,6 +287,7 @@ export class McpServer {
           sealer: this.requestStates,
           logger: this.logger,
           bindingOf,
+          ...(options.runEngineWaitMs !== undefined ? { engineWaitMs: options.runEngineWaitMs } : {}),
         })
       : undefined;
     this.threads = options.threads;

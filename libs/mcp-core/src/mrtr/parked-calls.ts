@@ -4,6 +4,7 @@ import { CancelledError, isExposable, ProtocolError, toJsonRpcError } from '../e
 import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../protocol/messages';
 import { detachedCall, recordedSession } from '../recorded-call';
 import { ClientUnreachableError, type RequestChannel } from '../session';
+import { requireRunEngine, RUN_ENGINE_WAIT_MS } from '../run-engine';
 import { errorRef, type ToolRegistry } from '../tool-registry';
 import { parseAnswer } from './input-round';
 import { askOnCallStream, LEGACY_ANSWER_GRACE_MS } from './legacy-questions';
@@ -18,7 +19,7 @@ import {
 } from './parked-call';
 import { type ParkedState, type RequestStateBinding, type RequestStateSealer } from './request-state';
 
-/** How long a call waits for the run engine to come up before it is served by reruns instead. */
+/** How long a call on in-process runs waits for them before it is served by reruns instead (they start at once). */
 const READY_WAIT_MS = 1000;
 /** How long one look for the run's outcome waits before the question is read again, ms. */
 const POLL_MS = 100;
@@ -34,6 +35,8 @@ export interface ParkedCallsOptions {
   readonly logger: Logger;
   /** What a request's `requestState` is bound to. */
   readonly bindingOf: (call: Call) => RequestStateBinding;
+  /** How long a call waits for recorded runs' engine before it is refused (`requireRunEngine`). Default 15 s. */
+  readonly engineWaitMs?: number;
 }
 
 /**
@@ -56,8 +59,11 @@ export class ParkedCalls {
   }
 
   /**
-   * Starts the call `name` as a run and waits for its outcome or its first question. `undefined` when the run
-   * engine is not up (the call is then served as it is, rerun on each retry).
+   * Starts the call `name` as a run and waits for its outcome or its first question. Recorded runs: the call waits
+   * for their engine as a task does, and is refused with `UNAVAILABLE` if it is not up in time (run unrecorded, it
+   * could not be resumed). In-process runs: `undefined` when they are not defined yet (the call is then served as
+   * it is, rerun on each retry).
+   * @throws UnavailableError
    */
   async begin(
     call: Call,
@@ -65,7 +71,8 @@ export class ParkedCalls {
     args: Record<string, unknown> | undefined,
   ): Promise<Record<string, unknown> | undefined> {
     const { runs } = this.options;
-    if (!(await runs.ready(READY_WAIT_MS))) return undefined;
+    if (runs.recorded) await requireRunEngine(runs, this.options.engineWaitMs ?? RUN_ENGINE_WAIT_MS, 'this call');
+    else if (!(await runs.ready(READY_WAIT_MS))) return undefined;
     const principal = call.pipeline.principal ?? ANONYMOUS_PRINCIPAL;
     const { session } = call;
     const record: ParkedCall = {

@@ -1,5 +1,6 @@
 import { type Logger, noopLogger } from '@agent-mcp/context';
-import { CancelledError, JsonRpcErrorCode, ProtocolError, UnavailableError } from '../errors';
+import { CancelledError, JsonRpcErrorCode, ProtocolError } from '../errors';
+import { requireRunEngine, RUN_ENGINE_WAIT_MS } from '../run-engine';
 import { type InputRequest, parseAnswer } from '../mrtr/input-round';
 import { TaskInputs } from './task-inputs';
 import {
@@ -47,7 +48,7 @@ export interface TaskOptions {
   readonly durable?: DurableTaskRuns;
   /**
    * How long a task-augmented call of a resumable tool waits for the durable engine to come up (it starts with the
-   * server) before it is refused with `UNAVAILABLE`, in ms. Default 15 000.
+   * server) before it is refused with `UNAVAILABLE`, in ms. Default: the server's `runEngineWaitMs` (15 000).
    */
   readonly durableReadyWaitMs?: number;
 }
@@ -98,9 +99,6 @@ interface Running {
   readonly runner: string;
 }
 
-/** What a task call refused while the engine is not up is told to wait before trying again, in seconds. */
-const ENGINE_RETRY_AFTER_SECONDS = 5;
-
 /**
  * Runs task-augmented requests in the background and answers the `tasks/*` methods. One per server. The
  * store holds the truth; this process keeps only the abort handles of the tasks it runs, renews their leases
@@ -142,7 +140,7 @@ export class TaskManager {
     this.pageSize = options.pageSize ?? 50;
     this.runnerId = options.runnerId ?? globalThis.crypto.randomUUID();
     this.durable = options.durable;
-    this.durableReadyWaitMs = options.durableReadyWaitMs ?? 15_000;
+    this.durableReadyWaitMs = options.durableReadyWaitMs ?? RUN_ENGINE_WAIT_MS;
   }
 
   /**
@@ -216,15 +214,7 @@ export class TaskManager {
   ): Promise<TaskRecord | undefined> {
     const durable = this.durable;
     if (!durable) return undefined;
-    if (!(await durable.ready(this.durableReadyWaitMs))) {
-      throw new UnavailableError(
-        `The server's run engine is not up yet, so this task could not be recorded; try again in ${ENGINE_RETRY_AFTER_SECONDS} s.`,
-        {
-          httpHeaders: { 'retry-after': String(ENGINE_RETRY_AFTER_SECONDS) },
-          data: { retryAfterSeconds: ENGINE_RETRY_AFTER_SECONDS },
-        },
-      );
-    }
+    await requireRunEngine(durable, this.durableReadyWaitMs, 'this task');
     await durable.admit();
     this.expireNow();
     const ttlMs = this.ttlOf(requestedTtlMs);

@@ -107,12 +107,13 @@ export interface DurableRuns {
    * resolves once it is recorded and started; the slot is held until the run ends here. Unlike {@link DurableRuns.run}, whose
    * work is a closure, the run's `input` is recorded (JSON), so a live replica resumes it from its last completed
    * step if this one dies: what a call whose caller may come back to another replica (a call parked on a question
-   * for its client) needs, while its progress still reaches a caller waiting on this replica.
+   * for its client) needs, while its progress still reaches a caller waiting on this replica. `label`: what the
+   * run is called in the runs' metrics (the observer's `kind`), default `kind` (a parked call names its tool).
    */
   startHere<O>(
     kind: string,
     input: unknown,
-    options: { principal: string; runId?: string; signal: AbortSignal },
+    options: { principal: string; runId?: string; signal: AbortSignal; label?: string },
   ): Promise<DurableRunHandle<O>>;
   /**
    * The result of the run `runId` (queued or inline, on any replica), waiting up to `timeoutMs` for it to finish:
@@ -379,14 +380,15 @@ class DurableRunsImpl implements DurableRuns {
   async startHere<O>(
     kind: string,
     input: unknown,
-    options: { principal: string; runId?: string; signal: AbortSignal },
+    options: { principal: string; runId?: string; signal: AbortSignal; label?: string },
   ): Promise<DurableRunHandle<O>> {
     if (!this.kinds.has(kind)) throw new TypeError(`No run kind "${kind}" is defined`);
     const { engine } = await this.started();
     const queuedAt = performance.now();
     const release = await this.slots.acquire(options.principal, options.signal);
     const startedAt = performance.now();
-    shielded(() => this.observer.onRunStarted?.({ kind, waitMs: startedAt - queuedAt }));
+    const label = options.label ?? kind;
+    shielded(() => this.observer.onRunStarted?.({ kind: label, waitMs: startedAt - queuedAt }));
     const runId = options.runId ?? globalThis.crypto.randomUUID();
     let settled: Promise<unknown>;
     try {
@@ -397,8 +399,8 @@ class DurableRunsImpl implements DurableRuns {
       throw error;
     }
     settled.then(
-      () => this.finished(kind, startedAt, 'completed', release),
-      () => this.finished(kind, startedAt, 'failed', release),
+      () => this.finished(label, startedAt, 'completed', release),
+      () => this.finished(label, startedAt, 'failed', release),
     );
     return { runId, result: () => settled as Promise<O> };
   }

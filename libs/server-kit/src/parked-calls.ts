@@ -41,7 +41,8 @@ function recordedCalls(runs: DurableRuns): ReturnType<typeof parkedCallRuns> {
     ready: (waitMs: number) => runs.ready(waitMs),
     async start(call: ParkedCall, principal: string, signal: AbortSignal) {
       const handle = await busy(() =>
-        runs.startHere<TaskOutcome>(MCP_CALL_RUN, call, { principal, runId: call.runId, signal }),
+        // Named by its tool in the runs' metrics, as an inline agent run of the tool was.
+        runs.startHere<TaskOutcome>(MCP_CALL_RUN, call, { principal, runId: call.runId, signal, label: call.tool }),
       );
       // A failure is read from the record below, as on any replica.
       const done = handle.result().catch(() => undefined);

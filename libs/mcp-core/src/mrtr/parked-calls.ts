@@ -164,8 +164,25 @@ export class ParkedCalls {
    * 2025-11-25 call's question is asked on the call's stream here and answered into the run, and the wait goes on.
    */
   private async until(call: Call, runId: string, answered: string | undefined): Promise<Record<string, unknown>> {
-    const { runs } = this.options;
     const legacy = call.session.era !== 'modern';
+    // A cancelled request stops the run here at once (its SQL statement, its model request), not at the next look.
+    const stop = () => this.running.get(runId)?.abort(call.signal.reason);
+    call.signal.addEventListener('abort', stop, { once: true });
+    try {
+      return await this.waitFor(call, runId, answered, legacy);
+    } finally {
+      call.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /** The loop of {@link until}: the run's outcome, else its question, looked at every `POLL_MS`. */
+  private async waitFor(
+    call: Call,
+    runId: string,
+    answered: string | undefined,
+    legacy: boolean,
+  ): Promise<Record<string, unknown>> {
+    const { runs } = this.options;
     for (;;) {
       if (call.signal.aborted) {
         this.running.get(runId)?.abort(call.signal.reason);

@@ -977,9 +977,10 @@ export class McpServer {
 
   /**
    * A 2026-07-28 call of a resumable tool as a parked run (see {@link McpServerOptions.parkedCalls}), when the server
-   * has them and the call brings no answers ahead (a first round answered ahead is served by reruns); a 2025-11-25
-   * one too when the runs are recorded (`ParkedCallRuns.recorded`): its questions then go through the run.
-   * Undefined: serve it as a call; so is a call whose run engine is not up yet.
+   * has them and the call carries no `requestState` (the retry of a round served by reruns stays one; answers the
+   * first request brings ahead go into the run's record); a 2025-11-25 one too when the runs are recorded
+   * (`ParkedCallRuns.recorded`): its questions then go through the run. Undefined: serve it as a call; so is a call
+   * whose in-process runs are not up yet.
    */
   private parkedCall(
     call: Call,
@@ -988,7 +989,7 @@ export class McpServer {
     inline: () => Promise<unknown>,
   ): Promise<unknown> | undefined {
     if (!this.parked) return undefined;
-    if (call.session.era === 'modern' ? call.params?.inputResponses !== undefined : !this.parked.recorded)
+    if (call.session.era === 'modern' ? call.params?.requestState !== undefined : !this.parked.recorded)
       return undefined;
     if (!this.tools.get(name)?.execution?.resumable || !this.tools.isCallable(name, call.pipeline.visibility.tool))
       return undefined;

@@ -164,6 +164,22 @@ it('asks a retry that does not answer the question the same question again, the 
   expect(seen.runs).toBe(1);
 });
 
+it('takes the answers a first request brings ahead into its run, and asks only what they leave open', async () => {
+  seen.runs = 0;
+  const first = await call({ inputResponses: { 'elicitation-1': { action: 'accept', content: {} } } });
+  expect(first.result).toMatchObject({
+    resultType: 'input_required',
+    inputRequests: { 'elicitation-2': { method: 'elicitation/create', params: { message: 'Second?' } } },
+  });
+  const done = await call({
+    requestState: first.result?.requestState,
+    inputResponses: { 'elicitation-2': { action: 'decline' } },
+  });
+  // Parked, and run once: served by reruns, the handler would have run twice and not be parked.
+  expect(done.result).toMatchObject({ content: [{ type: 'text', text: 'accept then decline; parked: true' }] });
+  expect(seen.runs).toBe(1);
+});
+
 it('asks the same confirmation twice as two questions, each answered on its own', async () => {
   const first = await call({}, 'confirm_twice');
   expect(first.result).toMatchObject({

@@ -97,4 +97,34 @@ describe('ParkedInputs', () => {
       'ask.2',
     ]);
   });
+
+  it('takes an answer given ahead for the question under its name, the same on a replay, and asks the rest', async () => {
+    const run = memoryRun();
+    const ahead = { confirm: { action: 'accept', content: {} } };
+    const handler = (inputs: ParkedInputs) =>
+      Promise.all([inputs.ask('elicitation/create', FORM, 'confirm'), inputs.ask('elicitation/create', FORM)]);
+    const asked = handler(new ParkedInputs(run.journal(), 1000, undefined, ahead));
+    const q = await run.answer('decline');
+    await expect(asked).resolves.toEqual([{ action: 'accept', content: {} }, { action: 'decline' }]);
+    // Only the question with no answer ahead reached the client.
+    expect(run.published.map((p) => Object.keys(p.inputRequests))).toEqual([['elicitation-1']]);
+    expect(q.inputRequests).toEqual({ 'elicitation-1': { method: 'elicitation/create', params: FORM } });
+    // A replay reads both questions' steps and the recorded answer: it waits for nothing, and the question given
+    // ahead is never published.
+    await expect(handler(new ParkedInputs(run.journal(), 1000, undefined, ahead))).resolves.toEqual([
+      { action: 'accept', content: {} },
+      { action: 'decline' },
+    ]);
+    expect(run.published.map((p) => p.seq)).toEqual([q.seq, q.seq]);
+  });
+
+  it('refuses a malformed answer given ahead as invalid params, naming its key', async () => {
+    const run = memoryRun();
+    const inputs = new ParkedInputs(run.journal(), 1000, undefined, { confirm: { action: 'maybe' } });
+    await expect(inputs.ask('elicitation/create', FORM, 'confirm')).rejects.toMatchObject({
+      code: 'INVALID_INPUT_RESPONSE',
+      message: expect.stringContaining('confirm'),
+    });
+    expect(run.published).toHaveLength(0);
+  });
 });

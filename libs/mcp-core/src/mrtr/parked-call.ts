@@ -31,6 +31,11 @@ export const ParkedCallSchema = z.object({
    * `legacy-questions.ts`). Absent: a 2026-07-28 call (records written before legacy calls were runs have none).
    */
   era: z.enum(['legacy', 'modern']).optional(),
+  /**
+   * A 2026-07-28 call's `inputResponses` sent with its first request (answers given ahead, with no `requestState`):
+   * each answers the questions the run asks under its key, as a round's answers do, and is not asked of the client.
+   */
+  answersAhead: z.record(z.string().max(256), z.looseObject({})).optional(),
 });
 
 /** See {@link ParkedCallSchema}. */
@@ -150,6 +155,8 @@ export class ParkedInputs implements InputSource {
     private readonly ttlMs: number,
     /** A 2025-11-25 call's: its questions are asked by the request waiting on the run, if one waits here. */
     private readonly legacy?: LegacyAsker,
+    /** The answers the call brought ahead of its questions ({@link ParkedCallSchema}'s `answersAhead`). */
+    private readonly ahead: Readonly<Record<string, unknown>> = {},
   ) {}
 
   ask(
@@ -192,6 +199,8 @@ export class ParkedInputs implements InputSource {
       seq: globalThis.crypto.randomUUID(),
       name: key ?? this.names.next(kind),
     }));
+    // Answered ahead under its name: decided by the recorded call and the recorded name, so the same on a replay.
+    if (Object.hasOwn(this.ahead, question.name)) return answerOf(method, question.name, this.ahead[question.name]);
     // Published again on a replay (it may not have landed before the crash); a reader takes a question already
     // answered for none (ParkedCallRuns.question).
     const published: ParkedQuestion = {
@@ -211,10 +220,15 @@ export class ParkedInputs implements InputSource {
       throw this.legacy && waitMs === 0
         ? new ClientUnreachableError(method)
         : new ClientRequestTimeoutError(method, waitMs);
-    const answer = parseAnswer(method, question.name, responses[question.name]);
-    if (answer instanceof ProtocolError) throw answer;
-    return answer;
+    return answerOf(method, question.name, responses[question.name]);
   }
+}
+
+/** The answer under `name`, checked against what `method` returns. @throws ProtocolError (-32602) when malformed */
+function answerOf(method: string, name: string, value: unknown): Record<string, unknown> {
+  const answer = parseAnswer(method, name, value);
+  if (answer instanceof ProtocolError) throw answer;
+  return answer;
 }
 
 /**

@@ -87,6 +87,9 @@ export class ParkedCalls {
       ...(session.clientInfo ? { clientInfo: session.clientInfo } : {}),
       ...(session.logLevel ? { logLevel: session.logLevel } : {}),
       ...(session.era === 'modern' ? {} : { era: 'legacy' as const }),
+      ...(session.era === 'modern' && call.params?.inputResponses
+        ? { answersAhead: call.params.inputResponses as Record<string, Record<string, unknown>> }
+        : {}),
     };
     // Waiting before it starts: its first progress messages come here.
     this.waiting.set(record.runId, call);
@@ -242,7 +245,7 @@ export class ParkedCalls {
       session,
       channel: new RelayChannel(() => this.waiting.get(record.runId)),
       signal,
-      input: new ParkedInputs(journal, this.options.sealer.ttl, legacy),
+      input: new ParkedInputs(journal, this.options.sealer.ttl, legacy, record.answersAhead),
       meta: { progressToken: RELAY_TOKEN },
     });
   }

@@ -65,3 +65,13 @@ export async function connectHttpClient(
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Looks every 5 ms until `check` holds, for at most `timeoutMs`; resolves with whether it held. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 2_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() >= deadline) return false;
+    await sleep(5);
+  }
+  return true;
+}

@@ -13,30 +13,16 @@ import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import {
-  createScriptedServer,
-  hangTurn,
-  type ScriptedServer,
-  textTurn,
-  toolCallTurn,
-} from '@agent-mcp/agent-core/testing';
-import pg from 'pg';
-import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
-import { type ServerProcess, startServerProcess, untilRunEngineUp } from './spec-helpers/server-process';
+import { hangTurn, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
+import { createSupportReplicas, type SupportReplicas } from './spec-helpers/support-replicas';
 
 jest.setTimeout(150_000);
 
-let database: SampleDatabase;
-let model: ScriptedServer;
-let check: pg.Pool;
-let env: Record<string, string>;
-const servers: ServerProcess[] = [];
-
-async function startServer(extra: Record<string, string> = {}): Promise<ServerProcess & { executorId: string }> {
-  const server = await startServerProcess({ ...env, ...extra });
-  servers.push(server);
-  return Object.assign(server, { executorId: await untilRunEngineUp(server, 60_000) });
-}
+let fx: SupportReplicas;
+beforeAll(async () => {
+  fx = await createSupportReplicas();
+});
+afterAll(() => fx?.close());
 
 /** A 2025-11-25 desktop client that answers what it declares, counting each question. */
 function legacyClient(answers: { sampled?: CreateMessageResult[] }) {
@@ -62,20 +48,13 @@ function legacyClient(answers: { sampled?: CreateMessageResult[] }) {
   return { client, elicited, sampled };
 }
 
-const ticketsOf = async (customerId: number) =>
-  (
-    await check.query<{ n: number }>('SELECT count(*)::int AS n FROM support_tickets WHERE customer_id = $1', [
-      customerId,
-    ])
-  ).rows[0]?.n ?? 0;
-
 /**
  * The runs of calls that asked their client something, held by one of `executors` (the servers of the test), with
  * where each is and the answers posted into it.
  */
 const askingRuns = async (executors: readonly string[]) =>
   (
-    await check.query<{ run_id: string; executor_id: string; status: string; answers: string[] }>(
+    await fx.check.query<{ run_id: string; executor_id: string; status: string; answers: string[] }>(
       `SELECT w.workflow_uuid AS run_id, w.executor_id, w.status,
               array(SELECT m.message_key FROM agent_runs.run_messages m
                      WHERE m.run_id = w.workflow_uuid ORDER BY m.sent_at) AS answers
@@ -99,51 +78,24 @@ async function runsOnceSettled(executors: readonly string[]): Promise<Awaited<Re
 /** The steps a run recorded whose names match `like`. */
 const stepsOf = async (runId: string, like: string) =>
   (
-    await check.query<{ step: string }>(
+    await fx.check.query<{ step: string }>(
       'SELECT step FROM agent_runs.run_steps WHERE run_id = $1 AND step LIKE $2 ORDER BY step',
       [runId, like],
     )
   ).rows.map((r) => r.step);
 
-beforeAll(async () => {
-  database = await createSampleDatabase();
-  model = await createScriptedServer({ apiKey: 'test-key' });
-  check = new pg.Pool({ connectionString: database.url, max: 2 });
-  check.on('error', () => undefined);
-  env = {
-    DATABASE_URL: database.url,
-    DATABASE_TOOLS: 'false',
-    SUPPORT_TOOLS: 'true',
-    RESEARCH_TOOLS: 'false',
-    OPENAI_BASE_URL: model.url,
-    OPENAI_API_KEY: 'test-key',
-    OPENAI_MODEL: 'scripted-model',
-    RUN_HEARTBEAT_MS: '300',
-    RUN_RECOVERY_AFTER_MS: '1500',
-    LOG_LEVEL: 'info',
-  };
-});
-
 // Each test's runs go to its own servers only: a live server of an earlier test could take a killed one's runs.
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.kill()));
-});
-
-afterAll(async () => {
-  await check?.end();
-  await model?.close();
-  await database?.drop();
-});
+afterEach(() => fx.killReplicas());
 
 it("asks a legacy call's approval through its run; resumed after a SIGKILL, the run neither asks again nor writes twice", async () => {
-  const a = await startServer();
-  model.reset();
-  model.enqueue(
+  const a = await fx.startReplica();
+  fx.model.reset();
+  fx.model.enqueue(
     toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Legacy, killed after', body: 'Call me.' } }),
     hangTurn(), // the turn after the write, in flight when A dies
     textTurn('A colleague will call you back.'),
   );
-  const before = await ticketsOf(8);
+  const before = await fx.ticketsOf(8);
   const desktop = legacyClient({});
   await desktop.client.connect(new StreamableHTTPClientTransport(new URL(`${a.base}/mcp`)));
   try {
@@ -153,11 +105,11 @@ it("asks a legacy call's approval through its run; resumed after a SIGKILL, the 
         () => 'answered',
         () => 'failed',
       );
-    await model.waitForRequest(1, 30_000);
+    await fx.model.waitForRequest(1, 30_000);
     // Approved on the call's stream, the answer posted into the run's mailbox, the ticket written once.
     expect(desktop.elicited).toHaveLength(1);
     expect(desktop.elicited[0]).toContain('Open a ticket for customer 8');
-    expect(await ticketsOf(8)).toBe(before + 1);
+    expect(await fx.ticketsOf(8)).toBe(before + 1);
     const [run, ...others] = await askingRuns([a.executorId]);
     expect(others).toEqual([]);
     expect(run).toMatchObject({
@@ -172,16 +124,16 @@ it("asks a legacy call's approval through its run; resumed after a SIGKILL, the 
     a.child.kill('SIGKILL');
     await a.exited;
 
-    const b = await startServer();
+    const b = await fx.startReplica();
     const resumed = await runsOnceSettled([b.executorId]);
     expect(resumed).toEqual([
       { run_id: runId, executor_id: b.executorId, status: 'SUCCESS', answers: [expect.stringMatching(/^answer:/)] },
     ]);
     // The approval came from the run's record: the client was not asked again, nothing was written twice.
     expect(desktop.elicited).toHaveLength(1);
-    expect(await ticketsOf(8)).toBe(before + 1);
+    expect(await fx.ticketsOf(8)).toBe(before + 1);
     // Turn 1 asked once; turn 2 in flight at the kill, then asked again on B.
-    expect(model.requests).toHaveLength(3);
+    expect(fx.model.requests).toHaveLength(3);
     // The client's request ended with A (closing the client settles it rather than its 60 s timeout).
     await desktop.client.close();
     expect(await call).toBe('failed');
@@ -192,8 +144,8 @@ it("asks a legacy call's approval through its run; resumed after a SIGKILL, the 
 
 it("takes a legacy call's sampled turns and approval through its run, and answers the call with the run's result", async () => {
   // No key: each model turn is a sampling request to the client, asked by the replica holding the call.
-  const c = await startServer({ OPENAI_API_KEY: '', OPENAI_BASE_URL: '' });
-  model.reset();
+  const c = await fx.startReplica({ OPENAI_API_KEY: '', OPENAI_BASE_URL: '' });
+  fx.model.reset();
   const turn = (content: CreateMessageResult['content'], stopReason: string): CreateMessageResult =>
     ({ role: 'assistant', model: 'desktop-model', stopReason, content }) as CreateMessageResult;
   const desktop = legacyClient({
@@ -215,7 +167,7 @@ it("takes a legacy call's sampled turns and approval through its run, and answer
   });
   await desktop.client.connect(new StreamableHTTPClientTransport(new URL(`${c.base}/mcp`)));
   try {
-    const before = await ticketsOf(15);
+    const before = await fx.ticketsOf(15);
     const result = await desktop.client.callTool(
       { name: 'support', arguments: { message: `Call me about my refund (${randomUUID()}).`, customerId: 15 } },
       undefined,
@@ -231,8 +183,8 @@ it("takes a legacy call's sampled turns and approval through its run, and answer
     });
     expect(desktop.sampled).toHaveLength(3);
     expect(desktop.elicited).toHaveLength(1);
-    expect(await ticketsOf(15)).toBe(before + 1);
-    expect(model.requests).toHaveLength(0);
+    expect(await fx.ticketsOf(15)).toBe(before + 1);
+    expect(fx.model.requests).toHaveLength(0);
     // Three sampled turns and one approval: four questions, each answered into the run once and recorded there.
     const runs = await runsOnceSettled([c.executorId]);
     expect(runs).toEqual([
@@ -256,13 +208,13 @@ it("takes a legacy call's sampled turns and approval through its run, and answer
 });
 
 it('cancels the run of a legacy call cancelled while its client is being asked, and writes nothing', async () => {
-  const e = await startServer();
-  model.reset();
-  model.enqueue(
+  const e = await fx.startReplica();
+  fx.model.reset();
+  fx.model.enqueue(
     toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Legacy, cancelled', body: 'Call me.' } }),
     textTurn('Not reached.'),
   );
-  const before = await ticketsOf(9);
+  const before = await fx.ticketsOf(9);
   const asked: string[] = [];
   const controller = new AbortController();
   const client = new Client(
@@ -295,8 +247,8 @@ it('cancels the run of a legacy call cancelled while its client is being asked, 
         answers: [],
       },
     ]);
-    expect(await ticketsOf(9)).toBe(before);
-    expect(model.requests).toHaveLength(1);
+    expect(await fx.ticketsOf(9)).toBe(before);
+    expect(fx.model.requests).toHaveLength(1);
   } finally {
     await client.close();
   }

@@ -16,32 +16,17 @@ import {
   ElicitRequestSchema,
   GetTaskResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import {
-  createScriptedServer,
-  hangTurn,
-  type ScriptedServer,
-  textTurn,
-  toolCallTurn,
-} from '@agent-mcp/agent-core/testing';
-import pg from 'pg';
-import { createSampleDatabase, type SampleDatabase } from './spec-helpers/sample-database';
+import { hangTurn, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { approve, modernRequest as modern, taskEnded, taskUntil, unansweredKeys } from './spec-helpers/modern-requests';
-import { type ServerProcess, startServerProcess, untilRunEngineUp } from './spec-helpers/server-process';
+import { createSupportReplicas, type SupportReplicas } from './spec-helpers/support-replicas';
 
 jest.setTimeout(150_000);
 
-let database: SampleDatabase;
-let model: ScriptedServer;
-let check: pg.Pool;
-let env: Record<string, string>;
-const servers: ServerProcess[] = [];
-
-async function startServer(): Promise<ServerProcess> {
-  const server = await startServerProcess(env);
-  servers.push(server);
-  await untilRunEngineUp(server, 60_000);
-  return server;
-}
+let fx: SupportReplicas;
+beforeAll(async () => {
+  fx = await createSupportReplicas({ DATABASE_TOOLS: 'true' });
+});
+afterAll(() => fx?.close());
 
 /** Waits for the task's next question (an approval) and answers yes through tasks/update. */
 async function approveNext(base: string, taskId: string, answered: Set<string>): Promise<void> {
@@ -54,61 +39,26 @@ async function approveNext(base: string, taskId: string, answered: Set<string>):
 
 /** The help-centre article the scripted answer cites, as the result lists it. */
 async function refundPolicy(): Promise<{ id: number; slug: string; title: string }> {
-  const { rows } = await check.query<{ id: number; slug: string; title: string }>(
+  const { rows } = await fx.check.query<{ id: number; slug: string; title: string }>(
     "SELECT id, slug, title FROM kb_articles WHERE tenant_id = 'acme' AND slug = 'refund-policy'",
   );
   return rows[0] as { id: number; slug: string; title: string };
 }
 
-const ticketsOf = async (customerId: number) =>
-  (
-    await check.query<{ n: number }>('SELECT count(*)::int AS n FROM support_tickets WHERE customer_id = $1', [
-      customerId,
-    ])
-  ).rows[0]?.n ?? 0;
-
-beforeAll(async () => {
-  database = await createSampleDatabase();
-  model = await createScriptedServer({ apiKey: 'test-key' });
-  check = new pg.Pool({ connectionString: database.url, max: 2 });
-  check.on('error', () => undefined);
-  env = {
-    DATABASE_URL: database.url,
-    DATABASE_TOOLS: 'true',
-    SUPPORT_TOOLS: 'true',
-    RESEARCH_TOOLS: 'false',
-    OPENAI_BASE_URL: model.url,
-    OPENAI_API_KEY: 'test-key',
-    OPENAI_MODEL: 'scripted-model',
-    RUN_HEARTBEAT_MS: '300',
-    RUN_RECOVERY_AFTER_MS: '1500',
-    LOG_LEVEL: 'info',
-  };
-});
-
 // Each test's runs go to its own servers only: a server left from an earlier test would dequeue them too.
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.kill()));
-});
-
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.kill()));
-  await check?.end();
-  await model?.close();
-  await database?.drop();
-});
+afterEach(() => fx.killReplicas());
 
 it('writes exactly one ticket when the server dies right after the approved ticket_create step', async () => {
-  const first = await startServer();
-  model.reset();
+  const first = await fx.startReplica();
+  fx.model.reset();
   const policy = await refundPolicy();
-  model.enqueue(
+  fx.model.enqueue(
     toolCallTurn({ name: 'kb_search', arguments: { query: 'refund policy money back' } }),
     toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Killed after', body: 'Please call me.' } }),
     hangTurn(), // the turn after the write, in flight when the process dies
     textTurn(`Refunds are explained in [kb:${policy.id}]. A colleague will call you back.`),
   );
-  const before = await ticketsOf(8);
+  const before = await fx.ticketsOf(8);
   const created = await modern(first.base, 'tools/call', {
     name: 'support',
     arguments: { message: `Call me back (${randomUUID()}).`, customerId: 8 },
@@ -119,12 +69,12 @@ it('writes exactly one ticket when the server dies right after the approved tick
   await approveNext(first.base, taskId, new Set());
 
   // The next model request comes once the ticket_create step is recorded: the process dies there.
-  await model.waitForRequest(2, 30_000);
-  expect(await ticketsOf(8)).toBe(before + 1);
+  await fx.model.waitForRequest(2, 30_000);
+  expect(await fx.ticketsOf(8)).toBe(before + 1);
   first.child.kill('SIGKILL');
   await first.exited;
 
-  const second = await startServer();
+  const second = await fx.startReplica();
   const done = await taskUntil(second.base, taskId, taskEnded, 60_000);
   expect(done).toMatchObject({
     status: 'completed',
@@ -141,15 +91,15 @@ it('writes exactly one ticket when the server dies right after the approved tick
       },
     },
   });
-  expect(await ticketsOf(8)).toBe(before + 1);
+  expect(await fx.ticketsOf(8)).toBe(before + 1);
   // Turns 1 and 2 asked once, turn 3 twice (in flight at the kill, then on the resumed run); no new question.
-  expect(model.requests).toHaveLength(4);
+  expect(fx.model.requests).toHaveLength(4);
 });
 
 it('reports the reply posted before the server died, and posts it once', async () => {
-  const first = await startServer();
-  model.reset();
-  model.enqueue(
+  const first = await fx.startReplica();
+  fx.model.reset();
+  fx.model.enqueue(
     toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Reply then die', body: 'Where is my order?' } }),
     toolCallTurn({ name: 'ticket_reply', arguments: { body: 'We are looking into it.' } }),
     hangTurn(), // the turn after the reply, in flight when the process dies
@@ -163,11 +113,11 @@ it('reports the reply posted before the server died, and posts it once', async (
   const answered = new Set<string>();
   await approveNext(first.base, taskId, answered); // the ticket
   await approveNext(first.base, taskId, answered); // the reply
-  await model.waitForRequest(2, 30_000);
+  await fx.model.waitForRequest(2, 30_000);
   first.child.kill('SIGKILL');
   await first.exited;
 
-  const second = await startServer();
+  const second = await fx.startReplica();
   const done = await taskUntil(second.base, taskId, taskEnded, 60_000);
   const out = (done?.['result'] as { structuredContent?: Record<string, unknown> } | undefined)?.structuredContent;
   const ticket = (out?.['ticketCreated'] as { id: number } | undefined)?.id;
@@ -181,18 +131,18 @@ it('reports the reply posted before the server died, and posts it once', async (
     ],
   });
   // The ticket's first message and the one reply, each written once.
-  const { rows } = await check.query<{ author: string }>(
+  const { rows } = await fx.check.query<{ author: string }>(
     'SELECT author FROM ticket_messages WHERE ticket_id = $1 ORDER BY id',
     [ticket],
   );
   expect(rows.map((r) => r.author)).toEqual(['customer', 'agent']);
-  expect(model.requests).toHaveLength(4);
+  expect(fx.model.requests).toHaveLength(4);
 });
 
 it("asks a 2025-11-25 task's client through the session its call came on, when the run executes on that replica", async () => {
-  const server = await startServer();
-  model.reset();
-  model.enqueue(
+  const server = await fx.startReplica();
+  fx.model.reset();
+  fx.model.enqueue(
     toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Asked live', body: 'Please call me.' } }),
     textTurn('A colleague will call you back.'),
   );
@@ -233,7 +183,7 @@ it("asks a 2025-11-25 task's client through the session its call came on, when t
     // It ran as a recorded run of the queue (finished a moment after the task: the outcome is stored from inside it).
     const runStatus = async () =>
       (
-        await check.query<{ status: string }>(
+        await fx.check.query<{ status: string }>(
           'SELECT status FROM agent_runs.workflow_status WHERE workflow_uuid = $1',
           [taskId],
         )

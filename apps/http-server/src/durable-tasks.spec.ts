@@ -66,6 +66,14 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, wha
   }
 }
 
+/** Waits (bounded) until the task's run has `status`; the status it has then. */
+const runReaches = (taskId: string, status: string) =>
+  until(
+    () => runOf(taskId),
+    (s) => s === status,
+    `the run ${taskId} to be ${status}`,
+  );
+
 const startTask = async (name: string, id: string) =>
   (
     await client.request(
@@ -75,6 +83,14 @@ const startTask = async (name: string, id: string) =>
   ).task.taskId;
 const statusOf = async (taskId: string) =>
   client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema);
+
+/** Waits (bounded) until the task has `status` (tasks/get). */
+const taskReaches = (taskId: string, status: string) =>
+  until(
+    async () => (await statusOf(taskId)).status,
+    (s) => s === status,
+    `the task ${taskId} to be ${status}`,
+  );
 
 beforeAll(async () => {
   db = await createThrowawayDatabase({ prefix: 'kit_tasks' });
@@ -131,13 +147,7 @@ it('waits for the engine starting with the server: a call and a task made meanwh
   expect(await runOf(taskId)).toBeDefined();
   await until(async () => gates.has('first'), Boolean, 'the run to start');
   gates.get('first')?.release('first');
-  expect(
-    await until(
-      () => runOf(taskId),
-      (s) => s === 'SUCCESS',
-      'the run to succeed',
-    ),
-  ).toBe('SUCCESS');
+  expect(await runReaches(taskId, 'SUCCESS')).toBe('SUCCESS');
 });
 
 it('runs a resumable tool’s task as a durable run keyed by the task, queued past the lease, its outcome stored', async () => {
@@ -161,13 +171,7 @@ it('runs a resumable tool’s task as a durable run keyed by the task, queued pa
     const result = await client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
     expect(result.content).toEqual([{ type: 'text', text }]);
     expect((await statusOf(taskId)).status).toBe('completed');
-    expect(
-      await until(
-        () => runOf(taskId),
-        (s) => s === 'SUCCESS',
-        'the run to succeed',
-      ),
-    ).toBe('SUCCESS');
+    expect(await runReaches(taskId, 'SUCCESS')).toBe('SUCCESS');
   }
 });
 
@@ -176,13 +180,7 @@ it('cancels the run with the task: the call is aborted and the run never resumes
   await until(async () => gates.has('c'), Boolean, 'the run to start');
   await client.request({ method: 'tasks/cancel', params: { taskId } }, GetTaskResultSchema);
   await until(async () => gates.get('c')?.aborted, Boolean, 'the call to be aborted');
-  expect(
-    await until(
-      () => runOf(taskId),
-      (s) => s === 'CANCELLED',
-      'the run to be cancelled',
-    ),
-  ).toBe('CANCELLED');
+  expect(await runReaches(taskId, 'CANCELLED')).toBe('CANCELLED');
   expect((await statusOf(taskId)).status).toBe('cancelled');
 });
 
@@ -204,11 +202,7 @@ it('fails a task whose run can no longer be resumed, saying why', async () => {
   const result = await client.request({ method: 'tasks/result', params: { taskId: given } }, CallToolResultSchema);
   expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: task.statusMessage }] });
   gates.get('d')?.release('done');
-  await until(
-    async () => (await statusOf(running)).status,
-    (s) => s === 'completed',
-    'the other task to finish',
-  );
+  await taskReaches(running, 'completed');
 });
 
 it('keeps the task of a tool not marked resumable in this process: no run is recorded', async () => {
@@ -243,12 +237,7 @@ it('counts the task runs it executes in its stats, and refuses a task past RUN_M
     gates.get(id)?.release(id);
   }
   expect(gates.has('j')).toBe(false);
-  for (const taskId of [running, ...waiting])
-    await until(
-      async () => (await statusOf(taskId)).status,
-      (s) => s === 'completed',
-      'the tasks to finish',
-    );
+  for (const taskId of [running, ...waiting]) await taskReaches(taskId, 'completed');
   // The runs end a moment after their tasks: the outcome is stored from inside them.
   await until(
     async () => composed.runs.stats().running,

@@ -10,12 +10,17 @@ import { createScriptedServer, type ScriptedServer, textTurn, toolCallTurn } fro
 import { noopLogger, type SqlClient } from '@agent-mcp/context';
 import { createPipeline, McpServer } from '@agent-mcp/mcp-core';
 import { createSupportTools } from '@agent-mcp/tools-support';
-import { type HttpTestServer, serveOverHttp } from '@agent-mcp/mcp-core/testing';
+import {
+  type HttpTestServer,
+  MODERN_VERSION,
+  modernEnvelope,
+  postModern,
+  serveOverHttp,
+} from '@agent-mcp/mcp-core/testing';
 import { createSampleDatabaseTools, type SampleDatabaseTools } from './spec-helpers/sample-database-tools';
 
 jest.setTimeout(120_000);
 
-const VERSION = '2026-07-28';
 const TENANT = 'acme';
 
 type ElicitAnswer = {
@@ -68,47 +73,26 @@ afterAll(async () => {
 async function modernClient(answer?: (message: string) => ElicitAnswer): Promise<Client> {
   const client = new Client(
     { name: 'support-mrtr-client', version: '1.0.0' },
-    { versionNegotiation: { mode: { pin: VERSION } }, capabilities: answer ? { elicitation: { form: {} } } : {} },
+    {
+      versionNegotiation: { mode: { pin: MODERN_VERSION } },
+      capabilities: answer ? { elicitation: { form: {} } } : {},
+    },
   );
   if (answer) client.setRequestHandler('elicitation/create', async (request) => answer(String(request.params.message)));
   await client.connect(new StreamableHTTPClientTransport(url));
   return client;
 }
 
-let nextId = 1;
 /** One modern tools/call of `support`, as raw JSON-RPC. */
-async function rawCall(params: Record<string, unknown>, capabilities: Record<string, unknown>): Promise<Reply> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': VERSION,
-      'mcp-method': 'tools/call',
-      'mcp-name': 'support',
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: nextId++,
+const rawCall = async (params: Record<string, unknown>, capabilities: Record<string, unknown>): Promise<Reply> =>
+  (
+    await postModern<Reply>(url, {
       method: 'tools/call',
-      params: {
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': VERSION,
-          'io.modelcontextprotocol/clientCapabilities': capabilities,
-        },
-        name: 'support',
-        ...params,
-      },
-    }),
-  });
-  const text = await res.text();
-  if (!res.headers.get('content-type')?.includes('text/event-stream')) return JSON.parse(text) as Reply;
-  const last = text
-    .split('\n')
-    .filter((l) => l.startsWith('data: '))
-    .at(-1);
-  return JSON.parse(last?.slice(6) ?? '{}') as Reply;
-}
+      name: 'support',
+      params: { name: 'support', ...params },
+      meta: modernEnvelope(capabilities),
+    })
+  ).body;
 
 const ticketsOf = async (customer: number) =>
   Number(

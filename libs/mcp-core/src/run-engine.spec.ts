@@ -8,7 +8,7 @@ import { type ParkedCallRuns } from './mrtr/parked-call';
 import { type DurableTaskRuns } from './tasks/durable-tasks';
 import { defineTool } from './tool';
 import { connectLinkedClient, createTestServer, serveOverHttp } from './testing';
-import { modernEnvelope, postModern } from './spec-helpers/modern-requests';
+import { modernEnvelope, postModern } from './testing/modern-requests';
 
 /** An engine that comes up `upAfterMs` after it is first asked (never, by default); the waits it was asked for. */
 function slowEngine(upAfterMs = Number.POSITIVE_INFINITY) {

@@ -5,11 +5,10 @@
 import { noopLogger } from '@agent-mcp/context';
 import { createLocalRuns } from '@agent-mcp/durable-runs';
 import { defineTool, McpServer } from '@agent-mcp/mcp-core';
-import { type HttpTestServer, serveOverHttp } from '@agent-mcp/mcp-core/testing';
+import { type HttpTestServer, modernEnvelope, postModern, serveOverHttp } from '@agent-mcp/mcp-core/testing';
 import { z } from 'zod';
 import { parkedCallRuns } from './parked-calls';
 
-const VERSION = '2026-07-28';
 const FORM = { type: 'object' as const, properties: {} };
 
 interface Reply {
@@ -65,40 +64,16 @@ afterAll(async () => {
   await served?.close();
 });
 
-let id = 1;
-async function call(params: Record<string, unknown>, tool = 'ask_twice'): Promise<Reply> {
-  const res = await fetch(served.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': VERSION,
-      'mcp-method': 'tools/call',
-      'mcp-name': tool,
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: id++,
+/** One raw 2026-07-28 call of `tool`, from a client that declares form elicitation; `params` after the name. */
+const call = async (params: Record<string, unknown>, tool = 'ask_twice'): Promise<Reply> =>
+  (
+    await postModern<Reply>(served.url, {
       method: 'tools/call',
-      params: {
-        name: tool,
-        arguments: {},
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': VERSION,
-          'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
-        },
-        ...params,
-      },
-    }),
-  });
-  const text = await res.text();
-  if (!res.headers.get('content-type')?.includes('text/event-stream')) return JSON.parse(text) as Reply;
-  const last = text
-    .split('\n')
-    .filter((l) => l.startsWith('data: '))
-    .at(-1);
-  return JSON.parse(last?.slice(6) ?? '{}') as Reply;
-}
+      name: tool,
+      params: { name: tool, arguments: {}, ...params },
+      meta: modernEnvelope({ elicitation: { form: {} } }),
+    })
+  ).body;
 
 it('runs the handler once across its rounds: each retry delivers an answer to the waiting run', async () => {
   seen.runs = 0;

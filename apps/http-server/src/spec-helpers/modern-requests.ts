@@ -1,5 +1,6 @@
-/** 2026-07-28 requests as a client without a session sends them, for specs of tasks (tasks extension). */
-export const MODERN = '2026-07-28';
+// 2026-07-28 requests as a client without a session sends them, for specs of tasks (tasks extension), on the raw
+// requests of mcp-core's testing entry.
+import { modernEnvelope, postModern } from '@agent-mcp/mcp-core/testing';
 
 /** What the specs' client declares: the tasks extension and form elicitation (so a write can be approved). */
 export const TASK_CLIENT_CAPS = { extensions: { 'io.modelcontextprotocol/tasks': {} }, elicitation: { form: {} } };
@@ -11,7 +12,6 @@ export interface RpcAnswer {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-let rawId = 1;
 
 /** Who sends a {@link modernRequest}, and how long it waits. */
 export interface ModernRequestOptions {
@@ -31,37 +31,15 @@ export async function modernRequest(
   options: ModernRequestOptions = {},
 ): Promise<RpcAnswer> {
   const name = (params['name'] ?? params['taskId']) as string | undefined;
-  const res = await fetch(`${base}/mcp`, {
-    method: 'POST',
+  const { body } = await postModern<RpcAnswer>(new URL(`${base}/mcp`), {
+    method,
+    params,
+    meta: modernEnvelope(options.capabilities ?? TASK_CLIENT_CAPS),
+    ...(name ? { name } : {}),
+    ...(options.headers ? { headers: options.headers } : {}),
     signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      ...options.headers,
-      'mcp-protocol-version': MODERN,
-      'mcp-method': method,
-      ...(name ? { 'mcp-name': name } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: rawId++,
-      method,
-      params: {
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': MODERN,
-          'io.modelcontextprotocol/clientCapabilities': options.capabilities ?? TASK_CLIENT_CAPS,
-        },
-        ...params,
-      },
-    }),
   });
-  const text = await res.text();
-  if (!res.headers.get('content-type')?.includes('text/event-stream')) return JSON.parse(text) as RpcAnswer;
-  const last = text
-    .split('\n')
-    .filter((l) => l.startsWith('data: '))
-    .at(-1);
-  return JSON.parse(last?.slice(6) ?? '{}') as RpcAnswer;
+  return body;
 }
 
 /** Polls tasks/get on `base` until `done` holds for the task, for at most `timeoutMs`; the last task seen. */

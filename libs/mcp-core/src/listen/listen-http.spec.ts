@@ -10,7 +10,7 @@ import { type Principal } from '@agent-mcp/context';
 import { JsonRpcErrorCode } from '../errors';
 import { type McpServer } from '../server';
 import { type HttpFixture, sleep, startHttp, testServer } from '../spec-helpers/clients';
-import { fetchModern, modernEnvelope, postModern } from '../spec-helpers/modern-requests';
+import { fetchModern, modernEnvelope, postModern } from '../testing/modern-requests';
 import { TASKS_EXTENSION } from '../tasks/tasks-extension';
 import { defineTool } from '../tool';
 import { RedisChangeFeed } from './change-feed';

@@ -8,7 +8,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { z } from 'zod';
 import { JsonRpcErrorCode } from '../errors';
 import { type HttpFixture, startHttp, testServer } from '../spec-helpers/clients';
-import { modernEnvelope, postModern } from '../spec-helpers/modern-requests';
+import { modernEnvelope, postModern } from '../testing/modern-requests';
 import { type McpServer } from '../server';
 import { defineTool } from '../tool';
 import { InMemoryRequestStateLedger } from './ledger';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { type Principal } from '@agent-mcp/context';
 import { JsonRpcErrorCode, ToolError } from '../errors';
 import { type HttpFixture, sleep, startHttp, testServer } from '../spec-helpers/clients';
-import { modernEnvelope, postModern } from '../spec-helpers/modern-requests';
+import { modernEnvelope, postModern } from '../testing/modern-requests';
 import { defineTool } from '../tool';
 import { TASKS_EXTENSION } from './tasks-extension';
 import { InMemoryTaskStore } from './task-store';

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { JsonRpcErrorCode } from '../../errors';
 import { connectHttpClient, type HttpFixture, sleep, startHttp, testServer } from '../../spec-helpers/clients';
-import { fetchModern, MODERN_VERSION, modernEnvelope, postModern } from '../../spec-helpers/modern-requests';
+import { fetchModern, MODERN_VERSION, modernEnvelope, postModern } from '../../testing/modern-requests';
 import { defineTool } from '../../tool';
 
 const VERSION = MODERN_VERSION;

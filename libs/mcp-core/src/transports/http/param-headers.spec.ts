@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { JsonRpcErrorCode } from '../../errors';
 import { type HttpFixture, startHttp, testServer } from '../../spec-helpers/clients';
-import { postModern } from '../../spec-helpers/modern-requests';
+import { postModern } from '../../testing/modern-requests';
 import { defineTool } from '../../tool';
 
 async function call(f: HttpFixture, args: Record<string, unknown>, headers: Record<string, string>) {

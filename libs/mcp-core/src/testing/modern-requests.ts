@@ -1,4 +1,7 @@
-/** The revision the raw requests of these specs speak. */
+// Raw MCP 2026-07-28 requests (no session, the envelope in `_meta`), for tests that check the rounds on the wire
+// rather than what an SDK client makes of them.
+
+/** The revision these raw requests speak. */
 export const MODERN_VERSION = '2026-07-28';
 
 /** The `_meta` envelope of a 2026-07-28 request: the version, the client's capabilities, and any other field. */

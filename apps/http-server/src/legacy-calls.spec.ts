@@ -13,6 +13,7 @@ import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { answerTurn, type SampledTurn, toolUseTurn } from '@agent-mcp/app-suites';
 import { hangTurn, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { createSupportReplicas, type SupportReplicas } from './spec-helpers/support-replicas';
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => fx?.close());
 
 /** A 2025-11-25 desktop client that answers what it declares, counting each question. */
-function legacyClient(answers: { sampled?: CreateMessageResult[] }) {
+function legacyClient(answers: { sampled?: readonly SampledTurn[] }) {
   const elicited: string[] = [];
   const sampled: unknown[] = [];
   const client = new Client(
@@ -42,7 +43,7 @@ function legacyClient(answers: { sampled?: CreateMessageResult[] }) {
       sampled.push(request.params);
       const next = script[sampled.length - 1];
       if (!next) throw new Error('the desktop model has no more answers');
-      return next;
+      return next as CreateMessageResult;
     });
   }
   return { client, elicited, sampled };
@@ -146,23 +147,11 @@ it("takes a legacy call's sampled turns and approval through its run, and answer
   // No key: each model turn is a sampling request to the client, asked by the replica holding the call.
   const c = await fx.startReplica({ OPENAI_API_KEY: '', OPENAI_BASE_URL: '' });
   fx.model.reset();
-  const turn = (content: CreateMessageResult['content'], stopReason: string): CreateMessageResult =>
-    ({ role: 'assistant', model: 'desktop-model', stopReason, content }) as CreateMessageResult;
   const desktop = legacyClient({
     sampled: [
-      turn([{ type: 'tool_use', id: 'tu_1', name: 'kb_search', input: { query: 'refund' } }] as never, 'toolUse'),
-      turn(
-        [
-          {
-            type: 'tool_use',
-            id: 'tu_2',
-            name: 'ticket_create',
-            input: { subject: 'Legacy refund by phone', body: 'Please call about a refund.' },
-          },
-        ] as never,
-        'toolUse',
-      ),
-      turn({ type: 'text', text: 'A colleague will call you.' }, 'endTurn'),
+      toolUseTurn('tu_1', 'kb_search', { query: 'refund' }),
+      toolUseTurn('tu_2', 'ticket_create', { subject: 'Legacy refund by phone', body: 'Please call about a refund.' }),
+      answerTurn('A colleague will call you.'),
     ],
   });
   await desktop.client.connect(new StreamableHTTPClientTransport(new URL(`${c.base}/mcp`)));

@@ -17,6 +17,7 @@ export {
   type AgentToolDefinition,
   type AgentRun,
 } from './define-agent-tool';
+export { hostedBy, type AgentToolHosting, type HostedAgentTool } from './agent-tool-hosting';
 export { mapAgentError } from './map-agent-error';
 export {
   runAgentTool,

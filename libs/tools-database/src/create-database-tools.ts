@@ -1,5 +1,4 @@
-import { type ModelProvider, type RunObserver, type RunQueue } from '@agent-mcp/agent-core';
-import { type AgentRunPolicy } from '@agent-mcp/agent-tools';
+import { type AgentRunPolicy, type AgentToolHosting } from '@agent-mcp/agent-tools';
 import { type Logger, noopLogger, type SqlClient, SqlError } from '@agent-mcp/context';
 import { createPgSqlClient } from '@agent-mcp/store';
 import { type ResourceRegistry, type ToolRegistry } from '@agent-mcp/mcp-core';
@@ -16,11 +15,9 @@ import { createDatabaseQueryTool } from './tools/database-query-tool';
 import { createSqlQueryTool } from './tools/sql-query-tool';
 
 /** Options of {@link createDatabaseTools}. */
-export interface DatabaseToolsOptions {
+export interface DatabaseToolsOptions extends AgentToolHosting {
   /** Settings; default: parsed from `env` with {@link parseDatabaseConfig}. */
   readonly config?: DatabaseConfig;
-  /** Environment for the settings and the model provider. Default `process.env`. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
   /**
    * Where caller- and model-written statements run; default: PostgreSQL at `DATABASE_QUERY_URL` (else
    * `DATABASE_URL`) when `DATABASE_URL` is set, else the embedded database.
@@ -33,15 +30,9 @@ export interface DatabaseToolsOptions {
   readonly sql?: SqlClient;
   /** Options for the embedded engine when it is the default (for example `snapshotCacheDir`). */
   readonly embedded?: Partial<EmbeddedEngineOptions>;
-  /** Model provider of `database_query`; default: OpenAI configured from `env`. */
-  readonly modelProvider?: ModelProvider;
   /** Model name of `database_query`. */
   readonly model?: string;
   readonly logger?: Logger;
-  /** Told of every run and model request of `database_query` (metrics, traces). */
-  readonly runObserver?: RunObserver;
-  /** The queue its agent runs go through (per-server and per-caller limits, step journals). Default: none. */
-  readonly runs?: RunQueue;
   /**
    * Caps and defaults of one `database_query` run (turns, tokens, seconds), the heartbeat and the client log
    * level. Default: read from `env` (`AGENT_*`); the deadline is at most `DATABASE_AGENT_TIMEOUT_MS`.

@@ -1,5 +1,4 @@
-import { type AgentRunPolicy } from '@agent-mcp/agent-tools';
-import { type ModelProvider, type RunObserver, type RunQueue } from '@agent-mcp/agent-core';
+import { type AgentRunPolicy, type AgentToolHosting } from '@agent-mcp/agent-tools';
 import { type Logger, noopLogger, type SqlClient } from '@agent-mcp/context';
 import { type ResourceRegistry, type ToolRegistry } from '@agent-mcp/mcp-core';
 import { createResearchTool } from './agent/research-tool';
@@ -11,21 +10,13 @@ import { registerDocumentResources } from './resources';
 import path from 'node:path';
 
 /** Options of {@link createResearchTools}. */
-export interface ResearchToolsOptions {
+export interface ResearchToolsOptions extends AgentToolHosting {
   /** Database for the document index (the apps pass the database tools' client); without one, no document search. */
   readonly sql?: SqlClient;
   /** Settings; default: parsed from `env` with {@link parseResearchConfig}. */
   readonly config?: ResearchConfig;
-  /** Environment for the settings and the model provider. Default `process.env`. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly logger?: Logger;
-  /** Model provider of the agent; default: OpenAI configured from `env`. */
-  readonly modelProvider?: ModelProvider;
   readonly model?: string;
-  /** Told of every agent run and model request (metrics). */
-  readonly runObserver?: RunObserver;
-  /** The queue its agent runs go through (per-server and per-caller limits, step journals). Default: none. */
-  readonly runs?: RunQueue;
   /**
    * Caps and defaults of one research call (turns, tokens, seconds), the heartbeat and the client log level.
    * Default: read from `env` (`AGENT_*`); the deadline is at most `RESEARCH_AGENT_TIMEOUT_MS`.

@@ -1,5 +1,4 @@
-import { type AgentRunPolicy } from '@agent-mcp/agent-tools';
-import { type ModelProvider, type RunObserver, type RunQueue } from '@agent-mcp/agent-core';
+import { type AgentRunPolicy, type AgentToolHosting } from '@agent-mcp/agent-tools';
 import { type Logger, noopLogger, type SqlClient } from '@agent-mcp/context';
 import { type ToolRegistry } from '@agent-mcp/mcp-core';
 import { parseSupportConfig, type SupportConfig } from './config';
@@ -12,7 +11,7 @@ import { supportSchemaCreator } from './support-schema';
 import { createSupportMcpTools } from './support-tools';
 
 /** Options of {@link createSupportTools}. */
-export interface SupportToolsOptions {
+export interface SupportToolsOptions extends AgentToolHosting {
   /**
    * The owner's connection to the database of the support tables (customers, orders, tickets and their messages,
    * help-centre articles) and their pending confirmations. Missing tables are created on first use; in the apps it
@@ -21,16 +20,8 @@ export interface SupportToolsOptions {
   readonly sql: SqlClient;
   /** Settings; default: parsed from `env` with {@link parseSupportConfig}. */
   readonly config?: SupportConfig;
-  /** Environment for the settings and the model provider. Default `process.env`. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Model provider of `support`; default: OpenAI configured from `env`. */
-  readonly modelProvider?: ModelProvider;
   /** Model name of `support`. */
   readonly model?: string;
-  /** Told of every `support` run and model request (the app's metrics). */
-  readonly runObserver?: RunObserver;
-  /** The queue its agent runs go through (per-server and per-caller limits, step journals). Default: none. */
-  readonly runs?: RunQueue;
   /** Caps of one `support` call, heartbeat and client log level. Default: read from `env` (`AGENT_*`). */
   readonly policy?: AgentRunPolicy;
   /**

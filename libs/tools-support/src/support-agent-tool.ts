@@ -2,12 +2,14 @@ import { z } from 'zod';
 import {
   agentCallShape,
   type AgentRunPolicy,
+  type AgentToolHosting,
   type AgentToolInterruption,
   type AgentToolOutcome,
   defineAgentTool,
+  hostedBy,
   tightenPolicy,
 } from '@agent-mcp/agent-tools';
-import { Agent, type ModelProvider, type RunObserver, type RunQueue } from '@agent-mcp/agent-core';
+import { Agent } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import { type SupportConfirmations } from './confirmations';
 import { type ConfirmedWriter } from './confirmed-write';
@@ -26,7 +28,7 @@ import { tenantOf } from './support-tools';
 export { SupportOutputSchema } from './support-agent/support-output';
 
 /** Options of {@link createSupportAgentTool}. */
-export interface SupportAgentToolOptions {
+export interface SupportAgentToolOptions extends AgentToolHosting {
   readonly store: SupportStore;
   /** Where pending confirmations wait, when the client cannot be asked. */
   readonly confirmations: SupportConfirmations;
@@ -35,19 +37,12 @@ export interface SupportAgentToolOptions {
   /** Spends a confirmation with its write: an approval a 2026-07-28 client gave through an input request. */
   readonly writeConfirmed: ConfirmedWriter;
   readonly defaultTenant: string;
-  /** Model provider; default: the OpenAI provider configured from `env`, created on first use. */
-  readonly modelProvider?: ModelProvider;
   /** Model name; default: the provider's. */
   readonly model?: string;
-  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Deadline of one run; lowers the policy's. */
   readonly timeoutMs: number;
   /** Most model turns; lowers the policy's. Default 8. */
   readonly maxTurns?: number;
-  /** Told of every run and model request (the app's metrics). */
-  readonly runObserver?: RunObserver;
-  /** The queue its agent runs go through (per-server and per-caller limits, step journals). Default: none. */
-  readonly runs?: RunQueue;
   /**
    * Caps and defaults of one call (turns, tokens, seconds), the heartbeat and the client log level. Default: read
    * from `env` (`loadAgentRunPolicy`).
@@ -99,10 +94,7 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     render: renderSupportOutput,
     policy,
-    ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.runObserver ? { observer: options.runObserver } : {}),
-    ...(options.runs ? { runs: options.runs } : {}),
+    ...hostedBy(options),
     prepare({ message, customerId, ticketId }, ctx) {
       // The tenant is the caller's; the ids the model passes are looked up inside it only.
       const run = startSupportRun(store, tenantOf(ctx.principal, options.defaultTenant), message, {

@@ -2,11 +2,13 @@ import { z } from 'zod';
 import {
   agentCallShape,
   type AgentRunPolicy,
+  type AgentToolHosting,
   type AgentToolOutcome,
   defineAgentTool,
+  hostedBy,
   tightenPolicy,
 } from '@agent-mcp/agent-tools';
-import { Agent, type ModelProvider, type RunObserver, type RunQueue, tool, wrapUntrusted } from '@agent-mcp/agent-core';
+import { Agent, tool, wrapUntrusted } from '@agent-mcp/agent-core';
 import { type QueryEngine } from '../engine/types';
 import { QueryFailedError } from '../errors';
 import { fencedQueryFailure } from './tool-errors';
@@ -15,7 +17,7 @@ import { renderTable } from '../render';
 import { describeTable, listTables } from '../schema';
 
 /** Options of {@link createDatabaseQueryTool}. */
-export interface DatabaseQueryToolOptions {
+export interface DatabaseQueryToolOptions extends AgentToolHosting {
   readonly runner: QueryRunner;
   readonly engine: QueryEngine;
   readonly schemas: readonly string[];
@@ -24,19 +26,12 @@ export interface DatabaseQueryToolOptions {
   readonly agentTimeoutMs: number;
   /** Default tenant, for schema reads and SQL of callers without one. */
   readonly defaultTenant: string;
-  /** Model provider; default: the OpenAI provider configured from `env`, created on first use. */
-  readonly modelProvider?: ModelProvider;
   /** Model name; default: the provider's. */
   readonly model?: string;
-  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Most rows the agent sees per query. Default 50. */
   readonly agentMaxRows?: number;
   /** Most model turns; lowers the policy's cap. Default 8. */
   readonly maxTurns?: number;
-  /** Told of every run, model request and its usage (metrics, traces). */
-  readonly runObserver?: RunObserver;
-  /** The queue its agent runs go through (per-server and per-caller limits, step journals). Default: none. */
-  readonly runs?: RunQueue;
   /**
    * Caps and defaults of one call (turns, tokens, seconds), the heartbeat and the client log level. Default: read
    * from `env` ({@link loadAgentRunPolicy}); the deadline is at most `agentTimeoutMs` and the turns `maxTurns`.
@@ -100,10 +95,7 @@ export function createDatabaseQueryTool(options: DatabaseQueryToolOptions) {
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     render: renderAnswer,
     policy,
-    ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.runObserver ? { observer: options.runObserver } : {}),
-    ...(options.runs ? { runs: options.runs } : {}),
+    ...hostedBy(options),
     prepare({ question }, ctx) {
       const tenantId = ctx.principal.tenantId ?? options.defaultTenant;
       const queries: QueryRecord[] = [];

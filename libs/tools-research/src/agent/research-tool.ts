@@ -2,8 +2,10 @@ import { z } from 'zod';
 import {
   agentCallShape,
   type AgentRunPolicy,
+  type AgentToolHosting,
   type AgentToolOutcome,
   defineAgentTool,
+  hostedBy,
   tightenPolicy,
 } from '@agent-mcp/agent-tools';
 import {
@@ -11,8 +13,6 @@ import {
   type AgentItem,
   MissingConfigError,
   type ModelProvider,
-  type RunObserver,
-  type RunQueue,
   type Tool,
   wrapUntrusted,
 } from '@agent-mcp/agent-core';
@@ -75,7 +75,7 @@ const FinalAnswerSchema = z.object({
 });
 
 /** Options of {@link createResearchTool}. */
-export interface ResearchToolOptions {
+export interface ResearchToolOptions extends AgentToolHosting {
   readonly fetcher: GuardedFetcher;
   /** The document index; absent when documents are not configured. */
   readonly corpus: CorpusIndex | undefined;
@@ -83,14 +83,7 @@ export interface ResearchToolOptions {
   readonly webSearch: boolean;
   /** Deadline of one run; lowers the policy's `deadlineSeconds`. */
   readonly agentTimeoutMs: number;
-  /** The server's model provider; default: OpenAI configured from `env`. Without a key, the client's model (sampling). */
-  readonly modelProvider?: ModelProvider;
   readonly model?: string;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Told of every run, model request and its usage (metrics, traces). */
-  readonly runObserver?: RunObserver;
-  /** The queue its agent runs go through (per-server and per-caller limits, step journals). Default: none. */
-  readonly runs?: RunQueue;
   /**
    * Caps and defaults of one call (turns, tokens, seconds), the heartbeat and the client log level. Default: read
    * from `env` ({@link loadAgentRunPolicy}); the deadline is at most `agentTimeoutMs`.
@@ -167,10 +160,7 @@ export function createResearchTool(options: ResearchToolOptions) {
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     render: renderResearch,
     policy,
-    ...(options.modelProvider ? { modelProvider: options.modelProvider } : {}),
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.runObserver ? { observer: options.runObserver } : {}),
-    ...(options.runs ? { runs: options.runs } : {}),
+    ...hostedBy(options),
     async prepare(
       { question, sources, urls, depth, maxTurns, maxTokens, deadlineSeconds },
       ctx: HandlerContext,

@@ -12,6 +12,9 @@ import { holdLaunchLock } from './launch-lock';
 import { ReplicaLiveness } from './replica-liveness';
 import { RUN_MAILBOX_DDL, RunMailbox } from './run-mailbox';
 import { RunRetention } from './run-retention';
+import { installStatusSignal } from './run-signal-ddl';
+import { type RunChanges, RunSignals, type RunWatch, SIGNAL } from './run-signals';
+import { SignalListener } from './signal-listener';
 import { RunSlots } from './run-slots';
 import { RUN_STEPS_DDL, StepRecords } from './step-records';
 
@@ -137,6 +140,13 @@ export interface DurableRuns {
   sent(runId: string, idempotencyKey: string): Promise<boolean>;
   /** The run's event `key`, waiting up to `timeoutMs` for it (`undefined` then). */
   readEvent(runId: string, key: string, options: { timeoutMs: number }): Promise<unknown>;
+  /**
+   * Watches the run `runId` for `changes`, for a caller that waits on several things of a run (a parked call's
+   * request: its outcome or its next question) and looks at them itself after each wake. Wakes come at once from
+   * this process, and from other replicas through PostgreSQL `LISTEN`/`NOTIFY` (one connection per process, opened by
+   * the first watch). A wake from another replica can be lost (a dropped connection): bound every `next`. Close it.
+   */
+  watch(runId: string, changes: RunChanges): RunWatch;
   /** Moves the runs of dead replicas now (the sweeper does it every second). @returns the runs moved */
   sweep(): Promise<string[]>;
   /** Deletes finished runs past their retention now (done every 10 minutes). @returns how many */
@@ -191,6 +201,8 @@ const QUEUED_SQL = `SELECT count(*)::int AS n FROM (
 const ENGINE_WAIT_MS = 1000;
 /** How long a status read waits for the run engine before it answers that it does not know. */
 const STATUS_ENGINE_WAIT_MS = 50;
+/** DBOS's statuses of a run that has not finished. */
+const UNFINISHED = new Set(['PENDING', 'ENQUEUED', 'DELAYED']);
 
 /** The instance of this process: DBOS is one per process. */
 let active: DurableRunsImpl | undefined;
@@ -239,6 +251,7 @@ class DurableRunsImpl implements DurableRuns {
   readonly kind = 'durable' as const;
   readonly executorId: string;
   private readonly slots: RunSlots;
+  private readonly signals: RunSignals;
   private readonly kinds = new Map<string, (input: unknown, journal: RunContextJournal) => Promise<unknown>>();
   private readonly inline = new Map<string, InlineRun>();
   /** Runs of the queue (defined kinds) executing in this process now. */
@@ -260,6 +273,9 @@ class DurableRunsImpl implements DurableRuns {
       perPrincipal: settings.concurrencyPerPrincipal,
       maxQueued: settings.maxQueued,
     });
+    this.signals = new RunSignals(
+      (signals) => new SignalListener({ databaseUrl: settings.databaseUrl, signals, logger: this.logger }),
+    );
   }
 
   define<I, O>(kind: string, work: (input: I, journal: RunContextJournal) => Promise<O>): void {
@@ -373,8 +389,12 @@ class DurableRunsImpl implements DurableRuns {
     if (!this.kinds.has(kind)) throw new TypeError(`No run kind "${kind}" is defined`);
     const { engine } = await this.started();
     const runId = options.runId ?? globalThis.crypto.randomUUID();
-    const handle = await engine.enqueue(runId, { kind, principal: options.principal, inline: false, input });
-    return { runId, result: () => handle.getResult({ pollingIntervalMs: 100 }) as Promise<O> };
+    await engine.enqueue(runId, { kind, principal: options.principal, inline: false, input });
+    // Waits on the run's status signal (it may finish on any replica), not on DBOS's 100 ms polls.
+    return {
+      runId,
+      result: async () => ((await this.finishedResult(runId, Number.POSITIVE_INFINITY)) as { value: O }).value,
+    };
   }
 
   async startHere<O>(
@@ -399,31 +419,58 @@ class DurableRunsImpl implements DurableRuns {
       throw error;
     }
     settled.then(
-      () => this.finished(label, startedAt, 'completed', release),
-      () => this.finished(label, startedAt, 'failed', release),
+      () => this.finished(runId, label, startedAt, 'completed', release),
+      () => this.finished(runId, label, startedAt, 'failed', release),
     );
     return { runId, result: () => settled as Promise<O> };
   }
 
-  private finished(kind: string, startedAt: number, outcome: 'completed' | 'failed', release: () => void): void {
+  private finished(
+    runId: string,
+    kind: string,
+    startedAt: number,
+    outcome: 'completed' | 'failed',
+    release: () => void,
+  ): void {
     release();
+    // A request waiting here for the run's outcome looks now, before the status trigger's notice comes back.
+    this.signals.wake(runId, SIGNAL.status);
     const durationMs = performance.now() - startedAt;
     shielded(() => this.observer.onRunFinished?.({ kind, durationMs, outcome }));
   }
 
   async result<O>(runId: string, options: { timeoutMs: number }): Promise<O | undefined> {
-    const { engine } = await this.started();
-    const value = await engine.dbos.getResult<O>(runId, {
-      timeoutSeconds: options.timeoutMs / 1000,
-      pollingIntervalMs: 100,
+    const found = await this.finishedResult(runId, options.timeoutMs);
+    return (found?.value ?? undefined) as O | undefined;
+  }
+
+  /**
+   * The run's result once it has finished (`{ value }`, DBOS's record of it; rejects with its error), looking at its
+   * status when signalled and at the fallback interval; `undefined` after `timeoutMs`.
+   */
+  private async finishedResult(runId: string, timeoutMs: number): Promise<{ value: unknown } | undefined> {
+    const { engine, pool } = await this.started();
+    return this.signals.lookUntil(runId, { status: true }, timeoutMs, async () => {
+      const { rows } = await pool.query<{ status: string }>(
+        {
+          name: 'agent_runs.run_status',
+          text: `SELECT status FROM "${RUNS_SCHEMA}".workflow_status WHERE workflow_uuid = $1`,
+        },
+        [runId],
+      );
+      const status = rows[0]?.status;
+      // Unknown yet (a submit not committed), or not finished: look again when signalled.
+      if (status === undefined || UNFINISHED.has(status)) return undefined;
+      return { value: await engine.dbos.getResult<unknown>(runId, { timeoutSeconds: 0 }) };
     });
-    return value ?? undefined;
   }
 
   async cancel(runId: string): Promise<void> {
     const { engine } = await this.started();
     // An UPDATE of a run not finished yet; the next step's record (or DBOS's own check) stops it where it runs.
     await engine.dbos.cancelWorkflow(runId);
+    // The run's own wait (a receive) and the requests waiting on it, in this process, end now.
+    this.signals.wake(runId, SIGNAL.status);
   }
 
   async status(runId: string): Promise<RunStatus | undefined> {
@@ -455,6 +502,10 @@ class DurableRunsImpl implements DurableRuns {
     return mailbox.readEvent(runId, key, options.timeoutMs);
   }
 
+  watch(runId: string, changes: RunChanges): RunWatch {
+    return this.signals.watch(runId, changes);
+  }
+
   async sweep(): Promise<string[]> {
     const { liveness } = await this.started();
     return liveness.sweep();
@@ -474,6 +525,8 @@ class DurableRunsImpl implements DurableRuns {
     if (this.closed) return;
     this.closed = true;
     try {
+      // First: no reconnection may start while the rest closes. Watches still open end by their own timeouts.
+      await this.signals.close();
       const parts = await this.starting?.catch(() => undefined);
       if (!parts) return;
       await Promise.all([parts.liveness.stop(), parts.retention.stop()]);
@@ -519,15 +572,19 @@ class DurableRunsImpl implements DurableRuns {
         // Alive before it can dequeue anything: a replica with runs and no fresh row is taken for dead.
         await liveness.register([RUN_STEPS_DDL, ...RUN_MAILBOX_DDL]);
         engine = await launchEngine({ ...s, pool, logger: this.logger }, (record) => this.execute(record));
+        // On DBOS's table, so after its migrations; under the lock, so replicas never race on the trigger.
+        await installStatusSignal(pool);
       } finally {
         await unlock();
       }
     } catch (error) {
+      // A launched engine whose trigger could not be installed is stopped too: the next caller launches again.
+      await engine?.stop().catch(() => undefined);
       await pool.end().catch(() => undefined);
       throw error;
     }
     const records = new StepRecords(pool);
-    const mailbox = new RunMailbox(pool);
+    const mailbox = new RunMailbox(pool, this.signals);
     const recorded = {
       delete: async (ids: readonly string[]) => {
         await records.delete(ids);

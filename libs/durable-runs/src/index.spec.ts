@@ -39,11 +39,13 @@ export type {
   DurableRunsErrorCode,
   DurableRunsOptions,
   LocalRunsOptions,
+  RunChanges,
   RunContextJournal,
   RunQueueSample,
   RunQueueSampler,
   RunQueueSamplerOptions,
   RunStatus,
+  RunWatch,
   RunsObserver,
   RunsStats,
 } from './index';

@@ -35,6 +35,7 @@ export {
   type RunQueueSamplerOptions,
 } from './run-queue-sampler';
 export { MAILBOX_LIMITS } from './mailboxes';
+export { type RunChanges, type RunWatch } from './run-signals';
 export { RUNS_SETTINGS, loadRunsOptions, loadDurableRunsOptions } from './settings';
 export {
   DurableRunsError,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { scopedJournal } from './dbos-journal';
 import { InvalidRunsOptionsError } from './errors';
 import { Mailboxes } from './mailboxes';
+import { type RunChanges, RunSignals, type RunWatch } from './run-signals';
 import { RunSlots } from './run-slots';
 
 /** A run's journal as the runs give it: the steps of {@link RunJournal} and the run's mailbox. */
@@ -72,6 +73,12 @@ export interface AgentRuns extends RunQueue {
   send(runId: string, topic: string, message: unknown, idempotencyKey?: string): boolean;
   /** The run's event `key`, waiting up to `timeoutMs` for it to be published (`undefined` then). */
   readEvent(runId: string, key: string, options: { timeoutMs: number; signal: AbortSignal }): Promise<unknown>;
+  /**
+   * Watches the run `runId` for `changes` (its end is its `status`), for a caller that waits on several things of a
+   * run and looks at them itself after each wake: woken at once by this process's sends, publishes and the run's end.
+   * Close it.
+   */
+  watch(runId: string, changes: RunChanges): RunWatch;
   stats(): RunsStats;
   /** Which implementation this is, for the start-up line: `local` (in process). */
   readonly kind: 'local';
@@ -116,7 +123,9 @@ export function createLocalRuns(options: LocalRunsOptions = {}): AgentRuns {
     perPrincipal: limits.concurrencyPerPrincipal,
     maxQueued: limits.maxQueued,
   });
-  const mailboxes = new Mailboxes();
+  // In process only: every run, and so every wake, is this process's.
+  const signals = new RunSignals();
+  const mailboxes = new Mailboxes(signals);
   const observer = options.observer ?? {};
   /** The run whose work is executing, and how many agent runs that work started (see `run`). */
   const current = new AsyncLocalStorage<{ readonly journal: RunContextJournal; nested: number }>();
@@ -161,6 +170,7 @@ export function createLocalRuns(options: LocalRunsOptions = {}): AgentRuns {
       mailboxes.send(runId, topic, message, idempotencyKey),
     readEvent: (runId: string, key: string, o: { timeoutMs: number; signal: AbortSignal }) =>
       mailboxes.readEvent(runId, key, o.timeoutMs, o.signal),
+    watch: (runId: string, changes: RunChanges) => signals.watch(runId, changes),
     stats: () => slots.stats(),
   });
 }

@@ -1,4 +1,5 @@
 import { RunMailboxFullError, RunNotFoundError } from './errors';
+import { SIGNAL, type RunSignals } from './run-signals';
 
 /** Most unread messages one run keeps, and most idempotency keys it remembers. */
 export const MAILBOX_LIMITS = Object.freeze({ unread: 64, keys: 1024 });
@@ -18,10 +19,13 @@ interface Mailbox {
  * - a message (`send`) waits in its run's topic until the run receives it; a send whose idempotency key the run
  *   has seen delivers nothing;
  * - an event (`publish`) is the run's latest value under a key, readable by anyone while the run lives.
- * A run's mailbox exists from its start to its end.
+ * A run's mailbox exists from its start to its end. Every send, publish and end wakes the run's watches in
+ * `signals` (a waiter on several things of a run: a parked call's request, waiting for its outcome or next question).
  */
 export class Mailboxes {
   private readonly boxes = new Map<string, Mailbox>();
+
+  constructor(private readonly signals: RunSignals) {}
 
   open(runId: string): void {
     this.boxes.set(runId, {
@@ -36,6 +40,7 @@ export class Mailboxes {
 
   close(runId: string): void {
     this.boxes.delete(runId);
+    this.signals.wake(runId, SIGNAL.status);
   }
 
   has(runId: string): boolean {
@@ -54,13 +59,13 @@ export class Mailboxes {
       box.keys.add(idempotencyKey);
     }
     const receiver = box.receivers.get(topic)?.shift();
-    if (receiver) {
-      receiver(message);
-      return true;
+    if (receiver) receiver(message);
+    else {
+      if (box.unread >= MAILBOX_LIMITS.unread) throw new RunMailboxFullError(runId, MAILBOX_LIMITS.unread);
+      box.unread += 1;
+      box.messages.set(topic, [...(box.messages.get(topic) ?? []), message]);
     }
-    if (box.unread >= MAILBOX_LIMITS.unread) throw new RunMailboxFullError(runId, MAILBOX_LIMITS.unread);
-    box.unread += 1;
-    box.messages.set(topic, [...(box.messages.get(topic) ?? []), message]);
+    this.signals.wake(runId, SIGNAL.message(topic));
     return true;
   }
 
@@ -80,6 +85,7 @@ export class Mailboxes {
     const box = this.box(runId);
     box.events.set(key, value);
     for (const wake of box.eventWaiters.get(key)?.splice(0) ?? []) wake(value);
+    this.signals.wake(runId, SIGNAL.event(key));
   }
 
   /** The run's event `key`: at once if set, else when published, else `undefined` after `timeoutMs`. */

@@ -90,6 +90,7 @@ export type {
   ParkedCall,
   ParkedCallRuns,
   ParkedQuestion,
+  ParkedRunWatch,
   ParkedRunJournal,
   PermissionOptions,
   Pipeline,

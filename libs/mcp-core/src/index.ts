@@ -140,6 +140,7 @@ export {
   type ParkedCall,
   type ParkedCallRuns,
   type ParkedQuestion,
+  type ParkedRunWatch,
   type ParkedRunJournal,
   QUESTION_EVENT,
   answerTopic,

@@ -45,6 +45,9 @@ function parkedPort(engine: ReturnType<typeof slowEngine>, started: string[]): P
     deliver: notCalled,
     outcome: notCalled,
     cancel: notCalled,
+    watch: () => {
+      throw new Error('not called in this spec');
+    },
   };
 }
 

@@ -13,6 +13,9 @@ import {
 /** The kind of run a parked call is, the same on every replica. */
 export const MCP_CALL_RUN = 'mcp-call';
 
+/** What a request waiting on a parked call's run is woken by: the run's end, or a question it publishes. */
+const WATCHED = Object.freeze({ status: true, events: [QUESTION_EVENT] });
+
 /** JSON-RPC's internal error: how a call whose run ended without an outcome fails. */
 const INTERNAL_ERROR = -32603;
 
@@ -71,6 +74,8 @@ function recordedCalls(runs: DurableRuns): ReturnType<typeof parkedCallRuns> {
       }
     },
     cancel: (runId: string) => runs.cancel(runId),
+    // Its end (the status signal, sent here too when it ends in this process) or a question published, on any replica.
+    watch: (runId: string) => runs.watch(runId, WATCHED),
   });
   return {
     port,
@@ -156,6 +161,9 @@ function localCalls(runs: AgentRuns): ReturnType<typeof parkedCallRuns> {
     async cancel(runId: string) {
       calls.get(runId)?.controller.abort(new Error('The call was cancelled'));
     },
+    // The in-process run's end or a question it publishes; a call not started has nothing to wake it (its outcome is
+    // read at the first look).
+    watch: (runId: string) => runs.watch(calls.get(runId)?.runId ?? runId, WATCHED),
   });
   return { port, define: (s) => (server = s) };
 }

@@ -113,6 +113,22 @@ export interface ParkedCallRuns {
   outcome(runId: string, timeoutMs: number): Promise<TaskOutcome | undefined>;
   /** Cancels the run wherever it is: it stops at its next step and is never resumed. */
   cancel(runId: string): Promise<void>;
+  /**
+   * Watches the run for a change of its outcome or of its question, so a request waiting on it looks again when
+   * one may have happened instead of on a timer. Opened before the request's first look; closed when it stops waiting.
+   */
+  watch(runId: string): ParkedRunWatch;
+}
+
+/** A request's watch on a parked run ({@link ParkedCallRuns.watch}). */
+export interface ParkedRunWatch {
+  /**
+   * Resolves once the run's outcome or question may have changed since the watch opened or the last `next`
+   * resolved (at once if so), else after `ms`, or when `signal` aborts. Only a hint to look again: a wake can be
+   * spurious, and one from another replica can be lost, hence the bound.
+   */
+  next(ms: number, signal: AbortSignal): Promise<unknown>;
+  close(): void;
 }
 
 /** A parked run's recorded input is not a call this server can execute. */

@@ -15,14 +15,18 @@ import {
   ParkedInputs,
   type ParkedQuestion,
   type ParkedRunJournal,
+  type ParkedRunWatch,
   parseParkedCall,
 } from './parked-call';
 import { type ParkedState, type RequestStateBinding, type RequestStateSealer } from './request-state';
 
 /** How long a call on in-process runs waits for them before it is served by reruns instead (they start at once). */
 const READY_WAIT_MS = 1000;
-/** How long one look for the run's outcome waits before the question is read again, ms. */
-const POLL_MS = 100;
+/**
+ * How long a waiting request waits for a wake of its run's watch before it looks anyway, ms: a wake from another
+ * replica can be lost (a dropped connection); the watch itself wakes it at once otherwise.
+ */
+const LOOK_AGAIN_MS = 3000;
 /** The progress token a parked run's own context reports under; the relay gives it the waiting request's. */
 const RELAY_TOKEN = 'parked-run';
 
@@ -171,19 +175,26 @@ export class ParkedCalls {
     // A cancelled request stops the run here at once (its SQL statement, its model request), not at the next look.
     const stop = () => this.running.get(runId)?.abort(call.signal.reason);
     call.signal.addEventListener('abort', stop, { once: true });
+    // Opened before the first look: a change between a look and the wait still wakes it.
+    const watch = this.options.runs.watch(runId);
     try {
-      return await this.waitFor(call, runId, answered, legacy);
+      return await this.waitFor(call, runId, answered, legacy, watch);
     } finally {
+      watch.close();
       call.signal.removeEventListener('abort', stop);
     }
   }
 
-  /** The loop of {@link until}: the run's outcome, else its question, looked at every `POLL_MS`. */
+  /**
+   * The loop of {@link until}: the run's outcome, else its question, looked at when the run's watch wakes (its
+   * outcome or question may have changed), when the request is cancelled, and at least every `LOOK_AGAIN_MS`.
+   */
   private async waitFor(
     call: Call,
     runId: string,
     answered: string | undefined,
     legacy: boolean,
+    watch: ParkedRunWatch,
   ): Promise<Record<string, unknown>> {
     const { runs } = this.options;
     for (;;) {
@@ -192,7 +203,7 @@ export class ParkedCalls {
         await runs.cancel(runId);
         throw new CancelledError('Request cancelled');
       }
-      const outcome = await runs.outcome(runId, POLL_MS);
+      const outcome = await runs.outcome(runId, 0);
       if (outcome) {
         if ('result' in outcome) return outcome.result;
         throw new ProtocolError('TASK_FAILED', outcome.error.message, {
@@ -214,6 +225,7 @@ export class ParkedCalls {
         await runs.deliver(runId, question.seq, answers);
         answered = question.seq;
       } else if (question && question.seq !== answered) return this.asking(call, runId, question);
+      await watch.next(LOOK_AGAIN_MS, call.signal);
     }
   }
 

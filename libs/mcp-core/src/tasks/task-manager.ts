@@ -347,10 +347,7 @@ export class TaskManager {
   async stop(taskId: string, owner: string): Promise<void> {
     const current = await this.require(taskId, owner);
     if (isTerminalStatus(current.status)) return;
-    await this.store.setStatus(taskId, owner, 'cancelled', 'Cancelled by the client.');
-    this.running.get(taskId)?.controller.abort(new CancelledError('Task cancelled by the client'));
-    this.cancelRun(taskId);
-    this.wake(taskId);
+    await this.cancelled(taskId, owner);
   }
 
   /** `tasks/get`. */
@@ -376,12 +373,21 @@ export class TaskManager {
     if (isTerminalStatus(current.status)) {
       throw new ProtocolError('TASK_TERMINAL', `Invalid params: task ${taskId} is already ${current.status}`);
     }
-    const cancelled = await this.store.setStatus(taskId, owner, 'cancelled', 'Cancelled by the client.');
-    this.running.get(taskId)?.controller.abort(new CancelledError('Task cancelled by the client'));
-    this.cancelRun(taskId);
-    this.wake(taskId);
+    const cancelled = await this.cancelled(taskId, owner);
     // It may have ended between the read and the update: report what it is now.
     return taskToWire(cancelled ?? (await this.require(taskId, owner)));
+  }
+
+  /** Marks a running task cancelled and stops its run; the stored record, unless it ended meanwhile. */
+  private async cancelled(taskId: string, owner: string): Promise<TaskRecord | undefined> {
+    // The recorded run is cancelled before anything stops its execution (here, or on the replica that sees the task
+    // cancelled): stopped first, it could end and be recorded a success before the cancel lands, and an outcome is
+    // recorded only over a run still pending.
+    await this.cancelRun(taskId);
+    const cancelled = await this.store.setStatus(taskId, owner, 'cancelled', 'Cancelled by the client.');
+    this.running.get(taskId)?.controller.abort(new CancelledError('Task cancelled by the client'));
+    this.wake(taskId);
+    return cancelled;
   }
 
   /**
@@ -490,8 +496,8 @@ export class TaskManager {
   }
 
   /** Cancels a task's durable run, if it is one, wherever it runs (in the background: the store already says so). */
-  private cancelRun(taskId: string): void {
-    void this.durable
+  private async cancelRun(taskId: string): Promise<void> {
+    await this.durable
       ?.cancel(taskId)
       .catch((error: unknown) => this.logger.warn('durable task runs: could not cancel a run', { taskId, err: error }));
   }

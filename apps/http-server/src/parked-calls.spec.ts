@@ -18,6 +18,7 @@ import {
   toolUseTurn,
 } from '@agent-mcp/app-suites';
 import { textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
+import { fetchModern, modernEnvelope } from '@agent-mcp/mcp-core/testing';
 import { modernRequest, type RpcAnswer } from './spec-helpers/modern-requests';
 import { createSupportReplicas, type Replica, type SupportReplicas } from './spec-helpers/support-replicas';
 
@@ -107,6 +108,42 @@ describe('a 2026-07-28 support call parked on its approval', () => {
       expect(again.error).toMatchObject({ code: -32602, data: { reason: 'REQUEST_STATE_REPLAYED' } });
     }
     expect(await fx.ticketsOf(8)).toBe(before + 1);
+    expect(fx.model.requests).toHaveLength(2);
+  });
+
+  it('gives the retry waiting on replica B the progress of the run going on on replica A', async () => {
+    fx.model.reset();
+    fx.model.enqueue(
+      toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Progress', body: 'Please call me back.' } }),
+      // Turn 2 takes a while, so the run reports it while the retry waits on B.
+      textTurn('A colleague will call you back.', { delayMs: 1500 }),
+    );
+    const args = { message: `Call me back (${randomUUID()}).`, customerId: 8 };
+    const { key, requestState } = await parkOn(a.base, args);
+    // The run goes on on A: B follows it through the run's record.
+    expect(await pendingCalls()).toEqual([{ run_id: expect.any(String), executor_id: a.executorId }]);
+    const res = await fetchModern(new URL(`${b.base}/mcp`), 1, {
+      method: 'tools/call',
+      name: 'support',
+      params: { name: 'support', arguments: args, requestState, inputResponses: { [key]: APPROVE } },
+      meta: modernEnvelope(CAPS, { progressToken: 'on-b' }),
+      signal: AbortSignal.timeout(60_000),
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const messages = (await res.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as { method?: string; params?: Record<string, unknown> });
+    const progress = messages.filter((m) => m.method === 'notifications/progress').map((m) => m.params ?? {});
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((p) => p['progressToken'] === 'on-b')).toBe(true);
+    const values = progress.map((p) => Number(p['progress']));
+    expect(values).toEqual([...values].sort((x, y) => x - y));
+    expect(new Set(values).size).toBe(values.length);
+    expect(progress.some((p) => String(p['message']).startsWith('turn 2'))).toBe(true);
+    expect(messages.at(-1)).toMatchObject({
+      result: { structuredContent: { status: 'answered', ticketCreated: { created: true } } },
+    });
     expect(fx.model.requests).toHaveLength(2);
   });
 

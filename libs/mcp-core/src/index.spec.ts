@@ -25,6 +25,7 @@ describe('public API', () => {
       'McpLocalError',
       'McpServer',
       'NotFoundError',
+      'PROGRESS_EVENT',
       'PermissionError',
       'PromptRegistry',
       'ProtocolError',

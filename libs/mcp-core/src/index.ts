@@ -145,6 +145,7 @@ export {
   QUESTION_EVENT,
   answerTopic,
 } from './mrtr/parked-call';
+export { PROGRESS_EVENT } from './mrtr/run-progress';
 
 /** Package version, kept in step with package.json. */
 export const VERSION = '0.1.0';

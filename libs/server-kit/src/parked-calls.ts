@@ -6,6 +6,7 @@ import {
   type ParkedCall,
   type ParkedCallRuns,
   type ParkedQuestion,
+  PROGRESS_EVENT,
   QUESTION_EVENT,
   RateLimitError,
 } from '@agent-mcp/mcp-core';
@@ -15,6 +16,8 @@ export const MCP_CALL_RUN = 'mcp-call';
 
 /** What a request waiting on a parked call's run is woken by: the run's end, or a question it publishes. */
 const WATCHED = Object.freeze({ status: true, events: [QUESTION_EVENT] });
+/** The same, for a request that follows the run's progress from another replica. */
+const WATCHED_WITH_PROGRESS = Object.freeze({ status: true, events: [QUESTION_EVENT, PROGRESS_EVENT] });
 
 /** JSON-RPC's internal error: how a call whose run ended without an outcome fails. */
 const INTERNAL_ERROR = -32603;
@@ -74,8 +77,10 @@ function recordedCalls(runs: DurableRuns): ReturnType<typeof parkedCallRuns> {
       }
     },
     cancel: (runId: string) => runs.cancel(runId),
+    progress: (runId: string) => runs.readEvent(runId, PROGRESS_EVENT, { timeoutMs: 0 }),
     // Its end (the status signal, sent here too when it ends in this process) or a question published, on any replica.
-    watch: (runId: string) => runs.watch(runId, WATCHED),
+    watch: (runId: string, options?: { readonly progress?: boolean }) =>
+      runs.watch(runId, options?.progress ? WATCHED_WITH_PROGRESS : WATCHED),
   });
   return {
     port,

@@ -114,10 +114,17 @@ export interface ParkedCallRuns {
   /** Cancels the run wherever it is: it stops at its next step and is never resumed. */
   cancel(runId: string): Promise<void>;
   /**
-   * Watches the run for a change of its outcome or of its question, so a request waiting on it looks again when
-   * one may have happened instead of on a timer. Opened before the request's first look; closed when it stops waiting.
+   * The run's latest progress report (its event `PROGRESS_EVENT`: see `run-progress.ts`), published while no request
+   * waits on the run in its own process: how a request waiting on another replica follows it. Absent where every
+   * request waits where its run runs (in-process runs).
    */
-  watch(runId: string): ParkedRunWatch;
+  progress?(runId: string): Promise<unknown>;
+  /**
+   * Watches the run for a change of its outcome or of its question (and, with `progress`, of its progress report),
+   * so a request waiting on it looks again when one may have happened instead of on a timer. Opened before the
+   * request's first look; closed when it stops waiting.
+   */
+  watch(runId: string, options?: { readonly progress?: boolean }): ParkedRunWatch;
 }
 
 /** A request's watch on a parked run ({@link ParkedCallRuns.watch}). */

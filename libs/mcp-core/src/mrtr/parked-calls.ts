@@ -1,9 +1,7 @@
 import { ANONYMOUS_PRINCIPAL, type LogLevel, type Logger, principalKey, type TaskOutcome } from '@agent-mcp/context';
 import { type Call, type CallEnvironment, CallContext } from '../call-context';
 import { CancelledError, isExposable, ProtocolError, toJsonRpcError } from '../errors';
-import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../protocol/messages';
 import { detachedCall, recordedSession } from '../recorded-call';
-import { ClientUnreachableError, type RequestChannel } from '../session';
 import { requireRunEngine, RUN_ENGINE_WAIT_MS } from '../run-engine';
 import { errorRef, type ToolRegistry } from '../tool-registry';
 import { parseAnswer } from './input-round';
@@ -19,6 +17,7 @@ import {
   parseParkedCall,
 } from './parked-call';
 import { type ParkedState, type RequestStateBinding, type RequestStateSealer } from './request-state';
+import { PROGRESS_EVENT, ProgressForwarder, ProgressPublisher, RELAY_TOKEN, RelayChannel } from './run-progress';
 
 /** How long a call on in-process runs waits for them before it is served by reruns instead (they start at once). */
 const READY_WAIT_MS = 1000;
@@ -27,8 +26,6 @@ const READY_WAIT_MS = 1000;
  * replica can be lost (a dropped connection); the watch itself wakes it at once otherwise.
  */
 const LOOK_AGAIN_MS = 3000;
-/** The progress token a parked run's own context reports under; the relay gives it the waiting request's. */
-const RELAY_TOKEN = 'parked-run';
 
 /** What {@link ParkedCalls} needs of the server. */
 export interface ParkedCallsOptions {
@@ -47,7 +44,8 @@ export interface ParkedCallsOptions {
  * The 2026-07-28 calls of resumable tools served as runs (see `parked-call.ts`): the first request starts the run
  * here and waits for its outcome or its first question; a retry delivers its answers to the run, wherever it runs,
  * and waits the same way. While a request waits on the replica running the call, the call's progress and log
- * messages reach it; elsewhere they go nowhere (the run's outcome and questions travel through the run).
+ * messages reach it; a 2026-07-28 request waiting on another replica gets its progress through the run (recorded
+ * runs: see `run-progress.ts`), as it gets the run's outcome and questions.
  */
 export class ParkedCalls {
   /** The request waiting on each run of this process (its messages' destination). */
@@ -145,8 +143,16 @@ export class ParkedCalls {
     const record = parseParkedCall(input);
     const controller = new AbortController();
     this.running.set(record.runId, controller);
+    // Only a recorded 2026-07-28 call's retry can wait on another replica (a 2025-11-25 one waits on its session's).
+    const publisher =
+      this.options.runs.recorded && record.era !== 'legacy'
+        ? new ProgressPublisher(
+            (report) => journal.publish(PROGRESS_EVENT, report),
+            (error) => this.options.logger.warn('parked call: progress not published', { err: error }),
+          )
+        : undefined;
     try {
-      const call = this.detachedCall(record, controller.signal, journal);
+      const call = this.detachedCall(record, controller.signal, journal, publisher);
       const result = await this.options.tools.execute(
         record.tool,
         record.arguments,
@@ -162,6 +168,7 @@ export class ParkedCalls {
       const rpc = toJsonRpcError(error, ref);
       return { error: { code: rpc.code, message: rpc.message, ...(rpc.data ? { data: rpc.data } : {}) } };
     } finally {
+      publisher?.close();
       this.running.delete(record.runId);
     }
   }
@@ -176,9 +183,11 @@ export class ParkedCalls {
     const stop = () => this.running.get(runId)?.abort(call.signal.reason);
     call.signal.addEventListener('abort', stop, { once: true });
     // Opened before the first look: a change between a look and the wait still wakes it.
-    const watch = this.options.runs.watch(runId);
+    const { runs } = this.options;
+    const forwarder = !legacy && runs.progress ? ProgressForwarder.of(call) : undefined;
+    const watch = runs.watch(runId, { progress: forwarder !== undefined });
     try {
-      return await this.waitFor(call, runId, answered, legacy, watch);
+      return await this.waitFor(call, runId, answered, legacy, watch, forwarder);
     } finally {
       watch.close();
       call.signal.removeEventListener('abort', stop);
@@ -195,6 +204,7 @@ export class ParkedCalls {
     answered: string | undefined,
     legacy: boolean,
     watch: ParkedRunWatch,
+    forwarder: ProgressForwarder | undefined,
   ): Promise<Record<string, unknown>> {
     const { runs } = this.options;
     for (;;) {
@@ -203,6 +213,8 @@ export class ParkedCalls {
         await runs.cancel(runId);
         throw new CancelledError('Request cancelled');
       }
+      // Run here, its progress comes straight to this request (the relay); run elsewhere, through the run.
+      if (forwarder && !this.running.has(runId)) forwarder.forward(await runs.progress?.(runId));
       const outcome = await runs.outcome(runId, 0);
       if (outcome) {
         if ('result' in outcome) return outcome.result;
@@ -240,7 +252,12 @@ export class ParkedCalls {
   }
 
   /** The call as a run executes it: a session of its own, its questions through the run, its messages relayed. */
-  private detachedCall(record: ParkedCall, signal: AbortSignal, journal: ParkedRunJournal): Call {
+  private detachedCall(
+    record: ParkedCall,
+    signal: AbortSignal,
+    journal: ParkedRunJournal,
+    publisher: ProgressPublisher | undefined,
+  ): Call {
     const session = recordedSession(record, record.era ?? 'modern');
     session.logLevel = record.logLevel as LogLevel | undefined;
     const legacy: LegacyAsker | undefined =
@@ -255,42 +272,11 @@ export class ParkedCalls {
     return detachedCall(record, {
       id: `run:${record.runId}`,
       session,
-      channel: new RelayChannel(() => this.waiting.get(record.runId)),
+      channel: new RelayChannel(() => this.waiting.get(record.runId), publisher),
       signal,
       input: new ParkedInputs(journal, this.options.sealer.ttl, legacy, record.answersAhead),
       meta: { progressToken: RELAY_TOKEN },
     });
-  }
-}
-
-/**
- * A parked run's messages go to the request waiting on it in this process, if one is: progress under that
- * request's token (none: dropped), log messages as they are. A request to the client cannot be carried (a
- * 2026-07-28 client takes none; its questions are the run's).
- */
-class RelayChannel implements RequestChannel {
-  constructor(private readonly waiting: () => Call | undefined) {}
-
-  send(message: JSONRPCMessage): void {
-    if (!('method' in message)) return;
-    if ('id' in message) throw new ClientUnreachableError(message.method);
-    const call = this.waiting();
-    if (!call || call.signal.aborted) return;
-    if (message.method === 'notifications/progress') {
-      const token = (call.params?._meta as { progressToken?: string | number } | undefined)?.progressToken;
-      if (token === undefined) return;
-      message = { ...message, params: { ...message.params, progressToken: token } } as JSONRPCMessage;
-    }
-    call.sent = true;
-    try {
-      call.channel.send(message);
-    } catch {
-      // The waiting request's stream may have just closed: the run goes on.
-    }
-  }
-
-  respond(_message: JSONRPCResponseMessage): void {
-    // A parked run's outcome goes to the run's record, read by the request that waits for it.
   }
 }
 

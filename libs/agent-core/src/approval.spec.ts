@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { Agent } from './agent';
 import { type ApprovalDecision, ApprovalInterruptedError, type ApprovalRequest } from './approval';
+import { createMemoryJournal } from './journal';
 import { createOpenAIProvider } from './openai/provider';
 import { run } from './run';
 import { createScriptedServer, type ScriptedServer } from './testing/scripted-server';
@@ -46,6 +47,25 @@ function approver(...answers: ApprovalDecision[]) {
 }
 
 describe('tools that need approval', () => {
+  it('give the approver the approval step’s key in a recorded run, the same when the run asks again', async () => {
+    const journal = createMemoryJournal('run-7');
+    const keys: (string | undefined)[] = [];
+    const { save } = writer();
+    const approve = async (request: ApprovalRequest): Promise<ApprovalDecision> => {
+      keys.push(request.idempotencyKey);
+      return { decision: 'pending' };
+    };
+    for (let i = 0; i < 2; i++) {
+      // The model's call and its id are recorded with the turn: asked again, the run names the same step.
+      if (i === 0) server.enqueue(toolCallTurn({ name: 'save_note', arguments: { text: 'hello' } }));
+      await expect(
+        run(new Agent({ name: 'notes', tools: [save] }), 'Save hello', { modelProvider: provider(), approve, journal }),
+      ).rejects.toBeInstanceOf(ApprovalInterruptedError);
+    }
+    expect(keys).toEqual([expect.stringMatching(/^run:run-7:step:turn\.1\.approval\./), keys[0]]);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('run once the approver says approved, and the approver saw the validated call', async () => {
     server.enqueue(toolCallTurn({ name: 'save_note', arguments: { text: 'hello' } }), textTurn('Saved.'));
     const { save, written } = writer();

@@ -15,6 +15,12 @@ export interface ApprovalRequest {
   readonly agentName: string;
   /** Aborts when the run is cancelled or reaches its deadline: stop asking then. */
   readonly signal: AbortSignal;
+  /**
+   * The key of this approval's step in its run (where the run has a journal): the same when a run resumed after a
+   * crash asks again for an approval it had not got, so anything the approver writes before asking (a stored
+   * confirmation) can be keyed by it and written once.
+   */
+  readonly idempotencyKey?: string;
 }
 
 /**

@@ -602,10 +602,19 @@ async function invokeTool(
       // Fail closed: a call that needs a yes never runs where nobody can be asked.
       if (!gate) throw new UserError(`it needs a person's approval and this run cannot ask for it, so it was not run`);
       // Recorded as `true`, or `{ record }` when the approver keeps something with its yes.
-      const granted = await step(at.name.replace('.tool.', '.approval.'), () =>
+      const approvalStep = at.name.replace('.tool.', '.approval.');
+      const idempotencyKey = link.scope.journal.stepKey(approvalStep);
+      const granted = await step(approvalStep, () =>
         raceAbort(
           gate
-            .ask({ tool: t.name, arguments: value, callId, agentName, signal })
+            .ask({
+              tool: t.name,
+              arguments: value,
+              callId,
+              agentName,
+              signal,
+              ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+            })
             .then((record): true | { record: unknown } => (record === undefined ? true : { record })),
           signal,
         ),

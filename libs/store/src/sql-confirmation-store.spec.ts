@@ -86,3 +86,29 @@ it('bounds how many confirmations one principal may have waiting', async () => {
     confirmationId: expect.any(String),
   });
 });
+
+it('stores a keyed confirmation once: a repeat of the key (a resumed run) gets the same one', async () => {
+  const key = 'run:4f1c:step:turn.1.approval.call_1';
+  const first = await store.create('acme:erin', 'acme', action, 900, undefined, key);
+  expect(first.confirmationId).toMatch(/^cf_[0-9a-f]{32}$/);
+  const repeats = await Promise.all(
+    Array.from({ length: 4 }, () => store.create('acme:erin', 'acme', action, 900, undefined, key)),
+  );
+  expect(repeats).toEqual(Array.from({ length: 4 }, () => first));
+  const { rows } = await sql.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM agent_mcp_state.support_confirmations WHERE owner = 'acme:erin'`,
+    [],
+  );
+  expect(rows[0]?.n).toBe(1);
+  expect(await consume(first.confirmationId, 'acme:erin')).toEqual({ status: 'claimed', action });
+});
+
+it('gives another principal its own confirmation for the same key, and a repeat past the limit its stored one', async () => {
+  const key = 'run:9a2e:step:turn.2.approval.call_7';
+  const frank = await store.create('acme:frank', 'acme', action, 900, undefined, key);
+  const grace = await store.create('acme:grace', 'acme', action, 900, undefined, key);
+  expect(grace.confirmationId).not.toBe(frank.confirmationId);
+  for (let i = 0; i < 2; i++) await store.create('acme:frank', 'acme', action, 900);
+  await expect(store.create('acme:frank', 'acme', action, 900)).rejects.toBeInstanceOf(TooManyPendingError);
+  await expect(store.create('acme:frank', 'acme', action, 900, undefined, key)).resolves.toEqual(frank);
+});

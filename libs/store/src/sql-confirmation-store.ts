@@ -26,13 +26,18 @@ export type ConfirmationClaim<A = unknown> =
 export interface ConfirmationStore<A = unknown> {
   /** Creates the table if missing; call before opening the transaction `consume` runs in. */
   ensureSchema(): Promise<void>;
-  /** Stores `action` for `owner` (a principal key) in `tenant`. @throws {@link TooManyPendingError} past the owner's limit. */
+  /**
+   * Stores `action` for `owner` (a principal key) in `tenant`. With `key` (the step of a recorded run that stores
+   * it), once per owner and key: a repeat returns the confirmation stored the first time, so a run resumed after a
+   * crash asks about the same one. @throws {@link TooManyPendingError} past the owner's limit.
+   */
   create(
     owner: string,
     tenant: string,
     action: A,
     ttlSeconds: number,
     signal?: AbortSignal,
+    key?: string,
   ): Promise<PendingConfirmation>;
   /** Consumes it once, on `tx`, the transaction that also writes the action. */
   consume(
@@ -113,9 +118,15 @@ export class SqlConfirmationStore implements ConfirmationStore {
     action: unknown,
     ttlSeconds: number,
     signal?: AbortSignal,
+    key?: string,
   ): Promise<PendingConfirmation> {
     await this.ensureSchema();
     const options = signal ? { signal } : {};
+    const keyed = key === undefined ? undefined : await keyedId(owner, key);
+    if (keyed) {
+      const stored = await this.storedAs(keyed, owner, options);
+      if (stored) return stored;
+    }
     await this.sql.query(
       `DELETE FROM ${this.table} WHERE expires_at < clock_timestamp() - interval '${KEEP_AFTER_EXPIRY}'`,
       [],
@@ -131,16 +142,35 @@ export class SqlConfirmationStore implements ConfirmationStore {
         `There are already ${this.maxPending} confirmations waiting; confirm or discard some first.`,
       );
     }
-    // 122 random bits: the id is a capability of its owner, unguessable by anyone else.
-    const confirmationId = `cf_${globalThis.crypto.randomUUID().replace(/-/g, '')}`;
+    // 122 random bits: the id is a capability of its owner, unguessable by anyone else (a keyed one: see keyedId).
+    const confirmationId = keyed ?? `cf_${globalThis.crypto.randomUUID().replace(/-/g, '')}`;
     const { rows } = await this.sql.query<{ expires_at: Date | string }>(
       `INSERT INTO ${this.table} (confirmation_id, owner, tenant_id, action, expires_at)
        VALUES ($1, $2, $3, $4::jsonb, clock_timestamp() + make_interval(secs => $5))
+       ON CONFLICT (confirmation_id) DO NOTHING
        RETURNING expires_at`,
       [confirmationId, owner, tenant, JSON.stringify(action), ttlSeconds],
       options,
     );
-    return { confirmationId, expiresAt: new Date(rows[0]?.expires_at as Date | string).toISOString() };
+    if (rows[0]) return { confirmationId, expiresAt: new Date(rows[0].expires_at).toISOString() };
+    // Stored by a concurrent repeat of the same key between the look and the insert.
+    const stored = keyed && (await this.storedAs(keyed, owner, options));
+    if (!stored) throw new Error(`confirmation ${confirmationId} could not be stored`);
+    return stored;
+  }
+
+  /** The confirmation stored under `confirmationId` for `owner`, if any. */
+  private async storedAs(
+    confirmationId: string,
+    owner: string,
+    options: { signal?: AbortSignal },
+  ): Promise<PendingConfirmation | undefined> {
+    const { rows } = await this.sql.query<{ expires_at: Date | string }>(
+      `SELECT expires_at FROM ${this.table} WHERE confirmation_id = $1 AND owner = $2`,
+      [confirmationId, owner],
+      options,
+    );
+    return rows[0] && { confirmationId, expiresAt: new Date(rows[0].expires_at).toISOString() };
   }
 
   /**
@@ -179,4 +209,14 @@ export class SqlConfirmationStore implements ConfirmationStore {
     if (!found) return { status: 'not_found' };
     return found.used ? { status: 'used' } : { status: 'expired' };
   }
+}
+
+/**
+ * The id of the confirmation `owner` stores under `key`: as long as a random one (128 bits of a SHA-256) and as
+ * unguessable as the key (a run's step key names the run, whose id is random and its owner's), the same on every
+ * repeat, and another owner's for the same key.
+ */
+async function keyedId(owner: string, key: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${owner}\n${key}`));
+  return `cf_${Buffer.from(digest).toString('hex').slice(0, 32)}`;
 }

@@ -21,6 +21,11 @@ export interface SupportApprovalOptions {
   /** How long a pending confirmation can be used. */
   readonly ttlSeconds: number;
   readonly logger: Logger;
+  /**
+   * The approval's step key in its recorded run (`ApprovalRequest.idempotencyKey`): the confirmation stored before
+   * asking is stored under it once, so a run resumed after a crash asks about the same one, under the same key.
+   */
+  readonly key?: string;
 }
 
 // The answer comes from the client: read it as untrusted input.
@@ -111,7 +116,7 @@ function createConfirmation(
   options: SupportApprovalOptions,
 ): Promise<PendingConfirmation> {
   const owner = principalKey(options.context.principal);
-  return options.confirmations.create(owner, options.tenant, action, options.ttlSeconds, signal);
+  return options.confirmations.create(owner, options.tenant, action, options.ttlSeconds, signal, options.key);
 }
 
 function approvalRequest(context: HandlerContext, action: SupportAction) {

@@ -18,7 +18,8 @@ export function createSupportConfirmations(sql: SqlClient): SupportConfirmations
   const store = new SqlConfirmationStore({ sql });
   return {
     ensureSchema: () => store.ensureSchema(),
-    create: (owner, tenant, action, ttlSeconds, signal) => store.create(owner, tenant, action, ttlSeconds, signal),
+    create: (owner, tenant, action, ttlSeconds, signal, key) =>
+      store.create(owner, tenant, action, ttlSeconds, signal, key),
     async consume(tx, confirmationId, owner, tenant, decision, signal) {
       const claim = await store.consume(tx, confirmationId, owner, tenant, decision, signal);
       // Stored by this library; checked again, as anything read back from a database.

@@ -144,6 +144,7 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
         tenant: run.tenant,
         ttlSeconds: options.confirmationTtlSeconds,
         logger: options.logger,
+        ...(request.idempotencyKey === undefined ? {} : { key: request.idempotencyKey }),
       });
     } catch (error) {
       // A 2026-07-28 client's answer is still to come: the runner ends the run and the call answers input_required.

@@ -419,6 +419,10 @@ export class TaskManager {
 
   /** Updates the status message of a running task (progress made visible through `tasks/get`). */
   async setStatusMessage(taskId: string, message: string): Promise<void> {
+    // A task waiting for its client keeps saying so, with its open questions: progress made meanwhile (a heartbeat)
+    // must not turn it `working` and hide the questions from tasks/get.
+    const open = this.inputs.get(taskId)?.open();
+    if (open && Object.keys(open).length > 0) return;
     await this.store.setStatus(taskId, undefined, 'working', message);
   }
 

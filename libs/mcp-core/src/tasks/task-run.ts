@@ -54,7 +54,10 @@ export class TaskChannel implements RequestChannel {
  * message, so a client without a stream (or without a progress token) follows the run with `tasks/get`.
  */
 export class TaskCallContext extends CallContext {
-  private lastStatusWrite = 0;
+  private lastStatusWrite = Number.NEGATIVE_INFINITY;
+  /** The latest message not written yet (a burst's), written at the end of the interval. */
+  private unwritten: string | undefined;
+  private trailing: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     env: CallEnvironment,
@@ -66,12 +69,32 @@ export class TaskCallContext extends CallContext {
 
   override async reportProgress(update: ProgressUpdate | string): Promise<void> {
     const message = typeof update === 'string' ? update : update.message;
-    const now = Date.now();
-    if (message !== undefined && now - this.lastStatusWrite >= STATUS_WRITE_INTERVAL_MS) {
-      this.lastStatusWrite = now;
-      this.onStatusMessage(message);
-    }
+    if (message !== undefined) this.statusMessage(message);
     return super.reportProgress(update);
+  }
+
+  /** At most one write per `STATUS_WRITE_INTERVAL_MS`, the latest message last, so tasks/get shows where it is. */
+  private statusMessage(message: string): void {
+    const wait = this.lastStatusWrite + STATUS_WRITE_INTERVAL_MS - performance.now();
+    if (wait <= 0 && !this.trailing) {
+      this.lastStatusWrite = performance.now();
+      this.onStatusMessage(message);
+      return;
+    }
+    this.unwritten = message;
+    this.trailing ??= setTimeout(
+      () => {
+        this.trailing = undefined;
+        const latest = this.unwritten;
+        this.unwritten = undefined;
+        // The run ended meanwhile: its outcome is the task's state now.
+        if (latest === undefined || this.signal.aborted) return;
+        this.lastStatusWrite = performance.now();
+        this.onStatusMessage(latest);
+      },
+      Math.max(wait, 0),
+    );
+    this.trailing.unref?.();
   }
 }
 

@@ -115,6 +115,25 @@ describe('the tasks extension (2026-07-28)', () => {
     );
     server.tools.register(
       defineTool({
+        name: 'ask_and_beat',
+        description: 'reports a burst of progress, then asks and reports progress while waiting for the answer',
+        inputSchema: z.object({}),
+        execution: { taskSupport: 'optional' },
+        execute: async (_args, ctx) => {
+          const form = { type: 'object' as const, properties: { name: { type: 'string' as const } } };
+          for (const step of ['reading', 'thinking', 'asking']) await ctx.reportProgress(step);
+          await wait(1300, ctx.signal);
+          const asked = ctx.client.elicit({ message: 'Name?', requestedSchema: form }, { key: 'name' });
+          // A heartbeat while the question is open.
+          await wait(1200, ctx.signal);
+          await ctx.reportProgress('still waiting');
+          const name = await asked;
+          return `hello ${String(name.content?.name)}`;
+        },
+      }),
+    );
+    server.tools.register(
+      defineTool({
         name: 'ask_then_task',
         description: 'asks a name in the request, then goes on as a task',
         inputSchema: z.object({}),
@@ -240,6 +259,34 @@ describe('the tasks extension (2026-07-28)', () => {
     expect(await settled(f, taskId)).toMatchObject({
       status: 'completed',
       result: { content: [{ text: 'Ada & Bo' }] },
+    });
+  });
+
+  it('shows the latest progress of a burst, and keeps a waiting task input_required through progress', async () => {
+    const created = await send(
+      f,
+      'tools/call',
+      { name: 'ask_and_beat', arguments: {} },
+      { ...WITH_TASKS, elicitation: {} },
+    );
+    const taskId = String(created.result?.taskId);
+    // The burst's first message is written at once and its last one at the end of the interval.
+    await sleep(1150);
+    expect((await send(f, 'tasks/get', { taskId })).result).toMatchObject({
+      status: 'working',
+      statusMessage: 'asking',
+    });
+    let task: Record<string, unknown> | undefined;
+    for (const started = Date.now(); Date.now() - started < 5000 && task?.status !== 'input_required'; await sleep(20))
+      task = (await send(f, 'tasks/get', { taskId })).result;
+    // The progress reported while the question is open leaves it open.
+    await sleep(1500);
+    task = (await send(f, 'tasks/get', { taskId })).result;
+    expect(task).toMatchObject({ status: 'input_required', inputRequests: { name: { method: 'elicitation/create' } } });
+    await send(f, 'tasks/update', { taskId, inputResponses: { name: { action: 'accept', content: { name: 'Ada' } } } });
+    expect(await settled(f, taskId)).toMatchObject({
+      status: 'completed',
+      result: { content: [{ text: 'hello Ada' }] },
     });
   });
 

@@ -218,13 +218,15 @@ export class TaskManager {
     await durable.admit();
     this.expireNow();
     const ttlMs = this.ttlOf(requestedTtlMs);
+    // Stored with a process's short lease until its run is queued: a server that dies in between leaves a task that
+    // fails as abandoned within the lease, rather than one that shows working, with no run, until its TTL.
     const task = await this.store.create({
       owner,
       method: 'tools/call',
       ttlMs,
       pollIntervalMs: this.pollIntervalMs,
       runner: DURABLE_TASK_RUNNER,
-      leaseMs: ttlMs,
+      leaseMs: Math.min(this.leaseMs, ttlMs),
     });
     try {
       await durable.submit({ ...call, taskId: task.taskId }, owner);
@@ -235,6 +237,10 @@ export class TaskManager {
         .catch(() => undefined);
       throw error;
     }
+    // Queued: no process holds it now, so its lease is its TTL (see above).
+    await this.store
+      .renew(DURABLE_TASK_RUNNER, [task.taskId], ttlMs)
+      .catch((error: unknown) => this.logger.warn('task store: a queued task kept its short lease', { err: error }));
     return task;
   }
 

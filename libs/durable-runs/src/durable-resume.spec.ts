@@ -66,7 +66,7 @@ afterAll(async () => {
 /** Starts a replica process; resolves with the lines it wrote once it wrote `{ ready }`. */
 function startReplica(
   executorId: string,
-  mode: 'submit' | 'inline',
+  mode: 'submit' | 'submit-capped' | 'inline',
 ): Promise<{ child: ChildProcess; submitted?: string }> {
   const child = spawn(process.execPath, [replicaScript, db.url, model.url, executorId, mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -165,4 +165,71 @@ it("ends an inline run whose replica was SIGKILLed as not resumable: its caller'
     c.query<{ status: string }>('SELECT status FROM agent_runs.workflow_status WHERE workflow_uuid = $1', [runId]),
   );
   expect(rows).toEqual([{ status: 'ERROR' }]);
+}, 60_000);
+
+/** Starts this process as a replica (it takes over the dead ones' runs); `close()` it. */
+async function takeOver(): Promise<{ runs: DurableRuns; close(): Promise<void> }> {
+  const runs = createDurableRuns({ databaseUrl: db.url, heartbeatMs: 300, recoveryAfterMs: 1500 });
+  const kind = defineLookupRun(runs, model.url, db.url);
+  await runs.start();
+  return { runs, close: async () => (await runs.close(), await kind.close()) };
+}
+
+it('counts the turns made before the crash against the run’s turn budget when it resumes', async () => {
+  model.reset();
+  model.enqueue(
+    toolCallTurn({ name: 'lookup', arguments: { key: 'k1' }, callId: 'c1' }),
+    toolCallTurn({ name: 'lookup', arguments: { key: 'k2' }, callId: 'c2' }),
+    hangTurn(), // turn 3 of at most 3, in flight at the kill
+    toolCallTurn({ name: 'lookup', arguments: { key: 'k3' }, callId: 'c3' }),
+    textTurn('never asked: a fourth turn is over the budget'),
+  );
+  const first = await startReplica('replica-c', 'submit-capped');
+  const runId = first.submitted as string;
+  await model.waitForRequest(2, 15_000);
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+  const here = await takeOver();
+  try {
+    // Resumed at turn 3, its third: the tool call it asks for needs a fourth turn, which the budget refuses.
+    await expect(here.runs.result(runId, { timeoutMs: 20_000 })).rejects.toThrow(
+      'The run exceeded its limit of 3 model turns.',
+    );
+  } finally {
+    await here.close();
+  }
+  const perTurn = [0, 0, 0, 0];
+  for (const request of model.requests) perTurn[turnOf(request.body) - 1] += 1;
+  expect(perTurn).toEqual([1, 1, 2, 0]);
+}, 60_000);
+
+it('never resumes a run cancelled after its replica died', async () => {
+  model.reset();
+  model.enqueue(
+    toolCallTurn({ name: 'lookup', arguments: { key: 'k1' }, callId: 'c1' }),
+    hangTurn(), // turn 2, in flight at the kill
+    textTurn('never asked'),
+  );
+  const first = await startReplica('replica-d', 'submit');
+  const runId = first.submitted as string;
+  await model.waitForRequest(1, 15_000);
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+  const asked = model.requests.length;
+  const canceller = createDurableRuns({ databaseUrl: db.url, heartbeatMs: 300, recoveryAfterMs: 60_000 });
+  try {
+    await canceller.start();
+    await canceller.cancel(runId);
+  } finally {
+    await canceller.close();
+  }
+  const here = await takeOver();
+  try {
+    // Past the recovery delay and a sweep: a pending run would have been taken over by now.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await here.runs.status(runId)).toMatchObject({ state: 'cancelled' });
+  } finally {
+    await here.close();
+  }
+  expect(model.requests).toHaveLength(asked);
 }, 60_000);

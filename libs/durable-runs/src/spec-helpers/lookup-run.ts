@@ -9,7 +9,8 @@ export const LOOKUPS_DDL =
 
 /**
  * Defines the run kind `lookup` on `runs`, the same in every process of a spec: an agent on the scripted server at
- * `modelUrl` whose tool `lookup` records each call it runs in the table `lookups`.
+ * `modelUrl` whose tool `lookup` records each call it runs in the table `lookups`; the input's `maxTurns`, when
+ * given, caps the run's model turns.
  */
 export function defineLookupRun(runs: DurableRuns, modelUrl: string, databaseUrl: string): { close(): Promise<void> } {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
@@ -29,8 +30,12 @@ export function defineLookupRun(runs: DurableRuns, modelUrl: string, databaseUrl
   });
   const agent = new Agent({ name: 'lookup', model: 'gpt-test', tools: [lookup] });
   const modelProvider = createOpenAIProvider({ apiKey: 'test-key', baseURL: modelUrl, env: {} });
-  runs.define('lookup', async (input: { question: string }, journal) => {
-    const result = await run(agent, input.question, { modelProvider, journal });
+  runs.define('lookup', async (input: { question: string; maxTurns?: number }, journal) => {
+    const result = await run(agent, input.question, {
+      modelProvider,
+      journal,
+      ...(input.maxTurns === undefined ? {} : { limits: { maxTurns: input.maxTurns } }),
+    });
     return result.finalOutput;
   });
   return { close: () => pool.end() };

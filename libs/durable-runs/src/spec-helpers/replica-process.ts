@@ -1,5 +1,5 @@
 // A replica of the resume spec, run in a child process (bundled by the spec): it defines the `lookup` kind, starts
-// the runs and, when asked, submits one run (`submit`) or starts an inline run that waits forever in its second step
+// the runs and, when asked, submits one run (`submit`; `submit-capped`: at most 3 model turns) or starts an inline run that waits forever in its second step
 // (`inline`), then stays up until it is killed. Arguments: database URL, model URL, executor id, mode. Writes one
 // JSON line per event to stdout.
 import { createDurableRuns } from '../durable-runs';
@@ -12,8 +12,9 @@ async function main(): Promise<void> {
   const runs = createDurableRuns({ databaseUrl, executorId, heartbeatMs: 300, recoveryAfterMs: 1500 });
   defineLookupRun(runs, modelUrl, databaseUrl);
   await runs.start();
-  if (mode === 'submit') {
-    const handle = await runs.submit('lookup', { question: 'Look up k1, k2 and k3.' }, { principal: 'tenant:alice' });
+  if (mode === 'submit' || mode === 'submit-capped') {
+    const input = { question: 'Look up k1, k2 and k3.', ...(mode === 'submit-capped' ? { maxTurns: 3 } : {}) };
+    const handle = await runs.submit('lookup', input, { principal: 'tenant:alice' });
     process.stdout.write(`${JSON.stringify({ submitted: handle.runId })}\n`);
   }
   if (mode === 'inline') {

@@ -24,6 +24,13 @@ export interface RunRecord {
   /** An inline run's work is a closure of the process that started it: no other process can run it. */
   readonly inline: boolean;
   readonly input?: unknown;
+  /**
+   * A run of a defined kind started with `startHere` (absent: put on the queue): it holds an in-process slot where
+   * it started, so a replica that resumes it takes one there too (the queue's limits do not cover it).
+   */
+  readonly startedHere?: boolean;
+  /** What the run is called in the runs' metrics (the observer's `kind`); absent: `kind`. */
+  readonly label?: string;
 }
 
 /** What {@link launchEngine} needs. */

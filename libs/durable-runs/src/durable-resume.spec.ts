@@ -2,7 +2,8 @@
 // SIGKILLed while its third model turn is in flight; this process, another replica, notices the dead one by its
 // stale heartbeat, takes the run over and finishes it from its last completed step. The scripted model server counts
 // what it was asked: each completed turn once, only the turn in flight at the kill twice; each tool call ran once;
-// the taking over is told to the runs' observer (the resumed-runs metric).
+// the taking over is told to the runs' observer (the resumed-runs metric). Calls started on the killed replica take
+// a slot each on the one that resumes them, within its limit per principal.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,8 +67,8 @@ afterAll(async () => {
 /** Starts a replica process; resolves with the lines it wrote once it wrote `{ ready }`. */
 function startReplica(
   executorId: string,
-  mode: 'submit' | 'submit-capped' | 'inline',
-): Promise<{ child: ChildProcess; submitted?: string }> {
+  mode: 'submit' | 'submit-capped' | 'inline' | 'calls',
+): Promise<{ child: ChildProcess; submitted?: string; runIds: string[] }> {
   const child = spawn(process.execPath, [replicaScript, db.url, model.url, executorId, mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -75,15 +76,16 @@ function startReplica(
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolvePromise, reject) => {
-    let submitted: string | undefined;
+    const runIds: string[] = [];
     const timer = setTimeout(() => reject(new Error(`replica ${executorId} did not start: ${stderr}`)), 20_000);
     child.once('exit', (code) => reject(new Error(`replica ${executorId} exited (${code}): ${stderr}`)));
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       const event = JSON.parse(line) as { submitted?: string; ready?: string };
-      if (event.submitted) submitted = event.submitted;
+      if (event.submitted) runIds.push(event.submitted);
       if (event.ready) {
         clearTimeout(timer);
-        resolvePromise({ child, ...(submitted ? { submitted } : {}) });
+        const submitted = runIds.at(-1);
+        resolvePromise({ child, runIds, ...(submitted ? { submitted } : {}) });
       }
     });
   });
@@ -232,4 +234,57 @@ it('never resumes a run cancelled after its replica died', async () => {
     await here.close();
   }
   expect(model.requests).toHaveLength(asked);
+}, 60_000);
+
+it('resumes the calls of a SIGKILLed replica each in a slot here, within the limit per principal', async () => {
+  const first = await startReplica('replica-calls', 'calls');
+  expect(first.runIds).toHaveLength(2);
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let running = 0;
+  let peak = 0;
+  const started: string[] = [];
+  const finished: string[] = [];
+  const runs = createDurableRuns({
+    databaseUrl: db.url,
+    heartbeatMs: 300,
+    recoveryAfterMs: 1500,
+    concurrencyPerPrincipal: 1,
+    observer: {
+      onRunStarted: ({ kind }) => started.push(kind),
+      onRunFinished: ({ kind, outcome }) => finished.push(`${kind} ${outcome}`),
+    },
+  });
+  const kind = defineLookupRun(runs, model.url, db.url);
+  runs.define('hold', async () => {
+    peak = Math.max(peak, ++running);
+    await released;
+    running -= 1;
+    return 'held';
+  });
+  try {
+    await runs.start();
+    // Both calls moved here: one runs in this principal's one slot, the other waits for it (DBOS's internal queue,
+    // where a resumed call goes, has no limit of its own).
+    for (const begun = Date.now(); !(running === 1 && runs.stats().queued === 1);) {
+      if (Date.now() - begun > 20_000) throw new Error(`not resumed: ${JSON.stringify(runs.stats())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(runs.stats()).toMatchObject({ running: 1, queued: 1 });
+    expect(started).toEqual(['held_call']);
+    release();
+    const results = first.runIds.map((runId) => runs.result(runId, { timeoutMs: 20_000 }));
+    await expect(Promise.all(results)).resolves.toEqual(['held', 'held']);
+    expect(peak).toBe(1);
+    expect(started).toEqual(['held_call', 'held_call']);
+    expect(finished).toEqual(['held_call completed', 'held_call completed']);
+    expect(runs.stats()).toEqual({ running: 0, queued: 0, oldestWaitMs: 0 });
+  } finally {
+    release();
+    await runs.close();
+    await kind.close();
+  }
 }, 60_000);

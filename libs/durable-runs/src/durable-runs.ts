@@ -9,13 +9,14 @@ import { scopedJournal, type StepRecording, workflowJournal } from './dbos-journ
 import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotResumableError, RunQueueFullError } from './errors';
 import { type LocalRunsOptions, type RunContextJournal, type RunsStats } from './local-runs';
 import { holdLaunchLock } from './launch-lock';
+import { readQueuedStart } from './queued-start';
 import { ReplicaLiveness } from './replica-liveness';
 import { RUN_MAILBOX_DDL, RunMailbox } from './run-mailbox';
 import { RunRetention } from './run-retention';
 import { installStatusSignal } from './run-signal-ddl';
 import { type RunChanges, RunSignals, type RunWatch, SIGNAL } from './run-signals';
 import { SignalListener } from './signal-listener';
-import { RunSlots } from './run-slots';
+import { type ReleaseSlot, RunSlots } from './run-slots';
 import { RUN_STEPS_DDL, StepRecords } from './step-records';
 
 /** Options of {@link createDurableRuns}: the queue's limits plus where and how runs are recorded. */
@@ -102,9 +103,14 @@ export interface DurableRuns {
   admit(): Promise<void>;
   /**
    * Puts a run of a defined kind on the queue (limits per replica and per principal, across replicas); any replica
-   * runs it, and a live one resumes it if its replica dies. `input` is recorded, so it must be JSON.
+   * runs it, and a live one resumes it if its replica dies. `input` is recorded, so it must be JSON. `label`: what
+   * the run is called in the runs' metrics (the observer's `kind`, told when a replica starts it), default `kind`.
    */
-  submit<O>(kind: string, input: unknown, options: { principal: string; runId?: string }): Promise<DurableRunHandle<O>>;
+  submit<O>(
+    kind: string,
+    input: unknown,
+    options: { principal: string; runId?: string; label?: string },
+  ): Promise<DurableRunHandle<O>>;
   /**
    * Starts a run of a defined kind in this process, once a slot is free here (per replica and per principal), and
    * resolves once it is recorded and started; the slot is held until the run ends here. Unlike {@link DurableRuns.run}, whose
@@ -112,6 +118,7 @@ export interface DurableRuns {
    * step if this one dies: what a call whose caller may come back to another replica (a call parked on a question
    * for its client) needs, while its progress still reaches a caller waiting on this replica. `label`: what the
    * run is called in the runs' metrics (the observer's `kind`), default `kind` (a parked call names its tool).
+   * A replica that resumes it takes a slot there for its principal before its work goes on.
    */
   startHere<O>(
     kind: string,
@@ -204,6 +211,12 @@ const STATUS_ENGINE_WAIT_MS = 50;
 /** DBOS's statuses of a run that has not finished. */
 const UNFINISHED = new Set(['PENDING', 'ENQUEUED', 'DELAYED']);
 
+/** The signal of a resumed call's wait for a slot: nothing aborts it (at a stop, the run is handed over unsettled). */
+const NEVER = new AbortController().signal;
+
+/** What a run's end does once admitted ({@link DurableRunsImpl.admitHere}): gives its slot back, tells the observer. */
+type RunEnd = (outcome: 'completed' | 'failed') => void;
+
 /** The instance of this process: DBOS is one per process. */
 let active: DurableRunsImpl | undefined;
 
@@ -254,8 +267,10 @@ class DurableRunsImpl implements DurableRuns {
   private readonly signals: RunSignals;
   private readonly kinds = new Map<string, (input: unknown, journal: RunContextJournal) => Promise<unknown>>();
   private readonly inline = new Map<string, InlineRun>();
-  /** Runs of the queue (defined kinds) executing in this process now. */
+  /** Runs of the queue (defined kinds) executing in this process now: they hold no slot of `slots`. */
   private queuedRunning = 0;
+  /** Runs of defined kinds this process started (`startHere`) and has not seen end: they hold their slot already. */
+  private readonly startedHere = new Set<string>();
   /** The run of a defined kind whose work is executing, and how many agent runs that work started (see `run`). */
   private readonly current = new AsyncLocalStorage<{ readonly journal: RunContextJournal; nested: number }>();
   private starting: Promise<Started> | undefined;
@@ -384,12 +399,13 @@ class DurableRunsImpl implements DurableRuns {
   async submit<O>(
     kind: string,
     input: unknown,
-    options: { principal: string; runId?: string },
+    options: { principal: string; runId?: string; label?: string },
   ): Promise<DurableRunHandle<O>> {
     if (!this.kinds.has(kind)) throw new TypeError(`No run kind "${kind}" is defined`);
     const { engine } = await this.started();
     const runId = options.runId ?? globalThis.crypto.randomUUID();
-    await engine.enqueue(runId, { kind, principal: options.principal, inline: false, input });
+    const label = options.label === undefined ? {} : { label: options.label };
+    await engine.enqueue(runId, { kind, principal: options.principal, inline: false, input, ...label });
     // Waits on the run's status signal (it may finish on any replica), not on DBOS's 100 ms polls.
     return {
       runId,
@@ -410,11 +426,15 @@ class DurableRunsImpl implements DurableRuns {
     const label = options.label ?? kind;
     shielded(() => this.observer.onRunStarted?.({ kind: label, waitMs: startedAt - queuedAt }));
     const runId = options.runId ?? globalThis.crypto.randomUUID();
+    // Before the workflow starts: its body (execute) may run before startWorkflow resolves.
+    this.startedHere.add(runId);
     let settled: Promise<unknown>;
     try {
-      const handle = await engine.startHere(runId, { kind, principal: options.principal, inline: false, input });
+      const record = { kind, principal: options.principal, inline: false, input, startedHere: true, label };
+      const handle = await engine.startHere(runId, record);
       settled = handle.getResult();
     } catch (error) {
+      this.startedHere.delete(runId);
       release();
       throw error;
     }
@@ -432,6 +452,7 @@ class DurableRunsImpl implements DurableRuns {
     outcome: 'completed' | 'failed',
     release: () => void,
   ): void {
+    this.startedHere.delete(runId);
     release();
     // A request waiting here for the run's outcome looks now, before the status trigger's notice comes back.
     this.signals.wake(runId, SIGNAL.status);
@@ -601,7 +622,7 @@ class DurableRunsImpl implements DurableRuns {
 
   /** The body of every run's workflow, on whichever replica runs or resumes it. */
   private async execute(record: RunRecord): Promise<unknown> {
-    const { engine, records, mailbox } = await this.started();
+    const { engine, pool, records, mailbox } = await this.started();
     const runId = engine.dbos.workflowID as string;
     const entry = record.inline ? this.inline.get(runId) : undefined;
     if (record.inline && !entry) throw new RunNotResumableError(runId, record.kind);
@@ -623,12 +644,54 @@ class DurableRunsImpl implements DurableRuns {
     }
     const work = this.kinds.get(record.kind);
     if (!work) throw new RunNotResumableError(runId, record.kind);
-    this.queuedRunning += 1;
+    const end = await this.admitHere(runId, record, pool);
+    // A call holds a slot (counted by `slots`); a run of the queue holds the queue's.
+    const counted = record.startedHere !== true;
+    if (counted) this.queuedRunning += 1;
+    let outcome: 'completed' | 'failed' = 'failed';
     try {
-      return await this.current.run({ journal, nested: 0 }, () => work(record.input, journal));
+      const value = await this.current.run({ journal, nested: 0 }, () => work(record.input, journal));
+      outcome = 'completed';
+      return value;
     } finally {
-      this.queuedRunning -= 1;
+      if (counted) this.queuedRunning -= 1;
+      end(outcome);
     }
+  }
+
+  /**
+   * Admits a run of a defined kind whose work starts executing here, and tells the observer it started: returns what
+   * its end does. A call started here already holds its slot and was told by `startHere`. A call resumed here (its
+   * replica stopped) waits for a slot of this replica for its principal, as at its start: the queue's limits do not
+   * cover it (DBOS moves it to its own internal queue, without limits). A run of the shared queue got its slot from
+   * the queue: its wait is read from DBOS's record of its enqueue and dequeue.
+   */
+  private async admitHere(runId: string, record: RunRecord, pool: pg.Pool): Promise<RunEnd> {
+    const kind = record.label ?? record.kind;
+    if (record.startedHere && this.startedHere.has(runId)) return () => undefined;
+    let release: ReleaseSlot = () => undefined;
+    let waitMs: number;
+    if (record.startedHere) {
+      const queuedAt = performance.now();
+      // Past maxQueued: the run was admitted once; refusing it now would fail it.
+      release = await this.slots.acquire(record.principal, NEVER, undefined, false);
+      waitMs = performance.now() - queuedAt;
+    } else {
+      // Metrics never break a run: an unreadable start is not observed. A resumed run of the queue is not observed
+      // either: its enqueue time is its first one (start minus it would count its earlier run and the recovery
+      // delay as queueing), and DBOS keeps no time of its return to the queue. Its first start was observed where
+      // it started; agent_runs_resumed_total counts the resume.
+      const start = await readQueuedStart(pool, runId).catch(() => undefined);
+      if (!start || start.resumed) return () => undefined;
+      waitMs = start.waitMs;
+    }
+    const startedAt = performance.now();
+    shielded(() => this.observer.onRunStarted?.({ kind, waitMs }));
+    return (outcome) => {
+      release();
+      const durationMs = performance.now() - startedAt;
+      shielded(() => this.observer.onRunFinished?.({ kind, durationMs, outcome }));
+    };
   }
 }
 

@@ -31,11 +31,14 @@ export class RunSlots {
 
   constructor(private readonly limits: SlotLimits) {}
 
-  /** Resolves with the slot's release once admitted; rejects with the signal's reason if it aborts first. */
-  acquire(principal: string, signal: AbortSignal, onQueued?: () => void): Promise<ReleaseSlot> {
+  /**
+   * Resolves with the slot's release once admitted; rejects with the signal's reason if it aborts first.
+   * `bounded: false`: waits even past `maxQueued` (a run admitted once already, resumed here after a crash).
+   */
+  acquire(principal: string, signal: AbortSignal, onQueued?: () => void, bounded = true): Promise<ReleaseSlot> {
     if (signal.aborted) return Promise.reject(signal.reason as Error);
     if (this.waiting.length === 0 && this.admissible(principal)) return Promise.resolve(this.take(principal));
-    if (this.waiting.length >= this.limits.maxQueued) {
+    if (bounded && this.waiting.length >= this.limits.maxQueued) {
       return Promise.reject(new RunQueueFullError(this.limits.maxQueued, 5));
     }
     return new Promise<ReleaseSlot>((resolve, reject) => {

@@ -31,7 +31,8 @@ export function durableTaskRuns(runs: DurableRuns): {
       }
     },
     async submit(call: Parameters<DurableTaskRuns['submit']>[0], principal: string) {
-      await runs.submit(MCP_TASK_RUN, call, { principal, runId: call.taskId });
+      // Named by its tool in the runs' metrics, as a call is (the queue wait histogram is by tool).
+      await runs.submit(MCP_TASK_RUN, call, { principal, runId: call.taskId, label: call.tool });
     },
     cancel: (taskId: string) => runs.cancel(taskId),
     async lostReason(taskId: string) {

@@ -1,7 +1,8 @@
 // A replica of the resume spec, run in a child process (bundled by the spec): it defines the `lookup` kind, starts
-// the runs and, when asked, submits one run (`submit`; `submit-capped`: at most 3 model turns) or starts an inline run that waits forever in its second step
-// (`inline`), then stays up until it is killed. Arguments: database URL, model URL, executor id, mode. Writes one
-// JSON line per event to stdout.
+// the runs and, when asked, submits one run (`submit`; `submit-capped`: at most 3 model turns), starts an inline run
+// that waits forever in its second step (`inline`), or starts two calls of the kind `hold` here (`calls`, one
+// principal, each waiting forever here), then stays up until it is killed. Arguments: database URL, model URL,
+// executor id, mode. Writes one JSON line per event to stdout.
 import { createDurableRuns } from '../durable-runs';
 import { defineLookupRun } from './lookup-run';
 
@@ -11,11 +12,20 @@ async function main(): Promise<void> {
     throw new Error('usage: replica-process <db> <model> <executor> [submit]');
   const runs = createDurableRuns({ databaseUrl, executorId, heartbeatMs: 300, recoveryAfterMs: 1500 });
   defineLookupRun(runs, modelUrl, databaseUrl);
+  // Holds here until the process is killed; the replica that resumes it defines its own `hold`.
+  runs.define('hold', () => new Promise<never>(() => undefined));
   await runs.start();
   if (mode === 'submit' || mode === 'submit-capped') {
     const input = { question: 'Look up k1, k2 and k3.', ...(mode === 'submit-capped' ? { maxTurns: 3 } : {}) };
     const handle = await runs.submit('lookup', input, { principal: 'tenant:alice' });
     process.stdout.write(`${JSON.stringify({ submitted: handle.runId })}\n`);
+  }
+  if (mode === 'calls') {
+    const signal = new AbortController().signal;
+    for (const n of [1, 2]) {
+      const handle = await runs.startHere('hold', { n }, { principal: 'tenant:alice', signal, label: 'held_call' });
+      process.stdout.write(`${JSON.stringify({ submitted: handle.runId })}\n`);
+    }
   }
   if (mode === 'inline') {
     const signal = new AbortController().signal;

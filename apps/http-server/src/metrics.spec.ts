@@ -108,6 +108,8 @@ describe('metrics after real calls', () => {
     scripted.enqueue(textTurn('Counted in the background.'));
     const client = new Client({ name: 'metrics-tasks', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`)));
+    const before = await (await fetch(`${server.base}/metrics`)).text();
+    const waitedBefore = sample(before, 'agent_runs_queue_wait_seconds_count', { tool: 'database_query' }) ?? 0;
     const created = await client.request(
       {
         method: 'tools/call',
@@ -127,6 +129,8 @@ describe('metrics after real calls', () => {
     expect(sample(text, 'mcp_tasks', { status: 'completed' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'mcp_tasks', { status: 'working' })).toBe(0);
     expect(sample(text, 'mcp_tasks_running')).toBe(0);
+    // The task was a run of the shared queue (DATABASE_URL): its wait is observed under its tool, as a call's is.
+    expect(sample(text, 'agent_runs_queue_wait_seconds_count', { tool: 'database_query' })).toBe(waitedBefore + 1);
     await client.close();
   });
 

@@ -13,7 +13,8 @@ export const RUNS_SETTINGS: readonly SettingDoc[] = [
   {
     name: 'RUN_CONCURRENCY_PER_PRINCIPAL',
     default: '2',
-    description: "Agent runs at once of one caller; the caller's next runs wait, others' pass",
+    description:
+      "Agent runs at once of one caller; the caller's next runs wait, others' pass (calls: per replica; task runs: across replicas)",
   },
   {
     name: 'RUN_MAX_QUEUED',

@@ -63,6 +63,8 @@ export function outcomeOf(error: unknown): { outcome: RequestOutcome; errorCode:
 /** Fans one report out to several observers (logs and metrics). */
 export function combineObservers(...observers: ReadonlyArray<McpObserver | undefined>): McpObserver {
   const list = observers.filter((o): o is McpObserver => o !== undefined);
+  // Nothing to tell, so no callback: the server then neither times nor describes its requests.
+  if (list.length === 0) return {};
   return {
     onRequestFinished(info) {
       for (const o of list) reportRequest(o, info);

@@ -25,6 +25,7 @@ import {
   UnavailableError,
 } from './errors';
 import {
+  type ClassifiedMessage,
   classifyMessage,
   DEFAULT_MESSAGE_LIMITS,
   errorMessage,
@@ -65,7 +66,7 @@ import {
 } from './pipeline';
 import { PromptRegistry } from './prompt-registry';
 import { ResourceRegistry } from './resource-registry';
-import { type MessageSink, type RequestChannel, Session } from './session';
+import { type MessageSink, type RequestChannel, RequestSession, Session } from './session';
 import { type HandlerContext } from './tool-context';
 import { type Call, type CallEnvironment, CallContext, ServedCall } from './call-context';
 import { RequestAbort } from './request-abort';
@@ -95,7 +96,15 @@ import { type McpObserver, outcomeOf, reportRequest, type RequestOutcome } from 
 import { type ChangeFeed } from './listen/change-feed';
 import { type ListenLimits } from './listen/listen-hub';
 import { Listening } from './listen/listening';
-import { context, inChildSpan, incomingContext, recordFailure, startRequestSpan, trace } from './tracing';
+import {
+  context,
+  inChildSpan,
+  incomingContext,
+  recordFailure,
+  type RequestSpanAttributes,
+  startRequestSpan,
+  trace,
+} from './tracing';
 
 /** Options of {@link McpServer}. */
 export interface McpServerOptions {
@@ -441,7 +450,7 @@ export class McpServer {
    * `transport` describes the connection this message came on: over HTTP every request carries its own
    * credentials, and it is those, never the ones that opened the session, that the pipeline checks.
    */
-  async handle(
+  handle(
     session: Session,
     value: unknown,
     channel: RequestChannel,
@@ -453,13 +462,25 @@ export class McpServer {
       classified = classifyMessage(value, this.limits);
     } catch (error) {
       channel.respond(errorMessage(readableId(value), toJsonRpcError(error)), error as McpCoreError);
-      return;
+      return Promise.resolve();
     }
-    if (classified.kind === 'request') {
+    if (classified.kind !== 'request') return this.onOther(session, classified, transport);
+    // Not an async function: a request's promise is its serve()'s own, without a wrapper to settle after it.
+    try {
       if (session.era !== 'legacy' && isModernRequest(session, classified.message))
         return this.onModernRequest(session, classified.message, channel, transport);
       return this.onRequest(session, classified.message, channel, transport);
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  /** A notification or a client's response to a server request: admitted by the pipeline, then applied. */
+  private async onOther(
+    session: Session,
+    classified: Exclude<ClassifiedMessage, { kind: 'request' }>,
+    transport: TransportInfo,
+  ): Promise<void> {
     const pipelineRequest = this.pipelineRequest(
       session,
       classified.kind === 'notification' ? classified.message.method : '(response)',
@@ -505,7 +526,7 @@ export class McpServer {
       channel.respond(errorMessage(request.id, toJsonRpcError(error)), error as McpCoreError);
       return Promise.resolve();
     }
-    const served = session.era === 'modern' ? session : new Session(undefined, session.transport, session);
+    const served = session.era === 'modern' ? session : new RequestSession(session);
     served.era = 'modern';
     served.protocolVersion = envelope.protocolVersion;
     served.clientInfo = envelope.clientInfo;
@@ -529,16 +550,19 @@ export class McpServer {
     const params = request.params as Record<string, unknown> | undefined;
     const parent = incomingContext(params, transport);
     const target = targetOf(request.method, params);
+    // Built by assignment (no spreads): this runs on every request, traced or not.
+    const attributes: RequestSpanAttributes = {
+      'mcp.method.name': request.method,
+      'jsonrpc.request.id': String(request.id),
+      'network.transport': transport.kind === 'http' ? 'tcp' : 'pipe',
+    };
+    if (session.id) attributes['mcp.session.id'] = session.id;
+    if (target?.kind === 'tool') attributes['gen_ai.tool.name'] = target.name;
     const span = startRequestSpan(
       parent,
       request.method,
       target ? (target.kind === 'resource' ? target.uri : target.name) : undefined,
-      {
-        'jsonrpc.request.id': String(request.id),
-        'network.transport': transport.kind === 'http' ? 'tcp' : 'pipe',
-        ...(session.id ? { 'mcp.session.id': session.id } : {}),
-        ...(target?.kind === 'tool' ? { 'gen_ai.tool.name': target.name } : {}),
-      },
+      attributes,
     );
     if (!span.isRecording()) return this.serve(session, request, channel, transport, undefined);
     return context
@@ -564,14 +588,16 @@ export class McpServer {
       channel.respond(errorMessage(id, toJsonRpcError(error)), error);
       return;
     }
-    const started = this.observer ? performance.now() : 0;
+    const started = this.observer?.onRequestFinished ? performance.now() : 0;
     let pipeline: PipelineRequest | undefined;
     let outcome: RequestOutcome = 'ok';
     let errorCode: string | undefined;
     try {
       if (!this.accepting) throw new UnavailableError('Server is shutting down');
       pipeline = this.pipelineRequest(session, method, params, transport);
-      await this.admit(session, pipeline);
+      // admit(), inlined: one async function less per request.
+      await this.pipeline(pipeline);
+      this.holdToPrincipal(session, pipeline);
       const modern = session.era === 'modern';
       // Each era has its own methods: server/discover is modern only, initialize and ping legacy only.
       const offered = modern
@@ -634,7 +660,7 @@ export class McpServer {
         if (errorCode) recordFailure(span, { code: errorCode });
         else if (outcome === 'system') recordFailure(span, new Error('internal'));
       }
-      if (this.observer) {
+      if (this.observer?.onRequestFinished) {
         const target = pipeline?.target ?? targetOf(method, params);
         reportRequest(this.observer, {
           method,
@@ -740,6 +766,11 @@ export class McpServer {
   /** Runs the pipeline, then holds a session to the principal that opened it. */
   private async admit(session: Session, request: PipelineRequest): Promise<void> {
     await this.pipeline(request);
+    this.holdToPrincipal(session, request);
+  }
+
+  /** Holds a session to the principal that opened it, once the pipeline found who calls. */
+  private holdToPrincipal(session: Session, request: PipelineRequest): void {
     const principal = request.principal;
     if (session.principal && principal && !samePrincipal(principal, session.principal)) {
       // Another caller presenting this session id learns nothing: the session does not exist for them.

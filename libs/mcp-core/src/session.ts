@@ -322,7 +322,7 @@ export class Session {
   close(reason = 'Session closed'): void {
     if (this.closed) return;
     this.closed = true;
-    for (const controller of this.inFlight?.values() ?? []) controller.abort(new CancelledError(reason));
+    this.abortRunning(reason);
     for (const p of [...(this.pending?.values() ?? [])]) {
       p.reject(new ProtocolError('SESSION_CLOSED', reason));
     }
@@ -332,11 +332,83 @@ export class Session {
     this.relay = undefined;
   }
 
+  /** Aborts the requests running here (the session closes). */
+  protected abortRunning(reason: string): void {
+    for (const controller of this.inFlight?.values() ?? []) controller.abort(new CancelledError(reason));
+  }
+
   private notifyCancelled(channel: MessageSink, id: RequestId, reason: string): void {
     try {
       channel.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } });
     } catch {
       // The channel may already be closed; the cancellation is best effort.
     }
+  }
+}
+
+/**
+ * The session of one 2026-07-28 request on a connection (stdio): it carries what the request's envelope says, and
+ * its request is tracked in the connection's session only, so that the connection's `notifications/cancelled` and
+ * its end reach it. One request, so no Map of its own: one was built and dropped per request.
+ */
+export class RequestSession extends Session {
+  private requestId: RequestId | undefined;
+  private controller: RequestAbort | undefined;
+  private held = false;
+
+  constructor(connection: Session) {
+    super(undefined, connection.transport, connection);
+  }
+
+  override isRunning(id: RequestId): boolean {
+    return this.controller !== undefined && this.requestId === id;
+  }
+
+  override get activeRequests(): number {
+    return this.controller !== undefined && !this.held ? 1 : 0;
+  }
+
+  override get heldOpen(): number {
+    return this.held ? 1 : 0;
+  }
+
+  override holdOpen(id: RequestId): void {
+    if (!this.isRunning(id)) return;
+    this.held = true;
+    this.connection.holdOpen(id);
+  }
+
+  /** Registers its request; false if the id is in use on the connection, or this session already serves one. */
+  override track(id: RequestId, controller: RequestAbort): boolean {
+    if (this.controller !== undefined || !this.connection.track(id, controller)) return false;
+    this.requestId = id;
+    this.controller = controller;
+    return true;
+  }
+
+  override untrack(id: RequestId, controller: RequestAbort): void {
+    if (this.controller === controller && this.requestId === id) this.forget();
+    this.connection.untrack(id, controller);
+  }
+
+  override cancel(id: RequestId, reason?: string): boolean {
+    if (!this.isRunning(id)) return false;
+    (this.controller as RequestAbort).abort(new CancelledError(reason ?? 'Cancelled by the client'));
+    return true;
+  }
+
+  override close(reason = 'Session closed'): void {
+    super.close(reason);
+    this.forget();
+  }
+
+  protected override abortRunning(reason: string): void {
+    this.controller?.abort(new CancelledError(reason));
+  }
+
+  private forget(): void {
+    this.requestId = undefined;
+    this.controller = undefined;
+    this.held = false;
   }
 }

@@ -93,10 +93,41 @@ function isRequestId(id: unknown): id is RequestId {
 }
 
 /**
- * Walks the value iteratively so that a hostile, deeply nested body cannot overflow the stack later on.
- * Two parallel stacks rather than a pair per node: this runs on every message.
+ * Checks the nesting depth and the number of values so that a hostile, deeply nested body cannot overflow the stack
+ * later on. A message within the limits (nearly all) is counted by a bounded recursion, which never goes deeper than
+ * `maxDepth` frames and runs on every message; one that breaks a limit is walked again by
+ * {@link reportShape}, whose order decides which limit the error names.
  */
 function checkShape(root: object, limits: MessageLimits): void {
+  if (limits.maxDepth > MAX_RECURSIVE_DEPTH || countValues(root, 1, limits, 0) < 0) reportShape(root, limits);
+}
+
+/** Deepest limit the recursion is trusted with; a deeper one (configured, never the default 64) is walked. */
+const MAX_RECURSIVE_DEPTH = 1000;
+
+/** How many values `value` (an object at `depth`) holds, itself included, plus `counted`; -1 past a limit. */
+function countValues(value: object, depth: number, limits: MessageLimits, counted: number): number {
+  if (++counted > limits.maxNodes || depth > limits.maxDepth) return -1;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      counted = item !== null && typeof item === 'object' ? countValues(item, depth + 1, limits, counted) : counted + 1;
+      if (counted < 0 || counted > limits.maxNodes) return -1;
+    }
+    return counted;
+  }
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    counted = item !== null && typeof item === 'object' ? countValues(item, depth + 1, limits, counted) : counted + 1;
+    if (counted < 0 || counted > limits.maxNodes) return -1;
+  }
+  return counted;
+}
+
+/**
+ * Walks the value iteratively and throws the first limit it breaks. Two parallel stacks rather than a pair per node.
+ */
+function reportShape(root: object, limits: MessageLimits): void {
   const values: unknown[] = [root];
   const depths: number[] = [1];
   let nodes = 0;

@@ -89,9 +89,11 @@ export function isLegacyVersion(version: string): boolean {
  */
 export function readEnvelope(params: unknown): Envelope {
   const meta = metaOf(params);
-  const missing = [META.protocolVersion, META.clientCapabilities].filter((key) => meta?.[key] === undefined);
-  if (missing.length > 0)
+  // Both keys are there on nearly every request: the list of missing ones is only built for the error.
+  if (meta?.[META.protocolVersion] === undefined || meta[META.clientCapabilities] === undefined) {
+    const missing = [META.protocolVersion, META.clientCapabilities].filter((key) => meta?.[key] === undefined);
     throw invalidEnvelope(`Invalid params: missing _meta keys: ${missing.join(', ')}`, { missing });
+  }
   // Every modern request carries an envelope: the well-formed one is checked by hand (zod's parse of it cost a
   // tenth of an echo call on stdio); zod then only words what is wrong with the others.
   if (!isWellFormedEnvelope(meta as Record<string, unknown>)) {

@@ -4,7 +4,7 @@
 // client; 10 are `support` tasks of a 2026-07-28 client that each open a ticket and reply on it, every write
 // approved through tasks/update. All 50 tasks complete; the scripted model server, which answers and counts the
 // requests of each task's conversation per turn, saw no completed turn twice (a turn was asked again only where it
-// was in flight at the kill, at most one per task); PostgreSQL holds exactly one ticket and one reply per support
+// was in flight at the kill: asked before it and again after it, at most one per task); PostgreSQL holds exactly one ticket and one reply per support
 // task; each run is recorded once as finished.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -162,6 +162,7 @@ it('completes 50 concurrent tasks with one of two replicas killed and restarted 
 
   // Mid-way: a third of the tasks' turns asked. Both replicas are running runs by then.
   await until(() => model.requests.length >= 40, 90_000, '40 model requests');
+  const killedAt = performance.now();
   a.child.kill('SIGKILL');
   await a.exited;
   await startReplica();
@@ -191,12 +192,17 @@ it('completes 50 concurrent tasks with one of two replicas killed and restarted 
 
   // Per conversation and turn: asked once, or twice where the turn was in flight at the kill (one per task at most).
   const asked = new Map<string, number>();
+  const arrivals = new Map<string, number[]>();
   for (const request of model.requests) {
     const { conversation, turn } = conversationOf(request);
     expect(conversation).not.toBe('unknown');
     asked.set(`${conversation}:${turn}`, (asked.get(`${conversation}:${turn}`) ?? 0) + 1);
+    arrivals.set(`${conversation}:${turn}`, [...(arrivals.get(`${conversation}:${turn}`) ?? []), request.receivedAt]);
   }
   expect(Math.max(...asked.values())).toBeLessThanOrEqual(2);
+  // A turn asked twice was in flight at the kill: first asked before it, and again after it.
+  const repeats = [...arrivals.values()].filter((times) => times.length === 2);
+  expect(repeats.every(([first, again]) => (first as number) < killedAt && (again as number) > killedAt)).toBe(true);
   const repeatedPerTask = new Map<string, number>();
   for (const [key, n] of asked) {
     const conversation = key.split(':')[0] as string;

@@ -67,7 +67,7 @@ afterAll(async () => {
 /** Starts a replica process; resolves with the lines it wrote once it wrote `{ ready }`. */
 function startReplica(
   executorId: string,
-  mode: 'submit' | 'submit-capped' | 'inline' | 'calls',
+  mode: 'submit' | 'submit-capped' | 'submit-tokens' | 'inline' | 'calls',
 ): Promise<{ child: ChildProcess; submitted?: string; runIds: string[] }> {
   const child = spawn(process.execPath, [replicaScript, db.url, model.url, executorId, mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -196,6 +196,35 @@ it('counts the turns made before the crash against the run’s turn budget when 
     // Resumed at turn 3, its third: the tool call it asks for needs a fourth turn, which the budget refuses.
     await expect(here.runs.result(runId, { timeoutMs: 20_000 })).rejects.toThrow(
       'The run exceeded its limit of 3 model turns.',
+    );
+  } finally {
+    await here.close();
+  }
+  const perTurn = [0, 0, 0, 0];
+  for (const request of model.requests) perTurn[turnOf(request.body) - 1] += 1;
+  expect(perTurn).toEqual([1, 1, 2, 0]);
+}, 60_000);
+
+it('counts the tokens used before the crash against the run’s token budget when it resumes', async () => {
+  model.reset();
+  const usage = { inputTokens: 60, outputTokens: 40 };
+  model.enqueue(
+    toolCallTurn({ name: 'lookup', arguments: { key: 'k1' }, callId: 'c1' }, { usage }),
+    toolCallTurn({ name: 'lookup', arguments: { key: 'k2' }, callId: 'c2' }, { usage }),
+    hangTurn(), // turn 3, in flight at the kill: 200 of the 250 tokens used before it
+    toolCallTurn({ name: 'lookup', arguments: { key: 'k3' }, callId: 'c3' }, { usage }),
+    textTurn('never asked: the tokens ran out at turn 3', { usage }),
+  );
+  const first = await startReplica('replica-e', 'submit-tokens');
+  const runId = first.submitted as string;
+  await model.waitForRequest(2, 15_000);
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+  const here = await takeOver();
+  try {
+    // Resumed at turn 3: its 100 tokens come on top of the 200 recorded before the crash.
+    await expect(here.runs.result(runId, { timeoutMs: 20_000 })).rejects.toThrow(
+      'The run used 300 tokens, over its limit of 250.',
     );
   } finally {
     await here.close();

@@ -1,5 +1,5 @@
 // A replica of the resume spec, run in a child process (bundled by the spec): it defines the `lookup` kind, starts
-// the runs and, when asked, submits one run (`submit`; `submit-capped`: at most 3 model turns), starts an inline run
+// the runs and, when asked, submits one run (`submit`; `submit-capped`: at most 3 model turns; `submit-tokens`: at most 250 tokens), starts an inline run
 // that waits forever in its second step (`inline`), or starts two calls of the kind `hold` here (`calls`, one
 // principal, each waiting forever here), then stays up until it is killed. Arguments: database URL, model URL,
 // executor id, mode. Writes one JSON line per event to stdout.
@@ -15,8 +15,9 @@ async function main(): Promise<void> {
   // Holds here until the process is killed; the replica that resumes it defines its own `hold`.
   runs.define('hold', () => new Promise<never>(() => undefined));
   await runs.start();
-  if (mode === 'submit' || mode === 'submit-capped') {
-    const input = { question: 'Look up k1, k2 and k3.', ...(mode === 'submit-capped' ? { maxTurns: 3 } : {}) };
+  if (mode === 'submit' || mode === 'submit-capped' || mode === 'submit-tokens') {
+    const caps = { 'submit-capped': { maxTurns: 3 }, 'submit-tokens': { maxTotalTokens: 250 } };
+    const input = { question: 'Look up k1, k2 and k3.', ...(mode === 'submit' ? {} : caps[mode]) };
     const handle = await runs.submit('lookup', input, { principal: 'tenant:alice' });
     process.stdout.write(`${JSON.stringify({ submitted: handle.runId })}\n`);
   }

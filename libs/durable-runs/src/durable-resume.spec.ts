@@ -177,62 +177,50 @@ async function takeOver(): Promise<{ runs: DurableRuns; close(): Promise<void> }
   return { runs, close: async () => (await runs.close(), await kind.close()) };
 }
 
-it('counts the turns made before the crash against the run’s turn budget when it resumes', async () => {
-  model.reset();
-  model.enqueue(
-    toolCallTurn({ name: 'lookup', arguments: { key: 'k1' }, callId: 'c1' }),
-    toolCallTurn({ name: 'lookup', arguments: { key: 'k2' }, callId: 'c2' }),
-    hangTurn(), // turn 3 of at most 3, in flight at the kill
-    toolCallTurn({ name: 'lookup', arguments: { key: 'k3' }, callId: 'c3' }),
-    textTurn('never asked: a fourth turn is over the budget'),
-  );
-  const first = await startReplica('replica-c', 'submit-capped');
-  const runId = first.submitted as string;
-  await model.waitForRequest(2, 15_000);
-  first.child.kill('SIGKILL');
-  await new Promise((r) => first.child.once('exit', r));
-  const here = await takeOver();
-  try {
+it.each([
+  {
+    budget: 'turn',
+    mode: 'submit-capped' as const,
+    usage: undefined,
     // Resumed at turn 3, its third: the tool call it asks for needs a fourth turn, which the budget refuses.
-    await expect(here.runs.result(runId, { timeoutMs: 20_000 })).rejects.toThrow(
-      'The run exceeded its limit of 3 model turns.',
-    );
-  } finally {
-    await here.close();
-  }
-  const perTurn = [0, 0, 0, 0];
-  for (const request of model.requests) perTurn[turnOf(request.body) - 1] += 1;
-  expect(perTurn).toEqual([1, 1, 2, 0]);
-}, 60_000);
-
-it('counts the tokens used before the crash against the run’s token budget when it resumes', async () => {
-  model.reset();
-  const usage = { inputTokens: 60, outputTokens: 40 };
-  model.enqueue(
-    toolCallTurn({ name: 'lookup', arguments: { key: 'k1' }, callId: 'c1' }, { usage }),
-    toolCallTurn({ name: 'lookup', arguments: { key: 'k2' }, callId: 'c2' }, { usage }),
-    hangTurn(), // turn 3, in flight at the kill: 200 of the 250 tokens used before it
-    toolCallTurn({ name: 'lookup', arguments: { key: 'k3' }, callId: 'c3' }, { usage }),
-    textTurn('never asked: the tokens ran out at turn 3', { usage }),
-  );
-  const first = await startReplica('replica-e', 'submit-tokens');
-  const runId = first.submitted as string;
-  await model.waitForRequest(2, 15_000);
-  first.child.kill('SIGKILL');
-  await new Promise((r) => first.child.once('exit', r));
-  const here = await takeOver();
-  try {
+    refusal: 'The run exceeded its limit of 3 model turns.',
+  },
+  {
+    budget: 'token',
+    mode: 'submit-tokens' as const,
+    usage: { inputTokens: 60, outputTokens: 40 },
     // Resumed at turn 3: its 100 tokens come on top of the 200 recorded before the crash.
-    await expect(here.runs.result(runId, { timeoutMs: 20_000 })).rejects.toThrow(
-      'The run used 300 tokens, over its limit of 250.',
+    refusal: 'The run used 300 tokens, over its limit of 250.',
+  },
+])(
+  'counts what was used before the crash against the run’s $budget budget when it resumes',
+  async (c) => {
+    model.reset();
+    const usage = c.usage ? { usage: c.usage } : {};
+    model.enqueue(
+      toolCallTurn({ name: 'lookup', arguments: { key: 'k1' }, callId: 'c1' }, usage),
+      toolCallTurn({ name: 'lookup', arguments: { key: 'k2' }, callId: 'c2' }, usage),
+      hangTurn(), // turn 3, in flight at the kill
+      toolCallTurn({ name: 'lookup', arguments: { key: 'k3' }, callId: 'c3' }, usage),
+      textTurn('never asked: a fourth turn is over the budget', usage),
     );
-  } finally {
-    await here.close();
-  }
-  const perTurn = [0, 0, 0, 0];
-  for (const request of model.requests) perTurn[turnOf(request.body) - 1] += 1;
-  expect(perTurn).toEqual([1, 1, 2, 0]);
-}, 60_000);
+    const first = await startReplica(`replica-${c.budget}`, c.mode);
+    const runId = first.submitted as string;
+    await model.waitForRequest(2, 15_000);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    const here = await takeOver();
+    try {
+      await expect(here.runs.result(runId, { timeoutMs: 20_000 })).rejects.toThrow(c.refusal);
+    } finally {
+      await here.close();
+    }
+    const perTurn = [0, 0, 0, 0];
+    for (const request of model.requests) perTurn[turnOf(request.body) - 1] += 1;
+    expect(perTurn).toEqual([1, 1, 2, 0]);
+  },
+  60_000,
+);
 
 it('never resumes a run cancelled after its replica died', async () => {
   model.reset();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Call } from '../call-context';
+import { LatestThrottle } from '../latest-throttle';
 import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../protocol/messages';
 import { ClientUnreachableError, type RequestChannel } from '../session';
 
@@ -48,41 +49,20 @@ function reportOf(params: unknown): Omit<ParkedProgress, 'id'> | undefined {
 export class ProgressPublisher {
   private readonly execution = globalThis.crypto.randomUUID().slice(0, 8);
   private count = 0;
-  private pending: ParkedProgress | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private lastAt = Number.NEGATIVE_INFINITY;
+  private readonly throttle: LatestThrottle<ParkedProgress>;
 
-  constructor(
-    private readonly publish: (report: ParkedProgress) => Promise<void>,
-    private readonly onError: (error: unknown) => void,
-  ) {}
+  constructor(publish: (report: ParkedProgress) => Promise<void>, onError: (error: unknown) => void) {
+    this.throttle = new LatestThrottle(PUBLISH_EVERY_MS, (report) => void publish(report).catch(onError));
+  }
 
   offer(params: unknown): void {
     const report = reportOf(params);
-    if (!report) return;
-    this.pending = { id: `${this.execution}.${++this.count}`, ...report };
-    if (this.timer) return;
-    const wait = this.lastAt + PUBLISH_EVERY_MS - performance.now();
-    if (wait <= 0) return this.flush();
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush();
-    }, wait);
+    if (report) this.throttle.offer({ id: `${this.execution}.${++this.count}`, ...report });
   }
 
   /** The run ended: what is still pending is dropped (its outcome says more). */
   close(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.pending = undefined;
-  }
-
-  private flush(): void {
-    const report = this.pending;
-    if (!report) return;
-    this.pending = undefined;
-    this.lastAt = performance.now();
-    this.publish(report).catch(this.onError);
+    this.throttle.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import { type ProgressUpdate } from '@agent-mcp/context';
 import { type Call, type CallEnvironment, CallContext } from '../call-context';
+import { LatestThrottle } from '../latest-throttle';
 import { type InputSource } from '../mrtr/input-round';
 import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../protocol/messages';
 import { detachedCall, recordedSession } from '../recorded-call';
@@ -54,47 +55,21 @@ export class TaskChannel implements RequestChannel {
  * message, so a client without a stream (or without a progress token) follows the run with `tasks/get`.
  */
 export class TaskCallContext extends CallContext {
-  private lastStatusWrite = Number.NEGATIVE_INFINITY;
-  /** The latest message not written yet (a burst's), written at the end of the interval. */
-  private unwritten: string | undefined;
-  private trailing: ReturnType<typeof setTimeout> | undefined;
+  /** At most one write per `STATUS_WRITE_INTERVAL_MS`, the latest message last, so tasks/get shows where it is. */
+  private readonly statusMessages: LatestThrottle<string>;
 
-  constructor(
-    env: CallEnvironment,
-    call: Call,
-    private readonly onStatusMessage: (message: string) => void,
-  ) {
+  constructor(env: CallEnvironment, call: Call, onStatusMessage: (message: string) => void) {
     super(env, call);
+    // A run that ended meanwhile: its outcome is the task's state now.
+    this.statusMessages = new LatestThrottle(STATUS_WRITE_INTERVAL_MS, (message) => {
+      if (!this.signal.aborted) onStatusMessage(message);
+    });
   }
 
   override async reportProgress(update: ProgressUpdate | string): Promise<void> {
     const message = typeof update === 'string' ? update : update.message;
-    if (message !== undefined) this.statusMessage(message);
+    if (message !== undefined) this.statusMessages.offer(message);
     return super.reportProgress(update);
-  }
-
-  /** At most one write per `STATUS_WRITE_INTERVAL_MS`, the latest message last, so tasks/get shows where it is. */
-  private statusMessage(message: string): void {
-    const wait = this.lastStatusWrite + STATUS_WRITE_INTERVAL_MS - performance.now();
-    if (wait <= 0 && !this.trailing) {
-      this.lastStatusWrite = performance.now();
-      this.onStatusMessage(message);
-      return;
-    }
-    this.unwritten = message;
-    this.trailing ??= setTimeout(
-      () => {
-        this.trailing = undefined;
-        const latest = this.unwritten;
-        this.unwritten = undefined;
-        // The run ended meanwhile: its outcome is the task's state now.
-        if (latest === undefined || this.signal.aborted) return;
-        this.lastStatusWrite = performance.now();
-        this.onStatusMessage(latest);
-      },
-      Math.max(wait, 0),
-    );
-    this.trailing.unref?.();
   }
 }
 

@@ -15,6 +15,8 @@ import { InMemoryTaskStore } from './task-store';
 jest.setTimeout(30_000);
 
 const WITH_TASKS = { extensions: { [TASKS_EXTENSION]: {} } };
+/** The form the spec's tools ask: a name. */
+const NAME_FORM = { type: 'object' as const, properties: { name: { type: 'string' as const } } };
 
 interface Reply {
   readonly status: number;
@@ -104,10 +106,9 @@ describe('the tasks extension (2026-07-28)', () => {
         inputSchema: z.object({}),
         execution: { taskSupport: 'optional' },
         execute: async (_args, ctx) => {
-          const form = { type: 'object' as const, properties: { name: { type: 'string' as const } } };
           const [a, b] = await Promise.all([
-            ctx.client.elicit({ message: 'First?', requestedSchema: form }, { key: 'first' }),
-            ctx.client.elicit({ message: 'Second?', requestedSchema: form }, { key: 'second' }),
+            ctx.client.elicit({ message: 'First?', requestedSchema: NAME_FORM }, { key: 'first' }),
+            ctx.client.elicit({ message: 'Second?', requestedSchema: NAME_FORM }, { key: 'second' }),
           ]);
           return `${String(a.content?.name)} & ${String(b.content?.name)}`;
         },
@@ -120,10 +121,9 @@ describe('the tasks extension (2026-07-28)', () => {
         inputSchema: z.object({}),
         execution: { taskSupport: 'optional' },
         execute: async (_args, ctx) => {
-          const form = { type: 'object' as const, properties: { name: { type: 'string' as const } } };
           for (const step of ['reading', 'thinking', 'asking']) await ctx.reportProgress(step);
           await wait(1300, ctx.signal);
-          const asked = ctx.client.elicit({ message: 'Name?', requestedSchema: form }, { key: 'name' });
+          const asked = ctx.client.elicit({ message: 'Name?', requestedSchema: NAME_FORM }, { key: 'name' });
           // A heartbeat while the question is open.
           await wait(1200, ctx.signal);
           await ctx.reportProgress('still waiting');
@@ -139,8 +139,7 @@ describe('the tasks extension (2026-07-28)', () => {
         inputSchema: z.object({}),
         execution: { taskSupport: 'optional', taskStart: 'handler' },
         execute: async (_args, ctx) => {
-          const form = { type: 'object' as const, properties: { name: { type: 'string' as const } } };
-          const name = await ctx.client.elicit({ message: 'Name?', requestedSchema: form }, { key: 'name' });
+          const name = await ctx.client.elicit({ message: 'Name?', requestedSchema: NAME_FORM }, { key: 'name' });
           await ctx.continueAsTask();
           await wait(100, ctx.signal);
           return `hello ${String(name.content?.name)}`;

@@ -15,6 +15,7 @@ import {
   textTurn,
   toolCallTurn,
 } from '@agent-mcp/agent-core/testing';
+import { type RunLimits } from '@agent-mcp/agent-core';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import { build } from 'esbuild';
 import { createDurableRuns, type DurableRuns } from './durable-runs';
@@ -67,9 +68,11 @@ afterAll(async () => {
 /** Starts a replica process; resolves with the lines it wrote once it wrote `{ ready }`. */
 function startReplica(
   executorId: string,
-  mode: 'submit' | 'submit-capped' | 'submit-tokens' | 'inline' | 'calls',
+  mode: 'submit' | 'inline' | 'calls',
+  limits?: RunLimits,
 ): Promise<{ child: ChildProcess; submitted?: string; runIds: string[] }> {
-  const child = spawn(process.execPath, [replicaScript, db.url, model.url, executorId, mode], {
+  const args = [replicaScript, db.url, model.url, executorId, mode, ...(limits ? [JSON.stringify(limits)] : [])];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -169,9 +172,11 @@ it("ends an inline run whose replica was SIGKILLed as not resumable: its caller'
   expect(rows).toEqual([{ status: 'ERROR' }]);
 }, 60_000);
 
-/** Starts this process as a replica (it takes over the dead ones' runs); `close()` it. */
-async function takeOver(): Promise<{ runs: DurableRuns; close(): Promise<void> }> {
-  const runs = createDurableRuns({ databaseUrl: db.url, heartbeatMs: 300, recoveryAfterMs: 1500 });
+/**
+ * Starts this process as a replica (it takes over the runs of replicas silent for `recoveryAfterMs`); `close()` it.
+ */
+async function takeOver(recoveryAfterMs = 1500): Promise<{ runs: DurableRuns; close(): Promise<void> }> {
+  const runs = createDurableRuns({ databaseUrl: db.url, heartbeatMs: 300, recoveryAfterMs });
   const kind = defineLookupRun(runs, model.url, db.url);
   await runs.start();
   return { runs, close: async () => (await runs.close(), await kind.close()) };
@@ -180,14 +185,14 @@ async function takeOver(): Promise<{ runs: DurableRuns; close(): Promise<void> }
 it.each([
   {
     budget: 'turn',
-    mode: 'submit-capped' as const,
+    limits: { maxTurns: 3 },
     usage: undefined,
     // Resumed at turn 3, its third: the tool call it asks for needs a fourth turn, which the budget refuses.
     refusal: 'The run exceeded its limit of 3 model turns.',
   },
   {
     budget: 'token',
-    mode: 'submit-tokens' as const,
+    limits: { maxTotalTokens: 250 },
     usage: { inputTokens: 60, outputTokens: 40 },
     // Resumed at turn 3: its 100 tokens come on top of the 200 recorded before the crash.
     refusal: 'The run used 300 tokens, over its limit of 250.',
@@ -204,7 +209,7 @@ it.each([
       toolCallTurn({ name: 'lookup', arguments: { key: 'k3' }, callId: 'c3' }, usage),
       textTurn('never asked: a fourth turn is over the budget', usage),
     );
-    const first = await startReplica(`replica-${c.budget}`, c.mode);
+    const first = await startReplica(`replica-${c.budget}`, 'submit', c.limits);
     const runId = first.submitted as string;
     await model.waitForRequest(2, 15_000);
     first.child.kill('SIGKILL');
@@ -218,6 +223,47 @@ it.each([
     const perTurn = [0, 0, 0, 0];
     for (const request of model.requests) perTurn[turnOf(request.body) - 1] += 1;
     expect(perTurn).toEqual([1, 1, 2, 0]);
+  },
+  60_000,
+);
+
+it.each([
+  {
+    when: 'past',
+    ends: 'ends with the deadline refusal',
+    // Taken over once the dead replica is silent 3 s: the run's 2.5 s from its start on that replica are over.
+    timeoutMs: 2500,
+    outcome: { rejects: 'The run exceeded its deadline of 2500 ms.' },
+    // Turn 2, in flight at the kill, is not asked again: the run ends at its recorded deadline first.
+    perTurn: [1, 1],
+  },
+  { when: 'within', ends: 'finishes', timeoutMs: 30_000, outcome: { resolves: 'k1 looked up' }, perTurn: [1, 2] },
+])(
+  'counts the run’s deadline from its recorded start across a SIGKILL: resumed $when it, the run $ends',
+  async (c) => {
+    model.reset();
+    model.enqueue(
+      toolCallTurn({ name: 'lookup', arguments: { key: 'k1' }, callId: 'c1' }),
+      hangTurn(), // turn 2, in flight at the kill
+      textTurn('k1 looked up'),
+    );
+    const first = await startReplica(`replica-deadline-${c.when}`, 'submit', { timeoutMs: c.timeoutMs });
+    const runId = first.submitted as string;
+    await model.waitForRequest(1, 15_000);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    const here = await takeOver(3000);
+    try {
+      const result = here.runs.result(runId, { timeoutMs: 20_000 });
+      await ('rejects' in c.outcome
+        ? expect(result).rejects.toThrow(c.outcome.rejects)
+        : expect(result).resolves.toBe(c.outcome.resolves));
+    } finally {
+      await here.close();
+    }
+    const perTurn = [0, 0];
+    for (const request of model.requests) perTurn[turnOf(request.body) - 1] += 1;
+    expect(perTurn).toEqual(c.perTurn);
   },
   60_000,
 );

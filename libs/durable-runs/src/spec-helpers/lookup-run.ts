@@ -1,4 +1,4 @@
-import { Agent, createOpenAIProvider, run, tool } from '@agent-mcp/agent-core';
+import { Agent, createOpenAIProvider, run, type RunLimits, tool } from '@agent-mcp/agent-core';
 import pg from 'pg';
 import { z } from 'zod';
 import { type DurableRuns } from '../durable-runs';
@@ -9,8 +9,8 @@ export const LOOKUPS_DDL =
 
 /**
  * Defines the run kind `lookup` on `runs`, the same in every process of a spec: an agent on the scripted server at
- * `modelUrl` whose tool `lookup` records each call it runs in the table `lookups`; the input's `maxTurns` and
- * `maxTotalTokens`, when given, cap the run's model turns and tokens.
+ * `modelUrl` whose tool `lookup` records each call it runs in the table `lookups`; the input's `limits`, when given,
+ * are the run's (its model turns, tokens, deadline).
  */
 export function defineLookupRun(runs: DurableRuns, modelUrl: string, databaseUrl: string): { close(): Promise<void> } {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
@@ -30,11 +30,8 @@ export function defineLookupRun(runs: DurableRuns, modelUrl: string, databaseUrl
   });
   const agent = new Agent({ name: 'lookup', model: 'gpt-test', tools: [lookup] });
   const modelProvider = createOpenAIProvider({ apiKey: 'test-key', baseURL: modelUrl, env: {} });
-  runs.define('lookup', async (input: { question: string; maxTurns?: number; maxTotalTokens?: number }, journal) => {
-    const limits = {
-      ...(input.maxTurns === undefined ? {} : { maxTurns: input.maxTurns }),
-      ...(input.maxTotalTokens === undefined ? {} : { maxTotalTokens: input.maxTotalTokens }),
-    };
+  runs.define('lookup', async (input: { question: string; limits?: RunLimits }, journal) => {
+    const limits = input.limits ?? {};
     const result = await run(agent, input.question, { modelProvider, journal, limits });
     return result.finalOutput;
   });

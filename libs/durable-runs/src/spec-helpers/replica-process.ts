@@ -1,13 +1,13 @@
 // A replica of the resume spec, run in a child process (bundled by the spec): it defines the `lookup` kind, starts
-// the runs and, when asked, submits one run (`submit`; `submit-capped`: at most 3 model turns; `submit-tokens`: at most 250 tokens), starts an inline run
-// that waits forever in its second step (`inline`), or starts two calls of the kind `hold` here (`calls`, one
+// the runs and, when asked, submits one run (`submit`, with the run's limits as JSON if given), starts an inline
+// run that waits forever in its second step (`inline`), or starts two calls of the kind `hold` here (`calls`, one
 // principal, each waiting forever here), then stays up until it is killed. Arguments: database URL, model URL,
-// executor id, mode. Writes one JSON line per event to stdout.
+// executor id, mode, limits. Writes one JSON line per event to stdout.
 import { createDurableRuns } from '../durable-runs';
 import { defineLookupRun } from './lookup-run';
 
 async function main(): Promise<void> {
-  const [databaseUrl, modelUrl, executorId, mode] = process.argv.slice(2);
+  const [databaseUrl, modelUrl, executorId, mode, limits] = process.argv.slice(2);
   if (!databaseUrl || !modelUrl || !executorId)
     throw new Error('usage: replica-process <db> <model> <executor> [submit]');
   const runs = createDurableRuns({ databaseUrl, executorId, heartbeatMs: 300, recoveryAfterMs: 1500 });
@@ -15,9 +15,8 @@ async function main(): Promise<void> {
   // Holds here until the process is killed; the replica that resumes it defines its own `hold`.
   runs.define('hold', () => new Promise<never>(() => undefined));
   await runs.start();
-  if (mode === 'submit' || mode === 'submit-capped' || mode === 'submit-tokens') {
-    const caps = { 'submit-capped': { maxTurns: 3 }, 'submit-tokens': { maxTotalTokens: 250 } };
-    const input = { question: 'Look up k1, k2 and k3.', ...(mode === 'submit' ? {} : caps[mode]) };
+  if (mode === 'submit') {
+    const input = { question: 'Look up k1, k2 and k3.', ...(limits ? { limits: JSON.parse(limits) as object } : {}) };
     const handle = await runs.submit('lookup', input, { principal: 'tenant:alice' });
     process.stdout.write(`${JSON.stringify({ submitted: handle.runId })}\n`);
   }

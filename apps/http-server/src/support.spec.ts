@@ -330,7 +330,7 @@ describe.each([
   });
 
   describe.each(['responses', 'chat'] as const)('the support agent (%s API)', (api) => {
-    it('answers from the help centre, cites the article, asks before it writes, and opens one ticket however often the call is retried', async () => {
+    it('answers from the help centre, cites the article, asks before it writes, and a call made again is a request of its own', async () => {
       const server = await serve(database, scripted, api);
       servers.push(server);
       const asked: ElicitRequest['params'][] = [];
@@ -400,16 +400,18 @@ describe.each([
         ),
       ).toBe(1);
 
-      // A retry writes nothing, so nothing needs asking.
+      // The same message again (the customer writes again, or the client calls again): a new run, keyed by its own
+      // steps, proposes its own ticket and asks; the yes opens it (issue 17: each write once per step, not per text).
       const writes = await count(backend.check, WRITES_SQL);
       script();
-      const retried = await accepting('support', { message, customerId: 7 });
-      expect(retried.structuredContent).toMatchObject({
+      const again = await accepting('support', { message, customerId: 7 });
+      expect(again.structuredContent).toMatchObject({
         status: 'answered',
-        ticketCreated: { id: ticket, created: false },
+        ticketCreated: { id: expect.any(Number), created: true },
       });
-      expect(asked).toHaveLength(1);
-      expect(await count(backend.check, WRITES_SQL)).toBe(writes);
+      expect((again.structuredContent?.['ticketCreated'] as { id: number }).id).not.toBe(ticket);
+      expect(asked).toHaveLength(2);
+      expect(await count(backend.check, WRITES_SQL)).toBe(writes + 2);
     });
   });
 
@@ -500,7 +502,7 @@ describe.each([
             subject: 'Pending request',
             body: 'Pending request: the customer asks for a person.',
             priority: 'high',
-            idempotencyKey: expect.stringMatching(/^support:/),
+            idempotencyKey: expect.stringMatching(/^ticket:/),
           },
         },
         confirmationId: expect.stringMatching(/^cf_[0-9a-f]{32}$/),

@@ -6,9 +6,17 @@ import { actionHeadline, describeAction, type SupportAction } from './support-ac
 
 /** A person's answer to a support write, as the MCP bridge got it. */
 export type SupportApproval =
-  /** `confirmationId`: the stored action the answer is about (a 2026-07-28 client), to be spent with the write. */
-  | { readonly decision: 'approved'; readonly confirmationId?: string }
-  | { readonly decision: 'declined'; readonly message: string; readonly confirmationId?: string }
+  /**
+   * `confirmationId`: the stored action the answer is about (a 2026-07-28 client), to be spent with the write;
+   * `action`: that stored action, when an earlier round of the call stored it (a ticket's key is that round's).
+   */
+  | { readonly decision: 'approved'; readonly confirmationId?: string; readonly action?: SupportAction }
+  | {
+      readonly decision: 'declined';
+      readonly message: string;
+      readonly confirmationId?: string;
+      readonly action?: SupportAction;
+    }
   /** Nobody could be asked now: the action is stored, and `support_confirm` with this id writes it. */
   | { readonly decision: 'pending'; readonly message: string; readonly confirmation: PendingConfirmation };
 
@@ -87,7 +95,8 @@ interface KeptApproval {
 
 /**
  * The question as an input request: the first round stores the action (a pending confirmation) and keeps its id,
- * then asks; the retry finds the same action kept and reads the answer under the same key.
+ * then asks; the retry finds the same action kept and reads the answer under the same key. The same action, but for
+ * a ticket's key: each round plans its own (a round is a run of its own), and the first round's is the one stored.
  */
 async function askInRounds(
   action: SupportAction,
@@ -96,8 +105,8 @@ async function askInRounds(
 ): Promise<SupportApproval> {
   const { client } = options.context;
   const approvals = client.kept<KeptApproval[]>(KEPT_APPROVALS) ?? [];
-  const same = JSON.stringify(action);
-  let kept = approvals.find((a) => JSON.stringify(a.action) === same);
+  const same = writeOf(action);
+  let kept = approvals.find((a) => writeOf(a.action) === same);
   if (!kept) {
     const confirmation = await createConfirmation(action, signal, options);
     kept = { action, confirmationId: confirmation.confirmationId };
@@ -107,7 +116,14 @@ async function askInRounds(
     action,
     await client.elicit(approvalRequest(options.context, action), { key: `approve-${kept.confirmationId}` }),
   );
-  return { ...answer, confirmationId: kept.confirmationId };
+  return { ...answer, confirmationId: kept.confirmationId, action: kept.action };
+}
+
+/** What an action writes, as text to compare: everything but a ticket's key. */
+function writeOf(action: SupportAction): string {
+  if (action.tool !== 'ticket_create') return JSON.stringify(action);
+  const { idempotencyKey: _key, ...written } = action.arguments;
+  return JSON.stringify({ ...action, arguments: written });
 }
 
 function createConfirmation(

@@ -77,7 +77,8 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
       "Answers a customer's question from the help centre, and opens a ticket (or replies on the given one) when the " +
       'question needs a person. Every ticket or reply is shown to you for approval before it is written; a client that ' +
       'cannot ask gets status "pending_confirmation" and a confirmationId for support_confirm. Returns the answer, the ' +
-      'articles it cites, and any ticket it opened or reply it posted. Retrying the same request does not open a second ticket.',
+      'articles it cites, and any ticket it opened or reply it posted. Each approved write is made once; calling again is a ' +
+      'new request, which proposes (and asks about) its own ticket.',
     inputSchema: z.object({
       message: z.string().trim().min(1).max(8000).describe('What the customer wrote'),
       customerId: z.number().int().min(1).max(2_147_483_647).optional().describe('The customer, if known'),
@@ -97,10 +98,7 @@ export function createSupportAgentTool(options: SupportAgentToolOptions) {
     ...hostedBy(options),
     prepare({ message, customerId, ticketId }, ctx) {
       // The tenant is the caller's; the ids the model passes are looked up inside it only.
-      const run = startSupportRun(store, tenantOf(ctx.principal, options.defaultTenant), message, {
-        customerId,
-        ticketId,
-      });
+      const run = startSupportRun(store, tenantOf(ctx.principal, options.defaultTenant), { customerId, ticketId });
       const writes = createSupportWrites(run, {
         context: ctx,
         confirmations: options.confirmations,

@@ -19,7 +19,10 @@ export const SupportConfirmOutputSchema = z.object({
   status: z.enum(['written', 'discarded']),
   /** The action as it was proposed and stored, with its exact arguments. */
   action: SupportActionSchema,
-  /** The ticket opened; `created: false` when the same request had opened it already (nothing written). */
+  /**
+   * The ticket opened; `created: false` only for a confirmation stored before a ticket's key was its call's (keyed by
+   * its request), whose request had opened the ticket already (nothing written).
+   */
   ticketCreated: z.object({ id: z.number().int(), created: z.boolean() }).optional(),
   /** The reply posted. */
   replied: z.object({ ticketId: z.number().int(), messageId: z.number().int() }).optional(),

@@ -76,7 +76,7 @@ export function supportAgentTools(run: SupportRun, writes: SupportWrites) {
         priority: Priority.optional(),
       }),
       needsApproval: writes.needsApproval('ticket_create'),
-      // Its idempotency key is the request's (see write-plan.ts), the same on every replay of the step.
+      // Its idempotency key comes with the approved action: made from the approval's step (see `ticketKey`).
       execute: (args, call) => writes.write('ticket_create', args, call),
       restore,
     }),

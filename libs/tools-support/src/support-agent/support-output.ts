@@ -18,7 +18,10 @@ export const SupportOutputSchema = z.object({
   stopReason: StopReason.optional(),
   /** Help-centre articles the answer cites (`[kb:<id>]`), among those the agent found. */
   articlesCited: z.array(z.object({ id: z.number().int(), slug: z.string(), title: z.string() })),
-  /** The ticket the agent opened; `created: false` when a retry of the same request had opened it already. */
+  /**
+   * The ticket the agent opened; `created: false` only for an action approved before a ticket's key was its call's
+   * (keyed by its request), whose request had opened the ticket already: nothing was written.
+   */
   ticketCreated: z.object({ id: z.number().int(), created: z.boolean() }).optional(),
   /** The reply the agent posted on the ticket. */
   replied: z.object({ ticketId: z.number().int(), messageId: z.number().int() }).optional(),

@@ -22,8 +22,6 @@ export interface SupportRun {
   readonly tenant: string;
   /** The customer and ticket the caller named. */
   readonly given: { readonly customerId?: number; readonly ticketId?: number };
-  /** What the customer wrote. */
-  readonly message: string;
   /** The result being built. */
   readonly out: SupportOutput;
   /** Articles the agent found, by id, for the citations. */
@@ -34,11 +32,10 @@ export interface SupportRun {
   apply(change: SupportChange): void;
 }
 
-/** A run of `support` for `message` in `tenant`, with nothing done yet. */
+/** A run of `support` in `tenant`, with nothing done yet. */
 export function startSupportRun(
   store: SupportStore,
   tenant: string,
-  message: string,
   given: { readonly customerId?: number; readonly ticketId?: number },
 ): SupportRun {
   const out: SupportOutput = { status: 'answered', answer: '', articlesCited: [], actions: [] };
@@ -47,7 +44,6 @@ export function startSupportRun(
     store,
     tenant,
     given,
-    message,
     out,
     found,
     record: (tool, ok, detail) => out.actions.push({ tool, ok, detail }),

@@ -9,7 +9,7 @@ import { performSupportAction, type SupportAction, type SupportActionResult } fr
 import { storeError } from '../support-tools';
 import { type SupportProposal } from './support-output';
 import { type SupportChange, type SupportRun } from './support-run';
-import { createWritePlanner, sha256 } from './write-plan';
+import { createWritePlanner, isCallKey, sha256 } from './write-plan';
 
 /** A write a round of a 2026-07-28 call made, kept for the rounds after it. */
 interface KeptWrite {
@@ -40,8 +40,9 @@ export interface SupportWrites {
   ): (args: unknown, c: { signal: AbortSignal }) => Promise<boolean>;
   /**
    * Makes the write the user approved for the call, or says why there is nothing to write; what it did is kept
-   * with the call's step (`call.keep`). The call's `idempotencyKey` keys a reply, so a step run again after a
-   * crash replies once.
+   * with the call's step (`call.keep`). A ticket is opened under the key its approved action carries (made from the
+   * approval's step, see `ticketKey`), a reply under the call's `idempotencyKey`: a step run again after a crash
+   * finds what it wrote and writes nothing.
    */
   write(
     name: 'ticket_create' | 'ticket_reply',
@@ -74,7 +75,11 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
     change: (c: SupportChange) => void,
   ): Promise<string> {
     if (!confirmationId)
-      return reportWrite(action, await performSupportAction(run.store, run.tenant, action, signal), change);
+      return reportWrite(
+        action,
+        own(action, await performSupportAction(run.store, run.tenant, action, signal)),
+        change,
+      );
     // A later round of the same call replays the run up to here: it reports the write an earlier round made.
     const earlier = writtenBefore().find((w) => w.confirmationId === confirmationId);
     if (earlier) return reportWrite(earlier.action, earlier.result, change);
@@ -84,7 +89,7 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
     const spent = await options.writeConfirmed(confirmationId, owner, run.tenant, 'approved', signal, replyKey);
     if ('refused' in spent) {
       // Spent by this call's own write when a run resumed after a crash runs again the write that was in flight
-      // (its approval is recorded, its result was not): the ticket it opened is found by the request's key, the
+      // (its approval is recorded, its result was not): the ticket it opened is found by its approved key, the
       // reply it posted by its step's.
       const before = spent.refused === 'used' ? await writtenByThisStep(action, signal) : undefined;
       if (before) return reportWrite(action, before, change);
@@ -99,26 +104,23 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
     return reportWrite(spent.action, spent.written, change);
   }
 
-  /**
-   * What this write wrote before, if it did: the ticket this request opened (its key depends on the request only, not
-   * on the model's arguments), or the reply under the step's key.
-   */
+  /** What this write wrote before, if it did: the ticket under its approved action's key, the reply under its step's. */
   async function writtenByThisStep(
     action: SupportAction,
     signal: AbortSignal,
   ): Promise<SupportActionResult | undefined> {
-    if (action.tool === 'ticket_create') {
-      const p = await planned('ticket_create', {}, signal);
-      return p.kind === 'existing' ? { tool: 'ticket_create', ticket: p.ticket, created: true } : undefined;
+    try {
+      if (action.tool === 'ticket_create') {
+        const ticket = await run.store.ticketByIdempotencyKey(run.tenant, action.arguments.idempotencyKey, signal);
+        return ticket && { tool: 'ticket_create', ticket, created: true };
+      }
+      const { ticketId, idempotencyKey } = action.arguments;
+      if (idempotencyKey === undefined) return undefined;
+      const message = await run.store.replyByIdempotencyKey(run.tenant, idempotencyKey, ticketId, signal);
+      return message && { tool: 'ticket_reply', ticketId, message };
+    } catch (error) {
+      throw storeError(error);
     }
-    const { ticketId, idempotencyKey } = action.arguments;
-    if (idempotencyKey === undefined) return undefined;
-    const message = await run.store
-      .replyByIdempotencyKey(run.tenant, idempotencyKey, ticketId, signal)
-      .catch((error: unknown) => {
-        throw storeError(error);
-      });
-    return message && { tool: 'ticket_reply', ticketId, message };
   }
 
   /** The writes earlier rounds of this call made (a 2026-07-28 call is rerun from the start on each retry). */
@@ -133,8 +135,8 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
   }
 
   const approve: ApprovalPort = async (request) => {
-    const p = await planned(request.tool, request.arguments, request.signal);
-    // Nothing to write any more (a retry's ticket exists, the ticket is gone): the tool reports it, writing nothing.
+    const p = await planned(request.tool, request.arguments, request.signal, request.idempotencyKey);
+    // Nothing to write any more (the customer or ticket is gone): the tool reports it, writing nothing.
     if (p.kind !== 'write') return { decision: 'approved' };
     let answer: SupportApproval;
     try {
@@ -151,9 +153,11 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
       if (request.signal.aborted || error instanceof TooManyPendingError || isInputRequired(error)) throw error;
       throw storeError(error);
     }
+    // In a later round of a 2026-07-28 call, the action asked about is the one the first round stored, with its key.
+    const asked = ('action' in answer ? answer.action : undefined) ?? p.action;
     if (answer.decision === 'approved') {
       const record: Approved = {
-        action: p.action,
+        action: asked,
         ...(answer.confirmationId ? { confirmationId: answer.confirmationId } : {}),
       };
       return { decision: 'approved', record };
@@ -161,7 +165,7 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
     // Declined through an input request: the stored action is discarded, so support_confirm cannot write it later.
     if (answer.decision === 'declined' && answer.confirmationId)
       await options.writeConfirmed(answer.confirmationId, owner, run.tenant, 'declined', request.signal);
-    proposal = { action: p.action, answer };
+    proposal = { action: asked, answer };
     const detail =
       answer.decision === 'pending'
         ? `waiting for confirmation ${answer.confirmation.confirmationId}`
@@ -190,17 +194,6 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
         change({ action: { tool: name, ok: false, detail: p.detail } });
         return p.reason;
       }
-      if (p.kind === 'existing') {
-        const mine = writtenBefore().find(
-          (w) => w.result.tool === 'ticket_create' && w.result.ticket.id === p.ticket.id,
-        );
-        if (mine) return reportWrite(mine.action, mine.result, change);
-        change({
-          action: { tool: 'ticket_create', ok: true, detail: `ticket ${p.ticket.id} (already opened by this request)` },
-          ticketCreated: { id: p.ticket.id, created: false },
-        });
-        return `Ticket ${p.ticket.id} is open for customer ${p.ticket.customerId}.`;
-      }
       // Unreachable while the run asks before every write (and records what was approved); should the state change
       // between, write nothing.
       change({ action: { tool: name, ok: false, detail: 'not approved' } });
@@ -208,6 +201,16 @@ export function createSupportWrites(run: SupportRun, options: SupportWritesOptio
     },
     proposal: () => proposal,
   };
+}
+
+/**
+ * A ticket found under a key made for its call (`ticketKey`) is that call's own, opened by the same step before a
+ * crash: reported as the write that opened it would have been. One under a request's key (an action approved before
+ * keys were per call) may be another call's: reported as found.
+ */
+function own(action: SupportAction, result: SupportActionResult | undefined): SupportActionResult | undefined {
+  if (action.tool !== 'ticket_create' || result?.tool !== 'ticket_create' || result.created) return result;
+  return isCallKey(action.arguments.idempotencyKey) ? { ...result, created: true } : result;
 }
 
 /** Reports a write (or why nothing was written) to the model, and makes its change to the result. */

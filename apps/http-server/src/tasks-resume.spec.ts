@@ -21,7 +21,7 @@ import {
 } from '@agent-mcp/agent-core/testing';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import pg from 'pg';
-import { type ServerProcess, startServerProcess, untilRunEngineUp } from './spec-helpers/server-process';
+import { eventually, type ServerProcess, startServerProcess, untilRunEngineUp } from './spec-helpers/server-process';
 
 jest.setTimeout(150_000);
 
@@ -37,8 +37,8 @@ const replicas: ServerProcess[] = [];
 const clients: Client[] = [];
 
 /** Starts a replica and waits (bounded) until its run engine is up, so that its tasks are durable runs. */
-async function startReplica(): Promise<ServerProcess & { executorId: string }> {
-  const replica = await startServerProcess(env);
+async function startReplica(extra: Record<string, string> = {}): Promise<ServerProcess & { executorId: string }> {
+  const replica = await startServerProcess({ ...env, ...extra });
   replicas.push(replica);
   return Object.assign(replica, { executorId: await untilRunEngineUp(replica, 60_000) });
 }
@@ -83,9 +83,13 @@ beforeAll(async () => {
   };
 });
 
+/** Each test starts its own replicas: none of them is left to take part in the next one's runs. */
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close().catch(() => undefined);
+  await Promise.all(replicas.splice(0).map((r) => r.kill()));
+});
+
 afterAll(async () => {
-  for (const client of clients) await client.close().catch(() => undefined);
-  await Promise.all(replicas.map((r) => r.kill()));
   await check?.end();
   await model?.close();
   await new Promise((resolve) => pages?.close(resolve));
@@ -167,4 +171,54 @@ it('finishes a research task on the other replica after the one running it is SI
   );
   const reread = await again.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
   expect(reread.structuredContent).toEqual(result.structuredContent);
+});
+
+it('fails a task whose servers stopped more often than RUN_MAX_RESUMES allows, saying why, on the next tasks/get', async () => {
+  model.reset();
+  // Every start of the run asks turn 1 and hangs there, until its replica is SIGKILLed.
+  model.enqueue(hangTurn(), hangTurn(), hangTurn());
+  const resumes = { RUN_MAX_RESUMES: '1' };
+  const first = await startReplica(resumes);
+  const client = await connect(first.base);
+  const created = await client.request(
+    {
+      method: 'tools/call',
+      params: { name: 'research', arguments: { question: 'Anything?', sources: ['urls'] }, task: {} },
+    },
+    CreateTaskResultSchema,
+  );
+  const { taskId } = created.task;
+  await model.waitForRequest(0, 60_000);
+  await first.kill();
+
+  // The one resume RUN_MAX_RESUMES allows: the second replica takes the run over and asks turn 1 again.
+  const second = await startReplica(resumes);
+  await model.waitForRequest(1, 60_000);
+  const { rows } = await check.query<{ executor_id: string }>(
+    'SELECT executor_id FROM agent_runs.workflow_status WHERE workflow_uuid = $1',
+    [taskId],
+  );
+  expect(rows).toEqual([{ executor_id: second.executorId }]);
+  await second.kill();
+
+  // The third replica would be the run's second resume: it gives the run up instead of running it.
+  const third = await startReplica(resumes);
+  const status = async () =>
+    (
+      await check.query<{ status: string }>('SELECT status FROM agent_runs.workflow_status WHERE workflow_uuid = $1', [
+        taskId,
+      ])
+    ).rows[0]?.status;
+  await eventually(status, (s) => s === 'MAX_RECOVERY_ATTEMPTS_EXCEEDED', 60_000, 'the run to be given up');
+  const survivor = await connect(third.base);
+  const task = await survivor.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema);
+  expect(task).toMatchObject({
+    status: 'failed',
+    statusMessage:
+      'The task could not be resumed: the servers running it stopped 2 times during the run, more than RUN_MAX_RESUMES allows. Run the request again.',
+  });
+  const result = await survivor.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
+  expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: task.statusMessage }] });
+  // Never asked a third time.
+  expect(model.requests).toHaveLength(2);
 });

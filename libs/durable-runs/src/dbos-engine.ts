@@ -108,7 +108,9 @@ export async function launchEngine(
     import('@dbos-inc/dbos-sdk/internal/dbos-executor'),
   ]);
   const { pool } = options;
-  const workflow = DBOS.registerWorkflow(body, { name: 'agentRun', maxRecoveryAttempts: options.maxResumes + 1 });
+  // DBOS counts every start of a workflow, the first included, and gives it up at the start after its first plus
+  // maxRecoveryAttempts: `maxResumes` resumes exactly (0 would read as DBOS's default, 100: the settings start at 1).
+  const workflow = DBOS.registerWorkflow(body, { name: 'agentRun', maxRecoveryAttempts: options.maxResumes });
   DBOS.setConfig({
     name: APPLICATION_NAME,
     systemDatabasePool: pool,

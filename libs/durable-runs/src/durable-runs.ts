@@ -27,7 +27,7 @@ export interface DurableRunsOptions extends LocalRunsOptions {
   readonly heartbeatMs?: number;
   /** A replica whose row is this old is dead and its runs resume elsewhere, ms. Default 15000. */
   readonly recoveryAfterMs?: number;
-  /** Handoffs after which a run is given up as not resumable. Default 3. */
+  /** How many times a run may move to another replica (at least 1); at the next move it is given up. Default 3. */
   readonly maxResumes?: number;
   /** `async` (default): checkpoints commit without waiting for the disk; `sync`: they wait (2-5 ms per step). */
   readonly checkpointCommit?: 'async' | 'sync';
@@ -172,7 +172,7 @@ const OptionsSchema = z
     maxQueued: z.number().int().min(0).max(100_000).default(256),
     heartbeatMs: z.number().int().min(100).max(60_000).default(2000),
     recoveryAfterMs: z.number().int().min(1000).max(600_000).default(15_000),
-    maxResumes: z.number().int().min(0).max(100).default(3),
+    maxResumes: z.number().int().min(1).max(100).default(3),
     checkpointCommit: z.enum(['async', 'sync']).default('async'),
     queuePollMs: z.number().int().min(10).max(10_000).default(100),
     poolSize: z.number().int().min(2).max(100).default(6),

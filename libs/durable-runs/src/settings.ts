@@ -74,7 +74,7 @@ const RunsSchema = z.object({
 const DurableSchema = RunsSchema.extend({
   RUN_HEARTBEAT_MS: int(100, 60_000, 2000),
   RUN_RECOVERY_AFTER_MS: int(1000, 600_000, 15_000),
-  RUN_MAX_RESUMES: int(0, 100, 3),
+  RUN_MAX_RESUMES: int(1, 100, 3),
   RUN_CHECKPOINT_COMMIT: z.preprocess(emptyAsUnset, z.enum(['async', 'sync']).default('async')),
   RUN_QUEUE_POLL_MS: int(10, 10_000, 100),
   RUN_DB_POOL_SIZE: int(2, 100, 6),

@@ -72,6 +72,25 @@ export async function until(check: () => boolean, timeoutMs = 5_000, what = 'con
   }
 }
 
+/**
+ * Reads until `done` holds of what was read, polling every 100 ms; fails after `timeoutMs` with the last value read.
+ * @returns the value that held
+ */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** The info line a process logs once its durable run engine is up (with `DATABASE_URL`). */
 const RUN_ENGINE_UP = 'agent runs: the run engine is up';
 

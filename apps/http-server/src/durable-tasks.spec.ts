@@ -1,8 +1,8 @@
 // Tasks on durable runs as server-kit composes them over HTTP with DATABASE_URL (issue 17 step 5), in this process
 // (here rather than in server-kit, whose layer may not use the SDK's client): a task-augmented call of a resumable
 // tool is a DBOS run keyed by its task id, queued within the runs' limits, whose outcome lands in the task store; the
-// task lease does not fail it while it waits in the queue; tasks/cancel cancels the run; a run that can no longer be
-// resumed fails its task saying why; a tool not marked resumable keeps its task in the process; a task call made
+// task lease does not fail it while it waits in the queue; tasks/cancel cancels the run; a run that ended without
+// storing its outcome (it failed, or the store refused the outcome) fails its task saying why; a tool not marked resumable keeps its task in the process; a task call made
 // while the engine starts waits for it instead of running unrecorded, and so does a call of a resumable tool that is
 // not a task (a recorded run too); the runs it executes count in the runs' stats,
 // and RUN_MAX_QUEUED refuses a task before it is stored. The SDK's Client over real Streamable HTTP, real PostgreSQL
@@ -184,26 +184,50 @@ it('cancels the run with the task: the call is aborted and the run never resumes
   expect((await statusOf(taskId)).status).toBe('cancelled');
 });
 
-it('fails a task whose run can no longer be resumed, saying why', async () => {
-  const running = await startTask('gated', 'd');
+// A run given up after too many moves is a real one in tasks-resume.spec (replica processes SIGKILLed); here, runs
+// that ended without storing their task's outcome, by a fault of the task store met inside the run.
+it('fails a task whose run failed before it could store the outcome, saying why, on the next tasks/get', async () => {
+  const taskId = await startTask('gated', 'd');
   await until(async () => gates.has('d'), Boolean, 'the run to start');
-  const given = await startTask('gated', 'e');
-  expect(await runOf(given)).toBe('ENQUEUED');
-  // What DBOS records when a run's replicas died more often than RUN_MAX_RESUMES allows (a dead letter).
-  await db.admin((c) =>
-    c.query(
-      "UPDATE agent_runs.workflow_status SET status = 'MAX_RECOVERY_ATTEMPTS_EXCEEDED', recovery_attempts = 6 WHERE workflow_uuid = $1",
-      [given],
-    ),
-  );
-  const task = await statusOf(given);
-  expect(task.status).toBe('failed');
-  expect(task.statusMessage).toMatch(/could not be resumed: the servers running it stopped 5 times/);
-  const result = await client.request({ method: 'tasks/result', params: { taskId: given } }, CallToolResultSchema);
-  expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: task.statusMessage }] });
-  gates.get('d')?.release('done');
-  await taskReaches(running, 'completed');
+  // The task store is gone when the call ends: its outcome is not stored, and the run fails reading the task back.
+  await db.admin((c) => c.query('ALTER TABLE agent_mcp_state.tasks RENAME TO tasks_away'));
+  try {
+    gates.get('d')?.release('never stored');
+    expect(await runReaches(taskId, 'ERROR')).toBe('ERROR');
+  } finally {
+    await db.admin((c) => c.query('ALTER TABLE agent_mcp_state.tasks_away RENAME TO tasks'));
+  }
+  await expectLost(taskId, 'The task’s run failed before it could record its outcome; run the request again.');
 });
+
+it('fails a task whose run finished but could not store the outcome, saying why, on the next tasks/get', async () => {
+  const taskId = await startTask('gated', 'e');
+  await until(async () => gates.has('e'), Boolean, 'the run to start');
+  // The store refuses this task's outcome (and nothing else): the run reads the task back and finishes.
+  await db.admin(async (c) => {
+    await c.query(
+      "CREATE FUNCTION refuse_outcome() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+    );
+    await c.query(
+      `CREATE TRIGGER refuse_outcome BEFORE UPDATE ON agent_mcp_state.tasks FOR EACH ROW
+         WHEN (NEW.task_id = '${taskId}' AND NEW.outcome IS NOT NULL) EXECUTE FUNCTION refuse_outcome()`,
+    );
+  });
+  try {
+    gates.get('e')?.release('never stored');
+    expect(await runReaches(taskId, 'SUCCESS')).toBe('SUCCESS');
+  } finally {
+    await db.admin((c) => c.query('DROP FUNCTION refuse_outcome() CASCADE'));
+  }
+  await expectLost(taskId, 'The task’s run finished, but its outcome could not be recorded; run the request again.');
+});
+
+/** The task is failed with `reason` as its status message (tasks/get), and tasks/result answers with it. */
+async function expectLost(taskId: string, reason: string): Promise<void> {
+  expect(await statusOf(taskId)).toMatchObject({ status: 'failed', statusMessage: reason });
+  const result = await client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
+  expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: reason }] });
+}
 
 it('keeps the task of a tool not marked resumable in this process: no run is recorded', async () => {
   const taskId = await startTask('gated_local', 'f');

@@ -5,7 +5,9 @@
 // completed step and stores the result. The scripted model server counts the requests per turn: each completed turn
 // was asked once, only the turn in flight twice. `tasks/get` and `tasks/result` show the result on the surviving
 // replica and on the killed one restarted. What the run's tools did before the kill (a page read, a refused URL)
-// comes back from their recorded steps: the answer's citation of that page is checked, not dropped.
+// comes back from their recorded steps: the answer's citation of that page is checked, not dropped. While the resumed
+// run works (a page it reads is held), `tasks/get` on either replica shows that run's progress, not the last message
+// of the killed one. A run whose replicas die more often than RUN_MAX_RESUMES allows fails its task, saying why.
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -30,6 +32,9 @@ let model: ScriptedServer;
 /** Serves the one page the run reads, at 127.0.0.2 (allowed to the fetch guard; 127.0.0.1 stays refused). */
 let pages: Server;
 let pageUrl: string;
+/** A page whose answer waits for the test: the resumed run's fourth turn reads it. */
+let heldUrl: string;
+let releaseHeld: () => void;
 const PAGE_SENTENCE = 'The harbour bridge opened to traffic in the spring of 1932.';
 let check: pg.Pool;
 let env: Record<string, string>;
@@ -56,12 +61,19 @@ const turnOf = (request: RecordedRequest) =>
 
 beforeAll(async () => {
   db = await createThrowawayDatabase({ prefix: 'tasks_resume' });
-  pages = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<html><head><title>Bridge history</title></head><body><p>${PAGE_SENTENCE}</p></body></html>`);
+  const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+  pages = createServer((req, res) => {
+    const title = req.url === '/held' ? 'Bridge today' : 'Bridge history';
+    const answer = () => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<html><head><title>${title}</title></head><body><p>${PAGE_SENTENCE}</p></body></html>`);
+    };
+    if (req.url === '/held') void held.then(answer);
+    else answer();
   });
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.2', resolve));
   pageUrl = `http://127.0.0.2:${(pages.address() as AddressInfo).port}/bridge`;
+  heldUrl = `http://127.0.0.2:${(pages.address() as AddressInfo).port}/held`;
   model = await createScriptedServer({ apiKey: 'test-key' });
   check = new pg.Pool({ connectionString: db.url, max: 2 });
   check.on('error', () => undefined);
@@ -74,6 +86,8 @@ beforeAll(async () => {
     RESEARCH_CORPUS_INDEX: 'false',
     RESEARCH_WEB_SEARCH: 'off',
     RESEARCH_FETCH_ALLOW_NETWORKS: '127.0.0.2/32',
+    // The held page is read for as long as the test holds it.
+    RESEARCH_FETCH_TIMEOUT_MS: '120000',
     DATABASE_TOOLS: 'false',
     SUPPORT_TOOLS: 'false',
     // A replica silent for 1.5 s is dead: its runs move within a few seconds of the kill.
@@ -105,6 +119,7 @@ it('finishes a research task on the other replica after the one running it is SI
     toolCallTurn({ name: 'fetch_url', arguments: { url: 'http://127.0.0.1:9/second' }, callId: 'c2' }),
     hangTurn(), // turn 3, in flight when its replica dies: the only turn asked twice
     toolCallTurn({ name: 'fetch_url', arguments: { url: 'http://127.0.0.1:9/third' }, callId: 'c3' }),
+    toolCallTurn({ name: 'fetch_url', arguments: { url: heldUrl }, callId: 'c4' }), // held until the test lets it go
     jsonTurn({
       answer: 'It opened in 1932 [1]; two other pages could not be read.',
       citations: [{ source: 1, quote: PAGE_SENTENCE }],
@@ -131,15 +146,21 @@ it('finishes a research task on the other replica after the one running it is SI
   expect(running.executorId).toBe(rows[0]?.executor_id);
   running.child.kill('SIGKILL');
   await running.exited;
-  const killedAt = Date.now();
 
   const survivor = await connect(other.base);
-  let status = 'working';
-  while (status === 'working' && Date.now() - killedAt < 60_000) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    status = (await survivor.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).status;
-  }
-  expect(status).toBe('completed');
+  const taskOn = (client: Client) => () =>
+    client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema);
+  // The killed run's last message was about turn 3, which it never finished: turn 4 is the resumed run's.
+  const resumedProgress = (task: { status: string; statusMessage?: string }) =>
+    task.status === 'working' && /^turn 4: (still )?calling fetch_url/.test(task.statusMessage ?? '');
+  await eventually(taskOn(survivor), resumedProgress, 60_000, 'the resumed run’s progress on the surviving replica');
+  // The killed replica, started again while the page is held, shows the same from the shared store.
+  const restarted = await startReplica();
+  const again = await connect(restarted.base);
+  expect(resumedProgress(await taskOn(again)())).toBe(true);
+  releaseHeld();
+  const status = await eventually(taskOn(survivor), (task) => task.status !== 'working', 60_000, 'the task to end');
+  expect(status.status).toBe('completed');
   const result = await survivor.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
   // As the uninterrupted run would report it: the page read before the kill is the cited source [1], and the URL
   // refused before the kill is noted beside the one refused after.
@@ -154,18 +175,16 @@ it('finishes a research task on the other replica after the one running it is SI
   });
 
   // Each completed turn asked once; turn 3, in flight at the kill, twice.
-  const perTurn = [0, 0, 0, 0];
+  const perTurn = [0, 0, 0, 0, 0];
   for (const request of model.requests) perTurn[turnOf(request) - 1] += 1;
-  expect(perTurn).toEqual([1, 1, 2, 1]);
+  expect(perTurn).toEqual([1, 1, 2, 1, 1]);
   const moved = await check.query<{ executor_id: string; status: string }>(
     'SELECT executor_id, status FROM agent_runs.workflow_status WHERE workflow_uuid = $1',
     [taskId],
   );
   expect(moved.rows).toEqual([{ executor_id: other.executorId, status: 'SUCCESS' }]);
 
-  // The killed replica, started again, shows the same task from the shared store.
-  const restarted = await startReplica();
-  const again = await connect(restarted.base);
+  // The killed replica, started again, shows the same result.
   expect((await again.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).status).toBe(
     'completed',
   );

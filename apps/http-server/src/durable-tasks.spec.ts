@@ -186,48 +186,45 @@ it('cancels the run with the task: the call is aborted and the run never resumes
 
 // A run given up after too many moves is a real one in tasks-resume.spec (replica processes SIGKILLed); here, runs
 // that ended without storing their task's outcome, by a fault of the task store met inside the run.
-it('fails a task whose run failed before it could store the outcome, saying why, on the next tasks/get', async () => {
-  const taskId = await startTask('gated', 'd');
-  await until(async () => gates.has('d'), Boolean, 'the run to start');
-  // The task store is gone when the call ends: its outcome is not stored, and the run fails reading the task back.
-  await db.admin((c) => c.query('ALTER TABLE agent_mcp_state.tasks RENAME TO tasks_away'));
-  try {
-    gates.get('d')?.release('never stored');
-    expect(await runReaches(taskId, 'ERROR')).toBe('ERROR');
-  } finally {
-    await db.admin((c) => c.query('ALTER TABLE agent_mcp_state.tasks_away RENAME TO tasks'));
-  }
-  await expectLost(taskId, 'The task’s run failed before it could record its outcome; run the request again.');
-});
-
-it('fails a task whose run finished but could not store the outcome, saying why, on the next tasks/get', async () => {
-  const taskId = await startTask('gated', 'e');
-  await until(async () => gates.has('e'), Boolean, 'the run to start');
-  // The store refuses this task's outcome (and nothing else): the run reads the task back and finishes.
-  await db.admin(async (c) => {
-    await c.query(
+it.each([
+  {
+    ends: 'failed before it could store the outcome',
+    id: 'd',
+    // The task store is gone when the call ends: its outcome is not stored, and the run fails reading the task back.
+    fault: () => ['ALTER TABLE agent_mcp_state.tasks RENAME TO tasks_away'],
+    undo: 'ALTER TABLE agent_mcp_state.tasks_away RENAME TO tasks',
+    run: 'ERROR',
+    reason: 'The task’s run failed before it could record its outcome; run the request again.',
+  },
+  {
+    ends: 'finished but could not store the outcome',
+    id: 'e',
+    // The store refuses this task's outcome (and nothing else): the run reads the task back and finishes.
+    fault: (taskId: string) => [
       "CREATE FUNCTION refuse_outcome() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
-    );
-    await c.query(
       `CREATE TRIGGER refuse_outcome BEFORE UPDATE ON agent_mcp_state.tasks FOR EACH ROW
          WHEN (NEW.task_id = '${taskId}' AND NEW.outcome IS NOT NULL) EXECUTE FUNCTION refuse_outcome()`,
-    );
+    ],
+    undo: 'DROP FUNCTION refuse_outcome() CASCADE',
+    run: 'SUCCESS',
+    reason: 'The task’s run finished, but its outcome could not be recorded; run the request again.',
+  },
+])('fails a task whose run $ends, saying why, on the next tasks/get', async (c) => {
+  const taskId = await startTask('gated', c.id);
+  await until(async () => gates.has(c.id), Boolean, 'the run to start');
+  await db.admin(async (client) => {
+    for (const statement of c.fault(taskId)) await client.query(statement);
   });
   try {
-    gates.get('e')?.release('never stored');
-    expect(await runReaches(taskId, 'SUCCESS')).toBe('SUCCESS');
+    gates.get(c.id)?.release('never stored');
+    expect(await runReaches(taskId, c.run)).toBe(c.run);
   } finally {
-    await db.admin((c) => c.query('DROP FUNCTION refuse_outcome() CASCADE'));
+    await db.admin((client) => client.query(c.undo));
   }
-  await expectLost(taskId, 'The task’s run finished, but its outcome could not be recorded; run the request again.');
-});
-
-/** The task is failed with `reason` as its status message (tasks/get), and tasks/result answers with it. */
-async function expectLost(taskId: string, reason: string): Promise<void> {
-  expect(await statusOf(taskId)).toMatchObject({ status: 'failed', statusMessage: reason });
+  expect(await statusOf(taskId)).toMatchObject({ status: 'failed', statusMessage: c.reason });
   const result = await client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
-  expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: reason }] });
-}
+  expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: c.reason }] });
+});
 
 it('keeps the task of a tool not marked resumable in this process: no run is recorded', async () => {
   const taskId = await startTask('gated_local', 'f');

@@ -55,6 +55,24 @@ async function connect(base: string): Promise<Client> {
   return client;
 }
 
+/** Calls `research` on `question` as a 2025-11-25 task (reading URLs only); the task as created. */
+async function startResearch(client: Client, question: string) {
+  const created = await client.request(
+    { method: 'tools/call', params: { name: 'research', arguments: { question, sources: ['urls'] }, task: {} } },
+    CreateTaskResultSchema,
+  );
+  return created.task;
+}
+
+/** The task's run as DBOS records it: the replica that owns it, and its status. */
+async function runOf(taskId: string): Promise<Array<{ executor_id: string; status: string }>> {
+  const { rows } = await check.query<{ executor_id: string; status: string }>(
+    'SELECT executor_id, status FROM agent_runs.workflow_status WHERE workflow_uuid = $1',
+    [taskId],
+  );
+  return rows;
+}
+
 /** Which turn of the run a model request was for: turn n carries the outputs of the n-1 tool calls before it. */
 const turnOf = (request: RecordedRequest) =>
   (request.body.input as Array<{ type?: string }>).filter((item) => item.type === 'function_call_output').length + 1;
@@ -126,21 +144,12 @@ it('finishes a research task on the other replica after the one running it is SI
     }),
   );
   const client = await connect(a.base);
-  const created = await client.request(
-    {
-      method: 'tools/call',
-      params: { name: 'research', arguments: { question: 'What do the pages say?', sources: ['urls'] }, task: {} },
-    },
-    CreateTaskResultSchema,
-  );
-  const { taskId } = created.task;
-  expect(created.task.status).toBe('working');
+  const created = await startResearch(client, 'What do the pages say?');
+  const { taskId } = created;
+  expect(created.status).toBe('working');
 
   await model.waitForRequest(2, 60_000);
-  const { rows } = await check.query<{ executor_id: string; status: string }>(
-    'SELECT executor_id, status FROM agent_runs.workflow_status WHERE workflow_uuid = $1',
-    [taskId],
-  );
+  const rows = await runOf(taskId);
   expect(rows).toEqual([{ executor_id: expect.any(String), status: 'PENDING' }]);
   const [running, other] = rows[0]?.executor_id === a.executorId ? [a, b] : [b, a];
   expect(running.executorId).toBe(rows[0]?.executor_id);
@@ -178,11 +187,7 @@ it('finishes a research task on the other replica after the one running it is SI
   const perTurn = [0, 0, 0, 0, 0];
   for (const request of model.requests) perTurn[turnOf(request) - 1] += 1;
   expect(perTurn).toEqual([1, 1, 2, 1, 1]);
-  const moved = await check.query<{ executor_id: string; status: string }>(
-    'SELECT executor_id, status FROM agent_runs.workflow_status WHERE workflow_uuid = $1',
-    [taskId],
-  );
-  expect(moved.rows).toEqual([{ executor_id: other.executorId, status: 'SUCCESS' }]);
+  expect(await runOf(taskId)).toEqual([{ executor_id: other.executorId, status: 'SUCCESS' }]);
 
   // The killed replica, started again, shows the same result.
   expect((await again.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).status).toBe(
@@ -199,36 +204,24 @@ it('fails a task whose servers stopped more often than RUN_MAX_RESUMES allows, s
   const resumes = { RUN_MAX_RESUMES: '1' };
   const first = await startReplica(resumes);
   const client = await connect(first.base);
-  const created = await client.request(
-    {
-      method: 'tools/call',
-      params: { name: 'research', arguments: { question: 'Anything?', sources: ['urls'] }, task: {} },
-    },
-    CreateTaskResultSchema,
-  );
-  const { taskId } = created.task;
+  const { taskId } = await startResearch(client, 'Anything?');
   await model.waitForRequest(0, 60_000);
   await first.kill();
 
   // The one resume RUN_MAX_RESUMES allows: the second replica takes the run over and asks turn 1 again.
   const second = await startReplica(resumes);
   await model.waitForRequest(1, 60_000);
-  const { rows } = await check.query<{ executor_id: string }>(
-    'SELECT executor_id FROM agent_runs.workflow_status WHERE workflow_uuid = $1',
-    [taskId],
-  );
-  expect(rows).toEqual([{ executor_id: second.executorId }]);
+  expect(await runOf(taskId)).toEqual([{ executor_id: second.executorId, status: 'PENDING' }]);
   await second.kill();
 
   // The third replica would be the run's second resume: it gives the run up instead of running it.
   const third = await startReplica(resumes);
-  const status = async () =>
-    (
-      await check.query<{ status: string }>('SELECT status FROM agent_runs.workflow_status WHERE workflow_uuid = $1', [
-        taskId,
-      ])
-    ).rows[0]?.status;
-  await eventually(status, (s) => s === 'MAX_RECOVERY_ATTEMPTS_EXCEEDED', 60_000, 'the run to be given up');
+  await eventually(
+    () => runOf(taskId),
+    (rows) => rows[0]?.status === 'MAX_RECOVERY_ATTEMPTS_EXCEEDED',
+    60_000,
+    'the run to be given up',
+  );
   const survivor = await connect(third.base);
   const task = await survivor.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema);
   expect(task).toMatchObject({

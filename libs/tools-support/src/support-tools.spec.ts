@@ -36,6 +36,9 @@ async function postgres(): Promise<Backend> {
 async function pglite(): Promise<Backend> {
   const dir = await mkdtemp(path.join(tmpdir(), 'support-tools-'));
   const host = createEmbeddedPostgres({ setupSql: '', scratchParent: dir, snapshotCacheDir: false });
+  // Started here, not by the first tool call: PGlite's initdb (17 s at load 10, several times that under heavier
+  // load) would otherwise run inside that call, against the SDK client's 60 s request timeout.
+  await host.ready();
   return { sql: host.sql, close: async () => (await host.close(), await rm(dir, { recursive: true, force: true })) };
 }
 

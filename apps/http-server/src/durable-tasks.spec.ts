@@ -5,7 +5,8 @@
 // storing its outcome (it failed, or the store refused the outcome) fails its task saying why; a tool not marked resumable keeps its task in the process; a task call made
 // while the engine starts waits for it instead of running unrecorded, and so does a call of a resumable tool that is
 // not a task (a recorded run too); the runs it executes count in the runs' stats,
-// and RUN_MAX_QUEUED refuses a task before it is stored. The SDK's Client over real Streamable HTTP, real PostgreSQL
+// and RUN_MAX_QUEUED refuses a task before it is stored, counted in agent_runs_refused_total by its tool as a refused
+// call is. The SDK's Client over real Streamable HTTP, real PostgreSQL
 // (a database of its own).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -15,12 +16,14 @@ import {
   GetTaskResultSchema,
   ListTasksResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { noopLogger, parseConfig } from '@agent-mcp/context';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import { defineTool } from '@agent-mcp/mcp-core';
 import { type HttpTestServer, serveOverHttp } from '@agent-mcp/mcp-core/testing';
 import { type AgentMcpServer, createAgentMcpServer, sharedSettingsShape } from '@agent-mcp/server-kit';
+import { registerRunQueueMetrics } from './observability/run-queue-metrics';
 
 jest.setTimeout(60_000);
 
@@ -50,6 +53,8 @@ let db: ThrowawayDatabase;
 let composed: AgentMcpServer;
 let http: HttpTestServer;
 let client: Client;
+/** The runs' metrics, as the app registers them (`/metrics`). */
+const metrics = new Registry();
 
 const runOf = async (taskId: string) =>
   (
@@ -107,6 +112,7 @@ beforeAll(async () => {
     settings: parseConfig(z.object(sharedSettingsShape('http')), env),
     transport: { kind: 'http', location: { resource: () => 'http://127.0.0.1:1/mcp' } },
     logger: noopLogger,
+    runsObserver: registerRunQueueMetrics([metrics]).observer,
     builtinTools: false,
     tools: (target) => target.tools.register(gated(true)).register(gated(false)),
     // A lease far shorter than the queue wait below: a durable task must not depend on it.
@@ -251,6 +257,9 @@ it('counts the task runs it executes in its stats, and refuses a task past RUN_M
     error: { code: -32003, data: { code: 'RATE_LIMITED', limit: 'agent_runs', retryAfterSeconds: 5 } },
   });
   expect(await listed()).toHaveLength(before);
+  expect(await metrics.getSingleMetricAsString('agent_runs_refused_total')).toContain(
+    'agent_runs_refused_total{tool="gated"} 1',
+  );
 
   gates.get('g')?.release('g');
   for (const id of ['h', 'i']) {

@@ -4,10 +4,6 @@
 // what it was asked: each completed turn once, only the turn in flight at the kill twice; each tool call ran once;
 // the taking over is told to the runs' observer (the resumed-runs metric). Calls started on the killed replica take
 // a slot each on the one that resumes them, within its limit per principal.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   createScriptedServer,
   hangTurn,
@@ -17,82 +13,30 @@ import {
 } from '@agent-mcp/agent-core/testing';
 import { type RunLimits } from '@agent-mcp/agent-core';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
-import { build } from 'esbuild';
 import { createDurableRuns, type DurableRuns } from './durable-runs';
 import { defineLookupRun, LOOKUPS_DDL } from './spec-helpers/lookup-run';
+import { Replicas } from './spec-helpers/replicas';
 
 let db: ThrowawayDatabase;
 let model: ScriptedServer;
-let bundleDir: string;
-let replicaScript: string;
-const children: ChildProcess[] = [];
+let replicas: Replicas;
 
 beforeAll(async () => {
   db = await createThrowawayDatabase({ prefix: 'druns_resume' });
   await db.admin((c) => c.query(LOOKUPS_DDL));
   model = await createScriptedServer({ apiKey: 'test-key' });
-  // Inside the project, so that the bundle's imports of npm packages resolve from the workspace's node_modules.
-  mkdirSync(join(__dirname, '..', 'out-tsc'), { recursive: true });
-  bundleDir = mkdtempSync(join(__dirname, '..', 'out-tsc', 'replica-'));
-  replicaScript = join(bundleDir, 'replica.cjs');
-  // The replica runs this library's sources, as the spec does: bundled, with the npm dependencies left to require.
-  await build({
-    entryPoints: [join(__dirname, 'spec-helpers/replica-process.ts')],
-    outfile: replicaScript,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    conditions: ['@agent-mcp/source'],
-    logLevel: 'error',
-    plugins: [
-      {
-        name: 'npm-dependencies-external',
-        setup(build) {
-          build.onResolve({ filter: /^[^./]/ }, (args) =>
-            args.path.startsWith('@agent-mcp/') ? undefined : { path: args.path, external: true },
-          );
-        },
-      },
-    ],
-  });
+  replicas = await Replicas.bundle(db.url, model.url);
 });
 
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  replicas?.close();
   await model?.close();
   await db?.drop();
-  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
 });
 
-/** Starts a replica process; resolves with the lines it wrote once it wrote `{ ready }`. */
-function startReplica(
-  executorId: string,
-  mode: 'submit' | 'inline' | 'calls',
-  limits?: RunLimits,
-): Promise<{ child: ChildProcess; submitted?: string; runIds: string[] }> {
-  const args = [replicaScript, db.url, model.url, executorId, mode, ...(limits ? [JSON.stringify(limits)] : [])];
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolvePromise, reject) => {
-    const runIds: string[] = [];
-    const timer = setTimeout(() => reject(new Error(`replica ${executorId} did not start: ${stderr}`)), 20_000);
-    child.once('exit', (code) => reject(new Error(`replica ${executorId} exited (${code}): ${stderr}`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      const event = JSON.parse(line) as { submitted?: string; ready?: string };
-      if (event.submitted) runIds.push(event.submitted);
-      if (event.ready) {
-        clearTimeout(timer);
-        const submitted = runIds.at(-1);
-        resolvePromise({ child, runIds, ...(submitted ? { submitted } : {}) });
-      }
-    });
-  });
-}
+/** Starts a replica process; resolves once it is up. */
+const startReplica = (executorId: string, mode: 'submit' | 'inline' | 'calls', limits?: RunLimits) =>
+  replicas.start(executorId, mode, limits);
 
 /** Which turn a model request was for: the run's input grows by a call and its output each turn. */
 const turnOf = (body: { input: unknown[] }) => (body.input.length + 1) / 2;

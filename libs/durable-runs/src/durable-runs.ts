@@ -4,11 +4,12 @@ import { type RunRequest } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import type pg from 'pg';
 import { z } from 'zod';
-import { createRunsPool, type Engine, launchEngine, type RunRecord, RUNS_QUEUE, RUNS_SCHEMA } from './dbos-engine';
+import { createRunsPool, type Engine, launchEngine, type RunRecord, RUNS_SCHEMA } from './dbos-engine';
 import { scopedJournal, type StepRecording, workflowJournal } from './dbos-journal';
 import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotResumableError, RunQueueFullError } from './errors';
 import { type LocalRunsOptions, type RunContextJournal, type RunsStats } from './local-runs';
 import { holdLaunchLock } from './launch-lock';
+import { QueueAdmission } from './queue-admission';
 import { readQueuedStart } from './queued-start';
 import { ReplicaLiveness } from './replica-liveness';
 import { RUN_MAILBOX_DDL, RunMailbox } from './run-mailbox';
@@ -95,16 +96,21 @@ export interface DurableRuns {
   /**
    * Refuses a run that would wait on a full queue: resolves when fewer than `maxQueued` runs wait on the shared
    * queue (across replicas), the bound {@link DurableRuns.run} keeps per replica. Asked before
-   * {@link DurableRuns.submit} by a caller that stores something for the run first (a task). A run counts from its
-   * enqueue until a replica takes it (up to one queue poll on an idle queue); concurrent callers may pass together,
-   * so the queue can exceed the bound by as many.
+   * {@link DurableRuns.submit} by a caller that stores something for the run first (a task), so that the common
+   * refusal comes before it stores anything: a look, which {@link DurableRuns.submit} makes again atomically with
+   * its enqueue. A run counts from its enqueue until a replica takes it (up to one queue poll on an idle queue). A
+   * refusal is told to the observer (`onRunRefused`, the run's `label`).
    * @throws RunQueueFullError
    */
-  admit(): Promise<void>;
+  admit(options: { label: string }): Promise<void>;
   /**
    * Puts a run of a defined kind on the queue (limits per replica and per principal, across replicas); any replica
    * runs it, and a live one resumes it if its replica dies. `input` is recorded, so it must be JSON. `label`: what
    * the run is called in the runs' metrics (the observer's `kind`, told when a replica starts it), default `kind`.
+   * Refused when `maxQueued` runs wait on the queue: counted and enqueued under a lock every replica takes (a
+   * PostgreSQL advisory lock held from the count to the enqueue's commit), so concurrent submits, on one replica or
+   * several, never pass the bound together; a refusal is told to the observer (`onRunRefused`).
+   * @throws RunQueueFullError
    */
   submit<O>(
     kind: string,
@@ -200,10 +206,6 @@ const RUN_STATES: Readonly<Record<string, RunStatus['state']>> = {
   MAX_RECOVERY_ATTEMPTS_EXCEEDED: 'given_up',
 };
 
-/** Counts the runs waiting on the shared queue, up to the bound (DBOS's index on queue and status; no full count). */
-const QUEUED_SQL = `SELECT count(*)::int AS n FROM (
-  SELECT 1 FROM "${RUNS_SCHEMA}".workflow_status WHERE queue_name = $1 AND status = 'ENQUEUED' LIMIT GREATEST($2, 1)) AS waiting`;
-
 /** How long a call waits for the run engine to come up before it runs unrecorded. */
 const ENGINE_WAIT_MS = 1000;
 /** How long a status read waits for the run engine before it answers that it does not know. */
@@ -252,6 +254,7 @@ interface Started {
   readonly mailbox: RunMailbox;
   readonly liveness: ReplicaLiveness;
   readonly retention: RunRetention;
+  readonly admission: QueueAdmission;
 }
 
 /** An inline run's closure and, once settled, its own outcome (DBOS hands back a copy; the caller gets this one). */
@@ -389,11 +392,15 @@ class DurableRunsImpl implements DurableRuns {
     }
   }
 
-  async admit(): Promise<void> {
-    const { pool } = await this.started();
-    const { rows } = await pool.query<{ n: number }>(QUEUED_SQL, [RUNS_QUEUE, this.settings.maxQueued]);
-    const waiting = rows[0]?.n ?? 0;
-    if (waiting > 0 && waiting >= this.settings.maxQueued) throw new RunQueueFullError(this.settings.maxQueued, 5);
+  async admit(options: { label: string }): Promise<void> {
+    const { admission } = await this.started();
+    if (await admission.full()) throw this.refused(options.label);
+  }
+
+  /** Tells the observer that a run was refused by the full shared queue; the error to throw. */
+  private refused(label: string): RunQueueFullError {
+    shielded(() => this.observer.onRunRefused?.({ kind: label }));
+    return new RunQueueFullError(this.settings.maxQueued, 5);
   }
 
   async submit<O>(
@@ -402,10 +409,11 @@ class DurableRunsImpl implements DurableRuns {
     options: { principal: string; runId?: string; label?: string },
   ): Promise<DurableRunHandle<O>> {
     if (!this.kinds.has(kind)) throw new TypeError(`No run kind "${kind}" is defined`);
-    const { engine } = await this.started();
+    const { engine, admission } = await this.started();
     const runId = options.runId ?? globalThis.crypto.randomUUID();
     const label = options.label === undefined ? {} : { label: options.label };
-    await engine.enqueue(runId, { kind, principal: options.principal, inline: false, input, ...label });
+    const record = { kind, principal: options.principal, inline: false, input, ...label };
+    if (!(await admission.enqueue(() => engine.enqueue(runId, record)))) throw this.refused(options.label ?? kind);
     // Waits on the run's status signal (it may finish on any replica), not on DBOS's 100 ms polls.
     return {
       runId,
@@ -617,7 +625,8 @@ class DurableRunsImpl implements DurableRuns {
     retention.start();
     // Said once: from here on calls are recorded, and tasks are runs that resume on a live replica.
     this.logger.info('agent runs: the run engine is up', { executorId: s.executorId });
-    return { engine, pool, records, mailbox, liveness, retention };
+    const admission = new QueueAdmission(pool, s.maxQueued);
+    return { engine, pool, records, mailbox, liveness, retention, admission };
   }
 
   /** The body of every run's workflow, on whichever replica runs or resumes it. */

@@ -39,7 +39,10 @@ export interface RunsObserver {
     readonly durationMs: number;
     readonly outcome: 'completed' | 'failed';
   }): void;
-  /** A run was refused: the queue was full. */
+  /**
+   * A run was refused: the queue was full (this process's slots; recorded runs: or the shared queue, at `admit` or
+   * `submit`, `kind` then the run's label).
+   */
   onRunRefused?(info: { readonly kind: string }): void;
   /** Recorded runs only: this replica moved `count` runs of replicas that stopped answering, to resume them. */
   onRunsResumed?(info: { readonly count: number }): void;

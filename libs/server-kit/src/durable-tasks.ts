@@ -20,20 +20,12 @@ export function durableTaskRuns(runs: DurableRuns): {
 } {
   const port: DurableTaskRuns = Object.freeze({
     ready: (waitMs: number) => runs.ready(waitMs),
-    async admit() {
-      try {
-        await runs.admit();
-      } catch (error) {
-        // As a call refused by the full queue of a replica is answered (agent-tools' mapAgentError).
-        if (error instanceof RunQueueFullError)
-          throw new RateLimitError(error.retryAfterSeconds, { data: { limit: 'agent_runs' }, cause: error });
-        throw error;
-      }
-    },
-    async submit(call: Parameters<DurableTaskRuns['submit']>[0], principal: string) {
+    // A call refused by the full shared queue is answered as one refused by a replica's (agent-tools'
+    // mapAgentError), and counted as one in the runs' metrics (by its tool: the runs tell their observer).
+    admit: (call: Parameters<DurableTaskRuns['admit']>[0]) => asRateLimit(runs.admit({ label: call.tool })),
+    submit: (call: Parameters<DurableTaskRuns['submit']>[0], principal: string) =>
       // Named by its tool in the runs' metrics, as a call is (the queue wait histogram is by tool).
-      await runs.submit(MCP_TASK_RUN, call, { principal, runId: call.taskId, label: call.tool });
-    },
+      asRateLimit(runs.submit(MCP_TASK_RUN, call, { principal, runId: call.taskId, label: call.tool })),
     cancel: (taskId: string) => runs.cancel(taskId),
     async lostReason(taskId: string) {
       const status = await runs.status(taskId);
@@ -52,4 +44,15 @@ export function durableTaskRuns(runs: DurableRuns): {
     },
   });
   return { port, define: (server) => runs.define(MCP_TASK_RUN, (input: unknown) => server.executeTask(input)) };
+}
+
+/** What a task call refused by the full shared queue answers: a rate limit with its retry delay. */
+async function asRateLimit(refusable: Promise<unknown>): Promise<void> {
+  try {
+    await refusable;
+  } catch (error) {
+    if (error instanceof RunQueueFullError)
+      throw new RateLimitError(error.retryAfterSeconds, { data: { limit: 'agent_runs' }, cause: error });
+    throw error;
+  }
 }

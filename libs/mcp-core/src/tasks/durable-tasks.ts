@@ -44,11 +44,15 @@ export interface DurableTaskRuns {
    */
   ready(waitMs: number): Promise<boolean>;
   /**
-   * Refuses a new run when the engine's queue is full, before the task is stored.
+   * Refuses a new run of `call` when the engine's queue is full, before the task is stored (the engine counts the
+   * refusal by the call's tool, as it counts a refused call).
    * @throws the error the call answers with (an MCP error: a rate limit with its retry delay)
    */
-  admit(): Promise<void>;
-  /** Records the call as a run keyed by its task id and queues it (limits per replica and per `principal` key). */
+  admit(call: Omit<DurableTaskCall, 'taskId'>): Promise<void>;
+  /**
+   * Records the call as a run keyed by its task id and queues it (limits per replica and per `principal` key).
+   * @throws the error of {@link admit} when the queue filled since (the engine bounds it exactly at the enqueue)
+   */
   submit(call: DurableTaskCall, principal: string): Promise<void>;
   /** Cancels the task's run wherever it is: it stops at its next step and is never resumed. */
   cancel(taskId: string): Promise<void>;

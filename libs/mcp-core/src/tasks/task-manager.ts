@@ -202,7 +202,8 @@ export class TaskManager {
    *
    * @throws UnavailableError when the engine is not up within `durableReadyWaitMs` (a task run here, unrecorded,
    *   could not be resumed; the engine starts with the server, so a retry soon finds it); the port's error when its
-   *   queue is full. Either before the task is stored.
+   *   queue is full. Either before the task is stored, but for a queue filled by other calls between the port's
+   *   look and its enqueue: that task is stored, then failed as not queued.
    *
    * No process holds the lease of a queued run, or of one moving off a dead replica: the task's lease is its TTL,
    * and the run's own end fails the task when the run ends without its outcome (see {@link require}).
@@ -215,7 +216,7 @@ export class TaskManager {
     const durable = this.durable;
     if (!durable) return undefined;
     await requireRunEngine(durable, this.durableReadyWaitMs, 'this task');
-    await durable.admit();
+    await durable.admit(call);
     this.expireNow();
     const ttlMs = this.ttlOf(requestedTtlMs);
     // Stored with a process's short lease until its run is queued: a server that dies in between leaves a task that

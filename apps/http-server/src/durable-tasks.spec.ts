@@ -2,7 +2,8 @@
 // (here rather than in server-kit, whose layer may not use the SDK's client): a task-augmented call of a resumable
 // tool is a DBOS run keyed by its task id, queued within the runs' limits, whose outcome lands in the task store; the
 // task lease does not fail it while it waits in the queue; tasks/cancel cancels the run; a run that ended without
-// storing its outcome (it failed, or the store refused the outcome) fails its task saying why; a tool not marked resumable keeps its task in the process; a task call made
+// storing its outcome (it failed, the store refused the outcome, it was cancelled apart from its task) fails its
+// task saying why; a tool not marked resumable keeps its task in the process; a task call made
 // while the engine starts waits for it instead of running unrecorded, and so does a call of a resumable tool that is
 // not a task (a recorded run too); the runs it executes count in the runs' stats,
 // and RUN_MAX_QUEUED refuses a task before it is stored, counted in agent_runs_refused_total by its tool as a refused
@@ -230,6 +231,20 @@ it.each([
   expect(await statusOf(taskId)).toMatchObject({ status: 'failed', statusMessage: c.reason });
   const result = await client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema);
   expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: c.reason }] });
+});
+
+it('fails a task whose queued run was cancelled outside tasks/cancel, saying so, on the next tasks/get', async () => {
+  const running = await startTask('gated', 'f');
+  await until(async () => gates.has('f'), Boolean, 'the run to start');
+  const queued = await startTask('gated', 'g');
+  expect(await runOf(queued)).toBe('ENQUEUED');
+  // Cancelled through the runs (an operator), not the task: the run never starts, the task alone says nothing.
+  if (composed.runs.kind === 'durable') await composed.runs.cancel(queued);
+  expect(await runReaches(queued, 'CANCELLED')).toBe('CANCELLED');
+  expect(await statusOf(queued)).toMatchObject({ status: 'failed', statusMessage: 'The task’s run was cancelled.' });
+  gates.get('f')?.release('done');
+  await taskReaches(running, 'completed');
+  expect(gates.has('g')).toBe(false);
 });
 
 it('keeps the task of a tool not marked resumable in this process: no run is recorded', async () => {

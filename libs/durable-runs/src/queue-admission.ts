@@ -5,6 +5,12 @@ import { RUNS_QUEUE, RUNS_SCHEMA } from './dbos-engine';
 const queuedSql = (limit: number) => `SELECT count(*)::int AS n FROM (
   SELECT 1 FROM "${RUNS_SCHEMA}".workflow_status WHERE queue_name = '${RUNS_QUEUE}' AND status = 'ENQUEUED' LIMIT ${limit}) AS waiting`;
 
+/**
+ * How long a process waits for the lock before its submits fail: a holder's enqueue is one commit, so a longer wait
+ * means the database is in trouble, and a submit must not wait on it without bound.
+ */
+const LOCK_WAIT_MS = 10_000;
+
 /** Bounded enqueues of this process made under one hold of the lock, at most. */
 const MAX_BATCH = 16;
 
@@ -32,9 +38,9 @@ export class QueueAdmission {
     maxQueued: number,
   ) {
     this.bound = Math.max(1, maxQueued);
-    // Three statements, each with a snapshot of its own (READ COMMITTED): the count, after the lock's statement,
-    // sees every enqueue committed by the holders before. In the lock's statement it would miss them.
-    this.lockAndCount = `BEGIN; SELECT pg_advisory_xact_lock(hashtext('agent_runs.admission')); ${queuedSql(this.bound)}`;
+    // Statements each with a snapshot of its own (READ COMMITTED): the count, after the lock's statement, sees every
+    // enqueue committed by the holders before. In the lock's statement it would miss them.
+    this.lockAndCount = `BEGIN; SET LOCAL lock_timeout = ${LOCK_WAIT_MS}; SELECT pg_advisory_xact_lock(hashtext('agent_runs.admission')); ${queuedSql(this.bound)}`;
   }
 
   /** Whether `maxQueued` runs wait on the shared queue now. */
@@ -78,7 +84,7 @@ export class QueueAdmission {
     try {
       client = await this.pool.connect();
       const results = (await client.query(this.lockAndCount)) as unknown as pg.QueryResult<{ n: number }>[];
-      room = this.bound - (results[2]?.rows[0]?.n ?? 0);
+      room = this.bound - (results[3]?.rows[0]?.n ?? 0);
     } catch (error) {
       // Nothing was enqueued.
       await client?.query('ROLLBACK').catch(() => undefined);

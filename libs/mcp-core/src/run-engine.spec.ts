@@ -58,6 +58,11 @@ function taskPort(engine: ReturnType<typeof slowEngine>): DurableTaskRuns {
     submit: notCalled,
     cancel: notCalled,
     lostReason: notCalled,
+    question: notCalled,
+    deliver: notCalled,
+    watch: () => {
+      throw new Error('not called in this spec');
+    },
   };
 }
 

@@ -71,7 +71,8 @@ import { type HandlerContext } from './tool-context';
 import { type Call, type CallEnvironment, CallContext, ServedCall } from './call-context';
 import { RequestAbort } from './request-abort';
 import { errorRef, ToolRegistry } from './tool-registry';
-import { detachedTaskCall, TaskCallContext, TaskChannel } from './tasks/task-run';
+import { detachedTaskCall, legacyTaskInputs, TaskCallContext, TaskChannel } from './tasks/task-run';
+import { LegacyTaskQuestions } from './tasks/legacy-task-questions';
 import { TaskManager, type TaskOptions, taskToWire } from './tasks/task-manager';
 import { type DurableTaskCall, parseDurableTaskCall } from './tasks/durable-tasks';
 import {
@@ -82,7 +83,7 @@ import {
   missingTasksExtension,
   TASKS_EXTENSION,
 } from './tasks/tasks-extension';
-import { INPUT_REQUIRED_METHODS, InputParams, InputRound } from './mrtr/input-round';
+import { INPUT_REQUIRED_METHODS, InputParams, type InputSource, InputRound } from './mrtr/input-round';
 import { InMemoryRequestStateLedger, type RequestStateLedger } from './mrtr/ledger';
 import {
   type ParkedState,
@@ -257,6 +258,8 @@ export class McpServer {
   private readonly requestStates: RequestStateSealer;
   private readonly listening: Listening;
   private readonly parked: ParkedCalls | undefined;
+  /** The questions of 2025-11-25 durable tasks, asked where their client's `tasks/result` is served. */
+  private readonly taskQuestions: LegacyTaskQuestions | undefined;
   private accepting = true;
 
   constructor(options: McpServerOptions) {
@@ -288,6 +291,10 @@ export class McpServer {
       options.tasks === false
         ? undefined
         : new TaskManager({ durableReadyWaitMs: options.runEngineWaitMs, ...options.tasks }, this.logger);
+    const durable = options.tasks === false ? undefined : options.tasks?.durable;
+    this.taskQuestions = durable
+      ? new LegacyTaskQuestions(durable, this.clientRequestTimeoutMs, this.logger)
+      : undefined;
     this.parked = options.parkedCalls
       ? new ParkedCalls({
           runs: options.parkedCalls,
@@ -339,12 +346,13 @@ export class McpServer {
    * process for the durable engine, run on whichever replica takes the task's run from the queue, and again from its
    * record on a live replica if that one dies. The call runs with no live client (see {@link detachedTaskCall}):
    * its progress becomes the task's status message, a 2026-07-28 task asks through the task (`tasks/update`), a
-   * request to a 2025-11-25 client fails as for a client with no stream open, unless the session the call came on is
-   * open in this process (see {@link liveSessionOf}). A task that has ended is left alone.
+   * 2025-11-25 task through its run, `journal` (see `legacy-task-questions.ts`: whichever replica serves the
+   * client's `tasks/result` asks it, and the replica executing the run asks the session the call came on at once
+   * when it is open here). A task that has ended is left alone.
    * Resolves with the task's status once its outcome is stored.
    * @throws InvalidTaskRecordError when `input` is not a recorded call; TypeError when tasks are off
    */
-  async executeTask(input: unknown): Promise<string> {
+  async executeTask(input: unknown, journal?: ParkedRunJournal): Promise<string> {
     const tasks = this.tasks;
     if (!tasks) throw new TypeError('This server has tasks turned off: it cannot execute a task');
     const record = parseDurableTaskCall(input);
@@ -352,7 +360,8 @@ export class McpServer {
       record.taskId,
       principalKey(record.principal),
       async (signal, taskId) => {
-        const questions = record.era === 'modern' ? tasks.inputsFor(taskId, signal) : undefined;
+        const questions =
+          record.era === 'modern' ? tasks.inputsFor(taskId, signal) : this.legacyTaskInputs(record, journal, signal);
         const live = this.liveSessionOf(record);
         const context = this.taskContext(detachedTaskCall(record, signal, questions, live), taskId, tasks);
         return {
@@ -361,6 +370,25 @@ export class McpServer {
       },
       record.era === 'modern' ? classifyModern : undefined,
     );
+  }
+
+  /** Where a 2025-11-25 durable task's questions go: its run, when it has one (`journal`). */
+  private legacyTaskInputs(
+    record: DurableTaskCall,
+    journal: ParkedRunJournal | undefined,
+    signal: AbortSignal,
+  ): InputSource | undefined {
+    if (!journal || !this.taskQuestions || !this.tasks) return undefined;
+    return legacyTaskInputs({
+      record,
+      journal,
+      signal,
+      tasks: this.tasks,
+      questions: this.taskQuestions,
+      clientRequestTimeoutMs: this.clientRequestTimeoutMs,
+      live: () => this.liveSessionOf(record),
+      logger: this.logger,
+    });
   }
 
   /**
@@ -375,9 +403,9 @@ export class McpServer {
   }
 
   /**
-   * The 2025-11-25 session a durable task's call came on, if it is open in this process and still the caller's:
-   * the run then reaches its client as a task run here does. Undefined elsewhere (another replica, a session that
-   * ended), and the run has no client to ask.
+   * The 2025-11-25 session a durable task's call came on, if it is open in this process and still the caller's: its
+   * notifications go there, and its questions are asked there at once too. Undefined elsewhere (another replica, a
+   * session that ended): the questions wait for the client's `tasks/result`.
    */
   private liveSessionOf(record: DurableTaskCall): Session | undefined {
     if (record.era !== 'legacy' || record.sessionId === undefined) return undefined;
@@ -919,11 +947,14 @@ export class McpServer {
     h.set('tasks/cancel', async ({ params, pipeline }) =>
       tasks.cancel(parseParams(TaskIdParams, params, 'tasks/cancel').taskId, ownerOf(pipeline)),
     );
-    h.set('tasks/result', async ({ params, pipeline, signal }) => {
+    h.set('tasks/result', async (call) => {
+      const questions = this.taskQuestions;
       const outcome = await tasks.result(
-        parseParams(TaskIdParams, params, 'tasks/result').taskId,
-        ownerOf(pipeline),
-        signal,
+        parseParams(TaskIdParams, call.params, 'tasks/result').taskId,
+        ownerOf(call.pipeline),
+        call.signal,
+        // A durable task's questions are asked on this request's stream (the 2025-11-25 tasks spec's place for them).
+        questions ? { call, questions } : undefined,
       );
       if ('error' in outcome)
         throw new ProtocolError('TASK_FAILED', outcome.error.message, {

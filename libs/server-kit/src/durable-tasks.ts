@@ -1,5 +1,6 @@
 import { type DurableRuns, RunQueueFullError } from '@agent-mcp/durable-runs';
 import { type DurableTaskRuns, type McpServer, RateLimitError } from '@agent-mcp/mcp-core';
+import { recordedRunQuestions } from './run-questions';
 
 /** The kind of durable run a task-augmented tool call is, the same on every replica. */
 export const MCP_TASK_RUN = 'mcp-task';
@@ -8,7 +9,8 @@ export const MCP_TASK_RUN = 'mcp-task';
  * Tasks on durable runs: the MCP server's {@link DurableTaskRuns} port over `@agent-mcp/durable-runs`, and the work
  * every replica defines for it (`server.executeTask`), before the runs start. A task-augmented call of a resumable
  * tool (the agent tools) is then a queued run, keyed by its task id, that any replica executes and a live one resumes
- * from its last completed step if its own dies; its outcome goes to the task store every replica reads.
+ * from its last completed step if its own dies; its outcome goes to the task store every replica reads. A 2025-11-25
+ * task's questions wait in its run, for the replica serving the client's `tasks/result` to ask them.
  *
  * Calls that are not tasks stay inline runs of the process that took them (`runs.run`): their caller waits on that
  * connection, which ends with the process, so there is nobody to resume them for.
@@ -27,6 +29,8 @@ export function durableTaskRuns(runs: DurableRuns): {
       // Named by its tool in the runs' metrics, as a call is (the queue wait histogram is by tool).
       asRateLimit(runs.submit(MCP_TASK_RUN, call, { principal, runId: call.taskId, label: call.tool })),
     cancel: (taskId: string) => runs.cancel(taskId),
+    // A 2025-11-25 task's questions, asked where its client's tasks/result is served (the run is keyed by the task).
+    ...recordedRunQuestions(runs),
     async lostReason(taskId: string) {
       const status = await runs.status(taskId);
       switch (status?.state) {
@@ -43,7 +47,10 @@ export function durableTaskRuns(runs: DurableRuns): {
       }
     },
   });
-  return { port, define: (server) => runs.define(MCP_TASK_RUN, (input: unknown) => server.executeTask(input)) };
+  return {
+    port,
+    define: (server) => runs.define(MCP_TASK_RUN, (input: unknown, journal) => server.executeTask(input, journal)),
+  };
 }
 
 /** What a task call refused by the full shared queue answers: a rate limit with its retry delay. */

@@ -10,13 +10,12 @@ import {
   QUESTION_EVENT,
   RateLimitError,
 } from '@agent-mcp/mcp-core';
+import { answerKey, delivered, QUESTION_WATCH, recordedRunQuestions } from './run-questions';
 
 /** The kind of run a parked call is, the same on every replica. */
 export const MCP_CALL_RUN = 'mcp-call';
 
-/** What a request waiting on a parked call's run is woken by: the run's end, or a question it publishes. */
-const WATCHED = Object.freeze({ status: true, events: [QUESTION_EVENT] });
-/** The same, for a request that follows the run's progress from another replica. */
+/** What a request waiting on a parked call's run is woken by, when it follows the run's progress from another replica. */
 const WATCHED_WITH_PROGRESS = Object.freeze({ status: true, events: [QUESTION_EVENT, PROGRESS_EVENT] });
 
 /** JSON-RPC's internal error: how a call whose run ended without an outcome fails. */
@@ -42,6 +41,7 @@ export function parkedCallRuns(runs: AgentRuns | DurableRuns): {
 function recordedCalls(runs: DurableRuns): ReturnType<typeof parkedCallRuns> {
   /** The outcomes of the runs started in this process, known here without reading the database. */
   const here = new Map<string, Promise<TaskOutcome | undefined>>();
+  const questions = recordedRunQuestions(runs);
   const port: ParkedCallRuns = Object.freeze({
     recorded: true,
     ready: (waitMs: number) => runs.ready(waitMs),
@@ -55,13 +55,8 @@ function recordedCalls(runs: DurableRuns): ReturnType<typeof parkedCallRuns> {
       here.set(call.runId, done);
       void done.finally(() => here.delete(call.runId));
     },
-    async question(runId: string) {
-      const question = (await runs.readEvent(runId, QUESTION_EVENT, { timeoutMs: 0 })) as ParkedQuestion | undefined;
-      // A replay publishes the questions it passes again: one answered already is not the one the run waits on.
-      return question && !(await runs.sent(runId, answerKey(question.seq))) ? question : undefined;
-    },
-    deliver: (runId: string, seq: string, answers: Record<string, unknown>) =>
-      delivered(() => runs.send(runId, answerTopic(seq), answers, answerKey(seq))),
+    question: questions.question,
+    deliver: questions.deliver,
     async outcome(runId: string, timeoutMs: number): Promise<TaskOutcome | undefined> {
       const local = here.get(runId);
       if (local) {
@@ -80,7 +75,7 @@ function recordedCalls(runs: DurableRuns): ReturnType<typeof parkedCallRuns> {
     progress: (runId: string) => runs.readEvent(runId, PROGRESS_EVENT, { timeoutMs: 0 }),
     // Its end (the status signal, sent here too when it ends in this process) or a question published, on any replica.
     watch: (runId: string, options?: { readonly progress?: boolean }) =>
-      runs.watch(runId, options?.progress ? WATCHED_WITH_PROGRESS : WATCHED),
+      options?.progress ? runs.watch(runId, WATCHED_WITH_PROGRESS) : questions.watch(runId),
   });
   return {
     port,
@@ -168,18 +163,13 @@ function localCalls(runs: AgentRuns): ReturnType<typeof parkedCallRuns> {
     },
     // The in-process run's end or a question it publishes; a call not started has nothing to wake it (its outcome is
     // read at the first look).
-    watch: (runId: string) => runs.watch(calls.get(runId)?.runId ?? runId, WATCHED),
+    watch: (runId: string) => runs.watch(calls.get(runId)?.runId ?? runId, QUESTION_WATCH),
   });
   return { port, define: (s) => (server = s) };
 }
 
 function sleep(ms: number): Promise<undefined> {
   return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
-}
-
-/** The idempotency key of the answers to question `seq`: each question is answered once. */
-function answerKey(seq: string): string {
-  return `answer:${seq}`;
 }
 
 /** A full queue is a busy server, as for a call that runs its agent inline (agent-tools' mapping). */
@@ -189,16 +179,6 @@ async function busy<T>(start: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof RunQueueFullError)
       throw new RateLimitError(error.retryAfterSeconds, { data: { limit: 'agent_runs' }, cause: error });
-    throw error;
-  }
-}
-
-/** A delivery's result as the port says it. */
-async function delivered(send: () => Promise<boolean>): Promise<'delivered' | 'repeated' | 'gone'> {
-  try {
-    return (await send()) ? 'delivered' : 'repeated';
-  } catch (error) {
-    if (error instanceof RunNotFoundError) return 'gone';
     throw error;
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Call } from '../call-context';
 import { InternalError } from '../errors';
 import { ClientRequestError, ClientRequestTimeoutError, ClientUnreachableError, type MessageSink } from '../session';
+import { withRelatedTask } from '../tasks/related-task';
 import { type ParkedQuestion } from './parked-call';
 
 /**
@@ -30,35 +31,54 @@ type NoAnswer = z.infer<typeof NoAnswerSchema>;
 /** How long past the question's own timeout the run waits for the asker's word, which always comes first. */
 export const LEGACY_ANSWER_GRACE_MS = 5000;
 
+/** Where {@link askOnCallStream} asks, when not simply on the call's own stream under its own signal. */
+export interface AskOptions {
+  /** The task the question belongs to: the request carries it as `io.modelcontextprotocol/related-task`. */
+  readonly relatedTask?: string;
+  /** Bounds the ask instead of the call's signal (a `tasks/result` request, or the task it serves, ending). */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Asks `question` of the legacy client whose request `call` waits on the run, on that request's stream, and returns
  * the message to deliver to the run: the answers by question key, or {@link NO_ANSWER_KEY} with why there is none.
- * The call's own cancellation is not caught: the run is cancelled with it.
+ * A question that says by when it must be answered (`answerBy`: its asker may come late, as a task's `tasks/result`
+ * does) gives the client only the time left. The ask's cancellation (`options.signal`, default the call's) is not
+ * caught: the caller decides what it means.
  */
 export async function askOnCallStream(
   call: Call,
   question: ParkedQuestion,
   defaultTimeoutMs: number,
+  options: AskOptions = {},
 ): Promise<Record<string, unknown>> {
   // One question at a time (ParkedInputs), so one request; the loop keeps the shape of the message general.
   const answers: Record<string, unknown> = {};
   const timeoutMs = question.timeoutMs ?? defaultTimeoutMs;
+  const signal = options.signal ?? call.signal;
   // Marks the call as having sent something before its response (the server then flushes in order).
   const stream: MessageSink = {
     send: (message) => {
       call.sent = true;
-      call.channel.send(message);
+      call.channel.send(options.relatedTask === undefined ? message : withRelatedTask(message, options.relatedTask));
     },
   };
   for (const [key, request] of Object.entries(question.inputRequests)) {
+    const left = question.answerBy === undefined ? timeoutMs : Math.min(timeoutMs, question.answerBy - Date.now());
+    if (left <= 0) return { [NO_ANSWER_KEY]: { reason: 'timeout', timeoutMs } satisfies NoAnswer };
     try {
-      answers[key] = await call.session.request(stream, request.method, request.params, timeoutMs, call.signal);
+      answers[key] = await call.session.request(stream, request.method, request.params, left, signal);
     } catch (error) {
-      if (call.signal.aborted) throw error;
+      if (signal.aborted) throw error;
       return { [NO_ANSWER_KEY]: noAnswerOf(error, timeoutMs) };
     }
   }
   return answers;
+}
+
+/** Whether `message` is a delivery saying the client cannot be reached (no stream could carry the question). */
+export function isUnreachable(message: Record<string, unknown>): boolean {
+  return (message[NO_ANSWER_KEY] as NoAnswer | undefined)?.reason === 'unreachable';
 }
 
 function noAnswerOf(error: unknown, timeoutMs: number): NoAnswer {

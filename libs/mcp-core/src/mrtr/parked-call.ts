@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { McpLocalError, ProtocolError } from '../errors';
 import { RECORDED_CALL_FIELDS } from '../recorded-call';
 import { ClientRequestTimeoutError, ClientUnreachableError } from '../session';
-import { noAnswerError } from './legacy-questions';
+import { LEGACY_ANSWER_GRACE_MS, noAnswerError } from './legacy-questions';
 import {
   INPUT_METHODS,
   type InputRequest,
@@ -48,6 +48,11 @@ export interface ParkedQuestion {
   readonly inputRequests: Readonly<Record<string, InputRequest>>;
   /** How long a 2025-11-25 client is given to answer, when the question names it (a sampled turn's deadline). */
   readonly timeoutMs?: number;
+  /**
+   * A 2025-11-25 question's: when the run stops waiting for its answer (epoch ms, the run's clock), so that an asker
+   * that comes late (a task's `tasks/result`) gives the client only the time left.
+   */
+  readonly answerBy?: number;
 }
 
 /** The run's event holding the question it waits on. */
@@ -224,25 +229,31 @@ export class ParkedInputs implements InputSource {
     }));
     // Answered ahead under its name: decided by the recorded call and the recorded name, so the same on a replay.
     if (Object.hasOwn(this.ahead, question.name)) return answerOf(method, question.name, this.ahead[question.name]);
+    // The time the client is given (a legacy call's: 0 when nobody here can ask it), and the run's wait: a little
+    // longer, since the asker's word (the answer, or why there is none) always comes first.
+    const clientMs = this.legacy ? this.legacy.waitMs(timeoutMs) : this.ttlMs;
+    const waitMs = this.legacy && clientMs > 0 ? clientMs + LEGACY_ANSWER_GRACE_MS : clientMs;
     // Published again on a replay (it may not have landed before the crash); a reader takes a question already
     // answered for none (ParkedCallRuns.question).
     const published: ParkedQuestion = {
       seq: question.seq,
       inputRequests: { [question.name]: { method, params } },
       ...(this.legacy && timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(this.legacy && clientMs > 0 ? { answerBy: Date.now() + clientMs } : {}),
     };
     await this.journal.publish(QUESTION_EVENT, published);
-    const waitMs = this.legacy ? this.legacy.waitMs(timeoutMs) : this.ttlMs;
+    await this.legacy?.waiting?.(published);
     const responses = (await this.journal.waitFor(answerTopic(question.seq), waitMs)) as
       Record<string, unknown> | undefined;
+    await this.legacy?.waiting?.(undefined);
     const unanswered = responses && noAnswerError(method, responses);
     if (unanswered) throw unanswered;
     // No answer in time (the retry validates its answers before delivering them, so a message always holds one); for
     // a legacy call with nobody here to ask (its run resumed after its replica died), no answer at all.
     if (!responses || !Object.hasOwn(responses, question.name))
-      throw this.legacy && waitMs === 0
+      throw this.legacy && clientMs === 0
         ? new ClientUnreachableError(method)
-        : new ClientRequestTimeoutError(method, waitMs);
+        : new ClientRequestTimeoutError(method, clientMs);
     return answerOf(method, question.name, responses[question.name]);
   }
 }
@@ -255,13 +266,23 @@ function answerOf(method: string, name: string, value: unknown): Record<string, 
 }
 
 /**
- * How a 2025-11-25 call's run waits for its answers (see `legacy-questions.ts`): the request waiting on the run asks
- * the client and delivers the answer, or why there is none, so the run waits the question's time and a little more.
- * With no request waiting here (the run resumed on another replica, or here after a restart: the client's request
- * ended with its connection), nobody can ask: the run takes an answer delivered before and otherwise fails the
- * question as unreachable at once, as a request with no stream to carry it does.
+ * How a 2025-11-25 call's run waits for its answers (see `legacy-questions.ts`): an asker on the client's stream
+ * asks the client and delivers the answer, or why there is none, so the run waits the question's time and a little
+ * more. A call's asker is the request waiting on the run: with none waiting here (the run resumed on another
+ * replica, or here after a restart: the client's request ended with its connection), nobody can ask, and the run
+ * takes an answer delivered before and otherwise fails the question as unreachable at once, as a request with no
+ * stream to carry it does. A task's asker is whichever replica serves the client's `tasks/result` (the 2025-11-25
+ * way for a task to reach its client), which may come at any time: the run waits the question's time.
  */
 export interface LegacyAsker {
-  /** How long a question given `timeoutMs` (default the server's client-request timeout) waits; 0: only a look. */
+  /**
+   * How long the client is given to answer a question given `timeoutMs` (default the server's client-request
+   * timeout); 0: nobody can ask it (the run only looks for an answer delivered before).
+   */
   waitMs(timeoutMs: number | undefined): number;
+  /**
+   * Told the question the run now waits on, once it is published, and `undefined` once the wait is over (answered
+   * or not): a task shows `input_required` meanwhile.
+   */
+  waiting?(question: ParkedQuestion | undefined): Promise<void>;
 }

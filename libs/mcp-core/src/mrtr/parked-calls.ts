@@ -5,7 +5,7 @@ import { detachedCall, recordedSession } from '../recorded-call';
 import { requireRunEngine, RUN_ENGINE_WAIT_MS } from '../run-engine';
 import { errorRef, type ToolRegistry } from '../tool-registry';
 import { parseAnswer } from './input-round';
-import { askOnCallStream, LEGACY_ANSWER_GRACE_MS } from './legacy-questions';
+import { askOnCallStream } from './legacy-questions';
 import {
   type LegacyAsker,
   type ParkedCall,
@@ -264,9 +264,7 @@ export class ParkedCalls {
       record.era === 'legacy'
         ? {
             waitMs: (timeoutMs) =>
-              this.waiting.has(record.runId)
-                ? (timeoutMs ?? this.options.environment.clientRequestTimeoutMs) + LEGACY_ANSWER_GRACE_MS
-                : 0,
+              this.waiting.has(record.runId) ? (timeoutMs ?? this.options.environment.clientRequestTimeoutMs) : 0,
           }
         : undefined;
     return detachedCall(record, {

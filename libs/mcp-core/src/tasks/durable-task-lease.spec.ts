@@ -20,6 +20,9 @@ function durablePort(submit: () => Promise<void>): DurableTaskRuns {
     submit,
     cancel: () => Promise.resolve(),
     lostReason: () => Promise.resolve(undefined),
+    question: () => Promise.resolve(undefined),
+    deliver: () => Promise.resolve('gone' as const),
+    watch: () => ({ next: () => sleep(10), close: () => undefined }),
   };
 }
 

@@ -2,6 +2,7 @@ import { type Principal } from '@agent-mcp/context';
 import { z } from 'zod';
 import { McpLocalError } from '../errors';
 import { RECORDED_CALL_FIELDS } from '../recorded-call';
+import { type RunQuestions } from './legacy-task-questions';
 
 /**
  * The runner every durable task is stored under: a durable task belongs to no process, so whichever replica executes
@@ -19,8 +20,8 @@ export const DurableTaskCallSchema = z.object({
   /** The protocol era of the call: a 2026-07-28 task asks its questions through the task (`tasks/update`). */
   era: z.enum(['legacy', 'modern']),
   /**
-   * The 2025-11-25 session the call came on: when the replica that took the call executes it and that session is
-   * still live there, the run reaches its client through it (elicitation, sampling), as a task run here would.
+   * The 2025-11-25 session the call came on: when the replica executing the run holds that session, open with its
+   * stream, it asks the run's questions there at once too (see `legacy-task-questions.ts`).
    */
   sessionId: z.string().min(1).max(256).optional(),
 });
@@ -33,11 +34,15 @@ export type DurableTaskCall = Omit<z.infer<typeof DurableTaskCallSchema>, 'princ
 /**
  * Where the task-augmented calls of resumable tools (`execution.resumable`) become durable runs, the port an engine
  * of durable execution implements for {@link TaskOptions.durable} (server-kit adapts `@agent-mcp/durable-runs`).
- * A submitted call is executed by `McpServer.executeTask(call)` on whichever replica runs it, and again from its
+ * A submitted call is executed by `McpServer.executeTask(call, journal)` on whichever replica runs it, and again from its
  * recorded input on a live replica if that one dies: the composition root defines that work once per process,
  * before the engine starts. The task store stays the truth `tasks/get` and `tasks/result` read on every replica.
+ *
+ * A 2025-11-25 task's questions wait in its run (keyed by the task id, as every run's method here): `question`,
+ * `deliver` and `watch` are what the replica serving the client's `tasks/result` asks and answers them with, as a
+ * request waiting on a parked call does (`ParkedCallRuns`).
  */
-export interface DurableTaskRuns {
+export interface DurableTaskRuns extends RunQuestions {
   /**
    * Whether calls can be submitted now, waiting at most `waitMs` for the engine to come up. When not, the call is
    * refused (a task that ran unrecorded could not be resumed).

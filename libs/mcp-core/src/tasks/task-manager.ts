@@ -13,9 +13,11 @@ import {
 } from '@agent-mcp/context';
 import { InMemoryTaskStore } from './task-store';
 import { DURABLE_TASK_RUNNER, type DurableTaskCall, type DurableTaskRuns } from './durable-tasks';
+import { RELATED_TASK_META_KEY } from './related-task';
+import { type LegacyTaskQuestions } from './legacy-task-questions';
+import { type Call } from '../call-context';
 
-/** The `_meta` key that ties a message or result to its task. */
-export const RELATED_TASK_META_KEY = 'io.modelcontextprotocol/related-task';
+export { RELATED_TASK_META_KEY } from './related-task';
 
 /** Task settings of an {@link McpServer}. */
 export interface TaskOptions {
@@ -116,6 +118,8 @@ export class TaskManager {
   private readonly runnerId: string;
   private readonly durable: DurableTaskRuns | undefined;
   private readonly durableReadyWaitMs: number;
+  /** The 2025-11-25 durable tasks running here whose run waits for its client's answer. */
+  private readonly waitingOnClient = new Set<string>();
   private readonly running = new Map<string, Running>();
   /** The questions of the 2026-07-28 tasks running here. */
   private readonly inputs = new Map<string, TaskInputs>();
@@ -273,6 +277,7 @@ export class TaskManager {
     const done = this.run(taskId, controller.signal, work, classify).finally(() => {
       this.running.delete(taskId);
       this.inputs.delete(taskId);
+      this.waitingOnClient.delete(taskId);
       this.wake(taskId);
       if (this.running.size === 0) this.stopWatching();
     });
@@ -306,6 +311,25 @@ export class TaskManager {
     });
     this.inputs.set(taskId, inputs);
     return inputs;
+  }
+
+  /**
+   * A 2025-11-25 durable task's run waits for its client's answer (asked through `tasks/result`: see
+   * `legacy-task-questions.ts`), or no longer does. The task is `input_required` meanwhile, on `tasks/get` on every
+   * replica (where the 2025-11-25 client learns to call `tasks/result`), and progress made meanwhile leaves it so.
+   */
+  async waitOnClient(taskId: string, waiting: boolean): Promise<void> {
+    if (waiting) this.waitingOnClient.add(taskId);
+    else this.waitingOnClient.delete(taskId);
+    await this.store
+      .setStatus(
+        taskId,
+        undefined,
+        waiting ? 'input_required' : 'working',
+        waiting ? 'Waiting for the client to answer: call tasks/result to be asked' : undefined,
+      )
+      .catch((error: unknown) => this.logger.warn('task store: status update failed', { taskId, err: error }));
+    this.wake(taskId);
   }
 
   /** The open questions of a task running here, if it asked any. */
@@ -399,9 +423,21 @@ export class TaskManager {
 
   /**
    * `tasks/result`: waits until the task is terminal (bounded by `signal`, the request's own), then returns
-   * the outcome with the related-task `_meta`. Cancelled and abandoned tasks answer with an error result.
+   * the outcome with the related-task `_meta`. Cancelled and abandoned tasks answer with an error result. With
+   * `asker` (a 2025-11-25 request, on a server with durable tasks), the wait asks the questions the task's run waits
+   * on, on the request's stream (see `legacy-task-questions.ts`).
    */
-  async result(taskId: string, owner: string, signal: AbortSignal): Promise<TaskOutcome> {
+  async result(
+    taskId: string,
+    owner: string,
+    signal: AbortSignal,
+    asker?: { readonly call: Call; readonly questions: LegacyTaskQuestions },
+  ): Promise<TaskOutcome> {
+    const ended = async () => {
+      const task = await this.store.get(taskId, owner);
+      return !task || isTerminalStatus(task.status);
+    };
+    let asking: Promise<void> | undefined;
     for (;;) {
       const task = await this.require(taskId, owner);
       if (isTerminalStatus(task.status)) {
@@ -420,7 +456,17 @@ export class TaskManager {
         const meta = (result._meta as Record<string, unknown> | undefined) ?? {};
         return { result: { ...result, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId } } } };
       }
-      await this.waitForChange(taskId, signal);
+      if (!asker || !this.durable) {
+        await this.waitForChange(taskId, signal);
+        continue;
+      }
+      // A change made here wakes it too (a task of this process ending); a wait under way (an ask, say) goes on
+      // meanwhile, and the next look goes on with it.
+      asking ??= asker.questions
+        .next(asker.call, taskId, this.pollIntervalMs, ended)
+        .finally(() => (asking = undefined));
+      asking.catch(() => undefined);
+      await Promise.race([asking, this.waitForChange(taskId, signal)]);
     }
   }
 
@@ -429,7 +475,7 @@ export class TaskManager {
     // A task waiting for its client keeps saying so, with its open questions: progress made meanwhile (a heartbeat)
     // must not turn it `working` and hide the questions from tasks/get.
     const open = this.inputs.get(taskId)?.open();
-    if (open && Object.keys(open).length > 0) return;
+    if ((open && Object.keys(open).length > 0) || this.waitingOnClient.has(taskId)) return;
     await this.store.setStatus(taskId, undefined, 'working', message);
   }
 

@@ -1,12 +1,15 @@
-import { type ProgressUpdate } from '@agent-mcp/context';
+import { type Logger, type ProgressUpdate } from '@agent-mcp/context';
 import { type Call, type CallEnvironment, CallContext } from '../call-context';
 import { LatestThrottle } from '../latest-throttle';
 import { type InputSource } from '../mrtr/input-round';
+import { ParkedInputs, type ParkedRunJournal } from '../mrtr/parked-call';
 import { type JSONRPCMessage, type JSONRPCResponseMessage } from '../protocol/messages';
 import { detachedCall, recordedSession } from '../recorded-call';
 import { ClientUnreachableError, type RequestChannel, type Session } from '../session';
 import { type DurableTaskCall } from './durable-tasks';
-import { RELATED_TASK_META_KEY } from './task-manager';
+import { type LegacyTaskQuestions } from './legacy-task-questions';
+import { type TaskManager } from './task-manager';
+import { withRelatedTask } from './related-task';
 
 /** How often a task's progress message is written to the store, at most. */
 const STATUS_WRITE_INTERVAL_MS = 1000;
@@ -23,14 +26,7 @@ export class TaskChannel implements RequestChannel {
   ) {}
 
   send(message: JSONRPCMessage): void {
-    if ('method' in message) {
-      const params = (message.params ?? {}) as Record<string, unknown>;
-      const meta = (params._meta as Record<string, unknown> | undefined) ?? {};
-      message = {
-        ...message,
-        params: { ...params, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId: this.taskId } } },
-      } as JSONRPCMessage;
-    }
+    message = withRelatedTask(message, this.taskId);
     // A request nobody can receive would wait for its timeout (a minute) for nothing: its caller learns at once.
     const isRequest = 'method' in message && 'id' in message;
     if (this.session.closed || !this.session.standalone) {
@@ -75,10 +71,11 @@ export class TaskCallContext extends CallContext {
 
 /**
  * The call of a durable task as a replica executes it from its record, with no live client: a session of its own
- * with what the client declared and no stream (so a request to a 2025-11-25 client fails at once with
- * {@link ClientUnreachableError}, and notifications go nowhere), `input` where a 2026-07-28 task's questions go.
- * With `live`, the 2025-11-25 session the call came on, open in this process: its messages go there instead.
- * Reads of resources and prompts from inside the call are refused ({@link detachedCall}).
+ * with what the client declared and no stream (notifications go nowhere), `input` where its questions go (a
+ * 2026-07-28 task's through the task, a 2025-11-25 one's through its run: {@link legacyTaskInputs}; with none, a
+ * request to a 2025-11-25 client fails at once with {@link ClientUnreachableError}). With `live`, the 2025-11-25
+ * session the call came on, open in this process: its notifications go there instead. Reads of resources and
+ * prompts from inside the call are refused ({@link detachedCall}).
  */
 export function detachedTaskCall(
   record: DurableTaskCall,
@@ -89,4 +86,44 @@ export function detachedTaskCall(
   const session = live ?? recordedSession(record, record.era);
   const channel = new TaskChannel(session, record.taskId);
   return detachedCall(record, { id: `task:${record.taskId}`, session, channel, signal, input });
+}
+
+/** What {@link legacyTaskInputs} needs. */
+export interface LegacyTaskInputsOptions {
+  readonly record: DurableTaskCall;
+  readonly journal: ParkedRunJournal;
+  /** The execution's signal. */
+  readonly signal: AbortSignal;
+  readonly tasks: TaskManager;
+  readonly questions: LegacyTaskQuestions;
+  /** The time a client is given to answer a question that names none. */
+  readonly clientRequestTimeoutMs: number;
+  /** The session the call came on, if it is open in this process now (`McpServer.liveSessionOf`). */
+  readonly live: () => Session | undefined;
+  readonly logger: Logger;
+}
+
+/**
+ * Where the questions of a 2025-11-25 durable task's run go: into the run (see `legacy-task-questions.ts`). Each
+ * waits in the run's mailbox for the question's time, the task `input_required` meanwhile, for whichever replica
+ * serves the client's `tasks/result` to ask it; when the session the call came on is open here with its stream, it
+ * is asked there at once too (one ask per question in this process, whoever asks first).
+ */
+export function legacyTaskInputs(options: LegacyTaskInputsOptions): ParkedInputs {
+  const { record, signal, tasks, questions } = options;
+  const ended = () => Promise.resolve(signal.aborted);
+  return new ParkedInputs(options.journal, options.clientRequestTimeoutMs, {
+    waitMs: (timeoutMs) => timeoutMs ?? options.clientRequestTimeoutMs,
+    async waiting(question) {
+      await tasks.waitOnClient(record.taskId, question !== undefined);
+      const live = question && options.live();
+      if (!question || !live?.standalone) return;
+      const call = detachedTaskCall(record, signal, undefined, live);
+      void questions
+        .ask(call, record.taskId, question, ended, true)
+        .catch((error: unknown) =>
+          options.logger.warn('task question: could not ask the live session', { taskId: record.taskId, err: error }),
+        );
+    },
+  });
 }

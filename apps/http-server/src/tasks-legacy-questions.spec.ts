@@ -113,6 +113,11 @@ it('asks the approval of a task resumed on another replica on tasks/result serve
 
   // B resumes the run; its approval has no client there to ask: the run waits, the task input_required.
   const b = await fx.startReplica();
+  // Started once B holds the run, so that the run is on B and the client's requests on C.
+  for (const deadline = Date.now() + 30_000; (await runOf(taskId))?.executor_id !== b.executorId;) {
+    if (Date.now() > deadline) throw new Error('the run did not move to B');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const c = await fx.startReplica();
   const user = await desktop(c.base, () => ({ action: 'accept', content: { confirm: true } }));
   expect(await taskReaches(user.client, taskId, 'input_required')).toBe('input_required');
@@ -210,4 +215,41 @@ it('tells the run why a client gave no answer: a refused approval leaves a pendi
   expect(await fx.ticketsOf(10)).toBe(before);
   // Why there was no answer was posted into the run, as an answer is.
   expect(await runSettled(taskId)).toMatchObject({ status: 'SUCCESS', answers: [expect.stringMatching(/^answer:/)] });
+});
+
+it('reads an approval answered before its replica died from the run on a resume, asking nobody again', async () => {
+  const a = await fx.startReplica();
+  fx.model.reset();
+  fx.model.enqueue(
+    toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Task approved, then killed', body: 'Call me.' } }),
+    hangTurn(), // turn 2, after the write, in flight when A dies
+    textTurn('A colleague will call you back.'),
+  );
+  const before = await fx.ticketsOf(11);
+  // The run executes where the call's session is open: the approval is asked there at once, and accepted.
+  const first = await desktop(a.base, () => ({ action: 'accept', content: { confirm: true } }));
+  const taskId = await supportTask(first.client, 11);
+  await fx.model.waitForRequest(1, 30_000);
+  expect(first.asked).toEqual([{ message: expect.stringContaining('customer 11'), relatedTask: { taskId } }]);
+  expect(await fx.ticketsOf(11)).toBe(before + 1);
+  a.child.kill('SIGKILL');
+  await a.exited;
+
+  // B replays the approval from the record; a tasks/result open on B meanwhile finds nothing to ask.
+  const b = await fx.startReplica();
+  const later = await desktop(b.base, () => ({ action: 'accept', content: { confirm: true } }));
+  const result = await later.client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema, {
+    timeout: 60_000,
+  });
+  expect(result.structuredContent).toMatchObject({ status: 'answered', ticketCreated: { created: true } });
+  expect(later.asked).toEqual([]);
+  expect(first.asked).toHaveLength(1);
+  expect(await fx.ticketsOf(11)).toBe(before + 1);
+  expect(await runSettled(taskId)).toEqual({
+    executor_id: b.executorId,
+    status: 'SUCCESS',
+    answers: [expect.stringMatching(/^answer:/)],
+  });
+  // Turn 1 once; turn 2 in flight at the kill, then again on B.
+  expect(fx.model.requests.map(turnOf)).toEqual([1, 2, 2]);
 });

@@ -53,6 +53,14 @@ export class LegacyTaskQuestions {
   }
 
   /**
+   * Whether the task's run waits on question `seq` now: not when a replay publishes again a question answered
+   * before the crash (its recorded answer is read back, nobody is to be asked).
+   */
+  async waitsOn(taskId: string, seq: string): Promise<boolean> {
+    return (await this.runs.question(taskId))?.seq === seq;
+  }
+
+  /**
    * Asks `question` of the task's client on `call`'s stream and delivers the reply to the run; while the question is
    * being asked here already, waits for that ask instead (bounded by `call`'s signal). The ask stops when the task
    * ends or the question is answered through another replica. `live`: the session the call came on, asked by the

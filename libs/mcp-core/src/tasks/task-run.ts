@@ -115,6 +115,9 @@ export function legacyTaskInputs(options: LegacyTaskInputsOptions): ParkedInputs
   return new ParkedInputs(options.journal, options.clientRequestTimeoutMs, {
     waitMs: (timeoutMs) => timeoutMs ?? options.clientRequestTimeoutMs,
     async waiting(question) {
+      // A question answered before a crash, published again by the replay: its answer is read back at once.
+      const open = question && (await questions.waitsOn(record.taskId, question.seq).catch(() => true));
+      if (question && !open) return;
       await tasks.waitOnClient(record.taskId, question !== undefined);
       const live = question && options.live();
       if (!question || !live?.standalone) return;

@@ -11,11 +11,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
   CallToolResultSchema,
+  type CreateMessageResult,
+  CreateMessageRequestSchema,
   CreateTaskResultSchema,
   type ElicitResult,
   ElicitRequestSchema,
   GetTaskResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { answerTurn, type SampledTurn, toolUseTurn } from '@agent-mcp/app-suites';
 import { hangTurn, type RecordedRequest, textTurn, toolCallTurn } from '@agent-mcp/agent-core/testing';
 import { createSupportReplicas, type SupportReplicas } from './spec-helpers/support-replicas';
 
@@ -36,11 +39,15 @@ afterEach(async () => {
 });
 
 /** A 2025-11-25 client declaring form elicitation, answering each approval with `answer`; what it was asked. */
-async function desktop(base: string, answer: () => ElicitResult | Promise<ElicitResult>) {
+async function desktop(
+  base: string,
+  answer: () => ElicitResult | Promise<ElicitResult>,
+  more: { readonly sampling?: Record<string, unknown> } = {},
+) {
   const asked: Array<{ message: string; relatedTask: unknown }> = [];
   const client = new Client(
     { name: 'legacy-desktop', version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} } } },
+    { capabilities: { elicitation: { form: {} }, ...more } },
   );
   client.setRequestHandler(ElicitRequestSchema, async (request) => {
     asked.push({ message: String(request.params.message), relatedTask: request.params._meta?.[RELATED_TASK] });
@@ -121,6 +128,11 @@ it('asks the approval of a task resumed on another replica on tasks/result serve
   const c = await fx.startReplica();
   const user = await desktop(c.base, () => ({ action: 'accept', content: { confirm: true } }));
   expect(await taskReaches(user.client, taskId, 'input_required')).toBe('input_required');
+  // The same on the replica running it.
+  const onB = await desktop(b.base, () => ({ action: 'decline' }));
+  expect((await onB.client.request({ method: 'tasks/get', params: { taskId } }, GetTaskResultSchema)).status).toBe(
+    'input_required',
+  );
   expect(await runOf(taskId)).toMatchObject({ executor_id: b.executorId, status: 'PENDING', answers: [] });
   expect(await fx.ticketsOf(8)).toBe(before);
 
@@ -134,6 +146,7 @@ it('asks the approval of a task resumed on another replica on tasks/result serve
     { message: expect.stringContaining('Open a ticket for customer 8'), relatedTask: { taskId } },
   ]);
   expect(creator.asked).toEqual([]);
+  expect(onB.asked).toEqual([]);
   expect(await fx.ticketsOf(8)).toBe(before + 1);
   // The answer was posted into the run once; the run finished on B.
   expect(await runSettled(taskId)).toEqual({
@@ -252,4 +265,47 @@ it('reads an approval answered before its replica died from the run on a resume,
   });
   // Turn 1 once; turn 2 in flight at the kill, then again on B.
   expect(fx.model.requests.map(turnOf)).toEqual([1, 2, 2]);
+});
+
+it("takes a task's sampled turns and approval on the client through one tasks/result, each answered into the run", async () => {
+  // No key: each model turn is a sampling request to the client, a question of the run as the approval is.
+  const d = await fx.startReplica({ OPENAI_API_KEY: '', OPENAI_BASE_URL: '' });
+  fx.model.reset();
+  const script: readonly SampledTurn[] = [
+    toolUseTurn('tu_1', 'kb_search', { query: 'refund' }),
+    toolUseTurn('tu_2', 'ticket_create', { subject: 'Task refund by phone', body: 'Please call about a refund.' }),
+    answerTurn('A colleague will call you.'),
+  ];
+  const user = await desktop(d.base, () => ({ action: 'accept', content: { confirm: true } }), {
+    sampling: { tools: {} },
+  });
+  const sampled: unknown[] = [];
+  user.client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+    sampled.push(request.params._meta?.[RELATED_TASK]);
+    const next = script[sampled.length - 1];
+    if (!next) throw new Error('the desktop model has no more answers');
+    return next as CreateMessageResult;
+  });
+  const before = await fx.ticketsOf(15);
+  const taskId = await supportTask(user.client, 15);
+  expect(await taskReaches(user.client, taskId, 'input_required')).toBe('input_required');
+  const result = await user.client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema, {
+    timeout: 90_000,
+  });
+  expect(result.structuredContent).toMatchObject({
+    status: 'answered',
+    answer: 'A colleague will call you.',
+    ticketCreated: { created: true },
+  });
+  expect(result._meta).toMatchObject({ agentRun: { modelSource: 'client-sampling', turns: 3 } });
+  expect(sampled).toEqual([{ taskId }, { taskId }, { taskId }]);
+  expect(user.asked).toEqual([{ message: expect.stringContaining('customer 15'), relatedTask: { taskId } }]);
+  expect(await fx.ticketsOf(15)).toBe(before + 1);
+  expect(fx.model.requests).toHaveLength(0);
+  // Three sampled turns and one approval: four questions, each answered into the run once.
+  expect(await runSettled(taskId)).toEqual({
+    executor_id: d.executorId,
+    status: 'SUCCESS',
+    answers: Array.from({ length: 4 }, () => expect.stringMatching(/^answer:/)),
+  });
 });

@@ -151,6 +151,31 @@ export async function launchEngine(
   };
 }
 
+/**
+ * Puts this replica's `PENDING` runs back on their queue as it closes (its DBOS stopped), in `client`'s transaction: a
+ * graceful handover, not a resume. DBOS counts every dequeue in `recovery_attempts` and gives a run up at the dequeue
+ * after its first plus `maxRecoveryAttempts`, so the run's count is taken back by one here and the dequeue that
+ * follows puts it back where it was: only starts after a crash count against `maxResumes` (and in a status's
+ * `starts`). Otherwise DBOS's own recovery re-enqueue (`reenqueueWorkflowsForRecovery`): the same row filter, and
+ * `owner_xid` cleared, so an execution still in flight here parks at its next checkpoint.
+ * @returns the ids of the runs handed over
+ */
+export async function handOverRuns(client: pg.ClientBase, executorId: string): Promise<string[]> {
+  const { INTERNAL_QUEUE_NAME } = await import('@dbos-inc/dbos-sdk/internal/utils');
+  const { rows } = await client.query<{ workflow_uuid: string }>(
+    `UPDATE "${RUNS_SCHEMA}".workflow_status
+        SET status = 'ENQUEUED', owner_xid = NULL, started_at_epoch_ms = NULL,
+            updated_at = (EXTRACT(EPOCH FROM now()) * 1000)::bigint,
+            queue_name = COALESCE(queue_name, $4),
+            recovery_attempts = GREATEST(recovery_attempts - 1, 0)
+      WHERE status = 'PENDING' AND executor_id = $1 AND application_version = $2
+        AND (application_name = $3 OR application_name IS NULL)
+      RETURNING workflow_uuid`,
+    [executorId, RUN_FORMAT_VERSION, APPLICATION_NAME, INTERNAL_QUEUE_NAME],
+  );
+  return rows.map((r) => r.workflow_uuid);
+}
+
 /** DBOS's own lines go to our logger: its routine ones at debug, so an idle server's log stays ours. */
 function dbosLogger(logger: Logger): DLogger {
   const text = (entry: unknown) => (entry instanceof Error ? entry.message : String(entry));

@@ -4,7 +4,7 @@ import { type RunRequest } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import type pg from 'pg';
 import { z } from 'zod';
-import { createRunsPool, type Engine, launchEngine, type RunRecord, RUNS_SCHEMA } from './dbos-engine';
+import { createRunsPool, type Engine, handOverRuns, launchEngine, type RunRecord, RUNS_SCHEMA } from './dbos-engine';
 import { scopedJournal, type StepRecording, workflowJournal } from './dbos-journal';
 import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotResumableError, RunQueueFullError } from './errors';
 import { type LocalRunsOptions, type RunContextJournal, type RunsStats } from './local-runs';
@@ -591,6 +591,7 @@ class DurableRunsImpl implements DurableRuns {
       heartbeatMs: s.heartbeatMs,
       recoveryAfterMs: s.recoveryAfterMs,
       recover: (ids) => engine?.recoverExecutors(ids) ?? Promise.resolve([]),
+      handOver: (client) => handOverRuns(client, s.executorId),
       logger: this.logger,
       onResumed: (count) => shielded(() => this.observer.onRunsResumed?.({ count })),
       onSweepFailed: (error) => shielded(() => this.observer.onResumeFailed?.({ error })),

@@ -12,6 +12,8 @@ export interface LivenessOptions {
   readonly recoveryAfterMs: number;
   /** Puts a dead executor's `PENDING` runs back on their queue; returns the runs moved. */
   readonly recover: (executorIds: readonly string[]) => Promise<string[]>;
+  /** Puts this replica's own `PENDING` runs back on their queue in `client`'s transaction; returns the runs moved. */
+  readonly handOver: (client: pg.ClientBase) => Promise<string[]>;
   readonly logger: Logger;
   /** Told of every run moved off a dead replica. */
   readonly onResumed?: (count: number) => void;
@@ -94,11 +96,26 @@ export class ReplicaLiveness {
   }
 
   /**
-   * Marks this replica dead at once (once it runs nothing more), so that the runs it still owns move to another
-   * replica at the next sweep instead of after `recoveryAfterMs`.
+   * Once this replica runs nothing more: puts the runs it still owns back on their queue and deletes its row, in
+   * one transaction, so that another replica takes them at its next queue poll, as runs handed over (not resumed).
+   * @returns the ids of the runs handed over
    */
-  async handOver(): Promise<void> {
-    await this.options.pool.query(`DELETE FROM ${REPLICAS} WHERE executor_id = $1`, [this.options.executorId]);
+  async handOver(): Promise<string[]> {
+    const { pool, executorId, handOver, logger } = this.options;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const moved = await handOver(client);
+      await client.query(`DELETE FROM ${REPLICAS} WHERE executor_id = $1`, [executorId]);
+      await client.query('COMMIT');
+      if (moved.length > 0) logger.info('agent runs: handed this replica’s runs over', { runs: moved.length });
+      return moved;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   private async beat(): Promise<void> {

@@ -3,8 +3,11 @@
 // run that waits forever in its second step (`inline`), starts two calls of the kind `hold` here (`calls`, one
 // principal, each waiting forever here), or, with a queue bounded to `maxQueued` and one run at a time per
 // principal, submits `submits` runs of `hold` for `principal` at once when it reads a line on stdin and writes how
-// many were admitted and refused (`admit`, with those as JSON); then stays up until it is killed. Arguments:
-// database URL, model URL, executor id, mode, the mode's JSON. Writes one JSON line per event to stdout.
+// many were admitted and refused (`admit`, with those as JSON), or, with RUN_MAX_RESUMES 1, runs the kind `relay`
+// (`relay`, `{ submit, finish }`: submits one if `submit`; a relay run started here writes `{ started }` and
+// finishes if `finish`, else holds); then stays up until it is killed. SIGTERM closes it gracefully (the runs handed
+// over), as a server does. Arguments: database URL, model URL, executor id, mode, the mode's JSON. Writes one JSON line
+// per event to stdout.
 import { createInterface } from 'node:readline';
 import { createDurableRuns } from '../durable-runs';
 import { RunQueueFullError } from '../errors';
@@ -18,12 +21,22 @@ async function main(): Promise<void> {
     mode === 'admit'
       ? (JSON.parse(argument ?? '{}') as { maxQueued: number; submits: number; principal: string })
       : undefined;
-  const bounds = burst ? { maxQueued: burst.maxQueued, concurrencyPerPrincipal: 1 } : {};
+  const relay = mode === 'relay' ? (JSON.parse(argument ?? '{}') as { submit?: boolean; finish?: boolean }) : undefined;
+  const bounds = burst ? { maxQueued: burst.maxQueued, concurrencyPerPrincipal: 1 } : relay ? { maxResumes: 1 } : {};
   const runs = createDurableRuns({ databaseUrl, executorId, heartbeatMs: 300, recoveryAfterMs: 1500, ...bounds });
   defineLookupRun(runs, modelUrl, databaseUrl);
   // Holds here until the process is killed; the replica that resumes it defines its own `hold`.
   runs.define('hold', () => new Promise<never>(() => undefined));
+  runs.define('relay', async (_input, journal) => {
+    process.stdout.write(`${JSON.stringify({ started: journal.runId })}\n`);
+    return relay?.finish ? 'relayed' : new Promise<never>(() => undefined);
+  });
+  process.once('SIGTERM', () => void runs.close().finally(() => process.exit(0)));
   await runs.start();
+  if (relay?.submit) {
+    const handle = await runs.submit('relay', {}, { principal: 'tenant:alice' });
+    process.stdout.write(`${JSON.stringify({ submitted: handle.runId })}\n`);
+  }
   if (mode === 'submit') {
     const input = {
       question: 'Look up k1, k2 and k3.',

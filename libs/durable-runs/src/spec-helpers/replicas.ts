@@ -56,7 +56,11 @@ export class Replicas {
   }
 
   /** Starts a replica process in `mode` (with its JSON `argument`); resolves once it wrote `{ ready }`. */
-  start(executorId: string, mode: 'submit' | 'inline' | 'calls' | 'admit', argument?: object): Promise<Replica> {
+  start(
+    executorId: string,
+    mode: 'submit' | 'inline' | 'calls' | 'admit' | 'relay',
+    argument?: object,
+  ): Promise<Replica> {
     const script = join(this.bundleDir, 'replica.cjs');
     const args = [script, this.databaseUrl, this.modelUrl, executorId, mode];
     const child = spawn(process.execPath, argument ? [...args, JSON.stringify(argument)] : args, {

@@ -10,7 +10,7 @@ import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotResumableError, R
 import { type LocalRunsOptions, type RunContextJournal, type RunsStats } from './local-runs';
 import { holdLaunchLock } from './launch-lock';
 import { QueueAdmission } from './queue-admission';
-import { readQueuedStart } from './queued-start';
+import { markHandedOver, readQueuedStart } from './queued-start';
 import { ReplicaLiveness } from './replica-liveness';
 import { RUN_MAILBOX_DDL, RunMailbox } from './run-mailbox';
 import { RunRetention } from './run-retention';
@@ -591,7 +591,11 @@ class DurableRunsImpl implements DurableRuns {
       heartbeatMs: s.heartbeatMs,
       recoveryAfterMs: s.recoveryAfterMs,
       recover: (ids) => engine?.recoverExecutors(ids) ?? Promise.resolve([]),
-      handOver: (client) => handOverRuns(client, s.executorId),
+      async handOver(client) {
+        const moved = await handOverRuns(client, s.executorId);
+        await markHandedOver(client, moved);
+        return moved;
+      },
       logger: this.logger,
       onResumed: (count) => shielded(() => this.observer.onRunsResumed?.({ count })),
       onSweepFailed: (error) => shielded(() => this.observer.onResumeFailed?.({ error })),

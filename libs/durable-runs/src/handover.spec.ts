@@ -1,9 +1,11 @@
 // A graceful handover is not a resume: replica processes with RUN_MAX_RESUMES 1 close on SIGTERM (a rolling
 // restart) and hand their run over, more often than RUN_MAX_RESUMES allows resumes, and the run still finishes
-// on the last one, counted as started once; a replica that crashes (SIGKILL) still counts, so a run handed over
+// on the last one, counted as started once (and its later starts still read as resumes for the metrics); a replica that crashes (SIGKILL) still counts, so a run handed over
 // gracefully and then crashed on twice is given up.
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
 import { createScriptedServer, type ScriptedServer } from '@agent-mcp/agent-core/testing';
+import pg from 'pg';
+import { readQueuedStart } from './queued-start';
 import { LOOKUPS_DDL } from './spec-helpers/lookup-run';
 import { type Replica, Replicas } from './spec-helpers/replicas';
 
@@ -63,6 +65,13 @@ it('finishes a run handed over gracefully more often than RUN_MAX_RESUMES allows
   expect(await c.line<{ started: string }>('started')).toEqual({ started: runId });
   // Started three times, handed over twice: counted as started once.
   expect(await settled(runId, 'SUCCESS')).toEqual({ status: 'SUCCESS', recovery_attempts: '1' });
+  // Its later starts are still known as resumes (the queue-wait metric observes its first start only).
+  const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+  try {
+    expect(await readQueuedStart(pool, runId)).toMatchObject({ resumed: true });
+  } finally {
+    await pool.end();
+  }
   await end(c, 'SIGKILL');
 }, 60_000);
 

@@ -7,6 +7,8 @@ import { SIGNAL, type RunSignals } from './run-signals';
 
 const MESSAGES = `"${RUNS_SCHEMA}".run_messages`;
 const EVENTS = `"${RUNS_SCHEMA}".run_events`;
+/** The table of the runs' events (a run's latest value per key). */
+export const RUN_EVENTS_TABLE = EVENTS;
 const STATUS = `"${RUNS_SCHEMA}".workflow_status`;
 
 /** The tables of {@link RunMailbox}, and the function its writes wake waiters with. */

@@ -38,22 +38,30 @@ afterEach(async () => {
   await fx.killReplicas();
 });
 
-/** A 2025-11-25 client declaring form elicitation, answering each approval with `answer`; what it was asked. */
+/**
+ * A 2025-11-25 client declaring form elicitation (and `sampling`, if given), answering each approval with `answer`;
+ * what it was asked. `getStream: false`: it opens no GET stream (its GET is answered 405), so no replica can reach
+ * it but on a request of its own: its task's questions wait for its tasks/result.
+ */
 async function desktop(
   base: string,
   answer: () => ElicitResult | Promise<ElicitResult>,
-  more: { readonly sampling?: Record<string, unknown> } = {},
+  more: { readonly sampling?: Record<string, unknown>; readonly getStream?: false } = {},
 ) {
   const asked: Array<{ message: string; relatedTask: unknown }> = [];
   const client = new Client(
     { name: 'legacy-desktop', version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} }, ...more } },
+    { capabilities: { elicitation: { form: {} }, ...(more.sampling ? { sampling: more.sampling } : {}) } },
   );
   client.setRequestHandler(ElicitRequestSchema, async (request) => {
     asked.push({ message: String(request.params.message), relatedTask: request.params._meta?.[RELATED_TASK] });
     return answer();
   });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+  const noGet: typeof fetch = (url, init) =>
+    init?.method === 'GET' ? Promise.resolve(new Response(null, { status: 405 })) : fetch(url, init);
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${base}/mcp`), more.getStream === false ? { fetch: noGet } : {}),
+  );
   clients.push(client);
   return { client, asked };
 }
@@ -205,15 +213,14 @@ it('tells the run why a client gave no answer: a refused approval leaves a pendi
     textTurn('never reached'),
   );
   const before = await fx.ticketsOf(10);
-  // The session the call came on ends: the question waits for a tasks/result.
-  const creator = await desktop(a.base, () => ({ action: 'accept', content: { confirm: true } }));
-  const taskId = await supportTask(creator.client, 10);
-  await (creator.client.transport as StreamableHTTPClientTransport).terminateSession();
-  await creator.client.close();
-
-  const user = await desktop(a.base, () => {
-    throw new Error('the user closed the dialog');
-  });
+  const user = await desktop(
+    a.base,
+    () => {
+      throw new Error('the user closed the dialog');
+    },
+    { getStream: false },
+  );
+  const taskId = await supportTask(user.client, 10);
   expect(await taskReaches(user.client, taskId, 'input_required')).toBe('input_required');
   const result = await user.client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema, {
     timeout: 60_000,
@@ -224,7 +231,6 @@ it('tells the run why a client gave no answer: a refused approval leaves a pendi
     confirmationId: expect.stringMatching(/^cf_/),
   });
   expect(user.asked).toEqual([{ message: expect.stringContaining('customer 10'), relatedTask: { taskId } }]);
-  expect(creator.asked).toEqual([]);
   expect(await fx.ticketsOf(10)).toBe(before);
   // Why there was no answer was posted into the run, as an answer is.
   expect(await runSettled(taskId)).toMatchObject({ status: 'SUCCESS', answers: [expect.stringMatching(/^answer:/)] });
@@ -278,6 +284,7 @@ it("takes a task's sampled turns and approval on the client through one tasks/re
   ];
   const user = await desktop(d.base, () => ({ action: 'accept', content: { confirm: true } }), {
     sampling: { tools: {} },
+    getStream: false,
   });
   const sampled: unknown[] = [];
   user.client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
@@ -308,4 +315,33 @@ it("takes a task's sampled turns and approval on the client through one tasks/re
     status: 'SUCCESS',
     answers: Array.from({ length: 4 }, () => expect.stringMatching(/^answer:/)),
   });
+});
+
+it('stops waiting when the task is cancelled while its question is being asked on tasks/result', async () => {
+  const a = await fx.startReplica();
+  fx.model.reset();
+  fx.model.enqueue(
+    toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Task cancelled', body: 'Call me.' } }),
+    textTurn('never reached'),
+  );
+  const before = await fx.ticketsOf(12);
+  // The user never answers; the client cancels the task instead.
+  const user = await desktop(a.base, () => new Promise<ElicitResult>(() => undefined), { getStream: false });
+  const taskId = await supportTask(user.client, 12);
+  expect(await taskReaches(user.client, taskId, 'input_required')).toBe('input_required');
+  const result = user.client.request({ method: 'tasks/result', params: { taskId } }, CallToolResultSchema, {
+    timeout: 60_000,
+  });
+  for (const deadline = Date.now() + 30_000; user.asked.length === 0 && Date.now() < deadline;)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(user.asked).toEqual([{ message: expect.stringContaining('customer 12'), relatedTask: { taskId } }]);
+  const cancelled = await user.client.request({ method: 'tasks/cancel', params: { taskId } }, GetTaskResultSchema);
+  expect(cancelled.status).toBe('cancelled');
+  // tasks/result answers with the cancelled task, not after the question's minute.
+  const started = Date.now();
+  expect(await result).toMatchObject({ isError: true, content: [{ type: 'text', text: 'The task was cancelled.' }] });
+  expect(Date.now() - started).toBeLessThan(10_000);
+  expect(await runSettled(taskId)).toMatchObject({ status: 'CANCELLED', answers: [] });
+  expect(await fx.ticketsOf(12)).toBe(before);
+  expect(fx.model.requests).toHaveLength(1);
 });

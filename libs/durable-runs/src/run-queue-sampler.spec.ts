@@ -1,5 +1,6 @@
 // The run queue as metrics read it (issue 17 item 3), on real PostgreSQL with DBOS launched by createDurableRuns:
-// the runs waiting on the shared queue and those this replica runs, read from DBOS's workflow_status at most once
+// the runs waiting on the shared queue, how long the oldest of them has waited (what shows a stalled queue, where
+// no run starts), and those this replica runs, read from DBOS's workflow_status at most once
 // per interval whatever the number of readers; nothing queued before DBOS ever ran; no sample, and no throw, when
 // the database cannot be read.
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
@@ -71,10 +72,28 @@ it('counts the runs waiting on the shared queue and those this replica runs, unt
   released = new Promise<void>((resolve) => (release = resolve));
 });
 
+it('reports how long the oldest run waiting on the shared queue has waited while no slot takes it', async () => {
+  const s = sampler(100);
+  const startedBefore = started;
+  const holder = await runs.submit<string>('hold', {}, { principal: 'p5' });
+  await sampleUntil(s, (x) => x?.runningHere === 1 && started === startedBefore + 1);
+  // The only slot is held: the next run stays ENQUEUED, its age growing with nothing to take it.
+  const before = Date.now();
+  const waiting = await runs.submit<string>('hold', {}, { principal: 'p6' });
+  const after = Date.now();
+  const seen = await sampleUntil(s, (x) => x?.queued === 1 && x.readAt >= after + 1_000);
+  expect(seen?.oldestWaitMs).toBeGreaterThanOrEqual((seen?.readAt ?? 0) - after);
+  expect(seen?.oldestWaitMs).toBeLessThanOrEqual((seen?.readAt ?? 0) - before);
+  release();
+  await expect(Promise.all([holder.result(), waiting.result()])).resolves.toEqual(['done', 'done']);
+  expect(await sampleUntil(s, (x) => x?.queued === 0)).toMatchObject({ queued: 0, oldestWaitMs: 0 });
+  released = new Promise<void>((resolve) => (release = resolve));
+});
+
 it('reads the database at most once per interval, however many ask', async () => {
   const s = sampler(3_600_000);
   const first = await s.sample();
-  expect(first).toMatchObject({ queued: 0, runningHere: 0 });
+  expect(first).toMatchObject({ queued: 0, runningHere: 0, oldestWaitMs: 0 });
   const handle = await runs.submit<string>('hold', {}, { principal: 'p4' });
   // The queue changed, but the interval has not passed: every reader, at once or later, gets the first read.
   const later = await Promise.all([s.sample(), s.sample(), s.sample()]);
@@ -89,7 +108,7 @@ it('finds nothing queued on a database where DBOS never ran', async () => {
   const fresh = await createThrowawayDatabase({ prefix: 'druns_sampler_empty' });
   try {
     const s = sampler(100, fresh.url);
-    expect(await s.sample()).toMatchObject({ queued: 0, runningHere: 0 });
+    expect(await s.sample()).toMatchObject({ queued: 0, runningHere: 0, oldestWaitMs: 0 });
     await s.close();
   } finally {
     await fresh.drop();

@@ -10,6 +10,11 @@ export interface RunQueueSample {
   readonly queued: number;
   /** Runs of the queue this replica executes now (`PENDING` under its executor id). */
   readonly runningHere: number;
+  /**
+   * How long the oldest run waiting on the queue had waited when read, ms (0 when none waits): from its
+   * `created_at`, the enqueueing replica's clock. It grows while nothing takes the queue's runs, whatever the cause.
+   */
+  readonly oldestWaitMs: number;
   /** When it was read, ms since the epoch. */
   readonly readAt: number;
 }
@@ -46,9 +51,13 @@ const OptionsSchema = z.object({
   everyMs: z.number().int().min(100).max(3_600_000).default(10_000),
 });
 
-/** Uses DBOS's partial index on (queue_name, status) for the runs in flight: a count over what waits or runs. */
+/**
+ * Uses DBOS's partial index on (queue_name, status, priority, created_at) for the runs in flight: a count over what
+ * waits or runs, and the oldest of what waits in the same pass.
+ */
 const SAMPLE_SQL = `SELECT count(*) FILTER (WHERE status = 'ENQUEUED')::int AS queued,
-                           count(*) FILTER (WHERE status = 'PENDING' AND executor_id = $2)::int AS running_here
+                           count(*) FILTER (WHERE status = 'PENDING' AND executor_id = $2)::int AS running_here,
+                           min(created_at) FILTER (WHERE status = 'ENQUEUED')::float8 AS oldest_queued_at
                       FROM "${RUNS_SCHEMA}".workflow_status
                      WHERE queue_name = $1 AND status IN ('ENQUEUED', 'PENDING')`;
 
@@ -93,11 +102,22 @@ export function createRunQueueSampler(options: RunQueueSamplerOptions): RunQueue
       pool ??= open();
       const { rows } = await (
         await pool
-      ).query<{ queued: number; running_here: number }>(SAMPLE_SQL, [RUNS_QUEUE, executorId]);
-      last = { queued: rows[0]?.queued ?? 0, runningHere: rows[0]?.running_here ?? 0, readAt: triedAt };
+      ).query<{ queued: number; running_here: number; oldest_queued_at: number | null }>(SAMPLE_SQL, [
+        RUNS_QUEUE,
+        executorId,
+      ]);
+      const oldest = rows[0]?.oldest_queued_at;
+      last = {
+        queued: rows[0]?.queued ?? 0,
+        runningHere: rows[0]?.running_here ?? 0,
+        // Clamped: another replica's clock may run ahead of this one's.
+        oldestWaitMs: oldest == null ? 0 : Math.max(0, triedAt - oldest),
+        readAt: triedAt,
+      };
     } catch (error) {
       // Before DBOS's first launch the table does not exist yet: nothing is queued.
-      if ((error as { code?: string }).code === '42P01') last = { queued: 0, runningHere: 0, readAt: triedAt };
+      if ((error as { code?: string }).code === '42P01')
+        last = { queued: 0, runningHere: 0, oldestWaitMs: 0, readAt: triedAt };
       else {
         last = undefined;
         logger.warn('agent runs: could not read the run queue for metrics', { err: error });

@@ -94,6 +94,9 @@ describe('metrics after real calls', () => {
     // DATABASE_URL: runs are recorded, and their shared queue (read from DBOS's tables) is empty too.
     expect(sample(text, 'agent_runs_queue_depth', { queue: 'shared' })).toBe(0);
     expect(sample(text, 'agent_runs_running', { queue: 'shared' })).toBe(0);
+    // Nothing waits, here or on the shared queue (its oldest run's age, from real PostgreSQL: run-queue-sampler.spec).
+    expect(sample(text, 'agent_runs_queue_oldest_wait_seconds', { queue: 'replica' })).toBe(0);
+    expect(sample(text, 'agent_runs_queue_oldest_wait_seconds', { queue: 'shared' })).toBe(0);
     expect(sample(text, 'agent_runs_resumed_total')).toBe(0);
     expect(sample(text, 'agent_runs_resume_failures_total')).toBe(0);
     expect(sample(text, 'db_pool_connections', { pool: 'database', state: 'max' })).toBe(10);

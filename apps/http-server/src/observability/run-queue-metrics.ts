@@ -20,7 +20,8 @@ const WAIT_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
  * Registers the run queue's metrics: `agent_runs_queue_depth` and `agent_runs_running` by `queue` (`replica`: the
  * calls waiting for a slot in this process, and every run it executes, inline calls and runs of the shared queue;
  * `shared`: with recorded runs, the runs waiting on the queue in PostgreSQL, the same on every replica, and those
- * of it this replica runs, as last read from there), `agent_runs_queue_oldest_wait_seconds`,
+ * of it this replica runs, as last read from there), `agent_runs_queue_oldest_wait_seconds` by `queue` likewise
+ * (`shared`: the oldest `ENQUEUED` run's age, which grows while no replica takes the queue's runs),
  * `agent_runs_queue_wait_seconds` (histogram by tool), `agent_runs_refused_total` (by tool), and, with recorded runs,
  * `agent_runs_resumed_total` (runs this replica took over from replicas that stopped) and
  * `agent_runs_resume_failures_total` (its looks for stopped replicas that failed). Tools are registered names, so
@@ -60,14 +61,13 @@ export function registerRunQueueMetrics(registers: Registry[]): RunQueueMetrics 
     (s) => s.running,
     (s) => s.runningHere,
   );
-  new Gauge({
-    name: 'agent_runs_queue_oldest_wait_seconds',
-    help: 'How long the oldest run waiting for a slot in this process has waited',
-    registers,
-    collect() {
-      if (read) this.set(read().oldestWaitMs / 1000);
-    },
-  });
+  // queue="shared" is what shows a stalled queue: the wait histogram is observed only when a run starts.
+  byQueue(
+    'agent_runs_queue_oldest_wait_seconds',
+    'How long the oldest waiting agent run has waited: for a slot in this process (queue="replica"), on the shared queue of every replica as last read from PostgreSQL (queue="shared")',
+    (s) => s.oldestWaitMs / 1000,
+    (s) => s.oldestWaitMs / 1000,
+  );
   const wait = new Histogram({
     name: 'agent_runs_queue_wait_seconds',
     help: 'Time agent runs waited in the queue before starting, by tool',

@@ -1,7 +1,7 @@
 // The container and deploy files, checked without a container engine: the image's runtime tree assembled as the
 // Dockerfile does and started with its CMD and ENV (health check included), the compose stack's shape, the
-// dashboard querying only metrics the server exports, alert rules through promtool and nginx's config through
-// nginx -t when those are installed.
+// dashboard querying only metrics the server exports, alert rules through promtool (loaded, and their unit tests in
+// deploy/alerts.test.yml run) and nginx's config through nginx -t when those are installed.
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -245,7 +245,7 @@ describe('Grafana dashboard and alert rules', () => {
       expect(used).toContain(needed);
   });
 
-  it('has a Runs row: shared queue depth, wait p50 / p95, running per replica and resumes', () => {
+  it('has a Runs row: shared queue depth, wait p50 / p95, oldest waiting, running per replica and resumes', () => {
     const { panels } = readDashboard();
     const row = panels.findIndex((p) => p.type === 'row' && p.title === 'Runs');
     expect(row).toBeGreaterThanOrEqual(0);
@@ -255,6 +255,7 @@ describe('Grafana dashboard and alert rules', () => {
       /agent_runs_queue_depth\{queue="shared"\}/,
       /histogram_quantile\(0\.5, .*agent_runs_queue_wait_seconds_bucket/,
       /histogram_quantile\(0\.95, .*agent_runs_queue_wait_seconds_bucket/,
+      /max\(agent_runs_queue_oldest_wait_seconds\{queue="shared"\}\)/,
       /sum by \(instance\) \(agent_runs_running\{queue="replica"\}\)/,
       /agent_runs_resumed_total/,
       /agent_runs_resume_failures_total/,
@@ -276,6 +277,7 @@ describe('Grafana dashboard and alert rules', () => {
       'DatabasePoolSaturated',
       'EventLoopSaturated',
       'AgentRunQueueSlow',
+      'AgentRunQueueStalled',
       'AgentRunResumesFailing',
     ])
       expect(names).toContain(alert);
@@ -291,6 +293,16 @@ describe('Grafana dashboard and alert rules', () => {
         encoding: 'utf8',
       });
       expect(out).toMatch(/SUCCESS: \d+ rules found/);
+    },
+  );
+  (promtool ? it : it.skip)(
+    `alert rules fire, and stay quiet, as deploy/alerts.test.yml expects${promtool ? '' : ' (skipped: no promtool)'}`,
+    () => {
+      // promtool exits non-zero, with the failing case in its output, when an expectation fails.
+      const out = execFileSync(promtool as string, ['test', 'rules', path.join(DEPLOY, 'alerts.test.yml')], {
+        encoding: 'utf8',
+      });
+      expect(out).toMatch(/SUCCESS/);
     },
   );
 });

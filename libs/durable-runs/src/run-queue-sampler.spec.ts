@@ -84,6 +84,13 @@ it('reports how long the oldest run waiting on the shared queue has waited while
   const seen = await sampleUntil(s, (x) => x?.queued === 1 && x.readAt >= after + 1_000);
   expect(seen?.oldestWaitMs).toBeGreaterThanOrEqual((seen?.readAt ?? 0) - after);
   expect(seen?.oldestWaitMs).toBeLessThanOrEqual((seen?.readAt ?? 0) - before);
+  // Created an hour ago, as a run handed over or recovered after running that long: it has waited since it was
+  // queued again, not since it was created.
+  await db.admin((c) =>
+    c.query("UPDATE agent_runs.workflow_status SET created_at = created_at - 3600 * 1000 WHERE status = 'ENQUEUED'"),
+  );
+  const again = await sampleUntil(s, (x) => x?.queued === 1 && (x.readAt ?? 0) > (seen?.readAt ?? 0));
+  expect(again?.oldestWaitMs).toBeLessThanOrEqual((again?.readAt ?? 0) - before);
   release();
   await expect(Promise.all([holder.result(), waiting.result()])).resolves.toEqual(['done', 'done']);
   expect(await sampleUntil(s, (x) => x?.queued === 0)).toMatchObject({ queued: 0, oldestWaitMs: 0 });

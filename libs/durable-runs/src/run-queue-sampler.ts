@@ -11,8 +11,9 @@ export interface RunQueueSample {
   /** Runs of the queue this replica executes now (`PENDING` under its executor id). */
   readonly runningHere: number;
   /**
-   * How long the oldest run waiting on the queue had waited when read, ms (0 when none waits): from its
-   * `created_at`, the enqueueing replica's clock. It grows while nothing takes the queue's runs, whatever the cause.
+   * How long the run waiting longest on the queue had waited when read, ms (0 when none waits): since it last
+   * became `ENQUEUED` (`updated_at`: its enqueue, or its hand-over or recovery, not its creation). It grows while
+   * nothing takes the queue's runs, whatever the cause.
    */
   readonly oldestWaitMs: number;
   /** When it was read, ms since the epoch. */
@@ -52,12 +53,14 @@ const OptionsSchema = z.object({
 });
 
 /**
- * Uses DBOS's partial index on (queue_name, status, priority, created_at) for the runs in flight: a count over what
- * waits or runs, and the oldest of what waits in the same pass.
+ * Uses DBOS's partial index on (queue_name, status) for the runs in flight: one pass over what waits or runs (at most
+ * RUN_MAX_QUEUED and the running runs), counting them and taking the longest wait. `updated_at`, not the indexed
+ * `created_at`: DBOS sets it whenever a run becomes ENQUEUED, so a run re-enqueued after hours of running is not
+ * taken for one that waited hours.
  */
 const SAMPLE_SQL = `SELECT count(*) FILTER (WHERE status = 'ENQUEUED')::int AS queued,
                            count(*) FILTER (WHERE status = 'PENDING' AND executor_id = $2)::int AS running_here,
-                           min(created_at) FILTER (WHERE status = 'ENQUEUED')::float8 AS oldest_queued_at
+                           min(updated_at) FILTER (WHERE status = 'ENQUEUED')::float8 AS oldest_queued_at
                       FROM "${RUNS_SCHEMA}".workflow_status
                      WHERE queue_name = $1 AND status IN ('ENQUEUED', 'PENDING')`;
 

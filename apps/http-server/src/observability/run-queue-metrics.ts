@@ -21,7 +21,7 @@ const WAIT_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
  * calls waiting for a slot in this process, and every run it executes, inline calls and runs of the shared queue;
  * `shared`: with recorded runs, the runs waiting on the queue in PostgreSQL, the same on every replica, and those
  * of it this replica runs, as last read from there), `agent_runs_queue_oldest_wait_seconds` by `queue` likewise
- * (`shared`: the oldest `ENQUEUED` run's age, which grows while no replica takes the queue's runs),
+ * (`shared`: the longest wait of the runs `ENQUEUED` there, which grows while no replica takes the queue's runs),
  * `agent_runs_queue_wait_seconds` (histogram by tool), `agent_runs_refused_total` (by tool), and, with recorded runs,
  * `agent_runs_resumed_total` (runs this replica took over from replicas that stopped) and
  * `agent_runs_resume_failures_total` (its looks for stopped replicas that failed). Tools are registered names, so

@@ -2,10 +2,14 @@
 // sharing one PostgreSQL database (loaded with the sample data), with durable runs and a short recovery delay; one
 // replica is SIGKILLed while runs are in flight and started again at once. 40 are `research` tasks of a 2025-11-25
 // client; 10 are `support` tasks of a 2026-07-28 client that each open a ticket and reply on it, every write
-// approved through tasks/update. All 50 tasks complete; the scripted model server, which answers and counts the
-// requests of each task's conversation per turn, saw no completed turn twice (a turn was asked again only where it
-// was in flight at the kill: asked before it and again after it, at most one per task); PostgreSQL holds exactly one ticket and one reply per support
-// task; each run is recorded once as finished.
+// approved through tasks/update. The kill is arranged, not lucky: the scripted server holds each support run's first
+// ask of its second turn (the one after its approved ticket_create was written) until the kill, and the replica
+// killed is one whose support run is held there, read from the runs' records (`workflow_status.executor_id`). All
+// 50 tasks complete; the scripted model server, which answers and counts the requests of each task's conversation
+// per turn, saw no completed turn twice (a turn was asked again only where it was in flight at the kill: asked
+// before it and again after it, at most one per task); every support run that was on the killed replica with its
+// ticket written moved to a live replica and PostgreSQL holds exactly one ticket and one reply per support task;
+// each run is recorded once as finished.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateTaskResultSchema, GetTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -35,11 +39,19 @@ let check: pg.Pool;
 let env: Record<string, string>;
 const replicas: ServerProcess[] = [];
 const clients: Client[] = [];
+/** Each replica's executor id (the one its runs' records name). */
+const executors = new Map<ServerProcess, string>();
+
+/** Opens once the victim is killed: support runs' second turns asked before then wait for it. */
+let openGate: () => void = () => undefined;
+const gate = new Promise<void>((resolve) => (openGate = resolve));
+/** The support conversations whose second turn was held at the gate (their ticket was written before it). */
+const held = new Set<string>();
 
 async function startReplica(): Promise<ServerProcess> {
   const replica = await startServerProcess(env);
   replicas.push(replica);
-  await untilRunEngineUp(replica, 90_000);
+  executors.set(replica, await untilRunEngineUp(replica, 90_000));
   return replica;
 }
 
@@ -59,10 +71,20 @@ function conversationOf(request: RecordedRequest): { conversation: string; turn:
 
 /**
  * Each conversation's script, whatever order the requests of 50 runs arrive in: a research run reads a page (refused
- * by the fetch guard) and answers; a support run opens a ticket, replies on it and answers.
+ * by the fetch guard) and answers; a support run opens a ticket, replies on it and answers. A support run's second
+ * turn asked before the kill waits at the gate: the run is in flight, its ticket written, until the kill.
  */
-function scriptFor(request: RecordedRequest): ScriptedTurn {
+function scriptFor(request: RecordedRequest): ScriptedTurn | Promise<ScriptedTurn> {
   const { conversation, turn } = conversationOf(request);
+  const script = turnOf(conversation, turn);
+  if (conversation.startsWith('support-') && turn === 2 && !held.has(conversation)) {
+    held.add(conversation);
+    return gate.then(() => script);
+  }
+  return script;
+}
+
+function turnOf(conversation: string, turn: number): ScriptedTurn {
   const paced = { delayMs: 150 };
   if (conversation.startsWith('research-'))
     return turn === 1
@@ -126,6 +148,26 @@ async function approveUntilEnded(base: () => string, taskIds: readonly string[],
   }
 }
 
+/** Each support run's status and the executor running it, from the runs' records. */
+async function runsOf(runIds: readonly string[]): Promise<Map<string, { status: string; executor: string }>> {
+  const { rows } = await check.query<{ id: string; status: string; executor: string }>(
+    `SELECT workflow_uuid AS id, status, executor_id AS executor
+       FROM agent_runs.workflow_status WHERE workflow_uuid = ANY($1)`,
+    [runIds],
+  );
+  return new Map(rows.map((r) => [r.id, { status: r.status, executor: r.executor }]));
+}
+
+/** Tickets and agent replies per support conversation (`support-<i>`), counted in PostgreSQL. */
+async function writesOf(): Promise<Map<string, { tickets: number; replies: number }>> {
+  const { rows } = await check.query<{ subject: string; tickets: number; replies: number }>(
+    `SELECT t.subject, count(DISTINCT t.id)::int AS tickets, count(m.id) FILTER (WHERE m.author = 'agent')::int AS replies
+       FROM support_tickets t LEFT JOIN ticket_messages m ON m.ticket_id = t.id
+      WHERE t.subject LIKE 'fifty support-%' GROUP BY t.subject`,
+  );
+  return new Map(rows.map((r) => [r.subject.replace('fifty ', ''), { tickets: r.tickets, replies: r.replies }]));
+}
+
 it('completes 50 concurrent tasks with one of two replicas killed and restarted mid-way, no completed turn asked twice and no write twice', async () => {
   const [a, b] = await Promise.all([startReplica(), startReplica()]);
   const client = await connect(a.base);
@@ -156,14 +198,33 @@ it('completes 50 concurrent tasks with one of two replicas killed and restarted 
     }),
   );
   const [researchIds, supportIds] = await Promise.all([research, support]);
-  // The approvals go through the replica that is not killed: tasks/get and tasks/update work on any replica.
+  // The approvals go through the replica that is not killed (once it is known): tasks/get and tasks/update work on
+  // any replica, and an answer lost with the killed one is sent again.
+  let approveVia = b;
   const approving = new AbortController();
-  const approvals = approveUntilEnded(() => b.base, supportIds, approving.signal);
+  const approvals = approveUntilEnded(() => approveVia.base, supportIds, approving.signal);
 
-  // Mid-way: a third of the tasks' turns asked. Both replicas are running runs by then.
-  await until(() => model.requests.length >= 40, 90_000, '40 model requests');
-  a.child.kill('SIGKILL');
-  await a.exited;
+  // Mid-way: a third of the tasks' turns asked, and a support run held after its ticket was written. The victim is
+  // the replica running a held support run; held runs stay where they are until the gate opens.
+  await until(() => model.requests.length >= 40 && held.size > 0, 90_000, '40 model requests and a held support run');
+  const atKill = await runsOf(supportIds);
+  const runOf = (conversation: string) => supportIds[Number(conversation.replace('support-', ''))] as string;
+  const victimExecutor = atKill.get(runOf([...held][0] as string))?.executor;
+  const victim = victimExecutor === executors.get(a) ? a : b;
+  const survivor = victim === a ? b : a;
+  expect(executors.get(victim)).toBe(victimExecutor);
+  approveVia = survivor;
+  // The support runs on the victim at the kill whose ticket is written (held after their ticket_create step).
+  const writtenOnVictim = [...held].filter((c) => {
+    const run = atKill.get(runOf(c));
+    return run?.status === 'PENDING' && run.executor === victimExecutor;
+  });
+  expect(writtenOnVictim.length).toBeGreaterThanOrEqual(1);
+  victim.child.kill('SIGKILL');
+  await victim.exited;
+  openGate();
+  const writtenAtKill = await writesOf();
+  for (const c of writtenOnVictim) expect(writtenAtKill.get(c)).toEqual({ tickets: 1, replies: 0 });
   // What the killed replica sent before it died may be read here after the kill (1-3 requests in the 50-70 ms
   // before its exit was seen, in runs at load 9): the time that splits first asks from second ones is taken once
   // those are read. A resumed run asks again only after the recovery delay (1.5 s).
@@ -171,7 +232,7 @@ it('completes 50 concurrent tasks with one of two replicas killed and restarted 
   const deadAt = performance.now();
   await startReplica();
 
-  const other = await connect(b.base);
+  const other = await connect(survivor.base);
   const statuses = new Map<string, string>();
   const started = Date.now();
   for (; Date.now() - started < 150_000; await new Promise((resolve) => setTimeout(resolve, 500))) {
@@ -184,7 +245,7 @@ it('completes 50 concurrent tasks with one of two replicas killed and restarted 
     }
     for (const taskId of supportIds) {
       if (statuses.get(taskId) === 'completed') continue;
-      const task = (await modernRequest(b.base, 'tasks/get', { taskId })).result;
+      const task = (await modernRequest(survivor.base, 'tasks/get', { taskId })).result;
       statuses.set(taskId, String(task?.['status']));
     }
     if (statuses.size === TASKS && [...statuses.values()].every((s) => s !== 'working' && s !== 'input_required'))
@@ -229,14 +290,17 @@ it('completes 50 concurrent tasks with one of two replicas killed and restarted 
   expect(rows).toEqual([{ status: 'SUCCESS', n: TASKS }]);
 
   // Writes, counted in PostgreSQL: per support task one ticket, with its first message and one reply.
-  const written = await check.query<{ subject: string; tickets: number; replies: number }>(
-    `SELECT t.subject, count(DISTINCT t.id)::int AS tickets, count(m.id) FILTER (WHERE m.author = 'agent')::int AS replies
-       FROM support_tickets t LEFT JOIN ticket_messages m ON m.ticket_id = t.id
-      WHERE t.subject LIKE 'fifty support-%' GROUP BY t.subject ORDER BY t.subject`,
+  const written = await writesOf();
+  expect(Object.fromEntries(written)).toEqual(
+    Object.fromEntries(Array.from({ length: SUPPORT }, (_, i) => [`support-${i}`, { tickets: 1, replies: 1 }])),
   );
-  expect(written.rows).toEqual(
-    Array.from({ length: SUPPORT }, (_, i) => ({ subject: `fifty support-${i}`, tickets: 1, replies: 1 })).sort(
-      (x, y) => x.subject.localeCompare(y.subject),
-    ),
-  );
+  // Each support run the victim was running, its ticket written, finished elsewhere without writing it again: its
+  // second turn was in flight at the kill (asked twice), and its run's record names a live replica now.
+  const after = await runsOf(supportIds);
+  for (const c of writtenOnVictim) {
+    expect(asked.get(`${c}:2`)).toBe(2);
+    expect(after.get(runOf(c))?.status).toBe('SUCCESS');
+    expect(after.get(runOf(c))?.executor).not.toBe(victimExecutor);
+    expect(written.get(c)).toEqual({ tickets: 1, replies: 1 });
+  }
 });

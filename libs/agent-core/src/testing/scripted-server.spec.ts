@@ -113,4 +113,22 @@ describe('scripted server', () => {
       await own.close();
     }
   });
+
+  it('holds a request while the turn respond returned is a pending promise', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const own = await createScriptedServer({ respond: () => gate.then(() => textTurn('released')) });
+    const ownClient = new OpenAI({ apiKey: 'k', baseURL: own.url, maxRetries: 0, timeout: 5000 });
+    try {
+      let answered = false;
+      const asked = ownClient.responses.create({ model: 'm1', input: 'hi' }).then((r) => ((answered = true), r));
+      await own.waitForRequest(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(answered).toBe(false);
+      release();
+      expect((await asked).output_text).toBe('released');
+    } finally {
+      await own.close();
+    }
+  });
 });

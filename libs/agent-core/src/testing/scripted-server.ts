@@ -13,8 +13,10 @@ export interface ScriptedServerOptions {
   /**
    * Answers a request from what it carries, before the queue is consulted (`undefined`: the queue's next turn).
    * For concurrent conversations, whose requests arrive in no fixed order: each gets the turn of its own script.
+   * It may return a promise: the request is held until it settles (a test holds a turn while it does something,
+   * such as killing the process that asked).
    */
-  readonly respond?: (request: RecordedRequest) => ScriptedTurn | undefined;
+  readonly respond?: (request: RecordedRequest) => ScriptedTurn | undefined | Promise<ScriptedTurn | undefined>;
 }
 
 /** A request the server received. */
@@ -116,7 +118,7 @@ export async function createScriptedServer(options: ScriptedServerOptions = {}):
     if (req.method !== 'POST' || api === 'other') {
       return sendError(res, 404, `Unknown endpoint ${req.method} ${path}.`, 'not_found', {});
     }
-    const turn = options.respond?.(record) ?? queue.shift();
+    const turn = (await options.respond?.(record)) ?? queue.shift();
     record.turn = turn;
     if (!turn) {
       return sendError(res, 500, 'Scripted server: no turn queued for this request.', 'script_exhausted', {

@@ -12,8 +12,8 @@ export const MCP_TASK_RUN = 'mcp-task';
  * from its last completed step if its own dies; its outcome goes to the task store every replica reads. A 2025-11-25
  * task's questions wait in its run, for the replica serving the client's `tasks/result` to ask them.
  *
- * Calls that are not tasks stay inline runs of the process that took them (`runs.run`): their caller waits on that
- * connection, which ends with the process, so there is nobody to resume them for.
+ * Calls of these tools that are not tasks are runs too, of their own kind (`parkedCallRuns`, `parked-calls.ts`):
+ * started in the process that took them, resumed on a live replica if it dies.
  */
 export function durableTaskRuns(runs: DurableRuns): {
   readonly port: DurableTaskRuns;

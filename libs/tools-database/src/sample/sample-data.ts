@@ -44,7 +44,7 @@ COMMENT ON TABLE products IS 'Catalogue of products with their current list pric
 COMMENT ON TABLE order_items IS 'Lines of an order: which product, how many, at what unit price';`,
   supportTableDdl('support_tickets'),
   `COMMENT ON TABLE support_tickets IS 'Support tickets raised by customers; body is customer-written text';
-COMMENT ON COLUMN support_tickets.idempotency_key IS 'Key of the request that created the ticket: a retry with the same key returns this ticket';`,
+COMMENT ON COLUMN support_tickets.idempotency_key IS 'Key of the write that opened the ticket: the idempotencyKey its caller gave ticket_create, or, from the support agent, a key made when the write was approved (the same when its run resumes); a write with the same key returns this ticket and writes nothing';`,
   supportTableDdl('ticket_messages'),
   `COMMENT ON TABLE ticket_messages IS 'The conversation of a ticket, oldest first; customer messages are customer-written text';`,
   supportTableDdl('kb_articles'),

@@ -24,6 +24,7 @@ export function workflowJournal(
   mailbox: RunMailbox,
   recording:
     { readonly kind: 'dbos' } | { readonly kind: 'table'; records: StepRecords; recorded: Map<string, string> },
+  signal?: AbortSignal,
 ): RunContextJournal {
   const recorded: RunContextJournal['step'] =
     recording.kind === 'dbos' ? (name, fn) => dbos.runStep(fn, { name }) : tableStep(runId, recording);
@@ -33,6 +34,7 @@ export function workflowJournal(
   const step: RunContextJournal['step'] = (name, fn) => recorded(name, () => inside.run(name, fn));
   const journal: RunContextJournal = {
     runId,
+    signal,
     step,
     stepKey: (name) => `run:${runId}:step:${name}`,
     waitFor: async (topic, timeoutMs) => {
@@ -73,6 +75,7 @@ function tableStep(
 function nestedJournal(root: RunContextJournal, runId: string): RunContextJournal {
   return {
     runId,
+    signal: root.signal,
     step: (_name, fn) => fn(),
     stepKey: (name) => `run:${runId}:step:${name}`,
     waitFor: (topic, timeoutMs) => root.waitFor(topic, timeoutMs),
@@ -92,6 +95,7 @@ export function scopedJournal(root: RunContextJournal, scope: string): RunContex
   const named = (step: string) => `${scope}/${step}`;
   return {
     runId: root.runId,
+    signal: root.signal,
     step: (step, fn) => root.step(named(step), fn),
     stepKey: (step) => root.stepKey(named(step)),
     waitFor: (topic, timeoutMs) => root.waitFor(topic, timeoutMs),

@@ -5,6 +5,7 @@ import { type Logger, noopLogger } from '@agent-mcp/context';
 import type pg from 'pg';
 import { z } from 'zod';
 import { createRunsPool, type Engine, handOverRuns, launchEngine, type RunRecord, RUNS_SCHEMA } from './dbos-engine';
+import { watchCancel } from './cancel-watch';
 import { scopedJournal, type StepRecording, workflowJournal } from './dbos-journal';
 import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotResumableError, RunQueueFullError } from './errors';
 import { type LocalRunsOptions, type RunContextJournal, type RunsStats } from './local-runs';
@@ -137,8 +138,8 @@ export interface DurableRuns {
    */
   result<O>(runId: string, options: { timeoutMs: number }): Promise<O | undefined>;
   /**
-   * Cancels the run `runId` wherever it is: a queued run never starts, a running one stops at its next step, and a
-   * cancelled run is never resumed. Nothing happens to a run that has finished or does not exist.
+   * Cancels the run `runId` wherever it is: a queued run never starts, a running one stops at its next step and its
+   * journal's `signal` aborts on the replica running it (woken through `LISTEN`), and a cancelled run is never resumed. Nothing happens to a run that has finished or does not exist.
    */
   cancel(runId: string): Promise<void>;
   /** Where the run `runId` is; `undefined` for a run this database does not hold (never recorded, or deleted). */
@@ -636,6 +637,17 @@ class DurableRunsImpl implements DurableRuns {
 
   /** The body of every run's workflow, on whichever replica runs or resumes it. */
   private async execute(record: RunRecord): Promise<unknown> {
+    const { engine, pool } = await this.started();
+    // The work's journal signal aborts when the run is cancelled, from whichever replica.
+    const cancel = watchCancel(this.signals, pool, engine.dbos.workflowID as string, this.logger);
+    try {
+      return await this.executeRecord(record, cancel.signal);
+    } finally {
+      cancel.close();
+    }
+  }
+
+  private async executeRecord(record: RunRecord, signal: AbortSignal): Promise<unknown> {
     const { engine, pool, records, mailbox } = await this.started();
     const runId = engine.dbos.workflowID as string;
     const entry = record.inline ? this.inline.get(runId) : undefined;
@@ -645,7 +657,7 @@ class DurableRunsImpl implements DurableRuns {
       this.settings.steps === 'dbos'
         ? { kind: 'dbos' as const }
         : { kind: 'table' as const, records, recorded: entry ? new Map<string, string>() : await records.load(runId) };
-    const journal = workflowJournal(engine.dbos, runId, mailbox, recording);
+    const journal = workflowJournal(engine.dbos, runId, mailbox, recording, signal);
     if (entry) {
       try {
         entry.outcome = { ok: true, value: await entry.work(journal) };

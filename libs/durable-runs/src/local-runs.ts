@@ -10,6 +10,12 @@ import { RunSlots } from './run-slots';
 /** A run's journal as the runs give it: the steps of {@link RunJournal} and the run's mailbox. */
 export interface RunContextJournal extends RunJournal {
   /**
+   * Recorded runs: aborted (with a `RunCancelledError`) once the run is cancelled (`DurableRuns.cancel`, called on
+   * any replica), so that work in flight (a model request) stops at once instead of at its next step. Absent in
+   * process, where the caller's own signal stops the run.
+   */
+  readonly signal?: AbortSignal;
+  /**
    * The next message sent to this run on `topic` ({@link AgentRuns.send}), or `undefined` after `timeoutMs`:
    * how a run waits for a client's answer. Rejects when the run is cancelled.
    */

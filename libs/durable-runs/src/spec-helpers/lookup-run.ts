@@ -32,7 +32,8 @@ export function defineLookupRun(runs: DurableRuns, modelUrl: string, databaseUrl
   const modelProvider = createOpenAIProvider({ apiKey: 'test-key', baseURL: modelUrl, env: {} });
   runs.define('lookup', async (input: { question: string; limits?: RunLimits }, journal) => {
     const limits = input.limits ?? {};
-    const result = await run(agent, input.question, { modelProvider, journal, limits });
+    // A cancel from any replica aborts the model request in flight.
+    const result = await run(agent, input.question, { modelProvider, journal, limits, signal: journal.signal });
     return result.finalOutput;
   });
   return { close: () => pool.end() };

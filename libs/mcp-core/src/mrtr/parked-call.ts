@@ -78,6 +78,11 @@ export interface ParkedRunJournal {
    * step so that this skip never renumbers the others.
    */
   enclosingStep(): string;
+  /**
+   * Aborted once the run is cancelled, on whichever replica the cancel came from (recorded runs): the call executing
+   * here then stops at once (its model request), not at its next step.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**

@@ -143,6 +143,10 @@ export class ParkedCalls {
     const record = parseParkedCall(input);
     const controller = new AbortController();
     this.running.set(record.runId, controller);
+    // A cancel from another replica reaches the run here through its journal (this.running is this process's only).
+    const cancelled = () => controller.abort(journal.signal?.reason);
+    if (journal.signal?.aborted) cancelled();
+    journal.signal?.addEventListener('abort', cancelled, { once: true });
     // Only a recorded 2026-07-28 call's retry can wait on another replica (a 2025-11-25 one waits on its session's).
     const publisher =
       this.options.runs.recorded && record.era !== 'legacy'
@@ -169,6 +173,7 @@ export class ParkedCalls {
       return { error: { code: rpc.code, message: rpc.message, ...(rpc.data ? { data: rpc.data } : {}) } };
     } finally {
       publisher?.close();
+      journal.signal?.removeEventListener('abort', cancelled);
       this.running.delete(record.runId);
     }
   }

@@ -6,7 +6,8 @@
 // run; the retry with the approval goes to replica B, which delivers it to the run and answers with the run's
 // result. Counted: tickets in PostgreSQL, model requests on the scripted server. Also: A SIGKILLed while the run is
 // parked (the run resumes on B from its recorded turn and finds the answer), a tampered or replayed requestState, a
-// retry without the answer (asked again, its state still good), and
+// retry without the answer (asked again, its state still good), the retry on B cancelled while A runs the turn
+// after the answer (A aborts that model request at once), and
 // the agent on the client's model (no OpenAI key), each sampled turn a recorded step asked once across a SIGKILL.
 import { randomUUID } from 'node:crypto';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -42,6 +43,23 @@ const modern = (base: string, method: string, params: Record<string, unknown>): 
 const approveOn = (base: string, args: Record<string, unknown>, requestState: string, key: string) =>
   modern(base, 'tools/call', { name: 'support', arguments: args, requestState, inputResponses: { [key]: APPROVE } });
 
+/** The same retry as a raw request whose answer the test reads (a stream) or abandons; `meta` joins the envelope's. */
+const approveRaw = (
+  base: string,
+  args: Record<string, unknown>,
+  requestState: string,
+  key: string,
+  signal: AbortSignal,
+  meta: Record<string, unknown> = {},
+) =>
+  fetchModern(new URL(`${base}/mcp`), 1, {
+    method: 'tools/call',
+    name: 'support',
+    params: { name: 'support', arguments: args, requestState, inputResponses: { [key]: APPROVE } },
+    meta: modernEnvelope(CAPS, meta),
+    signal,
+  });
+
 /** The parked runs: pending runs that published a question, with the replica holding each. */
 const pendingCalls = async () =>
   (
@@ -62,6 +80,17 @@ async function parkOn(base: string, args: Record<string, unknown>): Promise<{ ke
   expect(others).toEqual([]);
   expect(requests[key as string]).toMatchObject({ method: 'elicitation/create' });
   return { key: key as string, requestState: String(first.result?.['requestState']) };
+}
+
+/** Parks a support call for customer 8 on `base` whose turn after the approval (turn 2) takes `turn2Ms`. */
+async function parkWithSlowTurn(base: string, subject: string, turn2Ms: number) {
+  fx.model.reset();
+  fx.model.enqueue(
+    toolCallTurn({ name: 'ticket_create', arguments: { subject, body: 'Please call me back.' } }),
+    textTurn('A colleague will call you back.', { delayMs: turn2Ms }),
+  );
+  const args = { message: `Call me back (${randomUUID()}).`, customerId: 8 };
+  return { args, ...(await parkOn(base, args)) };
 }
 
 describe('a 2026-07-28 support call parked on its approval', () => {
@@ -112,22 +141,12 @@ describe('a 2026-07-28 support call parked on its approval', () => {
   });
 
   it('gives the retry waiting on replica B the progress of the run going on on replica A', async () => {
-    fx.model.reset();
-    fx.model.enqueue(
-      toolCallTurn({ name: 'ticket_create', arguments: { subject: 'Progress', body: 'Please call me back.' } }),
-      // Turn 2 takes a while, so the run reports it while the retry waits on B.
-      textTurn('A colleague will call you back.', { delayMs: 1500 }),
-    );
-    const args = { message: `Call me back (${randomUUID()}).`, customerId: 8 };
-    const { key, requestState } = await parkOn(a.base, args);
+    // Turn 2 takes a while, so the run reports it while the retry waits on B.
+    const { args, key, requestState } = await parkWithSlowTurn(a.base, 'Progress', 1500);
     // The run goes on on A: B follows it through the run's record.
     expect(await pendingCalls()).toEqual([{ run_id: expect.any(String), executor_id: a.executorId }]);
-    const res = await fetchModern(new URL(`${b.base}/mcp`), 1, {
-      method: 'tools/call',
-      name: 'support',
-      params: { name: 'support', arguments: args, requestState, inputResponses: { [key]: APPROVE } },
-      meta: modernEnvelope(CAPS, { progressToken: 'on-b' }),
-      signal: AbortSignal.timeout(60_000),
+    const res = await approveRaw(b.base, args, requestState, key, AbortSignal.timeout(60_000), {
+      progressToken: 'on-b',
     });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const messages = (await res.text())
@@ -144,6 +163,22 @@ describe('a 2026-07-28 support call parked on its approval', () => {
     expect(messages.at(-1)).toMatchObject({
       result: { structuredContent: { status: 'answered', ticketCreated: { created: true } } },
     });
+    expect(fx.model.requests).toHaveLength(2);
+  });
+
+  it('stops the model turn in flight on replica A at once when the retry waiting on replica B is cancelled', async () => {
+    // Turn 2 would take 10 s on A; the client gives up on B meanwhile.
+    const { args, key, requestState } = await parkWithSlowTurn(a.base, 'Cancelled', 10_000);
+    const client = new AbortController();
+    const retry = approveRaw(b.base, args, requestState, key, client.signal).then((res) => res.text());
+    await fx.model.waitForRequest(1, 15_000);
+    // The client closes its request on B: B cancels the run, and A, running it, aborts turn 2's request.
+    const cancelledAt = performance.now();
+    client.abort();
+    await expect(retry).rejects.toThrow();
+    const turn2 = await fx.model.waitForClientClose(1, 5_000);
+    expect((turn2.clientClosedAt ?? Infinity) - cancelledAt).toBeLessThan(2_000);
+    expect(await pendingCalls()).toEqual([]);
     expect(fx.model.requests).toHaveLength(2);
   });
 

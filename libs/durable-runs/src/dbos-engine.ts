@@ -58,6 +58,11 @@ export interface Engine {
    * @returns the ids of the runs moved
    */
   recoverExecutors(executorIds: readonly string[]): Promise<string[]>;
+  /**
+   * What a run's body throws when it finds the run cancelled before DBOS does (a wait of ours): DBOS then parks that
+   * execution and keeps the run `CANCELLED`, as when its own checkpoint finds it.
+   */
+  cancelledError(runId: string): Error;
   /** Stops DBOS in this process (the pool stays open for the caller to end). */
   stop(): Promise<void>;
 }
@@ -103,7 +108,7 @@ export async function launchEngine(
   options: EngineOptions,
   body: (record: RunRecord) => Promise<unknown>,
 ): Promise<Engine> {
-  const [{ DBOS }, { DBOSExecutor }] = await Promise.all([
+  const [{ DBOS, Error: DbosErrors }, { DBOSExecutor }] = await Promise.all([
     import('@dbos-inc/dbos-sdk'),
     import('@dbos-inc/dbos-sdk/internal/dbos-executor'),
   ]);
@@ -147,6 +152,7 @@ export async function launchEngine(
       const handles = await executor.recoverPendingWorkflows([...executorIds]);
       return handles.map((h) => h.workflowID);
     },
+    cancelledError: (runId) => new DbosErrors.DBOSWorkflowCancelledError(runId),
     stop: () => DBOS.shutdown({ deregister: true }),
   };
 }

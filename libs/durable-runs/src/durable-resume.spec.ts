@@ -295,3 +295,60 @@ it('resumes the calls of a SIGKILLed replica each in a slot here, within the lim
     await kind.close();
   }
 }, 60_000);
+
+it("ends a resumed call's wait for a slot here when its run is cancelled, and fails it after resumeSlotWaitMs", async () => {
+  const resumeSlotWaitMs = 5000;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const holding: string[] = [];
+  const runs = createDurableRuns({
+    databaseUrl: db.url,
+    heartbeatMs: 300,
+    recoveryAfterMs: 1500,
+    concurrencyPerPrincipal: 1,
+    resumeSlotWaitMs,
+  });
+  const kind = defineLookupRun(runs, model.url, db.url);
+  runs.define('hold', async (_input: unknown, journal) => {
+    holding.push(journal.runId);
+    await released;
+    return 'held';
+  });
+  const killed = async (executorId: string) => {
+    const replica = await startReplica(executorId, 'calls');
+    replica.child.kill('SIGKILL');
+    await new Promise((r) => replica.child.once('exit', r));
+    return replica.runIds;
+  };
+  try {
+    const first = await killed('replica-calls-cancel');
+    await runs.start();
+    for (const begun = Date.now(); !(holding.length === 1 && runs.stats().queued === 1);) {
+      if (Date.now() - begun > 20_000) throw new Error(`not resumed: ${JSON.stringify(runs.stats())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // The call waiting for the principal's slot: its cancel ends the wait at once, not at the bound.
+    const waiting = first.find((id) => !holding.includes(id)) as string;
+    const cancelledAt = Date.now();
+    await runs.cancel(waiting);
+    for (; runs.stats().queued > 0; await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() - cancelledAt > 3000) throw new Error('the cancelled call still waits for a slot');
+    }
+    expect(await runs.status(waiting)).toMatchObject({ state: 'cancelled' });
+
+    // Two more calls resumed here wait behind the held slot, and fail at the bound.
+    const second = await killed('replica-calls-bound');
+    const failed = second.map((runId) => runs.result(runId, { timeoutMs: 30_000 }).catch((error: Error) => error));
+    for (const outcome of await Promise.all(failed)) {
+      expect(outcome).toBeInstanceOf(Error);
+      expect((outcome as Error).message).toContain(`found no free slot within ${resumeSlotWaitMs} ms`);
+    }
+    for (const runId of second) expect(await runs.status(runId)).toMatchObject({ state: 'failed' });
+    expect(runs.stats()).toMatchObject({ queued: 0 });
+    expect(holding).toHaveLength(1);
+  } finally {
+    release();
+    await runs.close();
+    await kind.close();
+  }
+}, 90_000);

@@ -129,6 +129,26 @@ describe('createDurableRuns', () => {
     await expect(runs.send(handle.runId, 'input.s2', 1, 'answer:s2')).rejects.toThrow(RunNotFoundError);
   });
 
+  it("bounds a handle's wait for the result: RunWaitTimeoutError once timeoutMs passed, the run going on", async () => {
+    for (const start of [
+      () => runs.submit<unknown>('waiter', {}, { principal: 'p' }),
+      () => runs.startHere<unknown>('waiter', {}, { principal: 'p', signal: never }),
+    ]) {
+      const handle = await start();
+      await expect(runs.readEvent(handle.runId, 'input', { timeoutMs: 5000 })).resolves.toEqual({ seq: 's1' });
+      const begun = Date.now();
+      await expect(handle.result({ timeoutMs: 300 })).rejects.toMatchObject({
+        code: 'run_wait_timeout',
+        waitedFor: 'result',
+        runId: handle.runId,
+      });
+      expect(Date.now() - begun).toBeLessThan(3000);
+      expect(await runs.status(handle.runId)).toMatchObject({ state: 'running' });
+      await runs.send(handle.runId, 'input.s1', { n: 1 });
+      await expect(handle.result({ timeoutMs: 5000 })).resolves.toEqual({ n: 1 });
+    }
+  });
+
   it('runs at most concurrencyPerReplica inline runs at once here', async () => {
     let running = 0;
     let peak = 0;

@@ -4,19 +4,27 @@ import { type RunRequest } from '@agent-mcp/agent-core';
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import type pg from 'pg';
 import { z } from 'zod';
-import { createRunsPool, type Engine, handOverRuns, launchEngine, type RunRecord, RUNS_SCHEMA } from './dbos-engine';
+import { createRunsPool, type Engine, handOverRuns, launchEngine, type RunRecord } from './dbos-engine';
 import { watchCancel } from './cancel-watch';
 import { scopedJournal, type StepRecording, workflowJournal } from './dbos-journal';
-import { DurableRunsInUseError, InvalidRunsOptionsError, RunNotResumableError, RunQueueFullError } from './errors';
+import {
+  DurableRunsInUseError,
+  InvalidRunsOptionsError,
+  RunNotResumableError,
+  RunOfOtherFormatError,
+  RunQueueFullError,
+  RunWaitTimeoutError,
+} from './errors';
 import { type LocalRunsOptions, type RunContextJournal, type RunsStats } from './local-runs';
 import { holdLaunchLock } from './launch-lock';
 import { QueueAdmission } from './queue-admission';
 import { markHandedOver, readQueuedStart } from './queued-start';
 import { ReplicaLiveness } from './replica-liveness';
+import { RUN_FORMAT_DDL, readRunRecord } from './run-format';
 import { RUN_MAILBOX_DDL, RunMailbox } from './run-mailbox';
 import { RunRetention } from './run-retention';
 import { installStatusSignal } from './run-signal-ddl';
-import { type RunChanges, RunSignals, type RunWatch, SIGNAL } from './run-signals';
+import { type RunChanges, RunSignals, type RunWatch, SIGNAL, SIGNAL_FALLBACK_MS } from './run-signals';
 import { SignalListener } from './signal-listener';
 import { type ReleaseSlot, RunSlots } from './run-slots';
 import { RUN_STEPS_DDL, StepRecords } from './step-records';
@@ -37,6 +45,11 @@ export interface DurableRunsOptions extends LocalRunsOptions {
   readonly queuePollMs?: number;
   /** Connections of the runs' own pool. Default 6. */
   readonly poolSize?: number;
+  /**
+   * How long a call started here (`startHere`) and resumed on another replica waits there for a slot for its
+   * principal, ms; past it the run fails (`RunWaitTimeoutError`) rather than hold its caller. Default 600000.
+   */
+  readonly resumeSlotWaitMs?: number;
   /** Finished runs are deleted after this many hours. Default 24. */
   readonly retentionHours?: number;
   /** This process's executor id. Default `<hostname>-<pid>-<random>`, new at every start. */
@@ -52,19 +65,29 @@ export interface DurableRunsOptions extends LocalRunsOptions {
 /**
  * Where a recorded run is ({@link DurableRuns.status}): `queued` (waiting for a replica), `running` (on a replica,
  * or waiting to be moved off a dead one), `completed`, `failed` (its work threw, or no replica could run its kind),
- * `cancelled`, `given_up` (its replica stopped more often than `maxResumes` allows: it is not resumed again).
+ * `cancelled`, `given_up` (its replica stopped more often than `maxResumes` allows: it is not resumed again),
+ * `stranded` (queued or running under another run format, `format`, and no live replica runs that format: DBOS
+ * resumes and dequeues a run only on replicas of its own format, so nothing will run it; a replica of that format
+ * that starts again would).
  */
 export interface RunStatus {
-  readonly state: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'given_up';
+  readonly state: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'given_up' | 'stranded';
   /** How many times a replica started the run: 1 for a run that never moved. */
   readonly starts: number;
+  /** The run format it was recorded under (DBOS's application version); `''` for a run recorded without one. */
+  readonly format: string;
 }
 
 /** A run put on the queue with {@link DurableRuns.submit}. */
 export interface DurableRunHandle<O> {
   readonly runId: string;
-  /** The run's result once it finishes, on whichever replica it finished. */
-  result(): Promise<O>;
+  /**
+   * The run's result once it finishes, on whichever replica it finished, waiting at most `timeoutMs` (default one
+   * hour). Rejects with the run's error if it failed; with RunOfOtherFormatError at once when nothing will resume it
+   * (stranded, see {@link RunStatus}); with RunWaitTimeoutError when it has not finished in time (it may still:
+   * {@link DurableRuns.result} and {@link DurableRuns.status} look again).
+   */
+  result(options?: { timeoutMs?: number }): Promise<O>;
 }
 
 /** Agent runs recorded in PostgreSQL (DBOS Transact): a run whose replica dies resumes on a live one. */
@@ -134,7 +157,8 @@ export interface DurableRuns {
   ): Promise<DurableRunHandle<O>>;
   /**
    * The result of the run `runId` (queued or inline, on any replica), waiting up to `timeoutMs` for it to finish:
-   * `undefined` if it has not. Rejects with the run's error if it failed.
+   * `undefined` if it has not. Rejects with the run's error if it failed, with RunOfOtherFormatError when it is
+   * stranded (nothing will resume it, {@link RunStatus}).
    */
   result<O>(runId: string, options: { timeoutMs: number }): Promise<O | undefined>;
   /**
@@ -183,6 +207,7 @@ const OptionsSchema = z
     checkpointCommit: z.enum(['async', 'sync']).default('async'),
     queuePollMs: z.number().int().min(10).max(10_000).default(100),
     poolSize: z.number().int().min(2).max(100).default(6),
+    resumeSlotWaitMs: z.number().int().min(100).max(86_400_000).default(600_000),
     retentionHours: z
       .number()
       .min(0.01)
@@ -213,9 +238,8 @@ const ENGINE_WAIT_MS = 1000;
 const STATUS_ENGINE_WAIT_MS = 50;
 /** DBOS's statuses of a run that has not finished. */
 const UNFINISHED = new Set(['PENDING', 'ENQUEUED', 'DELAYED']);
-
-/** The signal of a resumed call's wait for a slot: nothing aborts it (at a stop, the run is handed over unsettled). */
-const NEVER = new AbortController().signal;
+/** How long a handle's `result()` waits by default. */
+const RESULT_TIMEOUT_MS = 3_600_000;
 
 /** What a run's end does once admitted ({@link DurableRunsImpl.admitHere}): gives its slot back, tells the observer. */
 type RunEnd = (outcome: 'completed' | 'failed') => void;
@@ -418,7 +442,12 @@ class DurableRunsImpl implements DurableRuns {
     // Waits on the run's status signal (it may finish on any replica), not on DBOS's 100 ms polls.
     return {
       runId,
-      result: async () => ((await this.finishedResult(runId, Number.POSITIVE_INFINITY)) as { value: O }).value,
+      result: async (wait) => {
+        const timeoutMs = wait?.timeoutMs ?? RESULT_TIMEOUT_MS;
+        const found = await this.finishedResult(runId, timeoutMs);
+        if (!found) throw new RunWaitTimeoutError(runId, 'result', timeoutMs);
+        return found.value as O;
+      },
     };
   }
 
@@ -451,7 +480,10 @@ class DurableRunsImpl implements DurableRuns {
       () => this.finished(runId, label, startedAt, 'completed', release),
       () => this.finished(runId, label, startedAt, 'failed', release),
     );
-    return { runId, result: () => settled as Promise<O> };
+    return {
+      runId,
+      result: (wait) => settledWithin(settled as Promise<O>, runId, wait?.timeoutMs ?? RESULT_TIMEOUT_MS),
+    };
   }
 
   private finished(
@@ -476,21 +508,16 @@ class DurableRunsImpl implements DurableRuns {
 
   /**
    * The run's result once it has finished (`{ value }`, DBOS's record of it; rejects with its error), looking at its
-   * status when signalled and at the fallback interval; `undefined` after `timeoutMs`.
+   * status when signalled and at the fallback interval; `undefined` after `timeoutMs`. A stranded run (nothing will
+   * resume it) rejects at the first look that finds it so.
    */
   private async finishedResult(runId: string, timeoutMs: number): Promise<{ value: unknown } | undefined> {
     const { engine, pool } = await this.started();
     return this.signals.lookUntil(runId, { status: true }, timeoutMs, async () => {
-      const { rows } = await pool.query<{ status: string }>(
-        {
-          name: 'agent_runs.run_status',
-          text: `SELECT status FROM "${RUNS_SCHEMA}".workflow_status WHERE workflow_uuid = $1`,
-        },
-        [runId],
-      );
-      const status = rows[0]?.status;
+      const record = await readRunRecord(pool, runId, this.settings.recoveryAfterMs);
+      if (record?.stranded) throw new RunOfOtherFormatError(runId, record.format ?? '');
       // Unknown yet (a submit not committed), or not finished: look again when signalled.
-      if (status === undefined || UNFINISHED.has(status)) return undefined;
+      if (record === undefined || UNFINISHED.has(record.status)) return undefined;
       return { value: await engine.dbos.getResult<unknown>(runId, { timeoutSeconds: 0 }) };
     });
   }
@@ -507,14 +534,10 @@ class DurableRunsImpl implements DurableRuns {
     // Asked on every poll of a task: a replica whose engine is still starting answers "unknown" at once.
     const ready = await this.engineWithin(STATUS_ENGINE_WAIT_MS, new AbortController().signal, false);
     if (!ready) return undefined;
-    const { pool } = ready;
-    const { rows } = await pool.query<{ status: string; recovery_attempts: string | null }>(
-      `SELECT status, recovery_attempts FROM "${RUNS_SCHEMA}".workflow_status WHERE workflow_uuid = $1`,
-      [runId],
-    );
-    const row = rows[0];
-    if (!row) return undefined;
-    return { state: RUN_STATES[row.status] ?? 'running', starts: Math.max(1, Number(row.recovery_attempts ?? 1)) };
+    const record = await readRunRecord(ready.pool, runId, this.settings.recoveryAfterMs);
+    if (!record) return undefined;
+    const state = record.stranded ? 'stranded' : (RUN_STATES[record.status] ?? 'running');
+    return { state, starts: record.starts, format: record.format ?? '' };
   }
 
   async send(runId: string, topic: string, message: unknown, idempotencyKey?: string): Promise<boolean> {
@@ -605,7 +628,7 @@ class DurableRunsImpl implements DurableRuns {
       const unlock = await holdLaunchLock(pool);
       try {
         // Alive before it can dequeue anything: a replica with runs and no fresh row is taken for dead.
-        await liveness.register([RUN_STEPS_DDL, ...RUN_MAILBOX_DDL]);
+        await liveness.register([RUN_FORMAT_DDL, RUN_STEPS_DDL, ...RUN_MAILBOX_DDL]);
         engine = await launchEngine({ ...s, pool, logger: this.logger }, (record) => this.execute(record));
         // On DBOS's table, so after its migrations; under the lock, so replicas never race on the trigger.
         await installStatusSignal(pool);
@@ -670,7 +693,7 @@ class DurableRunsImpl implements DurableRuns {
     }
     const work = this.kinds.get(record.kind);
     if (!work) throw new RunNotResumableError(runId, record.kind);
-    const end = await this.admitHere(runId, record, pool);
+    const end = await this.admitHere(runId, record, engine, pool);
     // A call holds a slot (counted by `slots`); a run of the queue holds the queue's.
     const counted = record.startedHere !== true;
     if (counted) this.queuedRunning += 1;
@@ -692,15 +715,14 @@ class DurableRunsImpl implements DurableRuns {
    * cover it (DBOS moves it to its own internal queue, without limits). A run of the shared queue got its slot from
    * the queue: its wait is read from DBOS's record of its enqueue and dequeue.
    */
-  private async admitHere(runId: string, record: RunRecord, pool: pg.Pool): Promise<RunEnd> {
+  private async admitHere(runId: string, record: RunRecord, engine: Engine, pool: pg.Pool): Promise<RunEnd> {
     const kind = record.label ?? record.kind;
     if (record.startedHere && this.startedHere.has(runId)) return () => undefined;
     let release: ReleaseSlot = () => undefined;
     let waitMs: number;
     if (record.startedHere) {
       const queuedAt = performance.now();
-      // Past maxQueued: the run was admitted once; refusing it now would fail it.
-      release = await this.slots.acquire(record.principal, NEVER, undefined, false);
+      release = await this.resumedSlot(runId, record.principal, engine, pool);
       waitMs = performance.now() - queuedAt;
     } else {
       // Metrics never break a run: an unreadable start is not observed. A resumed run of the queue is not observed
@@ -718,6 +740,50 @@ class DurableRunsImpl implements DurableRuns {
       const durationMs = performance.now() - startedAt;
       shielded(() => this.observer.onRunFinished?.({ kind, durationMs, outcome }));
     };
+  }
+
+  /**
+   * The slot here of a call resumed on this replica, for its principal. Past `maxQueued`: the call was admitted once,
+   * refusing it now would fail it. Its wait ends when the run is cancelled (from any replica: the status signal,
+   * looked at also every fallback interval), as DBOS ends a cancelled run, and after `resumeSlotWaitMs`, when the run
+   * fails rather than hold its caller on a replica with no room.
+   */
+  private async resumedSlot(runId: string, principal: string, engine: Engine, pool: pg.Pool): Promise<ReleaseSlot> {
+    const ended = new AbortController();
+    const waitMs = this.settings.resumeSlotWaitMs;
+    // Unref'd: a stopping process does not wait for it (its run is handed over unsettled).
+    const timer = setTimeout(() => ended.abort(new RunWaitTimeoutError(runId, 'slot', waitMs)), waitMs);
+    timer.unref();
+    const watch = this.signals.watch(runId, { status: true });
+    const watching = (async () => {
+      while (!ended.signal.aborted) {
+        await watch.next(SIGNAL_FALLBACK_MS, ended.signal);
+        if (ended.signal.aborted) return;
+        const record = await readRunRecord(pool, runId, this.settings.recoveryAfterMs).catch(() => undefined);
+        if (record?.status === 'CANCELLED') ended.abort(engine.cancelledError(runId));
+      }
+    })();
+    try {
+      return await this.slots.acquire(principal, ended.signal, undefined, false);
+    } finally {
+      clearTimeout(timer);
+      ended.abort();
+      watch.close();
+      await watching;
+    }
+  }
+}
+
+/** A run's local outcome, or RunWaitTimeoutError after `timeoutMs`. */
+async function settledWithin<O>(settled: Promise<O>, runId: string, timeoutMs: number): Promise<O> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RunWaitTimeoutError(runId, 'result', timeoutMs)), timeoutMs);
+  });
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

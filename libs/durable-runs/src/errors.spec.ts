@@ -10,6 +10,8 @@ import {
   RunNotFoundError,
   RunQueueFullError,
   RunNotResumableError,
+  RunOfOtherFormatError,
+  RunWaitTimeoutError,
   DurableRunsInUseError,
 } from './errors';
 
@@ -25,6 +27,8 @@ const raised: DurableRunsError[] = [
   new RunMailboxFullError('r', 64),
   new InvalidRunsOptionsError('bad'),
   new RunNotResumableError('r', 'research'),
+  new RunOfOtherFormatError('r', 'agent-runs-1'),
+  new RunWaitTimeoutError('r', 'slot', 1000),
   new DurableRunsInUseError('replica-a'),
 ];
 

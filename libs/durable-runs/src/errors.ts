@@ -5,6 +5,8 @@ export const DURABLE_RUNS_ERROR_CODES = [
   'run_mailbox_full',
   'invalid_runs_options',
   'run_not_resumable',
+  'run_of_other_format',
+  'run_wait_timeout',
   'durable_runs_in_use',
 ] as const;
 
@@ -81,6 +83,43 @@ export class RunNotResumableError extends DurableRunsError {
   ) {
     super(
       `The run "${runId}" (${kind}) cannot be resumed here: its work was not recorded as a kind this server defines, so it ended with the server that started it.`,
+    );
+  }
+}
+
+/**
+ * A run recorded under another run format (a server of another version started it, the format changed since) that
+ * no running replica of that format can take: this one cannot resume it, and nothing else will.
+ */
+export class RunOfOtherFormatError extends DurableRunsError {
+  readonly code = 'run_of_other_format' as const;
+
+  constructor(
+    readonly runId: string,
+    readonly format: string,
+  ) {
+    super(
+      `The run "${runId}" was started by a server of another version (run format ${format}), which this one cannot resume, and no server of that version is running.`,
+    );
+  }
+}
+
+/**
+ * A wait on a run reached its bound: for its result (`result`: the run may still finish, its record says when), or,
+ * resumed on this replica, for a slot here (`slot`: the run is failed with it rather than wait longer).
+ */
+export class RunWaitTimeoutError extends DurableRunsError {
+  readonly code = 'run_wait_timeout' as const;
+
+  constructor(
+    readonly runId: string,
+    readonly waitedFor: 'result' | 'slot',
+    readonly timeoutMs: number,
+  ) {
+    super(
+      waitedFor === 'result'
+        ? `The run "${runId}" did not finish within ${timeoutMs} ms.`
+        : `The run "${runId}", resumed on this server, found no free slot within ${timeoutMs} ms: it was failed rather than wait longer.`,
     );
   }
 }

@@ -44,6 +44,8 @@ export {
   RunMailboxFullError,
   InvalidRunsOptionsError,
   RunNotResumableError,
+  RunOfOtherFormatError,
+  RunWaitTimeoutError,
   DurableRunsInUseError,
   DURABLE_RUNS_ERROR_CODES,
   type DurableRunsErrorCode,

@@ -1,9 +1,14 @@
 import type pg from 'pg';
-import { RUNS_QUEUE, RUNS_SCHEMA } from './dbos-engine';
+import { RUN_FORMAT_VERSION, RUNS_QUEUE, RUNS_SCHEMA } from './dbos-engine';
 
-/** Counts the runs waiting on the shared queue, up to `limit` (DBOS's index on queue and status; no full count). */
+/**
+ * Counts the runs waiting on the shared queue, up to `limit` (DBOS's index on queue and status; no full count): of
+ * this run format only, the runs this replica and its peers of the format dequeue (one of another format waits for
+ * a replica of its own, or for nothing).
+ */
 const queuedSql = (limit: number) => `SELECT count(*)::int AS n FROM (
-  SELECT 1 FROM "${RUNS_SCHEMA}".workflow_status WHERE queue_name = '${RUNS_QUEUE}' AND status = 'ENQUEUED' LIMIT ${limit}) AS waiting`;
+  SELECT 1 FROM "${RUNS_SCHEMA}".workflow_status WHERE queue_name = '${RUNS_QUEUE}' AND status = 'ENQUEUED'
+     AND application_version = '${RUN_FORMAT_VERSION}' LIMIT ${limit}) AS waiting`;
 
 /**
  * How long a process waits for the lock before its submits fail: a holder's enqueue is one commit, so a longer wait

@@ -1,6 +1,6 @@
 import { type Logger } from '@agent-mcp/context';
 import type pg from 'pg';
-import { RUNS_SCHEMA } from './dbos-engine';
+import { RUN_FORMAT_VERSION, RUNS_SCHEMA } from './dbos-engine';
 
 const REPLICAS = `"${RUNS_SCHEMA}".replica_heartbeats`;
 
@@ -23,9 +23,10 @@ export interface LivenessOptions {
 
 /**
  * Noticing a dead replica, which open-source DBOS leaves to its hosted Conductor: each replica keeps a row in
- * `agent_runs.replica_heartbeats` fresh every `heartbeatMs`, and every second each replica looks for executors that own
- * `PENDING` runs but whose row is older than `recoveryAfterMs` (or missing: a replica that died before its first
- * beat, or whose row a sweep already deleted), and puts those runs back on their queue. The move is one `UPDATE ...
+ * `agent_runs.replica_heartbeats` fresh every `heartbeatMs` (with the run format it runs: `run-format.ts`), and every
+ * second each replica looks for executors that own `PENDING` runs of its own run format (DBOS recovers no other) but
+ * whose row is older than `recoveryAfterMs` (or missing: a replica that died before its first beat, or whose row a
+ * sweep already deleted), and puts those runs back on their queue. The move is one `UPDATE ...
  * WHERE status = 'PENDING' AND executor_id = $1` (DBOS's own recovery), so two replicas sweeping at once move each
  * run once. Ownership, fencing of a replica wrongly declared dead, replay and the queue stay DBOS's.
  */
@@ -68,11 +69,11 @@ export class ReplicaLiveness {
     const { pool, executorId, recoveryAfterMs, recover, logger, onResumed } = this.options;
     const { rows } = await pool.query<{ executor_id: string }>(
       `SELECT DISTINCT w.executor_id FROM "${RUNS_SCHEMA}".workflow_status w
-        WHERE w.status = 'PENDING' AND w.executor_id <> $1
+        WHERE w.status = 'PENDING' AND w.executor_id <> $1 AND w.application_version = $3
           AND NOT EXISTS (SELECT 1 FROM ${REPLICAS} r
                            WHERE r.executor_id = w.executor_id
                              AND r.seen_at > now() - make_interval(secs => $2::double precision / 1000))`,
-      [executorId, recoveryAfterMs],
+      [executorId, recoveryAfterMs, RUN_FORMAT_VERSION],
     );
     if (rows.length === 0) return [];
     const dead = rows.map((r) => r.executor_id);
@@ -120,8 +121,9 @@ export class ReplicaLiveness {
 
   private async beat(): Promise<void> {
     await this.options.pool.query(
-      `INSERT INTO ${REPLICAS} (executor_id) VALUES ($1) ON CONFLICT (executor_id) DO UPDATE SET seen_at = now()`,
-      [this.options.executorId],
+      `INSERT INTO ${REPLICAS} (executor_id, run_format) VALUES ($1, $2)
+         ON CONFLICT (executor_id) DO UPDATE SET seen_at = now(), run_format = $2`,
+      [this.options.executorId, RUN_FORMAT_VERSION],
     );
   }
 

@@ -1,12 +1,15 @@
 import { type Logger, noopLogger } from '@agent-mcp/context';
 import type pg from 'pg';
 import { z } from 'zod';
-import { RUNS_QUEUE, RUNS_SCHEMA } from './dbos-engine';
+import { RUN_FORMAT_VERSION, RUNS_QUEUE, RUNS_SCHEMA } from './dbos-engine';
 import { InvalidRunsOptionsError } from './errors';
 
 /** What the runs' shared queue (DBOS's, in PostgreSQL) held when last read. */
 export interface RunQueueSample {
-  /** Runs waiting on the queue (`ENQUEUED`), put there by any replica: the same number on every replica. */
+  /**
+   * Runs of this run format waiting on the queue (`ENQUEUED`), put there by any replica: the same number on every
+   * replica of the format.
+   */
   readonly queued: number;
   /** Runs of the queue this replica executes now (`PENDING` under its executor id). */
   readonly runningHere: number;
@@ -56,13 +59,14 @@ const OptionsSchema = z.object({
  * Uses DBOS's partial index on (queue_name, status) for the runs in flight: one pass over what waits or runs (at most
  * RUN_MAX_QUEUED and the running runs), counting them and taking the longest wait. `updated_at`, not the indexed
  * `created_at`: DBOS sets it whenever a run becomes ENQUEUED, so a run re-enqueued after hours of running is not
- * taken for one that waited hours.
+ * taken for one that waited hours. Runs of this run format only (what the replicas of this format dequeue;
+ * `run-format.ts`).
  */
 const SAMPLE_SQL = `SELECT count(*) FILTER (WHERE status = 'ENQUEUED')::int AS queued,
                            count(*) FILTER (WHERE status = 'PENDING' AND executor_id = $2)::int AS running_here,
                            min(updated_at) FILTER (WHERE status = 'ENQUEUED')::float8 AS oldest_queued_at
                       FROM "${RUNS_SCHEMA}".workflow_status
-                     WHERE queue_name = $1 AND status IN ('ENQUEUED', 'PENDING')`;
+                     WHERE queue_name = $1 AND status IN ('ENQUEUED', 'PENDING') AND application_version = $3`;
 
 /**
  * Creates the sampler. It holds one connection of its own (opened at the first sample, closed when idle for longer
@@ -108,6 +112,7 @@ export function createRunQueueSampler(options: RunQueueSamplerOptions): RunQueue
       ).query<{ queued: number; running_here: number; oldest_queued_at: number | null }>(SAMPLE_SQL, [
         RUNS_QUEUE,
         executorId,
+        RUN_FORMAT_VERSION,
       ]);
       const oldest = rows[0]?.oldest_queued_at;
       last = {

@@ -2,10 +2,10 @@
 // (here rather than in server-kit, whose layer may not use the SDK's client): a task-augmented call of a resumable
 // tool is a DBOS run keyed by its task id, queued within the runs' limits, whose outcome lands in the task store; the
 // task lease does not fail it while it waits in the queue; tasks/cancel cancels the run; a run that ended without
-// storing its outcome (it failed, the store refused the outcome, it was cancelled apart from its task) fails its
-// task saying why; a tool not marked resumable keeps its task in the process; a task call made
-// while the engine starts waits for it instead of running unrecorded, and so does a call of a resumable tool that is
-// not a task (a recorded run too); the runs it executes count in the runs' stats,
+// storing its outcome (it failed, the store refused the outcome, it was cancelled apart from its task), or waits
+// under another run format that no live replica runs (counted in no queue bound), fails its task saying why; a tool
+// not marked resumable keeps its task in the process; a task call made while the engine starts waits for it instead
+// of running unrecorded, and so does a call of a resumable tool that is not a task (a recorded run too); the runs it executes count in the runs' stats,
 // and RUN_MAX_QUEUED refuses a task before it is stored, counted in agent_runs_refused_total by its tool as a refused
 // call is. The SDK's Client over real Streamable HTTP, real PostgreSQL
 // (a database of its own).
@@ -245,6 +245,34 @@ it('fails a task whose queued run was cancelled outside tasks/cancel, saying so,
   gates.get('f')?.release('done');
   await taskReaches(running, 'completed');
   expect(gates.has('g')).toBe(false);
+});
+
+it('fails a task whose run waits under another run format, saying so; such runs do not count in RUN_MAX_QUEUED', async () => {
+  const running = await startTask('gated', 'k');
+  await until(async () => gates.has('k'), Boolean, 'the run to start');
+  // A deploy changed the run format while these waited: no replica of their format is alive to run them.
+  const old = [await startTask('gated', 'l'), await startTask('gated', 'm')];
+  await db.admin((c) =>
+    c.query(
+      "UPDATE agent_runs.workflow_status SET application_version = 'agent-runs-0' WHERE workflow_uuid = ANY($1)",
+      [old],
+    ),
+  );
+  // Two waiting runs fill RUN_MAX_QUEUED (2), but not of this format: a new task is admitted.
+  const admitted = await startTask('gated', 'n');
+  expect(await runOf(admitted)).toBe('ENQUEUED');
+  const reason =
+    'The task was started by a server of another version (run format agent-runs-0), which this one cannot resume; run the request again.';
+  expect(await statusOf(old[0] as string)).toMatchObject({ status: 'failed', statusMessage: reason });
+  const result = await client.request({ method: 'tasks/result', params: { taskId: old[1] } }, CallToolResultSchema);
+  expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: reason }] });
+  // Cancelled too: a server of that format started later does not run a task already failed.
+  for (const taskId of old) expect(await runReaches(taskId, 'CANCELLED')).toBe('CANCELLED');
+  gates.get('k')?.release('k');
+  await until(async () => gates.has('n'), Boolean, 'the admitted run to start');
+  gates.get('n')?.release('n');
+  for (const taskId of [running, admitted]) await taskReaches(taskId, 'completed');
+  expect(gates.has('l') || gates.has('m')).toBe(false);
 });
 
 it('keeps the task of a tool not marked resumable in this process: no run is recorded', async () => {

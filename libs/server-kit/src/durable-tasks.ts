@@ -42,6 +42,10 @@ export function durableTaskRuns(runs: DurableRuns): {
           return 'The task’s run finished, but its outcome could not be recorded; run the request again.';
         case 'cancelled':
           return 'The task’s run was cancelled.';
+        case 'stranded':
+          // Cancelled too: a server of that version started later must not run a task already failed.
+          await runs.cancel(taskId);
+          return `The task was started by a server of another version (run format ${status.format}), which this one cannot resume; run the request again.`;
         default:
           return undefined;
       }

@@ -190,6 +190,8 @@ function lostMessage(state: string | undefined, starts: number): string {
       return `The call could not be resumed: the servers running it stopped ${starts - 1} times, more than RUN_MAX_RESUMES allows. Call the tool again.`;
     case 'cancelled':
       return 'The call was cancelled.';
+    case 'stranded':
+      return 'The call was started by a server of another version, which this one cannot resume; call the tool again.';
     default:
       return 'The call’s run ended without its outcome (its server stopped, or it failed); call the tool again.';
   }

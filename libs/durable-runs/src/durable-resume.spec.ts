@@ -3,7 +3,8 @@
 // stale heartbeat, takes the run over and finishes it from its last completed step. The scripted model server counts
 // what it was asked: each completed turn once, only the turn in flight at the kill twice; each tool call ran once;
 // the taking over is told to the runs' observer (the resumed-runs metric). Calls started on the killed replica take
-// a slot each on the one that resumes them, within its limit per principal.
+// a slot each on the one that resumes them, within its limit per principal; a resumed call's wait for that slot ends
+// when its run is cancelled, and fails the run after resumeSlotWaitMs.
 import {
   createScriptedServer,
   hangTurn,

@@ -24,7 +24,7 @@ import { RUN_FORMAT_DDL, readRunRecord } from './run-format';
 import { RUN_MAILBOX_DDL, RunMailbox } from './run-mailbox';
 import { RunRetention } from './run-retention';
 import { installStatusSignal } from './run-signal-ddl';
-import { type RunChanges, RunSignals, type RunWatch, SIGNAL, SIGNAL_FALLBACK_MS } from './run-signals';
+import { type RunChanges, RunSignals, type RunWatch, SIGNAL } from './run-signals';
 import { SignalListener } from './signal-listener';
 import { type ReleaseSlot, RunSlots } from './run-slots';
 import { RUN_STEPS_DDL, StepRecords } from './step-records';
@@ -693,7 +693,7 @@ class DurableRunsImpl implements DurableRuns {
     }
     const work = this.kinds.get(record.kind);
     if (!work) throw new RunNotResumableError(runId, record.kind);
-    const end = await this.admitHere(runId, record, engine, pool);
+    const end = await this.admitHere(runId, record, { engine, pool, cancelled: signal });
     // A call holds a slot (counted by `slots`); a run of the queue holds the queue's.
     const counted = record.startedHere !== true;
     if (counted) this.queuedRunning += 1;
@@ -715,14 +715,19 @@ class DurableRunsImpl implements DurableRuns {
    * cover it (DBOS moves it to its own internal queue, without limits). A run of the shared queue got its slot from
    * the queue: its wait is read from DBOS's record of its enqueue and dequeue.
    */
-  private async admitHere(runId: string, record: RunRecord, engine: Engine, pool: pg.Pool): Promise<RunEnd> {
+  private async admitHere(
+    runId: string,
+    record: RunRecord,
+    here: { engine: Engine; pool: pg.Pool; cancelled: AbortSignal },
+  ): Promise<RunEnd> {
+    const { engine, pool, cancelled } = here;
     const kind = record.label ?? record.kind;
     if (record.startedHere && this.startedHere.has(runId)) return () => undefined;
     let release: ReleaseSlot = () => undefined;
     let waitMs: number;
     if (record.startedHere) {
       const queuedAt = performance.now();
-      release = await this.resumedSlot(runId, record.principal, engine, pool);
+      release = await this.resumedSlot(runId, record.principal, cancelled, engine);
       waitMs = performance.now() - queuedAt;
     } else {
       // Metrics never break a run: an unreadable start is not observed. A resumed run of the queue is not observed
@@ -744,32 +749,30 @@ class DurableRunsImpl implements DurableRuns {
 
   /**
    * The slot here of a call resumed on this replica, for its principal. Past `maxQueued`: the call was admitted once,
-   * refusing it now would fail it. Its wait ends when the run is cancelled (from any replica: the status signal,
-   * looked at also every fallback interval), as DBOS ends a cancelled run, and after `resumeSlotWaitMs`, when the run
-   * fails rather than hold its caller on a replica with no room.
+   * refusing it now would fail it. Its wait ends when the run is cancelled (`cancelled`: the run's cancel watch, from
+   * any replica), as DBOS ends a cancelled run, and after `resumeSlotWaitMs`, when the run fails rather than hold its
+   * caller on a replica with no room.
    */
-  private async resumedSlot(runId: string, principal: string, engine: Engine, pool: pg.Pool): Promise<ReleaseSlot> {
+  private async resumedSlot(
+    runId: string,
+    principal: string,
+    cancelled: AbortSignal,
+    engine: Engine,
+  ): Promise<ReleaseSlot> {
     const ended = new AbortController();
     const waitMs = this.settings.resumeSlotWaitMs;
     // Unref'd: a stopping process does not wait for it (its run is handed over unsettled).
     const timer = setTimeout(() => ended.abort(new RunWaitTimeoutError(runId, 'slot', waitMs)), waitMs);
     timer.unref();
-    const watch = this.signals.watch(runId, { status: true });
-    const watching = (async () => {
-      while (!ended.signal.aborted) {
-        await watch.next(SIGNAL_FALLBACK_MS, ended.signal);
-        if (ended.signal.aborted) return;
-        const record = await readRunRecord(pool, runId, this.settings.recoveryAfterMs).catch(() => undefined);
-        if (record?.status === 'CANCELLED') ended.abort(engine.cancelledError(runId));
-      }
-    })();
+    // DBOS's own error: DBOS then keeps the run CANCELLED, as when its checkpoint finds it so.
+    const onCancel = () => ended.abort(engine.cancelledError(runId));
+    if (cancelled.aborted) onCancel();
+    else cancelled.addEventListener('abort', onCancel, { once: true });
     try {
       return await this.slots.acquire(principal, ended.signal, undefined, false);
     } finally {
       clearTimeout(timer);
-      ended.abort();
-      watch.close();
-      await watching;
+      cancelled.removeEventListener('abort', onCancel);
     }
   }
 }

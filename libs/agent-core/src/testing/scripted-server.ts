@@ -302,6 +302,7 @@ function sendError(
   res.end(body);
 }
 
+/** Unref'd: a scripted delay still pending when its request was aborted must not hold the test process open. */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

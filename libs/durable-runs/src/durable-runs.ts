@@ -782,6 +782,8 @@ async function settledWithin<O>(settled: Promise<O>, runId: string, timeoutMs: n
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new RunWaitTimeoutError(runId, 'result', timeoutMs)), timeoutMs);
+    // A process stopping with a call still running here (handed over unsettled) does not wait for the bound.
+    timer.unref();
   });
   try {
     return await Promise.race([settled, late]);

@@ -36,6 +36,7 @@ describe('public API', () => {
       'RedisSessionBus',
       'RedisSessionStore',
       'ResourceRegistry',
+      'TASK_QUESTIONS_EVENT',
       'ToolError',
       'ToolRegistrationError',
       'ToolRegistry',

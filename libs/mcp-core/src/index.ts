@@ -142,7 +142,10 @@ export {
   type ParkedQuestion,
   type ParkedRunWatch,
   type ParkedRunJournal,
+  type OpenTaskQuestion,
+  type OpenTaskQuestions,
   QUESTION_EVENT,
+  TASK_QUESTIONS_EVENT,
   answerTopic,
 } from './mrtr/parked-call';
 export { PROGRESS_EVENT } from './mrtr/run-progress';

@@ -59,6 +59,7 @@ function taskPort(engine: ReturnType<typeof slowEngine>): DurableTaskRuns {
     cancel: notCalled,
     lostReason: notCalled,
     question: notCalled,
+    openQuestions: notCalled,
     deliver: notCalled,
     watch: () => {
       throw new Error('not called in this spec');

@@ -91,7 +91,7 @@ import {
   type RequestStateBinding,
   RequestStateSealer,
 } from './mrtr/request-state';
-import { type ParkedCallRuns, type ParkedRunJournal } from './mrtr/parked-call';
+import { type ParkedCallRuns, ParkedInputs, type ParkedRunJournal } from './mrtr/parked-call';
 import { ParkedCalls } from './mrtr/parked-calls';
 import { type McpObserver, outcomeOf, reportRequest, type RequestOutcome } from './observer';
 import { type ChangeFeed } from './listen/change-feed';
@@ -228,6 +228,9 @@ const CAPABILITIES_WITH_TASKS: ServerCapabilities = Object.freeze({
   tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
 }) as ServerCapabilities;
 
+/** The longest wait a timer takes (2^31 - 1 ms, some 24 days): a task that never expires waits that long. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * The MCP server core: one instance serves every session of every transport. Per message it checks the
  * envelope, runs the request pipeline, dispatches to a method handler and sends the response on the
@@ -360,8 +363,16 @@ export class McpServer {
       record.taskId,
       principalKey(record.principal),
       async (signal, taskId) => {
+        // A question waits as long as the task lives (the run's deadline, if sooner, ends it first).
+        const task = await tasks.record(taskId, principalKey(record.principal));
+        const left = task.ttlMs === null ? MAX_TIMER_MS : task.createdAt.getTime() + task.ttlMs - Date.now();
+        const waitMs = Math.min(MAX_TIMER_MS, Math.max(1, left));
         const questions =
-          record.era === 'modern' ? tasks.inputsFor(taskId, signal) : this.legacyTaskInputs(record, journal, signal);
+          record.era === 'legacy'
+            ? this.legacyTaskInputs(record, journal, signal, waitMs)
+            : journal
+              ? ParkedInputs.forTask(journal, waitMs, (open) => tasks.runAsks(taskId, open))
+              : tasks.inputsFor(taskId, signal);
         const live = this.liveSessionOf(record);
         const context = this.taskContext(detachedTaskCall(record, signal, questions, live), taskId, tasks);
         return {
@@ -372,11 +383,15 @@ export class McpServer {
     );
   }
 
-  /** Where a 2025-11-25 durable task's questions go: its run, when it has one (`journal`). */
+  /**
+   * Where a 2025-11-25 durable task's questions go: its run, when it has one (`journal`). A question with no time of
+   * its own waits `waitMs` (the task's time left) for a `tasks/result` to ask it.
+   */
   private legacyTaskInputs(
     record: DurableTaskCall,
     journal: ParkedRunJournal | undefined,
     signal: AbortSignal,
+    waitMs: number,
   ): InputSource | undefined {
     if (!journal || !this.taskQuestions || !this.tasks) return undefined;
     return legacyTaskInputs({
@@ -386,6 +401,7 @@ export class McpServer {
       tasks: this.tasks,
       questions: this.taskQuestions,
       clientRequestTimeoutMs: this.clientRequestTimeoutMs,
+      waitMs,
       live: () => this.liveSessionOf(record),
       logger: this.logger,
     });
@@ -953,8 +969,9 @@ export class McpServer {
         parseParams(TaskIdParams, call.params, 'tasks/result').taskId,
         ownerOf(call.pipeline),
         call.signal,
-        // A durable task's questions are asked on this request's stream (the 2025-11-25 tasks spec's place for them).
-        questions ? { call, questions } : undefined,
+        // A 2025-11-25 durable task's questions are asked on this request's stream (the 2025-11-25 tasks spec's
+        // place for them); a 2026-07-28 client answers with tasks/update.
+        questions && call.session.era !== 'modern' ? { call, questions } : undefined,
       );
       if ('error' in outcome)
         throw new ProtocolError('TASK_FAILED', outcome.error.message, {

@@ -1,5 +1,11 @@
 import { type DurableRuns, RunQueueFullError } from '@agent-mcp/durable-runs';
-import { type DurableTaskRuns, type McpServer, RateLimitError } from '@agent-mcp/mcp-core';
+import {
+  type DurableTaskRuns,
+  type McpServer,
+  type OpenTaskQuestions,
+  RateLimitError,
+  TASK_QUESTIONS_EVENT,
+} from '@agent-mcp/mcp-core';
 import { recordedRunQuestions } from './run-questions';
 
 /** The kind of durable run a task-augmented tool call is, the same on every replica. */
@@ -9,8 +15,9 @@ export const MCP_TASK_RUN = 'mcp-task';
  * Tasks on durable runs: the MCP server's {@link DurableTaskRuns} port over `@agent-mcp/durable-runs`, and the work
  * every replica defines for it (`server.executeTask`), before the runs start. A task-augmented call of a resumable
  * tool (the agent tools) is then a queued run, keyed by its task id, that any replica executes and a live one resumes
- * from its last completed step if its own dies; its outcome goes to the task store every replica reads. A 2025-11-25
- * task's questions wait in its run, for the replica serving the client's `tasks/result` to ask them.
+ * from its last completed step if its own dies; its outcome goes to the task store every replica reads. Its
+ * questions wait in its run: a 2025-11-25 task's for the replica serving the client's `tasks/result` to ask them, a
+ * 2026-07-28 task's for the replica serving the client's `tasks/update` to deliver the answers.
  *
  * Calls of these tools that are not tasks are runs too, of their own kind (`parkedCallRuns`, `parked-calls.ts`):
  * started in the process that took them, resumed on a live replica if it dies.
@@ -31,6 +38,10 @@ export function durableTaskRuns(runs: DurableRuns): {
     cancel: (taskId: string) => runs.cancel(taskId),
     // A 2025-11-25 task's questions, asked where its client's tasks/result is served (the run is keyed by the task).
     ...recordedRunQuestions(runs),
+    // A 2026-07-28 task's, answered where its client's tasks/update is served.
+    openQuestions: async (taskId: string) =>
+      ((await runs.readEvent(taskId, TASK_QUESTIONS_EVENT, { timeoutMs: 0 })) ?? undefined) as
+        OpenTaskQuestions | undefined,
     async lostReason(taskId: string) {
       const status = await runs.status(taskId);
       switch (status?.state) {

@@ -76,6 +76,12 @@ export class QuestionNames {
     this.numbered.set(kind, n);
     return `${kind}-${n}`;
   }
+
+  /** Notes `name`, given to a question of `kind` before (a recorded one): the next is numbered past it. */
+  seen(kind: string, name: string): void {
+    const n = name.startsWith(`${kind}-`) ? Number(name.slice(kind.length + 1)) : NaN;
+    if (Number.isInteger(n) && n > (this.numbered.get(kind) ?? 0)) this.numbered.set(kind, n);
+  }
 }
 
 /** A 2026-07-28 call's questions to its client and what it keeps between them: a round, a task's run, a parked run. */

@@ -1,9 +1,17 @@
 // ParkedInputs, the questions of a call parked on its run: each question is a recorded step named by its place in the
 // run (the step it is asked in, and its number there), never by what it asks. So a handler asking the same thing
 // twice asks two questions, each answered on its own, and a replay that reads a step from its record (skipping the
-// questions asked inside it) gives every later question the id the client saw before.
+// questions asked inside it) gives every later question the id the client saw before. A 2026-07-28 durable task's
+// questions (ParkedInputs.forTask) are open together, reported together, and keep their names across a replay.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type ParkedQuestion, type ParkedRunJournal, ParkedInputs, QUESTION_EVENT } from './parked-call';
+import {
+  type OpenTaskQuestions,
+  type ParkedQuestion,
+  type ParkedRunJournal,
+  ParkedInputs,
+  QUESTION_EVENT,
+  TASK_QUESTIONS_EVENT,
+} from './parked-call';
 
 const FORM = { message: 'Sure?', requestedSchema: { type: 'object', properties: {} } };
 
@@ -126,5 +134,108 @@ describe('ParkedInputs', () => {
       message: expect.stringContaining('confirm'),
     });
     expect(run.published).toHaveLength(0);
+  });
+});
+
+describe('ParkedInputs.forTask (a 2026-07-28 durable task)', () => {
+  const SAMPLE = { messages: [], maxTokens: 10 };
+  const TURN = { role: 'assistant', content: { type: 'text', text: 'ok' }, model: 'm' };
+
+  /** A run in memory whose open questions (its TASK_QUESTIONS_EVENT) and reports are kept. */
+  function taskRun() {
+    const steps = new Map<string, unknown>();
+    const mailbox = new Map<string, (answer: unknown) => void>();
+    const events: OpenTaskQuestions[] = [];
+    const reports: Array<Record<string, unknown>> = [];
+    const journal = (): ParkedRunJournal => {
+      const inside = new AsyncLocalStorage<string>();
+      const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+        if (steps.has(name)) return steps.get(name) as T;
+        const value = await inside.run(name, fn);
+        steps.set(name, value);
+        return value;
+      };
+      return {
+        step,
+        publish: async (key, value) => {
+          if (key === TASK_QUESTIONS_EVENT) events.push(value as OpenTaskQuestions);
+        },
+        waitFor: (topic) => step(`wait.${topic}`, () => new Promise((resolve) => mailbox.set(topic, resolve))),
+        enclosingStep: () => inside.getStore() ?? '',
+      };
+    };
+    const inputs = (j: ParkedRunJournal) =>
+      ParkedInputs.forTask(j, 60_000, async (open) => {
+        reports.push(open);
+      });
+    /** Delivers `answer` to the open question `key`, as tasks/update does. */
+    const answer = (key: string, value: unknown) => {
+      const seq = events.at(-1)?.[key]?.seq as string;
+      mailbox.get(`input.${seq}`)?.({ [key]: value });
+    };
+    const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
+    return { steps, events, reports, journal, inputs, answer, settled };
+  }
+
+  it('reports questions asked together in one report, and each takes its own answer', async () => {
+    const run = taskRun();
+    const inputs = run.inputs(run.journal());
+    const asked = Promise.all([
+      inputs.ask('elicitation/create', FORM, 'approve-a'),
+      inputs.ask('elicitation/create', FORM, 'approve-b'),
+    ]);
+    await run.settled();
+    expect(run.reports).toEqual([
+      {
+        'approve-a': { method: 'elicitation/create', params: FORM },
+        'approve-b': { method: 'elicitation/create', params: FORM },
+      },
+    ]);
+    run.answer('approve-b', { action: 'decline' });
+    await run.settled();
+    expect(Object.keys(run.reports.at(-1) as object)).toEqual(['approve-a']);
+    run.answer('approve-a', { action: 'accept' });
+    await expect(asked).resolves.toEqual([{ action: 'accept' }, { action: 'decline' }]);
+    await run.settled();
+    expect(run.reports.at(-1)).toEqual({});
+  });
+
+  it('asks an open question again under its recorded name on a replay, and numbers the next one past it', async () => {
+    const run = taskRun();
+    const handler = async (inputs: ParkedInputs, journal: ParkedRunJournal) => {
+      // Three sampled turns, each a recorded step whose question is asked inside it.
+      for (const turn of [1, 2, 3])
+        await journal.step(`turn.${turn}`, () => inputs.ask('sampling/createMessage', SAMPLE));
+      return inputs.ask('sampling/createMessage', SAMPLE);
+    };
+    const first = run.journal();
+    void handler(run.inputs(first), first).catch(() => undefined);
+    for (const key of ['sampling-1', 'sampling-2']) {
+      await run.settled();
+      run.answer(key, TURN);
+    }
+    await run.settled();
+    expect(Object.keys(run.reports.at(-1) as object)).toEqual(['sampling-3']);
+    const seq = run.events.at(-1)?.['sampling-3']?.seq;
+
+    // The process dies; the replay reads turns 1 and 2 from their record and asks the third again.
+    const again = run.journal();
+    const replayed = handler(run.inputs(again), again);
+    await run.settled();
+    expect(Object.keys(run.reports.at(-1) as object)).toEqual(['sampling-3']);
+    expect(run.events.at(-1)?.['sampling-3']?.seq).toBe(seq);
+    run.answer('sampling-3', TURN);
+    await run.settled();
+    expect(Object.keys(run.reports.at(-1) as object)).toEqual(['sampling-4']);
+    run.answer('sampling-4', TURN);
+    await expect(replayed).resolves.toMatchObject({ model: 'm' });
+  });
+
+  it('rejects a malformed answer naming its key', async () => {
+    const run = taskRun();
+    const asked = run.inputs(run.journal()).ask('elicitation/create', FORM, 'approve-a');
+    await run.settled();
+    run.answer('approve-a', { action: 'maybe' });
+    await expect(asked).rejects.toThrow(/inputResponses\.approve-a/);
   });
 });

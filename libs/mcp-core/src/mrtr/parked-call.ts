@@ -58,6 +58,24 @@ export interface ParkedQuestion {
 /** The run's event holding the question it waits on. */
 export const QUESTION_EVENT = 'input';
 
+/**
+ * The run's event holding the questions a 2026-07-28 durable task's run waits on ({@link OpenTaskQuestions}): its
+ * questions are asked together, not one at a time (see {@link ParkedInputs.forTask}).
+ */
+export const TASK_QUESTIONS_EVENT = 'task.inputs';
+
+/** One open question of a 2026-07-28 durable task's run, as the run publishes it. */
+export interface OpenTaskQuestion extends InputRequest {
+  /** The question's id: its answers go to the run's topic {@link answerTopic} of it. */
+  readonly seq: string;
+}
+
+/**
+ * The questions a 2026-07-28 durable task's run waits on now, by key (its event {@link TASK_QUESTIONS_EVENT}):
+ * whichever replica serves `tasks/update` delivers each answer to its question's topic.
+ */
+export type OpenTaskQuestions = Readonly<Record<string, OpenTaskQuestion>>;
+
 /** The topic of the message that answers question `seq`. */
 export function answerTopic(seq: string): string {
   return `input.${seq}`;
@@ -181,6 +199,10 @@ export class ParkedInputs implements InputSource {
   /** Questions asked so far in this execution, per enclosing step. */
   private readonly asked = new Map<string, number>();
   private turn: Promise<unknown> = Promise.resolve();
+  /** A task's questions open now, by id (see {@link forTask}). */
+  private readonly openNow = new Map<string, { readonly name: string; readonly request: InputRequest }>();
+  private reportScheduled = false;
+  private reported: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly journal: ParkedRunJournal,
@@ -190,7 +212,25 @@ export class ParkedInputs implements InputSource {
     private readonly legacy?: LegacyAsker,
     /** The answers the call brought ahead of its questions ({@link ParkedCallSchema}'s `answersAhead`). */
     private readonly ahead: Readonly<Record<string, unknown>> = {},
+    /** A 2026-07-28 task's: see {@link forTask}. */
+    private readonly onOpen?: (open: Readonly<Record<string, InputRequest>>) => Promise<void>,
   ) {}
+
+  /**
+   * The questions of a 2026-07-28 durable task's run. Unlike a parked call's, they are not asked one at a time: a
+   * question waits in the run's mailbox from the moment it is asked, and the questions open together are published
+   * together as the run's event {@link TASK_QUESTIONS_EVENT} (those asked in one turn of the event loop, as a handler's
+   * `Promise.all` asks them, in one publication), then told to `onOpen` (the task turns `input_required` with them;
+   * `{}`: none left). Each waits up to `waitMs` (the task's time left). `tasks/update`, on any replica, delivers
+   * each answer to its question's topic, where the run records it as a step.
+   */
+  static forTask(
+    journal: ParkedRunJournal,
+    waitMs: number,
+    onOpen: (open: Readonly<Record<string, InputRequest>>) => Promise<void>,
+  ): ParkedInputs {
+    return new ParkedInputs(journal, waitMs, undefined, {}, onOpen);
+  }
 
   ask(
     method: string,
@@ -205,6 +245,7 @@ export class ParkedInputs implements InputSource {
     const n = (this.asked.get(where) ?? 0) + 1;
     this.asked.set(where, n);
     const place = where ? `${where}#${n}` : `${n}`;
+    if (this.onOpen) return this.taskRound(place, method, params ?? {}, kind, key);
     const asked = this.turn.then(() => this.round(place, method, params ?? {}, kind, key, timeoutMs));
     this.turn = asked.catch(() => undefined);
     return asked;
@@ -218,6 +259,67 @@ export class ParkedInputs implements InputSource {
     return this.keptValues[name];
   }
 
+  /** A 2026-07-28 task's question (see {@link forTask}): open beside the others until its answer arrives. */
+  private async taskRound(
+    place: string,
+    method: string,
+    params: Record<string, unknown>,
+    kind: string,
+    key: string | undefined,
+  ): Promise<Record<string, unknown>> {
+    const question = await this.recordQuestion(place, kind, key);
+    this.openNow.set(question.seq, { name: question.name, request: { method, params } });
+    this.report();
+    let responses: Record<string, unknown> | undefined;
+    try {
+      responses = (await this.journal.waitFor(answerTopic(question.seq), this.ttlMs)) as
+        Record<string, unknown> | undefined;
+    } finally {
+      this.openNow.delete(question.seq);
+      this.report();
+    }
+    if (!responses || !Object.hasOwn(responses, question.name)) throw new ClientRequestTimeoutError(method, this.ttlMs);
+    return answerOf(method, question.name, responses[question.name]);
+  }
+
+  /**
+   * The question asked at `place`: its id and name, recorded (a replay reads them back). A name the record gives
+   * moves the numbering past it, so a question asked after a replay is not named as one before it.
+   */
+  private async recordQuestion(place: string, kind: string, key: string | undefined) {
+    const question = await this.journal.step(`ask.${place}`, async () => ({
+      seq: globalThis.crypto.randomUUID(),
+      name: key ?? this.names.next(kind),
+    }));
+    if (key === undefined) this.names.seen(kind, question.name);
+    return question;
+  }
+
+  /**
+   * Publishes the task's open questions, then tells `onOpen`: once per turn of the event loop (questions asked
+   * together are reported together), in order, each report the questions open when it is made.
+   */
+  private report(): void {
+    if (this.reportScheduled) return;
+    this.reportScheduled = true;
+    setImmediate(() => {
+      this.reportScheduled = false;
+      this.reported = this.reported.then(async () => {
+        const open: Record<string, OpenTaskQuestion> = {};
+        for (const [seq, { name, request }] of this.openNow) open[name] = { ...request, seq };
+        try {
+          // Published before the task says input_required: a tasks/update that reads the task finds the questions.
+          await this.journal.publish(TASK_QUESTIONS_EVENT, open);
+          const requests: Record<string, InputRequest> = {};
+          for (const [name, { method, params }] of Object.entries(open)) requests[name] = { method, params };
+          await this.onOpen?.(requests);
+        } catch {
+          // The run ended under it (cancelled, or its replica stopping): the task says so, not its questions.
+        }
+      });
+    });
+  }
+
   private async round(
     place: string,
     method: string,
@@ -228,10 +330,7 @@ export class ParkedInputs implements InputSource {
   ): Promise<Record<string, unknown>> {
     // Recorded before it is published: a question the client saw is the one a replay asks (a crash between the two
     // would otherwise give the replay a new id, and the client's answer would wait under the old one).
-    const question = await this.journal.step(`ask.${place}`, async () => ({
-      seq: globalThis.crypto.randomUUID(),
-      name: key ?? this.names.next(kind),
-    }));
+    const question = await this.recordQuestion(place, kind, key);
     // Answered ahead under its name: decided by the recorded call and the recorded name, so the same on a replay.
     if (Object.hasOwn(this.ahead, question.name)) return answerOf(method, question.name, this.ahead[question.name]);
     // The time the client is given (a legacy call's: 0 when nobody here can ask it), and the run's wait: a little

@@ -21,6 +21,7 @@ function durablePort(submit: () => Promise<void>): DurableTaskRuns {
     cancel: () => Promise.resolve(),
     lostReason: () => Promise.resolve(undefined),
     question: () => Promise.resolve(undefined),
+    openQuestions: () => Promise.resolve(undefined),
     deliver: () => Promise.resolve('gone' as const),
     watch: () => ({ next: () => sleep(10), close: () => undefined }),
   };

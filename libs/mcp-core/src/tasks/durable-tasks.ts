@@ -2,6 +2,7 @@ import { type Principal } from '@agent-mcp/context';
 import { z } from 'zod';
 import { McpLocalError } from '../errors';
 import { RECORDED_CALL_FIELDS } from '../recorded-call';
+import { type OpenTaskQuestions } from '../mrtr/parked-call';
 import { type RunQuestions } from './legacy-task-questions';
 
 /**
@@ -17,7 +18,10 @@ export const DURABLE_TASK_RUNNER = 'durable-runs';
 export const DurableTaskCallSchema = z.object({
   taskId: z.string().min(1).max(256),
   ...RECORDED_CALL_FIELDS,
-  /** The protocol era of the call: a 2026-07-28 task asks its questions through the task (`tasks/update`). */
+  /**
+   * The protocol era of the call: a 2026-07-28 task's questions are answered with `tasks/update`, a 2025-11-25
+   * one's asked on `tasks/result`; either way through the run.
+   */
   era: z.enum(['legacy', 'modern']),
   /**
    * The 2025-11-25 session the call came on: when the replica executing the run holds that session, open with its
@@ -38,11 +42,17 @@ export type DurableTaskCall = Omit<z.infer<typeof DurableTaskCallSchema>, 'princ
  * recorded input on a live replica if that one dies: the composition root defines that work once per process,
  * before the engine starts. The task store stays the truth `tasks/get` and `tasks/result` read on every replica.
  *
- * A 2025-11-25 task's questions wait in its run (keyed by the task id, as every run's method here): `question`,
- * `deliver` and `watch` are what the replica serving the client's `tasks/result` asks and answers them with, as a
- * request waiting on a parked call does (`ParkedCallRuns`).
+ * A task's questions wait in its run (keyed by the task id, as every run's method here). A 2025-11-25 task's:
+ * `question`, `deliver` and `watch` are what the replica serving the client's `tasks/result` asks and answers them
+ * with, as a request waiting on a parked call does (`ParkedCallRuns`). A 2026-07-28 task's: `openQuestions` and
+ * `deliver` are what the replica serving the client's `tasks/update` answers them with.
  */
 export interface DurableTaskRuns extends RunQuestions {
+  /**
+   * The questions a 2026-07-28 task's run waits on (its event `TASK_QUESTIONS_EVENT`, see `ParkedInputs.forTask`),
+   * `{}` when none; `undefined` when the run published none (not such a task's run, or not started yet).
+   */
+  openQuestions(taskId: string): Promise<OpenTaskQuestions | undefined>;
   /**
    * Whether calls can be submitted now, waiting at most `waitMs` for the engine to come up. When not, the call is
    * refused (a task that ran unrecorded could not be resumed).

@@ -123,6 +123,8 @@ export class TaskManager {
   private readonly running = new Map<string, Running>();
   /** The questions of the 2026-07-28 tasks running here. */
   private readonly inputs = new Map<string, TaskInputs>();
+  /** The open questions of the 2026-07-28 durable tasks running here, which ask through their runs. */
+  private readonly runQuestions = new Map<string, Readonly<Record<string, InputRequest>>>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly changeListeners = new Set<(taskId: string) => void>();
   private watchTimer: ReturnType<typeof setInterval> | undefined;
@@ -277,6 +279,7 @@ export class TaskManager {
     const done = this.run(taskId, controller.signal, work, classify).finally(() => {
       this.running.delete(taskId);
       this.inputs.delete(taskId);
+      this.runQuestions.delete(taskId);
       this.waitingOnClient.delete(taskId);
       this.wake(taskId);
       if (this.running.size === 0) this.stopWatching();
@@ -295,22 +298,36 @@ export class TaskManager {
    * the questions on `tasks/get` here) until `tasks/update` answers them.
    */
   inputsFor(taskId: string, signal: AbortSignal): TaskInputs {
-    const inputs = new TaskInputs(signal, (open) => {
-      const asking = Object.keys(open).length > 0;
-      void this.store
-        .setStatus(
-          taskId,
-          undefined,
-          asking ? 'input_required' : 'working',
-          asking ? 'Waiting for the client to answer' : undefined,
-          // Stored, so that tasks/get on any replica shows them and tasks/update on any replica can check answers.
-          asking ? open : undefined,
-        )
-        .then(() => this.wake(taskId))
-        .catch((error: unknown) => this.logger.warn('task store: status update failed', { taskId, err: error }));
-    });
+    const inputs = new TaskInputs(signal, (open) => void this.showQuestions(taskId, open));
     this.inputs.set(taskId, inputs);
     return inputs;
+  }
+
+  /**
+   * A 2026-07-28 durable task's run waits on `open` now (`{}`: on none), asked through its run (see
+   * `ParkedInputs.forTask`): the task is `input_required` with them meanwhile, on `tasks/get` on every replica, and
+   * progress made meanwhile leaves it so; `tasks/update` on any replica delivers the answers to the run.
+   */
+  async runAsks(taskId: string, open: Readonly<Record<string, InputRequest>>): Promise<void> {
+    if (Object.keys(open).length > 0) this.runQuestions.set(taskId, open);
+    else this.runQuestions.delete(taskId);
+    await this.showQuestions(taskId, open);
+  }
+
+  /** Stores the task's open questions (none: it is `working` again) and wakes its waiters. */
+  private async showQuestions(taskId: string, open: Readonly<Record<string, InputRequest>>): Promise<void> {
+    const asking = Object.keys(open).length > 0;
+    await this.store
+      .setStatus(
+        taskId,
+        undefined,
+        asking ? 'input_required' : 'working',
+        asking ? 'Waiting for the client to answer' : undefined,
+        // Stored, so that tasks/get on any replica shows them and tasks/update on any replica can check answers.
+        asking ? { ...open } : undefined,
+      )
+      .then(() => this.wake(taskId))
+      .catch((error: unknown) => this.logger.warn('task store: status update failed', { taskId, err: error }));
   }
 
   /**
@@ -334,7 +351,8 @@ export class TaskManager {
 
   /** The open questions of a task running here, if it asked any. */
   openInputs(taskId: string): Record<string, InputRequest> | undefined {
-    return this.inputs.get(taskId)?.open();
+    const asked = this.runQuestions.get(taskId);
+    return asked ? { ...asked } : this.inputs.get(taskId)?.open();
   }
 
   /**
@@ -346,6 +364,7 @@ export class TaskManager {
     const task = await this.require(taskId, owner);
     const inputs = this.inputs.get(taskId);
     if (inputs) return inputs.answer(responses);
+    if (await this.answerRun(task, responses)) return;
     if (task.status !== 'input_required') return;
     if (!this.store.sendInputs) {
       throw new ProtocolError(
@@ -364,6 +383,30 @@ export class TaskManager {
       answers[key] = answer;
     }
     if (Object.keys(answers).length > 0) await this.store.sendInputs(taskId, owner, answers);
+  }
+
+  /**
+   * Delivers answers to the questions a durable task's run waits on (its event `TASK_QUESTIONS_EVENT`), each to its
+   * question's topic in the run's mailbox, where the run records it: checked first (a malformed answer is -32602
+   * naming its key, and nothing is delivered), answers to no open question ignored. False when the task's run
+   * publishes no questions (not a durable 2026-07-28 task, or one whose run predates them).
+   */
+  private async answerRun(task: TaskRecord, responses: Readonly<Record<string, unknown>>): Promise<boolean> {
+    if (!this.durable || isTerminalStatus(task.status) || this.running.get(task.taskId)?.runner === this.runnerId)
+      return false;
+    const open = await this.durable.openQuestions(task.taskId);
+    if (!open) return false;
+    const deliveries: Array<[string, string, Record<string, unknown>]> = [];
+    for (const [key, value] of Object.entries(responses)) {
+      const question = Object.hasOwn(open, key) ? open[key] : undefined;
+      if (!question) continue;
+      const answer = parseAnswer(question.method, key, value);
+      if (answer instanceof ProtocolError) throw answer;
+      deliveries.push([key, question.seq, answer]);
+    }
+    // `repeated` (answered already) and `gone` (the run ended) deliver nothing, as an answer to no open question.
+    for (const [key, seq, answer] of deliveries) await this.durable.deliver(task.taskId, seq, { [key]: answer });
+    return true;
   }
 
   /** The owner's task as stored; -32602 when it is unknown or someone else's. */
@@ -456,7 +499,8 @@ export class TaskManager {
         const meta = (result._meta as Record<string, unknown> | undefined) ?? {};
         return { result: { ...result, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId } } } };
       }
-      if (!asker || !this.durable) {
+      // Only a durable task's run asks through tasks/result: a task this process runs as its own is not one.
+      if (!asker || !this.durable || this.running.get(taskId)?.runner === this.runnerId) {
         await this.waitForChange(taskId, signal);
         continue;
       }
@@ -475,7 +519,8 @@ export class TaskManager {
     // A task waiting for its client keeps saying so, with its open questions: progress made meanwhile (a heartbeat)
     // must not turn it `working` and hide the questions from tasks/get.
     const open = this.inputs.get(taskId)?.open();
-    if ((open && Object.keys(open).length > 0) || this.waitingOnClient.has(taskId)) return;
+    if ((open && Object.keys(open).length > 0) || this.runQuestions.has(taskId) || this.waitingOnClient.has(taskId))
+      return;
     await this.store.setStatus(taskId, undefined, 'working', message);
   }
 

@@ -96,8 +96,10 @@ export interface LegacyTaskInputsOptions {
   readonly signal: AbortSignal;
   readonly tasks: TaskManager;
   readonly questions: LegacyTaskQuestions;
-  /** The time a client is given to answer a question that names none. */
+  /** The time a client is given to answer a question that names none, once asked. */
   readonly clientRequestTimeoutMs: number;
+  /** How long a question that names no time waits for a `tasks/result` to ask it: the task's time left. */
+  readonly waitMs: number;
   /** The session the call came on, if it is open in this process now (`McpServer.liveSessionOf`). */
   readonly live: () => Session | undefined;
   readonly logger: Logger;
@@ -105,7 +107,8 @@ export interface LegacyTaskInputsOptions {
 
 /**
  * Where the questions of a 2025-11-25 durable task's run go: into the run (see `legacy-task-questions.ts`). Each
- * waits in the run's mailbox for the question's time, the task `input_required` meanwhile, for whichever replica
+ * waits in the run's mailbox for the question's time (with none, the task's time left), the task `input_required`
+ * meanwhile, for whichever replica
  * serves the client's `tasks/result` to ask it; when the session the call came on is open here with its stream, it
  * is asked there at once too (one ask per question in this process, whoever asks first).
  */
@@ -113,7 +116,8 @@ export function legacyTaskInputs(options: LegacyTaskInputsOptions): ParkedInputs
   const { record, signal, tasks, questions } = options;
   const ended = () => Promise.resolve(signal.aborted);
   return new ParkedInputs(options.journal, options.clientRequestTimeoutMs, {
-    waitMs: (timeoutMs) => timeoutMs ?? options.clientRequestTimeoutMs,
+    // Not the client-request timeout: a client that comes back later (a person away from the screen) is asked then.
+    waitMs: (timeoutMs) => timeoutMs ?? options.waitMs,
     async waiting(question) {
       // A question answered before a crash, published again by the replay: its answer is read back at once.
       const open = question && (await questions.waitsOn(record.taskId, question.seq).catch(() => true));

@@ -455,7 +455,7 @@ type Text = {
       }
       expect(task).toMatchObject({ status: 'input_required' });
       const key = Object.keys((task?.['inputRequests'] as object) ?? {})[0] as string;
-      expect(key).toMatch(/^elicitation-\d+$/);
+      expect(key).toMatch(/^elicitation-[0-9a-f]{8}$/);
       const ack = await modern(
         b.base,
         'tasks/update',
@@ -545,7 +545,7 @@ type Text = {
         // The run on A waits for the approval: B reports it waiting, with the question.
         const waiting = await statusFrame('input_required');
         const key = Object.keys((waiting.params?.['inputRequests'] as object) ?? {})[0] as string;
-        expect(key).toMatch(/^elicitation-\d+$/);
+        expect(key).toMatch(/^elicitation-[0-9a-f]{8}$/);
         // Answered on A, which runs the task: B hears of its end through the change feed and reads the outcome.
         const ack = await modern(
           a.base,

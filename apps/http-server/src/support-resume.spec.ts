@@ -33,7 +33,7 @@ afterAll(() => fx?.close());
 async function approveNext(base: string, taskId: string, answered: Set<string>): Promise<void> {
   const asking = await taskUntil(base, taskId, (t) => unansweredKeys(t, answered).length > 0, 30_000);
   const [key] = unansweredKeys(asking, answered);
-  expect(key).toMatch(/^elicitation-\d+$/);
+  expect(key).toMatch(/^elicitation-[0-9a-f]{8}$/);
   answered.add(key as string);
   expect((await approve(base, taskId, key as string)).error).toBeUndefined();
 }

@@ -132,16 +132,18 @@ afterAll(async () => {
 
 /** Answers yes to every open question of the support tasks through `base`, until they have all ended. */
 async function approveUntilEnded(base: () => string, taskIds: readonly string[], stop: AbortSignal): Promise<void> {
-  const answered = new Set<string>();
+  // Per task: a run names its questions by kind and number (elicitation-1), the same in every task.
+  const answered = new Map(taskIds.map((taskId) => [taskId, new Set<string>()]));
   const ended = new Set<string>();
   while (!stop.aborted && ended.size < taskIds.length) {
     for (const taskId of taskIds) {
       if (ended.has(taskId)) continue;
       const task = (await modernRequest(base(), 'tasks/get', { taskId }).catch(() => ({ result: undefined }))).result;
       if (taskEnded(task)) ended.add(taskId);
-      for (const key of unansweredKeys(task, answered)) {
+      const done = answered.get(taskId) as Set<string>;
+      for (const key of unansweredKeys(task, done)) {
         if ((await approve(base(), taskId, key).catch(() => ({ error: 'unreachable' }))).error === undefined)
-          answered.add(key);
+          done.add(key);
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 200));

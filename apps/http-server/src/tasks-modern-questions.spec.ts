@@ -68,6 +68,9 @@ class TaskClient {
   }
 }
 
+/** How the run names an unkeyed question: by its kind and id, never reused in the run. */
+const SAMPLING = /^sampling-[0-9a-f]{8}$/;
+const ELICITATION = /^elicitation-[0-9a-f]{8}$/;
 const ACCEPT = { action: 'accept', content: { confirm: true } };
 
 async function supportTask(base: string, customerId: number): Promise<TaskClient> {
@@ -105,18 +108,21 @@ it('shows the same questions on B after A, waiting on a sampled turn, is SIGKILL
   const before = await fx.ticketsOf(15);
   const user = await supportTask(a.base, 15);
 
-  expect(await user.nextQuestion(a.base)).toBe('sampling-1');
-  await user.answer(a.base, 'sampling-1', toolUseTurn('tu_1', 'kb_search', { query: 'refund' }));
-  expect(await user.nextQuestion(a.base)).toBe('sampling-2');
+  const turn1 = await user.nextQuestion(a.base);
+  expect(turn1).toMatch(SAMPLING);
+  await user.answer(a.base, turn1, toolUseTurn('tu_1', 'kb_search', { query: 'refund' }));
+  const turn2 = await user.nextQuestion(a.base);
+  expect(turn2).toMatch(SAMPLING);
   await user.answer(
     a.base,
-    'sampling-2',
+    turn2,
     toolUseTurn('tu_2', 'ticket_create', { subject: 'Task refund by phone', body: 'Please call about a refund.' }),
   );
   const approval = await user.nextQuestion(a.base);
-  expect(approval).toBe('elicitation-1');
+  expect(approval).toMatch(ELICITATION);
   await user.answer(a.base, approval, ACCEPT);
-  expect(await user.nextQuestion(a.base)).toBe('sampling-3');
+  const turn3 = await user.nextQuestion(a.base);
+  expect(turn3).toMatch(SAMPLING);
 
   // A dies while the task waits on its third sampled turn; B shows the question A's run asked.
   const b = await fx.startReplica(NO_KEY);
@@ -124,7 +130,7 @@ it('shows the same questions on B after A, waiting on a sampled turn, is SIGKILL
   await a.exited;
   const onB = (await modern(b.base, 'tasks/get', { taskId: user.taskId })).result;
   expect(onB).toMatchObject({ status: 'input_required' });
-  expect(Object.keys(onB?.['inputRequests'] as object)).toEqual(['sampling-3']);
+  expect(Object.keys(onB?.['inputRequests'] as object)).toEqual([turn3]);
 
   // B resumes the run: its replay asks the open question again under the same name (and nothing answered before).
   await runMovesTo(user.taskId, b);
@@ -135,8 +141,8 @@ it('shows the same questions on B after A, waiting on a sampled turn, is SIGKILL
     (t) => t?.['status'] === 'input_required' && String(t['lastUpdatedAt']) > shownAt,
     30_000,
   );
-  expect(Object.keys(resumed?.['inputRequests'] as object)).toEqual(['sampling-3']);
-  await user.answer(b.base, 'sampling-3', answerTurn('A colleague will call you.'));
+  expect(Object.keys(resumed?.['inputRequests'] as object)).toEqual([turn3]);
+  await user.answer(b.base, turn3, answerTurn('A colleague will call you.'));
 
   const done = await user.ended(b.base);
   expect(done).toMatchObject({
@@ -150,7 +156,7 @@ it('shows the same questions on B after A, waiting on a sampled turn, is SIGKILL
     },
   });
   // Each question shown once: no sampled turn or approval asked again after the resume.
-  expect(user.shown).toEqual(['sampling-1', 'sampling-2', approval, 'sampling-3']);
+  expect(user.shown).toEqual([turn1, turn2, approval, turn3]);
   expect(await fx.ticketsOf(15)).toBe(before + 1);
   expect(fx.model.requests).toHaveLength(0);
   // Four answers, each posted into the run once; the run finished on B.
@@ -168,16 +174,18 @@ it('loses no answer when the replica whose run took it is SIGKILLed right after 
   const before = await fx.ticketsOf(14);
   // Created on A; whichever replica takes the run from the queue runs it.
   const user = await supportTask(a.base, 14);
-  expect(await user.nextQuestion(b.base)).toBe('sampling-1');
+  const turn1 = await user.nextQuestion(b.base);
+  expect(turn1).toMatch(SAMPLING);
   const holder = (await runOf(user.taskId))?.executor_id === a.executorId ? a : b;
   const other = holder === a ? b : a;
-  await user.answer(holder.base, 'sampling-1', toolUseTurn('tu_1', 'kb_search', { query: 'refund' }));
-  expect(await user.nextQuestion(other.base)).toBe('sampling-2');
+  await user.answer(holder.base, turn1, toolUseTurn('tu_1', 'kb_search', { query: 'refund' }));
+  const turn2 = await user.nextQuestion(other.base);
+  expect(turn2).toMatch(SAMPLING);
 
   // The answer to the second turn goes to the replica running the run, which dies as it answers.
   await user.answer(
     holder.base,
-    'sampling-2',
+    turn2,
     toolUseTurn('tu_2', 'ticket_create', { subject: 'Answered then killed', body: 'Please call about a refund.' }),
   );
   holder.child.kill('SIGKILL');
@@ -187,15 +195,16 @@ it('loses no answer when the replica whose run took it is SIGKILLed right after 
   // approval next, not for the second turn again.
   await runMovesTo(user.taskId, other);
   const approval = await user.nextQuestion(other.base);
-  expect(approval).toBe('elicitation-1');
+  expect(approval).toMatch(ELICITATION);
   await user.answer(other.base, approval, ACCEPT);
-  expect(await user.nextQuestion(other.base)).toBe('sampling-3');
-  await user.answer(other.base, 'sampling-3', answerTurn('We will call you.'));
+  const turn3 = await user.nextQuestion(other.base);
+  expect(turn3).toMatch(SAMPLING);
+  await user.answer(other.base, turn3, answerTurn('We will call you.'));
   expect(await user.ended(other.base)).toMatchObject({
     status: 'completed',
     result: { structuredContent: { status: 'answered', ticketCreated: { created: true } } },
   });
-  expect(user.shown).toEqual(['sampling-1', 'sampling-2', approval, 'sampling-3']);
+  expect(user.shown).toEqual([turn1, turn2, approval, turn3]);
   expect(await fx.ticketsOf(14)).toBe(before + 1);
   expect(fx.model.requests).toHaveLength(0);
 });

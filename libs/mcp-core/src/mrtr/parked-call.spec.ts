@@ -200,7 +200,7 @@ describe('ParkedInputs.forTask (a 2026-07-28 durable task)', () => {
     expect(run.reports.at(-1)).toEqual({});
   });
 
-  it('asks an open question again under its recorded name on a replay, and numbers the next one past it', async () => {
+  it('asks an open question again under its recorded name on a replay, and never reuses a name', async () => {
     const run = taskRun();
     const handler = async (inputs: ParkedInputs, journal: ParkedRunJournal) => {
       // Three sampled turns, each a recorded step whose question is asked inside it.
@@ -208,27 +208,34 @@ describe('ParkedInputs.forTask (a 2026-07-28 durable task)', () => {
         await journal.step(`turn.${turn}`, () => inputs.ask('sampling/createMessage', SAMPLE));
       return inputs.ask('sampling/createMessage', SAMPLE);
     };
+    const open = () => Object.keys(run.reports.at(-1) as object);
+    const names: string[] = [];
     const first = run.journal();
     void handler(run.inputs(first), first).catch(() => undefined);
-    for (const key of ['sampling-1', 'sampling-2']) {
+    for (let turn = 1; turn <= 2; turn++) {
       await run.settled();
-      run.answer(key, TURN);
+      names.push(...open());
+      run.answer(open()[0] as string, TURN);
     }
     await run.settled();
-    expect(Object.keys(run.reports.at(-1) as object)).toEqual(['sampling-3']);
-    const seq = run.events.at(-1)?.['sampling-3']?.seq;
+    const third = open()[0] as string;
+    const seq = run.events.at(-1)?.[third]?.seq;
 
     // The process dies; the replay reads turns 1 and 2 from their record and asks the third again.
     const again = run.journal();
     const replayed = handler(run.inputs(again), again);
     await run.settled();
-    expect(Object.keys(run.reports.at(-1) as object)).toEqual(['sampling-3']);
-    expect(run.events.at(-1)?.['sampling-3']?.seq).toBe(seq);
-    run.answer('sampling-3', TURN);
+    expect(open()).toEqual([third]);
+    expect(run.events.at(-1)?.[third]?.seq).toBe(seq);
+    run.answer(third, TURN);
     await run.settled();
-    expect(Object.keys(run.reports.at(-1) as object)).toEqual(['sampling-4']);
-    run.answer('sampling-4', TURN);
+    const fourth = open()[0] as string;
+    run.answer(fourth, TURN);
     await expect(replayed).resolves.toMatchObject({ model: 'm' });
+    // Named by kind and id: four names, none reused though the replay skipped two questions.
+    names.push(third, fourth);
+    expect(new Set(names).size).toBe(4);
+    for (const name of names) expect(name).toMatch(/^sampling-[0-9a-f]{8}$/);
   });
 
   it('rejects a malformed answer naming its key', async () => {

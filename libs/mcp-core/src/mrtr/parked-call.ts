@@ -221,7 +221,8 @@ export class ParkedInputs implements InputSource {
    * question waits in the run's mailbox from the moment it is asked, and the questions open together are published
    * together as the run's event {@link TASK_QUESTIONS_EVENT} (those asked in one turn of the event loop, as a handler's
    * `Promise.all` asks them, in one publication), then told to `onOpen` (the task turns `input_required` with them;
-   * `{}`: none left). Each waits up to `waitMs` (the task's time left). `tasks/update`, on any replica, delivers
+   * `{}`: none left). A question without a key is named by its kind and id (`sampling-1a2b3c4d`), never reused in
+   * the run. Each waits up to `waitMs` (the task's time left). `tasks/update`, on any replica, delivers
    * each answer to its question's topic, where the run records it as a step.
    */
   static forTask(
@@ -283,14 +284,16 @@ export class ParkedInputs implements InputSource {
   }
 
   /**
-   * The question asked at `place`: its id and name, recorded (a replay reads them back). A name the record gives
-   * moves the numbering past it, so a question asked after a replay is not named as one before it.
+   * The question asked at `place`: its id and name, recorded (a replay reads them back). A numbered name the record
+   * gives moves the numbering past it.
    */
   private async recordQuestion(place: string, kind: string, key: string | undefined) {
-    const question = await this.journal.step(`ask.${place}`, async () => ({
-      seq: globalThis.crypto.randomUUID(),
-      name: key ?? this.names.next(kind),
-    }));
+    const question = await this.journal.step(`ask.${place}`, async () => {
+      const seq = globalThis.crypto.randomUUID();
+      // A task's question without a key is named by its id: a replay that reads a step from its record skips the
+      // questions asked inside it, so a number counted here could name a new question as an answered one.
+      return { seq, name: key ?? (this.onOpen ? `${kind}-${seq.slice(0, 8)}` : this.names.next(kind)) };
+    });
     if (key === undefined) this.names.seen(kind, question.name);
     return question;
   }

@@ -88,16 +88,7 @@ async function taskReaches(client: Client, taskId: string, status: string): Prom
 }
 
 /** The task's run: where it is, and the keys of the messages posted into it. */
-const runOf = async (taskId: string) =>
-  (
-    await fx.check.query<{ executor_id: string; status: string; answers: string[] }>(
-      `SELECT w.executor_id, w.status,
-              array(SELECT m.message_key FROM agent_runs.run_messages m
-                     WHERE m.run_id = w.workflow_uuid ORDER BY m.sent_at) AS answers
-         FROM agent_runs.workflow_status w WHERE w.workflow_uuid = $1`,
-      [taskId],
-    )
-  ).rows[0];
+const runOf = (taskId: string) => fx.runOf(taskId);
 
 /** {@link runOf} once it is no longer pending (bounded: 30 s): the outcome is stored from inside the run. */
 async function runSettled(taskId: string): Promise<Awaited<ReturnType<typeof runOf>>> {

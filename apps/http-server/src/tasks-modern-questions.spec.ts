@@ -83,16 +83,7 @@ async function supportTask(base: string, customerId: number): Promise<TaskClient
 }
 
 /** The task's run: where it is, and the keys of the messages posted into it. */
-const runOf = async (taskId: string) =>
-  (
-    await fx.check.query<{ executor_id: string; status: string; answers: string[] }>(
-      `SELECT w.executor_id, w.status,
-              array(SELECT m.message_key FROM agent_runs.run_messages m
-                     WHERE m.run_id = w.workflow_uuid ORDER BY m.sent_at) AS answers
-         FROM agent_runs.workflow_status w WHERE w.workflow_uuid = $1`,
-      [taskId],
-    )
-  ).rows[0];
+const runOf = (taskId: string) => fx.runOf(taskId);
 
 /** Waits (bounded) until the run is held by `replica`. */
 async function runMovesTo(taskId: string, replica: Replica): Promise<void> {

@@ -24,8 +24,17 @@ export interface SupportReplicas {
   killReplicas(): Promise<void>;
   /** How many support tickets the customer has. */
   ticketsOf(customerId: number): Promise<number>;
+  /** A run (a durable task's: keyed by its task id): who holds it, its status, the keys of the messages posted into it. */
+  runOf(runId: string): Promise<RunRow | undefined>;
   /** Kills the replicas, closes the pool and the model server, and drops the database. */
   close(): Promise<void>;
+}
+
+/** A run as {@link SupportReplicas.runOf} reads it. */
+export interface RunRow {
+  readonly executor_id: string;
+  readonly status: string;
+  readonly answers: string[];
 }
 
 /**
@@ -70,6 +79,16 @@ export async function createSupportReplicas(env: Record<string, string> = {}): P
           customerId,
         ])
       ).rows[0]?.n ?? 0,
+    runOf: async (runId) =>
+      (
+        await check.query<RunRow>(
+          `SELECT w.executor_id, w.status,
+                  array(SELECT m.message_key FROM agent_runs.run_messages m
+                         WHERE m.run_id = w.workflow_uuid ORDER BY m.sent_at) AS answers
+             FROM agent_runs.workflow_status w WHERE w.workflow_uuid = $1`,
+          [runId],
+        )
+      ).rows[0],
     close: async () => {
       await killReplicas();
       await check.end();

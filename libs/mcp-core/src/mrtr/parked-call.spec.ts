@@ -21,6 +21,7 @@ function memoryRun() {
   const mailbox = new Map<string, unknown>();
   const waiting = new Map<string, (answer: unknown) => void>();
   const published: ParkedQuestion[] = [];
+  const events: OpenTaskQuestions[] = [];
   const journal = (): ParkedRunJournal => {
     const inside = new AsyncLocalStorage<string>();
     const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -33,6 +34,7 @@ function memoryRun() {
       step,
       publish: async (key, value) => {
         if (key === QUESTION_EVENT) published.push(value as ParkedQuestion);
+        if (key === TASK_QUESTIONS_EVENT) events.push(value as OpenTaskQuestions);
       },
       // As the run's journal does: the answer is recorded as a step, so a replay reads it back.
       waitFor: (topic) =>
@@ -44,18 +46,21 @@ function memoryRun() {
       enclosingStep: () => inside.getStore() ?? '',
     };
   };
+  /** Leaves `message` in the mailbox on `topic`, handing it to the run if it waits there. */
+  const deliver = (topic: string, message: unknown) => {
+    mailbox.set(topic, message);
+    waiting.get(topic)?.(message);
+    waiting.delete(topic);
+  };
   /** Answers the question the run published last, once it has. */
   const answer = async (action: string): Promise<ParkedQuestion> => {
     for (let i = 0; i < 100 && !waiting.size; i++) await new Promise((resolve) => setTimeout(resolve, 5));
     const question = published.at(-1) as ParkedQuestion;
-    const topic = `input.${question.seq}`;
     const [name] = Object.keys(question.inputRequests);
-    mailbox.set(topic, { [name as string]: { action } });
-    waiting.get(topic)?.(mailbox.get(topic));
-    waiting.delete(topic);
+    deliver(`input.${question.seq}`, { [name as string]: { action } });
     return question;
   };
-  return { steps, published, journal, answer };
+  return { steps, published, events, journal, answer, deliver };
 }
 
 describe('ParkedInputs', () => {
@@ -143,38 +148,17 @@ describe('ParkedInputs.forTask (a 2026-07-28 durable task)', () => {
 
   /** A run in memory whose open questions (its TASK_QUESTIONS_EVENT) and reports are kept. */
   function taskRun() {
-    const steps = new Map<string, unknown>();
-    const mailbox = new Map<string, (answer: unknown) => void>();
-    const events: OpenTaskQuestions[] = [];
+    const { journal, events, deliver } = memoryRun();
     const reports: Array<Record<string, unknown>> = [];
-    const journal = (): ParkedRunJournal => {
-      const inside = new AsyncLocalStorage<string>();
-      const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-        if (steps.has(name)) return steps.get(name) as T;
-        const value = await inside.run(name, fn);
-        steps.set(name, value);
-        return value;
-      };
-      return {
-        step,
-        publish: async (key, value) => {
-          if (key === TASK_QUESTIONS_EVENT) events.push(value as OpenTaskQuestions);
-        },
-        waitFor: (topic) => step(`wait.${topic}`, () => new Promise((resolve) => mailbox.set(topic, resolve))),
-        enclosingStep: () => inside.getStore() ?? '',
-      };
-    };
     const inputs = (j: ParkedRunJournal) =>
       ParkedInputs.forTask(j, 60_000, async (open) => {
         reports.push(open);
       });
     /** Delivers `answer` to the open question `key`, as tasks/update does. */
-    const answer = (key: string, value: unknown) => {
-      const seq = events.at(-1)?.[key]?.seq as string;
-      mailbox.get(`input.${seq}`)?.({ [key]: value });
-    };
+    const answer = (key: string, value: unknown) =>
+      deliver(`input.${events.at(-1)?.[key]?.seq as string}`, { [key]: value });
     const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
-    return { steps, events, reports, journal, inputs, answer, settled };
+    return { events, reports, journal, inputs, answer, settled };
   }
 
   it('reports questions asked together in one report, and each takes its own answer', async () => {

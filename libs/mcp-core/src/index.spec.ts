@@ -88,6 +88,8 @@ export type {
   McpLocalErrorCode,
   McpObserver,
   McpServerOptions,
+  OpenTaskQuestion,
+  OpenTaskQuestions,
   OriginPolicy,
   ParkedCall,
   ParkedCallRuns,

@@ -7,25 +7,12 @@ import { type TaskRecord } from '@agent-mcp/context';
 import { z } from 'zod';
 import { defineTool } from '../tool';
 import { connectLinkedClient, createTestServer } from '../testing';
+import { durableTaskPort } from '../spec-helpers/durable-task-port';
 import { type DurableTaskRuns } from './durable-tasks';
 import { InMemoryTaskStore } from './task-store';
 
 const LEASE_MS = 150;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function durablePort(submit: () => Promise<void>): DurableTaskRuns {
-  return {
-    ready: () => Promise.resolve(true),
-    admit: () => Promise.resolve(),
-    submit,
-    cancel: () => Promise.resolve(),
-    lostReason: () => Promise.resolve(undefined),
-    question: () => Promise.resolve(undefined),
-    openQuestions: () => Promise.resolve(undefined),
-    deliver: () => Promise.resolve('gone' as const),
-    watch: () => ({ next: () => sleep(10), close: () => undefined }),
-  };
-}
 
 /** Starts a task of a resumable tool on a server whose durable port is `port`; the stored task once it exists. */
 async function startTask(port: DurableTaskRuns): Promise<{ store: InMemoryTaskStore; task: TaskRecord }> {
@@ -61,14 +48,14 @@ async function startTask(port: DurableTaskRuns): Promise<{ store: InMemoryTaskSt
 
 describe('a durable task’s lease', () => {
   it('fails a task whose run was never queued (its server stopped in between) once the short lease runs out', async () => {
-    const { store, task } = await startTask(durablePort(() => new Promise<void>(() => undefined)));
+    const { store, task } = await startTask(durableTaskPort({ submit: () => new Promise<void>(() => undefined) }));
     expect(task.status).toBe('working');
     await sleep(LEASE_MS * 3);
     expect(await store.get(task.taskId, task.owner)).toMatchObject({ status: 'failed' });
   });
 
   it('keeps a queued task past that lease: its lease is its TTL once the run is queued', async () => {
-    const { store, task } = await startTask(durablePort(() => Promise.resolve()));
+    const { store, task } = await startTask(durableTaskPort());
     await sleep(LEASE_MS * 3);
     expect(await store.get(task.taskId, task.owner)).toMatchObject({ status: 'working' });
   });

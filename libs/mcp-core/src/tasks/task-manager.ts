@@ -510,7 +510,16 @@ export class TaskManager {
         .next(asker.call, taskId, this.pollIntervalMs, ended)
         .finally(() => (asking = undefined));
       asking.catch(() => undefined);
-      await Promise.race([asking, this.waitForChange(taskId, signal)]);
+      const changed = this.waitForChange(taskId, signal);
+      try {
+        await Promise.race([asking, changed]);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        // The run could not be read (its engine down, say): the task's outcome is still in the store, so wait for it
+        // as for any task; the next look asks again.
+        this.logger.warn('durable task runs: could not ask a task’s questions', { taskId, err: error });
+        await changed;
+      }
     }
   }
 

@@ -22,6 +22,8 @@ function memoryRun() {
   const waiting = new Map<string, (answer: unknown) => void>();
   const published: ParkedQuestion[] = [];
   const events: OpenTaskQuestions[] = [];
+  /** Publications left to fail, as a brief database error fails them. */
+  let failing = 0;
   const journal = (): ParkedRunJournal => {
     const inside = new AsyncLocalStorage<string>();
     const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -33,6 +35,10 @@ function memoryRun() {
     return {
       step,
       publish: async (key, value) => {
+        if (failing > 0) {
+          failing -= 1;
+          throw new Error('Connection terminated unexpectedly');
+        }
         if (key === QUESTION_EVENT) published.push(value as ParkedQuestion);
         if (key === TASK_QUESTIONS_EVENT) events.push(value as OpenTaskQuestions);
       },
@@ -60,7 +66,8 @@ function memoryRun() {
     deliver(`input.${question.seq}`, { [name as string]: { action } });
     return question;
   };
-  return { steps, published, events, journal, answer, deliver };
+  const failPublishes = (n: number) => (failing = n);
+  return { steps, published, events, journal, answer, deliver, failPublishes };
 }
 
 describe('ParkedInputs', () => {
@@ -148,7 +155,7 @@ describe('ParkedInputs.forTask (a 2026-07-28 durable task)', () => {
 
   /** A run in memory whose open questions (its TASK_QUESTIONS_EVENT) and reports are kept. */
   function taskRun() {
-    const { journal, events, deliver } = memoryRun();
+    const { journal, events, deliver, failPublishes } = memoryRun();
     const reports: Array<Record<string, unknown>> = [];
     const inputs = (j: ParkedRunJournal) =>
       ParkedInputs.forTask(j, 60_000, async (open) => {
@@ -158,7 +165,7 @@ describe('ParkedInputs.forTask (a 2026-07-28 durable task)', () => {
     const answer = (key: string, value: unknown) =>
       deliver(`input.${events.at(-1)?.[key]?.seq as string}`, { [key]: value });
     const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
-    return { events, reports, journal, inputs, answer, settled };
+    return { events, reports, journal, inputs, answer, settled, failPublishes };
   }
 
   it('reports questions asked together in one report, and each takes its own answer', async () => {
@@ -220,6 +227,19 @@ describe('ParkedInputs.forTask (a 2026-07-28 durable task)', () => {
     names.push(third, fourth);
     expect(new Set(names).size).toBe(4);
     for (const name of names) expect(name).toMatch(/^sampling-[0-9a-f]{8}$/);
+  });
+
+  it('reports its questions again after a report that failed, so the task still shows them', async () => {
+    const run = taskRun();
+    run.failPublishes(1);
+    const asked = run.inputs(run.journal()).ask('elicitation/create', FORM, 'approve-a');
+    await run.settled();
+    expect(run.reports).toEqual([]);
+    // Made again after the first backoff (250 ms).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(run.reports).toEqual([{ 'approve-a': { method: 'elicitation/create', params: FORM } }]);
+    run.answer('approve-a', { action: 'accept' });
+    await expect(asked).resolves.toEqual({ action: 'accept' });
   });
 
   it('rejects a malformed answer naming its key', async () => {

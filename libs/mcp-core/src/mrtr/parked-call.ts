@@ -183,6 +183,10 @@ export function parseParkedCall(input: unknown): ParkedCall {
   return parsed.data as ParkedCall;
 }
 
+/** The first wait before a failed report of a task's open questions is made again, and the longest (it doubles). */
+const REPORT_RETRY_MS = 250;
+const REPORT_RETRY_MAX_MS = 4000;
+
 /**
  * The questions of a parked call's run: each is published as the run's question and waits for the answer the
  * client's retry delivers. One question at a time (a second waits for the first), so the client always sees the one
@@ -307,20 +311,33 @@ export class ParkedInputs implements InputSource {
     this.reportScheduled = true;
     setImmediate(() => {
       this.reportScheduled = false;
-      this.reported = this.reported.then(async () => {
-        const open: Record<string, OpenTaskQuestion> = {};
-        for (const [seq, { name, request }] of this.openNow) open[name] = { ...request, seq };
-        try {
-          // Published before the task says input_required: a tasks/update that reads the task finds the questions.
-          await this.journal.publish(TASK_QUESTIONS_EVENT, open);
-          const requests: Record<string, InputRequest> = {};
-          for (const [name, { method, params }] of Object.entries(open)) requests[name] = { method, params };
-          await this.onOpen?.(requests);
-        } catch {
-          // The run ended under it (cancelled, or its replica stopping): the task says so, not its questions.
-        }
-      });
+      this.reported = this.reported.then(() => this.reportOpen());
     });
+  }
+
+  /**
+   * One report (see {@link report}). A failed one (a brief database error) is made again, with the questions open
+   * then, after a backoff, while questions are open and the run is not cancelled: unreported, the task would never
+   * show `input_required` and the run would wait its whole time for answers nobody knows to send. With none open
+   * (answered, timed out, or the run ended under it), the task's next state says what matters.
+   */
+  private async reportOpen(): Promise<void> {
+    for (let backoffMs = REPORT_RETRY_MS; ; backoffMs = Math.min(backoffMs * 2, REPORT_RETRY_MAX_MS)) {
+      const open: Record<string, OpenTaskQuestion> = {};
+      for (const [seq, { name, request }] of this.openNow) open[name] = { ...request, seq };
+      try {
+        // Published before the task says input_required: a tasks/update that reads the task finds the questions.
+        await this.journal.publish(TASK_QUESTIONS_EVENT, open);
+        const requests: Record<string, InputRequest> = {};
+        for (const [name, { method, params }] of Object.entries(open)) requests[name] = { method, params };
+        await this.onOpen?.(requests);
+        return;
+      } catch {
+        if (this.openNow.size === 0 || this.journal.signal?.aborted) return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      if (this.openNow.size === 0 || this.journal.signal?.aborted) return;
+    }
   }
 
   private async round(

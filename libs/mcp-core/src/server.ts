@@ -380,6 +380,8 @@ export class McpServer {
         };
       },
       record.era === 'modern' ? classifyModern : undefined,
+      // A cancel of the run from any replica (`runs.cancel`, a stranded run) stops the call here at once.
+      journal?.signal,
     );
   }
 

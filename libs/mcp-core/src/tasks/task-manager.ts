@@ -256,17 +256,20 @@ export class TaskManager {
    * took the run from the queue, or one resuming it after its replica died. A task that has ended or expired (it was
    * cancelled before its run started, or an earlier execution stored its outcome) is left as it is. Resolves with
    * the task's status once its outcome is stored (`expired`: the task is gone); an execution stopped by
-   * {@link close} never resolves (its run is left pending, for another replica to resume).
+   * {@link close} never resolves (its run is left pending, for another replica to resume). `cancelled`: aborted
+   * once the task's run is cancelled, on any replica (its journal's signal): the execution stops then, not at its
+   * next step or watch, and stores nothing (whoever cancelled the run says what became of the task).
    */
   async execute(
     taskId: string,
     owner: string,
     work: TaskWork,
     classify: TaskClassifier = failOnToolError,
+    cancelled?: AbortSignal,
   ): Promise<TaskStatus | 'expired'> {
     const task = await this.store.get(taskId, owner);
     if (task && !isTerminalStatus(task.status)) {
-      await (this.running.get(taskId)?.done ?? this.runHere(taskId, DURABLE_TASK_RUNNER, work, classify));
+      await (this.running.get(taskId)?.done ?? this.runHere(taskId, DURABLE_TASK_RUNNER, work, classify, cancelled));
       // Stopped by close(): never settles, so that the run is not recorded as finished and resumes elsewhere.
       if (this.closing) await new Promise<never>(() => undefined);
     }
@@ -274,9 +277,19 @@ export class TaskManager {
   }
 
   /** Runs a task's work in the background, holding its lease under `runner`; resolves once its outcome is stored. */
-  private runHere(taskId: string, runner: string, work: TaskWork, classify: TaskClassifier): Promise<void> {
+  private runHere(
+    taskId: string,
+    runner: string,
+    work: TaskWork,
+    classify: TaskClassifier,
+    cancelled?: AbortSignal,
+  ): Promise<void> {
     const controller = new AbortController();
+    const stop = () => controller.abort(cancelled?.reason ?? new CancelledError('The task’s run was cancelled'));
+    if (cancelled?.aborted) stop();
+    cancelled?.addEventListener('abort', stop, { once: true });
     const done = this.run(taskId, controller.signal, work, classify).finally(() => {
+      cancelled?.removeEventListener('abort', stop);
       this.running.delete(taskId);
       this.inputs.delete(taskId);
       this.runQuestions.delete(taskId);

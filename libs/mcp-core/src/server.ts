@@ -355,7 +355,7 @@ export class McpServer {
    * Resolves with the task's status once its outcome is stored.
    * @throws InvalidTaskRecordError when `input` is not a recorded call; TypeError when tasks are off
    */
-  async executeTask(input: unknown, journal?: ParkedRunJournal): Promise<string> {
+  async executeTask(input: unknown, journal: ParkedRunJournal): Promise<string> {
     const tasks = this.tasks;
     if (!tasks) throw new TypeError('This server has tasks turned off: it cannot execute a task');
     const record = parseDurableTaskCall(input);
@@ -370,9 +370,7 @@ export class McpServer {
         const questions =
           record.era === 'legacy'
             ? this.legacyTaskInputs(record, journal, signal, waitMs)
-            : journal
-              ? ParkedInputs.forTask(journal, waitMs, (open) => tasks.runAsks(taskId, open))
-              : tasks.inputsFor(taskId, signal);
+            : ParkedInputs.forTask(journal, waitMs, (open) => tasks.runAsks(taskId, open));
         const live = this.liveSessionOf(record);
         const context = this.taskContext(detachedTaskCall(record, signal, questions, live), taskId, tasks);
         return {
@@ -381,21 +379,21 @@ export class McpServer {
       },
       record.era === 'modern' ? classifyModern : undefined,
       // A cancel of the run from any replica (`runs.cancel`, a stranded run) stops the call here at once.
-      journal?.signal,
+      journal.signal,
     );
   }
 
   /**
-   * Where a 2025-11-25 durable task's questions go: its run, when it has one (`journal`). A question with no time of
-   * its own waits `waitMs` (the task's time left) for a `tasks/result` to ask it.
+   * Where a 2025-11-25 durable task's questions go: its run (`journal`). A question with no time of its own waits
+   * `waitMs` (the task's time left) for a `tasks/result` to ask it.
    */
   private legacyTaskInputs(
     record: DurableTaskCall,
-    journal: ParkedRunJournal | undefined,
+    journal: ParkedRunJournal,
     signal: AbortSignal,
     waitMs: number,
   ): InputSource | undefined {
-    if (!journal || !this.taskQuestions || !this.tasks) return undefined;
+    if (!this.taskQuestions || !this.tasks) return undefined;
     return legacyTaskInputs({
       record,
       journal,

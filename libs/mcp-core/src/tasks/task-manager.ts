@@ -311,7 +311,8 @@ export class TaskManager {
    * the questions on `tasks/get` here) until `tasks/update` answers them.
    */
   inputsFor(taskId: string, signal: AbortSignal): TaskInputs {
-    const inputs = new TaskInputs(signal, (open) => void this.showQuestions(taskId, open));
+    // A failure is logged (showWaiting): the task shows the questions at its next change.
+    const inputs = new TaskInputs(signal, (open) => void this.showQuestions(taskId, open).catch(() => undefined));
     this.inputs.set(taskId, inputs);
     return inputs;
   }
@@ -320,6 +321,7 @@ export class TaskManager {
    * A 2026-07-28 durable task's run waits on `open` now (`{}`: on none), asked through its run (see
    * `ParkedInputs.forTask`): the task is `input_required` with them meanwhile, on `tasks/get` on every replica, and
    * progress made meanwhile leaves it so; `tasks/update` on any replica delivers the answers to the run.
+   * @throws the store's error, when it could not store them (the run reports them again)
    */
   async runAsks(taskId: string, open: Readonly<Record<string, InputRequest>>): Promise<void> {
     if (Object.keys(open).length > 0) this.runQuestions.set(taskId, open);
@@ -328,19 +330,10 @@ export class TaskManager {
   }
 
   /** Stores the task's open questions (none: it is `working` again) and wakes its waiters. */
-  private async showQuestions(taskId: string, open: Readonly<Record<string, InputRequest>>): Promise<void> {
-    const asking = Object.keys(open).length > 0;
-    await this.store
-      .setStatus(
-        taskId,
-        undefined,
-        asking ? 'input_required' : 'working',
-        asking ? 'Waiting for the client to answer' : undefined,
-        // Stored, so that tasks/get on any replica shows them and tasks/update on any replica can check answers.
-        asking ? { ...open } : undefined,
-      )
-      .then(() => this.wake(taskId))
-      .catch((error: unknown) => this.logger.warn('task store: status update failed', { taskId, err: error }));
+  private showQuestions(taskId: string, open: Readonly<Record<string, InputRequest>>): Promise<void> {
+    if (Object.keys(open).length === 0) return this.showWaiting(taskId, undefined);
+    // Stored, so that tasks/get on any replica shows them and tasks/update on any replica can check answers.
+    return this.showWaiting(taskId, 'Waiting for the client to answer', { ...open });
   }
 
   /**
@@ -351,14 +344,27 @@ export class TaskManager {
   async waitOnClient(taskId: string, waiting: boolean): Promise<void> {
     if (waiting) this.waitingOnClient.add(taskId);
     else this.waitingOnClient.delete(taskId);
-    await this.store
-      .setStatus(
-        taskId,
-        undefined,
-        waiting ? 'input_required' : 'working',
-        waiting ? 'Waiting for the client to answer: call tasks/result to be asked' : undefined,
-      )
-      .catch((error: unknown) => this.logger.warn('task store: status update failed', { taskId, err: error }));
+    await this.showWaiting(
+      taskId,
+      waiting ? 'Waiting for the client to answer: call tasks/result to be asked' : undefined,
+    ).catch(() => undefined); // logged: the run's wait goes on, and tasks/result asks it all the same
+  }
+
+  /**
+   * Stores that the task waits for its client, saying so (`message`) with its open questions, or (no message) that
+   * it is `working` again; then wakes its waiters. @throws the store's error, logged
+   */
+  private async showWaiting(
+    taskId: string,
+    message: string | undefined,
+    inputRequests?: Record<string, InputRequest>,
+  ): Promise<void> {
+    try {
+      await this.store.setStatus(taskId, undefined, message ? 'input_required' : 'working', message, inputRequests);
+    } catch (error) {
+      this.logger.warn('task store: status update failed', { taskId, err: error });
+      throw error;
+    }
     this.wake(taskId);
   }
 

@@ -27,7 +27,7 @@ export interface CancelWatch {
  */
 export function watchCancel(signals: RunSignals, pool: pg.Pool, runId: string, logger: Logger): CancelWatch {
   const controller = new AbortController();
-  const watch = signals.watch(runId, { status: true });
+  const watch = signals.watch(runId, { status: true }, { keepsAlive: false });
   let open = true;
   const close = () => {
     open = false;
@@ -46,16 +46,20 @@ export function watchCancel(signals: RunSignals, pool: pg.Pool, runId: string, l
     return status === undefined || status === 'PENDING';
   };
   void (async () => {
-    while (open) {
-      await watch.next(LOOK_ANYWAY_MS);
-      if (!open) return;
+    // Looks first: a cancel made between the dequeue and this watch woke nobody. Ends with the signals (the runs
+    // closed): an execution stopped or handed over at close never settles, so its `close` may never come, and the
+    // pool is ended.
+    while (open && !signals.closed) {
       try {
-        if (!(await look())) return close();
+        if (!(await look())) break;
       } catch (error) {
         // Looked at again at the next wake: a failed read must not end the run.
-        logger.warn('agent runs: could not read whether a run was cancelled', { runId, err: error });
+        if (!signals.closed)
+          logger.warn('agent runs: could not read whether a run was cancelled', { runId, err: error });
       }
+      await watch.next(LOOK_ANYWAY_MS, signals.closing);
     }
+    close();
   })();
   return { signal: controller.signal, close };
 }

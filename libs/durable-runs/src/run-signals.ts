@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * What a waiter on a run can be woken by: `status` (the run finished, failed, was cancelled or left the replica
  * running it), a message sent to it on one of `messages` (topics), one of its events under `events` (keys).
@@ -53,18 +55,25 @@ export const SIGNAL_FALLBACK_MS = 3000;
 export class RunSignals {
   private readonly watches = new Map<string, Set<Watched>>();
   private feed: SignalFeed | undefined;
-  private closed = false;
+  /** Aborted by {@link close}; every execution's cancel watch waits on it (no listener-count warning). */
+  private readonly closer = new AbortController();
 
   /** `openFeed`: connects the wakes of other processes (none: this process's only, the in-process runs). */
-  constructor(private readonly openFeed?: (signals: RunSignals) => SignalFeed) {}
+  constructor(private readonly openFeed?: (signals: RunSignals) => SignalFeed) {
+    setMaxListeners(0, this.closer.signal);
+  }
 
-  watch(runId: string, changes: RunChanges): RunWatch {
+  /**
+   * `keepsAlive` false: a wait's timer does not keep the process alive (a watch for the life of an execution, which
+   * nothing in the process may be waiting for).
+   */
+  watch(runId: string, changes: RunChanges, { keepsAlive = true }: { keepsAlive?: boolean } = {}): RunWatch {
     const keys = new Set<string>([
       ...(changes.status ? [SIGNAL.status] : []),
       ...(changes.messages ?? []).map(SIGNAL.message),
       ...(changes.events ?? []).map(SIGNAL.event),
     ]);
-    const watched = new Watched(keys, () => this.forget(runId, watched));
+    const watched = new Watched(keys, keepsAlive, () => this.forget(runId, watched));
     const set = this.watches.get(runId) ?? new Set();
     set.add(watched);
     this.watches.set(runId, set);
@@ -117,9 +126,25 @@ export class RunSignals {
     }
   }
 
-  /** Closes the feed; open watches still end by their own timeouts. */
+  /** Whether {@link close} was called: a waiter that would look again forever (the cancel watch) stops. */
+  get closed(): boolean {
+    return this.closer.signal.aborted;
+  }
+
+  /**
+   * Aborts once {@link close} is called: passed to `next`, it ends the wait of a waiter that then stops (it must check
+   * {@link closed}: a `next` given an aborted signal returns at once).
+   */
+  get closing(): AbortSignal {
+    return this.closer.signal;
+  }
+
+  /**
+   * Closes the feed; open watches still end by their own timeouts, or at once for a wait given {@link closing}.
+   * Watches are not closed here: a closed watch's `next` returns at once, and a waiter looping on it would spin.
+   */
   async close(): Promise<void> {
-    this.closed = true;
+    this.closer.abort();
     const feed = this.feed;
     this.feed = undefined;
     await feed?.close();
@@ -140,6 +165,7 @@ class Watched implements RunWatch {
 
   constructor(
     readonly keys: ReadonlySet<string>,
+    private readonly keepsAlive: boolean,
     private readonly onClose: () => void,
   ) {}
 
@@ -157,6 +183,7 @@ class Watched implements RunWatch {
     if (!this.open || signal?.aborted) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => this.settle(false), ms);
+      if (!this.keepsAlive) timer.unref();
       const onAbort = () => this.settle(false);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending = (woken) => {

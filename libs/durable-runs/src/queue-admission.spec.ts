@@ -2,10 +2,13 @@
 // database (this process and a replica process, each its own DBOS) against a bound of K enqueue exactly K runs and
 // refuse the rest with RunQueueFullError, each refusal told to the runs' observer by the run's label; once full,
 // admit() refuses too. The runs stay queued: their principal's one slot (across replicas) is held by a run that
-// never ends. Real PostgreSQL, a database of its own.
+// never ends. A replica that does not get the admission lock in time (another holds it) refuses its submit as a
+// full queue would (a retry later), rather than failing it. Real PostgreSQL, a database of its own.
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
+import pg from 'pg';
 import { createDurableRuns } from './durable-runs';
 import { RunQueueFullError } from './errors';
+import { QueueAdmission } from './queue-admission';
 import { Replicas } from './spec-helpers/replicas';
 
 const MAX_QUEUED = 4;
@@ -76,3 +79,24 @@ it('enqueues exactly maxQueued of the runs submitted at once from two replicas, 
     await runs.close();
   }
 }, 60_000);
+
+it('refuses an enqueue, enqueuing nothing, when the admission lock is not had in time', async () => {
+  const holder = new pg.Client({ connectionString: db.url });
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  await holder.connect();
+  try {
+    await holder.query("SELECT pg_advisory_lock(hashtext('agent_runs.admission'))");
+    const admission = new QueueAdmission(pool, 1000, { lockWaitMs: 200 });
+    let enqueued = 0;
+    const enqueue = () => Promise.resolve((enqueued += 1));
+    await expect(admission.enqueue(enqueue)).resolves.toBe(false);
+    expect(enqueued).toBe(0);
+    // Once the lock is free the same admission admits (the queue table is DBOS's, made by the test above).
+    await holder.query("SELECT pg_advisory_unlock(hashtext('agent_runs.admission'))");
+    await expect(admission.enqueue(enqueue)).resolves.toBe(true);
+    expect(enqueued).toBe(1);
+  } finally {
+    await holder.end();
+    await pool.end();
+  }
+});

@@ -11,10 +11,14 @@ const queuedSql = (limit: number) => `SELECT count(*)::int AS n FROM (
      AND application_version = '${RUN_FORMAT_VERSION}' LIMIT ${limit}) AS waiting`;
 
 /**
- * How long a process waits for the lock before its submits fail: a holder's enqueue is one commit, so a longer wait
- * means the database is in trouble, and a submit must not wait on it without bound.
+ * How long a process waits for the lock before its submits are refused (as by a full queue: the client is told to
+ * retry later): a holder's enqueue is one commit, so a longer wait means the database is in trouble, and a submit
+ * must not wait on it without bound.
  */
 const LOCK_WAIT_MS = 10_000;
+
+/** PostgreSQL's `lock_not_available`: the lock was not taken within `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /** Bounded enqueues of this process made under one hold of the lock, at most. */
 const MAX_BATCH = 16;
@@ -38,14 +42,16 @@ export class QueueAdmission {
   private readonly pending: Pending[] = [];
   private draining = false;
 
+  /** `lockWaitMs`: how long a hold of the lock is waited for (tests). */
   constructor(
     private readonly pool: pg.Pool,
     maxQueued: number,
+    { lockWaitMs = LOCK_WAIT_MS }: { lockWaitMs?: number } = {},
   ) {
     this.bound = Math.max(1, maxQueued);
     // Statements each with a snapshot of its own (READ COMMITTED): the count, after the lock's statement, sees every
     // enqueue committed by the holders before. In the lock's statement it would miss them.
-    this.lockAndCount = `BEGIN; SET LOCAL lock_timeout = ${LOCK_WAIT_MS}; SELECT pg_advisory_xact_lock(hashtext('agent_runs.admission')); ${queuedSql(this.bound)}`;
+    this.lockAndCount = `BEGIN; SET LOCAL lock_timeout = ${Math.trunc(lockWaitMs)}; SELECT pg_advisory_xact_lock(hashtext('agent_runs.admission')); ${queuedSql(this.bound)}`;
   }
 
   /** Whether `maxQueued` runs wait on the shared queue now. */
@@ -57,7 +63,7 @@ export class QueueAdmission {
   /**
    * Calls `enqueue` unless the queue is full, holding the lock until it resolves: `enqueue` must commit the run
    * before it resolves (DBOS's enqueue does), so the next count, on any replica, sees it.
-   * @returns false when the queue was full: nothing was enqueued
+   * @returns false when the queue was full, or the lock was not had in time: nothing was enqueued
    */
   enqueue(enqueue: () => Promise<unknown>): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
@@ -91,10 +97,13 @@ export class QueueAdmission {
       const results = (await client.query(this.lockAndCount)) as unknown as pg.QueryResult<{ n: number }>[];
       room = this.bound - (results[3]?.rows[0]?.n ?? 0);
     } catch (error) {
-      // Nothing was enqueued.
+      // Nothing was enqueued. The lock not had in time: refused, as by a full queue (a retry later), not a failure.
       await client?.query('ROLLBACK').catch(() => undefined);
       client?.release(true);
-      for (const pending of batch) pending.settle({ status: 'rejected', reason: error });
+      const refused = (error as { code?: unknown } | undefined)?.code === LOCK_NOT_AVAILABLE;
+      for (const pending of batch) {
+        pending.settle(refused ? { status: 'fulfilled', value: false } : { status: 'rejected', reason: error });
+      }
       return;
     }
     const admitted = batch.slice(0, Math.max(0, room));

@@ -1,6 +1,6 @@
 // A cancel reaches the replica executing the run at once: a replica process runs an agent run whose model turn takes
 // 10 s; this process, another replica, cancels the run, and the scripted model server sees that request aborted
-// within a second (the run's journal signal, aborted through the status trigger's LISTEN/NOTIFY), not at the turn's
+// within 3 s (the run's journal signal, aborted through the status trigger's LISTEN/NOTIFY), not at the turn's
 // end. The run is cancelled and recorded no turn. The watch itself (its reads counted, no database): it looks before
 // it waits, so a run cancelled before its watch opened aborts at once, and it ends once the runs' signals close, though
 // the execution it watches never ends (one stopped or handed over at close): no read of the ended pool after.
@@ -84,7 +84,7 @@ it('aborts the model request in flight of a run on another replica as soon as it
   const cancelledAt = performance.now();
   await runs.cancel(runId);
   const request = await model.waitForClientClose(0, 5000);
-  expect((request.clientClosedAt ?? Infinity) - cancelledAt).toBeLessThan(1000);
+  expect((request.clientClosedAt ?? Infinity) - cancelledAt).toBeLessThan(3000);
   expect(await runs.status(runId)).toMatchObject({ state: 'cancelled' });
   const steps = await db.admin((c) => c.query('SELECT step FROM agent_runs.run_steps WHERE run_id = $1', [runId]));
   expect(steps.rows).toEqual([]);

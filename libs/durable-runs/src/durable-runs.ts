@@ -66,9 +66,9 @@ export interface DurableRunsOptions extends LocalRunsOptions {
  * Where a recorded run is ({@link DurableRuns.status}): `queued` (waiting for a replica), `running` (on a replica,
  * or waiting to be moved off a dead one), `completed`, `failed` (its work threw, or no replica could run its kind),
  * `cancelled`, `given_up` (its replica stopped more often than `maxResumes` allows: it is not resumed again),
- * `stranded` (queued or running under another run format, `format`, and no live replica runs that format: DBOS
- * resumes and dequeues a run only on replicas of its own format, so nothing will run it; a replica of that format
- * that starts again would).
+ * `stranded` (queued or running under another run format, `format`, and no replica of that format was seen for
+ * several recovery delays, two minutes at least: `run-format.ts`; DBOS resumes and dequeues a run only on replicas of
+ * its own format, so nothing will run it; a replica of that format that starts again would).
  */
 export interface RunStatus {
   readonly state: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'given_up' | 'stranded';

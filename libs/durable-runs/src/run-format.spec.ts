@@ -1,6 +1,6 @@
 // Runs of another run format (DBOS's application version: a deploy changed the format while they waited or ran):
-// DBOS dequeues and recovers a run only on replicas of its own format, so while no replica of that format is alive
-// such a run is `stranded` (status, and its result ends with RunOfOtherFormatError), and it counts in no bound of
+// DBOS dequeues and recovers a run only on replicas of its own format, so once no replica of that format was seen for
+// the grace (several recovery delays: one late beat is not enough) such a run is `stranded` (status, and its result ends with RunOfOtherFormatError), and it counts in no bound of
 // this format's queue (admission, the queue sampler) nor in the sweeper's moves; a live replica of its format (its
 // heartbeat names the format) makes it an ordinary queued run again. Real PostgreSQL, a database of its own.
 import { createThrowawayDatabase, type ThrowawayDatabase } from '@agent-mcp/context/testing';
@@ -72,12 +72,17 @@ it('reports a queued run of another format as stranded while no replica of it li
     await sampler.close();
   }
 
-  // A live replica of its format would take it: an ordinary queued run, until that replica's heartbeat is stale.
+  // A live replica of its format would take it: an ordinary queued run, until that replica is silent past the grace.
   await sql(`INSERT INTO agent_runs.replica_heartbeats (executor_id, run_format) VALUES ('old-replica', $1)`, [
     OLD_FORMAT,
   ]);
   expect(await runs.status(old.runId)).toMatchObject({ state: 'queued', format: OLD_FORMAT });
   await expect(runs.result(old.runId, { timeoutMs: 100 })).resolves.toBeUndefined();
+  // Silent past the recovery delay (1.5 s) but within the grace (STRANDED_AFTER_MS): a late beat, still queued.
+  await sql(
+    `UPDATE agent_runs.replica_heartbeats SET seen_at = now() - interval '30 seconds' WHERE executor_id = 'old-replica'`,
+  );
+  expect(await runs.status(old.runId)).toMatchObject({ state: 'queued', format: OLD_FORMAT });
   await sql(
     `UPDATE agent_runs.replica_heartbeats SET seen_at = now() - interval '1 hour' WHERE executor_id = 'old-replica'`,
   );

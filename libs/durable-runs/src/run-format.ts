@@ -18,6 +18,20 @@ BEGIN
 END
 $$`;
 
+/**
+ * How long no replica of a run's format must have been seen before the run counts as stranded: four recovery delays,
+ * and two minutes at least. A replica silent for one recovery delay is dead to the sweeper (its runs move to a live
+ * peer, which costs nothing lasting), but a stranded run is given up for good (its task failed and its run cancelled,
+ * `durable-tasks.ts` in server-kit): one replica of the old format late with its heartbeat during a rolling deploy (a
+ * long pause, a slow database) must not be enough.
+ */
+export const STRANDED_AFTER_MS = 120_000;
+
+/** The grace ({@link STRANDED_AFTER_MS}) for replicas declared dead after `recoveryAfterMs`. */
+export function strandedAfterMs(recoveryAfterMs: number): number {
+  return Math.max(STRANDED_AFTER_MS, 4 * recoveryAfterMs);
+}
+
 /** A run's row in DBOS's `workflow_status`, as {@link readRunRecord} reads it. */
 export interface RunRecordRow {
   /** DBOS's status (`ENQUEUED`, `PENDING`, `SUCCESS`, ...). */
@@ -27,10 +41,10 @@ export interface RunRecordRow {
   /** The run format it was recorded under (DBOS's `application_version`); `null` for a row without one. */
   readonly format: string | null;
   /**
-   * Unfinished, of another run format than this replica's, and no replica of that format is alive (its heartbeat
-   * younger than the recovery delay): DBOS dequeues and recovers a run only on replicas of its own format, so
-   * nothing will run it. A live replica whose heartbeat names no format (a version from before the column) might
-   * run any format: while one is alive, nothing is stranded.
+   * Unfinished, of another run format than this replica's, and no replica of that format was seen for
+   * {@link strandedAfterMs} (its heartbeat younger than that): DBOS dequeues and recovers a run only on replicas of
+   * its own format, so nothing will run it. A replica whose heartbeat names no format (a version from before the
+   * column) might run any format: while one was seen within the grace, nothing is stranded.
    */
   readonly stranded: boolean;
 }
@@ -42,7 +56,10 @@ const READ_SQL = `SELECT w.status, w.recovery_attempts, w.application_version AS
                            AND r.seen_at > now() - make_interval(secs => $3::double precision / 1000))) AS stranded
   FROM "${RUNS_SCHEMA}".workflow_status w WHERE w.workflow_uuid = $1`;
 
-/** The run's record, or `undefined` for a run this database does not hold. */
+/**
+ * The run's record, or `undefined` for a run this database does not hold. `recoveryAfterMs`: the replicas' recovery
+ * delay, which the grace before a run is stranded derives from ({@link strandedAfterMs}).
+ */
 export async function readRunRecord(
   pool: pg.Pool,
   runId: string,
@@ -53,7 +70,7 @@ export async function readRunRecord(
     recovery_attempts: string | null;
     format: string | null;
     stranded: boolean | null;
-  }>({ name: 'agent_runs.run_record', text: READ_SQL }, [runId, RUN_FORMAT_VERSION, recoveryAfterMs]);
+  }>({ name: 'agent_runs.run_record', text: READ_SQL }, [runId, RUN_FORMAT_VERSION, strandedAfterMs(recoveryAfterMs)]);
   const row = rows[0];
   if (!row) return undefined;
   return {

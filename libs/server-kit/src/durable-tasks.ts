@@ -54,7 +54,8 @@ export function durableTaskRuns(runs: DurableRuns): {
         case 'cancelled':
           return 'The task’s run was cancelled.';
         case 'stranded':
-          // Cancelled too: a server of that version started later must not run a task already failed.
+          // Cancelled too: a server of that version started later must not run a task already failed. Stranded only
+          // once no server of that version was seen for a grace of minutes (`run-format.ts`), not at one late beat.
           await runs.cancel(taskId);
           return `The task was started by a server of another version (run format ${status.format}), which this one cannot resume; run the request again.`;
         default:
